@@ -1,0 +1,53 @@
+// spoke clone: copy a whole registry (or one module) into a store, like `git clone --mirror`.
+#include <cstdio>
+#include <filesystem>
+
+#include "context.h"
+#include "spoke/names.h"
+#include "spoke/sync.h"
+
+namespace spoke::cli {
+
+void SetupClone(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
+  struct Args {
+    std::string url, dir, module;
+  };
+  auto args = std::make_shared<Args>();
+  sub->add_option("url", args->url, "Registry URL, e.g. http://localhost:8080")->required();
+  sub->add_option("dir", args->dir, "Store to create (default: the local store, $SPOKE_HOME or ~/.spoke)");
+  sub->add_option("-m,--module", args->module, "Clone only this module");
+  *run = [args, flags]() -> int {
+    if (!args->module.empty()) {
+      if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
+    }
+    std::string dir = args->dir.empty() ? LocalStorePath() : args->dir;
+    std::error_code ec;
+    if (!args->dir.empty() && std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
+      return Fail(Status::AlreadyExists("destination " + dir + " already exists and is not empty"));
+    }
+    auto store = Store::Open(dir, /*create=*/true);
+    if (!store.ok()) return Fail(store.status());
+    GlobalFlags with_url = *flags;
+    with_url.registry = args->url;
+    auto remote = ConnectRegistry(with_url);
+    if (!remote.ok()) return UsageError(remote.status());
+    size_t refs = 0, bytes = 0;
+    std::vector<std::string> prefixes;
+    if (args->module.empty()) {
+      prefixes = {"refs/"};
+    } else {
+      prefixes = {"refs/tags/" + args->module + "/", ModuleBranchRef(args->module)};
+    }
+    for (const auto& prefix : prefixes) {
+      auto fetched = FetchPrefix(**store, **remote, prefix);
+      if (!fetched.ok()) return Fail(fetched.status());
+      refs += fetched->refs.size();
+      bytes += fetched->pack_bytes;
+    }
+    std::printf("Cloned %s into %s: %zu refs, %zu bytes of pack\n", args->url.c_str(), (*store)->path().c_str(),
+                refs, bytes);
+    return kExitOk;
+  };
+}
+
+}  // namespace spoke::cli

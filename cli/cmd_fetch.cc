@@ -1,0 +1,64 @@
+// spoke fetch: bring the local store up to date with the registry (all modules, or one).
+#include <cstdio>
+
+#include "context.h"
+#include "spoke/json.h"
+#include "spoke/names.h"
+#include "spoke/sync.h"
+
+namespace spoke::cli {
+
+void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
+  struct Args {
+    std::string module;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  sub->add_option("-m,--module", args->module, "Fetch only this module");
+  sub->add_flag("--json", args->json, "Print what changed as JSON");
+  *run = [args, flags]() -> int {
+    if (!args->module.empty()) {
+      if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
+    }
+    auto store = OpenLocalStore();
+    if (!store.ok()) return Fail(store.status());
+    auto remote = ConnectRegistry(*flags);
+    if (!remote.ok()) return UsageError(remote.status());
+    std::vector<std::string> prefixes = {"refs/"};
+    if (!args->module.empty()) prefixes = {"refs/tags/" + args->module + "/", ModuleBranchRef(args->module)};
+    std::vector<RefResult> changed;
+    size_t bytes = 0;
+    for (const auto& prefix : prefixes) {
+      auto fetched = FetchPrefix(**store, **remote, prefix);
+      if (!fetched.ok()) return Fail(fetched.status());
+      bytes += fetched->pack_bytes;
+      for (auto& ref : fetched->refs) {
+        if (ref.status != "unchanged") changed.push_back(std::move(ref));
+      }
+    }
+    if (args->json) {
+      Json out = Json::MakeObject();
+      Json list = Json::MakeArray();
+      for (const auto& ref : changed) {
+        Json entry = Json::MakeObject();
+        entry.Set("name", ref.name);
+        entry.Set("target", ref.target);
+        entry.Set("status", ref.status);
+        list.Push(std::move(entry));
+      }
+      out.Set("refs", std::move(list));
+      out.Set("pack_bytes", static_cast<int64_t>(bytes));
+      std::printf("%s\n", out.Dump(2).c_str());
+      return kExitOk;
+    }
+    if (changed.empty()) {
+      std::printf("Already up to date with %s\n", (*remote)->url().c_str());
+    } else {
+      for (const auto& ref : changed) std::printf(" * %-8s %s\n", ref.status.c_str(), ref.name.c_str());
+      std::printf("Fetched %zu refs (%zu bytes of pack) from %s\n", changed.size(), bytes, (*remote)->url().c_str());
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace spoke::cli

@@ -1,0 +1,79 @@
+// Local store location, registry selection, progress output and failure reporting for the CLI.
+#include "context.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+namespace spoke::cli {
+
+std::string LocalStorePath() {
+  if (const char* home = std::getenv("SPOKE_HOME"); home && *home) return home;
+  const char* user_home = std::getenv("HOME");
+  return std::string(user_home && *user_home ? user_home : ".") + "/.spoke";
+}
+
+Result<std::unique_ptr<Store>> OpenLocalStore() { return Store::Open(LocalStorePath(), /*create=*/true); }
+
+std::string RegistryUrl(const GlobalFlags& flags) {
+  if (!flags.registry.empty()) return flags.registry;
+  if (const char* env = std::getenv("SPOKE_REGISTRY"); env && *env) return env;
+  return kDefaultRegistry;
+}
+
+namespace {
+
+std::string HumanBytes(uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (1u << 20)) {
+    std::snprintf(buf, sizeof(buf), "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  } else if (bytes >= 1024) {
+    std::snprintf(buf, sizeof(buf), "%.1f KiB", static_cast<double>(bytes) / 1024);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
+  }
+  return buf;
+}
+
+// Redraws one status line at most ten times a second, and always at the end of a transfer.
+TransferProgress MakeProgressPrinter() {
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [last](const char* phase, uint64_t done, uint64_t total) {
+    auto now = std::chrono::steady_clock::now();
+    bool finished = total > 0 && done >= total;
+    if (!finished && now - *last < std::chrono::milliseconds(100)) return;
+    *last = now;
+    if (total > 0) {
+      std::fprintf(stderr, "\r%s: %3d%% (%s / %s)", phase, static_cast<int>(done * 100 / total),
+                   HumanBytes(done).c_str(), HumanBytes(total).c_str());
+    } else {
+      std::fprintf(stderr, "\r%s: %s", phase, HumanBytes(done).c_str());
+    }
+    if (finished) std::fprintf(stderr, ", done.\n");
+    std::fflush(stderr);
+  };
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RemoteClient>> ConnectRegistry(const GlobalFlags& flags) {
+  RemoteOptions options;
+  options.url = RegistryUrl(flags);
+  if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
+  if (!flags.quiet && (flags.progress || isatty(STDERR_FILENO))) options.progress = MakeProgressPrinter();
+  return RemoteClient::Create(options);
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "spoke: %s\n", status.message().c_str());
+  return kExitFailure;
+}
+
+int UsageError(const Status& status) {
+  std::fprintf(stderr, "spoke: %s\nRun with --help for usage.\n", status.message().c_str());
+  return kExitUsage;
+}
+
+}  // namespace spoke::cli

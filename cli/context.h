@@ -1,0 +1,48 @@
+// What every CLI command shares: where the local store is, which registry to talk to, progress
+// output, and how failures become messages and exit codes (0 ok, 1 failure, 2 usage).
+#ifndef SPOKE_CLI_CONTEXT_H_
+#define SPOKE_CLI_CONTEXT_H_
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "spoke/remote.h"
+#include "spoke/status.h"
+#include "spoke/store.h"
+
+namespace spoke::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr char kDefaultRegistry[] = "http://localhost:8080";
+
+struct GlobalFlags {
+  std::string registry;  // empty: SPOKE_REGISTRY, then kDefaultRegistry
+  bool progress = false;
+  bool quiet = false;
+};
+
+// The local store: $SPOKE_HOME, else ~/.spoke.
+std::string LocalStorePath();
+Result<std::unique_ptr<Store>> OpenLocalStore();
+std::string RegistryUrl(const GlobalFlags& flags);
+// A client for the registry; SPOKE_TOKEN is sent when set; progress goes to stderr when it is a
+// terminal or --progress was given, unless --quiet.
+Result<std::unique_ptr<RemoteClient>> ConnectRegistry(const GlobalFlags& flags);
+
+// Prints "spoke: <message>" on stderr and returns 1.
+int Fail(const Status& status);
+// For a flag value that is wrong (a bad module name or version): prints it and returns 2.
+int UsageError(const Status& status);
+
+// A command's entry: adds the subcommand's flags to `sub` and sets `*run` to what executes it.
+using CommandRunner = std::function<int()>;
+using CommandSetup = void (*)(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run);
+
+}  // namespace spoke::cli
+
+#endif  // SPOKE_CLI_CONTEXT_H_

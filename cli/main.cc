@@ -1,0 +1,76 @@
+// spoke: the command-line client. Parses flags (both -flag and --flag), dispatches to one command
+// from the table below, and turns the outcome into an exit code: 0 ok, 1 failure, 2 usage error.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "context.h"
+#include "flags.h"
+
+namespace spoke::cli {
+
+void SetupPush(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupPull(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupClone(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupFetch(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupLog(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupVersions(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupModules(CLI::App*, const GlobalFlags*, CommandRunner*);
+
+namespace {
+
+struct CommandEntry {
+  const char* name;
+  const char* summary;
+  CommandSetup setup;
+};
+
+constexpr CommandEntry kCommands[] = {
+    {"push", "Create a module version from a directory and send it to the registry", SetupPush},
+    {"pull", "Write a module version's files into a directory (offline when already fetched)", SetupPull},
+    {"clone", "Copy a whole registry, or one module, into a local store", SetupClone},
+    {"fetch", "Update the local store from the registry", SetupFetch},
+    {"log", "Show a module's version history", SetupLog},
+    {"versions", "List a module's versions", SetupVersions},
+    {"modules", "List the registry's modules", SetupModules},
+};
+
+int Main(int argc, char** argv) {
+  CLI::App app{"spoke: push, pull and sync Protobuf modules with a Spoke registry"};
+  app.set_version_flag("--version-info", "spoke 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalFlags flags;
+  app.add_option("-r,--registry", flags.registry,
+                 std::string("Registry URL (default: $SPOKE_REGISTRY, else ") + kDefaultRegistry + ")");
+  app.add_flag("--progress", flags.progress, "Show transfer progress even when stderr is not a terminal");
+  app.add_flag("-q,--quiet", flags.quiet, "No progress output");
+  app.footer(
+      "Flags may be spelled -flag or --flag. Environment: SPOKE_REGISTRY (registry URL), SPOKE_TOKEN\n"
+      "(sent as a bearer token), SPOKE_HOME (local store, default ~/.spoke).\n"
+      "Exit codes: 0 ok, 1 failure, 2 usage error.");
+  CommandRunner run;
+  for (const auto& command : kCommands) {
+    CLI::App* sub = app.add_subcommand(command.name, command.summary);
+    sub->fallthrough();
+    auto* runner = new CommandRunner();  // lives as long as the process
+    command.setup(sub, &flags, runner);
+    sub->callback([runner, &run] { run = *runner; });
+  }
+  std::vector<std::string> args = NormalizeArgs(argc, argv);
+  std::vector<const char*> raw;
+  for (const auto& a : args) raw.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(raw.size()), raw.data());
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (!run) return kExitUsage;
+  return run();
+}
+
+}  // namespace
+}  // namespace spoke::cli
+
+int main(int argc, char** argv) { return spoke::cli::Main(argc, argv); }

@@ -1,0 +1,46 @@
+// Directory <-> FileSet for push and pull.
+#include "module_dir.h"
+
+#include <filesystem>
+
+#include "spoke/names.h"
+#include "util/files.h"
+
+namespace spoke::cli {
+
+namespace fs = std::filesystem;
+
+Result<FileSet> ReadModuleDir(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Status::InvalidArgument(dir + " is not a directory");
+  FileSet files;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec), end;
+  if (ec) return Status::IOError("cannot read " + dir + ": " + ec.message());
+  for (; it != end; it.increment(ec)) {
+    if (ec) return Status::IOError("cannot read " + dir + ": " + ec.message());
+    const fs::path& path = it->path();
+    std::string name = path.filename().string();
+    if (it->is_symlink(ec)) continue;
+    if (it->is_directory(ec)) {
+      if (!name.empty() && name[0] == '.') it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(ec) || path.extension() != ".proto") continue;
+    std::string relative = fs::relative(path, dir, ec).generic_string();
+    SPOKE_RETURN_IF_ERROR(ValidateProtoPath(relative));
+    SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(path.string()));
+    files.emplace(relative, std::move(content));
+  }
+  if (files.empty()) return Status::InvalidArgument("no .proto files found in " + dir);
+  return files;
+}
+
+Status WriteModuleDir(const std::string& dir, const FileSet& files) {
+  for (const auto& [path, content] : files) {
+    SPOKE_RETURN_IF_ERROR(ValidateProtoPath(path));
+    SPOKE_RETURN_IF_ERROR(WriteFileAtomically((fs::path(dir) / path).string(), content));
+  }
+  return Status::Ok();
+}
+
+}  // namespace spoke::cli

@@ -1,0 +1,87 @@
+// spoke-server: the registry. Flags in the original Spoke's spelling (-port, -storage-dir) and the
+// double-dash one; SIGINT/SIGTERM stop it cleanly.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "flags.h"
+#include "spoke/server.h"
+
+namespace {
+
+spoke::Server* g_server = nullptr;
+
+void HandleStopSignal(int) {
+  if (g_server) g_server->Stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"spoke-server: a Protobuf schema registry"};
+  spoke::ServerOptions options;
+  if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
+  size_t max_body_mib = options.max_body_bytes >> 20;
+  bool quiet = false;
+  app.add_option("-p,--port", options.port, "Port to listen on (0: any free port)")->capture_default_str();
+  app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
+  app.add_option("-s,--storage-dir", options.storage_dir, "The store: a bare git repository, created if absent")
+      ->capture_default_str();
+  app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")->capture_default_str();
+  app.add_option("--token", options.token, "Bearer token required for writes (default: $SPOKE_TOKEN)");
+  app.add_flag("--read-only", options.read_only, "Serve as a read-only mirror: refuse every write");
+  app.add_flag("-q,--quiet", quiet, "No access log");
+  app.footer("Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
+  std::vector<std::string> args = spoke::cli::NormalizeArgs(argc, argv);
+  std::vector<const char*> raw;
+  for (const auto& a : args) raw.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(raw.size()), raw.data());
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  options.max_body_bytes = max_body_mib << 20;
+  options.access_log = !quiet;
+
+  auto server = spoke::Server::Create(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "spoke-server: %s\n", server.status().message().c_str());
+    return 1;
+  }
+  // Test hook: SPOKE_TEST_HOLD_AT=<stage> stops the process at that point of receiving a push, so
+  // a crash test can kill it there (see tests/e2e/crash_test.cc).
+  if (const char* hold = std::getenv("SPOKE_TEST_HOLD_AT"); hold && *hold) {
+    std::string stage = hold;
+    (*server)->store().SetStageHook([stage](const std::string& reached) {
+      if (reached != stage) return;
+      std::fprintf(stderr, "spoke-server: holding at %s\n", reached.c_str());
+      std::fflush(stderr);
+      for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+    });
+  }
+  auto port = (*server)->Bind();
+  if (!port.ok()) {
+    std::fprintf(stderr, "spoke-server: %s\n", port.status().message().c_str());
+    return 1;
+  }
+  std::string host = options.host == "0.0.0.0" ? "localhost" : options.host;
+  std::printf("spoke-server: serving %s on http://%s:%d\n", (*server)->store().path().c_str(), host.c_str(), *port);
+  std::printf("spoke-server: open http://%s:%d/modules in a browser; point the CLI at it with "
+              "SPOKE_REGISTRY=http://%s:%d\n",
+              host.c_str(), *port, host.c_str(), *port);
+  std::fflush(stdout);
+  g_server = server->get();
+  std::signal(SIGINT, HandleStopSignal);
+  std::signal(SIGTERM, HandleStopSignal);
+  spoke::Status served = (*server)->Serve();
+  g_server = nullptr;
+  if (!served.ok()) {
+    std::fprintf(stderr, "spoke-server: %s\n", served.message().c_str());
+    return 1;
+  }
+  return 0;
+}

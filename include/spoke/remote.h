@@ -1,0 +1,64 @@
+// RemoteClient: talks to a registry over HTTP, for the sync protocol (refs, fetch, push) and the
+// REST API's JSON reads.
+//
+// Every failure to reach the registry (refused, timed out, DNS) comes back as Unavailable with
+// "registry <url> is unreachable" in the message; every error answer is turned back into the
+// Status the server meant (its JSON "code"). Not thread-safe: one client per thread.
+#ifndef SPOKE_REMOTE_H_
+#define SPOKE_REMOTE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "spoke/json.h"
+#include "spoke/status.h"
+#include "spoke/store.h"
+
+namespace spoke {
+
+// Called as bytes move: phase is "Sending" or "Receiving"; total is 0 when unknown.
+using TransferProgress = std::function<void(const char* phase, uint64_t done, uint64_t total)>;
+
+struct RemoteOptions {
+  std::string url;    // "http://host:port" with an optional path prefix
+  std::string token;  // sent as "Authorization: Bearer <token>" when not empty
+  int connect_timeout_seconds = 5;
+  int io_timeout_seconds = 300;
+  TransferProgress progress;  // may be empty
+};
+
+class RemoteClient {
+ public:
+  // InvalidArgument for a URL that is not http://host[:port][/prefix].
+  static Result<std::unique_ptr<RemoteClient>> Create(const RemoteOptions& options);
+  ~RemoteClient();
+
+  const std::string& url() const;
+
+  // Refs whose names start with `prefix`; the server filters, so a client never downloads the ref
+  // list of a whole large registry to find one module.
+  Result<std::vector<RefEntry>> ListRefs(const std::string& prefix);
+  // One pack holding what `wants` need and `haves` do not already give.
+  Result<std::string> FetchPack(const std::vector<std::string>& wants,
+                                const std::vector<std::string>& haves);
+  // Sends a pack and the ref updates; all apply or none.
+  Result<std::vector<RefResult>> Push(const std::string& pack, const std::vector<RefUpdate>& updates);
+  // GET of a REST path (e.g. "/modules"), parsed as JSON.
+  Result<Json> GetJson(const std::string& path);
+
+  RemoteClient(const RemoteClient&) = delete;
+  RemoteClient& operator=(const RemoteClient&) = delete;
+
+  struct Impl;
+
+ private:
+  explicit RemoteClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spoke
+
+#endif  // SPOKE_REMOTE_H_

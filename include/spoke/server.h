@@ -1,0 +1,60 @@
+// Server: the registry over HTTP. One Store, the REST API (JSON), the sync protocol and health
+// checks. docs/api.md and docs/protocol.md describe every route.
+//
+// Usage: Create() opens (or creates) the store and takes the storage directory's lock, so two
+// servers never share one store; Bind() picks the port (0 = any free one) and returns it; Serve()
+// blocks until Stop() is called from another thread or a signal handler.
+#ifndef SPOKE_SERVER_H_
+#define SPOKE_SERVER_H_
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "spoke/status.h"
+#include "spoke/store.h"
+
+namespace spoke {
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";
+  int port = 8080;
+  std::string storage_dir = "spoke-data";
+  // Largest request body accepted (a push's pack, a REST version upload); larger ones get 413.
+  size_t max_body_bytes = size_t{1} << 30;
+  // When not empty, every write (POST) needs "Authorization: Bearer <token>".
+  std::string token;
+  // A read-only mirror: every write is refused with 403.
+  bool read_only = false;
+  // One line per request on stderr.
+  bool access_log = true;
+};
+
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> Create(const ServerOptions& options);
+  ~Server();
+
+  // Binds the listening socket; returns the port (useful with port 0).
+  Result<int> Bind();
+  // Serves until Stop(). REQUIRES: Bind() succeeded.
+  Status Serve();
+  // Safe from any thread.
+  void Stop();
+
+  Store& store();
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spoke
+
+#endif  // SPOKE_SERVER_H_

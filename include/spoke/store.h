@@ -1,0 +1,197 @@
+// The store: one bare git repository holding every module version of a registry (or of a client's
+// local cache, which has the same format).
+//
+// Layout (docs/storage.md has the full description):
+//   refs/tags/<module>/<version>     annotated tag -> the version's commit
+//   refs/heads/<module>/_history     the module's branch; each version commit's parent is the
+//                                    previous tip, so `git log` shows the module's history. The
+//                                    root commit holds "spoke.module.json" (name, description).
+// A version commit's tree holds the module's .proto files at their paths plus spoke.manifest.json.
+//
+// Versions are immutable: a tag is only ever created, never moved. Every ref change goes through
+// UpdateRefs(), a compare-and-swap over all the refs it names that applies all or none.
+//
+// Thread safety: a Store may be used from many threads at once. Reads run in parallel (each takes
+// a libgit2 handle from a pool); writes are serialised within the process by a mutex and across
+// processes by git's ref lock files.
+#ifndef SPOKE_STORE_H_
+#define SPOKE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "spoke/manifest.h"
+#include "spoke/status.h"
+
+namespace spoke {
+
+inline constexpr char kModuleRecordPath[] = "spoke.module.json";
+
+// Ref names for a module; REQUIRES: valid module name (and version).
+std::string VersionTagRef(const std::string& module, const std::string& version);
+std::string ModuleBranchRef(const std::string& module);
+// Splits a ref made by the functions above. False for any other ref.
+bool ParseVersionTagRef(const std::string& ref, std::string* module, std::string* version);
+bool ParseModuleBranchRef(const std::string& ref, std::string* module);
+
+struct VersionInfo {
+  std::string module;
+  std::string version;
+  std::string tag_id;     // the annotated tag object
+  std::string commit_id;  // the commit the tag points at
+  Manifest manifest;
+  int64_t created = 0;    // commit time, seconds since the epoch
+};
+
+struct ModuleInfo {
+  std::string name;
+  std::string description;
+  std::string branch_tip;  // hex id of the module branch's tip commit
+  int64_t created = 0;     // time of the module's root commit
+};
+
+struct RefEntry {
+  std::string name;
+  std::string target;  // what the ref points at (for a version tag: the tag object)
+  std::string peeled;  // the commit behind an annotated tag; empty for other refs
+};
+
+// One ref change. An empty old_target means "must not exist yet"; an empty new_target is not
+// allowed (versions are never deleted).
+struct RefUpdate {
+  std::string name;
+  std::string old_target;
+  std::string new_target;
+};
+
+struct NewVersion {
+  std::string module;
+  std::string version;
+  std::string description;
+  FileSet files;
+  std::vector<DependencyPin> dependencies;
+};
+
+// What PrepareVersion wrote: objects only, no refs. `updates` are the ref changes that would
+// publish it on top of the branch tip it was built on.
+struct PreparedVersion {
+  std::string tag_id;
+  std::string commit_id;
+  std::string digest;
+  std::vector<RefUpdate> updates;
+};
+
+// Outcome of publishing a version: created, or already there with the same content.
+struct PutResult {
+  VersionInfo version;
+  bool created = false;
+};
+
+struct PackStats {
+  size_t objects = 0;
+  size_t bytes = 0;
+};
+
+// How ApplyPack treats ref updates that do not compare-and-swap cleanly.
+enum class RefPolicy {
+  // A registry receiving a push: every old_target must match; tags are created only; branches
+  // move fast-forward only; a tag that exists with the same content is a no-op.
+  kStrict,
+  // A client copying a registry's refs: branches follow the registry whatever they were; tags are
+  // created, kept when equal, and a different existing tag is a conflict (never overwritten).
+  kMirror,
+};
+
+struct RefResult {
+  std::string name;
+  std::string target;
+  std::string status;  // "created", "updated", "unchanged"
+};
+
+class Store {
+ public:
+  // Opens the bare repository at `path`; creates it (and its parents) first when `create` is true
+  // and nothing is there. NotFound when absent and !create; InvalidArgument when `path` holds
+  // something that is not a bare git repository.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, bool create);
+  ~Store();
+
+  const std::string& path() const;
+
+  // --- Reading -----------------------------------------------------------------------------
+
+  // Module names, sorted.
+  Result<std::vector<std::string>> ListModules() const;
+  // NotFound when the module has no branch.
+  Result<ModuleInfo> GetModule(const std::string& module) const;
+  // Version names of a module, sorted by semver precedence (lowest first). Empty when none.
+  Result<std::vector<std::string>> ListVersions(const std::string& module) const;
+  // Resolves `version` ("latest" = highest release) and reads its manifest. NotFound when absent.
+  Result<VersionInfo> GetVersion(const std::string& module, const std::string& version) const;
+  // All files of a version (the manifest excluded), verified against the manifest's hashes.
+  Result<FileSet> ReadFiles(const VersionInfo& version) const;
+  // One file's bytes and its blob id. NotFound for a path not in the version.
+  Result<std::pair<std::string, std::string>> ReadFile(const VersionInfo& version,
+                                                       const std::string& path) const;
+  // The module's versions along its branch, newest first.
+  Result<std::vector<VersionInfo>> Log(const std::string& module) const;
+  // Refs whose names start with `prefix` ("" for all), sorted by name.
+  Result<std::vector<RefEntry>> ListRefs(const std::string& prefix) const;
+  // The ref's target, or "" when it does not exist.
+  Result<std::string> ResolveRef(const std::string& name) const;
+  bool HasObject(const std::string& id) const;
+
+  // --- Writing -----------------------------------------------------------------------------
+
+  // Validates `request` and writes its blobs, trees, commit and tag, with `parent` (hex, or "" for
+  // none: a root module commit is then made first) as the commit's parent. No ref changes.
+  Result<PreparedVersion> PrepareVersion(const NewVersion& request, const std::string& parent);
+
+  // Publishes a version in this store: the whole check-write-swap under the write lock, retried
+  // when another process moves the branch in between. AlreadyExists when the version exists with
+  // different content (and nothing changes); created=false when it exists with the same content.
+  Result<PutResult> PutVersion(const NewVersion& request);
+
+  // Creates a module with no versions (its root commit). AlreadyExists when it exists.
+  Result<ModuleInfo> CreateModule(const std::string& module, const std::string& description);
+
+  // Applies all updates or none: takes every ref's lock, checks every old_target, then writes.
+  // Conflict naming the first ref whose value differs.
+  Status UpdateRefs(const std::vector<RefUpdate>& updates);
+
+  // --- Packs (the sync protocol's payload) ----------------------------------------------------
+
+  // A git pack holding everything reachable from `wants` and not from `haves`. Wants must exist
+  // (NotFound otherwise); unknown haves are ignored.
+  Result<std::string> BuildPack(const std::vector<std::string>& wants,
+                                const std::vector<std::string>& haves, PackStats* stats) const;
+
+  // Receives a pack from outside and the ref updates that come with it. The pack is indexed into a
+  // quarantine directory, every object it holds is checked (hashes, links to objects that exist,
+  // spoke's shape for version tags: manifest, digest and every file's hash), the ref updates are
+  // checked against `policy`, and only then are the objects moved into the store and the refs
+  // swapped. On any failure the store is exactly as before. An empty `pack` is allowed when the
+  // objects are already present.
+  Result<std::vector<RefResult>> ApplyPack(const std::string& pack,
+                                           const std::vector<RefUpdate>& updates, RefPolicy policy);
+
+  // Test hook: called with a stage name ("pack-indexed", "refs-locked") during ApplyPack, so a
+  // test can stop the process at an exact point. Not for production use.
+  void SetStageHook(std::function<void(const std::string&)> hook);
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spoke
+
+#endif  // SPOKE_STORE_H_

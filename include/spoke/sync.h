@@ -1,0 +1,47 @@
+// Moving versions between a local store and a registry: the client side of clone, fetch, pull and
+// push, built from Store (packs in and out) and RemoteClient (the wire).
+#ifndef SPOKE_SYNC_H_
+#define SPOKE_SYNC_H_
+
+#include <string>
+#include <vector>
+
+#include "spoke/remote.h"
+#include "spoke/status.h"
+#include "spoke/store.h"
+
+namespace spoke {
+
+struct FetchSummary {
+  std::vector<RefResult> refs;  // what changed (or was confirmed) in the local store
+  size_t pack_bytes = 0;        // bytes of pack received
+};
+
+// Copies the named remote refs, and the objects they need, into `local`. Only objects the local
+// store lacks are asked for; the local module branches are sent as haves so the pack holds only
+// the difference. A local version tag that differs from the registry's is a conflict and is kept.
+Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote, const std::vector<RefEntry>& refs);
+
+// Lists the remote refs under `prefix` and fetches them all ("" for the whole registry).
+Result<FetchSummary> FetchPrefix(Store& local, RemoteClient& remote, const std::string& prefix);
+
+// Makes module@version available in `local`: an exact version already there is returned without
+// any network use; otherwise it is fetched from `remote`. "latest" always asks the registry (it
+// moves); `remote` may be null to work offline, and then "latest" means the local store's highest.
+Result<VersionInfo> EnsureVersion(Store& local, RemoteClient* remote, const std::string& module,
+                                  const std::string& version);
+
+struct PushSummary {
+  VersionInfo version;
+  bool created = false;  // false: the registry already had this exact content under this version
+  size_t pack_bytes = 0;
+};
+
+// Builds the version in `local` on top of the registry's module branch and pushes it. The local
+// store's refs change only after the registry accepted. AlreadyExists when the registry holds the
+// version with different content; a registry branch that moves meanwhile is retried.
+Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& request);
+
+}  // namespace spoke
+
+#endif  // SPOKE_SYNC_H_

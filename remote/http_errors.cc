@@ -1,0 +1,90 @@
+// The one place that decides HTTP statuses from Status codes, plus the small answer helpers the
+// route files share.
+#include <ctime>
+
+#include "routes.h"
+#include "wire.h"
+
+namespace spoke {
+
+int HttpStatusFor(const Status& status) {
+  switch (status.code()) {
+    case Status::Code::kOk: return 200;
+    case Status::Code::kInvalidArgument: return 400;
+    case Status::Code::kCorruption: return 422;  // the client sent data that does not hold together
+    case Status::Code::kNotFound: return 404;
+    case Status::Code::kAlreadyExists: return 409;
+    case Status::Code::kConflict: return 409;
+    case Status::Code::kTooLarge: return 413;
+    case Status::Code::kPermissionDenied: return 403;
+    case Status::Code::kUnavailable: return 503;
+    case Status::Code::kIOError:
+    case Status::Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+void SendError(httplib::Response& res, const Status& status) {
+  res.status = HttpStatusFor(status);
+  res.set_content(wire::ErrorBody(status), "application/json");
+}
+
+void SendJson(httplib::Response& res, const Json& body, int http_status) {
+  res.status = http_status;
+  res.set_content(body.Dump(2) + "\n", "application/json");
+}
+
+bool HandleETag(const httplib::Request& req, httplib::Response& res, const std::string& etag) {
+  std::string quoted = "\"" + etag + "\"";
+  res.set_header("ETag", quoted);
+  res.set_header("Cache-Control", "no-cache");
+  std::string if_none_match = req.get_header_value("If-None-Match");
+  if (if_none_match.empty()) return false;
+  // The header may list several tags, weak or strong; any match means the client's copy is good.
+  size_t start = 0;
+  while (start < if_none_match.size()) {
+    size_t comma = if_none_match.find(',', start);
+    std::string item = if_none_match.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) {
+      item = item.substr(b, e - b + 1);
+      if (item.rfind("W/", 0) == 0) item = item.substr(2);
+      if (item == quoted || item == "*") {
+        res.status = 304;
+        return true;
+      }
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return false;
+}
+
+bool AllowWrite(const ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (ctx.options.read_only) {
+    SendError(res, Status::PermissionDenied("this registry is a read-only mirror; push to its upstream"));
+    return false;
+  }
+  if (!ctx.options.token.empty()) {
+    std::string auth = req.get_header_value("Authorization");
+    if (auth != "Bearer " + ctx.options.token) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      SendError(res, Status::PermissionDenied(auth.empty() ? "this registry needs a token for writes; set SPOKE_TOKEN"
+                                                           : "the token is not valid for this registry"));
+      res.status = 401;
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string FormatTime(int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace spoke

@@ -1,0 +1,151 @@
+// Client-side sync: fetch (wants/haves negotiation in one round), pull of one version, and the
+// push loop that rebuilds a version on the registry's latest branch tip until it lands.
+#include "spoke/sync.h"
+
+#include <set>
+
+#include "spoke/semver.h"
+
+namespace spoke {
+namespace {
+
+constexpr int kPushAttempts = 8;
+
+Result<std::string> FindRemoteRef(RemoteClient& remote, const std::string& name) {
+  SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(name));
+  for (const auto& ref : refs) {
+    if (ref.name == name) return ref.target;
+  }
+  return std::string();
+}
+
+}  // namespace
+
+Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote, const std::vector<RefEntry>& refs) {
+  FetchSummary summary;
+  if (refs.empty()) return summary;
+  std::vector<std::string> wants;
+  std::set<std::string> seen;
+  for (const auto& ref : refs) {
+    if (!local.HasObject(ref.target) && seen.insert(ref.target).second) wants.push_back(ref.target);
+  }
+  std::string pack;
+  if (!wants.empty()) {
+    // Every version commit lies on its module's branch, so the branch tips say all we have.
+    SPOKE_ASSIGN_OR_RETURN(auto local_branches, local.ListRefs("refs/heads/"));
+    std::vector<std::string> haves;
+    for (const auto& ref : local_branches) haves.push_back(ref.target);
+    SPOKE_ASSIGN_OR_RETURN(pack, remote.FetchPack(wants, haves));
+  }
+  summary.pack_bytes = pack.size();
+  std::vector<RefUpdate> updates;
+  for (const auto& ref : refs) updates.push_back({ref.name, "", ref.target});
+  SPOKE_ASSIGN_OR_RETURN(summary.refs, local.ApplyPack(pack, updates, RefPolicy::kMirror));
+  return summary;
+}
+
+Result<FetchSummary> FetchPrefix(Store& local, RemoteClient& remote, const std::string& prefix) {
+  SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(prefix));
+  std::vector<RefEntry> wanted;
+  for (auto& ref : refs) {
+    std::string module, version;
+    if (ParseVersionTagRef(ref.name, &module, &version) || ParseModuleBranchRef(ref.name, &module)) {
+      wanted.push_back(std::move(ref));
+    }
+  }
+  return FetchRefs(local, remote, wanted);
+}
+
+Result<VersionInfo> EnsureVersion(Store& local, RemoteClient* remote, const std::string& module,
+                                  const std::string& version) {
+  if (version != "latest") {
+    auto present = local.GetVersion(module, version);
+    if (present.ok() || present.status().code() != Status::Code::kNotFound) return present;
+    if (!remote) return present;
+    std::string tag = VersionTagRef(module, version);
+    SPOKE_ASSIGN_OR_RETURN(std::string target, FindRemoteRef(*remote, tag));
+    if (target.empty()) {
+      return Status::NotFound("version " + module + "@" + version + " does not exist in registry " + remote->url());
+    }
+    std::vector<RefEntry> refs{{tag, target, ""}};
+    SPOKE_RETURN_IF_ERROR(FetchRefs(local, *remote, refs).status());
+    return local.GetVersion(module, version);
+  }
+  if (remote) {
+    SPOKE_ASSIGN_OR_RETURN(auto refs, remote->ListRefs("refs/tags/" + module + "/"));
+    std::vector<std::string> versions;
+    std::vector<RefEntry> module_refs;
+    for (auto& ref : refs) {
+      std::string m, v;
+      if (ParseVersionTagRef(ref.name, &m, &v) && m == module) {
+        versions.push_back(v);
+        module_refs.push_back(ref);
+      }
+    }
+    auto highest = HighestRelease(versions);
+    if (!highest) return Status::NotFound("module " + module + " has no release version in " + remote->url());
+    for (const auto& ref : module_refs) {
+      if (ref.name == VersionTagRef(module, *highest)) {
+        auto present = local.GetVersion(module, *highest);
+        if (present.ok()) return present;
+        SPOKE_RETURN_IF_ERROR(FetchRefs(local, *remote, {ref}).status());
+      }
+    }
+    return local.GetVersion(module, *highest);
+  }
+  return local.GetVersion(module, "latest");
+}
+
+Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& request) {
+  const std::string tag_ref = VersionTagRef(request.module, request.version);
+  const std::string branch_ref = ModuleBranchRef(request.module);
+  Status last = Status::Ok();
+  for (int attempt = 0; attempt < kPushAttempts; ++attempt) {
+    SPOKE_ASSIGN_OR_RETURN(std::string remote_tag, FindRemoteRef(remote, tag_ref));
+    SPOKE_ASSIGN_OR_RETURN(std::string remote_tip, FindRemoteRef(remote, branch_ref));
+    std::vector<RefEntry> known;
+    if (!remote_tip.empty()) known.push_back({branch_ref, remote_tip, ""});
+    if (!remote_tag.empty()) known.push_back({tag_ref, remote_tag, ""});
+    if (!remote_tag.empty()) {
+      // The version exists: it is a no-op if the content is the same, a conflict otherwise.
+      SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, known).status());
+      SPOKE_ASSIGN_OR_RETURN(VersionInfo existing, local.GetVersion(request.module, request.version));
+      std::string digest = ComputeDigest(DescribeFiles(request.files));
+      if (existing.manifest.digest != digest) {
+        return Status::AlreadyExists("version " + request.module + "@" + request.version +
+                                     " already exists in " + remote.url() + " with different content (" +
+                                     existing.manifest.digest + "); versions are immutable, push a new version");
+      }
+      return PushSummary{std::move(existing), false, 0};
+    }
+    if (!remote_tip.empty() && !local.HasObject(remote_tip)) {
+      SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, known).status());
+    }
+    SPOKE_ASSIGN_OR_RETURN(PreparedVersion prepared, local.PrepareVersion(request, remote_tip));
+    std::vector<std::string> haves;
+    if (!remote_tip.empty()) haves.push_back(remote_tip);
+    PackStats stats;
+    SPOKE_ASSIGN_OR_RETURN(std::string pack, local.BuildPack({prepared.tag_id}, haves, &stats));
+    auto pushed = remote.Push(pack, prepared.updates);
+    if (!pushed.ok()) {
+      last = pushed.status();
+      // Someone else moved the branch or took the version first: look again and rebuild.
+      if (last.code() == Status::Code::kConflict) continue;
+      return last;
+    }
+    bool created = false;
+    std::vector<RefEntry> accepted;
+    for (const auto& result : *pushed) {
+      if (result.name == tag_ref && result.status == "created") created = true;
+      accepted.push_back({result.name, result.target, ""});
+    }
+    // Mirror what the registry now holds (its tag may be an earlier identical push's, which this
+    // store then fetches).
+    SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, accepted).status());
+    SPOKE_ASSIGN_OR_RETURN(VersionInfo info, local.GetVersion(request.module, request.version));
+    return PushSummary{std::move(info), created, pack.size()};
+  }
+  return last;
+}
+
+}  // namespace spoke

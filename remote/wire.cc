@@ -1,0 +1,159 @@
+// Encoding and decoding of the sync protocol's payloads.
+#include "wire.h"
+
+#include "store/git_handles.h"
+
+namespace spoke::wire {
+namespace {
+
+Result<std::vector<std::string>> OidList(const Json* list, const char* what) {
+  std::vector<std::string> out;
+  if (!list) return out;
+  if (!list->is_array()) return Status::InvalidArgument(std::string(what) + " must be an array");
+  for (const Json& item : list->as_array()) {
+    SPOKE_RETURN_IF_ERROR(ParseOid(item.as_string()).status().WithContext(what));
+    out.push_back(item.as_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+Json RefsToJson(const std::vector<RefEntry>& refs) {
+  Json list = Json::MakeArray();
+  for (const auto& ref : refs) {
+    Json entry = Json::MakeObject();
+    entry.Set("name", ref.name);
+    entry.Set("target", ref.target);
+    if (!ref.peeled.empty()) entry.Set("peeled", ref.peeled);
+    list.Push(std::move(entry));
+  }
+  Json root = Json::MakeObject();
+  root.Set("protocol", kProtocolVersion);
+  root.Set("refs", std::move(list));
+  return root;
+}
+
+Result<std::vector<RefEntry>> RefsFromJson(const Json& json) {
+  const Json* list = json.Get("refs");
+  if (!list || !list->is_array()) return Status::Corruption("ref list without \"refs\"");
+  std::vector<RefEntry> refs;
+  for (const Json& item : list->as_array()) {
+    RefEntry ref{item.GetString("name"), item.GetString("target"), item.GetString("peeled")};
+    if (ref.name.empty() || !ParseOid(ref.target).ok()) {
+      return Status::Corruption("malformed ref entry in ref list");
+    }
+    refs.push_back(std::move(ref));
+  }
+  return refs;
+}
+
+std::string EncodeFetchRequest(const FetchRequest& request) {
+  Json root = Json::MakeObject();
+  Json wants = Json::MakeArray(), haves = Json::MakeArray();
+  for (const auto& w : request.wants) wants.Push(w);
+  for (const auto& h : request.haves) haves.Push(h);
+  root.Set("wants", std::move(wants));
+  root.Set("haves", std::move(haves));
+  return root.Dump();
+}
+
+Result<FetchRequest> DecodeFetchRequest(const std::string& body) {
+  SPOKE_ASSIGN_OR_RETURN(Json json, Json::Parse(body));
+  if (!json.is_object()) return Status::InvalidArgument("fetch request must be a JSON object");
+  FetchRequest request;
+  SPOKE_ASSIGN_OR_RETURN(request.wants, OidList(json.Get("wants"), "wants"));
+  SPOKE_ASSIGN_OR_RETURN(request.haves, OidList(json.Get("haves"), "haves"));
+  if (request.wants.empty()) return Status::InvalidArgument("fetch request has no wants");
+  return request;
+}
+
+std::string EncodePushHeader(const std::vector<RefUpdate>& updates) {
+  Json list = Json::MakeArray();
+  for (const auto& u : updates) {
+    Json entry = Json::MakeObject();
+    entry.Set("name", u.name);
+    entry.Set("old", u.old_target);
+    entry.Set("new", u.new_target);
+    list.Push(std::move(entry));
+  }
+  Json root = Json::MakeObject();
+  root.Set("protocol", kProtocolVersion);
+  root.Set("updates", std::move(list));
+  return root.Dump() + "\n";
+}
+
+Result<std::vector<RefUpdate>> DecodePushBody(const std::string& body, size_t* pack_offset) {
+  size_t newline = body.find('\n');
+  if (newline == std::string::npos || newline > kMaxPushHeader) {
+    return Status::InvalidArgument("push body must start with one line of JSON naming the ref updates");
+  }
+  SPOKE_ASSIGN_OR_RETURN(Json header, Json::Parse(body.substr(0, newline)));
+  const Json* protocol = header.Get("protocol");
+  if (protocol && protocol->as_int() != kProtocolVersion) {
+    return Status::InvalidArgument("unsupported sync protocol version " + std::to_string(protocol->as_int()));
+  }
+  const Json* list = header.Get("updates");
+  if (!list || !list->is_array() || list->as_array().empty()) {
+    return Status::InvalidArgument("push names no ref updates");
+  }
+  std::vector<RefUpdate> updates;
+  for (const Json& item : list->as_array()) {
+    RefUpdate u{item.GetString("name"), item.GetString("old"), item.GetString("new")};
+    if (u.name.empty()) return Status::InvalidArgument("ref update without a name");
+    SPOKE_RETURN_IF_ERROR(ParseOid(u.new_target).status().WithContext("ref update " + u.name));
+    if (!u.old_target.empty()) {
+      SPOKE_RETURN_IF_ERROR(ParseOid(u.old_target).status().WithContext("ref update " + u.name));
+    }
+    updates.push_back(std::move(u));
+  }
+  *pack_offset = newline + 1;
+  return updates;
+}
+
+Json RefResultsToJson(const std::vector<RefResult>& results) {
+  Json list = Json::MakeArray();
+  for (const auto& r : results) {
+    Json entry = Json::MakeObject();
+    entry.Set("name", r.name);
+    entry.Set("target", r.target);
+    entry.Set("status", r.status);
+    list.Push(std::move(entry));
+  }
+  Json root = Json::MakeObject();
+  root.Set("refs", std::move(list));
+  return root;
+}
+
+Result<std::vector<RefResult>> RefResultsFromJson(const Json& json) {
+  const Json* list = json.Get("refs");
+  if (!list || !list->is_array()) return Status::Corruption("push response without \"refs\"");
+  std::vector<RefResult> results;
+  for (const Json& item : list->as_array()) {
+    results.push_back({item.GetString("name"), item.GetString("target"), item.GetString("status")});
+  }
+  return results;
+}
+
+std::string ErrorBody(const Status& status) {
+  Json root = Json::MakeObject();
+  root.Set("error", status.message());
+  root.Set("code", status.CodeName());
+  return root.Dump();
+}
+
+Status StatusFromErrorResponse(int http_status, const std::string& body) {
+  auto json = Json::Parse(body);
+  if (json.ok() && json->is_object() && json->Get("error")) {
+    return Status(Status::CodeFromName(json->GetString("code")), json->GetString("error"));
+  }
+  std::string message = "registry answered HTTP " + std::to_string(http_status);
+  if (http_status == 404) return Status::NotFound(message);
+  if (http_status == 409) return Status::Conflict(message);
+  if (http_status == 413) return Status::TooLarge(message);
+  if (http_status == 401 || http_status == 403) return Status::PermissionDenied(message);
+  if (http_status >= 500) return Status::Unavailable(message);
+  return Status::InvalidArgument(message);
+}
+
+}  // namespace spoke::wire

@@ -1,0 +1,100 @@
+// Manifest serialization, parsing with validation, and the content digest.
+#include "spoke/manifest.h"
+
+#include "spoke/names.h"
+#include "spoke/semver.h"
+#include "util/sha256.h"
+
+namespace spoke {
+
+std::string ComputeDigest(const std::vector<ManifestFile>& files) {
+  Sha256 hasher;
+  for (const auto& file : files) {
+    hasher.Update(file.sha256);
+    hasher.Update("  ");
+    hasher.Update(file.path);
+    hasher.Update("\n");
+  }
+  return "sha256:" + hasher.FinishHex();
+}
+
+std::vector<ManifestFile> DescribeFiles(const FileSet& files) {
+  std::vector<ManifestFile> out;
+  out.reserve(files.size());
+  for (const auto& [path, content] : files) {
+    out.push_back({path, Sha256Hex(content), content.size()});
+  }
+  return out;
+}
+
+Json Manifest::ToJson() const {
+  Json root = Json::MakeObject();
+  root.Set("format", format);
+  root.Set("module", module);
+  root.Set("version", version);
+  root.Set("description", description);
+  root.Set("digest", digest);
+  Json file_list = Json::MakeArray();
+  for (const auto& file : files) {
+    Json entry = Json::MakeObject();
+    entry.Set("path", file.path);
+    entry.Set("sha256", file.sha256);
+    entry.Set("size", file.size);
+    file_list.Push(std::move(entry));
+  }
+  root.Set("files", std::move(file_list));
+  Json deps = Json::MakeArray();
+  for (const auto& dep : dependencies) {
+    Json entry = Json::MakeObject();
+    entry.Set("module", dep.module);
+    entry.Set("version", dep.version);
+    entry.Set("commit", dep.commit);
+    entry.Set("digest", dep.digest);
+    deps.Push(std::move(entry));
+  }
+  root.Set("dependencies", std::move(deps));
+  return root;
+}
+
+std::string Manifest::Serialize() const { return ToJson().Dump(2) + "\n"; }
+
+Result<Manifest> Manifest::Parse(const std::string& text) {
+  auto corrupt = [](const std::string& why) {
+    return Status::Corruption(std::string("invalid ") + kManifestPath + ": " + why);
+  };
+  auto parsed = Json::Parse(text);
+  if (!parsed.ok()) return corrupt(parsed.status().message());
+  const Json& root = *parsed;
+  if (!root.is_object()) return corrupt("not a JSON object");
+  Manifest m;
+  const Json* format = root.Get("format");
+  if (!format || !format->is_number() || format->as_int() != kManifestFormat) {
+    return corrupt("unknown format (this Spoke reads format " + std::to_string(kManifestFormat) + ")");
+  }
+  m.module = root.GetString("module");
+  m.version = root.GetString("version");
+  m.description = root.GetString("description");
+  m.digest = root.GetString("digest");
+  if (Status s = ValidateModuleName(m.module); !s.ok()) return corrupt(s.message());
+  if (auto v = SemVer::Parse(m.version); !v.ok()) return corrupt(v.status().message());
+  const Json* file_list = root.Get("files");
+  if (!file_list || !file_list->is_array()) return corrupt("missing files");
+  for (const Json& entry : file_list->as_array()) {
+    ManifestFile file{entry.GetString("path"), entry.GetString("sha256"),
+                      static_cast<uint64_t>(entry.Get("size") ? entry.Get("size")->as_int() : 0)};
+    if (Status s = ValidateProtoPath(file.path); !s.ok()) return corrupt(s.message());
+    if (file.sha256.size() != 64) return corrupt("bad sha256 for " + file.path);
+    if (!m.files.empty() && !(m.files.back().path < file.path)) return corrupt("files not sorted");
+    m.files.push_back(std::move(file));
+  }
+  if (ComputeDigest(m.files) != m.digest) return corrupt("digest does not match the file list");
+  if (const Json* deps = root.Get("dependencies"); deps && deps->is_array()) {
+    for (const Json& entry : deps->as_array()) {
+      m.dependencies.push_back({entry.GetString("module"), entry.GetString("version"),
+                                entry.GetString("commit"), entry.GetString("digest")});
+    }
+  }
+  return m;
+}
+
+}  // namespace spoke

@@ -1,0 +1,59 @@
+// libgit2 process set-up and error translation.
+#include "store/git_handles.h"
+
+#include <mutex>
+
+namespace spoke {
+
+void EnsureLibgit2() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    git_libgit2_init();
+    // Every object read from disk or a pack is re-hashed: a store never serves an object whose
+    // content does not match its name.
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+    // The store is ours alone; the user's ~/.gitconfig must not change how it behaves.
+    git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, "");
+    git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_XDG, "");
+    git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, "");
+    // Server processes serve many packs; keep enough of them mapped.
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_FILE_LIMIT, 128);
+  });
+}
+
+Status GitError(int code, const std::string& what) {
+  const git_error* err = git_error_last();
+  std::string message = what;
+  if (err && err->message) message += ": " + std::string(err->message);
+  switch (code) {
+    case GIT_ENOTFOUND: return Status::NotFound(message);
+    case GIT_ELOCKED:
+    case GIT_EMODIFIED:
+    case GIT_EEXISTS: return Status::Conflict(message);
+    case GIT_EINVALIDSPEC:
+    case GIT_EINVALID: return Status::InvalidArgument(message);
+    default: return Status::IOError(message);
+  }
+}
+
+std::string OidHex(const git_oid& oid) {
+  char buf[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(buf, sizeof(buf), &oid);
+  return std::string(buf);
+}
+
+Result<git_oid> ParseOid(const std::string& hex) {
+  git_oid oid;
+  if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstrn(&oid, hex.data(), hex.size()) != 0) {
+    return Status::InvalidArgument("not an object id: \"" + hex + "\"");
+  }
+  for (char c : hex) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return Status::InvalidArgument("object ids are 40 lowercase hex digits: \"" + hex + "\"");
+    }
+  }
+  return oid;
+}
+
+}  // namespace spoke

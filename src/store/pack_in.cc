@@ -1,0 +1,310 @@
+// Receiving a pack from outside (a push to a registry, or a fetch into a local store).
+//
+// The pack is never trusted: it is indexed into a quarantine directory beside the object store
+// (libgit2's indexer checks the pack's checksum, every object's hash, and that every object it
+// links to exists), its version tags are read back and checked against their manifests, and the
+// ref updates are checked against the policy. Only then are the objects moved into objects/ and the
+// refs swapped in one transaction. A failure at any step, or a crash, leaves the store as it was:
+// the quarantine is not part of the object store and is removed on the next open.
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include "spoke/semver.h"
+#include "store/store_impl.h"
+
+namespace spoke {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Packs with fewer objects are exploded into loose objects, as git's receive.unpackLimit does, so
+// many small pushes do not leave many small packs behind.
+constexpr size_t kUnpackLimit = 100;
+
+class Quarantine {
+ public:
+  explicit Quarantine(const std::string& store_path) {
+    std::random_device rd;
+    std::mt19937_64 rng(rd());
+    dir_ = fs::path(store_path) / "spoke-incoming" / ("q-" + std::to_string(rng()));
+    fs::create_directories(dir_, ec_);
+  }
+  ~Quarantine() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  const fs::path& dir() const { return dir_; }
+  bool ok() const { return !ec_; }
+
+ private:
+  fs::path dir_;
+  std::error_code ec_;
+};
+
+// The objects of a received pack, readable together with the store's own objects.
+struct IncomingObjects {
+  OdbPtr combined;     // the store's objects + the quarantined pack
+  RepoPtr repo;        // a repository over `combined`, for parsing commits, trees and tags
+  OdbPtr pack_only;    // the quarantined pack alone, to list what it holds
+  size_t object_count = 0;
+  fs::path pack_file, index_file;
+};
+
+Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const std::string& pack,
+                                            const Quarantine& quarantine) {
+  IncomingObjects incoming;
+  git_odb* store_odb = nullptr;
+  int rc = git_repository_odb(&store_odb, store_repo);
+  if (rc != 0) return GitError(rc, "cannot open the object store");
+  OdbPtr store_odb_owned(store_odb);
+  std::string objects_dir = git_repository_path(store_repo) + std::string("objects");
+
+  if (!pack.empty()) {
+    git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
+    opts.verify = 1;
+    git_indexer* idx_raw = nullptr;
+    rc = git_indexer_new(&idx_raw, quarantine.dir().c_str(), 0, store_odb, &opts);
+    if (rc != 0) return GitError(rc, "cannot start indexing the pack");
+    IndexerPtr idx(idx_raw);
+    git_indexer_progress progress{};
+    rc = git_indexer_append(idx_raw, pack.data(), pack.size(), &progress);
+    if (rc == 0) rc = git_indexer_commit(idx_raw, &progress);
+    if (rc != 0) {
+      const git_error* err = git_error_last();
+      return Status::Corruption(std::string("malformed pack: ") +
+                                (err && err->message ? err->message : "indexing failed"));
+    }
+    incoming.object_count = progress.indexed_objects;
+    std::string name = std::string("pack-") + git_indexer_name(idx_raw);
+    incoming.pack_file = quarantine.dir() / (name + ".pack");
+    incoming.index_file = quarantine.dir() / (name + ".idx");
+  }
+
+  git_odb* combined = nullptr;
+  rc = git_odb_open(&combined, objects_dir.c_str());
+  if (rc != 0) return GitError(rc, "cannot open the object store");
+  incoming.combined.reset(combined);
+  git_odb* pack_only = nullptr;
+  rc = git_odb_new(&pack_only);
+  if (rc != 0) return GitError(rc, "cannot open the pack");
+  incoming.pack_only.reset(pack_only);
+  if (!pack.empty()) {
+    for (git_odb* odb : {combined, pack_only}) {
+      git_odb_backend* backend = nullptr;
+      rc = git_odb_backend_one_pack(&backend, incoming.index_file.c_str());
+      if (rc != 0) return GitError(rc, "cannot open the received pack");
+      rc = git_odb_add_backend(odb, backend, 1000);
+      if (rc != 0) return GitError(rc, "cannot open the received pack");
+    }
+  }
+  git_repository* repo = nullptr;
+  rc = git_repository_wrap_odb(&repo, combined);
+  if (rc != 0) return GitError(rc, "cannot read the received pack");
+  incoming.repo.reset(repo);
+  return incoming;
+}
+
+// What one ref update will do once the checks pass.
+struct PlannedUpdate {
+  RefUpdate update;
+  std::string module, version;  // set for version tags
+  std::string digest;           // the incoming version's digest (tags)
+  std::string commit;           // the incoming version's commit (tags)
+};
+
+Status CheckIncomingRef(git_repository* incoming_repo, PlannedUpdate* plan) {
+  const std::string& name = plan->update.name;
+  SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(plan->update.new_target));
+  git_object* obj_raw = nullptr;
+  int rc = git_object_lookup(&obj_raw, incoming_repo, &target, GIT_OBJECT_ANY);
+  if (rc != 0) {
+    return Status::Corruption("ref " + name + " points at " + plan->update.new_target +
+                              ", which is neither in the pack nor in the store");
+  }
+  ObjectPtr obj(obj_raw);
+  std::string module;
+  if (ParseVersionTagRef(name, &plan->module, &plan->version)) {
+    if (git_object_type(obj_raw) != GIT_OBJECT_TAG) {
+      return Status::Corruption("version ref " + name + " must point at an annotated tag");
+    }
+    auto version = ReadVersionFromTag(incoming_repo, target);
+    if (!version.ok()) return Status::Corruption(version.status().message());
+    if (version->module != plan->module || version->version != plan->version) {
+      return Status::Corruption("ref " + name + " points at the tag of " + version->module + "@" +
+                                version->version);
+    }
+    SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(version->commit_id));
+    // Every file is read and hashed: the manifest's digest must describe exactly these bytes.
+    auto files = ReadVerifiedFiles(incoming_repo, commit_id, version->manifest);
+    if (!files.ok()) return Status::Corruption(files.status().message());
+    plan->digest = version->manifest.digest;
+    plan->commit = version->commit_id;
+    return Status::Ok();
+  }
+  if (ParseModuleBranchRef(name, &module)) {
+    if (git_object_type(obj_raw) != GIT_OBJECT_COMMIT) {
+      return Status::Corruption("module branch " + name + " must point at a commit");
+    }
+    return Status::Ok();
+  }
+  return Status::InvalidArgument("ref " + name +
+                                 " is not a Spoke ref (refs/tags/<module>/<version> or "
+                                 "refs/heads/<module>/_history)");
+}
+
+Status MoveIntoStore(const IncomingObjects& incoming, git_repository* store_repo) {
+  if (incoming.object_count == 0) return Status::Ok();
+  if (incoming.object_count < kUnpackLimit) {
+    git_odb* store_odb = nullptr;
+    int rc = git_repository_odb(&store_odb, store_repo);
+    if (rc != 0) return GitError(rc, "cannot open the object store");
+    OdbPtr owned(store_odb);
+    struct CopyState {
+      git_odb* from;
+      git_odb* to;
+      Status status;
+    } state{incoming.pack_only.get(), store_odb, Status::Ok()};
+    rc = git_odb_foreach(
+        incoming.pack_only.get(),
+        [](const git_oid* id, void* payload) -> int {
+          auto* s = static_cast<CopyState*>(payload);
+          if (git_odb_exists(s->to, id)) return 0;
+          git_odb_object* obj = nullptr;
+          int read = git_odb_read(&obj, s->from, id);
+          if (read != 0) {
+            s->status = GitError(read, "cannot read received object " + OidHex(*id));
+            return -1;
+          }
+          OdbObjectPtr owned_obj(obj);
+          git_oid written;
+          int write = git_odb_write(&written, s->to, git_odb_object_data(obj), git_odb_object_size(obj),
+                                    git_odb_object_type(obj));
+          if (write != 0) {
+            s->status = GitError(write, "cannot store object " + OidHex(*id));
+            return -1;
+          }
+          return 0;
+        },
+        &state);
+    if (!state.status.ok()) return state.status;
+    if (rc != 0) return GitError(rc, "cannot copy received objects");
+    return Status::Ok();
+  }
+  fs::path pack_dir = fs::path(git_repository_path(store_repo)) / "objects" / "pack";
+  std::error_code ec;
+  fs::create_directories(pack_dir, ec);
+  // The .pack goes first: git and libgit2 only see a pack once its .idx is there.
+  fs::rename(incoming.pack_file, pack_dir / incoming.pack_file.filename(), ec);
+  if (!ec) fs::rename(incoming.index_file, pack_dir / incoming.index_file.filename(), ec);
+  if (ec) return Status::IOError("cannot move the received pack into the store: " + ec.message());
+  return Status::Ok();
+}
+
+// Removes quarantine directories left by processes that died an hour or more ago.
+void DropStaleQuarantines(const std::string& store_path) {
+  std::error_code ec;
+  fs::path root = fs::path(store_path) / "spoke-incoming";
+  if (!fs::exists(root, ec)) return;
+  auto now = fs::file_time_type::clock::now();
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    auto age = now - entry.last_write_time(ec);
+    if (!ec && age > std::chrono::hours(1)) fs::remove_all(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
+Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
+                                                const std::vector<RefUpdate>& updates,
+                                                RefPolicy policy) {
+  DropStaleQuarantines(impl_->path);
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  git_repository* repo = lease.get();
+  Quarantine quarantine(impl_->path);
+  if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + impl_->path);
+  SPOKE_ASSIGN_OR_RETURN(IncomingObjects incoming, IndexIntoQuarantine(repo, pack, quarantine));
+  impl_->Stage("pack-indexed");
+
+  std::vector<PlannedUpdate> plans;
+  std::set<std::string> names;
+  for (const auto& update : updates) {
+    if (!names.insert(update.name).second) {
+      return Status::InvalidArgument("ref " + update.name + " is updated twice");
+    }
+    if (update.new_target.empty()) {
+      return Status::InvalidArgument("ref " + update.name + " cannot be deleted: versions are immutable");
+    }
+    if (!update.old_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.old_target).status());
+    PlannedUpdate plan{update, "", "", "", ""};
+    SPOKE_RETURN_IF_ERROR(CheckIncomingRef(incoming.repo.get(), &plan));
+    plans.push_back(std::move(plan));
+  }
+
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  std::vector<RefUpdate> to_apply;
+  std::vector<RefResult> results;
+  std::set<std::string> unchanged_commits;  // commits of versions that turned out to exist already
+  for (auto& plan : plans) {
+    SPOKE_ASSIGN_OR_RETURN(std::string current, ResolveRef(plan.update.name));
+    if (!plan.module.empty() && !plan.version.empty()) {
+      if (current == plan.update.new_target) {
+        results.push_back({plan.update.name, current, "unchanged"});
+        unchanged_commits.insert(plan.commit);
+        continue;
+      }
+      if (!current.empty()) {
+        auto existing = GetVersion(plan.module, plan.version);
+        if (existing.ok() && existing->manifest.digest == plan.digest) {
+          results.push_back({plan.update.name, current, "unchanged"});
+          unchanged_commits.insert(plan.commit);
+          continue;
+        }
+        return Status::AlreadyExists("version " + plan.module + "@" + plan.version +
+                                     " already exists with different content (" +
+                                     (existing.ok() ? existing->manifest.digest : current) +
+                                     "); versions are immutable, push a new version");
+      }
+      if (policy == RefPolicy::kStrict && !plan.update.old_target.empty()) {
+        return Status::Conflict("version tag " + plan.update.name + " does not exist; expected " +
+                                plan.update.old_target);
+      }
+      to_apply.push_back({plan.update.name, "", plan.update.new_target});
+      results.push_back({plan.update.name, plan.update.new_target, "created"});
+      continue;
+    }
+    // A module branch.
+    if (current == plan.update.new_target) {
+      results.push_back({plan.update.name, current, "unchanged"});
+      continue;
+    }
+    if (policy == RefPolicy::kStrict) {
+      if (unchanged_commits.count(plan.update.new_target)) {
+        // The version this branch move would publish is already there under another commit.
+        SPOKE_ASSIGN_OR_RETURN(std::string tip, ResolveRef(plan.update.name));
+        results.push_back({plan.update.name, tip, "unchanged"});
+        continue;
+      }
+      if (current != plan.update.old_target) {
+        return Status::Conflict("module branch " + plan.update.name + " moved (now at " +
+                                (current.empty() ? std::string("nothing") : current) +
+                                "); fetch and try again");
+      }
+      if (!current.empty()) {
+        git_oid new_id = *ParseOid(plan.update.new_target), old_id = *ParseOid(current);
+        if (git_graph_descendant_of(incoming.repo.get(), &new_id, &old_id) != 1) {
+          return Status::Conflict("module branch " + plan.update.name +
+                                  " would not move forward (its new tip does not descend from " + current + ")");
+        }
+      }
+    }
+    to_apply.push_back({plan.update.name, current, plan.update.new_target});
+    results.push_back({plan.update.name, plan.update.new_target, current.empty() ? "created" : "updated"});
+  }
+  SPOKE_RETURN_IF_ERROR(MoveIntoStore(incoming, repo));
+  SPOKE_RETURN_IF_ERROR(UpdateRefsLocked(repo, to_apply, *impl_));
+  return results;
+}
+
+}  // namespace spoke

@@ -1,0 +1,73 @@
+// Ref transactions: every ref change in a store is a compare-and-swap over a set of refs that
+// applies all or none, built on libgit2's transaction (it takes each ref's lock file first).
+#include <algorithm>
+
+#include "store/store_impl.h"
+
+namespace spoke {
+
+Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& updates,
+                        const Store::Impl& impl) {
+  if (updates.empty()) return Status::Ok();
+  std::vector<RefUpdate> sorted = updates;
+  // A fixed lock order keeps two writers from each holding what the other needs.
+  std::sort(sorted.begin(), sorted.end(), [](const RefUpdate& a, const RefUpdate& b) { return a.name < b.name; });
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    int valid = 0;
+    if (git_reference_name_is_valid(&valid, sorted[i].name.c_str()) != 0 || !valid) {
+      return Status::InvalidArgument("invalid ref name " + sorted[i].name);
+    }
+    if (i > 0 && sorted[i].name == sorted[i - 1].name) {
+      return Status::InvalidArgument("ref " + sorted[i].name + " is updated twice");
+    }
+    if (sorted[i].new_target.empty()) {
+      return Status::InvalidArgument("ref " + sorted[i].name + " cannot be deleted: versions are immutable");
+    }
+  }
+  git_transaction* raw = nullptr;
+  int rc = git_transaction_new(&raw, repo);
+  if (rc != 0) return GitError(rc, "cannot start a ref transaction");
+  TransactionPtr tx(raw);
+  for (const auto& update : sorted) {
+    rc = git_transaction_lock_ref(raw, update.name.c_str());
+    if (rc != 0) {
+      return Status::Conflict("ref " + update.name +
+                              " is being changed by another writer; try again");
+    }
+  }
+  // With every lock held, nobody else can change these refs: compare, then swap.
+  for (const auto& update : sorted) {
+    git_oid current;
+    rc = git_reference_name_to_id(&current, repo, update.name.c_str());
+    std::string current_hex;
+    if (rc == 0) {
+      current_hex = OidHex(current);
+    } else if (rc != GIT_ENOTFOUND) {
+      return GitError(rc, "cannot read ref " + update.name);
+    }
+    if (current_hex != update.old_target) {
+      return Status::Conflict("ref " + update.name + " is at " +
+                              (current_hex.empty() ? std::string("nothing") : current_hex) +
+                              ", expected " +
+                              (update.old_target.empty() ? std::string("nothing") : update.old_target));
+    }
+  }
+  impl.Stage("refs-locked");
+  SPOKE_ASSIGN_OR_RETURN(SignaturePtr sig, SpokeSignature());
+  for (const auto& update : sorted) {
+    SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(update.new_target));
+    rc = git_transaction_set_target(raw, update.name.c_str(), &target, sig.get(), "spoke: update");
+    if (rc != 0) return GitError(rc, "cannot set " + update.name);
+  }
+  rc = git_transaction_commit(raw);
+  if (rc != 0) return GitError(rc, "cannot write refs");
+  return Status::Ok();
+}
+
+Status Store::UpdateRefs(const std::vector<RefUpdate>& updates) {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  return UpdateRefsLocked(lease.get(), updates, *impl_);
+}
+
+}  // namespace spoke

@@ -1,0 +1,441 @@
+// Opening a store, the handle pool, ref naming, and every read-only operation.
+#include "spoke/store.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "spoke/names.h"
+#include "spoke/semver.h"
+#include "store/store_impl.h"
+
+namespace spoke {
+
+namespace {
+constexpr char kTagPrefix[] = "refs/tags/";
+constexpr char kBranchPrefix[] = "refs/heads/";
+constexpr char kBranchSuffix[] = "/_history";
+}  // namespace
+
+std::string VersionTagRef(const std::string& module, const std::string& version) {
+  return kTagPrefix + module + "/" + version;
+}
+
+std::string ModuleBranchRef(const std::string& module) { return kBranchPrefix + module + kBranchSuffix; }
+
+bool ParseVersionTagRef(const std::string& ref, std::string* module, std::string* version) {
+  if (ref.rfind(kTagPrefix, 0) != 0) return false;
+  std::string rest = ref.substr(sizeof(kTagPrefix) - 1);
+  size_t slash = rest.rfind('/');
+  if (slash == std::string::npos) return false;
+  std::string m = rest.substr(0, slash), v = rest.substr(slash + 1);
+  if (!ValidateModuleName(m).ok() || !SemVer::Parse(v).ok()) return false;
+  *module = m;
+  *version = v;
+  return true;
+}
+
+bool ParseModuleBranchRef(const std::string& ref, std::string* module) {
+  const std::string suffix = kBranchSuffix;
+  if (ref.rfind(kBranchPrefix, 0) != 0 || ref.size() <= sizeof(kBranchPrefix) - 1 + suffix.size() ||
+      ref.compare(ref.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return false;
+  }
+  std::string m = ref.substr(sizeof(kBranchPrefix) - 1,
+                             ref.size() - suffix.size() - (sizeof(kBranchPrefix) - 1));
+  if (!ValidateModuleName(m).ok()) return false;
+  *module = m;
+  return true;
+}
+
+Store::Impl::~Impl() {
+  for (git_repository* repo : pool) git_repository_free(repo);
+}
+
+Result<RepoLease> RepoLease::Take(Store::Impl* impl) {
+  {
+    std::lock_guard<std::mutex> lock(impl->pool_mutex);
+    if (!impl->pool.empty()) {
+      git_repository* repo = impl->pool.back();
+      impl->pool.pop_back();
+      return RepoLease(impl, repo);
+    }
+  }
+  git_repository* repo = nullptr;
+  int rc = git_repository_open_bare(&repo, impl->path.c_str());
+  if (rc != 0) return GitError(rc, "cannot open store " + impl->path);
+  return RepoLease(impl, repo);
+}
+
+RepoLease::~RepoLease() {
+  if (!repo_) return;
+  std::lock_guard<std::mutex> lock(impl_->pool_mutex);
+  impl_->pool.push_back(repo_);
+}
+
+Result<SignaturePtr> SpokeSignature() {
+  const char* name = std::getenv("SPOKE_AUTHOR_NAME");
+  const char* email = std::getenv("SPOKE_AUTHOR_EMAIL");
+  git_signature* sig = nullptr;
+  int rc = git_signature_now(&sig, name && *name ? name : "Spoke",
+                             email && *email ? email : "spoke@localhost");
+  if (rc != 0) return GitError(rc, "cannot make a signature");
+  return SignaturePtr(sig);
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+const std::string& Store::path() const { return impl_->path; }
+
+void Store::SetStageHook(std::function<void(const std::string&)> hook) {
+  impl_->stage_hook = std::move(hook);
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create) {
+  EnsureLibgit2();
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir = fs::absolute(path, ec);
+  if (ec) return Status::InvalidArgument("bad store path " + path + ": " + ec.message());
+  bool exists = fs::exists(dir / "HEAD", ec) && fs::exists(dir / "objects", ec);
+  if (!exists) {
+    if (!create) return Status::NotFound("no store at " + dir.string());
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+      return Status::InvalidArgument(dir.string() + " exists and is not a directory");
+    }
+    if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+      return Status::InvalidArgument(dir.string() +
+                                     " is not empty and is not a Spoke store (a bare git repository)");
+    }
+    fs::create_directories(dir, ec);
+    if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());
+    git_repository* repo = nullptr;
+    int rc = git_repository_init(&repo, dir.c_str(), /*is_bare=*/1);
+    if (rc != 0) return GitError(rc, "cannot create store at " + dir.string());
+    RepoPtr owned(repo);
+    git_config* config = nullptr;
+    if (git_repository_config(&config, repo) == 0) {
+      // Let stock git serve and fsck the store as is; never let gc drop unreferenced history.
+      git_config_set_string(config, "spoke.format", "1");
+      git_config_set_bool(config, "receive.fsckObjects", 1);
+      git_config_free(config);
+    }
+    // HEAD names a branch that never exists; point it somewhere harmless and valid instead.
+    git_repository_set_head(repo, "refs/heads/_spoke");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = dir.string();
+  git_repository* repo = nullptr;
+  int rc = git_repository_open_bare(&repo, impl->path.c_str());
+  if (rc != 0) return GitError(rc, dir.string() + " is not a Spoke store (a bare git repository)");
+  impl->pool.push_back(repo);
+  // Leftovers of a process killed while receiving a pack: never part of the store, safe to drop.
+  fs::remove_all(dir / "spoke-incoming", ec);
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Result<std::vector<RefEntry>> Store::ListRefs(const std::string& prefix) const {
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  git_reference_iterator* raw = nullptr;
+  std::string glob = prefix + "*";
+  int rc = prefix.empty() ? git_reference_iterator_new(&raw, lease.get())
+                          : git_reference_iterator_glob_new(&raw, lease.get(), glob.c_str());
+  if (rc != 0) return GitError(rc, "cannot list refs");
+  RefIterPtr iter(raw);
+  std::vector<RefEntry> refs;
+  git_reference* ref = nullptr;
+  while ((rc = git_reference_next(&ref, iter.get())) == 0) {
+    RefPtr owned(ref);
+    if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) continue;
+    RefEntry entry;
+    entry.name = git_reference_name(ref);
+    if (entry.name.rfind(prefix, 0) != 0) continue;
+    entry.target = OidHex(*git_reference_target(ref));
+    git_object* peeled = nullptr;
+    if (entry.name.rfind(kTagPrefix, 0) == 0 &&
+        git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0) {
+      entry.peeled = OidHex(*git_object_id(peeled));
+      git_object_free(peeled);
+    }
+    refs.push_back(std::move(entry));
+  }
+  if (rc != GIT_ITEROVER) return GitError(rc, "cannot list refs");
+  std::sort(refs.begin(), refs.end(), [](const RefEntry& a, const RefEntry& b) { return a.name < b.name; });
+  return refs;
+}
+
+Result<std::string> Store::ResolveRef(const std::string& name) const {
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  git_oid oid;
+  int rc = git_reference_name_to_id(&oid, lease.get(), name.c_str());
+  if (rc == GIT_ENOTFOUND) return std::string();
+  if (rc != 0) return GitError(rc, "cannot resolve " + name);
+  return OidHex(oid);
+}
+
+bool Store::HasObject(const std::string& id) const {
+  auto oid = ParseOid(id);
+  if (!oid.ok()) return false;
+  auto lease = RepoLease::Take(impl_.get());
+  if (!lease.ok()) return false;
+  git_odb* odb = nullptr;
+  if (git_repository_odb(&odb, lease->get()) != 0) return false;
+  OdbPtr owned(odb);
+  return git_odb_exists(odb, &*oid) == 1;
+}
+
+Result<std::vector<std::string>> Store::ListModules() const {
+  SPOKE_ASSIGN_OR_RETURN(auto refs, ListRefs(kBranchPrefix));
+  std::vector<std::string> modules;
+  for (const auto& ref : refs) {
+    std::string module;
+    if (ParseModuleBranchRef(ref.name, &module)) modules.push_back(module);
+  }
+  std::sort(modules.begin(), modules.end());
+  return modules;
+}
+
+Result<ModuleInfo> Store::GetModule(const std::string& module) const {
+  SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  git_oid tip;
+  int rc = git_reference_name_to_id(&tip, lease.get(), ModuleBranchRef(module).c_str());
+  if (rc == GIT_ENOTFOUND) return Status::NotFound("module " + module + " does not exist");
+  if (rc != 0) return GitError(rc, "cannot read module " + module);
+  ModuleInfo info;
+  info.name = module;
+  info.branch_tip = OidHex(tip);
+  // The root commit carries the module record; walk first parents down to it.
+  git_oid current = tip;
+  while (true) {
+    git_commit* raw = nullptr;
+    rc = git_commit_lookup(&raw, lease.get(), &current);
+    if (rc != 0) return GitError(rc, "cannot read module history of " + module);
+    CommitPtr commit(raw);
+    if (git_commit_parentcount(raw) == 0) {
+      info.created = git_commit_time(raw);
+      git_tree* tree_raw = nullptr;
+      rc = git_commit_tree(&tree_raw, raw);
+      if (rc != 0) return GitError(rc, "cannot read module record of " + module);
+      TreePtr tree(tree_raw);
+      std::string blob_id;
+      auto record = ReadBlobAtPath(lease.get(), tree_raw, kModuleRecordPath, &blob_id);
+      if (record.ok()) {
+        auto json = Json::Parse(*record);
+        if (json.ok()) info.description = json->GetString("description");
+      }
+      break;
+    }
+    current = *git_commit_parent_id(raw, 0);
+  }
+  return info;
+}
+
+Result<std::vector<std::string>> Store::ListVersions(const std::string& module) const {
+  SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
+  SPOKE_ASSIGN_OR_RETURN(auto refs, ListRefs(std::string(kTagPrefix) + module + "/"));
+  std::vector<std::string> versions;
+  for (const auto& ref : refs) {
+    std::string m, v;
+    // The prefix also matches tags of modules nested under this one ("a/b/v1.0.0" for "a").
+    if (ParseVersionTagRef(ref.name, &m, &v) && m == module) versions.push_back(v);
+  }
+  SortVersions(&versions);
+  return versions;
+}
+
+Result<std::string> ReadBlobAtPath(git_repository* repo, git_tree* tree, const std::string& path,
+                                   std::string* blob_id) {
+  git_tree_entry* entry = nullptr;
+  int rc = git_tree_entry_bypath(&entry, tree, path.c_str());
+  if (rc == GIT_ENOTFOUND) return Status::NotFound("no file " + path);
+  if (rc != 0) return GitError(rc, "cannot read " + path);
+  GitPtr<git_tree_entry, git_tree_entry_free> owned(entry);
+  if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) return Status::NotFound("no file " + path);
+  git_blob* raw = nullptr;
+  rc = git_blob_lookup(&raw, repo, git_tree_entry_id(entry));
+  if (rc != 0) return GitError(rc, "cannot read " + path);
+  BlobPtr blob(raw);
+  if (blob_id) *blob_id = OidHex(*git_tree_entry_id(entry));
+  return std::string(static_cast<const char*>(git_blob_rawcontent(raw)),
+                     static_cast<size_t>(git_blob_rawsize(raw)));
+}
+
+Result<VersionInfo> ReadVersionFromTag(git_repository* repo, const git_oid& tag_id) {
+  git_tag* tag_raw = nullptr;
+  int rc = git_tag_lookup(&tag_raw, repo, &tag_id);
+  if (rc != 0) return GitError(rc, "version tag " + OidHex(tag_id) + " is not an annotated tag");
+  TagPtr tag(tag_raw);
+  if (git_tag_target_type(tag_raw) != GIT_OBJECT_COMMIT) {
+    return Status::Corruption("version tag " + OidHex(tag_id) + " does not point at a commit");
+  }
+  git_commit* commit_raw = nullptr;
+  rc = git_commit_lookup(&commit_raw, repo, git_tag_target_id(tag_raw));
+  if (rc != 0) return GitError(rc, "cannot read the commit of tag " + OidHex(tag_id));
+  CommitPtr commit(commit_raw);
+  git_tree* tree_raw = nullptr;
+  rc = git_commit_tree(&tree_raw, commit_raw);
+  if (rc != 0) return GitError(rc, "cannot read the tree of tag " + OidHex(tag_id));
+  TreePtr tree(tree_raw);
+  auto text = ReadBlobAtPath(repo, tree_raw, kManifestPath, nullptr);
+  if (!text.ok()) {
+    return Status::Corruption("version commit " + OidHex(*git_commit_id(commit_raw)) + " has no " +
+                              kManifestPath);
+  }
+  SPOKE_ASSIGN_OR_RETURN(Manifest manifest, Manifest::Parse(*text));
+  std::string expected_name = manifest.module + "/" + manifest.version;
+  if (expected_name != git_tag_name(tag_raw)) {
+    return Status::Corruption("tag " + std::string(git_tag_name(tag_raw)) +
+                              " holds a manifest for " + expected_name);
+  }
+  VersionInfo info;
+  info.module = manifest.module;
+  info.version = manifest.version;
+  info.tag_id = OidHex(tag_id);
+  info.commit_id = OidHex(*git_commit_id(commit_raw));
+  info.created = git_commit_time(commit_raw);
+  info.manifest = std::move(manifest);
+  return info;
+}
+
+Result<VersionInfo> Store::GetVersion(const std::string& module, const std::string& version) const {
+  SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
+  std::string resolved = version;
+  if (version == "latest") {
+    SPOKE_ASSIGN_OR_RETURN(auto versions, ListVersions(module));
+    auto highest = HighestRelease(versions);
+    if (!highest) return Status::NotFound("module " + module + " has no release version");
+    resolved = *highest;
+  } else {
+    SPOKE_RETURN_IF_ERROR(SemVer::Parse(version).status());
+  }
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  git_oid tag_id;
+  int rc = git_reference_name_to_id(&tag_id, lease.get(), VersionTagRef(module, resolved).c_str());
+  if (rc == GIT_ENOTFOUND) return Status::NotFound("version " + module + "@" + resolved + " does not exist");
+  if (rc != 0) return GitError(rc, "cannot read " + module + "@" + resolved);
+  return ReadVersionFromTag(lease.get(), tag_id);
+}
+
+Result<FileSet> ReadVerifiedFiles(git_repository* repo, const git_oid& commit_id,
+                                  const Manifest& manifest) {
+  git_commit* commit_raw = nullptr;
+  int rc = git_commit_lookup(&commit_raw, repo, &commit_id);
+  if (rc != 0) return GitError(rc, "cannot read commit " + OidHex(commit_id));
+  CommitPtr commit(commit_raw);
+  git_tree* tree_raw = nullptr;
+  rc = git_commit_tree(&tree_raw, commit_raw);
+  if (rc != 0) return GitError(rc, "cannot read tree of " + OidHex(commit_id));
+  TreePtr tree(tree_raw);
+
+  struct WalkState {
+    git_repository* repo;
+    FileSet files;
+    Status status;
+  } state{repo, {}, Status::Ok()};
+  rc = git_tree_walk(
+      tree_raw, GIT_TREEWALK_PRE,
+      [](const char* root, const git_tree_entry* entry, void* payload) -> int {
+        auto* s = static_cast<WalkState*>(payload);
+        git_object_t type = git_tree_entry_type(entry);
+        if (type == GIT_OBJECT_TREE) return 0;
+        std::string path = std::string(root) + git_tree_entry_name(entry);
+        if (path == kManifestPath) return 0;
+        if (type != GIT_OBJECT_BLOB) {
+          s->status = Status::Corruption("unexpected entry " + path + " in a version tree");
+          return -1;
+        }
+        git_blob* blob = nullptr;
+        int lookup = git_blob_lookup(&blob, s->repo, git_tree_entry_id(entry));
+        if (lookup != 0) {
+          s->status = GitError(lookup, "cannot read " + path);
+          return -1;
+        }
+        s->files.emplace(path, std::string(static_cast<const char*>(git_blob_rawcontent(blob)),
+                                           static_cast<size_t>(git_blob_rawsize(blob))));
+        git_blob_free(blob);
+        return 0;
+      },
+      &state);
+  if (!state.status.ok()) return state.status;
+  if (rc != 0) return GitError(rc, "cannot walk tree of " + OidHex(commit_id));
+  std::vector<ManifestFile> described = DescribeFiles(state.files);
+  if (described.size() != manifest.files.size()) {
+    return Status::Corruption("version " + manifest.module + "@" + manifest.version + " has " +
+                              std::to_string(described.size()) + " files but its manifest lists " +
+                              std::to_string(manifest.files.size()));
+  }
+  for (size_t i = 0; i < described.size(); ++i) {
+    if (described[i].path != manifest.files[i].path || described[i].sha256 != manifest.files[i].sha256) {
+      return Status::Corruption("file " + described[i].path + " of " + manifest.module + "@" +
+                                manifest.version + " does not match its manifest");
+    }
+  }
+  return std::move(state.files);
+}
+
+Result<FileSet> Store::ReadFiles(const VersionInfo& version) const {
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(version.commit_id));
+  return ReadVerifiedFiles(lease.get(), commit_id, version.manifest);
+}
+
+Result<std::pair<std::string, std::string>> Store::ReadFile(const VersionInfo& version,
+                                                            const std::string& path) const {
+  SPOKE_RETURN_IF_ERROR(ValidateProtoPath(path));
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(version.commit_id));
+  git_commit* commit_raw = nullptr;
+  int rc = git_commit_lookup(&commit_raw, lease.get(), &commit_id);
+  if (rc != 0) return GitError(rc, "cannot read commit " + version.commit_id);
+  CommitPtr commit(commit_raw);
+  git_tree* tree_raw = nullptr;
+  rc = git_commit_tree(&tree_raw, commit_raw);
+  if (rc != 0) return GitError(rc, "cannot read tree of " + version.commit_id);
+  TreePtr tree(tree_raw);
+  std::string blob_id;
+  auto content = ReadBlobAtPath(lease.get(), tree_raw, path, &blob_id);
+  if (!content.ok()) {
+    if (content.status().code() == Status::Code::kNotFound) {
+      return Status::NotFound("file " + path + " is not part of " + version.module + "@" + version.version);
+    }
+    return content.status();
+  }
+  return std::make_pair(std::move(*content), blob_id);
+}
+
+Result<std::vector<VersionInfo>> Store::Log(const std::string& module) const {
+  SPOKE_ASSIGN_OR_RETURN(ModuleInfo info, GetModule(module));
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  std::vector<VersionInfo> log;
+  SPOKE_ASSIGN_OR_RETURN(git_oid current, ParseOid(info.branch_tip));
+  while (true) {
+    git_commit* raw = nullptr;
+    int rc = git_commit_lookup(&raw, lease.get(), &current);
+    if (rc != 0) return GitError(rc, "cannot read history of " + module);
+    CommitPtr commit(raw);
+    if (git_commit_parentcount(raw) == 0) break;  // the module's root record
+    git_tree* tree_raw = nullptr;
+    rc = git_commit_tree(&tree_raw, raw);
+    if (rc != 0) return GitError(rc, "cannot read history of " + module);
+    TreePtr tree(tree_raw);
+    SPOKE_ASSIGN_OR_RETURN(std::string text, ReadBlobAtPath(lease.get(), tree_raw, kManifestPath, nullptr));
+    SPOKE_ASSIGN_OR_RETURN(Manifest manifest, Manifest::Parse(text));
+    VersionInfo entry;
+    entry.module = module;
+    entry.version = manifest.version;
+    entry.commit_id = OidHex(current);
+    entry.created = git_commit_time(raw);
+    git_oid tag_id;
+    if (git_reference_name_to_id(&tag_id, lease.get(), VersionTagRef(module, manifest.version).c_str()) == 0) {
+      entry.tag_id = OidHex(tag_id);
+    }
+    entry.manifest = std::move(manifest);
+    log.push_back(std::move(entry));
+    current = *git_commit_parent_id(raw, 0);
+  }
+  return log;
+}
+
+}  // namespace spoke

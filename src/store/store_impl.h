@@ -1,0 +1,69 @@
+// Store's private state, shared by the files that implement it (store.cc: opening and reading;
+// versions.cc: writing versions; refs.cc: ref transactions; pack_out.cc / pack_in.cc: packs).
+#ifndef SPOKE_STORE_STORE_IMPL_H_
+#define SPOKE_STORE_STORE_IMPL_H_
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "spoke/store.h"
+#include "store/git_handles.h"
+
+namespace spoke {
+
+struct Store::Impl {
+  std::string path;
+
+  // libgit2 repository handles are not safe to share between threads, so each operation leases one.
+  std::mutex pool_mutex;
+  std::vector<git_repository*> pool;
+
+  // Serialises writers inside this process; git's lock files do it across processes.
+  std::mutex write_mutex;
+
+  std::function<void(const std::string&)> stage_hook;
+
+  ~Impl();
+  void Stage(const std::string& name) const {
+    if (stage_hook) stage_hook(name);
+  }
+};
+
+// A repository handle borrowed from the pool for the lifetime of this object.
+class RepoLease {
+ public:
+  static Result<RepoLease> Take(Store::Impl* impl);
+  RepoLease(RepoLease&& other) noexcept : impl_(other.impl_), repo_(other.repo_) {
+    other.repo_ = nullptr;
+  }
+  RepoLease(const RepoLease&) = delete;
+  ~RepoLease();
+  git_repository* get() const { return repo_; }
+
+ private:
+  RepoLease(Store::Impl* impl, git_repository* repo) : impl_(impl), repo_(repo) {}
+  Store::Impl* impl_;
+  git_repository* repo_;
+};
+
+// The signature Spoke writes on commits and tags: SPOKE_AUTHOR_NAME / SPOKE_AUTHOR_EMAIL, or
+// "Spoke <spoke@localhost>", at the current time.
+Result<SignaturePtr> SpokeSignature();
+
+// Reads a version from its tag object (used by GetVersion, Log and pack verification).
+Result<VersionInfo> ReadVersionFromTag(git_repository* repo, const git_oid& tag_id);
+// Reads and verifies every module file of a commit's tree against its manifest.
+Result<FileSet> ReadVerifiedFiles(git_repository* repo, const git_oid& commit_id,
+                                  const Manifest& manifest);
+// A blob's content at `path` inside a tree; NotFound when absent.
+Result<std::string> ReadBlobAtPath(git_repository* repo, git_tree* tree, const std::string& path,
+                                   std::string* blob_id);
+// Checks old values and writes `updates` with a libgit2 transaction. REQUIRES: write_mutex held.
+Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& updates,
+                        const Store::Impl& impl);
+
+}  // namespace spoke
+
+#endif  // SPOKE_STORE_STORE_IMPL_H_

@@ -1,0 +1,224 @@
+// Writing module versions: blobs and trees from a file set, the manifest, the commit on the
+// module's branch and the annotated tag; then publishing them with one ref transaction.
+#include <map>
+
+#include "spoke/names.h"
+#include "spoke/semver.h"
+#include "store/store_impl.h"
+
+namespace spoke {
+namespace {
+
+constexpr int kPutRetries = 8;
+
+// A directory being assembled: files (name -> blob) and subdirectories.
+struct DirNode {
+  std::map<std::string, git_oid> blobs;
+  std::map<std::string, DirNode> dirs;
+};
+
+Status AddPath(DirNode* root, const std::string& path, const git_oid& blob) {
+  DirNode* node = root;
+  size_t start = 0;
+  while (true) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) break;
+    std::string dir = path.substr(start, slash - start);
+    if (node->blobs.count(dir)) {
+      return Status::InvalidArgument("path " + path + " needs " + dir + " to be a directory, but it is a file");
+    }
+    node = &node->dirs[dir];
+    start = slash + 1;
+  }
+  std::string name = path.substr(start);
+  if (node->dirs.count(name)) {
+    return Status::InvalidArgument("path " + path + " is both a file and a directory");
+  }
+  node->blobs[name] = blob;
+  return Status::Ok();
+}
+
+Result<git_oid> WriteTree(git_repository* repo, const DirNode& node) {
+  git_treebuilder* raw = nullptr;
+  int rc = git_treebuilder_new(&raw, repo, nullptr);
+  if (rc != 0) return GitError(rc, "cannot build a tree");
+  TreebuilderPtr builder(raw);
+  for (const auto& [name, blob] : node.blobs) {
+    rc = git_treebuilder_insert(nullptr, raw, name.c_str(), &blob, GIT_FILEMODE_BLOB);
+    if (rc != 0) return GitError(rc, "cannot add " + name + " to a tree");
+  }
+  for (const auto& [name, child] : node.dirs) {
+    SPOKE_ASSIGN_OR_RETURN(git_oid child_id, WriteTree(repo, child));
+    rc = git_treebuilder_insert(nullptr, raw, name.c_str(), &child_id, GIT_FILEMODE_TREE);
+    if (rc != 0) return GitError(rc, "cannot add " + name + " to a tree");
+  }
+  git_oid id;
+  rc = git_treebuilder_write(&id, raw);
+  if (rc != 0) return GitError(rc, "cannot write a tree");
+  return id;
+}
+
+Result<git_oid> WriteBlob(git_repository* repo, const std::string& content) {
+  git_oid id;
+  int rc = git_blob_create_from_buffer(&id, repo, content.data(), content.size());
+  if (rc != 0) return GitError(rc, "cannot write a blob");
+  return id;
+}
+
+Result<git_oid> WriteCommit(git_repository* repo, const git_oid& tree_id, const git_oid* parent,
+                            const std::string& message) {
+  git_tree* tree_raw = nullptr;
+  int rc = git_tree_lookup(&tree_raw, repo, &tree_id);
+  if (rc != 0) return GitError(rc, "cannot read a tree just written");
+  TreePtr tree(tree_raw);
+  CommitPtr parent_commit;
+  if (parent) {
+    git_commit* raw = nullptr;
+    rc = git_commit_lookup(&raw, repo, parent);
+    if (rc != 0) return GitError(rc, "cannot read parent commit " + OidHex(*parent));
+    parent_commit.reset(raw);
+  }
+  SPOKE_ASSIGN_OR_RETURN(SignaturePtr sig, SpokeSignature());
+  const git_commit* parents[1] = {parent_commit.get()};
+  git_oid id;
+  rc = git_commit_create(&id, repo, nullptr, sig.get(), sig.get(), "UTF-8", message.c_str(), tree_raw,
+                         parent ? 1 : 0, parents);
+  if (rc != 0) return GitError(rc, "cannot write a commit");
+  return id;
+}
+
+Result<git_oid> WriteModuleRoot(git_repository* repo, const std::string& module,
+                                const std::string& description) {
+  Json record = Json::MakeObject();
+  record.Set("format", 1);
+  record.Set("module", module);
+  record.Set("description", description);
+  SPOKE_ASSIGN_OR_RETURN(git_oid blob, WriteBlob(repo, record.Dump(2) + "\n"));
+  DirNode root;
+  root.blobs[kModuleRecordPath] = blob;
+  SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteTree(repo, root));
+  return WriteCommit(repo, tree, nullptr, "Create module " + module + "\n");
+}
+
+Status ValidateRequest(const NewVersion& request) {
+  SPOKE_RETURN_IF_ERROR(ValidateModuleName(request.module));
+  if (request.version == "latest") {
+    return Status::InvalidArgument("\"latest\" names the highest release; push an exact version like v1.0.0");
+  }
+  SPOKE_RETURN_IF_ERROR(SemVer::Parse(request.version).status());
+  if (request.files.empty()) {
+    return Status::InvalidArgument("module " + request.module + " " + request.version +
+                                   " has no .proto files");
+  }
+  for (const auto& [path, content] : request.files) {
+    SPOKE_RETURN_IF_ERROR(ValidateProtoPath(path));
+  }
+  if (request.description.size() > 4096) {
+    return Status::InvalidArgument("description is longer than 4096 characters");
+  }
+  for (const auto& dep : request.dependencies) {
+    SPOKE_RETURN_IF_ERROR(ValidateModuleName(dep.module));
+    SPOKE_RETURN_IF_ERROR(SemVer::Parse(dep.version).status());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<PreparedVersion> Store::PrepareVersion(const NewVersion& request, const std::string& parent) {
+  SPOKE_RETURN_IF_ERROR(ValidateRequest(request));
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  git_repository* repo = lease.get();
+
+  Manifest manifest;
+  manifest.module = request.module;
+  manifest.version = request.version;
+  manifest.description = request.description;
+  manifest.files = DescribeFiles(request.files);
+  manifest.digest = ComputeDigest(manifest.files);
+  manifest.dependencies = request.dependencies;
+
+  DirNode root;
+  for (const auto& [path, content] : request.files) {
+    SPOKE_ASSIGN_OR_RETURN(git_oid blob, WriteBlob(repo, content));
+    SPOKE_RETURN_IF_ERROR(AddPath(&root, path, blob));
+  }
+  SPOKE_ASSIGN_OR_RETURN(git_oid manifest_blob, WriteBlob(repo, manifest.Serialize()));
+  root.blobs[kManifestPath] = manifest_blob;
+  SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteTree(repo, root));
+
+  git_oid parent_id;
+  if (parent.empty()) {
+    SPOKE_ASSIGN_OR_RETURN(parent_id, WriteModuleRoot(repo, request.module, request.description));
+  } else {
+    SPOKE_ASSIGN_OR_RETURN(parent_id, ParseOid(parent));
+  }
+  std::string message = request.module + " " + request.version + "\n";
+  if (!request.description.empty()) message += "\n" + request.description + "\n";
+  SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, WriteCommit(repo, tree, &parent_id, message));
+
+  git_object* commit_obj = nullptr;
+  int rc = git_object_lookup(&commit_obj, repo, &commit_id, GIT_OBJECT_COMMIT);
+  if (rc != 0) return GitError(rc, "cannot read a commit just written");
+  ObjectPtr commit_owned(commit_obj);
+  SPOKE_ASSIGN_OR_RETURN(SignaturePtr sig, SpokeSignature());
+  std::string tag_message = message + "\nDigest: " + manifest.digest + "\n";
+  git_oid tag_id;
+  rc = git_tag_annotation_create(&tag_id, repo, (request.module + "/" + request.version).c_str(),
+                                 commit_obj, sig.get(), tag_message.c_str());
+  if (rc != 0) return GitError(rc, "cannot write the version tag");
+
+  PreparedVersion prepared;
+  prepared.tag_id = OidHex(tag_id);
+  prepared.commit_id = OidHex(commit_id);
+  prepared.digest = manifest.digest;
+  prepared.updates.push_back({VersionTagRef(request.module, request.version), "", prepared.tag_id});
+  prepared.updates.push_back({ModuleBranchRef(request.module), parent, prepared.commit_id});
+  return prepared;
+}
+
+Result<PutResult> Store::PutVersion(const NewVersion& request) {
+  SPOKE_RETURN_IF_ERROR(ValidateRequest(request));
+  std::string digest = ComputeDigest(DescribeFiles(request.files));
+  Status last = Status::Ok();
+  for (int attempt = 0; attempt < kPutRetries; ++attempt) {
+    std::lock_guard<std::mutex> lock(impl_->write_mutex);
+    auto existing = GetVersion(request.module, request.version);
+    if (existing.ok()) {
+      if (existing->manifest.digest == digest) return PutResult{std::move(*existing), false};
+      return Status::AlreadyExists("version " + request.module + "@" + request.version +
+                                   " already exists with different content (" +
+                                   existing->manifest.digest + "); versions are immutable, push a new version");
+    }
+    if (existing.status().code() != Status::Code::kNotFound) return existing.status();
+    SPOKE_ASSIGN_OR_RETURN(std::string tip, ResolveRef(ModuleBranchRef(request.module)));
+    SPOKE_ASSIGN_OR_RETURN(PreparedVersion prepared, PrepareVersion(request, tip));
+    SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+    last = UpdateRefsLocked(lease.get(), prepared.updates, *impl_);
+    if (last.ok()) {
+      SPOKE_ASSIGN_OR_RETURN(VersionInfo info, GetVersion(request.module, request.version));
+      return PutResult{std::move(info), true};
+    }
+    // Another process moved the branch or took the tag between our read and our swap: look again.
+    if (last.code() != Status::Code::kConflict) return last;
+  }
+  return last;
+}
+
+Result<ModuleInfo> Store::CreateModule(const std::string& module, const std::string& description) {
+  SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
+  if (description.size() > 4096) return Status::InvalidArgument("description is longer than 4096 characters");
+  {
+    std::lock_guard<std::mutex> lock(impl_->write_mutex);
+    SPOKE_ASSIGN_OR_RETURN(std::string tip, ResolveRef(ModuleBranchRef(module)));
+    if (!tip.empty()) return Status::AlreadyExists("module " + module + " already exists");
+    SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+    SPOKE_ASSIGN_OR_RETURN(git_oid root, WriteModuleRoot(lease.get(), module, description));
+    Status s = UpdateRefsLocked(lease.get(), {{ModuleBranchRef(module), "", OidHex(root)}}, *impl_);
+    if (s.code() == Status::Code::kConflict) return Status::AlreadyExists("module " + module + " already exists");
+    SPOKE_RETURN_IF_ERROR(s);
+  }
+  return GetModule(module);
+}
+
+}  // namespace spoke

@@ -1,0 +1,18 @@
+// Whole-file reads and writes on the local file system, as Status values.
+#ifndef SPOKE_UTIL_FILES_H_
+#define SPOKE_UTIL_FILES_H_
+
+#include <string>
+
+#include "spoke/status.h"
+
+namespace spoke {
+
+Result<std::string> ReadFileToString(const std::string& path);
+// Writes through a temporary file and a rename, so a reader never sees half a file. Creates the
+// parent directories.
+Status WriteFileAtomically(const std::string& path, const std::string& contents);
+
+}  // namespace spoke
+
+#endif  // SPOKE_UTIL_FILES_H_
