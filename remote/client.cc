@@ -83,14 +83,18 @@ Result<std::string> RemoteClient::FetchPack(const std::vector<std::string>& want
   req.headers = impl_->Headers();
   req.headers.emplace("Content-Type", "application/json");
   req.body = wire::EncodeFetchRequest({wants, haves});
-  if (impl_->options.progress) {
-    auto progress = impl_->options.progress;
-    req.progress = [progress](uint64_t done, uint64_t total) {
-      progress("Receiving", done, total);
-      return true;
-    };
-  }
+  // The pack is collected through a receiver so progress can be shown as it arrives.
+  std::string pack;
+  auto progress = impl_->options.progress;
+  req.content_receiver = [&pack, progress](const char* data, size_t length, uint64_t offset,
+                                           uint64_t total) {
+    pack.append(data, length);
+    if (progress) progress("Receiving", offset + length, total);
+    return true;
+  };
   auto result = impl_->http->send(req);
+  if (result && result->status >= 200 && result->status < 300) return pack;
+  if (result) result->body = pack;  // an error answer's JSON arrived through the receiver
   return impl_->Body(result);
 }
 

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -144,7 +145,20 @@ class Store {
   Result<std::string> ResolveRef(const std::string& name) const;
   bool HasObject(const std::string& id) const;
 
+  // The blob id of every module file of a version (the manifest excluded): path -> id.
+  Result<std::map<std::string, std::string>> ListFileIds(const VersionInfo& version) const;
+  // A blob's bytes. NotFound when absent; Corruption when it is not a blob.
+  Result<std::string> ReadBlob(const std::string& id) const;
+  // Every file of a snapshot commit (see WriteSnapshot), by path.
+  Result<FileSet> ReadSnapshot(const std::string& commit_id) const;
+
   // --- Writing -----------------------------------------------------------------------------
+
+  // Writes `content` as a blob; returns its id. Identical content is stored once.
+  Result<std::string> WriteBlob(const std::string& content);
+  // Writes `files` as a tree and a parentless commit with a fixed author and time, so the same
+  // files and message always give the same commit id, on any machine. Used for artifacts.
+  Result<std::string> WriteSnapshot(const FileSet& files, const std::string& message);
 
   // Validates `request` and writes its blobs, trees, commit and tag, with `parent` (hex, or "" for
   // none: a root module commit is then made first) as the commit's parent. No ref changes.

@@ -439,3 +439,69 @@ Result<std::vector<VersionInfo>> Store::Log(const std::string& module) const {
 }
 
 }  // namespace spoke
+
+namespace spoke {
+namespace {
+
+// Collects path -> blob id for every blob under a commit's tree.
+Result<std::map<std::string, std::string>> TreeBlobIds(git_repository* repo, const std::string& commit_hex) {
+  SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(commit_hex));
+  git_commit* commit_raw = nullptr;
+  int rc = git_commit_lookup(&commit_raw, repo, &commit_id);
+  if (rc != 0) return GitError(rc, "cannot read commit " + commit_hex);
+  CommitPtr commit(commit_raw);
+  git_tree* tree_raw = nullptr;
+  rc = git_commit_tree(&tree_raw, commit_raw);
+  if (rc != 0) return GitError(rc, "cannot read tree of " + commit_hex);
+  TreePtr tree(tree_raw);
+  std::map<std::string, std::string> ids;
+  rc = git_tree_walk(
+      tree_raw, GIT_TREEWALK_PRE,
+      [](const char* root, const git_tree_entry* entry, void* payload) -> int {
+        if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) return 0;
+        auto* out = static_cast<std::map<std::string, std::string>*>(payload);
+        (*out)[std::string(root) + git_tree_entry_name(entry)] = OidHex(*git_tree_entry_id(entry));
+        return 0;
+      },
+      &ids);
+  if (rc != 0) return GitError(rc, "cannot walk tree of " + commit_hex);
+  return ids;
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::string>> Store::ListFileIds(const VersionInfo& version) const {
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  SPOKE_ASSIGN_OR_RETURN(auto ids, TreeBlobIds(lease.get(), version.commit_id));
+  ids.erase(kManifestPath);
+  return ids;
+}
+
+Result<std::string> Store::ReadBlob(const std::string& id) const {
+  SPOKE_ASSIGN_OR_RETURN(git_oid oid, ParseOid(id));
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  git_blob* raw = nullptr;
+  int rc = git_blob_lookup(&raw, lease.get(), &oid);
+  if (rc == GIT_ENOTFOUND) return Status::NotFound("blob " + id + " is not in the store");
+  if (rc != 0) return GitError(rc, "cannot read blob " + id);
+  BlobPtr blob(raw);
+  return std::string(static_cast<const char*>(git_blob_rawcontent(raw)), static_cast<size_t>(git_blob_rawsize(raw)));
+}
+
+Result<FileSet> Store::ReadSnapshot(const std::string& commit_id) const {
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  SPOKE_ASSIGN_OR_RETURN(auto ids, TreeBlobIds(lease.get(), commit_id));
+  FileSet files;
+  for (const auto& [path, id] : ids) {
+    SPOKE_ASSIGN_OR_RETURN(git_oid oid, ParseOid(id));
+    git_blob* raw = nullptr;
+    int rc = git_blob_lookup(&raw, lease.get(), &oid);
+    if (rc != 0) return GitError(rc, "cannot read " + path);
+    BlobPtr blob(raw);
+    files.emplace(path, std::string(static_cast<const char*>(git_blob_rawcontent(raw)),
+                                    static_cast<size_t>(git_blob_rawsize(raw))));
+  }
+  return files;
+}
+
+}  // namespace spoke

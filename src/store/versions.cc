@@ -58,7 +58,7 @@ Result<git_oid> WriteTree(git_repository* repo, const DirNode& node) {
   return id;
 }
 
-Result<git_oid> WriteBlob(git_repository* repo, const std::string& content) {
+Result<git_oid> WriteBlobObject(git_repository* repo, const std::string& content) {
   git_oid id;
   int rc = git_blob_create_from_buffer(&id, repo, content.data(), content.size());
   if (rc != 0) return GitError(rc, "cannot write a blob");
@@ -66,7 +66,7 @@ Result<git_oid> WriteBlob(git_repository* repo, const std::string& content) {
 }
 
 Result<git_oid> WriteCommit(git_repository* repo, const git_oid& tree_id, const git_oid* parent,
-                            const std::string& message) {
+                            const std::string& message, const git_signature* fixed_signature = nullptr) {
   git_tree* tree_raw = nullptr;
   int rc = git_tree_lookup(&tree_raw, repo, &tree_id);
   if (rc != 0) return GitError(rc, "cannot read a tree just written");
@@ -78,10 +78,11 @@ Result<git_oid> WriteCommit(git_repository* repo, const git_oid& tree_id, const 
     if (rc != 0) return GitError(rc, "cannot read parent commit " + OidHex(*parent));
     parent_commit.reset(raw);
   }
-  SPOKE_ASSIGN_OR_RETURN(SignaturePtr sig, SpokeSignature());
+  SPOKE_ASSIGN_OR_RETURN(SignaturePtr now_sig, SpokeSignature());
+  const git_signature* sig = fixed_signature ? fixed_signature : now_sig.get();
   const git_commit* parents[1] = {parent_commit.get()};
   git_oid id;
-  rc = git_commit_create(&id, repo, nullptr, sig.get(), sig.get(), "UTF-8", message.c_str(), tree_raw,
+  rc = git_commit_create(&id, repo, nullptr, sig, sig, "UTF-8", message.c_str(), tree_raw,
                          parent ? 1 : 0, parents);
   if (rc != 0) return GitError(rc, "cannot write a commit");
   return id;
@@ -93,7 +94,7 @@ Result<git_oid> WriteModuleRoot(git_repository* repo, const std::string& module,
   record.Set("format", 1);
   record.Set("module", module);
   record.Set("description", description);
-  SPOKE_ASSIGN_OR_RETURN(git_oid blob, WriteBlob(repo, record.Dump(2) + "\n"));
+  SPOKE_ASSIGN_OR_RETURN(git_oid blob, WriteBlobObject(repo, record.Dump(2) + "\n"));
   DirNode root;
   root.blobs[kModuleRecordPath] = blob;
   SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteTree(repo, root));
@@ -140,10 +141,10 @@ Result<PreparedVersion> Store::PrepareVersion(const NewVersion& request, const s
 
   DirNode root;
   for (const auto& [path, content] : request.files) {
-    SPOKE_ASSIGN_OR_RETURN(git_oid blob, WriteBlob(repo, content));
+    SPOKE_ASSIGN_OR_RETURN(git_oid blob, WriteBlobObject(repo, content));
     SPOKE_RETURN_IF_ERROR(AddPath(&root, path, blob));
   }
-  SPOKE_ASSIGN_OR_RETURN(git_oid manifest_blob, WriteBlob(repo, manifest.Serialize()));
+  SPOKE_ASSIGN_OR_RETURN(git_oid manifest_blob, WriteBlobObject(repo, manifest.Serialize()));
   root.blobs[kManifestPath] = manifest_blob;
   SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteTree(repo, root));
 
@@ -203,6 +204,28 @@ Result<PutResult> Store::PutVersion(const NewVersion& request) {
     if (last.code() != Status::Code::kConflict) return last;
   }
   return last;
+}
+
+Result<std::string> Store::WriteBlob(const std::string& content) {
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  SPOKE_ASSIGN_OR_RETURN(git_oid id, WriteBlobObject(lease.get(), content));
+  return OidHex(id);
+}
+
+Result<std::string> Store::WriteSnapshot(const FileSet& files, const std::string& message) {
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  DirNode root;
+  for (const auto& [path, content] : files) {
+    SPOKE_ASSIGN_OR_RETURN(git_oid blob, WriteBlobObject(lease.get(), content));
+    SPOKE_RETURN_IF_ERROR(AddPath(&root, path, blob));
+  }
+  SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteTree(lease.get(), root));
+  git_signature* raw = nullptr;
+  int rc = git_signature_new(&raw, "Spoke", "spoke@localhost", 0, 0);
+  if (rc != 0) return GitError(rc, "cannot make a signature");
+  SignaturePtr sig(raw);
+  SPOKE_ASSIGN_OR_RETURN(git_oid commit, WriteCommit(lease.get(), tree, nullptr, message, raw));
+  return OidHex(commit);
 }
 
 Result<ModuleInfo> Store::CreateModule(const std::string& module, const std::string& description) {

@@ -1,0 +1,83 @@
+// The artifact cache: generated code stored in the object store under a key that names everything
+// that can change it, so the same input is never compiled twice, anywhere.
+//
+// Key recipe (format 1; docs/storage.md): SHA-256 over a sequence of typed, length-prefixed items
+// "<tag> <length>\n<bytes>\n", in this order: ("format", "spoke-artifact-key/1"), ("language",
+// name), ("generator", identity: libprotoc's version or the plugin binary's SHA-256), ("parameter",
+// options), then for every source file sorted by path ("source", path) ("blob", git blob id), then
+// every target sorted ("target", path). The tag and the length make every split unambiguous, as
+// ccache's typed delimiters do.
+//
+// An artifact is a snapshot commit (fixed author and time, so the same output gives the same
+// commit everywhere) whose tree holds the generated files under "out/" and "artifact.json" (key,
+// language, generator, parameter, the file list). The ref refs/artifacts/<key[0:2]>/<key> names it.
+// Artifact refs travel with fetch and clone, so a client or mirror that has one never compiles it.
+#ifndef SPOKE_ARTIFACT_CACHE_H_
+#define SPOKE_ARTIFACT_CACHE_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spoke/compiler.h"
+#include "spoke/status.h"
+#include "spoke/store.h"
+
+namespace spoke {
+
+struct ArtifactKeyInputs {
+  std::string language;
+  std::string generator;  // GeneratorIdentity()
+  std::string parameter;
+  std::map<std::string, std::string> sources;  // path -> blob id
+  std::vector<std::string> targets;
+};
+
+struct ArtifactKey {
+  std::string hex;          // the SHA-256
+  std::string explanation;  // the hashed items as readable text, for --explain-key
+};
+
+ArtifactKey ComputeArtifactKey(const ArtifactKeyInputs& inputs);
+std::string ArtifactRef(const std::string& key_hex);
+// True for refs named by ArtifactRef(); sets *key.
+bool ParseArtifactRef(const std::string& ref, std::string* key);
+
+struct Artifact {
+  std::string key;
+  std::string language;
+  std::string commit;  // the snapshot commit
+  GeneratedFiles files;
+};
+
+// What a compile with the cache did, for callers and tests: how many generator runs happened (a
+// cache hit runs none), and which keys hit.
+struct CompileStats {
+  int generator_runs = 0;
+  std::vector<std::string> hits;
+  std::vector<std::string> misses;
+};
+
+struct CachedCompileRequest {
+  std::map<std::string, std::string> sources;  // path -> blob id, all in `store`
+  std::vector<std::string> targets;
+  std::vector<std::string> languages;
+  std::map<std::string, std::string> parameters;
+};
+
+// The cached artifact for `key`, or nullopt. An entry whose snapshot does not hold together (a
+// missing object, an artifact.json for another key) is treated as absent, never served.
+Result<std::optional<Artifact>> LookupArtifact(const Store& store, const std::string& key);
+
+// For each language: the cached artifact when its key is present, otherwise compiles (all misses
+// in one parse) and stores the result. Returns artifacts by language.
+Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const CachedCompileRequest& request,
+                                                         CompileStats* stats);
+
+// The keys CompileWithCache would use, with their explanations, by language.
+Result<std::map<std::string, ArtifactKey>> ArtifactKeysFor(const CachedCompileRequest& request);
+
+}  // namespace spoke
+
+#endif  // SPOKE_ARTIFACT_CACHE_H_

@@ -1,0 +1,179 @@
+// The artifact cache: key recipe, lookup with verification, compile-on-miss, storage as snapshot
+// commits under refs/artifacts/.
+#include "spoke/artifact_cache.h"
+
+#include <algorithm>
+
+#include "spoke/json.h"
+#include "util/sha256.h"
+
+namespace spoke {
+namespace {
+
+constexpr char kKeyFormat[] = "spoke-artifact-key/1";
+constexpr char kArtifactRecord[] = "artifact.json";
+constexpr char kOutputDir[] = "out/";
+
+class KeyHasher {
+ public:
+  void Add(const std::string& tag, const std::string& value) {
+    std::string header = tag + " " + std::to_string(value.size()) + "\n";
+    hasher_.Update(header);
+    hasher_.Update(value);
+    hasher_.Update("\n");
+    explanation_ += tag + " " + value + "\n";
+  }
+  ArtifactKey Finish() { return {hasher_.FinishHex(), explanation_}; }
+
+ private:
+  Sha256 hasher_;
+  std::string explanation_;
+};
+
+// Generated paths come from generators and plugins; they must stay inside the output tree.
+Status CheckGeneratedPath(const std::string& path) {
+  if (path.empty() || path[0] == '/' || path.find('\\') != std::string::npos) {
+    return Status::Corruption("generator wrote a file with a bad path: " + path);
+  }
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string segment = path.substr(start, end - start);
+    if (segment.empty() || segment == "." || segment == "..") {
+      return Status::Corruption("generator wrote a file with a bad path: " + path);
+    }
+    start = end + 1;
+  }
+  return Status::Ok();
+}
+
+Result<Artifact> StoreArtifact(Store& store, const std::string& key, const std::string& language,
+                               const std::string& generator, const std::string& parameter,
+                               const GeneratedFiles& files) {
+  FileSet tree;
+  Json record = Json::MakeObject();
+  record.Set("format", 1);
+  record.Set("key", key);
+  record.Set("language", language);
+  record.Set("generator", generator);
+  record.Set("parameter", parameter);
+  Json list = Json::MakeArray();
+  for (const auto& [path, content] : files) {
+    SPOKE_RETURN_IF_ERROR(CheckGeneratedPath(path));
+    tree.emplace(kOutputDir + path, content);
+    list.Push(path);
+  }
+  record.Set("files", std::move(list));
+  tree.emplace(kArtifactRecord, record.Dump(2) + "\n");
+  SPOKE_ASSIGN_OR_RETURN(std::string commit, store.WriteSnapshot(tree, "artifact " + key + " (" + language + ")\n"));
+  std::string ref = ArtifactRef(key);
+  Status updated = store.UpdateRefs({{ref, "", commit}});
+  if (!updated.ok()) {
+    // Another writer stored the same key first; deterministic output means it is the same commit.
+    SPOKE_ASSIGN_OR_RETURN(std::string existing, store.ResolveRef(ref));
+    if (existing.empty()) return updated;
+  }
+  return Artifact{key, language, commit, files};
+}
+
+}  // namespace
+
+ArtifactKey ComputeArtifactKey(const ArtifactKeyInputs& inputs) {
+  KeyHasher hasher;
+  hasher.Add("format", kKeyFormat);
+  hasher.Add("language", inputs.language);
+  hasher.Add("generator", inputs.generator);
+  hasher.Add("parameter", inputs.parameter);
+  for (const auto& [path, blob] : inputs.sources) {
+    hasher.Add("source", path);
+    hasher.Add("blob", blob);
+  }
+  std::vector<std::string> targets = inputs.targets;
+  std::sort(targets.begin(), targets.end());
+  for (const auto& target : targets) hasher.Add("target", target);
+  return hasher.Finish();
+}
+
+std::string ArtifactRef(const std::string& key_hex) {
+  return "refs/artifacts/" + key_hex.substr(0, 2) + "/" + key_hex;
+}
+
+bool ParseArtifactRef(const std::string& ref, std::string* key) {
+  const std::string prefix = "refs/artifacts/";
+  if (ref.rfind(prefix, 0) != 0 || ref.size() != prefix.size() + 3 + 64) return false;
+  std::string k = ref.substr(prefix.size() + 3);
+  if (ref.substr(prefix.size(), 3) != k.substr(0, 2) + "/") return false;
+  for (char c : k) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  *key = k;
+  return true;
+}
+
+Result<std::optional<Artifact>> LookupArtifact(const Store& store, const std::string& key) {
+  SPOKE_ASSIGN_OR_RETURN(std::string commit, store.ResolveRef(ArtifactRef(key)));
+  if (commit.empty()) return std::optional<Artifact>();
+  auto snapshot = store.ReadSnapshot(commit);
+  if (!snapshot.ok()) return std::optional<Artifact>();
+  auto record_it = snapshot->find(kArtifactRecord);
+  if (record_it == snapshot->end()) return std::optional<Artifact>();
+  auto record = Json::Parse(record_it->second);
+  if (!record.ok() || record->GetString("key") != key) return std::optional<Artifact>();
+  Artifact artifact{key, record->GetString("language"), commit, {}};
+  const std::string out_dir = kOutputDir;
+  for (auto& [path, content] : *snapshot) {
+    if (path.rfind(out_dir, 0) == 0) artifact.files.emplace(path.substr(out_dir.size()), std::move(content));
+  }
+  if (const Json* list = record->Get("files"); !list || list->as_array().size() != artifact.files.size()) {
+    return std::optional<Artifact>();
+  }
+  return std::optional<Artifact>(std::move(artifact));
+}
+
+Result<std::map<std::string, ArtifactKey>> ArtifactKeysFor(const CachedCompileRequest& request) {
+  std::map<std::string, ArtifactKey> keys;
+  for (const auto& name : request.languages) {
+    SPOKE_ASSIGN_OR_RETURN(Language language, FindLanguage(name));
+    SPOKE_ASSIGN_OR_RETURN(std::string generator, GeneratorIdentity(language));
+    auto param = request.parameters.find(name);
+    keys[name] = ComputeArtifactKey({name, generator, param == request.parameters.end() ? "" : param->second,
+                                     request.sources, request.targets});
+  }
+  return keys;
+}
+
+Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const CachedCompileRequest& request,
+                                                         CompileStats* stats) {
+  SPOKE_ASSIGN_OR_RETURN(auto keys, ArtifactKeysFor(request));
+  std::map<std::string, Artifact> artifacts;
+  CompileRequest misses;
+  misses.sources = request.sources;
+  misses.targets = request.targets;
+  misses.parameters = request.parameters;
+  misses.load = [&store](const std::string& id) { return store.ReadBlob(id); };
+  for (const auto& name : request.languages) {
+    SPOKE_ASSIGN_OR_RETURN(auto cached, LookupArtifact(store, keys[name].hex));
+    if (cached) {
+      if (stats) stats->hits.push_back(keys[name].hex);
+      artifacts[name] = std::move(*cached);
+    } else {
+      if (stats) stats->misses.push_back(keys[name].hex);
+      misses.languages.push_back(name);
+    }
+  }
+  if (misses.languages.empty()) return artifacts;
+  SPOKE_ASSIGN_OR_RETURN(auto generated, Compile(misses));
+  if (stats) stats->generator_runs += static_cast<int>(misses.languages.size());
+  for (const auto& name : misses.languages) {
+    SPOKE_ASSIGN_OR_RETURN(Language language, FindLanguage(name));
+    SPOKE_ASSIGN_OR_RETURN(std::string generator, GeneratorIdentity(language));
+    auto param = request.parameters.find(name);
+    SPOKE_ASSIGN_OR_RETURN(artifacts[name],
+                           StoreArtifact(store, keys[name].hex, name, generator,
+                                         param == request.parameters.end() ? "" : param->second, generated[name]));
+  }
+  return artifacts;
+}
+
+}  // namespace spoke

@@ -1,0 +1,75 @@
+// The language table: which generator serves which language, and how each is identified for the
+// artifact cache.
+#include <google/protobuf/stubs/common.h>
+#include <cstdlib>
+#include <sstream>
+
+#include "spoke/compiler.h"
+#include "compile/plugin.h"
+#include "util/files.h"
+#include "util/sha256.h"
+
+namespace spoke {
+
+const std::vector<Language>& Languages() {
+  static const std::vector<Language> kLanguages = {
+      {"cpp", "", "", "C++ (libprotoc)"},
+      {"java", "", "", "Java (libprotoc)"},
+      {"kotlin", "", "", "Kotlin (libprotoc; use with java)"},
+      {"python", "", "", "Python with .pyi stubs (libprotoc)"},
+      {"csharp", "", "", "C# (libprotoc)"},
+      {"objc", "", "", "Objective-C (libprotoc)"},
+      {"php", "", "", "PHP (libprotoc)"},
+      {"ruby", "", "", "Ruby (libprotoc)"},
+      {"go", "protoc-gen-go", "golang-goprotobuf-dev", "Go messages"},
+      {"go-grpc", "protoc-gen-go-grpc", "protoc-gen-go-grpc", "Go gRPC services"},
+      {"grpc-cpp", "grpc_cpp_plugin", "protobuf-compiler-grpc", "C++ gRPC services"},
+      {"grpc-python", "grpc_python_plugin", "protobuf-compiler-grpc", "Python gRPC services"},
+      {"grpc-java", "protoc-gen-grpc-java", "protobuf-compiler-grpc-java-plugin", "Java gRPC services"},
+      {"grpc-csharp", "grpc_csharp_plugin", "protobuf-compiler-grpc", "C# gRPC services"},
+      {"grpc-ruby", "grpc_ruby_plugin", "protobuf-compiler-grpc", "Ruby gRPC services"},
+      {"grpc-php", "grpc_php_plugin", "protobuf-compiler-grpc", "PHP gRPC services"},
+      {"grpc-objc", "grpc_objective_c_plugin", "protobuf-compiler-grpc", "Objective-C gRPC services"},
+  };
+  return kLanguages;
+}
+
+Result<Language> FindLanguage(const std::string& name) {
+  std::string known;
+  for (const auto& language : Languages()) {
+    if (language.name == name) return language;
+    known += (known.empty() ? "" : ", ") + language.name;
+  }
+  return Status::NotFound("unknown language \"" + name + "\" (known: " + known + ")");
+}
+
+Result<std::vector<std::string>> ParseLanguageList(const std::string& list) {
+  std::vector<std::string> names;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty()) return Status::InvalidArgument("empty language in \"" + list + "\"");
+    auto language = FindLanguage(item);
+    if (!language.ok()) return Status::InvalidArgument(language.status().message());
+    bool seen = false;
+    for (const auto& n : names) seen = seen || n == item;
+    if (!seen) names.push_back(item);
+  }
+  if (names.empty()) return Status::InvalidArgument("no language given");
+  return names;
+}
+
+Result<std::string> GeneratorIdentity(const Language& language) {
+  if (language.plugin.empty()) {
+    return "libprotoc " + google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION);
+  }
+  std::string binary = FindOnPath(language.plugin);
+  if (binary.empty()) {
+    return Status::Unavailable("the " + language.name + " generator needs " + language.plugin +
+                               " on PATH; install it with: apt-get install " + language.debian_package);
+  }
+  SPOKE_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(binary));
+  return "plugin " + language.plugin + " sha256:" + Sha256Hex(bytes);
+}
+
+}  // namespace spoke

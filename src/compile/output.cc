@@ -1,0 +1,67 @@
+// MemoryOutput: generated files as strings, and insertion points.
+#include "compile/output.h"
+
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+namespace spoke {
+
+google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::Open(const std::string& filename) {
+  auto& slot = files_[filename];
+  slot = std::make_unique<std::string>();
+  return new google::protobuf::io::StringOutputStream(slot.get());
+}
+
+google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::OpenForInsert(const std::string& filename,
+                                                                        const std::string& insertion_point) {
+  insertions_.push_back({filename, insertion_point, std::make_unique<std::string>()});
+  return new google::protobuf::io::StringOutputStream(insertions_.back().content.get());
+}
+
+void MemoryOutput::AddFile(const std::string& name, const std::string& insertion_point,
+                           const std::string& content) {
+  if (insertion_point.empty()) {
+    files_[name] = std::make_unique<std::string>(content);
+    last_ = files_[name].get();
+  } else {
+    insertions_.push_back({name, insertion_point, std::make_unique<std::string>(content)});
+    last_ = insertions_.back().content.get();
+  }
+}
+
+Result<GeneratedFiles> MemoryOutput::Finish() {
+  for (const auto& insertion : insertions_) {
+    auto it = files_.find(insertion.file);
+    if (it == files_.end()) {
+      return Status::Internal("a generator inserted into " + insertion.file + ", which it never wrote");
+    }
+    std::string& target = *it->second;
+    std::string marker = "@@protoc_insertion_point(" + insertion.point + ")";
+    size_t pos = target.find(marker);
+    if (pos == std::string::npos) {
+      return Status::Internal("insertion point " + insertion.point + " not found in " + insertion.file);
+    }
+    // Insert before the marker's line, indented like it, as protoc does.
+    size_t line_start = target.rfind('\n', pos);
+    line_start = line_start == std::string::npos ? 0 : line_start + 1;
+    std::string indent;
+    for (size_t i = line_start; i < pos && (target[i] == ' ' || target[i] == '\t'); ++i) indent += target[i];
+    std::string indented;
+    const std::string& text = *insertion.content;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start + 1);
+      if (line != "\n") indented += indent;
+      indented += line;
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    if (!indented.empty() && indented.back() != '\n') indented += '\n';
+    target.insert(line_start, indented);
+  }
+  GeneratedFiles out;
+  for (auto& [name, content] : files_) out.emplace(name, std::move(*content));
+  return out;
+}
+
+}  // namespace spoke

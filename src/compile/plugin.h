@@ -1,0 +1,21 @@
+// Running a protoc plugin: the CodeGeneratorRequest goes to its stdin, the CodeGeneratorResponse
+// comes from its stdout, as protoc does it.
+#ifndef SPOKE_COMPILE_PLUGIN_H_
+#define SPOKE_COMPILE_PLUGIN_H_
+
+#include <string>
+
+#include "spoke/status.h"
+
+namespace spoke {
+
+// Runs `binary` with `input` on stdin; returns its stdout. IOError when it cannot start, exits
+// non-zero (with its stderr in the message) or is killed.
+Result<std::string> RunPlugin(const std::string& binary, const std::string& input);
+
+// The first executable named `name` on PATH, or "".
+std::string FindOnPath(const std::string& name);
+
+}  // namespace spoke
+
+#endif  // SPOKE_COMPILE_PLUGIN_H_

@@ -1,0 +1,48 @@
+// LoaderSourceTree and ErrorList.
+#include "compile/source_tree.h"
+
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+namespace spoke {
+
+namespace {
+// Where Debian's libprotobuf-dev installs the well-known types.
+constexpr char kWellKnownRoot[] = "/usr/include";
+}  // namespace
+
+LoaderSourceTree::LoaderSourceTree(const std::map<std::string, std::string>& sources, SourceLoader load)
+    : sources_(sources), load_(std::move(load)) {
+  well_known_.MapPath("google/protobuf", std::string(kWellKnownRoot) + "/google/protobuf");
+}
+
+google::protobuf::io::ZeroCopyInputStream* LoaderSourceTree::Open(const std::string& filename) {
+  auto it = sources_.find(filename);
+  if (it == sources_.end()) {
+    if (filename.rfind("google/protobuf/", 0) == 0) return well_known_.Open(filename);
+    last_error_ = "File not found.";
+    return nullptr;
+  }
+  auto content = load_(it->second);
+  if (!content.ok()) {
+    last_error_ = content.status().message();
+    return nullptr;
+  }
+  loaded_.push_back(std::move(*content));
+  const std::string& bytes = loaded_.back();
+  return new google::protobuf::io::ArrayInputStream(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+void ErrorList::AddError(const std::string& filename, int line, int column, const std::string& message) {
+  // libprotoc counts lines and columns from 0; editors and people count from 1.
+  std::string where = filename;
+  if (line >= 0) where += ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1);
+  errors_.push_back(where + ": " + message);
+}
+
+std::string ErrorList::Joined() const {
+  std::string out;
+  for (const auto& e : errors_) out += (out.empty() ? "" : "\n") + e;
+  return out;
+}
+
+}  // namespace spoke
