@@ -16,6 +16,7 @@ void SetupFetch(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupLog(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupVersions(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupModules(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupCompile(CLI::App*, const GlobalFlags*, CommandRunner*);
 
 namespace {
 
@@ -33,6 +34,7 @@ constexpr CommandEntry kCommands[] = {
     {"log", "Show a module's version history", SetupLog},
     {"versions", "List a module's versions", SetupVersions},
     {"modules", "List the registry's modules", SetupModules},
+    {"compile", "Generate code for a directory or a module version, through the artifact cache", SetupCompile},
 };
 
 int Main(int argc, char** argv) {

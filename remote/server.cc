@@ -87,6 +87,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     SendJson(res, body);
   });
   RegisterSyncRoutes(http, ctx);
+  RegisterCompileRoutes(http, ctx);
   RegisterModuleRoutes(http, ctx);
 
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

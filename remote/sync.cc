@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "spoke/artifact_cache.h"
 #include "spoke/semver.h"
 
 namespace spoke {
@@ -49,7 +50,9 @@ Result<FetchSummary> FetchPrefix(Store& local, RemoteClient& remote, const std::
   std::vector<RefEntry> wanted;
   for (auto& ref : refs) {
     std::string module, version;
-    if (ParseVersionTagRef(ref.name, &module, &version) || ParseModuleBranchRef(ref.name, &module)) {
+    std::string key;
+    if (ParseVersionTagRef(ref.name, &module, &version) || ParseModuleBranchRef(ref.name, &module) ||
+        ParseArtifactRef(ref.name, &key)) {
       wanted.push_back(std::move(ref));
     }
   }

@@ -75,6 +75,13 @@ Result<std::optional<Artifact>> LookupArtifact(const Store& store, const std::st
 Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const CachedCompileRequest& request,
                                                          CompileStats* stats);
 
+// The compile request for a stored version: its files as targets, and as sources its files plus
+// every file of its pinned dependencies, transitively. InvalidArgument when two modules of the
+// closure hold the same path.
+Result<CachedCompileRequest> RequestForVersion(const Store& store, const VersionInfo& version,
+                                               const std::vector<std::string>& languages,
+                                               const std::map<std::string, std::string>& parameters);
+
 // The keys CompileWithCache would use, with their explanations, by language.
 Result<std::map<std::string, ArtifactKey>> ArtifactKeysFor(const CachedCompileRequest& request);
 

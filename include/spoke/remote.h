@@ -48,6 +48,8 @@ class RemoteClient {
   Result<std::vector<RefResult>> Push(const std::string& pack, const std::vector<RefUpdate>& updates);
   // GET of a REST path (e.g. "/modules"), parsed as JSON.
   Result<Json> GetJson(const std::string& path);
+  // POST of a JSON body to a REST path, answer parsed as JSON.
+  Result<Json> PostJson(const std::string& path, const Json& body);
 
   RemoteClient(const RemoteClient&) = delete;
   RemoteClient& operator=(const RemoteClient&) = delete;

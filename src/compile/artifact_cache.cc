@@ -3,6 +3,7 @@
 #include "spoke/artifact_cache.h"
 
 #include <algorithm>
+#include <set>
 
 #include "spoke/json.h"
 #include "util/sha256.h"
@@ -129,6 +130,37 @@ Result<std::optional<Artifact>> LookupArtifact(const Store& store, const std::st
     return std::optional<Artifact>();
   }
   return std::optional<Artifact>(std::move(artifact));
+}
+
+Result<CachedCompileRequest> RequestForVersion(const Store& store, const VersionInfo& version,
+                                               const std::vector<std::string>& languages,
+                                               const std::map<std::string, std::string>& parameters) {
+  CachedCompileRequest request;
+  request.languages = languages;
+  request.parameters = parameters;
+  SPOKE_ASSIGN_OR_RETURN(request.sources, store.ListFileIds(version));
+  for (const auto& [path, id] : request.sources) request.targets.push_back(path);
+  std::map<std::string, std::string> owner;  // path -> module@version that provides it
+  for (const auto& [path, id] : request.sources) owner[path] = version.module + "@" + version.version;
+  std::vector<DependencyPin> pending = version.manifest.dependencies;
+  std::set<std::string> visited;
+  while (!pending.empty()) {
+    DependencyPin pin = pending.back();
+    pending.pop_back();
+    std::string name = pin.module + "@" + pin.version;
+    if (!visited.insert(name).second) continue;
+    SPOKE_ASSIGN_OR_RETURN(VersionInfo dep, store.GetVersion(pin.module, pin.version));
+    SPOKE_ASSIGN_OR_RETURN(auto ids, store.ListFileIds(dep));
+    for (const auto& [path, id] : ids) {
+      auto [it, inserted] = owner.emplace(path, name);
+      if (!inserted && request.sources[path] != id) {
+        return Status::InvalidArgument("file " + path + " is provided by both " + it->second + " and " + name);
+      }
+      request.sources[path] = id;
+    }
+    for (const auto& next : dep.manifest.dependencies) pending.push_back(next);
+  }
+  return request;
 }
 
 Result<std::map<std::string, ArtifactKey>> ArtifactKeysFor(const CachedCompileRequest& request) {

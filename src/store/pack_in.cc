@@ -11,6 +11,7 @@
 #include <random>
 #include <set>
 
+#include "spoke/artifact_cache.h"
 #include "spoke/semver.h"
 #include "store/store_impl.h"
 
@@ -112,9 +113,29 @@ struct PlannedUpdate {
   std::string module, version;  // set for version tags
   std::string digest;           // the incoming version's digest (tags)
   std::string commit;           // the incoming version's commit (tags)
+  bool artifact = false;        // an artifact ref (mirror policy only)
 };
 
-Status CheckIncomingRef(git_repository* incoming_repo, PlannedUpdate* plan) {
+// An artifact ref must name a snapshot commit whose record carries the same key.
+Status CheckIncomingArtifact(git_repository* incoming_repo, git_object* obj, const std::string& name,
+                             const std::string& key) {
+  if (git_object_type(obj) != GIT_OBJECT_COMMIT) {
+    return Status::Corruption("artifact ref " + name + " must point at a commit");
+  }
+  git_tree* tree_raw = nullptr;
+  int rc = git_commit_tree(&tree_raw, reinterpret_cast<git_commit*>(obj));
+  if (rc != 0) return GitError(rc, "cannot read artifact " + name);
+  TreePtr tree(tree_raw);
+  auto record = ReadBlobAtPath(incoming_repo, tree_raw, "artifact.json", nullptr);
+  if (!record.ok()) return Status::Corruption("artifact " + name + " has no artifact.json");
+  auto json = Json::Parse(*record);
+  if (!json.ok() || json->GetString("key") != key) {
+    return Status::Corruption("artifact " + name + " records a different key");
+  }
+  return Status::Ok();
+}
+
+Status CheckIncomingRef(git_repository* incoming_repo, PlannedUpdate* plan, RefPolicy policy) {
   const std::string& name = plan->update.name;
   SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(plan->update.new_target));
   git_object* obj_raw = nullptr;
@@ -149,9 +170,18 @@ Status CheckIncomingRef(git_repository* incoming_repo, PlannedUpdate* plan) {
     }
     return Status::Ok();
   }
+  std::string key;
+  if (ParseArtifactRef(name, &key)) {
+    // A registry compiles its own artifacts; it never takes generated code on a client's word.
+    if (policy == RefPolicy::kStrict) {
+      return Status::PermissionDenied("artifacts cannot be pushed; the registry compiles them (" + name + ")");
+    }
+    plan->artifact = true;
+    return CheckIncomingArtifact(incoming_repo, obj_raw, name, key);
+  }
   return Status::InvalidArgument("ref " + name +
-                                 " is not a Spoke ref (refs/tags/<module>/<version> or "
-                                 "refs/heads/<module>/_history)");
+                                 " is not a Spoke ref (refs/tags/<module>/<version>, "
+                                 "refs/heads/<module>/_history or refs/artifacts/<xx>/<key>)");
 }
 
 Status MoveIntoStore(const IncomingObjects& incoming, git_repository* store_repo) {
@@ -237,8 +267,8 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
       return Status::InvalidArgument("ref " + update.name + " cannot be deleted: versions are immutable");
     }
     if (!update.old_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.old_target).status());
-    PlannedUpdate plan{update, "", "", "", ""};
-    SPOKE_RETURN_IF_ERROR(CheckIncomingRef(incoming.repo.get(), &plan));
+    PlannedUpdate plan{update, "", "", "", "", false};
+    SPOKE_RETURN_IF_ERROR(CheckIncomingRef(incoming.repo.get(), &plan, policy));
     plans.push_back(std::move(plan));
   }
 
@@ -269,6 +299,16 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
       if (policy == RefPolicy::kStrict && !plan.update.old_target.empty()) {
         return Status::Conflict("version tag " + plan.update.name + " does not exist; expected " +
                                 plan.update.old_target);
+      }
+      to_apply.push_back({plan.update.name, "", plan.update.new_target});
+      results.push_back({plan.update.name, plan.update.new_target, "created"});
+      continue;
+    }
+    if (plan.artifact) {
+      // Artifacts are deterministic: an existing one for the same key is kept as it is.
+      if (!current.empty()) {
+        results.push_back({plan.update.name, current, "unchanged"});
+        continue;
       }
       to_apply.push_back({plan.update.name, "", plan.update.new_target});
       results.push_back({plan.update.name, plan.update.new_target, "created"});

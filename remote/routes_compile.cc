@@ -1,0 +1,113 @@
+// Routes for generated code: compile (or find the cached artifact), download it as an archive, and
+// the version's FileDescriptorSet.
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "routes.h"
+#include "spoke/archive.h"
+#include "spoke/artifact_cache.h"
+#include "spoke/compiler.h"
+
+namespace spoke {
+namespace {
+
+constexpr char kVersionRoute[] = R"(/modules/([a-z0-9][a-z0-9_/-]*)/versions/(v[0-9][^/]*|latest))";
+
+std::map<std::string, std::string> Parameters(const httplib::Request& req, const std::string& language) {
+  std::map<std::string, std::string> parameters;
+  if (req.has_param("parameter")) parameters[language] = req.get_param_value("parameter");
+  return parameters;
+}
+
+// Finds or compiles the artifact of one language for the version named in the route.
+Result<Artifact> ArtifactFor(ServerContext& ctx, const httplib::Request& req, bool* cached) {
+  SPOKE_ASSIGN_OR_RETURN(VersionInfo version, ctx.store->GetVersion(req.matches[1], req.matches[2]));
+  std::string language = req.matches[3];
+  SPOKE_RETURN_IF_ERROR(FindLanguage(language).status());
+  SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request,
+                         RequestForVersion(*ctx.store, version, {language}, Parameters(req, language)));
+  CompileStats stats;
+  SPOKE_ASSIGN_OR_RETURN(auto artifacts, CompileWithCache(*ctx.store, request, &stats));
+  *cached = stats.generator_runs == 0;
+  return artifacts.at(language);
+}
+
+}  // namespace
+
+void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx) {
+  http.Post(std::string(kVersionRoute) + R"(/compile/([a-z-]+))",
+            [&ctx](const httplib::Request& req, httplib::Response& res) {
+              bool cached = false;
+              auto artifact = ArtifactFor(ctx, req, &cached);
+              if (!artifact.ok()) return SendError(res, artifact.status());
+              Json body = Json::MakeObject();
+              body.Set("module", std::string(req.matches[1]));
+              body.Set("version", std::string(req.matches[2]));
+              body.Set("language", artifact->language);
+              body.Set("key", artifact->key);
+              body.Set("ref", ArtifactRef(artifact->key));
+              body.Set("commit", artifact->commit);
+              body.Set("cached", cached);
+              Json files = Json::MakeArray();
+              for (const auto& [path, content] : artifact->files) {
+                Json entry = Json::MakeObject();
+                entry.Set("path", path);
+                entry.Set("size", static_cast<int64_t>(content.size()));
+                files.Push(std::move(entry));
+              }
+              body.Set("files", std::move(files));
+              SendJson(res, body, cached ? 200 : 201);
+            });
+
+  http.Get(std::string(kVersionRoute) + R"(/download/([a-z-]+))",
+           [&ctx](const httplib::Request& req, httplib::Response& res) {
+             auto format = ParseArchiveFormat(req.has_param("format") ? req.get_param_value("format") : "zip");
+             if (!format.ok()) return SendError(res, format.status());
+             bool cached = false;
+             auto artifact = ArtifactFor(ctx, req, &cached);
+             if (!artifact.ok()) return SendError(res, artifact.status());
+             if (HandleETag(req, res, artifact->key + "." + ArchiveExtension(*format))) return;
+             auto archive = MakeArchive(artifact->files, *format);
+             if (!archive.ok()) return SendError(res, archive.status());
+             std::string name = std::string(req.matches[1]) + "-" + std::string(req.matches[2]) + "-" +
+                                artifact->language + "." + ArchiveExtension(*format);
+             for (char& c : name) {
+               if (c == '/') c = '_';
+             }
+             res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+             res.set_header("X-Spoke-Artifact-Key", artifact->key);
+             res.set_content(std::move(*archive), ArchiveContentType(*format));
+           });
+
+  http.Get(std::string(kVersionRoute) + "/descriptor", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
+    if (!version.ok()) return SendError(res, version.status());
+    auto request = RequestForVersion(*ctx.store, *version, {}, {});
+    if (!request.ok()) return SendError(res, request.status());
+    CompileRequest parse{request->sources, [&ctx](const std::string& id) { return ctx.store->ReadBlob(id); },
+                         request->targets, {}, {}};
+    bool source_info = req.has_param("source_info") && req.get_param_value("source_info") == "true";
+    std::string format = req.has_param("format") ? req.get_param_value("format") : "binary";
+    if (format != "binary" && format != "json") {
+      return SendError(res, Status::InvalidArgument("format must be binary or json"));
+    }
+    if (HandleETag(req, res, version->tag_id + ".descriptor." + format + (source_info ? ".src" : ""))) return;
+    auto set = BuildDescriptorSet(parse, source_info);
+    if (!set.ok()) return SendError(res, set.status());
+    if (format == "binary") {
+      res.set_content(std::move(*set), "application/x-protobuf");
+      return;
+    }
+    google::protobuf::FileDescriptorSet message;
+    message.ParseFromString(*set);
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    options.preserve_proto_field_names = false;
+    auto printed = google::protobuf::util::MessageToJsonString(message, &json, options);
+    if (!printed.ok()) return SendError(res, Status::Internal("cannot print the descriptor as JSON"));
+    res.set_content(json, "application/json");
+  });
+}
+
+}  // namespace spoke
