@@ -41,6 +41,8 @@ Result<std::string> MakeArchive(const std::map<std::string, std::string>& files,
     if (rc == ARCHIVE_OK) rc = archive_write_set_filter_option(a, "gzip", "timestamp", nullptr);
   }
   if (rc != ARCHIVE_OK) return Status::Internal(std::string("libarchive: ") + archive_error_string(a));
+  // No padding to libarchive's default 10 KiB blocks: the archive ends where its data ends.
+  archive_write_set_bytes_in_last_block(a, 1);
   std::string out;
   if (archive_write_open(a, &out, nullptr, AppendToString, nullptr) != ARCHIVE_OK) {
     return Status::Internal(std::string("libarchive: ") + archive_error_string(a));

@@ -21,7 +21,7 @@ const std::vector<Language>& Languages() {
       {"objc", "", "", "Objective-C (libprotoc)"},
       {"php", "", "", "PHP (libprotoc)"},
       {"ruby", "", "", "Ruby (libprotoc)"},
-      {"go", "protoc-gen-go", "golang-goprotobuf-dev", "Go messages"},
+      {"go", "protoc-gen-go", "protoc-gen-go", "Go messages"},
       {"go-grpc", "protoc-gen-go-grpc", "protoc-gen-go-grpc", "Go gRPC services"},
       {"grpc-cpp", "grpc_cpp_plugin", "protobuf-compiler-grpc", "C++ gRPC services"},
       {"grpc-python", "grpc_python_plugin", "protobuf-compiler-grpc", "Python gRPC services"},

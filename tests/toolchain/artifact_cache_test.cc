@@ -1,0 +1,118 @@
+// The artifact cache: a key that is present runs no generator and gives identical bytes; any change
+// to a source byte, the generator or its options gives a new key; a broken entry is never served.
+#include <cstdlib>
+#include <fstream>
+
+#include "toolchain_support.h"
+
+namespace spoke::toolchain {
+namespace {
+
+TEST(ArtifactCache, SecondCompileOfTheSameKeyRunsNoGeneratorAndReturnsIdenticalBytes) {
+  auto sample = MakeSampleStore(SampleSources());
+  ASSERT_NE(sample, nullptr);
+  sample->request.languages = {"cpp", "python"};
+  CompileStats first, second;
+  auto a = CompileWithCache(*sample->store, sample->request, &first);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(first.generator_runs, 2);
+  auto b = CompileWithCache(*sample->store, sample->request, &second);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(second.generator_runs, 0);
+  EXPECT_EQ(second.hits.size(), 2u);
+  for (const char* language : {"cpp", "python"}) {
+    EXPECT_EQ(a->at(language).key, b->at(language).key);
+    EXPECT_EQ(a->at(language).commit, b->at(language).commit);
+    EXPECT_EQ(a->at(language).files, b->at(language).files);
+  }
+}
+
+TEST(ArtifactCache, TheSameInputsGiveTheSameArtifactCommitInAnotherStore) {
+  auto one = MakeSampleStore(SampleSources());
+  auto two = MakeSampleStore(SampleSources());
+  ASSERT_NE(one, nullptr);
+  ASSERT_NE(two, nullptr);
+  one->request.languages = two->request.languages = {"cpp"};
+  auto a = CompileWithCache(*one->store, one->request, nullptr);
+  auto b = CompileWithCache(*two->store, two->request, nullptr);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->at("cpp").commit, b->at("cpp").commit);
+}
+
+TEST(ArtifactCache, ChangingOneByteOfOneSourceGivesANewKey) {
+  auto sources = SampleSources();
+  auto base = MakeSampleStore(sources);
+  sources["common/types.proto"] += " ";
+  auto changed = MakeSampleStore(sources);
+  ASSERT_NE(base, nullptr);
+  ASSERT_NE(changed, nullptr);
+  base->request.languages = changed->request.languages = {"cpp"};
+  auto a = ArtifactKeysFor(base->request);
+  auto b = ArtifactKeysFor(changed->request);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->at("cpp").hex, b->at("cpp").hex);
+}
+
+TEST(ArtifactCache, ChangingTheParameterOrTheLanguageGivesANewKey) {
+  auto sample = MakeSampleStore(SampleSources());
+  ASSERT_NE(sample, nullptr);
+  sample->request.languages = {"cpp", "java"};
+  auto plain = ArtifactKeysFor(sample->request);
+  sample->request.parameters["cpp"] = "lite";
+  auto with_option = ArtifactKeysFor(sample->request);
+  ASSERT_TRUE(plain.ok() && with_option.ok());
+  EXPECT_NE(plain->at("cpp").hex, with_option->at("cpp").hex);
+  EXPECT_EQ(plain->at("java").hex, with_option->at("java").hex);
+  EXPECT_NE(plain->at("cpp").hex, plain->at("java").hex);
+}
+
+TEST(ArtifactCache, ADifferentPluginBinaryGivesANewKey) {
+  ScratchDir dirs;
+  for (const char* variant : {"a", "b"}) {
+    std::filesystem::create_directories(dirs.path() / variant);
+    auto plugin = dirs.path() / variant / "protoc-gen-go";
+    std::ofstream(plugin) << "#!/bin/sh\n# build " << variant << "\n";
+    std::filesystem::permissions(plugin, std::filesystem::perms::owner_all);
+  }
+  const char* old_path = std::getenv("PATH");
+  std::string saved = old_path ? old_path : "";
+  auto language = FindLanguage("go");
+  ASSERT_TRUE(language.ok());
+  setenv("PATH", (dirs.path() / "a").c_str(), 1);
+  auto a = GeneratorIdentity(*language);
+  setenv("PATH", (dirs.path() / "b").c_str(), 1);
+  auto b = GeneratorIdentity(*language);
+  setenv("PATH", saved.c_str(), 1);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(*a, *b);
+  ArtifactKeyInputs inputs{"go", *a, "", {{"x.proto", "0123"}}, {"x.proto"}};
+  ArtifactKeyInputs other = inputs;
+  other.generator = *b;
+  EXPECT_NE(ComputeArtifactKey(inputs).hex, ComputeArtifactKey(other).hex);
+}
+
+TEST(ArtifactCache, KeyItemsAreDelimitedSoShiftingBytesBetweenThemChangesTheKey) {
+  ArtifactKeyInputs a{"cpp", "libprotoc 3.21.12", "ab", {}, {}};
+  ArtifactKeyInputs b{"cpp", "libprotoc 3.21.12a", "b", {}, {}};
+  EXPECT_NE(ComputeArtifactKey(a).hex, ComputeArtifactKey(b).hex);
+  EXPECT_NE(ComputeArtifactKey(a).explanation.find("parameter ab"), std::string::npos);
+}
+
+TEST(ArtifactCache, AnEntryWhoseRecordNamesAnotherKeyIsNotServed) {
+  auto sample = MakeSampleStore(SampleSources());
+  ASSERT_NE(sample, nullptr);
+  sample->request.languages = {"cpp", "python"};
+  auto artifacts = CompileWithCache(*sample->store, sample->request, nullptr);
+  ASSERT_TRUE(artifacts.ok());
+  // Point the python key's ref at the cpp artifact: a poisoned entry.
+  const Artifact& cpp = artifacts->at("cpp");
+  const Artifact& python = artifacts->at("python");
+  Status moved = sample->store->UpdateRefs({{ArtifactRef(python.key), python.commit, cpp.commit}});
+  ASSERT_TRUE(moved.ok()) << moved.ToString();
+  auto looked_up = LookupArtifact(*sample->store, python.key);
+  ASSERT_TRUE(looked_up.ok());
+  EXPECT_FALSE(looked_up->has_value());
+}
+
+}  // namespace
+}  // namespace spoke::toolchain
