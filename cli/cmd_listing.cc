@@ -23,6 +23,13 @@ Result<std::vector<RefEntry>> RegistryOrLocalRefs(const GlobalFlags& flags, cons
   return store->ListRefs(prefix);
 }
 
+// A registry URL that cannot be used is a usage error (exit 2), as in every other command, not a
+// failure to reach the registry.
+Status CheckRegistryUrl(const GlobalFlags& flags, bool offline) {
+  if (offline) return Status::Ok();
+  return ConnectRegistry(flags).status();
+}
+
 }  // namespace
 
 void SetupVersions(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
@@ -36,6 +43,7 @@ void SetupVersions(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
   sub->add_flag("--offline", args->offline, "List the local store instead of the registry");
   *run = [args, flags]() -> int {
     if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
+    if (Status s = CheckRegistryUrl(*flags, args->offline); !s.ok()) return UsageError(s);
     auto refs = RegistryOrLocalRefs(*flags, "refs/tags/" + args->module + "/", args->offline);
     if (!refs.ok()) return Fail(refs.status());
     std::vector<std::string> versions;
@@ -70,6 +78,7 @@ void SetupModules(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->add_flag("--json", args->json, "Print as JSON");
   sub->add_flag("--offline", args->offline, "List the local store instead of the registry");
   *run = [args, flags]() -> int {
+    if (Status s = CheckRegistryUrl(*flags, args->offline); !s.ok()) return UsageError(s);
     auto refs = RegistryOrLocalRefs(*flags, "refs/", args->offline);
     if (!refs.ok()) return Fail(refs.status());
     std::map<std::string, std::vector<std::string>> modules;

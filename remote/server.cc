@@ -57,6 +57,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     return Status::Conflict("another spoke-server is already serving " + impl->store->path());
   }
   RemoveStaleRefLocks(impl->store->path());
+  // With the storage lock held no other process can be receiving a pack either, so every
+  // quarantine is a leftover.
+  std::error_code ec;
+  fs::remove_all(fs::path(impl->store->path()) / "spoke-incoming", ec);
   impl->ctx.store = impl->store.get();
   impl->ctx.options = options;
 

@@ -2,7 +2,11 @@
 // push loop that rebuilds a version on the registry's latest branch tip until it lands.
 #include "spoke/sync.h"
 
+#include <algorithm>
+#include <chrono>
+#include <random>
 #include <set>
+#include <thread>
 
 #include "spoke/artifact_cache.h"
 #include "spoke/semver.h"
@@ -10,7 +14,19 @@
 namespace spoke {
 namespace {
 
-constexpr int kPushAttempts = 8;
+// Each lost race means another pusher's version landed, so retrying always makes progress; the
+// budget has to cover every pusher that may be ahead in line (8 failed with 12 concurrent pushers
+// of one module, tests/e2e/immutability_race_test.cc), and the random, growing pause keeps the
+// losers from colliding in step again.
+constexpr int kPushAttempts = 32;
+
+// Sleeps before attempt `attempt` (>= 1): up to 2 ms after the first loss, doubling to at most
+// 128 ms.
+void BackOff(int attempt) {
+  thread_local std::mt19937 rng(std::random_device{}());
+  const unsigned cap_us = 2000u << std::min(attempt - 1, 6);
+  std::this_thread::sleep_for(std::chrono::microseconds(200 + rng() % cap_us));
+}
 
 Result<std::string> FindRemoteRef(RemoteClient& remote, const std::string& name) {
   SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(name));
@@ -104,6 +120,7 @@ Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVer
   const std::string branch_ref = ModuleBranchRef(request.module);
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPushAttempts; ++attempt) {
+    if (attempt > 0) BackOff(attempt);
     SPOKE_ASSIGN_OR_RETURN(std::string remote_tag, FindRemoteRef(remote, tag_ref));
     SPOKE_ASSIGN_OR_RETURN(std::string remote_tip, FindRemoteRef(remote, branch_ref));
     std::vector<RefEntry> known;

@@ -29,7 +29,7 @@ class Json {
   Json(int n) : Json(static_cast<int64_t>(n)) {}  // NOLINT
   Json(int64_t n) : type_(Type::kNumber), number_(static_cast<double>(n)), int_(n) {}  // NOLINT
   Json(uint64_t n) : Json(static_cast<int64_t>(n)) {}  // NOLINT
-  Json(double d) : type_(Type::kNumber), number_(d), int_(static_cast<int64_t>(d)) {}  // NOLINT
+  Json(double d) : type_(Type::kNumber), number_(d), int_(TruncateToInt(d)) {}  // NOLINT
   Json(const char* s) : type_(Type::kString), string_(s) {}  // NOLINT
   Json(std::string s) : type_(Type::kString), string_(std::move(s)) {}  // NOLINT
   Json(Array a) : type_(Type::kArray), array_(std::move(a)) {}  // NOLINT
@@ -73,6 +73,11 @@ class Json {
 
  private:
   void DumpTo(std::string* out, int indent, int depth) const;
+  // The double's integer part, or 0 when it has none in int64 range (NaN, infinities, |d| >= 2^63),
+  // where a plain cast would be undefined behaviour.
+  static int64_t TruncateToInt(double d) {
+    return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? static_cast<int64_t>(d) : 0;
+  }
 
   Type type_ = Type::kNull;
   bool bool_ = false;

@@ -68,7 +68,8 @@ Result<Manifest> Manifest::Parse(const std::string& text) {
   if (!root.is_object()) return corrupt("not a JSON object");
   Manifest m;
   const Json* format = root.Get("format");
-  if (!format || !format->is_number() || format->as_int() != kManifestFormat) {
+  // as_double: a fractional "format": 1.5 truncates to 1 as an int.
+  if (!format || !format->is_number() || format->as_double() != kManifestFormat) {
     return corrupt("unknown format (this Spoke reads format " + std::to_string(kManifestFormat) + ")");
   }
   m.module = root.GetString("module");

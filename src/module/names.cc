@@ -7,6 +7,36 @@ namespace {
 bool IsSegmentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool IsSegmentChar(char c) { return IsSegmentStart(c) || c == '_' || c == '-'; }
 
+// Code points HFS+ ignores in file names, as UTF-8: U+200C-200F, U+202A-202E, U+206A-206F, U+FEFF.
+size_t HfsIgnoredLength(const std::string& s, size_t i) {
+  if (i + 2 >= s.size()) return 0;
+  auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]),
+       b2 = static_cast<unsigned char>(s[i + 2]);
+  bool ignored =
+      (b0 == 0xE2 && b1 == 0x80 && ((b2 >= 0x8C && b2 <= 0x8F) || (b2 >= 0xAA && b2 <= 0xAE))) ||
+      (b0 == 0xE2 && b1 == 0x81 && b2 >= 0xAA && b2 <= 0xAF) ||
+      (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF);
+  return ignored ? 3 : 0;
+}
+
+// Whether git would take this path segment for ".git" (its fsck "hasDotgit" check, which also
+// guards checkouts on case-insensitive, NTFS and HFS+ file systems): any case, with trailing dots
+// or spaces, the 8.3 short name "git~1", or with code points HFS+ ignores. A store holding such a
+// tree fails `git fsck`, and libgit2 refuses to write one.
+bool IsGitDirectoryName(const std::string& segment) {
+  std::string folded;
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (size_t skip = HfsIgnoredLength(segment, i)) {
+      i += skip - 1;
+      continue;
+    }
+    char c = segment[i];
+    folded.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  while (!folded.empty() && (folded.back() == '.' || folded.back() == ' ')) folded.pop_back();
+  return folded == ".git" || folded == "git~1";
+}
+
 }  // namespace
 
 Status ValidateModuleName(const std::string& name) {
@@ -51,10 +81,13 @@ Status ValidateProtoPath(const std::string& path) {
     if (segment.empty()) return invalid("empty path segment");
     if (segment == "..") return invalid("'..' is not allowed");
     if (segment == ".") return invalid("'.' segments are not allowed");
-    if (segment == ".git") return invalid("'.git' is not allowed");
+    if (IsGitDirectoryName(segment)) return invalid("'" + segment + "' names git's own directory");
     start = end + 1;
   }
-  if (path.size() < 7 || path.compare(path.size() - 6, 6, ".proto") != 0) {
+  // The file name itself needs a stem: "dir/.proto" is as wrong as ".proto".
+  size_t last_slash = path.rfind('/');
+  size_t name_start = last_slash == std::string::npos ? 0 : last_slash + 1;
+  if (path.size() - name_start < 7 || path.compare(path.size() - 6, 6, ".proto") != 0) {
     return invalid("only .proto files can be part of a module");
   }
   return Status::Ok();

@@ -232,7 +232,8 @@ Status MoveIntoStore(const IncomingObjects& incoming, git_repository* store_repo
   return Status::Ok();
 }
 
-// Removes quarantine directories left by processes that died an hour or more ago.
+}  // namespace
+
 void DropStaleQuarantines(const std::string& store_path) {
   std::error_code ec;
   fs::path root = fs::path(store_path) / "spoke-incoming";
@@ -243,8 +244,6 @@ void DropStaleQuarantines(const std::string& store_path) {
     if (!ec && age > std::chrono::hours(1)) fs::remove_all(entry.path(), ec);
   }
 }
-
-}  // namespace
 
 Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
                                                 const std::vector<RefUpdate>& updates,

@@ -128,10 +128,15 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
   impl->path = dir.string();
   git_repository* repo = nullptr;
   int rc = git_repository_open_bare(&repo, impl->path.c_str());
-  if (rc != 0) return GitError(rc, dir.string() + " is not a Spoke store (a bare git repository)");
+  if (rc == GIT_ENOTFOUND) {
+    // HEAD and objects/ are there but libgit2 sees no repository: something else lives here.
+    return Status::InvalidArgument(dir.string() + " is not a Spoke store (a bare git repository)");
+  }
+  if (rc != 0) return GitError(rc, "cannot open the store at " + dir.string());
   impl->pool.push_back(repo);
-  // Leftovers of a process killed while receiving a pack: never part of the store, safe to drop.
-  fs::remove_all(dir / "spoke-incoming", ec);
+  // Leftovers of a process killed while receiving a pack: never part of the store. Only old ones
+  // go, since another process may be receiving into a young one right now.
+  DropStaleQuarantines(impl->path);
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -367,7 +372,9 @@ Result<FileSet> ReadVerifiedFiles(git_repository* repo, const git_oid& commit_id
                               std::to_string(manifest.files.size()));
   }
   for (size_t i = 0; i < described.size(); ++i) {
-    if (described[i].path != manifest.files[i].path || described[i].sha256 != manifest.files[i].sha256) {
+    const ManifestFile& listed = manifest.files[i];
+    if (described[i].path != listed.path || described[i].sha256 != listed.sha256 ||
+        described[i].size != listed.size) {
       return Status::Corruption("file " + described[i].path + " of " + manifest.module + "@" +
                                 manifest.version + " does not match its manifest");
     }

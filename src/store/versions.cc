@@ -1,6 +1,10 @@
 // Writing module versions: blobs and trees from a file set, the manifest, the commit on the
 // module's branch and the annotated tag; then publishing them with one ref transaction.
+#include <algorithm>
+#include <chrono>
 #include <map>
+#include <random>
+#include <thread>
 
 #include "spoke/names.h"
 #include "spoke/semver.h"
@@ -9,7 +13,18 @@
 namespace spoke {
 namespace {
 
-constexpr int kPutRetries = 8;
+// Another process holding the refs' locks or moving the branch first costs one attempt. Losses
+// are retried after a random, growing pause (BackOff), so the budget covers up to about two seconds
+// of contention rather than the few microseconds that immediate retries would take.
+constexpr int kPutRetries = 32;
+
+// Sleeps before retrying attempt `attempt` (>= 1): up to 1 ms after the first loss, doubling to at
+// most 64 ms. The randomness keeps two writers from colliding in step again and again.
+void BackOff(int attempt) {
+  thread_local std::mt19937 rng(std::random_device{}());
+  const unsigned cap_us = 1000u << std::min(attempt - 1, 6);
+  std::this_thread::sleep_for(std::chrono::microseconds(100 + rng() % cap_us));
+}
 
 // A directory being assembled: files (name -> blob) and subdirectories.
 struct DirNode {
@@ -183,6 +198,7 @@ Result<PutResult> Store::PutVersion(const NewVersion& request) {
   std::string digest = ComputeDigest(DescribeFiles(request.files));
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPutRetries; ++attempt) {
+    if (attempt > 0) BackOff(attempt);
     std::lock_guard<std::mutex> lock(impl_->write_mutex);
     auto existing = GetVersion(request.module, request.version);
     if (existing.ok()) {

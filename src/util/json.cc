@@ -1,6 +1,7 @@
 // A strict recursive-descent JSON parser and a deterministic writer for spoke::Json.
 #include "spoke/json.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -105,11 +106,16 @@ class Parser {
       while (pos_ < text_.size() && isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
     }
     std::string token = text_.substr(start, pos_ - start);
-    if (integral && token.size() < 19) {
-      *out = Json(static_cast<int64_t>(std::strtoll(token.c_str(), nullptr, 10)));
-    } else {
-      *out = Json(std::strtod(token.c_str(), nullptr));
+    if (integral) {
+      // Every integer that fits int64 is kept exactly; only larger ones fall back to double.
+      errno = 0;
+      long long n = std::strtoll(token.c_str(), nullptr, 10);
+      if (errno != ERANGE) {
+        *out = Json(static_cast<int64_t>(n));
+        return true;
+      }
     }
+    *out = Json(std::strtod(token.c_str(), nullptr));
     return true;
   }
 
@@ -203,9 +209,11 @@ class Parser {
       items.push_back(std::move(item));
       SkipSpace();
       if (pos_ >= text_.size()) return Fail("unterminated array");
-      char c = text_[pos_++];
+      // Checked before moving on, so the error's offset is the offending byte's.
+      char c = text_[pos_];
+      if (c != ',' && c != ']') return Fail("expected ',' or ']'");
+      ++pos_;
       if (c == ']') break;
-      if (c != ',') return Fail("expected ',' or ']'");
     }
     *out = Json(std::move(items));
     return true;
@@ -233,9 +241,10 @@ class Parser {
       object.Set(key, std::move(value));
       SkipSpace();
       if (pos_ >= text_.size()) return Fail("unterminated object");
-      char c = text_[pos_++];
+      char c = text_[pos_];
+      if (c != ',' && c != '}') return Fail("expected ',' or '}'");
+      ++pos_;
       if (c == '}') break;
-      if (c != ',') return Fail("expected ',' or '}'");
     }
     *out = std::move(object);
     return true;
