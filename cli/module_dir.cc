@@ -36,9 +36,18 @@ Result<FileSet> ReadModuleDir(const std::string& dir) {
 }
 
 Status WriteModuleDir(const std::string& dir, const FileSet& files) {
+  std::string made;  // the last directory created; files come sorted, so most share it
   for (const auto& [path, content] : files) {
     SPOKE_RETURN_IF_ERROR(ValidateProtoPath(path));
-    SPOKE_RETURN_IF_ERROR(WriteFileAtomically((fs::path(dir) / path).string(), content));
+    fs::path target = fs::path(dir) / path;
+    std::string parent = target.parent_path().string();
+    if (parent != made) {
+      std::error_code ec;
+      fs::create_directories(parent, ec);
+      if (ec) return Status::IOError("cannot create " + parent + ": " + ec.message());
+      made = parent;
+    }
+    SPOKE_RETURN_IF_ERROR(WriteFileInPlace(target.string(), content));
   }
   return Status::Ok();
 }

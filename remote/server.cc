@@ -69,6 +69,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   http.set_read_timeout(300, 0);
   http.set_write_timeout(300, 0);
   http.set_keep_alive_max_count(1000);
+  // Every CLI process keeps its connection open while it runs; httplib's default pool of about
+  // eight workers would let a handful of idle clients stall everyone else.
+  http.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  http.set_keep_alive_timeout(2);
   ServerContext& ctx = impl->ctx;
 
   http.Get("/health/live", [](const httplib::Request&, httplib::Response& res) {

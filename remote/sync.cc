@@ -86,31 +86,25 @@ Result<VersionInfo> EnsureVersion(Store& local, RemoteClient* remote, const std:
     if (target.empty()) {
       return Status::NotFound("version " + module + "@" + version + " does not exist in registry " + remote->url());
     }
+    // The module branch comes along, so `log` works offline and later fetches send only changes.
     std::vector<RefEntry> refs{{tag, target, ""}};
+    SPOKE_ASSIGN_OR_RETURN(std::string branch_tip, FindRemoteRef(*remote, ModuleBranchRef(module)));
+    if (!branch_tip.empty()) refs.push_back({ModuleBranchRef(module), branch_tip, ""});
     SPOKE_RETURN_IF_ERROR(FetchRefs(local, *remote, refs).status());
     return local.GetVersion(module, version);
   }
   if (remote) {
     SPOKE_ASSIGN_OR_RETURN(auto refs, remote->ListRefs("refs/tags/" + module + "/"));
     std::vector<std::string> versions;
-    std::vector<RefEntry> module_refs;
     for (auto& ref : refs) {
       std::string m, v;
-      if (ParseVersionTagRef(ref.name, &m, &v) && m == module) {
-        versions.push_back(v);
-        module_refs.push_back(ref);
-      }
+      if (ParseVersionTagRef(ref.name, &m, &v) && m == module) versions.push_back(v);
     }
     auto highest = HighestRelease(versions);
     if (!highest) return Status::NotFound("module " + module + " has no release version in " + remote->url());
-    for (const auto& ref : module_refs) {
-      if (ref.name == VersionTagRef(module, *highest)) {
-        auto present = local.GetVersion(module, *highest);
-        if (present.ok()) return present;
-        SPOKE_RETURN_IF_ERROR(FetchRefs(local, *remote, {ref}).status());
-      }
-    }
-    return local.GetVersion(module, *highest);
+    auto present = local.GetVersion(module, *highest);
+    if (present.ok()) return present;
+    return EnsureVersion(local, remote, module, *highest);
   }
   return local.GetVersion(module, "latest");
 }

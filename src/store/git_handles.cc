@@ -9,9 +9,10 @@ void EnsureLibgit2() {
   static std::once_flag once;
   std::call_once(once, [] {
     git_libgit2_init();
-    // Every object read from disk or a pack is re-hashed: a store never serves an object whose
-    // content does not match its name.
-    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+    // No SHA-1 re-check on every read: it costs a third of a pull. What enters a store is hashed
+    // by the indexer as it arrives, and every module file read for a pull or a check is hashed
+    // with SHA-256 against its manifest (ReadVerifiedFiles), so corruption is still caught.
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
     // The store is ours alone; the user's ~/.gitconfig must not change how it behaves.
     git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, "");

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <random>
+#include <map>
 #include <set>
 
 #include "spoke/artifact_cache.h"
@@ -135,7 +136,7 @@ Status CheckIncomingArtifact(git_repository* incoming_repo, git_object* obj, con
   return Status::Ok();
 }
 
-Status CheckIncomingRef(git_repository* incoming_repo, PlannedUpdate* plan, RefPolicy policy) {
+Status CheckIncomingRef(git_repository* incoming_repo, git_odb* store_odb, PlannedUpdate* plan, RefPolicy policy) {
   const std::string& name = plan->update.name;
   SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(plan->update.new_target));
   git_object* obj_raw = nullptr;
@@ -157,9 +158,12 @@ Status CheckIncomingRef(git_repository* incoming_repo, PlannedUpdate* plan, RefP
                                 version->version);
     }
     SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(version->commit_id));
-    // Every file is read and hashed: the manifest's digest must describe exactly these bytes.
-    auto files = ReadVerifiedFiles(incoming_repo, commit_id, version->manifest);
-    if (!files.ok()) return Status::Corruption(files.status().message());
+    // Every file that arrived is read and hashed: the manifest's digest must describe exactly these
+    // bytes. A tag already in the store was checked when it entered it.
+    if (git_odb_exists(store_odb, &target) != 1) {
+      auto files = ReadVerifiedFiles(incoming_repo, commit_id, version->manifest);
+      if (!files.ok()) return Status::Corruption(files.status().message());
+    }
     plan->digest = version->manifest.digest;
     plan->commit = version->commit_id;
     return Status::Ok();
@@ -232,6 +236,57 @@ Status MoveIntoStore(const IncomingObjects& incoming, git_repository* store_repo
   return Status::Ok();
 }
 
+// Whether `commit` is a module's root commit: no parent, and a tree holding only a module record
+// that names `module`.
+bool IsModuleRoot(git_repository* repo, const git_oid& commit_id, const std::string& module) {
+  git_commit* raw = nullptr;
+  if (git_commit_lookup(&raw, repo, &commit_id) != 0) return false;
+  CommitPtr commit(raw);
+  if (git_commit_parentcount(raw) != 0) return false;
+  git_tree* tree_raw = nullptr;
+  if (git_commit_tree(&tree_raw, raw) != 0) return false;
+  TreePtr tree(tree_raw);
+  if (git_tree_entrycount(tree_raw) != 1) return false;
+  auto record = ReadBlobAtPath(repo, tree_raw, kModuleRecordPath, nullptr);
+  if (!record.ok()) return false;
+  auto json = Json::Parse(*record);
+  return json.ok() && json->GetString("module") == module;
+}
+
+// A registry's branches only ever hold a module's root commit and then its versions, one after
+// the other. A branch may move from its current tip (or, for a new module, from a root commit of
+// this module) along a first-parent chain of commits that are each the commit of a version tag
+// created by the same push; a new module may also start at its root commit alone. Returns the
+// commits of the chain.
+Result<std::set<std::string>> CheckBranchMove(git_repository* incoming_repo, const std::string& module,
+                                              const std::string& current, const std::string& new_tip,
+                                              const std::set<std::string>& created_version_commits) {
+  const std::string branch = ModuleBranchRef(module);
+  std::set<std::string> chain;
+  std::string at = new_tip;
+  while (true) {
+    if (at == current) return chain;
+    SPOKE_ASSIGN_OR_RETURN(git_oid id, ParseOid(at));
+    if (current.empty() && IsModuleRoot(incoming_repo, id, module)) return chain;
+    if (!created_version_commits.count(at)) {
+      if (!chain.empty() || !current.empty()) {
+        return Status::Conflict("module branch " + branch + " does not build on its current tip " +
+                                (current.empty() ? std::string("(none)") : current) + "; fetch and try again");
+      }
+      return Status::Corruption("module branch " + branch + " may only move to the commits of versions pushed with it");
+    }
+    git_commit* raw = nullptr;
+    int rc = git_commit_lookup(&raw, incoming_repo, &id);
+    if (rc != 0) return GitError(rc, "cannot read commit " + at);
+    CommitPtr commit(raw);
+    if (git_commit_parentcount(raw) != 1) {
+      return Status::Corruption("version commit " + at + " must have exactly one parent");
+    }
+    chain.insert(at);
+    at = OidHex(*git_commit_parent_id(raw, 0));
+  }
+}
+
 }  // namespace
 
 void DropStaleQuarantines(const std::string& store_path) {
@@ -255,6 +310,10 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
   if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + impl_->path);
   SPOKE_ASSIGN_OR_RETURN(IncomingObjects incoming, IndexIntoQuarantine(repo, pack, quarantine));
   impl_->Stage("pack-indexed");
+  git_odb* store_odb_raw = nullptr;
+  int odb_rc = git_repository_odb(&store_odb_raw, repo);
+  if (odb_rc != 0) return GitError(odb_rc, "cannot open the object store");
+  OdbPtr store_odb(store_odb_raw);
 
   std::vector<PlannedUpdate> plans;
   std::set<std::string> names;
@@ -267,7 +326,7 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
     }
     if (!update.old_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.old_target).status());
     PlannedUpdate plan{update, "", "", "", "", false};
-    SPOKE_RETURN_IF_ERROR(CheckIncomingRef(incoming.repo.get(), &plan, policy));
+    SPOKE_RETURN_IF_ERROR(CheckIncomingRef(incoming.repo.get(), store_odb.get(), &plan, policy));
     plans.push_back(std::move(plan));
   }
 
@@ -340,6 +399,31 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
     }
     to_apply.push_back({plan.update.name, current, plan.update.new_target});
     results.push_back({plan.update.name, plan.update.new_target, current.empty() ? "created" : "updated"});
+  }
+  if (policy == RefPolicy::kStrict) {
+    // Every branch move must follow new versions only, and every new version must lie on its
+    // module's branch once this push is applied.
+    std::set<std::string> created_version_commits;
+    for (const auto& plan : plans) {
+      if (plan.module.empty() || plan.version.empty()) continue;
+      for (const auto& update : to_apply) {
+        if (update.name == plan.update.name) created_version_commits.insert(plan.commit);
+      }
+    }
+    std::map<std::string, std::set<std::string>> chains;  // module -> commits its branch moves over
+    for (const auto& update : to_apply) {
+      std::string module;
+      if (!ParseModuleBranchRef(update.name, &module)) continue;
+      SPOKE_ASSIGN_OR_RETURN(chains[module], CheckBranchMove(incoming.repo.get(), module, update.old_target,
+                                                             update.new_target, created_version_commits));
+    }
+    for (const auto& plan : plans) {
+      if (plan.module.empty() || plan.version.empty() || !created_version_commits.count(plan.commit)) continue;
+      if (!chains[plan.module].count(plan.commit)) {
+        return Status::Corruption("version " + plan.module + "@" + plan.version + " must be pushed with " +
+                                  ModuleBranchRef(plan.module) + " moving over its commit " + plan.commit);
+      }
+    }
   }
   SPOKE_RETURN_IF_ERROR(MoveIntoStore(incoming, repo));
   SPOKE_RETURN_IF_ERROR(UpdateRefsLocked(repo, to_apply, *impl_));

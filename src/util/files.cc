@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +38,15 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
     std::filesystem::remove(temp);
     return Status::IOError("cannot rename " + temp + " to " + path + ": " + ec.message());
   }
+  return Status::Ok();
+}
+
+Status WriteFileInPlace(const std::string& path, const std::string& contents) {
+  FILE* out = std::fopen(path.c_str(), "wb");
+  if (!out) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
+  size_t written = std::fwrite(contents.data(), 1, contents.size(), out);
+  bool closed = std::fclose(out) == 0;
+  if (written != contents.size() || !closed) return Status::IOError("error writing " + path);
   return Status::Ok();
 }
 

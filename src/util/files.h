@@ -13,6 +13,10 @@ Result<std::string> ReadFileToString(const std::string& path);
 // parent directories.
 Status WriteFileAtomically(const std::string& path, const std::string& contents);
 
+// Writes `contents` to `path` in place (truncating), like git's checkout: faster than
+// WriteFileAtomically for many files. REQUIRES: the parent directory exists.
+Status WriteFileInPlace(const std::string& path, const std::string& contents);
+
 }  // namespace spoke
 
 #endif  // SPOKE_UTIL_FILES_H_

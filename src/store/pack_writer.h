@@ -1,0 +1,32 @@
+// Writing outgoing packs without a delta search.
+//
+// libgit2's packbuilder searches for deltas on every pack it builds and cannot reuse the deltas
+// already stored, which makes serving a large version cost seconds of CPU per fetch. The objects
+// Spoke moves are small text files whose bulk zlib already shrinks, and loopback or LAN bandwidth
+// is cheap next to CPU, so outgoing packs hold every object whole, compressed at zlib's fastest
+// level, on several threads. The result is a standard version 2 pack any git can index.
+#ifndef SPOKE_STORE_PACK_WRITER_H_
+#define SPOKE_STORE_PACK_WRITER_H_
+
+#include <git2.h>
+
+#include <string>
+#include <vector>
+
+#include "spoke/status.h"
+
+namespace spoke {
+
+// Every object reachable from `wants` (tags, commits with their history and trees, trees, blobs)
+// that is not reachable from `haves` (their commits' history is skipped, and the trees of the
+// have commits themselves). NotFound for a want that is not in the repository; unknown haves are
+// ignored. Order: tags, commits, then trees and blobs as they are met.
+Result<std::vector<git_oid>> CollectPackObjects(git_repository* repo, const std::vector<std::string>& wants,
+                                                const std::vector<std::string>& haves);
+
+// A pack of `objects`, each whole. `threads` >= 1 compress in parallel.
+Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects, unsigned threads);
+
+}  // namespace spoke
+
+#endif  // SPOKE_STORE_PACK_WRITER_H_

@@ -1,0 +1,108 @@
+// Concurrent pushers, each a separate `spoke push` process with its own local store: of many
+// pushing one version with different content exactly one wins; pushers of different versions of
+// one module all land, the branch compare-and-swap making the losers rebuild and retry.
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace spoke::e2e {
+namespace {
+
+constexpr int kPushers = 12;
+
+struct Pusher {
+  std::string dir;
+  std::unique_ptr<Process> process;
+  CommandResult result;
+};
+
+// Starts every pusher before waiting for any, so they overlap.
+void RunConcurrently(std::vector<Pusher>& pushers,
+                     const std::vector<std::vector<std::string>>& args,
+                     const std::vector<CliUser>& users) {
+  for (size_t i = 0; i < pushers.size(); ++i) {
+    pushers[i].process = users[i].Start(args[i]);
+    ASSERT_TRUE(pushers[i].process);
+  }
+  for (auto& pusher : pushers) {
+    auto code = pusher.process->WaitForExit();
+    ASSERT_TRUE(code) << "a push did not finish in time";
+    pusher.result = {*code, pusher.process->Stdout(), pusher.process->Stderr()};
+  }
+}
+
+TEST(ImmutabilityRace, OfTwelvePushersOfOneVersionWithDifferentContentExactlyOneWins) {
+  TempDir work;
+  auto server = ServerProcess::Start({work.Sub("storage"), {}, {}});
+  ASSERT_TRUE(server);
+  std::vector<Pusher> pushers(kPushers);
+  std::vector<std::vector<std::string>> args;
+  std::vector<CliUser> users;
+  for (int i = 0; i < kPushers; ++i) {
+    pushers[i].dir = work.Sub("src" + std::to_string(i));
+    WriteFiles(pushers[i].dir, MakeProtoFiles("race", 3, 300, 100 + i));
+    users.emplace_back(work.Sub("home" + std::to_string(i)), server->url());
+    args.push_back({"push", "-module", "race", "-version", "v1.0.0", "-dir", pushers[i].dir});
+  }
+  ASSERT_NO_FATAL_FAILURE(RunConcurrently(pushers, args, users));
+
+  int winners = 0;
+  std::string winner_dir;
+  for (const auto& pusher : pushers) {
+    if (pusher.result.exit_code == 0) {
+      ++winners;
+      winner_dir = pusher.dir;
+      continue;
+    }
+    EXPECT_EQ(pusher.result.exit_code, 1) << pusher.result.Describe();
+    EXPECT_NE(pusher.result.err.find("already exists"), std::string::npos)
+        << pusher.result.Describe();
+    EXPECT_NE(pusher.result.err.find("different content"), std::string::npos)
+        << pusher.result.Describe();
+  }
+  ASSERT_EQ(winners, 1);
+  GitFsck(work.Sub("storage"));
+
+  CliUser reader(work.Sub("reader-home"), server->url());
+  CommandResult pull =
+      reader.Run({"pull", "-module", "race", "-version", "v1.0.0", "-dir", work.Sub("out")});
+  ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
+  EXPECT_EQ(ReadFiles(work.Sub("out")), ReadFiles(winner_dir));
+}
+
+TEST(ImmutabilityRace, TwelvePushersOfDifferentVersionsOfOneModuleAllLand) {
+  TempDir work;
+  auto server = ServerProcess::Start({work.Sub("storage"), {}, {}});
+  ASSERT_TRUE(server);
+  std::vector<Pusher> pushers(kPushers);
+  std::vector<std::vector<std::string>> args;
+  std::vector<CliUser> users;
+  for (int i = 0; i < kPushers; ++i) {
+    pushers[i].dir = work.Sub("src" + std::to_string(i));
+    WriteFiles(pushers[i].dir, MakeProtoFiles("busy", 3, 300, 200 + i));
+    users.emplace_back(work.Sub("home" + std::to_string(i)), server->url());
+    args.push_back({"push", "-module", "busy", "-version", "v1." + std::to_string(i) + ".0", "-dir",
+                    pushers[i].dir});
+  }
+  ASSERT_NO_FATAL_FAILURE(RunConcurrently(pushers, args, users));
+  for (const auto& pusher : pushers)
+    EXPECT_EQ(pusher.result.exit_code, 0) << pusher.result.Describe();
+  GitFsck(work.Sub("storage"));
+
+  CliUser reader(work.Sub("reader-home"), server->url());
+  CommandResult log = reader.Run({"log", "-module", "busy"});
+  ASSERT_EQ(log.exit_code, 0) << log.Describe();
+  for (int i = 0; i < kPushers; ++i) {
+    std::string version = "v1." + std::to_string(i) + ".0";
+    EXPECT_NE(log.out.find("version " + version + " "), std::string::npos)
+        << version << " missing\n"
+        << log.out;
+    CommandResult pull = reader.Run(
+        {"pull", "-module", "busy", "-version", version, "-dir", work.Sub("out" + version)});
+    ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
+    EXPECT_EQ(ReadFiles(work.Sub("out" + version)), ReadFiles(pushers[i].dir)) << version;
+  }
+}
+
+}  // namespace
+}  // namespace spoke::e2e

@@ -1,0 +1,61 @@
+// Working without the registry: a version pulled once is served from the local store after the
+// registry died; anything else fails clearly, saying the registry is unreachable.
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace spoke::e2e {
+namespace {
+
+class Offline : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = ServerProcess::Start({work_.Sub("storage"), {}, {}});
+    ASSERT_TRUE(server_);
+    WriteFiles(work_.Sub("v1"), v1_);
+    WriteFiles(work_.Sub("v2"), v2_);
+    CliUser publisher(work_.Sub("publisher-home"), server_->url());
+    for (auto [version, dir] : {std::pair{"v1.0.0", "v1"}, std::pair{"v1.1.0", "v2"}}) {
+      CommandResult push =
+          publisher.Run({"push", "-module", "user", "-version", version, "-dir", work_.Sub(dir)});
+      ASSERT_EQ(push.exit_code, 0) << push.Describe();
+    }
+    CommandResult pull =
+        Reader().Run({"pull", "-module", "user", "-version", "v1.0.0", "-dir", work_.Sub("first")});
+    ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
+    server_->Kill();
+  }
+
+  TempDir work_;
+  std::unique_ptr<ServerProcess> server_;
+  FileSet v1_ = MakeProtoFiles("user", 4, 300, 1);
+  FileSet v2_ = MakeProtoFiles("user", 5, 300, 2);
+
+  // The reader's registry URL stays that of the dead server.
+  CliUser Reader() const { return CliUser(work_.Sub("reader-home"), server_->url()); }
+};
+
+TEST_F(Offline, PullOfAVersionFetchedBeforeWorksWithTheRegistryKilled) {
+  CommandResult pull =
+      Reader().Run({"pull", "-module", "user", "-version", "v1.0.0", "-dir", work_.Sub("again")});
+  ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
+  EXPECT_EQ(ReadFiles(work_.Sub("again")), v1_);
+}
+
+TEST_F(Offline, PullOfAVersionNeverFetchedFailsSayingTheRegistryIsUnreachable) {
+  CommandResult pull =
+      Reader().Run({"pull", "-module", "user", "-version", "v1.1.0", "-dir", work_.Sub("never")});
+  EXPECT_EQ(pull.exit_code, 1) << pull.Describe();
+  EXPECT_NE(pull.err.find("unreachable"), std::string::npos) << pull.Describe();
+  EXPECT_TRUE(ReadFiles(work_.Sub("never")).empty());
+}
+
+TEST_F(Offline, LogFallsBackToTheLocalStoreWhenTheRegistryIsDown) {
+  CommandResult log = Reader().Run({"log", "-module", "user", "--json"});
+  ASSERT_EQ(log.exit_code, 0) << log.Describe();
+  EXPECT_NE(log.err.find("unreachable"), std::string::npos) << log.Describe();
+  EXPECT_NE(log.out.find("\"v1.0.0\""), std::string::npos) << log.Describe();
+}
+
+}  // namespace
+}  // namespace spoke::e2e
