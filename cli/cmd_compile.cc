@@ -45,22 +45,27 @@ Status WriteArtifacts(const std::string& out, const std::map<std::string, Artifa
   return Status::Ok();
 }
 
-// The registry's artifacts, fetched into the local store. Unavailable when the registry cannot
-// help (down, or missing a plugin), so the caller compiles locally instead.
+// The registry's artifacts, fetched into the local store with the version they were compiled from
+// (so a later compile works from the local store when the registry is down). Unavailable when the
+// registry cannot help (down, or missing a plugin), so the caller compiles locally instead. The
+// keys the registry already had cached are added to stats->hits.
 Result<std::map<std::string, Artifact>> RegistryArtifacts(Store& local, RemoteClient& remote, const CompileArgs& args,
                                                           const std::vector<std::string>& languages,
-                                                          const std::map<std::string, std::string>& parameters) {
+                                                          const std::map<std::string, std::string>& parameters,
+                                                          CompileStats* stats) {
+  SPOKE_ASSIGN_OR_RETURN(VersionInfo version, EnsureVersion(local, &remote, args.module, args.version));
   std::map<std::string, Artifact> artifacts;
   std::vector<RefEntry> refs;
   std::map<std::string, std::string> keys;
   for (const auto& language : languages) {
-    std::string path = "/modules/" + args.module + "/versions/" + args.version + "/compile/" + language;
+    std::string path = "/modules/" + args.module + "/versions/" + version.version + "/compile/" + language;
     if (auto it = parameters.find(language); it != parameters.end()) {
       path += "?parameter=" + it->second;
     }
     SPOKE_ASSIGN_OR_RETURN(Json answer, remote.PostJson(path, Json::MakeObject()));
     refs.push_back({answer.GetString("ref"), answer.GetString("commit"), ""});
     keys[language] = answer.GetString("key");
+    if (const Json* cached = answer.Get("cached"); cached && cached->as_bool()) stats->hits.push_back(keys[language]);
   }
   SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, refs).status());
   for (const auto& [language, key] : keys) {
@@ -155,11 +160,11 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
         auto connected = ConnectRegistry(*flags);
         if (!connected.ok()) return UsageError(connected.status());
         remote = std::move(*connected);
-        auto fetched = RegistryArtifacts(**store, *remote, *args, *languages, *parameters);
+        CompileStats registry_stats;
+        auto fetched = RegistryArtifacts(**store, *remote, *args, *languages, *parameters, &registry_stats);
         if (fetched.ok() && !args->explain_key) {
-          for (const auto& [language, artifact] : *fetched) stats.hits.push_back(artifact.key);
           if (Status s = WriteArtifacts(args->out, *fetched); !s.ok()) return Fail(s);
-          PrintResult(*args, *fetched, stats, "by the registry");
+          PrintResult(*args, *fetched, registry_stats, "by the registry");
           return kExitOk;
         }
         if (!fetched.ok() && fetched.status().code() != Status::Code::kUnavailable) return Fail(fetched.status());

@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "context.h"
-#include "module_dir.h"
 #include "spoke/json.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
@@ -37,9 +36,7 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       version = EnsureVersion(**store, remote->get(), args->module, args->version);
     }
     if (!version.ok()) return Fail(version.status());
-    auto files = (*store)->ReadFiles(*version);
-    if (!files.ok()) return Fail(files.status());
-    if (Status s = WriteModuleDir(args->dir, *files); !s.ok()) return Fail(s);
+    if (Status s = (*store)->CheckoutFiles(*version, args->dir); !s.ok()) return Fail(s);
     if (args->json) {
       Json out = Json::MakeObject();
       out.Set("module", version->module);
@@ -47,12 +44,12 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       out.Set("digest", version->manifest.digest);
       out.Set("dir", args->dir);
       Json list = Json::MakeArray();
-      for (const auto& [path, content] : *files) list.Push(path);
+      for (const auto& file : version->manifest.files) list.Push(file.path);
       out.Set("files", std::move(list));
       std::printf("%s\n", out.Dump(2).c_str());
     } else {
       std::printf("Pulled %s@%s (%zu files) into %s\n", version->module.c_str(), version->version.c_str(),
-                  files->size(), args->dir.c_str());
+                  version->manifest.files.size(), args->dir.c_str());
     }
     return kExitOk;
   };

@@ -1,4 +1,4 @@
-// Directory <-> FileSet for push and pull.
+// A directory's .proto files as a FileSet, for push and compile.
 #include "module_dir.h"
 
 #include <filesystem>
@@ -33,23 +33,6 @@ Result<FileSet> ReadModuleDir(const std::string& dir) {
   }
   if (files.empty()) return Status::InvalidArgument("no .proto files found in " + dir);
   return files;
-}
-
-Status WriteModuleDir(const std::string& dir, const FileSet& files) {
-  std::string made;  // the last directory created; files come sorted, so most share it
-  for (const auto& [path, content] : files) {
-    SPOKE_RETURN_IF_ERROR(ValidateProtoPath(path));
-    fs::path target = fs::path(dir) / path;
-    std::string parent = target.parent_path().string();
-    if (parent != made) {
-      std::error_code ec;
-      fs::create_directories(parent, ec);
-      if (ec) return Status::IOError("cannot create " + parent + ": " + ec.message());
-      made = parent;
-    }
-    SPOKE_RETURN_IF_ERROR(WriteFileInPlace(target.string(), content));
-  }
-  return Status::Ok();
 }
 
 }  // namespace spoke::cli

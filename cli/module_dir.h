@@ -1,4 +1,4 @@
-// Reading a module's .proto files from a directory, and writing a version's files into one.
+// Reading a module's .proto files from a directory.
 #ifndef SPOKE_CLI_MODULE_DIR_H_
 #define SPOKE_CLI_MODULE_DIR_H_
 
@@ -13,8 +13,6 @@ namespace spoke::cli {
 // Hidden directories (.git) and symlinks are skipped; other files are ignored. InvalidArgument
 // when `dir` is not a directory or holds no .proto file.
 Result<FileSet> ReadModuleDir(const std::string& dir);
-// Writes each file under `dir` (created as needed). REQUIRES: paths validated (ValidateProtoPath).
-Status WriteModuleDir(const std::string& dir, const FileSet& files);
 
 }  // namespace spoke::cli
 

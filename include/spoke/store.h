@@ -134,6 +134,10 @@ class Store {
   Result<VersionInfo> GetVersion(const std::string& module, const std::string& version) const;
   // All files of a version (the manifest excluded), verified against the manifest's hashes.
   Result<FileSet> ReadFiles(const VersionInfo& version) const;
+  // Writes every file of a version under `dir` (created as needed), each verified against the
+  // manifest's hash and size first; several threads read, hash and write at once. The fast path
+  // of a pull. REQUIRES: nothing else writes under `dir` meanwhile.
+  Status CheckoutFiles(const VersionInfo& version, const std::string& dir) const;
   // One file's bytes and its blob id. NotFound for a path not in the version.
   Result<std::pair<std::string, std::string>> ReadFile(const VersionInfo& version,
                                                        const std::string& path) const;

@@ -56,6 +56,8 @@ Result<std::vector<std::string>> ParseLanguageList(const std::string& list) {
     if (!seen) names.push_back(item);
   }
   if (names.empty()) return Status::InvalidArgument("no language given");
+  // getline yields no empty item after a trailing comma, so "cpp," needs its own check.
+  if (list.back() == ',') return Status::InvalidArgument("empty language in \"" + list + "\"");
   return names;
 }
 

@@ -136,7 +136,8 @@ Status CheckIncomingArtifact(git_repository* incoming_repo, git_object* obj, con
   return Status::Ok();
 }
 
-Status CheckIncomingRef(git_repository* incoming_repo, git_odb* store_odb, PlannedUpdate* plan, RefPolicy policy) {
+Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb, git_odb* store_odb, PlannedUpdate* plan,
+                        RefPolicy policy) {
   const std::string& name = plan->update.name;
   SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(plan->update.new_target));
   git_object* obj_raw = nullptr;
@@ -157,12 +158,11 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* store_odb, Plann
       return Status::Corruption("ref " + name + " points at the tag of " + version->module + "@" +
                                 version->version);
     }
-    SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(version->commit_id));
-    // Every file that arrived is read and hashed: the manifest's digest must describe exactly these
-    // bytes. A tag already in the store was checked when it entered it.
+    // Every file that arrives is read and hashed: the manifest's digest must describe exactly
+    // these bytes. A tag already in the store was checked when it entered it.
     if (git_odb_exists(store_odb, &target) != 1) {
-      auto files = ReadVerifiedFiles(incoming_repo, commit_id, version->manifest);
-      if (!files.ok()) return Status::Corruption(files.status().message());
+      Status verified = VerifyVersionFiles(incoming_repo, incoming_odb, *version);
+      if (!verified.ok()) return Status::Corruption(verified.message());
     }
     plan->digest = version->manifest.digest;
     plan->commit = version->commit_id;
@@ -326,7 +326,8 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
     }
     if (!update.old_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.old_target).status());
     PlannedUpdate plan{update, "", "", "", "", false};
-    SPOKE_RETURN_IF_ERROR(CheckIncomingRef(incoming.repo.get(), store_odb.get(), &plan, policy));
+    SPOKE_RETURN_IF_ERROR(
+        CheckIncomingRef(incoming.repo.get(), incoming.combined.get(), store_odb.get(), &plan, policy));
     plans.push_back(std::move(plan));
   }
 

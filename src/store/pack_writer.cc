@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "store/git_handles.h"
+#include "store/pack_reuse.h"
 
 namespace spoke {
 namespace {
@@ -181,7 +182,8 @@ Result<std::vector<git_oid>> CollectPackObjects(git_repository* repo, const std:
   return out;
 }
 
-Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects, unsigned threads) {
+Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects, unsigned threads,
+                              const PackReuse* reuse) {
   if (threads < 1) threads = 1;
   // Small packs are not worth a thread.
   if (objects.size() < 256) threads = 1;
@@ -191,6 +193,13 @@ Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects,
     std::vector<unsigned char> scratch;
     size_t begin = objects.size() * part / threads, end = objects.size() * (part + 1) / threads;
     for (size_t i = begin; i < end; ++i) {
+      if (reuse) {
+        std::string_view stored = reuse->WholeEntry(objects[i]);
+        if (!stored.empty()) {
+          parts[part].append(stored);
+          continue;
+        }
+      }
       Status s = AppendEntry(odb, objects[i], &parts[part], &scratch);
       if (!s.ok()) {
         statuses[part] = s;

@@ -24,8 +24,12 @@ namespace spoke {
 Result<std::vector<git_oid>> CollectPackObjects(git_repository* repo, const std::vector<std::string>& wants,
                                                 const std::vector<std::string>& haves);
 
-// A pack of `objects`, each whole. `threads` >= 1 compress in parallel.
-Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects, unsigned threads);
+class PackReuse;
+
+// A pack of `objects`, each whole. Objects that `reuse` (may be null) holds whole are copied as
+// stored; the others are read and compressed, on `threads` >= 1 threads.
+Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects, unsigned threads,
+                              const PackReuse* reuse);
 
 }  // namespace spoke
 

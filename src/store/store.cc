@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "store/store_impl.h"
+#include "util/sha256.h"
 
 namespace spoke {
 
@@ -450,7 +452,8 @@ Result<std::vector<VersionInfo>> Store::Log(const std::string& module) const {
 namespace spoke {
 namespace {
 
-// Collects path -> blob id for every blob under a commit's tree.
+// Collects path -> blob id for every blob under a commit's tree. Corruption for an entry that is
+// neither a tree nor a blob (a submodule link, say), which no version may hold.
 Result<std::map<std::string, std::string>> TreeBlobIds(git_repository* repo, const std::string& commit_hex) {
   SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(commit_hex));
   git_commit* commit_raw = nullptr;
@@ -461,21 +464,78 @@ Result<std::map<std::string, std::string>> TreeBlobIds(git_repository* repo, con
   rc = git_commit_tree(&tree_raw, commit_raw);
   if (rc != 0) return GitError(rc, "cannot read tree of " + commit_hex);
   TreePtr tree(tree_raw);
-  std::map<std::string, std::string> ids;
+  struct WalkState {
+    std::map<std::string, std::string> ids;
+    std::string unexpected;
+  } state;
   rc = git_tree_walk(
       tree_raw, GIT_TREEWALK_PRE,
       [](const char* root, const git_tree_entry* entry, void* payload) -> int {
-        if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) return 0;
-        auto* out = static_cast<std::map<std::string, std::string>*>(payload);
-        (*out)[std::string(root) + git_tree_entry_name(entry)] = OidHex(*git_tree_entry_id(entry));
+        auto* s = static_cast<WalkState*>(payload);
+        git_object_t type = git_tree_entry_type(entry);
+        if (type == GIT_OBJECT_TREE) return 0;
+        std::string path = std::string(root) + git_tree_entry_name(entry);
+        if (type != GIT_OBJECT_BLOB) {
+          s->unexpected = path;
+          return -1;
+        }
+        s->ids[path] = OidHex(*git_tree_entry_id(entry));
         return 0;
       },
-      &ids);
+      &state);
+  if (!state.unexpected.empty()) {
+    return Status::Corruption("unexpected entry " + state.unexpected + " in the tree of " + commit_hex);
+  }
   if (rc != 0) return GitError(rc, "cannot walk tree of " + commit_hex);
-  return ids;
+  return std::move(state.ids);
 }
 
 }  // namespace
+
+Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo& version) {
+  SPOKE_ASSIGN_OR_RETURN(auto ids, TreeBlobIds(repo, version.commit_id));
+  ids.erase(kManifestPath);
+  const auto& listed = version.manifest.files;
+  const std::string name = version.module + "@" + version.version;
+  if (ids.size() != listed.size()) {
+    return Status::Corruption("version " + name + " has " + std::to_string(ids.size()) +
+                              " files but its manifest lists " + std::to_string(listed.size()));
+  }
+  std::vector<std::pair<std::string, std::string>> files(ids.begin(), ids.end());
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (files[i].first != listed[i].path) {
+      return Status::Corruption("file " + files[i].first + " of " + name + " is not in its manifest");
+    }
+  }
+  unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  if (files.size() < 64) threads = 1;
+  std::vector<Status> statuses(threads);
+  auto work = [&](unsigned part) {
+    size_t begin = files.size() * part / threads, end = files.size() * (part + 1) / threads;
+    for (size_t i = begin; i < end; ++i) {
+      auto oid = ParseOid(files[i].second);
+      git_odb_object* raw = nullptr;
+      int rc = oid.ok() ? git_odb_read(&raw, odb, &*oid) : -1;
+      if (rc != 0) {
+        statuses[part] = GitError(rc, "cannot read " + files[i].first + " of " + name);
+        return;
+      }
+      OdbObjectPtr obj(raw);
+      std::string_view content(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
+      if (git_odb_object_type(raw) != GIT_OBJECT_BLOB || content.size() != listed[i].size ||
+          Sha256Hex(content) != listed[i].sha256) {
+        statuses[part] = Status::Corruption("file " + files[i].first + " of " + name + " does not match its manifest");
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work, t);
+  work(0);
+  for (auto& worker : workers) worker.join();
+  for (const auto& st : statuses) SPOKE_RETURN_IF_ERROR(st);
+  return Status::Ok();
+}
 
 Result<std::map<std::string, std::string>> Store::ListFileIds(const VersionInfo& version) const {
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));

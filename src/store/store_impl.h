@@ -4,12 +4,14 @@
 #define SPOKE_STORE_STORE_IMPL_H_
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "spoke/store.h"
 #include "store/git_handles.h"
+#include "store/pack_reuse.h"
 
 namespace spoke {
 
@@ -24,6 +26,12 @@ struct Store::Impl {
   std::mutex write_mutex;
 
   std::function<void(const std::string&)> stage_hook;
+
+  // The store's packs, mapped for copying whole entries into outgoing packs; reloaded when the
+  // set of packs changes.
+  std::mutex reuse_mutex;
+  std::shared_ptr<PackReuse> reuse;
+  std::shared_ptr<PackReuse> CurrentPackReuse();
 
   ~Impl();
   void Stage(const std::string& name) const {
@@ -57,6 +65,9 @@ Result<VersionInfo> ReadVersionFromTag(git_repository* repo, const git_oid& tag_
 // Reads and verifies every module file of a commit's tree against its manifest.
 Result<FileSet> ReadVerifiedFiles(git_repository* repo, const git_oid& commit_id,
                                   const Manifest& manifest);
+// Checks that a version's tree holds exactly the manifest's files with their hashes and sizes,
+// reading blobs through `odb` on several threads. Corruption otherwise.
+Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo& version);
 // A blob's content at `path` inside a tree; NotFound when absent.
 Result<std::string> ReadBlobAtPath(git_repository* repo, git_tree* tree, const std::string& path,
                                    std::string* blob_id);

@@ -41,7 +41,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
   return Status::Ok();
 }
 
-Status WriteFileInPlace(const std::string& path, const std::string& contents) {
+Status WriteFileInPlace(const std::string& path, std::string_view contents) {
   FILE* out = std::fopen(path.c_str(), "wb");
   if (!out) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
   size_t written = std::fwrite(contents.data(), 1, contents.size(), out);

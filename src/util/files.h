@@ -3,6 +3,7 @@
 #define SPOKE_UTIL_FILES_H_
 
 #include <string>
+#include <string_view>
 
 #include "spoke/status.h"
 
@@ -15,7 +16,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
 
 // Writes `contents` to `path` in place (truncating), like git's checkout: faster than
 // WriteFileAtomically for many files. REQUIRES: the parent directory exists.
-Status WriteFileInPlace(const std::string& path, const std::string& contents);
+Status WriteFileInPlace(const std::string& path, std::string_view contents);
 
 }  // namespace spoke
 

@@ -1,0 +1,81 @@
+// Store::CheckoutFiles: a version's files written into a directory by several threads, each file
+// hashed against the manifest before it is written, like a parallel `git checkout`.
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "spoke/names.h"
+#include "store/store_impl.h"
+#include "util/files.h"
+#include "util/sha256.h"
+
+namespace spoke {
+
+Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) const {
+  namespace fs = std::filesystem;
+  SPOKE_ASSIGN_OR_RETURN(auto ids, ListFileIds(version));
+  const auto& listed = version.manifest.files;
+  if (ids.size() != listed.size()) {
+    return Status::Corruption("version " + version.module + "@" + version.version + " has " +
+                              std::to_string(ids.size()) + " files but its manifest lists " +
+                              std::to_string(listed.size()));
+  }
+  std::vector<std::pair<std::string, std::string>> files(ids.begin(), ids.end());  // sorted by path
+  std::set<std::string> dirs;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (files[i].first != listed[i].path) {
+      return Status::Corruption("file " + files[i].first + " of " + version.module + "@" + version.version +
+                                " is not in its manifest");
+    }
+    SPOKE_RETURN_IF_ERROR(ValidateProtoPath(files[i].first));
+    dirs.insert((fs::path(dir) / files[i].first).parent_path().string());
+  }
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    if (ec) return Status::IOError("cannot create " + d + ": " + ec.message());
+  }
+  unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  if (files.size() < 64) threads = 1;
+  std::vector<Status> statuses(threads);
+  auto work = [&](unsigned part) {
+    auto lease = RepoLease::Take(impl_.get());
+    if (!lease.ok()) {
+      statuses[part] = lease.status();
+      return;
+    }
+    size_t begin = files.size() * part / threads, end = files.size() * (part + 1) / threads;
+    for (size_t i = begin; i < end; ++i) {
+      const auto& [path, id] = files[i];
+      auto oid = ParseOid(id);
+      git_blob* raw = nullptr;
+      int rc = oid.ok() ? git_blob_lookup(&raw, lease->get(), &*oid) : -1;
+      if (rc != 0) {
+        statuses[part] = GitError(rc, "cannot read " + path);
+        return;
+      }
+      BlobPtr blob(raw);
+      std::string_view content(static_cast<const char*>(git_blob_rawcontent(raw)),
+                               static_cast<size_t>(git_blob_rawsize(raw)));
+      if (content.size() != listed[i].size || Sha256Hex(content) != listed[i].sha256) {
+        statuses[part] = Status::Corruption("file " + path + " of " + version.module + "@" + version.version +
+                                            " does not match its manifest");
+        return;
+      }
+      Status written = WriteFileInPlace((fs::path(dir) / path).string(), content);
+      if (!written.ok()) {
+        statuses[part] = written;
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work, t);
+  work(0);
+  for (auto& worker : workers) worker.join();
+  for (const auto& s : statuses) SPOKE_RETURN_IF_ERROR(s);
+  return Status::Ok();
+}
+
+}  // namespace spoke

@@ -1,0 +1,354 @@
+// `spoke compile`: for a registry version it takes the registry's artifact (fetched into the local
+// store with the sync protocol) and keeps working from the local store when the registry is gone;
+// for a local directory it goes through the local store's artifact cache, whose key it can
+// explain. Artifacts travel with clone, so a mirror never compiles what its registry did.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "archive_reader.h"
+#include "generated_code_fixture.h"
+#include "harness.h"
+#include "spoke/artifact_cache.h"
+
+namespace spoke::e2e {
+namespace {
+
+// The JSON a `--json` command printed; records a failure when it exited non-zero or printed
+// something else.
+Json JsonOut(const CommandResult& result) {
+  EXPECT_EQ(result.exit_code, 0) << result.Describe();
+  auto json = Json::Parse(result.out);
+  if (!json.ok()) {
+    ADD_FAILURE() << "stdout is not JSON\n" << result.Describe();
+    return Json();
+  }
+  return std::move(*json);
+}
+
+// The only artifact of a one-language compile's JSON.
+Json OnlyArtifact(const Json& out) {
+  const Json* artifacts = out.Get("artifacts");
+  if (!artifacts || !artifacts->is_array() || artifacts->as_array().size() != 1) {
+    ADD_FAILURE() << "expected one artifact in " << out.Dump(2);
+    return Json::MakeObject();
+  }
+  return artifacts->as_array()[0];
+}
+
+std::set<std::string> FileList(const Json& artifact) {
+  std::set<std::string> files;
+  if (const Json* list = artifact.Get("files"); list && list->is_array()) {
+    for (const Json& file : list->as_array()) files.insert(file.as_string());
+  }
+  return files;
+}
+
+bool Cached(const Json& artifact) {
+  const Json* cached = artifact.Get("cached");
+  EXPECT_TRUE(cached && cached->is_bool()) << artifact.Dump();
+  return cached && cached->as_bool();
+}
+
+class CompileModule : public RegistryWithModules {
+ protected:
+  void TearDown() override {
+    if (server_) GitFsck(Storage());
+  }
+
+  CliUser User(const std::string& name) const {
+    return CliUser(work_.Sub(name + "-home"), server_->url());
+  }
+
+  CommandResult Compile(const CliUser& user, const std::string& lang, const std::string& out,
+                        std::vector<std::string> extra = {}) const {
+    std::vector<std::string> args{"compile", "-module", "shop", "-version",     "v1.0.0",
+                                  "-lang",   lang,      "-out", work_.Sub(out), "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return user.Run(args);
+  }
+
+  // The registry's archive of shop@v1.0.0 in `language`, unpacked.
+  FileSet RegistryFiles(const std::string& language) {
+    std::string route = "/modules/shop/versions/v1.0.0/download/" + language;
+    auto got = http_->Get(route.c_str());
+    if (!got || got->status != 200) {
+      ADD_FAILURE() << "cannot download " << route;
+      return {};
+    }
+    return ReadArchive(got->body);
+  }
+};
+
+TEST_F(CompileModule, WithTheRegistryUpTheFilesAreTheRegistrysArtifactByteForByte) {
+  CliUser first = User("first");
+  Json out = JsonOut(Compile(first, "cpp", "out"));
+  EXPECT_EQ(out.GetString("source"), "by the registry");
+  EXPECT_EQ(out.Get("generator_runs") ? out.Get("generator_runs")->as_int() : -1, 0);
+  Json artifact = OnlyArtifact(out);
+  EXPECT_EQ(artifact.GetString("language"), "cpp");
+  EXPECT_EQ(FileList(artifact), kShopCppFiles);
+  // The registry compiled it for this client: it was not cached anywhere before.
+  EXPECT_FALSE(Cached(artifact)) << out.Dump(2);
+
+  // The registry kept what it compiled, under the key the client reports.
+  CompileAnswer registry = PostCompile(*http_, "shop", "v1.0.0", "cpp");
+  ASSERT_EQ(registry.status, 200) << registry.raw;
+  std::string key = registry.body.GetString("key");
+  EXPECT_EQ(artifact.GetString("key"), key);
+
+  FileSet written = ReadFiles(work_.Sub("out"));
+  EXPECT_EQ(PathsOf(written), kShopCppFiles);
+  ExpectSameFiles(written, RegistryFiles("cpp"));
+  // The artifact came into the client's store as the registry's ref and commit.
+  EXPECT_NE(RefsOf(first.home()).find(ArtifactRef(key) + " " + registry.body.GetString("commit")),
+            std::string::npos)
+      << RefsOf(first.home());
+  GitFsck(first.home());
+}
+
+TEST_F(CompileModule, ASecondClientGetsTheArtifactTheRegistryAlreadyHad) {
+  Json first = JsonOut(Compile(User("first"), "cpp", "first-out"));
+  Json second = JsonOut(Compile(User("second"), "cpp", "second-out"));
+  EXPECT_EQ(second.GetString("source"), "by the registry");
+  EXPECT_EQ(second.Get("generator_runs") ? second.Get("generator_runs")->as_int() : -1, 0);
+  Json artifact = OnlyArtifact(second);
+  EXPECT_TRUE(Cached(artifact)) << second.Dump(2);
+  EXPECT_EQ(artifact.GetString("key"), OnlyArtifact(first).GetString("key"));
+  ExpectSameFiles(ReadFiles(work_.Sub("second-out")), ReadFiles(work_.Sub("first-out")));
+}
+
+TEST_F(CompileModule, SeveralLanguagesAreWrittenOneDirectoryEach) {
+  Json out = JsonOut(Compile(User("first"), "cpp,python", "out"));
+  EXPECT_EQ(out.GetString("source"), "by the registry");
+  const Json* artifacts = out.Get("artifacts");
+  ASSERT_TRUE(artifacts && artifacts->is_array()) << out.Dump(2);
+  std::set<std::string> languages;
+  for (const Json& artifact : artifacts->as_array())
+    languages.insert(artifact.GetString("language"));
+  EXPECT_EQ(languages, (std::set<std::string>{"cpp", "python"}));
+  ExpectSameFiles(ReadFiles(work_.Sub("out/cpp")), RegistryFiles("cpp"));
+  ExpectSameFiles(ReadFiles(work_.Sub("out/python")), RegistryFiles("python"));
+  EXPECT_EQ(ReadFiles(work_.Sub("out")).size(),
+            ReadFiles(work_.Sub("out/cpp")).size() + ReadFiles(work_.Sub("out/python")).size())
+      << "files were written outside the language directories";
+}
+
+TEST_F(CompileModule, AfterTheRegistryDiedTheFirstClientStillWritesTheSameFiles) {
+  CliUser first = User("first");
+  Json before = JsonOut(Compile(first, "cpp", "before"));
+  std::string key = OnlyArtifact(before).GetString("key");
+  server_->Kill();
+
+  CommandResult again = Compile(first, "cpp", "after");
+  Json out = JsonOut(again);
+  ExpectSameFiles(ReadFiles(work_.Sub("after")), ReadFiles(work_.Sub("before")));
+  EXPECT_EQ(out.GetString("source"), "locally");
+  EXPECT_NE(again.err.find("unreachable"), std::string::npos) << again.Describe();
+  EXPECT_NE(again.err.find("compiling locally"), std::string::npos) << again.Describe();
+  // The registry's artifact is in the local store under the same key, so nothing is generated.
+  EXPECT_EQ(out.Get("generator_runs") ? out.Get("generator_runs")->as_int() : -1, 0) << out.Dump(2);
+  Json artifact = OnlyArtifact(out);
+  EXPECT_EQ(artifact.GetString("key"), key);
+  EXPECT_TRUE(Cached(artifact));
+
+  // --offline never asks the registry, and finds the same.
+  Json offline = JsonOut(Compile(first, "cpp", "offline", {"--offline"}));
+  EXPECT_EQ(offline.GetString("source"), "locally");
+  ExpectSameFiles(ReadFiles(work_.Sub("offline")), ReadFiles(work_.Sub("before")));
+}
+
+TEST_F(CompileModule, WithTheRegistryDownAFreshClientFailsSayingItIsUnreachable) {
+  server_->Kill();
+  CommandResult compile = Compile(User("fresh"), "cpp", "out");
+  EXPECT_EQ(compile.exit_code, 1) << compile.Describe();
+  EXPECT_NE(compile.err.find("unreachable"), std::string::npos) << compile.Describe();
+  EXPECT_TRUE(ReadFiles(work_.Sub("out")).empty());
+}
+
+TEST_F(CompileModule, CompilingLocallyGivesTheRegistrysKeyAndBytes) {
+  CliUser local = User("local");
+  CommandResult pull =
+      local.Run({"pull", "-module", "shop", "-version", "v1.0.0", "-dir", work_.Sub("src")});
+  ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
+  Json out = JsonOut(Compile(local, "cpp", "out", {"--offline"}));
+  EXPECT_EQ(out.GetString("source"), "locally");
+  EXPECT_EQ(out.Get("generator_runs") ? out.Get("generator_runs")->as_int() : -1, 1);
+  Json artifact = OnlyArtifact(out);
+  EXPECT_FALSE(Cached(artifact));
+
+  CompileAnswer registry = PostCompile(*http_, "shop", "v1.0.0", "cpp");
+  ASSERT_EQ(registry.status, 201) << "--offline asked the registry: " << registry.raw;
+  EXPECT_EQ(artifact.GetString("key"), registry.body.GetString("key"));
+  ExpectSameFiles(ReadFiles(work_.Sub("out")), RegistryFiles("cpp"));
+}
+
+TEST_F(CompileModule, ArtifactsTravelWithCloneSoTheMirrorNeverCompilesThem) {
+  Json compiled = JsonOut(Compile(User("first"), "cpp", "out"));
+  std::string key = OnlyArtifact(compiled).GetString("key");
+  ASSERT_TRUE(IsHex(key, 64)) << compiled.Dump(2);
+
+  CommandResult clone =
+      RunCli({"clone", server_->url(), work_.Sub("mirror")}, {{"SPOKE_HOME", work_.Sub("unused")}});
+  ASSERT_EQ(clone.exit_code, 0) << clone.Describe();
+  CommandResult refs = RunGit({"-C", work_.Sub("mirror"), "show-ref"});
+  ASSERT_EQ(refs.exit_code, 0) << refs.Describe();
+  EXPECT_NE(refs.out.find(" " + ArtifactRef(key) + "\n"), std::string::npos) << refs.out;
+  EXPECT_NE(refs.out.find(" refs/tags/shop/v1.0.0\n"), std::string::npos) << refs.out;
+  GitFsck(work_.Sub("mirror"));
+
+  // With the registry gone, the mirror used as a local store serves the artifact: no generator.
+  server_->Kill();
+  CliUser mirror(work_.Sub("mirror"), server_->url());
+  Json offline = JsonOut(Compile(mirror, "cpp", "from-mirror", {"--offline"}));
+  EXPECT_EQ(offline.Get("generator_runs") ? offline.Get("generator_runs")->as_int() : -1, 0)
+      << offline.Dump(2);
+  EXPECT_EQ(OnlyArtifact(offline).GetString("key"), key);
+  ExpectSameFiles(ReadFiles(work_.Sub("from-mirror")), ReadFiles(work_.Sub("out")));
+  GitFsck(work_.Sub("mirror"));
+}
+
+// `spoke compile -dir` never needs a registry: the one configured here is a closed port.
+class CompileDir : public ::testing::Test {
+ protected:
+  void SetUp() override { WriteFiles(work_.Sub("src"), files_); }
+
+  CommandResult Compile(const std::string& out, std::vector<std::string> extra = {}) const {
+    std::vector<std::string> args{"compile", "-dir", work_.Sub("src"), "-lang",
+                                  "cpp",     "-out", work_.Sub(out)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return user_.Run(args);
+  }
+
+  TempDir work_;
+  CliUser user_{work_.Sub("home"), "http://127.0.0.1:1"};
+  FileSet files_ = {
+      {"api.proto",
+       "syntax = \"proto3\";\npackage api;\n\nimport \"types/id.proto\";\n\n"
+       "message Thing {\n  types.Id id = 1;\n}\n"},
+      {"types/id.proto",
+       "syntax = \"proto3\";\npackage types;\n\nmessage Id {\n  string v = 1;\n}\n"},
+  };
+};
+
+TEST_F(CompileDir, TheSecondRunGeneratesNothingAndWritesTheSameFiles) {
+  Json first = JsonOut(Compile("first", {"--json"}));
+  EXPECT_EQ(first.GetString("source"), "locally");
+  EXPECT_EQ(first.Get("generator_runs") ? first.Get("generator_runs")->as_int() : -1, 1);
+  EXPECT_FALSE(Cached(OnlyArtifact(first)));
+  // Without --recursive only the top directory's files are generated; imports still resolve.
+  EXPECT_EQ(PathsOf(ReadFiles(work_.Sub("first"))),
+            (std::set<std::string>{"api.pb.cc", "api.pb.h"}));
+
+  Json second = JsonOut(Compile("second", {"--json"}));
+  EXPECT_EQ(second.Get("generator_runs") ? second.Get("generator_runs")->as_int() : -1, 0)
+      << second.Dump(2);
+  EXPECT_TRUE(Cached(OnlyArtifact(second)));
+  EXPECT_EQ(OnlyArtifact(second).GetString("key"), OnlyArtifact(first).GetString("key"));
+  ExpectSameFiles(ReadFiles(work_.Sub("second")), ReadFiles(work_.Sub("first")));
+  GitFsck(work_.Sub("home"));
+}
+
+TEST_F(CompileDir, RecursiveGeneratesForSubdirectoriesUnderAnotherKey) {
+  Json flat = JsonOut(Compile("flat", {"--json"}));
+  Json deep = JsonOut(Compile("deep", {"--json", "--recursive"}));
+  EXPECT_EQ(PathsOf(ReadFiles(work_.Sub("deep"))),
+            (std::set<std::string>{"api.pb.cc", "api.pb.h", "types/id.pb.cc", "types/id.pb.h"}));
+  EXPECT_NE(OnlyArtifact(deep).GetString("key"), OnlyArtifact(flat).GetString("key"));
+  // A directory with nothing at its top needs --recursive, and says so.
+  WriteFiles(work_.Sub("nested/types"), {{"id.proto", files_.at("types/id.proto")}});
+  CommandResult nested = user_.Run(
+      {"compile", "-dir", work_.Sub("nested"), "-lang", "cpp", "-out", work_.Sub("nested-out")});
+  EXPECT_EQ(nested.exit_code, 1) << nested.Describe();
+  EXPECT_NE(nested.err.find("--recursive"), std::string::npos) << nested.Describe();
+}
+
+// The "<tag> <value>" lines of an --explain-key output, in order.
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST_F(CompileDir, ExplainKeyPrintsTheHashedInputsInOrder) {
+  CommandResult explain = Compile("explained", {"--explain-key"});
+  ASSERT_EQ(explain.exit_code, 0) << explain.Describe();
+  EXPECT_TRUE(ReadFiles(work_.Sub("explained")).empty()) << "--explain-key wrote files";
+  Json compiled = JsonOut(Compile("out", {"--json"}));
+  std::string key = OnlyArtifact(compiled).GetString("key");
+
+  std::string api_blob = RunGit({"hash-object", work_.Sub("src/api.proto")}).out;
+  std::string id_blob = RunGit({"hash-object", work_.Sub("src/types/id.proto")}).out;
+  ASSERT_FALSE(api_blob.empty());
+  ASSERT_FALSE(id_blob.empty());
+  api_blob.pop_back();  // '\n'
+  id_blob.pop_back();
+  std::vector<std::string> lines = Lines(explain.out);
+  ASSERT_GE(lines.size(), 9u) << explain.out;
+  EXPECT_EQ(lines[0], "# cpp: key " + key) << "the explained key is not the key used";
+  EXPECT_EQ(lines[1], "format spoke-artifact-key/1");
+  EXPECT_EQ(lines[2], "language cpp");
+  EXPECT_EQ(lines[3].rfind("generator libprotoc ", 0), 0u) << lines[3];
+  EXPECT_EQ(lines[4], "parameter ");
+  EXPECT_EQ(lines[5], "source api.proto");
+  EXPECT_EQ(lines[6], "blob " + api_blob);
+  EXPECT_EQ(lines[7], "source types/id.proto");
+  EXPECT_EQ(lines[8], "blob " + id_blob);
+  EXPECT_NE(explain.out.find("\ntarget api.proto\n"), std::string::npos) << explain.out;
+  EXPECT_EQ(explain.out.find("target types/id.proto"), std::string::npos)
+      << "a file below the top is a target without --recursive\n"
+      << explain.out;
+
+  // An edit to an imported file changes its blob line and the key: the miss is explained.
+  WriteFiles(work_.Sub("src"), {{"types/id.proto", files_.at("types/id.proto") + "// edited\n"}});
+  CommandResult edited = Compile("explained", {"--explain-key"});
+  ASSERT_EQ(edited.exit_code, 0) << edited.Describe();
+  std::vector<std::string> after = Lines(edited.out);
+  ASSERT_EQ(after.size(), lines.size()) << edited.out;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (i == 8) {
+      EXPECT_NE(after[i], lines[i]);
+    } else {
+      EXPECT_EQ(after[i], lines[i]) << "line " << i;
+    }
+  }
+  EXPECT_NE(after[0], lines[0]);
+  Json recompiled = JsonOut(Compile("edited-out", {"--json"}));
+  EXPECT_EQ(recompiled.Get("generator_runs") ? recompiled.Get("generator_runs")->as_int() : -1, 1);
+}
+
+TEST_F(CompileDir, ASyntaxErrorExits1NamingFileLineAndColumn) {
+  WriteFiles(
+      work_.Sub("src"),
+      {{"broken.proto", "syntax = \"proto3\";\n\nmessage Broken {\n  string name = ;\n}\n"}});
+  CommandResult compile = Compile("out", {"--json"});
+  EXPECT_EQ(compile.exit_code, 1) << compile.Describe();
+  // Lines and columns count from 1, as editors do: the ';' where the number should be.
+  EXPECT_NE(compile.err.find(" broken.proto:4:17: "), std::string::npos) << compile.Describe();
+  EXPECT_TRUE(ReadFiles(work_.Sub("out")).empty());
+  EXPECT_EQ(RefsOf(work_.Sub("home")).find("refs/artifacts/"), std::string::npos)
+      << "a failed compile stored an artifact";
+}
+
+TEST_F(CompileDir, AnUnknownLanguageIsAUsageErrorExiting2) {
+  for (std::string lang : {"fortran", "cpp,fortran", "cpp,", ""}) {
+    SCOPED_TRACE("-lang \"" + lang + "\"");
+    CommandResult compile = user_.Run(
+        {"compile", "-dir", work_.Sub("src"), "-lang", lang, "-out", work_.Sub("out-" + lang)});
+    EXPECT_EQ(compile.exit_code, 2) << compile.Describe();
+    EXPECT_TRUE(ReadFiles(work_.Sub("out-" + lang)).empty());
+  }
+  CommandResult fortran = user_.Run(
+      {"compile", "-dir", work_.Sub("src"), "-lang", "fortran", "-out", work_.Sub("out")});
+  EXPECT_NE(fortran.err.find("unknown language \"fortran\""), std::string::npos)
+      << fortran.Describe();
+  EXPECT_NE(fortran.err.find("known: cpp"), std::string::npos) << fortran.Describe();
+  CommandResult both = user_.Run({"compile", "-dir", work_.Sub("src"), "-module", "shop", "-lang",
+                                  "cpp", "-out", work_.Sub("out")});
+  EXPECT_EQ(both.exit_code, 2) << both.Describe();
+}
+
+}  // namespace
+}  // namespace spoke::e2e
