@@ -245,7 +245,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
     if ((M_KB > sep_m)); then sep_m=$M_KB; fi
     if [[ $lang == cpp ]]; then P_CPP_T+=("$T_US"); P_CPP_M+=("$M_KB"); fi
     P_ONE[$lang]="$(sec "$T_US") s $(mb "$M_KB") MB"
-    if ((r < ROUNDS)); then rm -rf "$W/p-$lang"; fi
   done
   P_SEP_T+=("$sep_t"); P_SEP_M+=("$sep_m")
 
@@ -271,9 +270,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     same_tree "$W/p-all/$lang" "$W/s-all/$lang" "whole corpus, $lang, cold (three languages)"
     same_tree "$W/p-$lang" "$W/s-all/$lang" "whole corpus, $lang (protoc alone vs spoke with three languages)"
   done
-  if ((r < ROUNDS)); then rm -rf "$W/s-all" "$W/p-all" "$W/home-all"; fi
+  rm -rf "$W/s-all" "$W/p-all" "$W/home-all" "$W/p-java" "$W/p-python"  # p-cpp, s-cpp, home-cpp: for the hits
 done
-rm -rf "$W/s-all" "$W/p-all" "$W/p-java" "$W/p-python"
 
 # 3: whole corpus, cache hit: the same compile again, same store, new output dir.
 declare -a S_HIT_T=() S_HIT_M=()
@@ -285,6 +283,7 @@ for ((i = 1; i <= HIT_RUNS; i++)); do
   check_hit "$W/spoke_hit.$i.log"
 done
 same_tree "$W/p-cpp" "$W/s-hit" "whole corpus, cpp, cache hit"
+CPP_OUT_SIZE="$(du -sh "$W/p-cpp" | cut -f1) in $(find "$W/p-cpp" -type f | wc -l) files"
 rm -rf "$W/s-hit" "$W/s-cpp" "$W/p-cpp"
 
 # 4: the module (its own files and its imports), cpp: protoc, spoke cold (new store), spoke hit.
@@ -347,7 +346,7 @@ echo
 echo "protoc one language at a time (whole corpus, last round): $(for l in "${LANGS[@]}"; do printf '%s %s; ' "$l" "${P_ONE[$l]}"; done)"
 echo "  (python is --python_out + --pyi_out: Spoke's python artifact holds the .pyi stubs too; 3 protoc runs: sum of times, largest RSS)"
 echo "cache hits, s: corpus [$(for t in "${S_HIT_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module [$(for t in "${SMH_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]"
-echo "store after the cold cpp compile: $(du -sh "$W/home-cpp" | cut -f1) ($W/home-cpp)"
+echo "sizes: protoc's cpp output for the corpus $CPP_OUT_SIZE; the local store after the cold cpp compile $(du -sh "$W/home-cpp" | cut -f1)"
 
 if [[ ${SPOKE_BENCH_STRICT:-0} == 1 && $MISSED == 1 ]]; then exit 3; fi
 exit 0

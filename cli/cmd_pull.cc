@@ -1,24 +1,128 @@
 // spoke pull: write a module version's files into a directory, from the local store when it has
 // the version (no network at all), else fetched from the registry first.
 #include <cstdio>
+#include <filesystem>
+#include <map>
 
 #include "context.h"
+#include "spoke/deps.h"
 #include "spoke/json.h"
+#include "spoke/lockfile.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "spoke/sync.h"
 
 namespace spoke::cli {
 
+namespace {
+
+struct PullArgs {
+  std::string module, version = "latest", dir = ".";
+  bool json = false, recursive = false;
+};
+
+// The version in the local store, or fetched (connecting to the registry only when needed).
+Result<VersionInfo> LocalOrFetched(Store& store, std::unique_ptr<RemoteClient>* remote, const GlobalFlags& flags,
+                                   const std::string& module, const std::string& version) {
+  if (version != "latest") {
+    auto local = store.GetVersion(module, version);
+    if (local.ok() || local.status().code() != Status::Code::kNotFound) return local;
+  }
+  if (!*remote) {
+    SPOKE_ASSIGN_OR_RETURN(*remote, ConnectRegistry(flags));
+  }
+  return EnsureVersion(store, remote->get(), module, version);
+}
+
+int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) {
+  const std::string lock_path = (std::filesystem::path(args.dir) / kLockFile).string();
+  Lockfile lock;
+  auto loaded = Lockfile::Load(lock_path);
+  if (loaded.ok()) {
+    lock = std::move(*loaded);
+  } else if (loaded.status().code() != Status::Code::kNotFound) {
+    return Fail(loaded.status());
+  }
+  std::string wanted = args.version;
+  if (wanted == "latest" && lock.entries.count(args.module)) wanted = lock.entries[args.module].version;
+  std::unique_ptr<RemoteClient> remote;
+  auto root = LocalOrFetched(store, &remote, flags, args.module, wanted);
+  if (!root.ok()) return Fail(root.status());
+  std::string root_name = root->module + "@" + root->version;
+  auto reached = WalkDependencies(store, root_name, root->manifest.dependencies);
+  if (!reached.ok() && reached.status().code() == Status::Code::kNotFound) {
+    // Some dependency is not in the local store yet: fetch the whole pinned graph, then walk again.
+    if (!remote) {
+      auto connected = ConnectRegistry(flags);
+      if (!connected.ok()) return Fail(connected.status());
+      remote = std::move(*connected);
+    }
+    if (Status s = FetchDependencies(store, *remote, root->manifest.dependencies); !s.ok()) return Fail(s);
+    reached = WalkDependencies(store, root_name, root->manifest.dependencies);
+  }
+  if (!reached.ok()) return Fail(reached.status());
+  std::vector<const VersionInfo*> all = {&*root};
+  for (const auto& r : *reached) all.push_back(&r.version);
+  // The lock wins: a version whose commit or digest differs from it is refused, never written.
+  std::map<std::string, std::string> path_owner, path_blob;
+  Lockfile updated;
+  for (const VersionInfo* v : all) {
+    DependencyPin pin{v->module, v->version, v->commit_id, v->manifest.digest};
+    if (Status s = lock.Check(pin, lock_path); !s.ok()) return Fail(s);
+    updated.entries[v->module] = pin;
+    auto ids = store.ListFileIds(*v);
+    if (!ids.ok()) return Fail(ids.status());
+    for (const auto& [path, id] : *ids) {
+      std::string owner = v->module + "@" + v->version;
+      auto [it, inserted] = path_owner.emplace(path, owner);
+      if (!inserted && path_blob[path] != id) {
+        return Fail(Status::InvalidArgument("file " + path + " is provided by both " + it->second + " and " + owner));
+      }
+      path_blob[path] = id;
+    }
+  }
+  for (const VersionInfo* v : all) {
+    if (Status s = store.CheckoutFiles(*v, args.dir); !s.ok()) return Fail(s);
+  }
+  if (Status s = updated.Save(lock_path); !s.ok()) return Fail(s);
+  if (args.json) {
+    Json out = Json::MakeObject();
+    out.Set("module", root->module);
+    out.Set("version", root->version);
+    out.Set("dir", args.dir);
+    out.Set("lock", lock_path);
+    Json list = Json::MakeArray();
+    for (const VersionInfo* v : all) {
+      Json entry = Json::MakeObject();
+      entry.Set("module", v->module);
+      entry.Set("version", v->version);
+      entry.Set("digest", v->manifest.digest);
+      entry.Set("files", static_cast<int64_t>(v->manifest.files.size()));
+      list.Push(std::move(entry));
+    }
+    out.Set("modules", std::move(list));
+    std::printf("%s\n", out.Dump(2).c_str());
+  } else {
+    for (const VersionInfo* v : all) {
+      std::printf("Pulled %s@%s (%zu files) into %s\n", v->module.c_str(), v->version.c_str(),
+                  v->manifest.files.size(), args.dir.c_str());
+    }
+    std::printf("Wrote %s\n", lock_path.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
-  struct Args {
-    std::string module, version = "latest", dir = ".";
-    bool json = false;
-  };
+  using Args = PullArgs;
   auto args = std::make_shared<Args>();
   sub->add_option("-m,--module", args->module, "Module name")->required();
   sub->add_option("-v,--version", args->version, "Version to pull, or latest")->capture_default_str();
   sub->add_option("-d,--dir", args->dir, "Directory to write the files into")->capture_default_str();
+  sub->add_flag("--recursive", args->recursive,
+                "Also write every dependency at its pinned version, so `protoc -I DIR` builds the tree; "
+                "honours and writes DIR/spoke.lock");
   sub->add_flag("--json", args->json, "Print the result as JSON");
   *run = [args, flags]() -> int {
     if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
@@ -27,6 +131,7 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     }
     auto store = OpenLocalStore();
     if (!store.ok()) return Fail(store.status());
+    if (args->recursive) return PullRecursive(**store, *flags, *args);
     Result<VersionInfo> version = Status::NotFound("");
     // An exact version already in the local store needs no registry at all.
     if (args->version != "latest") version = (*store)->GetVersion(args->module, args->version);

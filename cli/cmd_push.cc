@@ -4,7 +4,9 @@
 
 #include "context.h"
 #include "module_dir.h"
+#include "spoke/deps.h"
 #include "spoke/json.h"
+#include "spoke/module_config.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "spoke/sync.h"
@@ -14,16 +16,30 @@ namespace spoke::cli {
 void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   struct Args {
     std::string module, version, dir = ".", description;
+    std::vector<std::string> deps;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  sub->add_option("-m,--module", args->module, "Module name, e.g. user or payments/ledger")->required();
+  sub->add_option("-m,--module", args->module, "Module name, e.g. user or payments/ledger (default: spoke.yaml's)");
   sub->add_option("-v,--version", args->version, "Version to create, semver with a v prefix (v1.2.3)")->required();
   sub->add_option("-d,--dir", args->dir, "Directory holding the module's .proto files")->capture_default_str();
   sub->add_option("--description", args->description, "What this version changes");
+  sub->add_option("--dep", args->deps, "A dependency, module@version (repeatable; adds to spoke.yaml's deps)");
   sub->add_flag("--json", args->json, "Print the result as JSON");
   *run = [args, flags]() -> int {
+    auto config = LoadModuleConfig(args->dir);
+    if (!config.ok()) return Fail(config.status());
+    if (args->module.empty()) args->module = config->module;
+    if (args->module.empty()) return UsageError(Status::InvalidArgument("--module is required (or module: in spoke.yaml)"));
     if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
+    std::vector<DependencyPin> deps;
+    std::vector<std::string> specs = config->deps;
+    specs.insert(specs.end(), args->deps.begin(), args->deps.end());
+    for (const auto& spec : specs) {
+      auto parsed = ParseDependencySpec(spec);
+      if (!parsed.ok()) return UsageError(parsed.status());
+      deps.push_back({parsed->first, parsed->second, "", ""});
+    }
     if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
     auto files = ReadModuleDir(args->dir);
     if (!files.ok()) return Fail(files.status());
@@ -31,7 +47,7 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!store.ok()) return Fail(store.status());
     auto remote = ConnectRegistry(*flags);
     if (!remote.ok()) return UsageError(remote.status());
-    NewVersion request{args->module, args->version, args->description, std::move(*files), {}};
+    NewVersion request{args->module, args->version, args->description, std::move(*files), std::move(deps)};
     auto pushed = PushVersion(**store, **remote, request);
     if (!pushed.ok()) return Fail(pushed.status());
     const VersionInfo& v = pushed->version;
@@ -44,6 +60,9 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       out.Set("created", pushed->created);
       out.Set("files", static_cast<int64_t>(v.manifest.files.size()));
       out.Set("registry", (*remote)->url());
+      Json dep_list = Json::MakeArray();
+      for (const auto& dep : v.manifest.dependencies) dep_list.Push(dep.module + "@" + dep.version);
+      out.Set("dependencies", std::move(dep_list));
       std::printf("%s\n", out.Dump(2).c_str());
     } else if (pushed->created) {
       std::printf("Pushed %s@%s (%zu files, %s) to %s\n", v.module.c_str(), v.version.c_str(),

@@ -35,6 +35,7 @@ std::string FormatTime(int64_t seconds);
 void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterSyncRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx);
+void RegisterDependencyRoutes(httplib::Server& http, ServerContext& ctx);
 
 }  // namespace spoke
 

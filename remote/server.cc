@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "routes.h"
+#include "spoke/deps.h"
 #include "wire.h"
 
 namespace spoke {
@@ -62,6 +63,11 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   std::error_code ec;
   fs::remove_all(fs::path(impl->store->path()) / "spoke-incoming", ec);
   impl->ctx.store = impl->store.get();
+  // No version is published unless it compiles against the dependencies it pins.
+  Store* store = impl->store.get();
+  store->SetVersionCheck([store](const Manifest& manifest, const FileSet& files) {
+    return CheckVersionCompiles(*store, manifest.module + "@" + manifest.version, files, manifest.dependencies);
+  });
   impl->ctx.options = options;
 
   httplib::Server& http = impl->http;
@@ -96,6 +102,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   });
   RegisterSyncRoutes(http, ctx);
   RegisterCompileRoutes(http, ctx);
+  RegisterDependencyRoutes(http, ctx);
   RegisterModuleRoutes(http, ctx);
 
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "spoke/artifact_cache.h"
+#include "spoke/deps.h"
 #include "spoke/semver.h"
 
 namespace spoke {
@@ -109,7 +110,37 @@ Result<VersionInfo> EnsureVersion(Store& local, RemoteClient* remote, const std:
   return local.GetVersion(module, "latest");
 }
 
-Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& request) {
+Result<std::vector<DependencyPin>> ResolvePins(Store& local, RemoteClient& remote,
+                                               const std::vector<DependencyPin>& wanted) {
+  std::vector<DependencyPin> pins;
+  for (const auto& dep : wanted) {
+    SPOKE_ASSIGN_OR_RETURN(VersionInfo version, EnsureVersion(local, &remote, dep.module, dep.version));
+    // The dependency's own dependencies come along, so the closure can be checked here.
+    SPOKE_RETURN_IF_ERROR(FetchDependencies(local, remote, version.manifest.dependencies));
+    pins.push_back({dep.module, version.version, version.commit_id, version.manifest.digest});
+  }
+  return pins;
+}
+
+Status FetchDependencies(Store& local, RemoteClient& remote, const std::vector<DependencyPin>& pins) {
+  std::vector<DependencyPin> pending = pins;
+  std::set<std::string> seen;
+  while (!pending.empty()) {
+    DependencyPin pin = pending.back();
+    pending.pop_back();
+    if (!seen.insert(pin.module + "@" + pin.version).second) continue;
+    SPOKE_ASSIGN_OR_RETURN(VersionInfo version, EnsureVersion(local, &remote, pin.module, pin.version));
+    for (const auto& next : version.manifest.dependencies) pending.push_back(next);
+  }
+  return Status::Ok();
+}
+
+Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& unresolved) {
+  NewVersion request = unresolved;
+  SPOKE_ASSIGN_OR_RETURN(request.dependencies, ResolvePins(local, remote, unresolved.dependencies));
+  // Refused here, before anything moves, if it does not compile against what it pins.
+  SPOKE_RETURN_IF_ERROR(CheckVersionCompiles(local, request.module + "@" + request.version, request.files,
+                                             request.dependencies));
   const std::string tag_ref = VersionTagRef(request.module, request.version);
   const std::string branch_ref = ModuleBranchRef(request.module);
   Status last = Status::Ok();

@@ -196,6 +196,12 @@ class Store {
   Result<std::vector<RefResult>> ApplyPack(const std::string& pack,
                                            const std::vector<RefUpdate>& updates, RefPolicy policy);
 
+  // A check every new version must pass before a registry publishes it (PutVersion, and ApplyPack
+  // with the strict policy), given the version's manifest and files; its error is the caller's.
+  // Registries use it to make sure a version compiles against its dependencies (deps.h).
+  using VersionCheck = std::function<Status(const Manifest& manifest, const FileSet& files)>;
+  void SetVersionCheck(VersionCheck check);
+
   // Test hook: called with a stage name ("pack-indexed", "refs-locked") during ApplyPack, so a
   // test can stop the process at an exact point. Not for production use.
   void SetStageHook(std::function<void(const std::string&)> hook);

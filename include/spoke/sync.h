@@ -37,7 +37,16 @@ struct PushSummary {
   size_t pack_bytes = 0;
 };
 
-// Builds the version in `local` on top of the registry's module branch and pushes it. The local
+// Fetches every version `pins` lead to, transitively, into `local`.
+Status FetchDependencies(Store& local, RemoteClient& remote, const std::vector<DependencyPin>& pins);
+
+// Resolves dependencies given as module and version (or "latest"; commit and digest empty) to exact
+// pins, fetching each, and its own dependencies, into `local`.
+Result<std::vector<DependencyPin>> ResolvePins(Store& local, RemoteClient& remote,
+                                               const std::vector<DependencyPin>& wanted);
+
+// Resolves the request's dependencies (ResolvePins) and checks that the version compiles against
+// them; then builds the version in `local` on top of the registry's module branch and pushes it. The local
 // store's refs change only after the registry accepted. AlreadyExists when the registry holds the
 // version with different content; a registry branch that moves meanwhile is retried.
 Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& request);

@@ -115,6 +115,7 @@ struct PlannedUpdate {
   std::string digest;           // the incoming version's digest (tags)
   std::string commit;           // the incoming version's commit (tags)
   bool artifact = false;        // an artifact ref (mirror policy only)
+  bool needs_check = false;     // a version new to this registry: run the store's version check
 };
 
 // An artifact ref must name a snapshot commit whose record carries the same key.
@@ -163,6 +164,7 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb, gi
     if (git_odb_exists(store_odb, &target) != 1) {
       Status verified = VerifyVersionFiles(incoming_repo, incoming_odb, *version);
       if (!verified.ok()) return Status::Corruption(verified.message());
+      plan->needs_check = policy == RefPolicy::kStrict;
     }
     plan->digest = version->manifest.digest;
     plan->commit = version->commit_id;
@@ -325,10 +327,21 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
       return Status::InvalidArgument("ref " + update.name + " cannot be deleted: versions are immutable");
     }
     if (!update.old_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.old_target).status());
-    PlannedUpdate plan{update, "", "", "", "", false};
+    PlannedUpdate plan{update, "", "", "", "", false, false};
     SPOKE_RETURN_IF_ERROR(
         CheckIncomingRef(incoming.repo.get(), incoming.combined.get(), store_odb.get(), &plan, policy));
     plans.push_back(std::move(plan));
+  }
+
+  if (impl_->version_check) {
+    for (const auto& plan : plans) {
+      if (!plan.needs_check) continue;
+      SPOKE_ASSIGN_OR_RETURN(git_oid tag_id, ParseOid(plan.update.new_target));
+      SPOKE_ASSIGN_OR_RETURN(VersionInfo version, ReadVersionFromTag(incoming.repo.get(), tag_id));
+      SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(version.commit_id));
+      SPOKE_ASSIGN_OR_RETURN(FileSet files, ReadVerifiedFiles(incoming.repo.get(), commit_id, version.manifest));
+      SPOKE_RETURN_IF_ERROR(impl_->version_check(version.manifest, files));
+    }
   }
 
   std::lock_guard<std::mutex> lock(impl_->write_mutex);

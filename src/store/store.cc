@@ -90,6 +90,8 @@ Store::~Store() = default;
 
 const std::string& Store::path() const { return impl_->path; }
 
+void Store::SetVersionCheck(VersionCheck check) { impl_->version_check = std::move(check); }
+
 void Store::SetStageHook(std::function<void(const std::string&)> hook) {
   impl_->stage_hook = std::move(hook);
 }

@@ -26,6 +26,7 @@ struct Store::Impl {
   std::mutex write_mutex;
 
   std::function<void(const std::string&)> stage_hook;
+  Store::VersionCheck version_check;
 
   // The store's packs, mapped for copying whole entries into outgoing packs; reloaded when the
   // set of packs changes.

@@ -195,6 +195,16 @@ Result<PreparedVersion> Store::PrepareVersion(const NewVersion& request, const s
 
 Result<PutResult> Store::PutVersion(const NewVersion& request) {
   SPOKE_RETURN_IF_ERROR(ValidateRequest(request));
+  if (impl_->version_check) {
+    Manifest manifest;
+    manifest.module = request.module;
+    manifest.version = request.version;
+    manifest.description = request.description;
+    manifest.files = DescribeFiles(request.files);
+    manifest.digest = ComputeDigest(manifest.files);
+    manifest.dependencies = request.dependencies;
+    SPOKE_RETURN_IF_ERROR(impl_->version_check(manifest, request.files));
+  }
   std::string digest = ComputeDigest(DescribeFiles(request.files));
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPutRetries; ++attempt) {

@@ -119,6 +119,25 @@ TEST_F(CompileModule, ASecondClientGetsTheArtifactTheRegistryAlreadyHad) {
   ExpectSameFiles(ReadFiles(work_.Sub("second-out")), ReadFiles(work_.Sub("first-out")));
 }
 
+TEST_F(CompileModule, WithoutAVersionTheRegistrysLatestIsCompiled) {
+  FileSet v2 = kShopFiles;
+  v2["shop/refund.proto"] = "syntax = \"proto3\";\npackage shop;\n\nmessage Refund {\n}\n";
+  WriteFiles(work_.Sub("src-v2"), v2);
+  CommandResult push =
+      User("publisher")
+          .Run({"push", "-module", "shop", "-version", "v1.1.0", "-dir", work_.Sub("src-v2")});
+  ASSERT_EQ(push.exit_code, 0) << push.Describe();
+
+  CliUser first = User("first");
+  Json out = JsonOut(first.Run(
+      {"compile", "-module", "shop", "-lang", "cpp", "-out", work_.Sub("out"), "--json"}));
+  EXPECT_EQ(out.GetString("source"), "by the registry");
+  CompileAnswer registry = PostCompile(*http_, "shop", "v1.1.0", "cpp");
+  ASSERT_EQ(registry.status, 200) << registry.raw;
+  EXPECT_EQ(OnlyArtifact(out).GetString("key"), registry.body.GetString("key"));
+  EXPECT_EQ(ReadFiles(work_.Sub("out")).count("shop/refund.pb.h"), 1u);
+}
+
 TEST_F(CompileModule, SeveralLanguagesAreWrittenOneDirectoryEach) {
   Json out = JsonOut(Compile(User("first"), "cpp,python", "out"));
   EXPECT_EQ(out.GetString("source"), "by the registry");

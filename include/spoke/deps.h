@@ -1,0 +1,41 @@
+// Dependencies between modules: the source closure of a version (its files plus every pinned
+// dependency's, transitively), the check that a version compiles against it, and the dependency
+// graph walks behind recursive pulls and the dependencies API.
+#ifndef SPOKE_DEPS_H_
+#define SPOKE_DEPS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "spoke/manifest.h"
+#include "spoke/status.h"
+#include "spoke/store.h"
+
+namespace spoke {
+
+// Parses "module@version" (as -dep takes it). InvalidArgument for anything else.
+Result<std::pair<std::string, std::string>> ParseDependencySpec(const std::string& spec);
+
+// One module version reached through the dependency graph, with the path that reached it
+// ("order@v1.0.0 -> billing@v2.0.0 -> common@v1.2.0").
+struct ReachedVersion {
+  VersionInfo version;
+  std::string path;
+};
+
+// Every version `root_pins` lead to, transitively, each read from `store` (which must hold them).
+// InvalidArgument naming both paths when two paths pin different versions of one module; NotFound
+// when a pinned version is missing, Corruption when its commit or digest differs from the pin.
+Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const std::string& root_name,
+                                                     const std::vector<DependencyPin>& root_pins);
+
+// Checks that `files` (a version about to be published, whose manifest pins `pins`) parse and
+// link against their dependencies' files from `store`. InvalidArgument listing every error as
+// file:line:col (an import nothing provides is named with where it is imported).
+Status CheckVersionCompiles(const Store& store, const std::string& name, const FileSet& files,
+                            const std::vector<DependencyPin>& pins);
+
+}  // namespace spoke
+
+#endif  // SPOKE_DEPS_H_

@@ -1,0 +1,35 @@
+// spoke.yaml: a module directory's configuration.
+//
+// Spoke reads a small, strict subset of YAML: "key: value" scalars and "key:" followed by
+// "  - item" lists, '#' comments, blank lines. Anything else is an error with its line number, so
+// a typo never silently changes what is pushed. Known keys:
+//   module: payments/ledger     the module name (a flag given on the command line wins)
+//   deps:                       dependencies, pinned at push ("dependencies:" is accepted too)
+//     - common@v1.2.0
+#ifndef SPOKE_MODULE_CONFIG_H_
+#define SPOKE_MODULE_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "spoke/status.h"
+
+namespace spoke {
+
+inline constexpr char kModuleConfigFile[] = "spoke.yaml";
+
+struct ModuleConfig {
+  std::string module;
+  std::vector<std::string> deps;  // "module@version"
+  // Every key as read, for the keys later features add (lint rules, say).
+  std::map<std::string, std::vector<std::string>> values;
+};
+
+Result<ModuleConfig> ParseModuleConfig(const std::string& text, const std::string& filename);
+// Reads dir/spoke.yaml; an absent file gives an empty config.
+Result<ModuleConfig> LoadModuleConfig(const std::string& dir);
+
+}  // namespace spoke
+
+#endif  // SPOKE_MODULE_CONFIG_H_

@@ -1,0 +1,90 @@
+// Dependency pins: parsing specs, walking the pinned graph, and the compile check of a closure.
+#include "spoke/deps.h"
+
+#include <deque>
+
+#include "spoke/compiler.h"
+#include "spoke/names.h"
+#include "spoke/semver.h"
+
+namespace spoke {
+
+Result<std::pair<std::string, std::string>> ParseDependencySpec(const std::string& spec) {
+  size_t at = spec.find('@');
+  if (at == std::string::npos) {
+    return Status::InvalidArgument("dependency \"" + spec + "\" must be module@version, e.g. common@v1.2.0");
+  }
+  std::string module = spec.substr(0, at), version = spec.substr(at + 1);
+  SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
+  if (version != "latest") SPOKE_RETURN_IF_ERROR(SemVer::Parse(version).status());
+  return std::make_pair(module, version);
+}
+
+Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const std::string& root_name,
+                                                     const std::vector<DependencyPin>& root_pins) {
+  std::vector<ReachedVersion> reached;
+  std::map<std::string, size_t> by_module;  // module -> index in `reached`
+  struct Pending {
+    DependencyPin pin;
+    std::string path;
+  };
+  std::deque<Pending> queue;
+  for (const auto& pin : root_pins) queue.push_back({pin, root_name + " -> " + pin.module + "@" + pin.version});
+  while (!queue.empty()) {
+    Pending next = std::move(queue.front());
+    queue.pop_front();
+    auto seen = by_module.find(next.pin.module);
+    if (seen != by_module.end()) {
+      const ReachedVersion& earlier = reached[seen->second];
+      if (earlier.version.version != next.pin.version) {
+        return Status::InvalidArgument("version conflict for module " + next.pin.module + ": " + earlier.path +
+                                       ", but " + next.path);
+      }
+      continue;
+    }
+    auto version = store.GetVersion(next.pin.module, next.pin.version);
+    if (!version.ok()) return version.status().WithContext("dependency " + next.path);
+    if ((!next.pin.commit.empty() && version->commit_id != next.pin.commit) ||
+        (!next.pin.digest.empty() && version->manifest.digest != next.pin.digest)) {
+      return Status::Corruption("dependency " + next.path + " is pinned to " + next.pin.digest +
+                                " but the store holds " + version->manifest.digest);
+    }
+    for (const auto& dep : version->manifest.dependencies) {
+      queue.push_back({dep, next.path + " -> " + dep.module + "@" + dep.version});
+    }
+    by_module[next.pin.module] = reached.size();
+    reached.push_back({std::move(*version), next.path});
+  }
+  return reached;
+}
+
+Status CheckVersionCompiles(const Store& store, const std::string& name, const FileSet& files,
+                            const std::vector<DependencyPin>& pins) {
+  SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(store, name, pins));
+  // The version's own files are handed to the compiler by content; the dependencies' by blob id.
+  CompileRequest request;
+  std::map<std::string, std::string> owner;
+  for (const auto& [path, content] : files) {
+    request.sources[path] = "self:" + path;
+    request.targets.push_back(path);
+    owner[path] = name;
+  }
+  for (const auto& dep : reached) {
+    SPOKE_ASSIGN_OR_RETURN(auto ids, store.ListFileIds(dep.version));
+    std::string dep_name = dep.version.module + "@" + dep.version.version;
+    for (const auto& [path, id] : ids) {
+      auto [it, inserted] = owner.emplace(path, dep_name);
+      if (!inserted && it->second != dep_name && request.sources[path] != id) {
+        return Status::InvalidArgument("file " + path + " is provided by both " + it->second + " and " + dep_name);
+      }
+      request.sources[path] = id;
+    }
+  }
+  request.load = [&store, &files](const std::string& id) -> Result<std::string> {
+    if (id.rfind("self:", 0) == 0) return files.at(id.substr(5));
+    return store.ReadBlob(id);
+  };
+  return BuildDescriptorSet(request, false).status();
+}
+
+}  // namespace spoke

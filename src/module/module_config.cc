@@ -1,0 +1,98 @@
+// The strict YAML subset of spoke.yaml.
+#include "spoke/module_config.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include "util/files.h"
+
+namespace spoke {
+namespace {
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+std::string Unquote(const std::string& s) {
+  if (s.size() >= 2 && ((s.front() == '"' && s.back() == '"') || (s.front() == '\'' && s.back() == '\''))) {
+    return s.substr(1, s.size() - 2);
+  }
+  return s;
+}
+
+std::string StripComment(const std::string& line) {
+  bool quoted = false;
+  char quote = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == quote) quoted = false;
+    } else if (c == '"' || c == '\'') {
+      quoted = true;
+      quote = c;
+    } else if (c == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+      return line.substr(0, i);
+    }
+  }
+  return line;
+}
+
+}  // namespace
+
+Result<ModuleConfig> ParseModuleConfig(const std::string& text, const std::string& filename) {
+  ModuleConfig config;
+  std::istringstream in(text);
+  std::string raw, list_key;
+  int line_number = 0;
+  auto error = [&](const std::string& what) {
+    return Status::InvalidArgument(filename + ":" + std::to_string(line_number) + ": " + what);
+  };
+  while (std::getline(in, raw)) {
+    ++line_number;
+    std::string line = StripComment(raw);
+    if (Trim(line).empty()) continue;
+    bool indented = line[0] == ' ' || line[0] == '\t';
+    std::string content = Trim(line);
+    if (content[0] == '-') {
+      if (list_key.empty()) return error("a list item needs a key above it (e.g. \"deps:\")");
+      std::string item = Unquote(Trim(content.substr(1)));
+      if (item.empty()) return error("empty list item");
+      config.values[list_key].push_back(item);
+      continue;
+    }
+    if (indented) return error("unexpected indentation");
+    size_t colon = content.find(':');
+    if (colon == std::string::npos) return error("expected \"key: value\"");
+    std::string key = Trim(content.substr(0, colon)), value = Unquote(Trim(content.substr(colon + 1)));
+    if (key.empty()) return error("empty key");
+    if (config.values.count(key)) return error("key \"" + key + "\" appears twice");
+    config.values[key];
+    if (value.empty()) {
+      list_key = key;
+    } else {
+      list_key.clear();
+      config.values[key].push_back(value);
+    }
+  }
+  if (auto it = config.values.find("module"); it != config.values.end()) {
+    if (it->second.size() != 1) return Status::InvalidArgument(filename + ": \"module\" takes one name");
+    config.module = it->second[0];
+  }
+  for (const char* key : {"deps", "dependencies"}) {
+    if (auto it = config.values.find(key); it != config.values.end()) {
+      config.deps.insert(config.deps.end(), it->second.begin(), it->second.end());
+    }
+  }
+  return config;
+}
+
+Result<ModuleConfig> LoadModuleConfig(const std::string& dir) {
+  std::filesystem::path path = std::filesystem::path(dir) / kModuleConfigFile;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return ModuleConfig{};
+  SPOKE_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path.string()));
+  return ParseModuleConfig(text, path.string());
+}
+
+}  // namespace spoke
