@@ -34,6 +34,11 @@ int main(int argc, char** argv) {
   app.add_option("--token", options.token, "Bearer token required for writes (default: $SPOKE_TOKEN)");
   app.add_flag("--read-only", options.read_only, "Serve as a read-only mirror: refuse every write");
   app.add_flag("-q,--quiet", quiet, "No access log");
+  std::string validate = "compile";
+  app.add_option("--validate", validate,
+                 "What a pushed version must pass: compile (against the dependencies it pins) or none")
+      ->check(CLI::IsMember({"compile", "none"}))
+      ->capture_default_str();
   app.footer("Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   std::vector<std::string> args = spoke::cli::NormalizeArgs(argc, argv);
   std::vector<const char*> raw;
@@ -46,6 +51,7 @@ int main(int argc, char** argv) {
   }
   options.max_body_bytes = max_body_mib << 20;
   options.access_log = !quiet;
+  options.validate_compile = validate == "compile";
 
   auto server = spoke::Server::Create(options);
   if (!server.ok()) {

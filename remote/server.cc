@@ -64,10 +64,12 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   fs::remove_all(fs::path(impl->store->path()) / "spoke-incoming", ec);
   impl->ctx.store = impl->store.get();
   // No version is published unless it compiles against the dependencies it pins.
-  Store* store = impl->store.get();
-  store->SetVersionCheck([store](const Manifest& manifest, const FileSet& files) {
-    return CheckVersionCompiles(*store, manifest.module + "@" + manifest.version, files, manifest.dependencies);
-  });
+  if (options.validate_compile) {
+    Store* store = impl->store.get();
+    store->SetVersionCheck([store](const Manifest& manifest, const FileSet& files) {
+      return CheckVersionCompiles(*store, manifest.module + "@" + manifest.version, files, manifest.dependencies);
+    });
+  }
   impl->ctx.options = options;
 
   httplib::Server& http = impl->http;

@@ -29,6 +29,9 @@ struct ServerOptions {
   bool read_only = false;
   // One line per request on stderr.
   bool access_log = true;
+  // Refuse any new version that does not compile against the dependencies it pins (deps.h).
+  // Off only for registries that take whatever is pushed, like a plain git remote.
+  bool validate_compile = true;
 };
 
 class Server {

@@ -45,8 +45,8 @@ Status FetchDependencies(Store& local, RemoteClient& remote, const std::vector<D
 Result<std::vector<DependencyPin>> ResolvePins(Store& local, RemoteClient& remote,
                                                const std::vector<DependencyPin>& wanted);
 
-// Resolves the request's dependencies (ResolvePins) and checks that the version compiles against
-// them; then builds the version in `local` on top of the registry's module branch and pushes it. The local
+// Resolves the request's dependencies (ResolvePins), then builds the version in `local` on top of
+// the registry's module branch and pushes it; the registry checks that it compiles. The local
 // store's refs change only after the registry accepted. AlreadyExists when the registry holds the
 // version with different content; a registry branch that moves meanwhile is retried.
 Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& request);
