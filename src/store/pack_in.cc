@@ -10,10 +10,12 @@
 #include <filesystem>
 #include <random>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "spoke/artifact_cache.h"
 #include "spoke/semver.h"
+#include "store/pack_index.h"
 #include "store/store_impl.h"
 
 namespace spoke {
@@ -52,6 +54,7 @@ struct IncomingObjects {
   OdbPtr pack_only;    // the quarantined pack alone, to list what it holds
   size_t object_count = 0;
   fs::path pack_file, index_file;
+  std::map<std::string, BlobDigest> blobs;  // what the indexer learnt of the blobs, when it was ours
 };
 
 Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const std::string& pack,
@@ -63,7 +66,16 @@ Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const st
   OdbPtr store_odb_owned(store_odb);
   std::string objects_dir = git_repository_path(store_repo) + std::string("objects");
 
+  std::optional<IndexedPack> own;
   if (!pack.empty()) {
+    SPOKE_ASSIGN_OR_RETURN(own, IndexWholeObjectPack(pack, quarantine.dir().string(), store_odb));
+  }
+  if (own) {
+    incoming.object_count = own->objects;
+    incoming.pack_file = own->pack_path;
+    incoming.index_file = own->index_path;
+    incoming.blobs = std::move(own->blobs);
+  } else if (!pack.empty()) {
     git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
     opts.verify = 1;
     git_indexer* idx_raw = nullptr;
@@ -137,7 +149,8 @@ Status CheckIncomingArtifact(git_repository* incoming_repo, git_object* obj, con
   return Status::Ok();
 }
 
-Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb, git_odb* store_odb, PlannedUpdate* plan,
+Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb, git_odb* store_odb,
+                        const std::map<std::string, BlobDigest>& known_blobs, PlannedUpdate* plan,
                         RefPolicy policy) {
   const std::string& name = plan->update.name;
   SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(plan->update.new_target));
@@ -162,7 +175,7 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb, gi
     // Every file that arrives is read and hashed: the manifest's digest must describe exactly
     // these bytes. A tag already in the store was checked when it entered it.
     if (git_odb_exists(store_odb, &target) != 1) {
-      Status verified = VerifyVersionFiles(incoming_repo, incoming_odb, *version);
+      Status verified = VerifyVersionFiles(incoming_repo, incoming_odb, *version, known_blobs);
       if (!verified.ok()) return Status::Corruption(verified.message());
       plan->needs_check = policy == RefPolicy::kStrict;
     }
@@ -329,7 +342,7 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
     if (!update.old_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.old_target).status());
     PlannedUpdate plan{update, "", "", "", "", false, false};
     SPOKE_RETURN_IF_ERROR(
-        CheckIncomingRef(incoming.repo.get(), incoming.combined.get(), store_odb.get(), &plan, policy));
+        CheckIncomingRef(incoming.repo.get(), incoming.combined.get(), store_odb.get(), incoming.blobs, &plan, policy));
     plans.push_back(std::move(plan));
   }
 

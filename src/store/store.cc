@@ -494,7 +494,8 @@ Result<std::map<std::string, std::string>> TreeBlobIds(git_repository* repo, con
 
 }  // namespace
 
-Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo& version) {
+Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo& version,
+                          const std::map<std::string, BlobDigest>& known) {
   SPOKE_ASSIGN_OR_RETURN(auto ids, TreeBlobIds(repo, version.commit_id));
   ids.erase(kManifestPath);
   const auto& listed = version.manifest.files;
@@ -504,18 +505,29 @@ Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo&
                               " files but its manifest lists " + std::to_string(listed.size()));
   }
   std::vector<std::pair<std::string, std::string>> files(ids.begin(), ids.end());
+  std::vector<std::pair<std::string, std::string>> unknown;
+  std::vector<size_t> unknown_index;
   for (size_t i = 0; i < files.size(); ++i) {
     if (files[i].first != listed[i].path) {
       return Status::Corruption("file " + files[i].first + " of " + name + " is not in its manifest");
     }
+    auto it = known.find(files[i].second);
+    if (it == known.end()) {
+      unknown.push_back(files[i]);
+      unknown_index.push_back(i);
+    } else if (it->second.size != listed[i].size || it->second.sha256 != listed[i].sha256) {
+      return Status::Corruption("file " + files[i].first + " of " + name + " does not match its manifest");
+    }
   }
   unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
-  if (files.size() < 64) threads = 1;
+  if (unknown.size() < 64) threads = 1;
   std::vector<Status> statuses(threads);
   auto work = [&](unsigned part) {
-    size_t begin = files.size() * part / threads, end = files.size() * (part + 1) / threads;
-    for (size_t i = begin; i < end; ++i) {
-      auto oid = ParseOid(files[i].second);
+    size_t begin = unknown.size() * part / threads, end = unknown.size() * (part + 1) / threads;
+    for (size_t u = begin; u < end; ++u) {
+      const auto& file = unknown[u];
+      size_t i = unknown_index[u];
+      auto oid = ParseOid(file.second);
       git_odb_object* raw = nullptr;
       int rc = oid.ok() ? git_odb_read(&raw, odb, &*oid) : -1;
       if (rc != 0) {

@@ -11,6 +11,7 @@
 
 #include "spoke/store.h"
 #include "store/git_handles.h"
+#include "store/pack_index.h"
 #include "store/pack_reuse.h"
 
 namespace spoke {
@@ -68,7 +69,9 @@ Result<FileSet> ReadVerifiedFiles(git_repository* repo, const git_oid& commit_id
                                   const Manifest& manifest);
 // Checks that a version's tree holds exactly the manifest's files with their hashes and sizes,
 // reading blobs through `odb` on several threads. Corruption otherwise.
-Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo& version);
+// Blobs whose digests `known` holds (from our own indexer) are not read again.
+Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo& version,
+                          const std::map<std::string, BlobDigest>& known);
 // A blob's content at `path` inside a tree; NotFound when absent.
 Result<std::string> ReadBlobAtPath(git_repository* repo, git_tree* tree, const std::string& path,
                                    std::string* blob_id);

@@ -1,0 +1,236 @@
+// A single-pass indexer for packs of whole objects: inflate, hash, check links, write .pack + .idx.
+#include "store/pack_index.h"
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "store/git_handles.h"
+#include "util/files.h"
+#include "util/sha256.h"
+
+namespace spoke {
+namespace {
+
+struct Entry {
+  git_oid id;
+  uint64_t offset;
+  uint32_t crc;
+};
+
+std::string Sha1(const std::string_view a, const std::string_view b = {}) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
+  EVP_DigestUpdate(ctx, a.data(), a.size());
+  if (!b.empty()) EVP_DigestUpdate(ctx, b.data(), b.size());
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx, out, &n);
+  EVP_MD_CTX_free(ctx);
+  return std::string(reinterpret_cast<const char*>(out), n);
+}
+
+void PutBe32(std::string* out, uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                     static_cast<char>(v)};
+  out->append(b, 4);
+}
+
+// The ids an object links to: a tree's entries (not submodule links), a commit's tree and parents,
+// a tag's target. False when the object is malformed.
+bool CollectLinks(int type, std::string_view data, std::vector<git_oid>* links) {
+  auto hex_after = [&](std::string_view line, std::string_view key) -> bool {
+    if (line.substr(0, key.size()) != key || line.size() != key.size() + 40) return false;
+    git_oid id;
+    if (git_oid_fromstrn(&id, line.data() + key.size(), 40) != 0) return false;
+    links->push_back(id);
+    return true;
+  };
+  if (type == 2) {  // tree: "<mode> <name>\0<20 bytes>"*
+    size_t pos = 0;
+    while (pos < data.size()) {
+      size_t space = data.find(' ', pos);
+      size_t nul = data.find('\0', pos);
+      if (space == std::string_view::npos || nul == std::string_view::npos || space > nul ||
+          nul + 21 > data.size()) {
+        return false;
+      }
+      std::string_view mode = data.substr(pos, space - pos);
+      git_oid id;
+      std::memcpy(id.id, data.data() + nul + 1, 20);
+      if (mode != "160000") links->push_back(id);
+      pos = nul + 21;
+    }
+    return true;
+  }
+  if (type == 1 || type == 4) {  // commit or tag: header lines up to the first blank line
+    size_t pos = 0;
+    bool first = true;
+    while (pos < data.size()) {
+      size_t end = data.find('\n', pos);
+      if (end == std::string_view::npos) return false;
+      std::string_view line = data.substr(pos, end - pos);
+      if (line.empty()) break;
+      if (type == 1) {
+        if (first && !hex_after(line, "tree ")) return false;
+        if (!first && line.substr(0, 7) == "parent " && !hex_after(line, "parent ")) return false;
+      } else if (first && !hex_after(line, "object ")) {
+        return false;
+      }
+      first = false;
+      pos = end + 1;
+    }
+    return !first;
+  }
+  return true;
+}
+
+const char* TypeName(int type) {
+  switch (type) {
+    case 1: return "commit";
+    case 2: return "tree";
+    case 3: return "blob";
+    default: return "tag";
+  }
+}
+
+}  // namespace
+
+Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
+                                                        git_odb* store_odb) {
+  auto corrupt = [](const std::string& why) { return Status::Corruption("malformed pack: " + why); };
+  if (pack.size() < 32 || pack.compare(0, 4, "PACK") != 0) return corrupt("no pack header");
+  auto be32 = [&](size_t at) {
+    const auto* p = reinterpret_cast<const unsigned char*>(pack.data() + at);
+    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+  };
+  uint32_t version = be32(4), count = be32(8);
+  if (version != 2 && version != 3) return corrupt("unsupported pack version " + std::to_string(version));
+  const size_t body_end = pack.size() - 20;
+  std::string checksum = Sha1(std::string_view(pack.data(), body_end));
+  if (checksum != pack.substr(body_end)) return corrupt("checksum mismatch");
+
+  IndexedPack result;
+  std::vector<Entry> entries;
+  entries.reserve(count);
+  std::vector<std::pair<git_oid, git_oid>> links;  // (from, to)
+  std::vector<unsigned char> data;
+  size_t pos = 12;
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return Status::Internal("zlib cannot start");
+  for (uint32_t i = 0; i < count; ++i) {
+    if (pos >= body_end) {
+      inflateEnd(&zs);
+      return corrupt("fewer objects than the header says");
+    }
+    size_t start = pos;
+    auto byte = static_cast<unsigned char>(pack[pos++]);
+    int type = (byte >> 4) & 7;
+    uint64_t size = byte & 0x0f;
+    int shift = 4;
+    while (byte & 0x80) {
+      if (pos >= body_end || shift > 60) {
+        inflateEnd(&zs);
+        return corrupt("bad entry header");
+      }
+      byte = static_cast<unsigned char>(pack[pos++]);
+      size |= uint64_t{byte & 0x7fu} << shift;
+      shift += 7;
+    }
+    if (type == 6 || type == 7) {  // deltas: libgit2's indexer resolves those
+      inflateEnd(&zs);
+      return std::optional<IndexedPack>();
+    }
+    if (type < 1 || type > 4) {
+      inflateEnd(&zs);
+      return corrupt("entry of unknown type " + std::to_string(type));
+    }
+    if (size > (uint64_t{1} << 32)) {
+      inflateEnd(&zs);
+      return corrupt("object too large");
+    }
+    data.resize(size);
+    inflateReset(&zs);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(pack.data() + pos));
+    zs.avail_in = static_cast<uInt>(body_end - pos);
+    zs.next_out = data.data();
+    zs.avail_out = static_cast<uInt>(size);
+    int rc = inflate(&zs, Z_FINISH);
+    if (rc != Z_STREAM_END || zs.total_out != size) {
+      inflateEnd(&zs);
+      return corrupt("entry " + std::to_string(i) + " does not inflate to its size");
+    }
+    pos += zs.total_in;
+    std::string_view content(reinterpret_cast<const char*>(data.data()), size);
+    std::string header = std::string(TypeName(type)) + " " + std::to_string(size);
+    header.push_back('\0');
+    std::string id_bytes = Sha1(header, content);
+    Entry entry;
+    std::memcpy(entry.id.id, id_bytes.data(), 20);
+    entry.offset = start;
+    entry.crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(pack.data() + start),
+                                            static_cast<uInt>(pos - start)));
+    std::vector<git_oid> to;
+    if (!CollectLinks(type, content, &to)) {
+      inflateEnd(&zs);
+      return corrupt("malformed " + std::string(TypeName(type)) + " " + OidHex(entry.id));
+    }
+    for (const auto& t : to) links.emplace_back(entry.id, t);
+    if (type == 3) result.blobs[OidHex(entry.id)] = {Sha256Hex(content), size};
+    entries.push_back(entry);
+  }
+  inflateEnd(&zs);
+  if (pos != body_end) return corrupt("data after the last object");
+
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
+  entries.erase(std::unique(entries.begin(), entries.end(),
+                            [](const Entry& a, const Entry& b) { return git_oid_equal(&a.id, &b.id); }),
+                entries.end());
+  auto in_pack = [&](const git_oid& id) {
+    return std::binary_search(entries.begin(), entries.end(), Entry{id, 0, 0},
+                              [](const Entry& a, const Entry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
+  };
+  for (const auto& [from, to] : links) {
+    if (!in_pack(to) && git_odb_exists(store_odb, &to) != 1) {
+      return corrupt("object " + OidHex(from) + " links to " + OidHex(to) + ", which is neither in the pack nor in the store");
+    }
+  }
+
+  std::string idx;
+  idx.append("\377tOc", 4);
+  PutBe32(&idx, 2);
+  size_t e = 0;
+  for (int b = 0; b < 256; ++b) {
+    while (e < entries.size() && entries[e].id.id[0] <= b) ++e;
+    PutBe32(&idx, static_cast<uint32_t>(e));
+  }
+  for (const auto& entry : entries) idx.append(reinterpret_cast<const char*>(entry.id.id), 20);
+  for (const auto& entry : entries) PutBe32(&idx, entry.crc);
+  for (const auto& entry : entries) {
+    if (entry.offset >= 0x80000000u) return Status::TooLarge("packs over 2 GiB are not supported");
+    PutBe32(&idx, static_cast<uint32_t>(entry.offset));
+  }
+  idx.append(checksum);
+  idx.append(Sha1(idx));
+
+  std::string hex;
+  static const char kHex[] = "0123456789abcdef";
+  for (unsigned char c : checksum) {
+    hex.push_back(kHex[c >> 4]);
+    hex.push_back(kHex[c & 15]);
+  }
+  namespace fs = std::filesystem;
+  result.pack_path = (fs::path(dir) / ("pack-" + hex + ".pack")).string();
+  result.index_path = (fs::path(dir) / ("pack-" + hex + ".idx")).string();
+  SPOKE_RETURN_IF_ERROR(WriteFileInPlace(result.pack_path, pack));
+  SPOKE_RETURN_IF_ERROR(WriteFileInPlace(result.index_path, idx));
+  result.objects = entries.size();
+  return std::optional<IndexedPack>(std::move(result));
+}
+
+}  // namespace spoke

@@ -1,0 +1,39 @@
+// Indexing a received pack of whole objects without libgit2's indexer.
+//
+// Spoke's own packs never hold deltas (pack_writer.h), so indexing one is a single pass: inflate
+// each entry, name it by its SHA-1, note its offset and CRC. That pass also records the SHA-256 and
+// size of every blob, so checking a version's files against its manifest needs no second read.
+// Packs with deltas (from other writers) are left to libgit2's indexer.
+#ifndef SPOKE_STORE_PACK_INDEX_H_
+#define SPOKE_STORE_PACK_INDEX_H_
+
+#include <git2.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "spoke/status.h"
+
+namespace spoke {
+
+struct BlobDigest {
+  std::string sha256;  // hex
+  size_t size = 0;
+};
+
+struct IndexedPack {
+  std::string pack_path, index_path;
+  size_t objects = 0;
+  std::map<std::string, BlobDigest> blobs;  // blob id (hex) -> digest
+};
+
+// Checks `pack` (checksum, every entry, every link resolves to an object in the pack or in
+// `store_odb`) and writes it with a version 2 index into `dir`. nullopt when the pack holds deltas;
+// Corruption for anything malformed.
+Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
+                                                        git_odb* store_odb);
+
+}  // namespace spoke
+
+#endif  // SPOKE_STORE_PACK_INDEX_H_
