@@ -2,6 +2,7 @@
 // hashed against the manifest before it is written, like a parallel `git checkout`.
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -38,6 +39,11 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) 
   }
   unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
   if (files.size() < 64) threads = 1;
+  std::map<std::string, BlobDigest> hashed;
+  {
+    std::lock_guard<std::mutex> lock(impl_->digests_mutex);
+    hashed = impl_->hashed_blobs;
+  }
   std::vector<Status> statuses(threads);
   auto work = [&](unsigned part) {
     auto lease = RepoLease::Take(impl_.get());
@@ -58,7 +64,12 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) 
       BlobPtr blob(raw);
       std::string_view content(static_cast<const char*>(git_blob_rawcontent(raw)),
                                static_cast<size_t>(git_blob_rawsize(raw)));
-      if (content.size() != listed[i].size || Sha256Hex(content) != listed[i].sha256) {
+      auto known = hashed.find(id);
+      bool matches = content.size() == listed[i].size &&
+                     (known != hashed.end() ? known->second.sha256 == listed[i].sha256 &&
+                                                  known->second.size == content.size()
+                                            : Sha256Hex(content) == listed[i].sha256);
+      if (!matches) {
         statuses[part] = Status::Corruption("file " + path + " of " + version.module + "@" + version.version +
                                             " does not match its manifest");
         return;

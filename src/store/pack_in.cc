@@ -454,6 +454,11 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
   }
   SPOKE_RETURN_IF_ERROR(MoveIntoStore(incoming, repo));
   SPOKE_RETURN_IF_ERROR(UpdateRefsLocked(repo, to_apply, *impl_));
+  {
+    // A checkout that follows at once (a pull) need not hash these blobs a second time.
+    std::lock_guard<std::mutex> digests_lock(impl_->digests_mutex);
+    impl_->hashed_blobs = std::move(incoming.blobs);
+  }
   return results;
 }
 

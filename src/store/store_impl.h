@@ -4,6 +4,7 @@
 #define SPOKE_STORE_STORE_IMPL_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +29,11 @@ struct Store::Impl {
 
   std::function<void(const std::string&)> stage_hook;
   Store::VersionCheck version_check;
+
+  // SHA-256 and size of the blobs the last received pack brought, computed while indexing it, so
+  // CheckoutFiles right after a fetch reads each blob once instead of hashing it again.
+  std::mutex digests_mutex;
+  std::map<std::string, BlobDigest> hashed_blobs;
 
   // The store's packs, mapped for copying whole entries into outgoing packs; reloaded when the
   // set of packs changes.
