@@ -8,6 +8,7 @@
 
 #include "spoke/names.h"
 #include "store/store_impl.h"
+#include "util/parallel.h"
 #include "util/files.h"
 #include "util/sha256.h"
 
@@ -44,12 +45,10 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) 
     std::lock_guard<std::mutex> lock(impl_->digests_mutex);
     hashed = impl_->hashed_blobs;
   }
-  std::vector<Status> statuses(threads);
-  auto work = [&](unsigned part) {
+  auto work = [&](unsigned part) -> Status {
     auto lease = RepoLease::Take(impl_.get());
     if (!lease.ok()) {
-      statuses[part] = lease.status();
-      return;
+      return lease.status();
     }
     size_t begin = files.size() * part / threads, end = files.size() * (part + 1) / threads;
     for (size_t i = begin; i < end; ++i) {
@@ -58,8 +57,7 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) 
       git_blob* raw = nullptr;
       int rc = oid.ok() ? git_blob_lookup(&raw, lease->get(), &*oid) : -1;
       if (rc != 0) {
-        statuses[part] = GitError(rc, "cannot read " + path);
-        return;
+        return GitError(rc, "cannot read " + path);
       }
       BlobPtr blob(raw);
       std::string_view content(static_cast<const char*>(git_blob_rawcontent(raw)),
@@ -70,22 +68,17 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) 
                                                   known->second.size == content.size()
                                             : Sha256Hex(content) == listed[i].sha256);
       if (!matches) {
-        statuses[part] = Status::Corruption("file " + path + " of " + version.module + "@" + version.version +
+        return Status::Corruption("file " + path + " of " + version.module + "@" + version.version +
                                             " does not match its manifest");
-        return;
       }
       Status written = WriteFileInPlace((fs::path(dir) / path).string(), content);
       if (!written.ok()) {
-        statuses[part] = written;
-        return;
+        return written;
       }
     }
+    return Status::Ok();
   };
-  std::vector<std::thread> workers;
-  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work, t);
-  work(0);
-  for (auto& worker : workers) worker.join();
-  for (const auto& s : statuses) SPOKE_RETURN_IF_ERROR(s);
+  SPOKE_RETURN_IF_ERROR(RunInParallel(threads, work));
   return Status::Ok();
 }
 

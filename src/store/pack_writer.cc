@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "store/git_handles.h"
+#include "util/parallel.h"
 #include "store/pack_reuse.h"
 
 namespace spoke {
@@ -188,8 +189,7 @@ Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects,
   // Small packs are not worth a thread.
   if (objects.size() < 256) threads = 1;
   std::vector<std::string> parts(threads);
-  std::vector<Status> statuses(threads);
-  auto work = [&](unsigned part) {
+  auto work = [&](unsigned part) -> Status {
     std::vector<unsigned char> scratch;
     size_t begin = objects.size() * part / threads, end = objects.size() * (part + 1) / threads;
     for (size_t i = begin; i < end; ++i) {
@@ -202,16 +202,12 @@ Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects,
       }
       Status s = AppendEntry(odb, objects[i], &parts[part], &scratch);
       if (!s.ok()) {
-        statuses[part] = s;
-        return;
+        return s;
       }
     }
+    return Status::Ok();
   };
-  std::vector<std::thread> workers;
-  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work, t);
-  work(0);
-  for (auto& worker : workers) worker.join();
-  for (const auto& s : statuses) SPOKE_RETURN_IF_ERROR(s);
+  SPOKE_RETURN_IF_ERROR(RunInParallel(threads, work));
 
   std::string pack;
   size_t total = 12 + 20;

@@ -9,6 +9,7 @@
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "store/store_impl.h"
+#include "util/parallel.h"
 #include "util/sha256.h"
 
 namespace spoke {
@@ -521,8 +522,7 @@ Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo&
   }
   unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
   if (unknown.size() < 64) threads = 1;
-  std::vector<Status> statuses(threads);
-  auto work = [&](unsigned part) {
+  auto work = [&](unsigned part) -> Status {
     size_t begin = unknown.size() * part / threads, end = unknown.size() * (part + 1) / threads;
     for (size_t u = begin; u < end; ++u) {
       const auto& file = unknown[u];
@@ -531,23 +531,18 @@ Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo&
       git_odb_object* raw = nullptr;
       int rc = oid.ok() ? git_odb_read(&raw, odb, &*oid) : -1;
       if (rc != 0) {
-        statuses[part] = GitError(rc, "cannot read " + files[i].first + " of " + name);
-        return;
+        return GitError(rc, "cannot read " + files[i].first + " of " + name);
       }
       OdbObjectPtr obj(raw);
       std::string_view content(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
       if (git_odb_object_type(raw) != GIT_OBJECT_BLOB || content.size() != listed[i].size ||
           Sha256Hex(content) != listed[i].sha256) {
-        statuses[part] = Status::Corruption("file " + files[i].first + " of " + name + " does not match its manifest");
-        return;
+        return Status::Corruption("file " + files[i].first + " of " + name + " does not match its manifest");
       }
     }
+    return Status::Ok();
   };
-  std::vector<std::thread> workers;
-  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work, t);
-  work(0);
-  for (auto& worker : workers) worker.join();
-  for (const auto& st : statuses) SPOKE_RETURN_IF_ERROR(st);
+  SPOKE_RETURN_IF_ERROR(RunInParallel(threads, work));
   return Status::Ok();
 }
 
