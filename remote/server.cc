@@ -77,6 +77,9 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   http.set_read_timeout(300, 0);
   http.set_write_timeout(300, 0);
   http.set_keep_alive_max_count(1000);
+  // Headers and bodies go out in separate writes; with Nagle's algorithm the body would wait for
+  // the client's delayed ACK (~40 ms) on a keep-alive connection.
+  http.set_tcp_nodelay(true);
   // Every CLI process keeps its connection open while it runs; httplib's default pool of about
   // eight workers would let a handful of idle clients stall everyone else.
   http.new_task_queue = [] { return new httplib::ThreadPool(64); };

@@ -40,10 +40,10 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) 
   }
   unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
   if (files.size() < 64) threads = 1;
-  std::map<std::string, BlobDigest> hashed;
+  std::shared_ptr<const std::map<std::string, BlobDigest>> received;
   {
     std::lock_guard<std::mutex> lock(impl_->digests_mutex);
-    hashed = impl_->hashed_blobs;
+    received = impl_->received_blobs;
   }
   auto work = [&](unsigned part) -> Status {
     auto lease = RepoLease::Take(impl_.get());
@@ -53,20 +53,26 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) 
     size_t begin = files.size() * part / threads, end = files.size() * (part + 1) / threads;
     for (size_t i = begin; i < end; ++i) {
       const auto& [path, id] = files[i];
-      auto oid = ParseOid(id);
-      git_blob* raw = nullptr;
-      int rc = oid.ok() ? git_blob_lookup(&raw, lease->get(), &*oid) : -1;
-      if (rc != 0) {
-        return GitError(rc, "cannot read " + path);
+      auto known = received->find(id);
+      BlobPtr blob;
+      std::string_view content;
+      if (known != received->end() && known->second.content_kept) {
+        content = known->second.content;
+      } else {
+        auto oid = ParseOid(id);
+        git_blob* raw = nullptr;
+        int rc = oid.ok() ? git_blob_lookup(&raw, lease->get(), &*oid) : -1;
+        if (rc != 0) {
+          return GitError(rc, "cannot read " + path);
+        }
+        blob.reset(raw);
+        content = std::string_view(static_cast<const char*>(git_blob_rawcontent(raw)),
+                                   static_cast<size_t>(git_blob_rawsize(raw)));
       }
-      BlobPtr blob(raw);
-      std::string_view content(static_cast<const char*>(git_blob_rawcontent(raw)),
-                               static_cast<size_t>(git_blob_rawsize(raw)));
-      auto known = hashed.find(id);
       bool matches = content.size() == listed[i].size &&
-                     (known != hashed.end() ? known->second.sha256 == listed[i].sha256 &&
-                                                  known->second.size == content.size()
-                                            : Sha256Hex(content) == listed[i].sha256);
+                     (known != received->end() ? known->second.sha256 == listed[i].sha256 &&
+                                                     known->second.size == content.size()
+                                               : Sha256Hex(content) == listed[i].sha256);
       if (!matches) {
         return Status::Corruption("file " + path + " of " + version.module + "@" + version.version +
                                             " does not match its manifest");

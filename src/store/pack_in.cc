@@ -23,6 +23,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// How much inflated blob content a client keeps from one received pack for the checkout that
+// follows: a whole large module (the google-proto-files corpus is 70 MB) without letting a clone
+// of a huge registry hold all of it in memory.
+constexpr size_t kKeptBlobBytes = size_t{256} << 20;
+
 // Packs with fewer objects are exploded into loose objects, as git's receive.unpackLimit does, so
 // many small pushes do not leave many small packs behind.
 constexpr size_t kUnpackLimit = 100;
@@ -58,7 +63,7 @@ struct IncomingObjects {
 };
 
 Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const std::string& pack,
-                                            const Quarantine& quarantine) {
+                                            const Quarantine& quarantine, size_t keep_content_bytes) {
   IncomingObjects incoming;
   git_odb* store_odb = nullptr;
   int rc = git_repository_odb(&store_odb, store_repo);
@@ -68,7 +73,7 @@ Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const st
 
   std::optional<IndexedPack> own;
   if (!pack.empty()) {
-    SPOKE_ASSIGN_OR_RETURN(own, IndexWholeObjectPack(pack, quarantine.dir().string(), store_odb));
+    SPOKE_ASSIGN_OR_RETURN(own, IndexWholeObjectPack(pack, quarantine.dir().string(), store_odb, keep_content_bytes));
   }
   if (own) {
     incoming.object_count = own->objects;
@@ -323,7 +328,10 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
   git_repository* repo = lease.get();
   Quarantine quarantine(impl_->path);
   if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + impl_->path);
-  SPOKE_ASSIGN_OR_RETURN(IncomingObjects incoming, IndexIntoQuarantine(repo, pack, quarantine));
+  // A client checks out what it fetched right away (a pull), so it keeps the inflated blobs for
+  // that, within a bound; a registry never checks out, so it keeps none.
+  const size_t keep_content_bytes = policy == RefPolicy::kMirror ? kKeptBlobBytes : 0;
+  SPOKE_ASSIGN_OR_RETURN(IncomingObjects incoming, IndexIntoQuarantine(repo, pack, quarantine, keep_content_bytes));
   impl_->Stage("pack-indexed");
   git_odb* store_odb_raw = nullptr;
   int odb_rc = git_repository_odb(&store_odb_raw, repo);
@@ -456,8 +464,9 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
   SPOKE_RETURN_IF_ERROR(UpdateRefsLocked(repo, to_apply, *impl_));
   {
     // A checkout that follows at once (a pull) need not hash these blobs a second time.
+    auto received = std::make_shared<const std::map<std::string, BlobDigest>>(std::move(incoming.blobs));
     std::lock_guard<std::mutex> digests_lock(impl_->digests_mutex);
-    impl_->hashed_blobs = std::move(incoming.blobs);
+    impl_->received_blobs = std::move(received);
   }
   return results;
 }

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 #include "store/git_handles.h"
+#include "util/channel.h"
 #include "util/files.h"
 #include "util/sha256.h"
 
@@ -98,93 +100,153 @@ const char* TypeName(int type) {
   }
 }
 
-}  // namespace
+Status Corrupt(const std::string& why) { return Status::Corruption("malformed pack: " + why); }
 
-Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
-                                                        git_odb* store_odb) {
-  auto corrupt = [](const std::string& why) { return Status::Corruption("malformed pack: " + why); };
-  if (pack.size() < 32 || pack.compare(0, 4, "PACK") != 0) return corrupt("no pack header");
-  auto be32 = [&](size_t at) {
-    const auto* p = reinterpret_cast<const unsigned char*>(pack.data() + at);
-    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-  };
-  uint32_t version = be32(4), count = be32(8);
-  if (version != 2 && version != 3) return corrupt("unsupported pack version " + std::to_string(version));
+// One pack entry, inflated, on its way from the inflating stage to the naming stage.
+struct InflatedEntry {
+  int type = 0;
+  uint64_t offset = 0;
+  uint32_t crc = 0;
+  std::string content;
+};
+
+constexpr size_t kEntriesPerBatch = 64;
+constexpr size_t kBatchesInFlight = 16;
+
+// Walks the entries of `pack` (whose checksum was checked), inflating each and sending them on in
+// batches. Stops early, with Ok, at the first delta or when the receiving side closed `out`.
+Status InflateEntries(const std::string& pack, uint32_t count, Channel<std::vector<InflatedEntry>>* out) {
   const size_t body_end = pack.size() - 20;
-  std::string checksum = Sha1(std::string_view(pack.data(), body_end));
-  if (checksum != pack.substr(body_end)) return corrupt("checksum mismatch");
-
-  IndexedPack result;
-  std::vector<Entry> entries;
-  entries.reserve(count);
-  std::vector<std::pair<git_oid, git_oid>> links;  // (from, to)
-  std::vector<unsigned char> data;
-  size_t pos = 12;
   z_stream zs{};
   if (inflateInit(&zs) != Z_OK) return Status::Internal("zlib cannot start");
+  struct ZlibEnd {
+    z_stream* zs;
+    ~ZlibEnd() { inflateEnd(zs); }
+  } zlib_end{&zs};
+  std::vector<InflatedEntry> batch;
+  size_t pos = 12;
+  bool saw_delta = false;
   for (uint32_t i = 0; i < count; ++i) {
-    if (pos >= body_end) {
-      inflateEnd(&zs);
-      return corrupt("fewer objects than the header says");
-    }
+    if (pos >= body_end) return Corrupt("fewer objects than the header says");
     size_t start = pos;
     auto byte = static_cast<unsigned char>(pack[pos++]);
     int type = (byte >> 4) & 7;
     uint64_t size = byte & 0x0f;
     int shift = 4;
     while (byte & 0x80) {
-      if (pos >= body_end || shift > 60) {
-        inflateEnd(&zs);
-        return corrupt("bad entry header");
-      }
+      if (pos >= body_end || shift > 60) return Corrupt("bad entry header");
       byte = static_cast<unsigned char>(pack[pos++]);
       size |= uint64_t{byte & 0x7fu} << shift;
       shift += 7;
     }
     if (type == 6 || type == 7) {  // deltas: libgit2's indexer resolves those
-      inflateEnd(&zs);
-      return std::optional<IndexedPack>();
+      saw_delta = true;
+      break;
     }
-    if (type < 1 || type > 4) {
-      inflateEnd(&zs);
-      return corrupt("entry of unknown type " + std::to_string(type));
-    }
-    if (size > (uint64_t{1} << 32)) {
-      inflateEnd(&zs);
-      return corrupt("object too large");
-    }
-    data.resize(size);
+    if (type < 1 || type > 4) return Corrupt("entry of unknown type " + std::to_string(type));
+    if (size > (uint64_t{1} << 32)) return Corrupt("object too large");
+    InflatedEntry entry;
+    entry.type = type;
+    entry.offset = start;
+    entry.content.resize(size);
     inflateReset(&zs);
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(pack.data() + pos));
-    zs.avail_in = static_cast<uInt>(body_end - pos);
-    zs.next_out = data.data();
+    zs.avail_in = static_cast<uInt>(std::min<size_t>(body_end - pos, UINT32_MAX));
+    zs.next_out = reinterpret_cast<Bytef*>(entry.content.data());
     zs.avail_out = static_cast<uInt>(size);
     int rc = inflate(&zs, Z_FINISH);
     if (rc != Z_STREAM_END || zs.total_out != size) {
-      inflateEnd(&zs);
-      return corrupt("entry " + std::to_string(i) + " does not inflate to its size");
+      return Corrupt("entry " + std::to_string(i) + " does not inflate to its size");
     }
     pos += zs.total_in;
-    std::string_view content(reinterpret_cast<const char*>(data.data()), size);
-    std::string header = std::string(TypeName(type)) + " " + std::to_string(size);
-    header.push_back('\0');
-    std::string id_bytes = Sha1(header, content);
-    Entry entry;
-    std::memcpy(entry.id.id, id_bytes.data(), 20);
-    entry.offset = start;
-    entry.crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(pack.data() + start),
-                                            static_cast<uInt>(pos - start)));
-    std::vector<git_oid> to;
-    if (!CollectLinks(type, content, &to)) {
-      inflateEnd(&zs);
-      return corrupt("malformed " + std::string(TypeName(type)) + " " + OidHex(entry.id));
+    entry.crc = static_cast<uint32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(pack.data() + start), static_cast<uInt>(pos - start)));
+    batch.push_back(std::move(entry));
+    if (batch.size() == kEntriesPerBatch) {
+      if (!out->Send(std::move(batch))) return Status::Ok();
+      batch = {};
     }
-    for (const auto& t : to) links.emplace_back(entry.id, t);
-    if (type == 3) result.blobs[OidHex(entry.id)] = {Sha256Hex(content), size};
-    entries.push_back(entry);
   }
-  inflateEnd(&zs);
-  if (pos != body_end) return corrupt("data after the last object");
+  if (!saw_delta && pos != body_end) return Corrupt("data after the last object");
+  if (!batch.empty()) out->Send(std::move(batch));
+  return Status::Ok();
+}
+
+// Names one inflated entry (its SHA-1), checks its format, records its links, and for a blob its
+// SHA-256, size and, within `keep_content_bytes` in all, its content.
+Status NameEntry(InflatedEntry inflated, size_t keep_content_bytes, size_t* kept_bytes,
+                 std::vector<Entry>* entries, std::vector<std::pair<git_oid, git_oid>>* links,
+                 IndexedPack* result) {
+  const std::string& content = inflated.content;
+  std::string header = std::string(TypeName(inflated.type)) + " " + std::to_string(content.size());
+  header.push_back('\0');
+  std::string id_bytes = Sha1(header, content);
+  Entry entry;
+  std::memcpy(entry.id.id, id_bytes.data(), 20);
+  entry.offset = inflated.offset;
+  entry.crc = inflated.crc;
+  std::vector<git_oid> to;
+  if (!CollectLinks(inflated.type, content, &to)) {
+    return Corrupt("malformed " + std::string(TypeName(inflated.type)) + " " + OidHex(entry.id));
+  }
+  for (const auto& t : to) links->emplace_back(entry.id, t);
+  if (inflated.type == 3) {
+    BlobDigest& blob = result->blobs[OidHex(entry.id)];
+    blob.sha256 = Sha256Hex(content);
+    blob.size = content.size();
+    if (*kept_bytes + content.size() <= keep_content_bytes) {
+      *kept_bytes += content.size();
+      blob.content = std::move(inflated.content);
+      blob.content_kept = true;
+    }
+  }
+  entries->push_back(entry);
+  return Status::Ok();
+}
+}  // namespace
+
+Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
+                                                        git_odb* store_odb, size_t keep_content_bytes) {
+  if (pack.size() < 32 || pack.compare(0, 4, "PACK") != 0) return Corrupt("no pack header");
+  auto be32 = [&](size_t at) {
+    const auto* p = reinterpret_cast<const unsigned char*>(pack.data() + at);
+    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+  };
+  uint32_t version = be32(4), count = be32(8);
+  if (version != 2 && version != 3) return Corrupt("unsupported pack version " + std::to_string(version));
+  const size_t body_end = pack.size() - 20;
+
+  // Two stages on two threads: this one walks the pack and inflates each entry (where an entry
+  // ends is only known by inflating it), the other checks the pack's checksum, then names the
+  // objects (SHA-1), notes their links and hashes blobs (SHA-256). Inflating is the larger half.
+  std::string checksum;
+  Channel<std::vector<InflatedEntry>> channel(kBatchesInFlight);
+  IndexedPack result;
+  std::vector<Entry> entries;
+  entries.reserve(count);
+  std::vector<std::pair<git_oid, git_oid>> links;  // (from, to)
+  Status naming_status;
+  std::thread namer([&] {
+    checksum = Sha1(std::string_view(pack.data(), body_end));
+    size_t kept_bytes = 0;
+    while (auto batch = channel.Receive()) {
+      for (auto& inflated : *batch) {
+        Status named = NameEntry(std::move(inflated), keep_content_bytes, &kept_bytes, &entries, &links, &result);
+        if (!named.ok()) {
+          naming_status = named;
+          channel.Close();
+          return;
+        }
+      }
+    }
+  });
+  Status inflating_status = InflateEntries(pack, count, &channel);
+  channel.Close();
+  namer.join();
+  if (checksum != pack.substr(body_end)) return Corrupt("checksum mismatch");
+  SPOKE_RETURN_IF_ERROR(inflating_status);
+  SPOKE_RETURN_IF_ERROR(naming_status);
+  if (entries.size() != count) return std::optional<IndexedPack>();  // deltas: libgit2's indexer
 
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
@@ -197,7 +259,7 @@ Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack,
   };
   for (const auto& [from, to] : links) {
     if (!in_pack(to) && git_odb_exists(store_odb, &to) != 1) {
-      return corrupt("object " + OidHex(from) + " links to " + OidHex(to) + ", which is neither in the pack nor in the store");
+      return Corrupt("object " + OidHex(from) + " links to " + OidHex(to) + ", which is neither in the pack nor in the store");
     }
   }
 

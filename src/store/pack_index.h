@@ -20,6 +20,10 @@ namespace spoke {
 struct BlobDigest {
   std::string sha256;  // hex
   size_t size = 0;
+  // The inflated content, when the indexer was asked to keep it (content_kept); a checkout that
+  // follows then writes files without inflating every blob a second time.
+  std::string content;
+  bool content_kept = false;
 };
 
 struct IndexedPack {
@@ -30,9 +34,10 @@ struct IndexedPack {
 
 // Checks `pack` (checksum, every entry, every link resolves to an object in the pack or in
 // `store_odb`) and writes it with a version 2 index into `dir`. nullopt when the pack holds deltas;
-// Corruption for anything malformed.
+// Corruption for anything malformed. Keeps the content of blobs, in pack order, while their total
+// size stays within `keep_content_bytes`.
 Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
-                                                        git_odb* store_odb);
+                                                        git_odb* store_odb, size_t keep_content_bytes);
 
 }  // namespace spoke
 

@@ -30,10 +30,12 @@ struct Store::Impl {
   std::function<void(const std::string&)> stage_hook;
   Store::VersionCheck version_check;
 
-  // SHA-256 and size of the blobs the last received pack brought, computed while indexing it, so
-  // CheckoutFiles right after a fetch reads each blob once instead of hashing it again.
+  // SHA-256 and size (and, for a client, the content) of the blobs the last received pack brought,
+  // computed while indexing it, so CheckoutFiles right after a fetch neither inflates nor hashes
+  // them a second time. Never null.
   std::mutex digests_mutex;
-  std::map<std::string, BlobDigest> hashed_blobs;
+  std::shared_ptr<const std::map<std::string, BlobDigest>> received_blobs =
+      std::make_shared<const std::map<std::string, BlobDigest>>();
 
   // The store's packs, mapped for copying whole entries into outgoing packs; reloaded when the
   // set of packs changes.

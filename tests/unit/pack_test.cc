@@ -3,6 +3,8 @@
 // refs, no new objects, and stock `git fsck --strict` content with it.
 #include <git2.h>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -31,6 +33,38 @@ std::string Hex(const git_oid& oid) {
   char buf[GIT_OID_HEXSZ + 1];
   git_oid_tostr(buf, sizeof(buf), &oid);
   return buf;
+}
+
+// A version 2 pack holding `objects` (type, content) as whole entries, with a correct checksum:
+// for the lies only a content check can catch.
+std::string HandMadePack(const std::vector<std::pair<int, std::string>>& objects) {
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                       static_cast<char>(v)};
+  };
+  std::string pack = "PACK" + be32(2) + be32(static_cast<uint32_t>(objects.size()));
+  for (const auto& [type, content] : objects) {
+    uint64_t size = content.size();
+    unsigned char byte = static_cast<unsigned char>((type << 4) | (size & 15));
+    size >>= 4;
+    while (size) {
+      pack.push_back(static_cast<char>(byte | 0x80));
+      byte = size & 0x7f;
+      size >>= 7;
+    }
+    pack.push_back(static_cast<char>(byte));
+    uLongf compressed_size = compressBound(content.size());
+    std::string compressed(compressed_size, '\0');
+    EXPECT_EQ(compress(reinterpret_cast<Bytef*>(compressed.data()), &compressed_size,
+                       reinterpret_cast<const Bytef*>(content.data()), content.size()),
+              Z_OK);
+    pack.append(compressed, 0, compressed_size);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(pack.data(), pack.size(), digest, &length, EVP_sha1(), nullptr);
+  pack.append(reinterpret_cast<const char*>(digest), length);
+  return pack;
 }
 
 // `count` files of `size` incompressible bytes each, the same for the same seed.
@@ -330,6 +364,31 @@ TEST_F(PackTest, AMirrorApplyIntoAnEmptyStoreCopiesEverything) {
   EXPECT_TRUE(GitFsckStrict(dst_->path()));
 }
 
+TEST_F(PackTest, ACheckoutRightAfterAMirrorApplyWritesEveryFileOfTheReceivedVersion) {
+  // Hundreds of objects, so the indexer's two stages pass many batches between them, and the
+  // checkout writes from the blobs the indexer kept.
+  FileSet files = RandomFiles(400, 300, 5);
+  files["empty.proto"] = "";
+  VersionInfo v1 = MustPut(*src_, MakeRequest("many", "v1.0.0", files));
+  std::string pack = MustBuildPack(*src_, {v1.tag_id}, {});
+  auto applied = dst_->ApplyPack(pack, Publish(*src_, "many", {v1}, ""), RefPolicy::kMirror);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  auto got = dst_->GetVersion("many", "v1.0.0");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  fs::path out = fs::path(dir_.path()) / "out";
+  ASSERT_TRUE(dst_->CheckoutFiles(*got, out.string()).ok());
+  size_t written = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(out)) {
+    if (!entry.is_regular_file()) continue;
+    ++written;
+    std::string rel = fs::relative(entry.path(), out).generic_string();
+    ASSERT_TRUE(files.count(rel)) << rel << " was not in the version";
+    EXPECT_EQ(spoke::testing::ReadFileOrDie(entry.path().string()), files.at(rel)) << rel;
+  }
+  EXPECT_EQ(written, files.size());
+  EXPECT_TRUE(GitFsckStrict(dst_->path()));
+}
+
 TEST_F(PackTest, ApplyingTheSameUpdatesAgainIsUnchangedEvenWithAnEmptyPack) {
   VersionInfo v1 = ShareFirstVersion();
   auto refs = AllRefs(*dst_);
@@ -481,6 +540,26 @@ TEST_F(PackTest, APackWithAFlippedByteIsRefused) {
     ExpectRefused(*dst_, damaged, updates, RefPolicy::kStrict, Status::Code::kCorruption,
                   {v1.tag_id});
   }
+}
+
+TEST_F(PackTest, AMalformedTreeAmongHundredsOfBlobsIsRefusedWhateverTheChecksum) {
+  std::vector<std::pair<int, std::string>> objects;
+  for (int i = 0; i < 500; ++i) objects.emplace_back(3, "blob " + std::to_string(i));
+  objects.emplace_back(2, std::string("100644 a.proto\0short", 20));  // an id cut short
+  for (int i = 500; i < 700; ++i) objects.emplace_back(3, "blob " + std::to_string(i));
+  ExpectRefused(*dst_, HandMadePack(objects), {}, RefPolicy::kMirror, Status::Code::kCorruption);
+  auto applied = dst_->ApplyPack(HandMadePack(objects), {}, RefPolicy::kMirror);
+  ASSERT_FALSE(applied.ok());
+  EXPECT_NE(applied.status().message().find("malformed tree"), std::string::npos)
+      << applied.status().ToString();
+}
+
+TEST_F(PackTest, AHandMadePackOfWellFormedObjectsIsIndexed) {
+  // The control for the test above: the same making, without the lie, is accepted.
+  std::vector<std::pair<int, std::string>> objects;
+  for (int i = 0; i < 700; ++i) objects.emplace_back(3, "blob " + std::to_string(i));
+  auto applied = dst_->ApplyPack(HandMadePack(objects), {}, RefPolicy::kMirror);
+  EXPECT_TRUE(applied.ok()) << applied.status().ToString();
 }
 
 TEST_F(PackTest, AnUpdatePointingAtAMissingObjectIsRefused) {
