@@ -38,9 +38,9 @@ Result<std::map<std::string, std::string>> ParseOptions(const std::vector<std::s
 Status WriteArtifacts(const std::string& out, const std::map<std::string, Artifact>& artifacts) {
   for (const auto& [language, artifact] : artifacts) {
     std::filesystem::path base = artifacts.size() > 1 ? std::filesystem::path(out) / language : std::filesystem::path(out);
-    for (const auto& [path, content] : artifact.files) {
-      SPOKE_RETURN_IF_ERROR(WriteFileAtomically((base / path).string(), content));
-    }
+    // In place and on several threads, as protoc writes its outputs in place: a temporary file
+    // and a rename per file cost more than the writes themselves on thousands of files.
+    SPOKE_RETURN_IF_ERROR(WriteFilesUnder(base.string(), artifact.files));
   }
   return Status::Ok();
 }
@@ -141,12 +141,20 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!args->dir.empty()) {
       auto files = ReadModuleDir(args->dir);
       if (!files.ok()) return Fail(files.status());
-      for (const auto& [path, content] : *files) {
-        auto id = (*store)->WriteBlob(content);
-        if (!id.ok()) return Fail(id.status());
-        request.sources[path] = *id;
+      // The sources are only named (hashed) for the key; a miss reads them from memory, and
+      // nothing of them is written to the store.
+      auto by_id = std::make_shared<std::map<std::string, std::string>>();
+      for (auto& [path, content] : *files) {
+        std::string id = Store::BlobId(content);
+        request.sources[path] = id;
         if (args->recursive || path.find('/') == std::string::npos) request.targets.push_back(path);
+        by_id->emplace(id, std::move(content));
       }
+      request.load = [by_id](const std::string& id) -> Result<std::string> {
+        auto it = by_id->find(id);
+        if (it == by_id->end()) return Status::NotFound("no source with blob id " + id);
+        return it->second;
+      };
       if (request.targets.empty()) {
         return Fail(Status::InvalidArgument("no .proto files directly in " + args->dir + "; use --recursive"));
       }

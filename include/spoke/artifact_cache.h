@@ -60,7 +60,10 @@ struct CompileStats {
 };
 
 struct CachedCompileRequest {
-  std::map<std::string, std::string> sources;  // path -> blob id, all in `store`
+  std::map<std::string, std::string> sources;  // path -> blob id (Store::BlobId of the content)
+  // Reads a source by its id when something must be compiled; when empty, sources are read from
+  // the store, which must then hold them. A cache hit reads no source at all.
+  SourceLoader load;
   std::vector<std::string> targets;
   std::vector<std::string> languages;
   std::map<std::string, std::string> parameters;

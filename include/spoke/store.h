@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spoke/manifest.h"
@@ -158,11 +159,15 @@ class Store {
 
   // --- Writing -----------------------------------------------------------------------------
 
+  // The id `content` has, or would have, as a blob in any store; nothing is written.
+  static std::string BlobId(std::string_view content);
   // Writes `content` as a blob; returns its id. Identical content is stored once.
   Result<std::string> WriteBlob(const std::string& content);
-  // Writes `files` as a tree and a parentless commit with a fixed author and time, so the same
-  // files and message always give the same commit id, on any machine. Used for artifacts.
-  Result<std::string> WriteSnapshot(const FileSet& files, const std::string& message);
+  // Writes `files` (path -> content, which the caller keeps alive during the call) as a tree and a
+  // parentless commit with a fixed author and time, so the same files and message always give the
+  // same commit id, on any machine. Used for artifacts; many files land as one pack.
+  using FileViews = std::map<std::string, std::string_view>;
+  Result<std::string> WriteSnapshot(const FileViews& files, const std::string& message);
 
   // Validates `request` and writes its blobs, trees, commit and tag, with `parent` (hex, or "" for
   // none: a root module commit is then made first) as the commit's parent. No ref changes.

@@ -49,10 +49,12 @@ Status CheckGeneratedPath(const std::string& path) {
   return Status::Ok();
 }
 
+// Stores `files` as the artifact for `key` and returns it, holding `files` (moved, never copied:
+// the C++ of a large corpus is gigabytes).
 Result<Artifact> StoreArtifact(Store& store, const std::string& key, const std::string& language,
                                const std::string& generator, const std::string& parameter,
-                               const GeneratedFiles& files) {
-  FileSet tree;
+                               GeneratedFiles files) {
+  Store::FileViews tree;
   Json record = Json::MakeObject();
   record.Set("format", 1);
   record.Set("key", key);
@@ -66,7 +68,8 @@ Result<Artifact> StoreArtifact(Store& store, const std::string& key, const std::
     list.Push(path);
   }
   record.Set("files", std::move(list));
-  tree.emplace(kArtifactRecord, record.Dump(2) + "\n");
+  const std::string record_text = record.Dump(2) + "\n";
+  tree.emplace(kArtifactRecord, record_text);
   SPOKE_ASSIGN_OR_RETURN(std::string commit, store.WriteSnapshot(tree, "artifact " + key + " (" + language + ")\n"));
   std::string ref = ArtifactRef(key);
   Status updated = store.UpdateRefs({{ref, "", commit}});
@@ -75,7 +78,7 @@ Result<Artifact> StoreArtifact(Store& store, const std::string& key, const std::
     SPOKE_ASSIGN_OR_RETURN(std::string existing, store.ResolveRef(ref));
     if (existing.empty()) return updated;
   }
-  return Artifact{key, language, commit, files};
+  return Artifact{key, language, commit, std::move(files)};
 }
 
 }  // namespace
@@ -124,7 +127,10 @@ Result<std::optional<Artifact>> LookupArtifact(const Store& store, const std::st
   Artifact artifact{key, record->GetString("language"), commit, {}};
   const std::string out_dir = kOutputDir;
   for (auto& [path, content] : *snapshot) {
-    if (path.rfind(out_dir, 0) == 0) artifact.files.emplace(path.substr(out_dir.size()), std::move(content));
+    if (path.rfind(out_dir, 0) != 0) continue;
+    // The snapshot may come from a registry: its paths are written under the user's -out.
+    if (!CheckGeneratedPath(path.substr(out_dir.size())).ok()) return std::optional<Artifact>();
+    artifact.files.emplace(path.substr(out_dir.size()), std::move(content));
   }
   if (const Json* list = record->Get("files"); !list || list->as_array().size() != artifact.files.size()) {
     return std::optional<Artifact>();
@@ -183,7 +189,7 @@ Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const Cac
   misses.sources = request.sources;
   misses.targets = request.targets;
   misses.parameters = request.parameters;
-  misses.load = [&store](const std::string& id) { return store.ReadBlob(id); };
+  misses.load = request.load ? request.load : [&store](const std::string& id) { return store.ReadBlob(id); };
   for (const auto& name : request.languages) {
     SPOKE_ASSIGN_OR_RETURN(auto cached, LookupArtifact(store, keys[name].hex));
     if (cached) {
@@ -203,7 +209,8 @@ Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const Cac
     auto param = request.parameters.find(name);
     SPOKE_ASSIGN_OR_RETURN(artifacts[name],
                            StoreArtifact(store, keys[name].hex, name, generator,
-                                         param == request.parameters.end() ? "" : param->second, generated[name]));
+                                         param == request.parameters.end() ? "" : param->second,
+                                         std::move(generated[name])));
   }
   return artifacts;
 }

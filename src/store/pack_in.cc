@@ -32,25 +32,6 @@ constexpr size_t kKeptBlobBytes = size_t{256} << 20;
 // many small pushes do not leave many small packs behind.
 constexpr size_t kUnpackLimit = 100;
 
-class Quarantine {
- public:
-  explicit Quarantine(const std::string& store_path) {
-    std::random_device rd;
-    std::mt19937_64 rng(rd());
-    dir_ = fs::path(store_path) / "spoke-incoming" / ("q-" + std::to_string(rng()));
-    fs::create_directories(dir_, ec_);
-  }
-  ~Quarantine() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  const fs::path& dir() const { return dir_; }
-  bool ok() const { return !ec_; }
-
- private:
-  fs::path dir_;
-  std::error_code ec_;
-};
 
 // The objects of a received pack, readable together with the store's own objects.
 struct IncomingObjects {

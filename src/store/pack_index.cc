@@ -18,12 +18,6 @@
 namespace spoke {
 namespace {
 
-struct Entry {
-  git_oid id;
-  uint64_t offset;
-  uint32_t crc;
-};
-
 std::string Sha1(const std::string_view a, const std::string_view b = {}) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
@@ -175,13 +169,13 @@ Status InflateEntries(const std::string& pack, uint32_t count, Channel<std::vect
 // Names one inflated entry (its SHA-1), checks its format, records its links, and for a blob its
 // SHA-256, size and, within `keep_content_bytes` in all, its content.
 Status NameEntry(InflatedEntry inflated, size_t keep_content_bytes, size_t* kept_bytes,
-                 std::vector<Entry>* entries, std::vector<std::pair<git_oid, git_oid>>* links,
+                 std::vector<PackIndexEntry>* entries, std::vector<std::pair<git_oid, git_oid>>* links,
                  IndexedPack* result) {
   const std::string& content = inflated.content;
   std::string header = std::string(TypeName(inflated.type)) + " " + std::to_string(content.size());
   header.push_back('\0');
   std::string id_bytes = Sha1(header, content);
-  Entry entry;
+  PackIndexEntry entry;
   std::memcpy(entry.id.id, id_bytes.data(), 20);
   entry.offset = inflated.offset;
   entry.crc = inflated.crc;
@@ -205,6 +199,36 @@ Status NameEntry(InflatedEntry inflated, size_t keep_content_bytes, size_t* kept
 }
 }  // namespace
 
+Result<std::string> EncodePackIndex(const std::vector<PackIndexEntry>& entries, const std::string& pack_checksum) {
+  std::string idx;
+  idx.append("\377tOc", 4);
+  PutBe32(&idx, 2);
+  size_t e = 0;
+  for (int b = 0; b < 256; ++b) {
+    while (e < entries.size() && entries[e].id.id[0] <= b) ++e;
+    PutBe32(&idx, static_cast<uint32_t>(e));
+  }
+  for (const auto& entry : entries) idx.append(reinterpret_cast<const char*>(entry.id.id), 20);
+  for (const auto& entry : entries) PutBe32(&idx, entry.crc);
+  for (const auto& entry : entries) {
+    if (entry.offset >= 0x80000000u) return Status::TooLarge("packs over 2 GiB are not supported");
+    PutBe32(&idx, static_cast<uint32_t>(entry.offset));
+  }
+  idx.append(pack_checksum);
+  idx.append(Sha1(idx));
+  return idx;
+}
+
+std::string PackBaseName(const std::string& pack_checksum) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string name = "pack-";
+  for (unsigned char c : pack_checksum) {
+    name.push_back(kHex[c >> 4]);
+    name.push_back(kHex[c & 15]);
+  }
+  return name;
+}
+
 Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
                                                         git_odb* store_odb, size_t keep_content_bytes) {
   if (pack.size() < 32 || pack.compare(0, 4, "PACK") != 0) return Corrupt("no pack header");
@@ -222,7 +246,7 @@ Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack,
   std::string checksum;
   Channel<std::vector<InflatedEntry>> channel(kBatchesInFlight);
   IndexedPack result;
-  std::vector<Entry> entries;
+  std::vector<PackIndexEntry> entries;
   entries.reserve(count);
   std::vector<std::pair<git_oid, git_oid>> links;  // (from, to)
   Status naming_status;
@@ -249,13 +273,13 @@ Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack,
   if (entries.size() != count) return std::optional<IndexedPack>();  // deltas: libgit2's indexer
 
   std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
+            [](const PackIndexEntry& a, const PackIndexEntry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
   entries.erase(std::unique(entries.begin(), entries.end(),
-                            [](const Entry& a, const Entry& b) { return git_oid_equal(&a.id, &b.id); }),
+                            [](const PackIndexEntry& a, const PackIndexEntry& b) { return git_oid_equal(&a.id, &b.id); }),
                 entries.end());
   auto in_pack = [&](const git_oid& id) {
-    return std::binary_search(entries.begin(), entries.end(), Entry{id, 0, 0},
-                              [](const Entry& a, const Entry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
+    return std::binary_search(entries.begin(), entries.end(), PackIndexEntry{id, 0, 0},
+                              [](const PackIndexEntry& a, const PackIndexEntry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
   };
   for (const auto& [from, to] : links) {
     if (!in_pack(to) && git_odb_exists(store_odb, &to) != 1) {
@@ -263,32 +287,11 @@ Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack,
     }
   }
 
-  std::string idx;
-  idx.append("\377tOc", 4);
-  PutBe32(&idx, 2);
-  size_t e = 0;
-  for (int b = 0; b < 256; ++b) {
-    while (e < entries.size() && entries[e].id.id[0] <= b) ++e;
-    PutBe32(&idx, static_cast<uint32_t>(e));
-  }
-  for (const auto& entry : entries) idx.append(reinterpret_cast<const char*>(entry.id.id), 20);
-  for (const auto& entry : entries) PutBe32(&idx, entry.crc);
-  for (const auto& entry : entries) {
-    if (entry.offset >= 0x80000000u) return Status::TooLarge("packs over 2 GiB are not supported");
-    PutBe32(&idx, static_cast<uint32_t>(entry.offset));
-  }
-  idx.append(checksum);
-  idx.append(Sha1(idx));
+  SPOKE_ASSIGN_OR_RETURN(std::string idx, EncodePackIndex(entries, checksum));
 
-  std::string hex;
-  static const char kHex[] = "0123456789abcdef";
-  for (unsigned char c : checksum) {
-    hex.push_back(kHex[c >> 4]);
-    hex.push_back(kHex[c & 15]);
-  }
   namespace fs = std::filesystem;
-  result.pack_path = (fs::path(dir) / ("pack-" + hex + ".pack")).string();
-  result.index_path = (fs::path(dir) / ("pack-" + hex + ".idx")).string();
+  result.pack_path = (fs::path(dir) / (PackBaseName(checksum) + ".pack")).string();
+  result.index_path = (fs::path(dir) / (PackBaseName(checksum) + ".idx")).string();
   SPOKE_RETURN_IF_ERROR(WriteFileInPlace(result.pack_path, pack));
   SPOKE_RETURN_IF_ERROR(WriteFileInPlace(result.index_path, idx));
   result.objects = entries.size();

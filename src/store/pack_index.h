@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "spoke/status.h"
 
@@ -31,6 +32,19 @@ struct IndexedPack {
   size_t objects = 0;
   std::map<std::string, BlobDigest> blobs;  // blob id (hex) -> digest
 };
+
+// One object of a pack, as a version 2 index records it.
+struct PackIndexEntry {
+  git_oid id;
+  uint64_t offset;  // of the entry's header in the .pack
+  uint32_t crc;     // CRC-32 of the entry's bytes (header and compressed data)
+};
+
+// The version 2 .idx of a pack whose trailer is `pack_checksum` (20 raw bytes). REQUIRES: `entries`
+// sorted by id without duplicates. TooLarge for offsets past 2 GiB.
+Result<std::string> EncodePackIndex(const std::vector<PackIndexEntry>& entries, const std::string& pack_checksum);
+// "pack-<hex of pack_checksum>", the name git gives a pack's .pack and .idx.
+std::string PackBaseName(const std::string& pack_checksum);
 
 // Checks `pack` (checksum, every entry, every link resolves to an object in the pack or in
 // `store_odb`) and writes it with a version 2 index into `dir`. nullopt when the pack holds deltas;

@@ -78,15 +78,25 @@ int PackType(git_object_t type) {
   }
 }
 
-// Appends one whole object: the type-and-size header, then the zlib stream of its content.
+// Appends one whole object read from `odb`.
 Status AppendEntry(git_odb* odb, const git_oid& id, std::string* out, std::vector<unsigned char>* scratch) {
   git_odb_object* raw = nullptr;
   int rc = git_odb_read(&raw, odb, &id);
   if (rc != 0) return GitError(rc, "cannot read object " + OidHex(id));
   OdbObjectPtr obj(raw);
-  size_t size = git_odb_object_size(raw);
   int type = PackType(git_odb_object_type(raw));
   if (type == 0) return Status::Corruption("object " + OidHex(id) + " has an unexpected type");
+  std::string_view content(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
+  if (!AppendWholeEntry(type, content, out, scratch)) {
+    return Status::Internal("zlib could not compress object " + OidHex(id));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool AppendWholeEntry(int type, std::string_view content, std::string* out, std::vector<unsigned char>* scratch) {
+  const size_t size = content.size();
   unsigned char header[16];
   size_t n = 0;
   size_t rest = size >> 4;
@@ -99,15 +109,13 @@ Status AppendEntry(git_odb* odb, const git_oid& id, std::string* out, std::vecto
   uLongf bound = compressBound(static_cast<uLong>(size));
   if (scratch->size() < bound) scratch->resize(bound);
   uLongf written = bound;
-  if (compress2(scratch->data(), &written, static_cast<const Bytef*>(git_odb_object_data(raw)),
-                static_cast<uLong>(size), Z_BEST_SPEED) != Z_OK) {
-    return Status::Internal("zlib could not compress object " + OidHex(id));
+  if (compress2(scratch->data(), &written, reinterpret_cast<const Bytef*>(content.data()), static_cast<uLong>(size),
+                Z_BEST_SPEED) != Z_OK) {
+    return false;
   }
   out->append(reinterpret_cast<const char*>(scratch->data()), written);
-  return Status::Ok();
+  return true;
 }
-
-}  // namespace
 
 Result<std::vector<git_oid>> CollectPackObjects(git_repository* repo, const std::vector<std::string>& wants,
                                                 const std::vector<std::string>& haves) {

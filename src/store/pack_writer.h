@@ -11,6 +11,7 @@
 #include <git2.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spoke/status.h"
@@ -25,6 +26,11 @@ Result<std::vector<git_oid>> CollectPackObjects(git_repository* repo, const std:
                                                 const std::vector<std::string>& haves);
 
 class PackReuse;
+
+// Appends one whole pack entry of `type` (1 commit, 2 tree, 3 blob, 4 tag): the type-and-size
+// header, then `content` compressed at zlib's fastest level. `scratch` is reused between calls.
+// False when zlib fails.
+bool AppendWholeEntry(int type, std::string_view content, std::string* out, std::vector<unsigned char>* scratch);
 
 // A pack of `objects`, each whole. Objects that `reuse` (may be null) holds whole are copied as
 // stored; the others are read and compressed, on `threads` >= 1 threads.

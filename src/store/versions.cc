@@ -8,6 +8,7 @@
 
 #include "spoke/names.h"
 #include "spoke/semver.h"
+#include "store/blob_pack.h"
 #include "store/store_impl.h"
 
 namespace spoke {
@@ -25,6 +26,10 @@ void BackOff(int attempt) {
   const unsigned cap_us = 1000u << std::min(attempt - 1, 6);
   std::this_thread::sleep_for(std::chrono::microseconds(100 + rng() % cap_us));
 }
+
+// Snapshots with this many new blobs or more store them as one pack (blob_pack.h), as git's
+// receive.unpackLimit keeps larger pushes packed.
+constexpr size_t kSnapshotPackThreshold = 100;
 
 // A directory being assembled: files (name -> blob) and subdirectories.
 struct DirNode {
@@ -232,19 +237,23 @@ Result<PutResult> Store::PutVersion(const NewVersion& request) {
   return last;
 }
 
+std::string Store::BlobId(std::string_view content) { return OidHex(HashBlob(content)); }
+
 Result<std::string> Store::WriteBlob(const std::string& content) {
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
   SPOKE_ASSIGN_OR_RETURN(git_oid id, WriteBlobObject(lease.get(), content));
   return OidHex(id);
 }
 
-Result<std::string> Store::WriteSnapshot(const FileSet& files, const std::string& message) {
+Result<std::string> Store::WriteSnapshot(const FileViews& files, const std::string& message) {
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  std::vector<std::string_view> contents;
+  contents.reserve(files.size());
+  for (const auto& [path, content] : files) contents.push_back(content);
+  SPOKE_ASSIGN_OR_RETURN(std::vector<git_oid> blobs, WriteBlobs(lease.get(), contents, kSnapshotPackThreshold));
   DirNode root;
-  for (const auto& [path, content] : files) {
-    SPOKE_ASSIGN_OR_RETURN(git_oid blob, WriteBlobObject(lease.get(), content));
-    SPOKE_RETURN_IF_ERROR(AddPath(&root, path, blob));
-  }
+  size_t i = 0;
+  for (const auto& [path, content] : files) SPOKE_RETURN_IF_ERROR(AddPath(&root, path, blobs[i++]));
   SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteTree(lease.get(), root));
   git_signature* raw = nullptr;
   int rc = git_signature_new(&raw, "Spoke", "spoke@localhost", 0, 0);

@@ -8,7 +8,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
+#include <vector>
+
+#include "util/parallel.h"
 
 namespace spoke {
 
@@ -48,6 +53,30 @@ Status WriteFileInPlace(const std::string& path, std::string_view contents) {
   bool closed = std::fclose(out) == 0;
   if (written != contents.size() || !closed) return Status::IOError("error writing " + path);
   return Status::Ok();
+}
+
+Status WriteFilesUnder(const std::string& dir, const std::map<std::string, std::string>& files) {
+  namespace fs = std::filesystem;
+  std::set<fs::path> dirs;
+  std::vector<std::pair<std::string, std::string_view>> jobs;
+  jobs.reserve(files.size());
+  for (const auto& [path, content] : files) {
+    fs::path target = fs::path(dir) / path;
+    dirs.insert(target.parent_path());
+    jobs.emplace_back(target.string(), content);
+  }
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    if (ec) return Status::IOError("cannot create " + d.string() + ": " + ec.message());
+  }
+  unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  if (jobs.size() < 64) threads = 1;
+  return RunInParallel(threads, [&](unsigned part) -> Status {
+    size_t begin = jobs.size() * part / threads, end = jobs.size() * (part + 1) / threads;
+    for (size_t i = begin; i < end; ++i) SPOKE_RETURN_IF_ERROR(WriteFileInPlace(jobs[i].first, jobs[i].second));
+    return Status::Ok();
+  });
 }
 
 }  // namespace spoke

@@ -707,5 +707,87 @@ TEST_F(StoreTest, TwoStoresOnOneDirectoryRacingOnOneVersionHaveExactlyOneWinner)
   EXPECT_TRUE(GitFsckStrict(store_->path()));
 }
 
+// --- Snapshots ---------------------------------------------------------------------------------
+
+namespace snapshots {
+
+size_t PackFilesIn(const std::string& store_path) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(store_path + "/objects/pack", ec)) {
+    if (entry.path().extension() == ".pack") ++n;
+  }
+  return n;
+}
+
+FileSet ManyFiles(int count) {
+  FileSet files;
+  for (int i = 0; i < count; ++i) {
+    files["out/dir" + std::to_string(i % 7) + "/f" + std::to_string(i) + ".pb.h"] =
+        "// generated " + std::to_string(i) + "\n" + std::string(static_cast<size_t>(i % 50), 'x');
+  }
+  files["out/same_a.h"] = "identical\n";
+  files["out/same_b.h"] = "identical\n";
+  files["out/empty.h"] = "";
+  return files;
+}
+
+Store::FileViews Views(const FileSet& files) {
+  Store::FileViews views;
+  for (const auto& [path, content] : files) views.emplace(path, content);
+  return views;
+}
+
+}  // namespace snapshots
+
+TEST_F(StoreTest, AManyFileSnapshotLandsAsOnePackAndReadsBackWhole) {
+  FileSet files = snapshots::ManyFiles(300);
+  auto commit = store_->WriteSnapshot(snapshots::Views(files), "artifact\n");
+  ASSERT_TRUE(commit.ok()) << commit.status().ToString();
+  EXPECT_EQ(snapshots::PackFilesIn(store_->path()), 1u);
+  auto read = store_->ReadSnapshot(*commit);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, files);
+  for (const auto& [path, content] : files) {
+    auto blob = store_->ReadBlob(Store::BlobId(content));
+    ASSERT_TRUE(blob.ok()) << path << ": " << blob.status().ToString();
+    EXPECT_EQ(*blob, content);
+  }
+  EXPECT_TRUE(GitFsckStrict(store_->path()));
+
+  // The same files again: the same commit, and no new pack since every blob is there.
+  auto again = store_->WriteSnapshot(snapshots::Views(files), "artifact\n");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, *commit);
+  EXPECT_EQ(snapshots::PackFilesIn(store_->path()), 1u);
+}
+
+TEST_F(StoreTest, ASnapshotHasTheSameCommitWhetherItsBlobsArePackedOrLoose) {
+  FileSet files = snapshots::ManyFiles(300);
+  auto packed = store_->WriteSnapshot(snapshots::Views(files), "artifact\n");
+  ASSERT_TRUE(packed.ok()) << packed.status().ToString();
+  // A second store that already holds most blobs (from a small snapshot written loose first)
+  // writes the rest loose, and must still give the same commit.
+  auto other = MustOpen(dir_.Sub("other"));
+  ASSERT_NE(other, nullptr);
+  FileSet few;
+  for (const auto& [path, content] : files) {
+    if (few.size() < 50) few.emplace(path, content);
+  }
+  ASSERT_TRUE(other->WriteSnapshot(snapshots::Views(few), "few\n").ok());
+  EXPECT_EQ(snapshots::PackFilesIn(other->path()), 0u);
+  auto mixed = other->WriteSnapshot(snapshots::Views(files), "artifact\n");
+  ASSERT_TRUE(mixed.ok()) << mixed.status().ToString();
+  EXPECT_EQ(*mixed, *packed);
+  EXPECT_TRUE(GitFsckStrict(other->path()));
+}
+
+TEST_F(StoreTest, BlobIdIsGitsBlobId) {
+  auto written = store_->WriteBlob("syntax = \"proto3\";\n");
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(Store::BlobId("syntax = \"proto3\";\n"), *written);
+  EXPECT_EQ(Store::BlobId(""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");  // git hash-object /dev/null
+}
+
 }  // namespace
 }  // namespace spoke
