@@ -57,6 +57,15 @@ using GeneratedFiles = std::map<std::string, std::string>;
 // Generated files per language.
 Result<std::map<std::string, GeneratedFiles>> Compile(const CompileRequest& request);
 
+// Receives one language's generated files. Called from the thread that generated them, so it must
+// be thread-safe; an error stops the compile and is returned by CompileEach.
+using GeneratedSink = std::function<Status(const std::string& language, GeneratedFiles files)>;
+
+// Like Compile, but the languages are generated side by side on up to one thread per core (they
+// share one parse), and each language's files go to `sink` as soon as they are complete, so that
+// storing one language overlaps generating the next.
+Status CompileEach(const CompileRequest& request, const GeneratedSink& sink);
+
 // Parses and links `targets` (no generation). The FileDescriptorSet of the targets and everything
 // they import, dependencies first, serialized. The same errors as Compile().
 Result<std::string> BuildDescriptorSet(const CompileRequest& request, bool include_source_info);

@@ -3,6 +3,7 @@
 #include "spoke/artifact_cache.h"
 
 #include <algorithm>
+#include <mutex>
 #include <set>
 
 #include "spoke/json.h"
@@ -201,17 +202,19 @@ Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const Cac
     }
   }
   if (misses.languages.empty()) return artifacts;
-  SPOKE_ASSIGN_OR_RETURN(auto generated, Compile(misses));
   if (stats) stats->generator_runs += static_cast<int>(misses.languages.size());
-  for (const auto& name : misses.languages) {
+  std::mutex artifacts_mutex;
+  SPOKE_RETURN_IF_ERROR(CompileEach(misses, [&](const std::string& name, GeneratedFiles files) -> Status {
     SPOKE_ASSIGN_OR_RETURN(Language language, FindLanguage(name));
     SPOKE_ASSIGN_OR_RETURN(std::string generator, GeneratorIdentity(language));
     auto param = request.parameters.find(name);
-    SPOKE_ASSIGN_OR_RETURN(artifacts[name],
-                           StoreArtifact(store, keys[name].hex, name, generator,
-                                         param == request.parameters.end() ? "" : param->second,
-                                         std::move(generated[name])));
-  }
+    SPOKE_ASSIGN_OR_RETURN(Artifact artifact,
+                           StoreArtifact(store, keys.at(name).hex, name, generator,
+                                         param == request.parameters.end() ? "" : param->second, std::move(files)));
+    std::lock_guard<std::mutex> lock(artifacts_mutex);
+    artifacts[name] = std::move(artifact);
+    return Status::Ok();
+  }));
   return artifacts;
 }
 

@@ -12,13 +12,18 @@
 #include <google/protobuf/compiler/ruby/ruby_generator.h>
 #include <google/protobuf/descriptor.pb.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "compile/output.h"
 #include "compile/plugin.h"
 #include "compile/source_tree.h"
 #include "spoke/compiler.h"
+#include "util/parallel.h"
 
 namespace spoke {
 namespace {
@@ -136,7 +141,7 @@ Status RunPluginGenerator(const Parsed& parsed, const Language& language, const 
 
 }  // namespace
 
-Result<std::map<std::string, GeneratedFiles>> Compile(const CompileRequest& request) {
+Status CompileEach(const CompileRequest& request, const GeneratedSink& sink) {
   if (request.languages.empty()) return Status::InvalidArgument("no language to compile for");
   std::vector<Language> languages;
   for (const auto& name : request.languages) {
@@ -144,18 +149,39 @@ Result<std::map<std::string, GeneratedFiles>> Compile(const CompileRequest& requ
     languages.push_back(language);
   }
   SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<Parsed> parsed, Parse(request));
-  std::map<std::string, GeneratedFiles> out;
-  for (const auto& language : languages) {
-    auto it = request.parameters.find(language.name);
-    std::string parameter = it == request.parameters.end() ? "" : it->second;
-    MemoryOutput output(parsed->closure);
-    if (language.plugin.empty()) {
-      SPOKE_RETURN_IF_ERROR(RunBuiltin(*parsed, language.name, parameter, &output));
-    } else {
-      SPOKE_RETURN_IF_ERROR(RunPluginGenerator(*parsed, language, parameter, &output));
+  // Generators only read the descriptors (the pool locks its own lookups), and each language has
+  // generator objects of its own, so languages can run side by side.
+  unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                     static_cast<unsigned>(languages.size())));
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  return RunInParallel(threads, [&](unsigned) -> Status {
+    for (size_t i = next++; i < languages.size() && !failed; i = next++) {
+      const Language& language = languages[i];
+      auto it = request.parameters.find(language.name);
+      std::string parameter = it == request.parameters.end() ? "" : it->second;
+      MemoryOutput output(parsed->closure);
+      Status generated = language.plugin.empty() ? RunBuiltin(*parsed, language.name, parameter, &output)
+                                                 : RunPluginGenerator(*parsed, language, parameter, &output);
+      Result<GeneratedFiles> files = generated.ok() ? output.Finish() : Result<GeneratedFiles>(generated);
+      Status sunk = files.ok() ? sink(language.name, std::move(*files)) : files.status();
+      if (!sunk.ok()) {
+        failed = true;
+        return sunk;
+      }
     }
-    SPOKE_ASSIGN_OR_RETURN(out[language.name], output.Finish());
-  }
+    return Status::Ok();
+  });
+}
+
+Result<std::map<std::string, GeneratedFiles>> Compile(const CompileRequest& request) {
+  std::map<std::string, GeneratedFiles> out;
+  std::mutex out_mutex;
+  SPOKE_RETURN_IF_ERROR(CompileEach(request, [&](const std::string& language, GeneratedFiles files) {
+    std::lock_guard<std::mutex> lock(out_mutex);
+    out[language] = std::move(files);
+    return Status::Ok();
+  }));
   return out;
 }
 
