@@ -57,6 +57,10 @@ using GeneratedFiles = std::map<std::string, std::string>;
 // Generated files per language.
 Result<std::map<std::string, GeneratedFiles>> Compile(const CompileRequest& request);
 
+// True when the compiler itself ships `path`: protobuf's well-known types (google/protobuf/*.proto,
+// as installed with libprotobuf), which sources may import without any module providing them.
+bool CompilerProvides(const std::string& path);
+
 // Parses and links `targets` (no generation). The FileDescriptorSet of the targets and everything
 // they import, dependencies first, serialized. The same errors as Compile().
 Result<std::string> BuildDescriptorSet(const CompileRequest& request, bool include_source_info);
