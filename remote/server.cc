@@ -84,6 +84,9 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   http.set_read_timeout(300, 0);
   http.set_write_timeout(300, 0);
   http.set_keep_alive_max_count(1000);
+  // Answers go out as a header write and a body write; with Nagle's algorithm the body waits for
+  // the client's delayed ACK, about 40 ms per request.
+  http.set_tcp_nodelay(true);
   // Every CLI process keeps its connection open while it runs; httplib's default pool of about
   // eight workers would let a handful of idle clients stall everyone else.
   http.new_task_queue = [] { return new httplib::ThreadPool(64); };
