@@ -1,6 +1,6 @@
 // The corpus-scale dependency test: every .proto of the npm package google-proto-files (about 8,000
-// files), split into one module per API directory, batch-pushed into a real spoke-server, then one
-// leaf module with cross-module imports pulled recursively into a fresh directory, where stock
+// files), split into one module per API directory, batch-pushed into a real spoke-server (twice:
+// the second run must change nothing), then one leaf module with cross-module imports pulled recursively into a fresh directory, where stock
 // protoc must build it with `-I <dir>` alone.
 //
 // The split: a file's module is its directory up to the first version segment ("v" and a digit:
@@ -162,6 +162,16 @@ TEST(Corpus, BatchPushedApiModulesPullRecursivelyIntoATreeProtocBuilds) {
     }
     pushed_before.insert(module);
   }
+  // Pushing the same tree again is a no-op for every module.
+  std::string refs = RefsOf(work.Sub("storage"));
+  CommandResult again = RunCommand(
+      {{SPOKE_BIN, "batch-push", "-dir", work.Sub("stage"), "-recursive", "-version", "v1.0.0"}, publisher.env(), ""},
+      kLongDeadline);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 pushed, " + std::to_string(staged.size()) + " unchanged, 0 failed"), std::string::npos)
+      << again.out.substr(again.out.size() - std::min<size_t>(again.out.size(), 500));
+  EXPECT_EQ(RefsOf(work.Sub("storage")), refs);
+
   std::function<void(const std::string&, std::set<std::string>*)> closure = [&](const std::string& m,
                                                                                  std::set<std::string>* out) {
     for (const auto& dep : needs[m]) {
