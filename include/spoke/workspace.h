@@ -2,7 +2,8 @@
 //
 // Discovery (DiscoverModules):
 //   - Each directory holding a spoke.yaml is a module root: the workspace root itself and its
-//     direct subdirectories, or directories at any depth when `recursive`. A module's files are
+//     direct subdirectories, or directories at any depth when `recursive` (without it, a deeper
+//     spoke.yaml is an error rather than files silently pushed in another module). A module's files are
 //     the .proto files below its root, paths relative to it (as `spoke push -dir` reads them),
 //     minus those below a nested module root. Its name is spoke.yaml's `module:`, else the root's
 //     path relative to the workspace root; its version spoke.yaml's `version:`, else the default.

@@ -17,6 +17,7 @@ namespace fs = std::filesystem;
 // What one walk of the workspace finds, as '/'-separated paths relative to the root.
 struct Found {
   std::vector<std::string> config_dirs;  // "" for the root itself
+  std::vector<std::string> deeper_configs;  // spoke.yaml files that count only with `recursive`
   std::vector<std::string> protos;
 };
 
@@ -35,8 +36,8 @@ Result<Found> Walk(const std::string& root, bool recursive) {
     if (it->is_directory(ec)) {
       if (!name.empty() && name[0] == '.') {
         it.disable_recursion_pending();
-      } else if ((recursive || it.depth() == 0) && fs::is_regular_file(it->path() / kModuleConfigFile, ec)) {
-        found.config_dirs.push_back(relative);
+      } else if (fs::is_regular_file(it->path() / kModuleConfigFile, ec)) {
+        (recursive || it.depth() == 0 ? found.config_dirs : found.deeper_configs).push_back(relative);
       }
       continue;
     }
@@ -86,8 +87,7 @@ Result<std::vector<WorkspaceModule>> ConfiguredModules(const std::string& root, 
     }
     if (owner < 0) {
       return Status::InvalidArgument(root + "/" + proto + " belongs to no module: add a " + kModuleConfigFile +
-                                     " to its directory or one above it" +
-                                     (options.recursive ? "" : " (without -recursive, only top-level ones count)"));
+                                     " to its directory or one above it");
     }
     const std::string& dir = found.config_dirs[owner];
     SPOKE_RETURN_IF_ERROR(AddFile(root, proto, dir.empty() ? proto : proto.substr(dir.size() + 1), &modules[owner]));
@@ -124,6 +124,11 @@ Result<std::vector<WorkspaceModule>> TopLevelModules(const std::string& root, co
 
 Result<std::vector<WorkspaceModule>> DiscoverModules(const std::string& root, const WorkspaceOptions& options) {
   SPOKE_ASSIGN_OR_RETURN(Found found, Walk(root, options.recursive));
+  if (!found.deeper_configs.empty()) {
+    // Silently pushing a nested module's files as part of another would lose its boundary.
+    return Status::InvalidArgument(root + "/" + found.deeper_configs.front() + "/" + kModuleConfigFile +
+                                   " is below the top level; pass -recursive to push it as a module");
+  }
   std::sort(found.protos.begin(), found.protos.end());
   std::vector<WorkspaceModule> modules;
   if (found.config_dirs.empty()) {

@@ -73,9 +73,12 @@ TEST_F(WorkspaceTest, SpokeYamlDirectoriesAreModulesWithTheirOwnNamesVersionsAnd
   Write("order/order/order.proto", Imports({"common/types.proto"}));
   Write("order/nested/spoke.yaml", "module: order/nested\n");
   Write("order/nested/n.proto", Imports({}));
+  Write("loose/loose.proto", Imports({}));
+  EXPECT_NE(DiscoverError({true, "v1.0.0"}).find("loose/loose.proto belongs to no module"), std::string::npos);
+  std::filesystem::remove_all(root() + "/loose");
 
-  // Without -recursive only the top-level spoke.yaml counts: libs/common's file is in no module.
-  EXPECT_NE(DiscoverError({false, "v1.0.0"}).find("libs/common/common/types.proto belongs to no module"),
+  // Without -recursive a spoke.yaml below the top level is refused, not taken as part of another.
+  EXPECT_NE(DiscoverError({false, "v1.0.0"}).find("libs/common/spoke.yaml is below the top level; pass -recursive"),
             std::string::npos);
 
   auto modules = MustDiscover({true, "v1.0.0"});
