@@ -66,7 +66,11 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   impl->ctx.store = impl->store.get();
   // Built before the first request, then kept current as versions are published: queries never
   // walk the store.
-  SPOKE_ASSIGN_OR_RETURN(impl->imports, ImportIndex::Build(*impl->store));
+  std::vector<Status> unreadable;
+  SPOKE_ASSIGN_OR_RETURN(impl->imports, ImportIndex::Build(*impl->store, &unreadable));
+  for (const auto& s : unreadable) {
+    std::fprintf(stderr, "spoke-server: import index: left out %s\n", s.message().c_str());
+  }
   ImportIndex* imports = impl->imports.get();
   impl->store->SetPublishListener([imports](const VersionInfo& version) { imports->Add(version.manifest); });
   impl->ctx.imports = imports;

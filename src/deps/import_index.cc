@@ -10,7 +10,7 @@
 
 namespace spoke {
 
-Result<std::unique_ptr<ImportIndex>> ImportIndex::Build(const Store& store) {
+Result<std::unique_ptr<ImportIndex>> ImportIndex::Build(const Store& store, std::vector<Status>* unreadable) {
   SPOKE_ASSIGN_OR_RETURN(auto refs, store.ListRefs("refs/tags/"));
   std::vector<std::pair<std::string, std::string>> versions;
   for (const auto& ref : refs) {
@@ -21,17 +21,22 @@ Result<std::unique_ptr<ImportIndex>> ImportIndex::Build(const Store& store) {
   unsigned parts = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 8);
   parts = std::max<unsigned>(1, std::min<unsigned>(parts, versions.size() / 64 + 1));
   std::vector<std::vector<Manifest>> read(parts);
+  std::vector<std::vector<Status>> failed(parts);
   SPOKE_RETURN_IF_ERROR(RunInParallel(parts, [&](unsigned part) -> Status {
     for (size_t i = part; i < versions.size(); i += parts) {
       auto version = store.GetVersion(versions[i].first, versions[i].second);
-      if (!version.ok()) return version.status().WithContext("indexing imports");
-      read[part].push_back(std::move(version->manifest));
+      if (version.ok()) {
+        read[part].push_back(std::move(version->manifest));
+      } else {
+        failed[part].push_back(version.status().WithContext(versions[i].first + "@" + versions[i].second));
+      }
     }
     return Status::Ok();
   }));
   auto index = std::make_unique<ImportIndex>();
-  for (const auto& manifests : read) {
-    for (const auto& manifest : manifests) index->Add(manifest);
+  for (unsigned part = 0; part < parts; ++part) {
+    for (const auto& manifest : read[part]) index->Add(manifest);
+    if (unreadable) unreadable->insert(unreadable->end(), failed[part].begin(), failed[part].end());
   }
   return index;
 }

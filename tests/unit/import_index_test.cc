@@ -33,8 +33,10 @@ class ImportIndexTest : public ::testing::Test {
   }
 
   std::unique_ptr<ImportIndex> Build() {
-    auto index = ImportIndex::Build(*store_);
+    std::vector<Status> unreadable;
+    auto index = ImportIndex::Build(*store_, &unreadable);
     EXPECT_TRUE(index.ok()) << index.status().ToString();
+    EXPECT_TRUE(unreadable.empty()) << unreadable.front().ToString();
     return index.ok() ? std::move(*index) : std::make_unique<ImportIndex>();
   }
 
@@ -116,6 +118,21 @@ TEST_F(ImportIndexTest, StaysCurrentThroughThePublishListenerAndIgnoresRepeats) 
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(index->Resolve("order/order.proto").pin.module, "order");
   EXPECT_EQ(index->version_count(), 2u);
+}
+
+TEST_F(ImportIndexTest, AVersionThatCannotBeReadIsLeftOutAndReported) {
+  Put("common", "v1.0.0", {"common/types.proto"});
+  auto commit = store_->GetVersion("common", "v1.0.0");
+  ASSERT_TRUE(commit.ok());
+  // A lightweight tag where an annotated version tag belongs.
+  ASSERT_EQ(testing::Git(store_->path(), "update-ref refs/tags/broken/v1.0.0 " + commit->commit_id).exit_code, 0);
+  std::vector<Status> unreadable;
+  auto index = ImportIndex::Build(*store_, &unreadable);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  EXPECT_EQ((*index)->version_count(), 1u);
+  ASSERT_EQ(unreadable.size(), 1u);
+  EXPECT_NE(unreadable[0].message().find("broken@v1.0.0"), std::string::npos) << unreadable[0].ToString();
+  EXPECT_EQ((*index)->Resolve("common/types.proto").pin.version, "v1.0.0");
 }
 
 }  // namespace
