@@ -47,8 +47,12 @@ Outcome PushOne(Store& store, RemoteClient& remote, const BatchArgs& args, const
   }
   auto lock = LoadDirLock(module.dir);
   if (!lock.ok()) return fail(lock.status());
-  ResolveRequest request{module.name, module.version, &module.files, std::move(*declared),
-                         lock->has_value() ? &**lock : nullptr, module.dir + "/" + kLockFile};
+  ResolveRequest request{module.name,
+                         module.version,
+                         &module.files,
+                         std::move(*declared),
+                         lock->has_value() ? &**lock : nullptr,
+                         module.dir + "/" + kLockFile};
   auto resolution = ResolveDependencies(store, remote, request);
   if (!resolution.ok()) return fail(resolution.status());
   outcome.resolution = std::move(*resolution);
@@ -68,8 +72,8 @@ void PrintOutcome(const Outcome& o, size_t index, size_t total) {
     for (const auto& [dep, why] : m.needs) needs += (needs.empty() ? "" : ", ") + dep;
     std::printf("%zu files%s%s\n", m.files.size(), needs.empty() ? "" : ", needs ", needs.c_str());
   } else if (o.status == "created" || o.status == "unchanged") {
-    std::printf("%s (%zu files, %s)\n", o.status == "created" ? "pushed" : "already there, unchanged",
-                m.files.size(), o.pushed.manifest.digest.c_str());
+    std::printf("%s (%zu files, %s)\n", o.status == "created" ? "pushed" : "already there, unchanged", m.files.size(),
+                o.pushed.manifest.digest.c_str());
     PrintResolved(o.resolution, "  ");
   } else if (o.status == "skipped") {
     std::printf("skipped: %s\n", o.error.c_str());

@@ -24,9 +24,8 @@ Result<std::optional<Lockfile>> LoadDirLock(const std::string& dir) {
   return lock.status();
 }
 
-Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteClient>* remote,
-                                          const GlobalFlags& flags, const std::string& module,
-                                          const std::string& version) {
+Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteClient>* remote, const GlobalFlags& flags,
+                                          const std::string& module, const std::string& version) {
   auto connect = [&]() -> Status {
     if (*remote) return Status::Ok();
     SPOKE_ASSIGN_OR_RETURN(*remote, ConnectRegistry(flags));

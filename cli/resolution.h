@@ -28,9 +28,8 @@ struct VersionClosure {
   VersionInfo root;
   std::vector<ReachedVersion> reached;
 };
-Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteClient>* remote,
-                                          const GlobalFlags& flags, const std::string& module,
-                                          const std::string& version);
+Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteClient>* remote, const GlobalFlags& flags,
+                                          const std::string& module, const std::string& version);
 
 // One line per import resolved without a declaration, on stdout:
 //   "resolved common/types.proto -> common@v1.2.0 (registry index)", indented by `indent`.

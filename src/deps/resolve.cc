@@ -47,7 +47,8 @@ Status PinFromLock(Store& local, RemoteClient& remote, const ResolveRequest& req
   for (const auto& [module, locked] : request.lock->entries) {
     if (module == request.module || pinned.count(module)) continue;
     auto version = EnsureVersion(local, &remote, module, locked.version);
-    if (!version.ok()) return version.status().WithContext(request.lock_path + " locks " + module + "@" + locked.version);
+    if (!version.ok())
+      return version.status().WithContext(request.lock_path + " locks " + module + "@" + locked.version);
     DependencyPin pin = PinOf(*version);
     bool needed = false;
     for (const auto& file : version->manifest.files) {
@@ -87,12 +88,13 @@ Status PinFromIndex(Store& local, RemoteClient& remote, const ResolveRequest& re
       case ImportResolution::Outcome::kAmbiguous: {
         std::string names;
         for (const auto& c : answer.candidates) names += (names.empty() ? "" : ", ") + c;
-        report(statements, "is provided by several modules (" + names +
-                               "); declare the one you mean with -dep module@version");
+        report(statements,
+               "is provided by several modules (" + names + "); declare the one you mean with -dep module@version");
         break;
       }
       case ImportResolution::Outcome::kResolved: {
-        auto [it, inserted] = chosen.emplace(answer.pin.module, ResolvedImport{statements.front(), answer.pin, kFromIndex});
+        auto [it, inserted] =
+            chosen.emplace(answer.pin.module, ResolvedImport{statements.front(), answer.pin, kFromIndex});
         if (!inserted && it->second.pin.version != answer.pin.version) {
           report(statements, "resolves to " + answer.pin.module + "@" + answer.pin.version + " but \"" +
                                  it->second.import.path + "\" to " + it->second.pin.module + "@" +

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 // What one walk of the workspace finds, as '/'-separated paths relative to the root.
 struct Found {
-  std::vector<std::string> config_dirs;  // "" for the root itself
+  std::vector<std::string> config_dirs;     // "" for the root itself
   std::vector<std::string> deeper_configs;  // spoke.yaml files that count only with `recursive`
   std::vector<std::string> protos;
 };
@@ -140,13 +140,14 @@ Result<std::vector<WorkspaceModule>> DiscoverModules(const std::string& root, co
   for (size_t i = 0; i < modules.size(); ++i) {
     const WorkspaceModule& m = modules[i];
     if (i > 0 && modules[i - 1].name == m.name) {
-      return Status::InvalidArgument("two directories are module " + m.name + ": " + modules[i - 1].dir + " and " + m.dir);
+      return Status::InvalidArgument("two directories are module " + m.name + ": " + modules[i - 1].dir + " and " +
+                                     m.dir);
     }
     if (m.files.empty()) return Status::InvalidArgument("module " + m.name + " (" + m.dir + ") holds no .proto file");
     if (m.version.empty()) {
-      return Status::InvalidArgument("module " + m.name + " has no version: pass -version" +
-                                     (found.config_dirs.empty() ? std::string()
-                                                                : ", or add \"version:\" to " + m.dir + "/" + kModuleConfigFile));
+      return Status::InvalidArgument(
+          "module " + m.name + " has no version: pass -version" +
+          (found.config_dirs.empty() ? std::string() : ", or add \"version:\" to " + m.dir + "/" + kModuleConfigFile));
     }
   }
   if (modules.empty()) return Status::InvalidArgument("no .proto files found under " + root);
@@ -169,7 +170,8 @@ Result<std::vector<WorkspaceModule>> OrderByImports(std::vector<WorkspaceModule>
     WorkspaceModule& m = modules[i];
     for (const auto& spec : m.declared) {
       std::string dep = spec.substr(0, spec.find('@'));
-      if (by_name.count(dep) && dep != m.name) m.needs.emplace(dep, ImportStatement{m.dir + "/" + kModuleConfigFile, "", 0, 0});
+      if (by_name.count(dep) && dep != m.name)
+        m.needs.emplace(dep, ImportStatement{m.dir + "/" + kModuleConfigFile, "", 0, 0});
     }
     for (auto& import : ScanImports(m.files)) {
       auto it = owner.find(import.path);

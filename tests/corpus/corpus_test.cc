@@ -1,7 +1,7 @@
 // The corpus-scale dependency test: every .proto of the npm package google-proto-files (about 8,000
 // files), split into one module per API directory, batch-pushed into a real spoke-server (twice:
-// the second run must change nothing), then one leaf module with cross-module imports pulled recursively into a fresh directory, where stock
-// protoc must build it with `-I <dir>` alone.
+// the second run must change nothing), then one leaf module with cross-module imports pulled recursively into a fresh
+// directory, where stock protoc must build it with `-I <dir>` alone.
 //
 // The split: a file's module is its directory up to the first version segment ("v" and a digit:
 // v1, v1beta2, v1p1beta1), so google/cloud/speech/v1/cloud_speech.proto is in google/cloud/speech,
@@ -136,10 +136,11 @@ TEST(Corpus, BatchPushedApiModulesPullRecursivelyIntoATreeProtocBuilds) {
   auto server = ServerProcess::Start({work.Sub("storage"), {"-q"}, {}});
   ASSERT_TRUE(server);
   CliUser publisher(work.Sub("publisher-home"), server->url());
-  CommandResult pushed = RunCommand(
-      {{SPOKE_BIN, "batch-push", "-dir", work.Sub("stage"), "-recursive", "-version", "v1.0.0", "--json"},
-       publisher.env(), ""},
-      kLongDeadline);
+  CommandResult pushed =
+      RunCommand({{SPOKE_BIN, "batch-push", "-dir", work.Sub("stage"), "-recursive", "-version", "v1.0.0", "--json"},
+                  publisher.env(),
+                  ""},
+                 kLongDeadline);
   ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
   auto report = Json::Parse(pushed.out);
   ASSERT_TRUE(report.ok()) << pushed.out.substr(0, 2000);
@@ -173,7 +174,7 @@ TEST(Corpus, BatchPushedApiModulesPullRecursivelyIntoATreeProtocBuilds) {
   EXPECT_EQ(RefsOf(work.Sub("storage")), refs);
 
   std::function<void(const std::string&, std::set<std::string>*)> closure = [&](const std::string& m,
-                                                                                 std::set<std::string>* out) {
+                                                                                std::set<std::string>* out) {
     for (const auto& dep : needs[m]) {
       if (out->insert(dep).second) closure(dep, out);
     }

@@ -97,7 +97,8 @@ TEST_F(BatchPush, SpokeYamlRootsAtAnyDepthWithTheirOwnVersionsAndTheIndexForTheR
   EXPECT_TRUE(Contains(pushed.out, "  resolved money/money.proto -> money@v1.0.0 (registry index)")) << pushed.out;
   Json order = GetJson("/modules/shop/order/versions/v1.0.0");
   std::map<std::string, std::string> pins;
-  for (const Json& pin : order.Get("dependencies")->as_array()) pins[pin.GetString("module")] = pin.GetString("version");
+  for (const Json& pin : order.Get("dependencies")->as_array())
+    pins[pin.GetString("module")] = pin.GetString("version");
   EXPECT_EQ(pins, (std::map<std::string, std::string>{{"common", "v2.0.0"}, {"money", "v1.0.0"}}));
 }
 
@@ -110,8 +111,9 @@ TEST_F(BatchPush, AnImportCycleIsReportedWithTheCycleAndNothingIsPushed) {
   std::string refs = RefsOf(work_.Sub("storage"));
   CommandResult pushed = Run(tree, {"-version", "v1.0.0"});
   EXPECT_EQ(pushed.exit_code, 1) << pushed.Describe();
-  EXPECT_TRUE(Contains(pushed.err, "import cycle between modules: a -> b -> a (a/a.proto:2:1 imports \"b/b.proto\"; "
-                                   "b/b.proto:2:1 imports \"a/a.proto\")"))
+  EXPECT_TRUE(Contains(pushed.err,
+                       "import cycle between modules: a -> b -> a (a/a.proto:2:1 imports \"b/b.proto\"; "
+                       "b/b.proto:2:1 imports \"a/a.proto\")"))
       << pushed.Describe();
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs);
 }

@@ -64,8 +64,8 @@ TEST_F(ImportResolution, TheOriginalScenarioResolvesCommonThroughTheIndexAndPull
   ASSERT_EQ(pulled.exit_code, 0) << pulled.Describe();
   EXPECT_EQ(ReadFiles(out)["common/types.proto"], kCommonV2.at("common/types.proto"));
   std::filesystem::create_directories(work_.Sub("gen"));
-  CommandResult protoc = RunCommand(
-      {{"protoc", "-I", out, "--cpp_out=" + work_.Sub("gen"), out + "/order/order.proto"}, {}, ""});
+  CommandResult protoc =
+      RunCommand({{"protoc", "-I", out, "--cpp_out=" + work_.Sub("gen"), out + "/order/order.proto"}, {}, ""});
   EXPECT_EQ(protoc.exit_code, 0) << protoc.Describe();
 }
 
@@ -77,8 +77,9 @@ TEST_F(ImportResolution, AnImportTwoModulesProvideIsRefusedNamingBothUntilOneIsD
 
   CommandResult pushed = Push("order", "v1.0.0", kOrderV1);
   EXPECT_EQ(pushed.exit_code, 1) << pushed.Describe();
-  EXPECT_TRUE(Contains(pushed.err, "order/order.proto:3:1: import \"common/types.proto\" is provided by several "
-                                   "modules (common@v1.0.0, legacy@v3.0.0)"))
+  EXPECT_TRUE(Contains(pushed.err,
+                       "order/order.proto:3:1: import \"common/types.proto\" is provided by several "
+                       "modules (common@v1.0.0, legacy@v3.0.0)"))
       << pushed.Describe();
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before);
 
@@ -102,11 +103,12 @@ TEST_F(ImportResolution, TheIndexRoutesAnswerProvidersAndResolutionsAndRefuseBad
   MustPush("common", "v1.0.0", kCommonV1);
   MustPush("common", "v1.2.0", kCommonV2);
   Json providers = GetJson("/imports?path=common/types.proto");
-  EXPECT_EQ(providers.Dump(), R"({"path":"common/types.proto","providers":[{"module":"common","versions":["v1.0.0","v1.2.0"]}]})");
+  EXPECT_EQ(providers.Dump(),
+            R"({"path":"common/types.proto","providers":[{"module":"common","versions":["v1.0.0","v1.2.0"]}]})");
   EXPECT_EQ(GetJson("/imports?path=nothing/here.proto").Dump(), R"({"path":"nothing/here.proto","providers":[]})");
 
-  auto res = http_->Post("/imports/resolve", R"({"paths": ["common/types.proto", "nothing/here.proto"]})",
-                         "application/json");
+  auto res =
+      http_->Post("/imports/resolve", R"({"paths": ["common/types.proto", "nothing/here.proto"]})", "application/json");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   Json answer = ParseJson(res->body);
@@ -178,7 +180,8 @@ TEST_F(ImportResolution, PushRefusesALockWhoseDigestDiffersFromTheRegistry) {
   Json common = MustPush("common", "v1.0.0", kCommonV1);
   std::string dir = work_.Sub("order-src");
   FileSet files = kOrderV1;
-  files["spoke.lock"] = LockText({{"common", {"v1.0.0", common.GetString("commit"), "sha256:" + std::string(64, 'f')}}});
+  files["spoke.lock"] =
+      LockText({{"common", {"v1.0.0", common.GetString("commit"), "sha256:" + std::string(64, 'f')}}});
   WriteFiles(dir, files);
   std::string refs_before = RefsOf(work_.Sub("storage"));
   CommandResult pushed = publisher_->Run({"push", "-module", "order", "-version", "v1.0.0", "-dir", dir});

@@ -111,10 +111,10 @@ TEST_F(ImportIndexTest, StaysCurrentThroughThePublishListenerAndIgnoresRepeats) 
   ASSERT_TRUE(pack.ok()) << pack.status().ToString();
   auto module = (*other)->GetModule("order");
   ASSERT_TRUE(module.ok());
-  auto applied = store_->ApplyPack(*pack,
-                                   {{VersionTagRef("order", "v1.0.0"), "", put->version.tag_id},
-                                    {ModuleBranchRef("order"), "", module->branch_tip}},
-                                   RefPolicy::kStrict);
+  auto applied = store_->ApplyPack(
+      *pack,
+      {{VersionTagRef("order", "v1.0.0"), "", put->version.tag_id}, {ModuleBranchRef("order"), "", module->branch_tip}},
+      RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(index->Resolve("order/order.proto").pin.module, "order");
   EXPECT_EQ(index->version_count(), 2u);
