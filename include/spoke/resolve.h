@@ -44,7 +44,7 @@ struct ResolvedImport {
 
 struct Resolution {
   // Exact pins for the manifest: the declared ones in their order, then those from the lock, then
-  // those from the index (in import path order).
+  // those from the index (by module name).
   std::vector<DependencyPin> pins;
   std::vector<ResolvedImport> resolved;
 };
