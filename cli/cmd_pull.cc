@@ -5,7 +5,7 @@
 #include <map>
 
 #include "context.h"
-#include "spoke/deps.h"
+#include "resolution.h"
 #include "spoke/json.h"
 #include "spoke/lockfile.h"
 #include "spoke/names.h"
@@ -21,19 +21,6 @@ struct PullArgs {
   bool json = false, recursive = false;
 };
 
-// The version in the local store, or fetched (connecting to the registry only when needed).
-Result<VersionInfo> LocalOrFetched(Store& store, std::unique_ptr<RemoteClient>* remote, const GlobalFlags& flags,
-                                   const std::string& module, const std::string& version) {
-  if (version != "latest") {
-    auto local = store.GetVersion(module, version);
-    if (local.ok() || local.status().code() != Status::Code::kNotFound) return local;
-  }
-  if (!*remote) {
-    SPOKE_ASSIGN_OR_RETURN(*remote, ConnectRegistry(flags));
-  }
-  return EnsureVersion(store, remote->get(), module, version);
-}
-
 int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) {
   const std::string lock_path = (std::filesystem::path(args.dir) / kLockFile).string();
   Lockfile lock;
@@ -46,23 +33,11 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
   std::string wanted = args.version;
   if (wanted == "latest" && lock.entries.count(args.module)) wanted = lock.entries[args.module].version;
   std::unique_ptr<RemoteClient> remote;
-  auto root = LocalOrFetched(store, &remote, flags, args.module, wanted);
-  if (!root.ok()) return Fail(root.status());
-  std::string root_name = root->module + "@" + root->version;
-  auto reached = WalkDependencies(store, root_name, root->manifest.dependencies);
-  if (!reached.ok() && reached.status().code() == Status::Code::kNotFound) {
-    // Some dependency is not in the local store yet: fetch the whole pinned graph, then walk again.
-    if (!remote) {
-      auto connected = ConnectRegistry(flags);
-      if (!connected.ok()) return Fail(connected.status());
-      remote = std::move(*connected);
-    }
-    if (Status s = FetchDependencies(store, *remote, root->manifest.dependencies); !s.ok()) return Fail(s);
-    reached = WalkDependencies(store, root_name, root->manifest.dependencies);
-  }
-  if (!reached.ok()) return Fail(reached.status());
-  std::vector<const VersionInfo*> all = {&*root};
-  for (const auto& r : *reached) all.push_back(&r.version);
+  auto closure = LoadVersionClosure(store, &remote, flags, args.module, wanted);
+  if (!closure.ok()) return Fail(closure.status());
+  const VersionInfo* root = &closure->root;
+  std::vector<const VersionInfo*> all = {root};
+  for (const auto& r : closure->reached) all.push_back(&r.version);
   // The lock wins: a version whose commit or digest differs from it is refused, never written.
   std::map<std::string, std::string> path_owner, path_blob;
   Lockfile updated;

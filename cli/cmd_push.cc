@@ -1,10 +1,12 @@
 // spoke push: build a module version from a directory in the local store, then sync it to the
-// registry.
+// registry. Dependencies are resolved first (resolve.h): declared ones, the directory's spoke.lock,
+// then the registry's import index for imports nothing declared.
 #include <cstdio>
+#include <filesystem>
 
 #include "context.h"
 #include "module_dir.h"
-#include "spoke/deps.h"
+#include "resolution.h"
 #include "spoke/json.h"
 #include "spoke/module_config.h"
 #include "spoke/names.h"
@@ -21,33 +23,42 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   };
   auto args = std::make_shared<Args>();
   sub->add_option("-m,--module", args->module, "Module name, e.g. user or payments/ledger (default: spoke.yaml's)");
-  sub->add_option("-v,--version", args->version, "Version to create, semver with a v prefix (v1.2.3)")->required();
+  sub->add_option("-v,--version", args->version, "Version to create, semver with a v prefix (default: spoke.yaml's)");
   sub->add_option("-d,--dir", args->dir, "Directory holding the module's .proto files")->capture_default_str();
   sub->add_option("--description", args->description, "What this version changes");
   sub->add_option("--dep", args->deps, "A dependency, module@version (repeatable; adds to spoke.yaml's deps)");
   sub->add_flag("--json", args->json, "Print the result as JSON");
+  sub->footer(
+      "Imports that neither the module's files nor its declared dependencies provide are resolved\n"
+      "through DIR/spoke.lock when there is one, then through the registry's import index (the\n"
+      "highest release of the one module providing the path); each is reported and pinned.");
   *run = [args, flags]() -> int {
     auto config = LoadModuleConfig(args->dir);
     if (!config.ok()) return Fail(config.status());
     if (args->module.empty()) args->module = config->module;
+    if (args->version.empty()) args->version = config->version;
     if (args->module.empty()) return UsageError(Status::InvalidArgument("--module is required (or module: in spoke.yaml)"));
+    if (args->version.empty()) return UsageError(Status::InvalidArgument("--version is required (or version: in spoke.yaml)"));
     if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
-    std::vector<DependencyPin> deps;
+    if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
     std::vector<std::string> specs = config->deps;
     specs.insert(specs.end(), args->deps.begin(), args->deps.end());
-    for (const auto& spec : specs) {
-      auto parsed = ParseDependencySpec(spec);
-      if (!parsed.ok()) return UsageError(parsed.status());
-      deps.push_back({parsed->first, parsed->second, "", ""});
-    }
-    if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
+    auto declared = ParseDeclared(specs);
+    if (!declared.ok()) return UsageError(declared.status());
     auto files = ReadModuleDir(args->dir);
     if (!files.ok()) return Fail(files.status());
+    auto lock = LoadDirLock(args->dir);
+    if (!lock.ok()) return Fail(lock.status());
     auto store = OpenLocalStore();
     if (!store.ok()) return Fail(store.status());
     auto remote = ConnectRegistry(*flags);
     if (!remote.ok()) return UsageError(remote.status());
-    NewVersion request{args->module, args->version, args->description, std::move(*files), std::move(deps)};
+    ResolveRequest resolve{args->module, args->version, &*files, std::move(*declared),
+                           lock->has_value() ? &**lock : nullptr,
+                           (std::filesystem::path(args->dir) / kLockFile).string()};
+    auto resolution = ResolveDependencies(**store, **remote, resolve);
+    if (!resolution.ok()) return Fail(resolution.status());
+    NewVersion request{args->module, args->version, args->description, std::move(*files), resolution->pins};
     auto pushed = PushVersion(**store, **remote, request);
     if (!pushed.ok()) return Fail(pushed.status());
     const VersionInfo& v = pushed->version;
@@ -63,8 +74,12 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       Json dep_list = Json::MakeArray();
       for (const auto& dep : v.manifest.dependencies) dep_list.Push(dep.module + "@" + dep.version);
       out.Set("dependencies", std::move(dep_list));
+      out.Set("resolved", ResolvedToJson(*resolution));
       std::printf("%s\n", out.Dump(2).c_str());
-    } else if (pushed->created) {
+      return kExitOk;
+    }
+    PrintResolved(*resolution, "");
+    if (pushed->created) {
       std::printf("Pushed %s@%s (%zu files, %s) to %s\n", v.module.c_str(), v.version.c_str(),
                   v.manifest.files.size(), v.manifest.digest.c_str(), (*remote)->url().c_str());
     } else {

@@ -17,6 +17,8 @@ void SetupLog(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupVersions(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupModules(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupCompile(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupLock(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupBatchPush(CLI::App*, const GlobalFlags*, CommandRunner*);
 
 namespace {
 
@@ -28,7 +30,9 @@ struct CommandEntry {
 
 constexpr CommandEntry kCommands[] = {
     {"push", "Create a module version from a directory and send it to the registry", SetupPush},
+    {"batch-push", "Push every module of a directory tree, in the order their imports need", SetupBatchPush},
     {"pull", "Write a module version's files into a directory (offline when already fetched)", SetupPull},
+    {"lock", "Resolve dependencies and write spoke.lock, without pushing or pulling", SetupLock},
     {"clone", "Copy a whole registry, or one module, into a local store", SetupClone},
     {"fetch", "Update the local store from the registry", SetupFetch},
     {"log", "Show a module's version history", SetupLog},

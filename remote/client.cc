@@ -122,6 +122,23 @@ Result<std::vector<RefResult>> RemoteClient::Push(const std::string& pack,
   return wire::RefResultsFromJson(*json);
 }
 
+Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(const std::vector<std::string>& paths) {
+  std::vector<ImportResolution> answers;
+  for (size_t start = 0; start < paths.size(); start += wire::kMaxImportQuery) {
+    std::vector<std::string> batch(paths.begin() + start,
+                                   paths.begin() + std::min(paths.size(), start + wire::kMaxImportQuery));
+    auto result = impl_->http->Post(impl_->base_path + wire::kImportsResolvePath, impl_->Headers(),
+                                    wire::EncodeImportQuery(batch), "application/json");
+    SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->Body(result));
+    auto json = Json::Parse(body);
+    if (!json.ok()) return Status::Corruption("registry sent a malformed import answer");
+    SPOKE_ASSIGN_OR_RETURN(auto part, wire::ImportResolutionsFromJson(*json));
+    if (part.size() != batch.size()) return Status::Corruption("registry answered for a different number of imports");
+    answers.insert(answers.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+  }
+  return answers;
+}
+
 Result<Json> RemoteClient::GetJson(const std::string& path) {
   auto result = impl_->http->Get(impl_->base_path + path, impl_->Headers());
   SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->Body(result));

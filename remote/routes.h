@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "spoke/import_index.h"
 #include "spoke/json.h"
 #include "spoke/server.h"
 #include "spoke/status.h"
@@ -16,6 +17,7 @@ namespace spoke {
 
 struct ServerContext {
   Store* store = nullptr;
+  ImportIndex* imports = nullptr;  // kept current by the store's publish listener
   ServerOptions options;
 };
 
@@ -36,6 +38,7 @@ void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterSyncRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterDependencyRoutes(httplib::Server& http, ServerContext& ctx);
+void RegisterImportRoutes(httplib::Server& http, ServerContext& ctx);
 
 }  // namespace spoke
 

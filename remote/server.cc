@@ -36,6 +36,7 @@ void RemoveStaleRefLocks(const std::string& store_path) {
 struct Server::Impl {
   ServerContext ctx;
   std::unique_ptr<Store> store;
+  std::unique_ptr<ImportIndex> imports;
   httplib::Server http;
   int lock_fd = -1;
   int port = 0;
@@ -63,6 +64,16 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   std::error_code ec;
   fs::remove_all(fs::path(impl->store->path()) / "spoke-incoming", ec);
   impl->ctx.store = impl->store.get();
+  // Built before the first request, then kept current as versions are published: queries never
+  // walk the store.
+  std::vector<Status> unreadable;
+  SPOKE_ASSIGN_OR_RETURN(impl->imports, ImportIndex::Build(*impl->store, &unreadable));
+  for (const auto& s : unreadable) {
+    std::fprintf(stderr, "spoke-server: import index: left out %s\n", s.message().c_str());
+  }
+  ImportIndex* imports = impl->imports.get();
+  impl->store->SetPublishListener([imports](const VersionInfo& version) { imports->Add(version.manifest); });
+  impl->ctx.imports = imports;
   // No version is published unless it compiles against the dependencies it pins.
   if (options.validate_compile) {
     Store* store = impl->store.get();
@@ -108,6 +119,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   RegisterSyncRoutes(http, ctx);
   RegisterCompileRoutes(http, ctx);
   RegisterDependencyRoutes(http, ctx);
+  RegisterImportRoutes(http, ctx);
   RegisterModuleRoutes(http, ctx);
 
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -1,10 +1,14 @@
 // Encoding and decoding of the sync protocol's payloads.
 #include "wire.h"
 
+#include "spoke/names.h"
 #include "store/git_handles.h"
 
 namespace spoke::wire {
 namespace {
+
+// Indexed by ImportResolution::Outcome.
+constexpr const char* kOutcomeNames[] = {"resolved", "unresolved", "ambiguous"};
 
 Result<std::vector<std::string>> OidList(const Json* list, const char* what) {
   std::vector<std::string> out;
@@ -133,6 +137,82 @@ Result<std::vector<RefResult>> RefResultsFromJson(const Json& json) {
     results.push_back({item.GetString("name"), item.GetString("target"), item.GetString("status")});
   }
   return results;
+}
+
+std::string EncodeImportQuery(const std::vector<std::string>& paths) {
+  Json list = Json::MakeArray();
+  for (const auto& path : paths) list.Push(path);
+  Json root = Json::MakeObject();
+  root.Set("paths", std::move(list));
+  return root.Dump();
+}
+
+Result<std::vector<std::string>> DecodeImportQuery(const std::string& body) {
+  SPOKE_ASSIGN_OR_RETURN(Json json, Json::Parse(body));
+  const Json* list = json.is_object() ? json.Get("paths") : nullptr;
+  if (!list || !list->is_array()) return Status::InvalidArgument("expected {\"paths\": [\"a/b.proto\", ...]}");
+  if (list->as_array().size() > kMaxImportQuery) {
+    return Status::InvalidArgument("at most " + std::to_string(kMaxImportQuery) + " paths per query");
+  }
+  std::vector<std::string> paths;
+  for (const Json& item : list->as_array()) {
+    if (!item.is_string()) return Status::InvalidArgument("\"paths\" must hold strings");
+    SPOKE_RETURN_IF_ERROR(ValidateProtoPath(item.as_string()));
+    paths.push_back(item.as_string());
+  }
+  return paths;
+}
+
+Json ImportResolutionsToJson(const std::vector<ImportResolution>& resolutions) {
+  Json list = Json::MakeArray();
+  for (const auto& r : resolutions) {
+    Json entry = Json::MakeObject();
+    entry.Set("path", r.path);
+    entry.Set("outcome", kOutcomeNames[static_cast<int>(r.outcome)]);
+    if (r.outcome == ImportResolution::Outcome::kResolved) {
+      entry.Set("module", r.pin.module);
+      entry.Set("version", r.pin.version);
+      entry.Set("commit", r.pin.commit);
+      entry.Set("digest", r.pin.digest);
+    }
+    if (r.outcome == ImportResolution::Outcome::kAmbiguous) {
+      Json candidates = Json::MakeArray();
+      for (const auto& c : r.candidates) candidates.Push(c);
+      entry.Set("candidates", std::move(candidates));
+    }
+    list.Push(std::move(entry));
+  }
+  Json root = Json::MakeObject();
+  root.Set("imports", std::move(list));
+  return root;
+}
+
+Result<std::vector<ImportResolution>> ImportResolutionsFromJson(const Json& json) {
+  const Json* list = json.Get("imports");
+  if (!list || !list->is_array()) return Status::Corruption("import answer without \"imports\"");
+  std::vector<ImportResolution> resolutions;
+  for (const Json& item : list->as_array()) {
+    ImportResolution r;
+    r.path = item.GetString("path");
+    std::string outcome = item.GetString("outcome");
+    if (outcome == "resolved") {
+      r.outcome = ImportResolution::Outcome::kResolved;
+      r.pin = {item.GetString("module"), item.GetString("version"), item.GetString("commit"),
+               item.GetString("digest")};
+      if (r.pin.module.empty() || r.pin.version.empty()) {
+        return Status::Corruption("import answer for " + r.path + " names no module and version");
+      }
+    } else if (outcome == "ambiguous") {
+      r.outcome = ImportResolution::Outcome::kAmbiguous;
+      if (const Json* candidates = item.Get("candidates"); candidates && candidates->is_array()) {
+        for (const Json& c : candidates->as_array()) r.candidates.push_back(c.as_string());
+      }
+    } else if (outcome != "unresolved") {
+      return Status::Corruption("import answer for " + r.path + " has unknown outcome \"" + outcome + "\"");
+    }
+    resolutions.push_back(std::move(r));
+  }
+  return resolutions;
 }
 
 std::string ErrorBody(const Status& status) {

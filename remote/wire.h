@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "spoke/import_index.h"
 #include "spoke/json.h"
 #include "spoke/status.h"
 #include "spoke/store.h"
@@ -37,6 +38,17 @@ Result<std::vector<RefUpdate>> DecodePushBody(const std::string& body, size_t* p
 
 Json RefResultsToJson(const std::vector<RefResult>& results);
 Result<std::vector<RefResult>> RefResultsFromJson(const Json& json);
+
+// The import index's resolve route (REST, docs/api.md): {"paths": [...]} in, one answer per path
+// out, {"imports": [{"path", "outcome", ...}]}.
+inline constexpr char kImportsResolvePath[] = "/imports/resolve";
+inline constexpr size_t kMaxImportQuery = 10000;
+std::string EncodeImportQuery(const std::vector<std::string>& paths);
+// InvalidArgument for a malformed body, a path that is not a .proto path, or more than
+// kMaxImportQuery paths.
+Result<std::vector<std::string>> DecodeImportQuery(const std::string& body);
+Json ImportResolutionsToJson(const std::vector<ImportResolution>& resolutions);
+Result<std::vector<ImportResolution>> ImportResolutionsFromJson(const Json& json);
 
 // The JSON error body every 4xx/5xx response carries: {"error": message, "code": code name}.
 std::string ErrorBody(const Status& status);

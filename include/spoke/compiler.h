@@ -66,6 +66,10 @@ using GeneratedSink = std::function<Status(const std::string& language, Generate
 // storing one language overlaps generating the next.
 Status CompileEach(const CompileRequest& request, const GeneratedSink& sink);
 
+// True when the compiler itself ships `path`: protobuf's well-known types (google/protobuf/*.proto,
+// as installed with libprotobuf), which sources may import without any module providing them.
+bool CompilerProvides(const std::string& path);
+
 // Parses and links `targets` (no generation). The FileDescriptorSet of the targets and everything
 // they import, dependencies first, serialized. The same errors as Compile().
 Result<std::string> BuildDescriptorSet(const CompileRequest& request, bool include_source_info);

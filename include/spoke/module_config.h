@@ -4,6 +4,8 @@
 // "  - item" lists, '#' comments, blank lines. Anything else is an error with its line number, so
 // a typo never silently changes what is pushed. Known keys:
 //   module: payments/ledger     the module name (a flag given on the command line wins)
+//   version: v1.2.0             the version push and batch-push create (the -version flag wins
+//                               for push; batch-push uses it over its -version default)
 //   deps:                       dependencies, pinned at push ("dependencies:" is accepted too)
 //     - common@v1.2.0
 #ifndef SPOKE_MODULE_CONFIG_H_
@@ -21,6 +23,7 @@ inline constexpr char kModuleConfigFile[] = "spoke.yaml";
 
 struct ModuleConfig {
   std::string module;
+  std::string version;  // empty when absent; valid semver otherwise
   std::vector<std::string> deps;  // "module@version"
   // Every key as read, for the keys later features add (lint rules, say).
   std::map<std::string, std::vector<std::string>> values;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "spoke/import_index.h"
 #include "spoke/json.h"
 #include "spoke/status.h"
 #include "spoke/store.h"
@@ -46,6 +47,9 @@ class RemoteClient {
                                 const std::vector<std::string>& haves);
   // Sends a pack and the ref updates; all apply or none.
   Result<std::vector<RefResult>> Push(const std::string& pack, const std::vector<RefUpdate>& updates);
+  // Asks the registry's import index which module provides each of `paths` (POST /imports/resolve):
+  // one answer per path, in order. Long lists are sent in several requests.
+  Result<std::vector<ImportResolution>> ResolveImports(const std::vector<std::string>& paths);
   // GET of a REST path (e.g. "/modules"), parsed as JSON.
   Result<Json> GetJson(const std::string& path);
   // POST of a JSON body to a REST path, answer parsed as JSON.

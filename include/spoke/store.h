@@ -207,6 +207,13 @@ class Store {
   using VersionCheck = std::function<Status(const Manifest& manifest, const FileSet& files)>;
   void SetVersionCheck(VersionCheck check);
 
+  // Called once for every version this store publishes (PutVersion, and ApplyPack for each version
+  // tag it creates), right after the version's refs are in place, on the publishing thread with the
+  // store's write lock held: keep it short and never write to the store from it. Registries keep
+  // their import index current with it (import_index.h).
+  using PublishListener = std::function<void(const VersionInfo& version)>;
+  void SetPublishListener(PublishListener listener);
+
   // Test hook: called with a stage name ("pack-indexed", "refs-locked") during ApplyPack, so a
   // test can stop the process at an exact point. Not for production use.
   void SetStageHook(std::function<void(const std::string&)> hook);

@@ -3,12 +3,21 @@
 
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <filesystem>
+
 namespace spoke {
 
 namespace {
 // Where Debian's libprotobuf-dev installs the well-known types.
 constexpr char kWellKnownRoot[] = "/usr/include";
+constexpr char kWellKnownPrefix[] = "google/protobuf/";
 }  // namespace
+
+bool CompilerProvides(const std::string& path) {
+  if (path.rfind(kWellKnownPrefix, 0) != 0 || path.find("..") != std::string::npos) return false;
+  std::error_code ec;
+  return std::filesystem::is_regular_file(std::string(kWellKnownRoot) + "/" + path, ec);
+}
 
 LoaderSourceTree::LoaderSourceTree(const std::map<std::string, std::string>& sources, SourceLoader load)
     : sources_(sources), load_(std::move(load)) {
@@ -18,7 +27,7 @@ LoaderSourceTree::LoaderSourceTree(const std::map<std::string, std::string>& sou
 google::protobuf::io::ZeroCopyInputStream* LoaderSourceTree::Open(const std::string& filename) {
   auto it = sources_.find(filename);
   if (it == sources_.end()) {
-    if (filename.rfind("google/protobuf/", 0) == 0) return well_known_.Open(filename);
+    if (filename.rfind(kWellKnownPrefix, 0) == 0) return well_known_.Open(filename);
     last_error_ = "File not found.";
     return nullptr;
   }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "spoke/semver.h"
 #include "util/files.h"
 
 namespace spoke {
@@ -75,9 +76,14 @@ Result<ModuleConfig> ParseModuleConfig(const std::string& text, const std::strin
       config.values[key].push_back(value);
     }
   }
-  if (auto it = config.values.find("module"); it != config.values.end()) {
-    if (it->second.size() != 1) return Status::InvalidArgument(filename + ": \"module\" takes one name");
-    config.module = it->second[0];
+  for (auto [key, field] : {std::pair{"module", &config.module}, std::pair{"version", &config.version}}) {
+    auto it = config.values.find(key);
+    if (it == config.values.end()) continue;
+    if (it->second.size() != 1) return Status::InvalidArgument(filename + ": \"" + key + "\" takes one value");
+    *field = it->second[0];
+  }
+  if (!config.version.empty()) {
+    if (auto v = SemVer::Parse(config.version); !v.ok()) return Status::InvalidArgument(filename + ": " + v.status().message());
   }
   for (const char* key : {"deps", "dependencies"}) {
     if (auto it = config.values.find(key); it != config.values.end()) {

@@ -443,6 +443,14 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
   }
   SPOKE_RETURN_IF_ERROR(MoveIntoStore(incoming, repo));
   SPOKE_RETURN_IF_ERROR(UpdateRefsLocked(repo, to_apply, *impl_));
+  if (impl_->publish_listener) {
+    for (const auto& update : to_apply) {
+      std::string module, version;
+      if (!ParseVersionTagRef(update.name, &module, &version)) continue;
+      // The refs are in: a version that cannot be read back now is not the push's failure.
+      if (auto published = GetVersion(module, version); published.ok()) impl_->publish_listener(*published);
+    }
+  }
   {
     // A checkout that follows at once (a pull) need not hash these blobs a second time.
     auto received = std::make_shared<const std::map<std::string, BlobDigest>>(std::move(incoming.blobs));

@@ -92,6 +92,7 @@ Store::~Store() = default;
 const std::string& Store::path() const { return impl_->path; }
 
 void Store::SetVersionCheck(VersionCheck check) { impl_->version_check = std::move(check); }
+void Store::SetPublishListener(PublishListener listener) { impl_->publish_listener = std::move(listener); }
 
 void Store::SetStageHook(std::function<void(const std::string&)> hook) {
   impl_->stage_hook = std::move(hook);

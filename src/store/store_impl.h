@@ -31,6 +31,7 @@ struct Store::Impl {
 
   std::function<void(const std::string&)> stage_hook;
   Store::VersionCheck version_check;
+  Store::PublishListener publish_listener;
 
   // SHA-256 and size (and, for a client, the content) of the blobs the last received pack brought,
   // computed while indexing it, so CheckoutFiles right after a fetch neither inflates nor hashes

@@ -229,6 +229,7 @@ Result<PutResult> Store::PutVersion(const NewVersion& request) {
     last = UpdateRefsLocked(lease.get(), prepared.updates, *impl_);
     if (last.ok()) {
       SPOKE_ASSIGN_OR_RETURN(VersionInfo info, GetVersion(request.module, request.version));
+      if (impl_->publish_listener) impl_->publish_listener(info);
       return PutResult{std::move(info), true};
     }
     // Another process moved the branch or took the tag between our read and our swap: look again.

@@ -8,31 +8,10 @@
 #include <filesystem>
 #include <map>
 
-#include "harness.h"
-#include "spoke/json.h"
+#include "deps_fixture.h"
 
 namespace spoke::e2e {
 namespace {
-
-const FileSet kCommonV1 = {
-    {"common/types.proto",
-     "syntax = \"proto3\";\npackage common;\n\nmessage Id {\n  string value = 1;\n}\n"}};
-const FileSet kCommonV2 = {
-    {"common/types.proto",
-     "syntax = \"proto3\";\npackage common;\n\nmessage Id {\n  string value = 1;\n  int64 shard = 2;\n}\n"}};
-// The import is on line 3, column 1.
-const FileSet kOrderV1 = {
-    {"order/order.proto",
-     "syntax = \"proto3\";\npackage order;\nimport \"common/types.proto\";\n\n"
-     "message Order {\n  common.Id id = 1;\n}\n"}};
-const FileSet kOrderV11 = {
-    {"order/order.proto",
-     "syntax = \"proto3\";\npackage order;\nimport \"common/types.proto\";\n\n"
-     "message Order {\n  common.Id id = 1;\n  string note = 2;\n}\n"}};
-const FileSet kApp = {
-    {"app/app.proto",
-     "syntax = \"proto3\";\npackage app;\nimport \"order/order.proto\";\n\n"
-     "message Cart {\n  repeated order.Order orders = 1;\n}\n"}};
 
 FileSet UsesCommon(const std::string& module) {
   return {{module + "/" + module + ".proto",
@@ -44,94 +23,7 @@ const FileSet kTop = {
      "syntax = \"proto3\";\npackage top;\nimport \"a/a.proto\";\nimport \"b/b.proto\";\n\n"
      "message Both {\n  a.Thing a = 1;\n  b.Thing b = 2;\n}\n"}};
 
-Json ParseJson(const std::string& text) {
-  auto json = Json::Parse(text);
-  EXPECT_TRUE(json.ok()) << text;
-  return json.ok() ? *json : Json::MakeObject();
-}
-
-// The value at `key` of a JSON object, or null.
-Json At(const Json& json, const std::string& key) {
-  const Json* value = json.Get(key);
-  return value ? *value : Json();
-}
-
-struct Pin {
-  std::string version, commit, digest;
-};
-
-std::string LockText(const std::map<std::string, Pin>& pins) {
-  Json versions = Json::MakeObject(), by_module = Json::MakeObject();
-  for (const auto& [module, pin] : pins) {
-    versions.Set(module, pin.version);
-    Json entry = Json::MakeObject();
-    entry.Set("commit", pin.commit);
-    entry.Set("digest", pin.digest);
-    by_module.Set(module, std::move(entry));
-  }
-  Json lock = Json::MakeObject();
-  lock.Set("format", 1);
-  lock.Set("dependencies", std::move(versions));
-  lock.Set("pins", std::move(by_module));
-  return lock.Dump(2) + "\n";
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-class Dependencies : public ::testing::Test {
- protected:
-  void StartServer(const std::vector<std::string>& extra_args = {}) {
-    server_ = ServerProcess::Start({work_.Sub("storage"), extra_args, {}});
-    ASSERT_TRUE(server_);
-    http_ = HttpClient(server_->port());
-    publisher_ = std::make_unique<CliUser>(work_.Sub("publisher-home"), server_->url());
-    reader_ = std::make_unique<CliUser>(work_.Sub("reader-home"), server_->url());
-  }
-
-  void TearDown() override {
-    if (server_) GitFsck(work_.Sub("storage"));
-  }
-
-  // Writes `files` to a fresh source directory and pushes them with --json.
-  CommandResult Push(const std::string& module, const std::string& version, const FileSet& files,
-                     const std::vector<std::string>& deps = {}) {
-    std::string dir = work_.Sub("src/" + module + "/" + version);
-    WriteFiles(dir, files);
-    std::vector<std::string> args = {"push", "-module", module, "-version", version, "-dir", dir, "--json"};
-    for (const auto& dep : deps) args.insert(args.end(), {"-dep", dep});
-    return publisher_->Run(args);
-  }
-
-  // Pushes and returns the --json output, failing the test unless the push succeeded.
-  Json MustPush(const std::string& module, const std::string& version, const FileSet& files,
-                const std::vector<std::string>& deps = {}) {
-    CommandResult pushed = Push(module, version, files, deps);
-    EXPECT_EQ(pushed.exit_code, 0) << pushed.Describe();
-    return ParseJson(pushed.out);
-  }
-
-  Json GetJson(const std::string& path, int status = 200) {
-    auto res = http_->Get(path.c_str());
-    EXPECT_TRUE(res) << path;
-    if (!res) return Json::MakeObject();
-    EXPECT_EQ(res->status, status) << path << "\n" << res->body;
-    return ParseJson(res->body);
-  }
-
-  CommandResult PullRecursive(const CliUser& user, const std::string& dir,
-                              const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"pull", "-module", "order", "-recursive", "-dir", dir};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return user.Run(args);
-  }
-
-  TempDir work_;
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<httplib::Client> http_;
-  std::unique_ptr<CliUser> publisher_, reader_;
-};
+class Dependencies : public DependencyFixture {};
 
 TEST_F(Dependencies, PushPinsEachDependencyAtItsExactVersionCommitAndDigest) {
   StartServer();
@@ -179,17 +71,19 @@ TEST_F(Dependencies, SpokeYamlSuppliesTheModuleNameAndItsDependencies) {
 
 TEST_F(Dependencies, PushOfAnImportNothingProvidesIsRefusedNamingFileLineAndColumn) {
   StartServer();
-  MustPush("common", "v1.0.0", kCommonV1);
   std::string refs_before = RefsOf(work_.Sub("storage"));
 
-  // common exists in the registry but order does not declare it.
+  // No module provides common/types.proto yet.
   CommandResult pushed = Push("order", "v1.0.0", kOrderV1);
   EXPECT_EQ(pushed.exit_code, 1) << pushed.Describe();
   EXPECT_TRUE(Contains(pushed.err, "order/order.proto:3:1")) << pushed.Describe();
   EXPECT_TRUE(Contains(pushed.err, "common/types.proto")) << pushed.Describe();
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before) << "a refused push changed the registry's refs";
 
-  // REST: the same files without dependencies are a 400 naming file:line:col...
+  // REST pins only the dependencies it is given (no import index): without them, a 400 naming
+  // file:line:col...
+  MustPush("common", "v1.0.0", kCommonV1);
+  refs_before = RefsOf(work_.Sub("storage"));
   Json file = Json::MakeObject();
   file.Set("path", "order/order.proto");
   file.Set("content", kOrderV1.at("order/order.proto"));
@@ -351,7 +245,26 @@ TEST_F(Dependencies, RecursivePullOfAConflictingGraphFailsNamingBothPaths) {
   MustPush("common", "v2.0.0", kCommonV2);
   MustPush("a", "v1.0.0", UsesCommon("a"), {"common@v1.0.0"});
   MustPush("b", "v1.0.0", UsesCommon("b"), {"common@v2.0.0"});
-  MustPush("top", "v1.0.0", kTop, {"a@v1.0.0", "b@v1.0.0"});
+  // The CLI itself refuses a conflicting push, so this one comes through REST.
+  Json file = Json::MakeObject();
+  file.Set("path", "top/top.proto");
+  file.Set("content", kTop.at("top/top.proto"));
+  Json files = Json::MakeArray();
+  files.Push(file);
+  Json deps = Json::MakeArray();
+  for (const char* dep : {"a", "b"}) {
+    Json pin = Json::MakeObject();
+    pin.Set("module", dep);
+    pin.Set("version", "v1.0.0");
+    deps.Push(pin);
+  }
+  Json body = Json::MakeObject();
+  body.Set("version", "v1.0.0");
+  body.Set("files", files);
+  body.Set("dependencies", deps);
+  auto created = http_->Post("/modules/top/versions", body.Dump(), "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
 
   std::string out = work_.Sub("out");
   CommandResult pulled =

@@ -1,0 +1,147 @@
+// Dependency resolution for push and lock: declared pins first, then the lock, then the registry's
+// import index, each step only for the imports the previous ones left unsatisfied.
+#include "spoke/resolve.h"
+
+#include <map>
+#include <set>
+
+#include "spoke/compiler.h"
+#include "spoke/deps.h"
+#include "spoke/sync.h"
+
+namespace spoke {
+namespace {
+
+constexpr char kFromLock[] = "spoke.lock";
+constexpr char kFromIndex[] = "registry index";
+
+using ImportsByPath = std::map<std::string, std::vector<ImportStatement>>;
+
+DependencyPin PinOf(const VersionInfo& v) { return {v.module, v.version, v.commit_id, v.manifest.digest}; }
+
+// The imports that neither the files, the compiler nor the closure of `pins` provide, by path.
+Result<ImportsByPath> Unsatisfied(const Store& local, const std::string& root, const FileSet& files,
+                                  const std::vector<DependencyPin>& pins, const std::vector<ImportStatement>& imports) {
+  SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(local, root, pins));
+  std::set<std::string> provided;
+  for (const auto& r : reached) {
+    for (const auto& file : r.version.manifest.files) provided.insert(file.path);
+  }
+  ImportsByPath missing;
+  for (const auto& import : imports) {
+    if (files.count(import.path) || provided.count(import.path) || CompilerProvides(import.path)) continue;
+    missing[import.path].push_back(import);
+  }
+  return missing;
+}
+
+Status CheckLock(const ResolveRequest& request, const DependencyPin& pin) {
+  return request.lock ? request.lock->Check(pin, request.lock_path) : Status::Ok();
+}
+
+// Adds the locked versions that provide some missing import as pins.
+Status PinFromLock(Store& local, RemoteClient& remote, const ResolveRequest& request, const ImportsByPath& missing,
+                   Resolution* out) {
+  std::set<std::string> pinned;
+  for (const auto& pin : out->pins) pinned.insert(pin.module);
+  for (const auto& [module, locked] : request.lock->entries) {
+    if (module == request.module || pinned.count(module)) continue;
+    auto version = EnsureVersion(local, &remote, module, locked.version);
+    if (!version.ok())
+      return version.status().WithContext(request.lock_path + " locks " + module + "@" + locked.version);
+    DependencyPin pin = PinOf(*version);
+    bool needed = false;
+    for (const auto& file : version->manifest.files) {
+      auto it = missing.find(file.path);
+      if (it == missing.end()) continue;
+      needed = true;
+      out->resolved.push_back({it->second.front(), pin, kFromLock});
+    }
+    if (!needed) continue;
+    SPOKE_RETURN_IF_ERROR(CheckLock(request, pin));
+    SPOKE_RETURN_IF_ERROR(FetchDependencies(local, remote, version->manifest.dependencies));
+    out->pins.push_back(pin);
+  }
+  return Status::Ok();
+}
+
+// Asks the registry's index about every missing import and pins what it answers.
+Status PinFromIndex(Store& local, RemoteClient& remote, const ResolveRequest& request, const ImportsByPath& missing,
+                    Resolution* out) {
+  std::vector<std::string> paths;
+  for (const auto& [path, statements] : missing) paths.push_back(path);
+  SPOKE_ASSIGN_OR_RETURN(auto answers, remote.ResolveImports(paths));
+  std::string errors;
+  auto report = [&errors](const std::vector<ImportStatement>& statements, const std::string& why) {
+    for (const auto& s : statements) {
+      errors += (errors.empty() ? "" : "\n") + s.Where() + ": import \"" + s.path + "\" " + why;
+    }
+  };
+  std::map<std::string, ResolvedImport> chosen;  // by module
+  for (const auto& answer : answers) {
+    const auto& statements = missing.at(answer.path);
+    switch (answer.outcome) {
+      case ImportResolution::Outcome::kUnresolved:
+        report(statements, "is provided by no file of the module, no dependency and no module in " + remote.url() +
+                               "; push the module that provides it, or declare it with -dep module@version");
+        break;
+      case ImportResolution::Outcome::kAmbiguous: {
+        std::string names;
+        for (const auto& c : answer.candidates) names += (names.empty() ? "" : ", ") + c;
+        report(statements,
+               "is provided by several modules (" + names + "); declare the one you mean with -dep module@version");
+        break;
+      }
+      case ImportResolution::Outcome::kResolved: {
+        auto [it, inserted] =
+            chosen.emplace(answer.pin.module, ResolvedImport{statements.front(), answer.pin, kFromIndex});
+        if (!inserted && it->second.pin.version != answer.pin.version) {
+          report(statements, "resolves to " + answer.pin.module + "@" + answer.pin.version + " but \"" +
+                                 it->second.import.path + "\" to " + it->second.pin.module + "@" +
+                                 it->second.pin.version + "; declare the version you mean with -dep");
+        }
+        out->resolved.push_back({statements.front(), answer.pin, kFromIndex});
+        break;
+      }
+    }
+  }
+  if (!errors.empty()) return Status::InvalidArgument(errors);
+  for (const auto& [module, resolved] : chosen) {
+    SPOKE_RETURN_IF_ERROR(CheckLock(request, resolved.pin));
+    SPOKE_ASSIGN_OR_RETURN(auto fetched, ResolvePins(local, remote, {{module, resolved.pin.version, "", ""}}));
+    if (fetched[0].commit != resolved.pin.commit || fetched[0].digest != resolved.pin.digest) {
+      return Status::Corruption("the registry's import index named " + module + "@" + resolved.pin.version + " as " +
+                                resolved.pin.digest + " but the version fetched is " + fetched[0].digest);
+    }
+    out->pins.push_back(fetched[0]);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Resolution> ResolveDependencies(Store& local, RemoteClient& remote, const ResolveRequest& request) {
+  const std::string root = request.Label();
+  Resolution out;
+  std::vector<DependencyPin> declared = request.declared;
+  if (request.lock) {
+    for (auto& dep : declared) {
+      auto locked = request.lock->entries.find(dep.module);
+      if (dep.version == "latest" && locked != request.lock->entries.end()) dep.version = locked->second.version;
+    }
+  }
+  SPOKE_ASSIGN_OR_RETURN(out.pins, ResolvePins(local, remote, declared));
+  const std::vector<ImportStatement> imports = ScanImports(*request.files);
+  SPOKE_ASSIGN_OR_RETURN(ImportsByPath missing, Unsatisfied(local, root, *request.files, out.pins, imports));
+  if (request.lock && !missing.empty()) {
+    SPOKE_RETURN_IF_ERROR(PinFromLock(local, remote, request, missing, &out));
+    SPOKE_ASSIGN_OR_RETURN(missing, Unsatisfied(local, root, *request.files, out.pins, imports));
+  }
+  if (!missing.empty()) SPOKE_RETURN_IF_ERROR(PinFromIndex(local, remote, request, missing, &out));
+  // The whole closure must hold together (one version per module) and agree with the lock.
+  SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(local, root, out.pins));
+  for (const auto& r : reached) SPOKE_RETURN_IF_ERROR(CheckLock(request, PinOf(r.version)));
+  return out;
+}
+
+}  // namespace spoke
