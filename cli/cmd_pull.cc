@@ -32,6 +32,10 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
   }
   std::string wanted = args.version;
   if (wanted == "latest" && lock.entries.count(args.module)) wanted = lock.entries[args.module].version;
+  // Asking for another version of the locked root is asking to move the lock: the new root's pins
+  // replace the old ones. A version that stays must still be byte-identical to what was locked.
+  const bool moving_root = lock.entries.count(args.module) && wanted != "latest" &&
+                           lock.entries[args.module].version != wanted;
   std::unique_ptr<RemoteClient> remote;
   auto closure = LoadVersionClosure(store, &remote, flags, args.module, wanted);
   if (!closure.ok()) return Fail(closure.status());
@@ -43,7 +47,13 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
   Lockfile updated;
   for (const VersionInfo* v : all) {
     DependencyPin pin{v->module, v->version, v->commit_id, v->manifest.digest};
-    if (Status s = lock.Check(pin, lock_path); !s.ok()) return Fail(s);
+    auto locked = lock.entries.find(v->module);
+    if (moving_root && locked != lock.entries.end() && locked->second.version != v->version) {
+      std::fprintf(stderr, "%s: %s %s -> %s\n", lock_path.c_str(), v->module.c_str(),
+                   locked->second.version.c_str(), v->version.c_str());
+    } else if (Status s = lock.Check(pin, lock_path); !s.ok()) {
+      return Fail(s);
+    }
     updated.entries[v->module] = pin;
     auto ids = store.ListFileIds(*v);
     if (!ids.ok()) return Fail(ids.status());

@@ -182,6 +182,27 @@ TEST_F(Dependencies, LatestWithALockPullsTheLockedVersionOfTheRoot) {
   EXPECT_EQ(At(ParseJson(files["spoke.lock"]), "dependencies").GetString("order"), "v1.1.0");
 }
 
+TEST_F(Dependencies, AskingForAnotherVersionOfTheLockedRootMovesTheLockToItsPins) {
+  StartServer();
+  MustPush("common", "v1.0.0", kCommonV1);
+  MustPush("common", "v2.0.0", kCommonV2);
+  MustPush("order", "v1.0.0", kOrderV1, {"common@v1.0.0"});
+  MustPush("order", "v1.1.0", kOrderV11, {"common@v2.0.0"});
+
+  std::string dir = work_.Sub("moving");
+  ASSERT_EQ(PullRecursive(*reader_, dir, {"-version", "v1.0.0"}).exit_code, 0);
+  CommandResult moved = PullRecursive(*reader_, dir, {"-version", "v1.1.0"});
+  ASSERT_EQ(moved.exit_code, 0) << moved.Describe();
+  EXPECT_TRUE(Contains(moved.err, "order v1.0.0 -> v1.1.0")) << moved.Describe();
+  EXPECT_TRUE(Contains(moved.err, "common v1.0.0 -> v2.0.0")) << moved.Describe();
+  FileSet files = ReadFiles(dir);
+  EXPECT_EQ(files["order/order.proto"], kOrderV11.at("order/order.proto"));
+  EXPECT_EQ(files["common/types.proto"], kCommonV2.at("common/types.proto"));
+  Json deps = At(ParseJson(files["spoke.lock"]), "dependencies");
+  EXPECT_EQ(deps.GetString("order"), "v1.1.0");
+  EXPECT_EQ(deps.GetString("common"), "v2.0.0");
+}
+
 TEST_F(Dependencies, PullRefusesALockThatDisagreesWithTheRegistryAndWritesNothing) {
   StartServer();
   Json common = MustPush("common", "v1.0.0", kCommonV1);
