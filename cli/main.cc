@@ -17,6 +17,9 @@ void SetupLog(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupVersions(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupModules(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupCompile(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupValidate(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupLint(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupBreaking(CLI::App*, const GlobalFlags*, CommandRunner*);
 
 namespace {
 
@@ -35,6 +38,9 @@ constexpr CommandEntry kCommands[] = {
     {"versions", "List a module's versions", SetupVersions},
     {"modules", "List the registry's modules", SetupModules},
     {"compile", "Generate code for a directory or a module version, through the artifact cache", SetupCompile},
+    {"validate", "Parse and link a directory's .proto files; print every error as file:line:col", SetupValidate},
+    {"lint", "Check a directory's .proto files against the style rules (spoke.yaml's lint section)", SetupLint},
+    {"breaking", "Compare a directory against an earlier version and report breaking changes", SetupBreaking},
 };
 
 int Main(int argc, char** argv) {
