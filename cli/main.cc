@@ -20,6 +20,7 @@ void SetupCompile(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupValidate(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupLint(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupBreaking(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupCompat(CLI::App*, const GlobalFlags*, CommandRunner*);
 
 namespace {
 
@@ -41,6 +42,7 @@ constexpr CommandEntry kCommands[] = {
     {"validate", "Parse and link a directory's .proto files; print every error as file:line:col", SetupValidate},
     {"lint", "Check a directory's .proto files against the style rules (spoke.yaml's lint section)", SetupLint},
     {"breaking", "Compare a directory against an earlier version and report breaking changes", SetupBreaking},
+    {"compat", "Show or set a module's compatibility level on the registry", SetupCompat},
 };
 
 int Main(int argc, char** argv) {

@@ -36,6 +36,7 @@ void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterSyncRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterDependencyRoutes(httplib::Server& http, ServerContext& ctx);
+void RegisterCheckRoutes(httplib::Server& http, ServerContext& ctx);
 
 }  // namespace spoke
 
