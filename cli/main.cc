@@ -21,6 +21,7 @@ void SetupValidate(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupLint(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupBreaking(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupCompat(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupHooks(CLI::App*, const GlobalFlags*, CommandRunner*);
 
 namespace {
 
@@ -43,6 +44,7 @@ constexpr CommandEntry kCommands[] = {
     {"lint", "Check a directory's .proto files against the style rules (spoke.yaml's lint section)", SetupLint},
     {"breaking", "Compare a directory against an earlier version and report breaking changes", SetupBreaking},
     {"compat", "Show or set a module's compatibility level on the registry", SetupCompat},
+    {"hooks", "Install the git pre-commit hook that validates and lints staged .proto files", SetupHooks},
 };
 
 int Main(int argc, char** argv) {
