@@ -10,14 +10,42 @@
 #include "spoke/json.h"
 #include "spoke/module_config.h"
 #include "spoke/names.h"
+#include "spoke/policy.h"
 #include "spoke/semver.h"
 #include "spoke/sync.h"
 
 namespace spoke::cli {
+namespace {
+
+// -compat: a module the registry does not know yet is created with the level; an existing one must
+// already have it (changing a level is `spoke compat -set`, a deliberate act of its own).
+Status EnsureCompatibility(RemoteClient& remote, const std::string& module, const std::string& description,
+                           const std::string& level) {
+  auto info = remote.GetJson("/modules/" + module);
+  if (!info.ok() && info.status().code() == Status::Code::kNotFound) {
+    Json body = Json::MakeObject();
+    body.Set("name", module);
+    body.Set("description", description);
+    body.Set("compatibility", level.empty() ? "NONE" : level);
+    auto created = remote.PostJson("/modules", body);
+    if (created.ok() || created.status().code() != Status::Code::kAlreadyExists) return created.status();
+    info = remote.GetJson("/modules/" + module);
+  }
+  if (!info.ok()) return info.status();
+  std::string current = info->GetString("compatibility");
+  std::string wanted = level.empty() ? "NONE" : level;
+  if (current != wanted) {
+    return Status::FailedPrecondition("module " + module + " has compatibility " + current + ", not " + wanted +
+                                      "; change it with: spoke compat -module " + module + " -set " + wanted);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   struct Args {
-    std::string module, version, dir = ".", description;
+    std::string module, version, dir = ".", description, compat;
     std::vector<std::string> deps;
     bool json = false;
   };
@@ -27,6 +55,9 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->add_option("-d,--dir", args->dir, "Directory holding the module's .proto files")->capture_default_str();
   sub->add_option("--description", args->description, "What this version changes");
   sub->add_option("--dep", args->deps, "A dependency, module@version (repeatable; adds to spoke.yaml's deps)");
+  sub->add_option("--compat", args->compat,
+                  "Compatibility level of a new module: FILE, PACKAGE, WIRE_JSON, WIRE or NONE; the registry then "
+                  "refuses versions that break the previous release of their major version");
   sub->add_flag("--json", args->json, "Print the result as JSON");
   sub->footer(
       "Imports that neither the module's files nor its declared dependencies provide are resolved\n"
@@ -51,6 +82,12 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!lock.ok()) return Fail(lock.status());
     auto store = OpenLocalStore();
     if (!store.ok()) return Fail(store.status());
+    std::string compat;
+    if (!args->compat.empty()) {
+      auto parsed = ParseCompatibility(args->compat);
+      if (!parsed.ok()) return UsageError(parsed.status());
+      compat = *parsed;
+    }
     auto remote = ConnectRegistry(*flags);
     if (!remote.ok()) return UsageError(remote.status());
     ResolveRequest resolve{args->module, args->version, &*files, std::move(*declared),
@@ -58,6 +95,9 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
                            (std::filesystem::path(args->dir) / kLockFile).string()};
     auto resolution = ResolveDependencies(**store, **remote, resolve);
     if (!resolution.ok()) return Fail(resolution.status());
+    if (!args->compat.empty()) {
+      if (Status s = EnsureCompatibility(**remote, args->module, args->description, compat); !s.ok()) return Fail(s);
+    }
     NewVersion request{args->module, args->version, args->description, std::move(*files), resolution->pins};
     auto pushed = PushVersion(**store, **remote, request);
     if (!pushed.ok()) return Fail(pushed.status());

@@ -19,6 +19,11 @@ void SetupModules(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupCompile(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupLock(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupBatchPush(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupValidate(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupLint(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupBreaking(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupCompat(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupHooks(CLI::App*, const GlobalFlags*, CommandRunner*);
 
 namespace {
 
@@ -39,6 +44,11 @@ constexpr CommandEntry kCommands[] = {
     {"versions", "List a module's versions", SetupVersions},
     {"modules", "List the registry's modules", SetupModules},
     {"compile", "Generate code for a directory or a module version, through the artifact cache", SetupCompile},
+    {"validate", "Parse and link a directory's .proto files; print every error as file:line:col", SetupValidate},
+    {"lint", "Check a directory's .proto files against the style rules (spoke.yaml's lint section)", SetupLint},
+    {"breaking", "Compare a directory against an earlier version and report breaking changes", SetupBreaking},
+    {"compat", "Show or set a module's compatibility level on the registry", SetupCompat},
+    {"hooks", "Install the git pre-commit hook that validates and lints staged .proto files", SetupHooks},
 };
 
 int Main(int argc, char** argv) {

@@ -155,4 +155,12 @@ Result<Json> RemoteClient::PostJson(const std::string& path, const Json& body) {
   return std::move(*json);
 }
 
+Result<Json> RemoteClient::PutJson(const std::string& path, const Json& body) {
+  auto result = impl_->http->Put(impl_->base_path + path, impl_->Headers(), body.Dump(), "application/json");
+  SPOKE_ASSIGN_OR_RETURN(std::string answer, impl_->Body(result));
+  auto json = Json::Parse(answer);
+  if (!json.ok()) return Status::Corruption("registry sent malformed JSON for " + path);
+  return std::move(*json);
+}
+
 }  // namespace spoke

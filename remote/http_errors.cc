@@ -15,6 +15,7 @@ int HttpStatusFor(const Status& status) {
     case Status::Code::kNotFound: return 404;
     case Status::Code::kAlreadyExists: return 409;
     case Status::Code::kConflict: return 409;
+    case Status::Code::kFailedPrecondition: return 422;  // e.g. a breaking change the module's policy refuses
     case Status::Code::kTooLarge: return 413;
     case Status::Code::kPermissionDenied: return 403;
     case Status::Code::kUnavailable: return 503;

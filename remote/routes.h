@@ -39,6 +39,7 @@ void RegisterSyncRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterDependencyRoutes(httplib::Server& http, ServerContext& ctx);
 void RegisterImportRoutes(httplib::Server& http, ServerContext& ctx);
+void RegisterCheckRoutes(httplib::Server& http, ServerContext& ctx);
 
 }  // namespace spoke
 

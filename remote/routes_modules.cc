@@ -4,6 +4,7 @@
 
 #include "routes.h"
 #include "spoke/names.h"
+#include "spoke/policy.h"
 #include "spoke/semver.h"
 
 namespace spoke {
@@ -77,6 +78,27 @@ Result<NewVersion> ParseNewVersion(const ServerContext& ctx, const std::string& 
   return request;
 }
 
+// A version upload may carry "compatibility": it sets the level of a module it creates, and must
+// agree with the level of one that exists (changing a level is PUT /modules/{name}/compatibility).
+Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion& request, const Json& body) {
+  if (!body.Get("compatibility")) return Status::Ok();
+  SPOKE_ASSIGN_OR_RETURN(std::string wanted, ParseCompatibility(body.GetString("compatibility")));
+  auto info = ctx.store->GetModule(request.module);
+  if (info.status().code() == Status::Code::kNotFound) {
+    auto created = ctx.store->CreateModule(request.module, request.description, wanted);
+    // Another upload may have created it meanwhile; its level is then checked below.
+    if (created.ok() || created.status().code() != Status::Code::kAlreadyExists) return created.status();
+    info = ctx.store->GetModule(request.module);
+  }
+  if (!info.ok()) return info.status();
+  if (info->compatibility != wanted) {
+    return Status::FailedPrecondition("module " + request.module + " has compatibility " +
+                                      (info->compatibility.empty() ? "NONE" : info->compatibility) +
+                                      "; change it with PUT /modules/" + request.module + "/compatibility");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx) {
@@ -131,6 +153,7 @@ void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx) {
     if (!body.ok()) return SendError(res, body.status());
     auto request = ParseNewVersion(ctx, req.matches[1], *body);
     if (!request.ok()) return SendError(res, request.status());
+    if (Status s = ApplyCompatibilityOnFirstPush(ctx, *request, *body); !s.ok()) return SendError(res, s);
     auto put = ctx.store->PutVersion(*request);
     if (!put.ok()) return SendError(res, put.status());
     Json answer = VersionToJson(put->version);
@@ -147,6 +170,7 @@ void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx) {
     Json body = Json::MakeObject();
     body.Set("name", info->name);
     body.Set("description", info->description);
+    body.Set("compatibility", info->compatibility.empty() ? "NONE" : info->compatibility);
     body.Set("created", FormatTime(info->created));
     Json versions = Json::MakeArray();
     for (const auto& v : *names) versions.Push(v);
@@ -183,11 +207,14 @@ void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx) {
     if (!AllowWrite(ctx, req, res)) return;
     auto body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
-    auto info = ctx.store->CreateModule(body->GetString("name"), body->GetString("description"));
+    auto compatibility = ParseCompatibility(body->GetString("compatibility"));
+    if (!compatibility.ok()) return SendError(res, compatibility.status());
+    auto info = ctx.store->CreateModule(body->GetString("name"), body->GetString("description"), *compatibility);
     if (!info.ok()) return SendError(res, info.status());
     Json answer = Json::MakeObject();
     answer.Set("name", info->name);
     answer.Set("description", info->description);
+    answer.Set("compatibility", info->compatibility.empty() ? "NONE" : info->compatibility);
     answer.Set("created", FormatTime(info->created));
     SendJson(res, answer, 201);
   });

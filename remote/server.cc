@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "routes.h"
-#include "spoke/deps.h"
+#include "spoke/policy.h"
 #include "wire.h"
 
 namespace spoke {
@@ -74,11 +74,13 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   ImportIndex* imports = impl->imports.get();
   impl->store->SetPublishListener([imports](const VersionInfo& version) { imports->Add(version.manifest); });
   impl->ctx.imports = imports;
-  // No version is published unless it compiles against the dependencies it pins.
-  if (options.validate_compile) {
+  // No version is published unless it compiles against the dependencies it pins (--validate
+  // compile) and keeps its module's compatibility level, whatever --validate says.
+  {
     Store* store = impl->store.get();
-    store->SetVersionCheck([store](const Manifest& manifest, const FileSet& files) {
-      return CheckVersionCompiles(*store, manifest.module + "@" + manifest.version, files, manifest.dependencies);
+    bool validate = options.validate_compile;
+    store->SetVersionCheck([store, validate](const Manifest& manifest, const FileSet& files) {
+      return CheckPushedVersion(*store, manifest, files, validate);
     });
   }
   impl->ctx.options = options;
@@ -120,6 +122,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   RegisterCompileRoutes(http, ctx);
   RegisterDependencyRoutes(http, ctx);
   RegisterImportRoutes(http, ctx);
+  RegisterCheckRoutes(http, ctx);
   RegisterModuleRoutes(http, ctx);
 
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "spoke/manifest.h"
+#include "spoke/schema_image.h"
 #include "spoke/status.h"
 #include "spoke/store.h"
 
@@ -29,6 +30,15 @@ struct ReachedVersion {
 // when a pinned version is missing, Corruption when its commit or digest differs from the pin.
 Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const std::string& root_name,
                                                      const std::vector<DependencyPin>& root_pins);
+
+// The sources of a closure for the schema checks: `files` (by content; they are the targets) plus
+// every file of every version `pins` lead to (by blob id, read from `store`). InvalidArgument when
+// two modules of the closure provide the same path with different content. REQUIRES: `files` and
+// `store` outlive every use of the result.
+Result<SchemaSources> ClosureSources(const Store& store, const std::string& name, const FileSet& files,
+                                     const std::vector<DependencyPin>& pins);
+// The same for a version already in `store`: its own files are the targets, read by blob id.
+Result<SchemaSources> VersionSources(const Store& store, const VersionInfo& version);
 
 // Checks that `files` (a version about to be published, whose manifest pins `pins`) parse and
 // link against their dependencies' files from `store`. InvalidArgument listing every error as

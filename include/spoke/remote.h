@@ -54,6 +54,8 @@ class RemoteClient {
   Result<Json> GetJson(const std::string& path);
   // POST of a JSON body to a REST path, answer parsed as JSON.
   Result<Json> PostJson(const std::string& path, const Json& body);
+  // PUT of a JSON body to a REST path, answer parsed as JSON.
+  Result<Json> PutJson(const std::string& path, const Json& body);
 
   RemoteClient(const RemoteClient&) = delete;
   RemoteClient& operator=(const RemoteClient&) = delete;

@@ -23,6 +23,7 @@ class Status {
     kNotFound,          // the thing asked for does not exist
     kAlreadyExists,     // a different thing already holds that name (an immutable version)
     kConflict,          // a compare-and-swap lost: someone else changed it first
+    kFailedPrecondition,  // well-formed, but a policy refuses it (a breaking change within a major version)
     kCorruption,        // data from outside (a pack, a stored object) is malformed or lies
     kTooLarge,          // a body or file is over a configured limit
     kUnavailable,       // a peer (the registry) cannot be reached
@@ -37,6 +38,7 @@ class Status {
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status AlreadyExists(std::string msg) { return {Code::kAlreadyExists, std::move(msg)}; }
   static Status Conflict(std::string msg) { return {Code::kConflict, std::move(msg)}; }
+  static Status FailedPrecondition(std::string msg) { return {Code::kFailedPrecondition, std::move(msg)}; }
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
   static Status TooLarge(std::string msg) { return {Code::kTooLarge, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }

@@ -35,6 +35,8 @@ inline constexpr char kModuleRecordPath[] = "spoke.module.json";
 // Ref names for a module; REQUIRES: valid module name (and version).
 std::string VersionTagRef(const std::string& module, const std::string& version);
 std::string ModuleBranchRef(const std::string& module);
+// Where later revisions of a module's record (spoke.module.json) go: refs/meta/<module>/_record.
+std::string ModuleRecordRef(const std::string& module);
 // Splits a ref made by the functions above. False for any other ref.
 bool ParseVersionTagRef(const std::string& ref, std::string* module, std::string* version);
 bool ParseModuleBranchRef(const std::string& ref, std::string* module);
@@ -51,6 +53,10 @@ struct VersionInfo {
 struct ModuleInfo {
   std::string name;
   std::string description;
+  // The module's compatibility policy: a breaking-change level ("FILE", "WIRE_JSON", ...) that new
+  // versions must keep within a major version, or "" for none. The store keeps it; the registry's
+  // version check enforces it (policy.h).
+  std::string compatibility;
   std::string branch_tip;  // hex id of the module branch's tip commit
   int64_t created = 0;     // time of the module's root commit
 };
@@ -90,6 +96,13 @@ struct PreparedVersion {
 struct PutResult {
   VersionInfo version;
   bool created = false;
+};
+
+// A module file that differs between two versions.
+struct FileChange {
+  std::string path;
+  std::string status;  // "added", "removed" or "modified"
+  std::string patch;   // unified diff ("diff --git a/... b/..."), when asked for
 };
 
 struct PackStats {
@@ -142,6 +155,10 @@ class Store {
   // One file's bytes and its blob id. NotFound for a path not in the version.
   Result<std::pair<std::string, std::string>> ReadFile(const VersionInfo& version,
                                                        const std::string& path) const;
+  // The module files that differ from `from` to `to` (the manifest left out), sorted by path, each
+  // with a unified diff (three lines of context) when `with_patch`. A moved file is one removed and
+  // one added.
+  Result<std::vector<FileChange>> DiffVersions(const VersionInfo& from, const VersionInfo& to, bool with_patch) const;
   // The module's versions along its branch, newest first.
   Result<std::vector<VersionInfo>> Log(const std::string& module) const;
   // Refs whose names start with `prefix` ("" for all), sorted by name.
@@ -178,8 +195,16 @@ class Store {
   // different content (and nothing changes); created=false when it exists with the same content.
   Result<PutResult> PutVersion(const NewVersion& request);
 
-  // Creates a module with no versions (its root commit). AlreadyExists when it exists.
-  Result<ModuleInfo> CreateModule(const std::string& module, const std::string& description);
+  // Creates a module with no versions (its root commit, whose record holds `description` and
+  // `compatibility`, "" for none). AlreadyExists when it exists.
+  Result<ModuleInfo> CreateModule(const std::string& module, const std::string& description,
+                                  const std::string& compatibility = "");
+
+  // Records a new compatibility level for an existing module ("" for none): a new revision of its
+  // record on ModuleRecordRef(module), whose first commit's parent is the module's root commit, so
+  // `git log` on that ref shows every revision. The write is a compare-and-swap on the ref, retried
+  // when another writer moved it. NotFound when the module does not exist.
+  Result<ModuleInfo> SetModuleCompatibility(const std::string& module, const std::string& compatibility);
 
   // Applies all updates or none: takes every ref's lock, checks every old_target, then writes.
   // Conflict naming the first ref whose value differs.

@@ -58,33 +58,66 @@ Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const s
   return reached;
 }
 
-Status CheckVersionCompiles(const Store& store, const std::string& name, const FileSet& files,
-                            const std::vector<DependencyPin>& pins) {
+namespace {
+
+// Adds every file of every version `pins` lead to, by blob id, to `sources`; `owner` names who
+// provides each path so two providers of one path are caught.
+Status AddClosure(const Store& store, const std::string& name, const std::vector<DependencyPin>& pins,
+                  std::map<std::string, std::string>* owner, SchemaSources* sources) {
   SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(store, name, pins));
-  // The version's own files are handed to the compiler by content; the dependencies' by blob id.
-  CompileRequest request;
-  std::map<std::string, std::string> owner;
-  for (const auto& [path, content] : files) {
-    request.sources[path] = "self:" + path;
-    request.targets.push_back(path);
-    owner[path] = name;
-  }
   for (const auto& dep : reached) {
     SPOKE_ASSIGN_OR_RETURN(auto ids, store.ListFileIds(dep.version));
     std::string dep_name = dep.version.module + "@" + dep.version.version;
     for (const auto& [path, id] : ids) {
-      auto [it, inserted] = owner.emplace(path, dep_name);
-      if (!inserted && it->second != dep_name && request.sources[path] != id) {
+      auto [it, inserted] = owner->emplace(path, dep_name);
+      if (!inserted && it->second != dep_name && sources->sources[path] != id) {
         return Status::InvalidArgument("file " + path + " is provided by both " + it->second + " and " + dep_name);
       }
-      request.sources[path] = id;
+      sources->sources[path] = id;
     }
   }
-  request.load = [&store, &files](const std::string& id) -> Result<std::string> {
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<SchemaSources> ClosureSources(const Store& store, const std::string& name, const FileSet& files,
+                                     const std::vector<DependencyPin>& pins) {
+  // The version's own files are handed over by content; the dependencies' by blob id.
+  SchemaSources sources;
+  std::map<std::string, std::string> owner;
+  for (const auto& [path, content] : files) {
+    sources.sources[path] = "self:" + path;
+    sources.targets.push_back(path);
+    owner[path] = name;
+  }
+  SPOKE_RETURN_IF_ERROR(AddClosure(store, name, pins, &owner, &sources));
+  sources.load = [&store, &files](const std::string& id) -> Result<std::string> {
     if (id.rfind("self:", 0) == 0) return files.at(id.substr(5));
     return store.ReadBlob(id);
   };
-  return BuildDescriptorSet(request, false).status();
+  return sources;
+}
+
+Result<SchemaSources> VersionSources(const Store& store, const VersionInfo& version) {
+  SchemaSources sources;
+  std::map<std::string, std::string> owner;
+  std::string name = version.module + "@" + version.version;
+  SPOKE_ASSIGN_OR_RETURN(auto ids, store.ListFileIds(version));
+  for (const auto& [path, id] : ids) {
+    sources.sources[path] = id;
+    sources.targets.push_back(path);
+    owner[path] = name;
+  }
+  SPOKE_RETURN_IF_ERROR(AddClosure(store, name, version.manifest.dependencies, &owner, &sources));
+  sources.load = [&store](const std::string& id) { return store.ReadBlob(id); };
+  return sources;
+}
+
+Status CheckVersionCompiles(const Store& store, const std::string& name, const FileSet& files,
+                            const std::vector<DependencyPin>& pins) {
+  SPOKE_ASSIGN_OR_RETURN(SchemaSources sources, ClosureSources(store, name, files, pins));
+  return SchemaImage::Build(sources).status();
 }
 
 }  // namespace spoke

@@ -44,7 +44,14 @@ std::string StripComment(const std::string& line) {
 Result<ModuleConfig> ParseModuleConfig(const std::string& text, const std::string& filename) {
   ModuleConfig config;
   std::istringstream in(text);
-  std::string raw, list_key;
+  std::string raw;
+  // The key whose list items may follow ("deps", "lint.except") and its indentation.
+  std::string list_key;
+  size_t list_indent = 0;
+  // A top-level key with no value may open a section of indented "key: value" lines; `section` is
+  // that key while its children may follow, and `child_indent` their indentation once seen.
+  std::string section;
+  size_t child_indent = 0;
   int line_number = 0;
   auto error = [&](const std::string& what) {
     return Status::InvalidArgument(filename + ":" + std::to_string(line_number) + ": " + what);
@@ -53,26 +60,42 @@ Result<ModuleConfig> ParseModuleConfig(const std::string& text, const std::strin
     ++line_number;
     std::string line = StripComment(raw);
     if (Trim(line).empty()) continue;
-    bool indented = line[0] == ' ' || line[0] == '\t';
+    size_t indent = line.find_first_not_of(" \t");
     std::string content = Trim(line);
     if (content[0] == '-') {
       if (list_key.empty()) return error("a list item needs a key above it (e.g. \"deps:\")");
+      if (indent < list_indent) return error("a list item is indented less than its key \"" + list_key + "\"");
       std::string item = Unquote(Trim(content.substr(1)));
       if (item.empty()) return error("empty list item");
       config.values[list_key].push_back(item);
+      // A key holding a list is not a section.
+      if (list_key == section) section.clear();
       continue;
     }
-    if (indented) return error("unexpected indentation");
     size_t colon = content.find(':');
     if (colon == std::string::npos) return error("expected \"key: value\"");
     std::string key = Trim(content.substr(0, colon)), value = Unquote(Trim(content.substr(colon + 1)));
     if (key.empty()) return error("empty key");
+    if (indent > 0) {
+      if (section.empty()) return error("unexpected indentation");
+      if (child_indent == 0) child_indent = indent;
+      if (indent != child_indent) {
+        return error(indent > child_indent ? "sections nest one level deep only (e.g. \"lint:\" then \"  except:\")"
+                                           : "inconsistent indentation in section \"" + section + "\"");
+      }
+      key = section + "." + key;
+    } else {
+      section.clear();
+      child_indent = 0;
+    }
     if (config.values.count(key)) return error("key \"" + key + "\" appears twice");
     config.values[key];
+    list_key.clear();
     if (value.empty()) {
       list_key = key;
+      list_indent = indent;
+      if (indent == 0) section = key;
     } else {
-      list_key.clear();
       config.values[key].push_back(value);
     }
   }

@@ -207,42 +207,6 @@ Result<std::vector<std::string>> Store::ListModules() const {
   return modules;
 }
 
-Result<ModuleInfo> Store::GetModule(const std::string& module) const {
-  SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
-  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
-  git_oid tip;
-  int rc = git_reference_name_to_id(&tip, lease.get(), ModuleBranchRef(module).c_str());
-  if (rc == GIT_ENOTFOUND) return Status::NotFound("module " + module + " does not exist");
-  if (rc != 0) return GitError(rc, "cannot read module " + module);
-  ModuleInfo info;
-  info.name = module;
-  info.branch_tip = OidHex(tip);
-  // The root commit carries the module record; walk first parents down to it.
-  git_oid current = tip;
-  while (true) {
-    git_commit* raw = nullptr;
-    rc = git_commit_lookup(&raw, lease.get(), &current);
-    if (rc != 0) return GitError(rc, "cannot read module history of " + module);
-    CommitPtr commit(raw);
-    if (git_commit_parentcount(raw) == 0) {
-      info.created = git_commit_time(raw);
-      git_tree* tree_raw = nullptr;
-      rc = git_commit_tree(&tree_raw, raw);
-      if (rc != 0) return GitError(rc, "cannot read module record of " + module);
-      TreePtr tree(tree_raw);
-      std::string blob_id;
-      auto record = ReadBlobAtPath(lease.get(), tree_raw, kModuleRecordPath, &blob_id);
-      if (record.ok()) {
-        auto json = Json::Parse(*record);
-        if (json.ok()) info.description = json->GetString("description");
-      }
-      break;
-    }
-    current = *git_commit_parent_id(raw, 0);
-  }
-  return info;
-}
-
 Result<std::vector<std::string>> Store::ListVersions(const std::string& module) const {
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
   SPOKE_ASSIGN_OR_RETURN(auto refs, ListRefs(std::string(kTagPrefix) + module + "/"));

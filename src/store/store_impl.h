@@ -106,6 +106,8 @@ Result<FileSet> ReadVerifiedFiles(git_repository* repo, const git_oid& commit_id
 // Blobs whose digests `known` holds (from our own indexer) are not read again.
 Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo& version,
                           const std::map<std::string, BlobDigest>& known);
+// The root commit of a module branch whose tip is `tip` (first parents followed down).
+Result<git_oid> FindModuleRoot(git_repository* repo, const git_oid& tip);
 // A blob's content at `path` inside a tree; NotFound when absent.
 Result<std::string> ReadBlobAtPath(git_repository* repo, git_tree* tree, const std::string& path,
                                    std::string* blob_id);

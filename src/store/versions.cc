@@ -108,17 +108,36 @@ Result<git_oid> WriteCommit(git_repository* repo, const git_oid& tree_id, const 
   return id;
 }
 
-Result<git_oid> WriteModuleRoot(git_repository* repo, const std::string& module,
-                                const std::string& description) {
+// A tree holding only a module record (docs/storage.md).
+Result<git_oid> WriteModuleRecordTree(git_repository* repo, const std::string& module, const std::string& description,
+                                      const std::string& compatibility) {
   Json record = Json::MakeObject();
   record.Set("format", 1);
   record.Set("module", module);
   record.Set("description", description);
+  if (!compatibility.empty()) record.Set("compatibility", compatibility);
   SPOKE_ASSIGN_OR_RETURN(git_oid blob, WriteBlobObject(repo, record.Dump(2) + "\n"));
   DirNode root;
   root.blobs[kModuleRecordPath] = blob;
-  SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteTree(repo, root));
+  return WriteTree(repo, root);
+}
+
+Result<git_oid> WriteModuleRoot(git_repository* repo, const std::string& module, const std::string& description,
+                                const std::string& compatibility = "") {
+  SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteModuleRecordTree(repo, module, description, compatibility));
   return WriteCommit(repo, tree, nullptr, "Create module " + module + "\n");
+}
+
+// A compatibility level is an upper-case word (FILE, WIRE_JSON): checked here so the record stays
+// plain whatever a caller passes; which words are levels is the registry's business (breaking.h).
+Status ValidateCompatibilityWord(const std::string& compatibility) {
+  if (compatibility.size() > 32) return Status::InvalidArgument("compatibility level is too long");
+  for (char c : compatibility) {
+    if (!((c >= 'A' && c <= 'Z') || c == '_')) {
+      return Status::InvalidArgument("compatibility level \"" + compatibility + "\" must be an upper-case word");
+    }
+  }
+  return Status::Ok();
 }
 
 Status ValidateRequest(const NewVersion& request) {
@@ -264,20 +283,51 @@ Result<std::string> Store::WriteSnapshot(const FileViews& files, const std::stri
   return OidHex(commit);
 }
 
-Result<ModuleInfo> Store::CreateModule(const std::string& module, const std::string& description) {
+Result<ModuleInfo> Store::CreateModule(const std::string& module, const std::string& description,
+                                       const std::string& compatibility) {
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
+  SPOKE_RETURN_IF_ERROR(ValidateCompatibilityWord(compatibility));
   if (description.size() > 4096) return Status::InvalidArgument("description is longer than 4096 characters");
   {
     std::lock_guard<std::mutex> lock(impl_->write_mutex);
     SPOKE_ASSIGN_OR_RETURN(std::string tip, ResolveRef(ModuleBranchRef(module)));
     if (!tip.empty()) return Status::AlreadyExists("module " + module + " already exists");
     SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
-    SPOKE_ASSIGN_OR_RETURN(git_oid root, WriteModuleRoot(lease.get(), module, description));
+    SPOKE_ASSIGN_OR_RETURN(git_oid root, WriteModuleRoot(lease.get(), module, description, compatibility));
     Status s = UpdateRefsLocked(lease.get(), {{ModuleBranchRef(module), "", OidHex(root)}}, *impl_);
     if (s.code() == Status::Code::kConflict) return Status::AlreadyExists("module " + module + " already exists");
     SPOKE_RETURN_IF_ERROR(s);
   }
   return GetModule(module);
+}
+
+Result<ModuleInfo> Store::SetModuleCompatibility(const std::string& module, const std::string& compatibility) {
+  SPOKE_RETURN_IF_ERROR(ValidateCompatibilityWord(compatibility));
+  const std::string ref = ModuleRecordRef(module);
+  Status last = Status::Ok();
+  for (int attempt = 0; attempt < kPutRetries; ++attempt) {
+    if (attempt > 0) BackOff(attempt);
+    std::lock_guard<std::mutex> lock(impl_->write_mutex);
+    SPOKE_ASSIGN_OR_RETURN(ModuleInfo info, GetModule(module));
+    if (info.compatibility == compatibility) return info;
+    SPOKE_ASSIGN_OR_RETURN(std::string tip, ResolveRef(ref));
+    SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+    git_oid parent_id;
+    if (tip.empty()) {
+      // The first revision continues the root commit, which holds the first record.
+      SPOKE_ASSIGN_OR_RETURN(git_oid branch_tip, ParseOid(info.branch_tip));
+      SPOKE_ASSIGN_OR_RETURN(parent_id, FindModuleRoot(lease.get(), branch_tip));
+    } else {
+      SPOKE_ASSIGN_OR_RETURN(parent_id, ParseOid(tip));
+    }
+    SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteModuleRecordTree(lease.get(), module, info.description, compatibility));
+    std::string message = "Set compatibility of " + module + " to " + (compatibility.empty() ? "none" : compatibility) + "\n";
+    SPOKE_ASSIGN_OR_RETURN(git_oid commit, WriteCommit(lease.get(), tree, &parent_id, message));
+    last = UpdateRefsLocked(lease.get(), {{ref, tip, OidHex(commit)}}, *impl_);
+    if (last.ok()) return GetModule(module);
+    if (last.code() != Status::Code::kConflict) return last;
+  }
+  return last;
 }
 
 }  // namespace spoke

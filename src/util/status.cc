@@ -13,6 +13,7 @@ constexpr CodeNameEntry kCodeNames[] = {
     {Status::Code::kNotFound, "not_found"},
     {Status::Code::kAlreadyExists, "already_exists"},
     {Status::Code::kConflict, "conflict"},
+    {Status::Code::kFailedPrecondition, "failed_precondition"},
     {Status::Code::kCorruption, "corruption"},
     {Status::Code::kTooLarge, "too_large"},
     {Status::Code::kUnavailable, "unavailable"},

@@ -1,0 +1,119 @@
+// spoke breaking: compare a directory's schema against an earlier version (a module version from
+// the local store or the registry, or another directory) and print what breaks at a level.
+#include <algorithm>
+#include <cstdio>
+#include <future>
+
+#include "context.h"
+#include "schema_input.h"
+#include "spoke/breaking.h"
+#include "spoke/json.h"
+
+namespace spoke::cli {
+namespace {
+
+struct BreakingArgs {
+  std::string dir = ".", against, against_dir, level;
+  std::vector<std::string> except;
+  bool json = false, list_rules = false;
+};
+
+int ListRules(BreakingLevel level, bool json) {
+  Json list = Json::MakeArray();
+  for (const auto& rule : BreakingRules()) {
+    bool on = std::find(rule.levels.begin(), rule.levels.end(), level) != rule.levels.end();
+    std::string levels;
+    for (auto l : rule.levels) levels += std::string(levels.empty() ? "" : ",") + BreakingLevelName(l);
+    if (json) {
+      Json entry = Json::MakeObject();
+      entry.Set("id", rule.id);
+      Json names = Json::MakeArray();
+      for (auto l : rule.levels) names.Push(BreakingLevelName(l));
+      entry.Set("levels", std::move(names));
+      entry.Set("enabled", on);
+      entry.Set("summary", rule.summary);
+      list.Push(std::move(entry));
+    } else {
+      std::printf("%-46s %-3s %-28s %s\n", rule.id.c_str(), on ? "on" : "off", levels.c_str(), rule.summary.c_str());
+    }
+  }
+  if (json) std::printf("%s\n", list.Dump(2).c_str());
+  return kExitOk;
+}
+
+Result<std::unique_ptr<SchemaImage>> BuildImage(const SchemaInput& input) {
+  auto image = SchemaImage::Build(input.sources);
+  if (!image.ok()) return image.status().WithContext(input.label + " does not compile");
+  return image;
+}
+
+}  // namespace
+
+void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
+  auto args = std::make_shared<BreakingArgs>();
+  sub->add_option("-d,--dir", args->dir, "The module directory holding the new schema")->capture_default_str();
+  sub->add_option("--against", args->against,
+                  "The earlier version, module@version (from the local store, else fetched like spoke pull)");
+  sub->add_option("--against-dir", args->against_dir, "The earlier version as a directory");
+  sub->add_option("--level", args->level,
+                  "FILE, PACKAGE, WIRE_JSON or WIRE (default: spoke.yaml's breaking.level, else FILE)");
+  sub->add_option("--except", args->except, "Rule IDs not to check, added to spoke.yaml's (repeatable)");
+  sub->add_flag("--json", args->json, "Print {\"level\", \"against\", \"findings\": [{rule, file, line, column, message}]}");
+  sub->add_flag("--list-rules", args->list_rules, "List every rule and the levels that check it");
+  sub->footer(
+      "Levels, strictest first: FILE (generated code per file), PACKAGE (per package), WIRE_JSON\n"
+      "(binary and JSON encodings), WIRE (binary encoding only).\n"
+      "Exit codes: 0 nothing breaks, 1 findings or errors, 2 usage error.");
+  *run = [args, flags]() -> int {
+    BreakingOptions options;
+    auto module = LoadModuleConfig(args->dir);
+    if (!module.ok()) return UsageError(module.status());
+    auto configured = BreakingOptionsFromConfig(*module);
+    if (!configured.ok()) return UsageError(configured.status());
+    options = *configured;
+    if (!args->level.empty()) {
+      auto level = ParseBreakingLevel(args->level);
+      if (!level.ok()) return UsageError(level.status());
+      options.level = *level;
+    }
+    for (const auto& id : args->except) {
+      bool known = std::any_of(BreakingRules().begin(), BreakingRules().end(), [&](const auto& r) { return r.id == id; });
+      if (!known) return UsageError(Status::InvalidArgument("unknown breaking rule " + id + " (see --list-rules)"));
+      options.except.push_back(id);
+    }
+    if (args->list_rules) return ListRules(options.level, args->json);
+    if (args->against.empty() == args->against_dir.empty()) {
+      return UsageError(Status::InvalidArgument("give exactly one of --against module@version or --against-dir DIR"));
+    }
+    auto current = LoadDirInput(args->dir, *flags);
+    if (!current.ok()) {
+      return current.status().code() == Status::Code::kInvalidArgument ? UsageError(current.status())
+                                                                        : Fail(current.status());
+    }
+    auto previous = args->against_dir.empty() ? LoadVersionInput(args->against, *flags)
+                                              : LoadDirInput(args->against_dir, *flags);
+    if (!previous.ok()) {
+      return previous.status().code() == Status::Code::kInvalidArgument ? UsageError(previous.status())
+                                                                        : Fail(previous.status());
+    }
+    // The two versions parse on two threads: they share nothing.
+    auto previous_image = std::async(std::launch::async, [&] { return BuildImage(**previous); });
+    auto current_image = BuildImage(**current);
+    auto previous_built = previous_image.get();
+    if (!current_image.ok()) return Fail(current_image.status());
+    if (!previous_built.ok()) return Fail(previous_built.status());
+    std::vector<Finding> findings = CheckBreaking(**previous_built, **current_image, options);
+    if (args->json) {
+      Json out = Json::MakeObject();
+      out.Set("level", BreakingLevelName(options.level));
+      out.Set("against", (*previous)->label);
+      out.Set("findings", FindingsToJson(findings));
+      std::printf("%s\n", out.Dump(2).c_str());
+    } else {
+      std::fputs(FormatFindings(findings).c_str(), stdout);
+    }
+    return findings.empty() ? kExitOk : kExitFailure;
+  };
+}
+
+}  // namespace spoke::cli

@@ -1,0 +1,98 @@
+// spoke validate: parse and link a directory's .proto files (imports from the directory, then from
+// the dependencies spoke.yaml pins) and print every error as file:line:col: message. The registry
+// runs the same check (SchemaImage::Build) on every pushed version.
+#include <cstdio>
+#include <regex>
+
+#include "context.h"
+#include "schema_input.h"
+#include "spoke/json.h"
+
+namespace spoke::cli {
+namespace {
+
+struct ValidateArgs {
+  std::string dir = ".";
+  std::vector<std::string> paths;
+  bool recursive = false, json = false;
+};
+
+// One "file:line:col: message" line (or "file: message") as JSON.
+Json ErrorToJson(const std::string& line) {
+  static const std::regex kPositioned(R"(^(.*?):(\d+):(\d+): (.*)$)");
+  Json out = Json::MakeObject();
+  std::smatch m;
+  if (std::regex_match(line, m, kPositioned)) {
+    out.Set("file", m[1].str());
+    out.Set("line", static_cast<int64_t>(std::stoll(m[2].str())));
+    out.Set("column", static_cast<int64_t>(std::stoll(m[3].str())));
+    out.Set("message", m[4].str());
+    return out;
+  }
+  size_t colon = line.find(": ");
+  out.Set("file", colon == std::string::npos ? "" : line.substr(0, colon));
+  out.Set("message", colon == std::string::npos ? line : line.substr(colon + 2));
+  return out;
+}
+
+}  // namespace
+
+void SetupValidate(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
+  auto args = std::make_shared<ValidateArgs>();
+  sub->add_option("-d,--dir", args->dir, "The module directory")->capture_default_str();
+  sub->add_flag("--recursive", args->recursive,
+                "Validate files in subdirectories too (imports always resolve across the tree)");
+  sub->add_option("--path", args->paths, "Validate only this file or directory, relative to -dir (repeatable)");
+  sub->add_flag("--json", args->json, "Print {\"valid\", \"files\", \"errors\": [{file, line, column, message}]}");
+  sub->footer("Exit codes: 0 valid, 1 errors (each printed as file:line:col: message), 2 usage error.");
+  *run = [args, flags]() -> int {
+    auto input = LoadDirInput(args->dir, *flags);
+    if (!input.ok()) {
+      return input.status().code() == Status::Code::kInvalidArgument ? UsageError(input.status())
+                                                                      : Fail(input.status());
+    }
+    SchemaSources& sources = (*input)->sources;
+    if (!args->paths.empty()) {
+      if (Status s = RestrictTargets(args->paths, &sources); !s.ok()) return UsageError(s);
+    } else if (!args->recursive) {
+      std::vector<std::string> top;
+      for (const auto& t : sources.targets) {
+        if (t.find('/') == std::string::npos) top.push_back(t);
+      }
+      if (top.empty()) {
+        return UsageError(Status::InvalidArgument("no .proto files directly in " + args->dir + "; use --recursive"));
+      }
+      sources.targets = std::move(top);
+    }
+    auto image = SchemaImage::Build(sources);
+    if (!image.ok() && image.status().code() != Status::Code::kInvalidArgument) return Fail(image.status());
+    std::vector<std::string> errors;
+    if (!image.ok()) {
+      const std::string& text = image.status().message();
+      size_t start = 0;
+      while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        errors.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+      }
+    }
+    if (args->json) {
+      Json out = Json::MakeObject();
+      out.Set("valid", errors.empty());
+      out.Set("files", static_cast<int64_t>(sources.targets.size()));
+      Json list = Json::MakeArray();
+      for (const auto& e : errors) list.Push(ErrorToJson(e));
+      out.Set("errors", std::move(list));
+      std::printf("%s\n", out.Dump(2).c_str());
+    } else {
+      for (const auto& e : errors) std::printf("%s\n", e.c_str());
+      if (errors.empty() && !flags->quiet) {
+        std::fprintf(stderr, "spoke: %zu files valid\n", sources.targets.size());
+      }
+    }
+    return errors.empty() ? kExitOk : kExitFailure;
+  };
+}
+
+}  // namespace spoke::cli

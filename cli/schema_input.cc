@@ -1,0 +1,119 @@
+// Loading the schema the check commands look at, with its dependency closure: the local store
+// first, the registry only for what the store lacks.
+#include "schema_input.h"
+
+#include <algorithm>
+
+#include "module_dir.h"
+#include "spoke/deps.h"
+#include "spoke/sync.h"
+
+namespace spoke::cli {
+namespace {
+
+// Makes every version `pins` lead to available in `store`, asking the registry only when the
+// store lacks one; returns the pins with commit and digest filled in.
+Result<std::vector<DependencyPin>> ResolveDependencies(Store& store, const GlobalFlags& flags, const std::string& name,
+                                                       const std::vector<DependencyPin>& wanted) {
+  std::unique_ptr<RemoteClient> remote;
+  auto connect = [&]() -> Status {
+    if (!remote) {
+      SPOKE_ASSIGN_OR_RETURN(remote, ConnectRegistry(flags));
+    }
+    return Status::Ok();
+  };
+  std::vector<DependencyPin> pins;
+  for (const auto& dep : wanted) {
+    auto version = dep.version == "latest" ? Result<VersionInfo>(Status::NotFound(""))
+                                           : store.GetVersion(dep.module, dep.version);
+    if (!version.ok() && version.status().code() == Status::Code::kNotFound) {
+      SPOKE_RETURN_IF_ERROR(connect());
+      version = EnsureVersion(store, remote.get(), dep.module, dep.version);
+    }
+    if (!version.ok()) return version.status().WithContext("dependency " + dep.module + "@" + dep.version);
+    pins.push_back({version->module, version->version, version->commit_id, version->manifest.digest});
+  }
+  auto walked = WalkDependencies(store, name, pins);
+  if (!walked.ok() && walked.status().code() == Status::Code::kNotFound) {
+    SPOKE_RETURN_IF_ERROR(connect());
+    SPOKE_RETURN_IF_ERROR(FetchDependencies(store, *remote, pins));
+    walked = WalkDependencies(store, name, pins);
+  }
+  if (!walked.ok()) return walked.status();
+  return pins;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir, const GlobalFlags& flags) {
+  auto input = std::make_unique<SchemaInput>();
+  input->label = dir;
+  SPOKE_ASSIGN_OR_RETURN(input->config, LoadModuleConfig(dir));
+  SPOKE_ASSIGN_OR_RETURN(input->files, ReadModuleDir(dir));
+  if (input->config.deps.empty()) {
+    input->sources = SourcesFromFiles(input->files);
+    return input;
+  }
+  std::vector<DependencyPin> wanted;
+  for (const auto& spec : input->config.deps) {
+    SPOKE_ASSIGN_OR_RETURN(auto parsed, ParseDependencySpec(spec));
+    wanted.push_back({parsed.first, parsed.second, "", ""});
+  }
+  SPOKE_ASSIGN_OR_RETURN(input->store, OpenLocalStore());
+  std::string name = input->config.module.empty() ? dir : input->config.module;
+  SPOKE_ASSIGN_OR_RETURN(auto pins, ResolveDependencies(*input->store, flags, name, wanted));
+  SPOKE_ASSIGN_OR_RETURN(input->sources, ClosureSources(*input->store, name, input->files, pins));
+  return input;
+}
+
+Result<std::unique_ptr<SchemaInput>> LoadVersionInput(const std::string& spec, const GlobalFlags& flags) {
+  SPOKE_ASSIGN_OR_RETURN(auto parsed, ParseDependencySpec(spec));
+  auto input = std::make_unique<SchemaInput>();
+  SPOKE_ASSIGN_OR_RETURN(input->store, OpenLocalStore());
+  Store& store = *input->store;
+  std::unique_ptr<RemoteClient> remote;
+  auto version = parsed.second == "latest" ? Result<VersionInfo>(Status::NotFound(""))
+                                           : store.GetVersion(parsed.first, parsed.second);
+  if (!version.ok() && version.status().code() == Status::Code::kNotFound) {
+    SPOKE_ASSIGN_OR_RETURN(remote, ConnectRegistry(flags));
+    version = EnsureVersion(store, remote.get(), parsed.first, parsed.second);
+  }
+  if (!version.ok()) return version.status();
+  input->label = version->module + "@" + version->version;
+  auto walked = WalkDependencies(store, input->label, version->manifest.dependencies);
+  if (!walked.ok() && walked.status().code() == Status::Code::kNotFound) {
+    if (!remote) {
+      SPOKE_ASSIGN_OR_RETURN(remote, ConnectRegistry(flags));
+    }
+    SPOKE_RETURN_IF_ERROR(FetchDependencies(store, *remote, version->manifest.dependencies));
+  } else if (!walked.ok()) {
+    return walked.status();
+  }
+  SPOKE_ASSIGN_OR_RETURN(input->sources, VersionSources(store, *version));
+  return input;
+}
+
+bool UnderAnyPath(const std::string& file, const std::vector<std::string>& paths) {
+  for (const auto& raw : paths) {
+    std::string path = raw;
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    if (path == "." || path.empty() || file == path) return true;
+    if (file.compare(0, path.size() + 1, path + "/") == 0) return true;
+  }
+  return false;
+}
+
+Status RestrictTargets(const std::vector<std::string>& paths, SchemaSources* sources) {
+  std::vector<std::string> kept;
+  for (const auto& target : sources->targets) {
+    if (UnderAnyPath(target, paths)) kept.push_back(target);
+  }
+  for (const auto& path : paths) {
+    bool matched = std::any_of(kept.begin(), kept.end(), [&](const std::string& t) { return UnderAnyPath(t, {path}); });
+    if (!matched) return Status::NotFound("--path " + path + " matches no .proto file of the module");
+  }
+  sources->targets = std::move(kept);
+  return Status::Ok();
+}
+
+}  // namespace spoke::cli

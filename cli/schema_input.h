@@ -1,0 +1,43 @@
+// What validate, lint and breaking check: a directory of .proto files with its spoke.yaml (its
+// dependencies read from the local store, fetched from the registry only when missing), or a
+// module version (from the local store, else the registry, the way `spoke pull` gets it).
+#ifndef SPOKE_CLI_SCHEMA_INPUT_H_
+#define SPOKE_CLI_SCHEMA_INPUT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "context.h"
+#include "spoke/manifest.h"
+#include "spoke/module_config.h"
+#include "spoke/schema_image.h"
+
+namespace spoke::cli {
+
+// Owns everything `sources` reads from, so it is handed around by pointer and never moved.
+struct SchemaInput {
+  std::string label;              // "DIR" or "module@version", for messages
+  FileSet files;                  // a directory's files; empty for a stored version
+  ModuleConfig config;            // the directory's spoke.yaml; empty for a stored version
+  std::unique_ptr<Store> store;   // opened only when dependencies or a version are needed
+  SchemaSources sources;          // targets: every file of the module
+};
+
+// Reads `dir` (every .proto below it and its spoke.yaml) and resolves the dependencies spoke.yaml
+// pins. InvalidArgument for a missing directory or a bad spoke.yaml.
+Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir, const GlobalFlags& flags);
+
+// "module@version" (or module@latest) with its dependencies, from the local store, else fetched.
+Result<std::unique_ptr<SchemaInput>> LoadVersionInput(const std::string& spec, const GlobalFlags& flags);
+
+// Keeps the targets that are one of `paths` or under one of them (paths relative to the module
+// root, a trailing '/' optional). NotFound when a path matches no file.
+Status RestrictTargets(const std::vector<std::string>& paths, SchemaSources* sources);
+
+// Whether `file` is one of `paths` or under one of them.
+bool UnderAnyPath(const std::string& file, const std::vector<std::string>& paths);
+
+}  // namespace spoke::cli
+
+#endif  // SPOKE_CLI_SCHEMA_INPUT_H_

@@ -1,0 +1,52 @@
+// What the built-in lint rules share: rules made from plain functions (most rules look at one kind
+// of element and keep no state), the name-case predicates, and the lists the rule files add to.
+#ifndef SPOKE_CHECK_LINT_SUPPORT_H_
+#define SPOKE_CHECK_LINT_SUPPORT_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/descriptor.pb.h>
+
+#include "spoke/sys/lint_rule.h"
+
+namespace spoke::check {
+
+namespace pb = google::protobuf;
+
+// Hooks for a stateless rule; unset ones do nothing.
+struct LintHooks {
+  std::function<void(const pb::FileDescriptor&, LintReport*)> file = nullptr;
+  std::function<void(const pb::Descriptor&, LintReport*)> message = nullptr;
+  std::function<void(const pb::FieldDescriptor&, LintReport*)> field = nullptr;
+  std::function<void(const pb::OneofDescriptor&, LintReport*)> oneof = nullptr;
+  std::function<void(const pb::EnumDescriptor&, LintReport*)> enum_type = nullptr;
+  std::function<void(const pb::EnumValueDescriptor&, LintReport*)> enum_value = nullptr;
+  std::function<void(const pb::ServiceDescriptor&, LintReport*)> service = nullptr;
+  std::function<void(const pb::MethodDescriptor&, LintReport*)> method = nullptr;
+};
+
+LintRule HookRule(std::string id, std::vector<std::string> categories, std::string summary, LintHooks hooks);
+
+// The category lists rules belong to: each category includes the ones before it.
+std::vector<std::string> Minimal();   // MINIMAL, BASIC, STANDARD
+std::vector<std::string> Basic();     // BASIC, STANDARD
+std::vector<std::string> Standard();  // STANDARD
+
+bool IsLowerSnakeCase(const std::string& s);  // foo_bar2
+bool IsUpperSnakeCase(const std::string& s);  // FOO_BAR2
+bool IsPascalCase(const std::string& s);      // FooBar2
+// "HTTPServerError" -> "HTTP_SERVER_ERROR", "FooBar" -> "FOO_BAR": an enum name as a value prefix.
+std::string ToUpperSnakeCase(const std::string& s);
+std::string Quoted(const std::string& s);
+
+// Rule families, one file each.
+void AddNamingRules(std::vector<LintRule>* rules);   // lint_naming.cc
+void AddLayoutRules(std::vector<LintRule>* rules);   // lint_layout.cc
+void AddServiceRules(std::vector<LintRule>* rules);  // lint_services.cc
+void AddCommentRules(std::vector<LintRule>* rules);  // lint_services.cc
+
+}  // namespace spoke::check
+
+#endif  // SPOKE_CHECK_LINT_SUPPORT_H_
