@@ -114,6 +114,37 @@ if [[ ! -d $CORPUS ]]; then
     tar --null -T - -cf - | tar -xf - -C "$CORPUS.tmp/protos")
   mv "$CORPUS.tmp/protos" "$CORPUS" && rm -rf "$CORPUS.tmp"
 fi
+# `spoke push` refuses a module whose imports do not all resolve (the raw package holds a few test
+# protos under google/protobuf/ that import files it does not ship). Both tools get the same tree:
+# the package's files less those whose imports, transitively, cannot be found in it.
+RAW_CORPUS=$CORPUS
+CORPUS=$CACHE/corpus-$TGZ_BASE-imports-resolve
+if [[ ! -d $CORPUS ]]; then
+  log "dropping the files whose imports the package does not hold -> $CORPUS"
+  rm -rf "$CORPUS.tmp"
+  python3 - "$RAW_CORPUS" "$CORPUS.tmp" <<'PY' >&2
+import os, re, shutil, sys
+src, dst = sys.argv[1], sys.argv[2]
+imports = {}
+for root, _, names in os.walk(src):
+    for name in names:
+        path = os.path.relpath(os.path.join(root, name), src)
+        text = open(os.path.join(root, name), encoding="utf-8", errors="replace").read()
+        imports[path] = re.findall(r'^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"', text, re.M)
+kept = set(imports)
+while True:
+    dropped = {p for p in kept if any(i not in kept for i in imports[p])}
+    if not dropped:
+        break
+    kept -= dropped
+for path in sorted(set(imports) - kept):
+    print("  dropped", path)
+for path in kept:
+    os.makedirs(os.path.dirname(os.path.join(dst, path)) or dst, exist_ok=True)
+    os.link(os.path.join(src, path), os.path.join(dst, path))
+PY
+  mv "$CORPUS.tmp" "$CORPUS"
+fi
 CORPUS_FILES=$(find "$CORPUS" -type f | wc -l)
 CORPUS_BYTES=$(find "$CORPUS" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
 ((CORPUS_FILES > 0)) || die "no .proto file in $CORPUS"
