@@ -2,27 +2,13 @@
 // never a 500, never a new ref, and the store stays clean for stock git.
 #include <gtest/gtest.h>
 
+#include "e2e_util.h"
 #include "harness.h"
 #include "pack_forge.h"
 #include "spoke/json.h"
 
 namespace spoke::e2e {
 namespace {
-
-Json Upload(const std::string& version,
-            const std::vector<std::pair<std::string, std::string>>& files) {
-  Json list = Json::MakeArray();
-  for (const auto& [path, content] : files) {
-    Json file = Json::MakeObject();
-    file.Set("path", path);
-    file.Set("content", content);
-    list.Push(std::move(file));
-  }
-  Json body = Json::MakeObject();
-  body.Set("version", version);
-  body.Set("files", std::move(list));
-  return body;
-}
 
 const std::vector<std::pair<std::string, std::string>> kGoodFiles = {
     {"a.proto", "syntax = \"proto3\";\n"}};
@@ -33,7 +19,7 @@ class BadInput : public ::testing::Test {
     server_ = ServerProcess::Start({work_.Sub("storage"), {}, {}});
     ASSERT_TRUE(server_);
     http_ = HttpClient(server_->port());
-    auto seeded = http_->Post("/modules/seed/versions", Upload("v1.0.0", kGoodFiles).Dump(),
+    auto seeded = http_->Post("/modules/seed/versions", UploadBody("v1.0.0", kGoodFiles).Dump(),
                               "application/json");
     ASSERT_TRUE(seeded);
     ASSERT_EQ(seeded->status, 201) << seeded->body;
@@ -68,7 +54,7 @@ TEST_F(BadInput, RestRejectsInvalidModuleNames) {
        {"/modules/User/versions", "/modules/a//b/versions", "/modules/a/../b/versions",
         "/modules/a/./b/versions", "/modules/a%2F..%2Fb/versions"}) {
     SCOPED_TRACE(path);
-    ExpectClientError(Post(path, Upload("v1.0.0", kGoodFiles).Dump()));
+    ExpectClientError(Post(path, UploadBody("v1.0.0", kGoodFiles).Dump()));
   }
   ExpectClientError(http_->Get("/modules/User"));
   ExpectClientError(http_->Get("/modules/a//b/versions"));
@@ -79,7 +65,7 @@ TEST_F(BadInput, RestRejectsInvalidVersions) {
        {"1.0.0", "v1.0", "v01.0.0", "v1.0.0-", "v1.0.0-01", "latest", "", "v1.0.0/x"}) {
     SCOPED_TRACE("version \"" + version + "\"");
     EXPECT_EQ(
-        ExpectJsonError(Post("/modules/fresh/versions", Upload(version, kGoodFiles).Dump()), 400),
+        ExpectJsonError(Post("/modules/fresh/versions", UploadBody(version, kGoodFiles).Dump()), 400),
         "invalid_argument");
   }
   ExpectClientError(http_->Get("/modules/seed/versions/v01.0.0"));
@@ -105,10 +91,10 @@ TEST_F(BadInput, RestRejectsBadFilePaths) {
   };
   for (const auto& files : cases) {
     SCOPED_TRACE("first path \"" + files.front().first + "\"");
-    EXPECT_EQ(ExpectJsonError(Post("/modules/fresh/versions", Upload("v1.0.0", files).Dump()), 400),
+    EXPECT_EQ(ExpectJsonError(Post("/modules/fresh/versions", UploadBody("v1.0.0", files).Dump()), 400),
               "invalid_argument");
   }
-  EXPECT_EQ(ExpectJsonError(Post("/modules/fresh/versions", Upload("v1.0.0", {}).Dump()), 400),
+  EXPECT_EQ(ExpectJsonError(Post("/modules/fresh/versions", UploadBody("v1.0.0", FileSet{}).Dump()), 400),
             "invalid_argument");
   EXPECT_EQ(ExpectJsonError(
                 Post("/modules/fresh/versions",
@@ -145,7 +131,7 @@ TEST_F(BadInput, BodiesOverTheLimitAnswerJson413) {
   ASSERT_TRUE(limited);
   auto http = HttpClient(limited->port());
   std::string big(2 << 20, 'x');
-  Json upload = Upload("v1.0.0", {{"big.proto", big}});
+  Json upload = UploadBody("v1.0.0", FileSet{{"big.proto", big}});
   EXPECT_EQ(
       ExpectJsonError(http->Post("/modules/big/versions", upload.Dump(), "application/json"), 413),
       "too_large");

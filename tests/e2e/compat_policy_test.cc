@@ -5,21 +5,12 @@
 // file-level diff.
 #include <gtest/gtest.h>
 
+#include "e2e_util.h"
 #include "harness.h"
 #include "spoke/json.h"
 
 namespace spoke::e2e {
 namespace {
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-Json ParseJson(const std::string& text) {
-  auto json = Json::Parse(text);
-  EXPECT_TRUE(json.ok()) << text;
-  return json.ok() ? *json : Json::MakeObject();
-}
 
 const FileSet kV1 = {{"acme/order/v1/order.proto",
                       "syntax = \"proto3\";\npackage acme.order.v1;\n\n"
@@ -34,20 +25,6 @@ const FileSet kV1Breaking = {{"acme/order/v1/order.proto",
                               "syntax = \"proto3\";\npackage acme.order.v1;\n\n"
                               "message Order {\n  string id = 1;\n  int64 quantity = 2;\n  reserved 3;\n}\n"},
                              {"acme/order/v1/extra.proto", "syntax = \"proto3\";\npackage acme.order.v1;\n\nmessage Extra {}\n"}};
-
-Json Upload(const std::string& version, const FileSet& files) {
-  Json list = Json::MakeArray();
-  for (const auto& [path, content] : files) {
-    Json file = Json::MakeObject();
-    file.Set("path", path);
-    file.Set("content", content);
-    list.Push(std::move(file));
-  }
-  Json body = Json::MakeObject();
-  body.Set("version", version);
-  body.Set("files", std::move(list));
-  return body;
-}
 
 class CompatPolicy : public ::testing::Test {
  protected:
@@ -125,21 +102,21 @@ TEST_F(CompatPolicy, RestUploadsAreRefusedWith422AndTheFindings) {
   ASSERT_TRUE(created);
   ASSERT_EQ(created->status, 201) << created->body;
   EXPECT_EQ(ParseJson(created->body).GetString("compatibility"), "WIRE");
-  auto first = http_->Post("/modules/order/versions", Upload("v1.0.0", kV1).Dump(), "application/json");
+  auto first = http_->Post("/modules/order/versions", UploadBody("v1.0.0", kV1).Dump(), "application/json");
   ASSERT_TRUE(first);
   ASSERT_EQ(first->status, 201) << first->body;
   // At WIRE, deleting a field is fine only with its number reserved.
   FileSet unreserved = {{"acme/order/v1/order.proto",
                          "syntax = \"proto3\";\npackage acme.order.v1;\n\nmessage Order {\n  string id = 1;\n}\n"}};
   std::string refs_before = RefsOf(work_.Sub("storage"));
-  auto refused = http_->Post("/modules/order/versions", Upload("v1.1.0", unreserved).Dump(), "application/json");
+  auto refused = http_->Post("/modules/order/versions", UploadBody("v1.1.0", unreserved).Dump(), "application/json");
   std::string message;
   EXPECT_EQ(ExpectJsonError(refused, 422, &message), "failed_precondition");
   EXPECT_TRUE(Contains(message, "acme/order/v1/order.proto:6:3: Previously present field \"2\" with name \"quantity\""))
       << message;
   EXPECT_TRUE(Contains(message, "(FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED)")) << message;
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before);
-  auto accepted = http_->Post("/modules/order/versions", Upload("v1.1.0", kV1Breaking).Dump(), "application/json");
+  auto accepted = http_->Post("/modules/order/versions", UploadBody("v1.1.0", kV1Breaking).Dump(), "application/json");
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 201) << accepted->body;
 }

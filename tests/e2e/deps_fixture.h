@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "e2e_util.h"
 #include "harness.h"
 #include "spoke/json.h"
 
@@ -37,12 +38,6 @@ inline const FileSet kApp = {
      "syntax = \"proto3\";\npackage app;\nimport \"order/order.proto\";\n\n"
      "message Cart {\n  repeated order.Order orders = 1;\n}\n"}};
 
-inline Json ParseJson(const std::string& text) {
-  auto json = Json::Parse(text);
-  EXPECT_TRUE(json.ok()) << text;
-  return json.ok() ? *json : Json::MakeObject();
-}
-
 // The value at `key` of a JSON object, or null.
 inline Json At(const Json& json, const std::string& key) {
   const Json* value = json.Get(key);
@@ -67,10 +62,6 @@ inline std::string LockText(const std::map<std::string, Pin>& pins) {
   lock.Set("dependencies", std::move(versions));
   lock.Set("pins", std::move(by_module));
   return lock.Dump(2) + "\n";
-}
-
-inline bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 class DependencyFixture : public ::testing::Test {

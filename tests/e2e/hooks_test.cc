@@ -7,14 +7,11 @@
 
 #include <filesystem>
 
+#include "e2e_util.h"
 #include "harness.h"
 
 namespace spoke::e2e {
 namespace {
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 const std::string kValid = "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Order {\n  string order_id = 1;\n}\n";
 const std::string kInvalid = "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Order {\n  Missing order_id = 1;\n}\n";

@@ -2,6 +2,7 @@
 // under an existing version fails and changes nothing, through the CLI and through the REST API.
 #include <gtest/gtest.h>
 
+#include "e2e_util.h"
 #include "harness.h"
 #include "spoke/json.h"
 
@@ -64,17 +65,8 @@ TEST_F(Immutability, PushingDifferentContentUnderAnExistingVersionFailsAndChange
 }
 
 Json VersionUpload(const std::string& version, const FileSet& files) {
-  Json list = Json::MakeArray();
-  for (const auto& [path, content] : files) {
-    Json file = Json::MakeObject();
-    file.Set("path", path);
-    file.Set("content", content);
-    list.Push(std::move(file));
-  }
-  Json body = Json::MakeObject();
-  body.Set("version", version);
+  Json body = UploadBody(version, files);
   body.Set("description", "uploaded over REST");
-  body.Set("files", std::move(list));
   return body;
 }
 

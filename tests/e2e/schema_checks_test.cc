@@ -3,21 +3,12 @@
 // exit codes (0 clean, 1 findings or errors, 2 usage) are what scripts and editors rely on.
 #include <gtest/gtest.h>
 
+#include "e2e_util.h"
 #include "harness.h"
 #include "spoke/json.h"
 
 namespace spoke::e2e {
 namespace {
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-Json ParseJson(const std::string& text) {
-  auto json = Json::Parse(text);
-  EXPECT_TRUE(json.ok()) << text;
-  return json.ok() ? *json : Json::MakeObject();
-}
 
 const std::string kUserV1 =
     "syntax = \"proto3\";\npackage acme.user.v1;\n\n"
