@@ -4,11 +4,33 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 namespace spoke {
+namespace {
+
+// Announces its file when the generator deletes it: by then the generator's Printer has backed
+// up the unused tail, so the string holds exactly the file.
+class AnnouncingStream : public google::protobuf::io::StringOutputStream {
+ public:
+  AnnouncingStream(std::string* target, std::function<void()> on_close)
+      : StringOutputStream(target), on_close_(std::move(on_close)) {}
+  ~AnnouncingStream() override { on_close_(); }
+
+ private:
+  std::function<void()> on_close_;
+};
+
+}  // namespace
 
 google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::Open(const std::string& filename) {
   auto& slot = files_[filename];
+  if (slot) replaced_.push_back(std::move(slot));
+  announced_.erase(filename);
   slot = std::make_unique<std::string>();
-  return new google::protobuf::io::StringOutputStream(slot.get());
+  if (!on_closed_) return new google::protobuf::io::StringOutputStream(slot.get());
+  std::string* content = slot.get();
+  return new AnnouncingStream(content, [this, filename, content] {
+    on_closed_(filename, *content);
+    announced_.insert(filename);
+  });
 }
 
 google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::OpenForInsert(const std::string& filename,
@@ -20,16 +42,20 @@ google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::OpenForInsert(const st
 void MemoryOutput::AddFile(const std::string& name, const std::string& insertion_point,
                            const std::string& content) {
   if (insertion_point.empty()) {
-    files_[name] = std::make_unique<std::string>(content);
-    last_ = files_[name].get();
+    auto& slot = files_[name];
+    if (slot) replaced_.push_back(std::move(slot));
+    announced_.erase(name);
+    slot = std::make_unique<std::string>(content);
+    last_ = slot.get();
   } else {
     insertions_.push_back({name, insertion_point, std::make_unique<std::string>(content)});
     last_ = insertions_.back().content.get();
   }
 }
 
-Result<GeneratedFiles> MemoryOutput::Finish() {
+Result<GeneratedFiles> MemoryOutput::Finish(std::set<std::string>* unannounced) {
   for (const auto& insertion : insertions_) {
+    announced_.erase(insertion.file);
     auto it = files_.find(insertion.file);
     if (it == files_.end()) {
       return Status::Internal("a generator inserted into " + insertion.file + ", which it never wrote");
@@ -60,7 +86,10 @@ Result<GeneratedFiles> MemoryOutput::Finish() {
     target.insert(line_start, indented);
   }
   GeneratedFiles out;
-  for (auto& [name, content] : files_) out.emplace(name, std::move(*content));
+  for (auto& [name, content] : files_) {
+    if (!announced_.count(name)) unannounced->insert(name);
+    out.emplace(name, std::move(*content));
+  }
   return out;
 }
 
