@@ -3,19 +3,56 @@
 
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
+
 namespace spoke {
 namespace {
 
-// Announces its file when the generator deletes it: by then the generator's Printer has backed
-// up the unused tail, so the string holds exactly the file.
-class AnnouncingStream : public google::protobuf::io::StringOutputStream {
+// A generated file written in blocks and joined into its string once, when the generator deletes
+// the stream (its Printer has backed up the unused tail by then). A string grown by doubling, as
+// StringOutputStream grows it, keeps up to as much slack as content, which for gigabytes of
+// generated code is hundreds of megabytes held to the end; joining copies each byte once, where
+// doubling copies it up to twice. Then tells `on_close`, if any, that the file is complete.
+class FileStream : public google::protobuf::io::ZeroCopyOutputStream {
  public:
-  AnnouncingStream(std::string* target, std::function<void()> on_close)
-      : StringOutputStream(target), on_close_(std::move(on_close)) {}
-  ~AnnouncingStream() override { on_close_(); }
+  FileStream(std::string* target, std::function<void()> on_close) : target_(target), on_close_(std::move(on_close)) {}
+  ~FileStream() override {
+    target_->reserve(target_->size() + static_cast<size_t>(bytes_));
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      target_->append(blocks_[i].data.get(), i + 1 == blocks_.size() ? used_ : blocks_[i].size);
+    }
+    if (on_close_) on_close_();
+  }
+  bool Next(void** data, int* size) override {
+    if (blocks_.empty() || used_ == blocks_.back().size) {
+      // Small files stay small; large ones take few blocks.
+      const size_t block = blocks_.empty() ? 4096 : std::min<size_t>(blocks_.back().size * 2, 1 << 20);
+      blocks_.push_back({std::make_unique_for_overwrite<char[]>(block), block});
+      used_ = 0;
+    }
+    Block& last = blocks_.back();
+    *data = last.data.get() + used_;
+    *size = static_cast<int>(last.size - used_);
+    bytes_ += *size;
+    used_ = last.size;
+    return true;
+  }
+  void BackUp(int count) override {
+    used_ -= static_cast<size_t>(count);
+    bytes_ -= count;
+  }
+  int64_t ByteCount() const override { return bytes_; }
 
  private:
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t size;
+  };
+  std::string* target_;
   std::function<void()> on_close_;
+  std::vector<Block> blocks_;
+  size_t used_ = 0;  // of the last block
+  int64_t bytes_ = 0;
 };
 
 }  // namespace
@@ -25,9 +62,9 @@ google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::Open(const std::string
   if (slot) replaced_.push_back(std::move(slot));
   announced_.erase(filename);
   slot = std::make_unique<std::string>();
-  if (!on_closed_) return new google::protobuf::io::StringOutputStream(slot.get());
+  if (!on_closed_) return new FileStream(slot.get(), nullptr);
   std::string* content = slot.get();
-  return new AnnouncingStream(content, [this, filename, content] {
+  return new FileStream(content, [this, filename, content] {
     on_closed_(filename, *content);
     announced_.insert(filename);
   });

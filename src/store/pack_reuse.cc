@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
@@ -126,6 +127,31 @@ std::string_view PackReuse::WholeEntry(const git_oid& id) const {
     if (!entry.empty()) return entry;
   }
   return {};
+}
+
+bool PackReuse::InflateWholeBlob(const git_oid& id, std::string* content) const {
+  std::string_view entry = WholeEntry(id);
+  if (entry.empty()) return false;
+  auto byte = static_cast<unsigned char>(entry[0]);
+  if (((byte >> 4) & 7) != 3) return false;
+  uint64_t size = byte & 0x0f;
+  size_t n = 1;
+  for (int shift = 4; byte & 0x80; shift += 7) {
+    if (n >= entry.size() || shift > 57) return false;
+    byte = static_cast<unsigned char>(entry[n++]);
+    size |= static_cast<uint64_t>(byte & 0x7f) << shift;
+  }
+  content->resize(size);
+  z_stream stream{};
+  if (inflateInit(&stream) != Z_OK) return false;
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(entry.data() + n));
+  stream.avail_in = static_cast<uInt>(entry.size() - n);
+  stream.next_out = reinterpret_cast<Bytef*>(content->data());
+  stream.avail_out = static_cast<uInt>(size);
+  const int rc = inflate(&stream, Z_FINISH);
+  const bool whole = rc == Z_STREAM_END && stream.total_out == size;
+  inflateEnd(&stream);
+  return whole;
 }
 
 }  // namespace spoke
