@@ -141,11 +141,15 @@ bool PackReuse::InflateWholeBlob(const git_oid& id, std::string* content) const 
     byte = static_cast<unsigned char>(entry[n++]);
     size |= static_cast<uint64_t>(byte & 0x7f) << shift;
   }
+  // Raw inflate past the 2-byte zlib header: the trailing Adler-32 goes unchecked, since the
+  // caller checks the content's SHA-1, which catches all that Adler-32 would and more.
+  constexpr size_t kZlibHeader = 2;
+  if (entry.size() < n + kZlibHeader) return false;
   content->resize(size);
   z_stream stream{};
-  if (inflateInit(&stream) != Z_OK) return false;
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(entry.data() + n));
-  stream.avail_in = static_cast<uInt>(entry.size() - n);
+  if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) return false;
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(entry.data() + n + kZlibHeader));
+  stream.avail_in = static_cast<uInt>(entry.size() - n - kZlibHeader);
   stream.next_out = reinterpret_cast<Bytef*>(content->data());
   stream.avail_out = static_cast<uInt>(size);
   const int rc = inflate(&stream, Z_FINISH);
