@@ -10,7 +10,9 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spoke/status.h"
@@ -57,14 +59,29 @@ using GeneratedFiles = std::map<std::string, std::string>;
 // Generated files per language.
 Result<std::map<std::string, GeneratedFiles>> Compile(const CompileRequest& request);
 
-// Receives one language's generated files. Called from the thread that generated them, so it must
-// be thread-safe; an error stops the compile and is returned by CompileEach.
-using GeneratedSink = std::function<Status(const std::string& language, GeneratedFiles files)>;
+// Receives generated files. Languages are generated side by side, so calls for different
+// languages come from different threads at once; calls for one language come from one thread.
+class GeneratedSink {
+ public:
+  virtual ~GeneratedSink() = default;
+  // A file the built-in generator of `language` has finished writing, while it goes on writing
+  // others, so the sink can start storing it. `content` stays valid and unchanged until
+  // Generated(language) returns, and not after. Plugins' files are not announced.
+  virtual void Written(const std::string& language, const std::string& path, std::string_view content) {}
+  // The generator of `language` is done. When this returns the sink must no longer read anything
+  // Written() gave it (insertion points are applied and the files moved next). An error stops the
+  // compile.
+  virtual Status Generated(const std::string& language) { return Status::Ok(); }
+  // The language's final files. `unannounced`: the paths whose final content Written() did not
+  // give (a plugin's files, files changed by an insertion point). An error stops the compile.
+  virtual Status Complete(const std::string& language, GeneratedFiles files,
+                          const std::set<std::string>& unannounced) = 0;
+};
 
 // Like Compile, but the languages are generated side by side on up to one thread per core (they
-// share one parse), and each language's files go to `sink` as soon as they are complete, so that
-// storing one language overlaps generating the next.
-Status CompileEach(const CompileRequest& request, const GeneratedSink& sink);
+// share one parse), and each file goes to `sink` as soon as it is complete, so that storing
+// overlaps generating. Returns the first error of a generator or of the sink.
+Status CompileEach(const CompileRequest& request, GeneratedSink& sink);
 
 // True when the compiler itself ships `path`: protobuf's well-known types (google/protobuf/*.proto,
 // as installed with libprotobuf), which sources may import without any module providing them.

@@ -126,6 +126,8 @@ struct RefResult {
   std::string status;  // "created", "updated", "unchanged"
 };
 
+class SnapshotWriter;
+
 class Store {
  public:
   // Opens the bare repository at `path`; creates it (and its parents) first when `create` is true
@@ -185,6 +187,8 @@ class Store {
   // same commit id, on any machine. Used for artifacts; many files land as one pack.
   using FileViews = std::map<std::string, std::string_view>;
   Result<std::string> WriteSnapshot(const FileViews& files, const std::string& message);
+  // A snapshot written while its files are still being produced (see SnapshotWriter).
+  Result<std::unique_ptr<SnapshotWriter>> StartSnapshot();
 
   // Validates `request` and writes its blobs, trees, commit and tag, with `parent` (hex, or "" for
   // none: a root module commit is then made first) as the commit's parent. No ref changes.
@@ -250,6 +254,29 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A snapshot (Store::WriteSnapshot) whose files arrive one at a time, from a generator that is
+// still running: each is hashed and compressed into a pack on a background thread as soon as it is
+// added, so the snapshot is nearly stored when the last file arrives. Gives the same commit as
+// WriteSnapshot for the same files and message. Add() is thread-safe; the rest is not.
+class SnapshotWriter {
+ public:
+  ~SnapshotWriter();
+  // Adds `path` with `content`. A path added again takes its last content (the earlier blob may
+  // stay in the store, unreferenced).
+  // REQUIRES: `content` stays valid and unchanged until the next Settle() or Finish() returns.
+  void Add(const std::string& path, std::string_view content);
+  // Waits until every file added so far is stored; none of their contents is read again.
+  Status Settle();
+  // Stores what is left and writes the tree and the commit; returns the commit id.
+  Result<std::string> Finish(const std::string& message);
+
+ private:
+  friend class Store;
+  struct Impl;
+  explicit SnapshotWriter(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -50,12 +50,9 @@ Status CheckGeneratedPath(const std::string& path) {
   return Status::Ok();
 }
 
-// Stores `files` as the artifact for `key` and returns it, holding `files` (moved, never copied:
-// the C++ of a large corpus is gigabytes).
-Result<Artifact> StoreArtifact(Store& store, const std::string& key, const std::string& language,
-                               const std::string& generator, const std::string& parameter,
-                               GeneratedFiles files) {
-  Store::FileViews tree;
+// artifact.json: what the artifact was compiled from, and its file list.
+std::string ArtifactRecord(const std::string& key, const std::string& language, const std::string& generator,
+                           const std::string& parameter, const GeneratedFiles& files) {
   Json record = Json::MakeObject();
   record.Set("format", 1);
   record.Set("key", key);
@@ -63,24 +60,55 @@ Result<Artifact> StoreArtifact(Store& store, const std::string& key, const std::
   record.Set("generator", generator);
   record.Set("parameter", parameter);
   Json list = Json::MakeArray();
-  for (const auto& [path, content] : files) {
-    SPOKE_RETURN_IF_ERROR(CheckGeneratedPath(path));
-    tree.emplace(kOutputDir + path, content);
-    list.Push(path);
-  }
+  for (const auto& [path, content] : files) list.Push(path);
   record.Set("files", std::move(list));
-  const std::string record_text = record.Dump(2) + "\n";
-  tree.emplace(kArtifactRecord, record_text);
-  SPOKE_ASSIGN_OR_RETURN(std::string commit, store.WriteSnapshot(tree, "artifact " + key + " (" + language + ")\n"));
-  std::string ref = ArtifactRef(key);
-  Status updated = store.UpdateRefs({{ref, "", commit}});
-  if (!updated.ok()) {
-    // Another writer stored the same key first; deterministic output means it is the same commit.
-    SPOKE_ASSIGN_OR_RETURN(std::string existing, store.ResolveRef(ref));
-    if (existing.empty()) return updated;
-  }
-  return Artifact{key, language, commit, std::move(files)};
+  return record.Dump(2) + "\n";
 }
+
+// Stores each language's files as its artifact while they are generated: every file goes to the
+// language's SnapshotWriter as soon as the generator closes it, so that hashing and compressing
+// gigabytes of generated code runs beside the generator rather than after it.
+class ArtifactSink : public GeneratedSink {
+ public:
+  struct Target {
+    std::string key, generator, parameter;
+    std::unique_ptr<SnapshotWriter> writer;
+  };
+  // `targets`: one per language to compile, each with its own writer.
+  ArtifactSink(Store& store, std::map<std::string, Target> targets) : store_(store), targets_(std::move(targets)) {}
+
+  void Written(const std::string& language, const std::string& path, std::string_view content) override {
+    targets_.at(language).writer->Add(kOutputDir + path, content);
+  }
+  Status Generated(const std::string& language) override { return targets_.at(language).writer->Settle(); }
+  Status Complete(const std::string& language, GeneratedFiles files,
+                  const std::set<std::string>& unannounced) override {
+    Target& target = targets_.at(language);
+    for (const auto& [path, content] : files) SPOKE_RETURN_IF_ERROR(CheckGeneratedPath(path));
+    for (const auto& path : unannounced) target.writer->Add(kOutputDir + path, files.at(path));
+    const std::string record = ArtifactRecord(target.key, language, target.generator, target.parameter, files);
+    target.writer->Add(kArtifactRecord, record);
+    SPOKE_ASSIGN_OR_RETURN(std::string commit,
+                           target.writer->Finish("artifact " + target.key + " (" + language + ")\n"));
+    std::string ref = ArtifactRef(target.key);
+    Status updated = store_.UpdateRefs({{ref, "", commit}});
+    if (!updated.ok()) {
+      // Another writer stored the same key first; deterministic output means it is the same commit.
+      SPOKE_ASSIGN_OR_RETURN(std::string existing, store_.ResolveRef(ref));
+      if (existing.empty()) return updated;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    artifacts_[language] = Artifact{target.key, language, commit, std::move(files)};
+    return Status::Ok();
+  }
+  std::map<std::string, Artifact> TakeArtifacts() { return std::move(artifacts_); }
+
+ private:
+  Store& store_;
+  std::map<std::string, Target> targets_;  // not modified during the compile, so read unlocked
+  std::mutex mutex_;
+  std::map<std::string, Artifact> artifacts_;
+};
 
 }  // namespace
 
@@ -203,18 +231,19 @@ Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const Cac
   }
   if (misses.languages.empty()) return artifacts;
   if (stats) stats->generator_runs += static_cast<int>(misses.languages.size());
-  std::mutex artifacts_mutex;
-  SPOKE_RETURN_IF_ERROR(CompileEach(misses, [&](const std::string& name, GeneratedFiles files) -> Status {
+  std::map<std::string, ArtifactSink::Target> targets;
+  for (const auto& name : misses.languages) {
     SPOKE_ASSIGN_OR_RETURN(Language language, FindLanguage(name));
-    SPOKE_ASSIGN_OR_RETURN(std::string generator, GeneratorIdentity(language));
+    ArtifactSink::Target& target = targets[name];
+    target.key = keys.at(name).hex;
+    SPOKE_ASSIGN_OR_RETURN(target.generator, GeneratorIdentity(language));
     auto param = request.parameters.find(name);
-    SPOKE_ASSIGN_OR_RETURN(Artifact artifact,
-                           StoreArtifact(store, keys.at(name).hex, name, generator,
-                                         param == request.parameters.end() ? "" : param->second, std::move(files)));
-    std::lock_guard<std::mutex> lock(artifacts_mutex);
-    artifacts[name] = std::move(artifact);
-    return Status::Ok();
-  }));
+    target.parameter = param == request.parameters.end() ? "" : param->second;
+    SPOKE_ASSIGN_OR_RETURN(target.writer, store.StartSnapshot());
+  }
+  ArtifactSink sink(store, std::move(targets));
+  SPOKE_RETURN_IF_ERROR(CompileEach(misses, sink));
+  for (auto& [name, artifact] : sink.TakeArtifacts()) artifacts[name] = std::move(artifact);
   return artifacts;
 }
 

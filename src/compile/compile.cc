@@ -141,7 +141,7 @@ Status RunPluginGenerator(const Parsed& parsed, const Language& language, const 
 
 }  // namespace
 
-Status CompileEach(const CompileRequest& request, const GeneratedSink& sink) {
+Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
   if (request.languages.empty()) return Status::InvalidArgument("no language to compile for");
   std::vector<Language> languages;
   for (const auto& name : request.languages) {
@@ -160,11 +160,17 @@ Status CompileEach(const CompileRequest& request, const GeneratedSink& sink) {
       const Language& language = languages[i];
       auto it = request.parameters.find(language.name);
       std::string parameter = it == request.parameters.end() ? "" : it->second;
-      MemoryOutput output(parsed->closure);
+      MemoryOutput output(parsed->closure, [&](const std::string& path, std::string_view content) {
+        sink.Written(language.name, path, content);
+      });
       Status generated = language.plugin.empty() ? RunBuiltin(*parsed, language.name, parameter, &output)
                                                  : RunPluginGenerator(*parsed, language, parameter, &output);
-      Result<GeneratedFiles> files = generated.ok() ? output.Finish() : Result<GeneratedFiles>(generated);
-      Status sunk = files.ok() ? sink(language.name, std::move(*files)) : files.status();
+      // The sink lets go of the contents before Finish() inserts into them and moves them.
+      Status settled = sink.Generated(language.name);
+      if (generated.ok()) generated = settled;
+      std::set<std::string> unannounced;
+      Result<GeneratedFiles> files = generated.ok() ? output.Finish(&unannounced) : Result<GeneratedFiles>(generated);
+      Status sunk = files.ok() ? sink.Complete(language.name, std::move(*files), unannounced) : files.status();
       if (!sunk.ok()) {
         failed = true;
         return sunk;
@@ -175,14 +181,22 @@ Status CompileEach(const CompileRequest& request, const GeneratedSink& sink) {
 }
 
 Result<std::map<std::string, GeneratedFiles>> Compile(const CompileRequest& request) {
-  std::map<std::string, GeneratedFiles> out;
-  std::mutex out_mutex;
-  SPOKE_RETURN_IF_ERROR(CompileEach(request, [&](const std::string& language, GeneratedFiles files) {
-    std::lock_guard<std::mutex> lock(out_mutex);
-    out[language] = std::move(files);
-    return Status::Ok();
-  }));
-  return out;
+  class Collector : public GeneratedSink {
+   public:
+    Status Complete(const std::string& language, GeneratedFiles files, const std::set<std::string>&) override {
+      std::lock_guard<std::mutex> lock(mutex_);
+      out_[language] = std::move(files);
+      return Status::Ok();
+    }
+    std::map<std::string, GeneratedFiles> Take() { return std::move(out_); }
+
+   private:
+    std::mutex mutex_;
+    std::map<std::string, GeneratedFiles> out_;
+  };
+  Collector collector;
+  SPOKE_RETURN_IF_ERROR(CompileEach(request, collector));
+  return collector.Take();
 }
 
 Result<std::string> BuildDescriptorSet(const CompileRequest& request, bool include_source_info) {

@@ -3,12 +3,71 @@
 
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
+
 namespace spoke {
+namespace {
+
+// A generated file written in blocks and joined into its string once, when the generator deletes
+// the stream (its Printer has backed up the unused tail by then). A string grown by doubling, as
+// StringOutputStream grows it, keeps up to as much slack as content, which for gigabytes of
+// generated code is hundreds of megabytes held to the end; joining copies each byte once, where
+// doubling copies it up to twice. Then tells `on_close`, if any, that the file is complete.
+class FileStream : public google::protobuf::io::ZeroCopyOutputStream {
+ public:
+  FileStream(std::string* target, std::function<void()> on_close) : target_(target), on_close_(std::move(on_close)) {}
+  ~FileStream() override {
+    target_->reserve(target_->size() + static_cast<size_t>(bytes_));
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      target_->append(blocks_[i].data.get(), i + 1 == blocks_.size() ? used_ : blocks_[i].size);
+    }
+    if (on_close_) on_close_();
+  }
+  bool Next(void** data, int* size) override {
+    if (blocks_.empty() || used_ == blocks_.back().size) {
+      // Small files stay small; large ones take few blocks.
+      const size_t block = blocks_.empty() ? 4096 : std::min<size_t>(blocks_.back().size * 2, 1 << 20);
+      blocks_.push_back({std::make_unique_for_overwrite<char[]>(block), block});
+      used_ = 0;
+    }
+    Block& last = blocks_.back();
+    *data = last.data.get() + used_;
+    *size = static_cast<int>(last.size - used_);
+    bytes_ += *size;
+    used_ = last.size;
+    return true;
+  }
+  void BackUp(int count) override {
+    used_ -= static_cast<size_t>(count);
+    bytes_ -= count;
+  }
+  int64_t ByteCount() const override { return bytes_; }
+
+ private:
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t size;
+  };
+  std::string* target_;
+  std::function<void()> on_close_;
+  std::vector<Block> blocks_;
+  size_t used_ = 0;  // of the last block
+  int64_t bytes_ = 0;
+};
+
+}  // namespace
 
 google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::Open(const std::string& filename) {
   auto& slot = files_[filename];
+  if (slot) replaced_.push_back(std::move(slot));
+  announced_.erase(filename);
   slot = std::make_unique<std::string>();
-  return new google::protobuf::io::StringOutputStream(slot.get());
+  if (!on_closed_) return new FileStream(slot.get(), nullptr);
+  std::string* content = slot.get();
+  return new FileStream(content, [this, filename, content] {
+    on_closed_(filename, *content);
+    announced_.insert(filename);
+  });
 }
 
 google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::OpenForInsert(const std::string& filename,
@@ -20,16 +79,20 @@ google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::OpenForInsert(const st
 void MemoryOutput::AddFile(const std::string& name, const std::string& insertion_point,
                            const std::string& content) {
   if (insertion_point.empty()) {
-    files_[name] = std::make_unique<std::string>(content);
-    last_ = files_[name].get();
+    auto& slot = files_[name];
+    if (slot) replaced_.push_back(std::move(slot));
+    announced_.erase(name);
+    slot = std::make_unique<std::string>(content);
+    last_ = slot.get();
   } else {
     insertions_.push_back({name, insertion_point, std::make_unique<std::string>(content)});
     last_ = insertions_.back().content.get();
   }
 }
 
-Result<GeneratedFiles> MemoryOutput::Finish() {
+Result<GeneratedFiles> MemoryOutput::Finish(std::set<std::string>* unannounced) {
   for (const auto& insertion : insertions_) {
+    announced_.erase(insertion.file);
     auto it = files_.find(insertion.file);
     if (it == files_.end()) {
       return Status::Internal("a generator inserted into " + insertion.file + ", which it never wrote");
@@ -60,7 +123,10 @@ Result<GeneratedFiles> MemoryOutput::Finish() {
     target.insert(line_start, indented);
   }
   GeneratedFiles out;
-  for (auto& [name, content] : files_) out.emplace(name, std::move(*content));
+  for (auto& [name, content] : files_) {
+    if (!announced_.count(name)) unannounced->insert(name);
+    out.emplace(name, std::move(*content));
+  }
   return out;
 }
 

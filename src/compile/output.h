@@ -5,9 +5,12 @@
 
 #include <google/protobuf/compiler/code_generator.h>
 
+#include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spoke/compiler.h"
@@ -16,8 +19,12 @@ namespace spoke {
 
 class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
  public:
-  explicit MemoryOutput(std::vector<const google::protobuf::FileDescriptor*> parsed)
-      : parsed_(std::move(parsed)) {}
+  // Told about each file opened with Open() when the generator closes its stream. The content
+  // stays valid and unchanged until Finish() is called.
+  using ClosedCallback = std::function<void(const std::string& path, std::string_view content)>;
+
+  MemoryOutput(std::vector<const google::protobuf::FileDescriptor*> parsed, ClosedCallback on_closed)
+      : parsed_(std::move(parsed)), on_closed_(std::move(on_closed)) {}
 
   google::protobuf::io::ZeroCopyOutputStream* Open(const std::string& filename) override;
   google::protobuf::io::ZeroCopyOutputStream* OpenForInsert(const std::string& filename,
@@ -32,8 +39,9 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   void AppendToLast(const std::string& content) {
     if (last_) last_->append(content);
   }
-  // Applies pending insertions and returns the files. REQUIRES: every stream handed out is closed.
-  Result<GeneratedFiles> Finish();
+  // Applies pending insertions and returns the files; adds to *unannounced the paths whose final
+  // content was not given to the ClosedCallback. REQUIRES: every stream handed out is closed.
+  Result<GeneratedFiles> Finish(std::set<std::string>* unannounced);
 
  private:
   struct Insertion {
@@ -41,7 +49,11 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
     std::unique_ptr<std::string> content;
   };
   std::vector<const google::protobuf::FileDescriptor*> parsed_;
+  ClosedCallback on_closed_;
   std::map<std::string, std::unique_ptr<std::string>> files_;
+  // Contents replaced by a second Open() of the same path: kept, as the callback may still read them.
+  std::vector<std::unique_ptr<std::string>> replaced_;
+  std::set<std::string> announced_;
   std::vector<Insertion> insertions_;
   std::string* last_ = nullptr;
 };

@@ -28,6 +28,12 @@ class PackReuse {
   // pack; empty otherwise. Valid while this object lives.
   std::string_view WholeEntry(const git_oid& id) const;
 
+  // Inflates `id` straight from its whole entry into *content, sized once from the entry's header:
+  // no copy through libgit2's buffers, the way an artifact of gigabytes reads fastest. False when
+  // `id` is not a blob kept whole here, or its entry does not inflate to its stated size. The zlib
+  // checksum is not checked: REQUIRES the caller to verify the content's id.
+  bool InflateWholeBlob(const git_oid& id, std::string* content) const;
+
   // Names of the packs mapped, to tell whether a reload is due.
   const std::vector<std::string>& pack_names() const { return names_; }
 

@@ -9,6 +9,7 @@
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "store/blob_pack.h"
+#include "store/blob_pack_writer.h"
 #include "store/store_impl.h"
 
 namespace spoke {
@@ -106,6 +107,18 @@ Result<git_oid> WriteCommit(git_repository* repo, const git_oid& tree_id, const 
                          parent ? 1 : 0, parents);
   if (rc != 0) return GitError(rc, "cannot write a commit");
   return id;
+}
+
+// A snapshot's commit: no parent, a fixed author and time, so the same files and message give the
+// same commit anywhere.
+Result<std::string> WriteSnapshotCommit(git_repository* repo, const DirNode& root, const std::string& message) {
+  SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteTree(repo, root));
+  git_signature* raw = nullptr;
+  int rc = git_signature_new(&raw, "Spoke", "spoke@localhost", 0, 0);
+  if (rc != 0) return GitError(rc, "cannot make a signature");
+  SignaturePtr sig(raw);
+  SPOKE_ASSIGN_OR_RETURN(git_oid commit, WriteCommit(repo, tree, nullptr, message, raw));
+  return OidHex(commit);
 }
 
 // A tree holding only a module record (docs/storage.md).
@@ -274,13 +287,46 @@ Result<std::string> Store::WriteSnapshot(const FileViews& files, const std::stri
   DirNode root;
   size_t i = 0;
   for (const auto& [path, content] : files) SPOKE_RETURN_IF_ERROR(AddPath(&root, path, blobs[i++]));
-  SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteTree(lease.get(), root));
-  git_signature* raw = nullptr;
-  int rc = git_signature_new(&raw, "Spoke", "spoke@localhost", 0, 0);
-  if (rc != 0) return GitError(rc, "cannot make a signature");
-  SignaturePtr sig(raw);
-  SPOKE_ASSIGN_OR_RETURN(git_oid commit, WriteCommit(lease.get(), tree, nullptr, message, raw));
-  return OidHex(commit);
+  return WriteSnapshotCommit(lease.get(), root, message);
+}
+
+struct SnapshotWriter::Impl {
+  Store::Impl* store;
+  std::unique_ptr<BlobPackWriter> blobs;
+  std::mutex mutex;                     // orders Add()s of several threads
+  std::map<std::string, size_t> paths;  // path -> the number BlobPackWriter gave its content
+};
+
+SnapshotWriter::SnapshotWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SnapshotWriter::~SnapshotWriter() = default;
+
+Result<std::unique_ptr<SnapshotWriter>> Store::StartSnapshot() {
+  auto impl = std::make_unique<SnapshotWriter::Impl>();
+  impl->store = impl_.get();
+  SPOKE_ASSIGN_OR_RETURN(impl->blobs, BlobPackWriter::Start(impl_->path, kSnapshotPackThreshold));
+  return std::unique_ptr<SnapshotWriter>(new SnapshotWriter(std::move(impl)));
+}
+
+void SnapshotWriter::Add(const std::string& path, std::string_view content) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->paths[path] = impl_->blobs->Add(content);
+}
+
+Status SnapshotWriter::Settle() { return impl_->blobs->Settle(); }
+
+Result<std::string> SnapshotWriter::Finish(const std::string& message) {
+  SPOKE_RETURN_IF_ERROR(impl_->blobs->Finish());
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_->store));
+  git_odb* raw_odb = nullptr;
+  int rc = git_repository_odb(&raw_odb, lease.get());
+  if (rc != 0) return GitError(rc, "cannot open the object store");
+  OdbPtr odb(raw_odb);
+  // The leased handle may have listed the packs before the new one arrived.
+  rc = git_odb_refresh(raw_odb);
+  if (rc != 0) return GitError(rc, "cannot reload the object store");
+  DirNode root;
+  for (const auto& [path, n] : impl_->paths) SPOKE_RETURN_IF_ERROR(AddPath(&root, path, impl_->blobs->id(n)));
+  return WriteSnapshotCommit(lease.get(), root, message);
 }
 
 Result<ModuleInfo> Store::CreateModule(const std::string& module, const std::string& description,

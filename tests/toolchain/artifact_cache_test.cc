@@ -39,6 +39,28 @@ TEST(ArtifactCache, TheSameInputsGiveTheSameArtifactCommitInAnotherStore) {
   EXPECT_EQ(a->at("cpp").commit, b->at("cpp").commit);
 }
 
+TEST(ArtifactCache, AnArtifactStoredWhileGeneratedHasTheCommitAWholeSnapshotOfItsFilesHas) {
+  auto one = MakeSampleStore(SampleSources());
+  auto two = MakeSampleStore(SampleSources());
+  ASSERT_NE(one, nullptr);
+  ASSERT_NE(two, nullptr);
+  one->request.languages = {"cpp", "python"};
+  auto compiled = CompileWithCache(*one->store, one->request, nullptr);
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  for (const char* language : {"cpp", "python"}) {
+    auto files = one->store->ReadSnapshot(compiled->at(language).commit);
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    Store::FileViews views;
+    for (const auto& [path, content] : *files) views.emplace(path, content);
+    auto whole = two->store->WriteSnapshot(
+        views, "artifact " + compiled->at(language).key + " (" + language + ")\n");
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    EXPECT_EQ(*whole, compiled->at(language).commit) << language;
+  }
+  auto fsck = RunShell("git -C " + one->store->path() + " fsck --strict --no-progress 2>&1");
+  EXPECT_EQ(fsck.exit_code, 0) << fsck.output;
+}
+
 TEST(ArtifactCache, ChangingOneByteOfOneSourceGivesANewKey) {
   auto sources = SampleSources();
   auto base = MakeSampleStore(sources);

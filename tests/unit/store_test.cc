@@ -782,6 +782,69 @@ TEST_F(StoreTest, ASnapshotHasTheSameCommitWhetherItsBlobsArePackedOrLoose) {
   EXPECT_TRUE(GitFsckStrict(other->path()));
 }
 
+TEST_F(StoreTest, ASnapshotWrittenFileByFileGivesTheSameCommitAsWriteSnapshotInOnePack) {
+  FileSet files = snapshots::ManyFiles(300);
+  auto other = MustOpen(dir_.Sub("other"));
+  ASSERT_NE(other, nullptr);
+  auto whole = other->WriteSnapshot(snapshots::Views(files), "artifact\n");
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+
+  auto writer = store_->StartSnapshot();
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  // In reverse order, and settled half way, as a generator's files arrive in no particular order.
+  size_t added = 0;
+  for (auto it = files.rbegin(); it != files.rend(); ++it, ++added) {
+    (*writer)->Add(it->first, it->second);
+    if (added == files.size() / 2) ASSERT_TRUE((*writer)->Settle().ok());
+  }
+  auto commit = (*writer)->Finish("artifact\n");
+  ASSERT_TRUE(commit.ok()) << commit.status().ToString();
+  EXPECT_EQ(*commit, *whole);
+  EXPECT_EQ(snapshots::PackFilesIn(store_->path()), 1u);
+  auto read = store_->ReadSnapshot(*commit);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, files);
+  EXPECT_TRUE(GitFsckStrict(store_->path()));
+}
+
+TEST_F(StoreTest, ASnapshotWrittenFileByFileStoresOnlyTheBlobsTheStoreLacks) {
+  FileSet files = snapshots::ManyFiles(300);
+  ASSERT_TRUE(store_->WriteSnapshot(snapshots::Views(files), "first\n").ok());
+  ASSERT_EQ(snapshots::PackFilesIn(store_->path()), 1u);
+  files["out/new.h"] = "// new\n";
+  auto writer = store_->StartSnapshot();
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  for (const auto& [path, content] : files) (*writer)->Add(path, content);
+  auto commit = (*writer)->Finish("second\n");
+  ASSERT_TRUE(commit.ok()) << commit.status().ToString();
+  // One new blob is below the pack threshold: it is written loose, and no second pack appears.
+  EXPECT_EQ(snapshots::PackFilesIn(store_->path()), 1u);
+  auto read = store_->ReadSnapshot(*commit);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, files);
+  EXPECT_TRUE(GitFsckStrict(store_->path()));
+}
+
+TEST_F(StoreTest, ASnapshotWriterNeverReadsAContentAgainAfterSettle) {
+  FileSet files = snapshots::ManyFiles(300);
+  auto writer = store_->StartSnapshot();
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  std::map<std::string, std::string> scratch(files.begin(), files.end());
+  for (const auto& [path, content] : scratch) (*writer)->Add(path, content);
+  ASSERT_TRUE((*writer)->Settle().ok());
+  for (auto& [path, content] : scratch) content = "overwritten";
+  // A path added again takes its last content.
+  const std::string replaced = "// replaced\n";
+  (*writer)->Add("out/empty.h", replaced);
+  files["out/empty.h"] = replaced;
+  auto commit = (*writer)->Finish("artifact\n");
+  ASSERT_TRUE(commit.ok()) << commit.status().ToString();
+  auto read = store_->ReadSnapshot(*commit);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, files);
+  EXPECT_TRUE(GitFsckStrict(store_->path()));
+}
+
 TEST_F(StoreTest, BlobIdIsGitsBlobId) {
   auto written = store_->WriteBlob("syntax = \"proto3\";\n");
   ASSERT_TRUE(written.ok());

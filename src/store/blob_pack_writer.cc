@@ -1,0 +1,213 @@
+// BlobPackWriter: one worker thread hashes each blob, skips the ones already stored, and appends
+// the new ones, compressed, to a pack in a quarantine; Finish() fills in the count the pack's
+// header could not know in advance, checksums the file and indexes it.
+#include "store/blob_pack_writer.h"
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "store/blob_pack.h"
+#include "store/pack_writer.h"
+
+namespace spoke {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kPackHeaderSize = 12;
+
+// The pack's trailer: SHA-1 of everything before it. Read back from the file because the header's
+// object count, which the checksum covers first, is only known at the end.
+Result<std::string> ChecksumFile(std::FILE* file, const fs::path& path) {
+  if (std::fflush(file) != 0 || std::fseek(file, 0, SEEK_SET) != 0) {
+    return Status::IOError("cannot reread " + path.string());
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
+  std::vector<char> buffer(1 << 20);
+  size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) EVP_DigestUpdate(ctx, buffer.data(), n);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, digest, &length);
+  EVP_MD_CTX_free(ctx);
+  if (std::ferror(file)) return Status::IOError("cannot reread " + path.string());
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string RawId(const git_oid& id) { return std::string(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ); }
+
+}  // namespace
+
+Result<std::unique_ptr<BlobPackWriter>> BlobPackWriter::Start(const std::string& store_path, size_t pack_threshold) {
+  git_odb* raw = nullptr;
+  int rc = git_odb_open(&raw, (fs::path(store_path) / "objects").c_str());
+  if (rc != 0) return GitError(rc, "cannot open the object store of " + store_path);
+  return std::unique_ptr<BlobPackWriter>(new BlobPackWriter(store_path, pack_threshold, OdbPtr(raw)));
+}
+
+BlobPackWriter::BlobPackWriter(std::string store_path, size_t pack_threshold, OdbPtr odb)
+    : store_path_(std::move(store_path)), pack_threshold_(pack_threshold), odb_(std::move(odb)) {
+  worker_ = std::thread([this] { Run(); });
+}
+
+BlobPackWriter::~BlobPackWriter() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  worker_.join();
+  if (pack_) std::fclose(pack_);
+}
+
+size_t BlobPackWriter::Add(std::string_view content) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ids_.emplace_back();
+  queue_.push_back({content, &ids_.back()});
+  work_ready_.notify_one();
+  return ids_.size() - 1;
+}
+
+void BlobPackWriter::Run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;
+    std::deque<Pending> batch;
+    batch.swap(queue_);
+    busy_ = true;
+    bool failed = !error_.ok();
+    lock.unlock();
+    // After an error nothing more is stored, but the queue still drains so Settle() returns.
+    for (const Pending& item : batch) {
+      *item.id = HashBlob(item.content);
+      if (!failed) failed = !Store(item);
+    }
+    lock.lock();
+    busy_ = false;
+    work_done_.notify_all();
+  }
+}
+
+bool BlobPackWriter::Store(const Pending& item) {
+  const git_oid& id = *item.id;
+  if (!seen_.insert(RawId(id)).second) return true;
+  // The store's packs were listed when odb_ was opened; rescanning them on every miss would cost
+  // a directory read per new blob.
+  if (git_odb_exists_ext(odb_.get(), &id, GIT_ODB_LOOKUP_NO_REFRESH) == 1) return true;
+  if (pack_) return Append(item.content, id);
+  held_back_.push_back(item);
+  if (held_back_.size() < pack_threshold_) return true;
+  if (!OpenPack()) return false;
+  std::vector<Pending> held;
+  held.swap(held_back_);
+  for (const Pending& blob : held) {
+    if (!Append(blob.content, *blob.id)) return false;
+  }
+  return true;
+}
+
+bool BlobPackWriter::OpenPack() {
+  quarantine_ = std::make_unique<Quarantine>(store_path_);
+  if (!quarantine_->ok()) {
+    Fail(Status::IOError("cannot create a directory under " + quarantine_->dir().string()));
+    return false;
+  }
+  const fs::path path = quarantine_->dir() / "blobs.pack";
+  pack_ = std::fopen(path.c_str(), "w+b");
+  // The count is filled in by Finish().
+  const unsigned char header[kPackHeaderSize] = {'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0};
+  if (!pack_ || std::fwrite(header, 1, sizeof(header), pack_) != sizeof(header)) {
+    Fail(Status::IOError("cannot write " + path.string()));
+    return false;
+  }
+  pack_size_ = sizeof(header);
+  return true;
+}
+
+bool BlobPackWriter::Append(std::string_view content, const git_oid& id) {
+  entry_.clear();
+  if (!AppendWholeEntry(3, content, &entry_, &scratch_)) {
+    Fail(Status::Internal("zlib could not compress blob " + OidHex(id)));
+    return false;
+  }
+  const auto crc = static_cast<uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(entry_.data()), static_cast<uInt>(entry_.size())));
+  if (std::fwrite(entry_.data(), 1, entry_.size(), pack_) != entry_.size()) {
+    Fail(Status::IOError("cannot write a pack under " + quarantine_->dir().string()));
+    return false;
+  }
+  entries_.push_back({id, pack_size_, crc});
+  pack_size_ += entry_.size();
+  return true;
+}
+
+void BlobPackWriter::Fail(Status status) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (error_.ok()) error_ = std::move(status);
+}
+
+Status BlobPackWriter::Settle() {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    work_done_.wait(lock, [&] { return queue_.empty() && !busy_; });
+    if (!error_.ok()) return error_;
+  }
+  // Too few new blobs for a pack of their own: loose objects, as WriteBlobs writes them.
+  std::vector<Pending> held;
+  held.swap(held_back_);
+  for (const Pending& item : held) {
+    git_oid written;
+    int rc = git_odb_write(&written, odb_.get(), item.content.data(), item.content.size(), GIT_OBJECT_BLOB);
+    if (rc != 0) {
+      Fail(GitError(rc, "cannot write a blob"));
+      return error_;
+    }
+  }
+  return Status::Ok();
+}
+
+Status BlobPackWriter::Finish() {
+  SPOKE_RETURN_IF_ERROR(Settle());
+  if (!pack_) return Status::Ok();
+  const fs::path pack_file = quarantine_->dir() / "blobs.pack";
+  const auto count = static_cast<uint32_t>(entries_.size());
+  const unsigned char count_bytes[4] = {static_cast<unsigned char>(count >> 24), static_cast<unsigned char>(count >> 16),
+                                        static_cast<unsigned char>(count >> 8), static_cast<unsigned char>(count)};
+  if (std::fseek(pack_, 8, SEEK_SET) != 0 || std::fwrite(count_bytes, 1, 4, pack_) != 4) {
+    return Status::IOError("cannot write " + pack_file.string());
+  }
+  SPOKE_ASSIGN_OR_RETURN(std::string checksum, ChecksumFile(pack_, pack_file));
+  bool ok = std::fseek(pack_, 0, SEEK_END) == 0 &&
+            std::fwrite(checksum.data(), 1, checksum.size(), pack_) == checksum.size();
+  ok = std::fclose(pack_) == 0 && ok;
+  pack_ = nullptr;
+  if (!ok) return Status::IOError("cannot write " + pack_file.string());
+
+  std::sort(entries_.begin(), entries_.end(),
+            [](const PackIndexEntry& a, const PackIndexEntry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
+  SPOKE_ASSIGN_OR_RETURN(std::string index, EncodePackIndex(entries_, checksum));
+  const fs::path index_file = quarantine_->dir() / "blobs.idx";
+  {
+    std::FILE* f = std::fopen(index_file.c_str(), "wb");
+    bool written = f && std::fwrite(index.data(), 1, index.size(), f) == index.size();
+    if (f) written = std::fclose(f) == 0 && written;
+    if (!written) return Status::IOError("cannot write " + index_file.string());
+  }
+  const fs::path pack_dir = fs::path(store_path_) / "objects" / "pack";
+  std::error_code ec;
+  fs::create_directories(pack_dir, ec);
+  // The .pack goes first: git and libgit2 only see a pack once its .idx is there.
+  const std::string name = PackBaseName(checksum);
+  fs::rename(pack_file, pack_dir / (name + ".pack"), ec);
+  if (!ec) fs::rename(index_file, pack_dir / (name + ".idx"), ec);
+  if (ec) return Status::IOError("cannot move a new pack into the store: " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace spoke

@@ -1,0 +1,93 @@
+// Writing blobs as they arrive, into one pack, on a thread of its own.
+//
+// WriteBlobs (blob_pack.h) needs every blob up front. When a generator produces thousands of
+// files over a minute, that leaves a core idle while it runs and then makes the caller wait for the
+// hashing and compression of gigabytes. BlobPackWriter takes each file as soon as it exists, hashes
+// it and streams it, compressed, into a pack file, so that when the last file arrives the pack is
+// nearly written, and compressed bytes never pile up in memory.
+#ifndef SPOKE_STORE_BLOB_PACK_WRITER_H_
+#define SPOKE_STORE_BLOB_PACK_WRITER_H_
+
+#include <git2.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "spoke/status.h"
+#include "store/git_handles.h"
+#include "store/pack_index.h"
+#include "store/store_impl.h"
+
+namespace spoke {
+
+class BlobPackWriter {
+ public:
+  // A writer for the store at `store_path`. Blobs the store already has are skipped. As long as
+  // fewer than `pack_threshold` new blobs have arrived they are held back and, if no more come,
+  // written loose by Settle(), as WriteBlobs does: small snapshots do not each leave a pack.
+  static Result<std::unique_ptr<BlobPackWriter>> Start(const std::string& store_path, size_t pack_threshold);
+  // Stops the worker. A pack that Finish() did not move into the store is deleted.
+  ~BlobPackWriter();
+  BlobPackWriter(const BlobPackWriter&) = delete;
+  BlobPackWriter& operator=(const BlobPackWriter&) = delete;
+
+  // Queues `content`; returns its number (0, 1, ...), for id(). Thread-safe.
+  // REQUIRES: `content` stays valid and unchanged until the next Settle() or Finish() returns.
+  size_t Add(std::string_view content);
+  // Waits until every content added so far is hashed and stored (appended to the pack, or written
+  // loose); afterwards none of them is read again. The first error of any blob, sticky.
+  Status Settle();
+  // The blob id of content number `n`. REQUIRES: Settle() or Finish() returned Ok after Add.
+  const git_oid& id(size_t n) const { return ids_[n]; }
+  // Settles, then completes the pack (count, checksum, index) and moves it into objects/pack/,
+  // .pack before .idx. Nothing is moved when no blob went into a pack.
+  Status Finish();
+
+ private:
+  struct Pending {
+    std::string_view content;
+    git_oid* id;
+  };
+  BlobPackWriter(std::string store_path, size_t pack_threshold, OdbPtr odb);
+  void Run();
+  // Worker-side steps; return false after recording an error in error_.
+  bool Store(const Pending& item);
+  bool OpenPack();
+  bool Append(std::string_view content, const git_oid& id);
+  void Fail(Status status);
+
+  const std::string store_path_;
+  const size_t pack_threshold_;
+  OdbPtr odb_;  // the worker's own handle (libgit2 handles are not shared between threads)
+
+  std::mutex mutex_;
+  std::condition_variable work_ready_, work_done_;
+  std::deque<Pending> queue_;
+  bool busy_ = false, stopping_ = false;
+  Status error_ = Status::Ok();
+  std::deque<git_oid> ids_;  // a deque: Add() appends while the worker fills earlier slots
+
+  // Worker state, also read by Settle() and Finish() once the worker is idle.
+  std::unordered_set<std::string> seen_;  // raw ids of blobs stored or held back
+  std::vector<Pending> held_back_;        // new blobs while below the threshold
+  std::unique_ptr<Quarantine> quarantine_;  // null until the pack is opened
+  std::FILE* pack_ = nullptr;
+  uint64_t pack_size_ = 0;
+  std::vector<PackIndexEntry> entries_;
+  std::string entry_;
+  std::vector<unsigned char> scratch_;
+
+  std::thread worker_;
+};
+
+}  // namespace spoke
+
+#endif  // SPOKE_STORE_BLOB_PACK_WRITER_H_
