@@ -795,7 +795,9 @@ TEST_F(StoreTest, ASnapshotWrittenFileByFileGivesTheSameCommitAsWriteSnapshotInO
   size_t added = 0;
   for (auto it = files.rbegin(); it != files.rend(); ++it, ++added) {
     (*writer)->Add(it->first, it->second);
-    if (added == files.size() / 2) ASSERT_TRUE((*writer)->Settle().ok());
+    if (added == files.size() / 2) {
+      ASSERT_TRUE((*writer)->Settle().ok());
+    }
   }
   auto commit = (*writer)->Finish("artifact\n");
   ASSERT_TRUE(commit.ok()) << commit.status().ToString();
