@@ -69,6 +69,25 @@ Status WriteLoose(git_odb* odb, std::string_view content, const git_oid& expecte
 
 }  // namespace
 
+Status InstallPack(const std::string& pack_file, const std::string& index, const std::string& checksum,
+                   const std::string& store_path) {
+  const fs::path index_file = fs::path(pack_file).replace_extension(".idx");
+  {
+    std::FILE* f = std::fopen(index_file.c_str(), "wb");
+    bool ok = f && std::fwrite(index.data(), 1, index.size(), f) == index.size();
+    if (f) ok = std::fclose(f) == 0 && ok;
+    if (!ok) return Status::IOError("cannot write " + index_file.string());
+  }
+  const fs::path pack_dir = fs::path(store_path) / "objects" / "pack";
+  std::error_code ec;
+  fs::create_directories(pack_dir, ec);
+  const std::string name = PackBaseName(checksum);
+  fs::rename(pack_file, pack_dir / (name + ".pack"), ec);
+  if (!ec) fs::rename(index_file, pack_dir / (name + ".idx"), ec);
+  if (ec) return Status::IOError("cannot move a new pack into the store: " + ec.message());
+  return Status::Ok();
+}
+
 git_oid HashBlob(std::string_view content) {
   std::string header = "blob " + std::to_string(content.size());
   header.push_back('\0');
@@ -163,22 +182,7 @@ Result<std::vector<git_oid>> WriteBlobs(git_repository* repo, const std::vector<
   std::string checksum = writer.Finish();
   if (!written || checksum.empty()) return Status::IOError("cannot write " + pack_file.string());
   SPOKE_ASSIGN_OR_RETURN(std::string index, EncodePackIndex(entries, checksum));
-  const fs::path index_file = quarantine.dir() / "blobs.idx";
-  {
-    std::FILE* f = std::fopen(index_file.c_str(), "wb");
-    bool ok = f && std::fwrite(index.data(), 1, index.size(), f) == index.size();
-    if (f) ok = std::fclose(f) == 0 && ok;
-    if (!ok) return Status::IOError("cannot write " + index_file.string());
-  }
-
-  fs::path pack_dir = fs::path(git_repository_path(repo)) / "objects" / "pack";
-  std::error_code ec;
-  fs::create_directories(pack_dir, ec);
-  // The .pack goes first: git and libgit2 only see a pack once its .idx is there.
-  const std::string name = PackBaseName(checksum);
-  fs::rename(pack_file, pack_dir / (name + ".pack"), ec);
-  if (!ec) fs::rename(index_file, pack_dir / (name + ".idx"), ec);
-  if (ec) return Status::IOError("cannot move a new pack into the store: " + ec.message());
+  SPOKE_RETURN_IF_ERROR(InstallPack(pack_file.string(), index, checksum, git_repository_path(repo)));
   rc = git_odb_refresh(raw_odb);
   if (rc != 0) return GitError(rc, "cannot reload the object store");
   return ids;

@@ -17,6 +17,12 @@
 
 namespace spoke {
 
+// Writes `index` (the .idx of the complete pack at `pack_file`, whose trailer is `checksum`) beside
+// it, then moves both into `store_path`/objects/pack/ under git's name for them, .pack first: git
+// and libgit2 only see a pack once its .idx is there.
+Status InstallPack(const std::string& pack_file, const std::string& index, const std::string& checksum,
+                   const std::string& store_path);
+
 // The git blob id of `content`, computed without writing anything.
 git_oid HashBlob(std::string_view content);
 

@@ -192,22 +192,7 @@ Status BlobPackWriter::Finish() {
   std::sort(entries_.begin(), entries_.end(),
             [](const PackIndexEntry& a, const PackIndexEntry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
   SPOKE_ASSIGN_OR_RETURN(std::string index, EncodePackIndex(entries_, checksum));
-  const fs::path index_file = quarantine_->dir() / "blobs.idx";
-  {
-    std::FILE* f = std::fopen(index_file.c_str(), "wb");
-    bool written = f && std::fwrite(index.data(), 1, index.size(), f) == index.size();
-    if (f) written = std::fclose(f) == 0 && written;
-    if (!written) return Status::IOError("cannot write " + index_file.string());
-  }
-  const fs::path pack_dir = fs::path(store_path_) / "objects" / "pack";
-  std::error_code ec;
-  fs::create_directories(pack_dir, ec);
-  // The .pack goes first: git and libgit2 only see a pack once its .idx is there.
-  const std::string name = PackBaseName(checksum);
-  fs::rename(pack_file, pack_dir / (name + ".pack"), ec);
-  if (!ec) fs::rename(index_file, pack_dir / (name + ".idx"), ec);
-  if (ec) return Status::IOError("cannot move a new pack into the store: " + ec.message());
-  return Status::Ok();
+  return InstallPack(pack_file.string(), index, checksum, store_path_);
 }
 
 }  // namespace spoke
