@@ -90,14 +90,7 @@ void SetupLock(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       Json out = Json::MakeObject();
       out.Set("lock", lock_path);
       Json list = Json::MakeArray();
-      for (const auto& [module, pin] : lock->entries) {
-        Json entry = Json::MakeObject();
-        entry.Set("module", pin.module);
-        entry.Set("version", pin.version);
-        entry.Set("commit", pin.commit);
-        entry.Set("digest", pin.digest);
-        list.Push(std::move(entry));
-      }
+      for (const auto& [module, pin] : lock->entries) list.Push(DependencyPinToJson(pin));
       out.Set("locked", std::move(list));
       out.Set("resolved", ResolvedToJson(resolution));
       std::printf("%s\n", out.Dump(2).c_str());

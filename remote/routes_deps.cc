@@ -9,15 +9,6 @@ namespace {
 constexpr char kModule[] = R"(/modules/([a-z0-9][a-z0-9_/-]*))";
 constexpr char kVersion[] = R"((v[0-9][^/]*|latest))";
 
-Json PinToJson(const DependencyPin& pin) {
-  Json entry = Json::MakeObject();
-  entry.Set("module", pin.module);
-  entry.Set("version", pin.version);
-  entry.Set("commit", pin.commit);
-  entry.Set("digest", pin.digest);
-  return entry;
-}
-
 }  // namespace
 
 void RegisterDependencyRoutes(httplib::Server& http, ServerContext& ctx) {
@@ -28,13 +19,13 @@ void RegisterDependencyRoutes(httplib::Server& http, ServerContext& ctx) {
              bool transitive = req.has_param("transitive") && req.get_param_value("transitive") == "true";
              Json list = Json::MakeArray();
              if (!transitive) {
-               for (const auto& pin : version->manifest.dependencies) list.Push(PinToJson(pin));
+               for (const auto& pin : version->manifest.dependencies) list.Push(DependencyPinToJson(pin));
              } else {
                auto reached = WalkDependencies(*ctx.store, version->module + "@" + version->version,
                                                version->manifest.dependencies);
                if (!reached.ok()) return SendError(res, reached.status());
                for (const auto& r : *reached) {
-                 Json entry = PinToJson({r.version.module, r.version.version, r.version.commit_id,
+                 Json entry = DependencyPinToJson({r.version.module, r.version.version, r.version.commit_id,
                                          r.version.manifest.digest});
                  entry.Set("path", r.path);
                  list.Push(std::move(entry));

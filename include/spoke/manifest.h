@@ -34,6 +34,10 @@ struct DependencyPin {
   std::string digest;  // the dependency version's content digest
 };
 
+// {"module", "version", "commit", "digest"}: how manifests, the REST API and `spoke lock --json`
+// write a pin.
+Json DependencyPinToJson(const DependencyPin& pin);
+
 struct ManifestFile {
   std::string path;
   std::string sha256;  // hex SHA-256 of the content

@@ -7,6 +7,15 @@
 
 namespace spoke {
 
+Json DependencyPinToJson(const DependencyPin& pin) {
+  Json entry = Json::MakeObject();
+  entry.Set("module", pin.module);
+  entry.Set("version", pin.version);
+  entry.Set("commit", pin.commit);
+  entry.Set("digest", pin.digest);
+  return entry;
+}
+
 std::string ComputeDigest(const std::vector<ManifestFile>& files) {
   Sha256 hasher;
   for (const auto& file : files) {
@@ -44,14 +53,7 @@ Json Manifest::ToJson() const {
   }
   root.Set("files", std::move(file_list));
   Json deps = Json::MakeArray();
-  for (const auto& dep : dependencies) {
-    Json entry = Json::MakeObject();
-    entry.Set("module", dep.module);
-    entry.Set("version", dep.version);
-    entry.Set("commit", dep.commit);
-    entry.Set("digest", dep.digest);
-    deps.Push(std::move(entry));
-  }
+  for (const auto& dep : dependencies) deps.Push(DependencyPinToJson(dep));
   root.Set("dependencies", std::move(deps));
   return root;
 }

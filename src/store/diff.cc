@@ -11,18 +11,6 @@ namespace {
 using DiffPtr = GitPtr<git_diff, git_diff_free>;
 using PatchPtr = GitPtr<git_patch, git_patch_free>;
 
-Result<TreePtr> CommitTree(git_repository* repo, const std::string& commit_hex) {
-  SPOKE_ASSIGN_OR_RETURN(git_oid id, ParseOid(commit_hex));
-  git_commit* commit_raw = nullptr;
-  int rc = git_commit_lookup(&commit_raw, repo, &id);
-  if (rc != 0) return GitError(rc, "cannot read commit " + commit_hex);
-  CommitPtr commit(commit_raw);
-  git_tree* tree = nullptr;
-  rc = git_commit_tree(&tree, commit_raw);
-  if (rc != 0) return GitError(rc, "cannot read the tree of commit " + commit_hex);
-  return TreePtr(tree);
-}
-
 }  // namespace
 
 Result<std::vector<FileChange>> Store::DiffVersions(const VersionInfo& from, const VersionInfo& to,

@@ -21,6 +21,18 @@ constexpr char kBranchPrefix[] = "refs/heads/";
 constexpr char kBranchSuffix[] = "/_history";
 }  // namespace
 
+Result<TreePtr> CommitTree(git_repository* repo, const std::string& commit_hex) {
+  SPOKE_ASSIGN_OR_RETURN(git_oid id, ParseOid(commit_hex));
+  git_commit* commit_raw = nullptr;
+  int rc = git_commit_lookup(&commit_raw, repo, &id);
+  if (rc != 0) return GitError(rc, "cannot read commit " + commit_hex);
+  CommitPtr commit(commit_raw);
+  git_tree* tree = nullptr;
+  rc = git_commit_tree(&tree, commit_raw);
+  if (rc != 0) return GitError(rc, "cannot read the tree of commit " + commit_hex);
+  return TreePtr(tree);
+}
+
 std::string VersionTagRef(const std::string& module, const std::string& version) {
   return kTagPrefix + module + "/" + version;
 }
@@ -424,20 +436,13 @@ namespace {
 // Collects path -> blob id for every blob under a commit's tree. Corruption for an entry that is
 // neither a tree nor a blob (a submodule link, say), which no version may hold.
 Result<std::map<std::string, std::string>> TreeBlobIds(git_repository* repo, const std::string& commit_hex) {
-  SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(commit_hex));
-  git_commit* commit_raw = nullptr;
-  int rc = git_commit_lookup(&commit_raw, repo, &commit_id);
-  if (rc != 0) return GitError(rc, "cannot read commit " + commit_hex);
-  CommitPtr commit(commit_raw);
-  git_tree* tree_raw = nullptr;
-  rc = git_commit_tree(&tree_raw, commit_raw);
-  if (rc != 0) return GitError(rc, "cannot read tree of " + commit_hex);
-  TreePtr tree(tree_raw);
+  SPOKE_ASSIGN_OR_RETURN(TreePtr tree, CommitTree(repo, commit_hex));
+  git_tree* tree_raw = tree.get();
   struct WalkState {
     std::map<std::string, std::string> ids;
     std::string unexpected;
   } state;
-  rc = git_tree_walk(
+  int rc = git_tree_walk(
       tree_raw, GIT_TREEWALK_PRE,
       [](const char* root, const git_tree_entry* entry, void* payload) -> int {
         auto* s = static_cast<WalkState*>(payload);

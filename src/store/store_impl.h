@@ -96,6 +96,8 @@ class Quarantine {
 // "Spoke <spoke@localhost>", at the current time.
 Result<SignaturePtr> SpokeSignature();
 
+// The root tree of the commit `commit_hex`.
+Result<TreePtr> CommitTree(git_repository* repo, const std::string& commit_hex);
 // Reads a version from its tag object (used by GetVersion, Log and pack verification).
 Result<VersionInfo> ReadVersionFromTag(git_repository* repo, const git_oid& tag_id);
 // Reads and verifies every module file of a commit's tree against its manifest.

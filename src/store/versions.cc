@@ -153,6 +153,18 @@ Status ValidateCompatibilityWord(const std::string& compatibility) {
   return Status::Ok();
 }
 
+// The manifest a version made from `request` has.
+Manifest ManifestFor(const NewVersion& request) {
+  Manifest manifest;
+  manifest.module = request.module;
+  manifest.version = request.version;
+  manifest.description = request.description;
+  manifest.files = DescribeFiles(request.files);
+  manifest.digest = ComputeDigest(manifest.files);
+  manifest.dependencies = request.dependencies;
+  return manifest;
+}
+
 Status ValidateRequest(const NewVersion& request) {
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(request.module));
   if (request.version == "latest") {
@@ -183,13 +195,7 @@ Result<PreparedVersion> Store::PrepareVersion(const NewVersion& request, const s
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
   git_repository* repo = lease.get();
 
-  Manifest manifest;
-  manifest.module = request.module;
-  manifest.version = request.version;
-  manifest.description = request.description;
-  manifest.files = DescribeFiles(request.files);
-  manifest.digest = ComputeDigest(manifest.files);
-  manifest.dependencies = request.dependencies;
+  Manifest manifest = ManifestFor(request);
 
   DirNode root;
   for (const auto& [path, content] : request.files) {
@@ -232,17 +238,9 @@ Result<PreparedVersion> Store::PrepareVersion(const NewVersion& request, const s
 
 Result<PutResult> Store::PutVersion(const NewVersion& request) {
   SPOKE_RETURN_IF_ERROR(ValidateRequest(request));
-  if (impl_->version_check) {
-    Manifest manifest;
-    manifest.module = request.module;
-    manifest.version = request.version;
-    manifest.description = request.description;
-    manifest.files = DescribeFiles(request.files);
-    manifest.digest = ComputeDigest(manifest.files);
-    manifest.dependencies = request.dependencies;
-    SPOKE_RETURN_IF_ERROR(impl_->version_check(manifest, request.files));
-  }
-  std::string digest = ComputeDigest(DescribeFiles(request.files));
+  const Manifest manifest = ManifestFor(request);
+  if (impl_->version_check) SPOKE_RETURN_IF_ERROR(impl_->version_check(manifest, request.files));
+  const std::string& digest = manifest.digest;
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPutRetries; ++attempt) {
     if (attempt > 0) BackOff(attempt);
