@@ -70,33 +70,10 @@ trap 'exit 130' INT TERM
 # Same cache layout as bench/push_pull_vs_git.sh, so either script reuses the other's download.
 mkdir -p "$CACHE"
 case "$CACHE/" in "$ROOT"/*) die "cache $CACHE is inside the repository" ;; esac
-pkg_name=${PACKAGE%@*}; pkg_ver=""
-[[ $PACKAGE == *@* && $PACKAGE != @* ]] && pkg_ver=${PACKAGE##*@}
-find_tgz() {
-  if [[ -n $pkg_ver ]]; then
-    [[ -f $CACHE/$pkg_name-$pkg_ver.tgz ]] && echo "$CACHE/$pkg_name-$pkg_ver.tgz"
-  else
-    find "$CACHE" -maxdepth 1 -name "$pkg_name-[0-9]*.tgz" | sort -V | tail -n 1
-  fi
-  return 0
-}
-TGZ=$(find_tgz)
-if [[ -z $TGZ ]]; then
-  log "npm pack $PACKAGE -> $CACHE"
-  (cd "$CACHE" && npm pack --silent "$PACKAGE" >/dev/null)
-  TGZ=$(find_tgz)
-  [[ -n $TGZ ]] || die "npm pack $PACKAGE left no $pkg_name-*.tgz in $CACHE"
-fi
-TGZ_BASE=$(basename "$TGZ" .tgz)
-CORPUS=$CACHE/corpus-$TGZ_BASE
-if [[ ! -d $CORPUS ]]; then
-  log "extracting the .proto files of $TGZ_BASE.tgz -> $CORPUS"
-  rm -rf "$CORPUS.tmp" && mkdir -p "$CORPUS.tmp/x" "$CORPUS.tmp/protos"
-  tar -xzf "$TGZ" -C "$CORPUS.tmp/x"
-  (cd "$CORPUS.tmp/x/package" && find . -type f -name '*.proto' -print0 |
-    tar --null -T - -cf - | tar -xf - -C "$CORPUS.tmp/protos")
-  mv "$CORPUS.tmp/protos" "$CORPUS" && rm -rf "$CORPUS.tmp"
-fi
+# shellcheck source=bench/corpus.sh
+source "$ROOT/bench/corpus.sh"
+CORPUS=$(corpus_of "$PACKAGE")
+TGZ_BASE=${CORPUS##*/corpus-}
 ALL_FILES=$(find "$CORPUS" -type f -name '*.proto' | wc -l)
 ((ALL_FILES > 0)) || die "no .proto file in $CORPUS"
 
@@ -114,7 +91,9 @@ GOOD_LIST=$GOOD.list
 GOOD_REJECTED=$GOOD.rejected
 link_tree() {  # link_tree SRC LIST DEST: DEST/<path> hard-linked to SRC/<path> for each path in LIST
   rm -rf "$3" && mkdir -p "$3"
-  (cd "$1" && xargs -d '\n' cp -l --parents -t "$3" <"$2")
+  # Copies instead when DEST is on another file system than the cache (SPOKE_BENCH_TMP=/dev/shm).
+  (cd "$1" && { xargs -d '\n' cp -l --parents -t "$3" <"$2" 2>/dev/null ||
+    xargs -d '\n' cp --parents -t "$3" <"$2"; })
 }
 if [[ ! -f $GOOD_LIST || ! -d $GOOD ]]; then
   log "finding the files protoc $PROTOC_VERSION accepts (once; cached in $GOOD_LIST)"

@@ -54,24 +54,8 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------------------------------------
 # A corpus: every .proto of an npm package release, at its path inside the package (package/
 # stripped). Same cache layout as the other benches, so they share downloads.
-corpus_of() {  # corpus_of NAME@VERSION -> prints the corpus directory
-  local spec=$1 name=${1%@*} version=${1##*@} tgz dir
-  tgz=$CACHE/$name-$version.tgz
-  if [[ ! -f $tgz ]]; then
-    log "npm pack $spec -> $CACHE"
-    (cd "$CACHE" && npm pack --silent "$spec" >/dev/null) || die "npm pack $spec failed"
-  fi
-  dir=$CACHE/corpus-$name-$version
-  if [[ ! -d $dir ]]; then
-    log "extracting the .proto files of $name-$version.tgz -> $dir"
-    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/x" "$dir.tmp/protos"
-    tar -xzf "$tgz" -C "$dir.tmp/x"
-    (cd "$dir.tmp/x/package" && find . -type f -name '*.proto' -print0 |
-      tar --null -T - -cf - | tar -xf - -C "$dir.tmp/protos")
-    mv "$dir.tmp/protos" "$dir" && rm -rf "$dir.tmp"
-  fi
-  echo "$dir"
-}
+# shellcheck source=bench/corpus.sh
+source "$ROOT/bench/corpus.sh"
 
 # The files both tools accept, as a tree of hard links, so both get the same files. Under
 # google/protobuf/ only the well-known types (and compiler/plugin.proto) are kept: the rest are
@@ -175,10 +159,10 @@ OLD_REJECTED=$(wc -l <"$(valid_corpus_of "$(corpus_of "$OLD_SPEC")").rejected")
 # Findings make both tools exit non-zero (spoke 1, buf 100); anything else is a failure.
 declare -A SECONDS_OF=() RSS_OF=()
 measure() {  # measure NAME OK_CODES CMD...
-  local name=$1 ok=$2 t0 t1 rc=0 run
+  local name=$1 ok=$2 t0 t1 rc=0
   shift 2
   local times=()
-  for run in $(seq 1 "$RUNS"); do
+  for _ in $(seq 1 "$RUNS"); do
     sync
     t0=$EPOCHREALTIME
     /usr/bin/time -f '%M' -o "$W/$name.rss" "$@" >"$W/$name.out" 2>"$W/$name.err" || rc=$?

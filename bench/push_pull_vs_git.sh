@@ -86,34 +86,10 @@ stop_pid() {  # stop one process we started, and forget it
 # The corpus: every .proto of the npm package, at its path inside the package (package/ stripped).
 mkdir -p "$CACHE"
 case "$CACHE/" in "$ROOT"/*) die "cache $CACHE is inside the repository" ;; esac
-pkg_name=${PACKAGE%@*}; pkg_ver=""
-[[ $PACKAGE == *@* && $PACKAGE != @* ]] && pkg_ver=${PACKAGE##*@}
-find_tgz() {
-  if [[ -n $pkg_ver ]]; then
-    [[ -f $CACHE/$pkg_name-$pkg_ver.tgz ]] && echo "$CACHE/$pkg_name-$pkg_ver.tgz"
-  else
-    find "$CACHE" -maxdepth 1 -name "$pkg_name-[0-9]*.tgz" | sort -V | tail -n 1
-  fi
-  return 0
-}
-TGZ=$(find_tgz)
-if [[ -z $TGZ ]]; then
-  command -v npm >/dev/null || die "npm is required to fetch $PACKAGE"
-  log "npm pack $PACKAGE -> $CACHE"
-  (cd "$CACHE" && npm pack --silent "$PACKAGE" >/dev/null)
-  TGZ=$(find_tgz)
-  [[ -n $TGZ ]] || die "npm pack $PACKAGE left no $pkg_name-*.tgz in $CACHE"
-fi
-TGZ_BASE=$(basename "$TGZ" .tgz)
-CORPUS=$CACHE/corpus-$TGZ_BASE
-if [[ ! -d $CORPUS ]]; then
-  log "extracting the .proto files of $TGZ_BASE.tgz -> $CORPUS"
-  rm -rf "$CORPUS.tmp" && mkdir -p "$CORPUS.tmp/x" "$CORPUS.tmp/protos"
-  tar -xzf "$TGZ" -C "$CORPUS.tmp/x"
-  (cd "$CORPUS.tmp/x/package" && find . -type f -name '*.proto' -print0 |
-    tar --null -T - -cf - | tar -xf - -C "$CORPUS.tmp/protos")
-  mv "$CORPUS.tmp/protos" "$CORPUS" && rm -rf "$CORPUS.tmp"
-fi
+# shellcheck source=bench/corpus.sh
+source "$ROOT/bench/corpus.sh"
+CORPUS=$(corpus_of "$PACKAGE")
+TGZ_BASE=${CORPUS##*/corpus-}
 # `spoke push` refuses a module whose imports do not all resolve (the raw package holds a few test
 # protos under google/protobuf/ that import files it does not ship). Both tools get the same tree:
 # the package's files less those whose imports, transitively, cannot be found in it.
