@@ -59,8 +59,9 @@ using GeneratedFiles = std::map<std::string, std::string>;
 // Generated files per language.
 Result<std::map<std::string, GeneratedFiles>> Compile(const CompileRequest& request);
 
-// Receives generated files. Languages are generated side by side, so calls for different
-// languages come from different threads at once; calls for one language come from one thread.
+// Receives generated files. Generation runs on several threads at once (files of one language
+// too), so Written() may be called from several threads at the same time, for the same language
+// or not. Generated() and Complete() are called from one thread, after every file is generated.
 class GeneratedSink {
  public:
   virtual ~GeneratedSink() = default;
@@ -78,9 +79,12 @@ class GeneratedSink {
                           const std::set<std::string>& unannounced) = 0;
 };
 
-// Like Compile, but the languages are generated side by side on up to one thread per core (they
-// share one parse), and each file goes to `sink` as soon as it is complete, so that storing
-// overlaps generating. Returns the first error of a generator or of the sink.
+// Like Compile, with the generating spread over up to one thread per core: the languages share
+// one parse, and a language whose generator makes each file from its own .proto alone (cpp, java,
+// kotlin, python, csharp, ruby) has its target files split between the threads. Each file goes to
+// `sink` as soon as it is complete, so that storing overlaps generating. The output is the same
+// as one thread would make. Returns the first error (in target order) of a generator, or the
+// sink's.
 Status CompileEach(const CompileRequest& request, GeneratedSink& sink);
 
 // True when the compiler itself ships `path`: protobuf's well-known types (google/protobuf/*.proto,

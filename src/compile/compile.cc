@@ -86,11 +86,20 @@ Result<std::unique_ptr<Parsed>> Parse(const CompileRequest& request) {
   return parsed;
 }
 
-Status RunBuiltin(const Parsed& parsed, const std::string& language, const std::string& parameter,
-                  MemoryOutput* output) {
-  for (const auto& generator : BuiltinGenerators(language)) {
+// Languages whose generators make each output from its own .proto alone: their GenerateAll() is
+// the base class's loop over Generate(), so their targets can be split between threads. ObjC and
+// PHP look across all the files at once (class prefix checks, aggregated metadata).
+bool GeneratesFileByFile(const std::string& language) {
+  return language == "cpp" || language == "java" || language == "kotlin" || language == "python" ||
+         language == "csharp" || language == "ruby";
+}
+
+Status RunBuiltin(const std::vector<std::unique_ptr<pbc::CodeGenerator>>& generators,
+                  const std::vector<const pb::FileDescriptor*>& files, const std::string& language,
+                  const std::string& parameter, MemoryOutput* output) {
+  for (const auto& generator : generators) {
     std::string error;
-    if (!generator->GenerateAll(parsed.targets, parameter, output, &error)) {
+    if (!generator->GenerateAll(files, parameter, output, &error)) {
       return Status::InvalidArgument(language + " generator: " + error);
     }
   }
@@ -149,35 +158,77 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
     languages.push_back(language);
   }
   SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<Parsed> parsed, Parse(request));
-  // Generators only read the descriptors (the pool locks its own lookups), and each language has
-  // generator objects of its own, so languages can run side by side.
-  unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                                                     static_cast<unsigned>(languages.size())));
+
+  // The work, in units: one per target file for a language generated file by file, else one for
+  // all of the language's targets. protoc generates one file after another; here every core takes
+  // the next unit, so one language is generated as fast as several. Generators only read the
+  // descriptors (the pool locks its own lookups), and each thread has generator objects and an
+  // output of its own per language.
+  struct Unit {
+    size_t language;                       // index into `languages`
+    std::vector<const pb::FileDescriptor*> files;
+  };
+  std::vector<Unit> units;
+  for (size_t l = 0; l < languages.size(); ++l) {
+    if (!languages[l].plugin.empty() || !GeneratesFileByFile(languages[l].name)) units.push_back({l, parsed->targets});
+  }
+  for (const auto* target : parsed->targets) {
+    for (size_t l = 0; l < languages.size(); ++l) {
+      if (languages[l].plugin.empty() && GeneratesFileByFile(languages[l].name)) units.push_back({l, {target}});
+    }
+  }
+  auto parameter_of = [&](const Language& language) {
+    auto it = request.parameters.find(language.name);
+    return it == request.parameters.end() ? std::string() : it->second;
+  };
+
+  struct ThreadLanguage {
+    std::vector<std::unique_ptr<pbc::CodeGenerator>> generators;
+    std::unique_ptr<MemoryOutput> output;
+  };
+  const unsigned threads =
+      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(units.size())));
+  std::vector<std::vector<ThreadLanguage>> per_thread(threads);
+  for (auto& thread : per_thread) thread.resize(languages.size());
+  std::vector<Status> unit_status(units.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
-  return RunInParallel(threads, [&](unsigned) -> Status {
-    for (size_t i = next++; i < languages.size() && !failed; i = next++) {
-      const Language& language = languages[i];
-      auto it = request.parameters.find(language.name);
-      std::string parameter = it == request.parameters.end() ? "" : it->second;
-      MemoryOutput output(parsed->closure, [&](const std::string& path, std::string_view content) {
-        sink.Written(language.name, path, content);
-      });
-      Status generated = language.plugin.empty() ? RunBuiltin(*parsed, language.name, parameter, &output)
-                                                 : RunPluginGenerator(*parsed, language, parameter, &output);
-      // The sink lets go of the contents before Finish() inserts into them and moves them.
-      Status settled = sink.Generated(language.name);
-      if (generated.ok()) generated = settled;
-      std::set<std::string> unannounced;
-      Result<GeneratedFiles> files = generated.ok() ? output.Finish(&unannounced) : Result<GeneratedFiles>(generated);
-      Status sunk = files.ok() ? sink.Complete(language.name, std::move(*files), unannounced) : files.status();
-      if (!sunk.ok()) {
-        failed = true;
-        return sunk;
+  Status ran = RunInParallel(threads, [&](unsigned thread) -> Status {
+    for (size_t u = next++; u < units.size() && !failed; u = next++) {
+      const Language& language = languages[units[u].language];
+      ThreadLanguage& mine = per_thread[thread][units[u].language];
+      if (!mine.output) {
+        mine.output = std::make_unique<MemoryOutput>(
+            parsed->closure, [&sink, name = language.name](const std::string& path, std::string_view content) {
+              sink.Written(name, path, content);
+            });
+        if (language.plugin.empty()) mine.generators = BuiltinGenerators(language.name);
       }
+      mine.output->BeginUnit(u);
+      unit_status[u] = language.plugin.empty()
+                           ? RunBuiltin(mine.generators, units[u].files, language.name, parameter_of(language),
+                                        mine.output.get())
+                           : RunPluginGenerator(*parsed, language, parameter_of(language), mine.output.get());
+      if (!unit_status[u].ok()) failed = true;
     }
     return Status::Ok();
   });
+  SPOKE_RETURN_IF_ERROR(ran);
+  // The first failure in unit order, whichever thread met it first.
+  for (const auto& status : unit_status) SPOKE_RETURN_IF_ERROR(status);
+
+  for (size_t l = 0; l < languages.size(); ++l) {
+    // The sink lets go of the contents before Finish() inserts into them and moves them.
+    SPOKE_RETURN_IF_ERROR(sink.Generated(languages[l].name));
+    MemoryOutput merged(parsed->closure, nullptr);
+    for (auto& thread : per_thread) {
+      if (thread[l].output) merged.Absorb(std::move(*thread[l].output));
+    }
+    std::set<std::string> unannounced;
+    SPOKE_ASSIGN_OR_RETURN(GeneratedFiles files, merged.Finish(&unannounced));
+    SPOKE_RETURN_IF_ERROR(sink.Complete(languages[l].name, std::move(files), unannounced));
+  }
+  return Status::Ok();
 }
 
 Result<std::map<std::string, GeneratedFiles>> Compile(const CompileRequest& request) {

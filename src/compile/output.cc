@@ -61,6 +61,7 @@ google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::Open(const std::string
   auto& slot = files_[filename];
   if (slot) replaced_.push_back(std::move(slot));
   announced_.erase(filename);
+  unit_of_[filename] = unit_;
   slot = std::make_unique<std::string>();
   if (!on_closed_) return new FileStream(slot.get(), nullptr);
   std::string* content = slot.get();
@@ -82,12 +83,42 @@ void MemoryOutput::AddFile(const std::string& name, const std::string& insertion
     auto& slot = files_[name];
     if (slot) replaced_.push_back(std::move(slot));
     announced_.erase(name);
+    unit_of_[name] = unit_;
     slot = std::make_unique<std::string>(content);
     last_ = slot.get();
   } else {
     insertions_.push_back({name, insertion_point, std::make_unique<std::string>(content)});
     last_ = insertions_.back().content.get();
   }
+}
+
+void MemoryOutput::Absorb(MemoryOutput&& other) {
+  for (auto& [name, content] : other.files_) {
+    const size_t unit = other.unit_of_[name];
+    auto [it, inserted] = files_.try_emplace(name);
+    if (inserted) {
+      it->second = std::move(content);
+      unit_of_[name] = unit;
+      if (other.announced_.count(name)) announced_.insert(name);
+      continue;
+    }
+    announced_.erase(name);
+    if (unit > unit_of_[name]) {
+      replaced_.push_back(std::move(it->second));
+      it->second = std::move(content);
+      unit_of_[name] = unit;
+    } else {
+      replaced_.push_back(std::move(content));
+    }
+  }
+  for (auto& replaced : other.replaced_) replaced_.push_back(std::move(replaced));
+  for (auto& insertion : other.insertions_) insertions_.push_back(std::move(insertion));
+  other.files_.clear();
+  other.replaced_.clear();
+  other.insertions_.clear();
+  other.announced_.clear();
+  other.unit_of_.clear();
+  other.last_ = nullptr;
 }
 
 Result<GeneratedFiles> MemoryOutput::Finish(std::set<std::string>* unannounced) {

@@ -39,6 +39,14 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   void AppendToLast(const std::string& content) {
     if (last_) last_->append(content);
   }
+  // Files opened from now on were made by work unit `unit`. When outputs of several threads are
+  // absorbed into one, a path two units wrote keeps the content of the later unit, as it would if
+  // the units had run one after another.
+  void BeginUnit(size_t unit) { unit_ = unit; }
+  // Moves `other`'s files and insertions into this output (a path both hold: see BeginUnit; it
+  // then counts as unannounced, since the sink may have been given the other content last).
+  // REQUIRES: every stream `other` handed out is closed.
+  void Absorb(MemoryOutput&& other);
   // Applies pending insertions and returns the files; adds to *unannounced the paths whose final
   // content was not given to the ClosedCallback. REQUIRES: every stream handed out is closed.
   Result<GeneratedFiles> Finish(std::set<std::string>* unannounced);
@@ -56,6 +64,8 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   std::set<std::string> announced_;
   std::vector<Insertion> insertions_;
   std::string* last_ = nullptr;
+  size_t unit_ = 0;
+  std::map<std::string, size_t> unit_of_;  // path -> the unit that last opened it
 };
 
 }  // namespace spoke

@@ -102,10 +102,12 @@ bool BlobPackWriter::Store(const Pending& item) {
   if (git_odb_exists_ext(odb_.get(), &id, GIT_ODB_LOOKUP_NO_REFRESH) == 1) return true;
   if (pack_) return Append(item.content, id);
   held_back_.push_back(item);
-  if (held_back_.size() < pack_threshold_) return true;
+  held_back_bytes_ += item.content.size();
+  if (held_back_.size() < pack_threshold_ && held_back_bytes_ < kPackBytes) return true;
   if (!OpenPack()) return false;
   std::vector<Pending> held;
   held.swap(held_back_);
+  held_back_bytes_ = 0;
   for (const Pending& blob : held) {
     if (!Append(blob.content, *blob.id)) return false;
   }
@@ -161,6 +163,7 @@ Status BlobPackWriter::Settle() {
   // Too few new blobs for a pack of their own: loose objects, as WriteBlobs writes them.
   std::vector<Pending> held;
   held.swap(held_back_);
+  held_back_bytes_ = 0;
   for (const Pending& item : held) {
     git_oid written;
     int rc = git_odb_write(&written, odb_.get(), item.content.data(), item.content.size(), GIT_OBJECT_BLOB);

@@ -31,8 +31,11 @@ namespace spoke {
 class BlobPackWriter {
  public:
   // A writer for the store at `store_path`. Blobs the store already has are skipped. As long as
-  // fewer than `pack_threshold` new blobs have arrived they are held back and, if no more come,
-  // written loose by Settle(), as WriteBlobs does: small snapshots do not each leave a pack.
+  // fewer than `pack_threshold` new blobs, and fewer than kPackBytes bytes of them, have arrived
+  // they are held back and, if no more come, written loose by Settle(), as WriteBlobs does: small
+  // snapshots do not each leave a pack, and a few large files (a module's generated code) do not
+  // pay loose objects' default-level zlib and collision-detecting SHA-1 after the generator ends.
+  static constexpr size_t kPackBytes = 512 << 10;
   static Result<std::unique_ptr<BlobPackWriter>> Start(const std::string& store_path, size_t pack_threshold);
   // Stops the worker. A pack that Finish() did not move into the store is deleted.
   ~BlobPackWriter();
@@ -77,7 +80,8 @@ class BlobPackWriter {
 
   // Worker state, also read by Settle() and Finish() once the worker is idle.
   std::unordered_set<std::string> seen_;  // raw ids of blobs stored or held back
-  std::vector<Pending> held_back_;        // new blobs while below the threshold
+  std::vector<Pending> held_back_;        // new blobs while below the thresholds
+  size_t held_back_bytes_ = 0;
   std::unique_ptr<Quarantine> quarantine_;  // null until the pack is opened
   std::FILE* pack_ = nullptr;
   uint64_t pack_size_ = 0;
