@@ -7,6 +7,7 @@
 #include "context.h"
 #include "module_dir.h"
 #include "spoke/artifact_cache.h"
+#include "spoke/checkout_cache.h"
 #include "spoke/compiler.h"
 #include "spoke/json.h"
 #include "spoke/names.h"
@@ -20,7 +21,7 @@ namespace {
 struct CompileArgs {
   std::string dir, module, version = "latest", out, languages;
   std::vector<std::string> options;  // LANG=PARAMETER
-  bool recursive = false, json = false, explain_key = false, offline = false;
+  bool recursive = false, json = false, explain_key = false, offline = false, link = false;
 };
 
 Result<std::map<std::string, std::string>> ParseOptions(const std::vector<std::string>& options) {
@@ -34,41 +35,102 @@ Result<std::map<std::string, std::string>> ParseOptions(const std::vector<std::s
   return parameters;
 }
 
-// Writes each language's files under `out` (or out/<lang> when several languages were asked).
-Status WriteArtifacts(const std::string& out, const std::map<std::string, Artifact>& artifacts) {
-  for (const auto& [language, artifact] : artifacts) {
-    std::filesystem::path base = artifacts.size() > 1 ? std::filesystem::path(out) / language : std::filesystem::path(out);
-    // In place and on several threads, as protoc writes its outputs in place: a temporary file
-    // and a rename per file cost more than the writes themselves on thousands of files.
-    SPOKE_RETURN_IF_ERROR(WriteFilesUnder(base.string(), artifact.files));
-  }
-  return Status::Ok();
+// One language's result, as printed.
+struct Outcome {
+  std::string language, key;
+  std::vector<std::string> files;
+  bool cached = false;
+};
+
+// Where a language's files go: `out`, or out/<lang> when several languages were asked.
+std::string OutputBase(const std::string& out, const std::string& language, size_t languages) {
+  return languages > 1 ? (std::filesystem::path(out) / language).string() : out;
 }
 
-// The registry's artifacts, fetched into the local store with the version they were compiled from
-// (so a later compile works from the local store when the registry is down). Unavailable when the
-// registry cannot help (down, or missing a plugin), so the caller compiles locally instead. The
-// keys the registry already had cached are added to stats->hits.
-Result<std::map<std::string, Artifact>> RegistryArtifacts(Store& local, RemoteClient& remote, const CompileArgs& args,
-                                                          const std::vector<std::string>& languages,
-                                                          const std::map<std::string, std::string>& parameters,
-                                                          CompileStats* stats) {
-  SPOKE_ASSIGN_OR_RETURN(VersionInfo version, EnsureVersion(local, &remote, args.module, args.version));
-  std::map<std::string, Artifact> artifacts;
-  std::vector<RefEntry> refs;
-  std::map<std::string, std::string> keys;
-  for (const auto& language : languages) {
-    std::string path = "/modules/" + args.module + "/versions/" + version.version + "/compile/" + language;
-    if (auto it = parameters.find(language); it != parameters.end()) {
-      path += "?parameter=" + it->second;
-    }
-    SPOKE_ASSIGN_OR_RETURN(Json answer, remote.PostJson(path, Json::MakeObject()));
-    refs.push_back({answer.GetString("ref"), answer.GetString("commit"), ""});
-    keys[language] = answer.GetString("key");
-    if (const Json* cached = answer.Get("cached"); cached && cached->as_bool()) stats->hits.push_back(keys[language]);
-  }
-  SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, refs).status());
+std::string CheckoutCacheDir() { return (std::filesystem::path(LocalStorePath()) / "checkouts").string(); }
+
+// Serves every language from the checkout cache, or none: nullopt when a key is missing there (or
+// a file of it changed while being placed), and the caller goes to the store.
+std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args,
+                                                        const std::map<std::string, std::string>& keys) {
+  CheckoutCache checkouts(CheckoutCacheDir());
+  std::vector<CheckoutEntry> entries;
   for (const auto& [language, key] : keys) {
+    auto entry = checkouts.Find(key);
+    if (!entry) return std::nullopt;
+    entries.push_back(std::move(*entry));
+  }
+  std::vector<Outcome> outcomes;
+  size_t i = 0;
+  for (const auto& [language, key] : keys) {
+    const CheckoutEntry& entry = entries[i++];
+    Status placed = checkouts.Place(entry, OutputBase(args.out, language, keys.size()),
+                                    args.link ? PlaceMethod::kHardLink : PlaceMethod::kCopy);
+    if (!placed.ok()) return std::nullopt;
+    Outcome outcome{language, key, {}, true};
+    for (const auto& [path, size] : entry.files) outcome.files.push_back(path);
+    outcomes.push_back(std::move(outcome));
+  }
+  return outcomes;
+}
+
+// Writes each language's artifact under its output base, and keeps its files in the checkout
+// cache for the next hit (hard links to what was just written, so this costs no copy when `out`
+// is on the store's file system).
+Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const std::map<std::string, Artifact>& artifacts,
+                                            const CompileStats& stats) {
+  CheckoutCache checkouts(CheckoutCacheDir());
+  std::vector<Outcome> outcomes;
+  for (const auto& [language, artifact] : artifacts) {
+    const std::string base = OutputBase(args.out, language, artifacts.size());
+    // In place and on several threads, as protoc writes its outputs in place: a temporary file
+    // and a rename per file cost more than the writes themselves on thousands of files.
+    SPOKE_RETURN_IF_ERROR(WriteFilesUnder(base, artifact.files));
+    Outcome outcome{language, artifact.key, {}, false};
+    outcome.cached = std::find(stats.hits.begin(), stats.hits.end(), artifact.key) != stats.hits.end();
+    for (const auto& [path, content] : artifact.files) outcome.files.push_back(path);
+    if (Status kept = checkouts.Add(artifact.key, base, outcome.files); !kept.ok()) {
+      std::fprintf(stderr, "spoke: warning: the checkout cache did not keep %s: %s\n", artifact.key.c_str(),
+                   kept.message().c_str());
+    }
+    outcomes.push_back(std::move(outcome));
+  }
+  return outcomes;
+}
+
+// What the registry answered for each language: the artifact's key and the ref to fetch it by.
+struct RegistryAnswer {
+  std::map<std::string, std::string> keys;  // language -> key
+  std::vector<RefEntry> refs;
+};
+
+// Asks the registry to compile (or find) each language's artifact of the version; the keys it
+// already had cached are added to stats->hits. Unavailable when the registry cannot help (down,
+// or missing a plugin), so the caller compiles locally instead.
+Result<RegistryAnswer> AskRegistry(RemoteClient& remote, const std::string& module, const std::string& version,
+                                   const std::vector<std::string>& languages,
+                                   const std::map<std::string, std::string>& parameters, CompileStats* stats) {
+  RegistryAnswer answer;
+  for (const auto& language : languages) {
+    std::string path = "/modules/" + module + "/versions/" + version + "/compile/" + language;
+    if (auto it = parameters.find(language); it != parameters.end()) path += "?parameter=" + it->second;
+    SPOKE_ASSIGN_OR_RETURN(Json reply, remote.PostJson(path, Json::MakeObject()));
+    answer.refs.push_back({reply.GetString("ref"), reply.GetString("commit"), ""});
+    answer.keys[language] = reply.GetString("key");
+    if (const Json* cached = reply.Get("cached"); cached && cached->as_bool()) {
+      stats->hits.push_back(answer.keys[language]);
+    }
+  }
+  return answer;
+}
+
+// The registry's artifacts, fetched into the local store (so a later compile works from the
+// local store when the registry is down).
+Result<std::map<std::string, Artifact>> FetchArtifacts(Store& local, RemoteClient& remote,
+                                                       const RegistryAnswer& answer) {
+  SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, answer.refs).status());
+  std::map<std::string, Artifact> artifacts;
+  for (const auto& [language, key] : answer.keys) {
     SPOKE_ASSIGN_OR_RETURN(auto artifact, LookupArtifact(local, key));
     if (!artifact) return Status::Corruption("registry artifact " + key + " did not arrive whole");
     artifacts[language] = std::move(*artifact);
@@ -76,35 +138,148 @@ Result<std::map<std::string, Artifact>> RegistryArtifacts(Store& local, RemoteCl
   return artifacts;
 }
 
-void PrintResult(const CompileArgs& args, const std::map<std::string, Artifact>& artifacts, const CompileStats& stats,
-                 const char* source) {
+void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, int generator_runs, const char* source) {
   if (args.json) {
     Json out = Json::MakeObject();
     Json list = Json::MakeArray();
-    for (const auto& [language, artifact] : artifacts) {
+    for (const auto& outcome : outcomes) {
       Json entry = Json::MakeObject();
-      entry.Set("language", language);
-      entry.Set("key", artifact.key);
-      bool hit = std::find(stats.hits.begin(), stats.hits.end(), artifact.key) != stats.hits.end();
-      entry.Set("cached", hit);
+      entry.Set("language", outcome.language);
+      entry.Set("key", outcome.key);
+      entry.Set("cached", outcome.cached);
       Json files = Json::MakeArray();
-      for (const auto& [path, content] : artifact.files) files.Push(path);
+      for (const auto& path : outcome.files) files.Push(path);
       entry.Set("files", std::move(files));
       list.Push(std::move(entry));
     }
     out.Set("source", source);
     out.Set("out", args.out);
-    out.Set("generator_runs", stats.generator_runs);
+    out.Set("generator_runs", generator_runs);
     out.Set("artifacts", std::move(list));
     std::printf("%s\n", out.Dump(2).c_str());
     return;
   }
-  for (const auto& [language, artifact] : artifacts) {
-    bool hit = std::find(stats.hits.begin(), stats.hits.end(), artifact.key) != stats.hits.end();
-    std::printf("%-12s %zu files  %s  key %s\n", language.c_str(), artifact.files.size(),
-                hit ? "(cached)" : std::string("(compiled, ").append(source).append(")").c_str(),
-                artifact.key.substr(0, 16).c_str());
+  for (const auto& outcome : outcomes) {
+    std::printf("%-12s %zu files  %s  key %s\n", outcome.language.c_str(), outcome.files.size(),
+                outcome.cached ? "(cached)" : std::string("(compiled, ").append(source).append(")").c_str(),
+                outcome.key.substr(0, 16).c_str());
   }
+}
+
+// Writes and prints; the command's exit code.
+int Finish(const CompileArgs& args, const Result<std::map<std::string, Artifact>>& artifacts, const CompileStats& stats,
+           const char* source) {
+  if (!artifacts.ok()) return Fail(artifacts.status());
+  auto outcomes = WriteArtifacts(args, *artifacts, stats);
+  if (!outcomes.ok()) return Fail(outcomes.status());
+  PrintResult(args, *outcomes, stats.generator_runs, source);
+  return kExitOk;
+}
+
+// Prints each key's explanation (--explain-key); the exit code.
+int ExplainKeys(const CachedCompileRequest& request) {
+  auto keys = ArtifactKeysFor(request);
+  if (!keys.ok()) return Fail(keys.status());
+  for (const auto& [language, key] : *keys) {
+    std::printf("# %s: key %s\n%s\n", language.c_str(), key.hex.c_str(), key.explanation.c_str());
+  }
+  return kExitOk;
+}
+
+// Serves the request from the checkout cache when it has every key (without opening the store),
+// else compiles with the store's cache. The exit code.
+int CompileWithCaches(const CompileArgs& args, const CachedCompileRequest& request, Store* store, const char* source) {
+  auto keys = ArtifactKeysFor(request);
+  if (!keys.ok()) return Fail(keys.status());
+  std::map<std::string, std::string> hex;
+  for (const auto& [language, key] : *keys) hex[language] = key.hex;
+  if (auto placed = PlaceFromCheckouts(args, hex)) {
+    PrintResult(args, *placed, 0, source);
+    return kExitOk;
+  }
+  std::unique_ptr<Store> opened;
+  if (!store) {
+    auto local = OpenLocalStore();
+    if (!local.ok()) return Fail(local.status());
+    opened = std::move(*local);
+    store = opened.get();
+  }
+  CompileStats stats;
+  auto compiled = CompileWithCache(*store, request, &stats);
+  return Finish(args, compiled, stats, source);
+}
+
+int CompileDir(const CompileArgs& args, const std::vector<std::string>& languages,
+               const std::map<std::string, std::string>& parameters) {
+  auto files = ReadModuleDir(args.dir);
+  if (!files.ok()) return Fail(files.status());
+  CachedCompileRequest request;
+  request.languages = languages;
+  request.parameters = parameters;
+  // The sources are only named (hashed) for the key; a miss reads them from memory, and nothing
+  // of them is written to the store.
+  auto by_id = std::make_shared<std::map<std::string, std::string>>();
+  for (auto& [path, content] : *files) {
+    std::string id = Store::BlobId(content);
+    request.sources[path] = id;
+    if (args.recursive || path.find('/') == std::string::npos) request.targets.push_back(path);
+    by_id->emplace(id, std::move(content));
+  }
+  request.load = [by_id](const std::string& id) -> Result<std::string> {
+    auto it = by_id->find(id);
+    if (it == by_id->end()) return Status::NotFound("no source with blob id " + id);
+    return it->second;
+  };
+  if (request.targets.empty()) {
+    return Fail(Status::InvalidArgument("no .proto files directly in " + args.dir + "; use --recursive"));
+  }
+  if (args.explain_key) return ExplainKeys(request);
+  // A hit in the checkout cache never opens the store: libgit2's start-up alone costs more than
+  // placing a typical module's files.
+  return CompileWithCaches(args, request, nullptr, "locally");
+}
+
+int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const std::vector<std::string>& languages,
+                  const std::map<std::string, std::string>& parameters) {
+  if (Status s = ValidateModuleName(args.module); !s.ok()) return UsageError(s);
+  if (args.version != "latest") {
+    if (auto v = SemVer::Parse(args.version); !v.ok()) return UsageError(v.status());
+  }
+  auto store = OpenLocalStore();
+  if (!store.ok()) return Fail(store.status());
+  std::unique_ptr<RemoteClient> remote;
+  if (!args.offline) {
+    auto connected = ConnectRegistry(flags);
+    if (!connected.ok()) return UsageError(connected.status());
+    remote = std::move(*connected);
+  }
+  if (remote && !args.explain_key) {
+    CompileStats registry_stats;
+    Result<std::map<std::string, Artifact>> fetched = Status::Unavailable("");
+    auto version = EnsureVersion(**store, remote.get(), args.module, args.version);
+    auto answer = version.ok() ? AskRegistry(*remote, args.module, version->version, languages, parameters,
+                                             &registry_stats)
+                               : Result<RegistryAnswer>(version.status());
+    if (answer.ok()) {
+      if (auto placed = PlaceFromCheckouts(args, answer->keys)) {
+        PrintResult(args, *placed, 0, "by the registry");
+        return kExitOk;
+      }
+      fetched = FetchArtifacts(**store, *remote, *answer);
+    } else {
+      fetched = answer.status();
+    }
+    if (fetched.ok()) return Finish(args, fetched, registry_stats, "by the registry");
+    if (fetched.status().code() != Status::Code::kUnavailable) return Fail(fetched.status());
+    std::fprintf(stderr, "spoke: %s\nspoke: compiling locally\n", fetched.status().message().c_str());
+    remote.reset();
+  }
+  auto version = EnsureVersion(**store, remote.get(), args.module, args.version);
+  if (!version.ok()) return Fail(version.status());
+  auto request = RequestForVersion(**store, *version, languages, parameters);
+  if (!request.ok()) return Fail(request.status());
+  if (args.explain_key) return ExplainKeys(*request);
+  return CompileWithCaches(args, *request, store->get(), "locally");
 }
 
 }  // namespace
@@ -122,6 +297,9 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->add_flag("--explain-key", args->explain_key, "Print what went into each artifact cache key");
   sub->add_flag("--offline", args->offline, "With -module: never ask the registry");
   sub->add_flag("--json", args->json, "Print the result as JSON");
+  sub->add_flag("--link", args->link,
+                "Hard-link cached files into -out instead of copying them (faster; the files are then shared "
+                "with the cache and with other outputs: do not edit them in place)");
   *run = [args, flags]() -> int {
     if (args->dir.empty() == args->module.empty()) {
       return UsageError(Status::InvalidArgument("give exactly one of -dir or -module"));
@@ -130,76 +308,8 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!languages.ok()) return UsageError(languages.status());
     auto parameters = ParseOptions(args->options);
     if (!parameters.ok()) return UsageError(parameters.status());
-    auto store = OpenLocalStore();
-    if (!store.ok()) return Fail(store.status());
-    CachedCompileRequest request;
-    request.languages = *languages;
-    request.parameters = *parameters;
-    CompileStats stats;
-    const char* source = "locally";
-    std::map<std::string, Artifact> artifacts;
-    if (!args->dir.empty()) {
-      auto files = ReadModuleDir(args->dir);
-      if (!files.ok()) return Fail(files.status());
-      // The sources are only named (hashed) for the key; a miss reads them from memory, and
-      // nothing of them is written to the store.
-      auto by_id = std::make_shared<std::map<std::string, std::string>>();
-      for (auto& [path, content] : *files) {
-        std::string id = Store::BlobId(content);
-        request.sources[path] = id;
-        if (args->recursive || path.find('/') == std::string::npos) request.targets.push_back(path);
-        by_id->emplace(id, std::move(content));
-      }
-      request.load = [by_id](const std::string& id) -> Result<std::string> {
-        auto it = by_id->find(id);
-        if (it == by_id->end()) return Status::NotFound("no source with blob id " + id);
-        return it->second;
-      };
-      if (request.targets.empty()) {
-        return Fail(Status::InvalidArgument("no .proto files directly in " + args->dir + "; use --recursive"));
-      }
-    } else {
-      if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
-      if (args->version != "latest") {
-        if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
-      }
-      std::unique_ptr<RemoteClient> remote;
-      if (!args->offline) {
-        auto connected = ConnectRegistry(*flags);
-        if (!connected.ok()) return UsageError(connected.status());
-        remote = std::move(*connected);
-        CompileStats registry_stats;
-        auto fetched = RegistryArtifacts(**store, *remote, *args, *languages, *parameters, &registry_stats);
-        if (fetched.ok() && !args->explain_key) {
-          if (Status s = WriteArtifacts(args->out, *fetched); !s.ok()) return Fail(s);
-          PrintResult(*args, *fetched, registry_stats, "by the registry");
-          return kExitOk;
-        }
-        if (!fetched.ok() && fetched.status().code() != Status::Code::kUnavailable) return Fail(fetched.status());
-        if (!fetched.ok()) {
-          std::fprintf(stderr, "spoke: %s\nspoke: compiling locally\n", fetched.status().message().c_str());
-          remote.reset();
-        }
-      }
-      auto version = EnsureVersion(**store, remote.get(), args->module, args->version);
-      if (!version.ok()) return Fail(version.status());
-      auto for_version = RequestForVersion(**store, *version, *languages, *parameters);
-      if (!for_version.ok()) return Fail(for_version.status());
-      request = std::move(*for_version);
-    }
-    if (args->explain_key) {
-      auto keys = ArtifactKeysFor(request);
-      if (!keys.ok()) return Fail(keys.status());
-      for (const auto& [language, key] : *keys) {
-        std::printf("# %s: key %s\n%s\n", language.c_str(), key.hex.c_str(), key.explanation.c_str());
-      }
-      return kExitOk;
-    }
-    auto compiled = CompileWithCache(**store, request, &stats);
-    if (!compiled.ok()) return Fail(compiled.status());
-    if (Status s = WriteArtifacts(args->out, *compiled); !s.ok()) return Fail(s);
-    PrintResult(*args, *compiled, stats, source);
-    return kExitOk;
+    if (!args->dir.empty()) return CompileDir(*args, *languages, *parameters);
+    return CompileModule(*args, *flags, *languages, *parameters);
   };
 }
 

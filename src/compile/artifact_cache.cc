@@ -32,24 +32,6 @@ class KeyHasher {
   std::string explanation_;
 };
 
-// Generated paths come from generators and plugins; they must stay inside the output tree.
-Status CheckGeneratedPath(const std::string& path) {
-  if (path.empty() || path[0] == '/' || path.find('\\') != std::string::npos) {
-    return Status::Corruption("generator wrote a file with a bad path: " + path);
-  }
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    std::string segment = path.substr(start, end - start);
-    if (segment.empty() || segment == "." || segment == "..") {
-      return Status::Corruption("generator wrote a file with a bad path: " + path);
-    }
-    start = end + 1;
-  }
-  return Status::Ok();
-}
-
 // artifact.json: what the artifact was compiled from, and its file list.
 std::string ArtifactRecord(const std::string& key, const std::string& language, const std::string& generator,
                            const std::string& parameter, const GeneratedFiles& files) {
@@ -84,7 +66,7 @@ class ArtifactSink : public GeneratedSink {
   Status Complete(const std::string& language, GeneratedFiles files,
                   const std::set<std::string>& unannounced) override {
     Target& target = targets_.at(language);
-    for (const auto& [path, content] : files) SPOKE_RETURN_IF_ERROR(CheckGeneratedPath(path));
+    for (const auto& [path, content] : files) SPOKE_RETURN_IF_ERROR(CheckArtifactPath(path));
     for (const auto& path : unannounced) target.writer->Add(kOutputDir + path, files.at(path));
     const std::string record = ArtifactRecord(target.key, language, target.generator, target.parameter, files);
     target.writer->Add(kArtifactRecord, record);
@@ -111,6 +93,24 @@ class ArtifactSink : public GeneratedSink {
 };
 
 }  // namespace
+
+Status CheckArtifactPath(const std::string& path) {
+  const bool control = std::any_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  if (path.empty() || path[0] == '/' || path.find('\\') != std::string::npos || control) {
+    return Status::Corruption("generator wrote a file with a bad path: " + path);
+  }
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string segment = path.substr(start, end - start);
+    if (segment.empty() || segment == "." || segment == "..") {
+      return Status::Corruption("generator wrote a file with a bad path: " + path);
+    }
+    start = end + 1;
+  }
+  return Status::Ok();
+}
 
 ArtifactKey ComputeArtifactKey(const ArtifactKeyInputs& inputs) {
   KeyHasher hasher;
@@ -158,7 +158,7 @@ Result<std::optional<Artifact>> LookupArtifact(const Store& store, const std::st
   for (auto& [path, content] : *snapshot) {
     if (path.rfind(out_dir, 0) != 0) continue;
     // The snapshot may come from a registry: its paths are written under the user's -out.
-    if (!CheckGeneratedPath(path.substr(out_dir.size())).ok()) return std::optional<Artifact>();
+    if (!CheckArtifactPath(path.substr(out_dir.size())).ok()) return std::optional<Artifact>();
     artifact.files.emplace(path.substr(out_dir.size()), std::move(content));
   }
   if (const Json* list = record->Get("files"); !list || list->as_array().size() != artifact.files.size()) {

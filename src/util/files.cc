@@ -1,6 +1,7 @@
 // File helpers with errors as values; the CLI and the store's local config use them.
 #include "util/files.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -46,13 +47,94 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
   return Status::Ok();
 }
 
+namespace {
+
+// Creates `path` for writing; a file already there is unlinked and a new one made, so nothing is
+// written through a hard link. Returns the descriptor, or -1 with errno set.
+int CreateReplacing(const std::string& path) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0 || errno != EEXIST) return fd;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return -1;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+bool WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
 Status WriteFileInPlace(const std::string& path, std::string_view contents) {
-  FILE* out = std::fopen(path.c_str(), "wb");
-  if (!out) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
-  size_t written = std::fwrite(contents.data(), 1, contents.size(), out);
-  bool closed = std::fclose(out) == 0;
-  if (written != contents.size() || !closed) return Status::IOError("error writing " + path);
+  int fd = CreateReplacing(path);
+  if (fd < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
+  bool written = WriteAll(fd, contents.data(), contents.size());
+  int saved = errno;
+  bool closed = ::close(fd) == 0;
+  if (!written || !closed) return Status::IOError("error writing " + path + ": " + std::strerror(written ? errno : saved));
   return Status::Ok();
+}
+
+Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_t size) {
+  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return Status::IOError("cannot read " + from + ": " + std::strerror(errno));
+  int out = CreateReplacing(to);
+  if (out < 0) {
+    int saved = errno;
+    ::close(in);
+    return Status::IOError("cannot write " + to + ": " + std::strerror(saved));
+  }
+  uint64_t copied = 0;
+  bool kernel_copy = true, failed = false;
+  std::vector<char> buffer;
+  while (!failed) {
+    ssize_t n = -1;
+    if (kernel_copy) {
+      n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                    errno == EPERM) && copied == 0) {
+        kernel_copy = false;  // not between these files: read and write instead
+        continue;
+      }
+    } else {
+      if (buffer.empty()) buffer.resize(1 << 20);
+      n = ::read(in, buffer.data(), buffer.size());
+      if (n > 0 && !WriteAll(out, buffer.data(), static_cast<size_t>(n))) n = -1;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) failed = true;
+    if (n <= 0) break;
+    copied += static_cast<uint64_t>(n);
+  }
+  int saved = errno;
+  ::close(in);
+  bool closed = ::close(out) == 0;
+  if (failed || !closed) return Status::IOError("cannot copy " + from + " to " + to + ": " + std::strerror(saved));
+  if (copied != size) {
+    return Status::Corruption(from + " holds " + std::to_string(copied) + " bytes, not " + std::to_string(size));
+  }
+  return Status::Ok();
+}
+
+Status LinkFileReplacing(const std::string& from, const std::string& to) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (::link(from.c_str(), to.c_str()) == 0) return Status::Ok();
+    if (errno != EEXIST) break;
+    if (::unlink(to.c_str()) != 0 && errno != ENOENT) break;
+  }
+  if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == EOPNOTSUPP) {
+    return Status::Unavailable("cannot hard-link " + to + " to " + from + ": " + std::strerror(errno));
+  }
+  return Status::IOError("cannot hard-link " + to + " to " + from + ": " + std::strerror(errno));
 }
 
 Status WriteFilesUnder(const std::string& dir, const std::map<std::string, std::string>& files) {

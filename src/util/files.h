@@ -2,6 +2,7 @@
 #ifndef SPOKE_UTIL_FILES_H_
 #define SPOKE_UTIL_FILES_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -15,9 +16,20 @@ Result<std::string> ReadFileToString(const std::string& path);
 // parent directories.
 Status WriteFileAtomically(const std::string& path, const std::string& contents);
 
-// Writes `contents` to `path` in place (truncating), like git's checkout: faster than
-// WriteFileAtomically for many files. REQUIRES: the parent directory exists.
+// Writes `contents` to `path` without a temporary file, like git's checkout: faster than
+// WriteFileAtomically for many files. A file already at `path` is unlinked first, never truncated
+// and written through: it may be a hard link shared with a cache (checkout_cache.h).
+// REQUIRES: the parent directory exists.
 Status WriteFileInPlace(const std::string& path, std::string_view contents);
+
+// Copies the regular file `from` to `to` (replaced as WriteFileInPlace replaces), through
+// copy_file_range where the kernel can, so the bytes never pass through user space. Fails when
+// `from` does not hold exactly `size` bytes.
+Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_t size);
+
+// Hard-links `to` to `from` (a file already at `to` is replaced). Unavailable when the file
+// system cannot (another file system, no hard links, too many links): the caller copies instead.
+Status LinkFileReplacing(const std::string& from, const std::string& to);
 
 // Writes every file of `files` (relative path -> content) under `dir` in place, creating the
 // directories first, on several threads. REQUIRES: paths already checked to stay under `dir`.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "archive_reader.h"
@@ -267,6 +268,58 @@ TEST_F(CompileDir, TheSecondRunGeneratesNothingAndWritesTheSameFiles) {
   EXPECT_EQ(OnlyArtifact(second).GetString("key"), OnlyArtifact(first).GetString("key"));
   ExpectSameFiles(ReadFiles(work_.Sub("second")), ReadFiles(work_.Sub("first")));
   GitFsck(work_.Sub("home"));
+}
+
+// The checkout cache (plain files beside the store, hard-linked to the first output) serves the
+// next hit; whatever happens to the outputs, a hit still writes the artifact's bytes.
+TEST_F(CompileDir, AnOutputEditedInPlaceDoesNotChangeWhatTheNextHitWrites) {
+  JsonOut(Compile("first", {"--json"}));
+  const FileSet original = ReadFiles(work_.Sub("first"));
+  // Written in place, as an editor or a formatter may: the file may be shared with the cache.
+  {
+    std::ofstream edit(work_.Sub("first/api.pb.h"), std::ios::binary | std::ios::app);
+    edit << "// edited\n";
+  }
+  Json second = JsonOut(Compile("second", {"--json"}));
+  EXPECT_EQ(second.Get("generator_runs") ? second.Get("generator_runs")->as_int() : -1, 0) << second.Dump(2);
+  EXPECT_TRUE(Cached(OnlyArtifact(second)));
+  ExpectSameFiles(ReadFiles(work_.Sub("second")), original);
+  // That hit came from the store (the cached copy no longer matched) and replaced the cached copy
+  // with links to its own output. A hit from the checkout cache copies: its files are its own.
+  EXPECT_EQ(std::filesystem::hard_link_count(work_.Sub("second/api.pb.h")), 2u);
+  Json copied = JsonOut(Compile("copied", {"--json"}));
+  EXPECT_TRUE(Cached(OnlyArtifact(copied)));
+  ExpectSameFiles(ReadFiles(work_.Sub("copied")), original);
+  EXPECT_EQ(std::filesystem::hard_link_count(work_.Sub("copied/api.pb.h")), 1u);
+
+  // Without the checkout cache at all, the store serves the hit, and the cache is made again.
+  std::filesystem::remove_all(work_.Sub("home/checkouts"));
+  Json third = JsonOut(Compile("third", {"--json"}));
+  EXPECT_EQ(third.Get("generator_runs") ? third.Get("generator_runs")->as_int() : -1, 0) << third.Dump(2);
+  ExpectSameFiles(ReadFiles(work_.Sub("third")), original);
+  EXPECT_TRUE(std::filesystem::is_directory(work_.Sub("home/checkouts")));
+  GitFsck(work_.Sub("home"));
+}
+
+TEST_F(CompileDir, LinkPlacesHardLinksThatALaterCompileIntoTheSameDirectoryReplaces) {
+  JsonOut(Compile("first", {"--json"}));
+  const FileSet original = ReadFiles(work_.Sub("first"));
+  Json linked = JsonOut(Compile("shared", {"--json", "--link"}));
+  EXPECT_TRUE(Cached(OnlyArtifact(linked)));
+  ExpectSameFiles(ReadFiles(work_.Sub("shared")), original);
+  EXPECT_GE(std::filesystem::hard_link_count(work_.Sub("shared/api.pb.h")), 2u);
+
+  // A changed source, compiled into the same directory: a miss whose files replace the links
+  // rather than write through them into the cached artifact.
+  WriteFiles(work_.Sub("src"), {{"api.proto", files_.at("api.proto") + "\nmessage Extra {\n}\n"}});
+  Json changed = JsonOut(Compile("shared", {"--json"}));
+  EXPECT_EQ(changed.Get("generator_runs") ? changed.Get("generator_runs")->as_int() : -1, 1);
+  EXPECT_NE(ReadFiles(work_.Sub("shared")).at("api.pb.h"), original.at("api.pb.h"));
+
+  WriteFiles(work_.Sub("src"), files_);
+  Json back = JsonOut(Compile("back", {"--json"}));
+  EXPECT_EQ(back.Get("generator_runs") ? back.Get("generator_runs")->as_int() : -1, 0) << back.Dump(2);
+  ExpectSameFiles(ReadFiles(work_.Sub("back")), original);
 }
 
 TEST_F(CompileDir, RecursiveGeneratesForSubdirectoriesUnderAnotherKey) {

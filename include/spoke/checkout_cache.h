@@ -1,0 +1,70 @@
+// Materialized artifacts: the generated files of artifacts kept as plain files beside the local
+// store, so that a cache hit copies (or hard-links) files instead of inflating them out of the
+// object store, and need not open the store at all.
+//
+// The object store stays the truth and travels with sync; this is a cache of it that may be
+// deleted at any time. Layout under the cache's directory (docs/storage.md):
+//   <key[0:2]>/<key>/<path>    the artifact's generated files
+//   <key[0:2]>/<key>.files     the entry's listing, written last: "spoke-checkout 1 <key>\n", then
+//                              "<size> <mtime ns> <inode> <path>\n" per file, sorted by path
+// A file of an entry may be a hard link to a file of an output directory (Add links rather than
+// copies), so something writing that output file in place writes the cache's file too. Find()
+// therefore checks every file's size, mtime and inode against the listing, as git checks its
+// index, and treats an entry that does not match as absent. ctime is not compared: making a hard
+// link changes it (git's core.trustctime=false).
+#ifndef SPOKE_CHECKOUT_CACHE_H_
+#define SPOKE_CHECKOUT_CACHE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "spoke/status.h"
+
+namespace spoke {
+
+// How Place() puts a file in the output directory.
+enum class PlaceMethod {
+  kCopy,      // a file of its own (copy_file_range: no bytes through user space)
+  kHardLink,  // a hard link to the cache's file, copied when that is impossible (another file
+              // system); the caller accepts that writing the output in place changes the cache's
+              // copy (which Find then rejects) and every other output linked to it
+};
+
+struct CheckoutEntry {
+  std::string key;
+  std::string dir;                                       // the entry's directory
+  std::vector<std::pair<std::string, uint64_t>> files;  // path -> size, sorted by path
+};
+
+class CheckoutCache {
+ public:
+  // The cache at `dir` (created on the first Add).
+  explicit CheckoutCache(std::string dir) : dir_(std::move(dir)) {}
+
+  // The entry for `key` when it is complete and every file matches its listing; nullopt
+  // otherwise. Never an error: a damaged or half-written entry is a miss.
+  std::optional<CheckoutEntry> Find(const std::string& key) const;
+
+  // Makes an entry for artifact `key` from the files `paths` just written under `out`: each is
+  // hard-linked into the cache (copied when `out` is on another file system). An entry already
+  // there and intact is kept. On failure no entry is left (a stale or partial one is removed).
+  // REQUIRES: `paths` checked to stay inside `out` (artifact paths are).
+  Status Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
+
+  // Puts the entry's files under `out`, creating directories, on several threads. A file already
+  // at a path is replaced (unlinked first), never written through, since it may be a hard link
+  // into this cache. An error when a file of the entry changed or vanished meanwhile.
+  Status Place(const CheckoutEntry& entry, const std::string& out, PlaceMethod method) const;
+
+ private:
+  std::string EntryDir(const std::string& key) const;
+  std::string ListingPath(const std::string& key) const;
+  std::string dir_;
+};
+
+}  // namespace spoke
+
+#endif  // SPOKE_CHECKOUT_CACHE_H_

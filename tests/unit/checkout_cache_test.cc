@@ -1,0 +1,131 @@
+// CheckoutCache: an entry is served only while every file matches its listing; a listing from
+// elsewhere never names a path outside the output directory; placing never writes through a hard
+// link into the cache.
+#include "spoke/checkout_cache.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "test_support.h"
+
+namespace spoke {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ReadFileOrDie;
+using testing::TempDir;
+
+const std::string kKey(64, 'a');
+const std::string kOtherKey(64, 'b');
+
+void Write(const std::string& path, const std::string& content) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+void Append(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out << content;
+}
+
+class CheckoutCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const auto& [path, content] : files_) Write(dir_.Sub("out/" + path), content);
+    ASSERT_TRUE(cache_.Add(kKey, dir_.Sub("out"), Paths()).ok());
+  }
+  std::vector<std::string> Paths() const {
+    std::vector<std::string> paths;
+    for (const auto& [path, content] : files_) paths.push_back(path);
+    return paths;
+  }
+  std::string ListingPath(const std::string& key) const { return dir_.Sub("cache/" + key.substr(0, 2) + "/" + key + ".files"); }
+
+  TempDir dir_;
+  CheckoutCache cache_{dir_.Sub("cache")};
+  std::map<std::string, std::string> files_ = {{"a/x.pb.h", "header\n"}, {"a/x.pb.cc", "source\n"}, {"top.py", ""}};
+};
+
+TEST_F(CheckoutCacheTest, AnAddedEntryIsFoundAndPlacedByteForByte) {
+  auto entry = cache_.Find(kKey);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->files.size(), 3u);
+  EXPECT_FALSE(cache_.Find(kOtherKey).has_value());
+  ASSERT_TRUE(cache_.Place(*entry, dir_.Sub("placed"), PlaceMethod::kCopy).ok());
+  for (const auto& [path, content] : files_) {
+    EXPECT_EQ(ReadFileOrDie(dir_.Sub("placed/" + path)), content) << path;
+    // A copy is a file of its own.
+    EXPECT_EQ(fs::hard_link_count(dir_.Sub("placed/" + path)), 1u) << path;
+  }
+}
+
+TEST_F(CheckoutCacheTest, AFileWrittenThroughTheOutputsHardLinkMakesTheEntryAMiss) {
+  // Add linked the output's files into the cache: writing one in place writes the cache's too.
+  Append(dir_.Sub("out/a/x.pb.h"), "edited\n");
+  EXPECT_FALSE(cache_.Find(kKey).has_value());
+  // Adding again replaces the stale entry.
+  ASSERT_TRUE(cache_.Add(kKey, dir_.Sub("out"), Paths()).ok());
+  auto entry = cache_.Find(kKey);
+  ASSERT_TRUE(entry.has_value());
+  ASSERT_TRUE(cache_.Place(*entry, dir_.Sub("placed"), PlaceMethod::kCopy).ok());
+  EXPECT_EQ(ReadFileOrDie(dir_.Sub("placed/a/x.pb.h")), "header\nedited\n");
+}
+
+TEST_F(CheckoutCacheTest, AVanishedFileOrAMissingListingIsAMiss) {
+  fs::remove(dir_.Sub("out/top.py"));  // only the output's name: the cache's link stays
+  EXPECT_TRUE(cache_.Find(kKey).has_value());
+  fs::remove(dir_.Sub("cache/aa/" + kKey + "/top.py"));
+  EXPECT_FALSE(cache_.Find(kKey).has_value());
+  ASSERT_TRUE(cache_.Add(kOtherKey, dir_.Sub("out"), {"a/x.pb.h"}).ok());
+  fs::remove(ListingPath(kOtherKey));
+  EXPECT_FALSE(cache_.Find(kOtherKey).has_value());
+}
+
+TEST_F(CheckoutCacheTest, AListingNamingAPathOutsideTheOutputIsAMiss) {
+  // Each bad path names a real file whose stat data the listing records truly, so only the path
+  // check can turn the entry down.
+  const std::string entry_dir = dir_.Sub("cache/aa/" + kKey);
+  for (const std::string bad : {"../escape", "a/../../escape2", "/abs", "a//b", "./top.py"}) {
+    SCOPED_TRACE(bad);
+    const std::string file = entry_dir + "/" + bad;
+    Write(file, "x");
+    struct stat st;
+    ASSERT_EQ(::stat(file.c_str(), &st), 0);
+    const uint64_t mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + st.st_mtim.tv_nsec;
+    Write(ListingPath(kKey), "spoke-checkout 1 " + kKey + "\n1 " + std::to_string(mtime_ns) + " " +
+                                 std::to_string(st.st_ino) + " " + bad + "\n");
+    EXPECT_FALSE(cache_.Find(kKey).has_value());
+  }
+  for (const std::string garbage : {std::string(), "spoke-checkout 1 " + kOtherKey + "\n",
+                                    "spoke-checkout 1 " + kKey + "\nx y z\n", "spoke-checkout 2 " + kKey + "\n"}) {
+    Write(ListingPath(kKey), garbage);
+    EXPECT_FALSE(cache_.Find(kKey).has_value()) << garbage;
+  }
+  EXPECT_FALSE(cache_.Find("../" + kKey.substr(3)).has_value());
+}
+
+TEST_F(CheckoutCacheTest, PlacingOverAHardLinkReplacesItInsteadOfWritingThroughIt) {
+  auto entry = cache_.Find(kKey);
+  ASSERT_TRUE(entry.has_value());
+  ASSERT_TRUE(cache_.Place(*entry, dir_.Sub("linked"), PlaceMethod::kHardLink).ok());
+  EXPECT_GE(fs::hard_link_count(dir_.Sub("linked/a/x.pb.h")), 2u);
+  // Another artifact placed into the same directory must not change the first one's files.
+  Write(dir_.Sub("out2/a/x.pb.h"), "another header\n");
+  ASSERT_TRUE(cache_.Add(kOtherKey, dir_.Sub("out2"), {"a/x.pb.h"}).ok());
+  auto other = cache_.Find(kOtherKey);
+  ASSERT_TRUE(other.has_value());
+  ASSERT_TRUE(cache_.Place(*other, dir_.Sub("linked"), PlaceMethod::kCopy).ok());
+  EXPECT_EQ(ReadFileOrDie(dir_.Sub("linked/a/x.pb.h")), "another header\n");
+  ASSERT_TRUE(cache_.Find(kKey).has_value()) << "placing wrote through a hard link into the cache";
+  ASSERT_TRUE(cache_.Place(*cache_.Find(kKey), dir_.Sub("again"), PlaceMethod::kCopy).ok());
+  EXPECT_EQ(ReadFileOrDie(dir_.Sub("again/a/x.pb.h")), "header\n");
+}
+
+}  // namespace
+}  // namespace spoke
