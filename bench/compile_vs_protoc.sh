@@ -266,20 +266,24 @@ CPP_OUT_SIZE="$(du -sh "$W/p-cpp" | cut -f1) in $(find "$W/p-cpp" -type f | wc -
 rm -rf "$W/s-hit" "$W/s-cpp" "$W/p-cpp"
 
 # 4: the module (its own files and its imports), cpp: protoc, spoke cold (new store), spoke hit.
-declare -a PM_T=() PM_M=() SM_T=() SM_M=() SMH_T=() SMH_M=()
+declare -a PM_T=() PM_M=() SM_T=() SM_M=() SMH_T=() SMH_M=() SML_T=() SML_M=()
 for ((r = 1; r <= MODULE_ROUNDS; r++)); do
   log "module round $r/$MODULE_ROUNDS: protoc, spoke cold, spoke cache hit ($MODULE_DIR + imports, cpp)"
   fresh "$W/pm"
   measure "protoc_module.$r" "$PROTOC" -I "$MODULE_TREE" --cpp_out="$W/pm" "@$W/module.list"
   PM_T+=("$T_US"); PM_M+=("$M_KB")
-  rm -rf "$W/home-m" "$W/sm" "$W/smh"
+  rm -rf "$W/home-m" "$W/sm" "$W/smh" "$W/sml"
   measure "spoke_module.$r" env SPOKE_HOME="$W/home-m" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sm" -lang cpp --recursive --json
   SM_T+=("$T_US"); SM_M+=("$M_KB")
   measure "spoke_module_hit.$r" env SPOKE_HOME="$W/home-m" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/smh" -lang cpp --recursive --json
   SMH_T+=("$T_US"); SMH_M+=("$M_KB")
   check_hit "$W/spoke_module_hit.$r.log"
+  measure "spoke_module_link.$r" env SPOKE_HOME="$W/home-m" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sml" -lang cpp --recursive --json --link
+  SML_T+=("$T_US"); SML_M+=("$M_KB")
+  check_hit "$W/spoke_module_link.$r.log"
   same_tree "$W/pm" "$W/sm" "module, cpp, cold"
   same_tree "$W/pm" "$W/smh" "module, cpp, cache hit"
+  same_tree "$W/pm" "$W/sml" "module, cpp, cache hit (--link)"
 done
 
 # ---------------------------------------------------------------------------------------------
@@ -306,6 +310,7 @@ ps_t=$(m "${P_SEP_T[@]}"); ps_m=$(m "${P_SEP_M[@]}"); pa_t=$(m "${P_ALL_T[@]}");
 sa_t=$(m "${S_ALL_T[@]}"); sa_m=$(m "${S_ALL_M[@]}"); sh_t=$(m "${S_HIT_T[@]}"); sh_m=$(m "${S_HIT_M[@]}")
 pm_t=$(m "${PM_T[@]}"); pm_m=$(m "${PM_M[@]}"); sm_t=$(m "${SM_T[@]}"); sm_m=$(m "${SM_M[@]}")
 smh_t=$(m "${SMH_T[@]}"); smh_m=$(m "${SMH_M[@]}")
+sml_t=$(m "${SML_T[@]}"); sml_m=$(m "${SML_M[@]}")
 
 echo
 echo "spoke compile vs protoc $PROTOC_VERSION: $TGZ_BASE, $N_FILES .proto files ($(awk -v b="$GOOD_BYTES" 'BEGIN {printf "%.1f MB", b / 1e6}'); $N_REJECTED of $ALL_FILES dropped: protoc $PROTOC_VERSION rejects them)"
@@ -321,11 +326,12 @@ row "corpus cpp+java+python, cold vs 1 protoc run" "$pa_t" "$pa_m" "$sa_t" "$sa_
 row "corpus cpp, cache hit" "$pc_t" "$pc_m" "$sh_t" "$sh_m" "time <= 0.1x (10x)" "$(verdict_time "$pc_t" 0.1 "$sh_t")"
 row "module cpp, cold" "$pm_t" "$pm_m" "$sm_t" "$sm_m" "time,mem <= 1.1x" "$(verdict_time_mem "$pm_t" "$pm_m" "$sm_t" "$sm_m" 1.1)"
 row "module cpp, cache hit" "$pm_t" "$pm_m" "$smh_t" "$smh_m" "time <= 0.02x (50x)" "$(verdict_time "$pm_t" 0.02 "$smh_t")"
+row "module cpp, cache hit, --link" "$pm_t" "$pm_m" "$sml_t" "$sml_m" "time <= 0.02x (50x)" "$(verdict_time "$pm_t" 0.02 "$sml_t")"
 echo
 echo "protoc one language at a time (whole corpus, last round): $(for l in "${LANGS[@]}"; do printf '%s %s; ' "$l" "${P_ONE[$l]}"; done)"
 echo "  (python is --python_out + --pyi_out: Spoke's python artifact holds the .pyi stubs too; 3 protoc runs: sum of times, largest RSS)"
-echo "cache hits, s: corpus [$(for t in "${S_HIT_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module [$(for t in "${SMH_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]"
-echo "sizes: protoc's cpp output for the corpus $CPP_OUT_SIZE; the local store after the cold cpp compile $(du -sh "$W/home-cpp" | cut -f1)"
+echo "cache hits, s: corpus [$(for t in "${S_HIT_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module [$(for t in "${SMH_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module --link [$(for t in "${SML_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]"
+echo "sizes: protoc's cpp output for the corpus $CPP_OUT_SIZE; the local store after the cold cpp compile: objects $(du -sh "$W/home-cpp/objects" | cut -f1), checkout cache $(du -sh "$W/home-cpp/checkouts" 2>/dev/null | cut -f1) (hard links to the compile's output, which is deleted by now)"
 
 if [[ ${SPOKE_BENCH_STRICT:-0} == 1 && $MISSED == 1 ]]; then exit 3; fi
 exit 0
