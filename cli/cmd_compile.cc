@@ -68,7 +68,7 @@ std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args,
                                     args.link ? PlaceMethod::kHardLink : PlaceMethod::kCopy);
     if (!placed.ok()) return std::nullopt;
     Outcome outcome{language, key, {}, true};
-    for (const auto& [path, size] : entry.files) outcome.files.push_back(path);
+    for (const auto& file : entry.files) outcome.files.push_back(file.path);
     outcomes.push_back(std::move(outcome));
   }
   return outcomes;
@@ -138,7 +138,8 @@ Result<std::map<std::string, Artifact>> FetchArtifacts(Store& local, RemoteClien
   return artifacts;
 }
 
-void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, int generator_runs, const char* source) {
+void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, int generator_runs,
+                 const char* source) {
   if (args.json) {
     Json out = Json::MakeObject();
     Json list = Json::MakeArray();
@@ -298,8 +299,8 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->add_flag("--offline", args->offline, "With -module: never ask the registry");
   sub->add_flag("--json", args->json, "Print the result as JSON");
   sub->add_flag("--link", args->link,
-                "Hard-link cached files into -out instead of copying them (faster; the files are then shared "
-                "with the cache and with other outputs: do not edit them in place)");
+                "On a cache hit, hard-link the cached files into -out instead of copying them (faster; every "
+                "output placed so shares its files: do not edit them in place)");
   *run = [args, flags]() -> int {
     if (args->dir.empty() == args->module.empty()) {
       return UsageError(Status::InvalidArgument("give exactly one of -dir or -module"));

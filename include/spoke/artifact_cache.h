@@ -42,8 +42,9 @@ struct ArtifactKey {
 ArtifactKey ComputeArtifactKey(const ArtifactKeyInputs& inputs);
 
 // Ok when `path`, a generated file's path, stays inside the output directory: relative, no empty,
-// "." or ".." segment, no backslash, no control character. Corruption otherwise. Generators, plugins and registries are
-// all outside input: every artifact path is checked before anything is written under -out.
+// "." or ".." segment, no backslash, no control character. Corruption otherwise. Generators,
+// plugins and registries are all outside input: every artifact path is checked before anything is
+// written under -out.
 Status CheckArtifactPath(const std::string& path);
 std::string ArtifactRef(const std::string& key_hex);
 // True for refs named by ArtifactRef(); sets *key.

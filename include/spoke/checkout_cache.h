@@ -6,19 +6,27 @@
 // deleted at any time. Layout under the cache's directory (docs/storage.md):
 //   <key[0:2]>/<key>/<path>    the artifact's generated files
 //   <key[0:2]>/<key>.files     the entry's listing, written last: "spoke-checkout 1 <key>\n", then
-//                              "<size> <mtime ns> <inode> <path>\n" per file, sorted by path
+//                              "<size> <mtime ns> <inode> <path>\n" per file, sorted by path, then
+//                              "end <file count> <SHA-256 of everything above>\n"
+//   <key[0:2]>/<key>.lock      taken (flock) while an entry is made or replaced
+//   tmp/                       entries being made; left-overs older than an hour are removed
 // A file of an entry may be a hard link to a file of an output directory (Add links rather than
 // copies), so something writing that output file in place writes the cache's file too. Find()
 // therefore checks every file's size, mtime and inode against the listing, as git checks its
 // index, and treats an entry that does not match as absent. ctime is not compared: making a hard
-// link changes it (git's core.trustctime=false).
+// link changes it (git's core.trustctime=false). Add waits until the file system's clock has
+// moved past the files' mtimes and checks them again before it writes the listing, so a later
+// write always changes an mtime; what stat cannot see is a same-size rewrite in the same clock tick
+// as Spoke's own write (git's "racy" case), and a writer that puts the old mtime back.
+//
+// Symbolic links are never followed in the cache; a cache is safe to use from several processes
+// at once (one CheckoutCache object from several threads too: it holds no state but its path).
 #ifndef SPOKE_CHECKOUT_CACHE_H_
 #define SPOKE_CHECKOUT_CACHE_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "spoke/status.h"
@@ -33,10 +41,15 @@ enum class PlaceMethod {
               // copy (which Find then rejects) and every other output linked to it
 };
 
+struct CheckoutFile {
+  std::string path;
+  uint64_t size = 0, mtime_ns = 0, inode = 0;  // as the listing recorded them
+};
+
 struct CheckoutEntry {
   std::string key;
-  std::string dir;                                       // the entry's directory
-  std::vector<std::pair<std::string, uint64_t>> files;  // path -> size, sorted by path
+  std::string dir;                  // the entry's directory
+  std::vector<CheckoutFile> files;  // sorted by path
 };
 
 class CheckoutCache {
@@ -50,18 +63,20 @@ class CheckoutCache {
 
   // Makes an entry for artifact `key` from the files `paths` just written under `out`: each is
   // hard-linked into the cache (copied when `out` is on another file system). An entry already
-  // there and intact is kept. On failure no entry is left (a stale or partial one is removed).
+  // there and intact is kept. On failure no new entry is made, and Find() still misses.
   // REQUIRES: `paths` checked to stay inside `out` (artifact paths are).
   Status Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
 
   // Puts the entry's files under `out`, creating directories, on several threads. A file already
   // at a path is replaced (unlinked first), never written through, since it may be a hard link
-  // into this cache. An error when a file of the entry changed or vanished meanwhile.
+  // into this cache. Each file of the entry is checked against its listing again just before it
+  // is placed: an error when one changed or vanished since Find().
   Status Place(const CheckoutEntry& entry, const std::string& out, PlaceMethod method) const;
 
  private:
   std::string EntryDir(const std::string& key) const;
-  std::string ListingPath(const std::string& key) const;
+  std::string KeyPath(const std::string& key, const std::string& suffix) const;
+  Status AddLocked(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
   std::string dir_;
 };
 

@@ -83,8 +83,8 @@ class GeneratedSink {
 // one parse, and a language whose generator makes each file from its own .proto alone (cpp, java,
 // kotlin, python, csharp, ruby) has its target files split between the threads. Each file goes to
 // `sink` as soon as it is complete, so that storing overlaps generating. The output is the same
-// as one thread would make. Returns the first error (in target order) of a generator, or the
-// sink's.
+// as one thread would make. Returns the first error of a generator (in the order one thread would
+// meet them), or the sink's. Generated() is called for every language even after an error.
 Status CompileEach(const CompileRequest& request, GeneratedSink& sink);
 
 // True when the compiler itself ships `path`: protobuf's well-known types (google/protobuf/*.proto,

@@ -95,9 +95,10 @@ class ArtifactSink : public GeneratedSink {
 }  // namespace
 
 Status CheckArtifactPath(const std::string& path) {
-  const bool control = std::any_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  const bool control =
+      std::any_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
   if (path.empty() || path[0] == '/' || path.find('\\') != std::string::npos || control) {
-    return Status::Corruption("generator wrote a file with a bad path: " + path);
+    return Status::Corruption("generated file with a bad path: \"" + path + "\"");
   }
   size_t start = 0;
   while (start <= path.size()) {
@@ -105,7 +106,7 @@ Status CheckArtifactPath(const std::string& path) {
     if (end == std::string::npos) end = path.size();
     std::string segment = path.substr(start, end - start);
     if (segment.empty() || segment == "." || segment == "..") {
-      return Status::Corruption("generator wrote a file with a bad path: " + path);
+      return Status::Corruption("generated file with a bad path: \"" + path + "\"");
     }
     start = end + 1;
   }

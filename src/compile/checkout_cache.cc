@@ -1,14 +1,16 @@
 // CheckoutCache: artifacts' generated files as plain files, checked by stat data before use.
 #include "spoke/checkout_cache.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -17,6 +19,7 @@
 #include "spoke/artifact_cache.h"
 #include "util/files.h"
 #include "util/parallel.h"
+#include "util/sha256.h"
 
 namespace spoke {
 namespace {
@@ -30,17 +33,21 @@ constexpr char kListingMagic[] = "spoke-checkout 1 ";
 constexpr size_t kFilesPerThread = 64;
 constexpr uint64_t kBytesPerThread = 1 << 20;
 
-struct FileStat {
-  uint64_t size = 0, mtime_ns = 0, inode = 0;
-};
+// A half-made entry in tmp/ this old belongs to a process that died.
+constexpr auto kStaleTemp = std::chrono::hours(1);
 
-bool StatFile(const std::string& path, FileStat* out) {
+// Stat data of a regular file, never following a symbolic link (a link in the cache is refused).
+bool StatFile(const std::string& path, CheckoutFile* out) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
   out->size = static_cast<uint64_t>(st.st_size);
   out->mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(st.st_mtim.tv_nsec);
   out->inode = static_cast<uint64_t>(st.st_ino);
   return true;
+}
+
+bool SameStat(const CheckoutFile& a, const CheckoutFile& b) {
+  return a.size == b.size && a.mtime_ns == b.mtime_ns && a.inode == b.inode;
 }
 
 bool IsKey(const std::string& key) {
@@ -51,12 +58,12 @@ bool IsKey(const std::string& key) {
 
 unsigned ThreadsFor(size_t files, uint64_t bytes) {
   const uint64_t wanted = std::max<uint64_t>(files / kFilesPerThread, bytes / kBytesPerThread);
-  return static_cast<unsigned>(
-      std::clamp<uint64_t>(std::min<uint64_t>(wanted, files), 1, std::min(std::thread::hardware_concurrency(), 8u)));
+  const unsigned most = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  return static_cast<unsigned>(std::clamp<uint64_t>(std::min<uint64_t>(wanted, files), 1, most));
 }
 
-// Runs `work(i)` for i in [0, count) on ThreadsFor(count, bytes) threads; the first error by
-// index wins.
+// Runs `work(i)` for i in [0, count) on ThreadsFor(count, bytes) threads, each on a contiguous
+// range; returns the error of the lowest index that failed.
 Status ForEachFile(size_t count, uint64_t bytes, const std::function<Status(size_t)>& work) {
   const unsigned threads = ThreadsFor(count, bytes);
   std::vector<Status> statuses(count);
@@ -89,41 +96,104 @@ void RemoveTree(const fs::path& path) {
   fs::remove_all(path, ec);
 }
 
+// Waits until the clock the file system stamps mtimes with (a coarse one, ticking every few
+// milliseconds) has passed `mtime_ns`, watched by touching a file of its own in `dir`. After
+// that, any write to a file whose mtime was `mtime_ns` or less moves its mtime. False when the
+// clock did not move within a second.
+bool WaitForFileClockPast(const fs::path& dir, uint64_t mtime_ns) {
+  const fs::path probe = dir / ".clock";
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return false;
+  bool passed = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!passed && std::chrono::steady_clock::now() < deadline) {
+    struct stat st;
+    if (::futimens(fd, nullptr) != 0 || ::fstat(fd, &st) != 0) break;
+    const uint64_t now_ns =
+        static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(st.st_mtim.tv_nsec);
+    passed = now_ns > mtime_ns;
+    if (!passed) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return passed;
+}
+
+// Removes entries left in `tmp` by processes that died while making them.
+void RemoveStaleTemps(const fs::path& tmp) {
+  std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
+  for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code time_ec;
+    const auto written = fs::last_write_time(it->path(), time_ec);
+    if (!time_ec && now - written > kStaleTemp) RemoveTree(it->path());
+  }
+}
+
+// An exclusive flock on `path` (created as needed), released on destruction.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+std::string ListingLine(const CheckoutFile& file) {
+  return std::to_string(file.size) + " " + std::to_string(file.mtime_ns) + " " + std::to_string(file.inode) + " " +
+         file.path + "\n";
+}
+
 }  // namespace
 
 std::string CheckoutCache::EntryDir(const std::string& key) const {
   return (fs::path(dir_) / key.substr(0, 2) / key).string();
 }
 
-std::string CheckoutCache::ListingPath(const std::string& key) const {
-  return (fs::path(dir_) / key.substr(0, 2) / (key + ".files")).string();
+std::string CheckoutCache::KeyPath(const std::string& key, const std::string& suffix) const {
+  return (fs::path(dir_) / key.substr(0, 2) / (key + suffix)).string();
 }
 
 std::optional<CheckoutEntry> CheckoutCache::Find(const std::string& key) const {
   if (!IsKey(key)) return std::nullopt;
-  auto listing = ReadFileToString(ListingPath(key));
+  auto listing = ReadFileToString(KeyPath(key, ".files"));
   if (!listing.ok()) return std::nullopt;
-  std::istringstream in(*listing);
+  // The trailer: the count and checksum of everything above it, so a cut or garbled listing is
+  // a miss rather than a smaller artifact.
+  const size_t trailer = listing->rfind("end ", listing->size() >= 4 ? listing->size() - 4 : 0);
+  if (trailer == std::string::npos || (trailer > 0 && (*listing)[trailer - 1] != '\n')) return std::nullopt;
+  const std::string body = listing->substr(0, trailer);
+  std::istringstream in(body);
   std::string line;
   if (!std::getline(in, line) || line != kListingMagic + key) return std::nullopt;
   CheckoutEntry entry{key, EntryDir(key), {}};
-  std::vector<FileStat> recorded;
   while (std::getline(in, line)) {
-    FileStat stat;
+    CheckoutFile file;
     std::istringstream fields(line);
-    std::string path;
-    if (!(fields >> stat.size >> stat.mtime_ns >> stat.inode) || fields.get() != ' ') return std::nullopt;
-    std::getline(fields, path);
+    if (!(fields >> file.size >> file.mtime_ns >> file.inode) || fields.get() != ' ') return std::nullopt;
+    std::getline(fields, file.path);
     // The listing is only ours, but it names files to write under the user's output directory.
-    if (!CheckArtifactPath(path).ok()) return std::nullopt;
-    if (!entry.files.empty() && entry.files.back().first >= path) return std::nullopt;
-    entry.files.emplace_back(std::move(path), stat.size);
-    recorded.push_back(stat);
+    if (!CheckArtifactPath(file.path).ok()) return std::nullopt;
+    if (!entry.files.empty() && entry.files.back().path >= file.path) return std::nullopt;
+    entry.files.push_back(std::move(file));
+  }
+  if (listing->substr(trailer) != "end " + std::to_string(entry.files.size()) + " " + Sha256Hex(body) + "\n") {
+    return std::nullopt;
   }
   Status intact = ForEachFile(entry.files.size(), 0, [&](size_t i) -> Status {
-    FileStat now;
-    if (!StatFile(entry.dir + "/" + entry.files[i].first, &now) || now.size != recorded[i].size ||
-        now.mtime_ns != recorded[i].mtime_ns || now.inode != recorded[i].inode) {
+    CheckoutFile now;
+    if (!StatFile(entry.dir + "/" + entry.files[i].path, &now) || !SameStat(now, entry.files[i])) {
       return Status::Corruption("changed");
     }
     return Status::Ok();
@@ -135,50 +205,79 @@ std::optional<CheckoutEntry> CheckoutCache::Find(const std::string& key) const {
 Status CheckoutCache::Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const {
   if (!IsKey(key)) return Status::InvalidArgument("not an artifact key: \"" + key + "\"");
   if (Find(key)) return Status::Ok();
-  std::vector<std::string> sorted = paths;
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::error_code ec;
+  fs::create_directories(fs::path(dir_) / key.substr(0, 2), ec);
+  if (ec) return Status::IOError("cannot create " + (fs::path(dir_) / key.substr(0, 2)).string() + ": " + ec.message());
+  // One process at a time makes or replaces an entry, so none removes another's fresh one.
+  FileLock lock(KeyPath(key, ".lock"));
+  if (!lock.held()) return Status::IOError("cannot lock " + KeyPath(key, ".lock"));
+  if (Find(key)) return Status::Ok();  // made meanwhile by another process
+  return AddLocked(key, out, paths);
+}
+
+Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
+                                const std::vector<std::string>& paths) const {
+  std::vector<CheckoutFile> files;
+  for (const auto& path : paths) files.push_back({path});
+  std::sort(files.begin(), files.end(), [](const CheckoutFile& a, const CheckoutFile& b) { return a.path < b.path; });
+  files.erase(std::unique(files.begin(), files.end(),
+                          [](const CheckoutFile& a, const CheckoutFile& b) { return a.path == b.path; }),
+              files.end());
+  std::vector<std::string> sorted;
+  for (const auto& file : files) sorted.push_back(file.path);
 
   // Built in a directory of its own, then renamed into place, so a reader never sees half of it.
+  const fs::path tmp = fs::path(dir_) / "tmp";
+  RemoveStaleTemps(tmp);
   std::random_device random;
-  const fs::path temp = fs::path(dir_) / "tmp" / (key + "." + std::to_string(::getpid()) + "." + std::to_string(random()));
+  const fs::path temp = tmp / (key + "." + std::to_string(::getpid()) + "." + std::to_string(random()));
   SPOKE_RETURN_IF_ERROR(CreateParentDirs(temp.string(), sorted));
-  std::vector<FileStat> stats(sorted.size());
-  Status filled = ForEachFile(sorted.size(), 0, [&](size_t i) -> Status {
-    const std::string from = (fs::path(out) / sorted[i]).string(), to = (temp / sorted[i]).string();
+  Status filled = ForEachFile(files.size(), 0, [&](size_t i) -> Status {
+    const std::string from = (fs::path(out) / files[i].path).string(), to = (temp / files[i].path).string();
     Status linked = LinkFileReplacing(from, to);
     if (linked.code() == Status::Code::kUnavailable) {
-      FileStat source;
-      if (!StatFile(from, &source)) return Status::IOError("cannot read " + from);
+      CheckoutFile source;
+      if (!StatFile(from, &source)) return Status::IOError("cannot read " + from + " (not a regular file?)");
       linked = CopyFileReplacing(from, to, source.size);
     }
     SPOKE_RETURN_IF_ERROR(linked);
-    if (!StatFile(to, &stats[i])) return Status::IOError("cannot stat " + to);
+    if (!StatFile(to, &files[i])) return Status::IOError(from + " is not a regular file");
     return Status::Ok();
   });
+  // Once the clock has moved on, any later write changes an mtime; a write before that must show
+  // now, or it never will.
+  uint64_t newest = 0;
+  for (const auto& file : files) newest = std::max(newest, file.mtime_ns);
+  if (filled.ok() && !WaitForFileClockPast(temp, newest)) {
+    filled = Status::IOError("the file system's clock did not move past the files' times");
+  }
+  if (filled.ok()) {
+    filled = ForEachFile(files.size(), 0, [&](size_t i) -> Status {
+      CheckoutFile now;
+      if (!StatFile((temp / files[i].path).string(), &now) || !SameStat(now, files[i])) {
+        return Status::Conflict(files[i].path + " changed while it was being cached");
+      }
+      return Status::Ok();
+    });
+  }
   if (!filled.ok()) {
     RemoveTree(temp);
     return filled;
   }
 
-  const fs::path entry_dir = EntryDir(key), listing_path = ListingPath(key);
+  // What is there now failed Find() under the lock: a left-over of a crash, or a changed file.
+  const fs::path entry_dir = EntryDir(key), listing_path = KeyPath(key, ".files");
   std::error_code ec;
-  fs::create_directories(entry_dir.parent_path(), ec);
-  // An entry dir without a valid listing is a leftover (a crash, a changed file): replace it.
   fs::remove(listing_path, ec);
   RemoveTree(entry_dir);
   fs::rename(temp, entry_dir, ec);
   if (ec) {
     RemoveTree(temp);
-    // Another process may have made the same entry meanwhile; identical output, so theirs will do.
-    if (Find(key)) return Status::Ok();
     return Status::IOError("cannot move " + temp.string() + " to " + entry_dir.string() + ": " + ec.message());
   }
   std::string listing = kListingMagic + key + "\n";
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    listing += std::to_string(stats[i].size) + " " + std::to_string(stats[i].mtime_ns) + " " +
-               std::to_string(stats[i].inode) + " " + sorted[i] + "\n";
-  }
+  for (const auto& file : files) listing += ListingLine(file);
+  listing += "end " + std::to_string(files.size()) + " " + Sha256Hex(listing) + "\n";
   Status written = WriteFileAtomically(listing_path.string(), listing);
   if (!written.ok()) RemoveTree(entry_dir);
   return written;
@@ -187,20 +286,24 @@ Status CheckoutCache::Add(const std::string& key, const std::string& out, const 
 Status CheckoutCache::Place(const CheckoutEntry& entry, const std::string& out, PlaceMethod method) const {
   std::vector<std::string> paths;
   paths.reserve(entry.files.size());
-  for (const auto& [path, size] : entry.files) paths.push_back(path);
-  SPOKE_RETURN_IF_ERROR(CreateParentDirs(out, paths));
   uint64_t bytes = 0;
-  if (method == PlaceMethod::kCopy) {
-    for (const auto& [path, size] : entry.files) bytes += size;
+  for (const auto& file : entry.files) {
+    paths.push_back(file.path);
+    if (method == PlaceMethod::kCopy) bytes += file.size;
   }
+  SPOKE_RETURN_IF_ERROR(CreateParentDirs(out, paths));
   return ForEachFile(entry.files.size(), bytes, [&](size_t i) -> Status {
-    const auto& [path, size] = entry.files[i];
-    const std::string from = entry.dir + "/" + path, to = (fs::path(out) / path).string();
+    const CheckoutFile& file = entry.files[i];
+    const std::string from = entry.dir + "/" + file.path, to = (fs::path(out) / file.path).string();
+    CheckoutFile now;
+    if (!StatFile(from, &now) || !SameStat(now, file)) {
+      return Status::Conflict(from + " changed after it was found in the checkout cache");
+    }
     if (method == PlaceMethod::kHardLink) {
       Status linked = LinkFileReplacing(from, to);
       if (linked.code() != Status::Code::kUnavailable) return linked;
     }
-    return CopyFileReplacing(from, to, size);
+    return CopyFileReplacing(from, to, file.size);
   });
 }
 

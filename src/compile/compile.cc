@@ -192,9 +192,11 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
   for (auto& thread : per_thread) thread.resize(languages.size());
   std::vector<Status> unit_status(units.size());
   std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
+  // The lowest unit that failed: later units are skipped, earlier ones still run, so the error
+  // reported is the first in unit order, as one thread would have met it.
+  std::atomic<size_t> first_failed{units.size()};
   Status ran = RunInParallel(threads, [&](unsigned thread) -> Status {
-    for (size_t u = next++; u < units.size() && !failed; u = next++) {
+    for (size_t u = next++; u < units.size() && u < first_failed; u = next++) {
       const Language& language = languages[units[u].language];
       ThreadLanguage& mine = per_thread[thread][units[u].language];
       if (!mine.output) {
@@ -209,17 +211,26 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
                            ? RunBuiltin(mine.generators, units[u].files, language.name, parameter_of(language),
                                         mine.output.get())
                            : RunPluginGenerator(*parsed, language, parameter_of(language), mine.output.get());
-      if (!unit_status[u].ok()) failed = true;
+      if (!unit_status[u].ok()) {
+        size_t lowest = first_failed;
+        while (u < lowest && !first_failed.compare_exchange_weak(lowest, u)) {
+        }
+      }
     }
     return Status::Ok();
   });
+  // Every language is settled before anything can return, failed or not: until Generated()
+  // returns, the sink may still read contents that the outputs below own.
+  Status settled = Status::Ok();
+  for (const auto& language : languages) {
+    Status status = sink.Generated(language.name);
+    if (settled.ok()) settled = status;
+  }
   SPOKE_RETURN_IF_ERROR(ran);
-  // The first failure in unit order, whichever thread met it first.
   for (const auto& status : unit_status) SPOKE_RETURN_IF_ERROR(status);
+  SPOKE_RETURN_IF_ERROR(settled);
 
   for (size_t l = 0; l < languages.size(); ++l) {
-    // The sink lets go of the contents before Finish() inserts into them and moves them.
-    SPOKE_RETURN_IF_ERROR(sink.Generated(languages[l].name));
     MemoryOutput merged(parsed->closure, nullptr);
     for (auto& thread : per_thread) {
       if (thread[l].output) merged.Absorb(std::move(*thread[l].output));

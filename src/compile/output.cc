@@ -73,7 +73,7 @@ google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::Open(const std::string
 
 google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::OpenForInsert(const std::string& filename,
                                                                         const std::string& insertion_point) {
-  insertions_.push_back({filename, insertion_point, std::make_unique<std::string>()});
+  insertions_.push_back({filename, insertion_point, std::make_unique<std::string>(), unit_});
   return new google::protobuf::io::StringOutputStream(insertions_.back().content.get());
 }
 
@@ -87,7 +87,7 @@ void MemoryOutput::AddFile(const std::string& name, const std::string& insertion
     slot = std::make_unique<std::string>(content);
     last_ = slot.get();
   } else {
-    insertions_.push_back({name, insertion_point, std::make_unique<std::string>(content)});
+    insertions_.push_back({name, insertion_point, std::make_unique<std::string>(content), unit_});
     last_ = insertions_.back().content.get();
   }
 }
@@ -113,6 +113,8 @@ void MemoryOutput::Absorb(MemoryOutput&& other) {
   }
   for (auto& replaced : other.replaced_) replaced_.push_back(std::move(replaced));
   for (auto& insertion : other.insertions_) insertions_.push_back(std::move(insertion));
+  std::stable_sort(insertions_.begin(), insertions_.end(),
+                   [](const Insertion& a, const Insertion& b) { return a.unit < b.unit; });
   other.files_.clear();
   other.replaced_.clear();
   other.insertions_.clear();

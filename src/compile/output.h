@@ -55,6 +55,7 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   struct Insertion {
     std::string file, point;
     std::unique_ptr<std::string> content;
+    size_t unit = 0;  // applied in unit order, as one thread would have made them
   };
   std::vector<const google::protobuf::FileDescriptor*> parsed_;
   ClosedCallback on_closed_;

@@ -32,9 +32,10 @@ class BlobPackWriter {
  public:
   // A writer for the store at `store_path`. Blobs the store already has are skipped. As long as
   // fewer than `pack_threshold` new blobs, and fewer than kPackBytes bytes of them, have arrived
-  // they are held back and, if no more come, written loose by Settle(), as WriteBlobs does: small
-  // snapshots do not each leave a pack, and a few large files (a module's generated code) do not
-  // pay loose objects' default-level zlib and collision-detecting SHA-1 after the generator ends.
+  // they are held back and, if no more come, written loose by Settle(): small snapshots do not
+  // each leave a pack. The byte bound (which WriteBlobs, for sources, does not have) is for a few
+  // large files, such as a module's generated code: as loose objects they would pay zlib's default
+  // level and libgit2's collision-detecting SHA-1 after the generator ends.
   static constexpr size_t kPackBytes = 512 << 10;
   static Result<std::unique_ptr<BlobPackWriter>> Start(const std::string& store_path, size_t pack_threshold);
   // Stops the worker. A pack that Finish() did not move into the store is deleted.

@@ -51,14 +51,17 @@ namespace {
 
 // Creates `path` for writing; a file already there is unlinked and a new one made, so nothing is
 // written through a hard link. Returns the descriptor, or -1 with errno set.
+// Another writer of the same path may create it again between our unlink and our create; a few
+// rounds settle that, and the last round never unlinks, so the loser of such a race fails rather
+// than deleting the winner's file.
+constexpr int kReplaceAttempts = 8;
+
 int CreateReplacing(const std::string& path) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 1;; ++attempt) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0 || errno != EEXIST) return fd;
+    if (fd >= 0 || errno != EEXIST || attempt == kReplaceAttempts) return fd;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return -1;
   }
-  errno = EEXIST;
-  return -1;
 }
 
 bool WriteAll(int fd, const char* data, size_t size) {
@@ -80,12 +83,14 @@ Status WriteFileInPlace(const std::string& path, std::string_view contents) {
   bool written = WriteAll(fd, contents.data(), contents.size());
   int saved = errno;
   bool closed = ::close(fd) == 0;
-  if (!written || !closed) return Status::IOError("error writing " + path + ": " + std::strerror(written ? errno : saved));
+  if (!written || !closed) {
+    return Status::IOError("error writing " + path + ": " + std::strerror(written ? errno : saved));
+  }
   return Status::Ok();
 }
 
 Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_t size) {
-  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (in < 0) return Status::IOError("cannot read " + from + ": " + std::strerror(errno));
   int out = CreateReplacing(to);
   if (out < 0) {
@@ -100,9 +105,12 @@ Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_
     ssize_t n = -1;
     if (kernel_copy) {
       n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
-      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-                    errno == EPERM) && copied == 0) {
-        kernel_copy = false;  // not between these files: read and write instead
+      // Not between these files (another file system, some FUSE or overlay mounts, which may
+      // also claim there is nothing to copy): read and write instead.
+      const bool unsupported = n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                                         errno == EOPNOTSUPP || errno == EPERM);
+      if (copied == 0 && (unsupported || (n == 0 && size > 0))) {
+        kernel_copy = false;
         continue;
       }
     } else {
@@ -118,6 +126,7 @@ Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_
   int saved = errno;
   ::close(in);
   bool closed = ::close(out) == 0;
+  if (failed || !closed || copied != size) ::unlink(to.c_str());  // no partial file left behind
   if (failed || !closed) return Status::IOError("cannot copy " + from + " to " + to + ": " + std::strerror(saved));
   if (copied != size) {
     return Status::Corruption(from + " holds " + std::to_string(copied) + " bytes, not " + std::to_string(size));
@@ -126,9 +135,9 @@ Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_
 }
 
 Status LinkFileReplacing(const std::string& from, const std::string& to) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 1;; ++attempt) {
     if (::link(from.c_str(), to.c_str()) == 0) return Status::Ok();
-    if (errno != EEXIST) break;
+    if (errno != EEXIST || attempt == kReplaceAttempts) break;
     if (::unlink(to.c_str()) != 0 && errno != ENOENT) break;
   }
   if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == EOPNOTSUPP) {

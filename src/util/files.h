@@ -22,9 +22,9 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
 // REQUIRES: the parent directory exists.
 Status WriteFileInPlace(const std::string& path, std::string_view contents);
 
-// Copies the regular file `from` to `to` (replaced as WriteFileInPlace replaces), through
-// copy_file_range where the kernel can, so the bytes never pass through user space. Fails when
-// `from` does not hold exactly `size` bytes.
+// Copies the regular file `from` (never a symlink) to `to` (replaced as WriteFileInPlace replaces),
+// through copy_file_range where the kernel can, so the bytes never pass through user space. Fails,
+// leaving no file at `to`, when `from` does not hold exactly `size` bytes.
 Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_t size);
 
 // Hard-links `to` to `from` (a file already at `to` is replaced). Unavailable when the file

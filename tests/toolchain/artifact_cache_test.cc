@@ -113,6 +113,34 @@ TEST(ArtifactCache, ADifferentPluginBinaryGivesANewKey) {
   EXPECT_NE(ComputeArtifactKey(inputs).hex, ComputeArtifactKey(other).hex);
 }
 
+// A generator that fails while another language's files are being generated and stored: the
+// error is the plugin's, nothing is stored for any language, and the store still compiles.
+TEST(ArtifactCache, APluginFailingBesideABuiltInStoresNothing) {
+  auto sample = MakeSampleStore(SampleSources());
+  ASSERT_NE(sample, nullptr);
+  ScratchDir bin;
+  auto plugin = bin.path() / "protoc-gen-go";
+  std::ofstream(plugin) << "#!/bin/sh\ncat >/dev/null\necho 'protoc-gen-go: unable to determine Go import path' >&2\nexit 1\n";
+  std::filesystem::permissions(plugin, std::filesystem::perms::owner_all);
+  const char* old_path = std::getenv("PATH");
+  std::string saved = old_path ? old_path : "";
+  setenv("PATH", (bin.path().string() + ":" + saved).c_str(), 1);
+  sample->request.languages = {"go", "cpp", "python"};
+  CompileStats stats;
+  auto failed = CompileWithCache(*sample->store, sample->request, &stats);
+  setenv("PATH", saved.c_str(), 1);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("protoc-gen-go"), std::string::npos) << failed.status().ToString();
+  auto refs = sample->store->ListRefs("refs/artifacts/");
+  ASSERT_TRUE(refs.ok());
+  EXPECT_TRUE(refs->empty()) << refs->size() << " artifacts stored by a failed compile";
+
+  sample->request.languages = {"cpp", "python"};
+  auto again = CompileWithCache(*sample->store, sample->request, nullptr);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->at("cpp").files.empty());
+}
+
 TEST(ArtifactCache, KeyItemsAreDelimitedSoShiftingBytesBetweenThemChangesTheKey) {
   ArtifactKeyInputs a{"cpp", "libprotoc 3.21.12", "ab", {}, {}};
   ArtifactKeyInputs b{"cpp", "libprotoc 3.21.12a", "b", {}, {}};

@@ -34,6 +34,11 @@ void Append(const std::string& path, const std::string& content) {
   out << content;
 }
 
+// A well-formed listing of no files under `first_line`.
+std::string EmptyListing(const std::string& first_line) {
+  return first_line + "\nend 0 " + testing::Sha256HexOf(first_line + "\n") + "\n";
+}
+
 class CheckoutCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -45,12 +50,27 @@ class CheckoutCacheTest : public ::testing::Test {
     for (const auto& [path, content] : files_) paths.push_back(path);
     return paths;
   }
-  std::string ListingPath(const std::string& key) const { return dir_.Sub("cache/" + key.substr(0, 2) + "/" + key + ".files"); }
+  std::string ListingPath(const std::string& key) const {
+    return dir_.Sub("cache/" + key.substr(0, 2) + "/" + key + ".files");
+  }
 
   TempDir dir_;
   CheckoutCache cache_{dir_.Sub("cache")};
   std::map<std::string, std::string> files_ = {{"a/x.pb.h", "header\n"}, {"a/x.pb.cc", "source\n"}, {"top.py", ""}};
 };
+
+TEST_F(CheckoutCacheTest, ASymbolicLinkIsNeverCachedNorFollowed) {
+  Write(dir_.Sub("secret"), "not for the output\n");
+  std::filesystem::create_symlink(dir_.Sub("secret"), dir_.Sub("out2-link"));
+  Write(dir_.Sub("out2/real.h"), "real\n");
+  std::filesystem::create_symlink(dir_.Sub("secret"), dir_.Sub("out2/link.h"));
+  EXPECT_FALSE(cache_.Add(kOtherKey, dir_.Sub("out2"), {"real.h", "link.h"}).ok());
+  EXPECT_FALSE(cache_.Find(kOtherKey).has_value());
+  // A cached file swapped for a link after Add: the entry is a miss.
+  fs::remove(dir_.Sub("cache/aa/" + kKey + "/top.py"));
+  std::filesystem::create_symlink(dir_.Sub("secret"), dir_.Sub("cache/aa/" + kKey + "/top.py"));
+  EXPECT_FALSE(cache_.Find(kKey).has_value());
+}
 
 TEST_F(CheckoutCacheTest, AnAddedEntryIsFoundAndPlacedByteForByte) {
   auto entry = cache_.Find(kKey);
@@ -90,23 +110,33 @@ TEST_F(CheckoutCacheTest, AVanishedFileOrAMissingListingIsAMiss) {
 TEST_F(CheckoutCacheTest, AListingNamingAPathOutsideTheOutputIsAMiss) {
   // Each bad path names a real file whose stat data the listing records truly, so only the path
   // check can turn the entry down.
+  const std::string original = ReadFileOrDie(ListingPath(kKey));
   const std::string entry_dir = dir_.Sub("cache/aa/" + kKey);
-  for (const std::string bad : {"../escape", "a/../../escape2", "/abs", "a//b", "./top.py"}) {
+  for (const std::string bad : {"../escape", "a/../../escape2", "/abs", "a//b", "./other.py"}) {
     SCOPED_TRACE(bad);
     const std::string file = entry_dir + "/" + bad;
     Write(file, "x");
     struct stat st;
     ASSERT_EQ(::stat(file.c_str(), &st), 0);
     const uint64_t mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + st.st_mtim.tv_nsec;
-    Write(ListingPath(kKey), "spoke-checkout 1 " + kKey + "\n1 " + std::to_string(mtime_ns) + " " +
-                                 std::to_string(st.st_ino) + " " + bad + "\n");
+    const std::string body = "spoke-checkout 1 " + kKey + "\n1 " + std::to_string(mtime_ns) + " " +
+                             std::to_string(st.st_ino) + " " + bad + "\n";
+    Write(ListingPath(kKey), body + "end 1 " + testing::Sha256HexOf(body) + "\n");
     EXPECT_FALSE(cache_.Find(kKey).has_value());
   }
-  for (const std::string garbage : {std::string(), "spoke-checkout 1 " + kOtherKey + "\n",
-                                    "spoke-checkout 1 " + kKey + "\nx y z\n", "spoke-checkout 2 " + kKey + "\n"}) {
+  // Cut at a line boundary (no trailer), a wrong count or checksum, another key or format.
+  const std::string lines = original.substr(0, original.rfind("end "));
+  const std::string first_two = lines.substr(0, lines.find('\n', lines.find('\n') + 1) + 1);
+  for (const std::string garbage :
+       {std::string(), lines, first_two, first_two + "end 1 " + testing::Sha256HexOf(lines) + "\n",
+        lines + "end 2 " + testing::Sha256HexOf(lines) + "\n", lines + "end 3 " + std::string(64, '0') + "\n",
+        EmptyListing("spoke-checkout 1 " + kOtherKey), EmptyListing("spoke-checkout 2 " + kKey)}) {
     Write(ListingPath(kKey), garbage);
     EXPECT_FALSE(cache_.Find(kKey).has_value()) << garbage;
   }
+  // The original listing itself is good: what the cases above changed is what turned them down.
+  Write(ListingPath(kKey), original);
+  EXPECT_TRUE(cache_.Find(kKey).has_value());
   EXPECT_FALSE(cache_.Find("../" + kKey.substr(3)).has_value());
 }
 
