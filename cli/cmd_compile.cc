@@ -1,7 +1,9 @@
 // spoke compile: generated code for a local directory (through the local store's artifact cache)
 // or for a registry version (the registry's cached artifact when it has one, else compiled here).
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "context.h"
@@ -47,13 +49,34 @@ std::string OutputBase(const std::string& out, const std::string& language, size
   return languages > 1 ? (std::filesystem::path(out) / language).string() : out;
 }
 
-std::string CheckoutCacheDir() { return (std::filesystem::path(LocalStorePath()) / "checkouts").string(); }
+// "500M", "5G", "1T", "123456" (bytes; K, M, G and T are powers of 1024), as ccache's max_size.
+Result<uint64_t> ParseSize(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string unit = text.substr(digits);
+  int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : unit == "T" ? 40 : -1;
+  const uint64_t number = digits == 0 || digits > 15 ? 0 : std::stoull(text.substr(0, digits));
+  if (digits == 0 || digits > 15 || shift < 0 || number > (UINT64_MAX >> shift)) {
+    return Status::InvalidArgument("expected a size such as 500M or 5G, got \"" + text + "\"");
+  }
+  return number << shift;
+}
+
+// The local store's checkout cache, bounded by $SPOKE_CHECKOUT_CACHE_MAX (0: no bound).
+Result<CheckoutCache> LocalCheckoutCache() {
+  uint64_t max_bytes = CheckoutCache::kDefaultMaxBytes;
+  if (const char* max = std::getenv("SPOKE_CHECKOUT_CACHE_MAX"); max && *max) {
+    auto parsed = ParseSize(max);
+    if (!parsed.ok()) return Status::InvalidArgument("SPOKE_CHECKOUT_CACHE_MAX: " + parsed.status().message());
+    max_bytes = *parsed;
+  }
+  return CheckoutCache((std::filesystem::path(LocalStorePath()) / "checkouts").string(), max_bytes);
+}
 
 // Serves every language from the checkout cache, or none: nullopt when a key is missing there (or
 // a file of it changed while being placed), and the caller goes to the store.
-std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args,
+std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args, const CheckoutCache& checkouts,
                                                         const std::map<std::string, std::string>& keys) {
-  CheckoutCache checkouts(CheckoutCacheDir());
   std::vector<CheckoutEntry> entries;
   for (const auto& [language, key] : keys) {
     auto entry = checkouts.Find(key);
@@ -77,9 +100,8 @@ std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args,
 // Writes each language's artifact under its output base, and keeps its files in the checkout
 // cache for the next hit (hard links to what was just written, so this costs no copy when `out`
 // is on the store's file system).
-Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const std::map<std::string, Artifact>& artifacts,
-                                            const CompileStats& stats) {
-  CheckoutCache checkouts(CheckoutCacheDir());
+Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const CheckoutCache& checkouts,
+                                            const std::map<std::string, Artifact>& artifacts, const CompileStats& stats) {
   std::vector<Outcome> outcomes;
   for (const auto& [language, artifact] : artifacts) {
     const std::string base = OutputBase(args.out, language, artifacts.size());
@@ -168,10 +190,11 @@ void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, 
 }
 
 // Writes and prints; the command's exit code.
-int Finish(const CompileArgs& args, const Result<std::map<std::string, Artifact>>& artifacts, const CompileStats& stats,
+int Finish(const CompileArgs& args, const CheckoutCache& checkouts,
+           const Result<std::map<std::string, Artifact>>& artifacts, const CompileStats& stats,
            const char* source) {
   if (!artifacts.ok()) return Fail(artifacts.status());
-  auto outcomes = WriteArtifacts(args, *artifacts, stats);
+  auto outcomes = WriteArtifacts(args, checkouts, *artifacts, stats);
   if (!outcomes.ok()) return Fail(outcomes.status());
   PrintResult(args, *outcomes, stats.generator_runs, source);
   return kExitOk;
@@ -189,12 +212,13 @@ int ExplainKeys(const CachedCompileRequest& request) {
 
 // Serves the request from the checkout cache when it has every key (without opening the store),
 // else compiles with the store's cache. The exit code.
-int CompileWithCaches(const CompileArgs& args, const CachedCompileRequest& request, Store* store, const char* source) {
+int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts, const CachedCompileRequest& request,
+                      Store* store, const char* source) {
   auto keys = ArtifactKeysFor(request);
   if (!keys.ok()) return Fail(keys.status());
   std::map<std::string, std::string> hex;
   for (const auto& [language, key] : *keys) hex[language] = key.hex;
-  if (auto placed = PlaceFromCheckouts(args, hex)) {
+  if (auto placed = PlaceFromCheckouts(args, checkouts, hex)) {
     PrintResult(args, *placed, 0, source);
     return kExitOk;
   }
@@ -207,10 +231,10 @@ int CompileWithCaches(const CompileArgs& args, const CachedCompileRequest& reque
   }
   CompileStats stats;
   auto compiled = CompileWithCache(*store, request, &stats);
-  return Finish(args, compiled, stats, source);
+  return Finish(args, checkouts, compiled, stats, source);
 }
 
-int CompileDir(const CompileArgs& args, const std::vector<std::string>& languages,
+int CompileDir(const CompileArgs& args, const CheckoutCache& checkouts, const std::vector<std::string>& languages,
                const std::map<std::string, std::string>& parameters) {
   auto files = ReadModuleDir(args.dir);
   if (!files.ok()) return Fail(files.status());
@@ -237,11 +261,11 @@ int CompileDir(const CompileArgs& args, const std::vector<std::string>& language
   if (args.explain_key) return ExplainKeys(request);
   // A hit in the checkout cache never opens the store: libgit2's start-up alone costs more than
   // placing a typical module's files.
-  return CompileWithCaches(args, request, nullptr, "locally");
+  return CompileWithCaches(args, checkouts, request, nullptr, "locally");
 }
 
-int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const std::vector<std::string>& languages,
-                  const std::map<std::string, std::string>& parameters) {
+int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const CheckoutCache& checkouts,
+                  const std::vector<std::string>& languages, const std::map<std::string, std::string>& parameters) {
   if (Status s = ValidateModuleName(args.module); !s.ok()) return UsageError(s);
   if (args.version != "latest") {
     if (auto v = SemVer::Parse(args.version); !v.ok()) return UsageError(v.status());
@@ -262,7 +286,7 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const std::
                                              &registry_stats)
                                : Result<RegistryAnswer>(version.status());
     if (answer.ok()) {
-      if (auto placed = PlaceFromCheckouts(args, answer->keys)) {
+      if (auto placed = PlaceFromCheckouts(args, checkouts, answer->keys)) {
         PrintResult(args, *placed, 0, "by the registry");
         return kExitOk;
       }
@@ -270,7 +294,7 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const std::
     } else {
       fetched = answer.status();
     }
-    if (fetched.ok()) return Finish(args, fetched, registry_stats, "by the registry");
+    if (fetched.ok()) return Finish(args, checkouts, fetched, registry_stats, "by the registry");
     if (fetched.status().code() != Status::Code::kUnavailable) return Fail(fetched.status());
     std::fprintf(stderr, "spoke: %s\nspoke: compiling locally\n", fetched.status().message().c_str());
     remote.reset();
@@ -280,7 +304,7 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const std::
   auto request = RequestForVersion(**store, *version, languages, parameters);
   if (!request.ok()) return Fail(request.status());
   if (args.explain_key) return ExplainKeys(*request);
-  return CompileWithCaches(args, *request, store->get(), "locally");
+  return CompileWithCaches(args, checkouts, *request, store->get(), "locally");
 }
 
 }  // namespace
@@ -301,6 +325,10 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->add_flag("--link", args->link,
                 "On a cache hit, hard-link the cached files into -out instead of copying them (faster; every "
                 "output placed so shares its files: do not edit them in place)");
+  sub->footer(
+      "A cache hit copies the files from the checkout cache beside the local store. "
+      "SPOKE_CHECKOUT_CACHE_MAX bounds it (500M, 5G, ...; default 5G, 0 for no bound); the least recently used "
+      "entries go first.");
   *run = [args, flags]() -> int {
     if (args->dir.empty() == args->module.empty()) {
       return UsageError(Status::InvalidArgument("give exactly one of -dir or -module"));
@@ -309,8 +337,10 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!languages.ok()) return UsageError(languages.status());
     auto parameters = ParseOptions(args->options);
     if (!parameters.ok()) return UsageError(parameters.status());
-    if (!args->dir.empty()) return CompileDir(*args, *languages, *parameters);
-    return CompileModule(*args, *flags, *languages, *parameters);
+    auto checkouts = LocalCheckoutCache();
+    if (!checkouts.ok()) return UsageError(checkouts.status());
+    if (!args->dir.empty()) return CompileDir(*args, *checkouts, *languages, *parameters);
+    return CompileModule(*args, *flags, *checkouts, *languages, *parameters);
   };
 }
 

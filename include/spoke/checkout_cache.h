@@ -7,7 +7,8 @@
 //   <key[0:2]>/<key>/<path>    the artifact's generated files
 //   <key[0:2]>/<key>.files     the entry's listing, written last: "spoke-checkout 1 <key>\n", then
 //                              "<size> <mtime ns> <inode> <path>\n" per file, sorted by path, then
-//                              "end <file count> <SHA-256 of everything above>\n"
+//                              "end <file count> <bytes> <SHA-256 of everything above>\n"; its
+//                              mtime is the entry's last use (Find sets it)
 //   <key[0:2]>/<key>.lock      taken (flock) while an entry is made or replaced
 //   tmp/                       entries being made; left-overs older than an hour are removed
 // A file of an entry may be a hard link to a file of an output directory (Add links rather than
@@ -18,6 +19,10 @@
 // moved past the files' mtimes and checks them again before it writes the listing, so a later
 // write always changes an mtime; what stat cannot see is a same-size rewrite in the same clock tick
 // as Spoke's own write (git's "racy" case), and a writer that puts the old mtime back.
+//
+// The cache holds at most a given number of bytes (the sum of its entries' file sizes, although a
+// file that is also an output's costs no extra disk): after each Add the least recently used
+// entries go until it fits, as ccache's max_size works.
 //
 // Symbolic links are never followed in the cache; a cache is safe to use from several processes
 // at once (one CheckoutCache object from several threads too: it holds no state but its path).
@@ -54,8 +59,11 @@ struct CheckoutEntry {
 
 class CheckoutCache {
  public:
-  // The cache at `dir` (created on the first Add).
-  explicit CheckoutCache(std::string dir) : dir_(std::move(dir)) {}
+  static constexpr uint64_t kDefaultMaxBytes = uint64_t{5} << 30;
+
+  // The cache at `dir` (created on the first Add), holding at most `max_bytes`; 0: no bound.
+  explicit CheckoutCache(std::string dir, uint64_t max_bytes = kDefaultMaxBytes)
+      : dir_(std::move(dir)), max_bytes_(max_bytes) {}
 
   // The entry for `key` when it is complete and every file matches its listing; nullopt
   // otherwise. Never an error: a damaged or half-written entry is a miss.
@@ -63,7 +71,8 @@ class CheckoutCache {
 
   // Makes an entry for artifact `key` from the files `paths` just written under `out`: each is
   // hard-linked into the cache (copied when `out` is on another file system). An entry already
-  // there and intact is kept. On failure no new entry is made, and Find() still misses.
+  // there and intact is kept. On failure no new entry is made, and Find() still misses. Then
+  // evicts the least recently used other entries until the cache fits its bound.
   // REQUIRES: `paths` checked to stay inside `out` (artifact paths are).
   Status Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
 
@@ -77,7 +86,9 @@ class CheckoutCache {
   std::string EntryDir(const std::string& key) const;
   std::string KeyPath(const std::string& key, const std::string& suffix) const;
   Status AddLocked(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
+  void EvictDownTo(uint64_t max_bytes, const std::string& keep) const;
   std::string dir_;
+  uint64_t max_bytes_;
 };
 
 }  // namespace spoke

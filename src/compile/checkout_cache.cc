@@ -10,10 +10,12 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "spoke/artifact_cache.h"
@@ -139,8 +141,10 @@ class FileLock {
       fd_ = -1;
     }
   }
-  ~FileLock() {
+  ~FileLock() { Release(); }
+  void Release() {
     if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+    fd_ = -1;
   }
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
@@ -149,6 +153,28 @@ class FileLock {
  private:
   int fd_;
 };
+
+// "end <file count> <bytes> <SHA-256 of the listing above>\n".
+std::string Trailer(size_t files, uint64_t bytes, std::string_view above) {
+  return "end " + std::to_string(files) + " " + std::to_string(bytes) + " " + Sha256Hex(above) + "\n";
+}
+
+// The bytes a listing's trailer counts, read from its end only; nullopt when there is none.
+std::optional<uint64_t> ListedBytes(const fs::path& listing) {
+  std::ifstream in(listing, std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  const std::streamoff size = in.tellg();
+  const std::streamoff tail = std::min<std::streamoff>(size, 256);
+  std::string end(static_cast<size_t>(tail), '\0');
+  in.seekg(size - tail);
+  if (!in.read(end.data(), tail)) return std::nullopt;
+  const size_t at = end.rfind("\nend ");
+  if (at == std::string::npos) return std::nullopt;
+  std::istringstream fields(end.substr(at + 5));
+  uint64_t files = 0, bytes = 0;
+  if (!(fields >> files >> bytes)) return std::nullopt;
+  return bytes;
+}
 
 std::string ListingLine(const CheckoutFile& file) {
   return std::to_string(file.size) + " " + std::to_string(file.mtime_ns) + " " + std::to_string(file.inode) + " " +
@@ -188,9 +214,9 @@ std::optional<CheckoutEntry> CheckoutCache::Find(const std::string& key) const {
     if (!entry.files.empty() && entry.files.back().path >= file.path) return std::nullopt;
     entry.files.push_back(std::move(file));
   }
-  if (listing->substr(trailer) != "end " + std::to_string(entry.files.size()) + " " + Sha256Hex(body) + "\n") {
-    return std::nullopt;
-  }
+  uint64_t bytes = 0;
+  for (const auto& file : entry.files) bytes += file.size;
+  if (listing->substr(trailer) != Trailer(entry.files.size(), bytes, body)) return std::nullopt;
   Status intact = ForEachFile(entry.files.size(), 0, [&](size_t i) -> Status {
     CheckoutFile now;
     if (!StatFile(entry.dir + "/" + entry.files[i].path, &now) || !SameStat(now, entry.files[i])) {
@@ -199,6 +225,8 @@ std::optional<CheckoutEntry> CheckoutCache::Find(const std::string& key) const {
     return Status::Ok();
   });
   if (!intact.ok()) return std::nullopt;
+  // The listing's mtime is the entry's last use, for eviction (least recently used goes first).
+  ::utimensat(AT_FDCWD, KeyPath(key, ".files").c_str(), nullptr, 0);
   return entry;
 }
 
@@ -212,7 +240,49 @@ Status CheckoutCache::Add(const std::string& key, const std::string& out, const 
   FileLock lock(KeyPath(key, ".lock"));
   if (!lock.held()) return Status::IOError("cannot lock " + KeyPath(key, ".lock"));
   if (Find(key)) return Status::Ok();  // made meanwhile by another process
-  return AddLocked(key, out, paths);
+  SPOKE_RETURN_IF_ERROR(AddLocked(key, out, paths));
+  lock.Release();
+  if (max_bytes_ > 0) EvictDownTo(max_bytes_, key);
+  return Status::Ok();
+}
+
+void CheckoutCache::EvictDownTo(uint64_t max_bytes, const std::string& keep) const {
+  struct Listed {
+    fs::file_time_type used;
+    std::string key;
+    uint64_t bytes;
+  };
+  std::vector<Listed> entries;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (fs::directory_iterator shard(dir_, ec), end; !ec && shard != end; shard.increment(ec)) {
+    if (shard->path().filename().string().size() != 2) continue;  // tmp/, and anything else
+    std::error_code shard_ec;
+    for (fs::directory_iterator it(shard->path(), shard_ec); !shard_ec && it != end; it.increment(shard_ec)) {
+      const fs::path& path = it->path();
+      const std::string key = path.stem().string();
+      if (path.extension() != ".files" || !IsKey(key)) continue;
+      auto bytes = ListedBytes(path);
+      std::error_code time_ec;
+      const auto used = fs::last_write_time(path, time_ec);
+      if (!bytes || time_ec) continue;
+      entries.push_back({used, key, *bytes});
+      total += *bytes;
+    }
+  }
+  if (total <= max_bytes) return;
+  std::sort(entries.begin(), entries.end(), [](const Listed& a, const Listed& b) {
+    return a.used != b.used ? a.used < b.used : a.key < b.key;
+  });
+  for (const auto& entry : entries) {
+    if (total <= max_bytes) break;
+    if (entry.key == keep) continue;
+    FileLock lock(KeyPath(entry.key, ".lock"));
+    if (!lock.held()) continue;
+    fs::remove(KeyPath(entry.key, ".files"), ec);
+    RemoveTree(EntryDir(entry.key));
+    total -= entry.bytes;
+  }
 }
 
 Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
@@ -276,8 +346,12 @@ Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
     return Status::IOError("cannot move " + temp.string() + " to " + entry_dir.string() + ": " + ec.message());
   }
   std::string listing = kListingMagic + key + "\n";
-  for (const auto& file : files) listing += ListingLine(file);
-  listing += "end " + std::to_string(files.size()) + " " + Sha256Hex(listing) + "\n";
+  uint64_t bytes = 0;
+  for (const auto& file : files) {
+    listing += ListingLine(file);
+    bytes += file.size;
+  }
+  listing += Trailer(files.size(), bytes, listing);
   Status written = WriteFileAtomically(listing_path.string(), listing);
   if (!written.ok()) RemoveTree(entry_dir);
   return written;

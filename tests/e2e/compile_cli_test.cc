@@ -322,6 +322,44 @@ TEST_F(CompileDir, LinkPlacesHardLinksThatALaterCompileIntoTheSameDirectoryRepla
   ExpectSameFiles(ReadFiles(work_.Sub("back")), original);
 }
 
+// The checkout cache is bounded by SPOKE_CHECKOUT_CACHE_MAX (default 5G); entries past it go
+// least recently used first, and the object store still serves their keys.
+TEST_F(CompileDir, TheCheckoutCacheKeepsToItsBound) {
+  auto listings = [&] {
+    size_t count = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(work_.Sub("home/checkouts"), ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->path().extension() == ".files") ++count;
+    }
+    return count;
+  };
+  Env small = user_.env();
+  small.push_back({"SPOKE_CHECKOUT_CACHE_MAX", "1K"});  // less than either artifact
+  auto compile = [&](const std::string& out, std::vector<std::string> extra) {
+    std::vector<std::string> args{"compile", "-dir", work_.Sub("src"), "-lang", "cpp", "-out", work_.Sub(out), "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunCli(args, small, "");
+  };
+  JsonOut(compile("flat", {}));
+  EXPECT_EQ(listings(), 1u);
+  JsonOut(compile("deep", {"--recursive"}));
+  EXPECT_EQ(listings(), 1u) << "the older entry outlived the bound";
+  Json again = JsonOut(compile("flat-again", {}));
+  EXPECT_EQ(again.Get("generator_runs") ? again.Get("generator_runs")->as_int() : -1, 0) << again.Dump(2);
+  ExpectSameFiles(ReadFiles(work_.Sub("flat-again")), ReadFiles(work_.Sub("flat")));
+
+  for (const char* bad : {"5X", "G", "-1", "99999999999999999G"}) {
+    Env wrong = user_.env();
+    wrong.push_back({"SPOKE_CHECKOUT_CACHE_MAX", bad});
+    CommandResult refused =
+        RunCli({"compile", "-dir", work_.Sub("src"), "-lang", "cpp", "-out", work_.Sub("never")}, wrong, "");
+    EXPECT_EQ(refused.exit_code, 2) << bad << "\n" << refused.Describe();
+    EXPECT_NE(refused.err.find("SPOKE_CHECKOUT_CACHE_MAX"), std::string::npos) << refused.Describe();
+  }
+  EXPECT_TRUE(ReadFiles(work_.Sub("never")).empty());
+}
+
 TEST_F(CompileDir, RecursiveGeneratesForSubdirectoriesUnderAnotherKey) {
   Json flat = JsonOut(Compile("flat", {"--json"}));
   Json deep = JsonOut(Compile("deep", {"--json", "--recursive"}));

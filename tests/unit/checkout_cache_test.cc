@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -36,7 +37,7 @@ void Append(const std::string& path, const std::string& content) {
 
 // A well-formed listing of no files under `first_line`.
 std::string EmptyListing(const std::string& first_line) {
-  return first_line + "\nend 0 " + testing::Sha256HexOf(first_line + "\n") + "\n";
+  return first_line + "\nend 0 0 " + testing::Sha256HexOf(first_line + "\n") + "\n";
 }
 
 class CheckoutCacheTest : public ::testing::Test {
@@ -121,15 +122,16 @@ TEST_F(CheckoutCacheTest, AListingNamingAPathOutsideTheOutputIsAMiss) {
     const uint64_t mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + st.st_mtim.tv_nsec;
     const std::string body = "spoke-checkout 1 " + kKey + "\n1 " + std::to_string(mtime_ns) + " " +
                              std::to_string(st.st_ino) + " " + bad + "\n";
-    Write(ListingPath(kKey), body + "end 1 " + testing::Sha256HexOf(body) + "\n");
+    Write(ListingPath(kKey), body + "end 1 1 " + testing::Sha256HexOf(body) + "\n");
     EXPECT_FALSE(cache_.Find(kKey).has_value());
   }
   // Cut at a line boundary (no trailer), a wrong count or checksum, another key or format.
   const std::string lines = original.substr(0, original.rfind("end "));
   const std::string first_two = lines.substr(0, lines.find('\n', lines.find('\n') + 1) + 1);
   for (const std::string garbage :
-       {std::string(), lines, first_two, first_two + "end 1 " + testing::Sha256HexOf(lines) + "\n",
-        lines + "end 2 " + testing::Sha256HexOf(lines) + "\n", lines + "end 3 " + std::string(64, '0') + "\n",
+       {std::string(), lines, first_two, first_two + "end 1 7 " + testing::Sha256HexOf(lines) + "\n",
+        lines + "end 2 14 " + testing::Sha256HexOf(lines) + "\n", lines + "end 3 14 " + std::string(64, '0') + "\n",
+        lines + "end 3 15 " + testing::Sha256HexOf(lines) + "\n",
         EmptyListing("spoke-checkout 1 " + kOtherKey), EmptyListing("spoke-checkout 2 " + kKey)}) {
     Write(ListingPath(kKey), garbage);
     EXPECT_FALSE(cache_.Find(kKey).has_value()) << garbage;
@@ -155,6 +157,43 @@ TEST_F(CheckoutCacheTest, PlacingOverAHardLinkReplacesItInsteadOfWritingThroughI
   ASSERT_TRUE(cache_.Find(kKey).has_value()) << "placing wrote through a hard link into the cache";
   ASSERT_TRUE(cache_.Place(*cache_.Find(kKey), dir_.Sub("again"), PlaceMethod::kCopy).ok());
   EXPECT_EQ(ReadFileOrDie(dir_.Sub("again/a/x.pb.h")), "header\n");
+}
+
+// Bounded like ccache's max_size: after an Add, the least recently used other entries go until
+// the sizes fit; a hit (Find) counts as a use.
+TEST(CheckoutCacheBound, TheLeastRecentlyUsedEntriesAreEvictedFirst) {
+  TempDir dir;
+  CheckoutCache cache(dir.Sub("cache"), 25);  // room for two 10-byte entries, not three
+  const std::string keys[] = {std::string(64, '1'), std::string(64, '2'), std::string(64, '3'), std::string(64, '4')};
+  auto listing = [&](const std::string& key) {
+    return dir.Sub("cache/" + key.substr(0, 2) + "/" + key + ".files");
+  };
+  auto add = [&](const std::string& key) {
+    Write(dir.Sub("out-" + key + "/f.txt"), "0123456789");
+    ASSERT_TRUE(cache.Add(key, dir.Sub("out-" + key), {"f.txt"}).ok());
+  };
+  // Uses one second apart, oldest first, whatever the file system clock's resolution.
+  auto used_at = [&](const std::string& key, int seconds_ago) {
+    fs::last_write_time(listing(key), fs::file_time_type::clock::now() - std::chrono::seconds(seconds_ago));
+  };
+  add(keys[0]);
+  add(keys[1]);
+  used_at(keys[0], 30);
+  used_at(keys[1], 20);
+  ASSERT_TRUE(cache.Find(keys[0]).has_value());  // a hit: keys[0] is now the most recent
+  add(keys[2]);
+  EXPECT_TRUE(cache.Find(keys[0]).has_value());
+  EXPECT_FALSE(cache.Find(keys[1]).has_value()) << "the least recently used entry stayed";
+  EXPECT_TRUE(cache.Find(keys[2]).has_value());
+  EXPECT_FALSE(fs::exists(dir.Sub("cache/22/" + keys[1]))) << "an evicted entry's files stayed";
+
+  // An entry larger than the whole bound is still kept once made, alone.
+  CheckoutCache tiny(dir.Sub("cache"), 5);
+  Write(dir.Sub("out-big/f.txt"), "0123456789");
+  ASSERT_TRUE(tiny.Add(keys[3], dir.Sub("out-big"), {"f.txt"}).ok());
+  EXPECT_TRUE(tiny.Find(keys[3]).has_value());
+  EXPECT_FALSE(tiny.Find(keys[0]).has_value());
+  EXPECT_FALSE(tiny.Find(keys[2]).has_value());
 }
 
 }  // namespace
