@@ -97,24 +97,44 @@ std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args, 
   return outcomes;
 }
 
-// Writes each language's artifact under its output base, and keeps its files in the checkout
-// cache for the next hit (hard links to what was just written, so this costs no copy when `out`
-// is on the store's file system).
-Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const CheckoutCache& checkouts,
+void WarnNotKept(const std::string& key, const Status& status) {
+  std::fprintf(stderr, "spoke: warning: the checkout cache did not keep %s: %s\n", key.c_str(),
+               status.message().c_str());
+}
+
+// Writes each language's artifact under its output base and keeps its files in the checkout cache
+// for the next hit, with one copy of the bytes on disk when `out` is on the store's file system:
+// a staged artifact (compiled just now, its files already in the cache's file system) becomes a
+// cache entry by a rename and is hard-linked into `out`; an artifact read whole from a store is
+// written to `out` and hard-linked into the cache.
+Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const CheckoutCache& checkouts, Store* store,
                                             const std::map<std::string, Artifact>& artifacts, const CompileStats& stats) {
   std::vector<Outcome> outcomes;
   for (const auto& [language, artifact] : artifacts) {
     const std::string base = OutputBase(args.out, language, artifacts.size());
-    // In place and on several threads, as protoc writes its outputs in place: a temporary file
-    // and a rename per file cost more than the writes themselves on thousands of files.
-    SPOKE_RETURN_IF_ERROR(WriteFilesUnder(base, artifact.files));
     Outcome outcome{language, artifact.key, {}, false};
     outcome.cached = std::find(stats.hits.begin(), stats.hits.end(), artifact.key) != stats.hits.end();
     for (const auto& [path, content] : artifact.files) outcome.files.push_back(path);
-    if (Status kept = checkouts.Add(artifact.key, base, outcome.files); !kept.ok()) {
-      std::fprintf(stderr, "spoke: warning: the checkout cache did not keep %s: %s\n", artifact.key.c_str(),
-                   kept.message().c_str());
+    if (!artifact.staged_dir.empty()) {
+      auto entry = checkouts.Adopt(artifact.key, artifact.staged_dir, outcome.files);
+      if (entry.ok()) {
+        SPOKE_RETURN_IF_ERROR(checkouts.Place(*entry, base, PlaceMethod::kHardLink));
+        outcomes.push_back(std::move(outcome));
+        continue;
+      }
+      WarnNotKept(artifact.key, entry.status());
+      // The staged files are gone with the failed entry; the store has the artifact whole.
+      auto stored = store ? LookupArtifact(*store, artifact.key) : Result<std::optional<Artifact>>(std::nullopt);
+      if (!stored.ok()) return stored.status();
+      if (!*stored) return Status::Internal("artifact " + artifact.key + " is neither staged nor stored");
+      SPOKE_RETURN_IF_ERROR(WriteFilesUnder(base, (*stored)->files));
+      outcomes.push_back(std::move(outcome));
+      continue;
     }
+    // In place and on several threads, as protoc writes its outputs in place: a temporary file
+    // and a rename per file cost more than the writes themselves on thousands of files.
+    SPOKE_RETURN_IF_ERROR(WriteFilesUnder(base, artifact.files));
+    if (Status kept = checkouts.Add(artifact.key, base, outcome.files); !kept.ok()) WarnNotKept(artifact.key, kept);
     outcomes.push_back(std::move(outcome));
   }
   return outcomes;
@@ -190,11 +210,11 @@ void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, 
 }
 
 // Writes and prints; the command's exit code.
-int Finish(const CompileArgs& args, const CheckoutCache& checkouts,
+int Finish(const CompileArgs& args, const CheckoutCache& checkouts, Store* store,
            const Result<std::map<std::string, Artifact>>& artifacts, const CompileStats& stats,
            const char* source) {
   if (!artifacts.ok()) return Fail(artifacts.status());
-  auto outcomes = WriteArtifacts(args, checkouts, *artifacts, stats);
+  auto outcomes = WriteArtifacts(args, checkouts, store, *artifacts, stats);
   if (!outcomes.ok()) return Fail(outcomes.status());
   PrintResult(args, *outcomes, stats.generator_runs, source);
   return kExitOk;
@@ -230,8 +250,15 @@ int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts, c
     store = opened.get();
   }
   CompileStats stats;
-  auto compiled = CompileWithCache(*store, request, &stats);
-  return Finish(args, checkouts, compiled, stats, source);
+  // What is compiled goes straight to disk, into a stage in the checkout cache's file system,
+  // rather than staying in memory until the end: memory stays what the parse needs.
+  CachedCompileRequest staged = request;
+  auto stage = checkouts.StartStage();
+  if (stage.ok()) staged.stage_dir = *stage;
+  auto compiled = CompileWithCache(*store, staged, &stats);
+  int code = Finish(args, checkouts, store, compiled, stats, source);
+  if (stage.ok()) checkouts.DropStage(*stage);
+  return code;
 }
 
 int CompileDir(const CompileArgs& args, const CheckoutCache& checkouts, const std::vector<std::string>& languages,
@@ -294,7 +321,7 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
     } else {
       fetched = answer.status();
     }
-    if (fetched.ok()) return Finish(args, checkouts, fetched, registry_stats, "by the registry");
+    if (fetched.ok()) return Finish(args, checkouts, store->get(), fetched, registry_stats, "by the registry");
     if (fetched.status().code() != Status::Code::kUnavailable) return Fail(fetched.status());
     std::fprintf(stderr, "spoke: %s\nspoke: compiling locally\n", fetched.status().message().c_str());
     remote.reset();

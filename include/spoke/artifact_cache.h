@@ -55,6 +55,9 @@ struct Artifact {
   std::string language;
   std::string commit;  // the snapshot commit
   GeneratedFiles files;
+  // Set when the compile was staged (CachedCompileRequest::stage_dir): the files are under this
+  // directory, and `files` maps their paths to empty contents.
+  std::string staged_dir;
 };
 
 // What a compile with the cache did, for callers and tests: how many generator runs happened (a
@@ -73,6 +76,11 @@ struct CachedCompileRequest {
   std::vector<std::string> targets;
   std::vector<std::string> languages;
   std::map<std::string, std::string> parameters;
+  // When set, what is compiled (not what is found cached) is written under
+  // <stage_dir>/<language>/ as it is generated, rather than kept in memory until the end, and the
+  // artifact says so (Artifact::staged_dir). For a caller that writes the files out anyway, this
+  // keeps memory to what the parse needs, however much code is generated.
+  std::string stage_dir;
 };
 
 // The cached artifact for `key`, or nullopt. An entry whose snapshot does not hold together (a

@@ -76,6 +76,17 @@ class CheckoutCache {
   // REQUIRES: `paths` checked to stay inside `out` (artifact paths are).
   Status Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
 
+  // A new directory in the cache's file system (under tmp/) for a compile to write its files into
+  // as it makes them (CachedCompileRequest::stage_dir), so they become an entry by a rename.
+  Result<std::string> StartStage() const;
+  // Makes the files `paths` under `staged` (a directory of a stage) the entry for `key`, moving
+  // them; when an intact entry is there already, it is kept and `staged` removed. Then evicts as
+  // Add does. The entry, ready to Place.
+  Result<CheckoutEntry> Adopt(const std::string& key, const std::string& staged,
+                              const std::vector<std::string>& paths) const;
+  // Removes what is left of a stage.
+  void DropStage(const std::string& stage) const;
+
   // Puts the entry's files under `out`, creating directories, on several threads. A file already
   // at a path is replaced (unlinked first), never written through, since it may be a hard link
   // into this cache. Each file of the entry is checked against its listing again just before it
@@ -85,7 +96,11 @@ class CheckoutCache {
  private:
   std::string EntryDir(const std::string& key) const;
   std::string KeyPath(const std::string& key, const std::string& suffix) const;
+  std::string NewTempDir(const std::string& what) const;
   Status AddLocked(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
+  // Stats the files under `temp`, waits for the clock, checks them again and renames `temp` into
+  // place with a new listing. REQUIRES: the key's lock is held.
+  Status CommitLocked(const std::string& key, const std::string& temp, std::vector<CheckoutFile>* files) const;
   void EvictDownTo(uint64_t max_bytes, const std::string& keep) const;
   std::string dir_;
   uint64_t max_bytes_;

@@ -67,8 +67,13 @@ class GeneratedSink {
   virtual ~GeneratedSink() = default;
   // A file the built-in generator of `language` has finished writing, while it goes on writing
   // others, so the sink can start storing it. `content` stays valid and unchanged until
-  // Generated(language) returns, and not after. Plugins' files are not announced.
-  virtual void Written(const std::string& language, const std::string& path, std::string_view content) {}
+  // Generated(language) returns, and not after, unless Written returns true: the sink has put the
+  // file somewhere it reads it from (a file on disk), so the compiler frees `content` at once and
+  // Complete() lists the path with empty content. That keeps memory to what the parse needs
+  // however much code is generated. Plugins' files are not announced.
+  virtual bool Written(const std::string& language, const std::string& path, std::string_view content) {
+    return false;
+  }
   // The generator of `language` is done. When this returns the sink must no longer read anything
   // Written() gave it (insertion points are applied and the files moved next). An error stops the
   // compile.

@@ -268,6 +268,10 @@ class SnapshotWriter {
   // stay in the store, unreferenced).
   // REQUIRES: `content` stays valid and unchanged until the next Settle() or Finish() returns.
   void Add(const std::string& path, std::string_view content);
+  // Adds `path` with the content of the file `file`, which is read on the writer's thread: the
+  // caller can free its copy as soon as the file is written.
+  // REQUIRES: the file stays unchanged until the next Settle() or Finish() returns.
+  void AddFile(const std::string& path, const std::string& file);
   // Waits until every file added so far is stored; none of their contents is read again.
   Status Settle();
   // Stores what is left and writes the tree and the commit; returns the commit id.

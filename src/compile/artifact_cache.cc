@@ -3,10 +3,12 @@
 #include "spoke/artifact_cache.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <mutex>
 #include <set>
 
 #include "spoke/json.h"
+#include "util/files.h"
 #include "util/sha256.h"
 
 namespace spoke {
@@ -55,19 +57,45 @@ class ArtifactSink : public GeneratedSink {
   struct Target {
     std::string key, generator, parameter;
     std::unique_ptr<SnapshotWriter> writer;
+    std::string stage;  // when set, files are written under it as they come (CachedCompileRequest)
   };
   // `targets`: one per language to compile, each with its own writer.
   ArtifactSink(Store& store, std::map<std::string, Target> targets) : store_(store), targets_(std::move(targets)) {}
 
-  void Written(const std::string& language, const std::string& path, std::string_view content) override {
-    targets_.at(language).writer->Add(kOutputDir + path, content);
+  bool Written(const std::string& language, const std::string& path, std::string_view content) override {
+    Target& target = targets_.at(language);
+    // A staged file goes to the writer as a file, so the compiler can free its content now; a bad
+    // path is never written anywhere, and Complete() refuses it.
+    if (!target.stage.empty() && CheckArtifactPath(path).ok()) {
+      Status staged = Stage(target.stage, path, content);
+      if (staged.ok()) {
+        target.writer->AddFile(kOutputDir + path, target.stage + "/" + path);
+        return true;
+      }
+      Fail(staged);
+    }
+    target.writer->Add(kOutputDir + path, content);
+    return false;
   }
-  Status Generated(const std::string& language) override { return targets_.at(language).writer->Settle(); }
+  Status Generated(const std::string& language) override {
+    Status settled = targets_.at(language).writer->Settle();
+    std::lock_guard<std::mutex> lock(mutex_);
+    return error_.ok() ? settled : error_;
+  }
   Status Complete(const std::string& language, GeneratedFiles files,
                   const std::set<std::string>& unannounced) override {
     Target& target = targets_.at(language);
     for (const auto& [path, content] : files) SPOKE_RETURN_IF_ERROR(CheckArtifactPath(path));
-    for (const auto& path : unannounced) target.writer->Add(kOutputDir + path, files.at(path));
+    for (const auto& path : unannounced) {
+      if (target.stage.empty()) {
+        target.writer->Add(kOutputDir + path, files.at(path));
+        continue;
+      }
+      // The caller reads every file of a staged artifact from the stage.
+      SPOKE_RETURN_IF_ERROR(Stage(target.stage, path, files.at(path)));
+      target.writer->AddFile(kOutputDir + path, target.stage + "/" + path);
+      std::string().swap(files.at(path));
+    }
     const std::string record = ArtifactRecord(target.key, language, target.generator, target.parameter, files);
     target.writer->Add(kArtifactRecord, record);
     SPOKE_ASSIGN_OR_RETURN(std::string commit,
@@ -80,16 +108,41 @@ class ArtifactSink : public GeneratedSink {
       if (existing.empty()) return updated;
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    artifacts_[language] = Artifact{target.key, language, commit, std::move(files)};
+    artifacts_[language] = Artifact{target.key, language, commit, std::move(files), target.stage};
     return Status::Ok();
   }
   std::map<std::string, Artifact> TakeArtifacts() { return std::move(artifacts_); }
 
  private:
+  // Writes `content` to <stage>/<path>, creating its directory once.
+  Status Stage(const std::string& stage, const std::string& path, std::string_view content) {
+    const std::filesystem::path file = std::filesystem::path(stage) / path;
+    const std::string parent = file.parent_path().string();
+    bool known;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      known = made_dirs_.count(parent) > 0;
+    }
+    if (!known) {
+      std::error_code ec;
+      std::filesystem::create_directories(parent, ec);
+      if (ec) return Status::IOError("cannot create " + parent + ": " + ec.message());
+      std::lock_guard<std::mutex> lock(mutex_);
+      made_dirs_.insert(parent);
+    }
+    return WriteFileInPlace(file.string(), content);
+  }
+  void Fail(const Status& status) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (error_.ok()) error_ = status;
+  }
+
   Store& store_;
   std::map<std::string, Target> targets_;  // not modified during the compile, so read unlocked
-  std::mutex mutex_;
+  std::mutex mutex_;                        // guards what follows
   std::map<std::string, Artifact> artifacts_;
+  std::set<std::string> made_dirs_;
+  Status error_ = Status::Ok();
 };
 
 }  // namespace
@@ -241,6 +294,7 @@ Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const Cac
     auto param = request.parameters.find(name);
     target.parameter = param == request.parameters.end() ? "" : param->second;
     SPOKE_ASSIGN_OR_RETURN(target.writer, store.StartSnapshot());
+    if (!request.stage_dir.empty()) target.stage = (std::filesystem::path(request.stage_dir) / name).string();
   }
   ArtifactSink sink(store, std::move(targets));
   SPOKE_RETURN_IF_ERROR(CompileEach(misses, sink));

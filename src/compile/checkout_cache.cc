@@ -285,22 +285,35 @@ void CheckoutCache::EvictDownTo(uint64_t max_bytes, const std::string& keep) con
   }
 }
 
-Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
-                                const std::vector<std::string>& paths) const {
+namespace {
+
+// `paths` sorted, without repeats, as the listing's files.
+std::vector<CheckoutFile> SortedFiles(const std::vector<std::string>& paths) {
   std::vector<CheckoutFile> files;
   for (const auto& path : paths) files.push_back({path});
   std::sort(files.begin(), files.end(), [](const CheckoutFile& a, const CheckoutFile& b) { return a.path < b.path; });
   files.erase(std::unique(files.begin(), files.end(),
                           [](const CheckoutFile& a, const CheckoutFile& b) { return a.path == b.path; }),
               files.end());
-  std::vector<std::string> sorted;
-  for (const auto& file : files) sorted.push_back(file.path);
+  return files;
+}
 
-  // Built in a directory of its own, then renamed into place, so a reader never sees half of it.
+}  // namespace
+
+std::string CheckoutCache::NewTempDir(const std::string& what) const {
   const fs::path tmp = fs::path(dir_) / "tmp";
   RemoveStaleTemps(tmp);
   std::random_device random;
-  const fs::path temp = tmp / (key + "." + std::to_string(::getpid()) + "." + std::to_string(random()));
+  return (tmp / (what + "." + std::to_string(::getpid()) + "." + std::to_string(random()))).string();
+}
+
+Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
+                                const std::vector<std::string>& paths) const {
+  std::vector<CheckoutFile> files = SortedFiles(paths);
+  std::vector<std::string> sorted;
+  for (const auto& file : files) sorted.push_back(file.path);
+  // Built in a directory of its own, then renamed into place, so a reader never sees half of it.
+  const fs::path temp = NewTempDir(key);
   SPOKE_RETURN_IF_ERROR(CreateParentDirs(temp.string(), sorted));
   Status filled = ForEachFile(files.size(), 0, [&](size_t i) -> Status {
     const std::string from = (fs::path(out) / files[i].path).string(), to = (temp / files[i].path).string();
@@ -310,29 +323,41 @@ Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
       if (!StatFile(from, &source)) return Status::IOError("cannot read " + from + " (not a regular file?)");
       linked = CopyFileReplacing(from, to, source.size);
     }
-    SPOKE_RETURN_IF_ERROR(linked);
-    if (!StatFile(to, &files[i])) return Status::IOError(from + " is not a regular file");
+    return linked;
+  });
+  if (!filled.ok()) {
+    RemoveTree(temp);
+    return filled;
+  }
+  return CommitLocked(key, temp.string(), &files);
+}
+
+Status CheckoutCache::CommitLocked(const std::string& key, const std::string& temp,
+                                   std::vector<CheckoutFile>* files) const {
+  Status checked = ForEachFile(files->size(), 0, [&](size_t i) -> Status {
+    const std::string path = temp + "/" + (*files)[i].path;
+    if (!StatFile(path, &(*files)[i])) return Status::IOError(path + " is missing or not a regular file");
     return Status::Ok();
   });
   // Once the clock has moved on, any later write changes an mtime; a write before that must show
   // now, or it never will.
   uint64_t newest = 0;
-  for (const auto& file : files) newest = std::max(newest, file.mtime_ns);
-  if (filled.ok() && !WaitForFileClockPast(temp, newest)) {
-    filled = Status::IOError("the file system's clock did not move past the files' times");
+  for (const auto& file : *files) newest = std::max(newest, file.mtime_ns);
+  if (checked.ok() && !WaitForFileClockPast(temp, newest)) {
+    checked = Status::IOError("the file system's clock did not move past the files' times");
   }
-  if (filled.ok()) {
-    filled = ForEachFile(files.size(), 0, [&](size_t i) -> Status {
+  if (checked.ok()) {
+    checked = ForEachFile(files->size(), 0, [&](size_t i) -> Status {
       CheckoutFile now;
-      if (!StatFile((temp / files[i].path).string(), &now) || !SameStat(now, files[i])) {
-        return Status::Conflict(files[i].path + " changed while it was being cached");
+      if (!StatFile(temp + "/" + (*files)[i].path, &now) || !SameStat(now, (*files)[i])) {
+        return Status::Conflict((*files)[i].path + " changed while it was being cached");
       }
       return Status::Ok();
     });
   }
-  if (!filled.ok()) {
+  if (!checked.ok()) {
     RemoveTree(temp);
-    return filled;
+    return checked;
   }
 
   // What is there now failed Find() under the lock: a left-over of a crash, or a changed file.
@@ -343,18 +368,49 @@ Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
   fs::rename(temp, entry_dir, ec);
   if (ec) {
     RemoveTree(temp);
-    return Status::IOError("cannot move " + temp.string() + " to " + entry_dir.string() + ": " + ec.message());
+    return Status::IOError("cannot move " + temp + " to " + entry_dir.string() + ": " + ec.message());
   }
   std::string listing = kListingMagic + key + "\n";
   uint64_t bytes = 0;
-  for (const auto& file : files) {
+  for (const auto& file : *files) {
     listing += ListingLine(file);
     bytes += file.size;
   }
-  listing += Trailer(files.size(), bytes, listing);
+  listing += Trailer(files->size(), bytes, listing);
   Status written = WriteFileAtomically(listing_path.string(), listing);
   if (!written.ok()) RemoveTree(entry_dir);
   return written;
+}
+
+Result<std::string> CheckoutCache::StartStage() const {
+  const std::string stage = NewTempDir("stage");
+  std::error_code ec;
+  fs::create_directories(stage, ec);
+  if (ec) return Status::IOError("cannot create " + stage + ": " + ec.message());
+  return stage;
+}
+
+void CheckoutCache::DropStage(const std::string& stage) const { RemoveTree(stage); }
+
+Result<CheckoutEntry> CheckoutCache::Adopt(const std::string& key, const std::string& staged,
+                                           const std::vector<std::string>& paths) const {
+  if (!IsKey(key)) return Status::InvalidArgument("not an artifact key: \"" + key + "\"");
+  std::error_code ec;
+  fs::create_directories(fs::path(dir_) / key.substr(0, 2), ec);
+  if (ec) return Status::IOError("cannot create " + (fs::path(dir_) / key.substr(0, 2)).string() + ": " + ec.message());
+  {
+    FileLock lock(KeyPath(key, ".lock"));
+    if (!lock.held()) return Status::IOError("cannot lock " + KeyPath(key, ".lock"));
+    if (!Find(key)) {
+      std::vector<CheckoutFile> files = SortedFiles(paths);
+      SPOKE_RETURN_IF_ERROR(CommitLocked(key, staged, &files));
+    }
+  }
+  RemoveTree(staged);  // when an intact entry was there already
+  if (max_bytes_ > 0) EvictDownTo(max_bytes_, key);
+  auto entry = Find(key);
+  if (!entry) return Status::Conflict("the checkout cache entry " + key + " changed as soon as it was made");
+  return std::move(*entry);
 }
 
 Status CheckoutCache::Place(const CheckoutEntry& entry, const std::string& out, PlaceMethod method) const {

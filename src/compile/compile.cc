@@ -202,7 +202,7 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
       if (!mine.output) {
         mine.output = std::make_unique<MemoryOutput>(
             parsed->closure, [&sink, name = language.name](const std::string& path, std::string_view content) {
-              sink.Written(name, path, content);
+              return sink.Written(name, path, content);
             });
         if (language.plugin.empty()) mine.generators = BuiltinGenerators(language.name);
       }

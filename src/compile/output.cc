@@ -59,14 +59,20 @@ class FileStream : public google::protobuf::io::ZeroCopyOutputStream {
 
 google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::Open(const std::string& filename) {
   auto& slot = files_[filename];
-  if (slot) replaced_.push_back(std::move(slot));
+  if (slot) {
+    duplicates_.insert(filename);
+    replaced_.push_back(std::move(slot));  // the callback may still be reading it
+  }
   announced_.erase(filename);
-  unit_of_[filename] = unit_;
+  released_.erase(filename);
   slot = std::make_unique<std::string>();
   if (!on_closed_) return new FileStream(slot.get(), nullptr);
   std::string* content = slot.get();
   return new FileStream(content, [this, filename, content] {
-    on_closed_(filename, *content);
+    if (on_closed_(filename, *content)) {
+      std::string().swap(*content);
+      released_.insert(filename);
+    }
     announced_.insert(filename);
   });
 }
@@ -81,9 +87,12 @@ void MemoryOutput::AddFile(const std::string& name, const std::string& insertion
                            const std::string& content) {
   if (insertion_point.empty()) {
     auto& slot = files_[name];
-    if (slot) replaced_.push_back(std::move(slot));
+    if (slot) {
+      duplicates_.insert(name);
+      replaced_.push_back(std::move(slot));
+    }
     announced_.erase(name);
-    unit_of_[name] = unit_;
+    released_.erase(name);
     slot = std::make_unique<std::string>(content);
     last_ = slot.get();
   } else {
@@ -94,23 +103,17 @@ void MemoryOutput::AddFile(const std::string& name, const std::string& insertion
 
 void MemoryOutput::Absorb(MemoryOutput&& other) {
   for (auto& [name, content] : other.files_) {
-    const size_t unit = other.unit_of_[name];
     auto [it, inserted] = files_.try_emplace(name);
-    if (inserted) {
-      it->second = std::move(content);
-      unit_of_[name] = unit;
-      if (other.announced_.count(name)) announced_.insert(name);
+    if (!inserted) {
+      duplicates_.insert(name);
+      replaced_.push_back(std::move(content));
       continue;
     }
-    announced_.erase(name);
-    if (unit > unit_of_[name]) {
-      replaced_.push_back(std::move(it->second));
-      it->second = std::move(content);
-      unit_of_[name] = unit;
-    } else {
-      replaced_.push_back(std::move(content));
-    }
+    it->second = std::move(content);
+    if (other.announced_.count(name)) announced_.insert(name);
+    if (other.released_.count(name)) released_.insert(name);
   }
+  duplicates_.insert(other.duplicates_.begin(), other.duplicates_.end());
   for (auto& replaced : other.replaced_) replaced_.push_back(std::move(replaced));
   for (auto& insertion : other.insertions_) insertions_.push_back(std::move(insertion));
   std::stable_sort(insertions_.begin(), insertions_.end(),
@@ -119,16 +122,23 @@ void MemoryOutput::Absorb(MemoryOutput&& other) {
   other.replaced_.clear();
   other.insertions_.clear();
   other.announced_.clear();
-  other.unit_of_.clear();
+  other.released_.clear();
+  other.duplicates_.clear();
   other.last_ = nullptr;
 }
 
 Result<GeneratedFiles> MemoryOutput::Finish(std::set<std::string>* unannounced) {
+  if (!duplicates_.empty()) {
+    return Status::InvalidArgument(*duplicates_.begin() + ": Tried to write the same file twice.");
+  }
   for (const auto& insertion : insertions_) {
     announced_.erase(insertion.file);
     auto it = files_.find(insertion.file);
     if (it == files_.end()) {
       return Status::Internal("a generator inserted into " + insertion.file + ", which it never wrote");
+    }
+    if (released_.count(insertion.file)) {
+      return Status::Internal("a generator inserted into " + insertion.file + " after it was handed over");
     }
     std::string& target = *it->second;
     std::string marker = "@@protoc_insertion_point(" + insertion.point + ")";

@@ -20,8 +20,9 @@ namespace spoke {
 class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
  public:
   // Told about each file opened with Open() when the generator closes its stream. The content
-  // stays valid and unchanged until Finish() is called.
-  using ClosedCallback = std::function<void(const std::string& path, std::string_view content)>;
+  // stays valid and unchanged until Finish() is called, unless the callback returns true: it has
+  // put the file elsewhere, and the content is freed at once (Finish() then gives it empty).
+  using ClosedCallback = std::function<bool(const std::string& path, std::string_view content)>;
 
   MemoryOutput(std::vector<const google::protobuf::FileDescriptor*> parsed, ClosedCallback on_closed)
       : parsed_(std::move(parsed)), on_closed_(std::move(on_closed)) {}
@@ -39,16 +40,16 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   void AppendToLast(const std::string& content) {
     if (last_) last_->append(content);
   }
-  // Files opened from now on were made by work unit `unit`. When outputs of several threads are
-  // absorbed into one, a path two units wrote keeps the content of the later unit, as it would if
-  // the units had run one after another.
+  // Insertions from now on were made by work unit `unit`; outputs absorbed into one apply them in
+  // unit order, as if the units had run one after another.
   void BeginUnit(size_t unit) { unit_ = unit; }
-  // Moves `other`'s files and insertions into this output (a path both hold: see BeginUnit; it
-  // then counts as unannounced, since the sink may have been given the other content last).
-  // REQUIRES: every stream `other` handed out is closed.
+  // Moves `other`'s files and insertions into this output. REQUIRES: every stream `other` handed
+  // out is closed.
   void Absorb(MemoryOutput&& other);
   // Applies pending insertions and returns the files; adds to *unannounced the paths whose final
-  // content was not given to the ClosedCallback. REQUIRES: every stream handed out is closed.
+  // content was not given to the ClosedCallback. InvalidArgument when a path was written twice,
+  // as protoc refuses it ("Tried to write the same file twice."), or an insertion targets a file
+  // whose content was freed. REQUIRES: every stream handed out is closed.
   Result<GeneratedFiles> Finish(std::set<std::string>* unannounced);
 
  private:
@@ -66,7 +67,8 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   std::vector<Insertion> insertions_;
   std::string* last_ = nullptr;
   size_t unit_ = 0;
-  std::map<std::string, size_t> unit_of_;  // path -> the unit that last opened it
+  std::set<std::string> released_;    // paths whose content the callback took (freed)
+  std::set<std::string> duplicates_;  // paths opened more than once
 };
 
 }  // namespace spoke

@@ -12,6 +12,7 @@
 
 #include "store/blob_pack.h"
 #include "store/pack_writer.h"
+#include "util/files.h"
 
 namespace spoke {
 namespace {
@@ -68,9 +69,32 @@ BlobPackWriter::~BlobPackWriter() {
 size_t BlobPackWriter::Add(std::string_view content) {
   std::lock_guard<std::mutex> lock(mutex_);
   ids_.emplace_back();
-  queue_.push_back({content, &ids_.back()});
+  queue_.push_back({content, &ids_.back(), {}});
   work_ready_.notify_one();
   return ids_.size() - 1;
+}
+
+size_t BlobPackWriter::AddFile(std::string path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ids_.emplace_back();
+  queue_.push_back({{}, &ids_.back(), std::move(path)});
+  work_ready_.notify_one();
+  return ids_.size() - 1;
+}
+
+bool BlobPackWriter::ContentOf(const Pending& item, std::string* buffer, std::string_view* content) {
+  if (item.file.empty()) {
+    *content = item.content;
+    return true;
+  }
+  auto read = ReadFileToString(item.file);
+  if (!read.ok()) {
+    Fail(read.status());
+    return false;
+  }
+  *buffer = std::move(*read);
+  *content = *buffer;
+  return true;
 }
 
 void BlobPackWriter::Run() {
@@ -84,9 +108,13 @@ void BlobPackWriter::Run() {
     bool failed = !error_.ok();
     lock.unlock();
     // After an error nothing more is stored, but the queue still drains so Settle() returns.
+    std::string buffer;
     for (const Pending& item : batch) {
-      *item.id = HashBlob(item.content);
-      if (!failed) failed = !Store(item);
+      std::string_view content;
+      if (!failed) failed = !ContentOf(item, &buffer, &content);
+      if (failed) continue;
+      *item.id = HashBlob(content);
+      failed = !Store(item, content);
     }
     lock.lock();
     busy_ = false;
@@ -94,22 +122,24 @@ void BlobPackWriter::Run() {
   }
 }
 
-bool BlobPackWriter::Store(const Pending& item) {
+bool BlobPackWriter::Store(const Pending& item, std::string_view content) {
   const git_oid& id = *item.id;
   if (!seen_.insert(RawId(id)).second) return true;
   // The store's packs were listed when odb_ was opened; rescanning them on every miss would cost
   // a directory read per new blob.
   if (git_odb_exists_ext(odb_.get(), &id, GIT_ODB_LOOKUP_NO_REFRESH) == 1) return true;
-  if (pack_) return Append(item.content, id);
+  if (pack_) return Append(content, id);
   held_back_.push_back(item);
-  held_back_bytes_ += item.content.size();
+  held_back_bytes_ += content.size();
   if (held_back_.size() < pack_threshold_ && held_back_bytes_ < kPackBytes) return true;
   if (!OpenPack()) return false;
   std::vector<Pending> held;
   held.swap(held_back_);
   held_back_bytes_ = 0;
+  std::string buffer;
   for (const Pending& blob : held) {
-    if (!Append(blob.content, *blob.id)) return false;
+    std::string_view content;
+    if (!ContentOf(blob, &buffer, &content) || !Append(content, *blob.id)) return false;
   }
   return true;
 }
@@ -164,9 +194,12 @@ Status BlobPackWriter::Settle() {
   std::vector<Pending> held;
   held.swap(held_back_);
   held_back_bytes_ = 0;
+  std::string buffer;
   for (const Pending& item : held) {
+    std::string_view content;
+    if (!ContentOf(item, &buffer, &content)) return error_;
     git_oid written;
-    int rc = git_odb_write(&written, odb_.get(), item.content.data(), item.content.size(), GIT_OBJECT_BLOB);
+    int rc = git_odb_write(&written, odb_.get(), content.data(), content.size(), GIT_OBJECT_BLOB);
     if (rc != 0) {
       Fail(GitError(rc, "cannot write a blob"));
       return error_;

@@ -310,6 +310,11 @@ void SnapshotWriter::Add(const std::string& path, std::string_view content) {
   impl_->paths[path] = impl_->blobs->Add(content);
 }
 
+void SnapshotWriter::AddFile(const std::string& path, const std::string& file) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->paths[path] = impl_->blobs->AddFile(file);
+}
+
 Status SnapshotWriter::Settle() { return impl_->blobs->Settle(); }
 
 Result<std::string> SnapshotWriter::Finish(const std::string& message) {

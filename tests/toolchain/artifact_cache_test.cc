@@ -2,6 +2,7 @@
 // to a source byte, the generator or its options gives a new key; a broken entry is never served.
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include "toolchain_support.h"
 
@@ -111,6 +112,43 @@ TEST(ArtifactCache, ADifferentPluginBinaryGivesANewKey) {
   ArtifactKeyInputs other = inputs;
   other.generator = *b;
   EXPECT_NE(ComputeArtifactKey(inputs).hex, ComputeArtifactKey(other).hex);
+}
+
+// A staged compile writes each file to disk as it is generated and keeps no content in memory:
+// the files on disk are the same bytes an in-memory compile returns, and the store holds the same
+// artifact.
+TEST(ArtifactCache, AStagedCompileWritesTheSameBytesToDiskAndStoresTheSameArtifact) {
+  auto in_memory = MakeSampleStore(SampleSources());
+  auto staged = MakeSampleStore(SampleSources());
+  ASSERT_NE(in_memory, nullptr);
+  ASSERT_NE(staged, nullptr);
+  in_memory->request.languages = staged->request.languages = {"cpp", "python", "java"};
+  ScratchDir stage;
+  staged->request.stage_dir = stage.path().string();
+  auto expected = CompileWithCache(*in_memory->store, in_memory->request, nullptr);
+  auto got = CompileWithCache(*staged->store, staged->request, nullptr);
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  for (const char* language : {"cpp", "python", "java"}) {
+    SCOPED_TRACE(language);
+    const Artifact& want = expected->at(language);
+    const Artifact& have = got->at(language);
+    EXPECT_TRUE(want.staged_dir.empty());
+    EXPECT_EQ(have.staged_dir, (stage.path() / language).string());
+    EXPECT_EQ(have.commit, want.commit);
+    ASSERT_EQ(have.files.size(), want.files.size());
+    for (const auto& [path, content] : want.files) {
+      ASSERT_EQ(have.files.count(path), 1u) << path;
+      EXPECT_TRUE(have.files.at(path).empty()) << path << ": a staged artifact kept its content in memory";
+      std::ifstream in(stage.path() / language / path, std::ios::binary);
+      std::string on_disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      EXPECT_EQ(on_disk, content) << path;
+    }
+  }
+  // Looked up again, the staged compile's artifact reads back whole from its store.
+  auto read_back = LookupArtifact(*staged->store, got->at("cpp").key);
+  ASSERT_TRUE(read_back.ok() && read_back->has_value());
+  EXPECT_EQ((*read_back)->files, expected->at("cpp").files);
 }
 
 // A generator that fails while another language's files are being generated and stored: the

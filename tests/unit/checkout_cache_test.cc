@@ -128,7 +128,7 @@ TEST_F(CheckoutCacheTest, AListingNamingAPathOutsideTheOutputIsAMiss) {
   // Cut at a line boundary (no trailer), a wrong count or checksum, another key or format.
   const std::string lines = original.substr(0, original.rfind("end "));
   const std::string first_two = lines.substr(0, lines.find('\n', lines.find('\n') + 1) + 1);
-  for (const std::string garbage :
+  for (const std::string& garbage :
        {std::string(), lines, first_two, first_two + "end 1 7 " + testing::Sha256HexOf(lines) + "\n",
         lines + "end 2 14 " + testing::Sha256HexOf(lines) + "\n", lines + "end 3 14 " + std::string(64, '0') + "\n",
         lines + "end 3 15 " + testing::Sha256HexOf(lines) + "\n",
