@@ -1,6 +1,7 @@
 // spoke compile: generated code for a local directory (through the local store's artifact cache)
 // or for a registry version (the registry's cached artifact when it has one, else compiled here).
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -49,14 +50,15 @@ std::string OutputBase(const std::string& out, const std::string& language, size
   return languages > 1 ? (std::filesystem::path(out) / language).string() : out;
 }
 
-// "500M", "5G", "1T", "123456" (bytes; K, M, G and T are powers of 1024), as ccache's max_size.
+// "500M", "5G", "1T", "123456": bytes, with K, M, G or T (either case) for powers of 1024.
 Result<uint64_t> ParseSize(const std::string& text) {
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  const std::string unit = text.substr(digits);
+  std::string unit = text.substr(digits);
+  if (unit.size() == 1) unit[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
   int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : unit == "T" ? 40 : -1;
-  const uint64_t number = digits == 0 || digits > 15 ? 0 : std::stoull(text.substr(0, digits));
-  if (digits == 0 || digits > 15 || shift < 0 || number > (UINT64_MAX >> shift)) {
+  const uint64_t number = digits == 0 || digits > 19 ? 0 : std::stoull(text.substr(0, digits));
+  if (digits == 0 || digits > 19 || shift < 0 || number > (UINT64_MAX >> shift)) {
     return Status::InvalidArgument("expected a size such as 500M or 5G, got \"" + text + "\"");
   }
   return number << shift;
@@ -108,7 +110,8 @@ void WarnNotKept(const std::string& key, const Status& status) {
 // cache entry by a rename and is hard-linked into `out`; an artifact read whole from a store is
 // written to `out` and hard-linked into the cache.
 Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const CheckoutCache& checkouts, Store* store,
-                                            const std::map<std::string, Artifact>& artifacts, const CompileStats& stats) {
+                                            const std::map<std::string, Artifact>& artifacts,
+                                            const CompileStats& stats) {
   std::vector<Outcome> outcomes;
   for (const auto& [language, artifact] : artifacts) {
     const std::string base = OutputBase(args.out, language, artifacts.size());
@@ -117,13 +120,14 @@ Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const Check
     for (const auto& [path, content] : artifact.files) outcome.files.push_back(path);
     if (!artifact.staged_dir.empty()) {
       auto entry = checkouts.Adopt(artifact.key, artifact.staged_dir, outcome.files);
-      if (entry.ok()) {
-        SPOKE_RETURN_IF_ERROR(checkouts.Place(*entry, base, PlaceMethod::kHardLink));
+      Status placed = entry.ok() ? checkouts.Place(*entry, base, PlaceMethod::kHardLink) : entry.status();
+      if (placed.ok()) {
         outcomes.push_back(std::move(outcome));
         continue;
       }
-      WarnNotKept(artifact.key, entry.status());
-      // The staged files are gone with the failed entry; the store has the artifact whole.
+      WarnNotKept(artifact.key, placed);
+      // The staged files may have gone with a failed entry, or with one another compile evicted
+      // meanwhile; the store has the artifact whole.
       auto stored = store ? LookupArtifact(*store, artifact.key) : Result<std::optional<Artifact>>(std::nullopt);
       if (!stored.ok()) return stored.status();
       if (!*stored) return Status::Internal("artifact " + artifact.key + " is neither staged nor stored");

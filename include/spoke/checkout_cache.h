@@ -5,27 +5,29 @@
 // The object store stays the truth and travels with sync; this is a cache of it that may be
 // deleted at any time. Layout under the cache's directory (docs/storage.md):
 //   <key[0:2]>/<key>/<path>    the artifact's generated files
-//   <key[0:2]>/<key>.files     the entry's listing, written last: "spoke-checkout 1 <key>\n", then
+//   <key[0:2]>/<key>.files     the entry's listing, written last: "spoke-checkout 2 <key>\n", then
 //                              "<size> <mtime ns> <inode> <path>\n" per file, sorted by path, then
 //                              "end <file count> <bytes> <SHA-256 of everything above>\n"; its
 //                              mtime is the entry's last use (Find sets it)
 //   <key[0:2]>/<key>.lock      taken (flock) while an entry is made or replaced
-//   tmp/                       entries being made; left-overs older than an hour are removed
+//   tmp/                       entries being made and compiles' stages; left-overs older than an
+//                              hour whose process is gone are removed
 // A file of an entry may be a hard link to a file of an output directory (Add links rather than
 // copies), so something writing that output file in place writes the cache's file too. Find()
 // therefore checks every file's size, mtime and inode against the listing, as git checks its
 // index, and treats an entry that does not match as absent. ctime is not compared: making a hard
-// link changes it (git's core.trustctime=false). Add waits until the file system's clock has
+// link changes it (git's core.trustctime=false). Add and Adopt wait until the file system's clock has
 // moved past the files' mtimes and checks them again before it writes the listing, so a later
 // write always changes an mtime; what stat cannot see is a same-size rewrite in the same clock tick
 // as Spoke's own write (git's "racy" case), and a writer that puts the old mtime back.
 //
 // The cache holds at most a given number of bytes (the sum of its entries' file sizes, although a
-// file that is also an output's costs no extra disk): after each Add the least recently used
-// entries go until it fits, as ccache's max_size works.
+// file that is also an output's costs no extra disk): after each Add or Adopt the least recently
+// used entries go until it fits, as ccache's max_size works. Listings Find() cannot accept (of an
+// older format, cut) are removed then too.
 //
 // Symbolic links are never followed in the cache; a cache is safe to use from several processes
-// at once (one CheckoutCache object from several threads too: it holds no state but its path).
+// at once (one CheckoutCache object from several threads too: it holds only its settings).
 #ifndef SPOKE_CHECKOUT_CACHE_H_
 #define SPOKE_CHECKOUT_CACHE_H_
 
@@ -81,7 +83,8 @@ class CheckoutCache {
   Result<std::string> StartStage() const;
   // Makes the files `paths` under `staged` (a directory of a stage) the entry for `key`, moving
   // them; when an intact entry is there already, it is kept and `staged` removed. Then evicts as
-  // Add does. The entry, ready to Place.
+  // Add does. The entry, ready to Place. On failure `staged` may be gone: the caller falls back
+  // to the object store.
   Result<CheckoutEntry> Adopt(const std::string& key, const std::string& staged,
                               const std::vector<std::string>& paths) const;
   // Removes what is left of a stage.

@@ -260,7 +260,7 @@ class Store {
 // A snapshot (Store::WriteSnapshot) whose files arrive one at a time, from a generator that is
 // still running: each is hashed and compressed into a pack on a background thread as soon as it is
 // added, so the snapshot is nearly stored when the last file arrives. Gives the same commit as
-// WriteSnapshot for the same files and message. Add() is thread-safe; the rest is not.
+// WriteSnapshot for the same files and message. Add() and AddFile() are thread-safe; the rest is not.
 class SnapshotWriter {
  public:
   ~SnapshotWriter();

@@ -207,7 +207,7 @@ Result<std::optional<Artifact>> LookupArtifact(const Store& store, const std::st
   if (record_it == snapshot->end()) return std::optional<Artifact>();
   auto record = Json::Parse(record_it->second);
   if (!record.ok() || record->GetString("key") != key) return std::optional<Artifact>();
-  Artifact artifact{key, record->GetString("language"), commit, {}};
+  Artifact artifact{key, record->GetString("language"), commit, {}, {}};
   const std::string out_dir = kOutputDir;
   for (auto& [path, content] : *snapshot) {
     if (path.rfind(out_dir, 0) != 0) continue;

@@ -2,11 +2,14 @@
 #include "spoke/checkout_cache.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -28,7 +31,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kListingMagic[] = "spoke-checkout 1 ";
+constexpr char kListingMagic[] = "spoke-checkout 2 ";
 
 // Work per thread: below this many files, or bytes to copy, one thread does it all, since starting
 // threads would cost more.
@@ -103,8 +106,9 @@ void RemoveTree(const fs::path& path) {
 // that, any write to a file whose mtime was `mtime_ns` or less moves its mtime. False when the
 // clock did not move within a second.
 bool WaitForFileClockPast(const fs::path& dir, uint64_t mtime_ns) {
-  const fs::path probe = dir / ".clock";
-  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  std::random_device random;
+  const fs::path probe = dir / ("clock." + std::to_string(::getpid()) + "." + std::to_string(random()));
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return false;
   bool passed = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
@@ -122,10 +126,24 @@ bool WaitForFileClockPast(const fs::path& dir, uint64_t mtime_ns) {
 }
 
 // Removes entries left in `tmp` by processes that died while making them.
+// The pid in a temp's name "<what>.<pid>.<random>", or 0.
+pid_t PidOfTemp(const std::string& name) {
+  const size_t last = name.rfind('.');
+  if (last == std::string::npos || last == 0) return 0;
+  const size_t first = name.rfind('.', last - 1);
+  if (first == std::string::npos) return 0;
+  const std::string digits = name.substr(first + 1, last - first - 1);
+  if (digits.empty() || digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return 0;
+  return static_cast<pid_t>(std::stol(digits));
+}
+
 void RemoveStaleTemps(const fs::path& tmp) {
   std::error_code ec;
   const auto now = fs::file_time_type::clock::now();
   for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
+    // A compile may run for more than an hour: its process's temps stay while it lives.
+    const pid_t pid = PidOfTemp(it->path().filename().string());
+    if (pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM)) continue;
     std::error_code time_ec;
     const auto written = fs::last_write_time(it->path(), time_ec);
     if (!time_ec && now - written > kStaleTemp) RemoveTree(it->path());
@@ -135,8 +153,10 @@ void RemoveStaleTemps(const fs::path& tmp) {
 // An exclusive flock on `path` (created as needed), released on destruction.
 class FileLock {
  public:
-  explicit FileLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
+  // `wait`: block until the lock is free; else held() is false when someone holds it.
+  explicit FileLock(const std::string& path, bool wait = true)
+      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ >= 0 && ::flock(fd_, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
       ::close(fd_);
       fd_ = -1;
     }
@@ -159,20 +179,23 @@ std::string Trailer(size_t files, uint64_t bytes, std::string_view above) {
   return "end " + std::to_string(files) + " " + std::to_string(bytes) + " " + Sha256Hex(above) + "\n";
 }
 
-// The bytes a listing's trailer counts, read from its end only; nullopt when there is none.
+// The bytes a listing's trailer counts, read from its end only: "end <files> <bytes> <64 hex>\n"
+// as its last line. nullopt for anything else (a listing of another format, a cut one).
 std::optional<uint64_t> ListedBytes(const fs::path& listing) {
   std::ifstream in(listing, std::ios::binary | std::ios::ate);
   if (!in) return std::nullopt;
   const std::streamoff size = in.tellg();
+  if (size <= 0) return std::nullopt;
   const std::streamoff tail = std::min<std::streamoff>(size, 256);
   std::string end(static_cast<size_t>(tail), '\0');
   in.seekg(size - tail);
-  if (!in.read(end.data(), tail)) return std::nullopt;
-  const size_t at = end.rfind("\nend ");
+  if (!in.read(end.data(), tail) || end.back() != '\n') return std::nullopt;
+  const size_t at = end.rfind("\nend ", end.size() - 2);
   if (at == std::string::npos) return std::nullopt;
   std::istringstream fields(end.substr(at + 5));
   uint64_t files = 0, bytes = 0;
-  if (!(fields >> files >> bytes)) return std::nullopt;
+  std::string checksum, rest;
+  if (!(fields >> files >> bytes >> checksum) || (fields >> rest) || !IsKey(checksum)) return std::nullopt;
   return bytes;
 }
 
@@ -253,35 +276,54 @@ void CheckoutCache::EvictDownTo(uint64_t max_bytes, const std::string& keep) con
     uint64_t bytes;
   };
   std::vector<Listed> entries;
+  std::vector<std::string> unreadable;  // listings Find() can never accept: of another format, cut
   uint64_t total = 0;
   std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
   for (fs::directory_iterator shard(dir_, ec), end; !ec && shard != end; shard.increment(ec)) {
     if (shard->path().filename().string().size() != 2) continue;  // tmp/, and anything else
     std::error_code shard_ec;
     for (fs::directory_iterator it(shard->path(), shard_ec); !shard_ec && it != end; it.increment(shard_ec)) {
       const fs::path& path = it->path();
+      const std::string name = path.filename().string();
+      std::error_code time_ec;
+      const auto written = fs::last_write_time(path, time_ec);
+      if (time_ec) continue;
+      if (name != keep && IsKey(name) && !fs::exists(KeyPath(name, ".files")) && now - written > kStaleTemp) {
+        unreadable.push_back(name);  // an entry whose listing was never written (a crash)
+        continue;
+      }
       const std::string key = path.stem().string();
       if (path.extension() != ".files" || !IsKey(key)) continue;
       auto bytes = ListedBytes(path);
-      std::error_code time_ec;
-      const auto used = fs::last_write_time(path, time_ec);
-      if (!bytes || time_ec) continue;
-      entries.push_back({used, key, *bytes});
-      total += *bytes;
+      if (!bytes) {
+        if (key != keep) unreadable.push_back(key);
+        continue;
+      }
+      entries.push_back({written, key, *bytes});
+      total += std::min(*bytes, UINT64_MAX - total);
     }
   }
+  // Removes an entry unless someone holds its lock (making it, or replacing it) or it was used
+  // since the scan; true when removed.
+  auto remove = [&](const std::string& key, std::optional<fs::file_time_type> used) {
+    FileLock lock(KeyPath(key, ".lock"), /*wait=*/false);
+    if (!lock.held()) return false;
+    std::error_code time_ec;
+    const auto now_used = fs::last_write_time(KeyPath(key, ".files"), time_ec);
+    if (used && (time_ec || now_used != *used)) return false;
+    fs::remove(KeyPath(key, ".files"), time_ec);
+    RemoveTree(EntryDir(key));
+    return true;
+  };
+  for (const auto& key : unreadable) remove(key, std::nullopt);
   if (total <= max_bytes) return;
   std::sort(entries.begin(), entries.end(), [](const Listed& a, const Listed& b) {
     return a.used != b.used ? a.used < b.used : a.key < b.key;
   });
   for (const auto& entry : entries) {
     if (total <= max_bytes) break;
-    if (entry.key == keep) continue;
-    FileLock lock(KeyPath(entry.key, ".lock"));
-    if (!lock.held()) continue;
-    fs::remove(KeyPath(entry.key, ".files"), ec);
-    RemoveTree(EntryDir(entry.key));
-    total -= entry.bytes;
+    if (entry.key != keep && remove(entry.key, entry.used)) total -= entry.bytes;
   }
 }
 
@@ -334,6 +376,8 @@ Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
 
 Status CheckoutCache::CommitLocked(const std::string& key, const std::string& temp,
                                    std::vector<CheckoutFile>* files) const {
+  std::error_code made;
+  fs::create_directories(temp, made);  // an artifact with no files still gets its (empty) entry
   Status checked = ForEachFile(files->size(), 0, [&](size_t i) -> Status {
     const std::string path = temp + "/" + (*files)[i].path;
     if (!StatFile(path, &(*files)[i])) return Status::IOError(path + " is missing or not a regular file");
@@ -343,7 +387,7 @@ Status CheckoutCache::CommitLocked(const std::string& key, const std::string& te
   // now, or it never will.
   uint64_t newest = 0;
   for (const auto& file : *files) newest = std::max(newest, file.mtime_ns);
-  if (checked.ok() && !WaitForFileClockPast(temp, newest)) {
+  if (checked.ok() && !files->empty() && !WaitForFileClockPast(fs::path(dir_) / "tmp", newest)) {
     checked = Status::IOError("the file system's clock did not move past the files' times");
   }
   if (checked.ok()) {

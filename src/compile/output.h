@@ -48,8 +48,8 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   void Absorb(MemoryOutput&& other);
   // Applies pending insertions and returns the files; adds to *unannounced the paths whose final
   // content was not given to the ClosedCallback. InvalidArgument when a path was written twice,
-  // as protoc refuses it ("Tried to write the same file twice."), or an insertion targets a file
-  // whose content was freed. REQUIRES: every stream handed out is closed.
+  // as protoc refuses it ("Tried to write the same file twice."); Internal when an insertion
+  // targets a file whose content was freed. REQUIRES: every stream handed out is closed.
   Result<GeneratedFiles> Finish(std::set<std::string>* unannounced);
 
  private:

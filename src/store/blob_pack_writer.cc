@@ -69,7 +69,7 @@ BlobPackWriter::~BlobPackWriter() {
 size_t BlobPackWriter::Add(std::string_view content) {
   std::lock_guard<std::mutex> lock(mutex_);
   ids_.emplace_back();
-  queue_.push_back({content, &ids_.back(), {}});
+  queue_.push_back({content, &ids_.back(), {}, nullptr});
   work_ready_.notify_one();
   return ids_.size() - 1;
 }
@@ -77,12 +77,16 @@ size_t BlobPackWriter::Add(std::string_view content) {
 size_t BlobPackWriter::AddFile(std::string path) {
   std::lock_guard<std::mutex> lock(mutex_);
   ids_.emplace_back();
-  queue_.push_back({{}, &ids_.back(), std::move(path)});
+  queue_.push_back({{}, &ids_.back(), std::move(path), nullptr});
   work_ready_.notify_one();
   return ids_.size() - 1;
 }
 
 bool BlobPackWriter::ContentOf(const Pending& item, std::string* buffer, std::string_view* content) {
+  if (item.held) {
+    *content = *item.held;
+    return true;
+  }
   if (item.file.empty()) {
     *content = item.content;
     return true;
@@ -109,12 +113,12 @@ void BlobPackWriter::Run() {
     lock.unlock();
     // After an error nothing more is stored, but the queue still drains so Settle() returns.
     std::string buffer;
-    for (const Pending& item : batch) {
+    for (Pending& item : batch) {
       std::string_view content;
       if (!failed) failed = !ContentOf(item, &buffer, &content);
       if (failed) continue;
       *item.id = HashBlob(content);
-      failed = !Store(item, content);
+      failed = !Store(std::move(item), content);
     }
     lock.lock();
     busy_ = false;
@@ -122,15 +126,16 @@ void BlobPackWriter::Run() {
   }
 }
 
-bool BlobPackWriter::Store(const Pending& item, std::string_view content) {
+bool BlobPackWriter::Store(Pending&& item, std::string_view content) {
   const git_oid& id = *item.id;
   if (!seen_.insert(RawId(id)).second) return true;
   // The store's packs were listed when odb_ was opened; rescanning them on every miss would cost
   // a directory read per new blob.
   if (git_odb_exists_ext(odb_.get(), &id, GIT_ODB_LOOKUP_NO_REFRESH) == 1) return true;
   if (pack_) return Append(content, id);
-  held_back_.push_back(item);
+  if (!item.file.empty()) item.held = std::make_unique<std::string>(content);
   held_back_bytes_ += content.size();
+  held_back_.push_back(std::move(item));
   if (held_back_.size() < pack_threshold_ && held_back_bytes_ < kPackBytes) return true;
   if (!OpenPack()) return false;
   std::vector<Pending> held;

@@ -46,9 +46,7 @@ class BlobPackWriter {
   // Queues `content`; returns its number (0, 1, ...), for id(). Thread-safe.
   // REQUIRES: `content` stays valid and unchanged until the next Settle() or Finish() returns.
   size_t Add(std::string_view content);
-  // Queues the content of the file at `path`, read by the worker (and again, if it is held back,
-  // when it is written). Thread-safe. REQUIRES: the file stays unchanged until the next Settle()
-  // or Finish() returns.
+  // Queues the content of the file at `path`, read once by the worker. Thread-safe.
   size_t AddFile(std::string path);
   // Waits until every content added so far is hashed and stored (appended to the pack, or written
   // loose); afterwards none of them is read again. The first error of any blob, sticky.
@@ -64,11 +62,14 @@ class BlobPackWriter {
     std::string_view content;  // when `file` is empty
     git_oid* id;
     std::string file;          // else the content is this file's
+    // A file's bytes as first read and hashed, kept while it is held back: the file is not read
+    // again, so what is written is what was hashed. Held-back bytes stay under kPackBytes.
+    std::unique_ptr<std::string> held;
   };
   BlobPackWriter(std::string store_path, size_t pack_threshold, OdbPtr odb);
   void Run();
   // Worker-side steps; return false after recording an error in error_.
-  bool Store(const Pending& item, std::string_view content);
+  bool Store(Pending&& item, std::string_view content);
   // The item's content: its view, or its file read into *buffer. False after recording an error.
   bool ContentOf(const Pending& item, std::string* buffer, std::string_view* content);
   bool OpenPack();

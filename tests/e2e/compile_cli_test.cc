@@ -337,7 +337,8 @@ TEST_F(CompileDir, TheCheckoutCacheKeepsToItsBound) {
   Env small = user_.env();
   small.push_back({"SPOKE_CHECKOUT_CACHE_MAX", "1K"});  // less than either artifact
   auto compile = [&](const std::string& out, std::vector<std::string> extra) {
-    std::vector<std::string> args{"compile", "-dir", work_.Sub("src"), "-lang", "cpp", "-out", work_.Sub(out), "--json"};
+    std::vector<std::string> args{"compile", "-dir", work_.Sub("src"), "-lang",
+                                  "cpp",     "-out", work_.Sub(out),    "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     return RunCli(args, small, "");
   };
@@ -349,7 +350,7 @@ TEST_F(CompileDir, TheCheckoutCacheKeepsToItsBound) {
   EXPECT_EQ(again.Get("generator_runs") ? again.Get("generator_runs")->as_int() : -1, 0) << again.Dump(2);
   ExpectSameFiles(ReadFiles(work_.Sub("flat-again")), ReadFiles(work_.Sub("flat")));
 
-  for (const char* bad : {"5X", "G", "-1", "99999999999999999G"}) {
+  for (const char* bad : {"5X", "G", "-1", "16777216T", "99999999999999999999"}) {
     Env wrong = user_.env();
     wrong.push_back({"SPOKE_CHECKOUT_CACHE_MAX", bad});
     CommandResult refused =

@@ -158,7 +158,8 @@ TEST(ArtifactCache, APluginFailingBesideABuiltInStoresNothing) {
   ASSERT_NE(sample, nullptr);
   ScratchDir bin;
   auto plugin = bin.path() / "protoc-gen-go";
-  std::ofstream(plugin) << "#!/bin/sh\ncat >/dev/null\necho 'protoc-gen-go: unable to determine Go import path' >&2\nexit 1\n";
+  std::ofstream(plugin) << "#!/bin/sh\ncat >/dev/null\n"
+                           "echo 'protoc-gen-go: unable to determine Go import path' >&2\nexit 1\n";
   std::filesystem::permissions(plugin, std::filesystem::perms::owner_all);
   const char* old_path = std::getenv("PATH");
   std::string saved = old_path ? old_path : "";

@@ -120,7 +120,7 @@ TEST_F(CheckoutCacheTest, AListingNamingAPathOutsideTheOutputIsAMiss) {
     struct stat st;
     ASSERT_EQ(::stat(file.c_str(), &st), 0);
     const uint64_t mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + st.st_mtim.tv_nsec;
-    const std::string body = "spoke-checkout 1 " + kKey + "\n1 " + std::to_string(mtime_ns) + " " +
+    const std::string body = "spoke-checkout 2 " + kKey + "\n1 " + std::to_string(mtime_ns) + " " +
                              std::to_string(st.st_ino) + " " + bad + "\n";
     Write(ListingPath(kKey), body + "end 1 1 " + testing::Sha256HexOf(body) + "\n");
     EXPECT_FALSE(cache_.Find(kKey).has_value());
@@ -132,7 +132,7 @@ TEST_F(CheckoutCacheTest, AListingNamingAPathOutsideTheOutputIsAMiss) {
        {std::string(), lines, first_two, first_two + "end 1 7 " + testing::Sha256HexOf(lines) + "\n",
         lines + "end 2 14 " + testing::Sha256HexOf(lines) + "\n", lines + "end 3 14 " + std::string(64, '0') + "\n",
         lines + "end 3 15 " + testing::Sha256HexOf(lines) + "\n",
-        EmptyListing("spoke-checkout 1 " + kOtherKey), EmptyListing("spoke-checkout 2 " + kKey)}) {
+        EmptyListing("spoke-checkout 2 " + kOtherKey), EmptyListing("spoke-checkout 1 " + kKey)}) {
     Write(ListingPath(kKey), garbage);
     EXPECT_FALSE(cache_.Find(kKey).has_value()) << garbage;
   }
@@ -157,6 +157,38 @@ TEST_F(CheckoutCacheTest, PlacingOverAHardLinkReplacesItInsteadOfWritingThroughI
   ASSERT_TRUE(cache_.Find(kKey).has_value()) << "placing wrote through a hard link into the cache";
   ASSERT_TRUE(cache_.Place(*cache_.Find(kKey), dir_.Sub("again"), PlaceMethod::kCopy).ok());
   EXPECT_EQ(ReadFileOrDie(dir_.Sub("again/a/x.pb.h")), "header\n");
+}
+
+// A compile's stage becomes an entry by a rename: its files are then the entry's, placed as any.
+TEST_F(CheckoutCacheTest, AStagedDirectoryIsAdoptedAsTheEntry) {
+  auto stage = cache_.StartStage();
+  ASSERT_TRUE(stage.ok()) << stage.status().ToString();
+  Write(*stage + "/cpp/a.pb.h", "staged header\n");
+  Write(*stage + "/cpp/b/c.pb.cc", "staged source\n");
+  auto entry = cache_.Adopt(kOtherKey, *stage + "/cpp", {"b/c.pb.cc", "a.pb.h"});
+  ASSERT_TRUE(entry.ok()) << entry.status().ToString();
+  EXPECT_FALSE(fs::exists(*stage + "/cpp")) << "the stage was copied, not moved";
+  ASSERT_EQ(entry->files.size(), 2u);
+  EXPECT_EQ(entry->files[0].path, "a.pb.h");
+  ASSERT_TRUE(cache_.Place(*entry, dir_.Sub("placed"), PlaceMethod::kHardLink).ok());
+  EXPECT_EQ(ReadFileOrDie(dir_.Sub("placed/b/c.pb.cc")), "staged source\n");
+  EXPECT_TRUE(cache_.Find(kOtherKey).has_value());
+
+  // Staged again under a key whose entry is intact: the entry is kept, the stage removed.
+  Write(*stage + "/python/a.pb.h", "other bytes\n");
+  auto again = cache_.Adopt(kOtherKey, *stage + "/python", {"a.pb.h"});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->files.size(), 2u);
+  EXPECT_FALSE(fs::exists(*stage + "/python"));
+
+  // An artifact with no files (a plugin with nothing to say) is an entry too.
+  const std::string empty_key(64, 'c');
+  auto empty = cache_.Adopt(empty_key, *stage + "/go", {});
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE(empty->files.empty());
+  EXPECT_TRUE(cache_.Find(empty_key).has_value());
+  cache_.DropStage(*stage);
+  EXPECT_FALSE(fs::exists(*stage));
 }
 
 // Bounded like ccache's max_size: after an Add, the least recently used other entries go until
