@@ -3,6 +3,9 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <filesystem>
+#include <random>
+
 #include "routes.h"
 #include "spoke/archive.h"
 #include "spoke/artifact_cache.h"
@@ -19,13 +22,39 @@ std::map<std::string, std::string> Parameters(const httplib::Request& req, const
   return parameters;
 }
 
-// Finds or compiles the artifact of one language for the version named in the route.
-Result<Artifact> ArtifactFor(ServerContext& ctx, const httplib::Request& req, bool* cached) {
+// A directory of its own under the store's spoke-incoming/ (named like a quarantine, so it is
+// swept like one if the server dies), removed on destruction: where a compile writes its files as
+// they are generated instead of holding them in memory.
+class CompileStage {
+ public:
+  explicit CompileStage(const std::string& store_path) {
+    std::random_device random;
+    dir_ = (std::filesystem::path(store_path) / "spoke-incoming" /
+            ("q-stage-" + std::to_string(random()) + std::to_string(random())))
+               .string();
+  }
+  ~CompileStage() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  CompileStage(const CompileStage&) = delete;
+  CompileStage& operator=(const CompileStage&) = delete;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+// Finds or compiles the artifact of one language for the version named in the route. With a
+// `stage_dir`, what is compiled is staged there (Artifact::staged_dir) rather than held.
+Result<Artifact> ArtifactFor(ServerContext& ctx, const httplib::Request& req, bool* cached,
+                             const std::string& stage_dir = "") {
   SPOKE_ASSIGN_OR_RETURN(VersionInfo version, ctx.store->GetVersion(req.matches[1], req.matches[2]));
   std::string language = req.matches[3];
   SPOKE_RETURN_IF_ERROR(FindLanguage(language).status());
   SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request,
                          RequestForVersion(*ctx.store, version, {language}, Parameters(req, language)));
+  request.stage_dir = stage_dir;
   CompileStats stats;
   SPOKE_ASSIGN_OR_RETURN(auto artifacts, CompileWithCache(*ctx.store, request, &stats));
   *cached = stats.generator_runs == 0;
@@ -38,7 +67,10 @@ void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx) {
   http.Post(std::string(kVersionRoute) + R"(/compile/([a-z-]+))",
             [&ctx](const httplib::Request& req, httplib::Response& res) {
               bool cached = false;
-              auto artifact = ArtifactFor(ctx, req, &cached);
+              // The answer lists only paths and sizes: a registry compiling a large module holds
+              // none of its generated code.
+              CompileStage stage(ctx.store->path());
+              auto artifact = ArtifactFor(ctx, req, &cached, stage.dir());
               if (!artifact.ok()) return SendError(res, artifact.status());
               Json body = Json::MakeObject();
               body.Set("module", std::string(req.matches[1]));
@@ -52,7 +84,13 @@ void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx) {
               for (const auto& [path, content] : artifact->files) {
                 Json entry = Json::MakeObject();
                 entry.Set("path", path);
-                entry.Set("size", static_cast<int64_t>(content.size()));
+                uint64_t size = content.size();
+                if (!artifact->staged_dir.empty()) {
+                  std::error_code ec;
+                  size = std::filesystem::file_size(std::filesystem::path(artifact->staged_dir) / path, ec);
+                  if (ec) return SendError(res, Status::IOError("cannot read the staged " + path));
+                }
+                entry.Set("size", static_cast<int64_t>(size));
                 files.Push(std::move(entry));
               }
               body.Set("files", std::move(files));

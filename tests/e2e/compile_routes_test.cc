@@ -39,7 +39,12 @@ TEST_F(CompileRoutes, FirstCompileAnswers201AndTheSecondFindsTheSameArtifactCach
   EXPECT_EQ(second.body.GetString("key"), key);
   EXPECT_EQ(second.body.GetString("ref"), one.GetString("ref"));
   EXPECT_EQ(second.body.GetString("commit"), one.GetString("commit"));
+  // The first compile staged its files on disk and measured them there; the hit read them back.
   EXPECT_EQ(FileSizes(second.body), sizes);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(Storage() + "/spoke-incoming", ec)) {
+    ADD_FAILURE() << "a compile left " << entry.path();
+  }
 
   // "latest" names the same version, so the same artifact.
   CompileAnswer latest = PostCompile(*http_, "shop", "latest", "cpp");
