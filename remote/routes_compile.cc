@@ -4,12 +4,12 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <filesystem>
-#include <random>
 
 #include "routes.h"
 #include "spoke/archive.h"
 #include "spoke/artifact_cache.h"
 #include "spoke/compiler.h"
+#include "store/quarantine.h"
 
 namespace spoke {
 namespace {
@@ -21,29 +21,6 @@ std::map<std::string, std::string> Parameters(const httplib::Request& req, const
   if (req.has_param("parameter")) parameters[language] = req.get_param_value("parameter");
   return parameters;
 }
-
-// A directory of its own under the store's spoke-incoming/ (named like a quarantine, so it is
-// swept like one if the server dies), removed on destruction: where a compile writes its files as
-// they are generated instead of holding them in memory.
-class CompileStage {
- public:
-  explicit CompileStage(const std::string& store_path) {
-    std::random_device random;
-    dir_ = (std::filesystem::path(store_path) / "spoke-incoming" /
-            ("q-stage-" + std::to_string(random()) + std::to_string(random())))
-               .string();
-  }
-  ~CompileStage() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  CompileStage(const CompileStage&) = delete;
-  CompileStage& operator=(const CompileStage&) = delete;
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-};
 
 // Finds or compiles the artifact of one language for the version named in the route. With a
 // `stage_dir`, what is compiled is staged there (Artifact::staged_dir) rather than held.
@@ -68,9 +45,10 @@ void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx) {
             [&ctx](const httplib::Request& req, httplib::Response& res) {
               bool cached = false;
               // The answer lists only paths and sizes: a registry compiling a large module holds
-              // none of its generated code.
-              CompileStage stage(ctx.store->path());
-              auto artifact = ArtifactFor(ctx, req, &cached, stage.dir());
+              // none of its generated code, but stages it in a quarantine.
+              Quarantine stage(ctx.store->path());
+              if (!stage.ok()) return SendError(res, Status::IOError("cannot create " + stage.dir().string()));
+              auto artifact = ArtifactFor(ctx, req, &cached, stage.dir().string());
               if (!artifact.ok()) return SendError(res, artifact.status());
               Json body = Json::MakeObject();
               body.Set("module", std::string(req.matches[1]));

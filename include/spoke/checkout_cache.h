@@ -32,6 +32,7 @@
 #define SPOKE_CHECKOUT_CACHE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,6 +101,8 @@ class CheckoutCache {
   std::string EntryDir(const std::string& key) const;
   std::string KeyPath(const std::string& key, const std::string& suffix) const;
   std::string NewTempDir(const std::string& what) const;
+  // Runs `make` under the key's lock unless an intact entry appears there meanwhile, then evicts.
+  Status MakeEntry(const std::string& key, const std::function<Status()>& make) const;
   Status AddLocked(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
   // Stats the files under `temp`, waits for the clock, checks them again and renames `temp` into
   // place with a new listing. REQUIRES: the key's lock is held.

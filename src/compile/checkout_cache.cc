@@ -85,17 +85,6 @@ Status ForEachFile(size_t count, uint64_t bytes, const std::function<Status(size
   return Status::Ok();
 }
 
-Status CreateParentDirs(const std::string& root, const std::vector<std::string>& paths) {
-  std::set<fs::path> dirs;
-  for (const auto& path : paths) dirs.insert((fs::path(root) / path).parent_path());
-  for (const auto& dir : dirs) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());
-  }
-  return Status::Ok();
-}
-
 void RemoveTree(const fs::path& path) {
   std::error_code ec;
   fs::remove_all(path, ec);
@@ -253,20 +242,25 @@ std::optional<CheckoutEntry> CheckoutCache::Find(const std::string& key) const {
   return entry;
 }
 
-Status CheckoutCache::Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const {
+Status CheckoutCache::MakeEntry(const std::string& key, const std::function<Status()>& make) const {
   if (!IsKey(key)) return Status::InvalidArgument("not an artifact key: \"" + key + "\"");
-  if (Find(key)) return Status::Ok();
+  const fs::path shard = fs::path(dir_) / key.substr(0, 2);
   std::error_code ec;
-  fs::create_directories(fs::path(dir_) / key.substr(0, 2), ec);
-  if (ec) return Status::IOError("cannot create " + (fs::path(dir_) / key.substr(0, 2)).string() + ": " + ec.message());
-  // One process at a time makes or replaces an entry, so none removes another's fresh one.
-  FileLock lock(KeyPath(key, ".lock"));
-  if (!lock.held()) return Status::IOError("cannot lock " + KeyPath(key, ".lock"));
-  if (Find(key)) return Status::Ok();  // made meanwhile by another process
-  SPOKE_RETURN_IF_ERROR(AddLocked(key, out, paths));
-  lock.Release();
+  fs::create_directories(shard, ec);
+  if (ec) return Status::IOError("cannot create " + shard.string() + ": " + ec.message());
+  {
+    // One process at a time makes or replaces an entry, so none removes another's fresh one.
+    FileLock lock(KeyPath(key, ".lock"));
+    if (!lock.held()) return Status::IOError("cannot lock " + KeyPath(key, ".lock"));
+    if (!Find(key)) SPOKE_RETURN_IF_ERROR(make());  // else made meanwhile by another process
+  }
   if (max_bytes_ > 0) EvictDownTo(max_bytes_, key);
   return Status::Ok();
+}
+
+Status CheckoutCache::Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const {
+  if (IsKey(key) && Find(key)) return Status::Ok();
+  return MakeEntry(key, [&] { return AddLocked(key, out, paths); });
 }
 
 void CheckoutCache::EvictDownTo(uint64_t max_bytes, const std::string& keep) const {
@@ -356,7 +350,7 @@ Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
   for (const auto& file : files) sorted.push_back(file.path);
   // Built in a directory of its own, then renamed into place, so a reader never sees half of it.
   const fs::path temp = NewTempDir(key);
-  SPOKE_RETURN_IF_ERROR(CreateParentDirs(temp.string(), sorted));
+  SPOKE_RETURN_IF_ERROR(CreateParentDirectories(temp.string(), sorted));
   Status filled = ForEachFile(files.size(), 0, [&](size_t i) -> Status {
     const std::string from = (fs::path(out) / files[i].path).string(), to = (temp / files[i].path).string();
     Status linked = LinkFileReplacing(from, to);
@@ -438,20 +432,11 @@ void CheckoutCache::DropStage(const std::string& stage) const { RemoveTree(stage
 
 Result<CheckoutEntry> CheckoutCache::Adopt(const std::string& key, const std::string& staged,
                                            const std::vector<std::string>& paths) const {
-  if (!IsKey(key)) return Status::InvalidArgument("not an artifact key: \"" + key + "\"");
-  std::error_code ec;
-  fs::create_directories(fs::path(dir_) / key.substr(0, 2), ec);
-  if (ec) return Status::IOError("cannot create " + (fs::path(dir_) / key.substr(0, 2)).string() + ": " + ec.message());
-  {
-    FileLock lock(KeyPath(key, ".lock"));
-    if (!lock.held()) return Status::IOError("cannot lock " + KeyPath(key, ".lock"));
-    if (!Find(key)) {
-      std::vector<CheckoutFile> files = SortedFiles(paths);
-      SPOKE_RETURN_IF_ERROR(CommitLocked(key, staged, &files));
-    }
-  }
+  SPOKE_RETURN_IF_ERROR(MakeEntry(key, [&] {
+    std::vector<CheckoutFile> files = SortedFiles(paths);
+    return CommitLocked(key, staged, &files);
+  }));
   RemoveTree(staged);  // when an intact entry was there already
-  if (max_bytes_ > 0) EvictDownTo(max_bytes_, key);
   auto entry = Find(key);
   if (!entry) return Status::Conflict("the checkout cache entry " + key + " changed as soon as it was made");
   return std::move(*entry);
@@ -465,7 +450,7 @@ Status CheckoutCache::Place(const CheckoutEntry& entry, const std::string& out, 
     paths.push_back(file.path);
     if (method == PlaceMethod::kCopy) bytes += file.size;
   }
-  SPOKE_RETURN_IF_ERROR(CreateParentDirs(out, paths));
+  SPOKE_RETURN_IF_ERROR(CreateParentDirectories(out, paths));
   return ForEachFile(entry.files.size(), bytes, [&](size_t i) -> Status {
     const CheckoutFile& file = entry.files[i];
     const std::string from = entry.dir + "/" + file.path, to = (fs::path(out) / file.path).string();

@@ -82,11 +82,14 @@ size_t BlobPackWriter::AddFile(std::string path) {
   return ids_.size() - 1;
 }
 
+std::vector<BlobPackWriter::Pending> BlobPackWriter::TakeHeldBack() {
+  std::vector<Pending> held;
+  held.swap(held_back_);
+  held_back_bytes_ = 0;
+  return held;
+}
+
 bool BlobPackWriter::ContentOf(const Pending& item, std::string* buffer, std::string_view* content) {
-  if (item.held) {
-    *content = *item.held;
-    return true;
-  }
   if (item.file.empty()) {
     *content = item.content;
     return true;
@@ -138,13 +141,8 @@ bool BlobPackWriter::Store(Pending&& item, std::string_view content) {
   held_back_.push_back(std::move(item));
   if (held_back_.size() < pack_threshold_ && held_back_bytes_ < kPackBytes) return true;
   if (!OpenPack()) return false;
-  std::vector<Pending> held;
-  held.swap(held_back_);
-  held_back_bytes_ = 0;
-  std::string buffer;
-  for (const Pending& blob : held) {
-    std::string_view content;
-    if (!ContentOf(blob, &buffer, &content) || !Append(content, *blob.id)) return false;
+  for (const Pending& blob : TakeHeldBack()) {
+    if (!Append(HeldContent(blob), *blob.id)) return false;
   }
   return true;
 }
@@ -196,13 +194,8 @@ Status BlobPackWriter::Settle() {
     if (!error_.ok()) return error_;
   }
   // Too few new blobs for a pack of their own: loose objects, as WriteBlobs writes them.
-  std::vector<Pending> held;
-  held.swap(held_back_);
-  held_back_bytes_ = 0;
-  std::string buffer;
-  for (const Pending& item : held) {
-    std::string_view content;
-    if (!ContentOf(item, &buffer, &content)) return error_;
+  for (const Pending& item : TakeHeldBack()) {
+    const std::string_view content = HeldContent(item);
     git_oid written;
     int rc = git_odb_write(&written, odb_.get(), content.data(), content.size(), GIT_OBJECT_BLOB);
     if (rc != 0) {

@@ -70,8 +70,13 @@ class BlobPackWriter {
   void Run();
   // Worker-side steps; return false after recording an error in error_.
   bool Store(Pending&& item, std::string_view content);
-  // The item's content: its view, or its file read into *buffer. False after recording an error.
+  // A queued item's content: its view, or its file read into *buffer. False after recording an
+  // error.
   bool ContentOf(const Pending& item, std::string* buffer, std::string_view* content);
+  // A held-back item's content, always in memory (its view, or the bytes kept from its file).
+  static std::string_view HeldContent(const Pending& item) { return item.held ? *item.held : item.content; }
+  // The held-back items, leaving none.
+  std::vector<Pending> TakeHeldBack();
   bool OpenPack();
   bool Append(std::string_view content, const git_oid& id);
   void Fail(Status status);

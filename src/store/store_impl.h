@@ -16,6 +16,7 @@
 #include "store/git_handles.h"
 #include "store/pack_index.h"
 #include "store/pack_reuse.h"
+#include "store/quarantine.h"
 
 namespace spoke {
 
@@ -67,29 +68,6 @@ class RepoLease {
   RepoLease(Store::Impl* impl, git_repository* repo) : impl_(impl), repo_(repo) {}
   Store::Impl* impl_;
   git_repository* repo_;
-};
-
-// A private directory inside the store (spoke-incoming/q-<random>/) for files that must not be
-// seen before they are complete and checked: received packs, packs being written. Removed with
-// everything in it when this object dies; DropStaleQuarantines removes those of dead processes.
-class Quarantine {
- public:
-  explicit Quarantine(const std::string& store_path) {
-    std::random_device rd;
-    std::mt19937_64 rng(rd());
-    dir_ = std::filesystem::path(store_path) / "spoke-incoming" / ("q-" + std::to_string(rng()));
-    std::filesystem::create_directories(dir_, ec_);
-  }
-  ~Quarantine() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  const std::filesystem::path& dir() const { return dir_; }
-  bool ok() const { return !ec_; }
-
- private:
-  std::filesystem::path dir_;
-  std::error_code ec_;
 };
 
 // The signature Spoke writes on commits and tags: SPOKE_AUTHOR_NAME / SPOKE_AUTHOR_EMAIL, or

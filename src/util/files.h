@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "spoke/status.h"
 
@@ -30,6 +31,9 @@ Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_
 // Hard-links `to` to `from` (a file already at `to` is replaced). Unavailable when the file
 // system cannot (another file system, no hard links, too many links): the caller copies instead.
 Status LinkFileReplacing(const std::string& from, const std::string& to);
+
+// Creates, under `root`, the directory each of `paths` (relative file paths) lives in.
+Status CreateParentDirectories(const std::string& root, const std::vector<std::string>& paths);
 
 // Writes every file of `files` (relative path -> content) under `dir` in place, creating the
 // directories first, on several threads. REQUIRES: paths already checked to stay under `dir`.
