@@ -1,18 +1,15 @@
 // spoke compile: generated code for a local directory (through the local store's artifact cache)
 // or for a registry version (the registry's cached artifact when it has one, else compiled here).
+// The checkout-cache hit of a -dir compile is normally served by the `spoke` front end before this
+// program starts (front_main.cc); everything here runs in spoke-core.
 #include <algorithm>
-#include <cctype>
-#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 
+#include "compile_common.h"
 #include "context.h"
-#include "module_dir.h"
 #include "spoke/artifact_cache.h"
 #include "spoke/checkout_cache.h"
 #include "spoke/compiler.h"
-#include "spoke/json.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "spoke/sync.h"
@@ -20,84 +17,6 @@
 
 namespace spoke::cli {
 namespace {
-
-struct CompileArgs {
-  std::string dir, module, version = "latest", out, languages;
-  std::vector<std::string> options;  // LANG=PARAMETER
-  bool recursive = false, json = false, explain_key = false, offline = false, link = false;
-};
-
-Result<std::map<std::string, std::string>> ParseOptions(const std::vector<std::string>& options) {
-  std::map<std::string, std::string> parameters;
-  for (const auto& option : options) {
-    size_t eq = option.find('=');
-    if (eq == std::string::npos) return Status::InvalidArgument("--opt takes LANG=PARAMETER, got \"" + option + "\"");
-    SPOKE_RETURN_IF_ERROR(FindLanguage(option.substr(0, eq)).status());
-    parameters[option.substr(0, eq)] = option.substr(eq + 1);
-  }
-  return parameters;
-}
-
-// One language's result, as printed.
-struct Outcome {
-  std::string language, key;
-  std::vector<std::string> files;
-  bool cached = false;
-};
-
-// Where a language's files go: `out`, or out/<lang> when several languages were asked.
-std::string OutputBase(const std::string& out, const std::string& language, size_t languages) {
-  return languages > 1 ? (std::filesystem::path(out) / language).string() : out;
-}
-
-// "500M", "5G", "1T", "123456": bytes, with K, M, G or T (either case) for powers of 1024.
-Result<uint64_t> ParseSize(const std::string& text) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  std::string unit = text.substr(digits);
-  if (unit.size() == 1) unit[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
-  int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : unit == "T" ? 40 : -1;
-  const uint64_t number = digits == 0 || digits > 19 ? 0 : std::stoull(text.substr(0, digits));
-  if (digits == 0 || digits > 19 || shift < 0 || number > (UINT64_MAX >> shift)) {
-    return Status::InvalidArgument("expected a size such as 500M or 5G, got \"" + text + "\"");
-  }
-  return number << shift;
-}
-
-// The local store's checkout cache, bounded by $SPOKE_CHECKOUT_CACHE_MAX (0: no bound).
-Result<CheckoutCache> LocalCheckoutCache() {
-  uint64_t max_bytes = CheckoutCache::kDefaultMaxBytes;
-  if (const char* max = std::getenv("SPOKE_CHECKOUT_CACHE_MAX"); max && *max) {
-    auto parsed = ParseSize(max);
-    if (!parsed.ok()) return Status::InvalidArgument("SPOKE_CHECKOUT_CACHE_MAX: " + parsed.status().message());
-    max_bytes = *parsed;
-  }
-  return CheckoutCache((std::filesystem::path(LocalStorePath()) / "checkouts").string(), max_bytes);
-}
-
-// Serves every language from the checkout cache, or none: nullopt when a key is missing there (or
-// a file of it changed while being placed), and the caller goes to the store.
-std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args, const CheckoutCache& checkouts,
-                                                        const std::map<std::string, std::string>& keys) {
-  std::vector<CheckoutEntry> entries;
-  for (const auto& [language, key] : keys) {
-    auto entry = checkouts.Find(key);
-    if (!entry) return std::nullopt;
-    entries.push_back(std::move(*entry));
-  }
-  std::vector<Outcome> outcomes;
-  size_t i = 0;
-  for (const auto& [language, key] : keys) {
-    const CheckoutEntry& entry = entries[i++];
-    Status placed = checkouts.Place(entry, OutputBase(args.out, language, keys.size()),
-                                    args.link ? PlaceMethod::kHardLink : PlaceMethod::kCopy);
-    if (!placed.ok()) return std::nullopt;
-    Outcome outcome{language, key, {}, true};
-    for (const auto& file : entry.files) outcome.files.push_back(file.path);
-    outcomes.push_back(std::move(outcome));
-  }
-  return outcomes;
-}
 
 void WarnNotKept(const std::string& key, const Status& status) {
   std::fprintf(stderr, "spoke: warning: the checkout cache did not keep %s: %s\n", key.c_str(),
@@ -159,7 +78,9 @@ Result<RegistryAnswer> AskRegistry(RemoteClient& remote, const std::string& modu
   RegistryAnswer answer;
   for (const auto& language : languages) {
     std::string path = "/modules/" + module + "/versions/" + version + "/compile/" + language;
-    if (auto it = parameters.find(language); it != parameters.end()) path += "?parameter=" + it->second;
+    if (auto it = parameters.find(language); it != parameters.end()) {
+      path += "?parameter=" + EncodeQueryValue(it->second);
+    }
     SPOKE_ASSIGN_OR_RETURN(Json reply, remote.PostJson(path, Json::MakeObject()));
     answer.refs.push_back({reply.GetString("ref"), reply.GetString("commit"), ""});
     answer.keys[language] = reply.GetString("key");
@@ -182,35 +103,6 @@ Result<std::map<std::string, Artifact>> FetchArtifacts(Store& local, RemoteClien
     artifacts[language] = std::move(*artifact);
   }
   return artifacts;
-}
-
-void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, int generator_runs,
-                 const char* source) {
-  if (args.json) {
-    Json out = Json::MakeObject();
-    Json list = Json::MakeArray();
-    for (const auto& outcome : outcomes) {
-      Json entry = Json::MakeObject();
-      entry.Set("language", outcome.language);
-      entry.Set("key", outcome.key);
-      entry.Set("cached", outcome.cached);
-      Json files = Json::MakeArray();
-      for (const auto& path : outcome.files) files.Push(path);
-      entry.Set("files", std::move(files));
-      list.Push(std::move(entry));
-    }
-    out.Set("source", source);
-    out.Set("out", args.out);
-    out.Set("generator_runs", generator_runs);
-    out.Set("artifacts", std::move(list));
-    std::printf("%s\n", out.Dump(2).c_str());
-    return;
-  }
-  for (const auto& outcome : outcomes) {
-    std::printf("%-12s %zu files  %s  key %s\n", outcome.language.c_str(), outcome.files.size(),
-                outcome.cached ? "(cached)" : std::string("(compiled, ").append(source).append(")").c_str(),
-                outcome.key.substr(0, 16).c_str());
-  }
 }
 
 // Writes and prints; the command's exit code.
@@ -267,32 +159,12 @@ int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts, c
 
 int CompileDir(const CompileArgs& args, const CheckoutCache& checkouts, const std::vector<std::string>& languages,
                const std::map<std::string, std::string>& parameters) {
-  auto files = ReadModuleDir(args.dir);
-  if (!files.ok()) return Fail(files.status());
-  CachedCompileRequest request;
-  request.languages = languages;
-  request.parameters = parameters;
-  // The sources are only named (hashed) for the key; a miss reads them from memory, and nothing
-  // of them is written to the store.
-  auto by_id = std::make_shared<std::map<std::string, std::string>>();
-  for (auto& [path, content] : *files) {
-    std::string id = Store::BlobId(content);
-    request.sources[path] = id;
-    if (args.recursive || path.find('/') == std::string::npos) request.targets.push_back(path);
-    by_id->emplace(id, std::move(content));
-  }
-  request.load = [by_id](const std::string& id) -> Result<std::string> {
-    auto it = by_id->find(id);
-    if (it == by_id->end()) return Status::NotFound("no source with blob id " + id);
-    return it->second;
-  };
-  if (request.targets.empty()) {
-    return Fail(Status::InvalidArgument("no .proto files directly in " + args.dir + "; use --recursive"));
-  }
-  if (args.explain_key) return ExplainKeys(request);
+  auto request = RequestForDir(args, languages, parameters);
+  if (!request.ok()) return Fail(request.status());
+  if (args.explain_key) return ExplainKeys(*request);
   // A hit in the checkout cache never opens the store: libgit2's start-up alone costs more than
   // placing a typical module's files.
-  return CompileWithCaches(args, checkouts, request, nullptr, "locally");
+  return CompileWithCaches(args, checkouts, *request, nullptr, "locally");
 }
 
 int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const CheckoutCache& checkouts,
@@ -342,24 +214,7 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
 
 void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<CompileArgs>();
-  sub->add_option("-d,--dir", args->dir, "Compile the .proto files of this directory");
-  sub->add_option("-m,--module", args->module, "Compile a registry module version instead");
-  sub->add_option("-v,--version", args->version, "The version with -module, or latest")->capture_default_str();
-  sub->add_option("-l,--lang", args->languages, "Languages, comma-separated: cpp,python,go,...")->required();
-  sub->add_option("-o,--out", args->out, "Output directory (one subdirectory per language when several)")->required();
-  sub->add_option("--opt", args->options, "Generator parameter, LANG=PARAMETER (repeatable)");
-  sub->add_flag("--recursive", args->recursive,
-                "With -dir: generate for files in subdirectories too (imports always resolve across the tree)");
-  sub->add_flag("--explain-key", args->explain_key, "Print what went into each artifact cache key");
-  sub->add_flag("--offline", args->offline, "With -module: never ask the registry");
-  sub->add_flag("--json", args->json, "Print the result as JSON");
-  sub->add_flag("--link", args->link,
-                "On a cache hit, hard-link the cached files into -out instead of copying them (faster; every "
-                "output placed so shares its files: do not edit them in place)");
-  sub->footer(
-      "A cache hit copies the files from the checkout cache beside the local store. "
-      "SPOKE_CHECKOUT_CACHE_MAX bounds it (500M, 5G, ...; default 5G, 0 for no bound); the least recently used "
-      "entries go first.");
+  DefineCompileFlags(sub, args.get());
   *run = [args, flags]() -> int {
     if (args->dir.empty() == args->module.empty()) {
       return UsageError(Status::InvalidArgument("give exactly one of -dir or -module"));

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "context.h"
@@ -41,7 +42,9 @@ Result<fs::path> HooksDir(const std::string& repo) {
 }
 
 // The running binary, so the hook calls this spoke whatever PATH the commit runs with.
+// The `spoke` a user runs: the front end that started this spoke-core when there is one.
 std::string SelfPath() {
+  if (const char* front = std::getenv(kFrontEndVariable); front && *front) return front;
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   return ec ? "" : self.string();

@@ -9,12 +9,6 @@
 
 namespace spoke::cli {
 
-std::string LocalStorePath() {
-  if (const char* home = std::getenv("SPOKE_HOME"); home && *home) return home;
-  const char* user_home = std::getenv("HOME");
-  return std::string(user_home && *user_home ? user_home : ".") + "/.spoke";
-}
-
 Result<std::unique_ptr<Store>> OpenLocalStore() { return Store::Open(LocalStorePath(), /*create=*/true); }
 
 std::string RegistryUrl(const GlobalFlags& flags) {

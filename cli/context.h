@@ -19,6 +19,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr char kDefaultRegistry[] = "http://localhost:8080";
+// Set by the `spoke` front end to its own path before it runs spoke-core.
+inline constexpr char kFrontEndVariable[] = "SPOKE_FRONT_END";
 
 struct GlobalFlags {
   std::string registry;  // empty: SPOKE_REGISTRY, then kDefaultRegistry

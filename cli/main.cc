@@ -63,7 +63,8 @@ int Main(int argc, char** argv) {
   app.add_flag("-q,--quiet", flags.quiet, "No progress output");
   app.footer(
       "Flags may be spelled -flag or --flag. Environment: SPOKE_REGISTRY (registry URL), SPOKE_TOKEN\n"
-      "(sent as a bearer token), SPOKE_HOME (local store, default ~/.spoke).\n"
+      "(sent as a bearer token), SPOKE_HOME (local store, default ~/.spoke), SPOKE_EXEC_PATH (where\n"
+      "spoke-core and spoke-http.so are, default beside spoke).\n"
       "Exit codes: 0 ok, 1 failure, 2 usage error.");
   CommandRunner run;
   for (const auto& command : kCommands) {

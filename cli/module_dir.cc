@@ -26,7 +26,9 @@ Result<FileSet> ReadModuleDir(const std::string& dir) {
       continue;
     }
     if (!it->is_regular_file(ec) || path.extension() != ".proto") continue;
-    std::string relative = fs::relative(path, dir, ec).generic_string();
+    // Lexical: the iterator builds each path from `dir`, and fs::relative would resolve both to
+    // canonical form with a readlink per component of every file (a third of a cache hit).
+    std::string relative = path.lexically_relative(dir).generic_string();
     SPOKE_RETURN_IF_ERROR(ValidateProtoPath(relative));
     SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(path.string()));
     files.emplace(relative, std::move(content));

@@ -1,34 +1,76 @@
-// The HTTP side of RemoteClient: cpp-httplib underneath, errors turned into Status values.
+// RemoteClient: the sync protocol and the REST reads over an HttpTransport, with errors turned into
+// Status values.
 #include "spoke/remote.h"
 
-#include <httplib.h>
+#include <cctype>
 
+#include "http_transport.h"
 #include "wire.h"
 
 namespace spoke {
 
+std::string EncodeQueryValue(const std::string& value) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
 struct RemoteClient::Impl {
   RemoteOptions options;
   std::string base_path;  // the URL's path prefix, without a trailing '/'
-  std::unique_ptr<httplib::Client> http;
+  HttpTransportOptions transport_options;
+  std::unique_ptr<HttpTransport> transport;  // made on the first exchange
 
-  httplib::Headers Headers() const {
-    httplib::Headers headers{{"User-Agent", "spoke/0.1"}};
-    if (!options.token.empty()) headers.emplace("Authorization", "Bearer " + options.token);
-    return headers;
+  // One exchange. The transport module is loaded only when a command first talks to the registry,
+  // so that a command that never does (a compile served locally) never loads it, and a missing
+  // module is the failure of a request rather than of the command line.
+  Result<HttpAnswer> Exchange(const HttpRequest& request) {
+    if (!transport) {
+      SPOKE_ASSIGN_OR_RETURN(transport, MakeHttpTransport(transport_options));
+    }
+    return transport->Send(request);
   }
 
-  Status Unreachable(const httplib::Result& result) const {
-    return Status::Unavailable("registry " + options.url + " is unreachable (" +
-                               httplib::to_string(result.error()) +
-                               "); check that spoke-server is running there, or set -registry / SPOKE_REGISTRY");
+  HttpRequest Request(const char* method, const std::string& path) const {
+    HttpRequest request;
+    request.method = method;
+    request.path = base_path + path;
+    request.headers.emplace_back("User-Agent", "spoke/0.1");
+    if (!options.token.empty()) request.headers.emplace_back("Authorization", "Bearer " + options.token);
+    return request;
   }
 
-  // Turns a transport result into the body of a 2xx answer, or a Status.
-  Result<std::string> Body(const httplib::Result& result) const {
-    if (!result) return Unreachable(result);
-    if (result->status >= 200 && result->status < 300) return result->body;
-    return wire::StatusFromErrorResponse(result->status, result->body);
+  // Turns an exchange into the body of a 2xx answer, or a Status.
+  Result<std::string> Body(Result<HttpAnswer> exchanged) const {
+    if (!exchanged.ok()) return exchanged.status();
+    HttpAnswer& answer = *exchanged;
+    if (answer.status == 0) {
+      return Status::Unavailable("registry " + options.url + " is unreachable (" + answer.error +
+                                 "); check that spoke-server is running there, or set -registry / SPOKE_REGISTRY");
+    }
+    if (answer.status >= 200 && answer.status < 300) return std::move(answer.body);
+    return wire::StatusFromErrorResponse(answer.status, answer.body);
+  }
+
+  Result<Json> JsonExchange(const char* method, const std::string& path, const Json* body) {
+    HttpRequest request = Request(method, path);
+    std::string text;
+    if (body) {
+      text = body->Dump();
+      request.content_type = "application/json";
+      request.body = text;
+    }
+    SPOKE_ASSIGN_OR_RETURN(std::string answer, Body(Exchange(request)));
+    auto json = Json::Parse(answer);
+    if (!json.ok()) return Status::Corruption("registry sent malformed JSON for " + path);
+    return std::move(*json);
   }
 };
 
@@ -58,21 +100,13 @@ Result<std::unique_ptr<RemoteClient>> RemoteClient::Create(const RemoteOptions& 
     impl->base_path = url.substr(path_start);
     while (!impl->base_path.empty() && impl->base_path.back() == '/') impl->base_path.pop_back();
   }
-  impl->http = std::make_unique<httplib::Client>(host_port);
-  impl->http->set_connection_timeout(options.connect_timeout_seconds, 0);
-  impl->http->set_read_timeout(options.io_timeout_seconds, 0);
-  impl->http->set_write_timeout(options.io_timeout_seconds, 0);
-  impl->http->set_keep_alive(true);
-  // Requests are small and answered at once: with Nagle's algorithm a reply's body waits ~40 ms
-  // for the ACK of its header (delayed ACK) on every keep-alive request.
-  impl->http->set_tcp_nodelay(true);
+  impl->transport_options = {host_port, options.connect_timeout_seconds, options.io_timeout_seconds};
   return std::unique_ptr<RemoteClient>(new RemoteClient(std::move(impl)));
 }
 
 Result<std::vector<RefEntry>> RemoteClient::ListRefs(const std::string& prefix) {
-  std::string path = impl_->base_path + wire::kRefsPath + "?prefix=" + httplib::detail::encode_query_param(prefix);
-  auto result = impl_->http->Get(path, impl_->Headers());
-  SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->Body(result));
+  HttpRequest request = impl_->Request("GET", std::string(wire::kRefsPath) + "?prefix=" + EncodeQueryValue(prefix));
+  SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->Body(impl_->Exchange(request)));
   auto json = Json::Parse(body);
   if (!json.ok()) return Status::Corruption("registry sent a malformed ref list");
   return wire::RefsFromJson(*json);
@@ -80,43 +114,36 @@ Result<std::vector<RefEntry>> RemoteClient::ListRefs(const std::string& prefix) 
 
 Result<std::string> RemoteClient::FetchPack(const std::vector<std::string>& wants,
                                             const std::vector<std::string>& haves) {
-  httplib::Request req;
-  req.method = "POST";
-  req.path = impl_->base_path + wire::kFetchPath;
-  req.headers = impl_->Headers();
-  req.headers.emplace("Content-Type", "application/json");
-  req.body = wire::EncodeFetchRequest({wants, haves});
+  HttpRequest request = impl_->Request("POST", wire::kFetchPath);
+  const std::string body = wire::EncodeFetchRequest({wants, haves});
+  request.content_type = "application/json";
+  request.body = body;
   // The pack is collected through a receiver so progress can be shown as it arrives.
   std::string pack;
   auto progress = impl_->options.progress;
-  req.content_receiver = [&pack, progress](const char* data, size_t length, uint64_t offset,
-                                           uint64_t total) {
+  request.receive = [&pack, progress](const char* data, size_t length, uint64_t offset, uint64_t total) {
     pack.append(data, length);
     if (progress) progress("Receiving", offset + length, total);
     return true;
   };
-  auto result = impl_->http->send(req);
-  if (result && result->status >= 200 && result->status < 300) return pack;
-  if (result) result->body = pack;  // an error answer's JSON arrived through the receiver
-  return impl_->Body(result);
+  auto answer = impl_->Exchange(request);
+  if (answer.ok() && answer->status >= 200 && answer->status < 300) return pack;
+  if (answer.ok()) answer->body = std::move(pack);  // an error answer's JSON arrived through the receiver
+  return impl_->Body(std::move(answer));
 }
 
 Result<std::vector<RefResult>> RemoteClient::Push(const std::string& pack,
                                                   const std::vector<RefUpdate>& updates) {
   std::string body = wire::EncodePushHeader(updates);
   body += pack;
+  HttpRequest request = impl_->Request("POST", wire::kPushPath);
+  request.content_type = wire::kPushContentType;
+  request.body = body;
   auto progress = impl_->options.progress;
-  auto result = impl_->http->Post(
-      impl_->base_path + wire::kPushPath, impl_->Headers(), body.size(),
-      [&body, progress](size_t offset, size_t length, httplib::DataSink& sink) {
-        constexpr size_t kChunk = 1 << 20;
-        size_t n = std::min(length, kChunk);
-        if (!sink.write(body.data() + offset, n)) return false;
-        if (progress) progress("Sending", offset + n, body.size());
-        return true;
-      },
-      wire::kPushContentType);
-  SPOKE_ASSIGN_OR_RETURN(std::string response, impl_->Body(result));
+  request.sent = [progress](uint64_t sent, uint64_t total) {
+    if (progress) progress("Sending", sent, total);
+  };
+  SPOKE_ASSIGN_OR_RETURN(std::string response, impl_->Body(impl_->Exchange(request)));
   auto json = Json::Parse(response);
   if (!json.ok()) return Status::Corruption("registry sent a malformed push answer");
   return wire::RefResultsFromJson(*json);
@@ -127,9 +154,11 @@ Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(const std::ve
   for (size_t start = 0; start < paths.size(); start += wire::kMaxImportQuery) {
     std::vector<std::string> batch(paths.begin() + start,
                                    paths.begin() + std::min(paths.size(), start + wire::kMaxImportQuery));
-    auto result = impl_->http->Post(impl_->base_path + wire::kImportsResolvePath, impl_->Headers(),
-                                    wire::EncodeImportQuery(batch), "application/json");
-    SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->Body(result));
+    HttpRequest request = impl_->Request("POST", wire::kImportsResolvePath);
+    const std::string query = wire::EncodeImportQuery(batch);
+    request.content_type = "application/json";
+    request.body = query;
+    SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->Body(impl_->Exchange(request)));
     auto json = Json::Parse(body);
     if (!json.ok()) return Status::Corruption("registry sent a malformed import answer");
     SPOKE_ASSIGN_OR_RETURN(auto part, wire::ImportResolutionsFromJson(*json));
@@ -139,28 +168,14 @@ Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(const std::ve
   return answers;
 }
 
-Result<Json> RemoteClient::GetJson(const std::string& path) {
-  auto result = impl_->http->Get(impl_->base_path + path, impl_->Headers());
-  SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->Body(result));
-  auto json = Json::Parse(body);
-  if (!json.ok()) return Status::Corruption("registry sent malformed JSON for " + path);
-  return std::move(*json);
-}
+Result<Json> RemoteClient::GetJson(const std::string& path) { return impl_->JsonExchange("GET", path, nullptr); }
 
 Result<Json> RemoteClient::PostJson(const std::string& path, const Json& body) {
-  auto result = impl_->http->Post(impl_->base_path + path, impl_->Headers(), body.Dump(), "application/json");
-  SPOKE_ASSIGN_OR_RETURN(std::string answer, impl_->Body(result));
-  auto json = Json::Parse(answer);
-  if (!json.ok()) return Status::Corruption("registry sent malformed JSON for " + path);
-  return std::move(*json);
+  return impl_->JsonExchange("POST", path, &body);
 }
 
 Result<Json> RemoteClient::PutJson(const std::string& path, const Json& body) {
-  auto result = impl_->http->Put(impl_->base_path + path, impl_->Headers(), body.Dump(), "application/json");
-  SPOKE_ASSIGN_OR_RETURN(std::string answer, impl_->Body(result));
-  auto json = Json::Parse(answer);
-  if (!json.ok()) return Status::Corruption("registry sent malformed JSON for " + path);
-  return std::move(*json);
+  return impl_->JsonExchange("PUT", path, &body);
 }
 
 }  // namespace spoke

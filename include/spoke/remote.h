@@ -31,6 +31,9 @@ struct RemoteOptions {
   TransferProgress progress;  // may be empty
 };
 
+// Percent-encodes a URL query value: every byte but RFC 3986's unreserved characters.
+std::string EncodeQueryValue(const std::string& value);
+
 class RemoteClient {
  public:
   // InvalidArgument for a URL that is not http://host[:port][/prefix].

@@ -24,7 +24,7 @@
 #include "spoke/artifact_cache.h"
 #include "util/files.h"
 #include "util/parallel.h"
-#include "util/sha256.h"
+#include "util/digest.h"
 
 namespace spoke {
 namespace {

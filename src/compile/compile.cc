@@ -23,6 +23,7 @@
 #include "compile/plugin.h"
 #include "compile/source_tree.h"
 #include "spoke/compiler.h"
+#include "util/exec_path.h"
 #include "util/parallel.h"
 
 namespace spoke {

@@ -1,13 +1,17 @@
 // The language table: which generator serves which language, and how each is identified for the
 // artifact cache.
+//
+// It needs no libprotoc code, only its version macro: the `spoke` front end names cached
+// artifacts with it without loading libprotoc.
 #include <google/protobuf/stubs/common.h>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
 #include "spoke/compiler.h"
-#include "compile/plugin.h"
+#include "util/digest.h"
+#include "util/exec_path.h"
 #include "util/files.h"
-#include "util/sha256.h"
 
 namespace spoke {
 
@@ -61,10 +65,19 @@ Result<std::vector<std::string>> ParseLanguageList(const std::string& list) {
   return names;
 }
 
+namespace {
+
+// "3.21.12" for 3021012, as libprotobuf's internal::VersionString() spells it.
+std::string ProtobufVersionString(int version) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%d.%d.%d", version / 1000000, version / 1000 % 1000, version % 1000);
+  return text;
+}
+
+}  // namespace
+
 Result<std::string> GeneratorIdentity(const Language& language) {
-  if (language.plugin.empty()) {
-    return "libprotoc " + google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION);
-  }
+  if (language.plugin.empty()) return "libprotoc " + ProtobufVersionString(GOOGLE_PROTOBUF_VERSION);
   std::string binary = FindOnPath(language.plugin);
   if (binary.empty()) {
     return Status::Unavailable("the " + language.name + " generator needs " + language.plugin +

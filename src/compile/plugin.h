@@ -13,9 +13,6 @@ namespace spoke {
 // non-zero (with its stderr in the message) or is killed.
 Result<std::string> RunPlugin(const std::string& binary, const std::string& input);
 
-// The first executable named `name` on PATH, or "".
-std::string FindOnPath(const std::string& name);
-
 }  // namespace spoke
 
 #endif  // SPOKE_COMPILE_PLUGIN_H_

@@ -3,7 +3,7 @@
 
 #include "spoke/names.h"
 #include "spoke/semver.h"
-#include "util/sha256.h"
+#include "util/digest.h"
 
 namespace spoke {
 

@@ -2,7 +2,6 @@
 // pack, written in a quarantine and moved into objects/pack/ once its index is written.
 #include "store/blob_pack.h"
 
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include "store/pack_index.h"
 #include "store/pack_writer.h"
 #include "store/store_impl.h"
+#include "util/digest.h"
 #include "util/parallel.h"
 
 namespace spoke {
@@ -31,23 +31,17 @@ struct CompressedPart {
 
 class PackFileWriter {
  public:
-  explicit PackFileWriter(const fs::path& path) : file_(std::fopen(path.c_str(), "wb")), ctx_(EVP_MD_CTX_new()) {
-    EVP_DigestInit_ex(ctx_, EVP_sha1(), nullptr);
-  }
+  explicit PackFileWriter(const fs::path& path) : file_(std::fopen(path.c_str(), "wb")) {}
   ~PackFileWriter() {
     if (file_) std::fclose(file_);
-    EVP_MD_CTX_free(ctx_);
   }
   bool Write(std::string_view bytes) {
-    EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
+    sha1_.Update(bytes);
     return file_ && std::fwrite(bytes.data(), 1, bytes.size(), file_) == bytes.size();
   }
   // Appends the checksum trailer and closes the file; the checksum (raw) or "" on failure.
   std::string Finish() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx_, digest, &length);
-    std::string checksum(reinterpret_cast<const char*>(digest), length);
+    std::string checksum = sha1_.Finish();
     bool ok = file_ && std::fwrite(checksum.data(), 1, checksum.size(), file_) == checksum.size();
     ok = file_ && std::fclose(file_) == 0 && ok;
     file_ = nullptr;
@@ -56,7 +50,7 @@ class PackFileWriter {
 
  private:
   std::FILE* file_;
-  EVP_MD_CTX* ctx_;
+  Sha1 sha1_;
 };
 
 Status WriteLoose(git_odb* odb, std::string_view content, const git_oid& expected) {
@@ -89,18 +83,8 @@ Status InstallPack(const std::string& pack_file, const std::string& index, const
 }
 
 git_oid HashBlob(std::string_view content) {
-  std::string header = "blob " + std::to_string(content.size());
-  header.push_back('\0');
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
-  EVP_DigestUpdate(ctx, header.data(), header.size());
-  EVP_DigestUpdate(ctx, content.data(), content.size());
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
   git_oid id;
-  std::memcpy(id.id, digest, GIT_OID_RAWSZ);
+  std::memcpy(id.id, GitBlobId(content).data(), GIT_OID_RAWSZ);
   return id;
 }
 

@@ -3,7 +3,6 @@
 // header could not know in advance, checksums the file and indexes it.
 #include "store/blob_pack_writer.h"
 
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 
 #include "store/blob_pack.h"
 #include "store/pack_writer.h"
+#include "util/digest.h"
 #include "util/files.h"
 
 namespace spoke {
@@ -27,17 +27,12 @@ Result<std::string> ChecksumFile(std::FILE* file, const fs::path& path) {
   if (std::fflush(file) != 0 || std::fseek(file, 0, SEEK_SET) != 0) {
     return Status::IOError("cannot reread " + path.string());
   }
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
+  Sha1 sha1;
   std::vector<char> buffer(1 << 20);
   size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) EVP_DigestUpdate(ctx, buffer.data(), n);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) sha1.Update(std::string_view(buffer.data(), n));
   if (std::ferror(file)) return Status::IOError("cannot reread " + path.string());
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  return sha1.Finish();
 }
 
 std::string RawId(const git_oid& id) { return std::string(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ); }

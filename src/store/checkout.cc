@@ -10,7 +10,7 @@
 #include "store/store_impl.h"
 #include "util/parallel.h"
 #include "util/files.h"
-#include "util/sha256.h"
+#include "util/digest.h"
 
 namespace spoke {
 

@@ -1,7 +1,6 @@
 // A single-pass indexer for packs of whole objects: inflate, hash, check links, write .pack + .idx.
 #include "store/pack_index.h"
 
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -13,21 +12,16 @@
 #include "store/git_handles.h"
 #include "util/channel.h"
 #include "util/files.h"
-#include "util/sha256.h"
+#include "util/digest.h"
 
 namespace spoke {
 namespace {
 
-std::string Sha1(const std::string_view a, const std::string_view b = {}) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
-  EVP_DigestUpdate(ctx, a.data(), a.size());
-  if (!b.empty()) EVP_DigestUpdate(ctx, b.data(), b.size());
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(ctx, out, &n);
-  EVP_MD_CTX_free(ctx);
-  return std::string(reinterpret_cast<const char*>(out), n);
+std::string Sha1Of(const std::string_view a, const std::string_view b = {}) {
+  Sha1 hasher;
+  hasher.Update(a);
+  hasher.Update(b);
+  return hasher.Finish();
 }
 
 void PutBe32(std::string* out, uint32_t v) {
@@ -174,7 +168,7 @@ Status NameEntry(InflatedEntry inflated, size_t keep_content_bytes, size_t* kept
   const std::string& content = inflated.content;
   std::string header = std::string(TypeName(inflated.type)) + " " + std::to_string(content.size());
   header.push_back('\0');
-  std::string id_bytes = Sha1(header, content);
+  std::string id_bytes = Sha1Of(header, content);
   PackIndexEntry entry;
   std::memcpy(entry.id.id, id_bytes.data(), 20);
   entry.offset = inflated.offset;
@@ -215,19 +209,11 @@ Result<std::string> EncodePackIndex(const std::vector<PackIndexEntry>& entries, 
     PutBe32(&idx, static_cast<uint32_t>(entry.offset));
   }
   idx.append(pack_checksum);
-  idx.append(Sha1(idx));
+  idx.append(Sha1Of(idx));
   return idx;
 }
 
-std::string PackBaseName(const std::string& pack_checksum) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string name = "pack-";
-  for (unsigned char c : pack_checksum) {
-    name.push_back(kHex[c >> 4]);
-    name.push_back(kHex[c & 15]);
-  }
-  return name;
-}
+std::string PackBaseName(const std::string& pack_checksum) { return "pack-" + HexOf(pack_checksum); }
 
 Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
                                                         git_odb* store_odb, size_t keep_content_bytes) {
@@ -251,7 +237,7 @@ Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack,
   std::vector<std::pair<git_oid, git_oid>> links;  // (from, to)
   Status naming_status;
   std::thread namer([&] {
-    checksum = Sha1(std::string_view(pack.data(), body_end));
+    checksum = Sha1Of(std::string_view(pack.data(), body_end));
     size_t kept_bytes = 0;
     while (auto batch = channel.Receive()) {
       for (auto& inflated : *batch) {

@@ -1,7 +1,6 @@
 // Object enumeration for fetch and push, and a parallel pack writer without deltas.
 #include "store/pack_writer.h"
 
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <cstring>
@@ -11,6 +10,7 @@
 #include "store/git_handles.h"
 #include "util/parallel.h"
 #include "store/pack_reuse.h"
+#include "util/digest.h"
 
 namespace spoke {
 namespace {
@@ -230,12 +230,9 @@ Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects,
     pack.append(part);
     std::string().swap(part);
   }
-  unsigned char trailer[EVP_MAX_MD_SIZE];
-  unsigned int trailer_size = 0;
-  if (EVP_Digest(pack.data(), pack.size(), trailer, &trailer_size, EVP_sha1(), nullptr) != 1) {
-    return Status::Internal("cannot checksum the pack");
-  }
-  pack.append(reinterpret_cast<const char*>(trailer), trailer_size);
+  Sha1 trailer;
+  trailer.Update(pack);
+  pack.append(trailer.Finish());
   return pack;
 }
 

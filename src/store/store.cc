@@ -11,7 +11,7 @@
 #include "store/blob_pack.h"
 #include "store/store_impl.h"
 #include "util/parallel.h"
-#include "util/sha256.h"
+#include "util/digest.h"
 
 namespace spoke {
 

@@ -361,6 +361,42 @@ TEST_F(CompileDir, TheCheckoutCacheKeepsToItsBound) {
   EXPECT_TRUE(ReadFiles(work_.Sub("never")).empty());
 }
 
+// `spoke` is a front end: it serves a checkout-cache hit on its own and hands every other command
+// to spoke-core, which loads spoke-http.so to talk to a registry. A copy of the front end alone
+// still serves a hit; what it cannot serve fails naming the missing program, and so does a
+// registry command of a spoke-core without its transport.
+TEST_F(CompileDir, TheFrontEndServesAHitAloneAndNamesTheHelperAnythingElseNeeds) {
+  ASSERT_EQ(Compile("first").exit_code, 0);
+  const std::string alone = work_.Sub("alone");
+  std::filesystem::create_directories(alone);
+  std::filesystem::copy_file(SPOKE_BIN, alone + "/spoke");
+  auto run_alone = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), alone + "/spoke");
+    return RunCommand({args, user_.env()});
+  };
+
+  CommandResult hit = run_alone({"compile", "-dir", work_.Sub("src"), "-lang", "cpp", "-out", work_.Sub("second"),
+                                 "--json"});
+  ASSERT_EQ(hit.exit_code, 0) << hit.Describe();
+  Json served = JsonOut(hit);
+  EXPECT_EQ(served.Get("generator_runs") ? served.Get("generator_runs")->as_int() : -1, 0) << served.Dump(2);
+  EXPECT_TRUE(Cached(OnlyArtifact(served)));
+  ExpectSameFiles(ReadFiles(work_.Sub("second")), ReadFiles(work_.Sub("first")));
+
+  CommandResult miss = run_alone({"compile", "-dir", work_.Sub("src"), "-lang", "python", "-out", work_.Sub("py")});
+  EXPECT_EQ(miss.exit_code, 1) << miss.Describe();
+  EXPECT_NE(miss.err.find("cannot find spoke-core"), std::string::npos) << miss.Describe();
+  EXPECT_NE(miss.err.find(alone + "/spoke-core"), std::string::npos) << miss.Describe();
+
+  std::filesystem::copy_file(SPOKE_CORE_BIN, alone + "/spoke-core");
+  CommandResult local = run_alone({"compile", "-dir", work_.Sub("src"), "-lang", "python", "-out", work_.Sub("py")});
+  EXPECT_EQ(local.exit_code, 0) << local.Describe();
+  CommandResult remote = run_alone({"versions", "-module", "shop"});
+  EXPECT_EQ(remote.exit_code, 1) << remote.Describe();
+  EXPECT_NE(remote.err.find("cannot find spoke-http.so"), std::string::npos) << remote.Describe();
+  GitFsck(work_.Sub("home"));
+}
+
 TEST_F(CompileDir, RecursiveGeneratesForSubdirectoriesUnderAnotherKey) {
   Json flat = JsonOut(Compile("flat", {"--json"}));
   Json deep = JsonOut(Compile("deep", {"--json", "--recursive"}));

@@ -60,6 +60,10 @@ TEST_F(PreCommitHook, BlocksAnInvalidProtoAndLetsAValidOneThrough) {
   struct stat st{};
   ASSERT_EQ(stat(hook.c_str(), &st), 0);
   EXPECT_TRUE(st.st_mode & S_IXUSR);
+  // The hook runs the `spoke` the user installed it with (the front end), not the spoke-core that
+  // front end handed the command to.
+  const std::string front_end = std::filesystem::canonical(SPOKE_BIN).string();
+  EXPECT_TRUE(Contains(ReadFiles(repo_ + "/.git/hooks").at("pre-commit"), "${SPOKE:=" + front_end + "}"));
 
   Write("acme/v1/order.proto", kInvalid);
   ASSERT_EQ(Git({"add", "."}).exit_code, 0);

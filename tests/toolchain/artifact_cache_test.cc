@@ -1,5 +1,7 @@
 // The artifact cache: a key that is present runs no generator and gives identical bytes; any change
 // to a source byte, the generator or its options gives a new key; a broken entry is never served.
+#include <google/protobuf/stubs/common.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -112,6 +114,17 @@ TEST(ArtifactCache, ADifferentPluginBinaryGivesANewKey) {
   ArtifactKeyInputs other = inputs;
   other.generator = *b;
   EXPECT_NE(ComputeArtifactKey(inputs).hex, ComputeArtifactKey(other).hex);
+}
+
+// The built-in generators' identity is spelled from libprotobuf's version macro without calling
+// libprotobuf (so the `spoke` front end can compute keys without loading it); it must be the
+// spelling libprotobuf itself gives, or keys would change with the program computing them.
+TEST(ArtifactCache, TheBuiltinGeneratorIdentityIsLibprotobufsOwnVersionString) {
+  auto language = FindLanguage("cpp");
+  ASSERT_TRUE(language.ok());
+  auto identity = GeneratorIdentity(*language);
+  ASSERT_TRUE(identity.ok());
+  EXPECT_EQ(*identity, "libprotoc " + google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
 }
 
 // A staged compile writes each file to disk as it is generated and keeps no content in memory:
