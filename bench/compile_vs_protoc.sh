@@ -182,6 +182,17 @@ measure() {  # measure NAME CMD... -> T_US, M_KB; output in $W/NAME.log
   M_KB=$(awk 'END {print $2}' "$W/$name.time")
   echo "$name $T_US $M_KB" >>"$W/measurements"
 }
+measure_bare() {  # measure_bare NAME CMD... -> T_US: the command alone, without /usr/bin/time or env
+  local name=$1; shift
+  local t0 t1 rc=0
+  sync
+  t0=$EPOCHREALTIME
+  "$@" >"$W/$name.log" 2>&1 || rc=$?
+  t1=$EPOCHREALTIME
+  ((rc == 0)) || { tail -n 30 "$W/$name.log" >&2; die "step '$name' failed (exit $rc): $*"; }
+  T_US=$(((10#${t1%.*} - 10#${t0%.*}) * 1000000 + 10#${t1#*.} - 10#${t0#*.}))
+  echo "$name $T_US -" >>"$W/measurements"
+}
 sec() { awk -v u="$1" 'BEGIN {printf (u < 1e7 ? "%.3f" : "%.1f"), u / 1e6}'; }
 mb() { awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {
@@ -267,24 +278,38 @@ rm -rf "$W/s-hit" "$W/s-cpp" "$W/p-cpp"
 
 # 4: the module (its own files and its imports), cpp: protoc, spoke cold (new store), spoke hit.
 declare -a PM_T=() PM_M=() SM_T=() SM_M=() SMH_T=() SMH_M=() SML_T=() SML_M=()
+# Each command runs twice: under /usr/bin/time (env sets SPOKE_HOME) for its peak RSS, and then
+# alone for its time, as /usr/bin/time and env add about 2 ms of fork and exec: nothing next to
+# protoc's 0.2 s, most of a cache hit.
+export SPOKE_HOME="$W/home-m"
 for ((r = 1; r <= MODULE_ROUNDS; r++)); do
   log "module round $r/$MODULE_ROUNDS: protoc, spoke cold, spoke cache hit ($MODULE_DIR + imports, cpp)"
-  fresh "$W/pm"
+  fresh "$W/pm" "$W/pm-bare"
   measure "protoc_module.$r" "$PROTOC" -I "$MODULE_TREE" --cpp_out="$W/pm" "@$W/module.list"
-  PM_T+=("$T_US"); PM_M+=("$M_KB")
-  rm -rf "$W/home-m" "$W/sm" "$W/smh" "$W/sml"
+  PM_M+=("$M_KB")
+  measure_bare "protoc_module_bare.$r" "$PROTOC" -I "$MODULE_TREE" --cpp_out="$W/pm-bare" "@$W/module.list"
+  PM_T+=("$T_US")
+  rm -rf "$W/home-m" "$W/sm" "$W/smh" "$W/sml" "$W/sm-bare" "$W/smh-bare" "$W/sml-bare"
   measure "spoke_module.$r" env SPOKE_HOME="$W/home-m" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sm" -lang cpp --recursive --json
-  SM_T+=("$T_US"); SM_M+=("$M_KB")
+  SM_M+=("$M_KB")
+  rm -rf "$W/home-m"
+  measure_bare "spoke_module_bare.$r" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sm-bare" -lang cpp --recursive --json
+  SM_T+=("$T_US")
   measure "spoke_module_hit.$r" env SPOKE_HOME="$W/home-m" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/smh" -lang cpp --recursive --json
-  SMH_T+=("$T_US"); SMH_M+=("$M_KB")
+  SMH_M+=("$M_KB")
   check_hit "$W/spoke_module_hit.$r.log"
+  measure_bare "spoke_module_hit_bare.$r" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/smh-bare" -lang cpp --recursive --json
+  SMH_T+=("$T_US")
+  check_hit "$W/spoke_module_hit_bare.$r.log"
   measure "spoke_module_link.$r" env SPOKE_HOME="$W/home-m" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sml" -lang cpp --recursive --json --link
-  SML_T+=("$T_US"); SML_M+=("$M_KB")
+  SML_M+=("$M_KB")
   check_hit "$W/spoke_module_link.$r.log"
-  same_tree "$W/pm" "$W/sm" "module, cpp, cold"
-  same_tree "$W/pm" "$W/smh" "module, cpp, cache hit"
-  same_tree "$W/pm" "$W/sml" "module, cpp, cache hit (--link)"
+  measure_bare "spoke_module_link_bare.$r" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sml-bare" -lang cpp --recursive --json --link
+  SML_T+=("$T_US")
+  check_hit "$W/spoke_module_link_bare.$r.log"
+  for tree in sm smh sml sm-bare smh-bare sml-bare; do same_tree "$W/pm" "$W/$tree" "module, cpp, $tree"; done
 done
+unset SPOKE_HOME
 
 # ---------------------------------------------------------------------------------------------
 # The table. Ratios are spoke/protoc: below 1 means Spoke is faster or smaller.
