@@ -372,7 +372,7 @@ TEST_F(CompileDir, TheFrontEndServesAHitAloneAndNamesTheHelperAnythingElseNeeds)
   std::filesystem::copy_file(SPOKE_BIN, alone + "/spoke");
   auto run_alone = [&](std::vector<std::string> args) {
     args.insert(args.begin(), alone + "/spoke");
-    return RunCommand({args, user_.env()});
+    return RunCommand({args, user_.env(), ""});
   };
 
   CommandResult hit = run_alone({"compile", "-dir", work_.Sub("src"), "-lang", "cpp", "-out", work_.Sub("second"),
