@@ -2,6 +2,8 @@
 // or for a registry version (the registry's cached artifact when it has one, else compiled here).
 // The checkout-cache hit of a -dir compile is normally served by the `spoke` front end before this
 // program starts (front_main.cc); everything here runs in spoke-core.
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -225,6 +227,11 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!parameters.ok()) return UsageError(parameters.status());
     auto checkouts = LocalCheckoutCache();
     if (!checkouts.ok()) return UsageError(checkouts.status());
+    // Generated files come and go in blocks of up to a megabyte on every thread. glibc's default
+    // raises its mmap threshold to the largest block freed, after which they come from the
+    // threads' arenas and stay resident when freed: 3 MB of a module's peak. A fixed threshold
+    // gives them back at once, at no measurable cost in time.
+    mallopt(M_MMAP_THRESHOLD, 128 << 10);
     if (!args->dir.empty()) return CompileDir(*args, *checkouts, *languages, *parameters);
     return CompileModule(*args, *flags, *checkouts, *languages, *parameters);
   };

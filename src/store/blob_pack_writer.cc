@@ -3,11 +3,16 @@
 // header could not know in advance, checksums the file and indexes it.
 #include "store/blob_pack_writer.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include "store/blob_pack.h"
 #include "store/pack_writer.h"
@@ -20,6 +25,45 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kPackHeaderSize = 12;
+constexpr size_t kPieceBytes = 64 << 10;  // what a streamed file is read and compressed in
+
+// An open file descriptor, closed on scope exit.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Reads exactly `size` bytes of `fd` from its start, in pieces, calling `piece` for each; false
+// when the file is shorter or longer than `size`, or on a read error.
+bool ReadPieces(int fd, uint64_t size, std::vector<char>* buffer, const std::function<bool(std::string_view)>& piece) {
+  if (::lseek(fd, 0, SEEK_SET) != 0) return false;
+  uint64_t done = 0;
+  while (true) {
+    ssize_t n = ::read(fd, buffer->data(), buffer->size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return done == size;
+    done += static_cast<uint64_t>(n);
+    if (done > size || !piece(std::string_view(buffer->data(), static_cast<size_t>(n)))) return false;
+  }
+}
+
+// The git blob id of `size` bytes read from `fd`, as git_odb_hash would give it.
+bool HashBlobPieces(int fd, uint64_t size, std::vector<char>* buffer, git_oid* id) {
+  Sha1 sha1;
+  sha1.Update("blob " + std::to_string(size));
+  sha1.Update(std::string_view("\0", 1));
+  if (!ReadPieces(fd, size, buffer, [&](std::string_view piece) {
+        sha1.Update(piece);
+        return true;
+      })) {
+    return false;
+  }
+  std::memcpy(id->id, sha1.Finish().data(), GIT_OID_RAWSZ);
+  return true;
+}
 
 // The pack's trailer: SHA-1 of everything before it. Read back from the file because the header's
 // object count, which the checksum covers first, is only known at the end.
@@ -28,7 +72,7 @@ Result<std::string> ChecksumFile(std::FILE* file, const fs::path& path) {
     return Status::IOError("cannot reread " + path.string());
   }
   Sha1 sha1;
-  std::vector<char> buffer(1 << 20);
+  std::vector<char> buffer(kPieceBytes);
   size_t n = 0;
   while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) sha1.Update(std::string_view(buffer.data(), n));
   if (std::ferror(file)) return Status::IOError("cannot reread " + path.string());
@@ -112,8 +156,22 @@ void BlobPackWriter::Run() {
     // After an error nothing more is stored, but the queue still drains so Settle() returns.
     std::string buffer;
     for (Pending& item : batch) {
+      if (failed) continue;
+      if (!item.file.empty()) {
+        struct stat st{};
+        if (::stat(item.file.c_str(), &st) != 0) {
+          Fail(Status::IOError("cannot read " + item.file + ": " + std::strerror(errno)));
+          failed = true;
+          continue;
+        }
+        const auto size = static_cast<uint64_t>(st.st_size);
+        if (pack_ || held_back_bytes_ + size >= kPackBytes) {
+          failed = !StoreFileStreamed(std::move(item), size);
+          continue;
+        }
+      }
       std::string_view content;
-      if (!failed) failed = !ContentOf(item, &buffer, &content);
+      failed = !ContentOf(item, &buffer, &content);
       if (failed) continue;
       *item.id = HashBlob(content);
       failed = !Store(std::move(item), content);
@@ -174,6 +232,94 @@ bool BlobPackWriter::Append(std::string_view content, const git_oid& id) {
   }
   entries_.push_back({id, pack_size_, crc});
   pack_size_ += entry_.size();
+  return true;
+}
+
+bool BlobPackWriter::StoreFileStreamed(Pending&& item, uint64_t size) {
+  Fd file{::open(item.file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+  std::vector<char> buffer(kPieceBytes);
+  if (file.fd < 0 || !HashBlobPieces(file.fd, size, &buffer, item.id)) {
+    Fail(Status::IOError("cannot read " + item.file + " whole"));
+    return false;
+  }
+  const git_oid& id = *item.id;
+  if (!seen_.insert(RawId(id)).second) return true;
+  if (git_odb_exists_ext(odb_.get(), &id, GIT_ODB_LOOKUP_NO_REFRESH) == 1) return true;
+  if (!pack_) {
+    if (!OpenPack()) return false;
+    for (const Pending& blob : TakeHeldBack()) {
+      if (!Append(HeldContent(blob), *blob.id)) return false;
+    }
+  }
+  return AppendFile(item.file, size, id);
+}
+
+bool BlobPackWriter::AppendFile(const std::string& path, uint64_t size, const git_oid& id) {
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+  if (file.fd < 0) {
+    Fail(Status::IOError("cannot read " + path + ": " + std::strerror(errno)));
+    return false;
+  }
+  // The entry's header (type 3, blob, and the size), then one zlib stream of the content.
+  unsigned char header[16];
+  size_t header_size = 0;
+  uint64_t rest = size >> 4;
+  header[header_size++] = static_cast<unsigned char>((3 << 4) | (size & 0x0f) | (rest ? 0x80 : 0));
+  while (rest) {
+    header[header_size++] = static_cast<unsigned char>((rest & 0x7f) | (rest >> 7 ? 0x80 : 0));
+    rest >>= 7;
+  }
+  const uint64_t offset = pack_size_;
+  uLong crc = crc32(0, header, static_cast<uInt>(header_size));
+  bool written = std::fwrite(header, 1, header_size, pack_) == header_size;
+  uint64_t entry_size = header_size;
+
+  z_stream zs{};
+  if (deflateInit(&zs, Z_BEST_SPEED) != Z_OK) {
+    Fail(Status::Internal("zlib could not start compressing " + path));
+    return false;
+  }
+  std::vector<char> in(kPieceBytes);
+  std::vector<unsigned char> out(kPieceBytes);
+  // Hashed again as it is compressed: what goes into the pack must be what was named.
+  Sha1 again;
+  again.Update("blob " + std::to_string(size));
+  again.Update(std::string_view("\0", 1));
+  auto drain = [&](int flush) {
+    do {
+      zs.next_out = out.data();
+      zs.avail_out = static_cast<uInt>(out.size());
+      int rc = deflate(&zs, flush);
+      if (rc == Z_STREAM_ERROR) return false;
+      const size_t produced = out.size() - zs.avail_out;
+      crc = crc32(crc, out.data(), static_cast<uInt>(produced));
+      written = written && std::fwrite(out.data(), 1, produced, pack_) == produced;
+      entry_size += produced;
+    } while (zs.avail_out == 0);
+    return true;
+  };
+  bool read_whole = ReadPieces(file.fd, size, &in, [&](std::string_view piece) {
+    again.Update(piece);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(piece.data()));
+    zs.avail_in = static_cast<uInt>(piece.size());
+    return drain(Z_NO_FLUSH);
+  });
+  const bool finished = read_whole && drain(Z_FINISH);
+  deflateEnd(&zs);
+  if (!finished) {
+    Fail(Status::IOError("cannot read " + path + " whole, or it changed size while it was being stored"));
+    return false;
+  }
+  if (std::memcmp(again.Finish().data(), id.id, GIT_OID_RAWSZ) != 0) {
+    Fail(Status::Corruption(path + " changed while it was being stored"));
+    return false;
+  }
+  if (!written) {
+    Fail(Status::IOError("cannot write a pack under " + quarantine_->dir().string()));
+    return false;
+  }
+  entries_.push_back({id, offset, static_cast<uint32_t>(crc)});
+  pack_size_ += entry_size;
   return true;
 }
 

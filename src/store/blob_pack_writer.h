@@ -46,7 +46,11 @@ class BlobPackWriter {
   // Queues `content`; returns its number (0, 1, ...), for id(). Thread-safe.
   // REQUIRES: `content` stays valid and unchanged until the next Settle() or Finish() returns.
   size_t Add(std::string_view content);
-  // Queues the content of the file at `path`, read once by the worker. Thread-safe.
+  // Queues the content of the file at `path`. Thread-safe. A file that goes into the pack is
+  // streamed (hashed, then compressed while hashed again, in 64 KiB pieces), so a large generated
+  // file never sits in memory; if it changed between the two reads, the writer fails (Corruption)
+  // rather than store bytes under another blob's id. A smaller one is read whole, as held-back
+  // bytes must be.
   size_t AddFile(std::string path);
   // Waits until every content added so far is hashed and stored (appended to the pack, or written
   // loose); afterwards none of them is read again. The first error of any blob, sticky.
@@ -79,6 +83,9 @@ class BlobPackWriter {
   std::vector<Pending> TakeHeldBack();
   bool OpenPack();
   bool Append(std::string_view content, const git_oid& id);
+  // A file item bound for the pack, streamed; `size` is from stat. False after recording an error.
+  bool StoreFileStreamed(Pending&& item, uint64_t size);
+  bool AppendFile(const std::string& path, uint64_t size, const git_oid& id);
   void Fail(Status status);
 
   const std::string store_path_;
