@@ -74,6 +74,15 @@ class GeneratedSink {
   virtual bool Written(const std::string& language, const std::string& path, std::string_view content) {
     return false;
   }
+  // Asked first, for a file the built-in generator of `language` has just closed, in the pieces it
+  // was written in: a sink that puts the file somewhere it reads it from (a file on disk) returns
+  // true, and the compiler frees the pieces without ever joining them, so the file is never held
+  // twice; Written() is then not called for it, and Complete() lists it with empty content. The
+  // pieces are valid only during the call. By default nothing is taken.
+  virtual bool Take(const std::string& language, const std::string& path,
+                    const std::vector<std::string_view>& pieces) {
+    return false;
+  }
   // The generator of `language` is done. When this returns the sink must no longer read anything
   // Written() gave it (insertion points are applied and the files moved next). An error stops the
   // compile.

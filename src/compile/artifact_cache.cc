@@ -45,19 +45,23 @@ class ArtifactSink : public GeneratedSink {
   // `targets`: one per language to compile, each with its own writer.
   ArtifactSink(Store& store, std::map<std::string, Target> targets) : store_(store), targets_(std::move(targets)) {}
 
-  bool Written(const std::string& language, const std::string& path, std::string_view content) override {
+  bool Take(const std::string& language, const std::string& path,
+            const std::vector<std::string_view>& pieces) override {
     Target& target = targets_.at(language);
-    // A staged file goes to the writer as a file, so the compiler can free its content now; a bad
-    // path is never written anywhere, and Complete() refuses it.
-    if (!target.stage.empty() && CheckArtifactPath(path).ok()) {
-      Status staged = Stage(target.stage, path, content);
-      if (staged.ok()) {
-        target.writer->AddFile(kOutputDir + path, target.stage + "/" + path);
-        return true;
-      }
+    // A staged file goes to the writer as a file, straight from the generator's pieces, so the
+    // compiler never joins them; a bad path is never written anywhere (Written() keeps it in
+    // memory, and Complete() refuses it).
+    if (target.stage.empty() || !CheckArtifactPath(path).ok()) return false;
+    Status staged = Stage(target.stage, path, pieces);
+    if (!staged.ok()) {
       Fail(staged);
+      return false;
     }
-    target.writer->Add(kOutputDir + path, content);
+    target.writer->AddFile(kOutputDir + path, target.stage + "/" + path);
+    return true;
+  }
+  bool Written(const std::string& language, const std::string& path, std::string_view content) override {
+    targets_.at(language).writer->Add(kOutputDir + path, content);
     return false;
   }
   Status Generated(const std::string& language) override {
@@ -97,8 +101,11 @@ class ArtifactSink : public GeneratedSink {
   std::map<std::string, Artifact> TakeArtifacts() { return std::move(artifacts_); }
 
  private:
-  // Writes `content` to <stage>/<path>, creating its directory once.
   Status Stage(const std::string& stage, const std::string& path, std::string_view content) {
+    return Stage(stage, path, std::vector<std::string_view>{content});
+  }
+  // Writes the pieces to <stage>/<path>, creating its directory once.
+  Status Stage(const std::string& stage, const std::string& path, const std::vector<std::string_view>& pieces) {
     const std::filesystem::path file = std::filesystem::path(stage) / path;
     const std::string parent = file.parent_path().string();
     bool known;
@@ -113,7 +120,7 @@ class ArtifactSink : public GeneratedSink {
       std::lock_guard<std::mutex> lock(mutex_);
       made_dirs_.insert(parent);
     }
-    return WriteFileInPlace(file.string(), content);
+    return WriteFileInPlace(file.string(), pieces);
   }
   void Fail(const Status& status) {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -202,8 +202,12 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
       ThreadLanguage& mine = per_thread[thread][units[u].language];
       if (!mine.output) {
         mine.output = std::make_unique<MemoryOutput>(
-            parsed->closure, [&sink, name = language.name](const std::string& path, std::string_view content) {
+            parsed->closure,
+            [&sink, name = language.name](const std::string& path, std::string_view content) {
               return sink.Written(name, path, content);
+            },
+            [&sink, name = language.name](const std::string& path, const std::vector<std::string_view>& pieces) {
+              return sink.Take(name, path, pieces);
             });
         if (language.plugin.empty()) mine.generators = BuiltinGenerators(language.name);
       }

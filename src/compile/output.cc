@@ -8,19 +8,27 @@
 namespace spoke {
 namespace {
 
-// A generated file written in blocks and joined into its string once, when the generator deletes
-// the stream (its Printer has backed up the unused tail by then). A string grown by doubling, as
+// A generated file written in blocks and, unless `take` takes the blocks as they are, joined into
+// its string once, when the generator deletes the stream (its Printer has backed up the unused
+// tail by then). A string grown by doubling, as
 // StringOutputStream grows it, keeps up to as much slack as content, which for gigabytes of
 // generated code is hundreds of megabytes held to the end; joining copies each byte once, where
 // doubling copies it up to twice. Then tells `on_close`, if any, that the file is complete.
 class FileStream : public google::protobuf::io::ZeroCopyOutputStream {
  public:
-  FileStream(std::string* target, std::function<void()> on_close) : target_(target), on_close_(std::move(on_close)) {}
+  using Take = std::function<bool(const std::vector<std::string_view>& pieces)>;
+  FileStream(std::string* target, Take take, std::function<void()> on_close)
+      : target_(target), take_(std::move(take)), on_close_(std::move(on_close)) {}
   ~FileStream() override {
-    target_->reserve(target_->size() + static_cast<size_t>(bytes_));
+    std::vector<std::string_view> pieces;
+    pieces.reserve(blocks_.size());
     for (size_t i = 0; i < blocks_.size(); ++i) {
-      target_->append(blocks_[i].data.get(), i + 1 == blocks_.size() ? used_ : blocks_[i].size);
+      pieces.emplace_back(blocks_[i].data.get(), i + 1 == blocks_.size() ? used_ : blocks_[i].size);
     }
+    if (take_ && take_(pieces)) return;
+    target_->reserve(target_->size() + static_cast<size_t>(bytes_));
+    for (std::string_view piece : pieces) target_->append(piece);
+    blocks_.clear();
     if (on_close_) on_close_();
   }
   bool Next(void** data, int* size) override {
@@ -49,6 +57,7 @@ class FileStream : public google::protobuf::io::ZeroCopyOutputStream {
     size_t size;
   };
   std::string* target_;
+  Take take_;
   std::function<void()> on_close_;
   std::vector<Block> blocks_;
   size_t used_ = 0;  // of the last block
@@ -66,9 +75,18 @@ google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::Open(const std::string
   announced_.erase(filename);
   released_.erase(filename);
   slot = std::make_unique<std::string>();
-  if (!on_closed_) return new FileStream(slot.get(), nullptr);
+  FileStream::Take take;
+  if (on_take_) {
+    take = [this, filename](const std::vector<std::string_view>& pieces) {
+      if (!on_take_(filename, pieces)) return false;
+      released_.insert(filename);
+      announced_.insert(filename);
+      return true;
+    };
+  }
+  if (!on_closed_) return new FileStream(slot.get(), std::move(take), nullptr);
   std::string* content = slot.get();
-  return new FileStream(content, [this, filename, content] {
+  return new FileStream(content, std::move(take), [this, filename, content] {
     if (on_closed_(filename, *content)) {
       std::string().swap(*content);
       released_.insert(filename);

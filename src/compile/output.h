@@ -23,9 +23,13 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   // stays valid and unchanged until Finish() is called, unless the callback returns true: it has
   // put the file elsewhere, and the content is freed at once (Finish() then gives it empty).
   using ClosedCallback = std::function<bool(const std::string& path, std::string_view content)>;
+  // Asked before the ClosedCallback, with the file's pieces before they are joined; true: it has
+  // put the file elsewhere, the pieces are freed unjoined, and the ClosedCallback is not called.
+  using TakeCallback = std::function<bool(const std::string& path, const std::vector<std::string_view>& pieces)>;
 
-  MemoryOutput(std::vector<const google::protobuf::FileDescriptor*> parsed, ClosedCallback on_closed)
-      : parsed_(std::move(parsed)), on_closed_(std::move(on_closed)) {}
+  MemoryOutput(std::vector<const google::protobuf::FileDescriptor*> parsed, ClosedCallback on_closed,
+               TakeCallback on_take = nullptr)
+      : parsed_(std::move(parsed)), on_closed_(std::move(on_closed)), on_take_(std::move(on_take)) {}
 
   google::protobuf::io::ZeroCopyOutputStream* Open(const std::string& filename) override;
   google::protobuf::io::ZeroCopyOutputStream* OpenForInsert(const std::string& filename,
@@ -60,6 +64,7 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   };
   std::vector<const google::protobuf::FileDescriptor*> parsed_;
   ClosedCallback on_closed_;
+  TakeCallback on_take_;
   std::map<std::string, std::unique_ptr<std::string>> files_;
   // Contents replaced by a second Open() of the same path: kept, as the callback may still read them.
   std::vector<std::unique_ptr<std::string>> replaced_;

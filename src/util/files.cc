@@ -78,9 +78,14 @@ bool WriteAll(int fd, const char* data, size_t size) {
 }  // namespace
 
 Status WriteFileInPlace(const std::string& path, std::string_view contents) {
+  return WriteFileInPlace(path, std::vector<std::string_view>{contents});
+}
+
+Status WriteFileInPlace(const std::string& path, const std::vector<std::string_view>& pieces) {
   int fd = CreateReplacing(path);
   if (fd < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
-  bool written = WriteAll(fd, contents.data(), contents.size());
+  bool written = true;
+  for (std::string_view piece : pieces) written = written && WriteAll(fd, piece.data(), piece.size());
   int saved = errno;
   bool closed = ::close(fd) == 0;
   if (!written || !closed) {

@@ -22,6 +22,8 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
 // and written through: it may be a hard link shared with a cache (checkout_cache.h).
 // REQUIRES: the parent directory exists.
 Status WriteFileInPlace(const std::string& path, std::string_view contents);
+// The same for contents given in pieces, written one after another.
+Status WriteFileInPlace(const std::string& path, const std::vector<std::string_view>& pieces);
 
 // Copies the regular file `from` (never a symlink) to `to` (replaced as WriteFileInPlace replaces),
 // through copy_file_range where the kernel can, so the bytes never pass through user space. Fails,
