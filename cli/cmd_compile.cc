@@ -132,14 +132,9 @@ int ExplainKeys(const CachedCompileRequest& request) {
 // else compiles with the store's cache. The exit code.
 int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts, const CachedCompileRequest& request,
                       Store* store, const char* source) {
-  auto keys = ArtifactKeysFor(request);
-  if (!keys.ok()) return Fail(keys.status());
-  std::map<std::string, std::string> hex;
-  for (const auto& [language, key] : *keys) hex[language] = key.hex;
-  if (auto placed = PlaceFromCheckouts(args, checkouts, hex)) {
-    PrintResult(args, *placed, 0, source);
-    return kExitOk;
-  }
+  auto served = ServeFromCheckouts(args, checkouts, request, source);
+  if (!served.ok()) return Fail(served.status());
+  if (*served) return kExitOk;
   std::unique_ptr<Store> opened;
   if (!store) {
     auto local = OpenLocalStore();

@@ -123,6 +123,17 @@ std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args, 
   return outcomes;
 }
 
+Result<bool> ServeFromCheckouts(const CompileArgs& args, const CheckoutCache& checkouts,
+                                const CachedCompileRequest& request, const char* source) {
+  SPOKE_ASSIGN_OR_RETURN(auto keys, ArtifactKeysFor(request));
+  std::map<std::string, std::string> hex;
+  for (const auto& [language, key] : keys) hex[language] = key.hex;
+  auto placed = PlaceFromCheckouts(args, checkouts, hex);
+  if (!placed) return false;
+  PrintResult(args, *placed, 0, source);
+  return true;
+}
+
 void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, int generator_runs,
                  const char* source) {
   if (args.json) {

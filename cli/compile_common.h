@@ -57,6 +57,12 @@ std::string OutputBase(const std::string& out, const std::string& language, size
 std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args, const CheckoutCache& checkouts,
                                                         const std::map<std::string, std::string>& keys);
 
+// Serves every language of `request` from the checkout cache and prints the outcome: true when it
+// did, false when an artifact is missing there (the caller goes to the store). An error is one
+// computing the keys (a plugin that is not installed).
+Result<bool> ServeFromCheckouts(const CompileArgs& args, const CheckoutCache& checkouts,
+                                const CachedCompileRequest& request, const char* source);
+
 // Prints the outcome (--json for scripts); `source` says who compiled ("locally", "by the registry").
 void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, int generator_runs,
                  const char* source);

@@ -54,13 +54,8 @@ std::optional<int> TryServeCompileHit(int argc, char** argv) {
   if (!checkouts.ok()) return std::nullopt;
   auto request = RequestForDir(args, *languages, *parameters);
   if (!request.ok()) return std::nullopt;
-  auto keys = ArtifactKeysFor(*request);
-  if (!keys.ok()) return std::nullopt;
-  std::map<std::string, std::string> hex;
-  for (const auto& [language, key] : *keys) hex[language] = key.hex;
-  auto placed = PlaceFromCheckouts(args, *checkouts, hex);
-  if (!placed) return std::nullopt;
-  PrintResult(args, *placed, 0, "locally");
+  auto served = ServeFromCheckouts(args, *checkouts, *request, "locally");
+  if (!served.ok() || !*served) return std::nullopt;
   return kExitOk;
 }
 

@@ -4,7 +4,11 @@
 // It needs no libprotoc code, only its version macro: the `spoke` front end names cached
 // artifacts with it without loading libprotoc.
 #include <google/protobuf/stubs/common.h>
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <map>
+#include <mutex>
 #include <cstdlib>
 #include <sstream>
 
@@ -83,8 +87,24 @@ Result<std::string> GeneratorIdentity(const Language& language) {
     return Status::Unavailable("the " + language.name + " generator needs " + language.plugin +
                                " on PATH; install it with: apt-get install " + language.debian_package);
   }
+  // A plugin binary is megabytes, and one compile asks for its identity several times (the CLI's
+  // keys, then the cache's; a server on every request): the hash is kept while the file's stat
+  // data (what git's index compares) stays the same, so a replaced plugin is hashed again.
+  struct stat st{};
+  if (::stat(binary.c_str(), &st) != 0) return Status::IOError("cannot read " + binary);
+  const std::string stamp = binary + "\n" + std::to_string(st.st_size) + " " + std::to_string(st.st_ino) + " " +
+                            std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  static std::mutex mutex;
+  static std::map<std::string, std::string> identities;  // stamp -> identity
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = identities.find(stamp); it != identities.end()) return it->second;
+  }
   SPOKE_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(binary));
-  return "plugin " + language.plugin + " sha256:" + Sha256Hex(bytes);
+  std::string identity = "plugin " + language.plugin + " sha256:" + Sha256Hex(bytes);
+  std::lock_guard<std::mutex> lock(mutex);
+  identities[stamp] = identity;
+  return identity;
 }
 
 }  // namespace spoke

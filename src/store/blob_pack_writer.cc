@@ -52,9 +52,7 @@ bool ReadPieces(int fd, uint64_t size, std::vector<char>* buffer, const std::fun
 
 // The git blob id of `size` bytes read from `fd`, as git_odb_hash would give it.
 bool HashBlobPieces(int fd, uint64_t size, std::vector<char>* buffer, git_oid* id) {
-  Sha1 sha1;
-  sha1.Update("blob " + std::to_string(size));
-  sha1.Update(std::string_view("\0", 1));
+  GitBlobHasher sha1(size);
   if (!ReadPieces(fd, size, buffer, [&](std::string_view piece) {
         sha1.Update(piece);
         return true;
@@ -261,18 +259,12 @@ bool BlobPackWriter::AppendFile(const std::string& path, uint64_t size, const gi
     return false;
   }
   // The entry's header (type 3, blob, and the size), then one zlib stream of the content.
-  unsigned char header[16];
-  size_t header_size = 0;
-  uint64_t rest = size >> 4;
-  header[header_size++] = static_cast<unsigned char>((3 << 4) | (size & 0x0f) | (rest ? 0x80 : 0));
-  while (rest) {
-    header[header_size++] = static_cast<unsigned char>((rest & 0x7f) | (rest >> 7 ? 0x80 : 0));
-    rest >>= 7;
-  }
+  std::string header;
+  AppendEntryHeader(3, size, &header);
   const uint64_t offset = pack_size_;
-  uLong crc = crc32(0, header, static_cast<uInt>(header_size));
-  bool written = std::fwrite(header, 1, header_size, pack_) == header_size;
-  uint64_t entry_size = header_size;
+  uLong crc = crc32(0, reinterpret_cast<const Bytef*>(header.data()), static_cast<uInt>(header.size()));
+  bool written = std::fwrite(header.data(), 1, header.size(), pack_) == header.size();
+  uint64_t entry_size = header.size();
 
   z_stream zs{};
   if (deflateInit(&zs, Z_BEST_SPEED) != Z_OK) {
@@ -282,9 +274,7 @@ bool BlobPackWriter::AppendFile(const std::string& path, uint64_t size, const gi
   std::vector<char> in(kPieceBytes);
   std::vector<unsigned char> out(kPieceBytes);
   // Hashed again as it is compressed: what goes into the pack must be what was named.
-  Sha1 again;
-  again.Update("blob " + std::to_string(size));
-  again.Update(std::string_view("\0", 1));
+  GitBlobHasher again(size);
   auto drain = [&](int flush) {
     do {
       zs.next_out = out.data();

@@ -95,17 +95,18 @@ Status AppendEntry(git_odb* odb, const git_oid& id, std::string* out, std::vecto
 
 }  // namespace
 
-bool AppendWholeEntry(int type, std::string_view content, std::string* out, std::vector<unsigned char>* scratch) {
-  const size_t size = content.size();
-  unsigned char header[16];
-  size_t n = 0;
-  size_t rest = size >> 4;
-  header[n++] = static_cast<unsigned char>((type << 4) | (size & 0x0f) | (rest ? 0x80 : 0));
+void AppendEntryHeader(int type, uint64_t size, std::string* out) {
+  uint64_t rest = size >> 4;
+  out->push_back(static_cast<char>((type << 4) | (size & 0x0f) | (rest ? 0x80 : 0)));
   while (rest) {
-    header[n++] = static_cast<unsigned char>((rest & 0x7f) | (rest >> 7 ? 0x80 : 0));
+    out->push_back(static_cast<char>((rest & 0x7f) | (rest >> 7 ? 0x80 : 0)));
     rest >>= 7;
   }
-  out->append(reinterpret_cast<const char*>(header), n);
+}
+
+bool AppendWholeEntry(int type, std::string_view content, std::string* out, std::vector<unsigned char>* scratch) {
+  const size_t size = content.size();
+  AppendEntryHeader(type, size, out);
   uLongf bound = compressBound(static_cast<uLong>(size));
   if (scratch->size() < bound) scratch->resize(bound);
   uLongf written = bound;

@@ -31,6 +31,8 @@ class PackReuse;
 // header, then `content` compressed at zlib's fastest level. `scratch` is reused between calls.
 // False when zlib fails.
 bool AppendWholeEntry(int type, std::string_view content, std::string* out, std::vector<unsigned char>* scratch);
+// Appends only the type-and-size header of an entry whose content follows, compressed, by the caller.
+void AppendEntryHeader(int type, uint64_t size, std::string* out);
 
 // A pack of `objects`, each whole. Objects that `reuse` (may be null) holds whole are copied as
 // stored; the others are read and compressed, on `threads` >= 1 threads.

@@ -53,10 +53,13 @@ std::string HexOf(std::string_view raw) {
   return hex;
 }
 
+GitBlobHasher::GitBlobHasher(uint64_t size) {
+  sha1_.Update("blob " + std::to_string(size));
+  sha1_.Update(std::string_view("\0", 1));
+}
+
 std::string GitBlobId(std::string_view content) {
-  Sha1 hasher;
-  hasher.Update("blob " + std::to_string(content.size()));
-  hasher.Update(std::string_view("\0", 1));
+  GitBlobHasher hasher(content.size());
   hasher.Update(content);
   return hasher.Finish();
 }

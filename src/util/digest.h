@@ -8,6 +8,7 @@
 #ifndef SPOKE_UTIL_DIGEST_H_
 #define SPOKE_UTIL_DIGEST_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,18 @@ class Sha256 {
  private:
   struct State;
   std::unique_ptr<State> state_;
+};
+
+// Incremental git blob id: SHA-1 of "blob <size>\0" and then the `size` bytes given to Update().
+class GitBlobHasher {
+ public:
+  explicit GitBlobHasher(uint64_t size);
+  void Update(std::string_view bytes) { sha1_.Update(bytes); }
+  // The 20 raw bytes. REQUIRES: called once, after exactly `size` bytes.
+  std::string Finish() { return sha1_.Finish(); }
+
+ private:
+  Sha1 sha1_;
 };
 
 std::string Sha256Hex(std::string_view bytes);
