@@ -13,6 +13,7 @@
 #include "spoke/compiler.h"
 #include "spoke/json.h"
 #include "util/digest.h"
+#include "util/files.h"
 
 namespace spoke::cli {
 
@@ -28,14 +29,22 @@ void DefineCompileFlags(CLI::App* sub, CompileArgs* args) {
   sub->add_flag("--explain-key", args->explain_key, "Print what went into each artifact cache key");
   sub->add_flag("--offline", args->offline, "With -module: never ask the registry");
   sub->add_flag("--json", args->json, "Print the result as JSON");
-  sub->add_flag("--link", args->link,
-                "On a cache hit, hard-link the cached files into -out instead of copying them (faster; every "
-                "output placed so shares its files: do not edit them in place)");
+  auto* link = sub->add_flag("--link", args->link,
+                             "Hard-link the files from the checkout cache into -out (the default)");
+  sub->add_flag("--copy", args->copy,
+                "Give -out copies of its own instead of hard links into the checkout cache, for files you will "
+                "edit in place")
+      ->excludes(link);
   sub->footer(
-      "A cache hit copies the files from the checkout cache beside the local store. "
-      "SPOKE_CHECKOUT_CACHE_MAX bounds it (500M, 5G, ...; default 5G, 0 for no bound); the least recently used "
-      "entries go first.");
+      "The generated files are kept in the checkout cache beside the local store, and -out gets hard links to "
+      "them (copies when -out is on another file system), as uv and pnpm place packages: a hit writes no file "
+      "contents. Generated code is not meant to be edited; if you do edit a file in place, the cache notices, "
+      "serves the next hit from the object store again, and other outputs of the same artifact see the edit "
+      "until they are compiled again. Use --copy to avoid that. SPOKE_CHECKOUT_CACHE_MAX bounds the cache "
+      "(500M, 5G, ...; default 5G, 0 for no bound); the least recently used entries go first.");
 }
+
+PlaceMethod PlaceMethodFor(const CompileArgs& args) { return args.copy ? PlaceMethod::kCopy : PlaceMethod::kHardLink; }
 
 Result<std::map<std::string, std::string>> ParseOptions(const std::vector<std::string>& options) {
   std::map<std::string, std::string> parameters;
@@ -73,23 +82,27 @@ Result<CheckoutCache> LocalCheckoutCache() {
 
 Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::vector<std::string>& languages,
                                            const std::map<std::string, std::string>& parameters) {
-  SPOKE_ASSIGN_OR_RETURN(auto files, ReadModuleDir(args.dir));
+  SPOKE_ASSIGN_OR_RETURN(auto files, ListModuleDir(args.dir));
   CachedCompileRequest request;
   request.languages = languages;
   request.parameters = parameters;
-  // The sources are only named (hashed) for the key; a miss reads them from memory, and nothing
-  // of them is written to the store.
-  auto by_id = std::make_shared<std::map<std::string, std::string>>();
-  for (auto& [path, content] : files) {
-    std::string id = GitBlobIdHex(content);
+  // The sources are hashed in pieces for the key and never held: a hit needs only their ids, and
+  // a miss reads each once more when the parser opens it, so no copy of them stays in memory
+  // through the compile.
+  auto by_id = std::make_shared<std::map<std::string, std::string>>();  // blob id -> path on disk
+  for (auto& [path, on_disk] : files) {
+    SPOKE_ASSIGN_OR_RETURN(std::string id, GitBlobIdHexOfFile(on_disk));
     request.sources[path] = id;
     if (args.recursive || path.find('/') == std::string::npos) request.targets.push_back(path);
-    by_id->emplace(id, std::move(content));
+    by_id->emplace(std::move(id), std::move(on_disk));
   }
   request.load = [by_id](const std::string& id) -> Result<std::string> {
     auto it = by_id->find(id);
     if (it == by_id->end()) return Status::NotFound("no source with blob id " + id);
-    return it->second;
+    SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(it->second));
+    // What is compiled must be what the key named.
+    if (GitBlobIdHex(content) != id) return Status::Conflict(it->second + " changed during the compile");
+    return content;
   };
   if (request.targets.empty()) {
     return Status::InvalidArgument("no .proto files directly in " + args.dir + "; use --recursive");
@@ -113,8 +126,7 @@ std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args, 
   size_t i = 0;
   for (const auto& [language, key] : keys) {
     const CheckoutEntry& entry = entries[i++];
-    Status placed = checkouts.Place(entry, OutputBase(args.out, language, keys.size()),
-                                    args.link ? PlaceMethod::kHardLink : PlaceMethod::kCopy);
+    Status placed = checkouts.Place(entry, OutputBase(args.out, language, keys.size()), PlaceMethodFor(args));
     if (!placed.ok()) return std::nullopt;
     Outcome outcome{language, key, {}, true};
     for (const auto& file : entry.files) outcome.files.push_back(file.path);

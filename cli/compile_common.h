@@ -21,8 +21,11 @@ namespace spoke::cli {
 struct CompileArgs {
   std::string dir, module, version = "latest", out, languages;
   std::vector<std::string> options;  // LANG=PARAMETER
-  bool recursive = false, json = false, explain_key = false, offline = false, link = false;
+  bool recursive = false, json = false, explain_key = false, offline = false, link = false, copy = false;
 };
+
+// How the artifact's files reach -out: hard links into the checkout cache unless --copy.
+PlaceMethod PlaceMethodFor(const CompileArgs& args);
 
 // Adds compile's flags (and its help footer) to `sub`, bound to `*args`.
 void DefineCompileFlags(CLI::App* sub, CompileArgs* args);
@@ -37,8 +40,9 @@ Result<uint64_t> ParseSize(const std::string& text);
 Result<CheckoutCache> LocalCheckoutCache();
 
 // The request for -dir: every .proto file under it as a source named by its git blob id, and as
-// targets the files directly in it (all of them with --recursive). The sources' bytes stay in
-// memory for a miss (`load`).
+// targets the files directly in it (all of them with --recursive). The sources are hashed, not
+// kept: a miss reads each again when the parser opens it (`load`), and fails with Conflict if it
+// no longer has the id the key was made from.
 Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::vector<std::string>& languages,
                                            const std::map<std::string, std::string>& parameters);
 

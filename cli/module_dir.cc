@@ -10,10 +10,10 @@ namespace spoke::cli {
 
 namespace fs = std::filesystem;
 
-Result<FileSet> ReadModuleDir(const std::string& dir) {
+Result<std::map<std::string, std::string>> ListModuleDir(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::InvalidArgument(dir + " is not a directory");
-  FileSet files;
+  std::map<std::string, std::string> files;
   fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec), end;
   if (ec) return Status::IOError("cannot read " + dir + ": " + ec.message());
   for (; it != end; it.increment(ec)) {
@@ -30,10 +30,19 @@ Result<FileSet> ReadModuleDir(const std::string& dir) {
     // canonical form with a readlink per component of every file (a third of a cache hit).
     std::string relative = path.lexically_relative(dir).generic_string();
     SPOKE_RETURN_IF_ERROR(ValidateProtoPath(relative));
-    SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(path.string()));
-    files.emplace(relative, std::move(content));
+    files.emplace(std::move(relative), path.string());
   }
   if (files.empty()) return Status::InvalidArgument("no .proto files found in " + dir);
+  return files;
+}
+
+Result<FileSet> ReadModuleDir(const std::string& dir) {
+  SPOKE_ASSIGN_OR_RETURN(auto paths, ListModuleDir(dir));
+  FileSet files;
+  for (auto& [relative, path] : paths) {
+    SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(path));
+    files.emplace(relative, std::move(content));
+  }
   return files;
 }
 

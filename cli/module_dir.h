@@ -2,6 +2,7 @@
 #ifndef SPOKE_CLI_MODULE_DIR_H_
 #define SPOKE_CLI_MODULE_DIR_H_
 
+#include <map>
 #include <string>
 
 #include "spoke/manifest.h"
@@ -9,9 +10,13 @@
 
 namespace spoke::cli {
 
-// Every regular *.proto file below `dir`, keyed by its '/'-separated path relative to `dir`.
-// Hidden directories (.git) and symlinks are skipped; other files are ignored. InvalidArgument
-// when `dir` is not a directory or holds no .proto file.
+// Every regular *.proto file below `dir`: its '/'-separated path relative to `dir` -> its path on
+// disk. Hidden directories (.git) and symlinks are skipped; other files are ignored.
+// InvalidArgument when `dir` is not a directory, holds no .proto file, or holds a path that is
+// not a valid module path.
+Result<std::map<std::string, std::string>> ListModuleDir(const std::string& dir);
+
+// The same files with their contents, keyed by relative path.
 Result<FileSet> ReadModuleDir(const std::string& dir);
 
 }  // namespace spoke::cli

@@ -258,9 +258,10 @@ Status CheckoutCache::MakeEntry(const std::string& key, const std::function<Stat
   return Status::Ok();
 }
 
-Status CheckoutCache::Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const {
+Status CheckoutCache::Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths,
+                          PlaceMethod method) const {
   if (IsKey(key) && Find(key)) return Status::Ok();
-  return MakeEntry(key, [&] { return AddLocked(key, out, paths); });
+  return MakeEntry(key, [&] { return AddLocked(key, out, paths, method); });
 }
 
 void CheckoutCache::EvictDownTo(uint64_t max_bytes, const std::string& keep) const {
@@ -343,8 +344,8 @@ std::string CheckoutCache::NewTempDir(const std::string& what) const {
   return (tmp / (what + "." + std::to_string(::getpid()) + "." + std::to_string(random()))).string();
 }
 
-Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
-                                const std::vector<std::string>& paths) const {
+Status CheckoutCache::AddLocked(const std::string& key, const std::string& out, const std::vector<std::string>& paths,
+                                PlaceMethod method) const {
   std::vector<CheckoutFile> files = SortedFiles(paths);
   std::vector<std::string> sorted;
   for (const auto& file : files) sorted.push_back(file.path);
@@ -353,7 +354,8 @@ Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
   SPOKE_RETURN_IF_ERROR(CreateParentDirectories(temp.string(), sorted));
   Status filled = ForEachFile(files.size(), 0, [&](size_t i) -> Status {
     const std::string from = (fs::path(out) / files[i].path).string(), to = (temp / files[i].path).string();
-    Status linked = LinkFileReplacing(from, to);
+    Status linked = method == PlaceMethod::kHardLink ? LinkFileReplacing(from, to)
+                                                     : Status::Unavailable("copying, as asked");
     if (linked.code() == Status::Code::kUnavailable) {
       CheckoutFile source;
       if (!StatFile(from, &source)) return Status::IOError("cannot read " + from + " (not a regular file?)");

@@ -11,6 +11,23 @@ namespace {
 // Where Debian's libprotobuf-dev installs the well-known types.
 constexpr char kWellKnownRoot[] = "/usr/include";
 constexpr char kWellKnownPrefix[] = "google/protobuf/";
+
+// A stream over bytes it owns: the parser deletes it when done with the file, and the bytes go
+// with it instead of staying for the whole compile.
+class OwningInputStream : public google::protobuf::io::ZeroCopyInputStream {
+ public:
+  explicit OwningInputStream(std::string bytes)
+      : bytes_(std::move(bytes)), stream_(bytes_.data(), static_cast<int>(bytes_.size())) {}
+  bool Next(const void** data, int* size) override { return stream_.Next(data, size); }
+  void BackUp(int count) override { stream_.BackUp(count); }
+  bool Skip(int count) override { return stream_.Skip(count); }
+  int64_t ByteCount() const override { return stream_.ByteCount(); }
+
+ private:
+  const std::string bytes_;
+  google::protobuf::io::ArrayInputStream stream_;
+};
+
 }  // namespace
 
 bool CompilerProvides(const std::string& path) {
@@ -36,9 +53,7 @@ google::protobuf::io::ZeroCopyInputStream* LoaderSourceTree::Open(const std::str
     last_error_ = content.status().message();
     return nullptr;
   }
-  loaded_.push_back(std::move(*content));
-  const std::string& bytes = loaded_.back();
-  return new google::protobuf::io::ArrayInputStream(bytes.data(), static_cast<int>(bytes.size()));
+  return new OwningInputStream(std::move(*content));
 }
 
 void ErrorList::AddError(const std::string& filename, int line, int column, const std::string& message) {

@@ -7,7 +7,6 @@
 
 #include <google/protobuf/compiler/importer.h>
 
-#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,7 +24,6 @@ class LoaderSourceTree : public google::protobuf::compiler::SourceTree {
  private:
   const std::map<std::string, std::string>& sources_;
   SourceLoader load_;
-  std::deque<std::string> loaded_;  // keeps opened contents alive for the parser
   google::protobuf::compiler::DiskSourceTree well_known_;
   std::string last_error_;
 };

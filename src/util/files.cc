@@ -2,29 +2,76 @@
 #include "util/files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "util/digest.h"
 #include "util/parallel.h"
 
 namespace spoke {
 
 Result<std::string> ReadFileToString(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return Status::IOError("error reading " + path);
-  return buffer.str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
+  struct stat st;
+  std::string content;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) content.resize(static_cast<size_t>(st.st_size));
+  // Read to the end, not to the size fstat gave: the file may be growing, or not a regular file.
+  size_t used = 0;
+  for (;;) {
+    if (used == content.size()) content.resize(std::max<size_t>(content.size() * 2, 4096));
+    ssize_t n = ::read(fd, content.data() + used, content.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int saved = errno;
+      ::close(fd);
+      return Status::IOError("error reading " + path + ": " + std::strerror(saved));
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  content.resize(used);
+  return content;
+}
+
+Result<std::string> GitBlobIdHexOfFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::IOError("cannot read " + path + ": not a regular file");
+  }
+  GitBlobHasher hasher(static_cast<uint64_t>(st.st_size));
+  char buffer[64 << 10];
+  uint64_t hashed = 0;
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int saved = errno;
+      ::close(fd);
+      return Status::IOError("error reading " + path + ": " + std::strerror(saved));
+    }
+    if (n == 0) break;
+    hasher.Update(std::string_view(buffer, static_cast<size_t>(n)));
+    hashed += static_cast<uint64_t>(n);
+  }
+  ::close(fd);
+  // The header named the size fstat saw; bytes that came or went since would give a wrong id.
+  if (hashed != static_cast<uint64_t>(st.st_size)) return Status::Conflict(path + " changed while it was read");
+  return HexOf(hasher.Finish());
 }
 
 Status WriteFileAtomically(const std::string& path, const std::string& contents) {

@@ -13,6 +13,9 @@
 namespace spoke {
 
 Result<std::string> ReadFileToString(const std::string& path);
+// The git blob id (hex) of the regular file at `path`, read in pieces and never held whole.
+// Conflict when the file changed size while it was read.
+Result<std::string> GitBlobIdHexOfFile(const std::string& path);
 // Writes through a temporary file and a rename, so a reader never sees half a file. Creates the
 // parent directories.
 Status WriteFileAtomically(const std::string& path, const std::string& contents);

@@ -86,6 +86,18 @@ TEST_F(CheckoutCacheTest, AnAddedEntryIsFoundAndPlacedByteForByte) {
   }
 }
 
+TEST_F(CheckoutCacheTest, AnEntryAddedByCopyingSharesNoFileWithTheOutput) {
+  Write(dir_.Sub("own/a/x.pb.h"), "own header\n");
+  ASSERT_TRUE(cache_.Add(kOtherKey, dir_.Sub("own"), {"a/x.pb.h"}, PlaceMethod::kCopy).ok());
+  EXPECT_EQ(fs::hard_link_count(dir_.Sub("own/a/x.pb.h")), 1u);
+  // So writing the output in place leaves the entry as it was.
+  Append(dir_.Sub("own/a/x.pb.h"), "edited\n");
+  auto entry = cache_.Find(kOtherKey);
+  ASSERT_TRUE(entry.has_value());
+  ASSERT_TRUE(cache_.Place(*entry, dir_.Sub("placed"), PlaceMethod::kHardLink).ok());
+  EXPECT_EQ(ReadFileOrDie(dir_.Sub("placed/a/x.pb.h")), "own header\n");
+}
+
 TEST_F(CheckoutCacheTest, AFileWrittenThroughTheOutputsHardLinkMakesTheEntryAMiss) {
   // Add linked the output's files into the cache: writing one in place writes the cache's too.
   Append(dir_.Sub("out/a/x.pb.h"), "edited\n");
