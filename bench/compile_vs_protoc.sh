@@ -301,12 +301,12 @@ for ((r = 1; r <= MODULE_ROUNDS; r++)); do
   measure_bare "spoke_module_hit_bare.$r" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/smh-bare" -lang cpp --recursive --json
   SMH_T+=("$T_US")
   check_hit "$W/spoke_module_hit_bare.$r.log"
-  measure "spoke_module_copy.$r" env SPOKE_HOME="$W/home-m" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sml" -lang cpp --recursive --json --copy
+  measure "spoke_module_link.$r" env SPOKE_HOME="$W/home-m" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sml" -lang cpp --recursive --json --link
   SML_M+=("$M_KB")
-  check_hit "$W/spoke_module_copy.$r.log"
-  measure_bare "spoke_module_copy_bare.$r" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sml-bare" -lang cpp --recursive --json --copy
+  check_hit "$W/spoke_module_link.$r.log"
+  measure_bare "spoke_module_link_bare.$r" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sml-bare" -lang cpp --recursive --json --link
   SML_T+=("$T_US")
-  check_hit "$W/spoke_module_copy_bare.$r.log"
+  check_hit "$W/spoke_module_link_bare.$r.log"
   for tree in sm smh sml sm-bare smh-bare sml-bare; do same_tree "$W/pm" "$W/$tree" "module, cpp, $tree"; done
 done
 unset SPOKE_HOME
@@ -351,11 +351,11 @@ row "corpus cpp+java+python, cold vs 1 protoc run" "$pa_t" "$pa_m" "$sa_t" "$sa_
 row "corpus cpp, cache hit" "$pc_t" "$pc_m" "$sh_t" "$sh_m" "time <= 0.1x (10x)" "$(verdict_time "$pc_t" 0.1 "$sh_t")"
 row "module cpp, cold" "$pm_t" "$pm_m" "$sm_t" "$sm_m" "time,mem <= 1.1x" "$(verdict_time_mem "$pm_t" "$pm_m" "$sm_t" "$sm_m" 1.1)"
 row "module cpp, cache hit" "$pm_t" "$pm_m" "$smh_t" "$smh_m" "time <= 0.02x (50x)" "$(verdict_time "$pm_t" 0.02 "$smh_t")"
-row "module cpp, cache hit, --copy" "$pm_t" "$pm_m" "$sml_t" "$sml_m" "time <= 0.02x (50x)" "$(verdict_time "$pm_t" 0.02 "$sml_t")"
+row "module cpp, cache hit, --link" "$pm_t" "$pm_m" "$sml_t" "$sml_m" "time <= 0.02x (50x)" "$(verdict_time "$pm_t" 0.02 "$sml_t")"
 echo
 echo "protoc one language at a time (whole corpus, last round): $(for l in "${LANGS[@]}"; do printf '%s %s; ' "$l" "${P_ONE[$l]}"; done)"
 echo "  (python is --python_out + --pyi_out: Spoke's python artifact holds the .pyi stubs too; 3 protoc runs: sum of times, largest RSS)"
-echo "cache hits, s: corpus [$(for t in "${S_HIT_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module [$(for t in "${SMH_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module --copy [$(for t in "${SML_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]"
+echo "cache hits, s: corpus [$(for t in "${S_HIT_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module [$(for t in "${SMH_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module --link [$(for t in "${SML_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]"
 echo "sizes: protoc's cpp output for the corpus $CPP_OUT_SIZE; the local store after the cold cpp compile: objects $(du -sh "$W/home-cpp/objects" | cut -f1), checkout cache $(du -sh "$W/home-cpp/checkouts" 2>/dev/null | cut -f1) (hard links to the compile's output, which is deleted by now)"
 
 if [[ ${SPOKE_BENCH_STRICT:-0} == 1 && $MISSED == 1 ]]; then exit 3; fi

@@ -26,10 +26,10 @@ void WarnNotKept(const std::string& key, const Status& status) {
 }
 
 // Writes each language's artifact under its output base and keeps its files in the checkout cache
-// for the next hit, with one copy of the bytes on disk when `out` is on the store's file system
-// (unless --copy): a staged artifact (compiled just now, its files already in the cache's file
-// system) becomes a cache entry by a rename and is hard-linked into `out`; an artifact read whole
-// from a store is written to `out` and hard-linked into the cache.
+// for the next hit, with one copy of the bytes on disk when `out` is on the store's file system:
+// a staged artifact (compiled just now, its files already in the cache's file system) becomes a
+// cache entry by a rename and is hard-linked into `out`; an artifact read whole from a store is
+// written to `out` and hard-linked into the cache.
 Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const CheckoutCache& checkouts, Store* store,
                                             const std::map<std::string, Artifact>& artifacts,
                                             const CompileStats& stats) {
@@ -41,7 +41,7 @@ Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const Check
     for (const auto& [path, content] : artifact.files) outcome.files.push_back(path);
     if (!artifact.staged_dir.empty()) {
       auto entry = checkouts.Adopt(artifact.key, artifact.staged_dir, outcome.files);
-      Status placed = entry.ok() ? checkouts.Place(*entry, base, PlaceMethodFor(args)) : entry.status();
+      Status placed = entry.ok() ? checkouts.Place(*entry, base, PlaceMethod::kHardLink) : entry.status();
       if (placed.ok()) {
         outcomes.push_back(std::move(outcome));
         continue;
@@ -59,9 +59,7 @@ Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const Check
     // In place and on several threads, as protoc writes its outputs in place: a temporary file
     // and a rename per file cost more than the writes themselves on thousands of files.
     SPOKE_RETURN_IF_ERROR(WriteFilesUnder(base, artifact.files));
-    if (Status kept = checkouts.Add(artifact.key, base, outcome.files, PlaceMethodFor(args)); !kept.ok()) {
-      WarnNotKept(artifact.key, kept);
-    }
+    if (Status kept = checkouts.Add(artifact.key, base, outcome.files); !kept.ok()) WarnNotKept(artifact.key, kept);
     outcomes.push_back(std::move(outcome));
   }
   return outcomes;

@@ -29,22 +29,15 @@ void DefineCompileFlags(CLI::App* sub, CompileArgs* args) {
   sub->add_flag("--explain-key", args->explain_key, "Print what went into each artifact cache key");
   sub->add_flag("--offline", args->offline, "With -module: never ask the registry");
   sub->add_flag("--json", args->json, "Print the result as JSON");
-  auto* link = sub->add_flag("--link", args->link,
-                             "Hard-link the files from the checkout cache into -out (the default)");
-  sub->add_flag("--copy", args->copy,
-                "Give -out copies of its own instead of hard links into the checkout cache, for files you will "
-                "edit in place")
-      ->excludes(link);
+  sub->add_flag("--link", args->link,
+                "On a cache hit, hard-link the cached files into -out instead of copying them (faster; but every "
+                "output placed so shares its files, and they keep the time they were first generated, which can "
+                "make mtime-based builds (make, ninja) miss a change: do not edit them in place)");
   sub->footer(
-      "The generated files are kept in the checkout cache beside the local store, and -out gets hard links to "
-      "them (copies when -out is on another file system), as uv and pnpm place packages: a hit writes no file "
-      "contents. Generated code is not meant to be edited; if you do edit a file in place, the cache notices, "
-      "serves the next hit from the object store again, and other outputs of the same artifact see the edit "
-      "until they are compiled again. Use --copy to avoid that. SPOKE_CHECKOUT_CACHE_MAX bounds the cache "
-      "(500M, 5G, ...; default 5G, 0 for no bound); the least recently used entries go first.");
+      "A cache hit copies the files from the checkout cache beside the local store, so each gets a new mtime "
+      "and a build tool sees it. SPOKE_CHECKOUT_CACHE_MAX bounds the cache (500M, 5G, ...; default 5G, 0 for no "
+      "bound); the least recently used entries go first.");
 }
-
-PlaceMethod PlaceMethodFor(const CompileArgs& args) { return args.copy ? PlaceMethod::kCopy : PlaceMethod::kHardLink; }
 
 Result<std::map<std::string, std::string>> ParseOptions(const std::vector<std::string>& options) {
   std::map<std::string, std::string> parameters;
@@ -101,7 +94,9 @@ Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::v
     if (it == by_id->end()) return Status::NotFound("no source with blob id " + id);
     SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(it->second));
     // What is compiled must be what the key named.
-    if (GitBlobIdHex(content) != id) return Status::Conflict(it->second + " changed during the compile");
+    if (GitBlobIdHex(content) != id) {
+      return Status::Conflict(it->second + " changed while it was being compiled; run the compile again");
+    }
     return content;
   };
   if (request.targets.empty()) {
@@ -126,7 +121,8 @@ std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args, 
   size_t i = 0;
   for (const auto& [language, key] : keys) {
     const CheckoutEntry& entry = entries[i++];
-    Status placed = checkouts.Place(entry, OutputBase(args.out, language, keys.size()), PlaceMethodFor(args));
+    Status placed = checkouts.Place(entry, OutputBase(args.out, language, keys.size()),
+                                    args.link ? PlaceMethod::kHardLink : PlaceMethod::kCopy);
     if (!placed.ok()) return std::nullopt;
     Outcome outcome{language, key, {}, true};
     for (const auto& file : entry.files) outcome.files.push_back(file.path);

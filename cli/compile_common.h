@@ -21,11 +21,8 @@ namespace spoke::cli {
 struct CompileArgs {
   std::string dir, module, version = "latest", out, languages;
   std::vector<std::string> options;  // LANG=PARAMETER
-  bool recursive = false, json = false, explain_key = false, offline = false, link = false, copy = false;
+  bool recursive = false, json = false, explain_key = false, offline = false, link = false;
 };
-
-// How the artifact's files reach -out: hard links into the checkout cache unless --copy.
-PlaceMethod PlaceMethodFor(const CompileArgs& args);
 
 // Adds compile's flags (and its help footer) to `sub`, bound to `*args`.
 void DefineCompileFlags(CLI::App* sub, CompileArgs* args);

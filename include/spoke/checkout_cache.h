@@ -73,12 +73,11 @@ class CheckoutCache {
   std::optional<CheckoutEntry> Find(const std::string& key) const;
 
   // Makes an entry for artifact `key` from the files `paths` just written under `out`: each is
-  // hard-linked into the cache (copied when `out` is on another file system), or copied with
-  // kCopy. An entry already there and intact is kept. On failure no new entry is made, and Find()
-  // still misses. Then evicts the least recently used other entries until the cache fits its
-  // bound. REQUIRES: `paths` checked to stay inside `out` (artifact paths are).
-  Status Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths,
-             PlaceMethod method = PlaceMethod::kHardLink) const;
+  // hard-linked into the cache (copied when `out` is on another file system). An entry already
+  // there and intact is kept. On failure no new entry is made, and Find() still misses. Then
+  // evicts the least recently used other entries until the cache fits its bound.
+  // REQUIRES: `paths` checked to stay inside `out` (artifact paths are).
+  Status Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
 
   // A new directory in the cache's file system (under tmp/) for a compile to write its files into
   // as it makes them (CachedCompileRequest::stage_dir), so they become an entry by a rename.
@@ -94,7 +93,8 @@ class CheckoutCache {
 
   // Puts the entry's files under `out`, creating directories, on several threads. A file already
   // at a path is replaced (unlinked first), never written through, since it may be a hard link
-  // into this cache. Each file of the entry is checked against its listing again just before it
+  // into this cache; one that is the entry's own file (linked there before) is left as it is, so
+  // its mtime tells a build tool that nothing changed. Each file of the entry is checked against its listing again just before it
   // is placed: an error when one changed or vanished since Find().
   Status Place(const CheckoutEntry& entry, const std::string& out, PlaceMethod method) const;
 
@@ -104,8 +104,7 @@ class CheckoutCache {
   std::string NewTempDir(const std::string& what) const;
   // Runs `make` under the key's lock unless an intact entry appears there meanwhile, then evicts.
   Status MakeEntry(const std::string& key, const std::function<Status()>& make) const;
-  Status AddLocked(const std::string& key, const std::string& out, const std::vector<std::string>& paths,
-                   PlaceMethod method) const;
+  Status AddLocked(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
   // Stats the files under `temp`, waits for the clock, checks them again and renames `temp` into
   // place with a new listing. REQUIRES: the key's lock is held.
   Status CommitLocked(const std::string& key, const std::string& temp, std::vector<CheckoutFile>* files) const;

@@ -41,13 +41,22 @@ constexpr uint64_t kBytesPerThread = 1 << 20;
 // A half-made entry in tmp/ this old belongs to a process that died.
 constexpr auto kStaleTemp = std::chrono::hours(1);
 
+CheckoutFile StatOf(const struct stat& st) {
+  CheckoutFile file;
+  file.size = static_cast<uint64_t>(st.st_size);
+  file.mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(st.st_mtim.tv_nsec);
+  file.inode = static_cast<uint64_t>(st.st_ino);
+  return file;
+}
+
 // Stat data of a regular file, never following a symbolic link (a link in the cache is refused).
 bool StatFile(const std::string& path, CheckoutFile* out) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  out->size = static_cast<uint64_t>(st.st_size);
-  out->mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(st.st_mtim.tv_nsec);
-  out->inode = static_cast<uint64_t>(st.st_ino);
+  const CheckoutFile now = StatOf(st);
+  out->size = now.size;
+  out->mtime_ns = now.mtime_ns;
+  out->inode = now.inode;
   return true;
 }
 
@@ -258,10 +267,9 @@ Status CheckoutCache::MakeEntry(const std::string& key, const std::function<Stat
   return Status::Ok();
 }
 
-Status CheckoutCache::Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths,
-                          PlaceMethod method) const {
+Status CheckoutCache::Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const {
   if (IsKey(key) && Find(key)) return Status::Ok();
-  return MakeEntry(key, [&] { return AddLocked(key, out, paths, method); });
+  return MakeEntry(key, [&] { return AddLocked(key, out, paths); });
 }
 
 void CheckoutCache::EvictDownTo(uint64_t max_bytes, const std::string& keep) const {
@@ -344,8 +352,8 @@ std::string CheckoutCache::NewTempDir(const std::string& what) const {
   return (tmp / (what + "." + std::to_string(::getpid()) + "." + std::to_string(random()))).string();
 }
 
-Status CheckoutCache::AddLocked(const std::string& key, const std::string& out, const std::vector<std::string>& paths,
-                                PlaceMethod method) const {
+Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
+                                const std::vector<std::string>& paths) const {
   std::vector<CheckoutFile> files = SortedFiles(paths);
   std::vector<std::string> sorted;
   for (const auto& file : files) sorted.push_back(file.path);
@@ -354,8 +362,7 @@ Status CheckoutCache::AddLocked(const std::string& key, const std::string& out, 
   SPOKE_RETURN_IF_ERROR(CreateParentDirectories(temp.string(), sorted));
   Status filled = ForEachFile(files.size(), 0, [&](size_t i) -> Status {
     const std::string from = (fs::path(out) / files[i].path).string(), to = (temp / files[i].path).string();
-    Status linked = method == PlaceMethod::kHardLink ? LinkFileReplacing(from, to)
-                                                     : Status::Unavailable("copying, as asked");
+    Status linked = LinkFileReplacing(from, to);
     if (linked.code() == Status::Code::kUnavailable) {
       CheckoutFile source;
       if (!StatFile(from, &source)) return Status::IOError("cannot read " + from + " (not a regular file?)");
@@ -456,9 +463,16 @@ Status CheckoutCache::Place(const CheckoutEntry& entry, const std::string& out, 
   return ForEachFile(entry.files.size(), bytes, [&](size_t i) -> Status {
     const CheckoutFile& file = entry.files[i];
     const std::string from = entry.dir + "/" + file.path, to = (fs::path(out) / file.path).string();
-    CheckoutFile now;
-    if (!StatFile(from, &now) || !SameStat(now, file)) {
+    struct stat cached;
+    if (::lstat(from.c_str(), &cached) != 0 || !S_ISREG(cached.st_mode) || !SameStat(StatOf(cached), file)) {
       return Status::Conflict(from + " changed after it was found in the checkout cache");
+    }
+    // Already this very file (a hard link an earlier compile placed): nothing to write, and its
+    // mtime stays, so a build tool sees no change where there is none.
+    struct stat there;
+    if (::lstat(to.c_str(), &there) == 0 && S_ISREG(there.st_mode) && there.st_dev == cached.st_dev &&
+        there.st_ino == cached.st_ino) {
+      return Status::Ok();
     }
     if (method == PlaceMethod::kHardLink) {
       Status linked = LinkFileReplacing(from, to);

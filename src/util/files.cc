@@ -23,25 +23,36 @@ namespace spoke {
 Result<std::string> ReadFileToString(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
+  auto failed = [&](const char* what) {
+    int saved = errno;
+    ::close(fd);
+    return Status::IOError(std::string(what) + " " + path + ": " + std::strerror(saved));
+  };
   struct stat st;
+  if (::fstat(fd, &st) != 0) return failed("cannot read");
   std::string content;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) content.resize(static_cast<size_t>(st.st_size));
-  // Read to the end, not to the size fstat gave: the file may be growing, or not a regular file.
+  // The size stat gave, read straight into the string; then whatever is beyond it (a file still
+  // growing, or one whose size stat does not know, as in /proc), so the result is exact without
+  // doubling the string only to meet the end of the file.
+  if (S_ISREG(st.st_mode)) content.resize(static_cast<size_t>(st.st_size));
   size_t used = 0;
-  for (;;) {
-    if (used == content.size()) content.resize(std::max<size_t>(content.size() * 2, 4096));
+  while (used < content.size()) {
     ssize_t n = ::read(fd, content.data() + used, content.size() - used);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int saved = errno;
-      ::close(fd);
-      return Status::IOError("error reading " + path + ": " + std::strerror(saved));
-    }
+    if (n < 0) return failed("error reading");
     if (n == 0) break;
     used += static_cast<size_t>(n);
   }
-  ::close(fd);
   content.resize(used);
+  char more[16 << 10];
+  for (;;) {
+    ssize_t n = ::read(fd, more, sizeof more);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failed("error reading");
+    if (n == 0) break;
+    content.append(more, static_cast<size_t>(n));
+  }
+  ::close(fd);
   return content;
 }
 

@@ -285,14 +285,9 @@ TEST_F(CompileDir, AnOutputEditedInPlaceDoesNotChangeWhatTheNextHitWrites) {
   EXPECT_TRUE(Cached(OnlyArtifact(second)));
   ExpectSameFiles(ReadFiles(work_.Sub("second")), original);
   // That hit came from the store (the cached copy no longer matched) and replaced the cached copy
-  // with links to its own output. A hit from the checkout cache links to those same files; with
-  // --copy its files are its own.
+  // with links to its own output. A hit from the checkout cache copies: its files are its own.
   EXPECT_EQ(std::filesystem::hard_link_count(work_.Sub("second/api.pb.h")), 2u);
-  Json linked = JsonOut(Compile("linked", {"--json"}));
-  EXPECT_TRUE(Cached(OnlyArtifact(linked)));
-  ExpectSameFiles(ReadFiles(work_.Sub("linked")), original);
-  EXPECT_EQ(std::filesystem::hard_link_count(work_.Sub("linked/api.pb.h")), 3u);
-  Json copied = JsonOut(Compile("copied", {"--json", "--copy"}));
+  Json copied = JsonOut(Compile("copied", {"--json"}));
   EXPECT_TRUE(Cached(OnlyArtifact(copied)));
   ExpectSameFiles(ReadFiles(work_.Sub("copied")), original);
   EXPECT_EQ(std::filesystem::hard_link_count(work_.Sub("copied/api.pb.h")), 1u);
@@ -304,26 +299,6 @@ TEST_F(CompileDir, AnOutputEditedInPlaceDoesNotChangeWhatTheNextHitWrites) {
   ExpectSameFiles(ReadFiles(work_.Sub("third")), original);
   EXPECT_TRUE(std::filesystem::is_directory(work_.Sub("home/checkouts")));
   GitFsck(work_.Sub("home"));
-}
-
-// With --copy nothing in -out is shared with the checkout cache, on a miss as on a hit; --copy
-// and --link together are a usage error.
-TEST_F(CompileDir, CopyGivesTheOutputFilesOfItsOwn) {
-  Json first = JsonOut(Compile("first", {"--json", "--copy"}));
-  EXPECT_EQ(first.Get("generator_runs") ? first.Get("generator_runs")->as_int() : -1, 1);
-  Json again = JsonOut(Compile("again", {"--json", "-copy"}));
-  EXPECT_TRUE(Cached(OnlyArtifact(again)));
-  for (const char* out : {"first", "again"}) {
-    for (const char* file : {"api.pb.h", "api.pb.cc"}) {
-      EXPECT_EQ(std::filesystem::hard_link_count(work_.Sub(std::string(out) + "/" + file)), 1u) << out << "/" << file;
-    }
-  }
-  ExpectSameFiles(ReadFiles(work_.Sub("again")), ReadFiles(work_.Sub("first")));
-
-  CommandResult both = Compile("both", {"--copy", "--link"});
-  EXPECT_EQ(both.exit_code, 2) << both.Describe();
-  EXPECT_NE(both.err.find("--copy"), std::string::npos) << both.Describe();
-  EXPECT_FALSE(std::filesystem::exists(work_.Sub("both")));
 }
 
 TEST_F(CompileDir, LinkPlacesHardLinksThatALaterCompileIntoTheSameDirectoryReplaces) {

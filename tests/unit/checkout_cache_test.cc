@@ -86,16 +86,27 @@ TEST_F(CheckoutCacheTest, AnAddedEntryIsFoundAndPlacedByteForByte) {
   }
 }
 
-TEST_F(CheckoutCacheTest, AnEntryAddedByCopyingSharesNoFileWithTheOutput) {
-  Write(dir_.Sub("own/a/x.pb.h"), "own header\n");
-  ASSERT_TRUE(cache_.Add(kOtherKey, dir_.Sub("own"), {"a/x.pb.h"}, PlaceMethod::kCopy).ok());
-  EXPECT_EQ(fs::hard_link_count(dir_.Sub("own/a/x.pb.h")), 1u);
-  // So writing the output in place leaves the entry as it was.
-  Append(dir_.Sub("own/a/x.pb.h"), "edited\n");
-  auto entry = cache_.Find(kOtherKey);
+TEST_F(CheckoutCacheTest, AFileThatIsAlreadyTheEntrysOwnIsLeftAsItIs) {
+  auto entry = cache_.Find(kKey);
   ASSERT_TRUE(entry.has_value());
   ASSERT_TRUE(cache_.Place(*entry, dir_.Sub("placed"), PlaceMethod::kHardLink).ok());
-  EXPECT_EQ(ReadFileOrDie(dir_.Sub("placed/a/x.pb.h")), "own header\n");
+  // A stranger at one path, the entry's own file at the others.
+  fs::remove(dir_.Sub("placed/top.py"));
+  Write(dir_.Sub("placed/top.py"), "stale\n");
+  struct stat before;
+  ASSERT_EQ(::stat(dir_.Sub("placed/a/x.pb.h").c_str(), &before), 0);
+  ASSERT_TRUE(cache_.Place(*entry, dir_.Sub("placed"), PlaceMethod::kCopy).ok());
+  struct stat after;
+  ASSERT_EQ(::stat(dir_.Sub("placed/a/x.pb.h").c_str(), &after), 0);
+  // Not replaced by a copy: the same inode, with its mtime and ctime untouched.
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+  EXPECT_EQ(after.st_ctim.tv_sec, before.st_ctim.tv_sec);
+  EXPECT_EQ(after.st_ctim.tv_nsec, before.st_ctim.tv_nsec);
+  // The stranger was replaced, by a copy of its own.
+  EXPECT_EQ(ReadFileOrDie(dir_.Sub("placed/top.py")), "");
+  EXPECT_EQ(fs::hard_link_count(dir_.Sub("placed/top.py")), 1u);
+  for (const auto& [path, content] : files_) EXPECT_EQ(ReadFileOrDie(dir_.Sub("placed/" + path)), content) << path;
 }
 
 TEST_F(CheckoutCacheTest, AFileWrittenThroughTheOutputsHardLinkMakesTheEntryAMiss) {

@@ -63,6 +63,9 @@ TEST_F(CompileRequestTest, SourcesAreNamedByTheirGitBlobIds) {
   auto loaded = request->load(request->sources.at("big.proto"));
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(*loaded, big);
+  auto empty = request->load(request->sources.at("empty.proto"));
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(*empty, "");
 
   auto recursive = Request(/*recursive=*/true);
   ASSERT_TRUE(recursive.ok());
@@ -78,7 +81,7 @@ TEST_F(CompileRequestTest, ASourceChangedAfterItWasNamedIsRefused) {
   auto loaded = request->load(id);
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Status::Code::kConflict);
-  EXPECT_NE(loaded.status().message().find("api.proto changed"), std::string::npos) << loaded.status().message();
+  EXPECT_NE(loaded.status().message().find("api.proto changed while it was being compiled"), std::string::npos) << loaded.status().message();
   EXPECT_EQ(request->load(std::string(40, '0')).status().code(), Status::Code::kNotFound);
 }
 
