@@ -397,6 +397,30 @@ TEST_F(CompileDir, TheFrontEndServesAHitAloneAndNamesTheHelperAnythingElseNeeds)
   GitFsck(work_.Sub("home"));
 }
 
+// The front end hands spoke-core a larger malloc cache (glibc.malloc.tcache_count), added to the
+// user's GLIBC_TUNABLES and never over a value the user gave. Seen from a stand-in spoke-core that
+// prints its environment's GLIBC_TUNABLES.
+TEST_F(CompileDir, TheFrontEndTunesMallocForSpokeCoreUnlessTheUserDid) {
+  const std::string exec_path = work_.Sub("exec-path");
+  std::filesystem::create_directories(exec_path);
+  {
+    std::ofstream core(exec_path + "/spoke-core");
+    core << "#!/bin/sh\nprintf '%s\\n' \"$GLIBC_TUNABLES\"\n";
+  }
+  std::filesystem::permissions(exec_path + "/spoke-core", std::filesystem::perms::owner_all);
+  auto tunables_seen = [&](const char* given) {
+    Env env = user_.env();
+    env.emplace_back("SPOKE_EXEC_PATH", exec_path);
+    if (given) env.emplace_back("GLIBC_TUNABLES", given);
+    CommandResult run = RunCommand({{SPOKE_BIN, "version"}, env, ""});
+    EXPECT_EQ(run.exit_code, 0) << run.Describe();
+    return run.out;
+  };
+  EXPECT_EQ(tunables_seen(nullptr), "glibc.malloc.tcache_count=500\n");
+  EXPECT_EQ(tunables_seen("glibc.malloc.arena_max=2"), "glibc.malloc.arena_max=2:glibc.malloc.tcache_count=500\n");
+  EXPECT_EQ(tunables_seen("glibc.malloc.tcache_count=7"), "glibc.malloc.tcache_count=7\n");
+}
+
 TEST_F(CompileDir, RecursiveGeneratesForSubdirectoriesUnderAnotherKey) {
   Json flat = JsonOut(Compile("flat", {"--json"}));
   Json deep = JsonOut(Compile("deep", {"--json", "--recursive"}));
