@@ -156,12 +156,15 @@ int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts, c
 
 int CompileDir(const CompileArgs& args, const CheckoutCache& checkouts, const std::vector<std::string>& languages,
                const std::map<std::string, std::string>& parameters) {
-  auto request = RequestForDir(args, languages, parameters);
+  SourceIdCache known = SourceIdsForDir(args.dir);
+  auto request = RequestForDir(args, languages, parameters, &known);
   if (!request.ok()) return Fail(request.status());
   if (args.explain_key) return ExplainKeys(*request);
   // A hit in the checkout cache never opens the store: libgit2's start-up alone costs more than
   // placing a typical module's files.
-  return CompileWithCaches(args, checkouts, *request, nullptr, "locally");
+  const int code = CompileWithCaches(args, checkouts, *request, nullptr, "locally");
+  if (code == kExitOk) known.Save();  // the next hit need not read the sources
+  return code;
 }
 
 int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const CheckoutCache& checkouts,

@@ -12,6 +12,7 @@
 #include "module_dir.h"
 #include "spoke/compiler.h"
 #include "spoke/json.h"
+#include "spoke/source_id_cache.h"
 #include "util/digest.h"
 #include "util/files.h"
 
@@ -73,8 +74,14 @@ Result<CheckoutCache> LocalCheckoutCache() {
   return CheckoutCache((std::filesystem::path(LocalStorePath()) / "checkouts").string(), max_bytes);
 }
 
+SourceIdCache SourceIdsForDir(const std::string& dir) {
+  const std::string cache_dir = (std::filesystem::path(LocalStorePath()) / "checkouts" / "sources").string();
+  return SourceIdCache::Load(SourceIdIndexPath(cache_dir, dir));
+}
+
 Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::vector<std::string>& languages,
-                                           const std::map<std::string, std::string>& parameters) {
+                                           const std::map<std::string, std::string>& parameters,
+                                           SourceIdCache* known) {
   SPOKE_ASSIGN_OR_RETURN(auto files, ListModuleDir(args.dir));
   CachedCompileRequest request;
   request.languages = languages;
@@ -84,7 +91,7 @@ Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::v
   // through the compile.
   auto by_id = std::make_shared<std::map<std::string, std::string>>();  // blob id -> path on disk
   for (auto& [path, on_disk] : files) {
-    SPOKE_ASSIGN_OR_RETURN(std::string id, GitBlobIdHexOfFile(on_disk));
+    SPOKE_ASSIGN_OR_RETURN(std::string id, known->IdOf(path, on_disk));
     request.sources[path] = id;
     if (args.recursive || path.find('/') == std::string::npos) request.targets.push_back(path);
     by_id->emplace(std::move(id), std::move(on_disk));

@@ -14,6 +14,7 @@
 
 #include "spoke/artifact_cache.h"
 #include "spoke/checkout_cache.h"
+#include "spoke/source_id_cache.h"
 #include "spoke/status.h"
 
 namespace spoke::cli {
@@ -36,12 +37,18 @@ Result<uint64_t> ParseSize(const std::string& text);
 // The local store's checkout cache, bounded by $SPOKE_CHECKOUT_CACHE_MAX (0: no bound).
 Result<CheckoutCache> LocalCheckoutCache();
 
+// The blob ids remembered for the sources of `dir`, in checkouts/sources/ of the local store.
+// The caller saves it once the command succeeded (a store is there to hold it by then).
+SourceIdCache SourceIdsForDir(const std::string& dir);
+
 // The request for -dir: every .proto file under it as a source named by its git blob id, and as
 // targets the files directly in it (all of them with --recursive). The sources are hashed, not
-// kept: a miss reads each again when the parser opens it (`load`), and fails with Conflict if it
-// no longer has the id the key was made from.
+// kept, and a file whose stat data is as `known` remembers it is not read at all; a miss reads
+// each again when the parser opens it (`load`), and fails with Conflict if it no longer has the
+// id the key was made from.
 Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::vector<std::string>& languages,
-                                           const std::map<std::string, std::string>& parameters);
+                                           const std::map<std::string, std::string>& parameters,
+                                           SourceIdCache* known);
 
 // One language's result, as printed.
 struct Outcome {

@@ -54,10 +54,12 @@ std::optional<int> TryServeCompileHit(int argc, char** argv) {
   if (!parameters.ok()) return std::nullopt;
   auto checkouts = LocalCheckoutCache();
   if (!checkouts.ok()) return std::nullopt;
-  auto request = RequestForDir(args, *languages, *parameters);
+  SourceIdCache known = SourceIdsForDir(args.dir);
+  auto request = RequestForDir(args, *languages, *parameters, &known);
   if (!request.ok()) return std::nullopt;
   auto served = ServeFromCheckouts(args, *checkouts, *request, "locally");
   if (!served.ok() || !*served) return std::nullopt;
+  known.Save();
   return kExitOk;
 }
 

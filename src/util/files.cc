@@ -57,9 +57,14 @@ Result<std::string> ReadFileToString(const std::string& path) {
 }
 
 Result<std::string> GitBlobIdHexOfFile(const std::string& path) {
+  struct stat seen;
+  return GitBlobIdHexOfFile(path, &seen);
+}
+
+Result<std::string> GitBlobIdHexOfFile(const std::string& path, struct stat* seen) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
-  struct stat st;
+  struct stat& st = *seen;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     return Status::IOError("cannot read " + path + ": not a regular file");
@@ -107,17 +112,58 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
 
 namespace {
 
+// mkdir -p of `dir`: only the missing directories are made, deepest first tried, so a tree that
+// is mostly there costs one call. Another thread or process making the same ones is no error.
+bool MakeDirectories(const std::string& dir) {
+  if (dir.empty() || dir == "/" || dir == ".") return true;
+  if (::mkdir(dir.c_str(), 0777) == 0) return true;
+  if (errno == EEXIST) return true;
+  if (errno != ENOENT) return false;
+  const size_t slash = dir.find_last_of('/');
+  if (slash == std::string::npos) return false;
+  if (!MakeDirectories(dir.substr(0, slash == 0 ? 1 : slash))) return false;
+  return ::mkdir(dir.c_str(), 0777) == 0 || errno == EEXIST;
+}
+
+// Makes the directory `path` lives in, as MakeDirectories; false with errno set on failure.
+bool MakeParentDirectories(const std::string& path) {
+  std::string dir = path;
+  while (!dir.empty() && dir.back() == '/') dir.pop_back();
+  const size_t slash = dir.find_last_of('/');
+  if (slash == std::string::npos) return true;
+  dir.resize(slash == 0 ? 1 : slash);
+  return MakeDirectories(dir);
+}
+
+}  // namespace
+
+Status MakeParentDirectory(const std::string& path) {
+  if (MakeParentDirectories(path)) return Status::Ok();
+  const int saved = errno;
+  return Status::IOError("cannot create the directory of " + path + ": " + std::strerror(saved));
+}
+
+namespace {
+
 // Creates `path` for writing; a file already there is unlinked and a new one made, so nothing is
-// written through a hard link. Returns the descriptor, or -1 with errno set.
+// written through a hard link. Missing parent directories are made on the way. Returns the
+// descriptor, or -1 with errno set.
 // Another writer of the same path may create it again between our unlink and our create; a few
 // rounds settle that, and the last round never unlinks, so the loser of such a race fails rather
 // than deleting the winner's file.
 constexpr int kReplaceAttempts = 8;
 
 int CreateReplacing(const std::string& path) {
+  bool made_parent = false;
   for (int attempt = 1;; ++attempt) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0 || errno != EEXIST || attempt == kReplaceAttempts) return fd;
+    if (fd >= 0 || attempt == kReplaceAttempts) return fd;
+    if (errno == ENOENT && !made_parent) {
+      made_parent = true;
+      if (!MakeParentDirectories(path)) return -1;
+      continue;
+    }
+    if (errno != EEXIST) return -1;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return -1;
   }
 }
@@ -155,12 +201,14 @@ Status WriteFileInPlace(const std::string& path, const std::vector<std::string_v
 Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_t size) {
   int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (in < 0) return Status::IOError("cannot read " + from + ": " + std::strerror(errno));
+  Status copied = CopyOpenFileReplacing(in, from, to, size);
+  ::close(in);
+  return copied;
+}
+
+Status CopyOpenFileReplacing(int in, const std::string& from, const std::string& to, uint64_t size) {
   int out = CreateReplacing(to);
-  if (out < 0) {
-    int saved = errno;
-    ::close(in);
-    return Status::IOError("cannot write " + to + ": " + std::strerror(saved));
-  }
+  if (out < 0) return Status::IOError("cannot write " + to + ": " + std::strerror(errno));
   uint64_t copied = 0;
   bool kernel_copy = true, failed = false;
   std::vector<char> buffer;
@@ -187,7 +235,6 @@ Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_
     copied += static_cast<uint64_t>(n);
   }
   int saved = errno;
-  ::close(in);
   bool closed = ::close(out) == 0;
   if (failed || !closed || copied != size) ::unlink(to.c_str());  // no partial file left behind
   if (failed || !closed) return Status::IOError("cannot copy " + from + " to " + to + ": " + std::strerror(saved));
@@ -198,8 +245,14 @@ Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_
 }
 
 Status LinkFileReplacing(const std::string& from, const std::string& to) {
+  bool made_parent = false;
   for (int attempt = 1;; ++attempt) {
     if (::link(from.c_str(), to.c_str()) == 0) return Status::Ok();
+    if (errno == ENOENT && !made_parent && attempt < kReplaceAttempts) {
+      made_parent = true;  // `to`'s directory is missing, or `from` is: the next round tells
+      if (!MakeParentDirectories(to)) break;
+      continue;
+    }
     if (errno != EEXIST || attempt == kReplaceAttempts) break;
     if (::unlink(to.c_str()) != 0 && errno != ENOENT) break;
   }

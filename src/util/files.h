@@ -2,6 +2,8 @@
 #ifndef SPOKE_UTIL_FILES_H_
 #define SPOKE_UTIL_FILES_H_
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -16,14 +18,21 @@ Result<std::string> ReadFileToString(const std::string& path);
 // The git blob id (hex) of the regular file at `path`, read in pieces and never held whole.
 // Conflict when the file changed size while it was read.
 Result<std::string> GitBlobIdHexOfFile(const std::string& path);
+// The same, and `*seen` is the file's stat data as it was opened (before it was read).
+Result<std::string> GitBlobIdHexOfFile(const std::string& path, struct stat* seen);
 // Writes through a temporary file and a rename, so a reader never sees half a file. Creates the
 // parent directories.
 Status WriteFileAtomically(const std::string& path, const std::string& contents);
 
+// Makes the directory that `path` (a file's path) lives in, with any missing ancestors, like
+// mkdir -p; it costs one call when the directory is there. Several threads or processes may make
+// the same directories at once.
+Status MakeParentDirectory(const std::string& path);
+
 // Writes `contents` to `path` without a temporary file, like git's checkout: faster than
 // WriteFileAtomically for many files. A file already at `path` is unlinked first, never truncated
-// and written through: it may be a hard link shared with a cache (checkout_cache.h).
-// REQUIRES: the parent directory exists.
+// and written through: it may be a hard link shared with a cache (checkout_cache.h). Missing
+// parent directories are made (MakeParentDirectory).
 Status WriteFileInPlace(const std::string& path, std::string_view contents);
 // The same for contents given in pieces, written one after another.
 Status WriteFileInPlace(const std::string& path, const std::vector<std::string_view>& pieces);
@@ -32,8 +41,11 @@ Status WriteFileInPlace(const std::string& path, const std::vector<std::string_v
 // through copy_file_range where the kernel can, so the bytes never pass through user space. Fails,
 // leaving no file at `to`, when `from` does not hold exactly `size` bytes.
 Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_t size);
+// The same from `in`, a descriptor open for reading at offset 0 (left open); `from` names it in errors.
+Status CopyOpenFileReplacing(int in, const std::string& from, const std::string& to, uint64_t size);
 
-// Hard-links `to` to `from` (a file already at `to` is replaced). Unavailable when the file
+// Hard-links `to` to `from` (a file already at `to` is replaced; missing parent directories are
+// made). Unavailable when the file
 // system cannot (another file system, no hard links, too many links): the caller copies instead.
 Status LinkFileReplacing(const std::string& from, const std::string& to);
 

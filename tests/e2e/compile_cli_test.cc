@@ -270,6 +270,31 @@ TEST_F(CompileDir, TheSecondRunGeneratesNothingAndWritesTheSameFiles) {
   GitFsck(work_.Sub("home"));
 }
 
+// The sources' ids are remembered by stat data (checkouts/sources/), so a hit need not read them;
+// a source rewritten at once, to the same size, within the same clock tick as likely as not,
+// must still be read again and give a new key.
+TEST_F(CompileDir, ASourceRewrittenRightAfterACompileToTheSameSizeGivesANewKey) {
+  Json first = JsonOut(Compile("first", {"--json"}));
+  ASSERT_FALSE(std::filesystem::is_empty(work_.Sub("home/checkouts/sources")));
+  const std::string before = files_.at("api.proto");
+  std::string after = before;
+  after[after.find("Thing")] = 'Z';  // message Zhing: same size, one byte
+  ASSERT_EQ(after.size(), before.size());
+  WriteFiles(work_.Sub("src"), {{"api.proto", after}});
+
+  Json second = JsonOut(Compile("second", {"--json"}));
+  EXPECT_EQ(second.Get("generator_runs") ? second.Get("generator_runs")->as_int() : -1, 1) << second.Dump(2);
+  EXPECT_NE(OnlyArtifact(second).GetString("key"), OnlyArtifact(first).GetString("key"));
+  EXPECT_NE(ReadFiles(work_.Sub("second")).at("api.pb.h").find("class Zhing"), std::string::npos);
+
+  // And back: the first key again, served from the cache.
+  WriteFiles(work_.Sub("src"), {{"api.proto", before}});
+  Json third = JsonOut(Compile("third", {"--json"}));
+  EXPECT_EQ(OnlyArtifact(third).GetString("key"), OnlyArtifact(first).GetString("key"));
+  EXPECT_EQ(third.Get("generator_runs") ? third.Get("generator_runs")->as_int() : -1, 0) << third.Dump(2);
+  ExpectSameFiles(ReadFiles(work_.Sub("third")), ReadFiles(work_.Sub("first")));
+}
+
 // The checkout cache (plain files beside the store, hard-linked to the first output) serves the
 // next hit; whatever happens to the outputs, a hit still writes the artifact's bytes.
 TEST_F(CompileDir, AnOutputEditedInPlaceDoesNotChangeWhatTheNextHitWrites) {

@@ -39,7 +39,8 @@ class CompileRequestTest : public ::testing::Test {
   Result<CachedCompileRequest> Request(bool recursive) {
     args_.dir = dir_.Sub("src");
     args_.recursive = recursive;
-    return RequestForDir(args_, {"cpp"}, {});
+    SourceIdCache known = SourceIdCache::Load(dir_.Sub("index"));
+    return RequestForDir(args_, {"cpp"}, {}, &known);
   }
   TempDir dir_;
   CompileArgs args_;
