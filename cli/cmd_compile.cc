@@ -163,7 +163,13 @@ int CompileDir(const CompileArgs& args, const CheckoutCache& checkouts, const st
   // A hit in the checkout cache never opens the store: libgit2's start-up alone costs more than
   // placing a typical module's files.
   const int code = CompileWithCaches(args, checkouts, *request, nullptr, "locally");
-  if (code == kExitOk) known.Save();  // the next hit need not read the sources
+  // After a success the next hit need not read the sources (a failed save only means it will);
+  // after a failure nothing remembered is kept, in case a remembered id is what failed.
+  if (code == kExitOk) {
+    (void)known.Save();
+  } else {
+    known.Drop();
+  }
   return code;
 }
 

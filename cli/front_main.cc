@@ -59,7 +59,7 @@ std::optional<int> TryServeCompileHit(int argc, char** argv) {
   if (!request.ok()) return std::nullopt;
   auto served = ServeFromCheckouts(args, *checkouts, *request, "locally");
   if (!served.ok() || !*served) return std::nullopt;
-  known.Save();
+  (void)known.Save();  // failing only makes the next hit read the sources
   return kExitOk;
 }
 

@@ -92,11 +92,12 @@ class CheckoutCache {
   void DropStage(const std::string& stage) const;
 
   // Puts the entry's files under `out` on several threads, the biggest first, each making the
-  // directories it needs. A file already
-  // at a path is replaced (unlinked first), never written through, since it may be a hard link
-  // into this cache; one that is the entry's own file (linked there before) is left as it is, so
-  // its mtime tells a build tool that nothing changed. Each file of the entry is checked against its listing again just before it
-  // is placed: an error when one changed or vanished since Find().
+  // directories it needs. A file already at a path is replaced (unlinked first), never written
+  // through, since it may be a hard link into this cache; one that is the entry's own file
+  // (linked there before) is left as it is, so its mtime tells a build tool that nothing changed.
+  // Each file of the entry is checked against its listing again just before it is placed (and a
+  // copy is made from a descriptor checked once more): an error when one changed or vanished
+  // since Find().
   Status Place(const CheckoutEntry& entry, const std::string& out, PlaceMethod method) const;
 
  private:

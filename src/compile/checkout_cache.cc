@@ -77,7 +77,8 @@ unsigned ThreadsFor(size_t files, uint64_t bytes) {
 }
 
 // Runs `work(i)` for i in [0, count) on ThreadsFor(count, bytes) threads, each taking the next
-// index not yet taken; returns the error of the lowest index that failed.
+// index not yet taken, so the order of the indexes is the order work starts in; returns the
+// error of the lowest index that failed.
 Status ForEachFile(size_t count, uint64_t bytes, const std::function<Status(size_t)>& work) {
   const unsigned threads = ThreadsFor(count, bytes);
   std::vector<Status> statuses(count);
@@ -463,34 +464,46 @@ Status CheckoutCache::Place(const CheckoutEntry& entry, const std::string& out, 
   }
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return entry.files[a].size > entry.files[b].size; });
+  // An output directory that is not there yet holds no file to compare with.
+  struct stat out_stat;
+  const bool new_out = ::lstat(out.c_str(), &out_stat) != 0 && errno == ENOENT;
   return ForEachFile(order.size(), bytes, [&](size_t n) -> Status {
     const CheckoutFile& file = entry.files[order[n]];
     const std::string from = entry.dir + "/" + file.path, to = (fs::path(out) / file.path).string();
-    const int in = method == PlaceMethod::kCopy ? ::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+    const auto changed = [&] { return Status::Conflict(from + " changed after it was found in the checkout cache"); };
+    // A copy is made from a descriptor checked by fstat, so what is copied is the very file the
+    // listing names; a link is checked by lstat, since link() takes a path.
+    const auto open_checked = [&](struct stat* st) {
+      int fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd >= 0 && (::fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || !SameStat(StatOf(*st), file))) {
+        ::close(fd);
+        fd = -1;
+      }
+      return fd;
+    };
     struct stat cached;
-    const bool intact = method == PlaceMethod::kCopy
-                            ? in >= 0 && ::fstat(in, &cached) == 0
-                            : ::lstat(from.c_str(), &cached) == 0;
-    if (!intact || !S_ISREG(cached.st_mode) || !SameStat(StatOf(cached), file)) {
-      if (in >= 0) ::close(in);
-      return Status::Conflict(from + " changed after it was found in the checkout cache");
+    int in = -1;
+    if (method == PlaceMethod::kCopy) {
+      if ((in = open_checked(&cached)) < 0) return changed();
+    } else if (::lstat(from.c_str(), &cached) != 0 || !S_ISREG(cached.st_mode) || !SameStat(StatOf(cached), file)) {
+      return changed();
     }
     // Already this very file (a hard link an earlier compile placed): nothing to write, and its
     // mtime stays, so a build tool sees no change where there is none.
     struct stat there;
-    if (::lstat(to.c_str(), &there) == 0 && S_ISREG(there.st_mode) && there.st_dev == cached.st_dev &&
+    if (!new_out && ::lstat(to.c_str(), &there) == 0 && S_ISREG(there.st_mode) && there.st_dev == cached.st_dev &&
         there.st_ino == cached.st_ino) {
       if (in >= 0) ::close(in);
       return Status::Ok();
     }
-    if (method == PlaceMethod::kCopy) {
-      Status copied = CopyOpenFileReplacing(in, from, to, file.size);
-      ::close(in);
-      return copied;
+    if (method == PlaceMethod::kHardLink) {
+      Status linked = LinkFileReplacing(from, to);
+      if (linked.code() != Status::Code::kUnavailable) return linked;
+      if ((in = open_checked(&cached)) < 0) return changed();  // another file system: a copy
     }
-    Status linked = LinkFileReplacing(from, to);
-    if (linked.code() != Status::Code::kUnavailable) return linked;
-    return CopyFileReplacing(from, to, file.size);
+    Status copied = CopyOpenFileReplacing(in, from, to, file.size);
+    ::close(in);
+    return copied;
   });
 }
 

@@ -135,16 +135,6 @@ bool MakeParentDirectories(const std::string& path) {
   return MakeDirectories(dir);
 }
 
-}  // namespace
-
-Status MakeParentDirectory(const std::string& path) {
-  if (MakeParentDirectories(path)) return Status::Ok();
-  const int saved = errno;
-  return Status::IOError("cannot create the directory of " + path + ": " + std::strerror(saved));
-}
-
-namespace {
-
 // Creates `path` for writing; a file already there is unlinked and a new one made, so nothing is
 // written through a hard link. Missing parent directories are made on the way. Returns the
 // descriptor, or -1 with errno set.
@@ -208,7 +198,10 @@ Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_
 
 Status CopyOpenFileReplacing(int in, const std::string& from, const std::string& to, uint64_t size) {
   int out = CreateReplacing(to);
-  if (out < 0) return Status::IOError("cannot write " + to + ": " + std::strerror(errno));
+  if (out < 0) {
+    const int saved = errno;
+    return Status::IOError("cannot write " + to + ": " + std::strerror(saved));
+  }
   uint64_t copied = 0;
   bool kernel_copy = true, failed = false;
   std::vector<char> buffer;
@@ -256,10 +249,11 @@ Status LinkFileReplacing(const std::string& from, const std::string& to) {
     if (errno != EEXIST || attempt == kReplaceAttempts) break;
     if (::unlink(to.c_str()) != 0 && errno != ENOENT) break;
   }
-  if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == EOPNOTSUPP) {
-    return Status::Unavailable("cannot hard-link " + to + " to " + from + ": " + std::strerror(errno));
+  const int saved = errno;  // before any allocation below can change it
+  if (saved == EXDEV || saved == EPERM || saved == EMLINK || saved == EOPNOTSUPP) {
+    return Status::Unavailable("cannot hard-link " + to + " to " + from + ": " + std::strerror(saved));
   }
-  return Status::IOError("cannot hard-link " + to + " to " + from + ": " + std::strerror(errno));
+  return Status::IOError("cannot hard-link " + to + " to " + from + ": " + std::strerror(saved));
 }
 
 Status CreateParentDirectories(const std::string& root, const std::vector<std::string>& paths) {

@@ -24,15 +24,11 @@ Result<std::string> GitBlobIdHexOfFile(const std::string& path, struct stat* see
 // parent directories.
 Status WriteFileAtomically(const std::string& path, const std::string& contents);
 
-// Makes the directory that `path` (a file's path) lives in, with any missing ancestors, like
-// mkdir -p; it costs one call when the directory is there. Several threads or processes may make
-// the same directories at once.
-Status MakeParentDirectory(const std::string& path);
-
 // Writes `contents` to `path` without a temporary file, like git's checkout: faster than
 // WriteFileAtomically for many files. A file already at `path` is unlinked first, never truncated
 // and written through: it may be a hard link shared with a cache (checkout_cache.h). Missing
-// parent directories are made (MakeParentDirectory).
+// parent directories are made, as `mkdir -p` would (several threads or processes may make the
+// same ones at once).
 Status WriteFileInPlace(const std::string& path, std::string_view contents);
 // The same for contents given in pieces, written one after another.
 Status WriteFileInPlace(const std::string& path, const std::vector<std::string_view>& pieces);

@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "test_support.h"
 
@@ -46,7 +48,8 @@ class SourceIdCacheTest : public ::testing::Test {
       EXPECT_TRUE(id.ok()) << id.status().ToString();
       if (id.ok()) ids_[name] = *id;
     }
-    cache.Save();
+    Status saved = cache.Save();
+    EXPECT_TRUE(saved.ok()) << saved.ToString();
     return cache;
   }
 
@@ -154,19 +157,108 @@ TEST_F(SourceIdCacheTest, AnyChangeOfSizeMtimeOrInodeIsSeen) {
   EXPECT_EQ(ids_["replaced.proto"], IdOfContent("two\n"));
 }
 
+// Each of the five recorded fields alone: one that differs from the file's makes it read again.
+TEST_F(SourceIdCacheTest, EachRecordedStatFieldIsCompared) {
+  Write(dir_.Sub("src/a.proto"), "one\n");
+  for (int field = 0; field < 5; ++field) {  // size, mtime, ctime, inode, device
+    Run({"a.proto"});
+    AgeFiles(10);
+    EditIndex([&](std::string body) {
+      size_t at = body.find('\n') + 1;
+      for (int skipped = 0; skipped < field; ++skipped) at = body.find(' ', at) + 1;
+      const size_t end = body.find(' ', at);
+      return body.replace(at, end - at, std::to_string(std::stoull(body.substr(at, end - at)) + 1));
+    });
+    SourceIdCache cache = Run({"a.proto"});
+    EXPECT_EQ(cache.files_hashed(), 1) << "field " << field;
+    EXPECT_EQ(ids_["a.proto"], IdOfContent("one\n"));
+  }
+}
+
+// An mtime an hour old does not make an entry settled: its ctime is recent, and a rewrite could
+// have put the old mtime back.
+TEST_F(SourceIdCacheTest, ARecentCtimeAloneMakesAnEntryRacy) {
+  Write(dir_.Sub("src/a.proto"), "one\n");
+  struct timespec times[2] = {{0, UTIME_OMIT}, {::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, dir_.Sub("src/a.proto").c_str(), times, 0), 0);
+  Run({"a.proto"});
+  ForgeIds(std::string(40, '0'));
+  SourceIdCache cache = Run({"a.proto"});
+  EXPECT_EQ(cache.files_hashed(), 1);
+  EXPECT_EQ(ids_["a.proto"], IdOfContent("one\n"));
+}
+
 TEST_F(SourceIdCacheTest, AGarbledOrCutIndexIsAnEmptyOne) {
   Write(dir_.Sub("src/a.proto"), "one\n");
   Run({"a.proto"});
   AgeFiles(10);
   const std::string good = ReadFileOrDie(index_);
-  for (const std::string& bad : {good.substr(0, good.size() - 10), good.substr(0, good.find('\n') + 5) + "X" +
-                                                                        good.substr(good.find('\n') + 6),
-                                 std::string("end\n"), std::string()}) {
+  std::string digit_changed = good;  // still well-formed: only the checksum can tell
+  const size_t size_field = good.find('\n') + 1;
+  digit_changed[size_field] = digit_changed[size_field] == '4' ? '5' : '4';
+  for (const std::string& bad : {good.substr(0, good.size() - 10), digit_changed, std::string("end\n"), std::string()}) {
     Write(index_, bad);
     SourceIdCache cache = Run({"a.proto"});
     EXPECT_EQ(cache.files_hashed(), 1) << "index: " << bad;
     EXPECT_EQ(ids_["a.proto"], IdOfContent("one\n"));
+    Write(index_, good);
   }
+}
+
+// Lines whose checksum is right but whose content is not what Save writes: the index is empty.
+TEST_F(SourceIdCacheTest, AMalformedLineUnderARightChecksumEmptiesTheIndex) {
+  Write(dir_.Sub("src/a.proto"), "one\n");
+  Write(dir_.Sub("src/b.proto"), "two\n");
+  // Each edits the lines of a well-formed index of a.proto and b.proto, in that order.
+  const std::vector<std::string (*)(std::string)> breakages = {
+      [](std::string body) {  // a field gone: a.proto's size
+        const size_t line = body.find('\n') + 1;
+        return body.erase(line, body.find(' ', line) + 1 - line);
+      },
+      [](std::string body) {  // an id in upper case
+        const size_t id = body.find(" a.proto\n") - 40;
+        for (size_t i = id; i < id + 40; ++i) body[i] = static_cast<char>(std::toupper(body[i]));
+        return body;
+      },
+      [](std::string body) {  // b.proto before a.proto
+        const size_t first = body.find('\n') + 1, second = body.find('\n', first) + 1;
+        return body.substr(0, first) + body.substr(second) + body.substr(first, second - first);
+      },
+      [](std::string body) {  // a size beyond 64 bits
+        body.insert(body.find('\n') + 1, "99999999999999999999");
+        return body;
+      },
+      [](std::string body) {  // a negative size
+        body.insert(body.find('\n') + 1, 1, '-');
+        return body;
+      },
+  };
+  for (size_t i = 0; i < breakages.size(); ++i) {
+    Run({"a.proto", "b.proto"});
+    AgeFiles(10);
+    ForgeIds(std::string(40, 'c'));  // were the index believed, the ids would be these
+    EditIndex(breakages[i]);
+    SourceIdCache cache = Run({"a.proto", "b.proto"});
+    EXPECT_EQ(cache.files_hashed(), 2) << "breakage " << i << ":\n" << ReadFileOrDie(index_);
+    EXPECT_EQ(ids_["a.proto"], IdOfContent("one\n"));
+  }
+}
+
+TEST_F(SourceIdCacheTest, ANameWithSpacesIsRememberedWhole) {
+  Write(dir_.Sub("src/with space/a b.proto"), "one\n");
+  Run({"with space/a b.proto"});
+  AgeFiles(10);
+  SourceIdCache again = Run({"with space/a b.proto"});
+  EXPECT_EQ(again.files_hashed(), 0);
+  EXPECT_EQ(ids_["with space/a b.proto"], IdOfContent("one\n"));
+}
+
+TEST_F(SourceIdCacheTest, AFailedCommandDropsTheIndex) {
+  Write(dir_.Sub("src/a.proto"), "one\n");
+  SourceIdCache cache = Run({"a.proto"});
+  ASSERT_TRUE(fs::exists(index_));
+  cache.Drop();
+  EXPECT_FALSE(fs::exists(index_));
 }
 
 TEST_F(SourceIdCacheTest, TheIndexHoldsOnlyTheFilesOfTheLastRun) {
