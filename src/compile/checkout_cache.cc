@@ -356,11 +356,9 @@ std::string CheckoutCache::NewTempDir(const std::string& what) const {
 Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
                                 const std::vector<std::string>& paths) const {
   std::vector<CheckoutFile> files = SortedFiles(paths);
-  std::vector<std::string> sorted;
-  for (const auto& file : files) sorted.push_back(file.path);
-  // Built in a directory of its own, then renamed into place, so a reader never sees half of it.
+  // Built in a directory of its own, then renamed into place, so a reader never sees half of it;
+  // linking or copying a file makes the directories it needs.
   const fs::path temp = NewTempDir(key);
-  SPOKE_RETURN_IF_ERROR(CreateParentDirectories(temp.string(), sorted));
   Status filled = ForEachFile(files.size(), 0, [&](size_t i) -> Status {
     const std::string from = (fs::path(out) / files[i].path).string(), to = (temp / files[i].path).string();
     Status linked = LinkFileReplacing(from, to);

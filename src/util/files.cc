@@ -11,7 +11,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <thread>
 #include <vector>
 
@@ -256,28 +255,10 @@ Status LinkFileReplacing(const std::string& from, const std::string& to) {
   return Status::IOError("cannot hard-link " + to + " to " + from + ": " + std::strerror(saved));
 }
 
-Status CreateParentDirectories(const std::string& root, const std::vector<std::string>& paths) {
-  namespace fs = std::filesystem;
-  std::set<fs::path> dirs;
-  for (const auto& path : paths) dirs.insert((fs::path(root) / path).parent_path());
-  for (const auto& dir : dirs) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());
-  }
-  return Status::Ok();
-}
-
 Status WriteFilesUnder(const std::string& dir, const std::map<std::string, std::string>& files) {
-  std::vector<std::string> paths;
   std::vector<std::pair<std::string, std::string_view>> jobs;
-  paths.reserve(files.size());
   jobs.reserve(files.size());
-  for (const auto& [path, content] : files) {
-    paths.push_back(path);
-    jobs.emplace_back((std::filesystem::path(dir) / path).string(), content);
-  }
-  SPOKE_RETURN_IF_ERROR(CreateParentDirectories(dir, paths));
+  for (const auto& [path, content] : files) jobs.emplace_back((std::filesystem::path(dir) / path).string(), content);
   unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
   if (jobs.size() < 64) threads = 1;
   return RunInParallel(threads, [&](unsigned part) -> Status {

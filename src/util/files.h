@@ -45,11 +45,8 @@ Status CopyOpenFileReplacing(int in, const std::string& from, const std::string&
 // system cannot (another file system, no hard links, too many links): the caller copies instead.
 Status LinkFileReplacing(const std::string& from, const std::string& to);
 
-// Creates, under `root`, the directory each of `paths` (relative file paths) lives in.
-Status CreateParentDirectories(const std::string& root, const std::vector<std::string>& paths);
-
-// Writes every file of `files` (relative path -> content) under `dir` in place, creating the
-// directories first, on several threads. REQUIRES: paths already checked to stay under `dir`.
+// Writes every file of `files` (relative path -> content) under `dir` in place, each making the
+// directories it needs, on several threads. REQUIRES: paths already checked to stay under `dir`.
 Status WriteFilesUnder(const std::string& dir, const std::map<std::string, std::string>& files);
 
 }  // namespace spoke

@@ -4,7 +4,6 @@
 // explain. Artifacts travel with clone, so a mirror never compiles what its registry did.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -15,6 +14,7 @@
 #include "generated_code_fixture.h"
 #include "harness.h"
 #include "spoke/artifact_cache.h"
+#include "spoke/manifest.h"
 
 namespace spoke::e2e {
 namespace {
@@ -284,15 +284,8 @@ void AgeSourceIdIndexes(const std::string& home, int seconds) {
     const long long stamp = std::stoll(text.substr(space + 1, header_end - space - 1));
     const std::string body = text.substr(0, space + 1) + std::to_string(stamp + seconds * 1'000'000'000LL) +
                              text.substr(header_end, text.rfind("end ") - header_end);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(body.data(), body.size(), digest, &length, EVP_sha256(), nullptr);
-    static const char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-      hex.push_back(kHex[digest[i] >> 4]);
-      hex.push_back(kHex[digest[i] & 15]);
-    }
+    // The index's checksum is SHA-256 hex, which the manifest's file list already computes.
+    const std::string hex = DescribeFiles({{"index", body}}).at(0).sha256;
     std::ofstream(index.path(), std::ios::binary | std::ios::trunc) << body << "end " << hex << "\n";
   }
 }
