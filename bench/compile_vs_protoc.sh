@@ -226,7 +226,7 @@ cat "$GOOD_LIST" "$W/module.list" | (cd "$GOOD" && xargs -d '\n' cat) >/dev/null
 # the project's VMs) skips inodes freed in the last 60 to 360 s when it creates a file, which
 # makes every create slower for minutes after; that is noise of the bench, not of the workload,
 # and it is most of a module's hit, against a fraction of a percent of protoc's run.
-declare -a PM_T=() PM_M=() SM_T=() SM_M=() SMH_T=() SMH_M=() SML_T=() SML_M=()
+declare -a PM_T=() PM_M=() SM_T=() SM_M=() SMH_T=() SMH_M=() SML_T=() SML_M=() CPM_T=()
 # Each command runs twice: under /usr/bin/time (env sets SPOKE_HOME) for its peak RSS, and then
 # alone for its time, as /usr/bin/time and env add about 2 ms of fork and exec: nothing next to
 # protoc's 0.2 s, most of a cache hit.
@@ -238,7 +238,7 @@ for ((r = 1; r <= MODULE_ROUNDS; r++)); do
   PM_M+=("$M_KB")
   measure_bare "protoc_module_bare.$r" "$PROTOC" -I "$MODULE_TREE" --cpp_out="$W/pm-bare" "@$W/module.list"
   PM_T+=("$T_US")
-  rm -rf "$W/home-m" "$W/sm" "$W/smh" "$W/sml" "$W/sm-bare" "$W/smh-bare" "$W/sml-bare"
+  rm -rf "$W/home-m" "$W/sm" "$W/smh" "$W/sml" "$W/sm-bare" "$W/smh-bare" "$W/sml-bare" "$W/cpm"
   measure "spoke_module.$r" env SPOKE_HOME="$W/home-m" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sm" -lang cpp --recursive --json
   SM_M+=("$M_KB")
   rm -rf "$W/home-m"
@@ -250,13 +250,20 @@ for ((r = 1; r <= MODULE_ROUNDS; r++)); do
   measure_bare "spoke_module_hit_bare.$r" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/smh-bare" -lang cpp --recursive --json
   SMH_T+=("$T_US")
   check_hit "$W/spoke_module_hit_bare.$r.log"
+  # The floor of a copying hit: cp -r of the cache entry the hit copied from, the same files and
+  # bytes, with nothing to look up. It shows how much of the hit is the file system's.
+  entry=$(find "$W/home-m/checkouts" -mindepth 2 -maxdepth 2 -type d -regextype posix-extended \
+    -regex '.*/[0-9a-f]{64}')
+  [[ -n $entry && $(wc -l <<<"$entry") == 1 ]] || die "not one checkout cache entry in $W/home-m/checkouts"
+  measure_bare "copy_module.$r" cp -r "$entry" "$W/cpm"
+  CPM_T+=("$T_US")
   measure "spoke_module_link.$r" env SPOKE_HOME="$W/home-m" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sml" -lang cpp --recursive --json --link
   SML_M+=("$M_KB")
   check_hit "$W/spoke_module_link.$r.log"
   measure_bare "spoke_module_link_bare.$r" "$SPOKE" compile -dir "$MODULE_TREE" -out "$W/sml-bare" -lang cpp --recursive --json --link
   SML_T+=("$T_US")
   check_hit "$W/spoke_module_link_bare.$r.log"
-  for tree in sm smh sml sm-bare smh-bare sml-bare; do same_tree "$W/pm" "$W/$tree" "module, cpp, $tree"; done
+  for tree in sm smh sml sm-bare smh-bare sml-bare cpm; do same_tree "$W/pm" "$W/$tree" "module, cpp, $tree"; done
 done
 unset SPOKE_HOME
 
@@ -339,7 +346,7 @@ ps_t=$(m "${P_SEP_T[@]}"); ps_m=$(m "${P_SEP_M[@]}"); pa_t=$(m "${P_ALL_T[@]}");
 sa_t=$(m "${S_ALL_T[@]}"); sa_m=$(m "${S_ALL_M[@]}"); sh_t=$(m "${S_HIT_T[@]}"); sh_m=$(m "${S_HIT_M[@]}")
 pm_t=$(m "${PM_T[@]}"); pm_m=$(m "${PM_M[@]}"); sm_t=$(m "${SM_T[@]}"); sm_m=$(m "${SM_M[@]}")
 smh_t=$(m "${SMH_T[@]}"); smh_m=$(m "${SMH_M[@]}")
-sml_t=$(m "${SML_T[@]}"); sml_m=$(m "${SML_M[@]}")
+sml_t=$(m "${SML_T[@]}"); sml_m=$(m "${SML_M[@]}"); cpm_t=$(m "${CPM_T[@]}")
 
 echo
 echo "spoke compile vs protoc $PROTOC_VERSION: $TGZ_BASE, $N_FILES .proto files ($(awk -v b="$GOOD_BYTES" 'BEGIN {printf "%.1f MB", b / 1e6}'); $N_REJECTED of $ALL_FILES dropped: protoc $PROTOC_VERSION rejects them)"
@@ -356,10 +363,12 @@ row "corpus cpp, cache hit" "$pc_t" "$pc_m" "$sh_t" "$sh_m" "time <= 0.1x (10x)"
 row "module cpp, cold" "$pm_t" "$pm_m" "$sm_t" "$sm_m" "time,mem <= 1.1x" "$(verdict_time_mem "$pm_t" "$pm_m" "$sm_t" "$sm_m" 1.1)"
 row "module cpp, cache hit" "$pm_t" "$pm_m" "$smh_t" "$smh_m" "time <= 0.02x (50x)" "$(verdict_time "$pm_t" 0.02 "$smh_t")"
 row "module cpp, cache hit, --link" "$pm_t" "$pm_m" "$sml_t" "$sml_m" "time <= 0.02x (50x)" "$(verdict_time "$pm_t" 0.02 "$sml_t")"
+printf '%-46s %9s %9s %8s %9s %9s %7s  %-24s %s\n' "module: cp -r of the hit's cache entry" "$(sec "$pm_t")" "$(sec "$cpm_t")" \
+  "$(ratio "$cpm_t" "$pm_t")" "-" "-" "-" "- (the copy's floor)" "-"
 echo
 echo "protoc one language at a time (whole corpus, last round): $(for l in "${LANGS[@]}"; do printf '%s %s; ' "$l" "${P_ONE[$l]}"; done)"
 echo "  (python is --python_out + --pyi_out: Spoke's python artifact holds the .pyi stubs too; 3 protoc runs: sum of times, largest RSS)"
-echo "cache hits, s: corpus [$(for t in "${S_HIT_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module [$(for t in "${SMH_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module --link [$(for t in "${SML_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]"
+echo "cache hits, s: corpus [$(for t in "${S_HIT_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module [$(for t in "${SMH_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module --link [$(for t in "${SML_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]  module cp -r [$(for t in "${CPM_T[@]}"; do printf '%s ' "$(sec "$t")"; done | sed 's/ $//')]"
 echo "sizes: protoc's cpp output for the corpus $CPP_OUT_SIZE; the local store after the cold cpp compile: objects $(du -sh "$W/home-cpp/objects" | cut -f1), checkout cache $(du -sh "$W/home-cpp/checkouts" 2>/dev/null | cut -f1) (hard links to the compile's output, which is deleted by now)"
 
 if [[ ${SPOKE_BENCH_STRICT:-0} == 1 && $MISSED == 1 ]]; then exit 3; fi
