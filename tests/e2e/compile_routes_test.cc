@@ -3,8 +3,10 @@
 // generator whose plugin the server cannot find is 503 naming the package to install.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include "archive_reader.h"
@@ -63,6 +65,27 @@ TEST_F(CompileRoutes, FirstCompileAnswers201AndTheSecondFindsTheSameArtifactCach
   EXPECT_EQ(parsed->GetString("key"), key);
   EXPECT_EQ(parsed->GetString("language"), "cpp");
   GitFsck(Storage());
+}
+
+// What `curl -X POST URL` sends: no body, and neither Content-Length nor Transfer-Encoding, which
+// HTTP/1.1 defines as an empty body. The answer must come at once, not after a read timeout.
+TEST_F(CompileRoutes, APostWithoutContentLengthHasAnEmptyBody) {
+  const std::string request =
+      "POST /modules/shop/versions/v1.0.0/compile/cpp HTTP/1.1\r\n"
+      "Host: 127.0.0.1\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+  for (const char* status : {"HTTP/1.1 201 ", "HTTP/1.1 200 "}) {
+    SCOPED_TRACE(status);
+    std::optional<std::string> answer =
+        RawHttpExchange(server_->port(), request, std::chrono::seconds(30));
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->rfind(status, 0), 0u) << answer->substr(0, 300);
+    const size_t body = answer->find("\r\n\r\n");
+    ASSERT_NE(body, std::string::npos) << *answer;
+    auto json = Json::Parse(answer->substr(body + 4));
+    ASSERT_TRUE(json.ok()) << *answer;
+    EXPECT_EQ(json->GetString("language"), "cpp");
+    EXPECT_TRUE(IsHex(json->GetString("key"), 64)) << *answer;
+  }
 }
 
 TEST_F(CompileRoutes, EveryBuiltInLanguageCompilesUnderItsOwnKey) {

@@ -154,6 +154,13 @@ class ServerProcess {
 // An HTTP client for the server on 127.0.0.1:`port`, with short connect and I/O timeouts.
 std::unique_ptr<httplib::Client> HttpClient(int port);
 
+// Sends `request` as is over a new TCP connection to 127.0.0.1:`port` and reads until the server
+// closes it (send "Connection: close"). For requests httplib::Client will not make, such as a POST
+// without Content-Length. Returns nullopt, after recording a failure, when the server has not
+// closed the connection within `deadline`.
+std::optional<std::string> RawHttpExchange(int port, const std::string& request,
+                                           std::chrono::seconds deadline);
+
 // Records a failure unless `result` is an HTTP answer with `status` and Spoke's JSON error body
 // ({"error": "<message>", "code": "<code name>"}). Returns the body's code ("" when absent) and
 // stores its message in `message` when not null.
