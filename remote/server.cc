@@ -121,12 +121,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   // A request with neither Content-Length nor Transfer-Encoding has an empty body (RFC 9112,
   // 6.3). cpp-httplib 0.11 reads the body of such a POST, PUT, PATCH or DELETE until the
   // connection closes instead, so `curl -X POST .../compile/cpp` waited for the read timeout and
-  // got a 400. The pre-routing handler runs before the body is read; the Request is the server's
-  // own object, only the handler's view of it is const.
+  // got a 400. Saying so in a header, before httplib reads the body, holds for every method. The
+  // Request is the server's own object; only the handler's view of it is const.
   http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
-    const bool may_have_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
-                               req.method == "DELETE";
-    if (may_have_body && !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
       const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
     }
     return httplib::Server::HandlerResponse::Unhandled;

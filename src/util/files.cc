@@ -258,7 +258,9 @@ Status LinkFileReplacing(const std::string& from, const std::string& to) {
 Status WriteFilesUnder(const std::string& dir, const std::map<std::string, std::string>& files) {
   std::vector<std::pair<std::string, std::string_view>> jobs;
   jobs.reserve(files.size());
-  for (const auto& [path, content] : files) jobs.emplace_back((std::filesystem::path(dir) / path).string(), content);
+  for (const auto& [path, content] : files) {
+    jobs.emplace_back((std::filesystem::path(dir) / path).string(), content);
+  }
   unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
   if (jobs.size() < 64) threads = 1;
   return RunInParallel(threads, [&](unsigned part) -> Status {

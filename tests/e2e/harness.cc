@@ -325,7 +325,9 @@ std::optional<std::string> RawHttpExchange(int port, const std::string& request,
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         until - std::chrono::steady_clock::now());
     pollfd readable{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) == 0) {
+    const int ready = left.count() > 0 ? ::poll(&readable, 1, static_cast<int>(left.count())) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
       ADD_FAILURE() << "the server did not finish its answer within " << deadline.count()
                     << " s; so far: " << response.substr(0, 300);
       ::close(fd);
