@@ -229,6 +229,12 @@ class Store {
   // objects are already present.
   Result<std::vector<RefResult>> ApplyPack(const std::string& pack,
                                            const std::vector<RefUpdate>& updates, RefPolicy policy);
+  // The same for a pack held in the file `pack_path` from byte `offset` to its end (a request
+  // body the server streamed to disk, a fetched pack the client streamed to disk), so a large pack
+  // is never held in memory. The file is only read; the caller removes it. The file should live
+  // inside this store (spoke-incoming/), so its bytes can be moved rather than copied.
+  Result<std::vector<RefResult>> ApplyPackFile(const std::string& pack_path, uint64_t offset,
+                                               const std::vector<RefUpdate>& updates, RefPolicy policy);
 
   // A check every new version must pass before a registry publishes it (PutVersion, and ApplyPack
   // with the strict policy), given the version's manifest and files; its error is the caller's.

@@ -17,6 +17,7 @@
 #include "spoke/semver.h"
 #include "store/pack_index.h"
 #include "store/store_impl.h"
+#include "util/files.h"
 
 namespace spoke {
 namespace {
@@ -458,6 +459,13 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
     impl_->received_blobs = std::move(received);
   }
   return results;
+}
+
+Result<std::vector<RefResult>> Store::ApplyPackFile(const std::string& pack_path, uint64_t offset,
+                                                    const std::vector<RefUpdate>& updates, RefPolicy policy) {
+  SPOKE_ASSIGN_OR_RETURN(std::string body, ReadFileToString(pack_path));
+  if (offset > body.size()) return Status::InvalidArgument("pack offset is past the end of " + pack_path);
+  return ApplyPack(body.substr(offset), updates, policy);
 }
 
 }  // namespace spoke
