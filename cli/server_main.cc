@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "flags.h"
@@ -31,8 +33,20 @@ int main(int argc, char** argv) {
   app.add_option("-s,--storage-dir", options.storage_dir, "The store: a bare git repository, created if absent")
       ->capture_default_str();
   app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")->capture_default_str();
-  app.add_option("--token", options.token, "Bearer token required for writes (default: $SPOKE_TOKEN)");
+  std::string token_flag, token_file;
+  app.add_option("--token", token_flag,
+                 "Bearer token required for writes (visible to other users in ps: prefer $SPOKE_TOKEN or "
+                 "--token-file)");
+  app.add_option("--token-file", token_file, "Read the bearer token required for writes from this file");
+  app.add_flag("--allow-anonymous-writes", options.allow_anonymous_writes,
+               "Serve a non-loopback --host without a token (anyone who reaches it may push)");
   app.add_flag("--read-only", options.read_only, "Serve as a read-only mirror: refuse every write");
+  app.add_option("--max-connections-per-client", options.max_connections_per_client,
+                 "Connections one client address may hold open")
+      ->capture_default_str();
+  app.add_option("--header-timeout-ms", options.header_timeout_ms,
+                 "Time a request's head may take to arrive, from its first byte")
+      ->capture_default_str();
   app.add_flag("-q,--quiet", quiet, "No access log");
   std::string validate = "compile";
   app.add_option("--validate", validate,
@@ -48,6 +62,25 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  if (!token_flag.empty()) {
+    std::fprintf(stderr, "spoke-server: warning: --token is visible to every user of this machine (ps); "
+                         "prefer SPOKE_TOKEN or --token-file\n");
+    options.token = token_flag;
+  }
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    std::string token;
+    if (!in || !std::getline(in, token)) {
+      std::fprintf(stderr, "spoke-server: cannot read a token from %s\n", token_file.c_str());
+      return 2;
+    }
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    if (token.empty()) {
+      std::fprintf(stderr, "spoke-server: %s holds an empty token\n", token_file.c_str());
+      return 2;
+    }
+    options.token = token;
   }
   options.max_body_bytes = max_body_mib << 20;
   options.access_log = !quiet;
@@ -72,9 +105,10 @@ int main(int argc, char** argv) {
   auto port = (*server)->Bind();
   if (!port.ok()) {
     std::fprintf(stderr, "spoke-server: %s\n", port.status().message().c_str());
-    return 1;
+    // A refused combination of flags is a usage error.
+    return port.status().code() == spoke::Status::Code::kFailedPrecondition ? 2 : 1;
   }
-  std::string host = options.host == "0.0.0.0" ? "localhost" : options.host;
+  std::string host = options.host == "0.0.0.0" || options.host == "::" ? "localhost" : options.host;
   std::printf("spoke-server: serving %s on http://%s:%d\n", (*server)->store().path().c_str(), host.c_str(), *port);
   std::printf("spoke-server: open http://%s:%d/modules in a browser; point the CLI at it with "
               "SPOKE_REGISTRY=http://%s:%d\n",

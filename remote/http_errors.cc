@@ -25,17 +25,17 @@ int HttpStatusFor(const Status& status) {
   return 500;
 }
 
-void SendError(httplib::Response& res, const Status& status) {
+void SendError(http::Response& res, const Status& status) {
   res.status = HttpStatusFor(status);
   res.set_content(wire::ErrorBody(status), "application/json");
 }
 
-void SendJson(httplib::Response& res, const Json& body, int http_status) {
+void SendJson(http::Response& res, const Json& body, int http_status) {
   res.status = http_status;
   res.set_content(body.Dump(2) + "\n", "application/json");
 }
 
-bool HandleETag(const httplib::Request& req, httplib::Response& res, const std::string& etag) {
+bool HandleETag(const http::Request& req, http::Response& res, const std::string& etag) {
   std::string quoted = "\"" + etag + "\"";
   res.set_header("ETag", quoted);
   res.set_header("Cache-Control", "no-cache");
@@ -61,14 +61,16 @@ bool HandleETag(const httplib::Request& req, httplib::Response& res, const std::
   return false;
 }
 
-bool AllowWrite(const ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+bool AllowWrite(const ServerContext& ctx, const http::Request& req, http::Response& res) {
   if (ctx.options.read_only) {
     SendError(res, Status::PermissionDenied("this registry is a read-only mirror; push to its upstream"));
     return false;
   }
   if (!ctx.options.token.empty()) {
-    std::string auth = req.get_header_value("Authorization");
-    if (auth != "Bearer " + ctx.options.token) {
+    const std::string auth = req.get_header_value("Authorization");
+    const std::string expected = "Bearer " + ctx.options.token;
+    // Constant time, so the time to refuse a guess says nothing about how much of it was right.
+    if (!http::ConstantTimeEquals(auth, expected)) {
       res.set_header("WWW-Authenticate", "Bearer");
       SendError(res, Status::PermissionDenied(auth.empty() ? "this registry needs a token for writes; set SPOKE_TOKEN"
                                                            : "the token is not valid for this registry"));
@@ -78,6 +80,12 @@ bool AllowWrite(const ServerContext& ctx, const httplib::Request& req, httplib::
   }
   return true;
 }
+
+http::RouteOptions WriteRoute(const ServerContext& ctx) {
+  return {http::Access::kWrite, ctx.options.max_body_bytes, false};
+}
+
+http::RouteOptions QueryRoute() { return {http::Access::kRead, 0, false}; }
 
 std::string FormatTime(int64_t seconds) {
   std::time_t t = static_cast<std::time_t>(seconds);

@@ -3,7 +3,7 @@
 #ifndef SPOKE_REMOTE_ROUTES_H_
 #define SPOKE_REMOTE_ROUTES_H_
 
-#include <httplib.h>
+#include "http_server.h"
 
 #include <string>
 
@@ -24,22 +24,29 @@ struct ServerContext {
 // The HTTP status for a Status code.
 int HttpStatusFor(const Status& status);
 // Writes the JSON error body and its status.
-void SendError(httplib::Response& res, const Status& status);
-void SendJson(httplib::Response& res, const Json& body, int http_status = 200);
+void SendError(http::Response& res, const Status& status);
+void SendJson(http::Response& res, const Json& body, int http_status = 200);
 // Sends `etag` and answers 304 when the request's If-None-Match already names it. True when the
 // 304 was sent and the caller must not write a body.
-bool HandleETag(const httplib::Request& req, httplib::Response& res, const std::string& etag);
-// Refuses writes on a read-only server or without the right token; true when the write may go on.
-bool AllowWrite(const ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
+bool HandleETag(const http::Request& req, http::Response& res, const std::string& etag);
+// Refuses writes on a read-only server or without the right token (401 without one, 403 with a
+// wrong one or on a read-only server); true when the write may go on. The server calls it for
+// every route declared with WriteRoute() before reading a body byte; a read route that may write
+// (a download that compiles) calls it itself.
+bool AllowWrite(const ServerContext& ctx, const http::Request& req, http::Response& res);
+// A route that writes: gated by AllowWrite, taking bodies up to the server's --max-body-mib.
+http::RouteOptions WriteRoute(const ServerContext& ctx);
+// A POST that only reads (a fetch's wants and haves, an import query): the default body limit.
+http::RouteOptions QueryRoute();
 // Seconds since the epoch as RFC 3339 UTC ("2026-11-25T03:23:39Z").
 std::string FormatTime(int64_t seconds);
 
-void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx);
-void RegisterSyncRoutes(httplib::Server& http, ServerContext& ctx);
-void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx);
-void RegisterDependencyRoutes(httplib::Server& http, ServerContext& ctx);
-void RegisterImportRoutes(httplib::Server& http, ServerContext& ctx);
-void RegisterCheckRoutes(httplib::Server& http, ServerContext& ctx);
+void RegisterModuleRoutes(http::Server& http, ServerContext& ctx);
+void RegisterSyncRoutes(http::Server& http, ServerContext& ctx);
+void RegisterCompileRoutes(http::Server& http, ServerContext& ctx);
+void RegisterDependencyRoutes(http::Server& http, ServerContext& ctx);
+void RegisterImportRoutes(http::Server& http, ServerContext& ctx);
+void RegisterCheckRoutes(http::Server& http, ServerContext& ctx);
 
 }  // namespace spoke
 

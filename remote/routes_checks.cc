@@ -23,9 +23,8 @@ Json ChangeToJson(const FileChange& change, bool with_patch) {
 
 }  // namespace
 
-void RegisterCheckRoutes(httplib::Server& http, ServerContext& ctx) {
-  http.Put(Route("/compatibility"), [&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (!AllowWrite(ctx, req, res)) return;
+void RegisterCheckRoutes(http::Server& http, ServerContext& ctx) {
+  http.Put(Route("/compatibility"), WriteRoute(ctx), [&ctx](const http::Request& req, http::Response& res) {
     auto body = Json::Parse(req.body);
     if (!body.ok() || !body->is_object() || !body->Get("compatibility") || !body->Get("compatibility")->is_string()) {
       return SendError(res, Status::InvalidArgument(
@@ -42,7 +41,7 @@ void RegisterCheckRoutes(httplib::Server& http, ServerContext& ctx) {
   });
 
   http.Get(Route("/versions/") + kVersion + "/diff/" + kVersion,
-           [&ctx](const httplib::Request& req, httplib::Response& res) {
+           [&ctx](const http::Request& req, http::Response& res) {
              std::string module = req.matches[1];
              auto info = ctx.store->GetModule(module);
              if (!info.ok()) return SendError(res, info.status());

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "routes.h"
 #include "spoke/archive.h"
@@ -16,22 +17,31 @@ namespace {
 
 constexpr char kVersionRoute[] = R"(/modules/([a-z0-9][a-z0-9_/-]*)/versions/(v[0-9][^/]*|latest))";
 
-std::map<std::string, std::string> Parameters(const httplib::Request& req, const std::string& language) {
+std::map<std::string, std::string> Parameters(const http::Request& req, const std::string& language) {
   std::map<std::string, std::string> parameters;
   if (req.has_param("parameter")) parameters[language] = req.get_param_value("parameter");
   return parameters;
 }
 
 // Finds or compiles the artifact of one language for the version named in the route. With a
-// `stage_dir`, what is compiled is staged there (Artifact::staged_dir) rather than held.
-Result<Artifact> ArtifactFor(ServerContext& ctx, const httplib::Request& req, bool* cached,
-                             const std::string& stage_dir = "") {
+// `stage_dir`, what is compiled is staged there (Artifact::staged_dir) rather than held. A compile
+// writes (the artifact's objects and ref), so when the artifact is not cached yet and
+// `may_compile` refuses, its Status is returned and nothing is written.
+Result<Artifact> ArtifactFor(ServerContext& ctx, const http::Request& req, bool* cached,
+                             const std::function<Status()>& may_compile, const std::string& stage_dir = "") {
   SPOKE_ASSIGN_OR_RETURN(VersionInfo version, ctx.store->GetVersion(req.matches[1], req.matches[2]));
   std::string language = req.matches[3];
   SPOKE_RETURN_IF_ERROR(FindLanguage(language).status());
   SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request,
                          RequestForVersion(*ctx.store, version, {language}, Parameters(req, language)));
   request.stage_dir = stage_dir;
+  SPOKE_ASSIGN_OR_RETURN(auto keys, ArtifactKeysFor(request));
+  SPOKE_ASSIGN_OR_RETURN(auto found, LookupArtifact(*ctx.store, keys.at(language).hex));
+  if (found) {
+    *cached = true;
+    return std::move(*found);
+  }
+  SPOKE_RETURN_IF_ERROR(may_compile());
   CompileStats stats;
   SPOKE_ASSIGN_OR_RETURN(auto artifacts, CompileWithCache(*ctx.store, request, &stats));
   *cached = stats.generator_runs == 0;
@@ -40,15 +50,15 @@ Result<Artifact> ArtifactFor(ServerContext& ctx, const httplib::Request& req, bo
 
 }  // namespace
 
-void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx) {
-  http.Post(std::string(kVersionRoute) + R"(/compile/([a-z-]+))",
-            [&ctx](const httplib::Request& req, httplib::Response& res) {
+void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
+  http.Post(std::string(kVersionRoute) + R"(/compile/([a-z-]+))", WriteRoute(ctx),
+            [&ctx](const http::Request& req, http::Response& res) {
               bool cached = false;
               // The answer lists only paths and sizes: a registry compiling a large module holds
               // none of its generated code, but stages it in a quarantine.
               Quarantine stage(ctx.store->path());
               if (!stage.ok()) return SendError(res, Status::IOError("cannot create " + stage.dir().string()));
-              auto artifact = ArtifactFor(ctx, req, &cached, stage.dir().string());
+              auto artifact = ArtifactFor(ctx, req, &cached, [] { return Status::Ok(); }, stage.dir().string());
               if (!artifact.ok()) return SendError(res, artifact.status());
               Json body = Json::MakeObject();
               body.Set("module", std::string(req.matches[1]));
@@ -76,11 +86,27 @@ void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx) {
             });
 
   http.Get(std::string(kVersionRoute) + R"(/download/([a-z-]+))",
-           [&ctx](const httplib::Request& req, httplib::Response& res) {
+           [&ctx](const http::Request& req, http::Response& res) {
              auto format = ParseArchiveFormat(req.has_param("format") ? req.get_param_value("format") : "zip");
              if (!format.ok()) return SendError(res, format.status());
              bool cached = false;
-             auto artifact = ArtifactFor(ctx, req, &cached);
+             // Refused by AllowWrite, which has then written its answer (401 or 403) into `res`.
+             bool refused = false;
+             auto may_compile = [&] {
+               if (AllowWrite(ctx, req, res)) return Status::Ok();
+               refused = true;
+               return Status::PermissionDenied("refused");
+             };
+             auto artifact = ArtifactFor(ctx, req, &cached, may_compile);
+             if (refused) {
+               if (ctx.options.read_only) {
+                 SendError(res, Status::PermissionDenied(
+                                    "this read-only mirror has no " + std::string(req.matches[3]) + " code for " +
+                                    std::string(req.matches[1]) + "@" + std::string(req.matches[2]) +
+                                    " yet; download it from its upstream"));
+               }
+               return;
+             }
              if (!artifact.ok()) return SendError(res, artifact.status());
              if (HandleETag(req, res, artifact->key + "." + ArchiveExtension(*format))) return;
              auto archive = MakeArchive(artifact->files, *format);
@@ -95,7 +121,7 @@ void RegisterCompileRoutes(httplib::Server& http, ServerContext& ctx) {
              res.set_content(std::move(*archive), ArchiveContentType(*format));
            });
 
-  http.Get(std::string(kVersionRoute) + "/descriptor", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  http.Get(std::string(kVersionRoute) + "/descriptor", [&ctx](const http::Request& req, http::Response& res) {
     auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
     if (!version.ok()) return SendError(res, version.status());
     auto request = RequestForVersion(*ctx.store, *version, {}, {});

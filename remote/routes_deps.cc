@@ -11,9 +11,9 @@ constexpr char kVersion[] = R"((v[0-9][^/]*|latest))";
 
 }  // namespace
 
-void RegisterDependencyRoutes(httplib::Server& http, ServerContext& ctx) {
+void RegisterDependencyRoutes(http::Server& http, ServerContext& ctx) {
   http.Get(std::string(kModule) + "/versions/" + kVersion + "/dependencies",
-           [&ctx](const httplib::Request& req, httplib::Response& res) {
+           [&ctx](const http::Request& req, http::Response& res) {
              auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
              if (!version.ok()) return SendError(res, version.status());
              bool transitive = req.has_param("transitive") && req.get_param_value("transitive") == "true";
@@ -39,7 +39,7 @@ void RegisterDependencyRoutes(httplib::Server& http, ServerContext& ctx) {
              SendJson(res, body);
            });
 
-  http.Get(std::string(kModule) + "/dependents", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  http.Get(std::string(kModule) + "/dependents", [&ctx](const http::Request& req, http::Response& res) {
     std::string module = req.matches[1];
     auto info = ctx.store->GetModule(module);
     if (!info.ok()) return SendError(res, info.status());

@@ -6,8 +6,8 @@
 
 namespace spoke {
 
-void RegisterImportRoutes(httplib::Server& http, ServerContext& ctx) {
-  http.Get("/imports", [&ctx](const httplib::Request& req, httplib::Response& res) {
+void RegisterImportRoutes(http::Server& http, ServerContext& ctx) {
+  http.Get("/imports", [&ctx](const http::Request& req, http::Response& res) {
     if (!req.has_param("path")) {
       return SendError(res, Status::InvalidArgument("missing ?path=<file>.proto"));
     }
@@ -29,7 +29,7 @@ void RegisterImportRoutes(httplib::Server& http, ServerContext& ctx) {
   });
 
   // A query, not a write: POST only because a push may ask about more paths than fit in a URL.
-  http.Post(wire::kImportsResolvePath, [&ctx](const httplib::Request& req, httplib::Response& res) {
+  http.Post(wire::kImportsResolvePath, QueryRoute(), [&ctx](const http::Request& req, http::Response& res) {
     auto paths = wire::DecodeImportQuery(req.body);
     if (!paths.ok()) return SendError(res, paths.status());
     std::vector<ImportResolution> answers;

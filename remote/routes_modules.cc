@@ -41,7 +41,7 @@ Json VersionToJson(const VersionInfo& v) {
   return body;
 }
 
-Result<Json> ParseBody(const httplib::Request& req) {
+Result<Json> ParseBody(const http::Request& req) {
   auto json = Json::Parse(req.body);
   if (!json.ok()) return json.status();
   if (!json->is_object()) return Status::InvalidArgument("request body must be a JSON object");
@@ -101,9 +101,9 @@ Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion&
 
 }  // namespace
 
-void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx) {
+void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
   http.Get(Route(R"(/versions/)") + kVersion + R"(/files/(.+))",
-           [&ctx](const httplib::Request& req, httplib::Response& res) {
+           [&ctx](const http::Request& req, http::Response& res) {
              auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
              if (!version.ok()) return SendError(res, version.status());
              auto file = ctx.store->ReadFile(*version, req.matches[3]);
@@ -112,14 +112,14 @@ void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx) {
              res.set_content(std::move(file->first), "text/plain; charset=utf-8");
            });
 
-  http.Get(Route(R"(/versions/)") + kVersion, [&ctx](const httplib::Request& req, httplib::Response& res) {
+  http.Get(Route(R"(/versions/)") + kVersion, [&ctx](const http::Request& req, http::Response& res) {
     auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
     if (!version.ok()) return SendError(res, version.status());
     if (HandleETag(req, res, version->tag_id)) return;
     SendJson(res, VersionToJson(*version));
   });
 
-  http.Get(Route("/versions"), [&ctx](const httplib::Request& req, httplib::Response& res) {
+  http.Get(Route("/versions"), [&ctx](const http::Request& req, http::Response& res) {
     std::string module = req.matches[1];
     auto info = ctx.store->GetModule(module);
     if (!info.ok()) return SendError(res, info.status());
@@ -147,8 +147,7 @@ void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx) {
     SendJson(res, body);
   });
 
-  http.Post(Route("/versions"), [&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (!AllowWrite(ctx, req, res)) return;
+  http.Post(Route("/versions"), WriteRoute(ctx), [&ctx](const http::Request& req, http::Response& res) {
     auto body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
     auto request = ParseNewVersion(ctx, req.matches[1], *body);
@@ -161,7 +160,7 @@ void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx) {
     SendJson(res, answer, put->created ? 201 : 200);
   });
 
-  http.Get(Route(""), [&ctx](const httplib::Request& req, httplib::Response& res) {
+  http.Get(Route(""), [&ctx](const http::Request& req, http::Response& res) {
     std::string module = req.matches[1];
     auto info = ctx.store->GetModule(module);
     if (!info.ok()) return SendError(res, info.status());
@@ -179,7 +178,7 @@ void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx) {
     SendJson(res, body);
   });
 
-  http.Get("/modules", [&ctx](const httplib::Request&, httplib::Response& res) {
+  http.Get("/modules", [&ctx](const http::Request&, http::Response& res) {
     // One pass over all refs instead of one query per module.
     auto refs = ctx.store->ListRefs("refs/");
     if (!refs.ok()) return SendError(res, refs.status());
@@ -203,8 +202,7 @@ void RegisterModuleRoutes(httplib::Server& http, ServerContext& ctx) {
     SendJson(res, body);
   });
 
-  http.Post("/modules", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    if (!AllowWrite(ctx, req, res)) return;
+  http.Post("/modules", WriteRoute(ctx), [&ctx](const http::Request& req, http::Response& res) {
     auto body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
     auto compatibility = ParseCompatibility(body->GetString("compatibility"));

@@ -1,11 +1,12 @@
-// The registry server: store ownership, the HTTP listener, health checks, the access log, and the
-// JSON answers for errors the HTTP layer itself raises (oversize bodies, unknown routes).
+// The registry server: store ownership, the HTTP listener (http_server.h), health checks, the
+// write gate, the access log, and the JSON answers for errors the HTTP layer itself raises.
 #include "spoke/server.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -37,7 +38,7 @@ struct Server::Impl {
   ServerContext ctx;
   std::unique_ptr<Store> store;
   std::unique_ptr<ImportIndex> imports;
-  httplib::Server http;
+  std::unique_ptr<http::Server> http;
   int lock_fd = -1;
   int port = 0;
 
@@ -60,7 +61,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   }
   RemoveStaleRefLocks(impl->store->path());
   // With the storage lock held no other process can be receiving a pack either, so every
-  // quarantine is a leftover.
+  // quarantine and received body is a leftover.
   std::error_code ec;
   fs::remove_all(fs::path(impl->store->path()) / "spoke-incoming", ec);
   impl->ctx.store = impl->store.get();
@@ -85,26 +86,27 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   }
   impl->ctx.options = options;
 
-  httplib::Server& http = impl->http;
-  http.set_payload_max_length(options.max_body_bytes);
-  http.set_read_timeout(300, 0);
-  http.set_write_timeout(300, 0);
-  http.set_keep_alive_max_count(1000);
-  // Headers and bodies go out in separate writes; with Nagle's algorithm the body would wait for
-  // the client's delayed ACK (~40 ms) on a keep-alive connection.
-  http.set_tcp_nodelay(true);
-  // Every CLI process keeps its connection open while it runs; httplib's default pool of about
-  // eight workers would let a handful of idle clients stall everyone else.
-  http.new_task_queue = [] { return new httplib::ThreadPool(64); };
-  http.set_keep_alive_timeout(2);
+  // Received bodies that are too large to hold (a push's pack) go to files beside the
+  // quarantines, on the store's file system, so they can be moved rather than copied.
+  const std::string body_dir = (fs::path(impl->store->path()) / "spoke-incoming").string();
+  fs::create_directories(body_dir, ec);
+  if (ec) return Status::IOError("cannot create " + body_dir + ": " + ec.message());
+  http::ServerLimits limits;
+  limits.max_connections_per_address = static_cast<size_t>(std::max(1, options.max_connections_per_client));
+  limits.max_connections = static_cast<size_t>(std::max(1, options.max_connections));
+  limits.workers = static_cast<size_t>(std::max(1, options.workers));
+  limits.head_timeout = std::chrono::milliseconds(std::max(1, options.header_timeout_ms));
+  limits.body_dir = body_dir;
+  impl->http = std::make_unique<http::Server>(limits);
+  http::Server& http = *impl->http;
   ServerContext& ctx = impl->ctx;
 
-  http.Get("/health/live", [](const httplib::Request&, httplib::Response& res) {
+  http.Get("/health/live", [](const http::Request&, http::Response& res) {
     Json body = Json::MakeObject();
     body.Set("status", "ok");
     SendJson(res, body);
   });
-  http.Get("/health/ready", [&ctx](const httplib::Request&, httplib::Response& res) {
+  http.Get("/health/ready", [&ctx](const http::Request&, http::Response& res) {
     auto refs = ctx.store->ListRefs("refs/heads/");
     Json body = Json::MakeObject();
     if (!refs.ok()) {
@@ -118,17 +120,6 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     body.Set("read_only", ctx.options.read_only);
     SendJson(res, body);
   });
-  // A request with neither Content-Length nor Transfer-Encoding has an empty body (RFC 9112,
-  // 6.3). cpp-httplib 0.11 reads the body of such a POST, PUT, PATCH or DELETE until the
-  // connection closes instead, so `curl -X POST .../compile/cpp` waited for the read timeout and
-  // got a 400. Saying so in a header, before httplib reads the body, holds for every method. The
-  // Request is the server's own object; only the handler's view of it is const.
-  http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
-    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-      const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
   RegisterSyncRoutes(http, ctx);
   RegisterCompileRoutes(http, ctx);
   RegisterDependencyRoutes(http, ctx);
@@ -136,33 +127,16 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   RegisterCheckRoutes(http, ctx);
   RegisterModuleRoutes(http, ctx);
 
-  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    if (res.status == 413) {
-      SendError(res, Status::TooLarge("request body is larger than this registry accepts"));
-      res.status = 413;
-    } else if (res.status == 404) {
-      SendError(res, Status::NotFound("no route for " + req.method + " " + req.path));
-    } else if (res.status == 400) {
-      SendError(res, Status::InvalidArgument("malformed HTTP request"));
-    } else {
-      int status = res.status;
-      SendError(res, Status::Internal("HTTP error " + std::to_string(status)));
-      res.status = status;
-    }
+  // Every route that writes is declared so, and refused here, before its body is read.
+  http.SetGate([&ctx](const http::Request& req, http::Access access, http::Response& res) {
+    return access == http::Access::kRead || AllowWrite(ctx, req, res);
   });
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unexpected error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    SendError(res, Status::Internal(what));
+  http.SetErrorRenderer([](http::Response& res, const Status& error, int http_status) {
+    SendError(res, error);
+    res.status = http_status;
   });
   if (options.access_log) {
-    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    http.SetLogger([](const http::Request& req, const http::Response& res) {
       std::fprintf(stderr, "%s %s %d %zu\n", req.method.c_str(), req.path.c_str(), res.status, res.body.size());
     });
   }
@@ -171,27 +145,22 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
 
 Result<int> Server::Bind() {
   const auto& options = impl_->ctx.options;
-  int port = options.port;
-  if (port == 0) {
-    port = impl_->http.bind_to_any_port(options.host.c_str());
-    if (port < 0) return Status::IOError("cannot bind to " + options.host);
-  } else if (!impl_->http.bind_to_port(options.host.c_str(), port)) {
-    return Status::IOError("cannot listen on " + options.host + ":" + std::to_string(port) +
-                           " (in use? pick another with -port)");
+  if (options.token.empty() && !options.read_only && !options.allow_anonymous_writes) {
+    SPOKE_ASSIGN_OR_RETURN(bool loopback, http::IsLoopbackHost(options.host));
+    if (!loopback) {
+      return Status::FailedPrecondition(
+          "refusing to serve " + options.host + " without a token: anyone who can reach it could push. Set "
+          "SPOKE_TOKEN or --token-file, serve --read-only, or pass --allow-anonymous-writes if that is meant");
+    }
   }
-  impl_->port = port;
-  return port;
+  SPOKE_ASSIGN_OR_RETURN(impl_->port, impl_->http->Bind(options.host, options.port));
+  return impl_->port;
 }
 
-Status Server::Serve() {
-  if (!impl_->http.listen_after_bind()) {
-    return Status::IOError("the listener stopped unexpectedly");
-  }
-  return Status::Ok();
-}
+Status Server::Serve() { return impl_->http->Serve(); }
 
 void Server::Stop() {
-  if (impl_) impl_->http.stop();
+  if (impl_ && impl_->http) impl_->http->Stop();
 }
 
 }  // namespace spoke

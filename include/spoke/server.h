@@ -18,13 +18,17 @@
 namespace spoke {
 
 struct ServerOptions {
-  std::string host = "0.0.0.0";
+  // Loopback only unless told otherwise: a registry is exposed on purpose, never by default.
+  std::string host = "127.0.0.1";
   int port = 8080;
   std::string storage_dir = "spoke-data";
   // Largest request body accepted (a push's pack, a REST version upload); larger ones get 413.
   size_t max_body_bytes = size_t{1} << 30;
-  // When not empty, every write (POST) needs "Authorization: Bearer <token>".
+  // When not empty, every write needs "Authorization: Bearer <token>".
   std::string token;
+  // Bind() refuses a non-loopback host when no token is set and the server is writable, unless
+  // this says anonymous writes are really wanted.
+  bool allow_anonymous_writes = false;
   // A read-only mirror: every write is refused with 403.
   bool read_only = false;
   // One line per request on stderr.
@@ -32,6 +36,12 @@ struct ServerOptions {
   // Refuse any new version that does not compile against the dependencies it pins (deps.h).
   // Off only for registries that take whatever is pushed, like a plain git remote.
   bool validate_compile = true;
+  // Connections: how many one client address may hold, how many in all, how many requests are
+  // served at once, and how long a request's head may take to arrive from its first byte.
+  int max_connections_per_client = 128;
+  int max_connections = 4096;
+  int workers = 32;
+  int header_timeout_ms = 10000;
 };
 
 class Server {
@@ -39,7 +49,9 @@ class Server {
   static Result<std::unique_ptr<Server>> Create(const ServerOptions& options);
   ~Server();
 
-  // Binds the listening socket; returns the port (useful with port 0).
+  // Binds the listening socket; returns the port (useful with port 0). IOError "address in use"
+  // when another listener has the port; FailedPrecondition for a non-loopback host on a writable
+  // server without a token (see ServerOptions::allow_anonymous_writes).
   Result<int> Bind();
   // Serves until Stop(). REQUIRES: Bind() succeeded.
   Status Serve();

@@ -115,13 +115,18 @@ TEST_F(Download, Answers304WhenIfNoneMatchNamesItsETag) {
 }
 
 TEST_F(Download, UnknownFormatIs400Json) {
-  for (std::string format : {"rar", "tar", "ZIP", "zip%00"}) {
+  for (std::string format : {"rar", "tar", "ZIP"}) {
     SCOPED_TRACE(format);
     std::string route = std::string(kShopCpp) + "?format=" + format;
     std::string message;
     EXPECT_EQ(ExpectJsonError(http_->Get(route.c_str()), 400, &message), "invalid_argument");
     EXPECT_NE(message.find("zip or tar.gz"), std::string::npos) << message;
   }
+  // An escaped NUL never reaches a route: the server refuses the query itself.
+  std::string message;
+  std::string route = std::string(kShopCpp) + "?format=zip%00";
+  EXPECT_EQ(ExpectJsonError(http_->Get(route.c_str()), 400, &message), "invalid_argument");
+  EXPECT_NE(message.find("escape"), std::string::npos) << message;
 }
 
 TEST_F(Download, ALanguageNeverCompiledIsCompiledFirstAndThenCached) {

@@ -1,0 +1,875 @@
+// The registry's HTTP/1.1 server: a reactor thread that holds waiting connections, and workers
+// that serve one complete request head at a time (see http_server.h for why).
+#include "http_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <thread>
+#include <unordered_map>
+
+#include "http_head.h"
+
+namespace spoke::http {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A connection's bytes and where it stands. Owned by the reactor; lent to one worker at a time.
+struct Connection {
+  int fd = -1;
+  std::string peer;
+  std::string in;  // received and not yet consumed: a request head, or more
+  HeadScan scan;
+  Clock::time_point deadline;
+  bool head_started = false;  // a byte of the next request has arrived
+  bool busy = false;          // lent to a worker
+  bool draining = false;      // answered and shut for writing; reading what the client still sends
+  uint64_t drained = 0;
+  int served = 0;
+};
+
+// What a worker hands back with a connection.
+enum class Next {
+  kKeep,   // wait for the next request
+  kDrain,  // an answer went out before the request's body was read: read and drop it, then close
+  kClose,
+};
+
+struct RouteEntry {
+  std::string method;
+  std::regex pattern;
+  RouteOptions options;
+  Handler handler;
+};
+
+// Draining a refused body: long enough for a client that sends its whole body before reading the
+// answer (most do) to see the answer, short enough that it costs nothing.
+constexpr std::chrono::seconds kDrainTime{5};
+constexpr uint64_t kDrainBytes = 64 << 20;
+constexpr size_t kReadPiece = 64 << 10;
+constexpr size_t kMaxChunkLine = 4096;
+constexpr size_t kMaxTrailerBytes = 16 << 10;
+
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 417: return "Expectation Failed";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Status";
+  }
+}
+
+std::string HttpDate() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+// The status line and headers of `res`; the body follows unless `head_only`.
+std::string SerializeHead(const Response& res, bool close, bool head_only) {
+  std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + ReasonPhrase(res.status) + "\r\n";
+  for (const auto& [name, value] : res.headers) {
+    // The framing headers are the server's to write.
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "content-length" || lower == "connection" || lower == "transfer-encoding" || lower == "date") continue;
+    out += name + ": " + value + "\r\n";
+  }
+  out += "Date: " + HttpDate() + "\r\n";
+  const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
+  if (!bodiless) out += "Content-Length: " + std::to_string(res.body.size()) + "\r\n";
+  if (close) out += "Connection: close\r\n";
+  out += "\r\n";
+  if (!head_only && !bodiless) out += res.body;
+  return out;
+}
+
+std::string PeerAddress(const sockaddr_storage& addr) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (addr.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(addr).sin_addr, text, sizeof(text));
+  } else if (addr.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr, text, sizeof(text));
+  }
+  return text;
+}
+
+// Waits until `fd` is ready for `events` or `deadline` passes. False on timeout or error.
+bool WaitFor(int fd, short events, Clock::time_point deadline) {
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{fd, events, 0};
+    int n = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 60000)));
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+  }
+}
+
+// Writes all of `data` to a non-blocking socket, waiting at most `timeout` for each bit of
+// progress.
+bool SendAll(int fd, std::string_view data, std::chrono::milliseconds timeout) {
+  while (!data.empty()) {
+    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      data.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && WaitFor(fd, POLLOUT, Clock::now() + timeout)) continue;
+    return false;
+  }
+  return true;
+}
+
+// Where a request's body goes as it arrives.
+class BodySink {
+ public:
+  BodySink(std::string* memory, int fd) : memory_(memory), fd_(fd) {}
+  bool Write(std::string_view data) {
+    size_ += data.size();
+    if (memory_) {
+      memory_->append(data);
+      return true;
+    }
+    while (!data.empty()) {
+      ssize_t n = write(fd_, data.data(), data.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  uint64_t size() const { return size_; }
+
+ private:
+  std::string* memory_;
+  int fd_;
+  uint64_t size_ = 0;
+};
+
+// Why reading a body stopped early, with the answer it deserves (0: none, the client is gone).
+struct BodyError {
+  int status = 0;
+  Status error;
+};
+
+}  // namespace
+
+bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+bool Request::has_header(const std::string& name) const { return headers.count(name) > 0; }
+std::string Request::get_header_value(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string() : it->second;
+}
+bool Request::has_param(const std::string& name) const { return params.count(name) > 0; }
+std::string Request::get_param_value(const std::string& name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string() : it->second;
+}
+
+void Response::set_header(const std::string& name, const std::string& value) {
+  headers.erase(name);
+  headers.emplace(name, value);
+}
+void Response::set_content(std::string content, const std::string& content_type) {
+  body = std::move(content);
+  set_header("Content-Type", content_type);
+}
+
+struct Server::Impl {
+  ServerLimits limits;
+  std::vector<RouteEntry> routes;
+  Gate gate;
+  ErrorRenderer render_error;
+  Logger logger;
+
+  int listen_fd = -1;
+  int epoll_fd = -1;
+  int wake_fd = -1;
+  std::atomic<bool> stopping{false};
+  size_t max_connections = 0;
+  Clock::time_point accept_paused_until{};
+
+  // Reactor-owned: every open connection (lent ones too), and how many each address holds.
+  std::unordered_map<int, std::unique_ptr<Connection>> connections;
+  std::unordered_map<std::string, size_t> per_address;
+
+  std::mutex mutex;
+  std::condition_variable work_ready;
+  std::deque<Connection*> ready;                       // complete heads, for the workers
+  std::deque<std::pair<Connection*, Next>> returned;  // from the workers, for the reactor
+  std::vector<std::thread> workers;
+
+  ~Impl() {
+    for (auto& [fd, connection] : connections) close(fd);
+    for (int fd : {listen_fd, epoll_fd, wake_fd}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+
+  Response ErrorResponse(int status, const Status& error) const {
+    Response res;
+    res.status = status;
+    if (render_error) {
+      render_error(res, error, status);
+      res.status = status;
+    } else {
+      res.set_content(error.message() + "\n", "text/plain");
+    }
+    return res;
+  }
+
+  // --- Reactor ------------------------------------------------------------------------------
+
+  void Watch(Connection* c) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = c->fd;
+    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, c->fd, &ev);
+  }
+
+  void CloseConnection(int fd) {
+    auto it = connections.find(fd);
+    if (it == connections.end()) return;
+    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+    auto count = per_address.find(it->second->peer);
+    if (count != per_address.end() && --count->second == 0) per_address.erase(count);
+    close(fd);
+    connections.erase(it);
+  }
+
+  // Best effort, for answers given without a worker: small, and the connection closes after.
+  void AnswerAndClose(int fd, int status, const Status& error) {
+    std::string text = SerializeHead(ErrorResponse(status, error), /*close=*/true, /*head_only=*/false);
+    (void)!send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    shutdown(fd, SHUT_WR);
+  }
+
+  // Closes an idle keep-alive connection of `peer` to make room for a new one. False when none.
+  bool EvictIdle(const std::string& peer) {
+    for (auto& [fd, c] : connections) {
+      if (c->peer == peer && !c->busy && !c->draining && !c->head_started && c->served > 0) {
+        CloseConnection(fd);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void AcceptAll() {
+    while (true) {
+      sockaddr_storage addr{};
+      socklen_t length = sizeof(addr);
+      int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Out of descriptors: stop accepting for a moment rather than spin on a listener that
+          // stays readable; the backlog waits.
+          PauseAccepting();
+        }
+        return;
+      }
+      std::string peer = PeerAddress(addr);
+      if (connections.size() >= max_connections) {
+        AnswerAndClose(fd, 503, Status::Unavailable("the registry has too many open connections; try again"));
+        close(fd);
+        continue;
+      }
+      if (per_address[peer] >= limits.max_connections_per_address && !EvictIdle(peer)) {
+        AnswerAndClose(fd, 503,
+                       Status::Unavailable("too many connections from " + peer + " (at most " +
+                                           std::to_string(limits.max_connections_per_address) + ")"));
+        close(fd);
+        if (per_address[peer] == 0) per_address.erase(peer);
+        continue;
+      }
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      auto c = std::make_unique<Connection>();
+      c->fd = fd;
+      c->peer = peer;
+      c->deadline = Clock::now() + limits.head_timeout;
+      ++per_address[peer];
+      Watch(c.get());
+      connections.emplace(fd, std::move(c));
+    }
+  }
+
+  void PauseAccepting() {
+    accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
+    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listen_fd, nullptr);
+  }
+
+  void ResumeAcceptingIfDue() {
+    if (accept_paused_until == Clock::time_point{} || Clock::now() < accept_paused_until) return;
+    accept_paused_until = {};
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = listen_fd;
+    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev);
+  }
+
+  void OnReadable(Connection* c) {
+    char buf[16 << 10];
+    while (true) {
+      ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n <= 0) return CloseConnection(c->fd);
+      if (c->draining) {
+        c->drained += static_cast<uint64_t>(n);
+        if (c->drained > kDrainBytes) return CloseConnection(c->fd);
+        continue;
+      }
+      if (!c->head_started) {
+        c->head_started = true;
+        // A keep-alive connection's next request starts its own clock.
+        if (c->served > 0) c->deadline = Clock::now() + limits.head_timeout;
+      }
+      c->in.append(buf, static_cast<size_t>(n));
+      if (FindHeadEnd(c->in, &c->scan) != std::string_view::npos) return Lend(c);
+      if (c->in.size() > limits.max_head_bytes) {
+        AnswerAndClose(c->fd, 431,
+                       Status::TooLarge("request head is larger than " + std::to_string(limits.max_head_bytes) + " bytes"));
+        return CloseConnection(c->fd);
+      }
+    }
+  }
+
+  void Lend(Connection* c) {
+    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, nullptr);
+    c->busy = true;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      ready.push_back(c);
+    }
+    work_ready.notify_one();
+  }
+
+  void TakeReturned() {
+    uint64_t count = 0;
+    (void)!read(wake_fd, &count, sizeof(count));
+    std::deque<std::pair<Connection*, Next>> back;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      back.swap(returned);
+    }
+    for (auto& [c, next] : back) {
+      c->busy = false;
+      if (next == Next::kClose || stopping) {
+        CloseConnection(c->fd);
+        continue;
+      }
+      if (next == Next::kDrain) {
+        shutdown(c->fd, SHUT_WR);
+        c->draining = true;
+        c->in.clear();
+        c->deadline = Clock::now() + kDrainTime;
+        Watch(c);
+        continue;
+      }
+      c->head_started = !c->in.empty();
+      c->deadline = Clock::now() + (c->head_started ? limits.head_timeout : limits.idle_timeout);
+      Watch(c);
+      // Bytes of a next request may have come with the last one.
+      if (c->head_started && FindHeadEnd(c->in, &c->scan) != std::string_view::npos) Lend(c);
+    }
+  }
+
+  // Closes connections whose time is up: a partial head gets a 408, an idle one just closes.
+  int ExpireAndNextTimeout() {
+    auto now = Clock::now();
+    Clock::time_point next = now + std::chrono::seconds(60);
+    std::vector<int> expired;
+    for (auto& [fd, c] : connections) {
+      if (c->busy) continue;
+      if (c->deadline <= now) {
+        expired.push_back(fd);
+      } else {
+        next = std::min(next, c->deadline);
+      }
+    }
+    for (int fd : expired) {
+      Connection* c = connections[fd].get();
+      if (c->head_started && !c->draining) {
+        AnswerAndClose(fd, 408,
+                       Status::InvalidArgument("request head not received within " +
+                                               std::to_string(limits.head_timeout.count()) + " ms"));
+      }
+      CloseConnection(fd);
+    }
+    if (accept_paused_until != Clock::time_point{}) next = std::min(next, accept_paused_until);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
+    return static_cast<int>(std::clamp<int64_t>(ms + 1, 1, 60000));
+  }
+
+  void RunReactor() {
+    epoll_event events[256];
+    while (!stopping) {
+      int timeout = ExpireAndNextTimeout();
+      ResumeAcceptingIfDue();
+      int n = epoll_wait(epoll_fd, events, 256, timeout);
+      for (int i = 0; i < n && !stopping; ++i) {
+        int fd = events[i].data.fd;
+        if (fd == listen_fd) {
+          AcceptAll();
+        } else if (fd == wake_fd) {
+          TakeReturned();
+        } else if (auto it = connections.find(fd); it != connections.end() && !it->second->busy) {
+          OnReadable(it->second.get());
+        }
+      }
+    }
+  }
+
+  // --- Workers ------------------------------------------------------------------------------
+
+  void RunWorker() {
+    while (true) {
+      Connection* c = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        work_ready.wait(lock, [&] { return stopping || !ready.empty(); });
+        if (stopping) return;
+        c = ready.front();
+        ready.pop_front();
+      }
+      Next next = ServeConnection(c);
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        returned.emplace_back(c, next);
+      }
+      uint64_t one = 1;
+      (void)!write(wake_fd, &one, sizeof(one));
+    }
+  }
+
+  // Serves every complete request head buffered on `c`, in order.
+  Next ServeConnection(Connection* c) {
+    while (!stopping) {
+      size_t end = FindHeadEnd(c->in, &c->scan);
+      if (end == std::string_view::npos) return Next::kKeep;
+      if (end > limits.max_head_bytes) {
+        Response res = ErrorResponse(431, Status::TooLarge("request head is larger than " +
+                                                           std::to_string(limits.max_head_bytes) + " bytes"));
+        return Refuse(c, res, /*body_pending=*/true, false);
+      }
+      std::string head = c->in.substr(0, end);
+      c->in.erase(0, end);
+      c->scan = HeadScan();
+      Next next = ServeRequest(c, head);
+      ++c->served;
+      if (next != Next::kKeep) return next;
+    }
+    return Next::kClose;
+  }
+
+  bool Send(Connection* c, const Response& res, bool close, bool head_only) {
+    return SendAll(c->fd, SerializeHead(res, close, head_only), limits.io_timeout);
+  }
+
+  // Answers without reading the request's body: the connection cannot be reused when one is
+  // pending.
+  Next Refuse(Connection* c, const Response& res, bool body_pending, bool keep_alive) {
+    bool close = body_pending || !keep_alive;
+    if (!Send(c, res, close, false)) return Next::kClose;
+    if (body_pending) return Next::kDrain;
+    return close ? Next::kClose : Next::kKeep;
+  }
+
+  const RouteEntry* FindRoute(Request& req, std::string* allowed) {
+    const std::string method = req.method == "HEAD" ? "GET" : req.method;
+    for (const auto& route : routes) {
+      std::smatch match;
+      if (!std::regex_match(req.path, match, route.pattern)) continue;
+      if (route.method != method) {
+        if (allowed->find(route.method) == std::string::npos) *allowed += (allowed->empty() ? "" : ", ") + route.method;
+        continue;
+      }
+      req.matches.assign(match.begin(), match.end());
+      return &route;
+    }
+    return nullptr;
+  }
+
+  // Makes sure at least one unread byte is in c->in, reading from the socket when needed.
+  bool Fill(Connection* c, BodyError* error) {
+    while (c->in.empty()) {
+      char buf[kReadPiece];
+      ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+      if (n > 0) {
+        c->in.append(buf, static_cast<size_t>(n));
+        return true;
+      }
+      if (n == 0) {
+        *error = {0, Status::InvalidArgument("the client closed the connection mid-body")};
+        return false;
+      }
+      if (errno == EINTR) continue;
+      if ((errno == EAGAIN || errno == EWOULDBLOCK) && WaitFor(c->fd, POLLIN, Clock::now() + limits.io_timeout)) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        *error = {408, Status::InvalidArgument("request body made no progress for " +
+                                               std::to_string(limits.io_timeout.count()) + " ms")};
+      } else {
+        *error = {0, Status::IOError("cannot read the request body")};
+      }
+      return false;
+    }
+    return true;
+  }
+
+  // Moves up to `want` bytes of body from the connection into `sink`.
+  bool Take(Connection* c, uint64_t want, BodySink* sink, BodyError* error) {
+    while (want > 0) {
+      if (!Fill(c, error)) return false;
+      size_t n = static_cast<size_t>(std::min<uint64_t>(want, c->in.size()));
+      if (!sink->Write(std::string_view(c->in).substr(0, n))) {
+        *error = {500, Status::IOError("cannot store the request body")};
+        return false;
+      }
+      c->in.erase(0, n);
+      want -= n;
+    }
+    return true;
+  }
+
+  // One line of chunked framing (without its line end).
+  bool ReadLine(Connection* c, size_t max, std::string* line, BodyError* error) {
+    line->clear();
+    while (true) {
+      if (!Fill(c, error)) return false;
+      size_t newline = c->in.find('\n');
+      size_t take = newline == std::string::npos ? c->in.size() : newline;
+      if (line->size() + take > max) {
+        *error = {400, Status::InvalidArgument("malformed chunked body: a framing line is too long")};
+        return false;
+      }
+      line->append(c->in, 0, take);
+      c->in.erase(0, newline == std::string::npos ? take : newline + 1);
+      if (newline != std::string::npos) {
+        if (!line->empty() && line->back() == '\r') line->pop_back();
+        return true;
+      }
+    }
+  }
+
+  bool ReadChunked(Connection* c, uint64_t limit, BodySink* sink, BodyError* error) {
+    std::string line;
+    while (true) {
+      if (!ReadLine(c, kMaxChunkLine, &line, error)) return false;
+      std::string_view size_text(line);
+      size_text = size_text.substr(0, size_text.find(';'));
+      while (!size_text.empty() && (size_text.back() == ' ' || size_text.back() == '\t')) size_text.remove_suffix(1);
+      if (size_text.empty() || size_text.size() > 15 ||
+          !std::all_of(size_text.begin(), size_text.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
+        *error = {400, Status::InvalidArgument("malformed chunked body: bad chunk size")};
+        return false;
+      }
+      uint64_t size = std::stoull(std::string(size_text), nullptr, 16);
+      if (size == 0) break;
+      if (size > limit || sink->size() + size > limit) {
+        *error = {413, Status::TooLarge("request body is larger than this route accepts (" + std::to_string(limit) + " bytes)")};
+        return false;
+      }
+      if (!Take(c, size, sink, error)) return false;
+      // The chunk's data ends with its line end, nothing else.
+      if (!Fill(c, error)) return false;
+      if (c->in[0] == '\r') {
+        c->in.erase(0, 1);
+        if (!Fill(c, error)) return false;
+      }
+      if (c->in[0] != '\n') {
+        *error = {400, Status::InvalidArgument("malformed chunked body: chunk data longer than its size")};
+        return false;
+      }
+      c->in.erase(0, 1);
+    }
+    size_t trailer_bytes = 0;
+    while (true) {
+      if (!ReadLine(c, kMaxChunkLine, &line, error)) return false;
+      if (line.empty()) return true;
+      trailer_bytes += line.size();
+      if (trailer_bytes > kMaxTrailerBytes) {
+        *error = {431, Status::TooLarge("chunked body trailers are too large")};
+        return false;
+      }
+    }
+  }
+
+  Next ServeRequest(Connection* c, const std::string& head) {
+    ParsedHead parsed;
+    HeadError head_error;
+    if (!ParseRequestHead(head, HeadLimits{limits.max_target_bytes, limits.max_headers}, &parsed, &head_error)) {
+      Response res = ErrorResponse(head_error.status, Status::InvalidArgument(head_error.message));
+      // The framing is unknown, so nothing after this head can be trusted: close.
+      return Refuse(c, res, /*body_pending=*/true, false);
+    }
+    Request req;
+    req.method = std::move(parsed.method);
+    req.target = std::move(parsed.target);
+    req.path = std::move(parsed.path);
+    req.version = std::move(parsed.version);
+    req.headers = std::move(parsed.headers);
+    req.params = std::move(parsed.params);
+    req.remote_addr = c->peer;
+    const bool body_pending = parsed.chunked || parsed.content_length > 0;
+    const bool head_only = req.method == "HEAD";
+
+    std::string allowed;
+    const RouteEntry* route = FindRoute(req, &allowed);
+    if (!route) {
+      Response res;
+      if (!allowed.empty()) {
+        res = ErrorResponse(405, Status::InvalidArgument(req.method + " is not allowed on " + req.path + " (allowed: " + allowed + ")"));
+        res.set_header("Allow", allowed);
+      } else {
+        res = ErrorResponse(404, Status::NotFound("no route for " + req.method + " " + req.path));
+      }
+      return Log(req, res, Refuse(c, res, body_pending, parsed.keep_alive));
+    }
+    if (gate) {
+      Response res;
+      if (!gate(req, route->options.access, res)) return Log(req, res, Refuse(c, res, body_pending, parsed.keep_alive));
+    }
+    const uint64_t limit = route->options.max_body ? route->options.max_body : limits.default_max_body;
+    if (!parsed.chunked && parsed.content_length > limit) {
+      Response res = ErrorResponse(413, Status::TooLarge("request body of " + std::to_string(parsed.content_length) +
+                                                          " bytes is larger than this route accepts (" +
+                                                          std::to_string(limit) + " bytes)"));
+      return Log(req, res, Refuse(c, res, body_pending, parsed.keep_alive));
+    }
+    if (parsed.expect_continue && body_pending && !SendAll(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", limits.io_timeout)) {
+      return Next::kClose;
+    }
+
+    int body_fd = -1;
+    if (route->options.body_to_file) {
+      std::random_device random;
+      req.body_file = limits.body_dir + "/body-" + std::to_string(random()) + std::to_string(random());
+      body_fd = open(req.body_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (body_fd < 0) {
+        Response res = ErrorResponse(500, Status::IOError("cannot create " + req.body_file + ": " + std::strerror(errno)));
+        req.body_file.clear();
+        return Log(req, res, Refuse(c, res, body_pending, false));
+      }
+    }
+    struct BodyFile {
+      int fd;
+      std::string path;
+      ~BodyFile() {
+        if (fd >= 0) close(fd);
+        if (!path.empty()) unlink(path.c_str());
+      }
+    } body_file{body_fd, req.body_file};
+    BodySink sink(route->options.body_to_file ? nullptr : &req.body, body_fd);
+    BodyError body_error;
+    bool read = parsed.chunked ? ReadChunked(c, limit, &sink, &body_error)
+                               : Take(c, parsed.content_length, &sink, &body_error);
+    if (!read) {
+      if (body_error.status == 0) return Next::kClose;
+      Response res = ErrorResponse(body_error.status, body_error.error);
+      return Log(req, res, Refuse(c, res, true, false));
+    }
+    req.body_size = sink.size();
+    if (body_fd >= 0) {
+      close(body_fd);
+      body_file.fd = -1;
+    }
+
+    Response res;
+    try {
+      route->handler(req, res);
+    } catch (const std::exception& e) {
+      res = ErrorResponse(500, Status::Internal(e.what()));
+    } catch (...) {
+      res = ErrorResponse(500, Status::Internal("unexpected error"));
+    }
+    bool close = !parsed.keep_alive;
+    if (!Send(c, res, close, head_only)) return Next::kClose;
+    return Log(req, res, close ? Next::kClose : Next::kKeep);
+  }
+
+  Next Log(const Request& req, const Response& res, Next next) {
+    if (logger) logger(req, res);
+    return next;
+  }
+};
+
+Server::Server(ServerLimits limits) : impl_(std::make_unique<Impl>()) { impl_->limits = std::move(limits); }
+// Serve() joins the workers before it returns. REQUIRES: Serve() is not running.
+Server::~Server() = default;
+
+void Server::Route(const std::string& method, const std::string& pattern, RouteOptions options, Handler handler) {
+  impl_->routes.push_back({method, std::regex(pattern), options, std::move(handler)});
+}
+void Server::Get(const std::string& pattern, Handler handler) { Route("GET", pattern, {}, std::move(handler)); }
+void Server::Post(const std::string& pattern, RouteOptions options, Handler handler) {
+  Route("POST", pattern, options, std::move(handler));
+}
+void Server::Put(const std::string& pattern, RouteOptions options, Handler handler) {
+  Route("PUT", pattern, options, std::move(handler));
+}
+void Server::SetGate(Gate gate) { impl_->gate = std::move(gate); }
+void Server::SetErrorRenderer(ErrorRenderer renderer) { impl_->render_error = std::move(renderer); }
+void Server::SetLogger(Logger logger) { impl_->logger = std::move(logger); }
+
+Result<int> Server::Bind(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  std::string port_text = std::to_string(port);
+  int rc = getaddrinfo(host.c_str(), port_text.c_str(), &hints, &found);
+  if (rc != 0) return Status::InvalidArgument("cannot resolve --host " + host + ": " + gai_strerror(rc));
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, freeaddrinfo);
+  const std::string where = host + ":" + port_text;
+  int fd = socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, found->ai_protocol);
+  if (fd < 0) return Status::IOError("cannot open a socket for " + where + ": " + std::strerror(errno));
+  // SO_REUSEADDR lets a restarted server bind while old connections linger in TIME_WAIT; on Linux it
+  // never lets two sockets listen on one port. SO_REUSEPORT, which would, is never set.
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (bind(fd, found->ai_addr, found->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+    int err = errno;
+    close(fd);
+    if (err == EADDRINUSE) return Status::IOError("cannot listen on " + where + ": address in use (pick another with -port)");
+    return Status::IOError("cannot listen on " + where + ": " + std::strerror(err));
+  }
+  sockaddr_storage bound{};
+  socklen_t length = sizeof(bound);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
+  int bound_port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(bound).sin6_port)
+                                               : ntohs(reinterpret_cast<sockaddr_in&>(bound).sin_port);
+  impl_->listen_fd = fd;
+  return bound_port;
+}
+
+Status Server::Serve() {
+  Impl& impl = *impl_;
+  if (impl.listen_fd < 0) return Status::Internal("Serve() before Bind()");
+  // Each connection is a descriptor: allow as many as the limits ask for, within the hard limit.
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  const rlim_t wanted = impl.limits.max_connections + impl.limits.workers * 4 + 64;
+  if (files.rlim_cur < wanted && files.rlim_cur != RLIM_INFINITY) {
+    files.rlim_cur = std::min(wanted, files.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &files);
+    getrlimit(RLIMIT_NOFILE, &files);
+  }
+  const size_t spare = impl.limits.workers * 4 + 64;
+  impl.max_connections = std::min<size_t>(impl.limits.max_connections,
+                                          files.rlim_cur > spare ? files.rlim_cur - spare : 16);
+  impl.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  impl.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl.epoll_fd < 0 || impl.wake_fd < 0) return Status::IOError("cannot start the event loop");
+  for (int fd : {impl.listen_fd, impl.wake_fd}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(impl.epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+  }
+  for (size_t i = 0; i < impl.limits.workers; ++i) impl.workers.emplace_back([&impl] { impl.RunWorker(); });
+  impl.RunReactor();
+  {
+    // Taking the lock orders this after any worker's check of `stopping`, so none misses the wake.
+    std::lock_guard<std::mutex> lock(impl.mutex);
+  }
+  impl.work_ready.notify_all();
+  for (auto& worker : impl.workers) worker.join();
+  impl.workers.clear();
+  return Status::Ok();
+}
+
+void Server::Stop() {
+  impl_->stopping = true;
+  if (impl_->wake_fd >= 0) {
+    uint64_t one = 1;
+    (void)!write(impl_->wake_fd, &one, sizeof(one));
+  }
+}
+
+Result<bool> IsLoopbackHost(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (rc != 0) return Status::InvalidArgument("cannot resolve --host " + host + ": " + gai_strerror(rc));
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, freeaddrinfo);
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      uint32_t address = ntohl(reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr.s_addr);
+      if ((address >> 24) != 127) return false;
+    } else if (a->ai_family == AF_INET6) {
+      const in6_addr& address = reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr;
+      bool v4_loopback = IN6_IS_ADDR_V4MAPPED(&address) && address.s6_addr[12] == 127;
+      if (!IN6_IS_ADDR_LOOPBACK(&address) && !v4_loopback) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  const size_t n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+}  // namespace spoke::http

@@ -1,0 +1,160 @@
+// http::Server: the registry's HTTP/1.1 server, built for a service exposed to strangers.
+//
+// Why not cpp-httplib's server: it gives every connection a worker thread from the moment it is
+// accepted, reads request headers with only a per-read timeout, reads every body before any handler
+// can look at the request, and ignores the body limit for chunked bodies. A few slow clients can
+// then hold every worker, and one unauthenticated client can make the server buffer a gigabyte.
+// Here:
+//   - one reactor thread (epoll) holds every connection that is waiting for a request, so idle and
+//     slow clients cost a file descriptor, never a worker. A request's head must arrive whole within
+//     a bounded time from its first byte, and each client address may hold a bounded number of
+//     connections (an idle keep-alive one of the same address is closed to make room).
+//   - a worker takes a connection only once a complete request head is buffered. It parses the head
+//     strictly (RFC 9112: one Content-Length or identical ones, only "chunked" as a transfer coding,
+//     no header line without a colon, no obsolete line folding), finds the route, asks the gate
+//     whether the request may use it and checks the declared length against the route's limit,
+//     all before reading a body byte, so refusals (401, 403, 413) go out at once.
+//   - a body is read with the route's limit enforced as it arrives (chunked too), into memory or,
+//     for routes that take large bodies, into a file, so a push's pack is never held in memory.
+//   - pipelined requests on one connection are answered in order, one at a time.
+// Handlers see the parsed Request and fill a Response; every answer carries a Content-Length.
+#ifndef SPOKE_REMOTE_HTTP_SERVER_H_
+#define SPOKE_REMOTE_HTTP_SERVER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "spoke/status.h"
+
+namespace spoke::http {
+
+struct CaseInsensitiveLess {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+using Headers = std::multimap<std::string, std::string, CaseInsensitiveLess>;
+using Params = std::multimap<std::string, std::string>;
+
+struct Request {
+  std::string method;   // upper case, as sent ("GET"; a HEAD request is served by its GET route)
+  std::string target;   // the request target as sent: path and query
+  std::string path;     // the target's path, percent-decoded
+  std::string version;  // "HTTP/1.1" or "HTTP/1.0"
+  Headers headers;
+  Params params;                     // the query, decoded ('+' is a space)
+  std::vector<std::string> matches;  // [0] the whole path, then the route pattern's groups
+  std::string body;                  // the body, unless the route streams it to a file
+  std::string body_file;             // set for routes with RouteOptions::body_to_file
+  uint64_t body_size = 0;
+  std::string remote_addr;
+
+  bool has_header(const std::string& name) const;
+  // The first value of the header, or "".
+  std::string get_header_value(const std::string& name) const;
+  bool has_param(const std::string& name) const;
+  // The first value of the query parameter, or "".
+  std::string get_param_value(const std::string& name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  // Replaces any value the header had.
+  void set_header(const std::string& name, const std::string& value);
+  void set_content(std::string content, const std::string& content_type);
+};
+
+using Handler = std::function<void(const Request& req, Response& res)>;
+
+// What a route does to the registry: reads, or writes (anything that creates or changes data).
+enum class Access { kRead, kWrite };
+
+struct RouteOptions {
+  Access access = Access::kRead;
+  // The largest body this route takes; 0 means ServerLimits::default_max_body.
+  uint64_t max_body = 0;
+  // Stream the body into a file under ServerLimits::body_dir (Request::body_file), removed after
+  // the handler returns, instead of holding it in memory.
+  bool body_to_file = false;
+};
+
+// Decides, from the head alone and before any body byte is read, whether the request may use a
+// route of `access`. On refusal it fills `res` (status and body) and returns false.
+using Gate = std::function<bool(const Request& req, Access access, Response& res)>;
+
+// Fills `res` with the body of an error the server itself raises (malformed request, no route,
+// body over the limit, ...); `http_status` is the status it will carry.
+using ErrorRenderer = std::function<void(Response& res, const Status& error, int http_status)>;
+
+// One line per answered request, after the answer went out.
+using Logger = std::function<void(const Request& req, const Response& res)>;
+
+struct ServerLimits {
+  size_t workers = 32;
+  // A request head must be complete this long after its first byte arrived (or after the
+  // connection was accepted, for the first request).
+  std::chrono::milliseconds head_timeout{10000};
+  // A keep-alive connection may wait this long for its next request.
+  std::chrono::milliseconds idle_timeout{30000};
+  // Reading a body or writing an answer may make no progress for this long.
+  std::chrono::milliseconds io_timeout{30000};
+  size_t max_head_bytes = 64 << 10;
+  size_t max_target_bytes = 8 << 10;
+  size_t max_headers = 100;
+  size_t max_connections = 4096;
+  size_t max_connections_per_address = 128;
+  uint64_t default_max_body = 16 << 20;
+  // Where routes with body_to_file put bodies; must exist.
+  std::string body_dir;
+};
+
+class Server {
+ public:
+  explicit Server(ServerLimits limits);
+  ~Server();
+
+  // Routes are tried in the order they were added; the first whose method matches and whose
+  // pattern (std::regex, ECMAScript) matches the whole decoded path wins.
+  void Route(const std::string& method, const std::string& pattern, RouteOptions options, Handler handler);
+  void Get(const std::string& pattern, Handler handler);
+  void Post(const std::string& pattern, RouteOptions options, Handler handler);
+  void Put(const std::string& pattern, RouteOptions options, Handler handler);
+
+  void SetGate(Gate gate);
+  void SetErrorRenderer(ErrorRenderer renderer);
+  void SetLogger(Logger logger);
+
+  // Binds the listening socket on `host` (a name or an address) and `port` (0: any free port), and
+  // returns the port. Never shares a port with another listener (no SO_REUSEPORT): IOError
+  // "address in use" when one is there.
+  Result<int> Bind(const std::string& host, int port);
+  // Serves on the calling thread until Stop(). REQUIRES: Bind() succeeded.
+  Status Serve();
+  // Async-signal-safe: may be called from a signal handler or any thread.
+  void Stop();
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Whether every address `host` names is a loopback address (127.0.0.0/8, ::1). InvalidArgument
+// when it cannot be resolved.
+Result<bool> IsLoopbackHost(const std::string& host);
+
+// Compares two secrets in time that depends only on their lengths, not on where they differ.
+bool ConstantTimeEquals(const std::string& a, const std::string& b);
+
+}  // namespace spoke::http
+
+#endif  // SPOKE_REMOTE_HTTP_SERVER_H_
