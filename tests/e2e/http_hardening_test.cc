@@ -92,7 +92,7 @@ class HttpHardening : public ::testing::Test {
 // --- Body limits and the gate, before the body is read ---------------------------------------
 
 TEST_F(HttpHardening, AChunkedBodyOverTheLimitGets413) {
-  Start({"--max-body-mib", "1"});
+  ASSERT_NO_FATAL_FAILURE(Start({"--max-body-mib", "1"}));
   auto connection = RawConnection::Open(port());
   ASSERT_TRUE(connection);
   ASSERT_TRUE(connection->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
@@ -109,7 +109,7 @@ TEST_F(HttpHardening, AChunkedBodyOverTheLimitGets413) {
 }
 
 TEST_F(HttpHardening, AnUnauthenticatedBodyIsRefusedBeforeItIsRead) {
-  Start({}, {{"SPOKE_TOKEN", "s3cret"}});
+  ASSERT_NO_FATAL_FAILURE(Start({}, {{"SPOKE_TOKEN", "s3cret"}}));
   // 900 MiB announced, none sent: the answer must not wait for it.
   auto connection = RawConnection::Open(port());
   ASSERT_TRUE(connection);
@@ -123,7 +123,7 @@ TEST_F(HttpHardening, AnUnauthenticatedBodyIsRefusedBeforeItIsRead) {
 }
 
 TEST_F(HttpHardening, AWrongTokenIsRefusedAndTheRightOneAccepted) {
-  Start({}, {{"SPOKE_TOKEN", "s3cret"}});
+  ASSERT_NO_FATAL_FAILURE(Start({}, {{"SPOKE_TOKEN", "s3cret"}}));
   const std::string body = UploadBody("v2.0.0", kGoodFiles).Dump();
   auto wrong = RawRequest(port(), Post("/modules/acme/versions", "Authorization: Bearer s3cres\r\n", body));
   ASSERT_TRUE(wrong);
@@ -136,7 +136,7 @@ TEST_F(HttpHardening, AWrongTokenIsRefusedAndTheRightOneAccepted) {
 }
 
 TEST_F(HttpHardening, ADeclaredLengthOverTheLimitGets413AtOnce) {
-  Start({"--max-body-mib", "1"});
+  ASSERT_NO_FATAL_FAILURE(Start({"--max-body-mib", "1"}));
   auto connection = RawConnection::Open(port());
   ASSERT_TRUE(connection);
   ASSERT_TRUE(connection->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n"));
@@ -148,7 +148,7 @@ TEST_F(HttpHardening, ADeclaredLengthOverTheLimitGets413AtOnce) {
 }
 
 TEST_F(HttpHardening, ExpectContinueIsAnsweredBeforeTheBody) {
-  Start({"--max-body-mib", "1"});
+  ASSERT_NO_FATAL_FAILURE(Start({"--max-body-mib", "1"}));
   // Over the limit: 413 at once, never 100.
   auto over = RawConnection::Open(port());
   ASSERT_TRUE(over);
@@ -175,7 +175,7 @@ TEST_F(HttpHardening, ExpectContinueIsAnsweredBeforeTheBody) {
 }
 
 TEST_F(HttpHardening, APushBodyIsStreamedToDiskNotHeldInMemory) {
-  Start({"--max-body-mib", "256"});
+  ASSERT_NO_FATAL_FAILURE(Start({"--max-body-mib", "256"}));
   const pid_t pid = server_->process().pid();
   const int64_t before = ProcStatusKiB(pid, "VmRSS");
   ASSERT_GT(before, 0);
@@ -203,7 +203,7 @@ TEST_F(HttpHardening, APushBodyIsStreamedToDiskNotHeldInMemory) {
 // --- Ref prefixes ----------------------------------------------------------------------------
 
 TEST_F(HttpHardening, RefPrefixesThatLeaveTheRefNamespaceAre400) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   for (std::string prefix : {"refs/../../", "refs/tags/../../../etc/", "refs/heads/*", "refs/x[a]/",
                              "refs//tags/", "refs/tags/acme/..", "refs/tags/.hidden/", "refs/tags/a b/",
                              "refs%2F..%2F..%2F", "heads/"}) {
@@ -224,7 +224,7 @@ TEST_F(HttpHardening, RefPrefixesThatLeaveTheRefNamespaceAre400) {
 // --- Slow clients and connection bounds ------------------------------------------------------
 
 TEST_F(HttpHardening, TwoHundredSlowHeadsDoNotStallOtherClients) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   std::vector<std::unique_ptr<RawConnection>> slow;
   for (int i = 0; i < 200; ++i) {
     // Spread over four client addresses, as a small botnet would be.
@@ -245,7 +245,7 @@ TEST_F(HttpHardening, TwoHundredSlowHeadsDoNotStallOtherClients) {
 }
 
 TEST_F(HttpHardening, AHeadTricklingInIsCutAtTheHeadDeadline) {
-  Start({"--header-timeout-ms", "1000"});
+  ASSERT_NO_FATAL_FAILURE(Start({"--header-timeout-ms", "1000"}));
   auto connection = RawConnection::Open(port());
   ASSERT_TRUE(connection);
   const auto start = std::chrono::steady_clock::now();
@@ -262,7 +262,7 @@ TEST_F(HttpHardening, AHeadTricklingInIsCutAtTheHeadDeadline) {
 }
 
 TEST_F(HttpHardening, OneClientAddressHoldsABoundedNumberOfConnections) {
-  Start({"--max-connections-per-client", "4"});
+  ASSERT_NO_FATAL_FAILURE(Start({"--max-connections-per-client", "4"}));
   std::vector<std::unique_ptr<RawConnection>> held;
   for (int i = 0; i < 4; ++i) {
     held.push_back(RawConnection::Open(port(), "127.0.0.7"));
@@ -286,7 +286,7 @@ TEST_F(HttpHardening, OneClientAddressHoldsABoundedNumberOfConnections) {
 }
 
 TEST_F(HttpHardening, IdleKeepAliveConnectionsMakeRoomForNewOnes) {
-  Start({"--max-connections-per-client", "4"});
+  ASSERT_NO_FATAL_FAILURE(Start({"--max-connections-per-client", "4"}));
   std::vector<std::unique_ptr<RawConnection>> idle;
   for (int i = 0; i < 4; ++i) {
     idle.push_back(RawConnection::Open(port(), "127.0.0.9"));
@@ -314,7 +314,7 @@ struct FramingCase {
 };
 
 TEST_F(HttpHardening, MalformedOrAmbiguousFramingIsRefused) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   const std::string push = "POST /sync/v1/push HTTP/1.1\r\nHost: x\r\n";
   const std::vector<FramingCase> cases = {
       {"two different lengths", push + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400,
@@ -373,7 +373,7 @@ TEST_F(HttpHardening, MalformedOrAmbiguousFramingIsRefused) {
 }
 
 TEST_F(HttpHardening, PipelinedRequestsAreAnsweredInOrder) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   auto connection = RawConnection::Open(port());
   ASSERT_TRUE(connection);
   ASSERT_TRUE(connection->Send("GET /modules/acme HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -395,7 +395,7 @@ TEST_F(HttpHardening, PipelinedRequestsAreAnsweredInOrder) {
 // --- Writes cannot skip the gate ---------------------------------------------------------------
 
 TEST_F(HttpHardening, CompilesOnAReadOnlyServerAreRefused) {
-  Start();
+  ASSERT_NO_FATAL_FAILURE(Start());
   server_->Stop();
   server_ = ServerProcess::Start({work_.Sub("storage"), {"--read-only"}, {}});
   ASSERT_TRUE(server_);
@@ -410,7 +410,7 @@ TEST_F(HttpHardening, CompilesOnAReadOnlyServerAreRefused) {
 }
 
 TEST_F(HttpHardening, CompilesNeedTheTokenButCachedDownloadsDoNot) {
-  Start({}, {{"SPOKE_TOKEN", "s3cret"}});
+  ASSERT_NO_FATAL_FAILURE(Start({}, {{"SPOKE_TOKEN", "s3cret"}}));
   auto compile = RawRequest(port(), Post("/modules/acme/versions/v1.0.0/compile/cpp", "", ""));
   ASSERT_TRUE(compile);
   EXPECT_EQ(compile->status, 401) << compile->body;
