@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int previous_line = 0;
   for (const auto& statement : statements) {
     Check(statement.file == "a/b.proto", "an import statement names another file", statement.file);
-    Check(statement.line >= 1 && statement.line <= lines, "an import statement's line is outside the text",
-          statement.Where());
+    Check(statement.line >= 1 && statement.line <= lines,
+          "an import statement's line is outside the text", statement.Where());
     Check(statement.column >= 1, "an import statement's column is not positive", statement.Where());
     Check(statement.line >= previous_line, "import statements are out of order", statement.Where());
     previous_line = statement.line;

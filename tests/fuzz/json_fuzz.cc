@@ -47,7 +47,8 @@ void CheckRoundTrip(const Json& value, int indent) {
   auto again = Json::Parse(text);
   spoke::fuzz::Check(again.ok(), "Dump() of a parsed value does not parse",
                      text + "\n" + again.status().ToString());
-  spoke::fuzz::Check(SameJson(value, *again), "Dump() of a parsed value parses to another value", text);
+  spoke::fuzz::Check(SameJson(value, *again), "Dump() of a parsed value parses to another value",
+                     text);
   spoke::fuzz::Check(again->Dump(indent) == text, "Dump() is not a fixed point", text);
 }
 

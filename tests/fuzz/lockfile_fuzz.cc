@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto lock = spoke::Lockfile::Parse(spoke::fuzz::AsString(data, size), "spoke.lock");
   if (!lock.ok()) {
     Check(lock.status().code() == spoke::Status::Code::kInvalidArgument,
-          "a bad spoke.lock is refused with a code other than InvalidArgument", lock.status().ToString());
+          "a bad spoke.lock is refused with a code other than InvalidArgument",
+          lock.status().ToString());
     Check(lock.status().message().rfind("spoke.lock", 0) == 0,
           "an error in spoke.lock does not start with the file's name", lock.status().message());
     return 0;
@@ -20,12 +21,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text = lock->Serialize();
   auto again = spoke::Lockfile::Parse(text, "spoke.lock");
   Check(again.ok(), "a serialized lock does not parse", text + "\n" + again.status().ToString());
-  Check(again->entries.size() == lock->entries.size(), "a serialized lock has another number of entries",
-        text);
+  Check(again->entries.size() == lock->entries.size(),
+        "a serialized lock has another number of entries", text);
   for (const auto& [module, pin] : lock->entries) {
     auto it = again->entries.find(module);
-    Check(it != again->entries.end() && it->second.module == pin.module && it->second.version == pin.version &&
-              it->second.commit == pin.commit && it->second.digest == pin.digest,
+    Check(it != again->entries.end() && it->second.module == pin.module &&
+              it->second.version == pin.version && it->second.commit == pin.commit &&
+              it->second.digest == pin.digest,
           "a serialized lock pins a module differently", module);
     Check(lock->Check(pin, "spoke.lock").ok(), "a lock refuses its own pin", module);
   }

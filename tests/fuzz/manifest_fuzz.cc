@@ -23,7 +23,8 @@ bool SameManifest(const spoke::Manifest& a, const spoke::Manifest& b) {
   }
   for (size_t i = 0; i < a.dependencies.size(); ++i) {
     const auto &x = a.dependencies[i], &y = b.dependencies[i];
-    if (x.module != y.module || x.version != y.version || x.commit != y.commit || x.digest != y.digest) {
+    if (x.module != y.module || x.version != y.version || x.commit != y.commit ||
+        x.digest != y.digest) {
       return false;
     }
   }
@@ -36,14 +37,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto manifest = spoke::Manifest::Parse(spoke::fuzz::AsString(data, size));
   if (!manifest.ok()) {
     Check(manifest.status().code() == spoke::Status::Code::kCorruption,
-          "a bad manifest is refused with a code other than Corruption", manifest.status().ToString());
+          "a bad manifest is refused with a code other than Corruption",
+          manifest.status().ToString());
     return 0;
   }
   Check(manifest->digest == spoke::ComputeDigest(manifest->files),
         "a manifest parsed whose digest does not match its files");
   std::string text = manifest->Serialize();
   auto again = spoke::Manifest::Parse(text);
-  Check(again.ok(), "a serialized manifest does not parse", text + "\n" + again.status().ToString());
+  Check(again.ok(), "a serialized manifest does not parse",
+        text + "\n" + again.status().ToString());
   Check(SameManifest(*manifest, *again), "a serialized manifest parses to another manifest", text);
   Check(again->Serialize() == text, "Serialize() is not a fixed point", text);
   return 0;

@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const char* key : {"module", "version"}) {
     auto it = config->values.find(key);
     const std::string& field = key[0] == 'm' ? config->module : config->version;
-    Check(it == config->values.end() ? field.empty() : it->second.size() == 1 && it->second[0] == field,
+    Check(it == config->values.end() ? field.empty()
+                                     : it->second.size() == 1 && it->second[0] == field,
           "a config's field differs from its value", key);
   }
   size_t deps = 0;

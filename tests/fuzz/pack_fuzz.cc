@@ -8,11 +8,11 @@
 //   flags        1 byte: kRaw, kFixTrailer, kClaimMaxCount, kApply below
 //   push header  bytes up to the first '\n': the push body's JSON line (remote/wire.h), its ref
 //                updates given to ApplyPack; may be empty
-//   objects      the rest. With kRaw, the pack's bytes as they are (kFixTrailer appends their SHA-1).
-//                Otherwise records: a type byte (bits 0-2 the pack entry type, 1 commit, 2 tree,
-//                3 blob, 4 tag, 6 ofs-delta, 7 ref-delta; bit 7 set: 4 more bytes, big-endian,
-//                are the size the entry header claims instead of the real one), a 2-byte
-//                big-endian length, and that many bytes of content (fewer at the end).
+//   objects      the rest. With kRaw, the pack's bytes as they are (kFixTrailer appends their
+//                SHA-1). Otherwise records: a type byte (bits 0-2 the pack entry type, 1 commit,
+//                2 tree, 3 blob, 4 tag, 6 ofs-delta, 7 ref-delta; bit 7 set: 4 more bytes,
+//                big-endian, are the size the entry header claims instead of the real one), a
+//                2-byte big-endian length, and that many bytes of content (fewer at the end).
 // In the push header and in every object's content, "{k}" (k in decimal) stands for the id of the
 // k-th whole object before it (the header may name any): 20 raw bytes in a tree and a ref-delta,
 // 40 hex digits anywhere else; at the start of an ofs-delta, the offset back to object k. So a
@@ -105,7 +105,8 @@ std::vector<Entry> ReadEntries(const std::string& bytes) {
     entry.type = type & 7;
     if (type & 0x80) {
       if (pos + 4 > bytes.size()) break;
-      entry.claimed_size = uint64_t{byte(pos)} << 24 | byte(pos + 1) << 16 | byte(pos + 2) << 8 | byte(pos + 3);
+      entry.claimed_size =
+          uint64_t{byte(pos)} << 24 | byte(pos + 1) << 16 | byte(pos + 2) << 8 | byte(pos + 3);
       pos += 4;
     }
     if (pos + 2 > bytes.size()) break;
@@ -151,10 +152,14 @@ std::string Deflate(const std::string& data) {
 
 const char* TypeName(int type) {
   switch (type) {
-    case 1: return "commit";
-    case 2: return "tree";
-    case 3: return "blob";
-    case 4: return "tag";
+    case 1:
+      return "commit";
+    case 2:
+      return "tree";
+    case 3:
+      return "blob";
+    case 4:
+      return "tag";
   }
   return nullptr;
 }
@@ -171,11 +176,14 @@ std::string BuildPack(const std::vector<Entry>& entries, bool claim_max_count, I
       // Only the leading "{k}" is an offset; the delta instructions that follow are left alone.
       size_t close = entry.content.find('}');
       std::string head = entry.content.substr(0, close == std::string::npos ? 0 : close + 1);
-      content = Substitute(head, i, [&](size_t k) { return OfsDeltaOffset(pack.size() - ids->offsets[k]); }) +
-                entry.content.substr(head.size());
+      content =
+          Substitute(head, i,
+                     [&](size_t k) { return OfsDeltaOffset(pack.size() - ids->offsets[k]); }) +
+          entry.content.substr(head.size());
     } else {
       bool raw_ids = entry.type == 2 || entry.type == 7;
-      content = Substitute(entry.content, i, [&](size_t k) { return raw_ids ? ids->raw[k] : Hex(ids->raw[k]); });
+      content = Substitute(entry.content, i,
+                           [&](size_t k) { return raw_ids ? ids->raw[k] : Hex(ids->raw[k]); });
     }
     ids->offsets.push_back(pack.size());
     const char* name = TypeName(entry.type);
@@ -210,7 +218,8 @@ fs::path FreshDir(const char* name) {
   return dir;
 }
 
-spoke::Result<std::optional<spoke::IndexedPack>> IndexPack(const std::string& pack, const fs::path& dir, git_odb* odb) {
+spoke::Result<std::optional<spoke::IndexedPack>> IndexPack(const std::string& pack,
+                                                           const fs::path& dir, git_odb* odb) {
   return spoke::IndexWholeObjectPack(pack, dir.string(), odb, size_t{1} << 20);
 }
 
@@ -243,7 +252,8 @@ void FuzzApply(const std::string& pack, const std::vector<spoke::RefUpdate>& upd
     std::string module, version;
     if (!spoke::ParseVersionTagRef(result.name, &module, &version)) continue;
     auto info = apply_store->GetVersion(module, version);
-    Check(info.ok(), "an accepted version cannot be read", result.name + ": " + info.status().ToString());
+    Check(info.ok(), "an accepted version cannot be read",
+          result.name + ": " + info.status().ToString());
     auto files = apply_store->ReadFiles(*info);
     Check(files.ok(), "an accepted version's files cannot be read",
           result.name + ": " + files.status().ToString());

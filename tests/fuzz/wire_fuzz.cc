@@ -13,8 +13,8 @@
 namespace {
 
 namespace wire = spoke::wire;
-using spoke::fuzz::Check;
 using spoke::Json;
+using spoke::fuzz::Check;
 
 void FuzzPushBody(const std::string& body) {
   size_t offset = 0;
@@ -104,7 +104,8 @@ void FuzzImportResolutions(const std::string& body) {
 // The body's first two bytes are the HTTP status (400 to 599), the rest the error body.
 void FuzzErrorResponse(const std::string& input) {
   if (input.size() < 2) return;
-  int http_status = 400 + (static_cast<uint8_t>(input[0]) << 8 | static_cast<uint8_t>(input[1])) % 200;
+  int http_status =
+      400 + (static_cast<uint8_t>(input[0]) << 8 | static_cast<uint8_t>(input[1])) % 200;
   spoke::Status status = wire::StatusFromErrorResponse(http_status, input.substr(2));
   Check(!status.ok(), "an error response decoded to an ok Status", input.substr(2));
   spoke::Status again = wire::StatusFromErrorResponse(http_status, wire::ErrorBody(status));
@@ -118,13 +119,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string body = spoke::fuzz::AsString(data + 1, size - 1);
   switch (static_cast<uint8_t>(data[0] - '0') % 7) {
-    case 0: FuzzPushBody(body); break;
-    case 1: FuzzFetchRequest(body); break;
-    case 2: FuzzRefs(body); break;
-    case 3: FuzzRefResults(body); break;
-    case 4: FuzzImportQuery(body); break;
-    case 5: FuzzImportResolutions(body); break;
-    case 6: FuzzErrorResponse(body); break;
+    case 0:
+      FuzzPushBody(body);
+      break;
+    case 1:
+      FuzzFetchRequest(body);
+      break;
+    case 2:
+      FuzzRefs(body);
+      break;
+    case 3:
+      FuzzRefResults(body);
+      break;
+    case 4:
+      FuzzImportQuery(body);
+      break;
+    case 5:
+      FuzzImportResolutions(body);
+      break;
+    case 6:
+      FuzzErrorResponse(body);
+      break;
   }
   return 0;
 }

@@ -22,7 +22,8 @@ TEST(Lockfile, AnOriginalFormatLockSavedAgainStillParses) {
 
 TEST(Lockfile, PinnedEntriesRoundTripBesideUnpinnedOnes) {
   Lockfile lock;
-  lock.entries["common"] = {"common", "v1.2.0", std::string(40, 'a'), "sha256:" + std::string(64, 'b')};
+  lock.entries["common"] = {"common", "v1.2.0", std::string(40, 'a'),
+                            "sha256:" + std::string(64, 'b')};
   lock.entries["money"] = {"money", "v0.3.1", "", ""};
   auto again = Lockfile::Parse(lock.Serialize(), "spoke.lock");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
@@ -34,7 +35,8 @@ TEST(Lockfile, PinnedEntriesRoundTripBesideUnpinnedOnes) {
 
 TEST(Lockfile, AMalformedPinIsRefusedNamingTheFileAndModule) {
   auto lock = Lockfile::Parse(
-      R"({"dependencies": {"common": "v1.2.0"}, "pins": {"common": {"commit": "", "digest": ""}}})", "x/spoke.lock");
+      R"({"dependencies": {"common": "v1.2.0"}, "pins": {"common": {"commit": "", "digest": ""}}})",
+      "x/spoke.lock");
   ASSERT_FALSE(lock.ok());
   EXPECT_EQ(lock.status().code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(lock.status().message(), "x/spoke.lock: malformed pin for common");

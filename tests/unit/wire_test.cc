@@ -7,7 +7,8 @@ namespace spoke::wire {
 namespace {
 
 TEST(StatusFromErrorResponse, KeepsTheCodeAndMessageSpokeWrote) {
-  Status status = StatusFromErrorResponse(409, ErrorBody(Status::AlreadyExists("version a@v1.0.0 exists")));
+  Status status =
+      StatusFromErrorResponse(409, ErrorBody(Status::AlreadyExists("version a@v1.0.0 exists")));
   EXPECT_EQ(status.code(), Status::Code::kAlreadyExists);
   EXPECT_EQ(status.message(), "version a@v1.0.0 exists");
 }
@@ -19,7 +20,8 @@ TEST(StatusFromErrorResponse, AnErrorBodyClaimingOkIsStillAnError) {
   Status status = StatusFromErrorResponse(500, R"({"error": "disk full", "code": "ok"})");
   EXPECT_EQ(status.code(), Status::Code::kUnavailable);
   EXPECT_EQ(status.message(), "disk full");
-  EXPECT_EQ(StatusFromErrorResponse(409, R"({"error": "", "code": "ok"})").code(), Status::Code::kConflict);
+  EXPECT_EQ(StatusFromErrorResponse(409, R"({"error": "", "code": "ok"})").code(),
+            Status::Code::kConflict);
 }
 
 TEST(StatusFromErrorResponse, FallsBackToTheHttpStatusForABodyThatIsNotSpokes) {
@@ -33,7 +35,8 @@ TEST(StatusFromErrorResponse, FallsBackToTheHttpStatusForABodyThatIsNotSpokes) {
 }
 
 TEST(StatusFromErrorResponse, AnUnknownCodeIsInternal) {
-  EXPECT_EQ(StatusFromErrorResponse(400, R"({"error": "x", "code": "new_code"})").code(), Status::Code::kInternal);
+  EXPECT_EQ(StatusFromErrorResponse(400, R"({"error": "x", "code": "new_code"})").code(),
+            Status::Code::kInternal);
 }
 
 }  // namespace
