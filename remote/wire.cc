@@ -223,17 +223,22 @@ std::string ErrorBody(const Status& status) {
 }
 
 Status StatusFromErrorResponse(int http_status, const std::string& body) {
+  // What a proxy, or a registry body that claims success, leaves to the HTTP status to say.
+  Status::Code by_status = Status::Code::kInvalidArgument;
+  if (http_status == 404) by_status = Status::Code::kNotFound;
+  if (http_status == 409) by_status = Status::Code::kConflict;
+  if (http_status == 413) by_status = Status::Code::kTooLarge;
+  if (http_status == 401 || http_status == 403) by_status = Status::Code::kPermissionDenied;
+  if (http_status >= 500) by_status = Status::Code::kUnavailable;
   auto json = Json::Parse(body);
   if (json.ok() && json->is_object() && json->Get("error")) {
-    return Status(Status::CodeFromName(json->GetString("code")), json->GetString("error"));
+    Status::Code code = Status::CodeFromName(json->GetString("code"));
+    // An error response is never a success: {"code": "ok"} would turn a failed push into an
+    // acknowledged one, and a Result built from an ok Status holds nothing at all.
+    if (code == Status::Code::kOk) code = by_status;
+    return Status(code, json->GetString("error"));
   }
-  std::string message = "registry answered HTTP " + std::to_string(http_status);
-  if (http_status == 404) return Status::NotFound(message);
-  if (http_status == 409) return Status::Conflict(message);
-  if (http_status == 413) return Status::TooLarge(message);
-  if (http_status == 401 || http_status == 403) return Status::PermissionDenied(message);
-  if (http_status >= 500) return Status::Unavailable(message);
-  return Status::InvalidArgument(message);
+  return Status(by_status, "registry answered HTTP " + std::to_string(http_status));
 }
 
 }  // namespace spoke::wire

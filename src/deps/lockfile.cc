@@ -16,6 +16,8 @@ std::string Lockfile::Serialize() const {
   Json versions = Json::MakeObject(), pins = Json::MakeObject();
   for (const auto& [module, pin] : entries) {
     versions.Set(module, pin.version);
+    // An entry read from the original format has no pin; an empty one would not parse back.
+    if (pin.commit.empty() && pin.digest.empty()) continue;
     Json entry = Json::MakeObject();
     entry.Set("commit", pin.commit);
     entry.Set("digest", pin.digest);
