@@ -88,5 +88,37 @@ TEST(ClientKilled, ThirtyKillsMidPullOrCloneLeaveNoUnusableLocalStore) {
   RecordProperty("killed", killed);
 }
 
+// A local store damaged the way an older Spoke left it (a version's ref in place, one of its
+// objects gone): a pull fetches the version again instead of failing until the store is deleted.
+TEST(ClientRepair, APullFetchesAgainAVersionWhoseObjectsAreMissing) {
+  TempDir work;
+  auto server = ServerProcess::Start({work.Sub("storage"), {}, {}});
+  ASSERT_TRUE(server);
+  const FileSet files = MakeProtoFiles("mended", 5, 300, 31);
+  WriteFiles(work.Sub("src"), files);
+  CliUser publisher(work.Sub("publisher"), server->url());
+  CommandResult push = publisher.Run({"push", "-module", "mended", "-version", "v1.0.0", "-dir", work.Sub("src")});
+  ASSERT_EQ(push.exit_code, 0) << push.Describe();
+  CliUser user(work.Sub("home"), server->url());
+  CommandResult first = user.Run({"pull", "-module", "mended", "-version", "v1.0.0", "-dir", work.Sub("first")});
+  ASSERT_EQ(first.exit_code, 0) << first.Describe();
+
+  // The manifest (read before anything else), then one of the version's files (read only when
+  // they are written out). Fewer than 100 objects arrived, so each is a loose object.
+  const std::string version = "refs/tags/mended/v1.0.0^{commit}:";
+  for (const std::string& path : {std::string("spoke.manifest.json"), files.begin()->first}) {
+    SCOPED_TRACE("without the object of " + path);
+    CommandResult id = RunGit({"-C", work.Sub("home"), "rev-parse", version + path});
+    ASSERT_EQ(id.exit_code, 0) << id.Describe();
+    const std::string hex = id.out.substr(0, 40);
+    ASSERT_TRUE(std::filesystem::remove(work.Sub("home") + "/objects/" + hex.substr(0, 2) + "/" + hex.substr(2)));
+    const std::string out = work.Sub("again-" + path);
+    CommandResult pull = user.Run({"pull", "-module", "mended", "-version", "v1.0.0", "-dir", out});
+    ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
+    EXPECT_EQ(ReadFiles(out), files);
+    GitFsck(work.Sub("home"));
+  }
+}
+
 }  // namespace
 }  // namespace spoke::e2e
