@@ -82,15 +82,17 @@ Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote, const std::ve
   return summary;
 }
 
-Result<FetchSummary> FetchPrefix(Store& local, RemoteClient& remote, const std::string& prefix) {
-  SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(prefix));
+Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote, const std::vector<std::string>& prefixes) {
   std::vector<RefEntry> wanted;
-  for (auto& ref : refs) {
-    std::string module, version;
-    std::string key;
-    if (ParseVersionTagRef(ref.name, &module, &version) || ParseModuleBranchRef(ref.name, &module) ||
-        ParseArtifactRef(ref.name, &key)) {
-      wanted.push_back(std::move(ref));
+  for (const auto& prefix : prefixes) {
+    SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(prefix));
+    for (auto& ref : refs) {
+      std::string module, version;
+      std::string key;
+      if (ParseVersionTagRef(ref.name, &module, &version) || ParseModuleBranchRef(ref.name, &module) ||
+          ParseArtifactRef(ref.name, &key)) {
+        wanted.push_back(std::move(ref));
+      }
     }
   }
   return FetchRefs(local, remote, wanted);

@@ -36,8 +36,11 @@ struct FetchOptions {
 Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote, const std::vector<RefEntry>& refs,
                                const FetchOptions& options = {});
 
-// Lists the remote refs under `prefix` and fetches them all ("" for the whole registry).
-Result<FetchSummary> FetchPrefix(Store& local, RemoteClient& remote, const std::string& prefix);
+// Lists the remote refs under each of `prefixes` ("refs/" for the whole registry) and fetches them
+// all with one FetchRefs, so a module's tags and branch come in one pack: fetched one after the
+// other, the branch's new tip (a commit the new tags' pack brought, which no ref names) would be
+// asked for again.
+Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote, const std::vector<std::string>& prefixes);
 
 // Makes module@version available in `local`: an exact version already there is returned without
 // any network use; otherwise it is fetched from `remote`. "latest" always asks the registry (it
