@@ -39,8 +39,8 @@ void SetupClone(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     }
     auto fetched = FetchPrefixes(**store, **remote, prefixes);
     if (!fetched.ok()) return Fail(fetched.status());
-    std::printf("Cloned %s into %s: %zu refs, %zu bytes of pack\n", args->url.c_str(), (*store)->path().c_str(),
-                fetched->refs.size(), fetched->pack_bytes);
+    std::printf("Cloned %s into %s: %zu refs, %zu bytes of pack\n", args->url.c_str(),
+                (*store)->path().c_str(), fetched->refs.size(), fetched->pack_bytes);
     return kExitOk;
   };
 }

@@ -41,7 +41,8 @@ Json ErrorToJson(const std::string& line) {
 }
 
 // Prints the errors (none: the files are valid) and returns the exit code.
-int Report(const ValidateArgs& args, const GlobalFlags& flags, const std::vector<std::string>& errors, size_t files) {
+int Report(const ValidateArgs& args, const GlobalFlags& flags,
+           const std::vector<std::string>& errors, size_t files) {
   if (args.json) {
     Json out = Json::MakeObject();
     out.Set("valid", errors.empty());

@@ -99,7 +99,8 @@ class PackFile {
     if (error_.ok() && !Flush()) return error_;
     int fd = fd_;
     fd_ = -1;
-    if (close(fd) != 0 && error_.ok()) error_ = Status::IOError("cannot write " + path_ + ": " + std::strerror(errno));
+    if (close(fd) != 0 && error_.ok())
+      error_ = Status::IOError("cannot write " + path_ + ": " + std::strerror(errno));
     return error_;
   }
 
@@ -146,8 +147,8 @@ struct RemoteClient::Impl {
   }
 
   Status TooLarge(const std::string& path, const std::string& what, uint64_t limit) const {
-    return Status::TooLarge("registry " + options.url + " sent " + what + " larger than " + Mib(limit) + " for " +
-                            path + "; stopped reading it");
+    return Status::TooLarge("registry " + options.url + " sent " + what + " larger than " +
+                            Mib(limit) + " for " + path + "; stopped reading it");
   }
 
   HttpRequest Request(const char* method, const std::string& path) const {
@@ -171,7 +172,9 @@ struct RemoteClient::Impl {
     return wire::StatusFromErrorResponse(answer.status, answer.body);
   }
 
-  Result<std::string> BoundedBodyOf(const HttpRequest& request) { return Body(BoundedExchange(request)); }
+  Result<std::string> BoundedBodyOf(const HttpRequest& request) {
+    return Body(BoundedExchange(request));
+  }
 
   Result<Json> JsonExchange(const char* method, const std::string& path, const Json* body) {
     HttpRequest request = Request(method, path);
@@ -227,7 +230,8 @@ Result<std::vector<RefEntry>> RemoteClient::ListRefs(const std::string& prefix) 
 }
 
 Result<uint64_t> RemoteClient::FetchPackToFile(const std::vector<std::string>& wants,
-                                               const std::vector<std::string>& haves, const std::string& path) {
+                                               const std::vector<std::string>& haves,
+                                               const std::string& path) {
   HttpRequest request = impl_->Request("POST", wire::kFetchPath);
   const std::string body = wire::EncodeFetchRequest({wants, haves});
   request.content_type = "application/json";
@@ -255,9 +259,10 @@ Result<uint64_t> RemoteClient::FetchPackToFile(const std::vector<std::string>& w
   };
   auto answer = impl_->Exchange(request);
   if (pack_over) {
-    return Status::TooLarge("registry " + impl_->options.url + " sent a pack larger than " + Mib(limit) +
-                            "; stopped reading it. If the registry is trusted and the pack expected, raise the "
-                            "limit (SPOKE_MAX_FETCH, e.g. SPOKE_MAX_FETCH=16G)");
+    return Status::TooLarge(
+        "registry " + impl_->options.url + " sent a pack larger than " + Mib(limit) +
+        "; stopped reading it. If the registry is trusted and the pack expected, raise the "
+        "limit (SPOKE_MAX_FETCH, e.g. SPOKE_MAX_FETCH=16G)");
   }
   if (error_body.over) return impl_->TooLarge(request.path, "an error answer", kMaxJsonAnswerBytes);
   if (!pack.status().ok()) return pack.status();

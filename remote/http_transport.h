@@ -44,7 +44,8 @@ struct HttpRequest {
 struct HttpAnswer {
   int status = 0;     // 0 when no answer came; then `error` says why
   std::string body;   // empty when HttpRequest::receive took it
-  std::string error;  // e.g. "Could not establish connection", or "Canceled" when a callback aborted
+  // e.g. "Could not establish connection", or "Canceled" when a callback aborted the exchange
+  std::string error;
 };
 
 struct HttpTransportOptions {
@@ -69,9 +70,10 @@ Result<std::unique_ptr<HttpTransport>> MakeHttpTransport(const HttpTransportOpti
 // What the program and the module must agree on, as the C++ types above cross between them: the
 // interface's revision, the compiler, and the sizes of the types. A module from another build
 // is refused by name rather than crashing.
-#define SPOKE_HTTP_TRANSPORT_ABI                                                                   \
-  ("spoke-http 2; " __VERSION__ "; " + std::to_string(sizeof(spoke::HttpRequest)) + "/" +         \
-   std::to_string(sizeof(spoke::HttpAnswer)) + "/" + std::to_string(sizeof(spoke::HttpTransportOptions)))
+#define SPOKE_HTTP_TRANSPORT_ABI                                                          \
+  ("spoke-http 2; " __VERSION__ "; " + std::to_string(sizeof(spoke::HttpRequest)) + "/" + \
+   std::to_string(sizeof(spoke::HttpAnswer)) + "/" +                                      \
+   std::to_string(sizeof(spoke::HttpTransportOptions)))
 
 // The module's one entry point: a new transport the caller owns, or null when `abi` is not the
 // module's own SPOKE_HTTP_TRANSPORT_ABI.

@@ -45,7 +45,9 @@ class HttplibTransport : public HttpTransport {
     }
     if (request.started) {
       const auto& started = request.started;
-      req.response_handler = [&started](const httplib::Response& res) { return started(res.status); };
+      req.response_handler = [&started](const httplib::Response& res) {
+        return started(res.status);
+      };
     }
     if (request.receive) {
       const auto& receive = request.receive;

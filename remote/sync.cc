@@ -39,8 +39,8 @@ Result<std::string> FindRemoteRef(RemoteClient& remote, const std::string& name)
 
 }  // namespace
 
-Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote, const std::vector<RefEntry>& refs,
-                               const FetchOptions& options) {
+Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
+                               const std::vector<RefEntry>& refs, const FetchOptions& options) {
   FetchSummary summary;
   if (refs.empty()) return summary;
   // A local ref is set only once its target's whole closure is in the store, so a target a local
@@ -78,19 +78,21 @@ Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote, const std::ve
   if (!incoming.ok()) return Status::IOError("cannot create a quarantine in " + local.path());
   const std::string pack_path = (incoming.dir() / "fetched.pack").string();
   SPOKE_ASSIGN_OR_RETURN(summary.pack_bytes, remote.FetchPackToFile(wants, haves, pack_path));
-  SPOKE_ASSIGN_OR_RETURN(summary.refs, local.ApplyPackFile(pack_path, 0, updates, RefPolicy::kMirror));
+  SPOKE_ASSIGN_OR_RETURN(summary.refs,
+                         local.ApplyPackFile(pack_path, 0, updates, RefPolicy::kMirror));
   return summary;
 }
 
-Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote, const std::vector<std::string>& prefixes) {
+Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote,
+                                   const std::vector<std::string>& prefixes) {
   std::vector<RefEntry> wanted;
   for (const auto& prefix : prefixes) {
     SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(prefix));
     for (auto& ref : refs) {
       std::string module, version;
       std::string key;
-      if (ParseVersionTagRef(ref.name, &module, &version) || ParseModuleBranchRef(ref.name, &module) ||
-          ParseArtifactRef(ref.name, &key)) {
+      if (ParseVersionTagRef(ref.name, &module, &version) ||
+          ParseModuleBranchRef(ref.name, &module) || ParseArtifactRef(ref.name, &key)) {
         wanted.push_back(std::move(ref));
       }
     }
@@ -104,7 +106,8 @@ Result<VersionInfo> FetchVersion(Store& local, RemoteClient& remote, const std::
   std::string tag = VersionTagRef(module, version);
   SPOKE_ASSIGN_OR_RETURN(std::string target, FindRemoteRef(remote, tag));
   if (target.empty()) {
-    return Status::NotFound("version " + module + "@" + version + " does not exist in registry " + remote.url());
+    return Status::NotFound("version " + module + "@" + version + " does not exist in registry " +
+                            remote.url());
   }
   // The module branch comes along, so `log` works offline and later fetches send only changes.
   std::vector<RefEntry> refs{{tag, target, ""}};

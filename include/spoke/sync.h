@@ -33,14 +33,15 @@ struct FetchOptions {
 // holds only the difference. The pack is streamed into a quarantine inside `local` and applied
 // from there, so its size never reaches memory. A local version tag that differs from the
 // registry's is a conflict and is kept.
-Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote, const std::vector<RefEntry>& refs,
-                               const FetchOptions& options = {});
+Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
+                               const std::vector<RefEntry>& refs, const FetchOptions& options = {});
 
 // Lists the remote refs under each of `prefixes` ("refs/" for the whole registry) and fetches them
 // all with one FetchRefs, so a module's tags and branch come in one pack: fetched one after the
 // other, the branch's new tip (a commit the new tags' pack brought, which no ref names) would be
 // asked for again.
-Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote, const std::vector<std::string>& prefixes);
+Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote,
+                                   const std::vector<std::string>& prefixes);
 
 // Makes module@version available in `local`: an exact version already there is returned without
 // any network use; otherwise it is fetched from `remote`. "latest" always asks the registry (it

@@ -62,8 +62,9 @@ std::string Printable(const std::string& text) {
 
 Status ValidateModuleName(const std::string& name) {
   auto invalid = [&](const std::string& why) {
-    return Status::InvalidArgument("invalid module name \"" + Printable(name) + "\": " + why +
-                                   " (use lowercase segments like \"user\" or \"payments/ledger\")");
+    return Status::InvalidArgument(
+        "invalid module name \"" + Printable(name) + "\": " + why +
+        " (use lowercase segments like \"user\" or \"payments/ledger\")");
   };
   if (name.empty()) return invalid("empty");
   if (name.size() > 128) return invalid("longer than 128 characters");
@@ -93,7 +94,8 @@ Status ValidateProtoPath(const std::string& path) {
   }
   if (path[0] == '/') return invalid("absolute paths are not allowed; use a path relative to the module");
   if (size_t bad = FindInvalidUtf8(path); bad != std::string::npos) {
-    return invalid("not valid UTF-8 (byte " + HexByte(path[bad]) + " at offset " + std::to_string(bad) + ")");
+    return invalid("not valid UTF-8 (byte " + HexByte(path[bad]) + " at offset " +
+                   std::to_string(bad) + ")");
   }
   for (char c : path) {
     if (c == '\\') return invalid("backslashes are not allowed; use '/'");
@@ -109,8 +111,9 @@ Status ValidateProtoPath(const std::string& path) {
     if (segment.size() > kMaxPathSegmentBytes) {
       size_t shown = 16;  // backed up to a character boundary, so the message stays UTF-8
       while ((static_cast<unsigned char>(segment[shown]) & 0xC0) == 0x80) --shown;
-      return invalid("segment \"" + segment.substr(0, shown) + "...\" is " + std::to_string(segment.size()) +
-                     " bytes, over the limit of " + std::to_string(kMaxPathSegmentBytes));
+      return invalid("segment \"" + segment.substr(0, shown) + "...\" is " +
+                     std::to_string(segment.size()) + " bytes, over the limit of " +
+                     std::to_string(kMaxPathSegmentBytes));
     }
     if (segment == "..") return invalid("'..' is not allowed");
     if (segment == ".") return invalid("'.' segments are not allowed");
@@ -130,9 +133,10 @@ Status ValidateProtoText(const std::string& path, std::string_view content) {
   size_t bad = FindInvalidUtf8(content);
   if (bad == std::string_view::npos) return Status::Ok();
   TextPosition at = PositionOf(content, bad);
-  return Status::InvalidArgument(path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
-                                 ": not valid UTF-8 (byte " + HexByte(content[bad]) +
-                                 "); .proto files must be UTF-8, so convert the file (e.g. iconv -t UTF-8)");
+  return Status::InvalidArgument(
+      path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+      ": not valid UTF-8 (byte " + HexByte(content[bad]) +
+      "); .proto files must be UTF-8, so convert the file (e.g. iconv -t UTF-8)");
 }
 
 }  // namespace spoke

@@ -30,7 +30,8 @@ class RefWriterLock {
     fd_ = open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) return Status::IOError("cannot open " + path_ + ": " + std::strerror(errno));
     while (flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) return Status::IOError("cannot lock " + path_ + ": " + std::strerror(errno));
+      if (errno != EINTR)
+        return Status::IOError("cannot lock " + path_ + ": " + std::strerror(errno));
     }
     return Status::Ok();
   }
@@ -71,7 +72,8 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
     if (rc == GIT_ELOCKED) {
       // No live Spoke writer holds it (see RefWriterLock): a dead one left it.
       std::error_code ec;
-      std::filesystem::remove(std::filesystem::path(git_repository_path(repo)) / (update.name + ".lock"), ec);
+      std::filesystem::remove(
+          std::filesystem::path(git_repository_path(repo)) / (update.name + ".lock"), ec);
       rc = git_transaction_lock_ref(raw, update.name.c_str());
     }
     if (rc != 0) {

@@ -27,14 +27,15 @@ constexpr char kBranchSuffix[] = "/_history";
 // once its dead writer's lock and temporary files are gone (RemoveInitLeftovers).
 bool IsInterruptedInit(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
-  static const char* const kInitEntries[] = {"branches", "config",    "config.lock", "description", "HEAD.lock",
-                                             "hooks",    "info",      "objects",     "refs"};
+  static const char* const kInitEntries[] = {"branches",    "config",    "config.lock",
+                                             "description", "HEAD.lock", "hooks",
+                                             "info",        "objects",   "refs"};
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     const bool init_temporary = name.rfind("_git2_", 0) == 0;
-    if (!init_temporary &&
-        std::find(std::begin(kInitEntries), std::end(kInitEntries), name) == std::end(kInitEntries)) {
+    if (!init_temporary && std::find(std::begin(kInitEntries), std::end(kInitEntries), name) ==
+                               std::end(kInitEntries)) {
       return false;
     }
     if (name != "objects" && name != "refs") continue;
@@ -52,7 +53,8 @@ void RemoveInitLeftovers(const std::filesystem::path& dir) {
   std::vector<fs::path> leftovers;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("_git2_", 0) == 0 || name == "HEAD.lock" || name == "config.lock") leftovers.push_back(entry.path());
+    if (name.rfind("_git2_", 0) == 0 || name == "HEAD.lock" || name == "config.lock")
+      leftovers.push_back(entry.path());
   }
   for (const auto& path : leftovers) fs::remove(path, ec);
 }
@@ -162,8 +164,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
     }
     if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
       if (!IsInterruptedInit(dir)) {
-        return Status::InvalidArgument(dir.string() +
-                                       " is not empty and is not a Spoke store (a bare git repository)");
+        return Status::InvalidArgument(
+            dir.string() + " is not empty and is not a Spoke store (a bare git repository)");
       }
       RemoveInitLeftovers(dir);
     }

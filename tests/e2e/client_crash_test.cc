@@ -29,20 +29,24 @@ TEST(ClientKilled, ThirtyKillsMidPullOrCloneLeaveNoUnusableLocalStore) {
   WriteFiles(work.Sub("v2"), v2);
   CliUser publisher(work.Sub("publisher"), server->url());
   for (auto [version, dir] : {std::pair{"v1.0.0", "v1"}, std::pair{"v1.1.0", "v2"}}) {
-    CommandResult push = publisher.Run({"push", "-module", "crashy", "-version", version, "-dir", work.Sub(dir)});
+    CommandResult push =
+        publisher.Run({"push", "-module", "crashy", "-version", version, "-dir", work.Sub(dir)});
     ASSERT_EQ(push.exit_code, 0) << push.Describe();
   }
   // A local store that already holds v1.0.0, copied for the kills that interrupt an update.
   CliUser templated(work.Sub("template"), server->url());
-  CommandResult first = templated.Run({"pull", "-module", "crashy", "-version", "v1.0.0", "-dir", work.Sub("t")});
+  CommandResult first =
+      templated.Run({"pull", "-module", "crashy", "-version", "v1.0.0", "-dir", work.Sub("t")});
   ASSERT_EQ(first.exit_code, 0) << first.Describe();
 
   // The three commands the kills interrupt: a first pull into a new store, a clone, and a pull
   // into a store that holds v1.0.0 already.
   auto prepare = [&](int kind, const std::string& home) {
-    if (kind == 2) std::filesystem::copy(work.Sub("template"), home, std::filesystem::copy_options::recursive);
+    if (kind == 2)
+      std::filesystem::copy(work.Sub("template"), home, std::filesystem::copy_options::recursive);
     if (kind == 1) return std::vector<std::string>{"clone", server->url(), home};
-    return std::vector<std::string>{"pull", "-module", "crashy", "-version", "v1.1.0", "-dir", work.Sub("k")};
+    return std::vector<std::string>{"pull",   "-module", "crashy",     "-version",
+                                    "v1.1.0", "-dir",    work.Sub("k")};
   };
   // How long each takes uninterrupted, so that its kills fall anywhere inside it.
   std::vector<int64_t> duration_us;
@@ -52,8 +56,9 @@ TEST(ClientKilled, ThirtyKillsMidPullOrCloneLeaveNoUnusableLocalStore) {
     const auto started = std::chrono::steady_clock::now();
     CommandResult clean = CliUser(home, server->url()).Run(args);
     ASSERT_EQ(clean.exit_code, 0) << clean.Describe();
-    duration_us.push_back(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+    duration_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count());
   }
 
   std::mt19937 rng(14);
@@ -61,7 +66,10 @@ TEST(ClientKilled, ThirtyKillsMidPullOrCloneLeaveNoUnusableLocalStore) {
   for (int i = 0; i < kKills; ++i) {
     const std::string home = work.Sub("home-" + std::to_string(i));
     const int kind = i % 3;
-    SCOPED_TRACE("kill " + std::to_string(i) + (kind == 0 ? " of a first pull" : kind == 1 ? " of a clone" : " of an update"));
+    SCOPED_TRACE("kill " + std::to_string(i) +
+                 (kind == 0   ? " of a first pull"
+                  : kind == 1 ? " of a clone"
+                              : " of an update"));
     CliUser user(home, server->url());
     auto victim = user.Start(prepare(kind, home));
     ASSERT_TRUE(victim);
@@ -82,7 +90,8 @@ TEST(ClientKilled, ThirtyKillsMidPullOrCloneLeaveNoUnusableLocalStore) {
     EXPECT_EQ(fsck.exit_code, 0) << fsck.Describe();
     if (pull.exit_code != 0 || !same_files || fsck.exit_code != 0) ++unusable;
   }
-  EXPECT_EQ(unusable, 0) << "of " << kKills << " local stores, " << killed << " of them killed mid-command";
+  EXPECT_EQ(unusable, 0) << "of " << kKills << " local stores, " << killed
+                         << " of them killed mid-command";
   // Most kills must have landed inside the command, or the test proves nothing.
   EXPECT_GE(killed, kKills * 2 / 3);
   RecordProperty("killed", killed);
@@ -97,10 +106,12 @@ TEST(ClientRepair, APullFetchesAgainAVersionWhoseObjectsAreMissing) {
   const FileSet files = MakeProtoFiles("mended", 5, 300, 31);
   WriteFiles(work.Sub("src"), files);
   CliUser publisher(work.Sub("publisher"), server->url());
-  CommandResult push = publisher.Run({"push", "-module", "mended", "-version", "v1.0.0", "-dir", work.Sub("src")});
+  CommandResult push =
+      publisher.Run({"push", "-module", "mended", "-version", "v1.0.0", "-dir", work.Sub("src")});
   ASSERT_EQ(push.exit_code, 0) << push.Describe();
   CliUser user(work.Sub("home"), server->url());
-  CommandResult first = user.Run({"pull", "-module", "mended", "-version", "v1.0.0", "-dir", work.Sub("first")});
+  CommandResult first =
+      user.Run({"pull", "-module", "mended", "-version", "v1.0.0", "-dir", work.Sub("first")});
   ASSERT_EQ(first.exit_code, 0) << first.Describe();
 
   // The manifest (read before anything else), then one of the version's files (read only when
@@ -111,7 +122,8 @@ TEST(ClientRepair, APullFetchesAgainAVersionWhoseObjectsAreMissing) {
     CommandResult id = RunGit({"-C", work.Sub("home"), "rev-parse", version + path});
     ASSERT_EQ(id.exit_code, 0) << id.Describe();
     const std::string hex = id.out.substr(0, 40);
-    ASSERT_TRUE(std::filesystem::remove(work.Sub("home") + "/objects/" + hex.substr(0, 2) + "/" + hex.substr(2)));
+    ASSERT_TRUE(std::filesystem::remove(work.Sub("home") + "/objects/" + hex.substr(0, 2) + "/" +
+                                        hex.substr(2)));
     const std::string out = work.Sub("again-" + path);
     CommandResult pull = user.Run({"pull", "-module", "mended", "-version", "v1.0.0", "-dir", out});
     ASSERT_EQ(pull.exit_code, 0) << pull.Describe();

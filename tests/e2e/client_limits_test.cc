@@ -42,8 +42,9 @@ class FakeRegistry {
     std::copy_n("PACK\0\0\0\2\0\x10\0\0", 12, chunk_.begin());
     server_.Get("/sync/v1/refs", [this](const httplib::Request&, httplib::Response& res) {
       if (options_.endless_refs) return Stream(res, EndlessRefsChunk(), "application/json");
-      res.set_content(R"({"protocol": 1, "refs": [{"name": "refs/tags/huge/v1.0.0", "target": ")" + kTag +
-                          R"("}, {"name": "refs/heads/huge/_history", "target": ")" + kTip + R"("}]})",
+      res.set_content(R"({"protocol": 1, "refs": [{"name": "refs/tags/huge/v1.0.0", "target": ")" +
+                          kTag + R"("}, {"name": "refs/heads/huge/_history", "target": ")" + kTip +
+                          R"("}]})",
                       "application/json");
     });
     server_.Post("/sync/v1/fetch", [this](const httplib::Request&, httplib::Response& res) {
@@ -73,12 +74,13 @@ class FakeRegistry {
   void Stream(httplib::Response& res, std::string chunk, const char* type) {
     auto piece = std::make_shared<std::string>(std::move(chunk));
     if (options_.announce_length) {
-      res.set_content_provider(kStreamBytes, type, [this, piece](size_t offset, size_t length, httplib::DataSink& sink) {
-        size_t n = std::min(length, piece->size());
-        if (!sink.write(piece->data(), n)) return false;
-        sent_ += n;
-        return true;
-      });
+      res.set_content_provider(
+          kStreamBytes, type, [this, piece](size_t offset, size_t length, httplib::DataSink& sink) {
+            size_t n = std::min(length, piece->size());
+            if (!sink.write(piece->data(), n)) return false;
+            sent_ += n;
+            return true;
+          });
       return;
     }
     res.set_chunked_content_provider(type, [this, piece](size_t offset, httplib::DataSink& sink) {
@@ -130,7 +132,8 @@ TEST_F(ClientLimits, AnEndlessPackIsStreamedToDiskAndCutAtTheBound) {
   FakeRegistry registry({});
   CommandResult pull = Pull(registry, {{"SPOKE_MAX_FETCH", "256M"}});
   EXPECT_EQ(pull.exit_code, 1) << pull.Describe();
-  EXPECT_TRUE(Contains(pull.err, "sent a pack larger than 256 MiB; stopped reading it")) << pull.Describe();
+  EXPECT_TRUE(Contains(pull.err, "sent a pack larger than 256 MiB; stopped reading it"))
+      << pull.Describe();
   EXPECT_TRUE(Contains(pull.err, "SPOKE_MAX_FETCH")) << pull.Describe();
   EXPECT_LT(pull.peak_rss_kib, 64 * kMiB) << "peak RSS " << pull.peak_rss_kib / kMiB << " MiB";
   EXPECT_LT(registry.sent(), kStreamBytes) << "the client read the whole stream";
@@ -154,9 +157,11 @@ TEST_F(ClientLimits, AnEndlessJsonAnswerIsCutAt64MiB) {
   FakeRegistry registry({.endless_refs = true});
   CommandResult pull = Pull(registry);
   EXPECT_EQ(pull.exit_code, 1) << pull.Describe();
-  EXPECT_TRUE(Contains(pull.err, "sent an answer larger than 64 MiB for /sync/v1/refs")) << pull.Describe();
+  EXPECT_TRUE(Contains(pull.err, "sent an answer larger than 64 MiB for /sync/v1/refs"))
+      << pull.Describe();
   // The answer is held, so memory grows by the bound and no more.
-  EXPECT_LT(pull.peak_rss_kib, (64 + 32) * kMiB) << "peak RSS " << pull.peak_rss_kib / kMiB << " MiB";
+  EXPECT_LT(pull.peak_rss_kib, (64 + 32) * kMiB)
+      << "peak RSS " << pull.peak_rss_kib / kMiB << " MiB";
   EXPECT_LT(registry.sent(), kStreamBytes) << "the client read the whole stream";
   ExpectLocalStoreClean();
 }

@@ -152,7 +152,8 @@ FileSet LyingTree(const NewVersion& version, ManifestLie lie) {
     manifest.files.front().sha256 = std::string(64, 'a');
     manifest.digest = ComputeDigest(manifest.files);
   }
-  tree.emplace(kManifestPath, lie == ManifestLie::kNone ? SerializeWithRawPaths(manifest) : manifest.Serialize());
+  tree.emplace(kManifestPath,
+               lie == ManifestLie::kNone ? SerializeWithRawPaths(manifest) : manifest.Serialize());
   return tree;
 }
 

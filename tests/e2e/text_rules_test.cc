@@ -26,7 +26,9 @@ struct BadText {
 
 const std::vector<BadText> kBadTexts = {
     {kProto + "// caf\xE9 in Latin-1\n", "2:7", "0xE9"},
-    {"\xFF\xFE" "s", "1:1", "0xFF"},  // UTF-16 with its byte order mark
+    {"\xFF\xFE"
+     "s",
+     "1:1", "0xFF"},  // UTF-16 with its byte order mark
     {kProto + "message M {\n  string s = 1; // \xC3(\n}\n", "3:20", "0xC3"},
     {kProto + "// \xED\xA0\x80 a surrogate\n", "2:4", "0xED"},
     {kProto + "// \xC0\xAF an overlong slash\n", "2:4", "0xC0"},
@@ -78,7 +80,8 @@ std::string RawUploadBody(const std::string& path, const std::string& content) {
     }
     escaped += c;
   }
-  return R"({"version": "v1.0.0", "files": [{"path": ")" + path + R"(", "content": ")" + escaped + R"("}]})";
+  return R"({"version": "v1.0.0", "files": [{"path": ")" + path + R"(", "content": ")" + escaped +
+         R"("}]})";
 }
 
 class TextRules : public ::testing::Test {
@@ -88,7 +91,8 @@ class TextRules : public ::testing::Test {
     ASSERT_TRUE(server_);
     http_ = HttpClient(server_->port());
     WriteFiles(work_.Sub("seed"), seed_files_);
-    CommandResult push = User().Run({"push", "-module", "seed", "-version", "v1.0.0", "-dir", work_.Sub("seed")});
+    CommandResult push =
+        User().Run({"push", "-module", "seed", "-version", "v1.0.0", "-dir", work_.Sub("seed")});
     ASSERT_EQ(push.exit_code, 0) << push.Describe();
     refs_before_ = RefsOf(work_.Sub("storage"));
   }
@@ -98,7 +102,8 @@ class TextRules : public ::testing::Test {
     EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before_) << "bad input changed the store's refs";
     GitFsck(work_.Sub("storage"));
     CliUser reader(work_.Sub("reader-home"), server_->url());
-    CommandResult pull = reader.Run({"pull", "-module", "seed", "-version", "v1.0.0", "-dir", work_.Sub("pulled")});
+    CommandResult pull =
+        reader.Run({"pull", "-module", "seed", "-version", "v1.0.0", "-dir", work_.Sub("pulled")});
     ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
     EXPECT_EQ(ReadFiles(work_.Sub("pulled")), seed_files_);
   }
@@ -114,7 +119,8 @@ class TextRules : public ::testing::Test {
   }
 
   PushPayload Forged(const std::string& module, const FileSet& files) {
-    return ForgeVersionPack(work_.Sub("scratch-" + module), {module, "v1.0.0", "", files, {}}, ManifestLie::kNone);
+    return ForgeVersionPack(work_.Sub("scratch-" + module), {module, "v1.0.0", "", files, {}},
+                            ManifestLie::kNone);
   }
 
   TempDir work_;
@@ -126,9 +132,11 @@ class TextRules : public ::testing::Test {
 
 TEST_F(TextRules, RestRefusesPathsThatCannotBePulled) {
   for (const BadPath& bad : BadPaths()) {
-    SCOPED_TRACE("path of " + std::to_string(bad.path.size()) + " bytes: " + bad.path.substr(0, 40));
+    SCOPED_TRACE("path of " + std::to_string(bad.path.size()) +
+                 " bytes: " + bad.path.substr(0, 40));
     std::string message;
-    auto result = http_->Post("/modules/fresh/versions", RawUploadBody(bad.path, kProto), "application/json");
+    auto result =
+        http_->Post("/modules/fresh/versions", RawUploadBody(bad.path, kProto), "application/json");
     EXPECT_EQ(ExpectJsonError(result, 400, &message), "invalid_argument");
     // A path that is not UTF-8 cannot even be JSON text; the others are refused by name.
     const bool utf8 = bad.why != "not valid UTF-8";
@@ -139,7 +147,8 @@ TEST_F(TextRules, RestRefusesPathsThatCannotBePulled) {
 TEST_F(TextRules, RestRefusesProtoFilesThatAreNotUtf8) {
   for (const BadText& bad : kBadTexts) {
     SCOPED_TRACE("bad byte " + bad.byte + " at " + bad.where);
-    auto result = http_->Post("/modules/fresh/versions", RawUploadBody("a.proto", bad.content), "application/json");
+    auto result = http_->Post("/modules/fresh/versions", RawUploadBody("a.proto", bad.content),
+                              "application/json");
     EXPECT_EQ(ExpectJsonError(result, 400), "invalid_argument");
   }
 }
@@ -148,8 +157,10 @@ TEST_F(TextRules, RestRefusesProtoFilesThatAreNotUtf8) {
 TEST_F(TextRules, SyncPushRefusesPathsThatCannotBePulled) {
   int n = 0;
   for (const BadPath& bad : BadPaths()) {
-    SCOPED_TRACE("path of " + std::to_string(bad.path.size()) + " bytes: " + bad.path.substr(0, 40));
-    PushPayload payload = Forged("path" + std::to_string(n++), {{bad.path, kProto}, {"ok.proto", kProto}});
+    SCOPED_TRACE("path of " + std::to_string(bad.path.size()) +
+                 " bytes: " + bad.path.substr(0, 40));
+    PushPayload payload =
+        Forged("path" + std::to_string(n++), {{bad.path, kProto}, {"ok.proto", kProto}});
     ASSERT_FALSE(payload.pack.empty());
     // The manifest names the path: a bad one makes the manifest, and so the pack, malformed.
     ExpectRefused(PostPush(*http_, payload.updates, payload.pack), 422,
@@ -163,7 +174,8 @@ TEST_F(TextRules, SyncPushRefusesProtoFilesThatAreNotUtf8WithFileLineAndColumn) 
   int n = 0;
   for (const BadText& bad : kBadTexts) {
     SCOPED_TRACE("bad byte " + bad.byte + " at " + bad.where);
-    PushPayload payload = Forged("text" + std::to_string(n++), {{"ok.proto", kProto}, {"sub/bad.proto", bad.content}});
+    PushPayload payload = Forged("text" + std::to_string(n++),
+                                 {{"ok.proto", kProto}, {"sub/bad.proto", bad.content}});
     ASSERT_FALSE(payload.pack.empty());
     ExpectRefused(PostPush(*http_, payload.updates, payload.pack), 400,
                   "sub/bad.proto:" + bad.where + ": not valid UTF-8 (byte " + bad.byte + ")");
@@ -180,9 +192,11 @@ TEST_F(TextRules, CliPushRefusesProtoFilesThatAreNotUtf8BeforeSending) {
     const std::string dir = work_.Sub("bad-text-" + std::to_string(n++));
     WriteFiles(dir, {{"ok.proto", kProto}, {"sub/bad.proto", bad.content}});
     for (const CliUser& user : {User(), offline}) {
-      CommandResult push = user.Run({"push", "-module", "fresh", "-version", "v1.0.0", "-dir", dir});
+      CommandResult push =
+          user.Run({"push", "-module", "fresh", "-version", "v1.0.0", "-dir", dir});
       EXPECT_EQ(push.exit_code, 1) << push.Describe();
-      EXPECT_TRUE(Contains(push.err, dir + "/sub/bad.proto:" + bad.where + ": not valid UTF-8 (byte " + bad.byte + ")"))
+      EXPECT_TRUE(Contains(push.err, dir + "/sub/bad.proto:" + bad.where +
+                                         ": not valid UTF-8 (byte " + bad.byte + ")"))
           << push.Describe();
     }
   }
@@ -190,10 +204,12 @@ TEST_F(TextRules, CliPushRefusesProtoFilesThatAreNotUtf8BeforeSending) {
 
 TEST_F(TextRules, CliPushRefusesFileNamesThatAreNotUtf8) {
   int n = 0;
-  for (const std::string name : {"caf\xE9.proto", "\xFF.proto", "\xC3(.proto", "\xED\xA0\x80.proto"}) {
+  for (const std::string name :
+       {"caf\xE9.proto", "\xFF.proto", "\xC3(.proto", "\xED\xA0\x80.proto"}) {
     const std::string dir = work_.Sub("bad-name-" + std::to_string(n++));
     WriteFiles(dir, {{"ok.proto", kProto}, {name, kProto}});
-    CommandResult push = User().Run({"push", "-module", "fresh", "-version", "v1.0.0", "-dir", dir});
+    CommandResult push =
+        User().Run({"push", "-module", "fresh", "-version", "v1.0.0", "-dir", dir});
     EXPECT_EQ(push.exit_code, 1) << push.Describe();
     EXPECT_TRUE(Contains(push.err, "not valid UTF-8")) << push.Describe();
   }
@@ -205,11 +221,13 @@ TEST_F(TextRules, ValidateAndCompileOfADirectoryNameTheFirstBadByte) {
     SCOPED_TRACE("bad byte " + bad.byte + " at " + bad.where);
     const std::string dir = work_.Sub("src-" + std::to_string(n++));
     WriteFiles(dir, {{"ok.proto", kProto}, {"bad.proto", bad.content}});
-    const std::string expected = dir + "/bad.proto:" + bad.where + ": not valid UTF-8 (byte " + bad.byte + ")";
+    const std::string expected =
+        dir + "/bad.proto:" + bad.where + ": not valid UTF-8 (byte " + bad.byte + ")";
     CommandResult validate = User().Run({"validate", "-dir", dir});
     EXPECT_EQ(validate.exit_code, 1) << validate.Describe();
     EXPECT_TRUE(Contains(validate.out + validate.err, expected)) << validate.Describe();
-    CommandResult compile = User().Run({"compile", "-dir", dir, "-lang", "cpp", "-out", dir + "-out"});
+    CommandResult compile =
+        User().Run({"compile", "-dir", dir, "-lang", "cpp", "-out", dir + "-out"});
     EXPECT_EQ(compile.exit_code, 1) << compile.Describe();
     EXPECT_TRUE(Contains(compile.err, expected)) << compile.Describe();
   }
@@ -219,8 +237,9 @@ TEST_F(TextRules, ValidateAndCompileOfADirectoryNameTheFirstBadByte) {
 // JSON (the manifest, and every answer that quotes it) carries U+FFFD in its place.
 TEST_F(TextRules, JsonThatSpokeWritesIsUtf8EvenWhenItsInputWasNot) {
   WriteFiles(work_.Sub("described"), {{"a.proto", kProto}});
-  CommandResult push = User().Run({"push", "-module", "described", "-version", "v1.0.0", "-dir", work_.Sub("described"),
-                                   "--description", "caf\xE9 \xFF", "--json"});
+  CommandResult push =
+      User().Run({"push", "-module", "described", "-version", "v1.0.0", "-dir",
+                  work_.Sub("described"), "--description", "caf\xE9 \xFF", "--json"});
   ASSERT_EQ(push.exit_code, 0) << push.Describe();
   ParseJson(push.out);
   auto version = http_->Get("/modules/described/versions/v1.0.0");

@@ -125,14 +125,23 @@ TEST(JsonParse, BytesThatAreNotUtf8AreRefusedAtTheirOffset) {
     std::string bad;
     size_t offset_in_bad;  // where the first byte that cannot be UTF-8 is
   };
-  for (const Case& c : std::vector<Case>{
-           {"\x80", 0}, {"\xC3", 0}, {"\xC3(", 0}, {"\xC0\xAF", 0}, {"\xE0\x80\xAF", 0}, {"\xED\xA0\x80", 0},
-           {"\xF4\x90\x80\x80", 0}, {"\xF5\x80\x80\x80", 0}, {"\xFF", 0}, {"caf\xE9", 3},
-           {"\xC3\xA9\xE2\x82", 2}, {"\xF0\x9F\x98\x80\xF0\x9F\x98", 4}}) {
+  for (const Case& c : std::vector<Case>{{"\x80", 0},
+                                         {"\xC3", 0},
+                                         {"\xC3(", 0},
+                                         {"\xC0\xAF", 0},
+                                         {"\xE0\x80\xAF", 0},
+                                         {"\xED\xA0\x80", 0},
+                                         {"\xF4\x90\x80\x80", 0},
+                                         {"\xF5\x80\x80\x80", 0},
+                                         {"\xFF", 0},
+                                         {"caf\xE9", 3},
+                                         {"\xC3\xA9\xE2\x82", 2},
+                                         {"\xF0\x9F\x98\x80\xF0\x9F\x98", 4}}) {
     const std::string text = "{\"k\": \"ab" + c.bad + "\"}";  // `bad` starts at byte 9
     Status s = ParseError(text);
     EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
-    EXPECT_NE(s.message().find("invalid JSON at byte " + std::to_string(9 + c.offset_in_bad) + ": invalid UTF-8"),
+    EXPECT_NE(s.message().find("invalid JSON at byte " + std::to_string(9 + c.offset_in_bad) +
+                               ": invalid UTF-8"),
               std::string::npos)
         << s.message();
   }
@@ -141,13 +150,18 @@ TEST(JsonParse, BytesThatAreNotUtf8AreRefusedAtTheirOffset) {
 }
 
 TEST(JsonParse, WellFormedUtf8OfEveryLengthIsAccepted) {
-  const std::string text = "\"\x7F \xC2\x80 \xDF\xBF \xE0\xA0\x80 \xED\x9F\xBF \xEE\x80\x80 \xEF\xBF\xBF "
-                           "\xF0\x90\x80\x80 \xF4\x8F\xBF\xBF\"";
+  const std::string text =
+      "\"\x7F \xC2\x80 \xDF\xBF \xE0\xA0\x80 \xED\x9F\xBF \xEE\x80\x80 \xEF\xBF\xBF "
+      "\xF0\x90\x80\x80 \xF4\x8F\xBF\xBF\"";
   EXPECT_EQ(MustParse(text).Dump(), text);
 }
 
 TEST(JsonDump, BytesThatAreNotUtf8AreWrittenAsReplacementCharacters) {
-  EXPECT_EQ(Json("a\xFF" "b").Dump(), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(Json("a\xFF"
+                 "b")
+                .Dump(),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
   EXPECT_EQ(Json("caf\xE9").Dump(), "\"caf\xEF\xBF\xBD\"");
   // One replacement per byte that cannot start or continue a sequence, as Go's encoding/json does.
   EXPECT_EQ(Json("\xE2\x82").Dump(), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");

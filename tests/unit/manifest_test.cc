@@ -184,9 +184,12 @@ TEST(ManifestParse, RejectsBadFilePaths) {
 // client can write (UTF-8, segments of at most 255 bytes).
 TEST(ManifestParse, RejectsPathsThatAreNotUtf8OrHaveSegmentsOver255Bytes) {
   const std::string text = SampleManifest().Serialize();
-  ExpectCorruption(Replace(text, "\"path\": \"user.proto\"", "\"path\": \"us\xFF" "er.proto\""),
+  ExpectCorruption(Replace(text, "\"path\": \"user.proto\"",
+                           "\"path\": \"us\xFF"
+                           "er.proto\""),
                    "invalid UTF-8");
-  ExpectCorruption(Replace(text, "\"path\": \"user.proto\"", "\"path\": \"caf\xE9.proto\""), "invalid UTF-8");
+  ExpectCorruption(Replace(text, "\"path\": \"user.proto\"", "\"path\": \"caf\xE9.proto\""),
+                   "invalid UTF-8");
   Manifest m = SampleManifest();
   m.files[0].path = std::string(256, 'u') + ".proto";
   m.digest = ComputeDigest(m.files);  // a digest that agrees, so only the path is wrong

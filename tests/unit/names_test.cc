@@ -136,10 +136,26 @@ TEST(ProtoPath, AllowsAtMost1024Bytes) {
 // overlong forms (C0, C1, E0 80..9F, F0 80..8F), UTF-16 surrogates (ED A0..BF), code points above
 // U+10FFFF (F4 90.., F5..FF), and Latin-1 as it comes from an old editor.
 const std::vector<std::string> kNotUtf8 = {
-    "\x80",         "\xBF",         "\xC3",         "\xC3(",        "\xC0\xAF",     "\xC1\xBF",
-    "\xE0\x80\xAF", "\xE0\x9F\xBF", "\xE2\x82",     "\xED\xA0\x80", "\xED\xBF\xBF", "\xF0\x80\x80\xAF",
-    "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xF8\x88\x80\x80\x80", "\xFE", "\xFF",
-    "caf\xE9",       "\xF0\x9F\x98",
+    "\x80",
+    "\xBF",
+    "\xC3",
+    "\xC3(",
+    "\xC0\xAF",
+    "\xC1\xBF",
+    "\xE0\x80\xAF",
+    "\xE0\x9F\xBF",
+    "\xE2\x82",
+    "\xED\xA0\x80",
+    "\xED\xBF\xBF",
+    "\xF0\x80\x80\xAF",
+    "\xF0\x8F\xBF\xBF",
+    "\xF4\x90\x80\x80",
+    "\xF5\x80\x80\x80",
+    "\xF8\x88\x80\x80\x80",
+    "\xFE",
+    "\xFF",
+    "caf\xE9",
+    "\xF0\x9F\x98",
 };
 
 // What a message is when written as JSON: U+FFFD appears only if it held bytes that are not UTF-8.
@@ -149,7 +165,8 @@ bool PrintsAsUtf8(const std::string& message) {
 
 TEST(ProtoPath, RefusesEveryByteSequenceThatIsNotUtf8) {
   for (const std::string& bad : kNotUtf8) {
-    for (const std::string& path : {bad + ".proto", "dir/" + bad + "/a.proto", "a" + bad + "b.proto"}) {
+    for (const std::string& path :
+         {bad + ".proto", "dir/" + bad + "/a.proto", "a" + bad + "b.proto"}) {
       Status s = ValidateProtoPath(path);
       EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << path;
       EXPECT_NE(s.message().find("not valid UTF-8"), std::string::npos) << s.message();
@@ -159,10 +176,11 @@ TEST(ProtoPath, RefusesEveryByteSequenceThatIsNotUtf8) {
 }
 
 TEST(ProtoPath, AcceptsWellFormedUtf8OfEveryLength) {
-  for (const std::string& path : std::vector<std::string>{
-           "caf\xC3\xA9.proto", "\xE2\x82\xAC.proto", "\xF0\x9F\x98\x80.proto", "\xEF\xBF\xBD.proto",
-           "\xF4\x8F\xBF\xBF.proto", "\xED\x9F\xBF.proto", "\xEE\x80\x80.proto", "\xC2\x80x.proto",
-           "\xE0\xA0\x80.proto", "\xF0\x90\x80\x80.proto"}) {
+  for (const std::string& path :
+       std::vector<std::string>{"caf\xC3\xA9.proto", "\xE2\x82\xAC.proto", "\xF0\x9F\x98\x80.proto",
+                                "\xEF\xBF\xBD.proto", "\xF4\x8F\xBF\xBF.proto",
+                                "\xED\x9F\xBF.proto", "\xEE\x80\x80.proto", "\xC2\x80x.proto",
+                                "\xE0\xA0\x80.proto", "\xF0\x90\x80\x80.proto"}) {
     EXPECT_TRUE(ValidateProtoPath(path).ok()) << path << ": " << ValidateProtoPath(path).message();
   }
 }
@@ -175,8 +193,8 @@ TEST(ProtoPath, AllowsSegmentsOfAtMost255Bytes) {
   EXPECT_TRUE(ValidateProtoPath(name255).ok()) << ValidateProtoPath(name255).message();
   EXPECT_TRUE(ValidateProtoPath(std::string(255, 'd') + "/a.proto").ok());
   for (const std::string& path : std::vector<std::string>{
-           "n" + name255, std::string(256, 'd') + "/a.proto", "a/" + std::string(256, 'd') + "/b.proto",
-           std::string(1000, 'n') + ".proto"}) {
+           "n" + name255, std::string(256, 'd') + "/a.proto",
+           "a/" + std::string(256, 'd') + "/b.proto", std::string(1000, 'n') + ".proto"}) {
     Status s = ValidateProtoPath(path);
     EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << path.size();
     EXPECT_NE(s.message().find("over the limit of 255"), std::string::npos) << s.message();
@@ -199,9 +217,11 @@ TEST(ProtoPath, RefusesPathsOver4096BytesWhateverTheirSegments) {
 
 TEST(ProtoText, AcceptsUtf8IncludingEmptyAndNonAsciiComments) {
   for (const std::string& content : std::vector<std::string>{
-           "", "syntax = \"proto3\";\n", "// caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\nmessage A {}\n",
+           "", "syntax = \"proto3\";\n",
+           "// caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\nmessage A {}\n",
            "message A { string s = 1 [default = \"\xE2\x9C\x93\"]; }\n", std::string("a\0b", 3)}) {
-    EXPECT_TRUE(ValidateProtoText("a.proto", content).ok()) << ValidateProtoText("a.proto", content).message();
+    EXPECT_TRUE(ValidateProtoText("a.proto", content).ok())
+        << ValidateProtoText("a.proto", content).message();
   }
 }
 
@@ -222,7 +242,8 @@ TEST(ProtoText, NamesFileLineAndColumnOfTheFirstBadByte) {
     Status s = ValidateProtoText("dir/a.proto", c.content);
     EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << c.where;
     EXPECT_EQ(s.message().rfind(c.where, 0), 0u) << s.message();
-    EXPECT_NE(s.message().find("not valid UTF-8 (byte " + c.byte + ")"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("not valid UTF-8 (byte " + c.byte + ")"), std::string::npos)
+        << s.message();
     EXPECT_TRUE(PrintsAsUtf8(s.message())) << s.message();
   }
 }
