@@ -136,6 +136,7 @@ TEST_F(ClientLimits, AnEndlessPackIsStreamedToDiskAndCutAtTheBound) {
       << pull.Describe();
   EXPECT_TRUE(Contains(pull.err, "SPOKE_MAX_FETCH")) << pull.Describe();
   EXPECT_LT(pull.peak_rss_kib, 64 * kMiB) << "peak RSS " << pull.peak_rss_kib / kMiB << " MiB";
+  RecordProperty("peak_rss_kib", static_cast<int>(pull.peak_rss_kib));
   EXPECT_LT(registry.sent(), kStreamBytes) << "the client read the whole stream";
   ExpectLocalStoreClean();
 }
@@ -147,6 +148,7 @@ TEST_F(ClientLimits, APackAnnouncedOverTheBoundIsRefusedAtOnce) {
   EXPECT_EQ(pull.exit_code, 1) << pull.Describe();
   EXPECT_TRUE(Contains(pull.err, "sent a pack larger than 100 MiB")) << pull.Describe();
   EXPECT_LT(pull.peak_rss_kib, 64 * kMiB) << "peak RSS " << pull.peak_rss_kib / kMiB << " MiB";
+  RecordProperty("peak_rss_kib", static_cast<int>(pull.peak_rss_kib));
   EXPECT_LT(registry.sent(), uint64_t{100} << 20);
   ExpectLocalStoreClean();
 }
@@ -160,6 +162,7 @@ TEST_F(ClientLimits, AnEndlessJsonAnswerIsCutAt64MiB) {
   EXPECT_TRUE(Contains(pull.err, "sent an answer larger than 64 MiB for /sync/v1/refs"))
       << pull.Describe();
   // The answer is held, so memory grows by the bound and no more.
+  RecordProperty("peak_rss_kib", static_cast<int>(pull.peak_rss_kib));
   EXPECT_LT(pull.peak_rss_kib, (64 + 32) * kMiB)
       << "peak RSS " << pull.peak_rss_kib / kMiB << " MiB";
   EXPECT_LT(registry.sent(), kStreamBytes) << "the client read the whole stream";
@@ -172,6 +175,7 @@ TEST_F(ClientLimits, AJsonAnswerAnnouncedOverTheBoundIsRefusedAtOnce) {
   EXPECT_EQ(pull.exit_code, 1) << pull.Describe();
   EXPECT_TRUE(Contains(pull.err, "sent an answer larger than 64 MiB")) << pull.Describe();
   EXPECT_LT(pull.peak_rss_kib, 64 * kMiB) << "peak RSS " << pull.peak_rss_kib / kMiB << " MiB";
+  RecordProperty("peak_rss_kib", static_cast<int>(pull.peak_rss_kib));
   EXPECT_LT(registry.sent(), uint64_t{64} << 20);
   ExpectLocalStoreClean();
 }
