@@ -31,21 +31,16 @@ void SetupClone(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     with_url.registry = args->url;
     auto remote = ConnectRegistry(with_url);
     if (!remote.ok()) return UsageError(remote.status());
-    size_t refs = 0, bytes = 0;
     std::vector<std::string> prefixes;
     if (args->module.empty()) {
       prefixes = {"refs/"};
     } else {
       prefixes = {"refs/tags/" + args->module + "/", ModuleBranchRef(args->module)};
     }
-    for (const auto& prefix : prefixes) {
-      auto fetched = FetchPrefix(**store, **remote, prefix);
-      if (!fetched.ok()) return Fail(fetched.status());
-      refs += fetched->refs.size();
-      bytes += fetched->pack_bytes;
-    }
-    std::printf("Cloned %s into %s: %zu refs, %zu bytes of pack\n", args->url.c_str(), (*store)->path().c_str(),
-                refs, bytes);
+    auto fetched = FetchPrefixes(**store, **remote, prefixes);
+    if (!fetched.ok()) return Fail(fetched.status());
+    std::printf("Cloned %s into %s: %zu refs, %zu bytes of pack\n", args->url.c_str(),
+                (*store)->path().c_str(), fetched->refs.size(), fetched->pack_bytes);
     return kExitOk;
   };
 }

@@ -26,15 +26,12 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!remote.ok()) return UsageError(remote.status());
     std::vector<std::string> prefixes = {"refs/"};
     if (!args->module.empty()) prefixes = {"refs/tags/" + args->module + "/", ModuleBranchRef(args->module)};
+    auto fetched = FetchPrefixes(**store, **remote, prefixes);
+    if (!fetched.ok()) return Fail(fetched.status());
+    const size_t bytes = fetched->pack_bytes;
     std::vector<RefResult> changed;
-    size_t bytes = 0;
-    for (const auto& prefix : prefixes) {
-      auto fetched = FetchPrefix(**store, **remote, prefix);
-      if (!fetched.ok()) return Fail(fetched.status());
-      bytes += fetched->pack_bytes;
-      for (auto& ref : fetched->refs) {
-        if (ref.status != "unchanged") changed.push_back(std::move(ref));
-      }
+    for (auto& ref : fetched->refs) {
+      if (ref.status != "unchanged") changed.push_back(std::move(ref));
     }
     if (args->json) {
       Json out = Json::MakeObject();

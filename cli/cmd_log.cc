@@ -36,8 +36,8 @@ void SetupLog(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!args->offline) {
       auto remote = ConnectRegistry(*flags);
       if (!remote.ok()) return UsageError(remote.status());
-      auto fetched = FetchPrefix(**store, **remote, ModuleBranchRef(args->module));
-      if (fetched.ok()) fetched = FetchPrefix(**store, **remote, "refs/tags/" + args->module + "/");
+      auto fetched = FetchPrefixes(
+          **store, **remote, {ModuleBranchRef(args->module), "refs/tags/" + args->module + "/"});
       if (!fetched.ok()) {
         if (fetched.status().code() != Status::Code::kUnavailable) return Fail(fetched.status());
         std::fprintf(stderr, "spoke: %s\nspoke: showing the local store\n", fetched.status().message().c_str());

@@ -16,6 +16,25 @@ namespace spoke::cli {
 
 namespace {
 
+// Writes a version's files into `dir`. A version whose objects turn out to be missing from the
+// local store (a store an interrupted fetch of an older Spoke left behind) is fetched again from
+// the registry, connecting to it into *remote when that has not happened yet, and written then.
+Status CheckoutOrRefetch(Store& store, std::unique_ptr<RemoteClient>* remote,
+                         const GlobalFlags& flags, VersionInfo* version, const std::string& dir) {
+  Status written = store.CheckoutFiles(*version, dir);
+  const auto code = written.code();
+  if (written.ok() || (code != Status::Code::kNotFound && code != Status::Code::kCorruption))
+    return written;
+  if (!*remote) {
+    SPOKE_ASSIGN_OR_RETURN(*remote, ConnectRegistry(flags));
+  }
+  std::fprintf(stderr, "spoke: %s; fetching %s@%s again\n", written.message().c_str(),
+               version->module.c_str(), version->version.c_str());
+  SPOKE_ASSIGN_OR_RETURN(*version,
+                         RefetchVersion(store, **remote, version->module, version->version));
+  return store.CheckoutFiles(*version, dir);
+}
+
 struct PullArgs {
   std::string module, version = "latest", dir = ".";
   bool json = false, recursive = false;
@@ -67,7 +86,9 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
     }
   }
   for (const VersionInfo* v : all) {
-    if (Status s = store.CheckoutFiles(*v, args.dir); !s.ok()) return Fail(s);
+    VersionInfo written = *v;
+    if (Status s = CheckoutOrRefetch(store, &remote, flags, &written, args.dir); !s.ok())
+      return Fail(s);
   }
   if (Status s = updated.Save(lock_path); !s.ok()) return Fail(s);
   if (args.json) {
@@ -118,15 +139,18 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!store.ok()) return Fail(store.status());
     if (args->recursive) return PullRecursive(**store, *flags, *args);
     Result<VersionInfo> version = Status::NotFound("");
+    std::unique_ptr<RemoteClient> remote;
     // An exact version already in the local store needs no registry at all.
     if (args->version != "latest") version = (*store)->GetVersion(args->module, args->version);
     if (!version.ok()) {
-      auto remote = ConnectRegistry(*flags);
-      if (!remote.ok()) return UsageError(remote.status());
-      version = EnsureVersion(**store, remote->get(), args->module, args->version);
+      auto connected = ConnectRegistry(*flags);
+      if (!connected.ok()) return UsageError(connected.status());
+      remote = std::move(*connected);
+      version = EnsureVersion(**store, remote.get(), args->module, args->version);
     }
     if (!version.ok()) return Fail(version.status());
-    if (Status s = (*store)->CheckoutFiles(*version, args->dir); !s.ok()) return Fail(s);
+    if (Status s = CheckoutOrRefetch(**store, &remote, *flags, &*version, args->dir); !s.ok())
+      return Fail(s);
     if (args->json) {
       Json out = Json::MakeObject();
       out.Set("module", version->module);

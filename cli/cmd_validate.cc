@@ -17,12 +17,17 @@ struct ValidateArgs {
   bool recursive = false, json = false;
 };
 
+// "file:line:col: message".
+const std::regex& Positioned() {
+  static const std::regex positioned(R"(^(.*?):(\d+):(\d+): (.*)$)");
+  return positioned;
+}
+
 // One "file:line:col: message" line (or "file: message") as JSON.
 Json ErrorToJson(const std::string& line) {
-  static const std::regex kPositioned(R"(^(.*?):(\d+):(\d+): (.*)$)");
   Json out = Json::MakeObject();
   std::smatch m;
-  if (std::regex_match(line, m, kPositioned)) {
+  if (std::regex_match(line, m, Positioned())) {
     out.Set("file", m[1].str());
     out.Set("line", static_cast<int64_t>(std::stoll(m[2].str())));
     out.Set("column", static_cast<int64_t>(std::stoll(m[3].str())));
@@ -33,6 +38,24 @@ Json ErrorToJson(const std::string& line) {
   out.Set("file", colon == std::string::npos ? "" : line.substr(0, colon));
   out.Set("message", colon == std::string::npos ? line : line.substr(colon + 2));
   return out;
+}
+
+// Prints the errors (none: the files are valid) and returns the exit code.
+int Report(const ValidateArgs& args, const GlobalFlags& flags,
+           const std::vector<std::string>& errors, size_t files) {
+  if (args.json) {
+    Json out = Json::MakeObject();
+    out.Set("valid", errors.empty());
+    out.Set("files", static_cast<int64_t>(files));
+    Json list = Json::MakeArray();
+    for (const auto& e : errors) list.Push(ErrorToJson(e));
+    out.Set("errors", std::move(list));
+    std::printf("%s\n", out.Dump(2).c_str());
+  } else {
+    for (const auto& e : errors) std::printf("%s\n", e.c_str());
+    if (errors.empty() && !flags.quiet) std::fprintf(stderr, "spoke: %zu files valid\n", files);
+  }
+  return errors.empty() ? kExitOk : kExitFailure;
 }
 
 }  // namespace
@@ -48,6 +71,10 @@ void SetupValidate(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
   *run = [args, flags]() -> int {
     auto input = LoadDirInput(args->dir, *flags);
     if (!input.ok()) {
+      // A file that cannot be read as a .proto file (not UTF-8) is an error at file:line:col like
+      // a parse error, not a usage error.
+      const std::string& message = input.status().message();
+      if (std::regex_match(message, Positioned())) return Report(*args, *flags, {message}, 0);
       return input.status().code() == Status::Code::kInvalidArgument ? UsageError(input.status())
                                                                       : Fail(input.status());
     }
@@ -77,21 +104,7 @@ void SetupValidate(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
         start = end + 1;
       }
     }
-    if (args->json) {
-      Json out = Json::MakeObject();
-      out.Set("valid", errors.empty());
-      out.Set("files", static_cast<int64_t>(sources.targets.size()));
-      Json list = Json::MakeArray();
-      for (const auto& e : errors) list.Push(ErrorToJson(e));
-      out.Set("errors", std::move(list));
-      std::printf("%s\n", out.Dump(2).c_str());
-    } else {
-      for (const auto& e : errors) std::printf("%s\n", e.c_str());
-      if (errors.empty() && !flags->quiet) {
-        std::fprintf(stderr, "spoke: %zu files valid\n", sources.targets.size());
-      }
-    }
-    return errors.empty() ? kExitOk : kExitFailure;
+    return Report(*args, *flags, errors, sources.targets.size());
   };
 }
 

@@ -12,6 +12,7 @@
 #include "module_dir.h"
 #include "spoke/compiler.h"
 #include "spoke/json.h"
+#include "spoke/names.h"
 #include "spoke/source_id_cache.h"
 #include "util/digest.h"
 #include "util/files.h"
@@ -100,6 +101,7 @@ Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::v
     auto it = by_id->find(id);
     if (it == by_id->end()) return Status::NotFound("no source with blob id " + id);
     SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(it->second));
+    SPOKE_RETURN_IF_ERROR(ValidateProtoText(it->second, content));
     // What is compiled must be what the key named.
     if (GitBlobIdHex(content) != id) {
       return Status::Conflict(it->second + " changed while it was being compiled; run the compile again");

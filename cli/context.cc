@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "compile_common.h"
+
 namespace spoke::cli {
 
 Result<std::unique_ptr<Store>> OpenLocalStore() { return Store::Open(LocalStorePath(), /*create=*/true); }
@@ -56,6 +58,12 @@ Result<std::unique_ptr<RemoteClient>> ConnectRegistry(const GlobalFlags& flags) 
   RemoteOptions options;
   options.url = RegistryUrl(flags);
   if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
+  if (const char* max = std::getenv("SPOKE_MAX_FETCH"); max && *max) {
+    auto parsed = ParseSize(max);
+    if (!parsed.ok())
+      return Status::InvalidArgument("SPOKE_MAX_FETCH: " + parsed.status().message());
+    options.max_pack_bytes = *parsed == 0 ? UINT64_MAX : *parsed;  // 0: no bound, as for the cache
+  }
   if (!flags.quiet && (flags.progress || isatty(STDERR_FILENO))) options.progress = MakeProgressPrinter();
   return RemoteClient::Create(options);
 }

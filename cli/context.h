@@ -32,8 +32,10 @@ struct GlobalFlags {
 std::string LocalStorePath();
 Result<std::unique_ptr<Store>> OpenLocalStore();
 std::string RegistryUrl(const GlobalFlags& flags);
-// A client for the registry; SPOKE_TOKEN is sent when set; progress goes to stderr when it is a
-// terminal or --progress was given, unless --quiet.
+// A client for the registry; SPOKE_TOKEN is sent when set; SPOKE_MAX_FETCH ("500M", "16G"; 0 for
+// none) bounds a fetched pack (default RemoteOptions' 4 GiB); progress goes to stderr when it is a
+// terminal or --progress was given, unless --quiet. InvalidArgument for a bad URL or
+// SPOKE_MAX_FETCH.
 Result<std::unique_ptr<RemoteClient>> ConnectRegistry(const GlobalFlags& flags);
 
 // Prints "spoke: <message>" on stderr and returns 1.

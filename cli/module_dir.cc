@@ -41,6 +41,8 @@ Result<FileSet> ReadModuleDir(const std::string& dir) {
   FileSet files;
   for (auto& [relative, path] : paths) {
     SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(path));
+    // Refused here, before anything is sent or compiled, with the file's own path.
+    SPOKE_RETURN_IF_ERROR(ValidateProtoText(path, content));
     files.emplace(relative, std::move(content));
   }
   return files;

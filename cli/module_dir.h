@@ -16,7 +16,8 @@ namespace spoke::cli {
 // not a valid module path.
 Result<std::map<std::string, std::string>> ListModuleDir(const std::string& dir);
 
-// The same files with their contents, keyed by relative path.
+// The same files with their contents, keyed by relative path. InvalidArgument naming
+// file:line:col when a file is not UTF-8 (ValidateProtoText).
 Result<FileSet> ReadModuleDir(const std::string& dir);
 
 }  // namespace spoke::cli

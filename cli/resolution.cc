@@ -33,7 +33,8 @@ Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteCl
   };
   Result<VersionInfo> root = Status::NotFound("");
   if (version != "latest") root = store.GetVersion(module, version);
-  if (!root.ok() && root.status().code() == Status::Code::kNotFound) {
+  // Not there, or there but unreadable (objects missing): EnsureVersion fetches it (again).
+  if (!root.ok()) {
     SPOKE_RETURN_IF_ERROR(connect());
     root = EnsureVersion(store, remote->get(), module, version);
   }

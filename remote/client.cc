@@ -1,8 +1,13 @@
 // RemoteClient: the sync protocol and the REST reads over an HttpTransport, with errors turned into
-// Status values.
+// Status values and every answer bounded (a JSON answer in memory, a pack streamed to a file).
 #include "spoke/remote.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 
 #include "http_transport.h"
 #include "wire.h"
@@ -22,6 +27,97 @@ std::string EncodeQueryValue(const std::string& value) {
   return out;
 }
 
+namespace {
+
+std::string Mib(uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
+
+// An answer's body collected in memory, up to a bound: over it, the receiver refuses the rest,
+// which aborts the exchange before the bytes are read.
+struct BoundedBody {
+  explicit BoundedBody(uint64_t limit) : limit(limit) {}
+
+  bool Append(const char* data, size_t length, uint64_t total) {
+    if (total > limit || text.size() + length > limit) {
+      over = true;
+      return false;
+    }
+    if (text.empty()) {
+      // Reserved once, at the announced length or else the bound: the block is mapped, not
+      // touched, so memory follows what arrives, and the answer is never copied as it grows
+      // (doubling would hold the old and the new buffer at once, and leave the small ones in
+      // the heap).
+      text.reserve(total > 0 ? total : limit);
+    }
+    text.append(data, length);
+    return true;
+  }
+
+  uint64_t limit;
+  std::string text;
+  bool over = false;
+};
+
+// A fetched pack written to a file as it arrives, through a buffer so that the network's small
+// pieces become large writes.
+class PackFile {
+ public:
+  ~PackFile() {
+    if (fd_ >= 0) close(fd_);
+  }
+
+  Status Open(const std::string& path) {
+    path_ = path;
+    fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
+    buffer_.reserve(kBuffer);
+    return Status::Ok();
+  }
+
+  // False after a write failed; status() says why.
+  bool Append(const char* data, size_t length) {
+    size_ += length;
+    buffer_.append(data, length);
+    return buffer_.size() < kBuffer || Flush();
+  }
+
+  bool Flush() {
+    size_t done = 0;
+    while (done < buffer_.size()) {
+      ssize_t n = write(fd_, buffer_.data() + done, buffer_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        error_ = Status::IOError("cannot write " + path_ + ": " + std::strerror(errno));
+        return false;
+      }
+      done += static_cast<size_t>(n);
+    }
+    buffer_.clear();
+    return true;
+  }
+
+  Status Close() {
+    if (error_.ok() && !Flush()) return error_;
+    int fd = fd_;
+    fd_ = -1;
+    if (close(fd) != 0 && error_.ok())
+      error_ = Status::IOError("cannot write " + path_ + ": " + std::strerror(errno));
+    return error_;
+  }
+
+  uint64_t size() const { return size_; }
+  const Status& status() const { return error_; }
+
+ private:
+  static constexpr size_t kBuffer = 1 << 20;
+  std::string path_;
+  int fd_ = -1;
+  std::string buffer_;
+  uint64_t size_ = 0;
+  Status error_;
+};
+
+}  // namespace
+
 struct RemoteClient::Impl {
   RemoteOptions options;
   std::string base_path;  // the URL's path prefix, without a trailing '/'
@@ -36,6 +132,23 @@ struct RemoteClient::Impl {
       SPOKE_ASSIGN_OR_RETURN(transport, MakeHttpTransport(transport_options));
     }
     return transport->Send(request);
+  }
+
+  // An exchange whose answer is held in memory, bounded by kMaxJsonAnswerBytes.
+  Result<HttpAnswer> BoundedExchange(HttpRequest request) {
+    BoundedBody body(kMaxJsonAnswerBytes);
+    request.receive = [&body](const char* data, size_t length, uint64_t, uint64_t total) {
+      return body.Append(data, length, total);
+    };
+    SPOKE_ASSIGN_OR_RETURN(HttpAnswer answer, Exchange(request));
+    if (body.over) return TooLarge(request.path, "an answer", kMaxJsonAnswerBytes);
+    answer.body = std::move(body.text);
+    return answer;
+  }
+
+  Status TooLarge(const std::string& path, const std::string& what, uint64_t limit) const {
+    return Status::TooLarge("registry " + options.url + " sent " + what + " larger than " +
+                            Mib(limit) + " for " + path + "; stopped reading it");
   }
 
   HttpRequest Request(const char* method, const std::string& path) const {
@@ -59,6 +172,10 @@ struct RemoteClient::Impl {
     return wire::StatusFromErrorResponse(answer.status, answer.body);
   }
 
+  Result<std::string> BoundedBodyOf(const HttpRequest& request) {
+    return Body(BoundedExchange(request));
+  }
+
   Result<Json> JsonExchange(const char* method, const std::string& path, const Json* body) {
     HttpRequest request = Request(method, path);
     std::string text;
@@ -67,7 +184,7 @@ struct RemoteClient::Impl {
       request.content_type = "application/json";
       request.body = text;
     }
-    SPOKE_ASSIGN_OR_RETURN(std::string answer, Body(Exchange(request)));
+    SPOKE_ASSIGN_OR_RETURN(std::string answer, BoundedBodyOf(request));
     auto json = Json::Parse(answer);
     if (!json.ok()) return Status::Corruption("registry sent malformed JSON for " + path);
     return std::move(*json);
@@ -106,30 +223,55 @@ Result<std::unique_ptr<RemoteClient>> RemoteClient::Create(const RemoteOptions& 
 
 Result<std::vector<RefEntry>> RemoteClient::ListRefs(const std::string& prefix) {
   HttpRequest request = impl_->Request("GET", std::string(wire::kRefsPath) + "?prefix=" + EncodeQueryValue(prefix));
-  SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->Body(impl_->Exchange(request)));
+  SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->BoundedBodyOf(request));
   auto json = Json::Parse(body);
   if (!json.ok()) return Status::Corruption("registry sent a malformed ref list");
   return wire::RefsFromJson(*json);
 }
 
-Result<std::string> RemoteClient::FetchPack(const std::vector<std::string>& wants,
-                                            const std::vector<std::string>& haves) {
+Result<uint64_t> RemoteClient::FetchPackToFile(const std::vector<std::string>& wants,
+                                               const std::vector<std::string>& haves,
+                                               const std::string& path) {
   HttpRequest request = impl_->Request("POST", wire::kFetchPath);
   const std::string body = wire::EncodeFetchRequest({wants, haves});
   request.content_type = "application/json";
   request.body = body;
-  // The pack is collected through a receiver so progress can be shown as it arrives.
-  std::string pack;
+  PackFile pack;
+  SPOKE_RETURN_IF_ERROR(pack.Open(path));
+  const uint64_t limit = impl_->options.max_pack_bytes;
+  bool is_pack = false, pack_over = false;
+  BoundedBody error_body(kMaxJsonAnswerBytes);  // an error answer's JSON
+  request.started = [&is_pack](int status) {
+    is_pack = status >= 200 && status < 300;
+    return true;
+  };
   auto progress = impl_->options.progress;
-  request.receive = [&pack, progress](const char* data, size_t length, uint64_t offset, uint64_t total) {
-    pack.append(data, length);
+  request.receive = [&](const char* data, size_t length, uint64_t offset, uint64_t total) {
+    if (!is_pack) return error_body.Append(data, length, total);
+    // An announced length over the bound stops the fetch before its first byte is kept.
+    if (total > limit || pack.size() + length > limit) {
+      pack_over = true;
+      return false;
+    }
+    if (!pack.Append(data, length)) return false;
     if (progress) progress("Receiving", offset + length, total);
     return true;
   };
   auto answer = impl_->Exchange(request);
-  if (answer.ok() && answer->status >= 200 && answer->status < 300) return pack;
-  if (answer.ok()) answer->body = std::move(pack);  // an error answer's JSON arrived through the receiver
-  return impl_->Body(std::move(answer));
+  if (pack_over) {
+    return Status::TooLarge(
+        "registry " + impl_->options.url + " sent a pack larger than " + Mib(limit) +
+        "; stopped reading it. If the registry is trusted and the pack expected, raise the "
+        "limit (SPOKE_MAX_FETCH, e.g. SPOKE_MAX_FETCH=16G)");
+  }
+  if (error_body.over) return impl_->TooLarge(request.path, "an error answer", kMaxJsonAnswerBytes);
+  if (!pack.status().ok()) return pack.status();
+  if (answer.ok() && answer->status >= 200 && answer->status < 300) {
+    SPOKE_RETURN_IF_ERROR(pack.Close());
+    return pack.size();
+  }
+  if (answer.ok()) answer->body = std::move(error_body.text);
+  return impl_->Body(std::move(answer)).status();
 }
 
 Result<std::vector<RefResult>> RemoteClient::Push(const std::string& pack,
@@ -143,7 +285,7 @@ Result<std::vector<RefResult>> RemoteClient::Push(const std::string& pack,
   request.sent = [progress](uint64_t sent, uint64_t total) {
     if (progress) progress("Sending", sent, total);
   };
-  SPOKE_ASSIGN_OR_RETURN(std::string response, impl_->Body(impl_->Exchange(request)));
+  SPOKE_ASSIGN_OR_RETURN(std::string response, impl_->BoundedBodyOf(request));
   auto json = Json::Parse(response);
   if (!json.ok()) return Status::Corruption("registry sent a malformed push answer");
   return wire::RefResultsFromJson(*json);
@@ -158,7 +300,7 @@ Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(const std::ve
     const std::string query = wire::EncodeImportQuery(batch);
     request.content_type = "application/json";
     request.body = query;
-    SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->Body(impl_->Exchange(request)));
+    SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->BoundedBodyOf(request));
     auto json = Json::Parse(body);
     if (!json.ok()) return Status::Corruption("registry sent a malformed import answer");
     SPOKE_ASSIGN_OR_RETURN(auto part, wire::ImportResolutionsFromJson(*json));

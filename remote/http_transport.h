@@ -29,18 +29,23 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string content_type;  // set exactly when there is a body (an empty one too)
   std::string_view body;     // must outlive Send()
+  // When set, told the answer's status before any of its body arrives, so a receiver knows
+  // whether a pack or an error's JSON is coming. False aborts the exchange.
+  std::function<bool(int status)> started;
   // When set, the answer's body (an error answer's too) is handed over in pieces as it arrives,
-  // instead of being collected into HttpAnswer::body. `total` is 0 when unknown. False aborts.
+  // instead of being collected into HttpAnswer::body, which has no bound. `total` is the
+  // Content-Length the peer announced, 0 when none. False aborts the exchange, so a receiver
+  // bounds what it takes.
   std::function<bool(const char* data, size_t length, uint64_t offset, uint64_t total)> receive;
-  // When set, the body is sent in pieces of at most 1 MiB and this is told after each one (POST,
-  // without `receive`).
+  // When set, the body is sent in pieces of at most 1 MiB and this is told after each one (POST).
   std::function<void(uint64_t sent, uint64_t total)> sent;
 };
 
 struct HttpAnswer {
   int status = 0;     // 0 when no answer came; then `error` says why
   std::string body;   // empty when HttpRequest::receive took it
-  std::string error;  // e.g. "Could not establish connection"
+  // e.g. "Could not establish connection", or "Canceled" when a callback aborted the exchange
+  std::string error;
 };
 
 struct HttpTransportOptions {
@@ -65,9 +70,10 @@ Result<std::unique_ptr<HttpTransport>> MakeHttpTransport(const HttpTransportOpti
 // What the program and the module must agree on, as the C++ types above cross between them: the
 // interface's revision, the compiler, and the sizes of the types. A module from another build
 // is refused by name rather than crashing.
-#define SPOKE_HTTP_TRANSPORT_ABI                                                                   \
-  ("spoke-http 1; " __VERSION__ "; " + std::to_string(sizeof(spoke::HttpRequest)) + "/" +         \
-   std::to_string(sizeof(spoke::HttpAnswer)) + "/" + std::to_string(sizeof(spoke::HttpTransportOptions)))
+#define SPOKE_HTTP_TRANSPORT_ABI                                                          \
+  ("spoke-http 2; " __VERSION__ "; " + std::to_string(sizeof(spoke::HttpRequest)) + "/" + \
+   std::to_string(sizeof(spoke::HttpAnswer)) + "/" +                                      \
+   std::to_string(sizeof(spoke::HttpTransportOptions)))
 
 // The module's one entry point: a new transport the caller owns, or null when `abi` is not the
 // module's own SPOKE_HTTP_TRANSPORT_ABI.

@@ -22,7 +22,40 @@ class HttplibTransport : public HttpTransport {
   }
 
   HttpAnswer Send(const HttpRequest& request) override {
-    httplib::Result result = request.sent ? SendInPieces(request) : SendWhole(request);
+    httplib::Request req;
+    req.method = request.method;
+    req.path = request.path;
+    req.headers = httplib::Headers(request.headers.begin(), request.headers.end());
+    if (!request.content_type.empty()) req.headers.emplace("Content-Type", request.content_type);
+    const std::string_view body = request.body;
+    if (request.sent) {
+      // A large body, sent in pieces so progress can be shown: what Client::Post does with a
+      // content provider, through send() so that the answer can have a receiver too.
+      const auto& sent = request.sent;
+      req.content_length_ = body.size();
+      req.content_provider_ = [body, &sent](size_t offset, size_t length, httplib::DataSink& sink) {
+        constexpr size_t kPiece = 1 << 20;
+        size_t n = std::min(length, kPiece);
+        if (!sink.write(body.data() + offset, n)) return false;
+        sent(offset + n, body.size());
+        return true;
+      };
+    } else if (!request.content_type.empty()) {
+      req.body.assign(body);
+    }
+    if (request.started) {
+      const auto& started = request.started;
+      req.response_handler = [&started](const httplib::Response& res) {
+        return started(res.status);
+      };
+    }
+    if (request.receive) {
+      const auto& receive = request.receive;
+      req.content_receiver = [&receive](const char* data, size_t length, uint64_t offset, uint64_t total) {
+        return receive(data, length, offset, total);
+      };
+    }
+    httplib::Result result = client_.send(req);
     HttpAnswer answer;
     if (!result) {
       answer.error = httplib::to_string(result.error());
@@ -34,40 +67,6 @@ class HttplibTransport : public HttpTransport {
   }
 
  private:
-  // A large body, sent in pieces so progress can be shown.
-  httplib::Result SendInPieces(const HttpRequest& request) {
-    const std::string_view body = request.body;
-    const auto& sent = request.sent;
-    return client_.Post(
-        request.path, httplib::Headers(request.headers.begin(), request.headers.end()), body.size(),
-        [body, &sent](size_t offset, size_t length, httplib::DataSink& sink) {
-          constexpr size_t kPiece = 1 << 20;
-          size_t n = std::min(length, kPiece);
-          if (!sink.write(body.data() + offset, n)) return false;
-          sent(offset + n, body.size());
-          return true;
-        },
-        request.content_type.c_str());
-  }
-
-  httplib::Result SendWhole(const HttpRequest& request) {
-    httplib::Request req;
-    req.method = request.method;
-    req.path = request.path;
-    req.headers = httplib::Headers(request.headers.begin(), request.headers.end());
-    if (!request.content_type.empty()) {
-      req.headers.emplace("Content-Type", request.content_type);
-      req.body.assign(request.body);
-    }
-    if (request.receive) {
-      const auto& receive = request.receive;
-      req.content_receiver = [&receive](const char* data, size_t length, uint64_t offset, uint64_t total) {
-        return receive(data, length, offset, total);
-      };
-    }
-    return client_.send(req);
-  }
-
   httplib::Client client_;
 };
 

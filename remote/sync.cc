@@ -10,6 +10,7 @@
 
 #include "spoke/artifact_cache.h"
 #include "spoke/semver.h"
+#include "store/quarantine.h"
 
 namespace spoke {
 namespace {
@@ -38,60 +39,101 @@ Result<std::string> FindRemoteRef(RemoteClient& remote, const std::string& name)
 
 }  // namespace
 
-Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote, const std::vector<RefEntry>& refs) {
+Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
+                               const std::vector<RefEntry>& refs, const FetchOptions& options) {
   FetchSummary summary;
   if (refs.empty()) return summary;
+  // A local ref is set only once its target's whole closure is in the store, so a target a local
+  // ref already names needs nothing. Any other target is asked for even when its object is
+  // present: a fetch killed while moving objects in leaves objects without their closure (a tag
+  // without its tree), which only a new pack can complete.
   std::vector<std::string> wants;
   std::set<std::string> seen;
   for (const auto& ref : refs) {
-    if (!local.HasObject(ref.target) && seen.insert(ref.target).second) wants.push_back(ref.target);
+    if (!seen.insert(ref.target).second) continue;
+    if (!options.refetch) {
+      if (options.complete.count(ref.target)) continue;
+      SPOKE_ASSIGN_OR_RETURN(std::string current, local.ResolveRef(ref.name));
+      if (current == ref.target) continue;
+    }
+    wants.push_back(ref.target);
   }
-  std::string pack;
-  if (!wants.empty()) {
-    // Every version commit lies on its module's branch, so the branch tips say all we have.
-    SPOKE_ASSIGN_OR_RETURN(auto local_branches, local.ListRefs("refs/heads/"));
-    std::vector<std::string> haves;
-    for (const auto& ref : local_branches) haves.push_back(ref.target);
-    SPOKE_ASSIGN_OR_RETURN(pack, remote.FetchPack(wants, haves));
-  }
-  summary.pack_bytes = pack.size();
   std::vector<RefUpdate> updates;
   for (const auto& ref : refs) updates.push_back({ref.name, "", ref.target});
-  SPOKE_ASSIGN_OR_RETURN(summary.refs, local.ApplyPack(pack, updates, RefPolicy::kMirror));
+  if (wants.empty()) {
+    SPOKE_ASSIGN_OR_RETURN(summary.refs, local.ApplyPack("", updates, RefPolicy::kMirror));
+    return summary;
+  }
+  // Every version commit lies on its module's branch, so the branch tips say all we have; a
+  // refetch trusts none of them.
+  std::vector<std::string> haves;
+  if (!options.refetch) {
+    SPOKE_ASSIGN_OR_RETURN(auto local_branches, local.ListRefs("refs/heads/"));
+    for (const auto& ref : local_branches) haves.push_back(ref.target);
+  }
+  // The pack goes to a file inside the store, never into memory: its size is the registry's to
+  // choose, within RemoteOptions::max_pack_bytes. A process killed meanwhile leaves the
+  // quarantine for Store::Open to sweep.
+  Quarantine incoming(local.path());
+  if (!incoming.ok()) return Status::IOError("cannot create a quarantine in " + local.path());
+  const std::string pack_path = (incoming.dir() / "fetched.pack").string();
+  SPOKE_ASSIGN_OR_RETURN(summary.pack_bytes, remote.FetchPackToFile(wants, haves, pack_path));
+  SPOKE_ASSIGN_OR_RETURN(summary.refs,
+                         local.ApplyPackFile(pack_path, 0, updates, RefPolicy::kMirror));
   return summary;
 }
 
-Result<FetchSummary> FetchPrefix(Store& local, RemoteClient& remote, const std::string& prefix) {
-  SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(prefix));
+Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote,
+                                   const std::vector<std::string>& prefixes) {
   std::vector<RefEntry> wanted;
-  for (auto& ref : refs) {
-    std::string module, version;
-    std::string key;
-    if (ParseVersionTagRef(ref.name, &module, &version) || ParseModuleBranchRef(ref.name, &module) ||
-        ParseArtifactRef(ref.name, &key)) {
-      wanted.push_back(std::move(ref));
+  for (const auto& prefix : prefixes) {
+    SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(prefix));
+    for (auto& ref : refs) {
+      std::string module, version;
+      std::string key;
+      if (ParseVersionTagRef(ref.name, &module, &version) ||
+          ParseModuleBranchRef(ref.name, &module) || ParseArtifactRef(ref.name, &key)) {
+        wanted.push_back(std::move(ref));
+      }
     }
   }
   return FetchRefs(local, remote, wanted);
+}
+
+// Fetches an exact version and its module branch, with `options`, and reads the version back.
+Result<VersionInfo> FetchVersion(Store& local, RemoteClient& remote, const std::string& module,
+                                 const std::string& version, const FetchOptions& options) {
+  std::string tag = VersionTagRef(module, version);
+  SPOKE_ASSIGN_OR_RETURN(std::string target, FindRemoteRef(remote, tag));
+  if (target.empty()) {
+    return Status::NotFound("version " + module + "@" + version + " does not exist in registry " +
+                            remote.url());
+  }
+  // The module branch comes along, so `log` works offline and later fetches send only changes.
+  std::vector<RefEntry> refs{{tag, target, ""}};
+  SPOKE_ASSIGN_OR_RETURN(std::string branch_tip, FindRemoteRef(remote, ModuleBranchRef(module)));
+  if (!branch_tip.empty()) refs.push_back({ModuleBranchRef(module), branch_tip, ""});
+  SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, refs, options).status());
+  return local.GetVersion(module, version);
+}
+
+Result<VersionInfo> RefetchVersion(Store& local, RemoteClient& remote, const std::string& module,
+                                   const std::string& version) {
+  FetchOptions options;
+  options.refetch = true;
+  return FetchVersion(local, remote, module, version, options);
 }
 
 Result<VersionInfo> EnsureVersion(Store& local, RemoteClient* remote, const std::string& module,
                                   const std::string& version) {
   if (version != "latest") {
     auto present = local.GetVersion(module, version);
-    if (present.ok() || present.status().code() != Status::Code::kNotFound) return present;
-    if (!remote) return present;
-    std::string tag = VersionTagRef(module, version);
-    SPOKE_ASSIGN_OR_RETURN(std::string target, FindRemoteRef(*remote, tag));
-    if (target.empty()) {
-      return Status::NotFound("version " + module + "@" + version + " does not exist in registry " + remote->url());
-    }
-    // The module branch comes along, so `log` works offline and later fetches send only changes.
-    std::vector<RefEntry> refs{{tag, target, ""}};
-    SPOKE_ASSIGN_OR_RETURN(std::string branch_tip, FindRemoteRef(*remote, ModuleBranchRef(module)));
-    if (!branch_tip.empty()) refs.push_back({ModuleBranchRef(module), branch_tip, ""});
-    SPOKE_RETURN_IF_ERROR(FetchRefs(local, *remote, refs).status());
-    return local.GetVersion(module, version);
+    if (present.ok() || !remote) return present;
+    SPOKE_ASSIGN_OR_RETURN(std::string local_tag, local.ResolveRef(VersionTagRef(module, version)));
+    // The tag is here but the version cannot be read: its objects are missing.
+    if (!local_tag.empty()) return RefetchVersion(local, *remote, module, version);
+    if (present.status().code() != Status::Code::kNotFound) return present;
+    return FetchVersion(local, *remote, module, version, {});
   }
   if (remote) {
     SPOKE_ASSIGN_OR_RETURN(auto refs, remote->ListRefs("refs/tags/" + module + "/"));
@@ -160,7 +202,10 @@ Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVer
       }
       return PushSummary{std::move(existing), false, 0};
     }
-    if (!remote_tip.empty() && !local.HasObject(remote_tip)) {
+    // The version is built on the registry's tip, so the local store needs that tip's closure: it
+    // has it when its own branch names the tip (a ref is set only once its closure is in).
+    SPOKE_ASSIGN_OR_RETURN(std::string local_tip, local.ResolveRef(branch_ref));
+    if (!remote_tip.empty() && local_tip != remote_tip) {
       SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, known).status());
     }
     SPOKE_ASSIGN_OR_RETURN(PreparedVersion prepared, local.PrepareVersion(request, remote_tip));
@@ -182,8 +227,11 @@ Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVer
       accepted.push_back({result.name, result.target, ""});
     }
     // Mirror what the registry now holds (its tag may be an earlier identical push's, which this
-    // store then fetches).
-    SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, accepted).status());
+    // store then fetches). What this store has just written, on a tip whose closure it holds,
+    // needs no fetch.
+    FetchOptions written;
+    written.complete = {prepared.tag_id, prepared.commit_id};
+    SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, accepted, written).status());
     SPOKE_ASSIGN_OR_RETURN(VersionInfo info, local.GetVersion(request.module, request.version));
     return PushSummary{std::move(info), created, pack.size()};
   }

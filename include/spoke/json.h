@@ -3,6 +3,10 @@
 // Objects keep their keys in insertion order, so what Spoke writes (a manifest, say) is byte-for-byte
 // deterministic for the same inputs. Numbers are held as double and as int64 when they are integral.
 // Parse() accepts RFC 8259 JSON only and reports the byte offset of the first error.
+//
+// Text is UTF-8 both ways: Parse() refuses a string holding bytes that are not well-formed UTF-8
+// (InvalidArgument naming the offset), and Dump() never writes such bytes: a string that holds
+// them (a message quoting bad input, say) is written with U+FFFD in their place.
 #ifndef SPOKE_JSON_H_
 #define SPOKE_JSON_H_
 
@@ -88,7 +92,8 @@ class Json {
   Object object_;
 };
 
-// Appends `s` to `out` as a quoted JSON string with escapes.
+// Appends `s` to `out` as a quoted JSON string with escapes; bytes of `s` that are not
+// well-formed UTF-8 are written as U+FFFD.
 void AppendJsonString(std::string* out, const std::string& s);
 
 }  // namespace spoke

@@ -27,11 +27,12 @@ std::string PreviousReleaseInMajor(const std::vector<std::string>& existing, con
 // "WIRE_JSON"). InvalidArgument for anything else.
 Result<std::string> ParseCompatibility(const std::string& text);
 
-// The check a registry runs before it publishes a version (Store::VersionCheck): when `validate`,
-// the files must parse and link against the dependencies they pin (InvalidArgument listing every
-// error as file:line:col); when the module has a compatibility level, nothing may break against
-// the previous release in the major version (FailedPrecondition whose message lists every finding
-// as file:line:col: message (RULE_ID)). The store is only read.
+// The check a registry runs before it publishes a version (Store::VersionCheck): every file must
+// be UTF-8 (InvalidArgument naming file:line:col of the first bad byte, ValidateProtoText); when
+// `validate`, the files must parse and link against the dependencies they pin (InvalidArgument
+// listing every error as file:line:col); when the module has a compatibility level, nothing may
+// break against the previous release in the major version (FailedPrecondition whose message lists
+// every finding as file:line:col: message (RULE_ID)). The store is only read.
 Status CheckPushedVersion(const Store& store, const Manifest& manifest, const FileSet& files, bool validate);
 
 // What changed from one stored version of a module to another: the breaking-change findings at

@@ -3,7 +3,8 @@
 //
 // Every failure to reach the registry (refused, timed out, DNS) comes back as Unavailable with
 // "registry <url> is unreachable" in the message; every error answer is turned back into the
-// Status the server meant (its JSON "code"). Not thread-safe: one client per thread.
+// Status the server meant (its JSON "code"); an answer over its bound (below) is TooLarge. Not
+// thread-safe: one client per thread.
 #ifndef SPOKE_REMOTE_H_
 #define SPOKE_REMOTE_H_
 
@@ -23,12 +24,21 @@ namespace spoke {
 // Called as bytes move: phase is "Sending" or "Receiving"; total is 0 when unknown.
 using TransferProgress = std::function<void(const char* phase, uint64_t done, uint64_t total)>;
 
+// Every answer the client reads is bounded, so a broken or hostile registry cannot make it use
+// unbounded memory or disk. A JSON answer (ref lists, REST reads, error bodies) is held in memory
+// and may be at most this long; a fetched pack is streamed to a file and bounded by
+// RemoteOptions::max_pack_bytes. Over a bound the client stops reading at once.
+inline constexpr uint64_t kMaxJsonAnswerBytes = uint64_t{64} << 20;
+inline constexpr uint64_t kDefaultMaxPackBytes = uint64_t{4} << 30;
+
 struct RemoteOptions {
   std::string url;    // "http://host:port" with an optional path prefix
   std::string token;  // sent as "Authorization: Bearer <token>" when not empty
   int connect_timeout_seconds = 5;
   int io_timeout_seconds = 300;
   TransferProgress progress;  // may be empty
+  // The largest pack FetchPackToFile takes (the `spoke` CLI reads it from SPOKE_MAX_FETCH).
+  uint64_t max_pack_bytes = kDefaultMaxPackBytes;
 };
 
 // Percent-encodes a URL query value: every byte but RFC 3986's unreserved characters.
@@ -45,9 +55,12 @@ class RemoteClient {
   // Refs whose names start with `prefix`; the server filters, so a client never downloads the ref
   // list of a whole large registry to find one module.
   Result<std::vector<RefEntry>> ListRefs(const std::string& prefix);
-  // One pack holding what `wants` need and `haves` do not already give.
-  Result<std::string> FetchPack(const std::vector<std::string>& wants,
-                                const std::vector<std::string>& haves);
+  // One pack holding what `wants` need and `haves` do not already give, streamed into the file
+  // `path` (created, or truncated) as it arrives; returns its size. TooLarge, with the file cut
+  // short, when the registry announces or sends more than RemoteOptions::max_pack_bytes. The
+  // caller removes the file.
+  Result<uint64_t> FetchPackToFile(const std::vector<std::string>& wants,
+                                   const std::vector<std::string>& haves, const std::string& path);
   // Sends a pack and the ref updates; all apply or none.
   Result<std::vector<RefResult>> Push(const std::string& pack, const std::vector<RefUpdate>& updates);
   // Asks the registry's import index which module provides each of `paths` (POST /imports/resolve):

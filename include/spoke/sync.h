@@ -3,6 +3,7 @@
 #ifndef SPOKE_SYNC_H_
 #define SPOKE_SYNC_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,19 +18,44 @@ struct FetchSummary {
   size_t pack_bytes = 0;        // bytes of pack received
 };
 
-// Copies the named remote refs, and the objects they need, into `local`. Only objects the local
-// store lacks are asked for; the local module branches are sent as haves so the pack holds only
-// the difference. A local version tag that differs from the registry's is a conflict and is kept.
-Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote, const std::vector<RefEntry>& refs);
+struct FetchOptions {
+  // Targets whose whole closure the caller knows `local` holds although no ref names them yet
+  // (a version it has just written and pushed): not asked for. The store still checks them.
+  std::set<std::string> complete;
+  // Asks for every target and sends no haves, whatever `local` holds: repairs a store whose refs
+  // name objects that are missing (left by an interrupted fetch of an older Spoke).
+  bool refetch = false;
+};
 
-// Lists the remote refs under `prefix` and fetches them all ("" for the whole registry).
-Result<FetchSummary> FetchPrefix(Store& local, RemoteClient& remote, const std::string& prefix);
+// Copies the named remote refs, and the objects they need, into `local`. Every target that no
+// local ref names yet is asked for, even when its object is present (an interrupted fetch can
+// leave an object without its closure); the local module branches are sent as haves so the pack
+// holds only the difference. The pack is streamed into a quarantine inside `local` and applied
+// from there, so its size never reaches memory. A local version tag that differs from the
+// registry's is a conflict and is kept.
+Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
+                               const std::vector<RefEntry>& refs, const FetchOptions& options = {});
+
+// Lists the remote refs under each of `prefixes` ("refs/" for the whole registry) and fetches them
+// all with one FetchRefs, so a module's tags and branch come in one pack: fetched one after the
+// other, the branch's new tip (a commit the new tags' pack brought, which no ref names) would be
+// asked for again.
+Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote,
+                                   const std::vector<std::string>& prefixes);
 
 // Makes module@version available in `local`: an exact version already there is returned without
 // any network use; otherwise it is fetched from `remote`. "latest" always asks the registry (it
 // moves); `remote` may be null to work offline, and then "latest" means the local store's highest.
+// A local version that cannot be read (its objects are missing) is fetched again (RefetchVersion)
+// when `remote` is given.
 Result<VersionInfo> EnsureVersion(Store& local, RemoteClient* remote, const std::string& module,
                                   const std::string& version);
+
+// Fetches module@version (an exact version) and its module branch from `remote` again, with
+// FetchOptions::refetch, and reads it back: for a local version whose objects are missing, found
+// when reading it or checking it out failed. NotFound when the registry does not have it.
+Result<VersionInfo> RefetchVersion(Store& local, RemoteClient& remote, const std::string& module,
+                                   const std::string& version);
 
 struct PushSummary {
   VersionInfo version;

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "spoke/deps.h"
+#include "spoke/names.h"
 #include "spoke/semver.h"
 
 namespace spoke {
@@ -48,6 +49,9 @@ Result<std::string> ParseCompatibility(const std::string& text) {
 }
 
 Status CheckPushedVersion(const Store& store, const Manifest& manifest, const FileSet& files, bool validate) {
+  // Whatever else is checked: a file that is not UTF-8 is not a .proto file (the language spec),
+  // and every tool downstream (protoc, JSON answers, editors) would trip on it.
+  for (const auto& [path, content] : files) SPOKE_RETURN_IF_ERROR(ValidateProtoText(path, content));
   std::string compatibility;
   if (auto module = store.GetModule(manifest.module); module.ok()) {
     compatibility = module->compatibility;

@@ -1,6 +1,8 @@
 // Module-name and file-path rules; see include/spoke/names.h for the grammar.
 #include "spoke/names.h"
 
+#include "util/utf8.h"
+
 namespace spoke {
 namespace {
 
@@ -37,12 +39,32 @@ bool IsGitDirectoryName(const std::string& segment) {
   return folded == ".git" || folded == "git~1";
 }
 
+// `text` for a message: control characters and bytes that are not part of well-formed UTF-8 are
+// spelled \xNN, so the message itself is printable UTF-8 whatever the input was.
+std::string Printable(const std::string& text) {
+  std::string out;
+  size_t at = 0;
+  while (at < text.size()) {
+    auto byte = static_cast<unsigned char>(text[at]);
+    size_t length = Utf8SequenceLength(text, at);
+    if (length == 0 || byte < 0x20 || byte == 0x7f) {
+      out += "\\x" + HexByte(text[at]).substr(2);
+      ++at;
+      continue;
+    }
+    out.append(text, at, length);
+    at += length;
+  }
+  return out;
+}
+
 }  // namespace
 
 Status ValidateModuleName(const std::string& name) {
   auto invalid = [&](const std::string& why) {
-    return Status::InvalidArgument("invalid module name \"" + name + "\": " + why +
-                                   " (use lowercase segments like \"user\" or \"payments/ledger\")");
+    return Status::InvalidArgument(
+        "invalid module name \"" + Printable(name) + "\": " + why +
+        " (use lowercase segments like \"user\" or \"payments/ledger\")");
   };
   if (name.empty()) return invalid("empty");
   if (name.size() > 128) return invalid("longer than 128 characters");
@@ -54,7 +76,7 @@ Status ValidateModuleName(const std::string& name) {
     if (!IsSegmentStart(name[start])) return invalid("each segment must start with a-z or 0-9");
     for (size_t i = start; i < end; ++i) {
       if (!IsSegmentChar(name[i])) {
-        return invalid(std::string("character '") + name[i] + "' is not allowed");
+        return invalid("character '" + Printable(std::string(1, name[i])) + "' is not allowed");
       }
     }
     start = end + 1;
@@ -64,11 +86,17 @@ Status ValidateModuleName(const std::string& name) {
 
 Status ValidateProtoPath(const std::string& path) {
   auto invalid = [&](const std::string& why) {
-    return Status::InvalidArgument("invalid file path \"" + path + "\": " + why);
+    return Status::InvalidArgument("invalid file path \"" + Printable(path) + "\": " + why);
   };
   if (path.empty()) return invalid("empty");
-  if (path.size() > 1024) return invalid("longer than 1024 characters");
+  if (path.size() > kMaxProtoPathBytes) {
+    return invalid("longer than " + std::to_string(kMaxProtoPathBytes) + " bytes");
+  }
   if (path[0] == '/') return invalid("absolute paths are not allowed; use a path relative to the module");
+  if (size_t bad = FindInvalidUtf8(path); bad != std::string::npos) {
+    return invalid("not valid UTF-8 (byte " + HexByte(path[bad]) + " at offset " +
+                   std::to_string(bad) + ")");
+  }
   for (char c : path) {
     if (c == '\\') return invalid("backslashes are not allowed; use '/'");
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return invalid("control characters are not allowed");
@@ -79,6 +107,14 @@ Status ValidateProtoPath(const std::string& path) {
     if (end == std::string::npos) end = path.size();
     std::string segment = path.substr(start, end - start);
     if (segment.empty()) return invalid("empty path segment");
+    // Most file systems refuse a longer name, so such a version could be pushed but never pulled.
+    if (segment.size() > kMaxPathSegmentBytes) {
+      size_t shown = 16;  // backed up to a character boundary, so the message stays UTF-8
+      while ((static_cast<unsigned char>(segment[shown]) & 0xC0) == 0x80) --shown;
+      return invalid("segment \"" + segment.substr(0, shown) + "...\" is " +
+                     std::to_string(segment.size()) + " bytes, over the limit of " +
+                     std::to_string(kMaxPathSegmentBytes));
+    }
     if (segment == "..") return invalid("'..' is not allowed");
     if (segment == ".") return invalid("'.' segments are not allowed");
     if (IsGitDirectoryName(segment)) return invalid("'" + segment + "' names git's own directory");
@@ -91,6 +127,16 @@ Status ValidateProtoPath(const std::string& path) {
     return invalid("only .proto files can be part of a module");
   }
   return Status::Ok();
+}
+
+Status ValidateProtoText(const std::string& path, std::string_view content) {
+  size_t bad = FindInvalidUtf8(content);
+  if (bad == std::string_view::npos) return Status::Ok();
+  TextPosition at = PositionOf(content, bad);
+  return Status::InvalidArgument(
+      path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+      ": not valid UTF-8 (byte " + HexByte(content[bad]) +
+      "); .proto files must be UTF-8, so convert the file (e.g. iconv -t UTF-8)");
 }
 
 }  // namespace spoke

@@ -1,10 +1,47 @@
 // Ref transactions: every ref change in a store is a compare-and-swap over a set of refs that
 // applies all or none, built on libgit2's transaction (it takes each ref's lock file first).
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include "store/store_impl.h"
 
 namespace spoke {
+namespace {
+
+// Held (flock, exclusive) by every Spoke process while it locks and writes a store's refs. The
+// kernel drops it when its holder dies, so a ref's git lock file found while holding it was left
+// by a writer killed mid-transaction (a `spoke pull` killed at the wrong moment) and is removed,
+// instead of refusing every later write to that ref for good.
+class RefWriterLock {
+ public:
+  explicit RefWriterLock(git_repository* repo)
+      : path_((std::filesystem::path(git_repository_path(repo)) / "spoke-refs.lock").string()) {}
+  ~RefWriterLock() {
+    if (fd_ >= 0) close(fd_);  // releases the flock
+  }
+
+  Status Take() {
+    fd_ = open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::IOError("cannot open " + path_ + ": " + std::strerror(errno));
+    while (flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR)
+        return Status::IOError("cannot lock " + path_ + ": " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+}  // namespace
 
 Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& updates,
                         const Store::Impl& impl) {
@@ -28,8 +65,17 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
   int rc = git_transaction_new(&raw, repo);
   if (rc != 0) return GitError(rc, "cannot start a ref transaction");
   TransactionPtr tx(raw);
+  RefWriterLock writer(repo);
+  SPOKE_RETURN_IF_ERROR(writer.Take());
   for (const auto& update : sorted) {
     rc = git_transaction_lock_ref(raw, update.name.c_str());
+    if (rc == GIT_ELOCKED) {
+      // No live Spoke writer holds it (see RefWriterLock): a dead one left it.
+      std::error_code ec;
+      std::filesystem::remove(
+          std::filesystem::path(git_repository_path(repo)) / (update.name + ".lock"), ec);
+      rc = git_transaction_lock_ref(raw, update.name.c_str());
+    }
     if (rc != 0) {
       return Status::Conflict("ref " + update.name +
                               " is being changed by another writer; try again");

@@ -19,6 +19,45 @@ namespace {
 constexpr char kTagPrefix[] = "refs/tags/";
 constexpr char kBranchPrefix[] = "refs/heads/";
 constexpr char kBranchSuffix[] = "/_history";
+
+// Whether `dir` holds only what an interrupted `git init` leaves before it writes HEAD (its last
+// file): init's own directories and files, its lock and temporary files (HEAD.lock, _git2_*), and
+// no object or ref. A process killed there (a first `spoke pull` creating the local store) must
+// not leave a directory that is neither empty nor a store; such a directory is initialised again,
+// once its dead writer's lock and temporary files are gone (RemoveInitLeftovers).
+bool IsInterruptedInit(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  static const char* const kInitEntries[] = {"branches",    "config",    "config.lock",
+                                             "description", "HEAD.lock", "hooks",
+                                             "info",        "objects",   "refs"};
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const bool init_temporary = name.rfind("_git2_", 0) == 0;
+    if (!init_temporary && std::find(std::begin(kInitEntries), std::end(kInitEntries), name) ==
+                               std::end(kInitEntries)) {
+      return false;
+    }
+    if (name != "objects" && name != "refs") continue;
+    for (const auto& inner : fs::recursive_directory_iterator(entry.path(), ec)) {
+      if (!inner.is_directory(ec)) return false;
+    }
+    if (ec) return false;
+  }
+  return !ec;
+}
+
+void RemoveInitLeftovers(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> leftovers;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("_git2_", 0) == 0 || name == "HEAD.lock" || name == "config.lock")
+      leftovers.push_back(entry.path());
+  }
+  for (const auto& path : leftovers) fs::remove(path, ec);
+}
 }  // namespace
 
 Result<TreePtr> CommitTree(git_repository* repo, const std::string& commit_hex) {
@@ -124,8 +163,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
       return Status::InvalidArgument(dir.string() + " exists and is not a directory");
     }
     if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
-      return Status::InvalidArgument(dir.string() +
-                                     " is not empty and is not a Spoke store (a bare git repository)");
+      if (!IsInterruptedInit(dir)) {
+        return Status::InvalidArgument(
+            dir.string() + " is not empty and is not a Spoke store (a bare git repository)");
+      }
+      RemoveInitLeftovers(dir);
     }
     fs::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "util/utf8.h"
+
 namespace spoke {
 namespace {
 
@@ -155,6 +157,15 @@ class Parser {
     ++pos_;  // opening quote
     while (true) {
       if (pos_ >= text_.size()) return Fail("unterminated string");
+      if (static_cast<unsigned char>(text_[pos_]) >= 0x80) {
+        // RFC 8259 text is Unicode: a byte that is not part of well-formed UTF-8 is refused where
+        // it stands, so nothing downstream ever holds a string that cannot be written back out.
+        size_t length = Utf8SequenceLength(text_, pos_);
+        if (length == 0) return Fail("invalid UTF-8 in a string");
+        out->append(text_, pos_, length);
+        pos_ += length;
+        continue;
+      }
       char c = text_[pos_++];
       if (c == '"') return true;
       if (static_cast<unsigned char>(c) < 0x20) return Fail("control character in string");
@@ -265,7 +276,20 @@ void AppendIndent(std::string* out, int indent, int depth) {
 
 void AppendJsonString(std::string* out, const std::string& s) {
   out->push_back('"');
-  for (unsigned char c : s) {
+  for (size_t at = 0; at < s.size(); ++at) {
+    const auto c = static_cast<unsigned char>(s[at]);
+    if (c >= 0x80) {
+      // A byte that is not part of well-formed UTF-8 becomes U+FFFD, as Go's encoding/json does:
+      // the output stays JSON every parser accepts, and the damage is visible.
+      size_t length = Utf8SequenceLength(s, at);
+      if (length == 0) {
+        out->append("\xEF\xBF\xBD");
+      } else {
+        out->append(s, at, length);
+        at += length - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;

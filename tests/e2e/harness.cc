@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -167,9 +168,11 @@ void Process::ReadUntilExit(int out_fd, int err_fd) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   int status = 0;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  rusage usage{};
+  while (wait4(pid_, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  peak_rss_kib_ = usage.ru_maxrss;
   exited_ = true;
   changed_.notify_all();
 }
@@ -213,6 +216,11 @@ std::string Process::Stderr() const {
   return stderr_;
 }
 
+long Process::PeakRssKib() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return exited_ ? peak_rss_kib_ : -1;
+}
+
 std::string CommandResult::Describe() const {
   return "exit " + std::to_string(exit_code) + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
 }
@@ -231,6 +239,7 @@ CommandResult RunCommand(const Process::Options& options, std::chrono::seconds t
   result.exit_code = code.value_or(-1);
   result.out = process->Stdout();
   result.err = process->Stderr();
+  result.peak_rss_kib = process->PeakRssKib();
   return result;
 }
 

@@ -79,6 +79,9 @@ class Process {
 
   std::string Stdout() const;
   std::string Stderr() const;
+  // The child's peak resident set size in KiB (wait4's ru_maxrss, which spans an exec), or -1
+  // while it runs.
+  long PeakRssKib() const;
 
  private:
   Process() = default;
@@ -90,6 +93,7 @@ class Process {
   std::string stdout_, stderr_;
   bool exited_ = false;
   int exit_code_ = -1;
+  long peak_rss_kib_ = -1;
   std::thread reader_;
 };
 
@@ -97,6 +101,7 @@ class Process {
 struct CommandResult {
   int exit_code = -1;  // -1 when it did not finish before the deadline (it was then killed)
   std::string out, err;
+  long peak_rss_kib = -1;  // Process::PeakRssKib()
   // "exit N\n--- stdout\n...\n--- stderr\n...", for failure messages.
   std::string Describe() const;
 };

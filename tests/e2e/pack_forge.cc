@@ -121,6 +121,22 @@ std::string WriteTag(git_repository* repo, const std::string& name, const std::s
   return Hex(tag_id);
 }
 
+// The manifest's text with every path as its raw bytes, as a hostile client writes it
+// (Manifest::Serialize() writes bytes that are not UTF-8 as U+FFFD).
+std::string SerializeWithRawPaths(Manifest manifest) {
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < manifest.files.size(); ++i) {
+    paths.push_back(manifest.files[i].path);
+    manifest.files[i].path = "@path" + std::to_string(i) + "@";
+  }
+  std::string text = manifest.Serialize();
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const std::string placeholder = "\"@path" + std::to_string(i) + "@\"";
+    text.replace(text.find(placeholder), placeholder.size(), "\"" + paths[i] + "\"");
+  }
+  return text;
+}
+
 // The tree of a version that lies as asked: its files and a manifest.
 FileSet LyingTree(const NewVersion& version, ManifestLie lie) {
   FileSet tree = version.files;
@@ -136,7 +152,8 @@ FileSet LyingTree(const NewVersion& version, ManifestLie lie) {
     manifest.files.front().sha256 = std::string(64, 'a');
     manifest.digest = ComputeDigest(manifest.files);
   }
-  tree.emplace(kManifestPath, manifest.Serialize());
+  tree.emplace(kManifestPath,
+               lie == ManifestLie::kNone ? SerializeWithRawPaths(manifest) : manifest.Serialize());
   return tree;
 }
 

@@ -26,6 +26,8 @@ PushPayload BuildVersionPack(const std::string& scratch_dir, const NewVersion& v
 
 // How a forged version lies.
 enum class ManifestLie {
+  kNone,                      // the manifest is true, whatever the files are: paths and contents
+                              // spoke::Store would refuse to prepare, written as raw bytes
   kWrongDigest,               // the manifest's digest is not the digest of its file list
   kWrongFileHash,             // a file's sha256 is wrong (the digest agrees with the wrong list)
   kUnlistedFile,              // the tree holds a .proto file the manifest does not list

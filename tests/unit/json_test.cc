@@ -120,6 +120,60 @@ TEST(JsonParse, NonAsciiBytesPassThroughUnchanged) {
   EXPECT_EQ(value.Dump(), text);
 }
 
+TEST(JsonParse, BytesThatAreNotUtf8AreRefusedAtTheirOffset) {
+  struct Case {
+    std::string bad;
+    size_t offset_in_bad;  // where the first byte that cannot be UTF-8 is
+  };
+  for (const Case& c : std::vector<Case>{{"\x80", 0},
+                                         {"\xC3", 0},
+                                         {"\xC3(", 0},
+                                         {"\xC0\xAF", 0},
+                                         {"\xE0\x80\xAF", 0},
+                                         {"\xED\xA0\x80", 0},
+                                         {"\xF4\x90\x80\x80", 0},
+                                         {"\xF5\x80\x80\x80", 0},
+                                         {"\xFF", 0},
+                                         {"caf\xE9", 3},
+                                         {"\xC3\xA9\xE2\x82", 2},
+                                         {"\xF0\x9F\x98\x80\xF0\x9F\x98", 4}}) {
+    const std::string text = "{\"k\": \"ab" + c.bad + "\"}";  // `bad` starts at byte 9
+    Status s = ParseError(text);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(s.message().find("invalid JSON at byte " + std::to_string(9 + c.offset_in_bad) +
+                               ": invalid UTF-8"),
+              std::string::npos)
+        << s.message();
+  }
+  ParseError("{\"\xFF\": 1}");  // in a key too
+  ParseError("[1, \xFF]");      // and outside strings, as before
+}
+
+TEST(JsonParse, WellFormedUtf8OfEveryLengthIsAccepted) {
+  const std::string text =
+      "\"\x7F \xC2\x80 \xDF\xBF \xE0\xA0\x80 \xED\x9F\xBF \xEE\x80\x80 \xEF\xBF\xBF "
+      "\xF0\x90\x80\x80 \xF4\x8F\xBF\xBF\"";
+  EXPECT_EQ(MustParse(text).Dump(), text);
+}
+
+TEST(JsonDump, BytesThatAreNotUtf8AreWrittenAsReplacementCharacters) {
+  EXPECT_EQ(Json("a\xFF"
+                 "b")
+                .Dump(),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
+  EXPECT_EQ(Json("caf\xE9").Dump(), "\"caf\xEF\xBF\xBD\"");
+  // One replacement per byte that cannot start or continue a sequence, as Go's encoding/json does.
+  EXPECT_EQ(Json("\xE2\x82").Dump(), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(Json("\xED\xA0\x80").Dump(), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  Json object = Json::MakeObject();
+  object.Set("k\xC3", "v\xC0\xAF");
+  const std::string dumped = object.Dump(2);
+  EXPECT_EQ(dumped, "{\n  \"k\xEF\xBF\xBD\": \"v\xEF\xBF\xBD\xEF\xBF\xBD\"\n}");
+  // What is written always parses back.
+  EXPECT_TRUE(Json::Parse(dumped).ok());
+}
+
 TEST(JsonDump, ControlCharactersAreWrittenAsUnicodeEscapesAndParseBack) {
   std::string raw = std::string("a\x01") + '\0' + "\x1f" + "z";
   std::string dumped = Json(raw).Dump();

@@ -180,6 +180,22 @@ TEST(ManifestParse, RejectsBadFilePaths) {
   }
 }
 
+// A registry receiving a sync push reads the paths from the manifest: they must be paths every
+// client can write (UTF-8, segments of at most 255 bytes).
+TEST(ManifestParse, RejectsPathsThatAreNotUtf8OrHaveSegmentsOver255Bytes) {
+  const std::string text = SampleManifest().Serialize();
+  ExpectCorruption(Replace(text, "\"path\": \"user.proto\"",
+                           "\"path\": \"us\xFF"
+                           "er.proto\""),
+                   "invalid UTF-8");
+  ExpectCorruption(Replace(text, "\"path\": \"user.proto\"", "\"path\": \"caf\xE9.proto\""),
+                   "invalid UTF-8");
+  Manifest m = SampleManifest();
+  m.files[0].path = std::string(256, 'u') + ".proto";
+  m.digest = ComputeDigest(m.files);  // a digest that agrees, so only the path is wrong
+  ExpectCorruption(m.Serialize(), "over the limit of 255");
+}
+
 TEST(ManifestParse, RejectsUnsortedFiles) {
   Manifest m = SampleManifest();
   std::swap(m.files[0], m.files[1]);

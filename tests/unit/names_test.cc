@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "spoke/json.h"
+
 namespace spoke {
 namespace {
 
@@ -120,11 +122,143 @@ TEST(ProtoPath, AcceptsNamesThatOnlyResembleGit) {
   }
 }
 
-TEST(ProtoPath, AllowsAtMost1024Characters) {
-  std::string longest = std::string(1018, 'a') + ".proto";
+TEST(ProtoPath, AllowsAtMost1024Bytes) {
+  // Five directories of 200 bytes and a file name of 19: no segment over 255 bytes.
+  std::string longest;
+  for (int i = 0; i < 5; ++i) longest += std::string(199, 'a') + "/";
+  longest += std::string(18, 'a') + ".proto";
   ASSERT_EQ(longest.size(), 1024u);
   EXPECT_TRUE(ValidateProtoPath(longest).ok());
   EXPECT_FALSE(ValidateProtoPath("a" + longest).ok());
+}
+
+// Every byte sequence RFC 3629 rules out: stray continuation bytes, truncated sequences, the
+// overlong forms (C0, C1, E0 80..9F, F0 80..8F), UTF-16 surrogates (ED A0..BF), code points above
+// U+10FFFF (F4 90.., F5..FF), and Latin-1 as it comes from an old editor.
+const std::vector<std::string> kNotUtf8 = {
+    "\x80",
+    "\xBF",
+    "\xC3",
+    "\xC3(",
+    "\xC0\xAF",
+    "\xC1\xBF",
+    "\xE0\x80\xAF",
+    "\xE0\x9F\xBF",
+    "\xE2\x82",
+    "\xED\xA0\x80",
+    "\xED\xBF\xBF",
+    "\xF0\x80\x80\xAF",
+    "\xF0\x8F\xBF\xBF",
+    "\xF4\x90\x80\x80",
+    "\xF5\x80\x80\x80",
+    "\xF8\x88\x80\x80\x80",
+    "\xFE",
+    "\xFF",
+    "caf\xE9",
+    "\xF0\x9F\x98",
+};
+
+// What a message is when written as JSON: U+FFFD appears only if it held bytes that are not UTF-8.
+bool PrintsAsUtf8(const std::string& message) {
+  return Json(message).Dump().find("\xEF\xBF\xBD") == std::string::npos;
+}
+
+TEST(ProtoPath, RefusesEveryByteSequenceThatIsNotUtf8) {
+  for (const std::string& bad : kNotUtf8) {
+    for (const std::string& path :
+         {bad + ".proto", "dir/" + bad + "/a.proto", "a" + bad + "b.proto"}) {
+      Status s = ValidateProtoPath(path);
+      EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << path;
+      EXPECT_NE(s.message().find("not valid UTF-8"), std::string::npos) << s.message();
+      EXPECT_TRUE(PrintsAsUtf8(s.message())) << s.message();
+    }
+  }
+}
+
+TEST(ProtoPath, AcceptsWellFormedUtf8OfEveryLength) {
+  for (const std::string& path :
+       std::vector<std::string>{"caf\xC3\xA9.proto", "\xE2\x82\xAC.proto", "\xF0\x9F\x98\x80.proto",
+                                "\xEF\xBF\xBD.proto", "\xF4\x8F\xBF\xBF.proto",
+                                "\xED\x9F\xBF.proto", "\xEE\x80\x80.proto", "\xC2\x80x.proto",
+                                "\xE0\xA0\x80.proto", "\xF0\x90\x80\x80.proto"}) {
+    EXPECT_TRUE(ValidateProtoPath(path).ok()) << path << ": " << ValidateProtoPath(path).message();
+  }
+}
+
+// Linux, macOS and Windows all refuse a file name over 255 bytes: a version holding one could be
+// pushed but never pulled.
+TEST(ProtoPath, AllowsSegmentsOfAtMost255Bytes) {
+  const std::string name255 = std::string(249, 'n') + ".proto";
+  ASSERT_EQ(name255.size(), 255u);
+  EXPECT_TRUE(ValidateProtoPath(name255).ok()) << ValidateProtoPath(name255).message();
+  EXPECT_TRUE(ValidateProtoPath(std::string(255, 'd') + "/a.proto").ok());
+  for (const std::string& path : std::vector<std::string>{
+           "n" + name255, std::string(256, 'd') + "/a.proto",
+           "a/" + std::string(256, 'd') + "/b.proto", std::string(1000, 'n') + ".proto"}) {
+    Status s = ValidateProtoPath(path);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << path.size();
+    EXPECT_NE(s.message().find("over the limit of 255"), std::string::npos) << s.message();
+  }
+  // Bytes, not characters: 126 two-byte characters and ".proto" make 258 bytes.
+  std::string wide;
+  for (int i = 0; i < 126; ++i) wide += "\xC3\xA9";
+  Status s = ValidateProtoPath(wide + ".proto");
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(PrintsAsUtf8(s.message())) << s.message();
+}
+
+TEST(ProtoPath, RefusesPathsOver4096BytesWhateverTheirSegments) {
+  std::string deep;
+  while (deep.size() <= 4096) deep += "abcdefgh/";
+  Status s = ValidateProtoPath(deep + "a.proto");
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("longer than 1024 bytes"), std::string::npos) << s.message();
+}
+
+TEST(ProtoText, AcceptsUtf8IncludingEmptyAndNonAsciiComments) {
+  for (const std::string& content : std::vector<std::string>{
+           "", "syntax = \"proto3\";\n",
+           "// caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\nmessage A {}\n",
+           "message A { string s = 1 [default = \"\xE2\x9C\x93\"]; }\n", std::string("a\0b", 3)}) {
+    EXPECT_TRUE(ValidateProtoText("a.proto", content).ok())
+        << ValidateProtoText("a.proto", content).message();
+  }
+}
+
+TEST(ProtoText, NamesFileLineAndColumnOfTheFirstBadByte) {
+  struct Case {
+    std::string content;
+    std::string where;  // file:line:col
+    std::string byte;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"\xFFsyntax = \"proto3\";\n", "dir/a.proto:1:1:", "0xFF"},
+           {"syntax = \"proto3\";\n// caf\xE9\n", "dir/a.proto:2:7:", "0xE9"},
+           {"a\nb\nc\n\xC3\xA9\xC3(\n", "dir/a.proto:4:3:", "0xC3"},
+           {"// \xED\xA0\x80 surrogate\n", "dir/a.proto:1:4:", "0xED"},
+           {"// truncated at the end \xE2\x82", "dir/a.proto:1:25:", "0xE2"},
+           {"\n\n\n\n\n\n\n\n\n\n// \xC0\xAF overlong\n", "dir/a.proto:11:4:", "0xC0"},
+       }) {
+    Status s = ValidateProtoText("dir/a.proto", c.content);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << c.where;
+    EXPECT_EQ(s.message().rfind(c.where, 0), 0u) << s.message();
+    EXPECT_NE(s.message().find("not valid UTF-8 (byte " + c.byte + ")"), std::string::npos)
+        << s.message();
+    EXPECT_TRUE(PrintsAsUtf8(s.message())) << s.message();
+  }
+}
+
+TEST(ProtoText, RefusesEveryByteSequenceThatIsNotUtf8) {
+  for (const std::string& bad : kNotUtf8) {
+    EXPECT_FALSE(ValidateProtoText("a.proto", "message A {} // " + bad + "\n").ok()) << bad;
+  }
+}
+
+TEST(ModuleName, ErrorMessagesShowBadBytesEscaped) {
+  Status s = ValidateModuleName("caf\xE9");
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("caf\\xE9"), std::string::npos) << s.message();
+  EXPECT_TRUE(PrintsAsUtf8(s.message())) << s.message();
 }
 
 TEST(ProtoPath, ErrorsAreInvalidArgumentNamingThePath) {
