@@ -9,6 +9,7 @@
 
 #include "flags.h"
 #include "spoke/server.h"
+#include "spoke/store.h"
 
 namespace {
 
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
   app.add_option("--token", options.token, "Bearer token required for writes (default: $SPOKE_TOKEN)");
   app.add_flag("--read-only", options.read_only, "Serve as a read-only mirror: refuse every write");
   app.add_flag("-q,--quiet", quiet, "No access log");
+  bool no_fsync = false;
+  app.add_flag("--no-fsync", no_fsync,
+               "Do not sync writes to disk before answering: a power loss can lose acknowledged pushes. "
+               "For tests and benches only");
   std::string validate = "compile";
   app.add_option("--validate", validate,
                  "What a pushed version must pass: compile (against the dependencies it pins) or none")
@@ -53,6 +58,7 @@ int main(int argc, char** argv) {
   options.access_log = !quiet;
   options.validate_compile = validate == "compile";
 
+  if (no_fsync) spoke::SetSyncWrites(false);
   auto server = spoke::Server::Create(options);
   if (!server.ok()) {
     std::fprintf(stderr, "spoke-server: %s\n", server.status().message().c_str());

@@ -1,10 +1,36 @@
 // Ref transactions: every ref change in a store is a compare-and-swap over a set of refs that
 // applies all or none, built on libgit2's transaction (it takes each ref's lock file first).
 #include <algorithm>
+#include <filesystem>
+#include <set>
 
+#include "store/durable.h"
 #include "store/store_impl.h"
 
 namespace spoke {
+namespace {
+
+// libgit2 syncs each ref file before its rename and its directory after it; a directory the
+// transaction had to create (refs/tags/<new module>/) is synced here, as are its parents up to
+// refs/, so that after a power loss the ref can still be found by its path.
+Status SyncRefDirectories(git_repository* repo, const std::vector<RefUpdate>& updates) {
+  if (!SyncWritesEnabled()) return Status::Ok();
+  std::string git_dir_text = git_repository_path(repo);
+  while (git_dir_text.size() > 1 && git_dir_text.back() == '/') git_dir_text.pop_back();
+  const std::filesystem::path git_dir = git_dir_text;
+  std::set<std::string> dirs;
+  for (const auto& update : updates) {
+    std::filesystem::path dir = (git_dir / update.name).parent_path();
+    for (; dir.string().size() > git_dir_text.size() && dir != git_dir; dir = dir.parent_path()) {
+      dirs.insert(dir.string());
+    }
+  }
+  // Deepest first: a directory's entry in its parent is synced after what it holds.
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) SPOKE_RETURN_IF_ERROR(SyncPath(*it));
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& updates,
                         const Store::Impl& impl) {
@@ -61,7 +87,7 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
   }
   rc = git_transaction_commit(raw);
   if (rc != 0) return GitError(rc, "cannot write refs");
-  return Status::Ok();
+  return SyncRefDirectories(repo, sorted);
 }
 
 Status Store::UpdateRefs(const std::vector<RefUpdate>& updates) {
