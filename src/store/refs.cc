@@ -5,10 +5,10 @@
 #include <set>
 
 #include "store/durable.h"
+#include "store/ref_journal.h"
 #include "store/store_impl.h"
 
 namespace spoke {
-namespace {
 
 // libgit2 syncs each ref file before its rename and its directory after it; a directory the
 // transaction had to create (refs/tags/<new module>/) is synced here, as are its parents up to
@@ -29,8 +29,6 @@ Status SyncRefDirectories(git_repository* repo, const std::vector<RefUpdate>& up
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) SPOKE_RETURN_IF_ERROR(SyncPath(*it));
   return Status::Ok();
 }
-
-}  // namespace
 
 Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& updates,
                         const Store::Impl& impl) {
@@ -85,8 +83,16 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
     rc = git_transaction_set_target(raw, update.name.c_str(), &target, sig.get(), "spoke: update");
     if (rc != 0) return GitError(rc, "cannot set " + update.name);
   }
+  // libgit2 writes the refs one after another: a crash between two must not leave half of them.
+  std::unique_ptr<RefJournal> journal;
+  if (sorted.size() > 1) {
+    SPOKE_ASSIGN_OR_RETURN(journal, RefJournal::Begin(git_repository_path(repo), sorted));
+  }
   rc = git_transaction_commit(raw);
-  if (rc != 0) return GitError(rc, "cannot write refs");
+  if (rc != 0) {
+    if (journal) journal->Keep();
+    return GitError(rc, "cannot write refs");
+  }
   return SyncRefDirectories(repo, sorted);
 }
 

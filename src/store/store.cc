@@ -10,6 +10,7 @@
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "store/blob_pack.h"
+#include "store/ref_journal.h"
 #include "store/store_impl.h"
 #include "util/parallel.h"
 #include "util/digest.h"
@@ -157,6 +158,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
   // Leftovers of a process killed while receiving a pack or writing one: never part of the store.
   // Those of live processes (another command on a shared client store) are locked and stay.
   SweepIncoming(impl->path);
+  // A process killed between two refs of one transaction: its journal says how to finish it. One
+  // that cannot be finished now (a ref locked by a live process) waits for the next open; the
+  // store stays readable meanwhile.
+  static_cast<void>(RecoverRefJournals(repo));
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 

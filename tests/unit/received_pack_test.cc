@@ -737,5 +737,74 @@ TEST_F(ReceivedPackTest, ASnapshotSettledThenFinishedKeepsTheContentItHeldBack) 
   EXPECT_TRUE(GitFsckStrict(dst_->path()));
 }
 
+// --- Ref transactions cut short -----------------------------------------------------------------
+
+// The journal a process killed between the two refs of a push leaves: the branch already moved,
+// the tag not yet written.
+void WriteDeadJournal(const Store& store, const VersionInfo& v, const std::string& name) {
+  fs::create_directories(fs::path(store.path()) / "spoke-journal");
+  std::ofstream out(fs::path(store.path()) / "spoke-journal" / name);
+  out << "spoke-ref-journal 1\n"
+      << "ref " << ModuleBranchRef(v.module) << " - " << v.commit_id << " 1\n"
+      << "ref " << VersionTagRef(v.module, v.version) << " - " << v.tag_id << " 2\n"
+      << "end 2\n";
+}
+
+TEST_F(ReceivedPackTest, ATransactionCutShortByACrashIsCompletedAtTheNextOpen) {
+  auto src = Store::Open(dir_.Sub("src"), true);
+  ASSERT_TRUE(src.ok());
+  auto put = (*src)->PutVersion(MakeRequest("m", "v1.0.0", OneFile("one")));
+  ASSERT_TRUE(put.ok());
+  auto pack = (*src)->BuildPack({put->version.tag_id}, {}, nullptr);
+  ASSERT_TRUE(pack.ok());
+  ASSERT_TRUE(dst_->ApplyPack(*pack, {}, RefPolicy::kMirror).ok());  // the objects, no refs
+  ASSERT_TRUE(dst_->UpdateRefs({{ModuleBranchRef("m"), "", put->version.commit_id}}).ok());
+  WriteDeadJournal(*dst_, put->version, "j-1");
+  ASSERT_TRUE(dst_->ResolveRef(VersionTagRef("m", "v1.0.0")).value().empty());
+
+  auto reopened = Store::Open(dst_->path(), false);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->ResolveRef(VersionTagRef("m", "v1.0.0")).value(), put->version.tag_id)
+      << "the interrupted transaction was not completed";
+  EXPECT_EQ((*reopened)->ResolveRef(ModuleBranchRef("m")).value(), put->version.commit_id);
+  EXPECT_TRUE(fs::is_empty(fs::path(dst_->path()) / "spoke-journal"));
+  EXPECT_TRUE((*reopened)->GetVersion("m", "v1.0.0").ok());
+  EXPECT_TRUE(GitFsckStrict(dst_->path()));
+}
+
+TEST_F(ReceivedPackTest, ATransactionOfALiveProcessIsLeftToIt) {
+  auto src = Store::Open(dir_.Sub("src"), true);
+  ASSERT_TRUE(src.ok());
+  auto put = (*src)->PutVersion(MakeRequest("m", "v1.0.0", OneFile("one")));
+  ASSERT_TRUE(put.ok());
+  auto pack = (*src)->BuildPack({put->version.tag_id}, {}, nullptr);
+  ASSERT_TRUE(pack.ok());
+  ASSERT_TRUE(dst_->ApplyPack(*pack, {}, RefPolicy::kMirror).ok());
+  WriteDeadJournal(*dst_, put->version, "j-2");
+  int live = ::open((fs::path(dst_->path()) / "spoke-journal" / "j-2").c_str(), O_RDONLY);
+  ASSERT_GE(live, 0);
+  ASSERT_EQ(::flock(live, LOCK_EX), 0);
+  ASSERT_TRUE(Store::Open(dst_->path(), false).ok());
+  EXPECT_TRUE(AllRefs(*dst_).empty()) << "another process's transaction was completed under it";
+  EXPECT_TRUE(fs::exists(fs::path(dst_->path()) / "spoke-journal" / "j-2"));
+  ::close(live);
+}
+
+TEST_F(ReceivedPackTest, AFinishedTransactionLeavesNoJournal) {
+  auto src = Store::Open(dir_.Sub("src"), true);
+  ASSERT_TRUE(src.ok());
+  auto put = (*src)->PutVersion(MakeRequest("m", "v1.0.0", OneFile("one")));
+  ASSERT_TRUE(put.ok());
+  auto pack = (*src)->BuildPack({put->version.tag_id}, {}, nullptr);
+  ASSERT_TRUE(pack.ok());
+  auto applied = dst_->ApplyPack(*pack, {{VersionTagRef("m", "v1.0.0"), "", put->version.tag_id},
+                                         {ModuleBranchRef("m"), "", put->version.commit_id}},
+                                 RefPolicy::kStrict);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  std::error_code ec;
+  EXPECT_TRUE(fs::is_empty(fs::path(dst_->path()) / "spoke-journal", ec));
+  EXPECT_FALSE(ec) << "a two-ref transaction wrote no journal";
+}
+
 }  // namespace
 }  // namespace spoke
