@@ -11,6 +11,7 @@
 
 #include "flags.h"
 #include "spoke/server.h"
+#include "spoke/store.h"
 
 namespace {
 
@@ -48,6 +49,10 @@ int main(int argc, char** argv) {
                  "Time a request's head may take to arrive, from its first byte")
       ->capture_default_str();
   app.add_flag("-q,--quiet", quiet, "No access log");
+  bool no_fsync = false;
+  app.add_flag("--no-fsync", no_fsync,
+               "Do not sync writes to disk before answering: a power loss can lose acknowledged pushes. "
+               "For tests and benches only");
   std::string validate = "compile";
   app.add_option("--validate", validate,
                  "What a pushed version must pass: compile (against the dependencies it pins) or none")
@@ -86,6 +91,7 @@ int main(int argc, char** argv) {
   options.access_log = !quiet;
   options.validate_compile = validate == "compile";
 
+  if (no_fsync) spoke::SetSyncWrites(false);
   auto server = spoke::Server::Create(options);
   if (!server.ok()) {
     std::fprintf(stderr, "spoke-server: %s\n", server.status().message().c_str());

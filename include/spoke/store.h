@@ -127,6 +127,16 @@ struct RefResult {
 };
 
 class SnapshotWriter;
+class IncomingFile;
+
+// Whether stores in this process make what they write durable before they report it done: every
+// pack, index, loose object and ref file, and every directory whose entries changed, is synced
+// (fsync) before the ref that reaches it is written and before ApplyPack, PutVersion or
+// UpdateRefs returns. On unless turned off. Turning it off means an acknowledged push can be lost
+// in a power failure (never in a crash of the process alone): for tests and benchmarks only
+// (spoke-server --no-fsync). Call it before opening stores; it is process-wide, as libgit2's own
+// switch is.
+void SetSyncWrites(bool enabled);
 
 class Store {
  public:
@@ -168,6 +178,12 @@ class Store {
   // The ref's target, or "" when it does not exist.
   Result<std::string> ResolveRef(const std::string& name) const;
   bool HasObject(const std::string& id) const;
+  // Whether the object `id` and everything it reaches (a tag's target, a commit's tree and parents,
+  // a tree's entries) are all in the store. A store may hold an object without all it reaches
+  // (stores written by older Spoke versions could be left so by a crash, or objects came in by
+  // other means), so a client that asks only HasObject may skip a fetch it needs; ApplyPack
+  // refuses to move a ref to an incomplete closure. Costs a walk of the whole history.
+  bool HasCompleteClosure(const std::string& id) const;
 
   // The blob id of every module file of a version (the manifest excluded): path -> id.
   Result<std::map<std::string, std::string>> ListFileIds(const VersionInfo& version) const;
@@ -231,10 +247,14 @@ class Store {
                                            const std::vector<RefUpdate>& updates, RefPolicy policy);
   // The same for a pack held in the file `pack_path` from byte `offset` to its end (a request
   // body the server streamed to disk, a fetched pack the client streamed to disk), so a large pack
-  // is never held in memory. The file is only read; the caller removes it. The file should live
-  // inside this store (spoke-incoming/), so its bytes can be moved rather than copied.
+  // is never held in memory: it is read in pieces of at most 1 MiB. The file is only read; the
+  // caller removes it. Made with CreateIncomingFile, it lives inside this store, and its bytes
+  // become the stored pack with no copy at all when `offset` is 0 (a second name for the same
+  // file), or with a copy the kernel makes (copy_file_range) otherwise.
   Result<std::vector<RefResult>> ApplyPackFile(const std::string& pack_path, uint64_t offset,
                                                const std::vector<RefUpdate>& updates, RefPolicy policy);
+  // A place for a pack on its way in (see IncomingFile). IOError when it cannot be made.
+  Result<std::unique_ptr<IncomingFile>> CreateIncomingFile();
 
   // A check every new version must pass before a registry publishes it (PutVersion, and ApplyPack
   // with the strict policy), given the version's manifest and files; its error is the caller's.
@@ -263,10 +283,31 @@ class Store {
   std::unique_ptr<Impl> impl_;
 };
 
+// A file inside a store for bytes on their way in (a push body or a fetched pack streamed to disk),
+// for Store::ApplyPackFile. path() does not exist yet: the caller creates and writes it. It lives
+// in a private directory under <store>/spoke-incoming/, which is locked (flock) while this object
+// lives and removed with the file when it dies; if the process dies first, the next Store::Open
+// of the store removes it (the lock is gone), while those of live processes are left alone.
+class IncomingFile {
+ public:
+  ~IncomingFile();
+  IncomingFile(const IncomingFile&) = delete;
+  IncomingFile& operator=(const IncomingFile&) = delete;
+  const std::string& path() const;
+
+ private:
+  friend class Store;
+  struct Impl;
+  explicit IncomingFile(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 // A snapshot (Store::WriteSnapshot) whose files arrive one at a time, from a generator that is
 // still running: each is hashed and compressed into a pack on a background thread as soon as it is
 // added, so the snapshot is nearly stored when the last file arrives. Gives the same commit as
-// WriteSnapshot for the same files and message. Add() and AddFile() are thread-safe; the rest is not.
+// WriteSnapshot for the same files and message. Nothing reaches the store before Finish(): a writer
+// destroyed without it (a compile that failed) leaves nothing behind. Add() and AddFile() are
+// thread-safe; the rest is not.
 class SnapshotWriter {
  public:
   ~SnapshotWriter();

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "store/durable.h"
 #include "store/git_handles.h"
 #include "store/pack_index.h"
 #include "store/pack_writer.h"
@@ -74,11 +75,17 @@ Status InstallPack(const std::string& pack_file, const std::string& index, const
   }
   const fs::path pack_dir = fs::path(store_path) / "objects" / "pack";
   std::error_code ec;
-  fs::create_directories(pack_dir, ec);
+  const bool made_pack_dir = fs::create_directories(pack_dir, ec);
+  // Synced before they are renamed in, and the directory after, so a ref written later never
+  // survives a power loss that its objects do not (durable.h).
+  SPOKE_RETURN_IF_ERROR(SyncPath(pack_file));
+  SPOKE_RETURN_IF_ERROR(SyncPath(index_file.string()));
   const std::string name = PackBaseName(checksum);
   fs::rename(pack_file, pack_dir / (name + ".pack"), ec);
   if (!ec) fs::rename(index_file, pack_dir / (name + ".idx"), ec);
   if (ec) return Status::IOError("cannot move a new pack into the store: " + ec.message());
+  SPOKE_RETURN_IF_ERROR(SyncPath(pack_dir.string()));
+  if (made_pack_dir) SPOKE_RETURN_IF_ERROR(SyncPath(pack_dir.parent_path().string()));
   return Status::Ok();
 }
 

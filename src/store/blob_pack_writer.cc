@@ -324,6 +324,17 @@ Status BlobPackWriter::Settle() {
     work_done_.wait(lock, [&] { return queue_.empty() && !busy_; });
     if (!error_.ok()) return error_;
   }
+  // Held-back blobs stay out of the store until Finish(), so a snapshot that is never finished (a
+  // compile that fails) leaves nothing behind. Their caller may free its copies once this returns,
+  // so the ones still only viewed are copied (under kPackBytes in all).
+  for (Pending& item : held_back_) {
+    if (!item.held) item.held = std::make_unique<std::string>(item.content);
+  }
+  return Status::Ok();
+}
+
+Status BlobPackWriter::Finish() {
+  SPOKE_RETURN_IF_ERROR(Settle());
   // Too few new blobs for a pack of their own: loose objects, as WriteBlobs writes them.
   for (const Pending& item : TakeHeldBack()) {
     const std::string_view content = HeldContent(item);
@@ -334,11 +345,6 @@ Status BlobPackWriter::Settle() {
       return error_;
     }
   }
-  return Status::Ok();
-}
-
-Status BlobPackWriter::Finish() {
-  SPOKE_RETURN_IF_ERROR(Settle());
   if (!pack_) return Status::Ok();
   const fs::path pack_file = quarantine_->dir() / "blobs.pack";
   const auto count = static_cast<uint32_t>(entries_.size());

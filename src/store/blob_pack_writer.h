@@ -32,8 +32,9 @@ class BlobPackWriter {
  public:
   // A writer for the store at `store_path`. Blobs the store already has are skipped. As long as
   // fewer than `pack_threshold` new blobs, and fewer than kPackBytes bytes of them, have arrived
-  // they are held back and, if no more come, written loose by Settle(): small snapshots do not
-  // each leave a pack. The byte bound (which WriteBlobs, for sources, does not have) is for a few
+  // they are held back and, if no more come, written loose by Finish(): small snapshots do not
+  // each leave a pack. Nothing reaches the store before Finish(), so a writer dropped without it
+  // (a compile that failed) leaves nothing behind. The byte bound (which WriteBlobs, for sources, does not have) is for a few
   // large files, such as a module's generated code: as loose objects they would pay zlib's default
   // level and libgit2's collision-detecting SHA-1 after the generator ends.
   static constexpr size_t kPackBytes = 512 << 10;
@@ -52,13 +53,14 @@ class BlobPackWriter {
   // rather than store bytes under another blob's id. A smaller one is read whole, as held-back
   // bytes must be.
   size_t AddFile(std::string path);
-  // Waits until every content added so far is hashed and stored (appended to the pack, or written
-  // loose); afterwards none of them is read again. The first error of any blob, sticky.
+  // Waits until every content added so far is hashed and stored (appended to the pack in the
+  // quarantine, or copied while held back); afterwards none of them is read again. The first error
+  // of any blob, sticky.
   Status Settle();
   // The blob id of content number `n`. REQUIRES: Settle() or Finish() returned Ok after Add.
   const git_oid& id(size_t n) const { return ids_[n]; }
-  // Settles, then completes the pack (count, checksum, index) and moves it into objects/pack/,
-  // .pack before .idx. Nothing is moved when no blob went into a pack.
+  // Settles, writes held-back blobs loose, or completes the pack (count, checksum, index) and
+  // moves it into objects/pack/, .pack before .idx, synced (durable.h).
   Status Finish();
 
  private:

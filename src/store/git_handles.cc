@@ -1,6 +1,8 @@
 // libgit2 process set-up and error translation.
 #include "store/git_handles.h"
 
+#include "store/durable.h"
+
 #include <libssh2.h>
 
 #include <mutex>
@@ -28,6 +30,9 @@ void EnsureLibgit2() {
     git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, "");
     // Server processes serve many packs; keep enough of them mapped.
     git_libgit2_opts(GIT_OPT_SET_MWINDOW_FILE_LIMIT, 128);
+    // What libgit2 writes (loose objects, refs) reaches the disk before it is renamed into place,
+    // unless a test or bench turned syncs off (SetSyncWrites).
+    git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, SyncWritesEnabled() ? 1 : 0);
   });
 }
 

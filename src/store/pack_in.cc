@@ -1,20 +1,29 @@
 // Receiving a pack from outside (a push to a registry, or a fetch into a local store).
 //
-// The pack is never trusted: it is indexed into a quarantine directory beside the object store
-// (libgit2's indexer checks the pack's checksum, every object's hash, and that every object it
-// links to exists), its version tags are read back and checked against their manifests, and the
-// ref updates are checked against the policy. Only then are the objects moved into objects/ and the
-// refs swapped in one transaction. A failure at any step, or a crash, leaves the store as it was:
-// the quarantine is not part of the object store and is removed on the next open.
-#include <chrono>
+// The pack is never trusted: it is put in a quarantine directory beside the object store and
+// indexed there, read from its file in pieces (pack_index.h: bounds, checksum, every object's
+// hash, git's fsck rules for every commit, tree and tag, every link), its version tags are read
+// back and checked against their manifests, every ref that moves is checked for a complete
+// closure, and the ref updates are checked against the policy. Only then is the pack moved into
+// objects/pack (always as one pack: its .idx appearing is what makes all its objects visible at
+// once) and synced, and the refs swapped in one transaction. A failure at any step, or a crash,
+// leaves the store as it was: the quarantine is not part of the object store and is removed when
+// done, or by the next open after a crash.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <random>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "spoke/artifact_cache.h"
 #include "spoke/semver.h"
+#include "store/durable.h"
+#include "store/object_checks.h"
 #include "store/pack_index.h"
 #include "store/store_impl.h"
 #include "util/files.h"
@@ -29,10 +38,15 @@ namespace fs = std::filesystem;
 // of a huge registry hold all of it in memory.
 constexpr size_t kKeptBlobBytes = size_t{256} << 20;
 
-// Packs with fewer objects are exploded into loose objects, as git's receive.unpackLimit does, so
-// many small pushes do not leave many small packs behind.
-constexpr size_t kUnpackLimit = 100;
+// libgit2's indexer (packs with deltas) is fed the quarantined file in pieces this big.
+constexpr size_t kIndexerPieceBytes = 1 << 20;
 
+struct OwnedFd {
+  int fd = -1;
+  ~OwnedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
 
 // The objects of a received pack, readable together with the store's own objects.
 struct IncomingObjects {
@@ -44,7 +58,90 @@ struct IncomingObjects {
   std::map<std::string, BlobDigest> blobs;  // what the indexer learnt of the blobs, when it was ours
 };
 
-Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const std::string& pack,
+// Feeds the pack file to libgit2's indexer, which resolves deltas and writes the .pack and .idx
+// into the quarantine; the input file is removed afterwards.
+Status IndexWithLibgit2(const std::string& pack_file, const Quarantine& quarantine, git_odb* store_odb,
+                        IncomingObjects* incoming) {
+  git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
+  opts.verify = 1;
+  git_indexer* idx_raw = nullptr;
+  int rc = git_indexer_new(&idx_raw, quarantine.dir().c_str(), 0, store_odb, &opts);
+  if (rc != 0) return GitError(rc, "cannot start indexing the pack");
+  IndexerPtr idx(idx_raw);
+  OwnedFd in{::open(pack_file.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (in.fd < 0) return Status::IOError("cannot read " + pack_file + ": " + std::strerror(errno));
+  git_indexer_progress progress{};
+  std::vector<char> piece(kIndexerPieceBytes);
+  while (rc == 0) {
+    ssize_t n = ::read(in.fd, piece.data(), piece.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("cannot read " + pack_file + ": " + std::strerror(errno));
+    if (n == 0) break;
+    rc = git_indexer_append(idx_raw, piece.data(), static_cast<size_t>(n), &progress);
+  }
+  if (rc == 0) rc = git_indexer_commit(idx_raw, &progress);
+  if (rc != 0) {
+    const git_error* err = git_error_last();
+    return Status::Corruption(std::string("malformed pack: ") + (err && err->message ? err->message : "indexing failed"));
+  }
+  incoming->object_count = progress.indexed_objects;
+  std::string name = std::string("pack-") + git_indexer_name(idx_raw);
+  incoming->pack_file = quarantine.dir() / (name + ".pack");
+  incoming->index_file = quarantine.dir() / (name + ".idx");
+  std::error_code ec;
+  if (fs::path(pack_file) != incoming->pack_file) fs::remove(pack_file, ec);
+  return Status::Ok();
+}
+
+// What the own indexer checks as it reads, for a pack libgit2 indexed (one with deltas): git's
+// fsck rules on every commit, tree and tag, and every link to an object of the stated type.
+Status CheckIndexedObjects(git_odb* pack_only, git_odb* combined) {
+  std::vector<git_oid> ids;
+  int rc = git_odb_foreach(
+      pack_only,
+      [](const git_oid* id, void* payload) -> int {
+        static_cast<std::vector<git_oid>*>(payload)->push_back(*id);
+        return 0;
+      },
+      &ids);
+  if (rc != 0) return GitError(rc, "cannot list the received objects");
+  std::vector<ObjectLink> links;
+  for (const auto& id : ids) {
+    size_t size = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    rc = git_odb_read_header(&size, &type, pack_only, &id);
+    if (rc != 0) return GitError(rc, "cannot read received object " + OidHex(id));
+    if (type == GIT_OBJECT_BLOB) continue;
+    if (size > kMaxStructuralObjectBytes) {
+      return Status::Corruption("malformed pack: object " + OidHex(id) + " has " + std::to_string(size) +
+                                " bytes, over the limit of " + std::to_string(kMaxStructuralObjectBytes));
+    }
+    git_odb_object* raw = nullptr;
+    rc = git_odb_read(&raw, pack_only, &id);
+    if (rc != 0) return GitError(rc, "cannot read received object " + OidHex(id));
+    OdbObjectPtr object(raw);
+    SPOKE_RETURN_IF_ERROR(CheckObject(
+        type, id, std::string_view(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw)),
+        &links));
+  }
+  for (const auto& link : links) {
+    size_t size = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    if (git_odb_read_header(&size, &type, combined, &link.to) != 0) {
+      return Status::Corruption("malformed pack: object " + OidHex(link.from) + " links to " + OidHex(link.to) +
+                                ", which is neither in the pack nor in the store");
+    }
+    if (type != link.type) {
+      return Status::Corruption("malformed pack: object " + OidHex(link.from) + " links to " + OidHex(link.to) +
+                                " as a " + git_object_type2string(link.type) + ", but it is a " +
+                                git_object_type2string(type));
+    }
+  }
+  return Status::Ok();
+}
+
+// Indexes the quarantined `pack_file` ("" for no pack) and opens its objects beside the store's.
+Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const std::string& pack_file,
                                             const Quarantine& quarantine, size_t keep_content_bytes) {
   IncomingObjects incoming;
   git_odb* store_odb = nullptr;
@@ -54,33 +151,17 @@ Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const st
   std::string objects_dir = git_repository_path(store_repo) + std::string("objects");
 
   std::optional<IndexedPack> own;
-  if (!pack.empty()) {
-    SPOKE_ASSIGN_OR_RETURN(own, IndexWholeObjectPack(pack, quarantine.dir().string(), store_odb, keep_content_bytes));
+  if (!pack_file.empty()) {
+    SPOKE_ASSIGN_OR_RETURN(own, IndexPackFile(pack_file, quarantine.dir().string(), store_odb, keep_content_bytes));
   }
+  const bool libgit2_indexed = !pack_file.empty() && !own;
   if (own) {
     incoming.object_count = own->objects;
     incoming.pack_file = own->pack_path;
     incoming.index_file = own->index_path;
     incoming.blobs = std::move(own->blobs);
-  } else if (!pack.empty()) {
-    git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
-    opts.verify = 1;
-    git_indexer* idx_raw = nullptr;
-    rc = git_indexer_new(&idx_raw, quarantine.dir().c_str(), 0, store_odb, &opts);
-    if (rc != 0) return GitError(rc, "cannot start indexing the pack");
-    IndexerPtr idx(idx_raw);
-    git_indexer_progress progress{};
-    rc = git_indexer_append(idx_raw, pack.data(), pack.size(), &progress);
-    if (rc == 0) rc = git_indexer_commit(idx_raw, &progress);
-    if (rc != 0) {
-      const git_error* err = git_error_last();
-      return Status::Corruption(std::string("malformed pack: ") +
-                                (err && err->message ? err->message : "indexing failed"));
-    }
-    incoming.object_count = progress.indexed_objects;
-    std::string name = std::string("pack-") + git_indexer_name(idx_raw);
-    incoming.pack_file = quarantine.dir() / (name + ".pack");
-    incoming.index_file = quarantine.dir() / (name + ".idx");
+  } else if (libgit2_indexed) {
+    SPOKE_RETURN_IF_ERROR(IndexWithLibgit2(pack_file, quarantine, store_odb, &incoming));
   }
 
   git_odb* combined = nullptr;
@@ -91,7 +172,7 @@ Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const st
   rc = git_odb_new(&pack_only);
   if (rc != 0) return GitError(rc, "cannot open the pack");
   incoming.pack_only.reset(pack_only);
-  if (!pack.empty()) {
+  if (!pack_file.empty()) {
     for (git_odb* odb : {combined, pack_only}) {
       git_odb_backend* backend = nullptr;
       rc = git_odb_backend_one_pack(&backend, incoming.index_file.c_str());
@@ -104,6 +185,7 @@ Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const st
   rc = git_repository_wrap_odb(&repo, combined);
   if (rc != 0) return GitError(rc, "cannot read the received pack");
   incoming.repo.reset(repo);
+  if (libgit2_indexed) SPOKE_RETURN_IF_ERROR(CheckIndexedObjects(pack_only, combined));
   return incoming;
 }
 
@@ -118,8 +200,8 @@ struct PlannedUpdate {
 };
 
 // An artifact ref must name a snapshot commit whose record carries the same key.
-Status CheckIncomingArtifact(git_repository* incoming_repo, git_object* obj, const std::string& name,
-                             const std::string& key) {
+Status CheckIncomingArtifact(git_repository* incoming_repo, git_odb* incoming_odb, git_object* obj,
+                             const std::string& name, const std::string& key) {
   if (git_object_type(obj) != GIT_OBJECT_COMMIT) {
     return Status::Corruption("artifact ref " + name + " must point at a commit");
   }
@@ -133,14 +215,61 @@ Status CheckIncomingArtifact(git_repository* incoming_repo, git_object* obj, con
   if (!json.ok() || json->GetString("key") != key) {
     return Status::Corruption("artifact " + name + " records a different key");
   }
+  // Every file of the snapshot must be there: the ref is what says the artifact is whole.
+  struct WalkState {
+    git_odb* odb;
+    std::string missing;
+  } state{incoming_odb, ""};
+  rc = git_tree_walk(
+      tree_raw, GIT_TREEWALK_PRE,
+      [](const char* root, const git_tree_entry* entry, void* payload) -> int {
+        auto* s = static_cast<WalkState*>(payload);
+        if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) return 0;
+        if (git_odb_exists(s->odb, git_tree_entry_id(entry)) == 1) return 0;
+        s->missing = std::string(root) + git_tree_entry_name(entry);
+        return -1;
+      },
+      &state);
+  if (!state.missing.empty()) {
+    return Status::Corruption("artifact " + name + " lacks its file " + state.missing + "; it is neither in the pack nor in the store");
+  }
+  if (rc != 0) return Status::Corruption("artifact " + name + " lacks part of its tree: " + GitError(rc, "").message());
   return Status::Ok();
 }
 
-Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb, git_odb* store_odb,
-                        const std::map<std::string, BlobDigest>& known_blobs, PlannedUpdate* plan,
-                        RefPolicy policy) {
+// The commits from `tip` down to `stop` (or to the roots) are all there: a branch that moves
+// brings its whole history, or has it already.
+Status CheckCommitChain(git_repository* incoming_repo, const std::string& branch, const std::string& tip,
+                        const std::string& stop) {
+  std::vector<std::string> todo = {tip};
+  std::set<std::string> seen;
+  while (!todo.empty()) {
+    std::string at = std::move(todo.back());
+    todo.pop_back();
+    if (at == stop || !seen.insert(at).second) continue;
+    SPOKE_ASSIGN_OR_RETURN(git_oid id, ParseOid(at));
+    git_commit* raw = nullptr;
+    if (git_commit_lookup(&raw, incoming_repo, &id) != 0) {
+      return Status::Corruption("module branch " + branch + " reaches commit " + at +
+                                ", which is neither in the pack nor in the store");
+    }
+    CommitPtr commit(raw);
+    for (unsigned i = 0; i < git_commit_parentcount(raw); ++i) todo.push_back(OidHex(*git_commit_parent_id(raw, i)));
+  }
+  return Status::Ok();
+}
+
+// Checks what one ref update would publish. `current` is the ref's value in the store ("" when
+// absent). Whatever objects the store already holds, a ref that moves must reach a complete,
+// checked closure: a store can hold objects no ref reaches (left by a crash of an older Spoke
+// between its objects and its refs, or brought in by other means), and such a tag proves nothing
+// about its tree and files. Only a ref already at its new target needs nothing more.
+Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb,
+                        const std::map<std::string, BlobDigest>& known_blobs, const std::string& current,
+                        PlannedUpdate* plan, RefPolicy policy) {
   const std::string& name = plan->update.name;
   SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(plan->update.new_target));
+  const bool moves = current != plan->update.new_target;
   git_object* obj_raw = nullptr;
   int rc = git_object_lookup(&obj_raw, incoming_repo, &target, GIT_OBJECT_ANY);
   if (rc != 0) {
@@ -159,12 +288,12 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb, gi
       return Status::Corruption("ref " + name + " points at the tag of " + version->module + "@" +
                                 version->version);
     }
-    // Every file that arrives is read and hashed: the manifest's digest must describe exactly
-    // these bytes. A tag already in the store was checked when it entered it.
-    if (git_odb_exists(store_odb, &target) != 1) {
+    // Every file is read and hashed, whether it arrived now or was already here: the manifest's
+    // digest must describe exactly these bytes, and every one of them must be present.
+    if (moves) {
       Status verified = VerifyVersionFiles(incoming_repo, incoming_odb, *version, known_blobs);
       if (!verified.ok()) return Status::Corruption(verified.message());
-      plan->needs_check = policy == RefPolicy::kStrict;
+      plan->needs_check = policy == RefPolicy::kStrict && current.empty();
     }
     plan->digest = version->manifest.digest;
     plan->commit = version->commit_id;
@@ -173,6 +302,10 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb, gi
   if (ParseModuleBranchRef(name, &module)) {
     if (git_object_type(obj_raw) != GIT_OBJECT_COMMIT) {
       return Status::Corruption("module branch " + name + " must point at a commit");
+    }
+    // The strict policy walks the branch's move in detail later (CheckBranchMove).
+    if (moves && policy == RefPolicy::kMirror) {
+      return CheckCommitChain(incoming_repo, name, plan->update.new_target, current);
     }
     return Status::Ok();
   }
@@ -183,58 +316,31 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb, gi
       return Status::PermissionDenied("artifacts cannot be pushed; the registry compiles them (" + name + ")");
     }
     plan->artifact = true;
-    return CheckIncomingArtifact(incoming_repo, obj_raw, name, key);
+    if (!moves) return Status::Ok();
+    return CheckIncomingArtifact(incoming_repo, incoming_odb, obj_raw, name, key);
   }
   return Status::InvalidArgument("ref " + name +
                                  " is not a Spoke ref (refs/tags/<module>/<version>, "
                                  "refs/heads/<module>/_history or refs/artifacts/<xx>/<key>)");
 }
 
+// Moves the quarantined pack into objects/pack, .pack before .idx (git and libgit2 only see a pack
+// once its .idx is there, so all its objects appear at once), with both files and the directory
+// synced before any ref can point into them.
 Status MoveIntoStore(const IncomingObjects& incoming, git_repository* store_repo) {
   if (incoming.object_count == 0) return Status::Ok();
-  if (incoming.object_count < kUnpackLimit) {
-    git_odb* store_odb = nullptr;
-    int rc = git_repository_odb(&store_odb, store_repo);
-    if (rc != 0) return GitError(rc, "cannot open the object store");
-    OdbPtr owned(store_odb);
-    struct CopyState {
-      git_odb* from;
-      git_odb* to;
-      Status status;
-    } state{incoming.pack_only.get(), store_odb, Status::Ok()};
-    rc = git_odb_foreach(
-        incoming.pack_only.get(),
-        [](const git_oid* id, void* payload) -> int {
-          auto* s = static_cast<CopyState*>(payload);
-          if (git_odb_exists(s->to, id)) return 0;
-          git_odb_object* obj = nullptr;
-          int read = git_odb_read(&obj, s->from, id);
-          if (read != 0) {
-            s->status = GitError(read, "cannot read received object " + OidHex(*id));
-            return -1;
-          }
-          OdbObjectPtr owned_obj(obj);
-          git_oid written;
-          int write = git_odb_write(&written, s->to, git_odb_object_data(obj), git_odb_object_size(obj),
-                                    git_odb_object_type(obj));
-          if (write != 0) {
-            s->status = GitError(write, "cannot store object " + OidHex(*id));
-            return -1;
-          }
-          return 0;
-        },
-        &state);
-    if (!state.status.ok()) return state.status;
-    if (rc != 0) return GitError(rc, "cannot copy received objects");
-    return Status::Ok();
-  }
-  fs::path pack_dir = fs::path(git_repository_path(store_repo)) / "objects" / "pack";
+  const fs::path objects_dir = fs::path(git_repository_path(store_repo)) / "objects";
+  const fs::path pack_dir = objects_dir / "pack";
   std::error_code ec;
-  fs::create_directories(pack_dir, ec);
-  // The .pack goes first: git and libgit2 only see a pack once its .idx is there.
+  const bool made_pack_dir = fs::create_directories(pack_dir, ec);
+  if (ec) return Status::IOError("cannot create " + pack_dir.string() + ": " + ec.message());
+  SPOKE_RETURN_IF_ERROR(SyncPath(incoming.pack_file.string()));
+  SPOKE_RETURN_IF_ERROR(SyncPath(incoming.index_file.string()));
   fs::rename(incoming.pack_file, pack_dir / incoming.pack_file.filename(), ec);
   if (!ec) fs::rename(incoming.index_file, pack_dir / incoming.index_file.filename(), ec);
   if (ec) return Status::IOError("cannot move the received pack into the store: " + ec.message());
+  SPOKE_RETURN_IF_ERROR(SyncPath(pack_dir.string()));
+  if (made_pack_dir) SPOKE_RETURN_IF_ERROR(SyncPath(objects_dir.string()));
   return Status::Ok();
 }
 
@@ -278,8 +384,10 @@ Result<std::set<std::string>> CheckBranchMove(git_repository* incoming_repo, con
       return Status::Corruption("module branch " + branch + " may only move to the commits of versions pushed with it");
     }
     git_commit* raw = nullptr;
-    int rc = git_commit_lookup(&raw, incoming_repo, &id);
-    if (rc != 0) return GitError(rc, "cannot read commit " + at);
+    if (git_commit_lookup(&raw, incoming_repo, &id) != 0) {
+      return Status::Corruption("module branch " + branch + " reaches commit " + at +
+                                ", which is neither in the pack nor in the store");
+    }
     CommitPtr commit(raw);
     if (git_commit_parentcount(raw) != 1) {
       return Status::Corruption("version commit " + at + " must have exactly one parent");
@@ -289,37 +397,17 @@ Result<std::set<std::string>> CheckBranchMove(git_repository* incoming_repo, con
   }
 }
 
-}  // namespace
-
-void DropStaleQuarantines(const std::string& store_path) {
-  std::error_code ec;
-  fs::path root = fs::path(store_path) / "spoke-incoming";
-  if (!fs::exists(root, ec)) return;
-  auto now = fs::file_time_type::clock::now();
-  for (const auto& entry : fs::directory_iterator(root, ec)) {
-    auto age = now - entry.last_write_time(ec);
-    if (!ec && age > std::chrono::hours(1)) fs::remove_all(entry.path(), ec);
-  }
-}
-
-Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
-                                                const std::vector<RefUpdate>& updates,
-                                                RefPolicy policy) {
-  DropStaleQuarantines(impl_->path);
-  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+// ApplyPack and ApplyPackFile once the pack, if any, is in `pack_file` inside `quarantine`.
+Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* impl, const Quarantine& quarantine,
+                                                    const std::string& pack_file,
+                                                    const std::vector<RefUpdate>& updates, RefPolicy policy) {
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl));
   git_repository* repo = lease.get();
-  Quarantine quarantine(impl_->path);
-  if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + impl_->path);
   // A client checks out what it fetched right away (a pull), so it keeps the inflated blobs for
   // that, within a bound; a registry never checks out, so it keeps none.
   const size_t keep_content_bytes = policy == RefPolicy::kMirror ? kKeptBlobBytes : 0;
-  SPOKE_ASSIGN_OR_RETURN(IncomingObjects incoming, IndexIntoQuarantine(repo, pack, quarantine, keep_content_bytes));
-  impl_->Stage("pack-indexed");
-  git_odb* store_odb_raw = nullptr;
-  int odb_rc = git_repository_odb(&store_odb_raw, repo);
-  if (odb_rc != 0) return GitError(odb_rc, "cannot open the object store");
-  OdbPtr store_odb(store_odb_raw);
-
+  SPOKE_ASSIGN_OR_RETURN(IncomingObjects incoming, IndexIntoQuarantine(repo, pack_file, quarantine, keep_content_bytes));
+  impl->Stage("pack-indexed");
   std::vector<PlannedUpdate> plans;
   std::set<std::string> names;
   for (const auto& update : updates) {
@@ -331,28 +419,29 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
     }
     if (!update.old_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.old_target).status());
     PlannedUpdate plan{update, "", "", "", "", false, false};
+    SPOKE_ASSIGN_OR_RETURN(std::string current, store.ResolveRef(update.name));
     SPOKE_RETURN_IF_ERROR(
-        CheckIncomingRef(incoming.repo.get(), incoming.combined.get(), store_odb.get(), incoming.blobs, &plan, policy));
+        CheckIncomingRef(incoming.repo.get(), incoming.combined.get(), incoming.blobs, current, &plan, policy));
     plans.push_back(std::move(plan));
   }
 
-  if (impl_->version_check) {
+  if (impl->version_check) {
     for (const auto& plan : plans) {
       if (!plan.needs_check) continue;
       SPOKE_ASSIGN_OR_RETURN(git_oid tag_id, ParseOid(plan.update.new_target));
       SPOKE_ASSIGN_OR_RETURN(VersionInfo version, ReadVersionFromTag(incoming.repo.get(), tag_id));
       SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(version.commit_id));
       SPOKE_ASSIGN_OR_RETURN(FileSet files, ReadVerifiedFiles(incoming.repo.get(), commit_id, version.manifest));
-      SPOKE_RETURN_IF_ERROR(impl_->version_check(version.manifest, files));
+      SPOKE_RETURN_IF_ERROR(impl->version_check(version.manifest, files));
     }
   }
 
-  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  std::lock_guard<std::mutex> lock(impl->write_mutex);
   std::vector<RefUpdate> to_apply;
   std::vector<RefResult> results;
   std::set<std::string> unchanged_commits;  // commits of versions that turned out to exist already
   for (auto& plan : plans) {
-    SPOKE_ASSIGN_OR_RETURN(std::string current, ResolveRef(plan.update.name));
+    SPOKE_ASSIGN_OR_RETURN(std::string current, store.ResolveRef(plan.update.name));
     if (!plan.module.empty() && !plan.version.empty()) {
       if (current == plan.update.new_target) {
         results.push_back({plan.update.name, current, "unchanged"});
@@ -360,7 +449,7 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
         continue;
       }
       if (!current.empty()) {
-        auto existing = GetVersion(plan.module, plan.version);
+        auto existing = store.GetVersion(plan.module, plan.version);
         if (existing.ok() && existing->manifest.digest == plan.digest) {
           results.push_back({plan.update.name, current, "unchanged"});
           unchanged_commits.insert(plan.commit);
@@ -397,7 +486,7 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
     if (policy == RefPolicy::kStrict) {
       if (unchanged_commits.count(plan.update.new_target)) {
         // The version this branch move would publish is already there under another commit.
-        SPOKE_ASSIGN_OR_RETURN(std::string tip, ResolveRef(plan.update.name));
+        SPOKE_ASSIGN_OR_RETURN(std::string tip, store.ResolveRef(plan.update.name));
         results.push_back({plan.update.name, tip, "unchanged"});
         continue;
       }
@@ -443,29 +532,61 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
     }
   }
   SPOKE_RETURN_IF_ERROR(MoveIntoStore(incoming, repo));
-  SPOKE_RETURN_IF_ERROR(UpdateRefsLocked(repo, to_apply, *impl_));
-  if (impl_->publish_listener) {
+  SPOKE_RETURN_IF_ERROR(UpdateRefsLocked(repo, to_apply, *impl));
+  if (impl->publish_listener) {
     for (const auto& update : to_apply) {
       std::string module, version;
       if (!ParseVersionTagRef(update.name, &module, &version)) continue;
       // The refs are in: a version that cannot be read back now is not the push's failure.
-      if (auto published = GetVersion(module, version); published.ok()) impl_->publish_listener(*published);
+      if (auto published = store.GetVersion(module, version); published.ok()) impl->publish_listener(*published);
     }
   }
   {
     // A checkout that follows at once (a pull) need not hash these blobs a second time.
     auto received = std::make_shared<const std::map<std::string, BlobDigest>>(std::move(incoming.blobs));
-    std::lock_guard<std::mutex> digests_lock(impl_->digests_mutex);
-    impl_->received_blobs = std::move(received);
+    std::lock_guard<std::mutex> digests_lock(impl->digests_mutex);
+    impl->received_blobs = std::move(received);
   }
   return results;
 }
 
+}  // namespace
+
+Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack, const std::vector<RefUpdate>& updates,
+                                                RefPolicy policy) {
+  SweepIncoming(impl_->path);
+  Quarantine quarantine(impl_->path);
+  if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + impl_->path);
+  std::string pack_file;
+  if (!pack.empty()) {
+    pack_file = (quarantine.dir() / "incoming.pack").string();
+    SPOKE_RETURN_IF_ERROR(WriteFileInPlace(pack_file, pack));
+  }
+  return ApplyQuarantinedPack(*this, impl_.get(), quarantine, pack_file, updates, policy);
+}
+
 Result<std::vector<RefResult>> Store::ApplyPackFile(const std::string& pack_path, uint64_t offset,
                                                     const std::vector<RefUpdate>& updates, RefPolicy policy) {
-  SPOKE_ASSIGN_OR_RETURN(std::string body, ReadFileToString(pack_path));
-  if (offset > body.size()) return Status::InvalidArgument("pack offset is past the end of " + pack_path);
-  return ApplyPack(body.substr(offset), updates, policy);
+  SweepIncoming(impl_->path);
+  OwnedFd in{::open(pack_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  struct stat st{};
+  if (in.fd < 0 || ::fstat(in.fd, &st) != 0) {
+    return Status::IOError("cannot read the pack in " + pack_path + ": " + std::strerror(errno));
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  if (offset > size) return Status::InvalidArgument("pack offset " + std::to_string(offset) + " is past the end of " + pack_path);
+  Quarantine quarantine(impl_->path);
+  if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + impl_->path);
+  std::string pack_file;
+  if (offset < size) {
+    // The pack becomes a file of its own in the quarantine, which the indexer names and which then
+    // moves into objects/pack: a second name for the same bytes when the pack is the whole file,
+    // a copy the kernel makes (never through this process's memory) when it starts further in.
+    pack_file = (quarantine.dir() / "incoming.pack").string();
+    bool linked = offset == 0 && ::linkat(AT_FDCWD, pack_path.c_str(), AT_FDCWD, pack_file.c_str(), AT_SYMLINK_FOLLOW) == 0;
+    if (!linked) SPOKE_RETURN_IF_ERROR(CopyFileRange(in.fd, offset, size - offset, pack_file));
+  }
+  return ApplyQuarantinedPack(*this, impl_.get(), quarantine, pack_file, updates, policy);
 }
 
 }  // namespace spoke

@@ -1,26 +1,43 @@
-// A single-pass indexer for packs of whole objects: inflate, hash, check links, write .pack + .idx.
+// A single-pass indexer for packs read from a file: inflate in pieces, hash, check, write .idx.
 #include "store/pack_index.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "store/git_handles.h"
+#include "store/object_checks.h"
 #include "util/channel.h"
-#include "util/files.h"
 #include "util/digest.h"
+#include "util/files.h"
 
 namespace spoke {
 namespace {
 
-std::string Sha1Of(const std::string_view a, const std::string_view b = {}) {
+namespace fs = std::filesystem;
+
+constexpr size_t kWindowBytes = 1 << 20;      // how much of the pack file is read at once
+constexpr size_t kPieceBytes = 256 << 10;     // the most one inflated piece holds
+constexpr size_t kBatchBytes = 1 << 20;       // pieces go to the naming stage in batches this big
+constexpr size_t kBatchPieces = 256;          // or of this many pieces
+constexpr size_t kBatchesInFlight = 8;
+// The smallest pack entry: a one-byte header and the smallest zlib stream (2 bytes of header, an
+// empty final block of 2 and the 4-byte Adler-32).
+constexpr uint64_t kMinEntryBytes = 9;
+
+std::string Sha1Of(const std::string_view a) {
   Sha1 hasher;
   hasher.Update(a);
-  hasher.Update(b);
   return hasher.Finish();
 }
 
@@ -30,167 +47,374 @@ void PutBe32(std::string* out, uint32_t v) {
   out->append(b, 4);
 }
 
-// The ids an object links to: a tree's entries (not submodule links), a commit's tree and parents,
-// a tag's target. False when the object is malformed.
-bool CollectLinks(int type, std::string_view data, std::vector<git_oid>* links) {
-  auto hex_after = [&](std::string_view line, std::string_view key) -> bool {
-    if (line.substr(0, key.size()) != key || line.size() != key.size() + 40) return false;
-    git_oid id;
-    if (git_oid_fromstrn(&id, line.data() + key.size(), 40) != 0) return false;
-    links->push_back(id);
-    return true;
-  };
-  if (type == 2) {  // tree: "<mode> <name>\0<20 bytes>"*
-    size_t pos = 0;
-    while (pos < data.size()) {
-      size_t space = data.find(' ', pos);
-      size_t nul = data.find('\0', pos);
-      if (space == std::string_view::npos || nul == std::string_view::npos || space > nul ||
-          nul + 21 > data.size()) {
-        return false;
-      }
-      std::string_view mode = data.substr(pos, space - pos);
-      git_oid id;
-      std::memcpy(id.id, data.data() + nul + 1, 20);
-      if (mode != "160000") links->push_back(id);
-      pos = nul + 21;
-    }
-    return true;
-  }
-  if (type == 1 || type == 4) {  // commit or tag: header lines up to the first blank line
-    size_t pos = 0;
-    bool first = true;
-    while (pos < data.size()) {
-      size_t end = data.find('\n', pos);
-      if (end == std::string_view::npos) return false;
-      std::string_view line = data.substr(pos, end - pos);
-      if (line.empty()) break;
-      if (type == 1) {
-        if (first && !hex_after(line, "tree ")) return false;
-        if (!first && line.substr(0, 7) == "parent " && !hex_after(line, "parent ")) return false;
-      } else if (first && !hex_after(line, "object ")) {
-        return false;
-      }
-      first = false;
-      pos = end + 1;
-    }
-    return !first;
-  }
-  return true;
-}
-
 const char* TypeName(int type) {
   switch (type) {
-    case 1: return "commit";
-    case 2: return "tree";
-    case 3: return "blob";
-    default: return "tag";
+    case GIT_OBJECT_COMMIT: return "commit";
+    case GIT_OBJECT_TREE: return "tree";
+    case GIT_OBJECT_BLOB: return "blob";
+    case GIT_OBJECT_TAG: return "tag";
+    default: return "delta";
   }
 }
 
 Status Corrupt(const std::string& why) { return Status::Corruption("malformed pack: " + why); }
 
-// One pack entry, inflated, on its way from the inflating stage to the naming stage.
-struct InflatedEntry {
-  int type = 0;
-  uint64_t offset = 0;
-  uint32_t crc = 0;
-  std::string content;
+struct OwnedFd {
+  int fd = -1;
+  ~OwnedFd() {
+    if (fd >= 0) ::close(fd);
+  }
 };
 
-constexpr size_t kEntriesPerBatch = 64;
-constexpr size_t kBatchesInFlight = 16;
+// The bytes of a pack file from its start up to its trailer, read in windows. Every byte consumed
+// goes into the pack's SHA-1 and the current entry's CRC-32.
+class PackReader {
+ public:
+  PackReader(int fd, uint64_t body_end) : fd_(fd), body_end_(body_end), buffer_(kWindowBytes) {}
 
-// Walks the entries of `pack` (whose checksum was checked), inflating each and sending them on in
-// batches. Stops early, with Ok, at the first delta or when the receiving side closed `out`.
-Status InflateEntries(const std::string& pack, uint32_t count, Channel<std::vector<InflatedEntry>>* out) {
-  const size_t body_end = pack.size() - 20;
+  // Makes at least `n` bytes available at data() (fewer only where the body ends); how many are.
+  Result<size_t> Peek(size_t n) {
+    if (filled_ - begin_ >= n || file_pos_ == body_end_) return filled_ - begin_;
+    std::memmove(buffer_.data(), buffer_.data() + begin_, filled_ - begin_);
+    filled_ -= begin_;
+    begin_ = 0;
+    while (filled_ < n && file_pos_ < body_end_) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_.size() - filled_, body_end_ - file_pos_));
+      ssize_t got = ::pread(fd_, buffer_.data() + filled_, want, static_cast<off_t>(file_pos_));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) return Status::IOError(std::string("cannot read the received pack: ") + std::strerror(errno));
+      if (got == 0) return Status::IOError("the received pack's file shrank while it was read");
+      filled_ += static_cast<size_t>(got);
+      file_pos_ += static_cast<uint64_t>(got);
+    }
+    return filled_ - begin_;
+  }
+  const unsigned char* data() const { return buffer_.data() + begin_; }
+  void Consume(size_t n) {
+    std::string_view bytes(reinterpret_cast<const char*>(data()), n);
+    checksum_.Update(bytes);
+    crc_ = crc32(crc_, data(), static_cast<uInt>(n));
+    begin_ += n;
+    pos_ += n;
+  }
+  uint64_t pos() const { return pos_; }
+  void StartEntry() { crc_ = crc32(0, nullptr, 0); }
+  uint32_t crc() const { return static_cast<uint32_t>(crc_); }
+  std::string FinishChecksum() { return checksum_.Finish(); }
+
+ private:
+  const int fd_;
+  const uint64_t body_end_;
+  std::vector<unsigned char> buffer_;
+  size_t begin_ = 0, filled_ = 0;  // the window's unread bytes: buffer_[begin_, filled_)
+  uint64_t file_pos_ = 0;          // where the next read starts
+  uint64_t pos_ = 0;               // the pack offset of data()
+  Sha1 checksum_;
+  uLong crc_ = 0;
+};
+
+// Inflates one zlib stream from `in` that must produce exactly `size` bytes, handing them to
+// `sink` in pieces of at most kPieceBytes (the last one flagged). Output is never sized by `size`
+// beyond one piece, so a false size costs nothing until bytes back it.
+Status InflateStream(PackReader* in, z_stream* zs, uint64_t size, const std::string& what,
+                     const std::function<void(std::string, bool last)>& sink) {
+  if (inflateReset(zs) != Z_OK) return Status::Internal("zlib cannot restart");
+  uint64_t produced = 0;
+  std::string piece;
+  size_t used = 0;
+  while (true) {
+    if (piece.empty()) {
+      // One byte more than may come, to see a stream that inflates past its size.
+      piece.resize(static_cast<size_t>(std::min<uint64_t>(size - produced, kPieceBytes)) + 1);
+      used = 0;
+    }
+    SPOKE_ASSIGN_OR_RETURN(size_t available, in->Peek(1));
+    if (available == 0) return Corrupt(what + " is cut short");
+    zs->next_in = const_cast<Bytef*>(in->data());
+    zs->avail_in = static_cast<uInt>(std::min<size_t>(available, UINT32_MAX));
+    zs->next_out = reinterpret_cast<Bytef*>(piece.data() + used);
+    zs->avail_out = static_cast<uInt>(piece.size() - used);
+    const uInt in_before = zs->avail_in, out_before = zs->avail_out;
+    int rc = inflate(zs, Z_NO_FLUSH);
+    in->Consume(in_before - zs->avail_in);
+    used += out_before - zs->avail_out;
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) return Corrupt(what + " does not inflate");
+    if (produced + used > size) return Corrupt(what + " inflates to more than the " + std::to_string(size) + " bytes it states");
+    if (rc == Z_STREAM_END) {
+      if (produced + used != size) {
+        return Corrupt(what + " inflates to " + std::to_string(produced + used) + " bytes, not the " +
+                       std::to_string(size) + " it states");
+      }
+      piece.resize(used);
+      sink(std::move(piece), true);
+      return Status::Ok();
+    }
+    if (in_before == zs->avail_in && out_before == zs->avail_out && zs->avail_in > 0 && zs->avail_out > 0) {
+      return Corrupt(what + " does not inflate");
+    }
+    if (used == piece.size()) {
+      produced += used;
+      piece.resize(used);
+      sink(std::move(piece), false);
+      piece = std::string();
+    }
+  }
+}
+
+// What the first stage hands the second: one piece of an entry's inflated bytes.
+struct EntryPiece {
+  bool first = false, last = false;
+  int type = 0;          // on the first piece
+  uint64_t size = 0;     // on the first piece
+  uint64_t offset = 0;   // on the first piece
+  uint32_t crc = 0;      // on the last piece
+  std::string data;
+};
+using Batch = std::vector<EntryPiece>;
+
+// What the walk of a pack found besides its objects.
+struct WalkResult {
+  bool saw_delta = false;
+};
+
+// Reads a little-endian base-128 number from `bytes` at *pos (a delta's header).
+bool ReadDeltaSize(std::string_view bytes, size_t* pos, uint64_t* value) {
+  *value = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (*pos >= bytes.size()) return false;
+    auto byte = static_cast<unsigned char>(bytes[(*pos)++]);
+    *value |= uint64_t{byte & 0x7fu} << shift;
+    if (!(byte & 0x80)) return true;
+  }
+  return false;
+}
+
+// Walks the entries of a pack whose header said `count`, inflating whole objects to `out` in
+// batches and bounding every entry (docs in pack_index.h). Stops early, Ok, when the receiving
+// side closed `out`.
+Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t inflation_budget, Channel<Batch>* out,
+                   WalkResult* result) {
   z_stream zs{};
   if (inflateInit(&zs) != Z_OK) return Status::Internal("zlib cannot start");
   struct ZlibEnd {
     z_stream* zs;
     ~ZlibEnd() { inflateEnd(zs); }
   } zlib_end{&zs};
-  std::vector<InflatedEntry> batch;
-  size_t pos = 12;
-  bool saw_delta = false;
-  for (uint32_t i = 0; i < count; ++i) {
-    if (pos >= body_end) return Corrupt("fewer objects than the header says");
-    size_t start = pos;
-    auto byte = static_cast<unsigned char>(pack[pos++]);
-    int type = (byte >> 4) & 7;
+  Batch batch;
+  size_t batch_bytes = 0;
+  bool receiver_gone = false;
+  auto send = [&](EntryPiece piece) {
+    batch_bytes += piece.data.size();
+    batch.push_back(std::move(piece));
+    if (batch.size() >= kBatchPieces || batch_bytes >= kBatchBytes) {
+      receiver_gone = receiver_gone || !out->Send(std::move(batch));
+      batch = Batch();
+      batch_bytes = 0;
+    }
+  };
+  uint64_t inflated = 0;
+  for (uint32_t i = 0; i < count && !receiver_gone; ++i) {
+    const std::string what = "entry " + std::to_string(i);
+    const uint64_t start = in->pos();
+    if (start >= body_end) return Corrupt("the pack ends after " + std::to_string(i) + " of the " + std::to_string(count) + " objects its header states");
+    in->StartEntry();
+    SPOKE_ASSIGN_OR_RETURN(size_t available, in->Peek(32));
+    const unsigned char* p = in->data();
+    size_t used = 0;
+    unsigned char byte = p[used++];
+    const int type = (byte >> 4) & 7;
     uint64_t size = byte & 0x0f;
-    int shift = 4;
-    while (byte & 0x80) {
-      if (pos >= body_end || shift > 60) return Corrupt("bad entry header");
-      byte = static_cast<unsigned char>(pack[pos++]);
+    for (int shift = 4; byte & 0x80; shift += 7) {
+      if (used >= available || shift > 60) return Corrupt("bad header of " + what);
+      byte = p[used++];
       size |= uint64_t{byte & 0x7fu} << shift;
-      shift += 7;
     }
-    if (type == 6 || type == 7) {  // deltas: libgit2's indexer resolves those
-      saw_delta = true;
-      break;
+    const bool delta = type == GIT_OBJECT_OFS_DELTA || type == GIT_OBJECT_REF_DELTA;
+    if (!delta && (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)) {
+      return Corrupt(what + " is of unknown type " + std::to_string(type));
     }
-    if (type < 1 || type > 4) return Corrupt("entry of unknown type " + std::to_string(type));
-    if (size > (uint64_t{1} << 32)) return Corrupt("object too large");
-    InflatedEntry entry;
-    entry.type = type;
-    entry.offset = start;
-    entry.content.resize(size);
-    inflateReset(&zs);
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(pack.data() + pos));
-    zs.avail_in = static_cast<uInt>(std::min<size_t>(body_end - pos, UINT32_MAX));
-    zs.next_out = reinterpret_cast<Bytef*>(entry.content.data());
-    zs.avail_out = static_cast<uInt>(size);
-    int rc = inflate(&zs, Z_FINISH);
-    if (rc != Z_STREAM_END || zs.total_out != size) {
-      return Corrupt("entry " + std::to_string(i) + " does not inflate to its size");
+    if (type == GIT_OBJECT_OFS_DELTA) {
+      // The base's distance back, in git's offset encoding (each continuation adds one first).
+      if (used >= available) return Corrupt("bad header of " + what);
+      byte = p[used++];
+      uint64_t distance = byte & 0x7f;
+      for (int n = 0; byte & 0x80; ++n) {
+        if (used >= available || n > 8) return Corrupt("bad base offset of " + what);
+        byte = p[used++];
+        distance = ((distance + 1) << 7) | (byte & 0x7f);
+      }
+      if (distance == 0 || distance > start - 12) return Corrupt(what + " names a base outside the pack");
+    } else if (type == GIT_OBJECT_REF_DELTA) {
+      if (available < used + GIT_OID_RAWSZ) return Corrupt("bad header of " + what);
+      used += GIT_OID_RAWSZ;
     }
-    pos += zs.total_in;
-    entry.crc = static_cast<uint32_t>(
-        crc32(0, reinterpret_cast<const Bytef*>(pack.data() + start), static_cast<uInt>(pos - start)));
-    batch.push_back(std::move(entry));
-    if (batch.size() == kEntriesPerBatch) {
-      if (!out->Send(std::move(batch))) return Status::Ok();
-      batch = {};
+    const uint64_t limit = type == GIT_OBJECT_BLOB || delta ? kMaxBlobBytes : kMaxStructuralObjectBytes;
+    if (size > limit) {
+      return Corrupt(what + " (a " + std::string(TypeName(type)) + ") states " + std::to_string(size) +
+                     " bytes, over the limit of " + std::to_string(limit));
     }
+    inflated += size;
+    if (inflated > inflation_budget) {
+      return Corrupt("its objects inflate to more than " + std::to_string(inflation_budget) +
+                     " bytes, over the limit for a pack of its size");
+    }
+    in->Consume(used);
+
+    if (delta) {
+      result->saw_delta = true;
+      // Only the delta's header matters here: the size of what it rebuilds, which libgit2's
+      // indexer will allocate, so it is bounded like any object.
+      std::string head;
+      SPOKE_RETURN_IF_ERROR(InflateStream(in, &zs, size, what, [&](std::string piece, bool) {
+        if (head.size() < 32) head.append(piece, 0, std::min<size_t>(piece.size(), 32 - head.size()));
+      }));
+      size_t pos = 0;
+      uint64_t base_size = 0, result_size = 0;
+      if (!ReadDeltaSize(head, &pos, &base_size) || !ReadDeltaSize(head, &pos, &result_size)) {
+        return Corrupt("bad delta header in " + what);
+      }
+      if (result_size > kMaxBlobBytes) {
+        return Corrupt(what + " rebuilds an object of " + std::to_string(result_size) + " bytes, over the limit of " +
+                       std::to_string(kMaxBlobBytes));
+      }
+      inflated += result_size;
+      if (inflated > inflation_budget) {
+        return Corrupt("its objects inflate to more than " + std::to_string(inflation_budget) +
+                       " bytes, over the limit for a pack of its size");
+      }
+      continue;
+    }
+    bool first = true;
+    SPOKE_RETURN_IF_ERROR(InflateStream(in, &zs, size, what, [&](std::string piece, bool last) {
+      EntryPiece entry;
+      entry.first = first;
+      entry.last = last;
+      if (first) {
+        entry.type = type;
+        entry.size = size;
+        entry.offset = start;
+      }
+      if (last) entry.crc = in->crc();
+      entry.data = std::move(piece);
+      first = false;
+      send(std::move(entry));
+    }));
   }
-  if (!saw_delta && pos != body_end) return Corrupt("data after the last object");
+  if (receiver_gone) return Status::Ok();
+  if (in->pos() != body_end) return Corrupt("data after the last object");
   if (!batch.empty()) out->Send(std::move(batch));
   return Status::Ok();
 }
 
-// Names one inflated entry (its SHA-1), checks its format, records its links, and for a blob its
-// SHA-256, size and, within `keep_content_bytes` in all, its content.
-Status NameEntry(InflatedEntry inflated, size_t keep_content_bytes, size_t* kept_bytes,
-                 std::vector<PackIndexEntry>* entries, std::vector<std::pair<git_oid, git_oid>>* links,
-                 IndexedPack* result) {
-  const std::string& content = inflated.content;
-  std::string header = std::string(TypeName(inflated.type)) + " " + std::to_string(content.size());
-  header.push_back('\0');
-  std::string id_bytes = Sha1Of(header, content);
+struct NamedEntry {
   PackIndexEntry entry;
-  std::memcpy(entry.id.id, id_bytes.data(), 20);
-  entry.offset = inflated.offset;
-  entry.crc = inflated.crc;
-  std::vector<git_oid> to;
-  if (!CollectLinks(inflated.type, content, &to)) {
-    return Corrupt("malformed " + std::string(TypeName(inflated.type)) + " " + OidHex(entry.id));
+  git_object_t type;
+};
+
+// The second stage: names each object as its pieces arrive (SHA-1 over git's header, from the
+// stated size, and the bytes), checks commits, trees and tags whole, and hashes blobs (SHA-256),
+// keeping their content within the budget.
+class Namer {
+ public:
+  Namer(size_t keep_content_bytes, IndexedPack* result) : keep_budget_(keep_content_bytes), result_(result) {}
+
+  Status Take(EntryPiece&& piece) {
+    if (piece.first) {
+      type_ = static_cast<git_object_t>(piece.type);
+      offset_ = piece.offset;
+      size_ = piece.size;
+      sha1_ = std::make_unique<Sha1>();
+      std::string header = std::string(TypeName(type_)) + " " + std::to_string(piece.size);
+      header.push_back('\0');
+      sha1_->Update(header);
+      content_.clear();
+      keep_ = type_ != GIT_OBJECT_BLOB;
+      if (type_ == GIT_OBJECT_BLOB) {
+        sha256_ = std::make_unique<Sha256>();
+        keep_ = kept_bytes_ + piece.size <= keep_budget_;
+        if (keep_) kept_bytes_ += piece.size;
+      }
+    }
+    sha1_->Update(piece.data);
+    if (type_ == GIT_OBJECT_BLOB) sha256_->Update(piece.data);
+    if (keep_) {
+      if (content_.empty()) {
+        content_ = std::move(piece.data);
+      } else {
+        content_.append(piece.data);
+      }
+    }
+    if (!piece.last) return Status::Ok();
+    NamedEntry named;
+    std::memcpy(named.entry.id.id, sha1_->Finish().data(), GIT_OID_RAWSZ);
+    named.entry.offset = offset_;
+    named.entry.crc = piece.crc;
+    named.type = type_;
+    entries_.push_back(named);
+    if (type_ != GIT_OBJECT_BLOB) return CheckObject(type_, named.entry.id, content_, &links_);
+    BlobDigest& blob = result_->blobs[OidHex(named.entry.id)];
+    blob.sha256 = sha256_->FinishHex();
+    blob.size = static_cast<size_t>(size_);
+    blob.content_kept = keep_;
+    if (keep_) blob.content = std::move(content_);
+    content_ = std::string();
+    return Status::Ok();
   }
-  for (const auto& t : to) links->emplace_back(entry.id, t);
-  if (inflated.type == 3) {
-    BlobDigest& blob = result->blobs[OidHex(entry.id)];
-    blob.sha256 = Sha256Hex(content);
-    blob.size = content.size();
-    if (*kept_bytes + content.size() <= keep_content_bytes) {
-      *kept_bytes += content.size();
-      blob.content = std::move(inflated.content);
-      blob.content_kept = true;
+
+  std::vector<NamedEntry>& entries() { return entries_; }
+  const std::vector<ObjectLink>& links() const { return links_; }
+
+ private:
+  const size_t keep_budget_;
+  IndexedPack* const result_;
+  size_t kept_bytes_ = 0;
+  git_object_t type_ = GIT_OBJECT_INVALID;
+  uint64_t offset_ = 0;
+  uint64_t size_ = 0;  // as stated, and checked by the inflating stage
+  bool keep_ = false;
+  std::unique_ptr<Sha1> sha1_;
+  std::unique_ptr<Sha256> sha256_;
+  std::string content_;
+  std::vector<NamedEntry> entries_;
+  std::vector<ObjectLink> links_;
+};
+
+// Every link resolves to an object of the type the link states, in the pack or in the store.
+Status CheckLinks(const std::vector<NamedEntry>& entries, const std::vector<ObjectLink>& links, git_odb* store_odb) {
+  auto by_id = [](const NamedEntry& a, const NamedEntry& b) { return git_oid_cmp(&a.entry.id, &b.entry.id) < 0; };
+  for (const auto& link : links) {
+    NamedEntry probe{{link.to, 0, 0}, GIT_OBJECT_INVALID};
+    auto it = std::lower_bound(entries.begin(), entries.end(), probe, by_id);
+    git_object_t actual = GIT_OBJECT_INVALID;
+    if (it != entries.end() && git_oid_equal(&it->entry.id, &link.to)) {
+      actual = it->type;
+    } else {
+      size_t size = 0;
+      if (git_odb_read_header(&size, &actual, store_odb, &link.to) != 0) {
+        return Corrupt("object " + OidHex(link.from) + " links to " + OidHex(link.to) +
+                       ", which is neither in the pack nor in the store");
+      }
+    }
+    if (actual != link.type) {
+      return Corrupt("object " + OidHex(link.from) + " links to " + OidHex(link.to) + " as a " + TypeName(link.type) +
+                     ", but it is a " + TypeName(actual));
     }
   }
-  entries->push_back(entry);
   return Status::Ok();
 }
+
+Status WriteNewFile(const std::string& path, const std::string& content) {
+  OwnedFd out{::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444)};
+  if (out.fd < 0) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
+  for (size_t done = 0; done < content.size();) {
+    ssize_t n = ::write(out.fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::string> EncodePackIndex(const std::vector<PackIndexEntry>& entries, const std::string& pack_checksum) {
@@ -215,33 +439,43 @@ Result<std::string> EncodePackIndex(const std::vector<PackIndexEntry>& entries, 
 
 std::string PackBaseName(const std::string& pack_checksum) { return "pack-" + HexOf(pack_checksum); }
 
-Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
-                                                        git_odb* store_odb, size_t keep_content_bytes) {
-  if (pack.size() < 32 || pack.compare(0, 4, "PACK") != 0) return Corrupt("no pack header");
+Result<std::optional<IndexedPack>> IndexPackFile(const std::string& pack_path, const std::string& dir,
+                                                 git_odb* store_odb, size_t keep_content_bytes) {
+  OwnedFd file{::open(pack_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  struct stat st{};
+  if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
+    return Status::IOError("cannot read the received pack " + pack_path + ": " + std::strerror(errno));
+  }
+  const auto file_size = static_cast<uint64_t>(st.st_size);
+  if (file_size < 32) return Corrupt("no pack header");
+  const uint64_t body_end = file_size - 20;
+  PackReader reader(file.fd, body_end);
+  SPOKE_ASSIGN_OR_RETURN(size_t header_bytes, reader.Peek(12));
+  const unsigned char* h = reader.data();
+  if (header_bytes < 12 || std::memcmp(h, "PACK", 4) != 0) return Corrupt("no pack header");
   auto be32 = [&](size_t at) {
-    const auto* p = reinterpret_cast<const unsigned char*>(pack.data() + at);
-    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+    return (uint32_t{h[at]} << 24) | (uint32_t{h[at + 1]} << 16) | (uint32_t{h[at + 2]} << 8) | h[at + 3];
   };
-  uint32_t version = be32(4), count = be32(8);
+  const uint32_t version = be32(4), count = be32(8);
   if (version != 2 && version != 3) return Corrupt("unsupported pack version " + std::to_string(version));
-  const size_t body_end = pack.size() - 20;
+  if (count > (body_end - 12) / kMinEntryBytes) {
+    return Corrupt("its header states " + std::to_string(count) + " objects, more than its " +
+                   std::to_string(body_end - 12) + " bytes of entries can hold");
+  }
+  reader.Consume(12);
+  const uint64_t inflation_budget = kInflationRatio * file_size + kInflationSlack;
 
-  // Two stages on two threads: this one walks the pack and inflates each entry (where an entry
-  // ends is only known by inflating it), the other checks the pack's checksum, then names the
-  // objects (SHA-1), notes their links and hashes blobs (SHA-256). Inflating is the larger half.
-  std::string checksum;
-  Channel<std::vector<InflatedEntry>> channel(kBatchesInFlight);
+  // Two stages on two threads: this one reads the file, inflates each entry in pieces (where an
+  // entry ends is only known by inflating it) and checksums the pack; the other names the objects
+  // (SHA-1), checks them and hashes blobs (SHA-256). Inflating is the larger half.
+  Channel<Batch> channel(kBatchesInFlight);
   IndexedPack result;
-  std::vector<PackIndexEntry> entries;
-  entries.reserve(count);
-  std::vector<std::pair<git_oid, git_oid>> links;  // (from, to)
+  Namer namer(keep_content_bytes, &result);
   Status naming_status;
-  std::thread namer([&] {
-    checksum = Sha1Of(std::string_view(pack.data(), body_end));
-    size_t kept_bytes = 0;
+  std::thread naming([&] {
     while (auto batch = channel.Receive()) {
-      for (auto& inflated : *batch) {
-        Status named = NameEntry(std::move(inflated), keep_content_bytes, &kept_bytes, &entries, &links, &result);
+      for (auto& piece : *batch) {
+        Status named = namer.Take(std::move(piece));
         if (!named.ok()) {
           naming_status = named;
           channel.Close();
@@ -250,38 +484,47 @@ Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack,
       }
     }
   });
-  Status inflating_status = InflateEntries(pack, count, &channel);
+  WalkResult walk;
+  Status walking_status = WalkEntries(&reader, count, body_end, inflation_budget, &channel, &walk);
   channel.Close();
-  namer.join();
-  if (checksum != pack.substr(body_end)) return Corrupt("checksum mismatch");
-  SPOKE_RETURN_IF_ERROR(inflating_status);
+  naming.join();
   SPOKE_RETURN_IF_ERROR(naming_status);
-  if (entries.size() != count) return std::optional<IndexedPack>();  // deltas: libgit2's indexer
-
-  std::sort(entries.begin(), entries.end(),
-            [](const PackIndexEntry& a, const PackIndexEntry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
-  entries.erase(std::unique(entries.begin(), entries.end(),
-                            [](const PackIndexEntry& a, const PackIndexEntry& b) { return git_oid_equal(&a.id, &b.id); }),
-                entries.end());
-  auto in_pack = [&](const git_oid& id) {
-    return std::binary_search(entries.begin(), entries.end(), PackIndexEntry{id, 0, 0},
-                              [](const PackIndexEntry& a, const PackIndexEntry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
-  };
-  for (const auto& [from, to] : links) {
-    if (!in_pack(to) && git_odb_exists(store_odb, &to) != 1) {
-      return Corrupt("object " + OidHex(from) + " links to " + OidHex(to) + ", which is neither in the pack nor in the store");
-    }
+  SPOKE_RETURN_IF_ERROR(walking_status);
+  std::string trailer(20, '\0');
+  if (::pread(file.fd, trailer.data(), trailer.size(), static_cast<off_t>(body_end)) != 20) {
+    return Status::IOError("cannot read the received pack's trailer");
   }
+  const std::string checksum = reader.FinishChecksum();
+  if (checksum != trailer) return Corrupt("checksum mismatch");
+  if (walk.saw_delta) return std::optional<IndexedPack>();  // libgit2's indexer resolves deltas
 
+  std::vector<NamedEntry>& named = namer.entries();
+  auto by_id = [](const NamedEntry& a, const NamedEntry& b) { return git_oid_cmp(&a.entry.id, &b.entry.id) < 0; };
+  std::sort(named.begin(), named.end(), by_id);
+  named.erase(std::unique(named.begin(), named.end(),
+                          [](const NamedEntry& a, const NamedEntry& b) { return git_oid_equal(&a.entry.id, &b.entry.id); }),
+              named.end());
+  SPOKE_RETURN_IF_ERROR(CheckLinks(named, namer.links(), store_odb));
+
+  std::vector<PackIndexEntry> entries;
+  entries.reserve(named.size());
+  for (const auto& n : named) entries.push_back(n.entry);
   SPOKE_ASSIGN_OR_RETURN(std::string idx, EncodePackIndex(entries, checksum));
-
-  namespace fs = std::filesystem;
   result.pack_path = (fs::path(dir) / (PackBaseName(checksum) + ".pack")).string();
   result.index_path = (fs::path(dir) / (PackBaseName(checksum) + ".idx")).string();
-  SPOKE_RETURN_IF_ERROR(WriteFileInPlace(result.pack_path, pack));
-  SPOKE_RETURN_IF_ERROR(WriteFileInPlace(result.index_path, idx));
+  SPOKE_RETURN_IF_ERROR(WriteNewFile(result.index_path, idx));
+  if (pack_path != result.pack_path && ::rename(pack_path.c_str(), result.pack_path.c_str()) != 0) {
+    return Status::IOError("cannot name the received pack " + result.pack_path + ": " + std::strerror(errno));
+  }
   result.objects = entries.size();
   return std::optional<IndexedPack>(std::move(result));
+}
+
+Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
+                                                        git_odb* store_odb, size_t keep_content_bytes) {
+  const std::string path = (fs::path(dir) / "incoming.pack").string();
+  SPOKE_RETURN_IF_ERROR(WriteFileInPlace(path, pack));
+  return IndexPackFile(path, dir, store_odb, keep_content_bytes);
 }
 
 }  // namespace spoke

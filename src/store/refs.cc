@@ -8,7 +8,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
+#include "store/durable.h"
+#include "store/ref_journal.h"
 #include "store/store_impl.h"
 
 namespace spoke {
@@ -42,6 +45,26 @@ class RefWriterLock {
 };
 
 }  // namespace
+
+// libgit2 syncs each ref file before its rename and its directory after it; a directory the
+// transaction had to create (refs/tags/<new module>/) is synced here, as are its parents up to
+// refs/, so that after a power loss the ref can still be found by its path.
+Status SyncRefDirectories(git_repository* repo, const std::vector<RefUpdate>& updates) {
+  if (!SyncWritesEnabled()) return Status::Ok();
+  std::string git_dir_text = git_repository_path(repo);
+  while (git_dir_text.size() > 1 && git_dir_text.back() == '/') git_dir_text.pop_back();
+  const std::filesystem::path git_dir = git_dir_text;
+  std::set<std::string> dirs;
+  for (const auto& update : updates) {
+    std::filesystem::path dir = (git_dir / update.name).parent_path();
+    for (; dir.string().size() > git_dir_text.size() && dir != git_dir; dir = dir.parent_path()) {
+      dirs.insert(dir.string());
+    }
+  }
+  // Deepest first: a directory's entry in its parent is synced after what it holds.
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) SPOKE_RETURN_IF_ERROR(SyncPath(*it));
+  return Status::Ok();
+}
 
 Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& updates,
                         const Store::Impl& impl) {
@@ -105,9 +128,17 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
     rc = git_transaction_set_target(raw, update.name.c_str(), &target, sig.get(), "spoke: update");
     if (rc != 0) return GitError(rc, "cannot set " + update.name);
   }
+  // libgit2 writes the refs one after another: a crash between two must not leave half of them.
+  std::unique_ptr<RefJournal> journal;
+  if (sorted.size() > 1) {
+    SPOKE_ASSIGN_OR_RETURN(journal, RefJournal::Begin(git_repository_path(repo), sorted));
+  }
   rc = git_transaction_commit(raw);
-  if (rc != 0) return GitError(rc, "cannot write refs");
-  return Status::Ok();
+  if (rc != 0) {
+    if (journal) journal->Keep();
+    return GitError(rc, "cannot write refs");
+  }
+  return SyncRefDirectories(repo, sorted);
 }
 
 Status Store::UpdateRefs(const std::vector<RefUpdate>& updates) {

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "store/blob_pack.h"
+#include "store/ref_journal.h"
 #include "store/store_impl.h"
 #include "util/parallel.h"
 #include "util/digest.h"
@@ -195,9 +197,13 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
   }
   if (rc != 0) return GitError(rc, "cannot open the store at " + dir.string());
   impl->pool.push_back(repo);
-  // Leftovers of a process killed while receiving a pack: never part of the store. Only old ones
-  // go, since another process may be receiving into a young one right now.
-  DropStaleQuarantines(impl->path);
+  // Leftovers of a process killed while receiving a pack or writing one: never part of the store.
+  // Those of live processes (another command on a shared client store) are locked and stay.
+  SweepIncoming(impl->path);
+  // A process killed between two refs of one transaction: its journal says how to finish it. One
+  // that cannot be finished now (a ref locked by a live process) waits for the next open; the
+  // store stays readable meanwhile.
+  static_cast<void>(RecoverRefJournals(repo));
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -618,6 +624,49 @@ Result<FileSet> Store::ReadSnapshot(const std::string& commit_id) const {
   FileSet out;
   for (auto& [path, content] : files) out.emplace_hint(out.end(), std::move(path), std::move(content));
   return out;
+}
+
+}  // namespace spoke
+
+namespace spoke {
+
+bool Store::HasCompleteClosure(const std::string& id) const {
+  auto start = ParseOid(id);
+  if (!start.ok()) return false;
+  auto lease = RepoLease::Take(impl_.get());
+  if (!lease.ok()) return false;
+  git_repository* repo = lease->get();
+  git_odb* raw_odb = nullptr;
+  if (git_repository_odb(&raw_odb, repo) != 0) return false;
+  OdbPtr odb(raw_odb);
+  std::vector<git_oid> todo = {*start};
+  std::set<std::string> seen;
+  while (!todo.empty()) {
+    git_oid at = todo.back();
+    todo.pop_back();
+    if (!seen.insert(std::string(reinterpret_cast<const char*>(at.id), GIT_OID_RAWSZ)).second) continue;
+    size_t size = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    if (git_odb_read_header(&size, &type, raw_odb, &at) != 0) return false;
+    if (type == GIT_OBJECT_BLOB) continue;
+    git_object* raw = nullptr;
+    if (git_object_lookup(&raw, repo, &at, type) != 0) return false;
+    ObjectPtr object(raw);
+    if (type == GIT_OBJECT_TAG) {
+      todo.push_back(*git_tag_target_id(reinterpret_cast<git_tag*>(raw)));
+    } else if (type == GIT_OBJECT_COMMIT) {
+      auto* commit = reinterpret_cast<git_commit*>(raw);
+      todo.push_back(*git_commit_tree_id(commit));
+      for (unsigned i = 0; i < git_commit_parentcount(commit); ++i) todo.push_back(*git_commit_parent_id(commit, i));
+    } else if (type == GIT_OBJECT_TREE) {
+      auto* tree = reinterpret_cast<git_tree*>(raw);
+      for (size_t i = 0; i < git_tree_entrycount(tree); ++i) {
+        const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
+        if (git_tree_entry_filemode(entry) != GIT_FILEMODE_COMMIT) todo.push_back(*git_tree_entry_id(entry));
+      }
+    }
+  }
+  return true;
 }
 
 }  // namespace spoke

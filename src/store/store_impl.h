@@ -91,10 +91,10 @@ Result<git_oid> FindModuleRoot(git_repository* repo, const git_oid& tip);
 // A blob's content at `path` inside a tree; NotFound when absent.
 Result<std::string> ReadBlobAtPath(git_repository* repo, git_tree* tree, const std::string& path,
                                    std::string* blob_id);
-// Removes quarantines (spoke-incoming/q-*) left by processes that died an hour or more ago. Younger
-// ones may belong to another process receiving a pack right now, so they are kept.
-void DropStaleQuarantines(const std::string& store_path);
-// Checks old values and writes `updates` with a libgit2 transaction. REQUIRES: write_mutex held.
+// Syncs the directories of the refs `updates` name, from each ref's own up to refs/ (durable.h).
+Status SyncRefDirectories(git_repository* repo, const std::vector<RefUpdate>& updates);
+// Checks old values and writes `updates` with a libgit2 transaction, all or nothing even across a
+// crash (ref_journal.h). REQUIRES: write_mutex held.
 Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& updates,
                         const Store::Impl& impl);
 

@@ -10,8 +10,8 @@
 namespace spoke::e2e {
 namespace {
 
-// (stage, number of files): a small version arrives as loose objects, a large one as a pack moved
-// into objects/pack, so both ways of storing a received pack are interrupted.
+// (stage, number of files): a small version and a large one, each arriving as one pack moved into
+// objects/pack, interrupted before and while its refs are locked.
 class CrashDuringPush : public ::testing::TestWithParam<std::tuple<std::string, int>> {};
 
 std::string TargetOf(const std::string& refs, const std::string& name) {

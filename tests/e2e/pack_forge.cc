@@ -5,6 +5,10 @@
 
 #include <git2.h>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include <cstring>
 
 #include "spoke/json.h"
 #include "spoke/manifest.h"
@@ -223,6 +227,91 @@ PushPayload ForgeBranchCommit(const std::string& scratch_dir, const std::string&
   payload.commit_id = commit;
   payload.updates = {{ModuleBranchRef(module), parent, commit}};
   return payload;
+}
+
+namespace {
+
+std::string Sha1Raw(const std::string& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha1(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+const char* GitTypeName(int type) {
+  switch (type) {
+    case 1: return "commit";
+    case 2: return "tree";
+    case 3: return "blob";
+    default: return "tag";
+  }
+}
+
+// One whole pack entry: the type-and-size header, then the content deflated.
+void AppendEntry(int type, const std::string& content, std::string* pack) {
+  uint64_t size = content.size();
+  auto byte = static_cast<unsigned char>((type << 4) | (size & 15));
+  size >>= 4;
+  while (size) {
+    pack->push_back(static_cast<char>(byte | 0x80));
+    byte = size & 0x7f;
+    size >>= 7;
+  }
+  pack->push_back(static_cast<char>(byte));
+  uLongf compressed_size = compressBound(content.size());
+  std::string compressed(compressed_size, '\0');
+  compress(reinterpret_cast<Bytef*>(compressed.data()), &compressed_size,
+           reinterpret_cast<const Bytef*>(content.data()), content.size());
+  pack->append(compressed, 0, compressed_size);
+}
+
+}  // namespace
+
+std::string ObjectIdOf(int type, const std::string& content) {
+  std::string raw = Sha1Raw(std::string(GitTypeName(type)) + " " + std::to_string(content.size()) +
+                            '\0' + content);
+  git_oid id;
+  std::memcpy(id.id, raw.data(), GIT_OID_RAWSZ);
+  return Hex(id);
+}
+
+std::string PackWithExtraObjects(const std::string& scratch_dir,
+                                 const std::vector<std::pair<int, std::string>>& extra) {
+  std::vector<std::pair<int, std::string>> objects;
+  git_libgit2_init();
+  git_odb* odb = nullptr;
+  if (git_odb_open(&odb, (scratch_dir + "/objects").c_str()) != 0) {
+    ADD_FAILURE() << "cannot open " << scratch_dir << ": " << LastGitError();
+    git_libgit2_shutdown();
+    return "";
+  }
+  struct State {
+    git_odb* odb;
+    std::vector<std::pair<int, std::string>>* objects;
+  } state{odb, &objects};
+  git_odb_foreach(
+      odb,
+      [](const git_oid* id, void* payload) -> int {
+        auto* s = static_cast<State*>(payload);
+        git_odb_object* obj = nullptr;
+        if (git_odb_read(&obj, s->odb, id) != 0) return -1;
+        s->objects->emplace_back(
+            static_cast<int>(git_odb_object_type(obj)),
+            std::string(static_cast<const char*>(git_odb_object_data(obj)), git_odb_object_size(obj)));
+        git_odb_object_free(obj);
+        return 0;
+      },
+      &state);
+  git_odb_free(odb);
+  git_libgit2_shutdown();
+  objects.insert(objects.end(), extra.begin(), extra.end());
+  const auto count = static_cast<uint32_t>(objects.size());
+  std::string pack = "PACK";
+  for (uint32_t v : {2u, count}) {
+    for (int shift = 24; shift >= 0; shift -= 8) pack.push_back(static_cast<char>(v >> shift));
+  }
+  for (const auto& [type, content] : objects) AppendEntry(type, content, &pack);
+  return pack + Sha1Raw(pack);
 }
 
 std::string PushBody(const std::vector<RefUpdate>& updates, const std::string& pack) {

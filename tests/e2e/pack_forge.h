@@ -44,6 +44,14 @@ PushPayload ForgeVersionPack(const std::string& scratch_dir, const NewVersion& v
 PushPayload ForgeBranchCommit(const std::string& scratch_dir, const std::string& module,
                               const std::string& parent, const FileSet& files);
 
+// Every object of the scratch store at `scratch_dir` (as BuildVersionPack left it) followed by
+// `extra` objects (git type number 1-4, raw content), as one pack of whole objects written byte by
+// byte: for objects no git library would write.
+std::string PackWithExtraObjects(const std::string& scratch_dir,
+                                 const std::vector<std::pair<int, std::string>>& extra);
+// The id git gives an object of type `type` (1-4) with `content`, as hex.
+std::string ObjectIdOf(int type, const std::string& content);
+
 // The /sync/v1/push body: the JSON header line, '\n', the pack.
 std::string PushBody(const std::vector<RefUpdate>& updates, const std::string& pack);
 // POSTs PushBody(updates, pack) to /sync/v1/push.

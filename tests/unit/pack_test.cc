@@ -452,7 +452,7 @@ TEST_F(PackTest, ApplyPackPassesThroughItsStagesInOrder) {
 // Another process may open the same store at any moment (a second CLI on a shared cache, say);
 // that must not disturb a pack this one is receiving.
 TEST_F(PackTest, OpeningTheStoreAgainWhileAPackIsBeingReceivedDoesNotDisturbIt) {
-  for (int files : {10, 120}) {  // landing as loose objects, and as a pack file
+  for (int files : {10, 120}) {
     SCOPED_TRACE(std::to_string(files) + " files");
     std::string module = "m" + std::to_string(files);
     VersionInfo v1 = MustPut(*src_, MakeRequest(module, "v1.0.0", RandomFiles(files, 64, 7)));
@@ -472,19 +472,9 @@ TEST_F(PackTest, OpeningTheStoreAgainWhileAPackIsBeingReceivedDoesNotDisturbIt) 
   }
 }
 
-TEST_F(PackTest, OpeningAStoreDropsOnlyQuarantinesOlderThanAnHour) {
-  fs::path incoming = fs::path(dst_->path()) / "spoke-incoming";
-  fs::create_directories(incoming / "q-old");
-  fs::create_directories(incoming / "q-young");
-  fs::last_write_time(incoming / "q-old", fs::file_time_type::clock::now() - std::chrono::hours(2));
-  ASSERT_NE(Open("dst"), nullptr);
-  EXPECT_FALSE(fs::exists(incoming / "q-old"));
-  EXPECT_TRUE(fs::exists(incoming / "q-young"));
-}
-
 // --- Where received objects land -------------------------------------------------------------
 
-TEST_F(PackTest, APackOfAHundredObjectsOrMoreLandsAsAPackFile) {
+TEST_F(PackTest, AReceivedPackOfHundredsOfObjectsLandsAsOnePackFile) {
   VersionInfo v1 = MustPut(*src_, MakeRequest("big", "v1.0.0", RandomFiles(120, 64, 2)));
   PackStats stats;
   std::string pack = MustBuildPack(*src_, {v1.tag_id}, {}, &stats);
@@ -499,19 +489,6 @@ TEST_F(PackTest, APackOfAHundredObjectsOrMoreLandsAsAPackFile) {
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(dst_->ReadFiles(*got).ok());
   EXPECT_TRUE(NoQuarantineLeft(*dst_));
-  EXPECT_TRUE(GitFsckStrict(dst_->path()));
-}
-
-TEST_F(PackTest, ASmallerPackLandsAsLooseObjects) {
-  VersionInfo v1 = MustPut(*src_, MakeRequest("small", "v1.0.0", RandomFiles(20, 64, 3)));
-  PackStats stats;
-  std::string pack = MustBuildPack(*src_, {v1.tag_id}, {}, &stats);
-  ASSERT_LT(stats.objects, 100u);
-  auto applied = dst_->ApplyPack(pack, Publish(*src_, "small", {v1}, ""), RefPolicy::kStrict);
-  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
-  EXPECT_EQ(CountPackFiles(*dst_), 0u);
-  EXPECT_TRUE(IsLoose(*dst_, v1.tag_id));
-  EXPECT_TRUE(IsLoose(*dst_, v1.commit_id));
   EXPECT_TRUE(GitFsckStrict(dst_->path()));
 }
 
@@ -550,7 +527,7 @@ TEST_F(PackTest, AMalformedTreeAmongHundredsOfBlobsIsRefusedWhateverTheChecksum)
   ExpectRefused(*dst_, HandMadePack(objects), {}, RefPolicy::kMirror, Status::Code::kCorruption);
   auto applied = dst_->ApplyPack(HandMadePack(objects), {}, RefPolicy::kMirror);
   ASSERT_FALSE(applied.ok());
-  EXPECT_NE(applied.status().message().find("malformed tree"), std::string::npos)
+  EXPECT_NE(applied.status().message().find("badTree"), std::string::npos)
       << applied.status().ToString();
 }
 
