@@ -1,7 +1,6 @@
 // spoke-server: the registry. Flags in the original Spoke's spelling (-port, -storage-dir) and the
 // double-dash one; SIGINT/SIGTERM stop it cleanly.
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -36,9 +35,10 @@ int main(int argc, char** argv) {
   app.add_flag("--read-only", options.read_only, "Serve as a read-only mirror: refuse every write");
   app.add_flag("-q,--quiet", quiet, "No access log");
   bool no_fsync = false;
-  app.add_flag("--no-fsync", no_fsync,
-               "Do not sync writes to disk before answering: a power loss can lose acknowledged pushes. "
-               "For tests and benches only");
+  app.add_flag(
+      "--no-fsync", no_fsync,
+      "Do not sync writes to disk before answering: a power loss can lose acknowledged pushes. "
+      "For tests and benches only");
   std::string validate = "compile";
   app.add_option("--validate", validate,
                  "What a pushed version must pass: compile (against the dependencies it pins) or none")
