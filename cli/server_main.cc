@@ -1,6 +1,7 @@
 // spoke-server: the registry. Flags in the original Spoke's spelling (-port, -storage-dir) and the
 // double-dash one; SIGINT/SIGTERM stop it cleanly.
 #include <CLI/CLI.hpp>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
