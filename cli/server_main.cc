@@ -50,9 +50,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("-q,--quiet", quiet, "No access log");
   bool no_fsync = false;
-  app.add_flag("--no-fsync", no_fsync,
-               "Do not sync writes to disk before answering: a power loss can lose acknowledged pushes. "
-               "For tests and benches only");
+  app.add_flag(
+      "--no-fsync", no_fsync,
+      "Do not sync writes to disk before answering: a power loss can lose acknowledged pushes. "
+      "For tests and benches only");
   std::string validate = "compile";
   app.add_option("--validate", validate,
                  "What a pushed version must pass: compile (against the dependencies it pins) or none")

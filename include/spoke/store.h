@@ -238,11 +238,15 @@ class Store {
                                 const std::vector<std::string>& haves, PackStats* stats) const;
 
   // Receives a pack from outside and the ref updates that come with it. The pack is indexed into a
-  // quarantine directory, every object it holds is checked (hashes, links to objects that exist,
-  // spoke's shape for version tags: manifest, digest and every file's hash), the ref updates are
-  // checked against `policy`, and only then are the objects moved into the store and the refs
-  // swapped. On any failure the store is exactly as before. An empty `pack` is allowed when the
-  // objects are already present.
+  // quarantine directory within bounds that no stated size or count can make it exceed, every
+  // object it holds is checked (hashes; git fsck --strict's rules for every commit, tree and tag;
+  // links to objects of the stated type that exist), every ref that moves is checked to reach a
+  // complete closure whatever the store already holds (for version tags: manifest, digest and
+  // every file's hash), the ref updates are checked against `policy`, and only then is the pack
+  // moved into the store, as one pack, synced, and the refs swapped in one transaction that a
+  // crash cannot leave half done. On any failure the store is exactly as before: Corruption (422)
+  // for a pack or object that breaks a rule, naming it and the rule (docs/storage.md). An empty
+  // `pack` is allowed when the objects are already present.
   Result<std::vector<RefResult>> ApplyPack(const std::string& pack,
                                            const std::vector<RefUpdate>& updates, RefPolicy policy);
   // The same for a pack held in the file `pack_path` from byte `offset` to its end (a request

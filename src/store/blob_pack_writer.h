@@ -34,9 +34,10 @@ class BlobPackWriter {
   // fewer than `pack_threshold` new blobs, and fewer than kPackBytes bytes of them, have arrived
   // they are held back and, if no more come, written loose by Finish(): small snapshots do not
   // each leave a pack. Nothing reaches the store before Finish(), so a writer dropped without it
-  // (a compile that failed) leaves nothing behind. The byte bound (which WriteBlobs, for sources, does not have) is for a few
-  // large files, such as a module's generated code: as loose objects they would pay zlib's default
-  // level and libgit2's collision-detecting SHA-1 after the generator ends.
+  // (a compile that failed) leaves nothing behind. The byte bound (which WriteBlobs, for sources,
+  // does not have) is for a few large files, such as a module's generated code: as loose objects
+  // they would pay zlib's default level and libgit2's collision-detecting SHA-1 after the generator
+  // ends.
   static constexpr size_t kPackBytes = 512 << 10;
   static Result<std::unique_ptr<BlobPackWriter>> Start(const std::string& store_path, size_t pack_threshold);
   // Stops the worker. A pack that Finish() did not move into the store is deleted.

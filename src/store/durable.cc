@@ -50,7 +50,8 @@ Status SyncFd(int fd, const std::string& what) {
 Status SyncPath(const std::string& path) {
   if (!SyncWritesEnabled()) return Status::Ok();
   OwnedFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0) return Status::IOError("cannot open " + path + " to sync it: " + std::strerror(errno));
+  if (file.fd < 0)
+    return Status::IOError("cannot open " + path + " to sync it: " + std::strerror(errno));
   return SyncFd(file.fd, path);
 }
 
@@ -64,14 +65,16 @@ Status CopyFileRange(int in, uint64_t offset, uint64_t length, const std::string
   while (left > 0) {
     ssize_t n = -1;
     if (kernel_copies) {
-      n = ::copy_file_range(in, &in_offset, out.fd, nullptr, static_cast<size_t>(std::min<uint64_t>(left, 1 << 30)), 0);
+      n = ::copy_file_range(in, &in_offset, out.fd, nullptr,
+                            static_cast<size_t>(std::min<uint64_t>(left, 1 << 30)), 0);
       if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
         kernel_copies = false;
         buffer.resize(1 << 20);
         continue;
       }
     } else {
-      n = ::pread(in, buffer.data(), static_cast<size_t>(std::min<uint64_t>(left, buffer.size())), in_offset);
+      n = ::pread(in, buffer.data(), static_cast<size_t>(std::min<uint64_t>(left, buffer.size())),
+                  in_offset);
       if (n > 0) {
         for (ssize_t done = 0; done < n;) {
           ssize_t w = ::write(out.fd, buffer.data() + done, static_cast<size_t>(n - done));

@@ -1,11 +1,11 @@
 // libgit2 process set-up and error translation.
 #include "store/git_handles.h"
 
-#include "store/durable.h"
-
 #include <libssh2.h>
 
 #include <mutex>
+
+#include "store/durable.h"
 
 namespace spoke {
 

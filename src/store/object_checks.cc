@@ -15,15 +15,20 @@ namespace {
 
 const char* TypeName(git_object_t type) {
   switch (type) {
-    case GIT_OBJECT_COMMIT: return "commit";
-    case GIT_OBJECT_TREE: return "tree";
-    case GIT_OBJECT_BLOB: return "blob";
-    default: return "tag";
+    case GIT_OBJECT_COMMIT:
+      return "commit";
+    case GIT_OBJECT_TREE:
+      return "tree";
+    case GIT_OBJECT_BLOB:
+      return "blob";
+    default:
+      return "tag";
   }
 }
 
 Status Refuse(git_object_t type, const git_oid& id, const char* rule, const std::string& what) {
-  return Status::Corruption(std::string(TypeName(type)) + " " + OidHex(id) + ": " + rule + ": " + what);
+  return Status::Corruption(std::string(TypeName(type)) + " " + OidHex(id) + ": " + rule + ": " +
+                            what);
 }
 
 // Where `s` has the printable form of a name in a message.
@@ -70,9 +75,21 @@ uint32_t NextHfsChar(std::string_view s, size_t* pos) {
     }
     *pos += len;
     switch (cp) {
-      case 0x200c: case 0x200d: case 0x200e: case 0x200f:
-      case 0x202a: case 0x202b: case 0x202c: case 0x202d: case 0x202e:
-      case 0x206a: case 0x206b: case 0x206c: case 0x206d: case 0x206e: case 0x206f:
+      case 0x200c:
+      case 0x200d:
+      case 0x200e:
+      case 0x200f:
+      case 0x202a:
+      case 0x202b:
+      case 0x202c:
+      case 0x202d:
+      case 0x202e:
+      case 0x206a:
+      case 0x206b:
+      case 0x206c:
+      case 0x206d:
+      case 0x206e:
+      case 0x206f:
       case 0xfeff:
         continue;
       default:
@@ -163,31 +180,58 @@ bool AnyNtfsSegment(std::string_view name, Test test) {
 }
 
 bool IsDotGitmodulesName(std::string_view name) {
-  return IsHfsDot(name, "gitmodules") ||
-         AnyNtfsSegment(name, [](std::string_view s) { return IsNtfsDot(s, "gitmodules", "gi7eba"); });
+  return IsHfsDot(name, "gitmodules") || AnyNtfsSegment(name, [](std::string_view s) {
+           return IsNtfsDot(s, "gitmodules", "gi7eba");
+         });
 }
 
 bool IsDotGitattributesName(std::string_view name) {
-  return IsHfsDot(name, "gitattributes") ||
-         AnyNtfsSegment(name, [](std::string_view s) { return IsNtfsDot(s, "gitattributes", "gi7d29"); });
+  return IsHfsDot(name, "gitattributes") || AnyNtfsSegment(name, [](std::string_view s) {
+           return IsNtfsDot(s, "gitattributes", "gi7d29");
+         });
 }
 
 // --- Trees ---------------------------------------------------------------------------------------
 
 Status CheckTree(const git_oid& id, std::string_view data, std::vector<ObjectLink>* links) {
-  auto refuse = [&](const char* rule, const std::string& what) { return Refuse(GIT_OBJECT_TREE, id, rule, what); };
+  auto refuse = [&](const char* rule, const std::string& what) {
+    return Refuse(GIT_OBJECT_TREE, id, rule, what);
+  };
   // git reports every rule a tree breaks; the first one found, in git's order of reports, is
   // enough to refuse it. Each slot keeps the first entry that broke its rule.
-  enum Rule { kNullSha1, kFullPathname, kEmptyName, kHasDot, kHasDotdot, kHasDotgit, kZeroPadded, kBadFilemode,
-              kDuplicateEntries, kTreeNotSorted, kSymlink, kGitlink, kDotGitFile, kRuleCount };
+  enum Rule {
+    kNullSha1,
+    kFullPathname,
+    kEmptyName,
+    kHasDot,
+    kHasDotdot,
+    kHasDotgit,
+    kZeroPadded,
+    kBadFilemode,
+    kDuplicateEntries,
+    kTreeNotSorted,
+    kSymlink,
+    kGitlink,
+    kDotGitFile,
+    kRuleCount
+  };
   static const char* const kRuleIds[kRuleCount] = {
-      "nullSha1", "fullPathname", "emptyName", "hasDot", "hasDotdot", "hasDotgit", "zeroPaddedFilemode",
-      "badFilemode", "duplicateEntries", "treeNotSorted", "spokeSymlink", "spokeGitlink", "spokeDotGitFile"};
+      "nullSha1",     "fullPathname",       "emptyName",      "hasDot",           "hasDotdot",
+      "hasDotgit",    "zeroPaddedFilemode", "badFilemode",    "duplicateEntries", "treeNotSorted",
+      "spokeSymlink", "spokeGitlink",       "spokeDotGitFile"};
   static const char* const kRuleWhat[kRuleCount] = {
-      "contains entries pointing to null sha1", "contains full pathnames", "contains empty pathname",
-      "contains '.'", "contains '..'", "contains '.git'", "contains zero-padded file modes",
-      "contains bad file modes", "contains duplicate file entries", "not properly sorted",
-      "holds a symbolic link, which no Spoke tree may", "holds a submodule link, which no Spoke tree may",
+      "contains entries pointing to null sha1",
+      "contains full pathnames",
+      "contains empty pathname",
+      "contains '.'",
+      "contains '..'",
+      "contains '.git'",
+      "contains zero-padded file modes",
+      "contains bad file modes",
+      "contains duplicate file entries",
+      "not properly sorted",
+      "holds a symbolic link, which no Spoke tree may",
+      "holds a submodule link, which no Spoke tree may",
       "holds a git configuration file (.gitmodules, .gitattributes), which no Spoke tree may"};
   std::string broken[kRuleCount];
   bool seen[kRuleCount] = {};
@@ -206,7 +250,8 @@ Status CheckTree(const git_oid& id, std::string_view data, std::vector<ObjectLin
     size_t space = data.find(' ', pos);
     size_t nul = space == std::string_view::npos ? space : data.find('\0', space);
     if (nul == std::string_view::npos || nul + 1 + GIT_OID_RAWSZ > data.size()) {
-      return refuse("badTree", "cannot be parsed as a tree (entry at byte " + std::to_string(pos) + ")");
+      return refuse("badTree",
+                    "cannot be parsed as a tree (entry at byte " + std::to_string(pos) + ")");
     }
     std::string_view mode_text = data.substr(pos, space - pos);
     std::string_view name = data.substr(space + 1, nul - space - 1);
@@ -255,7 +300,8 @@ Status CheckTree(const git_oid& id, std::string_view data, std::vector<ObjectLin
     previous_key = std::move(key);
   }
   for (int rule = 0; rule < kRuleCount; ++rule) {
-    if (seen[rule]) return refuse(kRuleIds[rule], std::string(kRuleWhat[rule]) + " (entry " + broken[rule] + ")");
+    if (seen[rule])
+      return refuse(kRuleIds[rule], std::string(kRuleWhat[rule]) + " (entry " + broken[rule] + ")");
   }
   return Status::Ok();
 }
@@ -267,7 +313,8 @@ Status CheckTree(const git_oid& id, std::string_view data, std::vector<ObjectLin
 Status CheckHeaderBytes(git_object_t type, const git_oid& id, std::string_view data) {
   for (size_t i = 0; i < data.size(); ++i) {
     if (data[i] == '\0') {
-      return Refuse(type, id, "nulInHeader", "unterminated header: NUL at offset " + std::to_string(i));
+      return Refuse(type, id, "nulInHeader",
+                    "unterminated header: NUL at offset " + std::to_string(i));
     }
     if (data[i] == '\n' && i + 1 < data.size() && data[i + 1] == '\n') return Status::Ok();
   }
@@ -279,7 +326,9 @@ Status CheckHeaderBytes(git_object_t type, const git_oid& id, std::string_view d
 class Cursor {
  public:
   explicit Cursor(std::string_view data) : data_(data) {}
-  char at(size_t offset = 0) const { return pos_ + offset < data_.size() ? data_[pos_ + offset] : '\0'; }
+  char at(size_t offset = 0) const {
+    return pos_ + offset < data_.size() ? data_[pos_ + offset] : '\0';
+  }
   bool Skip(std::string_view prefix) {
     if (data_.substr(pos_, prefix.size()) != prefix) return false;
     pos_ += prefix.size();
@@ -287,7 +336,9 @@ class Cursor {
   }
   // Advances to the first of `stops` (or the end).
   void Until(std::string_view stops) {
-    while (pos_ < data_.size() && stops.find(data_[pos_]) == std::string_view::npos && data_[pos_] != '\0') ++pos_;
+    while (pos_ < data_.size() && stops.find(data_[pos_]) == std::string_view::npos &&
+           data_[pos_] != '\0')
+      ++pos_;
   }
   // The byte before the cursor. REQUIRES: not at the start.
   char before() const { return data_[pos_ - 1]; }
@@ -303,7 +354,9 @@ class Cursor {
 bool ReadHexLine(Cursor* c, git_oid* out) {
   std::string_view rest = c->rest();
   if (rest.size() < GIT_OID_HEXSZ + 1 || rest[GIT_OID_HEXSZ] != '\n') return false;
-  if (rest.substr(0, GIT_OID_HEXSZ).find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) return false;
+  if (rest.substr(0, GIT_OID_HEXSZ).find_first_not_of("0123456789abcdefABCDEF") !=
+      std::string_view::npos)
+    return false;
   if (git_oid_fromstrn(out, rest.data(), GIT_OID_HEXSZ) != 0) return false;
   c->Advance(GIT_OID_HEXSZ + 1);
   return true;
@@ -337,8 +390,8 @@ Status CheckIdent(git_object_t type, const git_oid& id, Cursor* c) {
     return refuse("badDateOverflow", "date causes integer overflow");
   }
   c->Advance(digits + 1);
-  if ((c->at() != '+' && c->at() != '-') || !IsDigit(c->at(1)) || !IsDigit(c->at(2)) || !IsDigit(c->at(3)) ||
-      !IsDigit(c->at(4)) || c->at(5) != '\n') {
+  if ((c->at() != '+' && c->at() != '-') || !IsDigit(c->at(1)) || !IsDigit(c->at(2)) ||
+      !IsDigit(c->at(3)) || !IsDigit(c->at(4)) || c->at(5) != '\n') {
     return refuse("badTimezone", "bad time zone");
   }
   c->Advance(6);
@@ -350,11 +403,14 @@ Status CheckCommit(const git_oid& id, std::string_view data, std::vector<ObjectL
   SPOKE_RETURN_IF_ERROR(CheckHeaderBytes(type, id, data));
   Cursor c(data);
   git_oid link;
-  if (!c.Skip("tree ")) return Refuse(type, id, "missingTree", "invalid format - expected 'tree' line");
-  if (!ReadHexLine(&c, &link)) return Refuse(type, id, "badTreeSha1", "invalid 'tree' line format - bad sha1");
+  if (!c.Skip("tree "))
+    return Refuse(type, id, "missingTree", "invalid format - expected 'tree' line");
+  if (!ReadHexLine(&c, &link))
+    return Refuse(type, id, "badTreeSha1", "invalid 'tree' line format - bad sha1");
   if (links) links->push_back({id, link, GIT_OBJECT_TREE});
   while (c.Skip("parent ")) {
-    if (!ReadHexLine(&c, &link)) return Refuse(type, id, "badParentSha1", "invalid 'parent' line format - bad sha1");
+    if (!ReadHexLine(&c, &link))
+      return Refuse(type, id, "badParentSha1", "invalid 'parent' line format - bad sha1");
     if (links) links->push_back({id, link, GIT_OBJECT_COMMIT});
   }
   int authors = 0;
@@ -362,9 +418,12 @@ Status CheckCommit(const git_oid& id, std::string_view data, std::vector<ObjectL
     ++authors;
     SPOKE_RETURN_IF_ERROR(CheckIdent(type, id, &c));
   }
-  if (authors == 0) return Refuse(type, id, "missingAuthor", "invalid format - expected 'author' line");
-  if (authors > 1) return Refuse(type, id, "multipleAuthors", "invalid format - multiple 'author' lines");
-  if (!c.Skip("committer ")) return Refuse(type, id, "missingCommitter", "invalid format - expected 'committer' line");
+  if (authors == 0)
+    return Refuse(type, id, "missingAuthor", "invalid format - expected 'author' line");
+  if (authors > 1)
+    return Refuse(type, id, "multipleAuthors", "invalid format - multiple 'author' lines");
+  if (!c.Skip("committer "))
+    return Refuse(type, id, "missingCommitter", "invalid format - expected 'committer' line");
   SPOKE_RETURN_IF_ERROR(CheckIdent(type, id, &c));
   if (data.find('\0') != std::string_view::npos) {
     return Refuse(type, id, "nulInCommit", "NUL byte in the commit object body");
@@ -377,9 +436,12 @@ Status CheckTag(const git_oid& id, std::string_view data, std::vector<ObjectLink
   SPOKE_RETURN_IF_ERROR(CheckHeaderBytes(type, id, data));
   Cursor c(data);
   git_oid target;
-  if (!c.Skip("object ")) return Refuse(type, id, "missingObject", "invalid format - expected 'object' line");
-  if (!ReadHexLine(&c, &target)) return Refuse(type, id, "badObjectSha1", "invalid 'object' line format - bad sha1");
-  if (!c.Skip("type ")) return Refuse(type, id, "missingTypeEntry", "invalid format - expected 'type' line");
+  if (!c.Skip("object "))
+    return Refuse(type, id, "missingObject", "invalid format - expected 'object' line");
+  if (!ReadHexLine(&c, &target))
+    return Refuse(type, id, "badObjectSha1", "invalid 'object' line format - bad sha1");
+  if (!c.Skip("type "))
+    return Refuse(type, id, "missingTypeEntry", "invalid format - expected 'type' line");
   size_t eol = c.rest().find('\n');
   if (eol == std::string_view::npos) {
     return Refuse(type, id, "missingType", "invalid format - unexpected end after 'type' line");
@@ -392,7 +454,8 @@ Status CheckTag(const git_oid& id, std::string_view data, std::vector<ObjectLink
   if (type_name == "tag") target_type = GIT_OBJECT_TAG;
   if (target_type == GIT_OBJECT_INVALID) return Refuse(type, id, "badType", "invalid 'type' value");
   c.Advance(eol + 1);
-  if (!c.Skip("tag ")) return Refuse(type, id, "missingTagEntry", "invalid format - expected 'tag' line");
+  if (!c.Skip("tag "))
+    return Refuse(type, id, "missingTagEntry", "invalid format - expected 'tag' line");
   eol = c.rest().find('\n');
   if (eol == std::string_view::npos) {
     return Refuse(type, id, "missingTag", "invalid format - unexpected end after 'type' line");
@@ -413,11 +476,16 @@ bool IsDotGitName(std::string_view name) {
 Status CheckObject(git_object_t type, const git_oid& id, std::string_view content,
                    std::vector<ObjectLink>* links) {
   switch (type) {
-    case GIT_OBJECT_TREE: return CheckTree(id, content, links);
-    case GIT_OBJECT_COMMIT: return CheckCommit(id, content, links);
-    case GIT_OBJECT_TAG: return CheckTag(id, content, links);
-    case GIT_OBJECT_BLOB: return Status::Ok();
-    default: return Status::Corruption("object " + OidHex(id) + " has an unknown type");
+    case GIT_OBJECT_TREE:
+      return CheckTree(id, content, links);
+    case GIT_OBJECT_COMMIT:
+      return CheckCommit(id, content, links);
+    case GIT_OBJECT_TAG:
+      return CheckTag(id, content, links);
+    case GIT_OBJECT_BLOB:
+      return Status::Ok();
+    default:
+      return Status::Corruption("object " + OidHex(id) + " has an unknown type");
   }
 }
 

@@ -60,8 +60,8 @@ struct IncomingObjects {
 
 // Feeds the pack file to libgit2's indexer, which resolves deltas and writes the .pack and .idx
 // into the quarantine; the input file is removed afterwards.
-Status IndexWithLibgit2(const std::string& pack_file, const Quarantine& quarantine, git_odb* store_odb,
-                        IncomingObjects* incoming) {
+Status IndexWithLibgit2(const std::string& pack_file, const Quarantine& quarantine,
+                        git_odb* store_odb, IncomingObjects* incoming) {
   git_indexer_options opts = GIT_INDEXER_OPTIONS_INIT;
   opts.verify = 1;
   git_indexer* idx_raw = nullptr;
@@ -82,7 +82,8 @@ Status IndexWithLibgit2(const std::string& pack_file, const Quarantine& quaranti
   if (rc == 0) rc = git_indexer_commit(idx_raw, &progress);
   if (rc != 0) {
     const git_error* err = git_error_last();
-    return Status::Corruption(std::string("malformed pack: ") + (err && err->message ? err->message : "indexing failed"));
+    return Status::Corruption(std::string("malformed pack: ") +
+                              (err && err->message ? err->message : "indexing failed"));
   }
   incoming->object_count = progress.indexed_objects;
   std::string name = std::string("pack-") + git_indexer_name(idx_raw);
@@ -113,36 +114,42 @@ Status CheckIndexedObjects(git_odb* pack_only, git_odb* combined) {
     if (rc != 0) return GitError(rc, "cannot read received object " + OidHex(id));
     if (type == GIT_OBJECT_BLOB) continue;
     if (size > kMaxStructuralObjectBytes) {
-      return Status::Corruption("malformed pack: object " + OidHex(id) + " has " + std::to_string(size) +
-                                " bytes, over the limit of " + std::to_string(kMaxStructuralObjectBytes));
+      return Status::Corruption("malformed pack: object " + OidHex(id) + " has " +
+                                std::to_string(size) + " bytes, over the limit of " +
+                                std::to_string(kMaxStructuralObjectBytes));
     }
     git_odb_object* raw = nullptr;
     rc = git_odb_read(&raw, pack_only, &id);
     if (rc != 0) return GitError(rc, "cannot read received object " + OidHex(id));
     OdbObjectPtr object(raw);
-    SPOKE_RETURN_IF_ERROR(CheckObject(
-        type, id, std::string_view(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw)),
-        &links));
+    SPOKE_RETURN_IF_ERROR(
+        CheckObject(type, id,
+                    std::string_view(static_cast<const char*>(git_odb_object_data(raw)),
+                                     git_odb_object_size(raw)),
+                    &links));
   }
   for (const auto& link : links) {
     size_t size = 0;
     git_object_t type = GIT_OBJECT_INVALID;
     if (git_odb_read_header(&size, &type, combined, &link.to) != 0) {
-      return Status::Corruption("malformed pack: object " + OidHex(link.from) + " links to " + OidHex(link.to) +
+      return Status::Corruption("malformed pack: object " + OidHex(link.from) + " links to " +
+                                OidHex(link.to) +
                                 ", which is neither in the pack nor in the store");
     }
     if (type != link.type) {
-      return Status::Corruption("malformed pack: object " + OidHex(link.from) + " links to " + OidHex(link.to) +
-                                " as a " + git_object_type2string(link.type) + ", but it is a " +
-                                git_object_type2string(type));
+      return Status::Corruption("malformed pack: object " + OidHex(link.from) + " links to " +
+                                OidHex(link.to) + " as a " + git_object_type2string(link.type) +
+                                ", but it is a " + git_object_type2string(type));
     }
   }
   return Status::Ok();
 }
 
 // Indexes the quarantined `pack_file` ("" for no pack) and opens its objects beside the store's.
-Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const std::string& pack_file,
-                                            const Quarantine& quarantine, size_t keep_content_bytes) {
+Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo,
+                                            const std::string& pack_file,
+                                            const Quarantine& quarantine,
+                                            size_t keep_content_bytes) {
   IncomingObjects incoming;
   git_odb* store_odb = nullptr;
   int rc = git_repository_odb(&store_odb, store_repo);
@@ -152,7 +159,8 @@ Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo, const st
 
   std::optional<IndexedPack> own;
   if (!pack_file.empty()) {
-    SPOKE_ASSIGN_OR_RETURN(own, IndexPackFile(pack_file, quarantine.dir().string(), store_odb, keep_content_bytes));
+    SPOKE_ASSIGN_OR_RETURN(
+        own, IndexPackFile(pack_file, quarantine.dir().string(), store_odb, keep_content_bytes));
   }
   const bool libgit2_indexed = !pack_file.empty() && !own;
   if (own) {
@@ -231,16 +239,19 @@ Status CheckIncomingArtifact(git_repository* incoming_repo, git_odb* incoming_od
       },
       &state);
   if (!state.missing.empty()) {
-    return Status::Corruption("artifact " + name + " lacks its file " + state.missing + "; it is neither in the pack nor in the store");
+    return Status::Corruption("artifact " + name + " lacks its file " + state.missing +
+                              "; it is neither in the pack nor in the store");
   }
-  if (rc != 0) return Status::Corruption("artifact " + name + " lacks part of its tree: " + GitError(rc, "").message());
+  if (rc != 0)
+    return Status::Corruption("artifact " + name +
+                              " lacks part of its tree: " + GitError(rc, "").message());
   return Status::Ok();
 }
 
 // The commits from `tip` down to `stop` (or to the roots) are all there: a branch that moves
 // brings its whole history, or has it already.
-Status CheckCommitChain(git_repository* incoming_repo, const std::string& branch, const std::string& tip,
-                        const std::string& stop) {
+Status CheckCommitChain(git_repository* incoming_repo, const std::string& branch,
+                        const std::string& tip, const std::string& stop) {
   std::vector<std::string> todo = {tip};
   std::set<std::string> seen;
   while (!todo.empty()) {
@@ -254,7 +265,8 @@ Status CheckCommitChain(git_repository* incoming_repo, const std::string& branch
                                 ", which is neither in the pack nor in the store");
     }
     CommitPtr commit(raw);
-    for (unsigned i = 0; i < git_commit_parentcount(raw); ++i) todo.push_back(OidHex(*git_commit_parent_id(raw, i)));
+    for (unsigned i = 0; i < git_commit_parentcount(raw); ++i)
+      todo.push_back(OidHex(*git_commit_parent_id(raw, i)));
   }
   return Status::Ok();
 }
@@ -265,8 +277,8 @@ Status CheckCommitChain(git_repository* incoming_repo, const std::string& branch
 // between its objects and its refs, or brought in by other means), and such a tag proves nothing
 // about its tree and files. Only a ref already at its new target needs nothing more.
 Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb,
-                        const std::map<std::string, BlobDigest>& known_blobs, const std::string& current,
-                        PlannedUpdate* plan, RefPolicy policy) {
+                        const std::map<std::string, BlobDigest>& known_blobs,
+                        const std::string& current, PlannedUpdate* plan, RefPolicy policy) {
   const std::string& name = plan->update.name;
   SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(plan->update.new_target));
   const bool moves = current != plan->update.new_target;
@@ -398,15 +410,18 @@ Result<std::set<std::string>> CheckBranchMove(git_repository* incoming_repo, con
 }
 
 // ApplyPack and ApplyPackFile once the pack, if any, is in `pack_file` inside `quarantine`.
-Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* impl, const Quarantine& quarantine,
+Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* impl,
+                                                    const Quarantine& quarantine,
                                                     const std::string& pack_file,
-                                                    const std::vector<RefUpdate>& updates, RefPolicy policy) {
+                                                    const std::vector<RefUpdate>& updates,
+                                                    RefPolicy policy) {
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl));
   git_repository* repo = lease.get();
   // A client checks out what it fetched right away (a pull), so it keeps the inflated blobs for
   // that, within a bound; a registry never checks out, so it keeps none.
   const size_t keep_content_bytes = policy == RefPolicy::kMirror ? kKeptBlobBytes : 0;
-  SPOKE_ASSIGN_OR_RETURN(IncomingObjects incoming, IndexIntoQuarantine(repo, pack_file, quarantine, keep_content_bytes));
+  SPOKE_ASSIGN_OR_RETURN(IncomingObjects incoming,
+                         IndexIntoQuarantine(repo, pack_file, quarantine, keep_content_bytes));
   impl->Stage("pack-indexed");
   std::vector<PlannedUpdate> plans;
   std::set<std::string> names;
@@ -420,8 +435,8 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
     if (!update.old_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.old_target).status());
     PlannedUpdate plan{update, "", "", "", "", false, false};
     SPOKE_ASSIGN_OR_RETURN(std::string current, store.ResolveRef(update.name));
-    SPOKE_RETURN_IF_ERROR(
-        CheckIncomingRef(incoming.repo.get(), incoming.combined.get(), incoming.blobs, current, &plan, policy));
+    SPOKE_RETURN_IF_ERROR(CheckIncomingRef(incoming.repo.get(), incoming.combined.get(),
+                                           incoming.blobs, current, &plan, policy));
     plans.push_back(std::move(plan));
   }
 
@@ -538,7 +553,8 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
       std::string module, version;
       if (!ParseVersionTagRef(update.name, &module, &version)) continue;
       // The refs are in: a version that cannot be read back now is not the push's failure.
-      if (auto published = store.GetVersion(module, version); published.ok()) impl->publish_listener(*published);
+      if (auto published = store.GetVersion(module, version); published.ok())
+        impl->publish_listener(*published);
     }
   }
   {
@@ -552,7 +568,8 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
 
 }  // namespace
 
-Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack, const std::vector<RefUpdate>& updates,
+Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
+                                                const std::vector<RefUpdate>& updates,
                                                 RefPolicy policy) {
   SweepIncoming(impl_->path);
   Quarantine quarantine(impl_->path);
@@ -569,12 +586,14 @@ Result<std::vector<RefResult>> Store::ApplyPackFile(const std::string& pack_path
                                                     const std::vector<RefUpdate>& updates, RefPolicy policy) {
   SweepIncoming(impl_->path);
   OwnedFd in{::open(pack_path.c_str(), O_RDONLY | O_CLOEXEC)};
-  struct stat st{};
+  struct stat st {};
   if (in.fd < 0 || ::fstat(in.fd, &st) != 0) {
     return Status::IOError("cannot read the pack in " + pack_path + ": " + std::strerror(errno));
   }
   const auto size = static_cast<uint64_t>(st.st_size);
-  if (offset > size) return Status::InvalidArgument("pack offset " + std::to_string(offset) + " is past the end of " + pack_path);
+  if (offset > size)
+    return Status::InvalidArgument("pack offset " + std::to_string(offset) +
+                                   " is past the end of " + pack_path);
   Quarantine quarantine(impl_->path);
   if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + impl_->path);
   std::string pack_file;
@@ -583,7 +602,8 @@ Result<std::vector<RefResult>> Store::ApplyPackFile(const std::string& pack_path
     // moves into objects/pack: a second name for the same bytes when the pack is the whole file,
     // a copy the kernel makes (never through this process's memory) when it starts further in.
     pack_file = (quarantine.dir() / "incoming.pack").string();
-    bool linked = offset == 0 && ::linkat(AT_FDCWD, pack_path.c_str(), AT_FDCWD, pack_file.c_str(), AT_SYMLINK_FOLLOW) == 0;
+    bool linked = offset == 0 && ::linkat(AT_FDCWD, pack_path.c_str(), AT_FDCWD, pack_file.c_str(),
+                                          AT_SYMLINK_FOLLOW) == 0;
     if (!linked) SPOKE_RETURN_IF_ERROR(CopyFileRange(in.fd, offset, size - offset, pack_file));
   }
   return ApplyQuarantinedPack(*this, impl_.get(), quarantine, pack_file, updates, policy);

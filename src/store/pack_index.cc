@@ -26,10 +26,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kWindowBytes = 1 << 20;      // how much of the pack file is read at once
-constexpr size_t kPieceBytes = 256 << 10;     // the most one inflated piece holds
-constexpr size_t kBatchBytes = 1 << 20;       // pieces go to the naming stage in batches this big
-constexpr size_t kBatchPieces = 256;          // or of this many pieces
+constexpr size_t kWindowBytes = 1 << 20;   // how much of the pack file is read at once
+constexpr size_t kPieceBytes = 256 << 10;  // the most one inflated piece holds
+constexpr size_t kBatchBytes = 1 << 20;    // pieces go to the naming stage in batches this big
+constexpr size_t kBatchPieces = 256;       // or of this many pieces
 constexpr size_t kBatchesInFlight = 8;
 // The smallest pack entry: a one-byte header and the smallest zlib stream (2 bytes of header, an
 // empty final block of 2 and the 4-byte Adler-32).
@@ -42,18 +42,23 @@ std::string Sha1Of(const std::string_view a) {
 }
 
 void PutBe32(std::string* out, uint32_t v) {
-  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-                     static_cast<char>(v)};
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                     static_cast<char>(v >> 8), static_cast<char>(v)};
   out->append(b, 4);
 }
 
 const char* TypeName(int type) {
   switch (type) {
-    case GIT_OBJECT_COMMIT: return "commit";
-    case GIT_OBJECT_TREE: return "tree";
-    case GIT_OBJECT_BLOB: return "blob";
-    case GIT_OBJECT_TAG: return "tag";
-    default: return "delta";
+    case GIT_OBJECT_COMMIT:
+      return "commit";
+    case GIT_OBJECT_TREE:
+      return "tree";
+    case GIT_OBJECT_BLOB:
+      return "blob";
+    case GIT_OBJECT_TAG:
+      return "tag";
+    default:
+      return "delta";
   }
 }
 
@@ -79,10 +84,13 @@ class PackReader {
     filled_ -= begin_;
     begin_ = 0;
     while (filled_ < n && file_pos_ < body_end_) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_.size() - filled_, body_end_ - file_pos_));
+      size_t want =
+          static_cast<size_t>(std::min<uint64_t>(buffer_.size() - filled_, body_end_ - file_pos_));
       ssize_t got = ::pread(fd_, buffer_.data() + filled_, want, static_cast<off_t>(file_pos_));
       if (got < 0 && errno == EINTR) continue;
-      if (got < 0) return Status::IOError(std::string("cannot read the received pack: ") + std::strerror(errno));
+      if (got < 0)
+        return Status::IOError(std::string("cannot read the received pack: ") +
+                               std::strerror(errno));
       if (got == 0) return Status::IOError("the received pack's file shrank while it was read");
       filled_ += static_cast<size_t>(got);
       file_pos_ += static_cast<uint64_t>(got);
@@ -138,18 +146,22 @@ Status InflateStream(PackReader* in, z_stream* zs, uint64_t size, const std::str
     int rc = inflate(zs, Z_NO_FLUSH);
     in->Consume(in_before - zs->avail_in);
     used += out_before - zs->avail_out;
-    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) return Corrupt(what + " does not inflate");
-    if (produced + used > size) return Corrupt(what + " inflates to more than the " + std::to_string(size) + " bytes it states");
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+      return Corrupt(what + " does not inflate");
+    if (produced + used > size)
+      return Corrupt(what + " inflates to more than the " + std::to_string(size) +
+                     " bytes it states");
     if (rc == Z_STREAM_END) {
       if (produced + used != size) {
-        return Corrupt(what + " inflates to " + std::to_string(produced + used) + " bytes, not the " +
-                       std::to_string(size) + " it states");
+        return Corrupt(what + " inflates to " + std::to_string(produced + used) +
+                       " bytes, not the " + std::to_string(size) + " it states");
       }
       piece.resize(used);
       sink(std::move(piece), true);
       return Status::Ok();
     }
-    if (in_before == zs->avail_in && out_before == zs->avail_out && zs->avail_in > 0 && zs->avail_out > 0) {
+    if (in_before == zs->avail_in && out_before == zs->avail_out && zs->avail_in > 0 &&
+        zs->avail_out > 0) {
       return Corrupt(what + " does not inflate");
     }
     if (used == piece.size()) {
@@ -164,10 +176,10 @@ Status InflateStream(PackReader* in, z_stream* zs, uint64_t size, const std::str
 // What the first stage hands the second: one piece of an entry's inflated bytes.
 struct EntryPiece {
   bool first = false, last = false;
-  int type = 0;          // on the first piece
-  uint64_t size = 0;     // on the first piece
-  uint64_t offset = 0;   // on the first piece
-  uint32_t crc = 0;      // on the last piece
+  int type = 0;         // on the first piece
+  uint64_t size = 0;    // on the first piece
+  uint64_t offset = 0;  // on the first piece
+  uint32_t crc = 0;     // on the last piece
   std::string data;
 };
 using Batch = std::vector<EntryPiece>;
@@ -192,8 +204,8 @@ bool ReadDeltaSize(std::string_view bytes, size_t* pos, uint64_t* value) {
 // Walks the entries of a pack whose header said `count`, inflating whole objects to `out` in
 // batches and bounding every entry (docs in pack_index.h). Stops early, Ok, when the receiving
 // side closed `out`.
-Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t inflation_budget, Channel<Batch>* out,
-                   WalkResult* result) {
+Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t inflation_budget,
+                   Channel<Batch>* out, WalkResult* result) {
   z_stream zs{};
   if (inflateInit(&zs) != Z_OK) return Status::Internal("zlib cannot start");
   struct ZlibEnd {
@@ -216,7 +228,9 @@ Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t i
   for (uint32_t i = 0; i < count && !receiver_gone; ++i) {
     const std::string what = "entry " + std::to_string(i);
     const uint64_t start = in->pos();
-    if (start >= body_end) return Corrupt("the pack ends after " + std::to_string(i) + " of the " + std::to_string(count) + " objects its header states");
+    if (start >= body_end)
+      return Corrupt("the pack ends after " + std::to_string(i) + " of the " +
+                     std::to_string(count) + " objects its header states");
     in->StartEntry();
     SPOKE_ASSIGN_OR_RETURN(size_t available, in->Peek(32));
     const unsigned char* p = in->data();
@@ -243,15 +257,17 @@ Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t i
         byte = p[used++];
         distance = ((distance + 1) << 7) | (byte & 0x7f);
       }
-      if (distance == 0 || distance > start - 12) return Corrupt(what + " names a base outside the pack");
+      if (distance == 0 || distance > start - 12)
+        return Corrupt(what + " names a base outside the pack");
     } else if (type == GIT_OBJECT_REF_DELTA) {
       if (available < used + GIT_OID_RAWSZ) return Corrupt("bad header of " + what);
       used += GIT_OID_RAWSZ;
     }
-    const uint64_t limit = type == GIT_OBJECT_BLOB || delta ? kMaxBlobBytes : kMaxStructuralObjectBytes;
+    const uint64_t limit =
+        type == GIT_OBJECT_BLOB || delta ? kMaxBlobBytes : kMaxStructuralObjectBytes;
     if (size > limit) {
-      return Corrupt(what + " (a " + std::string(TypeName(type)) + ") states " + std::to_string(size) +
-                     " bytes, over the limit of " + std::to_string(limit));
+      return Corrupt(what + " (a " + std::string(TypeName(type)) + ") states " +
+                     std::to_string(size) + " bytes, over the limit of " + std::to_string(limit));
     }
     inflated += size;
     if (inflated > inflation_budget) {
@@ -266,7 +282,8 @@ Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t i
       // indexer will allocate, so it is bounded like any object.
       std::string head;
       SPOKE_RETURN_IF_ERROR(InflateStream(in, &zs, size, what, [&](std::string piece, bool) {
-        if (head.size() < 32) head.append(piece, 0, std::min<size_t>(piece.size(), 32 - head.size()));
+        if (head.size() < 32)
+          head.append(piece, 0, std::min<size_t>(piece.size(), 32 - head.size()));
       }));
       size_t pos = 0;
       uint64_t base_size = 0, result_size = 0;
@@ -274,8 +291,8 @@ Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t i
         return Corrupt("bad delta header in " + what);
       }
       if (result_size > kMaxBlobBytes) {
-        return Corrupt(what + " rebuilds an object of " + std::to_string(result_size) + " bytes, over the limit of " +
-                       std::to_string(kMaxBlobBytes));
+        return Corrupt(what + " rebuilds an object of " + std::to_string(result_size) +
+                       " bytes, over the limit of " + std::to_string(kMaxBlobBytes));
       }
       inflated += result_size;
       if (inflated > inflation_budget) {
@@ -316,7 +333,8 @@ struct NamedEntry {
 // keeping their content within the budget.
 class Namer {
  public:
-  Namer(size_t keep_content_bytes, IndexedPack* result) : keep_budget_(keep_content_bytes), result_(result) {}
+  Namer(size_t keep_content_bytes, IndexedPack* result)
+      : keep_budget_(keep_content_bytes), result_(result) {}
 
   Status Take(EntryPiece&& piece) {
     if (piece.first) {
@@ -380,8 +398,11 @@ class Namer {
 };
 
 // Every link resolves to an object of the type the link states, in the pack or in the store.
-Status CheckLinks(const std::vector<NamedEntry>& entries, const std::vector<ObjectLink>& links, git_odb* store_odb) {
-  auto by_id = [](const NamedEntry& a, const NamedEntry& b) { return git_oid_cmp(&a.entry.id, &b.entry.id) < 0; };
+Status CheckLinks(const std::vector<NamedEntry>& entries, const std::vector<ObjectLink>& links,
+                  git_odb* store_odb) {
+  auto by_id = [](const NamedEntry& a, const NamedEntry& b) {
+    return git_oid_cmp(&a.entry.id, &b.entry.id) < 0;
+  };
   for (const auto& link : links) {
     NamedEntry probe{{link.to, 0, 0}, GIT_OBJECT_INVALID};
     auto it = std::lower_bound(entries.begin(), entries.end(), probe, by_id);
@@ -396,8 +417,8 @@ Status CheckLinks(const std::vector<NamedEntry>& entries, const std::vector<Obje
       }
     }
     if (actual != link.type) {
-      return Corrupt("object " + OidHex(link.from) + " links to " + OidHex(link.to) + " as a " + TypeName(link.type) +
-                     ", but it is a " + TypeName(actual));
+      return Corrupt("object " + OidHex(link.from) + " links to " + OidHex(link.to) + " as a " +
+                     TypeName(link.type) + ", but it is a " + TypeName(actual));
     }
   }
   return Status::Ok();
@@ -417,7 +438,8 @@ Status WriteNewFile(const std::string& path, const std::string& content) {
 
 }  // namespace
 
-Result<std::string> EncodePackIndex(const std::vector<PackIndexEntry>& entries, const std::string& pack_checksum) {
+Result<std::string> EncodePackIndex(const std::vector<PackIndexEntry>& entries,
+                                    const std::string& pack_checksum) {
   std::string idx;
   idx.append("\377tOc", 4);
   PutBe32(&idx, 2);
@@ -437,14 +459,18 @@ Result<std::string> EncodePackIndex(const std::vector<PackIndexEntry>& entries, 
   return idx;
 }
 
-std::string PackBaseName(const std::string& pack_checksum) { return "pack-" + HexOf(pack_checksum); }
+std::string PackBaseName(const std::string& pack_checksum) {
+  return "pack-" + HexOf(pack_checksum);
+}
 
-Result<std::optional<IndexedPack>> IndexPackFile(const std::string& pack_path, const std::string& dir,
-                                                 git_odb* store_odb, size_t keep_content_bytes) {
+Result<std::optional<IndexedPack>> IndexPackFile(const std::string& pack_path,
+                                                 const std::string& dir, git_odb* store_odb,
+                                                 size_t keep_content_bytes) {
   OwnedFd file{::open(pack_path.c_str(), O_RDONLY | O_CLOEXEC)};
-  struct stat st{};
+  struct stat st {};
   if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
-    return Status::IOError("cannot read the received pack " + pack_path + ": " + std::strerror(errno));
+    return Status::IOError("cannot read the received pack " + pack_path + ": " +
+                           std::strerror(errno));
   }
   const auto file_size = static_cast<uint64_t>(st.st_size);
   if (file_size < 32) return Corrupt("no pack header");
@@ -454,10 +480,12 @@ Result<std::optional<IndexedPack>> IndexPackFile(const std::string& pack_path, c
   const unsigned char* h = reader.data();
   if (header_bytes < 12 || std::memcmp(h, "PACK", 4) != 0) return Corrupt("no pack header");
   auto be32 = [&](size_t at) {
-    return (uint32_t{h[at]} << 24) | (uint32_t{h[at + 1]} << 16) | (uint32_t{h[at + 2]} << 8) | h[at + 3];
+    return (uint32_t{h[at]} << 24) | (uint32_t{h[at + 1]} << 16) | (uint32_t{h[at + 2]} << 8) |
+           h[at + 3];
   };
   const uint32_t version = be32(4), count = be32(8);
-  if (version != 2 && version != 3) return Corrupt("unsupported pack version " + std::to_string(version));
+  if (version != 2 && version != 3)
+    return Corrupt("unsupported pack version " + std::to_string(version));
   if (count > (body_end - 12) / kMinEntryBytes) {
     return Corrupt("its header states " + std::to_string(count) + " objects, more than its " +
                    std::to_string(body_end - 12) + " bytes of entries can hold");
@@ -499,10 +527,14 @@ Result<std::optional<IndexedPack>> IndexPackFile(const std::string& pack_path, c
   if (walk.saw_delta) return std::optional<IndexedPack>();  // libgit2's indexer resolves deltas
 
   std::vector<NamedEntry>& named = namer.entries();
-  auto by_id = [](const NamedEntry& a, const NamedEntry& b) { return git_oid_cmp(&a.entry.id, &b.entry.id) < 0; };
+  auto by_id = [](const NamedEntry& a, const NamedEntry& b) {
+    return git_oid_cmp(&a.entry.id, &b.entry.id) < 0;
+  };
   std::sort(named.begin(), named.end(), by_id);
   named.erase(std::unique(named.begin(), named.end(),
-                          [](const NamedEntry& a, const NamedEntry& b) { return git_oid_equal(&a.entry.id, &b.entry.id); }),
+                          [](const NamedEntry& a, const NamedEntry& b) {
+                            return git_oid_equal(&a.entry.id, &b.entry.id);
+                          }),
               named.end());
   SPOKE_RETURN_IF_ERROR(CheckLinks(named, namer.links(), store_odb));
 
@@ -514,14 +546,16 @@ Result<std::optional<IndexedPack>> IndexPackFile(const std::string& pack_path, c
   result.index_path = (fs::path(dir) / (PackBaseName(checksum) + ".idx")).string();
   SPOKE_RETURN_IF_ERROR(WriteNewFile(result.index_path, idx));
   if (pack_path != result.pack_path && ::rename(pack_path.c_str(), result.pack_path.c_str()) != 0) {
-    return Status::IOError("cannot name the received pack " + result.pack_path + ": " + std::strerror(errno));
+    return Status::IOError("cannot name the received pack " + result.pack_path + ": " +
+                           std::strerror(errno));
   }
   result.objects = entries.size();
   return std::optional<IndexedPack>(std::move(result));
 }
 
-Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
-                                                        git_odb* store_odb, size_t keep_content_bytes) {
+Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack,
+                                                        const std::string& dir, git_odb* store_odb,
+                                                        size_t keep_content_bytes) {
   const std::string path = (fs::path(dir) / "incoming.pack").string();
   SPOKE_RETURN_IF_ERROR(WriteFileInPlace(path, pack));
   return IndexPackFile(path, dir, store_odb, keep_content_bytes);

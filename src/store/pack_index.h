@@ -61,7 +61,8 @@ struct PackIndexEntry {
 
 // The version 2 .idx of a pack whose trailer is `pack_checksum` (20 raw bytes). REQUIRES: `entries`
 // sorted by id without duplicates. TooLarge for offsets past 2 GiB.
-Result<std::string> EncodePackIndex(const std::vector<PackIndexEntry>& entries, const std::string& pack_checksum);
+Result<std::string> EncodePackIndex(const std::vector<PackIndexEntry>& entries,
+                                    const std::string& pack_checksum);
 // "pack-<hex of pack_checksum>", the name git gives a pack's .pack and .idx.
 std::string PackBaseName(const std::string& pack_checksum);
 
@@ -73,12 +74,14 @@ std::string PackBaseName(const std::string& pack_checksum);
 // indexer is next). Corruption, naming what is wrong, for anything malformed or out of bounds.
 // Keeps the content of blobs, in pack order, while their total size stays within
 // `keep_content_bytes`. Nothing is synced (the caller does that when it moves the files).
-Result<std::optional<IndexedPack>> IndexPackFile(const std::string& pack_path, const std::string& dir,
-                                                 git_odb* store_odb, size_t keep_content_bytes);
+Result<std::optional<IndexedPack>> IndexPackFile(const std::string& pack_path,
+                                                 const std::string& dir, git_odb* store_odb,
+                                                 size_t keep_content_bytes);
 
 // The same for a pack held in memory, written to `dir` first (for tests and fuzzing).
-Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack, const std::string& dir,
-                                                        git_odb* store_odb, size_t keep_content_bytes);
+Result<std::optional<IndexedPack>> IndexWholeObjectPack(const std::string& pack,
+                                                        const std::string& dir, git_odb* store_odb,
+                                                        size_t keep_content_bytes);
 
 }  // namespace spoke
 

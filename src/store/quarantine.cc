@@ -104,7 +104,8 @@ const std::string& IncomingFile::path() const { return impl_->path; }
 
 Result<std::unique_ptr<IncomingFile>> Store::CreateIncomingFile() {
   auto impl = std::make_unique<IncomingFile::Impl>(impl_->path);
-  if (!impl->quarantine.ok()) return Status::IOError("cannot create a directory under " + impl_->path + "/spoke-incoming");
+  if (!impl->quarantine.ok())
+    return Status::IOError("cannot create a directory under " + impl_->path + "/spoke-incoming");
   impl->path = (impl->quarantine.dir() / "incoming").string();
   return std::unique_ptr<IncomingFile>(new IncomingFile(std::move(impl)));
 }

@@ -34,9 +34,10 @@ class Quarantine {
 };
 
 // Removes every quarantine under <store_path>/spoke-incoming/ whose lock no process holds: those
-// of processes that died. Other entries there are left alone. An entry still being created (named n-<random> until it is locked and
-// renamed to q-<random>, a matter of microseconds) is removed only when a minute old. Returns the
-// number of entries removed; errors are ignored (a leftover costs disk space, never correctness).
+// of processes that died. Other entries there are left alone. An entry still being created (named
+// n-<random> until it is locked and renamed to q-<random>, a matter of microseconds) is removed
+// only when a minute old. Returns the number of entries removed; errors are ignored (a leftover
+// costs disk space, never correctness).
 int SweepIncoming(const std::string& store_path);
 
 }  // namespace spoke

@@ -60,7 +60,8 @@ bool ParseJournal(const std::string& text, std::vector<JournalEntry>* entries) {
     }
     JournalEntry entry;
     unsigned long long inode = 0;
-    if (word != "ref" || !(fields >> entry.update.name >> entry.update.old_target >> entry.update.new_target >> inode)) {
+    if (word != "ref" || !(fields >> entry.update.name >> entry.update.old_target >>
+                           entry.update.new_target >> inode)) {
       return false;
     }
     if (entry.update.old_target == "-") entry.update.old_target.clear();
@@ -81,11 +82,12 @@ Status WriteAll(int fd, const std::string& bytes, const std::string& path) {
 }
 
 // Completes one dead journal's transaction.
-Status Complete(git_repository* repo, const std::string& git_dir, const std::vector<JournalEntry>& entries) {
+Status Complete(git_repository* repo, const std::string& git_dir,
+                const std::vector<JournalEntry>& entries) {
   std::vector<RefUpdate> todo;
   for (const auto& entry : entries) {
     const std::string lock = git_dir + "/" + entry.update.name + ".lock";
-    struct stat st{};
+    struct stat st {};
     if (::stat(lock.c_str(), &st) == 0 && st.st_ino == entry.lock_inode) ::unlink(lock.c_str());
     git_oid current;
     int rc = git_reference_name_to_id(&current, repo, entry.update.name.c_str());
@@ -101,9 +103,11 @@ Status Complete(git_repository* repo, const std::string& git_dir, const std::vec
   SPOKE_ASSIGN_OR_RETURN(SignaturePtr sig, SpokeSignature());
   for (const auto& update : todo) {
     rc = git_transaction_lock_ref(raw, update.name.c_str());
-    if (rc != 0) return Status::Conflict("ref " + update.name + " is locked; its interrupted update waits");
+    if (rc != 0)
+      return Status::Conflict("ref " + update.name + " is locked; its interrupted update waits");
     SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(update.new_target));
-    rc = git_transaction_set_target(raw, update.name.c_str(), &target, sig.get(), "spoke: complete an interrupted update");
+    rc = git_transaction_set_target(raw, update.name.c_str(), &target, sig.get(),
+                                    "spoke: complete an interrupted update");
     if (rc != 0) return GitError(rc, "cannot set " + update.name);
   }
   rc = git_transaction_commit(raw);
@@ -113,7 +117,8 @@ Status Complete(git_repository* repo, const std::string& git_dir, const std::vec
 
 }  // namespace
 
-Result<std::unique_ptr<RefJournal>> RefJournal::Begin(const std::string& git_dir, const std::vector<RefUpdate>& updates) {
+Result<std::unique_ptr<RefJournal>> RefJournal::Begin(const std::string& git_dir,
+                                                      const std::vector<RefUpdate>& updates) {
   std::string root = git_dir;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   const fs::path dir = fs::path(root) / kJournalDir;
@@ -123,11 +128,12 @@ Result<std::unique_ptr<RefJournal>> RefJournal::Begin(const std::string& git_dir
   std::ostringstream text;
   text << "spoke-ref-journal 1\n";
   for (const auto& update : updates) {
-    struct stat st{};
+    struct stat st {};
     const std::string lock = root + "/" + update.name + ".lock";
-    if (::stat(lock.c_str(), &st) != 0) return Status::IOError("cannot see the lock " + lock + ": " + std::strerror(errno));
-    text << "ref " << update.name << " " << (update.old_target.empty() ? "-" : update.old_target) << " "
-         << update.new_target << " " << static_cast<unsigned long long>(st.st_ino) << "\n";
+    if (::stat(lock.c_str(), &st) != 0)
+      return Status::IOError("cannot see the lock " + lock + ": " + std::strerror(errno));
+    text << "ref " << update.name << " " << (update.old_target.empty() ? "-" : update.old_target)
+         << " " << update.new_target << " " << static_cast<unsigned long long>(st.st_ino) << "\n";
   }
   text << "end " << updates.size() << "\n";
   thread_local std::mt19937_64 rng(std::random_device{}());
@@ -137,7 +143,8 @@ Result<std::unique_ptr<RefJournal>> RefJournal::Begin(const std::string& git_dir
   int fd = ::open(creating.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("cannot create " + creating + ": " + std::strerror(errno));
   auto journal = std::unique_ptr<RefJournal>(new RefJournal(creating, fd));
-  if (::flock(fd, LOCK_EX) != 0) return Status::IOError("cannot lock " + creating + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX) != 0)
+    return Status::IOError("cannot lock " + creating + ": " + std::strerror(errno));
   SPOKE_RETURN_IF_ERROR(WriteAll(fd, text.str(), creating));
   SPOKE_RETURN_IF_ERROR(SyncFd(fd, creating));
   if (::rename(creating.c_str(), path.c_str()) != 0) {
@@ -177,7 +184,8 @@ Status RecoverRefJournals(git_repository* repo) {
     }
     std::string text;
     char buffer[4096];
-    for (ssize_t n; (n = ::read(fd, buffer, sizeof(buffer))) > 0;) text.append(buffer, static_cast<size_t>(n));
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof(buffer))) > 0;)
+      text.append(buffer, static_cast<size_t>(n));
     std::vector<JournalEntry> entries;
     Status done = ParseJournal(text, &entries) ? Complete(repo, git_dir, entries) : Status::Ok();
     std::error_code remove_ec;

@@ -25,7 +25,8 @@ class RefJournal {
  public:
   // Records `updates` (their refs already locked by the caller's transaction) in a new journal of
   // the repository at `git_dir`, synced before this returns.
-  static Result<std::unique_ptr<RefJournal>> Begin(const std::string& git_dir, const std::vector<RefUpdate>& updates);
+  static Result<std::unique_ptr<RefJournal>> Begin(const std::string& git_dir,
+                                                   const std::vector<RefUpdate>& updates);
   // Removes the journal unless Keep() was called; releases its lock either way.
   ~RefJournal();
   RefJournal(const RefJournal&) = delete;

@@ -12,8 +12,8 @@
 #include "store/blob_pack.h"
 #include "store/ref_journal.h"
 #include "store/store_impl.h"
-#include "util/parallel.h"
 #include "util/digest.h"
+#include "util/parallel.h"
 
 namespace spoke {
 
@@ -644,7 +644,8 @@ bool Store::HasCompleteClosure(const std::string& id) const {
   while (!todo.empty()) {
     git_oid at = todo.back();
     todo.pop_back();
-    if (!seen.insert(std::string(reinterpret_cast<const char*>(at.id), GIT_OID_RAWSZ)).second) continue;
+    if (!seen.insert(std::string(reinterpret_cast<const char*>(at.id), GIT_OID_RAWSZ)).second)
+      continue;
     size_t size = 0;
     git_object_t type = GIT_OBJECT_INVALID;
     if (git_odb_read_header(&size, &type, raw_odb, &at) != 0) return false;
@@ -657,12 +658,14 @@ bool Store::HasCompleteClosure(const std::string& id) const {
     } else if (type == GIT_OBJECT_COMMIT) {
       auto* commit = reinterpret_cast<git_commit*>(raw);
       todo.push_back(*git_commit_tree_id(commit));
-      for (unsigned i = 0; i < git_commit_parentcount(commit); ++i) todo.push_back(*git_commit_parent_id(commit, i));
+      for (unsigned i = 0; i < git_commit_parentcount(commit); ++i)
+        todo.push_back(*git_commit_parent_id(commit, i));
     } else if (type == GIT_OBJECT_TREE) {
       auto* tree = reinterpret_cast<git_tree*>(raw);
       for (size_t i = 0; i < git_tree_entrycount(tree); ++i) {
         const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
-        if (git_tree_entry_filemode(entry) != GIT_FILEMODE_COMMIT) todo.push_back(*git_tree_entry_id(entry));
+        if (git_tree_entry_filemode(entry) != GIT_FILEMODE_COMMIT)
+          todo.push_back(*git_tree_entry_id(entry));
       }
     }
   }

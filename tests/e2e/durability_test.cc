@@ -50,7 +50,8 @@ std::vector<Call> ReadCalls(const std::string& log) {
     }
     if (call.name == "fsync" || call.name == "fdatasync") {
       size_t open = line.find('<', paren), close = line.find('>', open);
-      if (open != std::string::npos && close != std::string::npos) call.fd_path = line.substr(open + 1, close - open - 1);
+      if (open != std::string::npos && close != std::string::npos)
+        call.fd_path = line.substr(open + 1, close - open - 1);
     }
     calls.push_back(std::move(call));
   }
@@ -62,8 +63,8 @@ std::string Parent(const std::string& path) { return path.substr(0, path.rfind('
 // Whether `c` puts a file in place under a new name: a rename, or the link (then unlink) libgit2
 // uses instead of rename for its lock files.
 bool Renames(const Call& c) {
-  return (c.name.rfind("rename", 0) == 0 || c.name == "link" || c.name == "linkat") && c.quoted.size() == 2 &&
-         c.line.find(" = 0") != std::string::npos;
+  return (c.name.rfind("rename", 0) == 0 || c.name == "link" || c.name == "linkat") &&
+         c.quoted.size() == 2 && c.line.find(" = 0") != std::string::npos;
 }
 
 class Durability : public ::testing::Test {
@@ -73,10 +74,27 @@ class Durability : public ::testing::Test {
   std::vector<Call> PushUnderStrace(const std::vector<std::string>& extra) {
     const std::string storage = work_.Sub("storage");
     const std::string log = work_.Sub("strace.log");
-    std::vector<std::string> argv = {"strace", "-f", "-y", "-qq", "-s", "4096", "-o", log, "-e",
-                                     "trace=openat,fsync,fdatasync,mkdir,rename,renameat,renameat2,link,linkat,sendto,write,writev",
-                                     SPOKE_SERVER_BIN, "-port", "0", "--host", "127.0.0.1", "-storage-dir", storage,
-                                     "-q", "--validate", "none"};
+    std::vector<std::string> argv = {"strace",
+                                     "-f",
+                                     "-y",
+                                     "-qq",
+                                     "-s",
+                                     "4096",
+                                     "-o",
+                                     log,
+                                     "-e",
+                                     "trace=openat,fsync,fdatasync,mkdir,rename,renameat,renameat2,"
+                                     "link,linkat,sendto,write,writev",
+                                     SPOKE_SERVER_BIN,
+                                     "-port",
+                                     "0",
+                                     "--host",
+                                     "127.0.0.1",
+                                     "-storage-dir",
+                                     storage,
+                                     "-q",
+                                     "--validate",
+                                     "none"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto server = Process::Start({argv, {}, ""});
     if (!server) return {};
@@ -88,8 +106,8 @@ class Durability : public ::testing::Test {
       return {};
     }
     auto http = HttpClient(std::atoi(line->c_str() + at + marker.size()));
-    PushPayload payload =
-        BuildVersionPack(work_.Sub("scratch"), {"durable", "v1.0.0", "", MakeProtoFiles("durable", 3, 300, 9), {}});
+    PushPayload payload = BuildVersionPack(
+        work_.Sub("scratch"), {"durable", "v1.0.0", "", MakeProtoFiles("durable", 3, 300, 9), {}});
     storage_ = storage;
     auto pushed = PostPush(*http, payload.updates, payload.pack);
     EXPECT_TRUE(pushed);
@@ -130,7 +148,9 @@ TEST_F(Durability, EverythingANewRefReachesIsSyncedBeforeTheRefAndTheRefBeforeTh
   const std::string objects_pack = storage_ + "/objects/pack/";
   const std::string refs = storage_ + "/refs/";
   auto synced = [&](size_t from, size_t to, const std::string& path) {
-    return Find(calls, from, [&](const Call& c) { return (c.name == "fsync" || c.name == "fdatasync") && c.fd_path == path; }) < to;
+    return Find(calls, from, [&](const Call& c) {
+             return (c.name == "fsync" || c.name == "fdatasync") && c.fd_path == path;
+           }) < to;
   };
   size_t first_ref_rename = std::string::npos, packs = 0, ref_files = 0;
   for (size_t i = 0; i < calls.size(); ++i) {
@@ -150,19 +170,22 @@ TEST_F(Durability, EverythingANewRefReachesIsSyncedBeforeTheRefAndTheRefBeforeTh
         SCOPED_TRACE(to);
         EXPECT_LT(i, first_ref_rename) << "a ref was written before the pack it reaches";
         EXPECT_TRUE(synced(0, i, from)) << "not synced before it was renamed into objects/pack";
-        EXPECT_TRUE(synced(i, first_ref_rename, Parent(to))) << "objects/pack not synced before the refs";
+        EXPECT_TRUE(synced(i, first_ref_rename, Parent(to)))
+            << "objects/pack not synced before the refs";
       } else if (to.rfind(refs, 0) == 0) {
         ++ref_files;
         SCOPED_TRACE(to);
         EXPECT_TRUE(synced(0, i, from)) << "the ref's lock file was not synced before its rename";
-        EXPECT_TRUE(synced(i, answer, Parent(to))) << "the ref's directory was not synced before the answer";
+        EXPECT_TRUE(synced(i, answer, Parent(to)))
+            << "the ref's directory was not synced before the answer";
         EXPECT_LT(i, answer);
       }
     }
     if (c.name == "mkdir" && !c.quoted.empty() && c.quoted[0].rfind(refs, 0) == 0 &&
         c.line.find(" = 0") != std::string::npos) {
       SCOPED_TRACE(c.quoted[0]);
-      EXPECT_TRUE(synced(i, answer, Parent(c.quoted[0]))) << "a new ref directory's parent was not synced";
+      EXPECT_TRUE(synced(i, answer, Parent(c.quoted[0])))
+          << "a new ref directory's parent was not synced";
     }
   }
   EXPECT_EQ(packs, 2u) << "expected the .pack and the .idx to be moved in";

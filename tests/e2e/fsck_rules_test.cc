@@ -29,7 +29,8 @@ struct ForgedObject {
 // 20 raw bytes of the id of `content` as a blob.
 std::string RawBlobId(const std::string& content) {
   std::string hex = ObjectIdOf(kBlob, content), raw;
-  for (size_t i = 0; i < hex.size(); i += 2) raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i < hex.size(); i += 2)
+    raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return raw;
 }
 
@@ -40,8 +41,10 @@ std::string Entry(const std::string& mode, const std::string& name, const std::s
 std::vector<ForgedObject> Cases() {
   const std::string blob = RawBlobId("syntax = \"proto3\";\n");
   const std::string ident = "Forger <forger@example.com> 1700000000 +0000";
-  const std::string tree_line = "tree " + ObjectIdOf(kTree, Entry("100644", "a.proto", blob)) + "\n";
-  const std::string commit_id = ObjectIdOf(kCommit, tree_line + "author " + ident + "\ncommitter " + ident + "\n\nm\n");
+  const std::string tree_line =
+      "tree " + ObjectIdOf(kTree, Entry("100644", "a.proto", blob)) + "\n";
+  const std::string commit_id =
+      ObjectIdOf(kCommit, tree_line + "author " + ident + "\ncommitter " + ident + "\n\nm\n");
   return {
       {"DotGit", kTree, Entry("100644", ".git", blob), "hasDotgit"},
       {"DotGitInAnotherCase", kTree, Entry("100644", ".Git", blob), "hasDotgit"},
@@ -51,20 +54,25 @@ std::vector<ForgedObject> Cases() {
       {"DotDot", kTree, Entry("100644", "..", blob), "hasDotdot"},
       {"EmptyName", kTree, Entry("100644", "", blob), "emptyName"},
       {"SlashInName", kTree, Entry("100644", "a/b.proto", blob), "fullPathname"},
-      {"DuplicateEntries", kTree, Entry("100644", "a.proto", blob) + Entry("100644", "a.proto", blob), "duplicateEntries"},
-      {"UnsortedEntries", kTree, Entry("100644", "b.proto", blob) + Entry("100644", "a.proto", blob), "treeNotSorted"},
+      {"DuplicateEntries", kTree,
+       Entry("100644", "a.proto", blob) + Entry("100644", "a.proto", blob), "duplicateEntries"},
+      {"UnsortedEntries", kTree,
+       Entry("100644", "b.proto", blob) + Entry("100644", "a.proto", blob), "treeNotSorted"},
       {"ZeroPaddedMode", kTree, Entry("0100644", "a.proto", blob), "zeroPaddedFilemode"},
       {"BadMode", kTree, Entry("100664", "a.proto", blob), "badFilemode"},
       {"SymlinkProto", kTree, Entry("120000", "a.proto", blob), "spokeSymlink"},
       {"Submodule", kTree, Entry("160000", "sub", blob), "spokeGitlink"},
       {"Gitmodules", kTree, Entry("100644", ".gitmodules", blob), "spokeDotGitFile"},
-      {"CommitWithoutAuthor", kCommit, tree_line + "committer " + ident + "\n\nm\n", "missingAuthor"},
-      {"CommitWithBadEmail", kCommit, tree_line + "author A <a@b 1 +0000\ncommitter " + ident + "\n\nm\n", "badEmail"},
-      {"CommitWithBadTimeZone", kCommit, tree_line + "author A <a@b> 1 0000\ncommitter " + ident + "\n\nm\n",
-       "badTimezone"},
-      {"CommitWithNulInHeader", kCommit, tree_line + "author " + ident + "\ncommitter " + ident + "\nx\0\n\nm\n"s,
-       "nulInHeader"},
-      {"TagWithoutTagLine", kTag, "object " + commit_id + "\ntype commit\ntagger " + ident + "\n\nt\n", "missingTagEntry"},
+      {"CommitWithoutAuthor", kCommit, tree_line + "committer " + ident + "\n\nm\n",
+       "missingAuthor"},
+      {"CommitWithBadEmail", kCommit,
+       tree_line + "author A <a@b 1 +0000\ncommitter " + ident + "\n\nm\n", "badEmail"},
+      {"CommitWithBadTimeZone", kCommit,
+       tree_line + "author A <a@b> 1 0000\ncommitter " + ident + "\n\nm\n", "badTimezone"},
+      {"CommitWithNulInHeader", kCommit,
+       tree_line + "author " + ident + "\ncommitter " + ident + "\nx\0\n\nm\n"s, "nulInHeader"},
+      {"TagWithoutTagLine", kTag,
+       "object " + commit_id + "\ntype commit\ntagger " + ident + "\n\nt\n", "missingTagEntry"},
       {"TagOfNoKnownType", kTag, "object " + commit_id + "\ntype thing\ntag t\n\nt\n", "badType"},
   };
 }
@@ -75,7 +83,8 @@ class FsckRulesAtPush : public ::testing::Test {
     server_ = ServerProcess::Start({work_.Sub("storage"), {"--validate", "none"}, {}});
     ASSERT_TRUE(server_);
     http_ = HttpClient(server_->port());
-    PushPayload seed = BuildVersionPack(work_.Sub("seed"), {"seed", "v1.0.0", "", MakeProtoFiles("seed", 3, 200, 1), {}});
+    PushPayload seed = BuildVersionPack(
+        work_.Sub("seed"), {"seed", "v1.0.0", "", MakeProtoFiles("seed", 3, 200, 1), {}});
     auto pushed = PostPush(*http_, seed.updates, seed.pack);
     ASSERT_TRUE(pushed);
     ASSERT_EQ(pushed->status, 200) << pushed->body;
@@ -95,11 +104,13 @@ TEST_F(FsckRulesAtPush, EveryObjectGitWouldRejectIsRefusedAndAMirrorCloneStillCh
     // An honest version that would be accepted on its own, carrying the forged object.
     const std::string module = "evil" + std::to_string(n++);
     const std::string scratch = work_.Sub("scratch-" + module);
-    PushPayload honest = BuildVersionPack(scratch, {module, "v1.0.0", "", MakeProtoFiles(module, 2, 100, 3), {}});
+    PushPayload honest =
+        BuildVersionPack(scratch, {module, "v1.0.0", "", MakeProtoFiles(module, 2, 100, 3), {}});
     std::string pack = PackWithExtraObjects(scratch, {{forged.type, forged.content}});
     std::string message;
     EXPECT_EQ(ExpectJsonError(PostPush(*http_, honest.updates, pack), 422, &message), "corruption");
-    EXPECT_NE(message.find(ObjectIdOf(forged.type, forged.content) + ": " + forged.rule), std::string::npos)
+    EXPECT_NE(message.find(ObjectIdOf(forged.type, forged.content) + ": " + forged.rule),
+              std::string::npos)
         << message;
     EXPECT_EQ(RefsOf(storage), refs_before);
   }
@@ -107,13 +118,14 @@ TEST_F(FsckRulesAtPush, EveryObjectGitWouldRejectIsRefusedAndAMirrorCloneStillCh
 
   // The control: the same making without a forged object is accepted.
   const std::string scratch = work_.Sub("scratch-honest");
-  PushPayload honest = BuildVersionPack(scratch, {"honest", "v1.0.0", "", MakeProtoFiles("honest", 2, 100, 3), {}});
+  PushPayload honest =
+      BuildVersionPack(scratch, {"honest", "v1.0.0", "", MakeProtoFiles("honest", 2, 100, 3), {}});
   auto pushed = PostPush(*http_, honest.updates, PackWithExtraObjects(scratch, {}));
   ASSERT_TRUE(pushed);
   EXPECT_EQ(pushed->status, 200) << pushed->body;
 
-  CommandResult clone = RunGit({"-c", "transfer.fsckObjects=true", "clone", "--mirror", "--no-local", storage,
-                                work_.Sub("mirror.git")});
+  CommandResult clone = RunGit({"-c", "transfer.fsckObjects=true", "clone", "--mirror",
+                                "--no-local", storage, work_.Sub("mirror.git")});
   EXPECT_EQ(clone.exit_code, 0) << clone.Describe();
   GitFsck(work_.Sub("mirror.git"));
 }

@@ -27,11 +27,13 @@ constexpr char kModule[] = "killed";
 // Checks, through the library, the store a killed server left: every version tag reaches a whole
 // version whose files are `pushed`'s for it and whose commit lies on the module's branch. Returns
 // the versions present.
-std::set<std::string> CheckVisibleVersions(const std::string& storage, const std::map<std::string, FileSet>& pushed) {
+std::set<std::string> CheckVisibleVersions(const std::string& storage,
+                                           const std::map<std::string, FileSet>& pushed) {
   std::set<std::string> present;
   auto store = Store::Open(storage, /*create=*/false);
   if (!store.ok()) {
-    if (store.status().code() != Status::Code::kNotFound) ADD_FAILURE() << store.status().ToString();
+    if (store.status().code() != Status::Code::kNotFound)
+      ADD_FAILURE() << store.status().ToString();
     return present;
   }
   auto versions = (*store)->ListVersions(kModule);
@@ -44,7 +46,8 @@ std::set<std::string> CheckVisibleVersions(const std::string& storage, const std
     if (log.ok()) {
       for (const auto& entry : *log) {
         on_branch.insert(entry.commit_id);
-        EXPECT_FALSE(entry.tag_id.empty()) << "the branch moved over " << entry.version << " without its tag";
+        EXPECT_FALSE(entry.tag_id.empty())
+            << "the branch moved over " << entry.version << " without its tag";
       }
     }
   }
@@ -58,8 +61,10 @@ std::set<std::string> CheckVisibleVersions(const std::string& storage, const std
     EXPECT_TRUE(files.ok()) << "a visible version is not whole: " << files.status().ToString();
     auto expected = pushed.find(version);
     EXPECT_NE(expected, pushed.end()) << "a version nobody pushed";
-    if (files.ok() && expected != pushed.end()) EXPECT_TRUE(*files == expected->second) << "its files differ";
-    EXPECT_TRUE(on_branch.count(info->commit_id)) << "the tag is there but the branch never moved over it";
+    if (files.ok() && expected != pushed.end())
+      EXPECT_TRUE(*files == expected->second) << "its files differ";
+    EXPECT_TRUE(on_branch.count(info->commit_id))
+        << "the tag is there but the branch never moved over it";
   }
   return present;
 }
@@ -89,7 +94,8 @@ TEST(KilledDuringPushes, AHundredKillsLeaveNoCorruptStoreAndLoseNoAcknowledgedVe
 
     const std::string version = "v1." + std::to_string(i) + ".0";
     const std::string dir = work.Sub("src-" + std::to_string(i));
-    FileSet files = MakeProtoFiles("killed", i % 2 == 0 ? 3 : 120, 400, static_cast<uint32_t>(1000 + i));
+    FileSet files =
+        MakeProtoFiles("killed", i % 2 == 0 ? 3 : 120, 400, static_cast<uint32_t>(1000 + i));
     WriteFiles(dir, files);
     pushed[version] = files;
     CliUser publisher(work.Sub("home"), server->url());
@@ -100,7 +106,8 @@ TEST(KilledDuringPushes, AHundredKillsLeaveNoCorruptStoreAndLoseNoAcknowledgedVe
     if (i == 0) {
       auto code = push->WaitForExit();
       ASSERT_EQ(code, 0) << push->Stderr();
-      push_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - push_started);
+      push_time = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - push_started);
       acknowledged.insert(version);
       server->Kill();
       continue;
@@ -112,7 +119,8 @@ TEST(KilledDuringPushes, AHundredKillsLeaveNoCorruptStoreAndLoseNoAcknowledgedVe
     ASSERT_TRUE(code) << "the push did not notice the server died";
     if (*code == 0) acknowledged.insert(version);
   }
-  const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
   std::printf("%d kills in %llds, %zu of %zu pushes acknowledged, a push takes %lldms\n", kKills,
               static_cast<long long>(elapsed.count()), acknowledged.size(), pushed.size(),
               static_cast<long long>(push_time.count()));

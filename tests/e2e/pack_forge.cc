@@ -240,10 +240,14 @@ std::string Sha1Raw(const std::string& bytes) {
 
 const char* GitTypeName(int type) {
   switch (type) {
-    case 1: return "commit";
-    case 2: return "tree";
-    case 3: return "blob";
-    default: return "tag";
+    case 1:
+      return "commit";
+    case 2:
+      return "tree";
+    case 3:
+      return "blob";
+    default:
+      return "tag";
   }
 }
 
@@ -295,9 +299,9 @@ std::string PackWithExtraObjects(const std::string& scratch_dir,
         auto* s = static_cast<State*>(payload);
         git_odb_object* obj = nullptr;
         if (git_odb_read(&obj, s->odb, id) != 0) return -1;
-        s->objects->emplace_back(
-            static_cast<int>(git_odb_object_type(obj)),
-            std::string(static_cast<const char*>(git_odb_object_data(obj)), git_odb_object_size(obj)));
+        s->objects->emplace_back(static_cast<int>(git_odb_object_type(obj)),
+                                 std::string(static_cast<const char*>(git_odb_object_data(obj)),
+                                             git_odb_object_size(obj)));
         git_odb_object_free(obj);
         return 0;
       },

@@ -37,7 +37,8 @@ using testing::TempDir;
 constexpr int kCommit = 1, kTree = 2, kBlob = 3, kTag = 4, kOfsDelta = 6;
 
 std::string Be32(uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
 }
 
 std::string Sha1Raw(const std::string& bytes) {
@@ -59,24 +60,29 @@ std::string Hex(const std::string& raw) {
 
 const char* TypeName(int type) {
   switch (type) {
-    case kCommit: return "commit";
-    case kTree: return "tree";
-    case kBlob: return "blob";
-    default: return "tag";
+    case kCommit:
+      return "commit";
+    case kTree:
+      return "tree";
+    case kBlob:
+      return "blob";
+    default:
+      return "tag";
   }
 }
 
 // The raw 20-byte id git gives an object.
 std::string RawId(int type, const std::string& content) {
-  return Sha1Raw(std::string(TypeName(type)) + " " + std::to_string(content.size()) + '\0' + content);
+  return Sha1Raw(std::string(TypeName(type)) + " " + std::to_string(content.size()) + '\0' +
+                 content);
 }
 std::string HexId(int type, const std::string& content) { return Hex(RawId(type, content)); }
 
 std::string Deflate(const std::string& content, int level = Z_DEFAULT_COMPRESSION) {
   uLongf size = compressBound(content.size());
   std::string out(size, '\0');
-  EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(content.data()),
-                      content.size(), level),
+  EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(out.data()), &size,
+                      reinterpret_cast<const Bytef*>(content.data()), content.size(), level),
             Z_OK);
   out.resize(size);
   return out;
@@ -86,7 +92,8 @@ std::string Deflate(const std::string& content, int level = Z_DEFAULT_COMPRESSIO
 class RawPack {
  public:
   // An entry of `type` stating `stated_size`, followed by `zlib` as its data; its pack offset.
-  size_t AddRaw(int type, uint64_t stated_size, const std::string& zlib, const std::string& before_data = "") {
+  size_t AddRaw(int type, uint64_t stated_size, const std::string& zlib,
+                const std::string& before_data = "") {
     size_t offset = 12 + body_.size();
     uint64_t size = stated_size;
     unsigned char byte = static_cast<unsigned char>((type << 4) | (size & 15));
@@ -102,13 +109,16 @@ class RawPack {
     ++count_;
     return offset;
   }
-  size_t Add(int type, const std::string& content) { return AddRaw(type, content.size(), Deflate(content)); }
+  size_t Add(int type, const std::string& content) {
+    return AddRaw(type, content.size(), Deflate(content));
+  }
   // An offset delta against the entry at `base_offset` whose (uncompressed) data is `delta`.
   void AddDelta(size_t base_offset, const std::string& delta) {
     size_t offset = 12 + body_.size();
     uint64_t distance = offset - base_offset;
     std::string encoded(1, static_cast<char>(distance & 0x7f));
-    while (distance >>= 7) encoded.insert(encoded.begin(), static_cast<char>(0x80 | (--distance & 0x7f)));
+    while (distance >>= 7)
+      encoded.insert(encoded.begin(), static_cast<char>(0x80 | (--distance & 0x7f)));
     AddRaw(kOfsDelta, delta.size(), Deflate(delta), encoded);
   }
   // A delta's data that rebuilds `result` from a base of `base_size` bytes by inserting it whole
@@ -184,12 +194,14 @@ class ReceivedPackTest : public ::testing::Test {
   // Applies `pack` with no ref updates (a client receiving objects) and expects it refused as
   // corrupt with `because` in the message, the store unchanged and clean.
   void ExpectCorrupt(const std::string& pack, const std::string& because,
-                     const std::vector<RefUpdate>& updates = {}, RefPolicy policy = RefPolicy::kMirror) {
+                     const std::vector<RefUpdate>& updates = {},
+                     RefPolicy policy = RefPolicy::kMirror) {
     auto before = AllRefs(*dst_);
     auto applied = dst_->ApplyPack(pack, updates, policy);
     ASSERT_FALSE(applied.ok()) << "a hostile pack was applied";
     EXPECT_EQ(applied.status().code(), Status::Code::kCorruption) << applied.status().ToString();
-    EXPECT_NE(applied.status().message().find(because), std::string::npos) << applied.status().ToString();
+    EXPECT_NE(applied.status().message().find(because), std::string::npos)
+        << applied.status().ToString();
     EXPECT_EQ(AllRefs(*dst_), before);
     EXPECT_EQ(PackCount(), 0u) << "objects of a refused pack reached the store";
     EXPECT_TRUE(GitFsckStrict(dst_->path()));
@@ -286,7 +298,8 @@ TEST_F(ReceivedPackTest, ADeltaRebuildingMoreThanTheBlobLimitIsRefused) {
   RawPack raw;
   size_t base = raw.Add(kBlob, kBlobContent);
   // Base size, then a result size of 2^32, then one inserted byte.
-  raw.AddDelta(base, std::string(1, static_cast<char>(kBlobContent.size())) + "\x80\x80\x80\x80\x10" + "\x01x");
+  raw.AddDelta(base, std::string(1, static_cast<char>(kBlobContent.size())) +
+                         "\x80\x80\x80\x80\x10" + "\x01x");
   ExpectCorrupt(raw.Finish(), "rebuilds an object of 4294967296 bytes");
 }
 
@@ -302,12 +315,15 @@ struct RuleCase {
 std::string BlobId() { return RawId(kBlob, kBlobContent); }
 std::string TreeOf(const std::string& entries) { return entries; }
 std::string GoodTree() { return Entry("100644", "a.proto", BlobId()); }
-std::string CommitWith(const std::string& header, const std::string& body = "\nmessage\n") { return header + body; }
+std::string CommitWith(const std::string& header, const std::string& body = "\nmessage\n") {
+  return header + body;
+}
 std::string TreeLine() { return "tree " + HexId(kTree, GoodTree()) + "\n"; }
 
 std::vector<RuleCase> RuleCases() {
   const std::string blob = BlobId();
-  const std::string good_commit = CommitWith(TreeLine() + "author " + kIdent + "\ncommitter " + kIdent + "\n");
+  const std::string good_commit =
+      CommitWith(TreeLine() + "author " + kIdent + "\ncommitter " + kIdent + "\n");
   const std::string commit_id = HexId(kCommit, good_commit);
   auto tag = [&](const std::string& header) { return header + "\nforged\n"; };
   const std::string object_line = "object " + commit_id + "\n";
@@ -316,12 +332,14 @@ std::vector<RuleCase> RuleCases() {
       {"DotGit", kTree, Entry("100644", ".git", blob), "hasDotgit"},
       {"DotGitInCapitals", kTree, Entry("100644", ".GIT", blob), "hasDotgit"},
       {"DotGitMixedCase", kTree, Entry("40000", ".GiT", RawId(kTree, GoodTree())), "hasDotgit"},
-      {"DotGitWithHfsIgnorableCodePoint", kTree, Entry("100644", ".g\xe2\x80\x8cit", blob), "hasDotgit"},
+      {"DotGitWithHfsIgnorableCodePoint", kTree, Entry("100644", ".g\xe2\x80\x8cit", blob),
+       "hasDotgit"},
       {"DotGitWithNtfsTrailingDot", kTree, Entry("100644", ".git.", blob), "hasDotgit"},
       {"DotGitWithNtfsTrailingSpaces", kTree, Entry("100644", ".git  ", blob), "hasDotgit"},
       {"NtfsShortNameOfDotGit", kTree, Entry("100644", "GIT~1", blob), "hasDotgit"},
       {"DotGitAfterABackslash", kTree, Entry("100644", "a\\.git", blob), "hasDotgit"},
-      {"DotGitWithAnAlternateDataStream", kTree, Entry("100644", ".git::$INDEX_ALLOCATION", blob), "hasDotgit"},
+      {"DotGitWithAnAlternateDataStream", kTree, Entry("100644", ".git::$INDEX_ALLOCATION", blob),
+       "hasDotgit"},
       {"Dot", kTree, Entry("100644", ".", blob), "hasDot"},
       {"DotDot", kTree, Entry("40000", "..", RawId(kTree, GoodTree())), "hasDotdot"},
       {"EmptyName", kTree, Entry("100644", "", blob), "emptyName"},
@@ -329,69 +347,98 @@ std::vector<RuleCase> RuleCases() {
       {"NullId", kTree, Entry("100644", "a.proto", std::string(20, '\0')), "nullSha1"},
       {"DotGitmodules", kTree, Entry("100644", ".gitmodules", blob), "spokeDotGitFile"},
       {"NtfsShortNameOfDotGitmodules", kTree, Entry("100644", "GITMOD~1", blob), "spokeDotGitFile"},
-      {"DotGitattributesInCapitals", kTree, Entry("100644", ".GITATTRIBUTES", blob), "spokeDotGitFile"},
+      {"DotGitattributesInCapitals", kTree, Entry("100644", ".GITATTRIBUTES", blob),
+       "spokeDotGitFile"},
       // Trees: modes and order.
-      {"ZeroPaddedDirectoryMode", kTree, Entry("040000", "d", RawId(kTree, GoodTree())), "zeroPaddedFilemode"},
+      {"ZeroPaddedDirectoryMode", kTree, Entry("040000", "d", RawId(kTree, GoodTree())),
+       "zeroPaddedFilemode"},
       {"ZeroPaddedFileMode", kTree, Entry("0100644", "a.proto", blob), "zeroPaddedFilemode"},
       {"GroupWritableMode", kTree, Entry("100664", "a.proto", blob), "badFilemode"},
       {"UnknownMode", kTree, Entry("100600", "a.proto", blob), "badFilemode"},
       {"NonOctalMode", kTree, Entry("10064x", "a.proto", blob), "badTree"},
       {"Symlink", kTree, Entry("120000", "a.proto", blob), "spokeSymlink"},
       {"Gitlink", kTree, Entry("160000", "sub", RawId(kCommit, good_commit)), "spokeGitlink"},
-      {"DuplicateEntries", kTree, Entry("100644", "a.proto", blob) + Entry("100644", "a.proto", blob), "duplicateEntries"},
-      {"FileAndDirectoryOfOneName", kTree, Entry("100644", "a", blob) + Entry("40000", "a", RawId(kTree, GoodTree())),
+      {"DuplicateEntries", kTree,
+       Entry("100644", "a.proto", blob) + Entry("100644", "a.proto", blob), "duplicateEntries"},
+      {"FileAndDirectoryOfOneName", kTree,
+       Entry("100644", "a", blob) + Entry("40000", "a", RawId(kTree, GoodTree())),
        "duplicateEntries"},
-      {"UnsortedEntries", kTree, Entry("100644", "b.proto", blob) + Entry("100644", "a.proto", blob), "treeNotSorted"},
+      {"UnsortedEntries", kTree,
+       Entry("100644", "b.proto", blob) + Entry("100644", "a.proto", blob), "treeNotSorted"},
       {"DirectorySortedAsIfWithoutItsSlash", kTree,
-       Entry("40000", "a", RawId(kTree, GoodTree())) + Entry("100644", "a.proto", blob), "treeNotSorted"},
+       Entry("40000", "a", RawId(kTree, GoodTree())) + Entry("100644", "a.proto", blob),
+       "treeNotSorted"},
       {"IdCutShort", kTree, std::string("100644 a.proto\0short", 20), "badTree"},
       {"MissingSpaceAfterMode", kTree, std::string("100644a.proto\0", 14) + blob, "badTree"},
       // Commits.
-      {"CommitWithoutTree", kCommit, CommitWith("author " + kIdent + "\ncommitter " + kIdent + "\n"), "missingTree"},
-      {"CommitWithShortTreeId", kCommit, CommitWith("tree 1234\nauthor " + kIdent + "\ncommitter " + kIdent + "\n"),
-       "badTreeSha1"},
-      {"CommitWithBadParent", kCommit, CommitWith(TreeLine() + "parent zz\nauthor " + kIdent + "\ncommitter " + kIdent + "\n"),
+      {"CommitWithoutTree", kCommit,
+       CommitWith("author " + kIdent + "\ncommitter " + kIdent + "\n"), "missingTree"},
+      {"CommitWithShortTreeId", kCommit,
+       CommitWith("tree 1234\nauthor " + kIdent + "\ncommitter " + kIdent + "\n"), "badTreeSha1"},
+      {"CommitWithBadParent", kCommit,
+       CommitWith(TreeLine() + "parent zz\nauthor " + kIdent + "\ncommitter " + kIdent + "\n"),
        "badParentSha1"},
-      {"CommitWithoutAuthor", kCommit, CommitWith(TreeLine() + "committer " + kIdent + "\n"), "missingAuthor"},
+      {"CommitWithoutAuthor", kCommit, CommitWith(TreeLine() + "committer " + kIdent + "\n"),
+       "missingAuthor"},
       {"CommitWithTwoAuthors", kCommit,
-       CommitWith(TreeLine() + "author " + kIdent + "\nauthor " + kIdent + "\ncommitter " + kIdent + "\n"),
+       CommitWith(TreeLine() + "author " + kIdent + "\nauthor " + kIdent + "\ncommitter " + kIdent +
+                  "\n"),
        "multipleAuthors"},
-      {"CommitWithoutCommitter", kCommit, CommitWith(TreeLine() + "author " + kIdent + "\n"), "missingCommitter"},
-      {"IdentWithoutName", kCommit, CommitWith(TreeLine() + "author <a@b> 1 +0000\ncommitter " + kIdent + "\n"),
+      {"CommitWithoutCommitter", kCommit, CommitWith(TreeLine() + "author " + kIdent + "\n"),
+       "missingCommitter"},
+      {"IdentWithoutName", kCommit,
+       CommitWith(TreeLine() + "author <a@b> 1 +0000\ncommitter " + kIdent + "\n"),
        "missingNameBeforeEmail"},
-      {"IdentWithoutEmail", kCommit, CommitWith(TreeLine() + "author Name 1 +0000\ncommitter " + kIdent + "\n"),
-       "missingEmail"},
-      {"IdentWithUnclosedEmail", kCommit, CommitWith(TreeLine() + "author Name <a@b 1 +0000\ncommitter " + kIdent + "\n"),
-       "badEmail"},
-      {"IdentWithNoSpaceBeforeEmail", kCommit, CommitWith(TreeLine() + "author Name<a@b> 1 +0000\ncommitter " + kIdent + "\n"),
+      {"IdentWithoutEmail", kCommit,
+       CommitWith(TreeLine() + "author Name 1 +0000\ncommitter " + kIdent + "\n"), "missingEmail"},
+      {"IdentWithUnclosedEmail", kCommit,
+       CommitWith(TreeLine() + "author Name <a@b 1 +0000\ncommitter " + kIdent + "\n"), "badEmail"},
+      {"IdentWithNoSpaceBeforeEmail", kCommit,
+       CommitWith(TreeLine() + "author Name<a@b> 1 +0000\ncommitter " + kIdent + "\n"),
        "missingSpaceBeforeEmail"},
-      {"IdentWithABracketInTheName", kCommit, CommitWith(TreeLine() + "author Na>me <a@b> 1 +0000\ncommitter " + kIdent + "\n"),
+      {"IdentWithABracketInTheName", kCommit,
+       CommitWith(TreeLine() + "author Na>me <a@b> 1 +0000\ncommitter " + kIdent + "\n"),
        "badName"},
-      {"IdentWithNoSpaceBeforeDate", kCommit, CommitWith(TreeLine() + "author Name <a@b>1 +0000\ncommitter " + kIdent + "\n"),
+      {"IdentWithNoSpaceBeforeDate", kCommit,
+       CommitWith(TreeLine() + "author Name <a@b>1 +0000\ncommitter " + kIdent + "\n"),
        "missingSpaceBeforeDate"},
-      {"IdentWithZeroPaddedDate", kCommit, CommitWith(TreeLine() + "author Name <a@b> 0123 +0000\ncommitter " + kIdent + "\n"),
+      {"IdentWithZeroPaddedDate", kCommit,
+       CommitWith(TreeLine() + "author Name <a@b> 0123 +0000\ncommitter " + kIdent + "\n"),
        "zeroPaddedDate"},
       {"IdentWithOverflowingDate", kCommit,
-       CommitWith(TreeLine() + "author Name <a@b> 99999999999999999999 +0000\ncommitter " + kIdent + "\n"),
+       CommitWith(TreeLine() + "author Name <a@b> 99999999999999999999 +0000\ncommitter " + kIdent +
+                  "\n"),
        "badDateOverflow"},
-      {"IdentWithLettersForADate", kCommit, CommitWith(TreeLine() + "author Name <a@b> soon +0000\ncommitter " + kIdent + "\n"),
+      {"IdentWithLettersForADate", kCommit,
+       CommitWith(TreeLine() + "author Name <a@b> soon +0000\ncommitter " + kIdent + "\n"),
        "badDate"},
-      {"IdentWithBadTimeZone", kCommit, CommitWith(TreeLine() + "author Name <a@b> 1 +00\ncommitter " + kIdent + "\n"),
+      {"IdentWithBadTimeZone", kCommit,
+       CommitWith(TreeLine() + "author Name <a@b> 1 +00\ncommitter " + kIdent + "\n"),
        "badTimezone"},
-      {"NulInCommitHeader", kCommit, CommitWith(TreeLine() + "author " + kIdent + "\ncommitter " + kIdent + "\nx\0y\n"s),
+      {"NulInCommitHeader", kCommit,
+       CommitWith(TreeLine() + "author " + kIdent + "\ncommitter " + kIdent + "\nx\0y\n"s),
        "nulInHeader"},
-      {"NulInCommitBody", kCommit, CommitWith(TreeLine() + "author " + kIdent + "\ncommitter " + kIdent + "\n",
-                                              std::string("\nbody\0more\n", 11)),
+      {"NulInCommitBody", kCommit,
+       CommitWith(TreeLine() + "author " + kIdent + "\ncommitter " + kIdent + "\n",
+                  std::string("\nbody\0more\n", 11)),
        "nulInCommit"},
-      {"UnterminatedCommitHeader", kCommit, TreeLine() + "author " + kIdent + "\ncommitter " + kIdent, "unterminatedHeader"},
+      {"UnterminatedCommitHeader", kCommit,
+       TreeLine() + "author " + kIdent + "\ncommitter " + kIdent, "unterminatedHeader"},
       // Tags.
-      {"TagWithoutObject", kTag, tag("type commit\ntag t\ntagger " + kIdent + "\n"), "missingObject"},
-      {"TagWithBadObjectId", kTag, tag("object 12\ntype commit\ntag t\ntagger " + kIdent + "\n"), "badObjectSha1"},
-      {"TagWithoutType", kTag, tag(object_line + "tag t\ntagger " + kIdent + "\n"), "missingTypeEntry"},
-      {"TagOfUnknownType", kTag, tag(object_line + "type pointer\ntag t\ntagger " + kIdent + "\n"), "badType"},
-      {"TagWithoutName", kTag, tag(object_line + "type commit\ntagger " + kIdent + "\n"), "missingTagEntry"},
-      {"TagWithBadTagger", kTag, tag(object_line + "type commit\ntag t\ntagger nobody\n"), "missingEmail"},
-      {"NulInTagHeader", kTag, tag(object_line + "type commit\ntag t\0\ntagger "s + kIdent + "\n"), "nulInHeader"},
+      {"TagWithoutObject", kTag, tag("type commit\ntag t\ntagger " + kIdent + "\n"),
+       "missingObject"},
+      {"TagWithBadObjectId", kTag, tag("object 12\ntype commit\ntag t\ntagger " + kIdent + "\n"),
+       "badObjectSha1"},
+      {"TagWithoutType", kTag, tag(object_line + "tag t\ntagger " + kIdent + "\n"),
+       "missingTypeEntry"},
+      {"TagOfUnknownType", kTag, tag(object_line + "type pointer\ntag t\ntagger " + kIdent + "\n"),
+       "badType"},
+      {"TagWithoutName", kTag, tag(object_line + "type commit\ntagger " + kIdent + "\n"),
+       "missingTagEntry"},
+      {"TagWithBadTagger", kTag, tag(object_line + "type commit\ntag t\ntagger nobody\n"),
+       "missingEmail"},
+      {"NulInTagHeader", kTag, tag(object_line + "type commit\ntag t\0\ntagger "s + kIdent + "\n"),
+       "nulInHeader"},
   };
 }
 
@@ -399,7 +446,8 @@ class FsckRule : public ReceivedPackTest, public ::testing::WithParamInterface<R
 
 // The bad object rides with the objects it names, so only its own form is wrong.
 std::string PackWithSupport(int bad_type, const std::string& bad_content) {
-  const std::string good_commit = CommitWith(TreeLine() + "author " + kIdent + "\ncommitter " + kIdent + "\n");
+  const std::string good_commit =
+      CommitWith(TreeLine() + "author " + kIdent + "\ncommitter " + kIdent + "\n");
   RawPack raw;
   raw.Add(kBlob, kBlobContent);
   raw.Add(kTree, GoodTree());
@@ -414,17 +462,21 @@ TEST_P(FsckRule, IsRefusedNamingTheObjectAndTheRule) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Objects, FsckRule, ::testing::ValuesIn(RuleCases()),
-                         [](const ::testing::TestParamInfo<RuleCase>& info) { return info.param.name; });
+                         [](const ::testing::TestParamInfo<RuleCase>& info) {
+                           return info.param.name;
+                         });
 
 TEST_F(ReceivedPackTest, WellFormedObjectsOfEveryKindAreAccepted) {
   // The control for the table above: the supporting objects alone, a tree with an executable file,
   // names that only look like git's, and a tag, all pass.
   const std::string blob = BlobId();
   const std::string tree = Entry("100644", ".github", blob) + Entry("100755", "a.proto", blob) +
-                           Entry("40000", "d", RawId(kTree, GoodTree())) + Entry("100644", "git~2", blob) +
-                           Entry("100644", "x.git", blob);
-  const std::string commit = CommitWith(TreeLine() + "author " + kIdent + "\ncommitter " + kIdent + "\n");
-  const std::string tag = "object " + HexId(kCommit, commit) + "\ntype commit\ntag m/v1.0.0\ntagger " + kIdent + "\n\nok\n";
+                           Entry("40000", "d", RawId(kTree, GoodTree())) +
+                           Entry("100644", "git~2", blob) + Entry("100644", "x.git", blob);
+  const std::string commit =
+      CommitWith(TreeLine() + "author " + kIdent + "\ncommitter " + kIdent + "\n");
+  const std::string tag = "object " + HexId(kCommit, commit) +
+                          "\ntype commit\ntag m/v1.0.0\ntagger " + kIdent + "\n\nok\n";
   RawPack raw;
   raw.Add(kBlob, kBlobContent);
   raw.Add(kTree, GoodTree());
@@ -492,7 +544,8 @@ void CopyObjects(const Store& from, const Store& to, const std::set<std::string>
         git_odb_object* obj = nullptr;
         if (git_odb_read(&obj, s->src, id) != 0) return -1;
         git_oid written;
-        git_odb_write(&written, s->dst, git_odb_object_data(obj), git_odb_object_size(obj), git_odb_object_type(obj));
+        git_odb_write(&written, s->dst, git_odb_object_data(obj), git_odb_object_size(obj),
+                      git_odb_object_type(obj));
         git_odb_object_free(obj);
         return 0;
       },
@@ -546,8 +599,9 @@ TEST_F(ReceivedPackTest, ASmallPackLandsWholeAsOnePackFileSoItsObjectsAppearToge
   ASSERT_TRUE(put.ok());
   auto pack = (*src)->BuildPack({put->version.tag_id}, {}, nullptr);
   ASSERT_TRUE(pack.ok());
-  auto applied = dst_->ApplyPack(*pack, {{VersionTagRef("small", "v1.0.0"), "", put->version.tag_id},
-                                         {ModuleBranchRef("small"), "", put->version.commit_id}},
+  auto applied = dst_->ApplyPack(*pack,
+                                 {{VersionTagRef("small", "v1.0.0"), "", put->version.tag_id},
+                                  {ModuleBranchRef("small"), "", put->version.commit_id}},
                                  RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(PackCount(), 1u);
@@ -571,7 +625,8 @@ class PackFileTest : public ReceivedPackTest {
     auto pack = src_->BuildPack({version_.tag_id}, {}, nullptr);
     ASSERT_TRUE(pack.ok());
     pack_ = std::move(*pack);
-    updates_ = {{VersionTagRef("m", "v1.0.0"), "", version_.tag_id}, {ModuleBranchRef("m"), "", version_.commit_id}};
+    updates_ = {{VersionTagRef("m", "v1.0.0"), "", version_.tag_id},
+                {ModuleBranchRef("m"), "", version_.commit_id}};
   }
   void Write(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary);
@@ -597,7 +652,8 @@ TEST_F(PackFileTest, APackAfterAHeaderLineInAnIncomingFileIsApplied) {
   ASSERT_TRUE(incoming.ok()) << incoming.status().ToString();
   const std::string header = "{\"protocol\": 1}\n";
   Write((*incoming)->path(), header + pack_);
-  auto applied = dst_->ApplyPackFile((*incoming)->path(), header.size(), updates_, RefPolicy::kStrict);
+  auto applied =
+      dst_->ApplyPackFile((*incoming)->path(), header.size(), updates_, RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   ExpectPublished();
   EXPECT_TRUE(fs::exists((*incoming)->path())) << "the caller's file is the caller's to remove";
@@ -611,15 +667,16 @@ TEST_F(PackFileTest, APackThatIsTheWholeFileBecomesTheStoredPackWithoutACopy) {
   auto incoming = dst_->CreateIncomingFile();
   ASSERT_TRUE(incoming.ok());
   Write((*incoming)->path(), pack_);
-  struct stat before{};
+  struct stat before {};
   ASSERT_EQ(::stat((*incoming)->path().c_str(), &before), 0);
   auto applied = dst_->ApplyPackFile((*incoming)->path(), 0, updates_, RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   ExpectPublished();
   bool same_inode = false;
   for (const auto& e : fs::directory_iterator(fs::path(dst_->path()) / "objects" / "pack")) {
-    struct stat st{};
-    if (e.path().extension() == ".pack" && ::stat(e.path().c_str(), &st) == 0 && st.st_ino == before.st_ino) {
+    struct stat st {};
+    if (e.path().extension() == ".pack" && ::stat(e.path().c_str(), &st) == 0 &&
+        st.st_ino == before.st_ino) {
       same_inode = true;
     }
   }
@@ -675,7 +732,8 @@ TEST_F(ReceivedPackTest, OpeningAStoreSweepsQuarantinesOfDeadProcessesButNotOfLi
   fs::create_directories(incoming / "n-old");
   fs::create_directories(incoming / "n-young");
   fs::create_directories(incoming / "someone-elses");
-  fs::last_write_time(incoming / "n-old", fs::file_time_type::clock::now() - std::chrono::minutes(5));
+  fs::last_write_time(incoming / "n-old",
+                      fs::file_time_type::clock::now() - std::chrono::minutes(5));
   // A quarantine another process holds: its lock is taken through a descriptor of its own.
   int live = ::open((incoming / "q-live").c_str(), O_RDONLY | O_DIRECTORY);
   ASSERT_GE(live, 0);
@@ -797,8 +855,9 @@ TEST_F(ReceivedPackTest, AFinishedTransactionLeavesNoJournal) {
   ASSERT_TRUE(put.ok());
   auto pack = (*src)->BuildPack({put->version.tag_id}, {}, nullptr);
   ASSERT_TRUE(pack.ok());
-  auto applied = dst_->ApplyPack(*pack, {{VersionTagRef("m", "v1.0.0"), "", put->version.tag_id},
-                                         {ModuleBranchRef("m"), "", put->version.commit_id}},
+  auto applied = dst_->ApplyPack(*pack,
+                                 {{VersionTagRef("m", "v1.0.0"), "", put->version.tag_id},
+                                  {ModuleBranchRef("m"), "", put->version.commit_id}},
                                  RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   std::error_code ec;
