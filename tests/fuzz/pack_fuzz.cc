@@ -246,7 +246,17 @@ void FuzzApply(const std::string& pack, const std::vector<spoke::RefUpdate>& upd
     apply_store = std::move(*opened);
   }
   auto results = apply_store->ApplyPack(pack, updates, spoke::RefPolicy::kStrict);
-  if (!results.ok()) return;
+  if (!results.ok()) {
+    // Refused: the store is as it was, empty (store.h).
+    auto refs = apply_store->ListRefs("");
+    Check(refs.ok() && refs->empty(), "a refused pack moved a ref", results.status().ToString());
+    for (const auto& entry :
+         fs::recursive_directory_iterator(fs::path(apply_store->path()) / "objects")) {
+      Check(!entry.is_regular_file(), "a refused pack left an object in the store",
+            entry.path().string() + " after " + results.status().ToString());
+    }
+    return;
+  }
   // What a registry accepted, every later reader must be able to read whole.
   for (const auto& result : *results) {
     std::string module, version;
