@@ -260,8 +260,12 @@ Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t i
       if (distance == 0 || distance > start - 12)
         return Corrupt(what + " names a base outside the pack");
     } else if (type == GIT_OBJECT_REF_DELTA) {
-      if (available < used + GIT_OID_RAWSZ) return Corrupt("bad header of " + what);
-      used += GIT_OID_RAWSZ;
+      // Spoke's packs are never thin and name a delta's base by its offset, as git's do when the
+      // receiver speaks ofs-delta. A base named by id is refused rather than left to libgit2's
+      // indexer, which loops without bound (allocating as it goes) on a ref delta that rebuilds
+      // an object it already holds.
+      return Corrupt(what + " is a delta against a base named by id (a thin pack's REF_DELTA); "
+                     "Spoke accepts whole objects and offset deltas only");
     }
     const uint64_t limit =
         type == GIT_OBJECT_BLOB || delta ? kMaxBlobBytes : kMaxStructuralObjectBytes;

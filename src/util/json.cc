@@ -117,7 +117,13 @@ class Parser {
         return true;
       }
     }
-    *out = Json(std::strtod(token.c_str(), nullptr));
+    const double value = std::strtod(token.c_str(), nullptr);
+    if (!std::isfinite(value)) {
+      // JSON has no infinity: a number beyond double's range would come back out as null.
+      pos_ = start;
+      return Fail("number out of range");
+    }
+    *out = Json(value);
     return true;
   }
 

@@ -116,8 +116,19 @@ TEST(ClientRepair, APullFetchesAgainAVersionWhoseObjectsAreMissing) {
       user.Run({"pull", "-module", "mended", "-version", "v1.0.0", "-dir", work.Sub("first")});
   ASSERT_EQ(first.exit_code, 0) << first.Describe();
 
+  // An older Spoke moved objects in one by one: turn the store's packs into loose objects, the
+  // state it left, so that one object can go missing.
+  CommandResult loosen = RunCommand(
+      {{"sh", "-ec",
+        "cd \"$1\"; for pack in objects/pack/*.pack; do mv \"$pack\" loose.pack; "
+        "rm -f \"${pack%.pack}\".*; git unpack-objects -q < loose.pack; rm loose.pack; done",
+        "sh", work.Sub("home")},
+       {},
+       ""});
+  ASSERT_EQ(loosen.exit_code, 0) << loosen.Describe();
+
   // The manifest (read before anything else), then one of the version's files (read only when
-  // they are written out). Fewer than 100 objects arrived, so each is a loose object.
+  // they are written out).
   const std::string version = "refs/tags/mended/v1.0.0^{commit}:";
   for (const std::string& path : {std::string("spoke.manifest.json"), files.begin()->first}) {
     SCOPED_TRACE("without the object of " + path);

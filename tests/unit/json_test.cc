@@ -350,6 +350,16 @@ TEST(JsonNumbers, FractionsAndExponentsParseAsDoubles) {
   EXPECT_EQ(MustParse(MustParse("0.1").Dump()).as_double(), 0.1);
 }
 
+TEST(JsonNumbers, NumbersBeyondDoubleRangeAreRefusedAtTheirOffset) {
+  // JSON has no infinity: parsed, they would be written back out as null.
+  for (const char* number : {"1e999", "-1e999", "1e309", "-17976931348623159e292"}) {
+    Status s = ParseError(std::string("[0, ") + number + "]");
+    EXPECT_NE(s.message().find("invalid JSON at byte 4: number out of range"), std::string::npos)
+        << number << ": " << s.message();
+  }
+  EXPECT_EQ(MustParse("1e-999").as_double(), 0.0);  // an underflow rounds to zero and stays a number
+}
+
 TEST(JsonNumbers, IntegralDoublesDumpWithoutAFraction) {
   EXPECT_EQ(MustParse("1e3").Dump(), "1000");
   EXPECT_EQ(MustParse("1e3").as_int(), 1000);

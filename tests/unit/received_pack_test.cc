@@ -34,7 +34,7 @@ using testing::MakeRequest;
 using testing::OneFile;
 using testing::TempDir;
 
-constexpr int kCommit = 1, kTree = 2, kBlob = 3, kTag = 4, kOfsDelta = 6;
+constexpr int kCommit = 1, kTree = 2, kBlob = 3, kTag = 4, kOfsDelta = 6, kRefDelta = 7;
 
 std::string Be32(uint32_t v) {
   return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
@@ -303,6 +303,15 @@ TEST_F(ReceivedPackTest, ADeltaRebuildingMoreThanTheBlobLimitIsRefused) {
   ExpectCorrupt(raw.Finish(), "rebuilds an object of 4294967296 bytes");
 }
 
+TEST_F(ReceivedPackTest, ADeltaAgainstABaseNamedByIdIsRefused) {
+  // A ref delta that rebuilds its own base: libgit2's indexer would loop on it without bound.
+  RawPack raw;
+  raw.Add(kBlob, kBlobContent);
+  const std::string delta = RawPack::InsertDelta(kBlobContent.size(), kBlobContent);
+  raw.AddRaw(kRefDelta, delta.size(), Deflate(delta), RawId(kBlob, kBlobContent));
+  ExpectCorrupt(raw.Finish(), "entry 1 is a delta against a base named by id");
+}
+
 // --- git fsck's rules, and Spoke's ---------------------------------------------------------------
 
 struct RuleCase {
@@ -313,7 +322,6 @@ struct RuleCase {
 };
 
 std::string BlobId() { return RawId(kBlob, kBlobContent); }
-std::string TreeOf(const std::string& entries) { return entries; }
 std::string GoodTree() { return Entry("100644", "a.proto", BlobId()); }
 std::string CommitWith(const std::string& header, const std::string& body = "\nmessage\n") {
   return header + body;
