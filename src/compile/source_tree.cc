@@ -1,6 +1,7 @@
 // LoaderSourceTree and ErrorList.
 #include "compile/source_tree.h"
 
+#include <cctype>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <filesystem>
@@ -56,7 +57,30 @@ google::protobuf::io::ZeroCopyInputStream* LoaderSourceTree::Open(const std::str
   return new OwningInputStream(std::move(*content));
 }
 
+namespace {
+
+// True when `message` opens with its own "file:line:col: " (a loader's refusal of a file's text,
+// e.g. bytes that are not UTF-8), which a "file: " prefix would only repeat.
+bool StartsWithLocation(const std::string& message) {
+  const size_t end = message.find(": ");
+  if (end == std::string::npos) return false;
+  size_t pos = end;
+  for (int number = 0; number < 2; ++number) {
+    size_t digits = 0;
+    while (pos > 0 && std::isdigit(static_cast<unsigned char>(message[pos - 1]))) --pos, ++digits;
+    if (digits == 0 || pos == 0 || message[pos - 1] != ':') return false;
+    --pos;
+  }
+  return pos > 0;
+}
+
+}  // namespace
+
 void ErrorList::AddError(const std::string& filename, int line, int column, const std::string& message) {
+  if (line < 0 && StartsWithLocation(message)) {
+    errors_.push_back(message);
+    return;
+  }
   // libprotoc counts lines and columns from 0; editors and people count from 1.
   std::string where = filename;
   if (line >= 0) where += ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1);

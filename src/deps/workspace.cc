@@ -54,7 +54,10 @@ bool IsBelow(const std::string& path, const std::string& dir) {
 Status AddFile(const std::string& root, const std::string& relative, const std::string& module_path,
                WorkspaceModule* module) {
   SPOKE_RETURN_IF_ERROR(ValidateProtoPath(module_path).WithContext(root + "/" + relative));
-  SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString((fs::path(root) / relative).string()));
+  const std::string on_disk = (fs::path(root) / relative).string();
+  SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(on_disk));
+  // Refused here, before anything is resolved or sent, as `spoke push` refuses it.
+  SPOKE_RETURN_IF_ERROR(ValidateProtoText(on_disk, content));
   module->files.emplace(module_path, std::move(content));
   return Status::Ok();
 }

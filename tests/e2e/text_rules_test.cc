@@ -202,6 +202,23 @@ TEST_F(TextRules, CliPushRefusesProtoFilesThatAreNotUtf8BeforeSending) {
   }
 }
 
+TEST_F(TextRules, BatchPushRefusesProtoFilesThatAreNotUtf8BeforeSending) {
+  // The registry is unreachable: the refusal must come before any request.
+  CliUser offline(work_.Sub("home"), "http://127.0.0.1:1");
+  int n = 0;
+  for (const BadText& bad : kBadTexts) {
+    SCOPED_TRACE("bad byte " + bad.byte + " at " + bad.where);
+    const std::string root = work_.Sub("batch-" + std::to_string(n++));
+    WriteFiles(root, {{"good/ok.proto", kProto}, {"fresh/sub/bad.proto", bad.content}});
+    CommandResult push = offline.Run({"batch-push", "-dir", root, "-version", "v1.0.0"});
+    EXPECT_EQ(push.exit_code, 1) << push.Describe();
+    EXPECT_TRUE(Contains(push.err, root + "/fresh/sub/bad.proto:" + bad.where +
+                                       ": not valid UTF-8 (byte " + bad.byte + ")"))
+        << push.Describe();
+    EXPECT_FALSE(Contains(push.err, "unreachable")) << push.Describe();
+  }
+}
+
 TEST_F(TextRules, CliPushRefusesFileNamesThatAreNotUtf8) {
   int n = 0;
   for (const std::string name :
@@ -230,6 +247,8 @@ TEST_F(TextRules, ValidateAndCompileOfADirectoryNameTheFirstBadByte) {
         User().Run({"compile", "-dir", dir, "-lang", "cpp", "-out", dir + "-out"});
     EXPECT_EQ(compile.exit_code, 1) << compile.Describe();
     EXPECT_TRUE(Contains(compile.err, expected)) << compile.Describe();
+    EXPECT_FALSE(Contains(compile.err, "bad.proto: " + dir)) << "the file named twice\n"
+                                                             << compile.Describe();
   }
 }
 
