@@ -48,16 +48,27 @@ Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
   // present: a fetch killed while moving objects in leaves objects without their closure (a tag
   // without its tree), which only a new pack can complete.
   std::vector<std::string> wants;
+  std::vector<std::string> already_named;  // targets a local ref of the same name already names
   std::set<std::string> seen;
   for (const auto& ref : refs) {
     if (!seen.insert(ref.target).second) continue;
     if (!options.refetch) {
       if (options.complete.count(ref.target)) continue;
       SPOKE_ASSIGN_OR_RETURN(std::string current, local.ResolveRef(ref.name));
-      if (current == ref.target) continue;
+      if (current == ref.target) {
+        already_named.push_back(ref.target);
+        continue;
+      }
     }
     wants.push_back(ref.target);
   }
+  // A store an older Spoke wrote can hold a ref whose objects are not all there (it moved objects
+  // in one by one, and could be killed in between). Such a target is asked for again, with no
+  // haves: the local branches may be as incomplete.
+  SPOKE_ASSIGN_OR_RETURN(std::set<std::string> incomplete,
+                         local.IncompleteClosures(already_named));
+  wants.insert(wants.end(), incomplete.begin(), incomplete.end());
+  const bool repair = options.refetch || !incomplete.empty();
   std::vector<RefUpdate> updates;
   for (const auto& ref : refs) updates.push_back({ref.name, "", ref.target});
   if (wants.empty()) {
@@ -65,9 +76,9 @@ Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
     return summary;
   }
   // Every version commit lies on its module's branch, so the branch tips say all we have; a
-  // refetch trusts none of them.
+  // refetch or a repair trusts none of them.
   std::vector<std::string> haves;
-  if (!options.refetch) {
+  if (!repair) {
     SPOKE_ASSIGN_OR_RETURN(auto local_branches, local.ListRefs("refs/heads/"));
     for (const auto& ref : local_branches) haves.push_back(ref.target);
   }

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -184,6 +185,10 @@ class Store {
   // other means), so a client that asks only HasObject may skip a fetch it needs; ApplyPack
   // refuses to move a ref to an incomplete closure. Costs a walk of the whole history.
   bool HasCompleteClosure(const std::string& id) const;
+  // Those of `ids` whose closure is incomplete (or that are not object ids), in one walk that
+  // visits each object once however many of the ids reach it: about the cost of
+  // `git fsck --connectivity-only` over what they reach.
+  Result<std::set<std::string>> IncompleteClosures(const std::vector<std::string>& ids) const;
 
   // The blob id of every module file of a version (the manifest excluded): path -> id.
   Result<std::map<std::string, std::string>> ListFileIds(const VersionInfo& version) const;

@@ -29,8 +29,9 @@ struct FetchOptions {
 
 // Copies the named remote refs, and the objects they need, into `local`. Every target that no
 // local ref names yet is asked for, even when its object is present (an interrupted fetch can
-// leave an object without its closure); the local module branches are sent as haves so the pack
-// holds only the difference. The pack is streamed into a quarantine inside `local` and applied
+// leave an object without its closure), and so is a target a local ref names whose closure is
+// incomplete (a store an older Spoke left so), then with no haves; otherwise the local module
+// branches are sent as haves so the pack holds only the difference. The pack is streamed into a quarantine inside `local` and applied
 // from there, so its size never reaches memory. A local version tag that differs from the
 // registry's is a conflict and is kept.
 Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,

@@ -630,25 +630,27 @@ Result<FileSet> Store::ReadSnapshot(const std::string& commit_id) const {
 
 namespace spoke {
 
-bool Store::HasCompleteClosure(const std::string& id) const {
-  auto start = ParseOid(id);
-  if (!start.ok()) return false;
-  auto lease = RepoLease::Take(impl_.get());
-  if (!lease.ok()) return false;
-  git_repository* repo = lease->get();
-  git_odb* raw_odb = nullptr;
-  if (git_repository_odb(&raw_odb, repo) != 0) return false;
-  OdbPtr odb(raw_odb);
-  std::vector<git_oid> todo = {*start};
-  std::set<std::string> seen;
+namespace {
+
+using RawId = std::string;  // an object id's 20 raw bytes
+
+RawId RawOf(const git_oid& id) { return RawId(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ); }
+
+// Whether everything `start` reaches is in the store. Objects in `complete` are known to be
+// whole with all they reach and are not walked again; when the walk finds nothing missing, every
+// object it met joins `complete`.
+bool WalkClosure(git_repository* repo, git_odb* odb, const git_oid& start,
+                 std::set<RawId>* complete) {
+  std::vector<git_oid> todo = {start};
+  std::set<RawId> seen;
   while (!todo.empty()) {
     git_oid at = todo.back();
     todo.pop_back();
-    if (!seen.insert(std::string(reinterpret_cast<const char*>(at.id), GIT_OID_RAWSZ)).second)
-      continue;
+    RawId raw_id = RawOf(at);
+    if (complete->count(raw_id) || !seen.insert(std::move(raw_id)).second) continue;
     size_t size = 0;
     git_object_t type = GIT_OBJECT_INVALID;
-    if (git_odb_read_header(&size, &type, raw_odb, &at) != 0) return false;
+    if (git_odb_read_header(&size, &type, odb, &at) != 0) return false;
     if (type == GIT_OBJECT_BLOB) continue;
     git_object* raw = nullptr;
     if (git_object_lookup(&raw, repo, &at, type) != 0) return false;
@@ -669,7 +671,32 @@ bool Store::HasCompleteClosure(const std::string& id) const {
       }
     }
   }
+  complete->merge(seen);
   return true;
+}
+
+}  // namespace
+
+bool Store::HasCompleteClosure(const std::string& id) const {
+  auto incomplete = IncompleteClosures({id});
+  return incomplete.ok() && incomplete->empty();
+}
+
+Result<std::set<std::string>> Store::IncompleteClosures(const std::vector<std::string>& ids) const {
+  auto lease = RepoLease::Take(impl_.get());
+  if (!lease.ok()) return lease.status();
+  git_repository* repo = lease->get();
+  git_odb* raw_odb = nullptr;
+  int rc = git_repository_odb(&raw_odb, repo);
+  if (rc != 0) return GitError(rc, "cannot open the object store");
+  OdbPtr odb(raw_odb);
+  std::set<RawId> complete;
+  std::set<std::string> incomplete;
+  for (const auto& id : ids) {
+    auto start = ParseOid(id);
+    if (!start.ok() || !WalkClosure(repo, raw_odb, *start, &complete)) incomplete.insert(id);
+  }
+  return incomplete;
 }
 
 }  // namespace spoke

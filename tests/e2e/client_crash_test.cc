@@ -99,49 +99,84 @@ TEST(ClientKilled, ThirtyKillsMidPullOrCloneLeaveNoUnusableLocalStore) {
   RecordProperty("killed", killed);
 }
 
-// A local store damaged the way an older Spoke left it (a version's ref in place, one of its
-// objects gone): a pull fetches the version again instead of failing until the store is deleted.
-TEST(ClientRepair, APullFetchesAgainAVersionWhoseObjectsAreMissing) {
-  TempDir work;
-  auto server = ServerProcess::Start({work.Sub("storage"), {}, {}});
-  ASSERT_TRUE(server);
-  const FileSet files = MakeProtoFiles("mended", 5, 300, 31);
-  WriteFiles(work.Sub("src"), files);
-  CliUser publisher(work.Sub("publisher"), server->url());
-  CommandResult push =
-      publisher.Run({"push", "-module", "mended", "-version", "v1.0.0", "-dir", work.Sub("src")});
-  ASSERT_EQ(push.exit_code, 0) << push.Describe();
-  CliUser user(work.Sub("home"), server->url());
-  CommandResult first =
-      user.Run({"pull", "-module", "mended", "-version", "v1.0.0", "-dir", work.Sub("first")});
-  ASSERT_EQ(first.exit_code, 0) << first.Describe();
-
-  // An older Spoke moved objects in one by one: turn the store's packs into loose objects, the
-  // state it left, so that one object can go missing.
+// Damages `home` the way an older Spoke could leave it: that Spoke moved objects in one by one,
+// so the store's packs are turned into loose objects first, then the object `rev` names goes.
+void RemoveObjectAsAnOlderSpokeCould(const std::string& home, const std::string& rev) {
   CommandResult loosen = RunCommand(
       {{"sh", "-ec",
         "cd \"$1\"; for pack in objects/pack/*.pack; do mv \"$pack\" loose.pack; "
         "rm -f \"${pack%.pack}\".*; git unpack-objects -q < loose.pack; rm loose.pack; done",
-        "sh", work.Sub("home")},
+        "sh", home},
        {},
        ""});
   ASSERT_EQ(loosen.exit_code, 0) << loosen.Describe();
+  CommandResult id = RunGit({"-C", home, "rev-parse", rev});
+  ASSERT_EQ(id.exit_code, 0) << id.Describe();
+  const std::string hex = id.out.substr(0, 40);
+  ASSERT_TRUE(
+      std::filesystem::remove(home + "/objects/" + hex.substr(0, 2) + "/" + hex.substr(2)));
+  ASSERT_NE(RunGit({"-C", home, "fsck", "--connectivity-only"}).exit_code, 0)
+      << "the store is still whole";
+}
+
+class ClientRepair : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = ServerProcess::Start({work_.Sub("storage"), {}, {}});
+    ASSERT_TRUE(server_);
+    WriteFiles(work_.Sub("src"), files_);
+    CliUser publisher(work_.Sub("publisher"), server_->url());
+    CommandResult push = publisher.Run(
+        {"push", "-module", "mended", "-version", "v1.0.0", "-dir", work_.Sub("src")});
+    ASSERT_EQ(push.exit_code, 0) << push.Describe();
+    user_ = std::make_unique<CliUser>(work_.Sub("home"), server_->url());
+    CommandResult first = user_->Run(
+        {"pull", "-module", "mended", "-version", "v1.0.0", "-dir", work_.Sub("first")});
+    ASSERT_EQ(first.exit_code, 0) << first.Describe();
+  }
 
   // The manifest (read before anything else), then one of the version's files (read only when
   // they are written out).
-  const std::string version = "refs/tags/mended/v1.0.0^{commit}:";
-  for (const std::string& path : {std::string("spoke.manifest.json"), files.begin()->first}) {
+  std::vector<std::string> Paths() const {
+    return {"spoke.manifest.json", files_.begin()->first};
+  }
+  static std::string Rev(const std::string& path) {
+    return "refs/tags/mended/v1.0.0^{commit}:" + path;
+  }
+
+  TempDir work_;
+  const FileSet files_ = MakeProtoFiles("mended", 5, 300, 31);
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<CliUser> user_;
+};
+
+// A pull fetches the version again instead of failing until the store is deleted.
+TEST_F(ClientRepair, APullFetchesAgainAVersionWhoseObjectsAreMissing) {
+  for (const std::string& path : Paths()) {
     SCOPED_TRACE("without the object of " + path);
-    CommandResult id = RunGit({"-C", work.Sub("home"), "rev-parse", version + path});
-    ASSERT_EQ(id.exit_code, 0) << id.Describe();
-    const std::string hex = id.out.substr(0, 40);
-    ASSERT_TRUE(std::filesystem::remove(work.Sub("home") + "/objects/" + hex.substr(0, 2) + "/" +
-                                        hex.substr(2)));
-    const std::string out = work.Sub("again-" + path);
-    CommandResult pull = user.Run({"pull", "-module", "mended", "-version", "v1.0.0", "-dir", out});
+    RemoveObjectAsAnOlderSpokeCould(work_.Sub("home"), Rev(path));
+    const std::string out = work_.Sub("again-" + path);
+    CommandResult pull =
+        user_->Run({"pull", "-module", "mended", "-version", "v1.0.0", "-dir", out});
     ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
-    EXPECT_EQ(ReadFiles(out), files);
-    GitFsck(work.Sub("home"));
+    EXPECT_EQ(ReadFiles(out), files_);
+    GitFsck(work_.Sub("home"));
+  }
+}
+
+// A fetch finds the version's ref up to date but its objects incomplete, and completes them.
+TEST_F(ClientRepair, AFetchCompletesAVersionWhoseObjectsAreMissing) {
+  for (const std::string& path : Paths()) {
+    SCOPED_TRACE("without the object of " + path);
+    RemoveObjectAsAnOlderSpokeCould(work_.Sub("home"), Rev(path));
+    CommandResult fetch = user_->Run({"fetch"});
+    ASSERT_EQ(fetch.exit_code, 0) << fetch.Describe();
+    GitFsck(work_.Sub("home"));
+    CommandResult offline = RunCli(
+        {"pull", "-module", "mended", "-version", "v1.0.0", "-dir", work_.Sub("off-" + path)},
+        {{"SPOKE_HOME", work_.Sub("home")}, {"SPOKE_REGISTRY", "http://127.0.0.1:1"}});
+    ASSERT_EQ(offline.exit_code, 0) << offline.Describe();
+    EXPECT_EQ(ReadFiles(work_.Sub("off-" + path)), files_);
   }
 }
 

@@ -111,7 +111,9 @@ class Durability : public ::testing::Test {
     storage_ = storage;
     auto pushed = PostPush(*http, payload.updates, payload.pack);
     EXPECT_TRUE(pushed);
-    if (pushed) EXPECT_EQ(pushed->status, 200) << pushed->body;
+    if (pushed) {
+      EXPECT_EQ(pushed->status, 200) << pushed->body;
+    }
     // strace's own pid is the child's; the server is the first process its log names.
     pid_t server_pid = 0;
     {

@@ -61,8 +61,9 @@ std::set<std::string> CheckVisibleVersions(const std::string& storage,
     EXPECT_TRUE(files.ok()) << "a visible version is not whole: " << files.status().ToString();
     auto expected = pushed.find(version);
     EXPECT_NE(expected, pushed.end()) << "a version nobody pushed";
-    if (files.ok() && expected != pushed.end())
+    if (files.ok() && expected != pushed.end()) {
       EXPECT_TRUE(*files == expected->second) << "its files differ";
+    }
     EXPECT_TRUE(on_branch.count(info->commit_id))
         << "the tag is there but the branch never moved over it";
   }
