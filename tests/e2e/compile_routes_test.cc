@@ -277,5 +277,43 @@ TEST_F(CompilePlugins, APluginOnTheServersPathGeneratesCodeAndIsCachedLikeABuilt
             "unavailable");
 }
 
+// Every object in `store` (loose or packed), as `git cat-file --batch-all-objects` lists them.
+std::string ObjectsOf(const std::string& store) {
+  CommandResult all = RunGit({"-C", store, "cat-file", "--batch-all-objects", "--batch-check"});
+  EXPECT_EQ(all.exit_code, 0) << all.Describe();
+  return all.out;
+}
+
+TEST_F(CompilePlugins, AFailedCompileLeavesNoObjectsBehind) {
+  // A plugin that reads its request and refuses it: a compile that fails once generation ran.
+  std::filesystem::create_directories(work_.Sub("bin"));
+  WriteFiles(work_.Sub("bin"), {{"protoc-gen-go", "#!/bin/sh\ncat >/dev/null\n"
+                                                   "echo 'this plugin refuses everything' >&2\n"
+                                                   "exit 1\n"}});
+  std::filesystem::permissions(work_.Sub("bin/protoc-gen-go"),
+                               std::filesystem::perms::owner_all);
+  StartWith({});
+  if (HasFatalFailure()) return;
+  const std::string storage = work_.Sub("storage");
+  const std::string objects_before = ObjectsOf(storage), refs_before = RefsOf(storage);
+  for (const char* route : {"/modules/shop/versions/v1.0.0/compile/go",
+                            "/modules/shop/versions/v1.0.0/download/go"}) {
+    SCOPED_TRACE(route);
+    auto answer = std::string(route).find("compile") != std::string::npos
+                      ? http_->Post(route, "", "application/json")
+                      : http_->Get(route);
+    ASSERT_TRUE(answer);
+    EXPECT_GE(answer->status, 400) << answer->body;
+    EXPECT_NE(answer->body.find("this plugin refuses everything"), std::string::npos)
+        << answer->body;
+  }
+  EXPECT_EQ(ObjectsOf(storage), objects_before) << "a failed compile left objects behind";
+  EXPECT_EQ(RefsOf(storage), refs_before);
+  EXPECT_TRUE(std::filesystem::is_empty(storage + "/spoke-incoming") ||
+              !std::filesystem::exists(storage + "/spoke-incoming"))
+      << "a failed compile left its quarantine";
+  GitFsck(storage);
+}
+
 }  // namespace
 }  // namespace spoke::e2e
