@@ -60,10 +60,16 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     return Status::Conflict("another spoke-server is already serving " + impl->store->path());
   }
   RemoveStaleRefLocks(impl->store->path());
-  // With the storage lock held no other process can be receiving a pack either, so every
-  // quarantine and received body is a leftover.
+  // With the storage lock held no other server can be receiving a body, so every received body
+  // is a dead server's leftover. Quarantines are Store::Open's to sweep: it leaves those a live
+  // process (a `spoke fetch` into this store) still holds.
   std::error_code ec;
-  fs::remove_all(fs::path(impl->store->path()) / "spoke-incoming", ec);
+  for (fs::directory_iterator it(fs::path(impl->store->path()) / "spoke-incoming", ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::error_code remove_ec;
+    if (it->path().filename().string().rfind("body-", 0) == 0) fs::remove(it->path(), remove_ec);
+  }
+  ec.clear();
   impl->ctx.store = impl->store.get();
   // Built before the first request, then kept current as versions are published: queries never
   // walk the store.

@@ -4,8 +4,10 @@
 // that cannot skip the gate, and safe defaults for where and how the server listens.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "e2e_util.h"
 #include "harness.h"
@@ -496,6 +498,47 @@ TEST(ServerDefaults, ATokenOnTheCommandLineWarnsAndATokenFileWorks) {
       RawRequest(filed->port(), Post("/modules/acme/versions", "Authorization: Bearer from-a-file\r\n", body));
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 201) << accepted->body;
+}
+
+// The received bodies under spoke-incoming (a push's pack is streamed to one such file).
+std::vector<std::filesystem::path> ReceivedBodies(const std::string& storage) {
+  std::vector<std::filesystem::path> found;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(storage + "/spoke-incoming", ec)) {
+    if (entry.path().filename().string().rfind("body-", 0) == 0) found.push_back(entry.path());
+  }
+  return found;
+}
+
+TEST(ServerDefaults, AServerKilledMidBodyLeavesNothingBehindOnceRestarted) {
+  TempDir work;
+  const std::string storage = work.Sub("storage");
+  auto server = ServerProcess::Start({storage, {}, {}});
+  ASSERT_TRUE(server);
+  auto connection = RawConnection::Open(server->port());
+  ASSERT_TRUE(connection);
+  const std::string part(1 << 20, 'p');
+  ASSERT_TRUE(connection->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\n"
+                               "Content-Length: 8388608\r\n\r\n" + part));
+  // The condition: the server is writing the body to its file.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool writing = false;
+  while (!writing && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& body : ReceivedBodies(storage)) {
+      std::error_code ec;
+      writing = writing || std::filesystem::file_size(body, ec) > 0;
+    }
+    if (!writing) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(writing) << "the body never reached a file";
+  server->Kill();
+  ASSERT_FALSE(ReceivedBodies(storage).empty()) << "nothing left to sweep: the test proves nothing";
+
+  auto restarted = ServerProcess::Start({storage, {}, {}});
+  ASSERT_TRUE(restarted);
+  EXPECT_TRUE(ReceivedBodies(storage).empty()) << "a dead server's body file outlived a restart";
+  GitFsck(storage);
 }
 
 }  // namespace
