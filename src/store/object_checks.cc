@@ -13,21 +13,8 @@
 namespace spoke {
 namespace {
 
-const char* TypeName(git_object_t type) {
-  switch (type) {
-    case GIT_OBJECT_COMMIT:
-      return "commit";
-    case GIT_OBJECT_TREE:
-      return "tree";
-    case GIT_OBJECT_BLOB:
-      return "blob";
-    default:
-      return "tag";
-  }
-}
-
 Status Refuse(git_object_t type, const git_oid& id, const char* rule, const std::string& what) {
-  return Status::Corruption(std::string(TypeName(type)) + " " + OidHex(id) + ": " + rule + ": " +
+  return Status::Corruption(std::string(git_object_type2string(type)) + " " + OidHex(id) + ": " + rule + ": " +
                             what);
 }
 
