@@ -1,5 +1,6 @@
 // spoke: the command-line client. Parses flags (both -flag and --flag), dispatches to one command
 // from the table below, and turns the outcome into an exit code: 0 ok, 1 failure, 2 usage error.
+#include <deque>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -67,10 +68,12 @@ int Main(int argc, char** argv) {
       "spoke-core and spoke-http.so are, default beside spoke).\n"
       "Exit codes: 0 ok, 1 failure, 2 usage error.");
   CommandRunner run;
+  // One runner per command, each filled by its setup; a deque keeps their addresses stable.
+  std::deque<CommandRunner> runners;
   for (const auto& command : kCommands) {
     CLI::App* sub = app.add_subcommand(command.name, command.summary);
     sub->fallthrough();
-    auto* runner = new CommandRunner();  // lives as long as the process
+    CommandRunner* runner = &runners.emplace_back();
     command.setup(sub, &flags, runner);
     sub->callback([runner, &run] { run = *runner; });
   }

@@ -48,6 +48,7 @@ TEST_F(SchemaChecks, ValidatePrintsEveryErrorOfEveryFileWithItsPositionAndExitsO
   CommandResult json = user_.Run({"validate", "-dir", dir, "--json"});
   EXPECT_EQ(json.exit_code, 1);
   Json parsed = ParseJson(json.out);
+  ASSERT_TRUE(parsed.Get("valid") && parsed.Get("errors")) << json.Describe();
   EXPECT_FALSE(parsed.Get("valid")->as_bool());
   ASSERT_EQ(parsed.Get("errors")->as_array().size(), 2u) << json.out;
   const Json& first = parsed.Get("errors")->as_array()[0];
@@ -153,6 +154,7 @@ TEST_F(SchemaChecks, BreakingAgainstADirectoryReportsPerLevel) {
   EXPECT_EQ(json.exit_code, 1) << json.Describe();
   Json parsed = ParseJson(json.out);
   EXPECT_EQ(parsed.GetString("level"), "WIRE_JSON");
+  ASSERT_TRUE(parsed.Get("findings")) << json.Describe();
   std::vector<std::string> rules;
   for (const auto& f : parsed.Get("findings")->as_array()) rules.push_back(f.GetString("rule"));
   EXPECT_EQ(rules, (std::vector<std::string>{"FIELD_SAME_JSON_NAME", "FIELD_SAME_NAME",
