@@ -225,6 +225,7 @@ Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t i
     }
   };
   uint64_t inflated = 0;
+  std::vector<uint64_t> entry_starts;  // grows with the entries read, never by `count`
   for (uint32_t i = 0; i < count && !receiver_gone; ++i) {
     const std::string what = "entry " + std::to_string(i);
     const uint64_t start = in->pos();
@@ -232,6 +233,7 @@ Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t i
       return Corrupt("the pack ends after " + std::to_string(i) + " of the " +
                      std::to_string(count) + " objects its header states");
     in->StartEntry();
+    entry_starts.push_back(start);  // in increasing order, as entries follow one another
     SPOKE_ASSIGN_OR_RETURN(size_t available, in->Peek(32));
     const unsigned char* p = in->data();
     size_t used = 0;
@@ -259,6 +261,11 @@ Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t i
       }
       if (distance == 0 || distance > start - 12)
         return Corrupt(what + " names a base outside the pack");
+      // The base must be an entry, not bytes inside one: libgit2's indexer would read whatever
+      // lies there as an entry header and allocate the size it claims.
+      if (!std::binary_search(entry_starts.begin(), entry_starts.end(), start - distance))
+        return Corrupt(what + " names a base at offset " + std::to_string(start - distance) +
+                       ", where no entry starts");
     } else if (type == GIT_OBJECT_REF_DELTA) {
       // Spoke's packs are never thin and name a delta's base by its offset, as git's do when the
       // receiver speaks ofs-delta. A base named by id is refused rather than left to libgit2's

@@ -303,6 +303,15 @@ TEST_F(ReceivedPackTest, ADeltaRebuildingMoreThanTheBlobLimitIsRefused) {
   ExpectCorrupt(raw.Finish(), "rebuilds an object of 4294967296 bytes");
 }
 
+TEST_F(ReceivedPackTest, ADeltaWhoseBaseOffsetFallsInsideAnEntryIsRefused) {
+  // libgit2 would read the bytes there as an entry header and allocate the size they claim.
+  RawPack raw;
+  size_t blob = raw.Add(kBlob, kBlobContent);
+  raw.AddDelta(blob + 1, RawPack::InsertDelta(kBlobContent.size(), "other"));
+  ExpectCorrupt(raw.Finish(), "entry 1 names a base at offset " + std::to_string(blob + 1) +
+                                  ", where no entry starts");
+}
+
 TEST_F(ReceivedPackTest, ADeltaAgainstABaseNamedByIdIsRefused) {
   // A ref delta that rebuilds its own base: libgit2's indexer would loop on it without bound.
   RawPack raw;
@@ -725,9 +734,11 @@ TEST_F(PackFileTest, ALargePackInAFileIsAppliedWithoutHoldingItInMemory) {
   ResetPeakRss();
   const uint64_t before = CurrentRss();
   auto applied = dst_->ApplyPackFile(path, header.size(), updates_, RefPolicy::kStrict);
-  const uint64_t growth = PeakRss() - before;
+  [[maybe_unused]] const uint64_t growth = PeakRss() - before;
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine of freed blocks counts in the RSS
   EXPECT_LT(growth, pack_size / 2) << "applying the pack held it in memory";
+#endif
   ExpectPublished();
 }
 
