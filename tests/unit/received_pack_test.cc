@@ -207,6 +207,22 @@ class ReceivedPackTest : public ::testing::Test {
     EXPECT_TRUE(GitFsckStrict(dst_->path()));
   }
 
+  // A version module@v1.0.0 of `files` in a source store (src_), the pack that carries it from
+  // there as a client would send it (pack_), and the updates that publish it (updates_).
+  void Prepare(const FileSet& files, const std::string& module = "m") {
+    auto src = Store::Open(dir_.Sub("src"), true);
+    ASSERT_TRUE(src.ok());
+    src_ = std::move(*src);
+    auto put = src_->PutVersion(MakeRequest(module, "v1.0.0", files));
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
+    version_ = put->version;
+    auto pack = src_->BuildPack({version_.tag_id}, {}, nullptr);
+    ASSERT_TRUE(pack.ok());
+    pack_ = std::move(*pack);
+    updates_ = {{VersionTagRef(module, "v1.0.0"), "", version_.tag_id},
+                {ModuleBranchRef(module), "", version_.commit_id}};
+  }
+
   size_t PackCount() const {
     size_t n = 0;
     std::error_code ec;
@@ -218,6 +234,10 @@ class ReceivedPackTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<Store> dst_;
+  std::unique_ptr<Store> src_;
+  VersionInfo version_;
+  std::string pack_;
+  std::vector<RefUpdate> updates_;
 };
 
 // --- Sizes and counts the pack states ----------------------------------------------------------
@@ -574,33 +594,27 @@ void CopyObjects(const Store& from, const Store& to, const std::set<std::string>
 TEST_F(ReceivedPackTest, ATagAlreadyInTheStoreWithoutItsFilesCannotBePublishedByAnEmptyPack) {
   // The state a crash of an older Spoke could leave: a version's tag, commit and trees are in the
   // store, its files are not, and no ref reaches any of it.
-  auto src = Store::Open(dir_.Sub("src"), true);
-  ASSERT_TRUE(src.ok());
-  auto put = (*src)->PutVersion(MakeRequest("m", "v1.0.0", OneFile("one")));
-  ASSERT_TRUE(put.ok()) << put.status().ToString();
-  auto ids = (*src)->ListFileIds(put->version);
+  Prepare(OneFile("one"));
+  if (HasFatalFailure()) return;
+  auto ids = src_->ListFileIds(version_);
   ASSERT_TRUE(ids.ok());
   std::set<std::string> files;
   for (const auto& [path, id] : *ids) files.insert(id);
-  CopyObjects(**src, *dst_, files);
-  ASSERT_TRUE(dst_->HasObject(put->version.tag_id));
-  EXPECT_FALSE(dst_->HasCompleteClosure(put->version.tag_id));
-  EXPECT_TRUE((*src)->HasCompleteClosure(put->version.tag_id));
+  CopyObjects(*src_, *dst_, files);
+  ASSERT_TRUE(dst_->HasObject(version_.tag_id));
+  EXPECT_FALSE(dst_->HasCompleteClosure(version_.tag_id));
+  EXPECT_TRUE(src_->HasCompleteClosure(version_.tag_id));
 
-  std::vector<RefUpdate> updates = {{VersionTagRef("m", "v1.0.0"), "", put->version.tag_id},
-                                    {ModuleBranchRef("m"), "", put->version.commit_id}};
   for (RefPolicy policy : {RefPolicy::kStrict, RefPolicy::kMirror}) {
-    auto applied = dst_->ApplyPack("", updates, policy);
+    auto applied = dst_->ApplyPack("", updates_, policy);
     ASSERT_FALSE(applied.ok()) << "a version without its files was published";
     EXPECT_EQ(applied.status().code(), Status::Code::kCorruption) << applied.status().ToString();
     EXPECT_TRUE(AllRefs(*dst_).empty());
   }
   // Once the files come, the same updates publish it.
-  auto pack = (*src)->BuildPack({put->version.tag_id}, {}, nullptr);
-  ASSERT_TRUE(pack.ok());
-  auto applied = dst_->ApplyPack(*pack, updates, RefPolicy::kStrict);
+  auto applied = dst_->ApplyPack(pack_, updates_, RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
-  EXPECT_TRUE(dst_->HasCompleteClosure(put->version.tag_id));
+  EXPECT_TRUE(dst_->HasCompleteClosure(version_.tag_id));
   auto got = dst_->GetVersion("m", "v1.0.0");
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(dst_->ReadFiles(*got).ok());
@@ -610,19 +624,12 @@ TEST_F(ReceivedPackTest, ATagAlreadyInTheStoreWithoutItsFilesCannotBePublishedBy
 // --- Where received objects land --------------------------------------------------------------
 
 TEST_F(ReceivedPackTest, ASmallPackLandsWholeAsOnePackFileSoItsObjectsAppearTogether) {
-  auto src = Store::Open(dir_.Sub("src"), true);
-  ASSERT_TRUE(src.ok());
-  auto put = (*src)->PutVersion(MakeRequest("small", "v1.0.0", OneFile("x")));
-  ASSERT_TRUE(put.ok());
-  auto pack = (*src)->BuildPack({put->version.tag_id}, {}, nullptr);
-  ASSERT_TRUE(pack.ok());
-  auto applied = dst_->ApplyPack(*pack,
-                                 {{VersionTagRef("small", "v1.0.0"), "", put->version.tag_id},
-                                  {ModuleBranchRef("small"), "", put->version.commit_id}},
-                                 RefPolicy::kStrict);
+  Prepare(OneFile("x"), "small");
+  if (HasFatalFailure()) return;
+  auto applied = dst_->ApplyPack(pack_, updates_, RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(PackCount(), 1u);
-  const std::string tag = put->version.tag_id;
+  const std::string tag = version_.tag_id;
   EXPECT_FALSE(fs::exists(fs::path(dst_->path()) / "objects" / tag.substr(0, 2) / tag.substr(2)));
   EXPECT_TRUE(GitFsckStrict(dst_->path()));
 }
@@ -631,20 +638,6 @@ TEST_F(ReceivedPackTest, ASmallPackLandsWholeAsOnePackFileSoItsObjectsAppearToge
 
 class PackFileTest : public ReceivedPackTest {
  protected:
-  // A version of `files` in a source store, its pack and the updates that publish it.
-  void Prepare(const FileSet& files) {
-    auto src = Store::Open(dir_.Sub("src"), true);
-    ASSERT_TRUE(src.ok());
-    src_ = std::move(*src);
-    auto put = src_->PutVersion(MakeRequest("m", "v1.0.0", files));
-    ASSERT_TRUE(put.ok()) << put.status().ToString();
-    version_ = put->version;
-    auto pack = src_->BuildPack({version_.tag_id}, {}, nullptr);
-    ASSERT_TRUE(pack.ok());
-    pack_ = std::move(*pack);
-    updates_ = {{VersionTagRef("m", "v1.0.0"), "", version_.tag_id},
-                {ModuleBranchRef("m"), "", version_.commit_id}};
-  }
   void Write(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary);
     out << bytes;
@@ -657,10 +650,6 @@ class PackFileTest : public ReceivedPackTest {
     EXPECT_TRUE(GitFsckStrict(dst_->path()));
   }
 
-  std::unique_ptr<Store> src_;
-  VersionInfo version_;
-  std::string pack_;
-  std::vector<RefUpdate> updates_;
 };
 
 TEST_F(PackFileTest, APackAfterAHeaderLineInAnIncomingFileIsApplied) {
@@ -828,36 +817,28 @@ void WriteDeadJournal(const Store& store, const VersionInfo& v, const std::strin
 }
 
 TEST_F(ReceivedPackTest, ATransactionCutShortByACrashIsCompletedAtTheNextOpen) {
-  auto src = Store::Open(dir_.Sub("src"), true);
-  ASSERT_TRUE(src.ok());
-  auto put = (*src)->PutVersion(MakeRequest("m", "v1.0.0", OneFile("one")));
-  ASSERT_TRUE(put.ok());
-  auto pack = (*src)->BuildPack({put->version.tag_id}, {}, nullptr);
-  ASSERT_TRUE(pack.ok());
-  ASSERT_TRUE(dst_->ApplyPack(*pack, {}, RefPolicy::kMirror).ok());  // the objects, no refs
-  ASSERT_TRUE(dst_->UpdateRefs({{ModuleBranchRef("m"), "", put->version.commit_id}}).ok());
-  WriteDeadJournal(*dst_, put->version, "j-1");
+  Prepare(OneFile("one"));
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(dst_->ApplyPack(pack_, {}, RefPolicy::kMirror).ok());  // the objects, no refs
+  ASSERT_TRUE(dst_->UpdateRefs({{ModuleBranchRef("m"), "", version_.commit_id}}).ok());
+  WriteDeadJournal(*dst_, version_, "j-1");
   ASSERT_TRUE(dst_->ResolveRef(VersionTagRef("m", "v1.0.0")).value().empty());
 
   auto reopened = Store::Open(dst_->path(), false);
   ASSERT_TRUE(reopened.ok());
-  EXPECT_EQ((*reopened)->ResolveRef(VersionTagRef("m", "v1.0.0")).value(), put->version.tag_id)
+  EXPECT_EQ((*reopened)->ResolveRef(VersionTagRef("m", "v1.0.0")).value(), version_.tag_id)
       << "the interrupted transaction was not completed";
-  EXPECT_EQ((*reopened)->ResolveRef(ModuleBranchRef("m")).value(), put->version.commit_id);
+  EXPECT_EQ((*reopened)->ResolveRef(ModuleBranchRef("m")).value(), version_.commit_id);
   EXPECT_TRUE(fs::is_empty(fs::path(dst_->path()) / "spoke-journal"));
   EXPECT_TRUE((*reopened)->GetVersion("m", "v1.0.0").ok());
   EXPECT_TRUE(GitFsckStrict(dst_->path()));
 }
 
 TEST_F(ReceivedPackTest, ATransactionOfALiveProcessIsLeftToIt) {
-  auto src = Store::Open(dir_.Sub("src"), true);
-  ASSERT_TRUE(src.ok());
-  auto put = (*src)->PutVersion(MakeRequest("m", "v1.0.0", OneFile("one")));
-  ASSERT_TRUE(put.ok());
-  auto pack = (*src)->BuildPack({put->version.tag_id}, {}, nullptr);
-  ASSERT_TRUE(pack.ok());
-  ASSERT_TRUE(dst_->ApplyPack(*pack, {}, RefPolicy::kMirror).ok());
-  WriteDeadJournal(*dst_, put->version, "j-2");
+  Prepare(OneFile("one"));
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(dst_->ApplyPack(pack_, {}, RefPolicy::kMirror).ok());
+  WriteDeadJournal(*dst_, version_, "j-2");
   int live = ::open((fs::path(dst_->path()) / "spoke-journal" / "j-2").c_str(), O_RDONLY);
   ASSERT_GE(live, 0);
   ASSERT_EQ(::flock(live, LOCK_EX), 0);
@@ -868,16 +849,9 @@ TEST_F(ReceivedPackTest, ATransactionOfALiveProcessIsLeftToIt) {
 }
 
 TEST_F(ReceivedPackTest, AFinishedTransactionLeavesNoJournal) {
-  auto src = Store::Open(dir_.Sub("src"), true);
-  ASSERT_TRUE(src.ok());
-  auto put = (*src)->PutVersion(MakeRequest("m", "v1.0.0", OneFile("one")));
-  ASSERT_TRUE(put.ok());
-  auto pack = (*src)->BuildPack({put->version.tag_id}, {}, nullptr);
-  ASSERT_TRUE(pack.ok());
-  auto applied = dst_->ApplyPack(*pack,
-                                 {{VersionTagRef("m", "v1.0.0"), "", put->version.tag_id},
-                                  {ModuleBranchRef("m"), "", put->version.commit_id}},
-                                 RefPolicy::kStrict);
+  Prepare(OneFile("one"));
+  if (HasFatalFailure()) return;
+  auto applied = dst_->ApplyPack(pack_, updates_, RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   std::error_code ec;
   EXPECT_TRUE(fs::is_empty(fs::path(dst_->path()) / "spoke-journal", ec));
