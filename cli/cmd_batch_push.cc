@@ -53,7 +53,7 @@ Outcome PushOne(Store& store, RemoteClient& remote, const BatchArgs& args, const
                          std::move(*declared),
                          lock->has_value() ? &**lock : nullptr,
                          module.dir + "/" + kLockFile};
-  auto resolution = ResolveDependencies(store, remote, request);
+  auto resolution = ResolveDependencies(store, &remote, request);
   if (!resolution.ok()) return fail(resolution.status());
   outcome.resolution = std::move(*resolution);
   NewVersion version{module.name, module.version, args.description, module.files, outcome.resolution.pins};

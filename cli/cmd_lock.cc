@@ -36,10 +36,14 @@ Result<Lockfile> LockModuleDir(Store& store, const GlobalFlags& flags, LockArgs&
   SPOKE_ASSIGN_OR_RETURN(FileSet files, ReadModuleDir(args.dir));
   SPOKE_ASSIGN_OR_RETURN(auto remote, ConnectRegistry(flags));
   ResolveRequest request{args.module, config.version, &files, declared, nullptr, ""};
-  SPOKE_ASSIGN_OR_RETURN(*resolution, ResolveDependencies(store, *remote, request));
+  SPOKE_ASSIGN_OR_RETURN(*resolution, ResolveDependencies(store, remote.get(), request));
   SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(store, request.Label(), resolution->pins));
   Lockfile lock;
-  for (const auto& r : reached) lock.entries[r.version.module] = PinOf(r.version);
+  for (const auto& r : reached) {
+    DependencyPin pin = PinOf(r.version);
+    pin.mount = r.mount;
+    lock.entries[r.version.module] = pin;
+  }
   return lock;
 }
 

@@ -93,7 +93,7 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     ResolveRequest resolve{args->module, args->version, &*files, std::move(*declared),
                            lock->has_value() ? &**lock : nullptr,
                            (std::filesystem::path(args->dir) / kLockFile).string()};
-    auto resolution = ResolveDependencies(**store, **remote, resolve);
+    auto resolution = ResolveDependencies(**store, remote->get(), resolve);
     if (!resolution.ok()) return Fail(resolution.status());
     if (!args->compat.empty()) {
       if (Status s = EnsureCompatibility(**remote, args->module, args->description, compat); !s.ok()) return Fail(s);

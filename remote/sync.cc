@@ -169,7 +169,7 @@ Result<std::vector<DependencyPin>> ResolvePins(Store& local, RemoteClient& remot
     SPOKE_ASSIGN_OR_RETURN(VersionInfo version, EnsureVersion(local, &remote, dep.module, dep.version));
     // The dependency's own dependencies come along, so the closure can be checked here.
     SPOKE_RETURN_IF_ERROR(FetchDependencies(local, remote, version.manifest.dependencies));
-    pins.push_back({dep.module, version.version, version.commit_id, version.manifest.digest});
+    pins.push_back({dep.module, version.version, version.commit_id, version.manifest.digest, dep.mount});
   }
   return pins;
 }
@@ -205,8 +205,7 @@ Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVer
       // The version exists: it is a no-op if the content is the same, a conflict otherwise.
       SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, known).status());
       SPOKE_ASSIGN_OR_RETURN(VersionInfo existing, local.GetVersion(request.module, request.version));
-      std::string digest = ComputeDigest(DescribeFiles(request.files));
-      if (existing.manifest.digest != digest) {
+      if (!SameContent(existing.manifest, DescribeFiles(request.files), request.dependencies)) {
         return Status::AlreadyExists("version " + request.module + "@" + request.version +
                                      " already exists in " + remote.url() + " with different content (" +
                                      existing.manifest.digest + "); versions are immutable, push a new version");

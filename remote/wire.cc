@@ -174,6 +174,7 @@ Json ImportResolutionsToJson(const std::vector<ImportResolution>& resolutions) {
       entry.Set("version", r.pin.version);
       entry.Set("commit", r.pin.commit);
       entry.Set("digest", r.pin.digest);
+      if (!r.pin.mount.empty()) entry.Set("mount", r.pin.mount);
     }
     if (r.outcome == ImportResolution::Outcome::kAmbiguous) {
       Json candidates = Json::MakeArray();
@@ -198,9 +199,12 @@ Result<std::vector<ImportResolution>> ImportResolutionsFromJson(const Json& json
     if (outcome == "resolved") {
       r.outcome = ImportResolution::Outcome::kResolved;
       r.pin = {item.GetString("module"), item.GetString("version"), item.GetString("commit"),
-               item.GetString("digest")};
+               item.GetString("digest"), item.GetString("mount")};
       if (r.pin.module.empty() || r.pin.version.empty()) {
         return Status::Corruption("import answer for " + r.path + " names no module and version");
+      }
+      if (!r.pin.mount.empty() && r.pin.mount != r.pin.module) {
+        return Status::Corruption("import answer for " + r.path + " mounts " + r.pin.module + " at " + r.pin.mount);
       }
     } else if (outcome == "ambiguous") {
       r.outcome = ImportResolution::Outcome::kAmbiguous;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "spoke/imports.h"
 #include "spoke/manifest.h"
 #include "spoke/schema_image.h"
 #include "spoke/status.h"
@@ -23,10 +24,12 @@ Result<std::pair<std::string, std::string>> ParseDependencySpec(const std::strin
 struct ReachedVersion {
   VersionInfo version;
   std::string path;
+  std::string mount;  // of the pin that reached it (DependencyPin::mount)
 };
 
 // Every version `root_pins` lead to, transitively, each read from `store` (which must hold them).
-// InvalidArgument naming both paths when two paths pin different versions of one module; NotFound
+// InvalidArgument naming both paths when two paths pin different versions of one module, or mount
+// it in different places (one module's files are seen under one name in a closure); NotFound
 // when a pinned version is missing, Corruption when its commit or digest differs from the pin.
 Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const std::string& root_name,
                                                      const std::vector<DependencyPin>& root_pins);
@@ -39,6 +42,15 @@ Result<SchemaSources> ClosureSources(const Store& store, const std::string& name
                                      const std::vector<DependencyPin>& pins);
 // The same for a version already in `store`: its own files are the targets, read by blob id.
 Result<SchemaSources> VersionSources(const Store& store, const VersionInfo& version);
+
+// The original Spoke's import rule, applied to the pins a version declares: an import "M/rest" that
+// neither `files` nor the closure of `*pins` provides, where M is the module of one of `*pins` and
+// its version holds the file "rest", mounts that pin at M (DependencyPin::mount), so the file is
+// seen as "M/rest". Module names may contain '/': the longest M that qualifies wins. A pin that is
+// already mounted, or whose files some import needs at their own paths, is left alone. Returns the
+// import statements that mounted a pin, one per pin. REQUIRES: `store` holds every pinned version.
+Result<std::vector<ImportStatement>> MountByImports(const Store& store, const std::string& root_name,
+                                                    const FileSet& files, std::vector<DependencyPin>* pins);
 
 // Checks that `files` (a version about to be published, whose manifest pins `pins`) parse and
 // link against their dependencies' files from `store`. InvalidArgument listing every error as

@@ -5,6 +5,9 @@
 //   - every module with a version whose files include the path is a provider;
 //   - a provider's candidate is its highest release holding the path (a module whose versions
 //     holding it are all pre-releases offers its highest pre-release instead);
+//   - no module holds the path: by the original Spoke's rule, "M/rest" is the file "rest" of module
+//     M (module names may contain '/': the longest M holding "rest" wins), resolved to M's
+//     candidate for "rest" with the pin mounted at M (DependencyPin::mount);
 //   - one provider: resolved to its candidate. None: unresolved. Several: ambiguous, and every
 //     candidate is named. Picking one would make a push's dependencies depend on which module
 //     happened to publish the path, so the pusher is asked to declare the one meant (-dep).

@@ -4,7 +4,8 @@
 // sibling object that pins each entry to its commit and digest, so older readers still parse it:
 //   {"format": 1,
 //    "dependencies": {"common": "v1.2.0", "order": "v1.0.0"},
-//    "pins": {"common": {"commit": "<hex>", "digest": "sha256:..."}, ...}}
+//    "pins": {"common": {"commit": "<hex>", "digest": "sha256:...", "mount": "common"}, ...}}
+// ("mount" only for a dependency whose files are imported under its module's name, manifest.h).
 // Written by recursive pulls and `spoke lock`; honoured by later pulls, which refuse any version
 // whose commit or digest differs from the lock's (never a silent overwrite).
 #ifndef SPOKE_LOCKFILE_H_

@@ -39,7 +39,7 @@ struct ResolveRequest {
 struct ResolvedImport {
   ImportStatement import;  // the first statement importing the path
   DependencyPin pin;
-  std::string source;  // "spoke.lock" or "registry index"
+  std::string source;  // "spoke.lock", "registry index" or "declared; mounted under its name"
 };
 
 struct Resolution {
@@ -49,12 +49,16 @@ struct Resolution {
   std::vector<ResolvedImport> resolved;
 };
 
-// Resolves `request`, fetching every version it pins (and theirs) into `local`.
+// Resolves `request`, fetching every version it pins (and theirs) into `local`. With `remote` null
+// it works offline: only versions the local store holds are pinned ("latest" is its highest
+// release) and the import index is built from the local store. Declared dependencies are mounted
+// by the original Spoke's import rule (MountByImports in deps.h); the index and the lock may answer
+// with a mounted pin too.
 // InvalidArgument when some import cannot be resolved, listing each as
 // "file:line:col: <why>": nothing provides it, or several modules do (all named). Conflict when
 // the lock disagrees; InvalidArgument naming both paths when two versions of one module are
 // needed; Unavailable when the registry cannot be reached.
-Result<Resolution> ResolveDependencies(Store& local, RemoteClient& remote, const ResolveRequest& request);
+Result<Resolution> ResolveDependencies(Store& local, RemoteClient* remote, const ResolveRequest& request);
 
 }  // namespace spoke
 

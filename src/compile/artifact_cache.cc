@@ -176,10 +176,11 @@ Result<CachedCompileRequest> RequestForVersion(const Store& store, const Version
     DependencyPin pin = pending.back();
     pending.pop_back();
     std::string name = pin.module + "@" + pin.version;
-    if (!visited.insert(name).second) continue;
+    if (!visited.insert(name + " " + pin.mount).second) continue;
     SPOKE_ASSIGN_OR_RETURN(VersionInfo dep, store.GetVersion(pin.module, pin.version));
     SPOKE_ASSIGN_OR_RETURN(auto ids, store.ListFileIds(dep));
-    for (const auto& [path, id] : ids) {
+    for (const auto& [own_path, id] : ids) {
+      const std::string path = pin.Mounted(own_path);  // where the dependent imports it
       auto [it, inserted] = owner.emplace(path, name);
       if (!inserted && request.sources[path] != id) {
         return Status::InvalidArgument("file " + path + " is provided by both " + it->second + " and " + name);

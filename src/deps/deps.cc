@@ -2,6 +2,7 @@
 #include "spoke/deps.h"
 
 #include <deque>
+#include <set>
 
 #include "spoke/compiler.h"
 #include "spoke/names.h"
@@ -40,6 +41,11 @@ Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const s
         return Status::InvalidArgument("version conflict for module " + next.pin.module + ": " + earlier.path +
                                        ", but " + next.path);
       }
+      if (earlier.mount != next.pin.mount) {
+        auto where = [](const std::string& mount) { return mount.empty() ? std::string("at its own paths") : "under " + mount + "/"; };
+        return Status::InvalidArgument("module " + next.pin.module + " is imported " + where(earlier.mount) + " by " +
+                                       earlier.path + ", but " + where(next.pin.mount) + " by " + next.path);
+      }
       continue;
     }
     auto version = store.GetVersion(next.pin.module, next.pin.version);
@@ -53,7 +59,7 @@ Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const s
       queue.push_back({dep, next.path + " -> " + dep.module + "@" + dep.version});
     }
     by_module[next.pin.module] = reached.size();
-    reached.push_back({std::move(*version), next.path});
+    reached.push_back({std::move(*version), next.path, next.pin.mount});
   }
   return reached;
 }
@@ -68,7 +74,8 @@ Status AddClosure(const Store& store, const std::string& name, const std::vector
   for (const auto& dep : reached) {
     SPOKE_ASSIGN_OR_RETURN(auto ids, store.ListFileIds(dep.version));
     std::string dep_name = dep.version.module + "@" + dep.version.version;
-    for (const auto& [path, id] : ids) {
+    for (const auto& [own_path, id] : ids) {
+      const std::string path = dep.mount.empty() ? own_path : dep.mount + "/" + own_path;
       auto [it, inserted] = owner->emplace(path, dep_name);
       if (!inserted && it->second != dep_name && sources->sources[path] != id) {
         return Status::InvalidArgument("file " + path + " is provided by both " + it->second + " and " + dep_name);
@@ -112,6 +119,53 @@ Result<SchemaSources> VersionSources(const Store& store, const VersionInfo& vers
   SPOKE_RETURN_IF_ERROR(AddClosure(store, name, version.manifest.dependencies, &owner, &sources));
   sources.load = [&store](const std::string& id) { return store.ReadBlob(id); };
   return sources;
+}
+
+Result<std::vector<ImportStatement>> MountByImports(const Store& store, const std::string& root_name,
+                                                    const FileSet& files, std::vector<DependencyPin>* pins) {
+  SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(store, root_name, *pins));
+  std::set<std::string> provided;  // every path the closure offers as it is mounted now
+  for (const auto& r : reached) {
+    for (const auto& file : r.version.manifest.files) {
+      provided.insert(r.mount.empty() ? file.path : r.mount + "/" + file.path);
+    }
+  }
+  // The files of each root pin's version, to find the module an import names.
+  std::map<std::string, std::set<std::string>> files_of;  // module -> its paths
+  std::map<std::string, DependencyPin*> root_pin;
+  for (auto& pin : *pins) root_pin[pin.module] = &pin;
+  for (const auto& r : reached) {
+    if (!root_pin.count(r.version.module)) continue;
+    for (const auto& file : r.version.manifest.files) files_of[r.version.module].insert(file.path);
+  }
+  std::set<std::string> needed_plain;  // modules some import needs at their own paths
+  std::map<std::string, ImportStatement> mounted;  // module -> the first import that mounts it
+  for (const auto& import : ScanImports(files)) {
+    if (files.count(import.path) || CompilerProvides(import.path)) continue;
+    for (const auto& [module, paths] : files_of) {
+      if (root_pin[module]->mount.empty() && paths.count(import.path)) needed_plain.insert(module);
+    }
+    if (provided.count(import.path)) continue;
+    // "a/b/c.proto": module "a/b" with file "c.proto" before module "a" with file "b/c.proto".
+    for (size_t slash = import.path.rfind('/'); slash != std::string::npos && slash > 0;
+         slash = import.path.rfind('/', slash - 1)) {
+      const std::string module = import.path.substr(0, slash), rest = import.path.substr(slash + 1);
+      auto it = files_of.find(module);
+      if (it != files_of.end() && it->second.count(rest)) {
+        mounted.emplace(module, import);
+        break;
+      }
+      if (slash == 0) break;
+    }
+  }
+  std::vector<ImportStatement> out;
+  for (const auto& [module, import] : mounted) {
+    DependencyPin* pin = root_pin[module];
+    if (!pin->mount.empty() || needed_plain.count(module)) continue;
+    pin->mount = module;
+    out.push_back(import);
+  }
+  return out;
 }
 
 Status CheckVersionCompiles(const Store& store, const std::string& name, const FileSet& files,

@@ -73,6 +73,24 @@ std::vector<ImportProvider> ImportIndex::Providers(const std::string& path) cons
   return providers;
 }
 
+namespace {
+
+// The highest release among `ids`; the highest pre-release only when there is no release.
+const SemVer* BestVersion(const std::vector<SemVer>& versions, const std::vector<uint32_t>& ids) {
+  const SemVer* best = nullptr;
+  for (uint32_t id : ids) {
+    const SemVer& v = versions[id];
+    if (!best || (best->is_prerelease() && !v.is_prerelease()) ||
+        (best->is_prerelease() == v.is_prerelease() &&
+         (best->Compare(v) < 0 || (best->Compare(v) == 0 && best->text() < v.text())))) {
+      best = &v;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
 ImportResolution ImportIndex::Resolve(const std::string& path) const {
   ImportResolution resolution;
   resolution.path = path;
@@ -80,22 +98,26 @@ ImportResolution ImportIndex::Resolve(const std::string& path) const {
   {
     std::shared_lock lock(mutex_);
     auto found = paths_.find(path);
-    if (found == paths_.end()) return resolution;
-    for (const auto& [module, ids] : found->second) {
-      const ModuleVersions& known = modules_.at(module);
-      // The highest release holding the path; the highest pre-release only when there is no release.
-      const SemVer* best = nullptr;
-      for (uint32_t id : ids) {
-        const SemVer& v = known.versions[id];
-        if (!best || (best->is_prerelease() && !v.is_prerelease()) ||
-            (best->is_prerelease() == v.is_prerelease() &&
-             (best->Compare(v) < 0 || (best->Compare(v) == 0 && best->text() < v.text())))) {
-          best = &v;
-        }
+    if (found != paths_.end()) {
+      for (const auto& [module, ids] : found->second) {
+        candidates.push_back({module, BestVersion(modules_.at(module).versions, ids)->text(), "", ""});
       }
-      candidates.push_back({module, best->text(), "", ""});
+    } else {
+      // The original Spoke's rule: "common/types.proto" is the file types.proto of module common
+      // (the longest module name that qualifies), mounted under the module's name.
+      for (size_t slash = path.rfind('/'); slash != std::string::npos && slash > 0;
+           slash = path.rfind('/', slash - 1)) {
+        const std::string module = path.substr(0, slash);
+        auto rest = paths_.find(path.substr(slash + 1));
+        if (rest == paths_.end()) continue;
+        auto ids = rest->second.find(module);
+        if (ids == rest->second.end()) continue;
+        candidates.push_back({module, BestVersion(modules_.at(module).versions, ids->second)->text(), "", "", module});
+        break;
+      }
     }
   }
+  if (candidates.empty()) return resolution;
   if (candidates.size() == 1) {
     resolution.outcome = ImportResolution::Outcome::kResolved;
     resolution.pin = candidates[0];

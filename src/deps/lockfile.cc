@@ -21,6 +21,7 @@ std::string Lockfile::Serialize() const {
     Json entry = Json::MakeObject();
     entry.Set("commit", pin.commit);
     entry.Set("digest", pin.digest);
+    if (!pin.mount.empty()) entry.Set("mount", pin.mount);
     pins.Set(module, std::move(entry));
   }
   root.Set("dependencies", std::move(versions));
@@ -43,6 +44,10 @@ Result<Lockfile> Lockfile::Parse(const std::string& text, const std::string& fil
     if (pins && pins->Get(module)) {
       pin.commit = pins->Get(module)->GetString("commit");
       pin.digest = pins->Get(module)->GetString("digest");
+      pin.mount = pins->Get(module)->GetString("mount");
+      if (!pin.mount.empty()) {
+        if (Status s = ValidateModuleName(pin.mount); !s.ok()) return bad("mount of " + module + ": " + s.message());
+      }
       if (pin.commit.size() != 40 || pin.digest.rfind("sha256:", 0) != 0) {
         return bad("malformed pin for " + module);
       }

@@ -7,6 +7,7 @@
 
 #include "spoke/compiler.h"
 #include "spoke/deps.h"
+#include "spoke/import_index.h"
 #include "spoke/sync.h"
 
 namespace spoke {
@@ -14,10 +15,29 @@ namespace {
 
 constexpr char kFromLock[] = "spoke.lock";
 constexpr char kFromIndex[] = "registry index";
+constexpr char kDeclaredMounted[] = "declared; mounted under its name";
 
 using ImportsByPath = std::map<std::string, std::vector<ImportStatement>>;
 
 DependencyPin PinOf(const VersionInfo& v) { return {v.module, v.version, v.commit_id, v.manifest.digest}; }
+
+// ResolvePins, or with no registry the local store's versions ("latest": its highest release).
+Result<std::vector<DependencyPin>> PinVersions(Store& local, RemoteClient* remote,
+                                               const std::vector<DependencyPin>& wanted) {
+  if (remote) return ResolvePins(local, *remote, wanted);
+  std::vector<DependencyPin> pins;
+  for (const auto& dep : wanted) {
+    auto version = local.GetVersion(dep.module, dep.version);
+    if (!version.ok()) {
+      return version.status().WithContext("dependency " + dep.module + "@" + dep.version +
+                                          " (offline: only the local store is searched)");
+    }
+    DependencyPin pin = PinOf(*version);
+    pin.mount = dep.mount;
+    pins.push_back(std::move(pin));
+  }
+  return pins;
+}
 
 // The imports that neither the files, the compiler nor the closure of `pins` provide, by path.
 Result<ImportsByPath> Unsatisfied(const Store& local, const std::string& root, const FileSet& files,
@@ -25,7 +45,9 @@ Result<ImportsByPath> Unsatisfied(const Store& local, const std::string& root, c
   SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(local, root, pins));
   std::set<std::string> provided;
   for (const auto& r : reached) {
-    for (const auto& file : r.version.manifest.files) provided.insert(file.path);
+    for (const auto& file : r.version.manifest.files) {
+      provided.insert(r.mount.empty() ? file.path : r.mount + "/" + file.path);
+    }
   }
   ImportsByPath missing;
   for (const auto& import : imports) {
@@ -40,37 +62,49 @@ Status CheckLock(const ResolveRequest& request, const DependencyPin& pin) {
 }
 
 // Adds the locked versions that provide some missing import as pins.
-Status PinFromLock(Store& local, RemoteClient& remote, const ResolveRequest& request, const ImportsByPath& missing,
+Status PinFromLock(Store& local, RemoteClient* remote, const ResolveRequest& request, const ImportsByPath& missing,
                    Resolution* out) {
   std::set<std::string> pinned;
   for (const auto& pin : out->pins) pinned.insert(pin.module);
   for (const auto& [module, locked] : request.lock->entries) {
     if (module == request.module || pinned.count(module)) continue;
-    auto version = EnsureVersion(local, &remote, module, locked.version);
+    auto version = EnsureVersion(local, remote, module, locked.version);
     if (!version.ok())
       return version.status().WithContext(request.lock_path + " locks " + module + "@" + locked.version);
     DependencyPin pin = PinOf(*version);
-    bool needed = false;
+    // A locked module is needed when an import names one of its files, at its own path or, by the
+    // original Spoke's rule, under the module's name (and then it is mounted there).
+    std::vector<ImportStatement> plain, mounted;
     for (const auto& file : version->manifest.files) {
-      auto it = missing.find(file.path);
-      if (it == missing.end()) continue;
-      needed = true;
-      out->resolved.push_back({it->second.front(), pin, kFromLock});
+      if (auto it = missing.find(file.path); it != missing.end()) plain.push_back(it->second.front());
+      if (auto it = missing.find(module + "/" + file.path); it != missing.end()) mounted.push_back(it->second.front());
     }
-    if (!needed) continue;
+    if (plain.empty() && mounted.empty()) continue;
+    if (plain.empty()) pin.mount = module;
+    for (const auto& statement : plain.empty() ? mounted : plain) out->resolved.push_back({statement, pin, kFromLock});
     SPOKE_RETURN_IF_ERROR(CheckLock(request, pin));
-    SPOKE_RETURN_IF_ERROR(FetchDependencies(local, remote, version->manifest.dependencies));
+    if (remote) SPOKE_RETURN_IF_ERROR(FetchDependencies(local, *remote, version->manifest.dependencies));
     out->pins.push_back(pin);
   }
   return Status::Ok();
 }
 
 // Asks the registry's index about every missing import and pins what it answers.
-Status PinFromIndex(Store& local, RemoteClient& remote, const ResolveRequest& request, const ImportsByPath& missing,
+Status PinFromIndex(Store& local, RemoteClient* remote, const ResolveRequest& request, const ImportsByPath& missing,
                     Resolution* out) {
   std::vector<std::string> paths;
   for (const auto& [path, statements] : missing) paths.push_back(path);
-  SPOKE_ASSIGN_OR_RETURN(auto answers, remote.ResolveImports(paths));
+  std::vector<ImportResolution> answers;
+  std::string where;
+  if (remote) {
+    SPOKE_ASSIGN_OR_RETURN(answers, remote->ResolveImports(paths));
+    where = remote->url();
+  } else {
+    // Offline: the same rule over the versions the local store holds.
+    SPOKE_ASSIGN_OR_RETURN(auto index, ImportIndex::Build(local, nullptr));
+    for (const auto& path : paths) answers.push_back(index->Resolve(path));
+    where = "the local store (offline)";
+  }
   std::string errors;
   auto report = [&errors](const std::vector<ImportStatement>& statements, const std::string& why) {
     for (const auto& s : statements) {
@@ -82,7 +116,7 @@ Status PinFromIndex(Store& local, RemoteClient& remote, const ResolveRequest& re
     const auto& statements = missing.at(answer.path);
     switch (answer.outcome) {
       case ImportResolution::Outcome::kUnresolved:
-        report(statements, "is provided by no file of the module, no dependency and no module in " + remote.url() +
+        report(statements, "is provided by no file of the module, no dependency and no module in " + where +
                                "; push the module that provides it, or declare it with -dep module@version");
         break;
       case ImportResolution::Outcome::kAmbiguous: {
@@ -107,8 +141,14 @@ Status PinFromIndex(Store& local, RemoteClient& remote, const ResolveRequest& re
   }
   if (!errors.empty()) return Status::InvalidArgument(errors);
   for (const auto& [module, resolved] : chosen) {
+    SPOKE_ASSIGN_OR_RETURN(auto fetched,
+                           PinVersions(local, remote, {{module, resolved.pin.version, "", "", resolved.pin.mount}}));
+    if (!remote) {  // the local index names versions, not commits
+      out->pins.push_back(fetched[0]);
+      SPOKE_RETURN_IF_ERROR(CheckLock(request, fetched[0]));
+      continue;
+    }
     SPOKE_RETURN_IF_ERROR(CheckLock(request, resolved.pin));
-    SPOKE_ASSIGN_OR_RETURN(auto fetched, ResolvePins(local, remote, {{module, resolved.pin.version, "", ""}}));
     if (fetched[0].commit != resolved.pin.commit || fetched[0].digest != resolved.pin.digest) {
       return Status::Corruption("the registry's import index named " + module + "@" + resolved.pin.version + " as " +
                                 resolved.pin.digest + " but the version fetched is " + fetched[0].digest);
@@ -120,7 +160,7 @@ Status PinFromIndex(Store& local, RemoteClient& remote, const ResolveRequest& re
 
 }  // namespace
 
-Result<Resolution> ResolveDependencies(Store& local, RemoteClient& remote, const ResolveRequest& request) {
+Result<Resolution> ResolveDependencies(Store& local, RemoteClient* remote, const ResolveRequest& request) {
   const std::string root = request.Label();
   Resolution out;
   std::vector<DependencyPin> declared = request.declared;
@@ -130,7 +170,16 @@ Result<Resolution> ResolveDependencies(Store& local, RemoteClient& remote, const
       if (dep.version == "latest" && locked != request.lock->entries.end()) dep.version = locked->second.version;
     }
   }
-  SPOKE_ASSIGN_OR_RETURN(out.pins, ResolvePins(local, remote, declared));
+  SPOKE_ASSIGN_OR_RETURN(out.pins, PinVersions(local, remote, declared));
+  SPOKE_ASSIGN_OR_RETURN(auto mounted, MountByImports(local, root, *request.files, &out.pins));
+  for (const auto& statement : mounted) {
+    for (const auto& pin : out.pins) {
+      if (pin.mount.size() < statement.path.size() && statement.path.compare(0, pin.mount.size() + 1, pin.mount + "/") == 0) {
+        out.resolved.push_back({statement, pin, kDeclaredMounted});
+        break;
+      }
+    }
+  }
   const std::vector<ImportStatement> imports = ScanImports(*request.files);
   SPOKE_ASSIGN_OR_RETURN(ImportsByPath missing, Unsatisfied(local, root, *request.files, out.pins, imports));
   if (request.lock && !missing.empty()) {

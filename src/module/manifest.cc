@@ -1,6 +1,9 @@
 // Manifest serialization, parsing with validation, and the content digest.
 #include "spoke/manifest.h"
 
+#include <algorithm>
+#include <set>
+
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "util/digest.h"
@@ -13,10 +16,11 @@ Json DependencyPinToJson(const DependencyPin& pin) {
   entry.Set("version", pin.version);
   entry.Set("commit", pin.commit);
   entry.Set("digest", pin.digest);
+  if (!pin.mount.empty()) entry.Set("mount", pin.mount);
   return entry;
 }
 
-std::string ComputeDigest(const std::vector<ManifestFile>& files) {
+std::string ComputeDigest(const std::vector<ManifestFile>& files, const std::vector<DependencyPin>& pins) {
   Sha256 hasher;
   for (const auto& file : files) {
     hasher.Update(file.sha256);
@@ -24,7 +28,29 @@ std::string ComputeDigest(const std::vector<ManifestFile>& files) {
     hasher.Update(file.path);
     hasher.Update("\n");
   }
+  // By module, so the order the dependencies were declared in does not change the digest.
+  std::vector<const DependencyPin*> sorted;
+  for (const auto& pin : pins) sorted.push_back(&pin);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const DependencyPin* a, const DependencyPin* b) { return a->module < b->module; });
+  for (const DependencyPin* pin : sorted) {
+    hasher.Update("dep " + pin->module + " " + pin->version + " " + pin->digest + " " + pin->mount + "\n");
+  }
   return "sha256:" + hasher.FinishHex();
+}
+
+bool SameContent(const Manifest& stored, const std::vector<ManifestFile>& files,
+                 const std::vector<DependencyPin>& pins) {
+  if (stored.format != kManifestFormat || stored.dependencies.empty()) {
+    return stored.digest == ComputeDigest(files, pins);
+  }
+  if (stored.digest != ComputeDigest(files)) return false;
+  auto key = [](const std::vector<DependencyPin>& list) {
+    std::set<std::string> out;
+    for (const auto& p : list) out.insert(p.module + " " + p.version + " " + p.digest + " " + p.mount);
+    return out;
+  };
+  return key(stored.dependencies) == key(pins);
 }
 
 std::vector<ManifestFile> DescribeFiles(const FileSet& files) {
@@ -71,9 +97,12 @@ Result<Manifest> Manifest::Parse(const std::string& text) {
   Manifest m;
   const Json* format = root.Get("format");
   // as_double: a fractional "format": 1.5 truncates to 1 as an int.
-  if (!format || !format->is_number() || format->as_double() != kManifestFormat) {
-    return corrupt("unknown format (this Spoke reads format " + std::to_string(kManifestFormat) + ")");
+  if (!format || !format->is_number() ||
+      (format->as_double() != kManifestFormat && format->as_double() != kManifestFormatWithPins)) {
+    return corrupt("unknown format (this Spoke reads formats " + std::to_string(kManifestFormat) + " and " +
+                   std::to_string(kManifestFormatWithPins) + ")");
   }
+  m.format = static_cast<int>(format->as_double());
   m.module = root.GetString("module");
   m.version = root.GetString("version");
   m.description = root.GetString("description");
@@ -90,13 +119,21 @@ Result<Manifest> Manifest::Parse(const std::string& text) {
     if (!m.files.empty() && !(m.files.back().path < file.path)) return corrupt("files not sorted");
     m.files.push_back(std::move(file));
   }
-  if (ComputeDigest(m.files) != m.digest) return corrupt("digest does not match the file list");
   if (const Json* deps = root.Get("dependencies"); deps && deps->is_array()) {
     for (const Json& entry : deps->as_array()) {
-      m.dependencies.push_back({entry.GetString("module"), entry.GetString("version"),
-                                entry.GetString("commit"), entry.GetString("digest")});
+      DependencyPin pin{entry.GetString("module"), entry.GetString("version"), entry.GetString("commit"),
+                        entry.GetString("digest"), entry.GetString("mount")};
+      if (Status s = ValidateModuleName(pin.module); !s.ok()) return corrupt(s.message());
+      if (!pin.mount.empty()) {
+        if (Status s = ValidateModuleName(pin.mount); !s.ok()) return corrupt("mount: " + s.message());
+      }
+      m.dependencies.push_back(std::move(pin));
     }
   }
+  // Format 1 predates pins in the digest: its digest covers the files only.
+  const std::string expected =
+      m.format == kManifestFormat ? ComputeDigest(m.files) : ComputeDigest(m.files, m.dependencies);
+  if (expected != m.digest) return corrupt("digest does not match the file list and dependencies");
   return m;
 }
 

@@ -160,8 +160,9 @@ Manifest ManifestFor(const NewVersion& request) {
   manifest.version = request.version;
   manifest.description = request.description;
   manifest.files = DescribeFiles(request.files);
-  manifest.digest = ComputeDigest(manifest.files);
   manifest.dependencies = request.dependencies;
+  manifest.format = manifest.dependencies.empty() ? kManifestFormat : kManifestFormatWithPins;
+  manifest.digest = ComputeDigest(manifest.files, manifest.dependencies);
   return manifest;
 }
 
@@ -184,6 +185,7 @@ Status ValidateRequest(const NewVersion& request) {
   for (const auto& dep : request.dependencies) {
     SPOKE_RETURN_IF_ERROR(ValidateModuleName(dep.module));
     SPOKE_RETURN_IF_ERROR(SemVer::Parse(dep.version).status());
+    if (!dep.mount.empty()) SPOKE_RETURN_IF_ERROR(ValidateModuleName(dep.mount));
   }
   return Status::Ok();
 }
@@ -240,14 +242,15 @@ Result<PutResult> Store::PutVersion(const NewVersion& request) {
   SPOKE_RETURN_IF_ERROR(ValidateRequest(request));
   const Manifest manifest = ManifestFor(request);
   if (impl_->version_check) SPOKE_RETURN_IF_ERROR(impl_->version_check(manifest, request.files));
-  const std::string& digest = manifest.digest;
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPutRetries; ++attempt) {
     if (attempt > 0) BackOff(attempt);
     std::lock_guard<std::mutex> lock(impl_->write_mutex);
     auto existing = GetVersion(request.module, request.version);
     if (existing.ok()) {
-      if (existing->manifest.digest == digest) return PutResult{std::move(*existing), false};
+      if (SameContent(existing->manifest, manifest.files, manifest.dependencies)) {
+        return PutResult{std::move(*existing), false};
+      }
       return Status::AlreadyExists("version " + request.module + "@" + request.version +
                                    " already exists with different content (" +
                                    existing->manifest.digest + "); versions are immutable, push a new version");

@@ -162,7 +162,7 @@ TEST(ManifestParse, RejectsADigestThatDoesNotCoverAChangedFileHash) {
 
 TEST(ManifestParse, RejectsAnUnknownFormat) {
   std::string text = SampleManifest().Serialize();
-  ExpectCorruption(Replace(text, "\"format\": 1", "\"format\": 2"), "format");
+  ExpectCorruption(Replace(text, "\"format\": 1", "\"format\": 3"), "format");
   ExpectCorruption(Replace(text, "\"format\": 1", "\"format\": \"1\""), "format");
   ExpectCorruption(Replace(text, "\"format\": 1,", ""), "format");
   ExpectCorruption(Replace(text, "\"format\": 1", "\"format\": 1.5"), "format");
@@ -240,6 +240,47 @@ TEST(ManifestParse, ErrorsNameTheManifestFile) {
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.status().message().find(kManifestPath), std::string::npos)
       << parsed.status().message();
+}
+
+}  // namespace
+}  // namespace spoke
+
+namespace spoke {
+namespace {
+
+// Format 2: the digest covers the pins, so the same files on other dependencies are another
+// content; format 1 manifests (SampleManifest) keep their files-only digest and still parse.
+TEST(ManifestDigest, CoversPinsFromFormatTwo) {
+  Manifest a = SampleManifest();
+  ASSERT_TRUE(Manifest::Parse(a.Serialize()).ok()) << "a format 1 manifest must still be read";
+  a.format = kManifestFormatWithPins;
+  a.digest = ComputeDigest(a.files, a.dependencies);
+  EXPECT_NE(a.digest, ComputeDigest(a.files));
+  Manifest b = a;
+  b.dependencies[0].version = "v0.3.1";
+  b.digest = ComputeDigest(b.files, b.dependencies);
+  EXPECT_NE(a.digest, b.digest);
+  Manifest mounted = a;
+  mounted.dependencies[0].mount = "acme/common";
+  mounted.digest = ComputeDigest(mounted.files, mounted.dependencies);
+  EXPECT_NE(a.digest, mounted.digest);
+  auto parsed = Manifest::Parse(mounted.Serialize());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->dependencies[0].mount, "acme/common");
+  EXPECT_EQ(parsed->dependencies[0].Mounted("types.proto"), "acme/common/types.proto");
+  // A format 2 manifest whose pins were changed after the digest was taken is corrupt.
+  std::string text = mounted.Serialize();
+  ExpectCorruption(Replace(text, "\"v0.3.0\"", "\"v0.3.9\""), "digest");
+  // Without pins the digest is the one versions always had.
+  EXPECT_EQ(ComputeDigest(a.files, {}), ComputeDigest(a.files));
+}
+
+TEST(ManifestDigest, SameContentComparesLegacyManifestsPinByPin) {
+  Manifest legacy = SampleManifest();  // format 1, pins not in the digest
+  EXPECT_TRUE(SameContent(legacy, legacy.files, legacy.dependencies));
+  auto other = legacy.dependencies;
+  other[0].digest = "sha256:" + std::string(64, 'c');
+  EXPECT_FALSE(SameContent(legacy, legacy.files, other));
 }
 
 }  // namespace
