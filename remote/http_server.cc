@@ -792,7 +792,7 @@ Result<int> Server::Bind(const std::string& host, int port) {
   if (bind(fd, found->ai_addr, found->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
     int err = errno;
     close(fd);
-    if (err == EADDRINUSE) return Status::IOError("cannot listen on " + where + ": address in use (pick another with -port)");
+    if (err == EADDRINUSE) return Status::IOError("cannot listen on " + where + ": address in use");
     return Status::IOError("cannot listen on " + where + ": " + std::strerror(err));
   }
   sockaddr_storage bound{};
