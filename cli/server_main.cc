@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "flags.h"
+#include "spoke_version.h"
 #include "spoke/server.h"
 #include "spoke/store.h"
 
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
                  "Also serve the health checks, and only them, on this port of --host (the original "
                  "Spoke used 9090; 0: any free port)")
       ->check(CLI::Range(0, 65535));
+  app.set_version_flag("--version", spoke::kVersionLine);
   app.add_option("-s,--storage-dir", options.storage_dir, "The store: a bare git repository, created if absent")
       ->capture_default_str();
   app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")->capture_default_str();

@@ -1,5 +1,6 @@
 // spoke-server's flags from the original Spoke's deployments: --health-port serves the health
-// checks, and only them, on a second port of the same address.
+// checks, and only them, on a second port of the same address; --version prints the version line
+// `spoke --version-info` prints.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -110,6 +111,22 @@ TEST(ServerFlags, AHealthPortOutOfRangeIsAUsageError) {
                                     ""});
     EXPECT_EQ(run.exit_code, 2) << run.Describe();
   }
+}
+
+TEST(ServerFlags, VersionPrintsTheVersionLineTheCliPrints) {
+  CommandResult cli = RunCli({"--version-info"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.Describe();
+  ASSERT_TRUE(Contains(cli.out, "spoke ")) << cli.Describe();
+  TempDir work;
+  for (std::string spelling : {"--version", "-version"}) {
+    SCOPED_TRACE(spelling);
+    // A storage dir that would be created if the server went on to serve.
+    CommandResult server =
+        RunCommand({{SPOKE_SERVER_BIN, spelling, "-storage-dir", work.Sub("never")}, {}, ""});
+    EXPECT_EQ(server.exit_code, 0) << server.Describe();
+    EXPECT_EQ(server.out, cli.out) << server.Describe();
+  }
+  EXPECT_FALSE(std::filesystem::exists(work.Sub("never")));
 }
 
 }  // namespace
