@@ -7,6 +7,7 @@
 
 #include "context.h"
 #include "flags.h"
+#include "spoke_version.h"
 
 namespace spoke::cli {
 
@@ -54,7 +55,7 @@ constexpr CommandEntry kCommands[] = {
 
 int Main(int argc, char** argv) {
   CLI::App app{"spoke: push, pull and sync Protobuf modules with a Spoke registry"};
-  app.set_version_flag("--version-info", "spoke 0.1.0");
+  app.set_version_flag("--version-info", kVersionLine);
   app.require_subcommand(1);
   app.fallthrough();
   GlobalFlags flags;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "flags.h"
+#include "spoke_version.h"
 #include "spoke/server.h"
 #include "spoke/store.h"
 
@@ -31,6 +32,11 @@ int main(int argc, char** argv) {
   bool quiet = false;
   app.add_option("-p,--port", options.port, "Port to listen on (0: any free port)")->capture_default_str();
   app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
+  app.add_option("--health-port", options.health_port,
+                 "Also serve the health checks, and only them, on this port of --host (the original "
+                 "Spoke used 9090; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  app.set_version_flag("--version", spoke::kVersionLine);
   app.add_option("-s,--storage-dir", options.storage_dir, "The store: a bare git repository, created if absent")
       ->capture_default_str();
   app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")->capture_default_str();
@@ -116,6 +122,10 @@ int main(int argc, char** argv) {
     return port.status().code() == spoke::Status::Code::kFailedPrecondition ? 2 : 1;
   }
   std::string host = options.host == "0.0.0.0" || options.host == "::" ? "localhost" : options.host;
+  if (int health_port = (*server)->health_port(); health_port >= 0) {
+    std::printf("spoke-server: health checks on http://%s:%d/health/live and /health/ready\n", host.c_str(),
+                health_port);
+  }
   std::printf("spoke-server: serving %s on http://%s:%d\n", (*server)->store().path().c_str(), host.c_str(), *port);
   std::printf("spoke-server: open http://%s:%d/modules in a browser; point the CLI at it with "
               "SPOKE_REGISTRY=http://%s:%d\n",

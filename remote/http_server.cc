@@ -527,18 +527,27 @@ struct Server::Impl {
     return close ? Next::kClose : Next::kKeep;
   }
 
+  // The route that serves the request, or nullptr. Then `allowed` lists the methods of the routes
+  // whose pattern matches the path (HEAD beside GET), for a 405's Allow header; it stays empty
+  // when no route knows the path (404).
   const RouteEntry* FindRoute(Request& req, std::string* allowed) {
     const std::string method = req.method == "HEAD" ? "GET" : req.method;
+    std::vector<std::string> methods;
+    auto note = [&methods](const std::string& m) {
+      if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+    };
     for (const auto& route : routes) {
       std::smatch match;
       if (!std::regex_match(req.path, match, route.pattern)) continue;
       if (route.method != method) {
-        if (allowed->find(route.method) == std::string::npos) *allowed += (allowed->empty() ? "" : ", ") + route.method;
+        note(route.method);
+        if (route.method == "GET") note("HEAD");
         continue;
       }
       req.matches.assign(match.begin(), match.end());
       return &route;
     }
+    for (const auto& m : methods) *allowed += (allowed->empty() ? "" : ", ") + m;
     return nullptr;
   }
 
@@ -783,7 +792,7 @@ Result<int> Server::Bind(const std::string& host, int port) {
   if (bind(fd, found->ai_addr, found->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
     int err = errno;
     close(fd);
-    if (err == EADDRINUSE) return Status::IOError("cannot listen on " + where + ": address in use (pick another with -port)");
+    if (err == EADDRINUSE) return Status::IOError("cannot listen on " + where + ": address in use");
     return Status::IOError("cannot listen on " + where + ": " + std::strerror(err));
   }
   sockaddr_storage bound{};

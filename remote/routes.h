@@ -41,6 +41,8 @@ http::RouteOptions QueryRoute();
 // Seconds since the epoch as RFC 3339 UTC ("2026-11-25T03:23:39Z").
 std::string FormatTime(int64_t seconds);
 
+// GET /health/live and /health/ready.
+void RegisterHealthRoutes(http::Server& http, ServerContext& ctx);
 void RegisterModuleRoutes(http::Server& http, ServerContext& ctx);
 void RegisterSyncRoutes(http::Server& http, ServerContext& ctx);
 void RegisterCompileRoutes(http::Server& http, ServerContext& ctx);

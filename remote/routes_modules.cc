@@ -1,6 +1,9 @@
 // The REST API over modules and versions (docs/api.md): the original Spoke's routes, JSON in and
 // out, ETags on everything content-addressed.
+#include <cctype>
+#include <cstdlib>
 #include <map>
+#include <string_view>
 
 #include "routes.h"
 #include "spoke/names.h"
@@ -17,7 +20,9 @@ constexpr char kVersion[] = R"((v[0-9][^/]*|latest))";
 
 std::string Route(const std::string& tail) { return std::string("/modules/") + kModule + tail; }
 
-Json VersionToJson(const VersionInfo& v) {
+// `contents`, when given, holds each file's text by path: the answer then carries it in every
+// file entry (?include=content).
+Json VersionToJson(const VersionInfo& v, const FileSet* contents = nullptr) {
   Json body = Json::MakeObject();
   body.Set("module", v.module);
   body.Set("version", v.version);
@@ -32,6 +37,10 @@ Json VersionToJson(const VersionInfo& v) {
     entry.Set("path", f.path);
     entry.Set("sha256", f.sha256);
     entry.Set("size", f.size);
+    if (contents) {
+      auto it = contents->find(f.path);
+      if (it != contents->end()) entry.Set("content", it->second);
+    }
     files.Push(std::move(entry));
   }
   body.Set("files", std::move(files));
@@ -41,6 +50,49 @@ Json VersionToJson(const VersionInfo& v) {
   return body;
 }
 
+// `text` without surrounding blanks, lower-cased (media types and their parameter names are
+// case-insensitive).
+std::string TrimLower(std::string_view text) {
+  size_t begin = text.find_first_not_of(" \t"), end = text.find_last_not_of(" \t");
+  if (begin == std::string_view::npos) return "";
+  std::string out(text.substr(begin, end - begin + 1));
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Whether an Accept header names application/json with a weight above 0 ("application/json;q=0"
+// says the client will not take it). Wildcards do not count: */* is what curl sends.
+bool AcceptNamesJson(std::string_view accept) {
+  while (!accept.empty()) {
+    size_t comma = accept.find(',');
+    std::string_view range = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    size_t semicolon = range.find(';');
+    if (TrimLower(range.substr(0, semicolon)) != "application/json") continue;
+    double weight = 1;
+    while (semicolon != std::string_view::npos) {
+      std::string_view rest = range.substr(semicolon + 1);
+      semicolon = rest.find(';');
+      std::string param = TrimLower(rest.substr(0, semicolon));
+      if (param.rfind("q=", 0) == 0) weight = std::strtod(param.c_str() + 2, nullptr);
+      range = rest;
+    }
+    if (weight > 0) return true;
+  }
+  return false;
+}
+
+// Whether the client asked for a file as the original Spoke's JSON ({"path", "content"}) rather
+// than its bytes: ?format=json, or an Accept header naming application/json. ?format=raw asks for
+// the bytes whatever Accept says; any other format is InvalidArgument.
+Result<bool> WantsFileAsJson(const http::Request& req) {
+  if (!req.has_param("format")) return AcceptNamesJson(req.get_header_value("Accept"));
+  const std::string format = req.get_param_value("format");
+  if (format == "json") return true;
+  if (format == "raw") return false;
+  return Status::InvalidArgument("unknown format \"" + format + "\" for a file: json or raw");
+}
+
 Result<Json> ParseBody(const http::Request& req) {
   auto json = Json::Parse(req.body);
   if (!json.ok()) return json.status();
@@ -48,7 +100,44 @@ Result<Json> ParseBody(const http::Request& req) {
   return json;
 }
 
-// Reads {"version", "description", "files": [{"path", "content"}], "dependencies": [...]}.
+struct DependencyEntry {
+  std::string module;
+  std::string version;  // an exact version or "latest"
+};
+
+// One entry of a version upload's "dependencies": the original Spoke's "common@v1.0.1", or
+// {"module": "common", "version": "v1.0.1"} (no version: latest). InvalidArgument naming the entry
+// (its index, and its text for a string) when it is neither, or its module or version is malformed.
+Result<DependencyEntry> ParseDependencyEntry(const Json& dep, size_t index) {
+  std::string where = "dependencies[" + std::to_string(index) + "]";
+  DependencyEntry entry;
+  if (dep.is_string()) {
+    const std::string& text = dep.as_string();
+    where += " \"" + text + "\"";
+    const size_t at = text.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 == text.size()) {
+      return Status::InvalidArgument(where + " must be \"module@version\", like \"common@v1.0.1\"");
+    }
+    entry.module = text.substr(0, at);
+    entry.version = text.substr(at + 1);
+  } else if (dep.is_object()) {
+    entry.module = dep.GetString("module");
+    entry.version = dep.GetString("version");
+    if (entry.version.empty()) entry.version = "latest";
+  } else {
+    return Status::InvalidArgument(where +
+                                   " must be a \"module@version\" string or a {\"module\", \"version\"} object");
+  }
+  SPOKE_RETURN_IF_ERROR(ValidateModuleName(entry.module).WithContext(where));
+  if (entry.version != "latest") {
+    auto version = SemVer::Parse(entry.version);
+    if (!version.ok()) return version.status().WithContext(where);
+  }
+  return entry;
+}
+
+// Reads {"version", "description", "files": [{"path", "content"}], "dependencies": [...]}
+// (see ParseDependencyEntry for the dependencies' two spellings).
 Result<NewVersion> ParseNewVersion(const ServerContext& ctx, const std::string& module, const Json& body) {
   NewVersion request;
   request.module = module;
@@ -66,13 +155,17 @@ Result<NewVersion> ParseNewVersion(const ServerContext& ctx, const std::string& 
       return Status::InvalidArgument("file " + path + " is listed twice");
     }
   }
-  if (const Json* deps = body.Get("dependencies"); deps && deps->is_array()) {
-    for (const Json& dep : deps->as_array()) {
-      std::string dep_module = dep.GetString("module"), dep_version = dep.GetString("version");
-      SPOKE_RETURN_IF_ERROR(ValidateModuleName(dep_module));
-      auto pinned = ctx.store->GetVersion(dep_module, dep_version.empty() ? "latest" : dep_version);
-      if (!pinned.ok()) return pinned.status().WithContext("dependency " + dep_module + "@" + dep_version);
-      request.dependencies.push_back({dep_module, pinned->version, pinned->commit_id, pinned->manifest.digest});
+  if (const Json* deps = body.Get("dependencies"); deps && !deps->is_null()) {
+    if (!deps->is_array()) {
+      return Status::InvalidArgument("\"dependencies\" must be an array of \"module@version\" strings or "
+                                     "{\"module\", \"version\"} objects");
+    }
+    for (size_t i = 0; i < deps->as_array().size(); ++i) {
+      const Json& dep = deps->as_array()[i];
+      SPOKE_ASSIGN_OR_RETURN(DependencyEntry entry, ParseDependencyEntry(dep, i));
+      auto pinned = ctx.store->GetVersion(entry.module, entry.version);
+      if (!pinned.ok()) return pinned.status().WithContext("dependency " + entry.module + "@" + entry.version);
+      request.dependencies.push_back({entry.module, pinned->version, pinned->commit_id, pinned->manifest.digest});
     }
   }
   return request;
@@ -102,21 +195,45 @@ Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion&
 }  // namespace
 
 void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
+  // The file's bytes, or the original Spoke's {"path", "content"} when asked (WantsFileAsJson).
+  // The two are distinct representations of one resource: each has its own ETag, and caches must
+  // key on Accept.
   http.Get(Route(R"(/versions/)") + kVersion + R"(/files/(.+))",
            [&ctx](const http::Request& req, http::Response& res) {
+             auto as_json = WantsFileAsJson(req);
+             if (!as_json.ok()) return SendError(res, as_json.status());
              auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
              if (!version.ok()) return SendError(res, version.status());
              auto file = ctx.store->ReadFile(*version, req.matches[3]);
              if (!file.ok()) return SendError(res, file.status());
-             if (HandleETag(req, res, file->second)) return;
-             res.set_content(std::move(file->first), "text/plain; charset=utf-8");
+             res.set_header("Vary", "Accept");
+             if (!*as_json) {
+               if (HandleETag(req, res, file->second)) return;
+               return res.set_content(std::move(file->first), "text/plain; charset=utf-8");
+             }
+             if (HandleETag(req, res, file->second + ".json")) return;
+             Json body = Json::MakeObject();
+             body.Set("path", req.matches[3]);
+             body.Set("content", std::move(file->first));
+             SendJson(res, body);
            });
 
   http.Get(Route(R"(/versions/)") + kVersion, [&ctx](const http::Request& req, http::Response& res) {
     auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
     if (!version.ok()) return SendError(res, version.status());
-    if (HandleETag(req, res, version->tag_id)) return;
-    SendJson(res, VersionToJson(*version));
+    // ?include=content puts every file's text in its entry: a whole version in one request.
+    const std::string include = req.get_param_value("include");
+    if (req.has_param("include") && include != "content") {
+      return SendError(res, Status::InvalidArgument("unknown include \"" + include + "\": the only one is content"));
+    }
+    if (include.empty()) {
+      if (HandleETag(req, res, version->tag_id)) return;
+      return SendJson(res, VersionToJson(*version));
+    }
+    if (HandleETag(req, res, version->tag_id + ".content")) return;
+    auto contents = ctx.store->ReadFiles(*version);
+    if (!contents.ok()) return SendError(res, contents.status());
+    SendJson(res, VersionToJson(*version, &*contents));
   });
 
   http.Get(Route("/versions"), [&ctx](const http::Request& req, http::Response& res) {

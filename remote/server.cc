@@ -1,5 +1,6 @@
-// The registry server: store ownership, the HTTP listener (http_server.h), health checks, the
-// write gate, the access log, and the JSON answers for errors the HTTP layer itself raises.
+// The registry server: store ownership, the HTTP listeners (http_server.h: the API, and the health
+// checks alone on --health-port), the write gate, the access log, and the JSON answers for errors
+// the HTTP layer itself raises.
 #include "spoke/server.h"
 
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "routes.h"
 #include "spoke/policy.h"
@@ -32,6 +34,22 @@ void RemoveStaleRefLocks(const std::string& store_path) {
   fs::remove(fs::path(store_path) / "packed-refs.lock", ec);
 }
 
+// The JSON answer for an error the HTTP layer raises itself (malformed request, no route, ...).
+void RenderError(http::Response& res, const Status& error, int http_status) {
+  SendError(res, error);
+  res.status = http_status;
+}
+
+void LogRequest(const http::Request& req, const http::Response& res) {
+  std::fprintf(stderr, "%s %s %d %zu\n", req.method.c_str(), req.path.c_str(), res.status, res.body.size());
+}
+
+// The `-port` or `-health-port` flag that picks a port, named in "address in use".
+Status WithPortHint(const Status& status, const char* flag) {
+  if (status.message().find("address in use") == std::string::npos) return status;
+  return Status(status.code(), status.message() + " (pick another with " + flag + ")");
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -39,8 +57,10 @@ struct Server::Impl {
   std::unique_ptr<Store> store;
   std::unique_ptr<ImportIndex> imports;
   std::unique_ptr<http::Server> http;
+  std::unique_ptr<http::Server> health_http;  // only with ServerOptions::health_port
   int lock_fd = -1;
   int port = 0;
+  int health_port = -1;
 
   ~Impl() {
     if (lock_fd >= 0) close(lock_fd);
@@ -107,25 +127,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   http::Server& http = *impl->http;
   ServerContext& ctx = impl->ctx;
 
-  http.Get("/health/live", [](const http::Request&, http::Response& res) {
-    Json body = Json::MakeObject();
-    body.Set("status", "ok");
-    SendJson(res, body);
-  });
-  http.Get("/health/ready", [&ctx](const http::Request&, http::Response& res) {
-    auto refs = ctx.store->ListRefs("refs/heads/");
-    Json body = Json::MakeObject();
-    if (!refs.ok()) {
-      body.Set("status", "unavailable");
-      body.Set("error", refs.status().message());
-      SendJson(res, body, 503);
-      return;
-    }
-    body.Set("status", "ok");
-    body.Set("storage", ctx.store->path());
-    body.Set("read_only", ctx.options.read_only);
-    SendJson(res, body);
-  });
+  RegisterHealthRoutes(http, ctx);
   RegisterSyncRoutes(http, ctx);
   RegisterCompileRoutes(http, ctx);
   RegisterDependencyRoutes(http, ctx);
@@ -137,14 +139,17 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   http.SetGate([&ctx](const http::Request& req, http::Access access, http::Response& res) {
     return access == http::Access::kRead || AllowWrite(ctx, req, res);
   });
-  http.SetErrorRenderer([](http::Response& res, const Status& error, int http_status) {
-    SendError(res, error);
-    res.status = http_status;
-  });
-  if (options.access_log) {
-    http.SetLogger([](const http::Request& req, const http::Response& res) {
-      std::fprintf(stderr, "%s %s %d %zu\n", req.method.c_str(), req.path.c_str(), res.status, res.body.size());
-    });
+  http.SetErrorRenderer(RenderError);
+  if (options.access_log) http.SetLogger(LogRequest);
+  if (options.health_port >= 0) {
+    // Probes need little: a couple of workers, and fewer connections than the API.
+    http::ServerLimits health_limits = limits;
+    health_limits.workers = 2;
+    health_limits.max_connections = std::min<size_t>(limits.max_connections, 256);
+    impl->health_http = std::make_unique<http::Server>(health_limits);
+    RegisterHealthRoutes(*impl->health_http, ctx);
+    impl->health_http->SetErrorRenderer(RenderError);
+    if (options.access_log) impl->health_http->SetLogger(LogRequest);
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -159,14 +164,35 @@ Result<int> Server::Bind() {
           "SPOKE_TOKEN or --token-file, serve --read-only, or pass --allow-anonymous-writes if that is meant");
     }
   }
-  SPOKE_ASSIGN_OR_RETURN(impl_->port, impl_->http->Bind(options.host, options.port));
+  auto port = impl_->http->Bind(options.host, options.port);
+  if (!port.ok()) return WithPortHint(port.status(), "-port");
+  impl_->port = *port;
+  if (impl_->health_http) {
+    auto health_port = impl_->health_http->Bind(options.host, options.health_port);
+    if (!health_port.ok()) return WithPortHint(health_port.status(), "-health-port");
+    impl_->health_port = *health_port;
+  }
   return impl_->port;
 }
 
-Status Server::Serve() { return impl_->http->Serve(); }
+int Server::health_port() const { return impl_->health_port; }
+
+Status Server::Serve() {
+  Status health_served;
+  std::thread health;
+  if (impl_->health_http) health = std::thread([this, &health_served] { health_served = impl_->health_http->Serve(); });
+  Status served = impl_->http->Serve();
+  if (health.joinable()) {
+    impl_->health_http->Stop();
+    health.join();
+  }
+  return served.ok() ? health_served : served;
+}
 
 void Server::Stop() {
-  if (impl_ && impl_->http) impl_->http->Stop();
+  if (!impl_) return;
+  if (impl_->http) impl_->http->Stop();
+  if (impl_->health_http) impl_->health_http->Stop();
 }
 
 }  // namespace spoke

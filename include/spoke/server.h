@@ -21,6 +21,9 @@ struct ServerOptions {
   // Loopback only unless told otherwise: a registry is exposed on purpose, never by default.
   std::string host = "127.0.0.1";
   int port = 8080;
+  // A second listener on `host` that serves only the health checks (the original Spoke served
+  // them on 9090), for probes that must not reach the API: -1 none, 0 any free port.
+  int health_port = -1;
   std::string storage_dir = "spoke-data";
   // Largest request body accepted (a push's pack, a REST version upload); larger ones get 413.
   size_t max_body_bytes = size_t{1} << 30;
@@ -49,11 +52,14 @@ class Server {
   static Result<std::unique_ptr<Server>> Create(const ServerOptions& options);
   ~Server();
 
-  // Binds the listening socket; returns the port (useful with port 0). IOError "address in use"
-  // when another listener has the port; FailedPrecondition for a non-loopback host on a writable
-  // server without a token (see ServerOptions::allow_anonymous_writes).
+  // Binds the listening socket, and the health listener's when ServerOptions::health_port asks
+  // for one; returns the main port (useful with port 0). IOError "address in use" when another
+  // listener has a port; FailedPrecondition for a non-loopback host on a writable server without
+  // a token (see ServerOptions::allow_anonymous_writes).
   Result<int> Bind();
-  // Serves until Stop(). REQUIRES: Bind() succeeded.
+  // The health listener's port once Bind() succeeded; -1 when there is none.
+  int health_port() const;
+  // Serves both listeners until Stop(). REQUIRES: Bind() succeeded.
   Status Serve();
   // Safe from any thread.
   void Stop();

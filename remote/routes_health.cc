@@ -1,0 +1,29 @@
+// The health checks (docs/api.md#health): served on the main listener, and alone on the health
+// listener when --health-port asks for one.
+#include "routes.h"
+
+namespace spoke {
+
+void RegisterHealthRoutes(http::Server& http, ServerContext& ctx) {
+  http.Get("/health/live", [](const http::Request&, http::Response& res) {
+    Json body = Json::MakeObject();
+    body.Set("status", "ok");
+    SendJson(res, body);
+  });
+  http.Get("/health/ready", [&ctx](const http::Request&, http::Response& res) {
+    auto refs = ctx.store->ListRefs("refs/heads/");
+    Json body = Json::MakeObject();
+    if (!refs.ok()) {
+      body.Set("status", "unavailable");
+      body.Set("error", refs.status().message());
+      SendJson(res, body, 503);
+      return;
+    }
+    body.Set("status", "ok");
+    body.Set("storage", ctx.store->path());
+    body.Set("read_only", ctx.options.read_only);
+    SendJson(res, body);
+  });
+}
+
+}  // namespace spoke
