@@ -6,10 +6,12 @@
 #include <set>
 
 #include "context.h"
+#include "plural.h"
 #include "resolution.h"
 #include "spoke/semver.h"
 #include "spoke/sync.h"
 #include "spoke/workspace.h"
+#include "version_from_git.h"
 
 namespace spoke::cli {
 
@@ -70,10 +72,10 @@ void PrintOutcome(const Outcome& o, size_t index, size_t total) {
   if (o.status == "planned") {
     std::string needs;
     for (const auto& [dep, why] : m.needs) needs += (needs.empty() ? "" : ", ") + dep;
-    std::printf("%zu files%s%s\n", m.files.size(), needs.empty() ? "" : ", needs ", needs.c_str());
+    std::printf("%s%s%s\n", Plural(m.files.size(), "file").c_str(), needs.empty() ? "" : ", needs ", needs.c_str());
   } else if (o.status == "created" || o.status == "unchanged") {
-    std::printf("%s (%zu files, %s)\n", o.status == "created" ? "pushed" : "already there, unchanged", m.files.size(),
-                o.pushed.manifest.digest.c_str());
+    std::printf("%s (%s, %s)\n", o.status == "created" ? "pushed" : "already there, unchanged",
+                Plural(m.files.size(), "file").c_str(), o.pushed.manifest.digest.c_str());
     PrintResolved(o.resolution, "  ");
   } else if (o.status == "skipped") {
     std::printf("skipped: %s\n", o.error.c_str());
@@ -84,12 +86,13 @@ void PrintOutcome(const Outcome& o, size_t index, size_t total) {
   std::fflush(stdout);
 }
 
-Json OutcomesToJson(const std::vector<Outcome>& outcomes) {
+Json OutcomesToJson(const std::vector<Outcome>& outcomes, const std::map<std::string, GitVersion>& from_git) {
   Json list = Json::MakeArray();
   for (const auto& o : outcomes) {
     Json entry = Json::MakeObject();
     entry.Set("module", o.module->name);
     entry.Set("version", o.module->version);
+    if (auto it = from_git.find(o.module->name); it != from_git.end()) entry.Set("version_from", it->second.Origin());
     entry.Set("status", o.status);
     entry.Set("files", static_cast<int64_t>(o.module->files.size()));
     Json needs = Json::MakeArray();
@@ -111,13 +114,47 @@ Json OutcomesToJson(const std::vector<Outcome>& outcomes) {
   return out;
 }
 
+// Gives each module spoke.yaml gives no version -version, else the version derived from git, and
+// says which were derived and from what (once when they all agree). kExitOk, or the exit code of
+// the failure it printed.
+int AssignVersions(const BatchArgs& args, std::vector<WorkspaceModule>* modules,
+                   std::map<std::string, GitVersion>* from_git) {
+  std::vector<std::string> unversioned;
+  for (auto& m : *modules) {
+    if (m.version.empty()) m.version = args.version;
+    if (m.version.empty()) unversioned.push_back(m.name);
+  }
+  if (unversioned.empty()) return kExitOk;
+  auto derived = VersionsFromGit(args.dir, unversioned);
+  if (!derived.ok()) return FailVersionFromGit(derived.status());
+  *from_git = std::move(*derived);
+  std::set<std::string> lines;
+  for (auto& m : *modules) {
+    auto it = from_git->find(m.name);
+    if (it == from_git->end()) continue;
+    m.version = it->second.version;
+    lines.insert("version " + m.version + " from " + it->second.Origin());
+  }
+  if (args.json) return kExitOk;
+  if (lines.size() == 1) {
+    std::printf("%s\n", lines.begin()->c_str());
+  } else {
+    for (const auto& [name, derived_version] : *from_git) {
+      std::printf("%s: version %s from %s\n", name.c_str(), derived_version.version.c_str(),
+                  derived_version.Origin().c_str());
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void SetupBatchPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<BatchArgs>();
   sub->add_option("-d,--dir", args->dir, "The directory tree holding the modules")->capture_default_str();
   sub->add_flag("--recursive", args->recursive, "Look for spoke.yaml module roots at any depth, not only at the top");
-  sub->add_option("-v,--version", args->version, "Version to push of every module whose spoke.yaml names none");
+  sub->add_option("-v,--version", args->version,
+                  "Version to push of every module whose spoke.yaml names none (default: derived from git)");
   sub->add_option("--description", args->description, "What these versions change");
   sub->add_flag("-k,--keep-going", args->keep_going,
                 "After a failure, push every module that does not need the failed one (exit 1 at the end)");
@@ -127,14 +164,32 @@ void SetupBatchPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run)
       "Modules: every directory with a spoke.yaml (its module:, version: and deps:), or, when there is\n"
       "none, one module per top-level directory of DIR, named after it, with paths relative to DIR.\n"
       "Modules are pushed after the modules their imports need; an import cycle is reported and\n"
-      "nothing is pushed. Pushing the same tree again changes nothing.");
+      "nothing is pushed. Pushing the same tree again changes nothing.\n"
+      "\n"
+      "Versions: spoke.yaml's version:, else -version, else derived from git when DIR is in a git\n"
+      "work tree, as Go derives module versions: the tag on HEAD (vX.Y.Z, or <module>/vX.Y.Z when\n"
+      "the module has tags of its own), else a pseudo-version of HEAD's commit:\n"
+      "v0.0.0-20261204183000-abcdef123456, or v1.2.4-0.20261204183000-abcdef123456 after v1.2.3\n"
+      "(committer time in UTC, 12 digits of the commit id). A derived version names a commit, so\n"
+      "it is refused while a .proto file, spoke.yaml or spoke.lock under DIR is not as committed\n"
+      "(modified, staged, deleted, untracked or ignored): commit, or pass -version.\n"
+      "\n"
+      "Exit codes: 0 every module pushed or unchanged; 1 a module failed, an import cycle, or the\n"
+      "registry refused; 2 usage: a bad flag, a DIR that is not a tree of modules, no version.");
   *run = [args, flags]() -> int {
     if (!args->version.empty()) {
       if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
     }
-    auto discovered = DiscoverModules(args->dir, {args->recursive, args->version});
-    if (!discovered.ok()) return Fail(discovered.status());
-    auto ordered = OrderByImports(std::move(*discovered));
+    auto found = FindModules(args->dir, args->recursive);
+    if (!found.ok()) {
+      // A -dir that is not a tree of modules is a wrong argument; a tree that cannot be read is not.
+      return found.status().code() == Status::Code::kInvalidArgument ? UsageError(found.status())
+                                                                       : Fail(found.status());
+    }
+    std::map<std::string, GitVersion> from_git;
+    if (int exit = AssignVersions(*args, &*found, &from_git); exit != kExitOk) return exit;
+    if (Status s = ReadModuleFiles(&*found); !s.ok()) return Fail(s);
+    auto ordered = OrderByImports(std::move(*found));
     if (!ordered.ok()) return Fail(ordered.status());
     std::map<std::string, std::string> versions;
     for (const auto& m : *ordered) versions[m.name] = m.version;
@@ -172,12 +227,13 @@ void SetupBatchPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run)
       if (!args->json) PrintOutcome(outcome, outcomes.size() + 1, ordered->size());
       outcomes.push_back(std::move(outcome));
     }
-    if (args->json) std::printf("%s\n", OutcomesToJson(outcomes).Dump(2).c_str());
+    if (args->json) std::printf("%s\n", OutcomesToJson(outcomes, from_git).Dump(2).c_str());
     std::map<std::string, int> counts;
     for (const auto& o : outcomes) ++counts[o.status];
     if (!args->json && !args->dry_run) {
-      std::printf("%d pushed, %d unchanged, %d failed, %d skipped (%zu modules) to %s\n", counts["created"],
-                  counts["unchanged"], counts["failed"], counts["skipped"], outcomes.size(), remote->url().c_str());
+      std::printf("%d pushed, %d unchanged, %d failed, %d skipped (%s) to %s\n", counts["created"],
+                  counts["unchanged"], counts["failed"], counts["skipped"], Plural(outcomes.size(), "module").c_str(),
+                  remote->url().c_str());
     }
     return broken.empty() ? kExitOk : kExitFailure;
   };

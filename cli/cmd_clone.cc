@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "context.h"
+#include "plural.h"
 #include "spoke/names.h"
 #include "spoke/sync.h"
 
@@ -39,8 +40,8 @@ void SetupClone(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     }
     auto fetched = FetchPrefixes(**store, **remote, prefixes);
     if (!fetched.ok()) return Fail(fetched.status());
-    std::printf("Cloned %s into %s: %zu refs, %zu bytes of pack\n", args->url.c_str(),
-                (*store)->path().c_str(), fetched->refs.size(), fetched->pack_bytes);
+    std::printf("Cloned %s into %s: %s, %s of pack\n", args->url.c_str(), (*store)->path().c_str(),
+                Plural(fetched->refs.size(), "ref").c_str(), Plural(fetched->pack_bytes, "byte").c_str());
     return kExitOk;
   };
 }

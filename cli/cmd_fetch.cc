@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "context.h"
+#include "plural.h"
 #include "spoke/json.h"
 #include "spoke/names.h"
 #include "spoke/sync.h"
@@ -52,7 +53,8 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       std::printf("Already up to date with %s\n", (*remote)->url().c_str());
     } else {
       for (const auto& ref : changed) std::printf(" * %-8s %s\n", ref.status.c_str(), ref.name.c_str());
-      std::printf("Fetched %zu refs (%zu bytes of pack) from %s\n", changed.size(), bytes, (*remote)->url().c_str());
+      std::printf("Fetched %s (%s of pack) from %s\n", Plural(changed.size(), "ref").c_str(),
+                  Plural(bytes, "byte").c_str(), (*remote)->url().c_str());
     }
     return kExitOk;
   };

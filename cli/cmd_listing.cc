@@ -3,6 +3,7 @@
 #include <map>
 
 #include "context.h"
+#include "plural.h"
 #include "spoke/json.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
@@ -97,7 +98,7 @@ void SetupModules(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
         if (latest) entry.Set("latest", *latest);
         list.Push(std::move(entry));
       } else {
-        std::printf("%-40s %3zu versions  latest %s\n", name.c_str(), versions.size(),
+        std::printf("%-40s %12s  latest %s\n", name.c_str(), Plural(versions.size(), "version").c_str(),
                     latest ? latest->c_str() : "-");
       }
     }

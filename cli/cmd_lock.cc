@@ -6,6 +6,7 @@
 
 #include "context.h"
 #include "module_dir.h"
+#include "plural.h"
 #include "resolution.h"
 #include "spoke/module_config.h"
 #include "spoke/names.h"
@@ -104,7 +105,7 @@ void SetupLock(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     for (const auto& [module, pin] : lock->entries) {
       std::printf("Locked %s@%s (%s)\n", pin.module.c_str(), pin.version.c_str(), pin.digest.c_str());
     }
-    std::printf("Wrote %s (%zu modules)\n", lock_path.c_str(), lock->entries.size());
+    std::printf("Wrote %s (%s)\n", lock_path.c_str(), Plural(lock->entries.size(), "module").c_str());
     return kExitOk;
   };
 }

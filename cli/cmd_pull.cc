@@ -5,6 +5,7 @@
 #include <map>
 
 #include "context.h"
+#include "plural.h"
 #include "resolution.h"
 #include "spoke/json.h"
 #include "spoke/lockfile.h"
@@ -110,8 +111,8 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
     std::printf("%s\n", out.Dump(2).c_str());
   } else {
     for (const VersionInfo* v : all) {
-      std::printf("Pulled %s@%s (%zu files) into %s\n", v->module.c_str(), v->version.c_str(),
-                  v->manifest.files.size(), args.dir.c_str());
+      std::printf("Pulled %s@%s (%s) into %s\n", v->module.c_str(), v->version.c_str(),
+                  Plural(v->manifest.files.size(), "file").c_str(), args.dir.c_str());
     }
     std::printf("Wrote %s\n", lock_path.c_str());
   }
@@ -162,8 +163,8 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       out.Set("files", std::move(list));
       std::printf("%s\n", out.Dump(2).c_str());
     } else {
-      std::printf("Pulled %s@%s (%zu files) into %s\n", version->module.c_str(), version->version.c_str(),
-                  version->manifest.files.size(), args->dir.c_str());
+      std::printf("Pulled %s@%s (%s) into %s\n", version->module.c_str(), version->version.c_str(),
+                  Plural(version->manifest.files.size(), "file").c_str(), args->dir.c_str());
     }
     return kExitOk;
   };

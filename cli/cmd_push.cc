@@ -3,9 +3,11 @@
 // then the registry's import index for imports nothing declared.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "context.h"
 #include "module_dir.h"
+#include "plural.h"
 #include "resolution.h"
 #include "spoke/json.h"
 #include "spoke/module_config.h"
@@ -13,6 +15,7 @@
 #include "spoke/policy.h"
 #include "spoke/semver.h"
 #include "spoke/sync.h"
+#include "version_from_git.h"
 
 namespace spoke::cli {
 namespace {
@@ -51,7 +54,8 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   };
   auto args = std::make_shared<Args>();
   sub->add_option("-m,--module", args->module, "Module name, e.g. user or payments/ledger (default: spoke.yaml's)");
-  sub->add_option("-v,--version", args->version, "Version to create, semver with a v prefix (default: spoke.yaml's)");
+  sub->add_option("-v,--version", args->version,
+                  "Version to create, semver with a v prefix (default: spoke.yaml's, else derived from git)");
   sub->add_option("-d,--dir", args->dir, "Directory holding the module's .proto files")->capture_default_str();
   sub->add_option("--description", args->description, "What this version changes");
   sub->add_option("--dep", args->deps, "A dependency, module@version (repeatable; adds to spoke.yaml's deps)");
@@ -62,15 +66,28 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->footer(
       "Imports that neither the module's files nor its declared dependencies provide are resolved\n"
       "through DIR/spoke.lock when there is one, then through the registry's import index (the\n"
-      "highest release of the one module providing the path); each is reported and pinned.");
+      "highest release of the one module providing the path); each is reported and pinned.\n"
+      "\n"
+      "Without a version (no -version, no version: in spoke.yaml), DIR must be in a git work tree:\n"
+      "the version is the tag on HEAD (vX.Y.Z, or MODULE/vX.Y.Z), else a Go pseudo-version of\n"
+      "HEAD's commit (v0.0.0-20261204183000-abcdef123456; see spoke batch-push --help). It is\n"
+      "refused while a .proto file, spoke.yaml or spoke.lock under DIR is not as committed:\n"
+      "commit, or pass -version.");
   *run = [args, flags]() -> int {
     auto config = LoadModuleConfig(args->dir);
     if (!config.ok()) return Fail(config.status());
     if (args->module.empty()) args->module = config->module;
     if (args->version.empty()) args->version = config->version;
     if (args->module.empty()) return UsageError(Status::InvalidArgument("--module is required (or module: in spoke.yaml)"));
-    if (args->version.empty()) return UsageError(Status::InvalidArgument("--version is required (or version: in spoke.yaml)"));
     if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
+    std::optional<GitVersion> from_git;
+    if (args->version.empty()) {
+      auto derived = VersionsFromGit(args->dir, {args->module});
+      if (!derived.ok()) return FailVersionFromGit(derived.status());
+      from_git = derived->at(args->module);
+      args->version = from_git->version;
+      if (!args->json) std::printf("version %s from %s\n", args->version.c_str(), from_git->Origin().c_str());
+    }
     if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
     std::vector<std::string> specs = config->deps;
     specs.insert(specs.end(), args->deps.begin(), args->deps.end());
@@ -106,6 +123,7 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       Json out = Json::MakeObject();
       out.Set("module", v.module);
       out.Set("version", v.version);
+      if (from_git) out.Set("version_from", from_git->Origin());
       out.Set("digest", v.manifest.digest);
       out.Set("commit", v.commit_id);
       out.Set("created", pushed->created);
@@ -120,8 +138,8 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     }
     PrintResolved(*resolution, "");
     if (pushed->created) {
-      std::printf("Pushed %s@%s (%zu files, %s) to %s\n", v.module.c_str(), v.version.c_str(),
-                  v.manifest.files.size(), v.manifest.digest.c_str(), (*remote)->url().c_str());
+      std::printf("Pushed %s@%s (%s, %s) to %s\n", v.module.c_str(), v.version.c_str(),
+                  Plural(v.manifest.files.size(), "file").c_str(), v.manifest.digest.c_str(), (*remote)->url().c_str());
     } else {
       std::printf("%s@%s is already in %s with the same content (%s); nothing to do\n", v.module.c_str(),
                   v.version.c_str(), (*remote)->url().c_str(), v.manifest.digest.c_str());

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "context.h"
+#include "plural.h"
 #include "schema_input.h"
 #include "spoke/json.h"
 
@@ -53,7 +54,7 @@ int Report(const ValidateArgs& args, const GlobalFlags& flags,
     std::printf("%s\n", out.Dump(2).c_str());
   } else {
     for (const auto& e : errors) std::printf("%s\n", e.c_str());
-    if (errors.empty() && !flags.quiet) std::fprintf(stderr, "spoke: %zu files valid\n", files);
+    if (errors.empty() && !flags.quiet) std::fprintf(stderr, "spoke: %s valid\n", Plural(files, "file").c_str());
   }
   return errors.empty() ? kExitOk : kExitFailure;
 }

@@ -10,6 +10,7 @@
 
 #include "context.h"
 #include "module_dir.h"
+#include "plural.h"
 #include "spoke/compiler.h"
 #include "spoke/json.h"
 #include "spoke/names.h"
@@ -174,7 +175,7 @@ void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, 
     return;
   }
   for (const auto& outcome : outcomes) {
-    std::printf("%-12s %zu files  %s  key %s\n", outcome.language.c_str(), outcome.files.size(),
+    std::printf("%-12s %s  %s  key %s\n", outcome.language.c_str(), Plural(outcome.files.size(), "file").c_str(),
                 outcome.cached ? "(cached)" : std::string("(compiled, ").append(source).append(")").c_str(),
                 outcome.key.substr(0, 16).c_str());
   }

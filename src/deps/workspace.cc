@@ -51,19 +51,14 @@ bool IsBelow(const std::string& path, const std::string& dir) {
   return dir.empty() || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
 }
 
-Status AddFile(const std::string& root, const std::string& relative, const std::string& module_path,
-               WorkspaceModule* module) {
+Status AddSource(const std::string& root, const std::string& relative, const std::string& module_path,
+                 WorkspaceModule* module) {
   SPOKE_RETURN_IF_ERROR(ValidateProtoPath(module_path).WithContext(root + "/" + relative));
-  const std::string on_disk = (fs::path(root) / relative).string();
-  SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(on_disk));
-  // Refused here, before anything is resolved or sent, as `spoke push` refuses it.
-  SPOKE_RETURN_IF_ERROR(ValidateProtoText(on_disk, content));
-  module->files.emplace(module_path, std::move(content));
+  module->sources.emplace(module_path, (fs::path(root) / relative).string());
   return Status::Ok();
 }
 
-Result<std::vector<WorkspaceModule>> ConfiguredModules(const std::string& root, const WorkspaceOptions& options,
-                                                       const Found& found) {
+Result<std::vector<WorkspaceModule>> ConfiguredModules(const std::string& root, const Found& found) {
   std::vector<WorkspaceModule> modules;
   for (const auto& dir : found.config_dirs) {
     std::string path = (fs::path(root) / dir).lexically_normal().string();
@@ -74,7 +69,7 @@ Result<std::vector<WorkspaceModule>> ConfiguredModules(const std::string& root, 
       return Status::InvalidArgument(path + "/" + kModuleConfigFile + " names no module; add \"module: <name>\"");
     }
     SPOKE_RETURN_IF_ERROR(ValidateModuleName(module.name).WithContext(path + "/" + kModuleConfigFile));
-    module.version = config.version.empty() ? options.default_version : config.version;
+    module.version = config.version;
     module.dir = path;
     module.declared = config.deps;
     modules.push_back(std::move(module));
@@ -93,13 +88,12 @@ Result<std::vector<WorkspaceModule>> ConfiguredModules(const std::string& root, 
                                      " to its directory or one above it");
     }
     const std::string& dir = found.config_dirs[owner];
-    SPOKE_RETURN_IF_ERROR(AddFile(root, proto, dir.empty() ? proto : proto.substr(dir.size() + 1), &modules[owner]));
+    SPOKE_RETURN_IF_ERROR(AddSource(root, proto, dir.empty() ? proto : proto.substr(dir.size() + 1), &modules[owner]));
   }
   return modules;
 }
 
-Result<std::vector<WorkspaceModule>> TopLevelModules(const std::string& root, const WorkspaceOptions& options,
-                                                     const Found& found) {
+Result<std::vector<WorkspaceModule>> TopLevelModules(const std::string& root, const Found& found) {
   std::map<std::string, WorkspaceModule> by_name;
   for (const auto& proto : found.protos) {
     size_t slash = proto.find('/');
@@ -113,10 +107,9 @@ Result<std::vector<WorkspaceModule>> TopLevelModules(const std::string& root, co
       SPOKE_RETURN_IF_ERROR(ValidateModuleName(top).WithContext(
           "top-level directory " + top + " (add a " + std::string(kModuleConfigFile) + " with module: to name it)"));
       module.name = top;
-      module.version = options.default_version;
       module.dir = (fs::path(root) / top).string();
     }
-    SPOKE_RETURN_IF_ERROR(AddFile(root, proto, proto, &module));
+    SPOKE_RETURN_IF_ERROR(AddSource(root, proto, proto, &module));
   }
   std::vector<WorkspaceModule> modules;
   for (auto& [name, module] : by_name) modules.push_back(std::move(module));
@@ -125,8 +118,8 @@ Result<std::vector<WorkspaceModule>> TopLevelModules(const std::string& root, co
 
 }  // namespace
 
-Result<std::vector<WorkspaceModule>> DiscoverModules(const std::string& root, const WorkspaceOptions& options) {
-  SPOKE_ASSIGN_OR_RETURN(Found found, Walk(root, options.recursive));
+Result<std::vector<WorkspaceModule>> FindModules(const std::string& root, bool recursive) {
+  SPOKE_ASSIGN_OR_RETURN(Found found, Walk(root, recursive));
   if (!found.deeper_configs.empty()) {
     // Silently pushing a nested module's files as part of another would lose its boundary.
     return Status::InvalidArgument(root + "/" + found.deeper_configs.front() + "/" + kModuleConfigFile +
@@ -135,9 +128,9 @@ Result<std::vector<WorkspaceModule>> DiscoverModules(const std::string& root, co
   std::sort(found.protos.begin(), found.protos.end());
   std::vector<WorkspaceModule> modules;
   if (found.config_dirs.empty()) {
-    SPOKE_ASSIGN_OR_RETURN(modules, TopLevelModules(root, options, found));
+    SPOKE_ASSIGN_OR_RETURN(modules, TopLevelModules(root, found));
   } else {
-    SPOKE_ASSIGN_OR_RETURN(modules, ConfiguredModules(root, options, found));
+    SPOKE_ASSIGN_OR_RETURN(modules, ConfiguredModules(root, found));
   }
   std::sort(modules.begin(), modules.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (size_t i = 0; i < modules.size(); ++i) {
@@ -146,15 +139,22 @@ Result<std::vector<WorkspaceModule>> DiscoverModules(const std::string& root, co
       return Status::InvalidArgument("two directories are module " + m.name + ": " + modules[i - 1].dir + " and " +
                                      m.dir);
     }
-    if (m.files.empty()) return Status::InvalidArgument("module " + m.name + " (" + m.dir + ") holds no .proto file");
-    if (m.version.empty()) {
-      return Status::InvalidArgument(
-          "module " + m.name + " has no version: pass -version" +
-          (found.config_dirs.empty() ? std::string() : ", or add \"version:\" to " + m.dir + "/" + kModuleConfigFile));
-    }
+    if (m.sources.empty()) return Status::InvalidArgument("module " + m.name + " (" + m.dir + ") holds no .proto file");
   }
   if (modules.empty()) return Status::InvalidArgument("no .proto files found under " + root);
   return modules;
+}
+
+Status ReadModuleFiles(std::vector<WorkspaceModule>* modules) {
+  for (WorkspaceModule& module : *modules) {
+    for (const auto& [module_path, on_disk] : module.sources) {
+      SPOKE_ASSIGN_OR_RETURN(std::string content, ReadFileToString(on_disk));
+      // Refused here, before anything is resolved or sent, as `spoke push` refuses it.
+      SPOKE_RETURN_IF_ERROR(ValidateProtoText(on_disk, content));
+      module.files.emplace(module_path, std::move(content));
+    }
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<WorkspaceModule>> OrderByImports(std::vector<WorkspaceModule> modules) {

@@ -4,6 +4,8 @@
 // the cycle and nothing is pushed; --keep-going pushes what does not need a failed module.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "deps_fixture.h"
 
 namespace spoke::e2e {
@@ -87,7 +89,7 @@ TEST_F(BatchPush, SpokeYamlRootsAtAnyDepthWithTheirOwnVersionsAndTheIndexForTheR
 
   // Without -recursive the spoke.yaml files two levels down are not module roots.
   CommandResult shallow = Run(tree, {"-version", "v1.0.0"});
-  EXPECT_EQ(shallow.exit_code, 1) << shallow.Describe();
+  EXPECT_EQ(shallow.exit_code, 2) << shallow.Describe();
   EXPECT_TRUE(Contains(shallow.err, "spoke.yaml is below the top level; pass -recursive")) << shallow.Describe();
 
   CommandResult pushed = Run(tree, {"-recursive", "-version", "v1.0.0"});
@@ -145,14 +147,26 @@ TEST_F(BatchPush, DryRunPrintsThePlanAndPushesNothingAndUsageErrorsExitTwo) {
   CommandResult plan = Run(tree, {"-version", "v1.0.0", "--dry-run"});
   ASSERT_EQ(plan.exit_code, 0) << plan.Describe();
   EXPECT_EQ(plan.out,
-            "[1/3] common@v1.0.0: 1 files\n[2/3] order@v1.0.0: 1 files, needs common\n"
-            "[3/3] app@v1.0.0: 1 files, needs order\n");
+            "[1/3] common@v1.0.0: 1 file\n[2/3] order@v1.0.0: 1 file, needs common\n"
+            "[3/3] app@v1.0.0: 1 file, needs order\n");
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs);
 
+  // Usage errors: what the command was given is wrong, before anything is read or sent.
   EXPECT_EQ(Run(tree, {"-version", "1.0"}).exit_code, 2);
+  EXPECT_EQ(Run(tree, {"-version", "v1.0.0", "--no-such-flag"}).exit_code, 2);
+  CommandResult no_dir = Run(work_.Sub("absent"), {"-version", "v1.0.0"});
+  EXPECT_EQ(no_dir.exit_code, 2) << no_dir.Describe();
+  EXPECT_TRUE(Contains(no_dir.err, work_.Sub("absent") + " is not a directory")) << no_dir.Describe();
+  std::filesystem::create_directories(work_.Sub("empty"));
+  CommandResult no_module = Run(work_.Sub("empty"), {"-version", "v1.0.0"});
+  EXPECT_EQ(no_module.exit_code, 2) << no_module.Describe();
+  EXPECT_TRUE(Contains(no_module.err, "no .proto files found under")) << no_module.Describe();
+  WriteFiles(work_.Sub("loose"), {{"loose.proto", "syntax = \"proto3\";\n"}});
+  EXPECT_EQ(Run(work_.Sub("loose"), {"-version", "v1.0.0"}).exit_code, 2);
+  // The tree is in no git work tree (see version_from_git_test.cc for those that are).
   CommandResult no_version = Run(tree);
-  EXPECT_EQ(no_version.exit_code, 1);
-  EXPECT_TRUE(Contains(no_version.err, "has no version: pass -version")) << no_version.Describe();
+  EXPECT_EQ(no_version.exit_code, 2);
+  EXPECT_TRUE(Contains(no_version.err, "no version to push: pass -version")) << no_version.Describe();
   CommandResult help = publisher_->Run({"batch-push", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_TRUE(Contains(help.out, "--keep-going")) << help.out;

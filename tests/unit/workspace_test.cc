@@ -30,16 +30,22 @@ class WorkspaceTest : public ::testing::Test {
   }
   std::string root() const { return dir_.Sub("ws"); }
 
-  std::vector<WorkspaceModule> MustDiscover(const WorkspaceOptions& options) {
-    auto modules = DiscoverModules(root(), options);
+  // FindModules, then ReadModuleFiles, as batch-push does.
+  std::vector<WorkspaceModule> MustDiscover(bool recursive) {
+    auto modules = FindModules(root(), recursive);
     EXPECT_TRUE(modules.ok()) << modules.status().ToString();
-    return modules.ok() ? *modules : std::vector<WorkspaceModule>{};
+    if (!modules.ok()) return {};
+    Status read = ReadModuleFiles(&*modules);
+    EXPECT_TRUE(read.ok()) << read.ToString();
+    return *modules;
   }
 
-  std::string DiscoverError(const WorkspaceOptions& options) {
-    auto modules = DiscoverModules(root(), options);
+  std::string FindError(bool recursive) {
+    auto modules = FindModules(root(), recursive);
     EXPECT_FALSE(modules.ok());
-    return modules.ok() ? "" : modules.status().message();
+    if (modules.ok()) return "";
+    EXPECT_EQ(modules.status().code(), Status::Code::kInvalidArgument) << modules.status().ToString();
+    return modules.status().message();
   }
 
   static std::vector<std::string> Names(const std::vector<WorkspaceModule>& modules) {
@@ -57,13 +63,14 @@ TEST_F(WorkspaceTest, WithoutSpokeYamlEachTopLevelDirectoryIsAModuleRootedAtTheW
   Write("order/sub/more.proto", Imports({}));
   Write(".git/ignored.proto", Imports({}));
   Write("order/README.md", "not a proto");
-  auto modules = MustDiscover({false, "v1.0.0"});
+  auto modules = MustDiscover(false);
   ASSERT_EQ(Names(modules), (std::vector<std::string>{"common", "order"}));
-  EXPECT_EQ(modules[1].version, "v1.0.0");
+  EXPECT_EQ(modules[1].version, "");  // no spoke.yaml names one: batch-push decides
   EXPECT_EQ(modules[1].dir, root() + "/order");
   ASSERT_EQ(modules[1].files.size(), 2u);
-  EXPECT_EQ(modules[1].files.count("order/order.proto"), 1u);
+  EXPECT_EQ(modules[1].files.at("order/order.proto"), Imports({"common/types.proto"}));
   EXPECT_EQ(modules[1].files.count("order/sub/more.proto"), 1u);
+  EXPECT_EQ(modules[1].sources.at("order/sub/more.proto"), root() + "/order/sub/more.proto");
 }
 
 TEST_F(WorkspaceTest, SpokeYamlDirectoriesAreModulesWithTheirOwnNamesVersionsAndDeps) {
@@ -74,17 +81,17 @@ TEST_F(WorkspaceTest, SpokeYamlDirectoriesAreModulesWithTheirOwnNamesVersionsAnd
   Write("order/nested/spoke.yaml", "module: order/nested\n");
   Write("order/nested/n.proto", Imports({}));
   Write("loose/loose.proto", Imports({}));
-  EXPECT_NE(DiscoverError({true, "v1.0.0"}).find("loose/loose.proto belongs to no module"), std::string::npos);
+  EXPECT_NE(FindError(true).find("loose/loose.proto belongs to no module"), std::string::npos);
   std::filesystem::remove_all(root() + "/loose");
 
   // Without -recursive a spoke.yaml below the top level is refused, not taken as part of another.
-  EXPECT_NE(DiscoverError({false, "v1.0.0"}).find("libs/common/spoke.yaml is below the top level; pass -recursive"),
+  EXPECT_NE(FindError(false).find("libs/common/spoke.yaml is below the top level; pass -recursive"),
             std::string::npos);
 
-  auto modules = MustDiscover({true, "v1.0.0"});
+  auto modules = MustDiscover(true);
   ASSERT_EQ(Names(modules), (std::vector<std::string>{"order", "order/nested", "shared/common"}));
   const WorkspaceModule& order = modules[0];
-  EXPECT_EQ(order.version, "v1.0.0");
+  EXPECT_EQ(order.version, "");
   EXPECT_EQ(order.declared, std::vector<std::string>{"shared/common@v2.0.0"});
   // Paths are relative to the module root, and a nested module's files are its own.
   EXPECT_EQ(order.files.size(), 1u);
@@ -95,27 +102,39 @@ TEST_F(WorkspaceTest, SpokeYamlDirectoriesAreModulesWithTheirOwnNamesVersionsAnd
 
 TEST_F(WorkspaceTest, RefusesWhatWouldOtherwiseBeLeftOutOrMisnamed) {
   Write("stray.proto", Imports({}));
-  EXPECT_NE(DiscoverError({false, "v1.0.0"}).find("stray.proto is in no top-level directory"), std::string::npos);
+  EXPECT_NE(FindError(false).find("stray.proto is in no top-level directory"), std::string::npos);
   std::filesystem::remove(root() + "/stray.proto");
 
   Write("Bad Name/x.proto", Imports({}));
-  EXPECT_NE(DiscoverError({false, "v1.0.0"}).find("top-level directory Bad Name"), std::string::npos);
+  EXPECT_NE(FindError(false).find("top-level directory Bad Name"), std::string::npos);
   std::filesystem::remove_all(root() + "/Bad Name");
 
   Write("a/a.proto", Imports({}));
-  EXPECT_NE(DiscoverError({false, ""}).find("module a has no version: pass -version"), std::string::npos);
-
   Write("a/spoke.yaml", "module: same\n");
   Write("b/spoke.yaml", "module: same\n");
   Write("b/b.proto", Imports({}));
-  EXPECT_NE(DiscoverError({false, "v1.0.0"}).find("two directories are module same"), std::string::npos);
+  EXPECT_NE(FindError(false).find("two directories are module same"), std::string::npos);
 
   Write("b/spoke.yaml", "module: b\nversion: 1.0\n");
-  EXPECT_NE(DiscoverError({false, "v1.0.0"}).find("b/spoke.yaml"), std::string::npos);
+  EXPECT_NE(FindError(false).find("b/spoke.yaml"), std::string::npos);
 
   std::filesystem::remove_all(root());
   std::filesystem::create_directories(root());
-  EXPECT_NE(DiscoverError({false, "v1.0.0"}).find("no .proto files"), std::string::npos);
+  EXPECT_NE(FindError(false).find("no .proto files"), std::string::npos);
+
+  std::filesystem::remove_all(root());
+  EXPECT_NE(FindError(false).find(root() + " is not a directory"), std::string::npos);
+}
+
+TEST_F(WorkspaceTest, FilesAreReadAfterTheLayoutSoBadTextIsNotALayoutError) {
+  Write("a/a.proto", Imports({}));
+  Write("b/b.proto", "syntax = \"proto3\";\nmessage B { string caf\xE9 = 1; }\n");
+  auto modules = FindModules(root(), false);
+  ASSERT_TRUE(modules.ok()) << modules.status().ToString();
+  EXPECT_TRUE((*modules)[1].files.empty());
+  Status read = ReadModuleFiles(&*modules);
+  EXPECT_EQ(read.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(read.message().find(root() + "/b/b.proto:2:"), std::string::npos) << read.message();
 }
 
 TEST_F(WorkspaceTest, OrdersModulesAfterWhatTheyImportOrDeclare) {
@@ -123,7 +142,7 @@ TEST_F(WorkspaceTest, OrdersModulesAfterWhatTheyImportOrDeclare) {
   Write("order/order.proto", Imports({"common/types.proto", "elsewhere/x.proto"}));
   Write("common/types.proto", Imports({}));
   Write("zeta/z.proto", Imports({}));
-  auto ordered = OrderByImports(MustDiscover({false, "v1.0.0"}));
+  auto ordered = OrderByImports(MustDiscover(false));
   ASSERT_TRUE(ordered.ok()) << ordered.status().ToString();
   EXPECT_EQ(Names(*ordered), (std::vector<std::string>{"common", "order", "app", "zeta"}));
   const WorkspaceModule& app = (*ordered)[2];
@@ -138,7 +157,7 @@ TEST_F(WorkspaceTest, ACycleIsRefusedNamingEveryModuleAndImportOnIt) {
   Write("b/b.proto", Imports({"c/c.proto"}));
   Write("c/c.proto", Imports({"a/a.proto"}));
   Write("d/d.proto", Imports({"a/a.proto"}));
-  auto ordered = OrderByImports(MustDiscover({false, "v1.0.0"}));
+  auto ordered = OrderByImports(MustDiscover(false));
   ASSERT_FALSE(ordered.ok());
   EXPECT_EQ(ordered.status().message(),
             "import cycle between modules: a -> b -> c -> a (a/a.proto:2:1 imports \"b/b.proto\"; "
@@ -150,7 +169,7 @@ TEST_F(WorkspaceTest, ADeclaredDependencyCountsForOrderAndCycles) {
   Write("a/a.proto", Imports({}));
   Write("b/spoke.yaml", "module: b\n");
   Write("b/b.proto", Imports({"a.proto"}));
-  auto ordered = OrderByImports(MustDiscover({false, "v1.0.0"}));
+  auto ordered = OrderByImports(MustDiscover(false));
   ASSERT_FALSE(ordered.ok());
   EXPECT_NE(ordered.status().message().find("a -> b -> a"), std::string::npos) << ordered.status().message();
   EXPECT_NE(ordered.status().message().find("a/spoke.yaml declares b"), std::string::npos)
@@ -162,7 +181,7 @@ TEST_F(WorkspaceTest, OneFileInTwoModulesIsRefused) {
   Write("a/shared.proto", Imports({}));
   Write("b/spoke.yaml", "module: b\n");
   Write("b/shared.proto", Imports({}));
-  auto ordered = OrderByImports(MustDiscover({false, "v1.0.0"}));
+  auto ordered = OrderByImports(MustDiscover(false));
   ASSERT_FALSE(ordered.ok());
   EXPECT_NE(ordered.status().message().find("file shared.proto is in two modules: a and b"), std::string::npos);
 }
