@@ -75,7 +75,8 @@ struct RegistryAnswer {
 // Asks the registry to compile (or find) each language's artifact of the version; the keys it
 // already had cached are added to stats->hits. Unavailable when the registry cannot help (down,
 // or missing a plugin), so the caller compiles locally instead.
-Result<RegistryAnswer> AskRegistry(RemoteClient& remote, const std::string& module, const std::string& version,
+Result<RegistryAnswer> AskRegistry(RemoteClient& remote, const std::string& module,
+                                   const std::string& version,
                                    const std::vector<std::string>& languages,
                                    const std::map<std::string, std::string>& parameters,
                                    const std::string& go_import_prefix, CompileStats* stats) {
@@ -202,8 +203,8 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
     CompileStats registry_stats;
     Result<std::map<std::string, Artifact>> fetched = Status::Unavailable("");
     auto version = EnsureVersion(**store, remote.get(), args.module, args.version);
-    auto answer = version.ok() ? AskRegistry(*remote, args.module, version->version, languages, parameters,
-                                             *go_import_prefix, &registry_stats)
+    auto answer = version.ok() ? AskRegistry(*remote, args.module, version->version, languages,
+                                             parameters, *go_import_prefix, &registry_stats)
                                : Result<RegistryAnswer>(version.status());
     if (answer.ok()) {
       if (auto placed = PlaceFromCheckouts(args, checkouts, answer->keys)) {
@@ -242,7 +243,8 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     auto parameters = ParseOptions(args->options);
     if (!parameters.ok()) return UsageError(parameters.status());
     if (!args->go_package_prefix.empty()) {
-      if (Status valid = ValidateGoImportPrefix(args->go_package_prefix); !valid.ok()) return UsageError(valid);
+      Status valid = ValidateGoImportPrefix(args->go_package_prefix);
+      if (!valid.ok()) return UsageError(valid);
     }
     auto checkouts = LocalCheckoutCache();
     if (!checkouts.ok()) return UsageError(checkouts.status());

@@ -28,9 +28,11 @@ void DefineCompileFlags(CLI::App* sub, CompileArgs* args) {
   sub->add_option("-l,--lang", args->languages, "Languages, comma-separated: cpp,python,go,...")->required();
   sub->add_option("-o,--out", args->out, "Output directory (one subdirectory per language when several)")->required();
   sub->add_option("--opt", args->options, "Generator parameter, LANG=PARAMETER (repeatable)");
-  sub->add_option("--go-package-prefix", args->go_package_prefix,
-                  "Go import path prefix for files without option go_package: such a file gets "
-                  "PREFIX/<its directory> (default: derived from the module name, or -dir's base name)");
+  sub->add_option(
+      "--go-package-prefix", args->go_package_prefix,
+      "Go import path prefix for files without option go_package: such a file gets "
+      "PREFIX/<its directory> (default: the module name of -module or of -dir's spoke.yaml, else "
+      "-dir's base name, under example/ when it is one element)");
   sub->add_flag("--recursive", args->recursive,
                 "With -dir: generate for files in subdirectories too (imports always resolve across the tree)");
   sub->add_flag("--explain-key", args->explain_key, "Print what went into each artifact cache key");
@@ -85,7 +87,8 @@ SourceIdCache SourceIdsForDir(const std::string& dir) {
   return SourceIdCache::Load(SourceIdIndexPath(cache_dir, dir));
 }
 
-Result<std::string> GoImportPrefixFor(const CompileArgs& args, const std::vector<std::string>& languages) {
+Result<std::string> GoImportPrefixFor(const CompileArgs& args,
+                                      const std::vector<std::string>& languages) {
   if (!args.go_package_prefix.empty()) {
     SPOKE_RETURN_IF_ERROR(ValidateGoImportPrefix(args.go_package_prefix));
     return args.go_package_prefix;
@@ -93,7 +96,8 @@ Result<std::string> GoImportPrefixFor(const CompileArgs& args, const std::vector
   bool takes_go_import_paths = false;
   for (const auto& name : languages) {
     auto language = FindLanguage(name);
-    takes_go_import_paths = takes_go_import_paths || (language.ok() && language->takes_go_import_paths);
+    takes_go_import_paths =
+        takes_go_import_paths || (language.ok() && language->takes_go_import_paths);
   }
   if (!takes_go_import_paths) return std::string();
   if (!args.module.empty()) return DefaultGoImportPrefix(args.module);

@@ -132,8 +132,10 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
     if (!version.ok()) return SendError(res, version.status());
     auto request = RequestForVersion(*ctx.store, *version, {}, {});
     if (!request.ok()) return SendError(res, request.status());
-    CompileRequest parse{request->sources, [&ctx](const std::string& id) { return ctx.store->ReadBlob(id); },
-                         request->targets, {}, {}, ""};
+    CompileRequest parse;
+    parse.sources = request->sources;
+    parse.load = [&ctx](const std::string& id) { return ctx.store->ReadBlob(id); };
+    parse.targets = request->targets;
     bool source_info = req.has_param("source_info") && req.get_param_value("source_info") == "true";
     std::string format = req.has_param("format") ? req.get_param_value("format") : "binary";
     if (format != "binary" && format != "json") {

@@ -12,8 +12,9 @@
 //
 // An artifact is a snapshot commit (fixed author and time, so the same output gives the same
 // commit everywhere) whose tree holds the generated files under "out/" and "artifact.json" (key,
-// language, generator, parameter, go_package_prefix when hashed, the file list). The ref refs/artifacts/<key[0:2]>/<key> names it.
-// Artifact refs travel with fetch and clone, so a client or mirror that has one never compiles it.
+// language, generator, parameter, go_package_prefix when hashed, the file list). The ref
+// refs/artifacts/<key[0:2]>/<key> names it. Artifact refs travel with fetch and clone, so a client
+// or mirror that has one never compiles it.
 #ifndef SPOKE_ARTIFACT_CACHE_H_
 #define SPOKE_ARTIFACT_CACHE_H_
 

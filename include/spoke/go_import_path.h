@@ -1,6 +1,6 @@
 // Go import paths for .proto files that do not set `option go_package`, given the way buf's managed
-// mode gives them. protoc-gen-go refuses a file it cannot place in a Go package, and most schemas in
-// a registry were written without Go in mind.
+// mode gives them. protoc-gen-go refuses a file it cannot place in a Go package, and most schemas
+// in a registry were written without Go in mind.
 //
 // A file without go_package gets the default import path "<prefix>/<directory of the file>" (just
 // "<prefix>" for a file at the root), where every element of the directory is made a Go import path
@@ -41,7 +41,8 @@ std::string DefaultGoImportPath(const std::string& prefix, const std::string& pr
 // "M<file>=<import path>" items joined by ','. InvalidArgument when a file's path holds a ',' or an
 // '=', which the plugin's parameter syntax cannot carry (the file must then set go_package).
 // REQUIRES: ValidateGoImportPrefix(prefix) is ok.
-Result<std::string> GoImportPathParameter(const std::string& prefix, const std::vector<std::string>& files);
+Result<std::string> GoImportPathParameter(const std::string& prefix,
+                                          const std::vector<std::string>& files);
 
 }  // namespace spoke
 

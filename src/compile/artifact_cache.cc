@@ -9,8 +9,8 @@
 
 #include "spoke/go_import_path.h"
 #include "spoke/json.h"
-#include "util/files.h"
 #include "util/digest.h"
+#include "util/files.h"
 
 namespace spoke {
 namespace {
@@ -19,9 +19,9 @@ constexpr char kArtifactRecord[] = "artifact.json";
 constexpr char kOutputDir[] = "out/";
 
 // artifact.json: what the artifact was compiled from, and its file list.
-std::string ArtifactRecord(const std::string& key, const std::string& language, const std::string& generator,
-                           const std::string& parameter, const std::string& go_import_prefix,
-                           const GeneratedFiles& files) {
+std::string ArtifactRecord(const std::string& key, const std::string& language,
+                           const std::string& generator, const std::string& parameter,
+                           const std::string& go_import_prefix, const GeneratedFiles& files) {
   Json record = Json::MakeObject();
   record.Set("format", 1);
   record.Set("key", key);
@@ -87,8 +87,8 @@ class ArtifactSink : public GeneratedSink {
       target.writer->AddFile(kOutputDir + path, target.stage + "/" + path);
       std::string().swap(files.at(path));
     }
-    const std::string record = ArtifactRecord(target.key, language, target.generator, target.parameter,
-                                              target.go_import_prefix, files);
+    const std::string record = ArtifactRecord(target.key, language, target.generator,
+                                              target.parameter, target.go_import_prefix, files);
     target.writer->Add(kArtifactRecord, record);
     SPOKE_ASSIGN_OR_RETURN(std::string commit,
                            target.writer->Finish("artifact " + target.key + " (" + language + ")\n"));

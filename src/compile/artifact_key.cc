@@ -86,9 +86,9 @@ Result<std::map<std::string, ArtifactKey>> ArtifactKeysFor(const CachedCompileRe
     SPOKE_ASSIGN_OR_RETURN(Language language, FindLanguage(name));
     SPOKE_ASSIGN_OR_RETURN(std::string generator, GeneratorIdentity(language));
     auto param = request.parameters.find(name);
-    keys[name] = ComputeArtifactKey({name, generator, param == request.parameters.end() ? "" : param->second,
-                                     request.sources, request.targets,
-                                     language.takes_go_import_paths ? request.go_import_prefix : ""});
+    keys[name] = ComputeArtifactKey(
+        {name, generator, param == request.parameters.end() ? "" : param->second, request.sources,
+         request.targets, language.takes_go_import_paths ? request.go_import_prefix : ""});
   }
   return keys;
 }

@@ -116,7 +116,8 @@ bool GeneratesFileByFile(const std::string& language) {
 // The parameter string `language`'s generator gets: the caller's, after the default Go import
 // paths of the files without go_package when the language takes them. protoc-gen-go reads its
 // parameter left to right and the last M of a file wins, so the caller's own M items still do.
-Result<std::string> ParameterFor(const CompileRequest& request, const Parsed& parsed, const Language& language) {
+Result<std::string> ParameterFor(const CompileRequest& request, const Parsed& parsed,
+                                 const Language& language) {
   auto given = request.parameters.find(language.name);
   std::string parameter = given == request.parameters.end() ? std::string() : given->second;
   if (!language.takes_go_import_paths || request.go_import_prefix.empty()) return parameter;
@@ -124,7 +125,8 @@ Result<std::string> ParameterFor(const CompileRequest& request, const Parsed& pa
   for (const auto* file : parsed.closure) {
     if (!file->options().has_go_package()) without_go_package.push_back(file->name());
   }
-  SPOKE_ASSIGN_OR_RETURN(std::string defaults, GoImportPathParameter(request.go_import_prefix, without_go_package));
+  SPOKE_ASSIGN_OR_RETURN(std::string defaults,
+                         GoImportPathParameter(request.go_import_prefix, without_go_package));
   if (defaults.empty()) return parameter;
   return parameter.empty() ? defaults : defaults + "," + parameter;
 }
@@ -168,9 +170,11 @@ Status RunPluginGenerator(const Parsed& parsed, const Language& language, const 
   if (!response.ParseFromString(raw)) {
     return Status::Corruption(language.plugin + " wrote a malformed CodeGeneratorResponse");
   }
-  // The plugin refused what it was given (a go_package it cannot use, say): the input is well-formed
-  // protobuf, but this generator will not take it.
-  if (response.has_error()) return Status::FailedPrecondition(language.plugin + ": " + response.error());
+  // The plugin refused what it was given (a go_package it cannot use, say): the input is
+  // well-formed protobuf, but this generator will not take it.
+  if (response.has_error()) {
+    return Status::FailedPrecondition(language.plugin + ": " + response.error());
+  }
   bool any = false;
   for (const auto& file : response.file()) {
     if (file.name().empty()) {

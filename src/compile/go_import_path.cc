@@ -8,8 +8,8 @@ constexpr size_t kMaxGoImportPrefixBytes = 512;
 
 // The characters Go's module.CheckImportPath allows in an import path element.
 bool IsGoImportPathChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~' || c == '+';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~' || c == '+';
 }
 
 // `element` with every character Go does not allow (a UTF-8 sequence counting as one) and a '.' at
@@ -33,7 +33,8 @@ std::string SanitizePath(const std::string& path) {
   while (start <= path.size()) {
     size_t end = path.find('/', start);
     if (end == std::string::npos) end = path.size();
-    if (end > start) out += (out.empty() ? "" : "/") + SanitizeElement(path.substr(start, end - start));
+    if (end > start)
+      out += (out.empty() ? "" : "/") + SanitizeElement(path.substr(start, end - start));
     start = end + 1;
   }
   return out;
@@ -50,9 +51,10 @@ std::string DefaultGoImportPrefix(const std::string& name) {
 
 Status ValidateGoImportPrefix(const std::string& prefix) {
   auto refuse = [&prefix](const std::string& why) {
-    return Status::InvalidArgument("go_package_prefix \"" + prefix + "\" is not a Go import path: " + why +
-                                   " (use '/'-separated elements of letters, digits and -._~+, such as "
-                                   "example.com/acme/gen)");
+    return Status::InvalidArgument(
+        "go_package_prefix \"" + prefix + "\" is not a Go import path: " + why +
+        " (use '/'-separated elements of letters, digits and -._~+, such as "
+        "example.com/acme/gen)");
   };
   if (prefix.empty()) return refuse("it is empty");
   if (prefix.size() > kMaxGoImportPrefixBytes) {
@@ -65,7 +67,8 @@ Status ValidateGoImportPrefix(const std::string& prefix) {
     const std::string element = prefix.substr(start, end - start);
     if (element.empty()) return refuse("it has an empty element");
     for (char c : element) {
-      if (!IsGoImportPathChar(c)) return refuse("it holds the character '" + std::string(1, c) + "'");
+      if (!IsGoImportPathChar(c))
+        return refuse("it holds the character '" + std::string(1, c) + "'");
     }
     if (element.front() == '.' || element.back() == '.') {
       return refuse("the element \"" + element + "\" starts or ends with '.'");
@@ -82,13 +85,15 @@ std::string DefaultGoImportPath(const std::string& prefix, const std::string& pr
   return directory.empty() ? prefix : prefix + "/" + directory;
 }
 
-Result<std::string> GoImportPathParameter(const std::string& prefix, const std::vector<std::string>& files) {
+Result<std::string> GoImportPathParameter(const std::string& prefix,
+                                          const std::vector<std::string>& files) {
   std::string parameter;
   for (const auto& file : files) {
     if (file.find_first_of(",=") != std::string::npos) {
-      return Status::InvalidArgument("cannot give " + file +
-                                     " a default Go import path: the Go plugins' parameter cannot carry a "
-                                     "file name holding ',' or '='; set option go_package in it");
+      return Status::InvalidArgument(
+          "cannot give " + file +
+          " a default Go import path: the Go plugins' parameter cannot carry a "
+          "file name holding ',' or '='; set option go_package in it");
     }
     parameter += (parameter.empty() ? "M" : ",M") + file + "=" + DefaultGoImportPath(prefix, file);
   }

@@ -12,12 +12,12 @@ namespace spoke {
 namespace {
 
 TEST(DefaultGoImportPrefix, KeepsANameWithASlashAndPutsAOneElementNameUnderExample) {
-  for (const auto& [name, prefix] : std::vector<std::pair<std::string, std::string>>{
-           {"payments/ledger", "payments/ledger"},
-           {"user-service", "example/user-service"},
-           {"order", "example/order"},
-           {"protos.v1", "protos.v1"},
-           {"a/b_c", "a/b_c"}}) {
+  for (const auto& [name, prefix] :
+       std::vector<std::pair<std::string, std::string>>{{"payments/ledger", "payments/ledger"},
+                                                        {"user-service", "example/user-service"},
+                                                        {"order", "example/order"},
+                                                        {"protos.v1", "protos.v1"},
+                                                        {"a/b_c", "a/b_c"}}) {
     EXPECT_EQ(DefaultGoImportPrefix(name), prefix) << name;
     EXPECT_TRUE(ValidateGoImportPrefix(DefaultGoImportPrefix(name)).ok()) << name;
   }
@@ -44,17 +44,20 @@ TEST(ValidateGoImportPrefix, RefusesWhatIsNotAnImportPathSayingWhy) {
   EXPECT_TRUE(ValidateGoImportPrefix("gen").ok());  // protoc-gen-go decides about a root file
   EXPECT_TRUE(ValidateGoImportPrefix("c++/v1~x").ok());
   for (const std::string& bad :
-       {std::string(), std::string("a//b"), std::string("/a"), std::string("a/"), std::string("a b"),
-        std::string("a,b"), std::string("a=b"), std::string(".a"), std::string("a."), std::string("a/../b"),
-        std::string("caf\xC3\xA9"), std::string(513, 'a')}) {
+       {std::string(), std::string("a//b"), std::string("/a"), std::string("a/"),
+        std::string("a b"), std::string("a,b"), std::string("a=b"), std::string(".a"),
+        std::string("a."), std::string("a/../b"), std::string("caf\xC3\xA9"),
+        std::string(513, 'a')}) {
     Status status = ValidateGoImportPrefix(bad);
     EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << "accepted \"" << bad << "\"";
-    EXPECT_NE(status.message().find("is not a Go import path"), std::string::npos) << status.message();
+    EXPECT_NE(status.message().find("is not a Go import path"), std::string::npos)
+        << status.message();
   }
 }
 
 TEST(GoImportPathParameter, GivesEachFileItsDirectoryUnderThePrefix) {
-  auto parameter = GoImportPathParameter("example/order", {"order.proto", "common/types.proto", "a/b c/d.proto"});
+  auto parameter = GoImportPathParameter("example/order",
+                                         {"order.proto", "common/types.proto", "a/b c/d.proto"});
   ASSERT_TRUE(parameter.ok()) << parameter.status().message();
   EXPECT_EQ(*parameter,
             "Morder.proto=example/order,Mcommon/types.proto=example/order/common,"
