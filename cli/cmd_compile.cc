@@ -12,6 +12,7 @@
 #include "spoke/artifact_cache.h"
 #include "spoke/checkout_cache.h"
 #include "spoke/compiler.h"
+#include "spoke/go_import_path.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "spoke/sync.h"
@@ -74,15 +75,24 @@ struct RegistryAnswer {
 // Asks the registry to compile (or find) each language's artifact of the version; the keys it
 // already had cached are added to stats->hits. Unavailable when the registry cannot help (down,
 // or missing a plugin), so the caller compiles locally instead.
-Result<RegistryAnswer> AskRegistry(RemoteClient& remote, const std::string& module, const std::string& version,
+Result<RegistryAnswer> AskRegistry(RemoteClient& remote, const std::string& module,
+                                   const std::string& version,
                                    const std::vector<std::string>& languages,
-                                   const std::map<std::string, std::string>& parameters, CompileStats* stats) {
+                                   const std::map<std::string, std::string>& parameters,
+                                   const std::string& go_import_prefix, CompileStats* stats) {
   RegistryAnswer answer;
   for (const auto& language : languages) {
     std::string path = "/modules/" + module + "/versions/" + version + "/compile/" + language;
+    std::string query;
     if (auto it = parameters.find(language); it != parameters.end()) {
-      path += "?parameter=" + EncodeQueryValue(it->second);
+      query += "&parameter=" + EncodeQueryValue(it->second);
     }
+    // Said even when it is the default, which the registry would pick too: the key must be ours.
+    SPOKE_ASSIGN_OR_RETURN(Language described, FindLanguage(language));
+    if (described.takes_go_import_paths && !go_import_prefix.empty()) {
+      query += "&go_package_prefix=" + EncodeQueryValue(go_import_prefix);
+    }
+    if (!query.empty()) path += "?" + query.substr(1);
     SPOKE_ASSIGN_OR_RETURN(Json reply, remote.PostJson(path, Json::MakeObject()));
     answer.refs.push_back({reply.GetString("ref"), reply.GetString("commit"), ""});
     answer.keys[language] = reply.GetString("key");
@@ -179,6 +189,8 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
   if (args.version != "latest") {
     if (auto v = SemVer::Parse(args.version); !v.ok()) return UsageError(v.status());
   }
+  auto go_import_prefix = GoImportPrefixFor(args, languages);
+  if (!go_import_prefix.ok()) return UsageError(go_import_prefix.status());
   auto store = OpenLocalStore();
   if (!store.ok()) return Fail(store.status());
   std::unique_ptr<RemoteClient> remote;
@@ -191,8 +203,8 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
     CompileStats registry_stats;
     Result<std::map<std::string, Artifact>> fetched = Status::Unavailable("");
     auto version = EnsureVersion(**store, remote.get(), args.module, args.version);
-    auto answer = version.ok() ? AskRegistry(*remote, args.module, version->version, languages, parameters,
-                                             &registry_stats)
+    auto answer = version.ok() ? AskRegistry(*remote, args.module, version->version, languages,
+                                             parameters, *go_import_prefix, &registry_stats)
                                : Result<RegistryAnswer>(version.status());
     if (answer.ok()) {
       if (auto placed = PlaceFromCheckouts(args, checkouts, answer->keys)) {
@@ -212,6 +224,7 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
   if (!version.ok()) return Fail(version.status());
   auto request = RequestForVersion(**store, *version, languages, parameters);
   if (!request.ok()) return Fail(request.status());
+  if (!go_import_prefix->empty()) request->go_import_prefix = *go_import_prefix;
   if (args.explain_key) return ExplainKeys(*request);
   return CompileWithCaches(args, checkouts, *request, store->get(), "locally");
 }
@@ -229,6 +242,10 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!languages.ok()) return UsageError(languages.status());
     auto parameters = ParseOptions(args->options);
     if (!parameters.ok()) return UsageError(parameters.status());
+    if (!args->go_package_prefix.empty()) {
+      Status valid = ValidateGoImportPrefix(args->go_package_prefix);
+      if (!valid.ok()) return UsageError(valid);
+    }
     auto checkouts = LocalCheckoutCache();
     if (!checkouts.ok()) return UsageError(checkouts.status());
     // Generated files come and go in blocks of up to a megabyte on every thread. glibc's default

@@ -12,7 +12,9 @@
 #include "module_dir.h"
 #include "plural.h"
 #include "spoke/compiler.h"
+#include "spoke/go_import_path.h"
 #include "spoke/json.h"
+#include "spoke/module_config.h"
 #include "spoke/names.h"
 #include "spoke/source_id_cache.h"
 #include "util/digest.h"
@@ -27,6 +29,11 @@ void DefineCompileFlags(CLI::App* sub, CompileArgs* args) {
   sub->add_option("-l,--lang", args->languages, "Languages, comma-separated: cpp,python,go,...")->required();
   sub->add_option("-o,--out", args->out, "Output directory (one subdirectory per language when several)")->required();
   sub->add_option("--opt", args->options, "Generator parameter, LANG=PARAMETER (repeatable)");
+  sub->add_option(
+      "--go-package-prefix", args->go_package_prefix,
+      "Go import path prefix for files without option go_package: such a file gets "
+      "PREFIX/<its directory> (default: the module name of -module or of -dir's spoke.yaml, else "
+      "-dir's base name, under example/ when it is one element)");
   sub->add_flag("--recursive", args->recursive,
                 "With -dir: generate for files in subdirectories too (imports always resolve across the tree)");
   sub->add_flag("--explain-key", args->explain_key, "Print what went into each artifact cache key");
@@ -81,6 +88,30 @@ SourceIdCache SourceIdsForDir(const std::string& dir) {
   return SourceIdCache::Load(SourceIdIndexPath(cache_dir, dir));
 }
 
+Result<std::string> GoImportPrefixFor(const CompileArgs& args,
+                                      const std::vector<std::string>& languages) {
+  if (!args.go_package_prefix.empty()) {
+    SPOKE_RETURN_IF_ERROR(ValidateGoImportPrefix(args.go_package_prefix));
+    return args.go_package_prefix;
+  }
+  bool takes_go_import_paths = false;
+  for (const auto& name : languages) {
+    auto language = FindLanguage(name);
+    takes_go_import_paths =
+        takes_go_import_paths || (language.ok() && language->takes_go_import_paths);
+  }
+  if (!takes_go_import_paths) return std::string();
+  if (!args.module.empty()) return DefaultGoImportPrefix(args.module);
+  SPOKE_ASSIGN_OR_RETURN(ModuleConfig config, LoadModuleConfig(args.dir));
+  if (!config.module.empty()) return DefaultGoImportPrefix(config.module);
+  // "./proto/" and "." name their directory by what comes before the slash, or by where they are.
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::weakly_canonical(args.dir, ec);
+  if (ec || dir.empty()) dir = std::filesystem::path(args.dir).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();
+  return DefaultGoImportPrefix(dir.filename().string());
+}
+
 Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::vector<std::string>& languages,
                                            const std::map<std::string, std::string>& parameters,
                                            SourceIdCache* known) {
@@ -88,6 +119,7 @@ Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::v
   CachedCompileRequest request;
   request.languages = languages;
   request.parameters = parameters;
+  SPOKE_ASSIGN_OR_RETURN(request.go_import_prefix, GoImportPrefixFor(args, languages));
   // The sources are hashed in pieces for the key and never held: a hit needs only their ids, and
   // a miss reads each once more when the parser opens it, so no copy of them stays in memory
   // through the compile.

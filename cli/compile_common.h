@@ -21,6 +21,7 @@ namespace spoke::cli {
 
 struct CompileArgs {
   std::string dir, module, version = "latest", out, languages;
+  std::string go_package_prefix;     // empty: the module's default (GoImportPrefixFor)
   std::vector<std::string> options;  // LANG=PARAMETER
   bool recursive = false, json = false, explain_key = false, offline = false, link = false;
 };
@@ -41,11 +42,18 @@ Result<CheckoutCache> LocalCheckoutCache();
 // The caller saves it once the command succeeded (a store is there to hold it by then).
 SourceIdCache SourceIdsForDir(const std::string& dir);
 
+// The Go import prefix of a compile: --go-package-prefix when given (InvalidArgument when it is not
+// a Go import path), else DefaultGoImportPrefix of the module: -module's, or for -dir the module
+// its spoke.yaml names, else the directory's base name. Reads spoke.yaml only when a language of
+// `languages` takes Go import paths and no prefix was given; empty when none does.
+Result<std::string> GoImportPrefixFor(const CompileArgs& args,
+                                      const std::vector<std::string>& languages);
+
 // The request for -dir: every .proto file under it as a source named by its git blob id, and as
-// targets the files directly in it (all of them with --recursive). The sources are hashed, not
-// kept, and a file whose stat data is as `known` remembers it is not read at all; a miss reads
-// each again when the parser opens it (`load`), and fails with Conflict if it no longer has the
-// id the key was made from.
+// targets the files directly in it (all of them with --recursive), with GoImportPrefixFor(args).
+// The sources are hashed, not kept, and a file whose stat data is as `known` remembers it is not
+// read at all; a miss reads each again when the parser opens it (`load`), and fails with Conflict
+// if it no longer has the id the key was made from.
 Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::vector<std::string>& languages,
                                            const std::map<std::string, std::string>& parameters,
                                            SourceIdCache* known);

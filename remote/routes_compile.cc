@@ -10,6 +10,7 @@
 #include "spoke/archive.h"
 #include "spoke/artifact_cache.h"
 #include "spoke/compiler.h"
+#include "spoke/go_import_path.h"
 #include "store/quarantine.h"
 
 namespace spoke {
@@ -34,6 +35,11 @@ Result<Artifact> ArtifactFor(ServerContext& ctx, const http::Request& req, bool*
   SPOKE_RETURN_IF_ERROR(FindLanguage(language).status());
   SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request,
                          RequestForVersion(*ctx.store, version, {language}, Parameters(req, language)));
+  // Without ?go_package_prefix=, the module's default that RequestForVersion gave.
+  if (req.has_param("go_package_prefix")) {
+    request.go_import_prefix = req.get_param_value("go_package_prefix");
+    SPOKE_RETURN_IF_ERROR(ValidateGoImportPrefix(request.go_import_prefix));
+  }
   request.stage_dir = stage_dir;
   SPOKE_ASSIGN_OR_RETURN(auto keys, ArtifactKeysFor(request));
   SPOKE_ASSIGN_OR_RETURN(auto found, LookupArtifact(*ctx.store, keys.at(language).hex));
@@ -126,8 +132,10 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
     if (!version.ok()) return SendError(res, version.status());
     auto request = RequestForVersion(*ctx.store, *version, {}, {});
     if (!request.ok()) return SendError(res, request.status());
-    CompileRequest parse{request->sources, [&ctx](const std::string& id) { return ctx.store->ReadBlob(id); },
-                         request->targets, {}, {}};
+    CompileRequest parse;
+    parse.sources = request->sources;
+    parse.load = [&ctx](const std::string& id) { return ctx.store->ReadBlob(id); };
+    parse.targets = request->targets;
     bool source_info = req.has_param("source_info") && req.get_param_value("source_info") == "true";
     std::string format = req.has_param("format") ? req.get_param_value("format") : "binary";
     if (format != "binary" && format != "json") {

@@ -4,14 +4,17 @@
 // Key recipe (format 1; docs/storage.md): SHA-256 over a sequence of typed, length-prefixed items
 // "<tag> <length>\n<bytes>\n", in this order: ("format", "spoke-artifact-key/1"), ("language",
 // name), ("generator", identity: libprotoc's version or the plugin binary's SHA-256), ("parameter",
-// options), then for every source file sorted by path ("source", path) ("blob", git blob id), then
+// options), for a language that takes Go import paths ("go_package_prefix", the prefix) when it is
+// not empty, then for every source file sorted by path ("source", path) ("blob", git blob id), then
 // every target sorted ("target", path). The tag and the length make every split unambiguous, as
-// ccache's typed delimiters do.
+// ccache's typed delimiters do. The prefix and the sources decide every default Go import path
+// (go_import_path.h), so the prefix alone stands for them.
 //
 // An artifact is a snapshot commit (fixed author and time, so the same output gives the same
 // commit everywhere) whose tree holds the generated files under "out/" and "artifact.json" (key,
-// language, generator, parameter, the file list). The ref refs/artifacts/<key[0:2]>/<key> names it.
-// Artifact refs travel with fetch and clone, so a client or mirror that has one never compiles it.
+// language, generator, parameter, go_package_prefix when hashed, the file list). The ref
+// refs/artifacts/<key[0:2]>/<key> names it. Artifact refs travel with fetch and clone, so a client
+// or mirror that has one never compiles it.
 #ifndef SPOKE_ARTIFACT_CACHE_H_
 #define SPOKE_ARTIFACT_CACHE_H_
 
@@ -32,6 +35,9 @@ struct ArtifactKeyInputs {
   std::string parameter;
   std::map<std::string, std::string> sources;  // path -> blob id
   std::vector<std::string> targets;
+  // Hashed when not empty: the caller leaves it empty for a language that does not take Go import
+  // paths (ArtifactKeysFor does), so their artifacts never depend on it.
+  std::string go_import_prefix;
 };
 
 struct ArtifactKey {
@@ -76,6 +82,9 @@ struct CachedCompileRequest {
   std::vector<std::string> targets;
   std::vector<std::string> languages;
   std::map<std::string, std::string> parameters;
+  // As CompileRequest::go_import_prefix: for the languages that take Go import paths, the prefix
+  // of the default import paths, and part of their keys.
+  std::string go_import_prefix;
   // When set, what is compiled (not what is found cached) is written under
   // <stage_dir>/<language>/ as it is generated, rather than kept in memory until the end, and the
   // artifact says so (Artifact::staged_dir). For a caller that writes the files out anyway, this
@@ -93,8 +102,9 @@ Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const Cac
                                                          CompileStats* stats);
 
 // The compile request for a stored version: its files as targets, and as sources its files plus
-// every file of its pinned dependencies, transitively. InvalidArgument when two modules of the
-// closure hold the same path.
+// every file of its pinned dependencies, transitively; the Go import prefix is the module's
+// default (DefaultGoImportPrefix of its name), which the caller may replace. InvalidArgument when
+// two modules of the closure hold the same path.
 Result<CachedCompileRequest> RequestForVersion(const Store& store, const VersionInfo& version,
                                                const std::vector<std::string>& languages,
                                                const std::map<std::string, std::string>& parameters);

@@ -4,7 +4,9 @@
 // Sources are read through a loader (for a store, straight from git blobs), never from a checkout.
 // Errors in the sources come back as InvalidArgument whose message lists every problem as
 // "file:line:col: message", one per line. A missing plugin is Unavailable with the Debian package
-// to install. The output for the same inputs and generator is byte-for-byte the same.
+// to install; a plugin that refuses its input (exits non-zero, or answers with an error) is
+// FailedPrecondition with the plugin's message. The output for the same inputs and generator is
+// byte-for-byte the same.
 #ifndef SPOKE_COMPILER_H_
 #define SPOKE_COMPILER_H_
 
@@ -25,6 +27,9 @@ struct Language {
   std::string plugin;          // empty for libprotoc's built-in generators; else the binary on PATH
   std::string debian_package;  // where the plugin comes from
   std::string description;
+  // The generator places code by Go import path: files without go_package get a default one
+  // (CompileRequest::go_import_prefix, go_import_path.h).
+  bool takes_go_import_paths = false;
 };
 
 // Every language, built-ins first, in a fixed order.
@@ -51,6 +56,11 @@ struct CompileRequest {
   std::vector<std::string> languages;
   // Per language, the generator's parameter string (protoc's --X_opt); absent means none.
   std::map<std::string, std::string> parameters;
+  // For the languages that take Go import paths: when not empty, every file of `sources` that the
+  // compile reads and that sets no go_package gets DefaultGoImportPath(go_import_prefix, file), as
+  // "M" items put before the language's parameter (so an M the caller gives wins). REQUIRES: empty
+  // or ValidateGoImportPrefix() ok.
+  std::string go_import_prefix;
 };
 
 // Generated files: path -> content, sorted by path.

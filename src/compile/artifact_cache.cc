@@ -7,9 +7,10 @@
 #include <mutex>
 #include <set>
 
+#include "spoke/go_import_path.h"
 #include "spoke/json.h"
-#include "util/files.h"
 #include "util/digest.h"
+#include "util/files.h"
 
 namespace spoke {
 namespace {
@@ -18,14 +19,16 @@ constexpr char kArtifactRecord[] = "artifact.json";
 constexpr char kOutputDir[] = "out/";
 
 // artifact.json: what the artifact was compiled from, and its file list.
-std::string ArtifactRecord(const std::string& key, const std::string& language, const std::string& generator,
-                           const std::string& parameter, const GeneratedFiles& files) {
+std::string ArtifactRecord(const std::string& key, const std::string& language,
+                           const std::string& generator, const std::string& parameter,
+                           const std::string& go_import_prefix, const GeneratedFiles& files) {
   Json record = Json::MakeObject();
   record.Set("format", 1);
   record.Set("key", key);
   record.Set("language", language);
   record.Set("generator", generator);
   record.Set("parameter", parameter);
+  if (!go_import_prefix.empty()) record.Set("go_package_prefix", go_import_prefix);
   Json list = Json::MakeArray();
   for (const auto& [path, content] : files) list.Push(path);
   record.Set("files", std::move(list));
@@ -39,6 +42,7 @@ class ArtifactSink : public GeneratedSink {
  public:
   struct Target {
     std::string key, generator, parameter;
+    std::string go_import_prefix;  // as hashed in the key: empty for the other languages
     std::unique_ptr<SnapshotWriter> writer;
     std::string stage;  // when set, files are written under it as they come (CachedCompileRequest)
   };
@@ -83,7 +87,8 @@ class ArtifactSink : public GeneratedSink {
       target.writer->AddFile(kOutputDir + path, target.stage + "/" + path);
       std::string().swap(files.at(path));
     }
-    const std::string record = ArtifactRecord(target.key, language, target.generator, target.parameter, files);
+    const std::string record = ArtifactRecord(target.key, language, target.generator,
+                                              target.parameter, target.go_import_prefix, files);
     target.writer->Add(kArtifactRecord, record);
     SPOKE_ASSIGN_OR_RETURN(std::string commit,
                            target.writer->Finish("artifact " + target.key + " (" + language + ")\n"));
@@ -166,6 +171,7 @@ Result<CachedCompileRequest> RequestForVersion(const Store& store, const Version
   CachedCompileRequest request;
   request.languages = languages;
   request.parameters = parameters;
+  request.go_import_prefix = DefaultGoImportPrefix(version.module);
   SPOKE_ASSIGN_OR_RETURN(request.sources, store.ListFileIds(version));
   for (const auto& [path, id] : request.sources) request.targets.push_back(path);
   std::map<std::string, std::string> owner;  // path -> module@version that provides it
@@ -200,6 +206,7 @@ Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const Cac
   misses.sources = request.sources;
   misses.targets = request.targets;
   misses.parameters = request.parameters;
+  misses.go_import_prefix = request.go_import_prefix;
   misses.load = request.load ? request.load : [&store](const std::string& id) { return store.ReadBlob(id); };
   for (const auto& name : request.languages) {
     SPOKE_ASSIGN_OR_RETURN(auto cached, LookupArtifact(store, keys[name].hex));
@@ -221,6 +228,7 @@ Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const Cac
     SPOKE_ASSIGN_OR_RETURN(target.generator, GeneratorIdentity(language));
     auto param = request.parameters.find(name);
     target.parameter = param == request.parameters.end() ? "" : param->second;
+    if (language.takes_go_import_paths) target.go_import_prefix = request.go_import_prefix;
     SPOKE_ASSIGN_OR_RETURN(target.writer, store.StartSnapshot());
     if (!request.stage_dir.empty()) target.stage = (std::filesystem::path(request.stage_dir) / name).string();
   }

@@ -53,6 +53,7 @@ ArtifactKey ComputeArtifactKey(const ArtifactKeyInputs& inputs) {
   hasher.Add("language", inputs.language);
   hasher.Add("generator", inputs.generator);
   hasher.Add("parameter", inputs.parameter);
+  if (!inputs.go_import_prefix.empty()) hasher.Add("go_package_prefix", inputs.go_import_prefix);
   for (const auto& [path, blob] : inputs.sources) {
     hasher.Add("source", path);
     hasher.Add("blob", blob);
@@ -85,8 +86,9 @@ Result<std::map<std::string, ArtifactKey>> ArtifactKeysFor(const CachedCompileRe
     SPOKE_ASSIGN_OR_RETURN(Language language, FindLanguage(name));
     SPOKE_ASSIGN_OR_RETURN(std::string generator, GeneratorIdentity(language));
     auto param = request.parameters.find(name);
-    keys[name] = ComputeArtifactKey({name, generator, param == request.parameters.end() ? "" : param->second,
-                                     request.sources, request.targets});
+    keys[name] = ComputeArtifactKey(
+        {name, generator, param == request.parameters.end() ? "" : param->second, request.sources,
+         request.targets, language.takes_go_import_paths ? request.go_import_prefix : ""});
   }
   return keys;
 }

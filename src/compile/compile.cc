@@ -23,6 +23,7 @@
 #include "compile/plugin.h"
 #include "compile/source_tree.h"
 #include "spoke/compiler.h"
+#include "spoke/go_import_path.h"
 #include "util/exec_path.h"
 #include "util/parallel.h"
 
@@ -112,6 +113,24 @@ bool GeneratesFileByFile(const std::string& language) {
          language == "csharp" || language == "ruby";
 }
 
+// The parameter string `language`'s generator gets: the caller's, after the default Go import
+// paths of the files without go_package when the language takes them. protoc-gen-go reads its
+// parameter left to right and the last M of a file wins, so the caller's own M items still do.
+Result<std::string> ParameterFor(const CompileRequest& request, const Parsed& parsed,
+                                 const Language& language) {
+  auto given = request.parameters.find(language.name);
+  std::string parameter = given == request.parameters.end() ? std::string() : given->second;
+  if (!language.takes_go_import_paths || request.go_import_prefix.empty()) return parameter;
+  std::vector<std::string> without_go_package;
+  for (const auto* file : parsed.closure) {
+    if (!file->options().has_go_package()) without_go_package.push_back(file->name());
+  }
+  SPOKE_ASSIGN_OR_RETURN(std::string defaults,
+                         GoImportPathParameter(request.go_import_prefix, without_go_package));
+  if (defaults.empty()) return parameter;
+  return parameter.empty() ? defaults : defaults + "," + parameter;
+}
+
 Status RunBuiltin(const std::vector<std::unique_ptr<pbc::CodeGenerator>>& generators,
                   const std::vector<const pb::FileDescriptor*>& files, const std::string& language,
                   const std::string& parameter, MemoryOutput* output) {
@@ -151,7 +170,11 @@ Status RunPluginGenerator(const Parsed& parsed, const Language& language, const 
   if (!response.ParseFromString(raw)) {
     return Status::Corruption(language.plugin + " wrote a malformed CodeGeneratorResponse");
   }
-  if (response.has_error()) return Status::InvalidArgument(language.plugin + ": " + response.error());
+  // The plugin refused what it was given (a go_package it cannot use, say): the input is
+  // well-formed protobuf, but this generator will not take it.
+  if (response.has_error()) {
+    return Status::FailedPrecondition(language.plugin + ": " + response.error());
+  }
   bool any = false;
   for (const auto& file : response.file()) {
     if (file.name().empty()) {
@@ -195,10 +218,11 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
       if (languages[l].plugin.empty() && GeneratesFileByFile(languages[l].name)) units.push_back({l, {target}});
     }
   }
-  auto parameter_of = [&](const Language& language) {
-    auto it = request.parameters.find(language.name);
-    return it == request.parameters.end() ? std::string() : it->second;
-  };
+  std::vector<std::string> parameters;
+  for (const auto& language : languages) {
+    SPOKE_ASSIGN_OR_RETURN(std::string parameter, ParameterFor(request, *parsed, language));
+    parameters.push_back(std::move(parameter));
+  }
 
   struct ThreadLanguage {
     std::vector<std::unique_ptr<pbc::CodeGenerator>> generators;
@@ -253,9 +277,10 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
       }
       mine.output->BeginUnit(u);
       unit_status[u] = language.plugin.empty()
-                           ? RunBuiltin(mine.generators, units[u].files, language.name, parameter_of(language),
-                                        mine.output.get())
-                           : RunPluginGenerator(*parsed, language, parameter_of(language), mine.output.get());
+                           ? RunBuiltin(mine.generators, units[u].files, language.name,
+                                        parameters[units[u].language], mine.output.get())
+                           : RunPluginGenerator(*parsed, language, parameters[units[u].language],
+                                                mine.output.get());
       if (!unit_status[u].ok()) {
         size_t lowest = first_failed;
         while (u < lowest && !first_failed.compare_exchange_weak(lowest, u)) {

@@ -89,11 +89,16 @@ Result<std::string> RunPlugin(const std::string& binary, const std::string& inpu
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Status::IOError(binary + " failed" +
-                           (WIFEXITED(status) ? " with exit code " + std::to_string(WEXITSTATUS(status))
-                                              : std::string(" (killed by a signal)")) +
+  if (!WIFEXITED(status)) {
+    return Status::IOError(binary + " failed (killed by a signal)" +
                            (err.empty() ? "" : ": " + err));
+  }
+  // A plugin that exits non-zero refuses its input and says why on stderr, as protoc-gen-go does
+  // for a file it cannot give a Go import path: the request is at fault, not the machine.
+  if (WEXITSTATUS(status) != 0) {
+    return Status::FailedPrecondition(binary + " failed with exit code " +
+                                      std::to_string(WEXITSTATUS(status)) +
+                                      (err.empty() ? "" : ": " + err));
   }
   return out;
 }

@@ -9,8 +9,9 @@
 
 namespace spoke {
 
-// Runs `binary` with `input` on stdin; returns its stdout. IOError when it cannot start, exits
-// non-zero (with its stderr in the message) or is killed.
+// Runs `binary` with `input` on stdin; returns its stdout. FailedPrecondition when it exits
+// non-zero (it refused the input; its stderr is in the message); IOError when it cannot start or
+// is killed.
 Result<std::string> RunPlugin(const std::string& binary, const std::string& input);
 
 }  // namespace spoke

@@ -110,7 +110,7 @@ TEST(ArtifactCache, ADifferentPluginBinaryGivesANewKey) {
   setenv("PATH", saved.c_str(), 1);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NE(*a, *b);
-  ArtifactKeyInputs inputs{"go", *a, "", {{"x.proto", "0123"}}, {"x.proto"}};
+  ArtifactKeyInputs inputs{"go", *a, "", {{"x.proto", "0123"}}, {"x.proto"}, ""};
   ArtifactKeyInputs other = inputs;
   other.generator = *b;
   EXPECT_NE(ComputeArtifactKey(inputs).hex, ComputeArtifactKey(other).hex);
@@ -194,8 +194,8 @@ TEST(ArtifactCache, APluginFailingBesideABuiltInStoresNothing) {
 }
 
 TEST(ArtifactCache, KeyItemsAreDelimitedSoShiftingBytesBetweenThemChangesTheKey) {
-  ArtifactKeyInputs a{"cpp", "libprotoc 3.21.12", "ab", {}, {}};
-  ArtifactKeyInputs b{"cpp", "libprotoc 3.21.12a", "b", {}, {}};
+  ArtifactKeyInputs a{"cpp", "libprotoc 3.21.12", "ab", {}, {}, ""};
+  ArtifactKeyInputs b{"cpp", "libprotoc 3.21.12a", "b", {}, {}, ""};
   EXPECT_NE(ComputeArtifactKey(a).hex, ComputeArtifactKey(b).hex);
   EXPECT_NE(ComputeArtifactKey(a).explanation.find("parameter ab"), std::string::npos);
 }
