@@ -49,15 +49,15 @@ const char* SearchKindName(SearchKind kind);
 // The kind named so; InvalidArgument listing the names for anything else.
 Result<SearchKind> ParseSearchKind(const std::string& name);
 
+inline constexpr size_t kDefaultSearchLimit = 50;
+inline constexpr size_t kMaxSearchLimit = 500;
+
 struct SearchQuery {
   std::string text;                // REQUIRES: not empty
   std::optional<SearchKind> kind;  // only elements of this kind; every kind when empty
   bool all_versions = false;       // every version instead of each module's latest
-  size_t limit = 50;               // the best `limit` hits are returned
+  size_t limit = kDefaultSearchLimit;  // how many of the best hits are returned, 1 to kMaxSearchLimit
 };
-
-inline constexpr size_t kDefaultSearchLimit = 50;
-inline constexpr size_t kMaxSearchLimit = 500;
 
 struct SearchHit {
   SearchKind kind = SearchKind::kModule;
@@ -127,7 +127,7 @@ class SearchIndex {
   std::set<std::string> left_out_;  // "module@version" of versions that did not parse
   std::vector<std::string> paths_;  // interned file paths
   std::unordered_map<std::string, uint32_t> path_ids_;
-  std::vector<std::unique_ptr<IndexedFile>> parsed_;  // one per distinct file content
+  std::vector<std::unique_ptr<IndexedFile>> parsed_;          // one per distinct file content
   std::unordered_map<std::string, uint32_t> parsed_by_blob_;  // blob id -> parsed_ index
   size_t version_count_ = 0;
 };

@@ -37,14 +37,15 @@ class StoreWatch {
   // Looks at `store` at most once per `interval`. REQUIRES: `store` outlives the watch.
   StoreWatch(const Store& store, std::chrono::milliseconds interval);
 
-  // Every version in the store now, sorted; they count as seen. Call it once, before the indexes
-  // it feeds are filled, so that nothing written meanwhile is missed (it shows up in the next
-  // NewVersions(), and indexes ignore a version added twice).
+  // Every version in the store now, in ref-name order; they count as seen. Call it once, before
+  // the indexes it feeds are filled, so that nothing written meanwhile is missed (it shows up in
+  // the next NewVersions(), and indexes ignore a version added twice).
   Result<std::vector<VersionName>> Start();
 
-  // The versions that appeared since the last look, sorted; empty without listing anything when
-  // less than `interval` has passed since the last look or the refs' stamp has not changed.
-  // Errors are the store's, when its refs cannot be listed (the next call tries again).
+  // The versions that appeared since the last look, in ref-name order; empty without listing
+  // anything when less than `interval` has passed since the last look, or when the refs' stamp
+  // has not changed (and was not racy). Errors are the store's, when its refs cannot be listed
+  // (the next call tries again).
   Result<std::vector<VersionName>> NewVersions();
 
   StoreWatch(const StoreWatch&) = delete;

@@ -18,8 +18,7 @@ namespace {
 namespace pb = google::protobuf;
 
 // Field numbers of descriptor.proto: the steps of a SourceCodeInfo path.
-constexpr int kFilePackage = 2, kFileMessage = 4, kFileEnum = 5, kFileService = 6, kFileExtension = 7,
-              kFileSyntax = 12;
+constexpr int kFilePackage = 2, kFileMessage = 4, kFileEnum = 5, kFileService = 6, kFileExtension = 7, kFileSyntax = 12;
 constexpr int kMessageField = 2, kMessageNested = 3, kMessageEnum = 4, kMessageExtension = 6;
 constexpr int kEnumValue = 2, kServiceMethod = 2;
 
@@ -182,7 +181,8 @@ Result<std::unique_ptr<IndexedFile>> IndexProtoFile(const std::string& path, con
     return Status::InvalidArgument(errors.errors().empty() ? path + " does not parse" : errors.errors());
   }
   auto file = std::make_unique<IndexedFile>();
-  if (Status s = Outline(proto, file.get()).Walk(); !s.ok()) return Status::InvalidArgument(path + " is " + s.message());
+  if (Status s = Outline(proto, file.get()).Walk(); !s.ok())
+    return Status::InvalidArgument(path + " is " + s.message());
   file->text.shrink_to_fit();
   file->elements.shrink_to_fit();
   return file;

@@ -27,7 +27,7 @@ struct IndexedFile {
   };
 
   std::string text;
-  std::vector<Element> elements;  // in declaration order
+  std::vector<Element> elements;              // in declaration order
   uint32_t comment_at = 0, comment_size = 0;  // the file's own comment
 
   std::string_view Name(const Element& e) const { return std::string_view(text).substr(e.name_at, e.name_size); }

@@ -21,14 +21,15 @@ constexpr struct {
   SearchKind kind;
   const char* name;
 } kKindNames[] = {
-    {SearchKind::kModule, "module"},   {SearchKind::kFile, "file"},         {SearchKind::kMessage, "message"},
-    {SearchKind::kEnum, "enum"},       {SearchKind::kEnumValue, "enum_value"}, {SearchKind::kService, "service"},
-    {SearchKind::kMethod, "method"},   {SearchKind::kField, "field"},
+    {SearchKind::kModule, "module"},        {SearchKind::kFile, "file"},
+    {SearchKind::kMessage, "message"},      {SearchKind::kEnum, "enum"},
+    {SearchKind::kEnumValue, "enum_value"}, {SearchKind::kService, "service"},
+    {SearchKind::kMethod, "method"},        {SearchKind::kField, "field"},
 };
 
 // The score ladder of search_index.h.
-constexpr int kExactSimple = 100, kExactFull = 90, kPrefixSimple = 80, kPrefixFull = 70, kInSimple = 60,
-              kInFull = 50, kInComment = 20;
+constexpr int kExactSimple = 100, kExactFull = 90, kPrefixSimple = 80, kPrefixFull = 70, kInSimple = 60, kInFull = 50,
+              kInComment = 20;
 
 char Fold(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 

@@ -12,32 +12,30 @@
 namespace spoke::e2e {
 namespace {
 
-const FileSet kUsers = {
-    {"acme/user/v1/user.proto",
-     "syntax = \"proto3\";\n"
-     "package acme.user.v1;\n"
-     "\n"
-     "// A person who signs in.\n"
-     "message User {\n"
-     "  string id = 1;\n"
-     "  string display_name = 2;\n"
-     "}\n"}};
+const FileSet kUsers = {{"acme/user/v1/user.proto",
+                         "syntax = \"proto3\";\n"
+                         "package acme.user.v1;\n"
+                         "\n"
+                         "// A person who signs in.\n"
+                         "message User {\n"
+                         "  string id = 1;\n"
+                         "  string display_name = 2;\n"
+                         "}\n"}};
 
 // The email is not where a reader would look first: billing holds it.
-const FileSet kBilling = {
-    {"acme/billing/v1/billing.proto",
-     "syntax = \"proto3\";\n"
-     "package acme.billing.v1;\n"
-     "\n"
-     "message Customer {\n"
-     "  string customer_id = 1;\n"
-     "  // The user's email\n"
-     "  string email = 2;\n"
-     "  string email_verified_at = 3;\n"
-     "  string backup_email = 4;\n"
-     "  // Send receipts by email\n"
-     "  bool receipts = 5;\n"
-     "}\n"}};
+const FileSet kBilling = {{"acme/billing/v1/billing.proto",
+                           "syntax = \"proto3\";\n"
+                           "package acme.billing.v1;\n"
+                           "\n"
+                           "message Customer {\n"
+                           "  string customer_id = 1;\n"
+                           "  // The user's email\n"
+                           "  string email = 2;\n"
+                           "  string email_verified_at = 3;\n"
+                           "  string backup_email = 4;\n"
+                           "  // Send receipts by email\n"
+                           "  bool receipts = 5;\n"
+                           "}\n"}};
 
 class Search : public DependencyFixture {
  protected:

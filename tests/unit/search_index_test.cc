@@ -14,20 +14,20 @@ using testing::MakeRequest;
 using testing::TempDir;
 
 const char kUser[] =
-    "syntax = \"proto3\";\n"           // 1
-    "package acme.user.v1;\n"          // 2
-    "\n"                               // 3
-    "// A person who signs in.\n"      // 4
-    "message User {\n"                 // 5
-    "  string id = 1;\n"               // 6
-    "  // The user's email\n"          // 7
-    "  string email = 2;\n"            // 8
-    "  map<string, string> tags = 3;\n"  // 9
+    "syntax = \"proto3\";\n"                              // 1
+    "package acme.user.v1;\n"                             // 2
+    "\n"                                                  // 3
+    "// A person who signs in.\n"                         // 4
+    "message User {\n"                                    // 5
+    "  string id = 1;\n"                                  // 6
+    "  // The user's email\n"                             // 7
+    "  string email = 2;\n"                               // 8
+    "  map<string, string> tags = 3;\n"                   // 9
     "  enum Role { ROLE_UNSPECIFIED = 0; ADMIN = 1; }\n"  // 10
-    "}\n"                              // 11
-    "service Users {\n"                // 12
-    "  // Finds one.\n"                // 13
-    "  rpc GetUser(User) returns (User);\n"  // 14
+    "}\n"                                                 // 11
+    "service Users {\n"                                   // 12
+    "  // Finds one.\n"                                   // 13
+    "  rpc GetUser(User) returns (User);\n"               // 14
     "}\n";
 
 const char kBilling[] =
@@ -105,7 +105,7 @@ TEST_F(SearchIndexTest, ExactBeatsPrefixBeatsSubstringAndNamesBeatComments) {
   ASSERT_TRUE(index_.Add(*store_, Put("billing", "v1.0.0", {{"acme/billing.proto", kBilling}})).ok());
   SearchResult result = Find("EMAIL", SearchKind::kField);
   std::vector<std::string> expected = {
-      "acme.user.v1.User.email@v1.0.0",                   // exact simple name, any case
+      "acme.user.v1.User.email@v1.0.0",                    // exact simple name, any case
       "acme.billing.v1.Invoice.email_verified_at@v1.0.0",  // prefix
       "acme.billing.v1.Invoice.billing_email@v1.0.0",      // substring
       "acme.billing.v1.Invoice.notify@v1.0.0",             // only its comment
@@ -169,8 +169,7 @@ TEST_F(SearchIndexTest, AddAllIndexesAStoreAndAddingTwiceChangesNothing) {
   Put("billing", "v1.0.0", {{"acme/billing.proto", kBilling}});
   Put("bad", "v1.0.0", {{"bad.proto", "message {"}});
   std::vector<Status> left_out;
-  index_.AddAll(*store_, {{"bad", "v1.0.0"}, {"billing", "v1.0.0"}, {"user", "v1.0.0"}, {"user", "v1.1.0"}},
-                &left_out);
+  index_.AddAll(*store_, {{"bad", "v1.0.0"}, {"billing", "v1.0.0"}, {"user", "v1.0.0"}, {"user", "v1.1.0"}}, &left_out);
   ASSERT_EQ(left_out.size(), 1u);
   EXPECT_NE(left_out[0].message().find("bad@v1.0.0"), std::string::npos);
   EXPECT_EQ(index_.version_count(), 3u);
