@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
-#include <functional>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -31,20 +29,27 @@ constexpr struct {
 constexpr int kExactSimple = 100, kExactFull = 90, kPrefixSimple = 80, kPrefixFull = 70, kInSimple = 60, kInFull = 50,
               kInComment = 20;
 
-char Fold(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-struct FoldHash {
-  size_t operator()(char c) const { return std::hash<char>()(Fold(c)); }
+// ASCII case folding by table: std::tolower consults the locale on every call.
+struct FoldTable {
+  unsigned char to[256];
+  constexpr FoldTable() : to() {
+    for (int c = 0; c < 256; ++c) to[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
 };
-struct FoldEqual {
-  bool operator()(char a, char b) const { return Fold(a) == Fold(b); }
-};
+constexpr FoldTable kFold;
 
-// How one query scores a name and a comment.
+unsigned char Fold(char c) { return kFold.to[static_cast<unsigned char>(c)]; }
+
+// How one query scores a name and a comment. Substrings are found with Boyer-Moore-Horspool over
+// folded bytes: most comments are skipped a query's length at a time.
 class Matcher {
  public:
-  explicit Matcher(const std::string& text)
-      : folded_(Folded(text)), searcher_(folded_.data(), folded_.data() + folded_.size()) {}
+  explicit Matcher(const std::string& text) {
+    for (char c : text) folded_.push_back(static_cast<char>(Fold(c)));
+    const size_t n = folded_.size();
+    for (size_t& s : skip_) s = n;
+    for (size_t k = 0; k + 1 < n; ++k) skip_[static_cast<unsigned char>(folded_[k])] = n - 1 - k;
+  }
 
   // The rung of the ladder `name` (whose simple name starts at `simple_at`) and `comment` reach;
   // 0 for no match.
@@ -61,22 +66,28 @@ class Matcher {
   }
 
  private:
-  static std::string Folded(const std::string& text) {
-    std::string out = text;
-    for (char& c : out) c = Fold(c);
-    return out;
-  }
   bool StartsWith(std::string_view s) const {
-    return s.size() >= folded_.size() && std::equal(folded_.begin(), folded_.end(), s.begin(), FoldEqual());
+    if (s.size() < folded_.size()) return false;
+    for (size_t i = 0; i < folded_.size(); ++i) {
+      if (Fold(s[i]) != static_cast<unsigned char>(folded_[i])) return false;
+    }
+    return true;
   }
   bool Equal(std::string_view s) const { return s.size() == folded_.size() && StartsWith(s); }
   bool Contains(std::string_view s) const {
-    if (s.size() < folded_.size()) return false;
-    return searcher_(s.data(), s.data() + s.size()).first != s.data() + s.size();
+    const size_t n = folded_.size();
+    if (s.size() < n) return false;
+    for (size_t at = 0; at + n <= s.size();) {
+      size_t j = n;
+      while (j > 0 && Fold(s[at + j - 1]) == static_cast<unsigned char>(folded_[j - 1])) --j;
+      if (j == 0) return true;
+      at += skip_[Fold(s[at + n - 1])];
+    }
+    return false;
   }
 
   std::string folded_;
-  std::boyer_moore_horspool_searcher<const char*, FoldHash, FoldEqual> searcher_;
+  size_t skip_[256];
 };
 
 size_t AfterLast(std::string_view name, char separator) {
