@@ -15,6 +15,7 @@ void LogLeftOut(const char* index, const Status& status) {
 RegistryIndexes::RegistryIndexes(const Store& store) : store_(store), watch_(store, kWatchInterval) {}
 
 RegistryIndexes::~RegistryIndexes() {
+  stop_filling_ = true;
   if (filler_.joinable()) filler_.join();
 }
 
@@ -28,7 +29,7 @@ Result<std::unique_ptr<RegistryIndexes>> RegistryIndexes::Open(const Store& stor
   RegistryIndexes* self = indexes.get();
   indexes->filler_ = std::thread([self, versions = std::move(versions)] {
     std::vector<Status> left_out;
-    self->search_.AddAll(self->store_, versions, &left_out);
+    self->search_.AddAll(self->store_, versions, &left_out, &self->stop_filling_);
     for (const auto& s : left_out) LogLeftOut("search", s);
     std::lock_guard lock(self->filled_mutex_);
     self->filled_ = true;

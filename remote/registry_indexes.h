@@ -11,6 +11,7 @@
 #ifndef SPOKE_REMOTE_REGISTRY_INDEXES_H_
 #define SPOKE_REMOTE_REGISTRY_INDEXES_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -35,7 +36,7 @@ class RegistryIndexes {
   // be read or parsed are left out and logged on stderr. Fails only when the store's refs cannot be
   // listed. REQUIRES: `store` outlives the result.
   static Result<std::unique_ptr<RegistryIndexes>> Open(const Store& store);
-  // Waits for the search index's first filling to end.
+  // Stops the search index's first filling (a server shutting down does not wait for it).
   ~RegistryIndexes();
 
   // For the store's publish listener (short, no store writes).
@@ -62,6 +63,7 @@ class RegistryIndexes {
   std::unique_ptr<ImportIndex> imports_;
   SearchIndex search_;
   std::thread filler_;
+  std::atomic<bool> stop_filling_{false};
   std::mutex filled_mutex_;
   std::condition_variable filled_changed_;
   bool filled_ = false;

@@ -25,6 +25,7 @@
 #ifndef SPOKE_SEARCH_INDEX_H_
 #define SPOKE_SEARCH_INDEX_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -96,9 +97,9 @@ class SearchIndex {
   Status Add(const Store& store, const VersionInfo& version);
   // Adds every version in `versions` ("module", "version") read from `store`, on a few threads.
   // A version that cannot be read or parsed is left out and its error appended to `*left_out`
-  // when that is not null.
+  // when that is not null. Stops early, between versions, once `*stop` (when not null) is true.
   void AddAll(const Store& store, const std::vector<std::pair<std::string, std::string>>& versions,
-              std::vector<Status>* left_out);
+              std::vector<Status>* left_out, const std::atomic<bool>* stop = nullptr);
 
   // Whether Add() has seen this version (indexed, or left out because it did not parse).
   bool Knows(const std::string& module, const std::string& version) const;

@@ -208,7 +208,7 @@ Status SearchIndex::Add(const Store& store, const VersionInfo& version) {
 }
 
 void SearchIndex::AddAll(const Store& store, const std::vector<std::pair<std::string, std::string>>& versions,
-                         std::vector<Status>* left_out) {
+                         std::vector<Status>* left_out, const std::atomic<bool>* stop) {
   // A module's versions share most of their files, so each module goes to one thread whole: its
   // unchanged files are then parsed once, not once per thread.
   std::map<std::string, std::vector<std::string>> by_module;
@@ -223,6 +223,7 @@ void SearchIndex::AddAll(const Store& store, const std::vector<std::pair<std::st
     for (size_t i = next++; i < work.size(); i = next++) {
       const auto& [module, names] = *work[i];
       for (const auto& name : names) {
+        if (stop && *stop) return Status::Ok();
         auto version = store.GetVersion(module, name);
         Status s = version.ok() ? Add(store, *version) : version.status().WithContext(module + "@" + name);
         if (!s.ok()) failed[part].push_back(std::move(s));
