@@ -26,6 +26,7 @@ void SetupLint(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupBreaking(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupCompat(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupHooks(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupSearch(CLI::App*, const GlobalFlags*, CommandRunner*);
 
 namespace {
 
@@ -45,6 +46,7 @@ constexpr CommandEntry kCommands[] = {
     {"log", "Show a module's version history", SetupLog},
     {"versions", "List a module's versions", SetupVersions},
     {"modules", "List the registry's modules", SetupModules},
+    {"search", "Find messages, fields, enums, services and files by name or comment", SetupSearch},
     {"compile", "Generate code for a directory or a module version, through the artifact cache", SetupCompile},
     {"validate", "Parse and link a directory's .proto files; print every error as file:line:col", SetupValidate},
     {"lint", "Check a directory's .proto files against the style rules (spoke.yaml's lint section)", SetupLint},

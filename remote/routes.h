@@ -4,6 +4,7 @@
 #define SPOKE_REMOTE_ROUTES_H_
 
 #include "http_server.h"
+#include "registry_indexes.h"
 
 #include <string>
 
@@ -17,7 +18,9 @@ namespace spoke {
 
 struct ServerContext {
   Store* store = nullptr;
-  ImportIndex* imports = nullptr;  // kept current by the store's publish listener
+  ImportIndex* imports = nullptr;  // indexes->imports()
+  // Call indexes->CatchUp() before answering from an index.
+  RegistryIndexes* indexes = nullptr;
   ServerOptions options;
 };
 
@@ -49,6 +52,7 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx);
 void RegisterDependencyRoutes(http::Server& http, ServerContext& ctx);
 void RegisterImportRoutes(http::Server& http, ServerContext& ctx);
 void RegisterCheckRoutes(http::Server& http, ServerContext& ctx);
+void RegisterSearchRoutes(http::Server& http, ServerContext& ctx);
 
 }  // namespace spoke
 

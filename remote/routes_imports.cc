@@ -13,6 +13,7 @@ void RegisterImportRoutes(http::Server& http, ServerContext& ctx) {
     }
     std::string path = req.get_param_value("path");
     if (Status s = ValidateProtoPath(path); !s.ok()) return SendError(res, s);
+    ctx.indexes->CatchUp();
     Json providers = Json::MakeArray();
     for (const auto& provider : ctx.imports->Providers(path)) {
       Json entry = Json::MakeObject();
@@ -32,6 +33,7 @@ void RegisterImportRoutes(http::Server& http, ServerContext& ctx) {
   http.Post(wire::kImportsResolvePath, QueryRoute(), [&ctx](const http::Request& req, http::Response& res) {
     auto paths = wire::DecodeImportQuery(req.body);
     if (!paths.ok()) return SendError(res, paths.status());
+    ctx.indexes->CatchUp();
     std::vector<ImportResolution> answers;
     for (const auto& path : *paths) {
       ImportResolution answer = ctx.imports->Resolve(path);

@@ -55,7 +55,7 @@ Status WithPortHint(const Status& status, const char* flag) {
 struct Server::Impl {
   ServerContext ctx;
   std::unique_ptr<Store> store;
-  std::unique_ptr<ImportIndex> imports;
+  std::unique_ptr<RegistryIndexes> indexes;
   std::unique_ptr<http::Server> http;
   std::unique_ptr<http::Server> health_http;  // only with ServerOptions::health_port
   int lock_fd = -1;
@@ -91,16 +91,13 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   }
   ec.clear();
   impl->ctx.store = impl->store.get();
-  // Built before the first request, then kept current as versions are published: queries never
-  // walk the store.
-  std::vector<Status> unreadable;
-  SPOKE_ASSIGN_OR_RETURN(impl->imports, ImportIndex::Build(*impl->store, &unreadable));
-  for (const auto& s : unreadable) {
-    std::fprintf(stderr, "spoke-server: import index: left out %s\n", s.message().c_str());
-  }
-  ImportIndex* imports = impl->imports.get();
-  impl->store->SetPublishListener([imports](const VersionInfo& version) { imports->Add(version.manifest); });
-  impl->ctx.imports = imports;
+  // Built before the first request (the search index: while the first ones are answered), then
+  // kept current with what this server publishes and what other processes write to the store.
+  SPOKE_ASSIGN_OR_RETURN(impl->indexes, RegistryIndexes::Open(*impl->store));
+  RegistryIndexes* indexes = impl->indexes.get();
+  impl->store->SetPublishListener([indexes](const VersionInfo& version) { indexes->Published(version); });
+  impl->ctx.imports = &indexes->imports();
+  impl->ctx.indexes = indexes;
   // No version is published unless it compiles against the dependencies it pins (--validate
   // compile) and keeps its module's compatibility level, whatever --validate says.
   {
@@ -132,6 +129,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   RegisterCompileRoutes(http, ctx);
   RegisterDependencyRoutes(http, ctx);
   RegisterImportRoutes(http, ctx);
+  RegisterSearchRoutes(http, ctx);
   RegisterCheckRoutes(http, ctx);
   RegisterModuleRoutes(http, ctx);
 
