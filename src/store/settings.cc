@@ -37,7 +37,8 @@ Result<std::vector<std::string>> Store::GetSetting(const std::string& name) cons
 
 Status Store::SetSetting(const std::string& name, const std::vector<std::string>& values) {
   for (const auto& value : values) {
-    if (value.empty()) return Status::InvalidArgument("setting " + name + " cannot take an empty value");
+    if (value.empty())
+      return Status::InvalidArgument("setting " + name + " cannot take an empty value");
   }
   SPOKE_ASSIGN_OR_RETURN(ConfigPtr config, OpenConfigFile(impl_->path));
   // Every change below is made to the locked file and written by the commit, so a crash leaves
