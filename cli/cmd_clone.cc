@@ -1,4 +1,5 @@
-// spoke clone: copy a whole registry (or one module) into a store, like `git clone --mirror`.
+// spoke clone: copy a whole registry (or one module) into a store, like `git clone --mirror`, and
+// record in the store what was cloned, which a bare `spoke fetch` then keeps to.
 #include <cstdio>
 #include <filesystem>
 
@@ -16,7 +17,9 @@ void SetupClone(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<Args>();
   sub->add_option("url", args->url, "Registry URL, e.g. http://localhost:8080")->required();
   sub->add_option("dir", args->dir, "Store to create (default: the local store, $SPOKE_HOME or ~/.spoke)");
-  sub->add_option("-m,--module", args->module, "Clone only this module");
+  sub->add_option("-m,--module", args->module,
+                  "Clone only this module; later fetches without -module keep to it (and to any other "
+                  "module cloned into the same store)");
   *run = [args, flags]() -> int {
     if (!args->module.empty()) {
       if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
@@ -32,14 +35,12 @@ void SetupClone(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     with_url.registry = args->url;
     auto remote = ConnectRegistry(with_url);
     if (!remote.ok()) return UsageError(remote.status());
-    std::vector<std::string> prefixes;
-    if (args->module.empty()) {
-      prefixes = {"refs/"};
-    } else {
-      prefixes = {"refs/tags/" + args->module + "/", ModuleBranchRef(args->module)};
-    }
+    std::vector<std::string> prefixes = {"refs/"};
+    if (!args->module.empty()) prefixes = ModulePrefixes(args->module);
     auto fetched = FetchPrefixes(**store, **remote, prefixes);
     if (!fetched.ok()) return Fail(fetched.status());
+    // So that a later `spoke fetch` keeps to what was cloned.
+    if (Status s = RecordFetchPrefixes(**store, prefixes); !s.ok()) return Fail(s);
     std::printf("Cloned %s into %s: %s, %s of pack\n", args->url.c_str(), (*store)->path().c_str(),
                 Plural(fetched->refs.size(), "ref").c_str(), Plural(fetched->pack_bytes, "byte").c_str());
     return kExitOk;

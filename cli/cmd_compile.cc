@@ -216,8 +216,8 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
       fetched = answer.status();
     }
     if (fetched.ok()) return Finish(args, checkouts, store->get(), fetched, registry_stats, "by the registry");
-    if (fetched.status().code() != Status::Code::kUnavailable) return Fail(fetched.status());
-    std::fprintf(stderr, "spoke: %s\nspoke: compiling locally\n", fetched.status().message().c_str());
+    if (!RegistryUnreachable(fetched.status())) return Fail(fetched.status());
+    WarnUsingLocalStore(fetched.status(), "compiling locally");
     remote.reset();
   }
   auto version = EnsureVersion(**store, remote.get(), args.module, args.version);

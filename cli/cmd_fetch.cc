@@ -1,4 +1,5 @@
-// spoke fetch: bring the local store up to date with the registry (all modules, or one).
+// spoke fetch: bring the local store up to date with the registry: one module, or what
+// `spoke clone` recorded in the store (the whole registry when nothing was).
 #include <cstdio>
 
 #include "context.h"
@@ -15,7 +16,9 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  sub->add_option("-m,--module", args->module, "Fetch only this module");
+  sub->add_option("-m,--module", args->module,
+                  "Fetch only this module (default: what spoke clone recorded in the local store, else the "
+                  "whole registry)");
   sub->add_flag("--json", args->json, "Print what changed as JSON");
   *run = [args, flags]() -> int {
     if (!args->module.empty()) {
@@ -25,8 +28,9 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!store.ok()) return Fail(store.status());
     auto remote = ConnectRegistry(*flags);
     if (!remote.ok()) return UsageError(remote.status());
-    std::vector<std::string> prefixes = {"refs/"};
-    if (!args->module.empty()) prefixes = {"refs/tags/" + args->module + "/", ModuleBranchRef(args->module)};
+    auto recorded = RecordedFetchPrefixes(**store);
+    if (!recorded.ok()) return Fail(recorded.status());
+    std::vector<std::string> prefixes = args->module.empty() ? *recorded : ModulePrefixes(args->module);
     auto fetched = FetchPrefixes(**store, **remote, prefixes);
     if (!fetched.ok()) return Fail(fetched.status());
     const size_t bytes = fetched->pack_bytes;

@@ -17,8 +17,8 @@ Result<std::vector<RefEntry>> RegistryOrLocalRefs(const GlobalFlags& flags, cons
   if (!offline) {
     SPOKE_ASSIGN_OR_RETURN(auto remote, ConnectRegistry(flags));
     auto refs = remote->ListRefs(prefix);
-    if (refs.ok() || refs.status().code() != Status::Code::kUnavailable) return refs;
-    std::fprintf(stderr, "spoke: %s\nspoke: showing the local store\n", refs.status().message().c_str());
+    if (refs.ok() || !RegistryUnreachable(refs.status())) return refs;
+    WarnUsingLocalStore(refs.status(), "showing the local store");
   }
   SPOKE_ASSIGN_OR_RETURN(auto store, OpenLocalStore());
   return store->ListRefs(prefix);

@@ -34,7 +34,8 @@ Result<Lockfile> LockModuleDir(Store& store, const GlobalFlags& flags, LockArgs&
   std::vector<std::string> specs = config.deps;
   specs.insert(specs.end(), args.deps.begin(), args.deps.end());
   SPOKE_ASSIGN_OR_RETURN(auto declared, ParseDeclared(specs));
-  SPOKE_ASSIGN_OR_RETURN(FileSet files, ReadModuleDir(args.dir));
+  SPOKE_ASSIGN_OR_RETURN(ModuleDirFiles read, ReadModuleDir(args.dir));
+  FileSet& files = read.own;
   SPOKE_ASSIGN_OR_RETURN(auto remote, ConnectRegistry(flags));
   ResolveRequest request{args.module, config.version, &files, declared, nullptr, ""};
   SPOKE_ASSIGN_OR_RETURN(*resolution, ResolveDependencies(store, remote.get(), request));

@@ -39,8 +39,8 @@ void SetupLog(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       auto fetched = FetchPrefixes(
           **store, **remote, {ModuleBranchRef(args->module), "refs/tags/" + args->module + "/"});
       if (!fetched.ok()) {
-        if (fetched.status().code() != Status::Code::kUnavailable) return Fail(fetched.status());
-        std::fprintf(stderr, "spoke: %s\nspoke: showing the local store\n", fetched.status().message().c_str());
+        if (!RegistryUnreachable(fetched.status())) return Fail(fetched.status());
+        WarnUsingLocalStore(fetched.status(), "showing the local store");
       }
     }
     auto log = (*store)->Log(args->module);

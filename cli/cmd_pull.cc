@@ -125,7 +125,10 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   using Args = PullArgs;
   auto args = std::make_shared<Args>();
   sub->add_option("-m,--module", args->module, "Module name")->required();
-  sub->add_option("-v,--version", args->version, "Version to pull, or latest")->capture_default_str();
+  sub->add_option("-v,--version", args->version,
+                  "Version to pull, or latest (the local store's highest release when the registry cannot be "
+                  "reached)")
+      ->capture_default_str();
   sub->add_option("-d,--dir", args->dir, "Directory to write the files into")->capture_default_str();
   sub->add_flag("--recursive", args->recursive,
                 "Also write every dependency at its pinned version, so `protoc -I DIR` builds the tree; "
@@ -148,6 +151,16 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       if (!connected.ok()) return UsageError(connected.status());
       remote = std::move(*connected);
       version = EnsureVersion(**store, remote.get(), args->module, args->version);
+      if (!version.ok() && args->version == "latest" && RegistryUnreachable(version.status())) {
+        // As `spoke versions` does offline: the highest release this store has, said so.
+        auto local = (*store)->GetVersion(args->module, "latest");
+        if (local.ok()) {
+          WarnUsingLocalStore(version.status(), "pulling " + local->module + "@" + local->version +
+                                                    ", the local store's highest release; the registry may "
+                                                    "have a newer one");
+          version = std::move(local);
+        }
+      }
     }
     if (!version.ok()) return Fail(version.status());
     if (Status s = CheckoutOrRefetch(**store, &remote, *flags, &*version, args->dir); !s.ok())

@@ -93,8 +93,13 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     specs.insert(specs.end(), args->deps.begin(), args->deps.end());
     auto declared = ParseDeclared(specs);
     if (!declared.ok()) return UsageError(declared.status());
-    auto files = ReadModuleDir(args->dir);
-    if (!files.ok()) return Fail(files.status());
+    auto read = ReadModuleDir(args->dir);
+    if (!read.ok()) return Fail(read.status());
+    // Said even with --json and -q: leaving files out is a decision the user may not expect.
+    for (const auto& skipped : read->skipped) {
+      std::fprintf(stderr, "%s\n", DescribeSkipped(args->dir, skipped).c_str());
+    }
+    FileSet& files = read->own;
     auto lock = LoadDirLock(args->dir);
     if (!lock.ok()) return Fail(lock.status());
     auto store = OpenLocalStore();
@@ -107,7 +112,7 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     }
     auto remote = ConnectRegistry(*flags);
     if (!remote.ok()) return UsageError(remote.status());
-    ResolveRequest resolve{args->module, args->version, &*files, std::move(*declared),
+    ResolveRequest resolve{args->module, args->version, &files, std::move(*declared),
                            lock->has_value() ? &**lock : nullptr,
                            (std::filesystem::path(args->dir) / kLockFile).string()};
     auto resolution = ResolveDependencies(**store, remote->get(), resolve);
@@ -115,7 +120,7 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!args->compat.empty()) {
       if (Status s = EnsureCompatibility(**remote, args->module, args->description, compat); !s.ok()) return Fail(s);
     }
-    NewVersion request{args->module, args->version, args->description, std::move(*files), resolution->pins};
+    NewVersion request{args->module, args->version, args->description, std::move(files), resolution->pins};
     auto pushed = PushVersion(**store, **remote, request);
     if (!pushed.ok()) return Fail(pushed.status());
     const VersionInfo& v = pushed->version;
@@ -127,7 +132,17 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       out.Set("digest", v.manifest.digest);
       out.Set("commit", v.commit_id);
       out.Set("created", pushed->created);
-      out.Set("files", static_cast<int64_t>(v.manifest.files.size()));
+      Json file_list = Json::MakeArray();
+      for (const auto& file : v.manifest.files) file_list.Push(file.path);
+      out.Set("files", std::move(file_list));
+      Json skipped_list = Json::MakeArray();
+      for (const auto& skipped : read->skipped) {
+        Json entry = Json::MakeObject();
+        entry.Set("dir", skipped.path);
+        entry.Set("holds", skipped.marker);
+        skipped_list.Push(std::move(entry));
+      }
+      out.Set("skipped", std::move(skipped_list));
       out.Set("registry", (*remote)->url());
       Json dep_list = Json::MakeArray();
       for (const auto& dep : v.manifest.dependencies) dep_list.Push(dep.module + "@" + dep.version);
@@ -143,6 +158,9 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     } else {
       std::printf("%s@%s is already in %s with the same content (%s); nothing to do\n", v.module.c_str(),
                   v.version.c_str(), (*remote)->url().c_str(), v.manifest.digest.c_str());
+    }
+    if (!flags->quiet) {
+      for (const auto& file : v.manifest.files) std::printf("  %s\n", file.path.c_str());
     }
     return kExitOk;
   };

@@ -115,7 +115,7 @@ Result<std::string> GoImportPrefixFor(const CompileArgs& args,
 Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::vector<std::string>& languages,
                                            const std::map<std::string, std::string>& parameters,
                                            SourceIdCache* known) {
-  SPOKE_ASSIGN_OR_RETURN(auto files, ListModuleDir(args.dir));
+  SPOKE_ASSIGN_OR_RETURN(ModuleDirListing listing, ListModuleDir(args.dir));
   CachedCompileRequest request;
   request.languages = languages;
   request.parameters = parameters;
@@ -124,12 +124,19 @@ Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::v
   // a miss reads each once more when the parser opens it, so no copy of them stays in memory
   // through the compile.
   auto by_id = std::make_shared<std::map<std::string, std::string>>();  // blob id -> path on disk
-  for (auto& [path, on_disk] : files) {
+  auto add_source = [&](const std::string& path, const std::string& on_disk) -> Status {
     SPOKE_ASSIGN_OR_RETURN(std::string id, known->IdOf(path, on_disk));
     request.sources[path] = id;
+    by_id->emplace(std::move(id), on_disk);
+    return Status::Ok();
+  };
+  for (const auto& [path, on_disk] : listing.own) {
+    SPOKE_RETURN_IF_ERROR(add_source(path, on_disk));
     if (args.recursive || path.find('/') == std::string::npos) request.targets.push_back(path);
-    by_id->emplace(std::move(id), std::move(on_disk));
   }
+  // Another module's files (below its own spoke.yaml or spoke.lock) may be imported, never
+  // generated.
+  for (const auto& [path, on_disk] : listing.nested) SPOKE_RETURN_IF_ERROR(add_source(path, on_disk));
   request.load = [by_id](const std::string& id) -> Result<std::string> {
     auto it = by_id->find(id);
     if (it == by_id->end()) return Status::NotFound("no source with blob id " + id);

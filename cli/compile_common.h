@@ -50,10 +50,11 @@ Result<std::string> GoImportPrefixFor(const CompileArgs& args,
                                       const std::vector<std::string>& languages);
 
 // The request for -dir: every .proto file under it as a source named by its git blob id, and as
-// targets the files directly in it (all of them with --recursive), with GoImportPrefixFor(args).
-// The sources are hashed, not kept, and a file whose stat data is as `known` remembers it is not
-// read at all; a miss reads each again when the parser opens it (`load`), and fails with Conflict
-// if it no longer has the id the key was made from.
+// targets the module's files directly in it (all of its own with --recursive; never those of a
+// nested module, module_dir.h), with GoImportPrefixFor(args). The sources are hashed, not kept,
+// and a file whose stat data is as `known` remembers it is not read at all; a miss reads each
+// again when the parser opens it (`load`), and fails with Conflict if it no longer has the id the
+// key was made from.
 Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::vector<std::string>& languages,
                                            const std::map<std::string, std::string>& parameters,
                                            SourceIdCache* known);

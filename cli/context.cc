@@ -68,6 +68,12 @@ Result<std::unique_ptr<RemoteClient>> ConnectRegistry(const GlobalFlags& flags) 
   return RemoteClient::Create(options);
 }
 
+bool RegistryUnreachable(const Status& status) { return status.code() == Status::Code::kUnavailable; }
+
+void WarnUsingLocalStore(const Status& status, const std::string& instead) {
+  std::fprintf(stderr, "spoke: %s\nspoke: %s\n", status.message().c_str(), instead.c_str());
+}
+
 int Fail(const Status& status) {
   std::fprintf(stderr, "spoke: %s\n", status.message().c_str());
   return kExitFailure;

@@ -38,6 +38,14 @@ std::string RegistryUrl(const GlobalFlags& flags);
 // SPOKE_MAX_FETCH.
 Result<std::unique_ptr<RemoteClient>> ConnectRegistry(const GlobalFlags& flags);
 
+// Whether `status` says the registry could not be reached (Unavailable: refused, timed out): the
+// one failure after which a command may go on with what the local store holds. Any other error
+// (a version the registry does not have, a refusal) is the answer and must not be papered over.
+bool RegistryUnreachable(const Status& status);
+// Tells the user on stderr that the registry could not be reached and what is done instead:
+// "spoke: <status message>\nspoke: <instead>".
+void WarnUsingLocalStore(const Status& status, const std::string& instead);
+
 // Prints "spoke: <message>" on stderr and returns 1.
 int Fail(const Status& status);
 // For a flag value that is wrong (a bad module name or version): prints it and returns 2.

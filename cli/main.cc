@@ -55,10 +55,37 @@ constexpr CommandEntry kCommands[] = {
     {"hooks", "Install the git pre-commit hook that validates and lints staged .proto files", SetupHooks},
 };
 
+
+// `spoke help [COMMAND]`: the command list, or one command's help, exactly as --help prints them.
+void AddHelpCommand(CLI::App* parent, CommandRunner* run) {
+  const CLI::App* app = parent;
+  auto command = std::make_shared<std::string>();
+  CLI::App* help = parent->add_subcommand("help", "Show the command list, or a command's help (spoke help push)");
+  help->add_option("command", *command, "The command to explain");
+  help->callback([app, command, run] {
+    *run = [app, command]() -> int {
+      if (command->empty()) {
+        // Not app->help(), which would explain the command selected: this one.
+        std::fputs(app->get_formatter()->make_help(app, app->get_name(), CLI::AppFormatMode::Normal).c_str(),
+                   stdout);
+        return kExitOk;
+      }
+      auto named = [&](const CLI::App* sub) { return sub->get_name() == *command; };
+      for (const CLI::App* sub : app->get_subcommands(named)) {
+        std::fputs(sub->help(app->get_name()).c_str(), stdout);
+        return kExitOk;
+      }
+      return UsageError(Status::InvalidArgument("no command named " + *command + "; spoke help lists them"));
+    };
+  });
+}
+
 int Main(int argc, char** argv) {
-  CLI::App app{"spoke: push, pull and sync Protobuf modules with a Spoke registry"};
-  app.set_version_flag("--version-info", kVersionLine);
-  app.require_subcommand(1);
+  // Named, so that usage lines say "spoke push", not the path spoke-core was started by.
+  CLI::App app{"spoke: push, pull and sync Protobuf modules with a Spoke registry", "spoke"};
+  // At the top level only: after a command, --version is that command's (push --version v1.0.0).
+  app.set_version_flag("--version,--version-info", kVersionLine);
+  app.require_subcommand(0, 1);
   app.fallthrough();
   GlobalFlags flags;
   app.add_option("-r,--registry", flags.registry,
@@ -80,6 +107,7 @@ int Main(int argc, char** argv) {
     command.setup(sub, &flags, runner);
     sub->callback([runner, &run] { run = *runner; });
   }
+  AddHelpCommand(&app, &run);
   std::vector<std::string> args = NormalizeArgs(argc, argv);
   std::vector<const char*> raw;
   for (const auto& a : args) raw.push_back(a.c_str());
@@ -89,7 +117,11 @@ int Main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
-  if (!run) return kExitUsage;
+  if (!run) {
+    // No command: the list of them, as git does, but a usage error all the same.
+    std::fputs(app.help().c_str(), stdout);
+    return kExitUsage;
+  }
   return run();
 }
 

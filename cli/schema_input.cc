@@ -43,15 +43,29 @@ Result<std::vector<DependencyPin>> ResolveDependencies(Store& store, const Globa
   return pins;
 }
 
+// Makes `nested` importable from `sources`, for paths nothing there provides yet. REQUIRES:
+// `nested` outlives `sources`.
+void AddNestedSources(const FileSet& nested, SchemaSources* sources) {
+  if (nested.empty()) return;
+  for (const auto& [path, content] : nested) sources->sources.emplace(path, "nested:" + path);
+  sources->load = [&nested, load = std::move(sources->load)](const std::string& id) -> Result<std::string> {
+    if (id.rfind("nested:", 0) == 0) return nested.at(id.substr(7));
+    return load(id);
+  };
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir, const GlobalFlags& flags) {
   auto input = std::make_unique<SchemaInput>();
   input->label = dir;
   SPOKE_ASSIGN_OR_RETURN(input->config, LoadModuleConfig(dir));
-  SPOKE_ASSIGN_OR_RETURN(input->files, ReadModuleDir(dir));
+  SPOKE_ASSIGN_OR_RETURN(ModuleDirFiles read, ReadModuleDir(dir));
+  input->files = std::move(read.own);
+  input->nested = std::move(read.nested);
   if (input->config.deps.empty()) {
     input->sources = SourcesFromFiles(input->files);
+    AddNestedSources(input->nested, &input->sources);
     return input;
   }
   std::vector<DependencyPin> wanted;
@@ -63,6 +77,7 @@ Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir, const 
   std::string name = input->config.module.empty() ? dir : input->config.module;
   SPOKE_ASSIGN_OR_RETURN(auto pins, ResolveDependencies(*input->store, flags, name, wanted));
   SPOKE_ASSIGN_OR_RETURN(input->sources, ClosureSources(*input->store, name, input->files, pins));
+  AddNestedSources(input->nested, &input->sources);
   return input;
 }
 

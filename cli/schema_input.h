@@ -19,13 +19,16 @@ namespace spoke::cli {
 struct SchemaInput {
   std::string label;              // "DIR" or "module@version", for messages
   FileSet files;                  // a directory's files; empty for a stored version
+  FileSet nested;                 // files of modules nested in the directory: imports only
   ModuleConfig config;            // the directory's spoke.yaml; empty for a stored version
   std::unique_ptr<Store> store;   // opened only when dependencies or a version are needed
   SchemaSources sources;          // targets: every file of the module
 };
 
 // Reads `dir` (every .proto below it and its spoke.yaml) and resolves the dependencies spoke.yaml
-// pins. InvalidArgument for a missing directory or a bad spoke.yaml.
+// pins. The files of a module nested in `dir` (module_dir.h) are not targets, but may be imported
+// where neither the module nor its dependencies hold the path. InvalidArgument for a missing
+// directory or a bad spoke.yaml.
 Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir, const GlobalFlags& flags);
 
 // "module@version" (or module@latest) with its dependencies, from the local store, else fetched.

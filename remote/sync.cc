@@ -111,6 +111,30 @@ Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote,
   return FetchRefs(local, remote, wanted);
 }
 
+std::vector<std::string> ModulePrefixes(const std::string& module) {
+  return {"refs/tags/" + module + "/", ModuleBranchRef(module)};
+}
+
+Result<std::vector<std::string>> RecordedFetchPrefixes(const Store& local) {
+  SPOKE_ASSIGN_OR_RETURN(std::vector<std::string> recorded, local.GetSetting(kFetchSetting));
+  if (recorded.empty()) return std::vector<std::string>{"refs/"};
+  return recorded;
+}
+
+Status RecordFetchPrefixes(Store& local, const std::vector<std::string>& prefixes) {
+  SPOKE_ASSIGN_OR_RETURN(std::vector<std::string> all, local.GetSetting(kFetchSetting));
+  all.insert(all.end(), prefixes.begin(), prefixes.end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  // Sorted, a prefix comes right before everything it covers.
+  std::vector<std::string> kept;
+  for (auto& prefix : all) {
+    if (!kept.empty() && prefix.compare(0, kept.back().size(), kept.back()) == 0) continue;
+    kept.push_back(std::move(prefix));
+  }
+  return local.SetSetting(kFetchSetting, kept);
+}
+
 // Fetches an exact version and its module branch, with `options`, and reads the version back.
 Result<VersionInfo> FetchVersion(Store& local, RemoteClient& remote, const std::string& module,
                                  const std::string& version, const FetchOptions& options) {

@@ -197,6 +197,15 @@ class Store {
   // Every file of a snapshot commit (see WriteSnapshot), by path.
   Result<FileSet> ReadSnapshot(const std::string& commit_id) const;
 
+  // --- Settings (the repository's git config file, which stock git reads too) -----------------
+
+  // Every value of the multi-valued setting `name` ("section.key", e.g. "spoke.fetch"), in the
+  // order the file holds them; empty when it is not set.
+  Result<std::vector<std::string>> GetSetting(const std::string& name) const;
+  // Replaces every value of `name` with `values` (none: unsets it), in one locked rewrite of the
+  // file. InvalidArgument for an empty value; Conflict while another writer holds the file's lock.
+  Status SetSetting(const std::string& name, const std::vector<std::string>& values);
+
   // --- Writing -----------------------------------------------------------------------------
 
   // The id `content` has, or would have, as a blob in any store; nothing is written.

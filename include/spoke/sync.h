@@ -44,6 +44,23 @@ Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
 Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote,
                                    const std::vector<std::string>& prefixes);
 
+// The remote ref prefixes of one module's versions: its tags and its branch.
+// REQUIRES: valid module name.
+std::vector<std::string> ModulePrefixes(const std::string& module);
+
+// The setting, in a client's store, of what a fetch without a module asks for: one ref prefix a
+// value, written by clone, as git's remote.origin.fetch is.
+inline constexpr char kFetchSetting[] = "spoke.fetch";
+
+// The prefixes `local` records under kFetchSetting; {"refs/"} (the whole registry) when it
+// records none.
+Result<std::vector<std::string>> RecordedFetchPrefixes(const Store& local);
+
+// Adds `prefixes` to those `local` records, keeping none that another one covers (so "refs/"
+// replaces everything, and a module cloned into a store that follows the whole registry changes
+// nothing). When `local` records none yet, `prefixes` are all it records.
+Status RecordFetchPrefixes(Store& local, const std::vector<std::string>& prefixes);
+
 // Makes module@version available in `local`: an exact version already there is returned without
 // any network use; otherwise it is fetched from `remote`. "latest" always asks the registry (it
 // moves); `remote` may be null to work offline, and then "latest" means the local store's highest.

@@ -57,5 +57,31 @@ TEST_F(Offline, LogFallsBackToTheLocalStoreWhenTheRegistryIsDown) {
   EXPECT_NE(log.out.find("\"v1.0.0\""), std::string::npos) << log.Describe();
 }
 
+TEST_F(Offline, PullOfLatestFallsBackToTheLocalStoresHighestReleaseSayingSo) {
+  CommandResult pull = Reader().Run({"pull", "-module", "user", "-dir", work_.Sub("latest"), "--json"});
+  ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
+  EXPECT_EQ(ReadFiles(work_.Sub("latest")), v1_);
+  EXPECT_NE(pull.out.find("\"v1.0.0\""), std::string::npos) << pull.Describe();
+  EXPECT_NE(pull.err.find("unreachable"), std::string::npos) << pull.Describe();
+  EXPECT_NE(pull.err.find("user@v1.0.0, the local store's highest release"), std::string::npos) << pull.Describe();
+}
+
+TEST_F(Offline, PullOfLatestOfAModuleTheLocalStoreLacksFailsSayingTheRegistryIsUnreachable) {
+  CommandResult pull = Reader().Run({"pull", "-module", "billing", "-dir", work_.Sub("none")});
+  EXPECT_EQ(pull.exit_code, 1) << pull.Describe();
+  EXPECT_NE(pull.err.find("unreachable"), std::string::npos) << pull.Describe();
+  EXPECT_TRUE(ReadFiles(work_.Sub("none")).empty());
+}
+
+TEST_F(Offline, PullOfLatestDoesNotFallBackWhenARegistryThatAnswersHasNoSuchModule) {
+  auto empty = ServerProcess::Start({work_.Sub("empty-storage"), {}, {}});
+  ASSERT_TRUE(empty);
+  CliUser reader(work_.Sub("reader-home"), empty->url());
+  CommandResult pull = reader.Run({"pull", "-module", "user", "-dir", work_.Sub("answered")});
+  EXPECT_EQ(pull.exit_code, 1) << pull.Describe();
+  EXPECT_EQ(pull.err.find("local store"), std::string::npos) << pull.Describe();
+  EXPECT_TRUE(ReadFiles(work_.Sub("answered")).empty());
+}
+
 }  // namespace
 }  // namespace spoke::e2e

@@ -861,5 +861,31 @@ TEST_F(StoreTest, BlobIdIsGitsBlobId) {
   EXPECT_EQ(Store::BlobId(large), *written_large);
 }
 
+// --- Settings --------------------------------------------------------------------------------
+
+TEST_F(StoreTest, ASettingKeepsEveryValueInOrderAndStockGitReadsThem) {
+  auto unset = store_->GetSetting("spoke.fetch");
+  ASSERT_TRUE(unset.ok()) << unset.status().ToString();
+  EXPECT_TRUE(unset->empty());
+  ASSERT_TRUE(store_->SetSetting("spoke.fetch", {"refs/tags/user/", "refs/heads/user/_history"}).ok());
+  auto read = store_->GetSetting("spoke.fetch");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, (std::vector<std::string>{"refs/tags/user/", "refs/heads/user/_history"}));
+  EXPECT_EQ(Git(store_->path(), "config --get-all spoke.fetch").output,
+            "refs/tags/user/\nrefs/heads/user/_history\n");
+  // The settings Open wrote are kept.
+  EXPECT_EQ(Git(store_->path(), "config spoke.format").output, "1\n");
+}
+
+TEST_F(StoreTest, SettingAgainReplacesEveryValueAndNoValuesUnsets) {
+  ASSERT_TRUE(store_->SetSetting("spoke.fetch", {"refs/tags/a/", "refs/tags/b/"}).ok());
+  ASSERT_TRUE(store_->SetSetting("spoke.fetch", {"refs/"}).ok());
+  auto other = MustOpen(store_->path());  // another process's view
+  EXPECT_EQ(*other->GetSetting("spoke.fetch"), std::vector<std::string>{"refs/"});
+  ASSERT_TRUE(store_->SetSetting("spoke.fetch", {}).ok());
+  EXPECT_TRUE(other->GetSetting("spoke.fetch")->empty());
+  EXPECT_FALSE(store_->SetSetting("spoke.fetch", {""}).ok());
+}
+
 }  // namespace
 }  // namespace spoke
