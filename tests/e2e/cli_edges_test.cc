@@ -13,18 +13,6 @@
 namespace spoke::e2e {
 namespace {
 
-// The JSON a `--json` command printed; records a failure when it exited non-zero or printed
-// something else.
-Json JsonOut(const CommandResult& result) {
-  EXPECT_EQ(result.exit_code, 0) << result.Describe();
-  auto json = Json::Parse(result.out);
-  if (!json.ok()) {
-    ADD_FAILURE() << "stdout is not JSON\n" << result.Describe();
-    return Json::MakeObject();
-  }
-  return std::move(*json);
-}
-
 std::vector<std::string> Strings(const Json* list) {
   std::vector<std::string> out;
   if (list && list->is_array()) {

@@ -19,18 +19,6 @@
 namespace spoke::e2e {
 namespace {
 
-// The JSON a `--json` command printed; records a failure when it exited non-zero or printed
-// something else.
-Json JsonOut(const CommandResult& result) {
-  EXPECT_EQ(result.exit_code, 0) << result.Describe();
-  auto json = Json::Parse(result.out);
-  if (!json.ok()) {
-    ADD_FAILURE() << "stdout is not JSON\n" << result.Describe();
-    return Json();
-  }
-  return std::move(*json);
-}
-
 // The only artifact of a one-language compile's JSON.
 Json OnlyArtifact(const Json& out) {
   const Json* artifacts = out.Get("artifacts");

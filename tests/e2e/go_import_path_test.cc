@@ -47,16 +47,6 @@ bool HaveGoToolchain() {
          std::filesystem::exists("/usr/share/gocode/src/google.golang.org/protobuf");
 }
 
-Json ParsedOut(const CommandResult& result) {
-  EXPECT_EQ(result.exit_code, 0) << result.Describe();
-  auto json = Json::Parse(result.out);
-  if (!json.ok()) {
-    ADD_FAILURE() << "stdout is not JSON\n" << result.Describe();
-    return Json::MakeObject();
-  }
-  return std::move(*json);
-}
-
 // The key of the only artifact a one-language `--json` compile printed.
 std::string KeyOf(const Json& out) {
   const Json* artifacts = out.Get("artifacts");
@@ -141,7 +131,7 @@ class GoWithoutGoPackage : public ::testing::Test {
 TEST_F(GoWithoutGoPackage,
        ADirCompileGivesEachFileItsDirectoryUnderTheDirectorysNameAndTheCodeBuilds) {
   const std::string gopath = work_.Sub("gopath");
-  Json first = ParsedOut(CompileDir(work_.Sub("proto"), gopath + "/src"));
+  Json first = JsonOut(CompileDir(work_.Sub("proto"), gopath + "/src"));
   // "proto" alone would be taken for a package name by protoc-gen-go: it goes under example/.
   FileSet generated = ReadFiles(gopath + "/src");
   EXPECT_EQ(PathsOf(generated),
@@ -162,7 +152,7 @@ TEST_F(GoWithoutGoPackage,
                    work_.Sub("again"), "--json", "--recursive"},
                   user_->env(),
                   ""});
-  Json second = ParsedOut(hit);
+  Json second = JsonOut(hit);
   EXPECT_EQ(KeyOf(second), KeyOf(first));
   EXPECT_EQ(second.Get("generator_runs") ? second.Get("generator_runs")->as_int() : -1, 0)
       << second.Dump(2);
@@ -170,16 +160,16 @@ TEST_F(GoWithoutGoPackage,
 }
 
 TEST_F(GoWithoutGoPackage, TheModuleSpokeYamlNamesIsThePrefixAndGoGrpcTakesItToo) {
-  Json by_dir_name = ParsedOut(CompileDir(work_.Sub("proto"), work_.Sub("by-dir-name")));
+  Json by_dir_name = JsonOut(CompileDir(work_.Sub("proto"), work_.Sub("by-dir-name")));
   WriteFiles(work_.Sub("proto"), {{"spoke.yaml", "module: events\n"}});
-  Json by_module = ParsedOut(CompileDir(work_.Sub("proto"), work_.Sub("by-module")));
+  Json by_module = JsonOut(CompileDir(work_.Sub("proto"), work_.Sub("by-module")));
   EXPECT_EQ(
       PathsOf(ReadFiles(work_.Sub("by-module"))),
       (std::set<std::string>{"example/events/events.pb.go", "example/events/types/ids.pb.go"}));
   EXPECT_NE(KeyOf(by_module), KeyOf(by_dir_name)) << "two prefixes shared an artifact";
 
   if (!OnPath("protoc-gen-go-grpc")) GTEST_SKIP() << "protoc-gen-go-grpc is not installed";
-  Json grpc = ParsedOut(CompileDir(work_.Sub("proto"), work_.Sub("grpc"), {}, "go-grpc"));
+  Json grpc = JsonOut(CompileDir(work_.Sub("proto"), work_.Sub("grpc"), {}, "go-grpc"));
   FileSet services = ReadFiles(work_.Sub("grpc"));
   EXPECT_EQ(PathsOf(services), (std::set<std::string>{"example/events/events_grpc.pb.go"}));
   EXPECT_TRUE(Contains(services["example/events/events_grpc.pb.go"], "package events\n"));
@@ -187,11 +177,11 @@ TEST_F(GoWithoutGoPackage, TheModuleSpokeYamlNamesIsThePrefixAndGoGrpcTakesItToo
 
 TEST_F(GoWithoutGoPackage, APrefixGivenChangesTheImportPathsAndTheKeyWhichExplainKeyShows) {
   const std::string gopath = work_.Sub("gopath");
-  Json by_default = ParsedOut(CompileDir(work_.Sub("proto"), work_.Sub("default")));
+  Json by_default = JsonOut(CompileDir(work_.Sub("proto"), work_.Sub("default")));
   // Both spellings of the flag.
-  Json given = ParsedOut(CompileDir(work_.Sub("proto"), gopath + "/src",
+  Json given = JsonOut(CompileDir(work_.Sub("proto"), gopath + "/src",
                                     {"--go-package-prefix", "example.com/acme/gen"}));
-  Json single_dash = ParsedOut(CompileDir(work_.Sub("proto"), work_.Sub("single-dash"),
+  Json single_dash = JsonOut(CompileDir(work_.Sub("proto"), work_.Sub("single-dash"),
                                           {"-go-package-prefix", "example.com/acme/gen"}));
   EXPECT_NE(KeyOf(given), KeyOf(by_default));
   EXPECT_EQ(KeyOf(single_dash), KeyOf(given));
@@ -237,7 +227,7 @@ TEST_F(GoWithoutGoPackage, AModuleCompilesByCliAndRestUnderTheModulesNameWithThe
       PathsOf(FileSizes(rest.body)),
       (std::set<std::string>{"example/events/events.pb.go", "example/events/types/ids.pb.go"}));
 
-  Json cli = ParsedOut(user_->Run({"compile", "-module", "events", "-version", "v1.0.0", "-lang",
+  Json cli = JsonOut(user_->Run({"compile", "-module", "events", "-version", "v1.0.0", "-lang",
                                    "go", "-out", work_.Sub("cli"), "--json"}));
   EXPECT_EQ(KeyOf(cli), rest.body.GetString("key"));
   EXPECT_EQ(cli.GetString("source"), "by the registry");
@@ -256,7 +246,7 @@ TEST_F(GoWithoutGoPackage, AModuleCompilesByCliAndRestUnderTheModulesNameWithThe
   EXPECT_EQ(
       PathsOf(FileSizes(given_body)),
       (std::set<std::string>{"example.com/ev/events.pb.go", "example.com/ev/types/ids.pb.go"}));
-  Json cli_given = ParsedOut(
+  Json cli_given = JsonOut(
       user_->Run({"compile", "-module", "events", "-version", "v1.0.0", "-lang", "go", "-out",
                   work_.Sub("cli-given"), "--json", "--go-package-prefix", "example.com/ev"}));
   EXPECT_EQ(KeyOf(cli_given), given_body.GetString("key"));
@@ -267,7 +257,7 @@ TEST_F(GoWithoutGoPackage, AModuleCompilesByCliAndRestUnderTheModulesNameWithThe
   EXPECT_EQ(download->get_header_value("X-Spoke-Artifact-Key"), given_body.GetString("key"));
 
   // Compiled locally (no registry) it is still the same key and the same bytes.
-  Json offline = ParsedOut(user_->Run({"compile", "-module", "events", "-version", "v1.0.0",
+  Json offline = JsonOut(user_->Run({"compile", "-module", "events", "-version", "v1.0.0",
                                        "-lang", "go", "-out", work_.Sub("offline"), "--json",
                                        "--offline", "--go-package-prefix", "example.com/ev"}));
   EXPECT_EQ(KeyOf(offline), given_body.GetString("key"));

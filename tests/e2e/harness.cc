@@ -452,4 +452,14 @@ FileSet MakeProtoFiles(const std::string& package, int count, size_t approx_size
   return files;
 }
 
+Json JsonOut(const CommandResult& result) {
+  EXPECT_EQ(result.exit_code, 0) << result.Describe();
+  auto json = Json::Parse(result.out);
+  if (!json.ok()) {
+    ADD_FAILURE() << "stdout is not JSON\n" << result.Describe();
+    return Json::MakeObject();
+  }
+  return std::move(*json);
+}
+
 }  // namespace spoke::e2e

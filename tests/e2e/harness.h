@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "spoke/json.h"
 #include "spoke/manifest.h"
 
 namespace spoke::e2e {
@@ -187,6 +188,10 @@ std::string RefsOf(const std::string& dir);
 void WriteFiles(const std::string& dir, const FileSet& files);
 // Every regular file under `dir`, keyed by its '/'-separated relative path.
 FileSet ReadFiles(const std::string& dir);
+
+// The JSON a `--json` command printed; records a test failure (and returns an empty object) when
+// it exited non-zero or printed something else.
+Json JsonOut(const CommandResult& result);
 
 // Proto-looking files whose content is pseudo-random (seeded, so reproducible) and does not
 // compress to nothing: `count` files of about `approx_size` bytes, spread over subdirectories.
