@@ -45,7 +45,7 @@ Outcome PushOne(Store& store, RemoteClient& remote, const BatchArgs& args, const
   for (const auto& dep : *declared) named.insert(dep.module);
   // A version spoke.yaml declares wins over the one this run pushes.
   for (const auto& [dep, why] : module.needs) {
-    if (!named.count(dep)) declared->push_back({dep, versions.at(dep), "", ""});
+    if (!named.count(dep)) declared->push_back({dep, versions.at(dep), "", "", ""});
   }
   auto lock = LoadDirLock(module.dir);
   if (!lock.ok()) return fail(lock.status());

@@ -5,10 +5,15 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <set>
 #include <cstdio>
 
 #include "compile_common.h"
 #include "context.h"
+#include "module_dir.h"
+#include "resolution.h"
+#include "spoke/deps.h"
+#include "spoke/module_config.h"
 #include "spoke/artifact_cache.h"
 #include "spoke/checkout_cache.h"
 #include "spoke/compiler.h"
@@ -164,15 +169,46 @@ int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts, c
   return code;
 }
 
-int CompileDir(const CompileArgs& args, const CheckoutCache& checkouts, const std::vector<std::string>& languages,
-               const std::map<std::string, std::string>& parameters) {
+// Adds what the files in args.dir need from outside it to `request`: the files of its
+// dependencies, resolved as `spoke push` resolves them (resolution.h), at their mounted paths and
+// read from the local store, which is opened into *store. Nothing when the directory's own files
+// and its nested modules' satisfy every import.
+Status AddDirDependencies(const CompileArgs& args, const GlobalFlags& flags, CachedCompileRequest* request,
+                          std::unique_ptr<Store>* store) {
+  SPOKE_ASSIGN_OR_RETURN(ModuleConfig config, LoadModuleConfig(args.dir));
+  SPOKE_ASSIGN_OR_RETURN(ModuleDirFiles read, ReadModuleDir(args.dir));
+  std::set<std::string> nested;
+  for (const auto& [path, content] : read.nested) nested.insert(path);
+  if (!NeedsDependencies(config, read.own, nested)) return Status::Ok();
+  SPOKE_ASSIGN_OR_RETURN(*store, OpenLocalStore());
+  SPOKE_ASSIGN_OR_RETURN(Resolution resolution,
+                         ResolveDirDependencies(**store, flags, args.dir, config, read.own, nested));
+  const std::string name = config.module.empty() ? args.dir : config.module;
+  // Built with the module's own files so a dependency's file at one of their paths is refused.
+  SPOKE_ASSIGN_OR_RETURN(SchemaSources closure, ClosureSources(**store, name, read.own, resolution.pins));
+  for (const auto& [path, id] : closure.sources) {
+    if (read.own.count(path)) continue;
+    request->sources[path] = id;  // a dependency wins over a nested module's file at its path
+  }
+  request->load = [on_disk = std::move(request->load), from = store->get()](const std::string& id) -> Result<std::string> {
+    auto content = on_disk(id);
+    if (content.ok() || content.status().code() != Status::Code::kNotFound) return content;
+    return from->ReadBlob(id);
+  };
+  return Status::Ok();
+}
+
+int CompileDir(const CompileArgs& args, const GlobalFlags& flags, const CheckoutCache& checkouts,
+               const std::vector<std::string>& languages, const std::map<std::string, std::string>& parameters) {
   SourceIdCache known = SourceIdsForDir(args.dir);
   auto request = RequestForDir(args, languages, parameters, &known);
   if (!request.ok()) return Fail(request.status());
+  std::unique_ptr<Store> store;
+  if (Status s = AddDirDependencies(args, flags, &*request, &store); !s.ok()) return Fail(s);
   if (args.explain_key) return ExplainKeys(*request);
   // A hit in the checkout cache never opens the store: libgit2's start-up alone costs more than
-  // placing a typical module's files.
-  const int code = CompileWithCaches(args, checkouts, *request, nullptr, "locally");
+  // placing a typical module's files (the `spoke` front end serves most hits before this runs).
+  const int code = CompileWithCaches(args, checkouts, *request, store.get(), "locally");
   // After a success the next hit need not read the sources (a failed save only means it will);
   // after a failure nothing remembered is kept, in case a remembered id is what failed.
   if (code == kExitOk) {
@@ -253,7 +289,7 @@ void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     // threads' arenas and stay resident when freed: 3 MB of a module's peak. A fixed threshold
     // gives them back at once, at no measurable cost in time.
     mallopt(M_MMAP_THRESHOLD, 128 << 10);
-    if (!args->dir.empty()) return CompileDir(*args, *checkouts, *languages, *parameters);
+    if (!args->dir.empty()) return CompileDir(*args, *flags, *checkouts, *languages, *parameters);
     return CompileModule(*args, *flags, *checkouts, *languages, *parameters);
   };
 }

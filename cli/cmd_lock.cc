@@ -22,8 +22,6 @@ struct LockArgs {
   bool json = false;
 };
 
-DependencyPin PinOf(const VersionInfo& v) { return {v.module, v.version, v.commit_id, v.manifest.digest}; }
-
 // The dependencies of the module in args.dir, resolved as push would (any old lock is not
 // honoured: updating it is the point).
 Result<Lockfile> LockModuleDir(Store& store, const GlobalFlags& flags, LockArgs& args, Resolution* resolution) {
@@ -41,11 +39,7 @@ Result<Lockfile> LockModuleDir(Store& store, const GlobalFlags& flags, LockArgs&
   SPOKE_ASSIGN_OR_RETURN(*resolution, ResolveDependencies(store, remote.get(), request));
   SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(store, request.Label(), resolution->pins));
   Lockfile lock;
-  for (const auto& r : reached) {
-    DependencyPin pin = PinOf(r.version);
-    pin.mount = r.mount;
-    lock.entries[r.version.module] = pin;
-  }
+  for (const auto& r : reached) lock.entries[r.version.module] = r.version.Pin(r.mount);
   return lock;
 }
 
@@ -55,8 +49,8 @@ Result<Lockfile> LockVersion(Store& store, const GlobalFlags& flags, const LockA
   std::unique_ptr<RemoteClient> remote;
   SPOKE_ASSIGN_OR_RETURN(VersionClosure closure, LoadVersionClosure(store, &remote, flags, args.module, args.version));
   Lockfile lock;
-  lock.entries[closure.root.module] = PinOf(closure.root);
-  for (const auto& r : closure.reached) lock.entries[r.version.module] = PinOf(r.version);
+  lock.entries[closure.root.module] = closure.root.Pin();
+  for (const auto& r : closure.reached) lock.entries[r.version.module] = r.version.Pin(r.mount);
   return lock;
 }
 

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "spoke/compiler.h"
+#include "spoke/imports.h"
 #include "spoke/sync.h"
 
 namespace spoke::cli {
@@ -12,7 +14,7 @@ Result<std::vector<DependencyPin>> ParseDeclared(const std::vector<std::string>&
   std::vector<DependencyPin> deps;
   for (const auto& spec : specs) {
     SPOKE_ASSIGN_OR_RETURN(auto parsed, ParseDependencySpec(spec));
-    deps.push_back({parsed.first, parsed.second, "", ""});
+    deps.push_back({parsed.first, parsed.second, "", "", ""});
   }
   return deps;
 }
@@ -22,6 +24,33 @@ Result<std::optional<Lockfile>> LoadDirLock(const std::string& dir) {
   if (lock.ok()) return std::optional<Lockfile>(std::move(*lock));
   if (lock.status().code() == Status::Code::kNotFound) return std::optional<Lockfile>();
   return lock.status();
+}
+
+bool NeedsDependencies(const ModuleConfig& config, const FileSet& files, const std::set<std::string>& also_importable) {
+  if (!config.deps.empty()) return true;
+  for (const auto& import : ScanImports(files)) {
+    if (!files.count(import.path) && !also_importable.count(import.path) && !CompilerProvides(import.path)) return true;
+  }
+  return false;
+}
+
+Result<Resolution> ResolveDirDependencies(Store& store, const GlobalFlags& flags, const std::string& dir,
+                                          const ModuleConfig& config, const FileSet& files,
+                                          const std::set<std::string>& also_importable) {
+  SPOKE_ASSIGN_OR_RETURN(auto declared, ParseDeclared(config.deps));
+  SPOKE_ASSIGN_OR_RETURN(auto lock, LoadDirLock(dir));
+  ResolveRequest request{config.module.empty() ? dir : config.module,
+                         config.version,
+                         &files,
+                         std::move(declared),
+                         lock ? &*lock : nullptr,
+                         (std::filesystem::path(dir) / kLockFile).string(),
+                         &also_importable};
+  SPOKE_ASSIGN_OR_RETURN(auto remote, ConnectRegistry(flags));
+  auto resolved = ResolveDependencies(store, remote.get(), request);
+  if (resolved.ok() || !RegistryUnreachable(resolved.status())) return resolved;
+  WarnUsingLocalStore(resolved.status(), "resolving the dependencies of " + dir + " from the local store alone");
+  return ResolveDependencies(store, nullptr, request);
 }
 
 Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteClient>* remote, const GlobalFlags& flags,

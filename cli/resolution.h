@@ -4,6 +4,7 @@
 #define SPOKE_CLI_RESOLUTION_H_
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "spoke/deps.h"
 #include "spoke/json.h"
 #include "spoke/lockfile.h"
+#include "spoke/module_config.h"
 #include "spoke/resolve.h"
 
 namespace spoke::cli {
@@ -20,6 +22,18 @@ Result<std::vector<DependencyPin>> ParseDeclared(const std::vector<std::string>&
 
 // dir/spoke.lock when it exists, nullopt when it does not.
 Result<std::optional<Lockfile>> LoadDirLock(const std::string& dir);
+
+// Whether the module directory's files need anything from outside it: a dependency spoke.yaml
+// declares, or an import that is none of `files`, none of `also_importable` and not the compiler's.
+bool NeedsDependencies(const ModuleConfig& config, const FileSet& files, const std::set<std::string>& also_importable);
+
+// The dependencies of the module directory `dir` (its spoke.yaml `config` and its files `files`),
+// pinned as `spoke push` pins them: spoke.yaml's deps, dir/spoke.lock, then the registry's import
+// index, each version fetched into `store`. When the registry cannot be reached, the same from the
+// local store alone, said on stderr, so "validate before you push" works offline too.
+Result<Resolution> ResolveDirDependencies(Store& store, const GlobalFlags& flags, const std::string& dir,
+                                          const ModuleConfig& config, const FileSet& files,
+                                          const std::set<std::string>& also_importable);
 
 // module@version ("latest" asks the registry) and every version it pins, transitively: from the
 // local store when it has them all (no network), else fetched, connecting to the registry (into

@@ -3,45 +3,15 @@
 #include "schema_input.h"
 
 #include <algorithm>
+#include <set>
 
 #include "module_dir.h"
+#include "resolution.h"
 #include "spoke/deps.h"
 #include "spoke/sync.h"
 
 namespace spoke::cli {
 namespace {
-
-// Makes every version `pins` lead to available in `store`, asking the registry only when the
-// store lacks one; returns the pins with commit and digest filled in.
-Result<std::vector<DependencyPin>> ResolveDependencies(Store& store, const GlobalFlags& flags, const std::string& name,
-                                                       const std::vector<DependencyPin>& wanted) {
-  std::unique_ptr<RemoteClient> remote;
-  auto connect = [&]() -> Status {
-    if (!remote) {
-      SPOKE_ASSIGN_OR_RETURN(remote, ConnectRegistry(flags));
-    }
-    return Status::Ok();
-  };
-  std::vector<DependencyPin> pins;
-  for (const auto& dep : wanted) {
-    auto version = dep.version == "latest" ? Result<VersionInfo>(Status::NotFound(""))
-                                           : store.GetVersion(dep.module, dep.version);
-    if (!version.ok() && version.status().code() == Status::Code::kNotFound) {
-      SPOKE_RETURN_IF_ERROR(connect());
-      version = EnsureVersion(store, remote.get(), dep.module, dep.version);
-    }
-    if (!version.ok()) return version.status().WithContext("dependency " + dep.module + "@" + dep.version);
-    pins.push_back({version->module, version->version, version->commit_id, version->manifest.digest});
-  }
-  auto walked = WalkDependencies(store, name, pins);
-  if (!walked.ok() && walked.status().code() == Status::Code::kNotFound) {
-    SPOKE_RETURN_IF_ERROR(connect());
-    SPOKE_RETURN_IF_ERROR(FetchDependencies(store, *remote, pins));
-    walked = WalkDependencies(store, name, pins);
-  }
-  if (!walked.ok()) return walked.status();
-  return pins;
-}
 
 // Makes `nested` importable from `sources`, for paths nothing there provides yet. REQUIRES:
 // `nested` outlives `sources`.
@@ -63,20 +33,18 @@ Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir, const 
   SPOKE_ASSIGN_OR_RETURN(ModuleDirFiles read, ReadModuleDir(dir));
   input->files = std::move(read.own);
   input->nested = std::move(read.nested);
-  if (input->config.deps.empty()) {
+  std::set<std::string> nested_paths;
+  for (const auto& [path, content] : input->nested) nested_paths.insert(path);
+  if (!NeedsDependencies(input->config, input->files, nested_paths)) {
     input->sources = SourcesFromFiles(input->files);
     AddNestedSources(input->nested, &input->sources);
     return input;
   }
-  std::vector<DependencyPin> wanted;
-  for (const auto& spec : input->config.deps) {
-    SPOKE_ASSIGN_OR_RETURN(auto parsed, ParseDependencySpec(spec));
-    wanted.push_back({parsed.first, parsed.second, "", ""});
-  }
   SPOKE_ASSIGN_OR_RETURN(input->store, OpenLocalStore());
+  SPOKE_ASSIGN_OR_RETURN(Resolution resolution,
+                         ResolveDirDependencies(*input->store, flags, dir, input->config, input->files, nested_paths));
   std::string name = input->config.module.empty() ? dir : input->config.module;
-  SPOKE_ASSIGN_OR_RETURN(auto pins, ResolveDependencies(*input->store, flags, name, wanted));
-  SPOKE_ASSIGN_OR_RETURN(input->sources, ClosureSources(*input->store, name, input->files, pins));
+  SPOKE_ASSIGN_OR_RETURN(input->sources, ClosureSources(*input->store, name, input->files, resolution.pins));
   AddNestedSources(input->nested, &input->sources);
   return input;
 }

@@ -1,5 +1,5 @@
-// What validate, lint and breaking check: a directory of .proto files with its spoke.yaml (its
-// dependencies read from the local store, fetched from the registry only when missing), or a
+// What validate, lint and breaking check: a directory of .proto files with its dependencies,
+// resolved as `spoke push` resolves them (ResolveDirDependencies in resolution.h), or a
 // module version (from the local store, else the registry, the way `spoke pull` gets it).
 #ifndef SPOKE_CLI_SCHEMA_INPUT_H_
 #define SPOKE_CLI_SCHEMA_INPUT_H_
@@ -25,10 +25,11 @@ struct SchemaInput {
   SchemaSources sources;          // targets: every file of the module
 };
 
-// Reads `dir` (every .proto below it and its spoke.yaml) and resolves the dependencies spoke.yaml
-// pins. The files of a module nested in `dir` (module_dir.h) are not targets, but may be imported
-// where neither the module nor its dependencies hold the path. InvalidArgument for a missing
-// directory or a bad spoke.yaml.
+// Reads `dir` (every .proto below it and its spoke.yaml) and, when its files need anything from
+// outside it, resolves the dependencies as push would: spoke.yaml's, spoke.lock's, the registry's
+// import index, the local store alone when the registry cannot be reached. The files of a module
+// nested in `dir` (module_dir.h) are not targets, but may be imported where neither the module nor
+// its dependencies hold the path. InvalidArgument for a missing directory or a bad spoke.yaml.
 Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir, const GlobalFlags& flags);
 
 // "module@version" (or module@latest) with its dependencies, from the local store, else fetched.

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "routes.h"
+#include "spoke/deps.h"
 #include "spoke/names.h"
 #include "spoke/policy.h"
 #include "spoke/semver.h"
@@ -165,8 +166,13 @@ Result<NewVersion> ParseNewVersion(const ServerContext& ctx, const std::string& 
       SPOKE_ASSIGN_OR_RETURN(DependencyEntry entry, ParseDependencyEntry(dep, i));
       auto pinned = ctx.store->GetVersion(entry.module, entry.version);
       if (!pinned.ok()) return pinned.status().WithContext("dependency " + entry.module + "@" + entry.version);
-      request.dependencies.push_back({entry.module, pinned->version, pinned->commit_id, pinned->manifest.digest});
+      request.dependencies.push_back(pinned->Pin());
     }
+    // The original Spoke's import rule: "common/types.proto" with common declared is common's
+    // types.proto, so the pin is mounted at "common" (as the CLI's push does). A graph that cannot
+    // be walked (a version conflict) keeps its pins unmounted: the compile check, unless the
+    // operator turned it off, reports the conflict with both paths.
+    (void)MountByImports(*ctx.store, module + "@" + request.version, request.files, &request.dependencies);
   }
   return request;
 }

@@ -8,6 +8,7 @@
 #ifndef SPOKE_RESOLVE_H_
 #define SPOKE_RESOLVE_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct ResolveRequest {
   // before the index, and every version in the closure must match the lock (commit and digest).
   const Lockfile* lock = nullptr;
   std::string lock_path;  // for messages
+  // Paths importable besides `files` without a dependency (the files of modules nested in a
+  // directory being validated): they satisfy imports and are never resolved. May be null.
+  const std::set<std::string>* also_importable = nullptr;
 
   // "module@version", or the module alone when the version is unknown.
   std::string Label() const { return version.empty() ? module : module + "@" + version; }

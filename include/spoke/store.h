@@ -49,6 +49,11 @@ struct VersionInfo {
   std::string commit_id;  // the commit the tag points at
   Manifest manifest;
   int64_t created = 0;    // commit time, seconds since the epoch
+
+  // The pin naming exactly this version, mounted at `mount` (DependencyPin::mount).
+  DependencyPin Pin(std::string mount = "") const {
+    return {module, version, commit_id, manifest.digest, std::move(mount)};
+  }
 };
 
 struct ModuleInfo {

@@ -100,7 +100,7 @@ ImportResolution ImportIndex::Resolve(const std::string& path) const {
     auto found = paths_.find(path);
     if (found != paths_.end()) {
       for (const auto& [module, ids] : found->second) {
-        candidates.push_back({module, BestVersion(modules_.at(module).versions, ids)->text(), "", ""});
+        candidates.push_back({module, BestVersion(modules_.at(module).versions, ids)->text(), "", "", ""});
       }
     } else {
       // The original Spoke's rule: "common/types.proto" is the file types.proto of module common

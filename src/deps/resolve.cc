@@ -19,8 +19,6 @@ constexpr char kDeclaredMounted[] = "declared; mounted under its name";
 
 using ImportsByPath = std::map<std::string, std::vector<ImportStatement>>;
 
-DependencyPin PinOf(const VersionInfo& v) { return {v.module, v.version, v.commit_id, v.manifest.digest}; }
-
 // ResolvePins, or with no registry the local store's versions ("latest": its highest release).
 Result<std::vector<DependencyPin>> PinVersions(Store& local, RemoteClient* remote,
                                                const std::vector<DependencyPin>& wanted) {
@@ -32,16 +30,15 @@ Result<std::vector<DependencyPin>> PinVersions(Store& local, RemoteClient* remot
       return version.status().WithContext("dependency " + dep.module + "@" + dep.version +
                                           " (offline: only the local store is searched)");
     }
-    DependencyPin pin = PinOf(*version);
-    pin.mount = dep.mount;
-    pins.push_back(std::move(pin));
+    pins.push_back(version->Pin(dep.mount));
   }
   return pins;
 }
 
 // The imports that neither the files, the compiler nor the closure of `pins` provide, by path.
-Result<ImportsByPath> Unsatisfied(const Store& local, const std::string& root, const FileSet& files,
+Result<ImportsByPath> Unsatisfied(const Store& local, const ResolveRequest& request, const std::string& root,
                                   const std::vector<DependencyPin>& pins, const std::vector<ImportStatement>& imports) {
+  const FileSet& files = *request.files;
   SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(local, root, pins));
   std::set<std::string> provided;
   for (const auto& r : reached) {
@@ -52,9 +49,28 @@ Result<ImportsByPath> Unsatisfied(const Store& local, const std::string& root, c
   ImportsByPath missing;
   for (const auto& import : imports) {
     if (files.count(import.path) || provided.count(import.path) || CompilerProvides(import.path)) continue;
+    if (request.also_importable && request.also_importable->count(import.path)) continue;
     missing[import.path].push_back(import);
   }
   return missing;
+}
+
+// The original Spoke laid a module out under its own name, so its files could import each other
+// as "<module>/<path>". Spoke keeps a module's own files at their paths (what buf does), so such
+// an import is refused with the spelling that works, rather than resolved to some published
+// version of the module itself.
+Status RefuseSelfImports(const ResolveRequest& request, const ImportsByPath& missing) {
+  const std::string prefix = request.module + "/";
+  std::string errors;
+  for (const auto& [path, statements] : missing) {
+    if (path.compare(0, prefix.size(), prefix) != 0 || !request.files->count(path.substr(prefix.size()))) continue;
+    for (const auto& s : statements) {
+      errors += (errors.empty() ? "" : "\n") + s.Where() + ": import \"" + path + "\" names this module's own file " +
+                path.substr(prefix.size()) + " under the module's name; a module imports its own files by their " +
+                "paths in the module: import \"" + path.substr(prefix.size()) + "\"";
+    }
+  }
+  return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
 }
 
 Status CheckLock(const ResolveRequest& request, const DependencyPin& pin) {
@@ -71,7 +87,7 @@ Status PinFromLock(Store& local, RemoteClient* remote, const ResolveRequest& req
     auto version = EnsureVersion(local, remote, module, locked.version);
     if (!version.ok())
       return version.status().WithContext(request.lock_path + " locks " + module + "@" + locked.version);
-    DependencyPin pin = PinOf(*version);
+    DependencyPin pin = version->Pin();
     // A locked module is needed when an import names one of its files, at its own path or, by the
     // original Spoke's rule, under the module's name (and then it is mounted there).
     std::vector<ImportStatement> plain, mounted;
@@ -181,15 +197,16 @@ Result<Resolution> ResolveDependencies(Store& local, RemoteClient* remote, const
     }
   }
   const std::vector<ImportStatement> imports = ScanImports(*request.files);
-  SPOKE_ASSIGN_OR_RETURN(ImportsByPath missing, Unsatisfied(local, root, *request.files, out.pins, imports));
+  SPOKE_ASSIGN_OR_RETURN(ImportsByPath missing, Unsatisfied(local, request, root, out.pins, imports));
+  SPOKE_RETURN_IF_ERROR(RefuseSelfImports(request, missing));
   if (request.lock && !missing.empty()) {
     SPOKE_RETURN_IF_ERROR(PinFromLock(local, remote, request, missing, &out));
-    SPOKE_ASSIGN_OR_RETURN(missing, Unsatisfied(local, root, *request.files, out.pins, imports));
+    SPOKE_ASSIGN_OR_RETURN(missing, Unsatisfied(local, request, root, out.pins, imports));
   }
   if (!missing.empty()) SPOKE_RETURN_IF_ERROR(PinFromIndex(local, remote, request, missing, &out));
   // The whole closure must hold together (one version per module) and agree with the lock.
   SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(local, root, out.pins));
-  for (const auto& r : reached) SPOKE_RETURN_IF_ERROR(CheckLock(request, PinOf(r.version)));
+  for (const auto& r : reached) SPOKE_RETURN_IF_ERROR(CheckLock(request, r.version.Pin()));
   return out;
 }
 

@@ -3,6 +3,7 @@
 // that builds the closure (push's resolution, the registry's compile check, lock) honours it.
 #include <gtest/gtest.h>
 
+#include "e2e_util.h"
 #include "harness.h"
 #include "spoke/json.h"
 
@@ -94,6 +95,95 @@ TEST_F(ModuleNameImports, TheSameFilesOnOtherPinsAreAnotherDigest) {
                                    work_.path());
   EXPECT_EQ(again.exit_code, 1) << again.Describe();
   EXPECT_NE(again.err.find("different content"), std::string::npos) << again.Describe();
+}
+
+// "Validate before you push": validate and compile -dir find the dependencies push would pin, for
+// a user whose local store has never seen them.
+TEST_F(ModuleNameImports, ValidateAndCompileDirResolveDependenciesAsPushDoes) {
+  CliUser fresh(work_.Sub("fresh-home"), server_->url());
+  CommandResult validate = fresh.Run({"validate", "-dir", "./proto/order"}, work_.path());
+  ASSERT_EQ(validate.exit_code, 0) << validate.Describe();
+  CommandResult compile =
+      fresh.Run({"compile", "-dir", "./proto/order", "-lang", "cpp", "-out", "./gen"}, work_.path());
+  ASSERT_EQ(compile.exit_code, 0) << compile.Describe();
+  auto generated = ReadFiles(work_.Sub("gen"));
+  ASSERT_TRUE(generated.count("order.pb.h")) << compile.Describe();
+  EXPECT_NE(generated.at("order.pb.h").find("common/types.pb.h"), std::string::npos);
+  EXPECT_FALSE(generated.count("common/types.pb.h")) << "a dependency is not a target";
+  // A dependency spoke.yaml declares is honoured too, at the version it names.
+  FileSet common2 = kCommon;
+  common2["types.proto"] = "syntax = \"proto3\";\npackage common;\nmessage UUID {\n  string value = 1;\n}\n";
+  WriteFiles(work_.Sub("proto/common2"), common2);
+  CommandResult c2 =
+      user_->Run({"push", "-module", "common", "-version", "v2.0.0", "-dir", "./proto/common2"}, work_.path());
+  ASSERT_EQ(c2.exit_code, 0) << c2.Describe();
+  WriteFiles(work_.Sub("proto/order"), {{"spoke.yaml", "module: order\ndeps:\n  - common@v2.0.0\n"}});
+  CommandResult refused = fresh.Run({"validate", "-dir", "./proto/order"}, work_.path());
+  EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
+  EXPECT_NE(refused.out.find("order.proto:8:3: \"common.Timestamp\" is not defined"), std::string::npos)
+      << refused.Describe();
+}
+
+TEST_F(ModuleNameImports, ValidateWorksOfflineFromTheLocalStore) {
+  CommandResult online = user_->Run({"validate", "-dir", "./proto/order"}, work_.path());
+  ASSERT_EQ(online.exit_code, 0) << online.Describe();
+  server_->Stop();
+  CommandResult offline = user_->Run({"validate", "-dir", "./proto/order"}, work_.path());
+  ASSERT_EQ(offline.exit_code, 0) << offline.Describe();
+  EXPECT_NE(offline.err.find("from the local store alone"), std::string::npos) << offline.Describe();
+  CommandResult compile =
+      user_->Run({"compile", "-dir", "./proto/order", "-lang", "python", "-out", "./gen-py"}, work_.path());
+  ASSERT_EQ(compile.exit_code, 0) << compile.Describe();
+  EXPECT_TRUE(ReadFiles(work_.Sub("gen-py")).count("order_pb2.py")) << compile.Describe();
+  // A user who never had common cannot resolve it offline, and is told where it looked.
+  CliUser fresh(work_.Sub("fresh-home"), server_->url());
+  CommandResult unknown = fresh.Run({"validate", "-dir", "./proto/order"}, work_.path());
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.Describe();
+  EXPECT_NE(unknown.out.find("order.proto:4:1: import \"common/types.proto\" is provided by no file"),
+            std::string::npos)
+      << unknown.Describe();
+}
+
+// A module's own files are imported by their paths in the module; the original's spelling under
+// the module's name is refused with the one that works.
+TEST_F(ModuleNameImports, AnImportOfTheModulesOwnFileUnderItsNameIsRefusedClearly) {
+  WriteFiles(work_.Sub("proto/shop"),
+             {{"item.proto", "syntax = \"proto3\";\npackage shop;\nmessage Item {}\n"},
+              {"cart.proto",
+               "syntax = \"proto3\";\npackage shop;\nimport \"shop/item.proto\";\nmessage Cart {\n  "
+               "repeated Item items = 1;\n}\n"}});
+  CommandResult push =
+      user_->Run({"push", "-module", "shop", "-version", "v1.0.0", "-dir", "./proto/shop"}, work_.path());
+  EXPECT_EQ(push.exit_code, 1) << push.Describe();
+  EXPECT_NE(push.err.find("cart.proto:3:1: import \"shop/item.proto\" names this module's own file item.proto"),
+            std::string::npos)
+      << push.Describe();
+  EXPECT_NE(push.err.find("import \"item.proto\""), std::string::npos) << push.Describe();
+  auto listed = HttpClient(server_->port())->Get("/modules/shop/versions");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->status, 404) << listed->body;
+}
+
+// A version uploaded through the REST API with the original's dependency strings is mounted as
+// the CLI's push mounts it, so the server's compile check and later compiles find the file.
+TEST_F(ModuleNameImports, ARestUploadMountsItsDeclaredDependency) {
+  Json body = UploadBody("v1.0.0", kOrder);
+  Json deps = Json::MakeArray();
+  deps.Push("common@v1.0.0");
+  body.Set("dependencies", deps);
+  auto http = HttpClient(server_->port());
+  auto created = http->Post("/modules/order/versions", body.Dump(), "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  auto version = http->Get("/modules/order/versions/v1.0.0");
+  ASSERT_TRUE(version && version->status == 200);
+  const Json parsed = ParseJson(version->body);
+  const Json* pins = parsed.Get("dependencies");
+  ASSERT_TRUE(pins && pins->is_array() && pins->as_array().size() == 1) << version->body;
+  EXPECT_EQ(pins->as_array()[0].GetString("mount"), "common") << version->body;
+  auto compiled = http->Post("/modules/order/versions/v1.0.0/compile/python", "{}", "application/json");
+  ASSERT_TRUE(compiled);
+  EXPECT_EQ(compiled->status, 201) << compiled->body;
 }
 
 }  // namespace

@@ -77,9 +77,14 @@ TEST_F(SchemaChecks, ValidateResolvesImportsFromTheDependenciesSpokeYamlPins) {
   FileSet order = {{"order/order.proto",
                     "syntax = \"proto3\";\npackage order;\nimport \"common/id.proto\";\nmessage O { common.Id id = 1; }\n"}};
   std::string without = Dir("order-nodeps", order);
-  CommandResult missing = user_.Run({"validate", "-dir", without, "--recursive"});
+  // No pins, no registry, an empty local store: nothing provides the import.
+  CliUser stranger(work_.Sub("stranger-home"), "http://127.0.0.1:1");
+  CommandResult missing = stranger.Run({"validate", "-dir", without, "--recursive"});
   EXPECT_EQ(missing.exit_code, 1) << missing.Describe();
-  EXPECT_TRUE(Contains(missing.out, "order/order.proto:3:1: Import \"common/id.proto\" was not found")) << missing.Describe();
+  EXPECT_TRUE(Contains(missing.out + missing.err, "order/order.proto:3:1: import \"common/id.proto\" is provided by no file")) << missing.Describe();
+  // With the registry, an unpinned import is found through its import index, as push finds it.
+  CommandResult indexed = user_.Run({"validate", "-dir", without, "--recursive"});
+  EXPECT_EQ(indexed.exit_code, 0) << indexed.Describe();
 
   order["spoke.yaml"] = "module: order\ndeps:\n  - common@v1.0.0\n";
   std::string with = Dir("order", order);
