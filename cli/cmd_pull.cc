@@ -41,7 +41,8 @@ void SetOutcome(const PullOutcome& outcome, Json* out) {
 
 // The same for people, on stdout.
 void PrintOutcome(const PullOutcome& outcome) {
-  for (const auto& path : outcome.removed) std::printf("Removed %s (not in the new version)\n", path.c_str());
+  for (const auto& path : outcome.removed)
+    std::printf("Removed %s (not in the new version)\n", path.c_str());
 }
 
 // What --force destroyed is said on stderr, with or without --json.
@@ -55,13 +56,15 @@ void WarnOverwritten(const PullOutcome& outcome) {
 // missing from the local store or damaged (a store an interrupted fetch of an older Spoke left
 // behind), every target is fetched again from the registry, connecting to it into *remote when
 // that has not happened yet, and the pull is tried once more.
-Result<PullOutcome> WriteTargets(Store& store, std::unique_ptr<RemoteClient>* remote, const GlobalFlags& flags,
-                                 const PullArgs& args, std::vector<PullTarget>* targets) {
+Result<PullOutcome> WriteTargets(Store& store, std::unique_ptr<RemoteClient>* remote,
+                                 const GlobalFlags& flags, const PullArgs& args,
+                                 std::vector<PullTarget>* targets) {
   const PullOptions options{args.force};
   auto outcome = PullIntoDir(store, store.path(), args.dir, *targets, options);
   if (outcome.ok()) WarnOverwritten(*outcome);
   const auto code = outcome.status().code();
-  if (outcome.ok() || (code != Status::Code::kNotFound && code != Status::Code::kCorruption)) return outcome;
+  if (outcome.ok() || (code != Status::Code::kNotFound && code != Status::Code::kCorruption))
+    return outcome;
   if (!*remote) {
     SPOKE_ASSIGN_OR_RETURN(*remote, ConnectRegistry(flags));
   }
@@ -83,10 +86,13 @@ struct LockChange {
   std::string from, to;
 
   std::string Describe() const {
-    auto where = [](const std::string& mount) { return mount.empty() ? std::string("its own paths") : mount + "/"; };
+    auto where = [](const std::string& mount) {
+      return mount.empty() ? std::string("its own paths") : mount + "/";
+    };
     if (change == "added") return "added " + module + "@" + to;
     if (change == "moved") return module + " " + from + " -> " + to;
-    if (change == "mount") return module + " mounted at " + where(to) + " (was " + where(from) + ")";
+    if (change == "mount")
+      return module + " mounted at " + where(to) + " (was " + where(from) + ")";
     return module + "@" + to + " pinned to its commit and digest";
   }
   Json ToJson() const {
@@ -102,8 +108,9 @@ struct LockChange {
 // The lock after pulling `all`: the old entries, each version of the closure checked against them
 // (Lockfile::Check; a version other than the locked one only when `moving_root`) and set, every
 // change listed in *changes. Entries the closure does not reach stay as they are.
-Result<Lockfile> MergeLock(const Lockfile& lock, const std::string& lock_path, const std::vector<PullTarget>& all,
-                           bool moving_root, std::vector<LockChange>* changes) {
+Result<Lockfile> MergeLock(const Lockfile& lock, const std::string& lock_path,
+                           const std::vector<PullTarget>& all, bool moving_root,
+                           std::vector<LockChange>* changes) {
   Lockfile updated = lock;
   for (const PullTarget& target : all) {
     const VersionInfo& v = target.version;
@@ -191,7 +198,8 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
                   Plural(v.manifest.files.size(), "file").c_str(), where.c_str());
     }
     PrintOutcome(*outcome);
-    for (const LockChange& change : changes) std::printf("%s: %s\n", lock_path.c_str(), change.Describe().c_str());
+    for (const LockChange& change : changes)
+      std::printf("%s: %s\n", lock_path.c_str(), change.Describe().c_str());
     std::printf("Wrote %s\n", lock_path.c_str());
   }
   return kExitOk;
@@ -211,9 +219,10 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->add_flag("--recursive", args->recursive,
                 "Also write every dependency at its pinned version, so `protoc -I DIR` builds the tree; "
                 "honours and writes DIR/spoke.lock");
-  sub->add_flag("--force", args->force,
-                "Overwrite (or remove) files changed since spoke wrote them, and files spoke never wrote, "
-                "instead of refusing the pull");
+  sub->add_flag(
+      "--force", args->force,
+      "Overwrite (or remove) files changed since spoke wrote them, and files spoke never wrote, "
+      "instead of refusing the pull");
   sub->add_flag("--json", args->json, "Print the result as JSON");
   *run = [args, flags]() -> int {
     if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);

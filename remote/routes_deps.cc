@@ -25,8 +25,9 @@ void RegisterDependencyRoutes(http::Server& http, ServerContext& ctx) {
                                                version->manifest.dependencies);
                if (!reached.ok()) return SendError(res, reached.status());
                for (const auto& r : *reached) {
-                 Json entry = DependencyPinToJson({r.version.module, r.version.version, r.version.commit_id,
-                                                   r.version.manifest.digest, r.mount});
+                 Json entry =
+                     DependencyPinToJson({r.version.module, r.version.version, r.version.commit_id,
+                                          r.version.manifest.digest, r.mount});
                  entry.Set("path", r.path);
                  list.Push(std::move(entry));
                }

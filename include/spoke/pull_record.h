@@ -73,9 +73,9 @@ struct PullOptions {
 
 // What a pull did to the directory, by path in it, each list sorted.
 struct PullOutcome {
-  std::vector<std::string> written;    // created or overwritten
-  std::vector<std::string> kept;       // already held the new content, left as they were
-  std::vector<std::string> removed;    // written by an earlier pull; the new version lacks them
+  std::vector<std::string> written;  // created or overwritten
+  std::vector<std::string> kept;     // already held the new content, left as they were
+  std::vector<std::string> removed;  // written by an earlier pull; the new version lacks them
   std::vector<std::string> overwritten_local_changes;  // with force only: what was lost
 };
 
@@ -88,8 +88,9 @@ struct PullOutcome {
 // Corruption when a file does not match its manifest (the caller may fetch the version again and
 // retry: what was written so far is recorded as spoke's).
 // REQUIRES: `store` holds every target version.
-Result<PullOutcome> PullIntoDir(const Store& store, const std::string& store_dir, const std::string& dir,
-                                const std::vector<PullTarget>& targets, const PullOptions& options);
+Result<PullOutcome> PullIntoDir(const Store& store, const std::string& store_dir,
+                                const std::string& dir, const std::vector<PullTarget>& targets,
+                                const PullOptions& options);
 
 }  // namespace spoke
 

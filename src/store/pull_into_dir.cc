@@ -98,7 +98,8 @@ Result<OnDisk> Inspect(const fs::path& dir, const std::string& path) {
 
 // Removes the directories under `dir` that held `path` and are empty now, deepest first.
 void RemoveEmptyParents(const fs::path& dir, const std::string& path) {
-  for (fs::path parent = fs::path(path).parent_path(); !parent.empty(); parent = parent.parent_path()) {
+  for (fs::path parent = fs::path(path).parent_path(); !parent.empty();
+       parent = parent.parent_path()) {
     std::error_code ec;
     if (!fs::is_empty(dir / parent, ec) || ec || !fs::remove(dir / parent, ec)) return;
   }
@@ -132,8 +133,9 @@ std::string Refusal(const Plan& plan) {
 
 }  // namespace
 
-Result<PullOutcome> PullIntoDir(const Store& store, const std::string& store_dir, const std::string& dir,
-                                const std::vector<PullTarget>& targets, const PullOptions& options) {
+Result<PullOutcome> PullIntoDir(const Store& store, const std::string& store_dir,
+                                const std::string& dir, const std::vector<PullTarget>& targets,
+                                const PullOptions& options) {
   const std::string record_path = PullRecordPath(store_dir, dir);
   SPOKE_ASSIGN_OR_RETURN(RecordLock lock, RecordLock::Take(record_path + ".lock"));
   PullRecord previous;
@@ -163,8 +165,8 @@ Result<PullOutcome> PullIntoDir(const Store& store, const std::string& store_dir
       auto [it, inserted] = wanted.emplace(path, Wanted{id, t, own_path});
       if (!inserted && it->second.id != id) {
         const VersionInfo& other = targets[it->second.target].version;
-        return Status::InvalidArgument("file " + path + " is provided by both " + other.module + "@" +
-                                       other.version + " and " + v.module + "@" + v.version);
+        return Status::InvalidArgument("file " + path + " is provided by both " + other.module +
+                                       "@" + other.version + " and " + v.module + "@" + v.version);
       }
     }
   }
@@ -213,8 +215,8 @@ Result<PullOutcome> PullIntoDir(const Store& store, const std::string& store_dir
     } else if (seen.kind != OnDisk::Kind::kMissing) {
       // A symbolic link is never what spoke wrote; replacing it unlinks it, its target stays.
       const char* why = seen.kind == OnDisk::Kind::kSymlink ? " (a symbolic link)"
-                        : spokes.count(path)                 ? ""
-                                                             : " (not written by spoke)";
+                        : spokes.count(path)                ? ""
+                                                            : " (not written by spoke)";
       plan.local_changes.push_back(path + why);
       plan.outcome.overwritten_local_changes.push_back(path);
     }
@@ -279,7 +281,8 @@ Result<PullOutcome> PullIntoDir(const Store& store, const std::string& store_dir
   if (next.Serialize() != previous.Serialize() || !plan.writes.empty() || !plan.removes.empty()) {
     SPOKE_RETURN_IF_ERROR(next.Save(record_path));
   }
-  std::sort(plan.outcome.overwritten_local_changes.begin(), plan.outcome.overwritten_local_changes.end());
+  std::sort(plan.outcome.overwritten_local_changes.begin(),
+            plan.outcome.overwritten_local_changes.end());
   return std::move(plan.outcome);
 }
 

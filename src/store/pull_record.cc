@@ -1,9 +1,10 @@
 // The pull record's format and where it lives (pull_record.h, docs/storage.md).
+#include "spoke/pull_record.h"
+
 #include <filesystem>
 
 #include "spoke/json.h"
 #include "spoke/names.h"
-#include "spoke/pull_record.h"
 #include "spoke/semver.h"
 #include "util/digest.h"
 #include "util/files.h"
@@ -31,7 +32,8 @@ Status ReadFiles(const Json* json, std::map<std::string, std::string>* files) {
   if (!json || !json->is_object()) return Status::Corruption("a file list is not an object");
   for (const auto& [path, id] : json->as_object()) {
     SPOKE_RETURN_IF_ERROR(ValidateProtoPath(path));
-    if (!id.is_string() || !IsBlobId(id.as_string())) return Status::Corruption("bad blob id for " + path);
+    if (!id.is_string() || !IsBlobId(id.as_string()))
+      return Status::Corruption("bad blob id for " + path);
     (*files)[path] = id.as_string();
   }
   return Status::Ok();
@@ -74,12 +76,15 @@ Result<PullRecord> PullRecord::Parse(const std::string& text, const std::string&
     if (Status s = ValidateModuleName(name); !s.ok()) return corrupt(s.message());
     PulledModule module;
     module.version = entry.GetString("version");
-    if (auto v = SemVer::Parse(module.version); !v.ok()) return corrupt(name + ": " + v.status().message());
+    if (auto v = SemVer::Parse(module.version); !v.ok())
+      return corrupt(name + ": " + v.status().message());
     module.mount = entry.GetString("mount");
     if (!module.mount.empty()) {
-      if (Status s = ValidateModuleName(module.mount); !s.ok()) return corrupt(name + ": " + s.message());
+      if (Status s = ValidateModuleName(module.mount); !s.ok())
+        return corrupt(name + ": " + s.message());
     }
-    if (Status s = ReadFiles(entry.Get("files"), &module.files); !s.ok()) return corrupt(name + ": " + s.message());
+    if (Status s = ReadFiles(entry.Get("files"), &module.files); !s.ok())
+      return corrupt(name + ": " + s.message());
     record.modules[name] = std::move(module);
   }
   if (const Json* unsettled = json->Get("unsettled")) {
@@ -95,13 +100,16 @@ Result<PullRecord> PullRecord::Load(const std::string& path) {
   return Parse(text, path);
 }
 
-Status PullRecord::Save(const std::string& path) const { return WriteFileAtomically(path, Serialize()); }
+Status PullRecord::Save(const std::string& path) const {
+  return WriteFileAtomically(path, Serialize());
+}
 
 std::string CanonicalPullDir(const std::string& dir) {
   std::error_code ec;
   // weakly_canonical resolves the symbolic links of the part that exists, so two spellings of one
   // directory (a relative path, a link to it) share one record.
-  std::filesystem::path absolute = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
+  std::filesystem::path absolute =
+      std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
   if (ec) absolute = std::filesystem::absolute(dir, ec).lexically_normal();
   std::string spelled = absolute.generic_string();
   while (spelled.size() > 1 && spelled.back() == '/') spelled.pop_back();
@@ -109,7 +117,8 @@ std::string CanonicalPullDir(const std::string& dir) {
 }
 
 std::string PullRecordPath(const std::string& store_dir, const std::string& dir) {
-  return (std::filesystem::path(store_dir) / "pulls" / (Sha256Hex(CanonicalPullDir(dir)) + ".json")).string();
+  return (std::filesystem::path(store_dir) / "pulls" / (Sha256Hex(CanonicalPullDir(dir)) + ".json"))
+      .string();
 }
 
 }  // namespace spoke

@@ -3,7 +3,6 @@
 // changed since spoke wrote it, nor one spoke never wrote, unless --force; files the new version
 // dropped are removed; a recursive pull merges into an existing spoke.lock and says what changed.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -15,26 +14,31 @@
 namespace spoke::e2e {
 namespace {
 
-const FileSet kCommon = {{"types.proto",
-                          "syntax = \"proto3\";\npackage common;\n\nmessage UUID {\n  string value = 1;\n}\n"
-                          "message Timestamp {\n  int64 unix = 1;\n}\n"}};
-const FileSet kCommon11 = {{"types.proto",
-                            "syntax = \"proto3\";\npackage common;\n\nmessage UUID {\n  string value = 1;\n}\n"
-                            "message Timestamp {\n  int64 unix = 1;\n  int32 nanos = 2;\n}\n"}};
-const FileSet kOrder = {{"order.proto",
-                         "syntax = \"proto3\";\npackage order;\n\nimport \"common/types.proto\";\n\n"
-                         "message Order {\n  common.UUID id = 1;\n  common.Timestamp created_at = 2;\n}\n"}};
-const FileSet kOrder11 = {{"order.proto",
-                           "syntax = \"proto3\";\npackage order;\n\nimport \"common/types.proto\";\n\n"
-                           "message Order {\n  common.UUID id = 1;\n  common.Timestamp created_at = 2;\n"
-                           "  string note = 3;\n}\n"}};
+const FileSet kCommon = {
+    {"types.proto",
+     "syntax = \"proto3\";\npackage common;\n\nmessage UUID {\n  string value = 1;\n}\n"
+     "message Timestamp {\n  int64 unix = 1;\n}\n"}};
+const FileSet kCommon11 = {
+    {"types.proto",
+     "syntax = \"proto3\";\npackage common;\n\nmessage UUID {\n  string value = 1;\n}\n"
+     "message Timestamp {\n  int64 unix = 1;\n  int32 nanos = 2;\n}\n"}};
+const FileSet kOrder = {
+    {"order.proto",
+     "syntax = \"proto3\";\npackage order;\n\nimport \"common/types.proto\";\n\n"
+     "message Order {\n  common.UUID id = 1;\n  common.Timestamp created_at = 2;\n}\n"}};
+const FileSet kOrder11 = {
+    {"order.proto",
+     "syntax = \"proto3\";\npackage order;\n\nimport \"common/types.proto\";\n\n"
+     "message Order {\n  common.UUID id = 1;\n  common.Timestamp created_at = 2;\n"
+     "  string note = 3;\n}\n"}};
 // user v1.0.0 has a legacy file that v1.1.0 drops.
 const FileSet kUser10 = {
     {"user.proto", "syntax = \"proto3\";\npackage user;\n\nmessage User {\n  string id = 1;\n}\n"},
-    {"legacy/old.proto", "syntax = \"proto3\";\npackage user.legacy;\n\nmessage OldUser {\n  string id = 1;\n}\n"}};
-const FileSet kUser11 = {
-    {"user.proto",
-     "syntax = \"proto3\";\npackage user;\n\nmessage User {\n  string id = 1;\n  string email = 2;\n}\n"}};
+    {"legacy/old.proto",
+     "syntax = \"proto3\";\npackage user.legacy;\n\nmessage OldUser {\n  string id = 1;\n}\n"}};
+const FileSet kUser11 = {{"user.proto",
+                          "syntax = \"proto3\";\npackage user;\n\nmessage User {\n  string id = "
+                          "1;\n  string email = 2;\n}\n"}};
 
 // The value at `key` of a JSON object, or null.
 Json At(const Json& json, const std::string& key) {
@@ -111,35 +115,40 @@ TEST_F(PullSafety, ARecursivePullMountsEachDependencySoProtocAndSpokeCompileBuil
   EXPECT_EQ(modules->as_array()[1].GetString("mount"), "common") << pulled.out;
 
   std::filesystem::create_directories(work_.Sub("gen"));
-  CommandResult protoc =
-      RunCommand({{"protoc", "-I", out, "--cpp_out=" + work_.Sub("gen"), out + "/order.proto"}, {}, ""});
+  CommandResult protoc = RunCommand(
+      {{"protoc", "-I", out, "--cpp_out=" + work_.Sub("gen"), out + "/order.proto"}, {}, ""});
   ASSERT_EQ(protoc.exit_code, 0) << protoc.Describe();
   EXPECT_TRUE(std::filesystem::exists(work_.Sub("gen/order.pb.h")));
   CommandResult compiled =
       reader_->Run({"compile", "-dir", out, "-lang", "cpp", "-out", work_.Sub("gen2")});
   ASSERT_EQ(compiled.exit_code, 0) << compiled.Describe();
-  EXPECT_NE(ReadFiles(work_.Sub("gen2"))["order.pb.h"].find("#include \"common/types.pb.h\""), std::string::npos);
+  EXPECT_NE(ReadFiles(work_.Sub("gen2"))["order.pb.h"].find("#include \"common/types.pb.h\""),
+            std::string::npos);
 
   // The registry hands out the same placement: the transitive dependencies name the mount, and
   // the compiled code of order includes common's as order's import names it.
-  auto deps = HttpClient(server_->port())->Get("/modules/order/versions/v1.0.0/dependencies?transitive=true");
+  auto deps = HttpClient(server_->port())
+                  ->Get("/modules/order/versions/v1.0.0/dependencies?transitive=true");
   ASSERT_TRUE(deps && deps->status == 200);
   Json answer = ParseJson(deps->body);
   const Json* listed = answer.Get("dependencies");
   ASSERT_TRUE(listed && listed->is_array() && listed->as_array().size() == 1) << deps->body;
   EXPECT_EQ(listed->as_array()[0].GetString("mount"), "common") << deps->body;
-  auto download = HttpClient(server_->port())->Get("/modules/order/versions/v1.0.0/download/python");
+  auto download =
+      HttpClient(server_->port())->Get("/modules/order/versions/v1.0.0/download/python");
   ASSERT_TRUE(download && download->status == 200) << (download ? download->body : "no answer");
   FileSet code = ReadArchive(download->body);
   ASSERT_EQ(code.count("order_pb2.py"), 1u);
-  EXPECT_NE(code["order_pb2.py"].find("from common import types_pb2"), std::string::npos) << code["order_pb2.py"];
+  EXPECT_NE(code["order_pb2.py"].find("from common import types_pb2"), std::string::npos)
+      << code["order_pb2.py"];
 }
 
 TEST_F(PullSafety, TheRootsFilesGoAtTheTopSoTwoPulledVersionsDiff) {
   PushUsers();
   ASSERT_EQ(Pull("user", "v1.0.0", work_.Sub("v1")).exit_code, 0);
   ASSERT_EQ(Pull("user", "v1.1.0", work_.Sub("v2")).exit_code, 0);
-  CommandResult diff = RunCommand({{"diff", "./v1/user.proto", "./v2/user.proto"}, {}, work_.path()});
+  CommandResult diff =
+      RunCommand({{"diff", "./v1/user.proto", "./v2/user.proto"}, {}, work_.path()});
   EXPECT_EQ(diff.exit_code, 1) << diff.Describe();
   EXPECT_TRUE(Contains(diff.out, ">   string email = 2;")) << diff.Describe();
   // The pulled directories hold exactly the versions' files: the record is in the local store.
@@ -155,13 +164,15 @@ TEST_F(PullSafety, ALocalEditIsRefusedUntouchedAndForceOverwritesIt) {
 
   CommandResult refused = Pull("user", "v1.1.0", dir);
   EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
-  EXPECT_TRUE(Contains(refused.err, "your local changes to the following files would be overwritten by pull"))
+  EXPECT_TRUE(Contains(refused.err,
+                       "your local changes to the following files would be overwritten by pull"))
       << refused.Describe();
   EXPECT_TRUE(Contains(refused.err, "\tuser.proto\n")) << refused.Describe();
   EXPECT_TRUE(Contains(refused.err, "--force")) << refused.Describe();
   FileSet after = ReadFiles(dir);
   EXPECT_EQ(after["user.proto"], edited);
-  EXPECT_EQ(after["legacy/old.proto"], kUser10.at("legacy/old.proto")) << "a refused pull removed a file";
+  EXPECT_EQ(after["legacy/old.proto"], kUser10.at("legacy/old.proto"))
+      << "a refused pull removed a file";
 
   CommandResult forced = Pull("user", "v1.1.0", dir, {"-force", "--json"});
   Json json = JsonOut(forced);
@@ -266,7 +277,8 @@ TEST_F(PullSafety, ARecursivePullMergesIntoTheLockAndPrintsEveryChange) {
   Push("order", "v1.1.0", kOrder11, {"-dep", "common@v1.1.0"});
   std::string dir = work_.Sub("X");
   // A lock of the original format with an entry this pull does not reach.
-  WriteFiles(dir, {{"spoke.lock", "{\n  \"dependencies\": {\n    \"billing\": \"v2.1.0\"\n  }\n}\n"}});
+  WriteFiles(dir,
+             {{"spoke.lock", "{\n  \"dependencies\": {\n    \"billing\": \"v2.1.0\"\n  }\n}\n"}});
 
   CommandResult first = Pull("order", "v1.0.0", dir, {"-recursive"});
   ASSERT_EQ(first.exit_code, 0) << first.Describe();
