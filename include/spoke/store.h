@@ -166,10 +166,21 @@ class Store {
   Result<VersionInfo> GetVersion(const std::string& module, const std::string& version) const;
   // All files of a version (the manifest excluded), verified against the manifest's hashes.
   Result<FileSet> ReadFiles(const VersionInfo& version) const;
-  // Writes every file of a version under `dir` (created as needed), each verified against the
+  // Writes the files of a version under `dir` (created as needed), each verified against the
   // manifest's hash and size first; several threads read, hash and write at once. The fast path
-  // of a pull. REQUIRES: nothing else writes under `dir` meanwhile.
-  Status CheckoutFiles(const VersionInfo& version, const std::string& dir) const;
+  // of a pull. `options` say where the files go and which of them (all by default).
+  // REQUIRES: nothing else writes under `dir` meanwhile.
+  struct CheckoutOptions {
+    // Each file goes to <dir>/<mount>/<path> (DependencyPin::mount); "" for <dir>/<path>.
+    std::string mount;
+    // The version's own paths to write; null writes every file.
+    const std::set<std::string>* only = nullptr;
+  };
+  Status CheckoutFiles(const VersionInfo& version, const std::string& dir,
+                       const CheckoutOptions& options) const;
+  Status CheckoutFiles(const VersionInfo& version, const std::string& dir) const {
+    return CheckoutFiles(version, dir, CheckoutOptions{});
+  }
   // One file's bytes and its blob id. NotFound for a path not in the version.
   Result<std::pair<std::string, std::string>> ReadFile(const VersionInfo& version,
                                                        const std::string& path) const;

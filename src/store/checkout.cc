@@ -14,7 +14,8 @@
 
 namespace spoke {
 
-Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) const {
+Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir,
+                            const CheckoutOptions& options) const {
   namespace fs = std::filesystem;
   SPOKE_ASSIGN_OR_RETURN(auto ids, ListFileIds(version));
   const auto& listed = version.manifest.files;
@@ -23,15 +24,27 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) 
                               std::to_string(ids.size()) + " files but its manifest lists " +
                               std::to_string(listed.size()));
   }
-  std::vector<std::pair<std::string, std::string>> files(ids.begin(), ids.end());  // sorted by path
+  if (!options.mount.empty()) SPOKE_RETURN_IF_ERROR(ValidateModuleName(options.mount));
+  const fs::path base = options.mount.empty() ? fs::path(dir) : fs::path(dir) / options.mount;
+  // (path, blob id, index in the manifest's list) of every file to write, sorted by path.
+  struct Wanted {
+    std::string path, id;
+    size_t listed;
+  };
+  std::vector<Wanted> files;
   std::set<std::string> dirs;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (files[i].first != listed[i].path) {
-      return Status::Corruption("file " + files[i].first + " of " + version.module + "@" + version.version +
+  size_t in_manifest = 0;
+  for (const auto& [path, id] : ids) {
+    if (path != listed[in_manifest].path) {
+      return Status::Corruption("file " + path + " of " + version.module + "@" + version.version +
                                 " is not in its manifest");
     }
-    SPOKE_RETURN_IF_ERROR(ValidateProtoPath(files[i].first));
-    dirs.insert((fs::path(dir) / files[i].first).parent_path().string());
+    SPOKE_RETURN_IF_ERROR(ValidateProtoPath(path));
+    if (!options.only || options.only->count(path)) {
+      files.push_back({path, id, in_manifest});
+      dirs.insert((base / path).parent_path().string());
+    }
+    ++in_manifest;
   }
   for (const auto& d : dirs) {
     std::error_code ec;
@@ -52,7 +65,8 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) 
     }
     size_t begin = files.size() * part / threads, end = files.size() * (part + 1) / threads;
     for (size_t i = begin; i < end; ++i) {
-      const auto& [path, id] = files[i];
+      const auto& [path, id, at] = files[i];
+      const ManifestFile& expected = listed[at];
       auto known = received->find(id);
       BlobPtr blob;
       std::string_view content;
@@ -69,15 +83,15 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir) 
         content = std::string_view(static_cast<const char*>(git_blob_rawcontent(raw)),
                                    static_cast<size_t>(git_blob_rawsize(raw)));
       }
-      bool matches = content.size() == listed[i].size &&
-                     (known != received->end() ? known->second.sha256 == listed[i].sha256 &&
+      bool matches = content.size() == expected.size &&
+                     (known != received->end() ? known->second.sha256 == expected.sha256 &&
                                                      known->second.size == content.size()
-                                               : Sha256Hex(content) == listed[i].sha256);
+                                               : Sha256Hex(content) == expected.sha256);
       if (!matches) {
         return Status::Corruption("file " + path + " of " + version.module + "@" + version.version +
                                             " does not match its manifest");
       }
-      Status written = WriteFileInPlace((fs::path(dir) / path).string(), content);
+      Status written = WriteFileInPlace((base / path).string(), content);
       if (!written.ok()) {
         return written;
       }

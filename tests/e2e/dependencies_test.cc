@@ -193,8 +193,8 @@ TEST_F(Dependencies, AskingForAnotherVersionOfTheLockedRootMovesTheLockToItsPins
   ASSERT_EQ(PullRecursive(*reader_, dir, {"-version", "v1.0.0"}).exit_code, 0);
   CommandResult moved = PullRecursive(*reader_, dir, {"-version", "v1.1.0"});
   ASSERT_EQ(moved.exit_code, 0) << moved.Describe();
-  EXPECT_TRUE(Contains(moved.err, "order v1.0.0 -> v1.1.0")) << moved.Describe();
-  EXPECT_TRUE(Contains(moved.err, "common v1.0.0 -> v2.0.0")) << moved.Describe();
+  EXPECT_TRUE(Contains(moved.out, "spoke.lock: order v1.0.0 -> v1.1.0")) << moved.Describe();
+  EXPECT_TRUE(Contains(moved.out, "spoke.lock: common v1.0.0 -> v2.0.0")) << moved.Describe();
   FileSet files = ReadFiles(dir);
   EXPECT_EQ(files["order/order.proto"], kOrderV11.at("order/order.proto"));
   EXPECT_EQ(files["common/types.proto"], kCommonV2.at("common/types.proto"));
