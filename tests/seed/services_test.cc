@@ -33,7 +33,7 @@ TEST_F(SeedServices, GrpcServiceCommunication) {
   const DocLine compile{44, "spoke compile -dir ./proto -out ./generated -lang go"};
   CommandResult compiled = service.Run(compile);
   ASSERT_EQ(compiled.exit_code, 0) << Described(compile, compiled);
-  const std::string go = OneFileEndingIn(service.Path("generated"), "/order.pb.go");
+  const std::string go = OneFileEndingIn(service.Path("generated"), "order.pb.go");
   EXPECT_TRUE(Contains(go, "type Order struct")) << go.substr(0, 2000);
   EXPECT_TRUE(Contains(go, "type OrderRequest struct"));
   ExpectGoParses(service.Path("generated"));
