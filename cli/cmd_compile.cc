@@ -84,11 +84,12 @@ Result<RegistryAnswer> AskRegistry(RemoteClient& remote, const std::string& modu
                                    const std::string& version,
                                    const std::vector<std::string>& languages,
                                    const std::map<std::string, std::string>& parameters,
-                                   const std::string& go_import_prefix, CompileStats* stats) {
+                                   const std::string& go_import_prefix, bool include_imports,
+                                   CompileStats* stats) {
   RegistryAnswer answer;
   for (const auto& language : languages) {
     std::string path = "/modules/" + module + "/versions/" + version + "/compile/" + language;
-    std::string query;
+    std::string query = include_imports ? "&include_imports=true" : "&include_imports=false";
     if (auto it = parameters.find(language); it != parameters.end()) {
       query += "&parameter=" + EncodeQueryValue(it->second);
     }
@@ -189,6 +190,7 @@ Status AddDirDependencies(const CompileArgs& args, const GlobalFlags& flags, Cac
   for (const auto& [path, id] : closure.sources) {
     if (read.own.count(path)) continue;
     request->sources[path] = id;  // a dependency wins over a nested module's file at its path
+    if (!args.exclude_imports) request->targets.push_back(path);
   }
   request->load = [on_disk = std::move(request->load), from = store->get()](const std::string& id) -> Result<std::string> {
     auto content = on_disk(id);
@@ -240,7 +242,8 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
     Result<std::map<std::string, Artifact>> fetched = Status::Unavailable("");
     auto version = EnsureVersion(**store, remote.get(), args.module, args.version);
     auto answer = version.ok() ? AskRegistry(*remote, args.module, version->version, languages,
-                                             parameters, *go_import_prefix, &registry_stats)
+                                             parameters, *go_import_prefix, !args.exclude_imports,
+                                             &registry_stats)
                                : Result<RegistryAnswer>(version.status());
     if (answer.ok()) {
       if (auto placed = PlaceFromCheckouts(args, checkouts, answer->keys)) {
@@ -261,6 +264,7 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
   auto request = RequestForVersion(**store, *version, languages, parameters);
   if (!request.ok()) return Fail(request.status());
   if (!go_import_prefix->empty()) request->go_import_prefix = *go_import_prefix;
+  if (!args.exclude_imports) IncludeImports(&*request);
   if (args.explain_key) return ExplainKeys(*request);
   return CompileWithCaches(args, checkouts, *request, store->get(), "locally");
 }

@@ -36,6 +36,9 @@ void DefineCompileFlags(CLI::App* sub, CompileArgs* args) {
       "-dir's base name, under example/ when it is one element)");
   sub->add_flag("--recursive", args->recursive,
                 "With -dir: generate for files in subdirectories too (imports always resolve across the tree)");
+  sub->add_flag("--exclude-imports", args->exclude_imports,
+                "Generate code for the module's own files only; by default its dependencies' files are "
+                "generated too (at the paths they are imported by), so the output builds on its own");
   sub->add_flag("--explain-key", args->explain_key, "Print what went into each artifact cache key");
   sub->add_flag("--offline", args->offline, "With -module: never ask the registry");
   sub->add_flag("--json", args->json, "Print the result as JSON");

@@ -24,6 +24,7 @@ struct CompileArgs {
   std::string go_package_prefix;     // empty: the module's default (GoImportPrefixFor)
   std::vector<std::string> options;  // LANG=PARAMETER
   bool recursive = false, json = false, explain_key = false, offline = false, link = false;
+  bool exclude_imports = false;  // generate only the module's own files, not its dependencies'
 };
 
 // Adds compile's flags (and its help footer) to `sub`, bound to `*args`.

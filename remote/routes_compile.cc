@@ -40,6 +40,14 @@ Result<Artifact> ArtifactFor(ServerContext& ctx, const http::Request& req, bool*
     request.go_import_prefix = req.get_param_value("go_package_prefix");
     SPOKE_RETURN_IF_ERROR(ValidateGoImportPrefix(request.go_import_prefix));
   }
+  // A version's generated code includes its dependencies' unless ?include_imports=false: a
+  // download then builds on its own (order_pb2 imports common/types_pb2, which is in it).
+  const std::string include_imports =
+      req.has_param("include_imports") ? req.get_param_value("include_imports") : "true";
+  if (include_imports != "true" && include_imports != "false") {
+    return Status::InvalidArgument("include_imports must be true or false, not \"" + include_imports + "\"");
+  }
+  if (include_imports == "true") IncludeImports(&request);
   request.stage_dir = stage_dir;
   SPOKE_ASSIGN_OR_RETURN(auto keys, ArtifactKeysFor(request));
   SPOKE_ASSIGN_OR_RETURN(auto found, LookupArtifact(*ctx.store, keys.at(language).hex));

@@ -109,6 +109,12 @@ Result<CachedCompileRequest> RequestForVersion(const Store& store, const Version
                                                const std::vector<std::string>& languages,
                                                const std::map<std::string, std::string>& parameters);
 
+// Makes every source of `request` a target, so the generated code holds the dependencies' files
+// too (at the paths the targets import them by, mounts included), as `buf generate
+// --include-imports` does: what is downloaded or compiled for a version then builds on its own.
+// The compiler's own files (well-known types) are never sources, so they stay out.
+void IncludeImports(CachedCompileRequest* request);
+
 // The keys CompileWithCache would use, with their explanations, by language.
 Result<std::map<std::string, ArtifactKey>> ArtifactKeysFor(const CachedCompileRequest& request);
 

@@ -198,6 +198,11 @@ Result<CachedCompileRequest> RequestForVersion(const Store& store, const Version
   return request;
 }
 
+void IncludeImports(CachedCompileRequest* request) {
+  request->targets.clear();
+  for (const auto& [path, id] : request->sources) request->targets.push_back(path);
+}
+
 Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const CachedCompileRequest& request,
                                                          CompileStats* stats) {
   SPOKE_ASSIGN_OR_RETURN(auto keys, ArtifactKeysFor(request));

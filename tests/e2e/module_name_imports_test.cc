@@ -109,7 +109,14 @@ TEST_F(ModuleNameImports, ValidateAndCompileDirResolveDependenciesAsPushDoes) {
   auto generated = ReadFiles(work_.Sub("gen"));
   ASSERT_TRUE(generated.count("order.pb.h")) << compile.Describe();
   EXPECT_NE(generated.at("order.pb.h").find("common/types.pb.h"), std::string::npos);
-  EXPECT_FALSE(generated.count("common/types.pb.h")) << "a dependency is not a target";
+  // The dependency's code comes too, at its mounted path, so the output builds on its own.
+  EXPECT_TRUE(generated.count("common/types.pb.h")) << compile.Describe();
+  CommandResult own_only = fresh.Run(
+      {"compile", "-dir", "./proto/order", "-lang", "cpp", "-out", "./gen-own", "--exclude-imports"}, work_.path());
+  ASSERT_EQ(own_only.exit_code, 0) << own_only.Describe();
+  const auto own = ReadFiles(work_.Sub("gen-own"));
+  EXPECT_TRUE(own.count("order.pb.h")) << own_only.Describe();
+  EXPECT_FALSE(own.count("common/types.pb.h")) << "--exclude-imports generated a dependency";
   // A dependency spoke.yaml declares is honoured too, at the version it names.
   FileSet common2 = kCommon;
   common2["types.proto"] = "syntax = \"proto3\";\npackage common;\nmessage UUID {\n  string value = 1;\n}\n";
@@ -184,6 +191,24 @@ TEST_F(ModuleNameImports, ARestUploadMountsItsDeclaredDependency) {
   auto compiled = http->Post("/modules/order/versions/v1.0.0/compile/python", "{}", "application/json");
   ASSERT_TRUE(compiled);
   EXPECT_EQ(compiled->status, 201) << compiled->body;
+  auto PathsOf = [](const std::string& body) {
+    std::set<std::string> paths;
+    const Json reply = ParseJson(body);
+    for (const auto& file : reply.Get("files")->as_array()) paths.insert(file.GetString("path"));
+    return paths;
+  };
+  // By default the dependency's code is generated too, at its mount; include_imports=false: not.
+  EXPECT_TRUE(PathsOf(compiled->body).count("common/types_pb2.py")) << compiled->body;
+  auto own = http->Post("/modules/order/versions/v1.0.0/compile/python?include_imports=false", "{}",
+                        "application/json");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 201) << own->body;
+  EXPECT_TRUE(PathsOf(own->body).count("order_pb2.py")) << own->body;
+  EXPECT_FALSE(PathsOf(own->body).count("common/types_pb2.py")) << own->body;
+  auto bad = http->Get("/modules/order/versions/v1.0.0/download/python?include_imports=yes");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  EXPECT_NE(bad->body.find("include_imports must be true or false"), std::string::npos) << bad->body;
 }
 
 }  // namespace

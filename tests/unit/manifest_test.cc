@@ -39,7 +39,7 @@ Manifest SampleManifest() {
   m.files = DescribeFiles(files);
   m.digest = ComputeDigest(m.files);
   m.dependencies.push_back(
-      {"acme/common", "v0.3.0", std::string(40, 'a'), "sha256:" + std::string(64, 'b')});
+      {"acme/common", "v0.3.0", std::string(40, 'a'), "sha256:" + std::string(64, 'b'), ""});
   return m;
 }
 
