@@ -10,22 +10,17 @@
 #include "archive_reader.h"
 #include "e2e_util.h"
 #include "harness.h"
+#include "original_modules.h"
 
 namespace spoke::e2e {
 namespace {
 
-const FileSet kCommon = {
-    {"types.proto",
-     "syntax = \"proto3\";\npackage common;\n\nmessage UUID {\n  string value = 1;\n}\n"
-     "message Timestamp {\n  int64 unix = 1;\n}\n"}};
+const FileSet& kCommon = kOriginalCommon;
 const FileSet kCommon11 = {
     {"types.proto",
      "syntax = \"proto3\";\npackage common;\n\nmessage UUID {\n  string value = 1;\n}\n"
      "message Timestamp {\n  int64 unix = 1;\n  int32 nanos = 2;\n}\n"}};
-const FileSet kOrder = {
-    {"order.proto",
-     "syntax = \"proto3\";\npackage order;\n\nimport \"common/types.proto\";\n\n"
-     "message Order {\n  common.UUID id = 1;\n  common.Timestamp created_at = 2;\n}\n"}};
+const FileSet& kOrder = kOriginalOrder;
 const FileSet kOrder11 = {
     {"order.proto",
      "syntax = \"proto3\";\npackage order;\n\nimport \"common/types.proto\";\n\n"
