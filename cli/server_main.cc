@@ -121,6 +121,11 @@ int main(int argc, char** argv) {
     // A refused combination of flags is a usage error.
     return port.status().code() == spoke::Status::Code::kFailedPrecondition ? 2 : 1;
   }
+  // Before the first line that says the server is up: whoever reads it may stop us at once (a stop
+  // before Serve() makes Serve() return without serving).
+  g_server = server->get();
+  std::signal(SIGINT, HandleStopSignal);
+  std::signal(SIGTERM, HandleStopSignal);
   std::string host = options.host == "0.0.0.0" || options.host == "::" ? "localhost" : options.host;
   if (int health_port = (*server)->health_port(); health_port >= 0) {
     std::printf("spoke-server: health checks on http://%s:%d/health/live and /health/ready\n", host.c_str(),
@@ -131,9 +136,6 @@ int main(int argc, char** argv) {
               "SPOKE_REGISTRY=http://%s:%d\n",
               host.c_str(), *port, host.c_str(), *port);
   std::fflush(stdout);
-  g_server = server->get();
-  std::signal(SIGINT, HandleStopSignal);
-  std::signal(SIGTERM, HandleStopSignal);
   spoke::Status served = (*server)->Serve();
   g_server = nullptr;
   if (!served.ok()) {
