@@ -14,7 +14,8 @@ constexpr double kMaxNanoseconds = 30.0 * 24 * 3600 * 1e9;
 // is not read as "m".
 bool ReadUnit(const std::string& text, size_t* pos, double* nanoseconds) {
   static const std::pair<const char*, double> kUnits[] = {
-      {"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+      {"ns", 1},  {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ms", 1e6},
+      {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
   for (const auto& [name, length] : kUnits) {
     const std::string unit = name;
     if (text.compare(*pos, unit.size(), unit) == 0) {
@@ -39,10 +40,13 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
   size_t pos = 0;
   while (pos < text.size()) {
     const size_t start = pos;
-    while (pos < text.size() && (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.')) ++pos;
+    while (pos < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.'))
+      ++pos;
     const std::string number = text.substr(start, pos - start);
     if (number.empty() || number == "." || number.find('.') != number.rfind('.')) {
-      return invalid(text[start] == '-' ? "negative" : "expected a number at \"" + text.substr(start) + "\"");
+      return invalid(text[start] == '-' ? "negative"
+                                        : "expected a number at \"" + text.substr(start) + "\"");
     }
     double unit = 0;
     if (!ReadUnit(text, &pos, &unit)) return invalid("missing or unknown unit after " + number);

@@ -1,9 +1,9 @@
 // sprocket: the background compiler (spoke/sprocket.h). Flags in the original Spoke's spelling
 // (-storage-dir, -delay) and the double-dash one; SIGINT/SIGTERM stop it cleanly after the compile
 // in progress.
-#include <CLI/CLI.hpp>
 #include <pthread.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -38,25 +38,26 @@ void Print(const spoke::SprocketEvent& event, bool print_deferred) {
   const int64_t wait = std::max<int64_t>(0, event.next_attempt - std::time(nullptr));
   switch (event.kind) {
     case Kind::kCompiled:
-      std::printf("compiled %s (%zu file%s, %lld ms)\n", what.c_str(), event.files, event.files == 1 ? "" : "s",
-                  static_cast<long long>(event.took.count()));
+      std::printf("compiled %s (%zu file%s, %lld ms)\n", what.c_str(), event.files,
+                  event.files == 1 ? "" : "s", static_cast<long long>(event.took.count()));
       std::fflush(stdout);
       break;
     case Kind::kFailed:
-      std::fprintf(stderr, "sprocket: cannot compile %s (attempt %d, next in %s): %s\n", what.c_str(),
-                   event.attempts, Seconds(wait).c_str(), event.message.c_str());
+      std::fprintf(stderr, "sprocket: cannot compile %s (attempt %d, next in %s): %s\n",
+                   what.c_str(), event.attempts, Seconds(wait).c_str(), event.message.c_str());
       break;
     case Kind::kDeferred:
       if (!print_deferred) break;
-      std::fprintf(stderr, "sprocket: not retrying %s yet (failed %d time%s, next in %s): %s\n", what.c_str(),
-                   event.attempts, event.attempts == 1 ? "" : "s", Seconds(wait).c_str(), event.message.c_str());
+      std::fprintf(stderr, "sprocket: not retrying %s yet (failed %d time%s, next in %s): %s\n",
+                   what.c_str(), event.attempts, event.attempts == 1 ? "" : "s",
+                   Seconds(wait).c_str(), event.message.c_str());
       break;
   }
 }
 
 void PrintPass(const spoke::SprocketPass& pass) {
-  std::printf("sprocket: pass done: %d compiled, %d failed, %d cached, %d waiting to retry\n", pass.compiled,
-              pass.failed, pass.cached, pass.deferred);
+  std::printf("sprocket: pass done: %d compiled, %d failed, %d cached, %d waiting to retry\n",
+              pass.compiled, pass.failed, pass.cached, pass.deferred);
   std::fflush(stdout);
 }
 
@@ -64,28 +65,37 @@ void PrintPass(const spoke::SprocketPass& pass) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "sprocket: compiles every version of a Spoke store for the configured languages, as soon as it is "
+      "sprocket: compiles every version of a Spoke store for the configured languages, as soon as "
+      "it is "
       "pushed, so downloads of generated code are cache hits"};
   std::string storage_dir, delay_text = "10s", languages_text;
   bool once = false, no_fsync = false;
   app.set_version_flag("--version", spoke::kVersionLine);
   app.add_option("-s,--storage-dir", storage_dir,
-                 "The store to watch: the registry's -storage-dir (a bare git repository, created if absent)")
+                 "The store to watch: the registry's -storage-dir (a bare git repository, created "
+                 "if absent)")
       ->required();
-  app.add_option("-d,--delay", delay_text,
-                 "How long to wait after the last push of a burst before compiling (10s, 500ms, 1m); what "
-                 "is pending at start-up is compiled at once")
+  app.add_option(
+         "-d,--delay", delay_text,
+         "How long to wait after the last push of a burst before compiling (10s, 500ms, 1m); what "
+         "is pending at start-up is compiled at once")
       ->capture_default_str();
-  app.add_option("-l,--languages", languages_text,
-                 "Comma-separated languages to compile (default: every one whose generator is built in or "
-                 "whose plugin is on PATH)");
-  app.add_flag("--once", once, "Compile everything pending and exit (for cron and tests); exit 1 if a compile failed");
-  app.add_flag("--no-fsync", no_fsync,
-               "Do not sync writes to disk: a power loss can lose compiled artifacts (they are compiled "
-               "again). For tests and benches only");
+  app.add_option(
+      "-l,--languages", languages_text,
+      "Comma-separated languages to compile (default: every one whose generator is built in or "
+      "whose plugin is on PATH)");
+  app.add_flag(
+      "--once", once,
+      "Compile everything pending and exit (for cron and tests); exit 1 if a compile failed");
+  app.add_flag(
+      "--no-fsync", no_fsync,
+      "Do not sync writes to disk: a power loss can lose compiled artifacts (they are compiled "
+      "again). For tests and benches only");
   app.footer(
-      "Prints one line per compiled version and language on stdout, one per failure on stderr. A failed compile "
-      "is retried after a back-off (doubling up to an hour) and recorded in <storage-dir>/sprocket/failures.json. "
+      "Prints one line per compiled version and language on stdout, one per failure on stderr. A "
+      "failed compile "
+      "is retried after a back-off (doubling up to an hour) and recorded in "
+      "<storage-dir>/sprocket/failures.json. "
       "Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   std::vector<std::string> args = spoke::cli::NormalizeArgs(argc, argv);
   std::vector<const char*> raw;
@@ -142,8 +152,9 @@ int main(int argc, char** argv) {
     sigwait(&stop_signals, &received);
     (*sprocket)->Stop();
   });
-  std::printf("sprocket: compiling %s for %s, %lld ms after the last push\n", Join(options.languages).c_str(),
-              (*store)->path().c_str(), static_cast<long long>(options.delay.count()));
+  std::printf("sprocket: compiling %s for %s, %lld ms after the last push\n",
+              Join(options.languages).c_str(), (*store)->path().c_str(),
+              static_cast<long long>(options.delay.count()));
   std::fflush(stdout);
   spoke::Status status = spoke::Status::Ok();
   if (once) {

@@ -60,10 +60,10 @@ struct SprocketEvent {
   std::string module;
   std::string version;
   std::string language;
-  std::string key;           // the artifact key (empty when it could not be computed)
-  size_t files = 0;          // kCompiled: generated files
+  std::string key;                    // the artifact key (empty when it could not be computed)
+  size_t files = 0;                   // kCompiled: generated files
   std::chrono::milliseconds took{0};  // kCompiled, kFailed: the compile's duration
-  std::string message;       // kFailed, kDeferred: why it failed
+  std::string message;                // kFailed, kDeferred: why it failed
   int attempts = 0;          // kFailed, kDeferred: failed attempts so far, this one included
   int64_t next_attempt = 0;  // kFailed, kDeferred: seconds since the epoch
 };
@@ -86,7 +86,8 @@ class Sprocket {
   // Takes <store>/sprocket/lock and reads the recorded failures. FailedPrecondition, naming the
   // holder's pid, when another Sprocket serves the store; Corruption when failures.json cannot be
   // read. REQUIRES: `store` outlives the Sprocket; `on_event` may be empty.
-  static Result<std::unique_ptr<Sprocket>> Open(Store& store, SprocketOptions options, EventSink on_event);
+  static Result<std::unique_ptr<Sprocket>> Open(Store& store, SprocketOptions options,
+                                                EventSink on_event);
   ~Sprocket();
 
   // One pass over every version in the store: compiles what is pending, dependencies first, and
@@ -116,8 +117,8 @@ class Sprocket {
   SprocketPass PassOver(const std::vector<VersionName>& versions);
   // Compiles one language of a version (`version`: what reading it gave) unless it is cached or
   // its failure's back-off is not over; updates the counts and tells the sink.
-  void CompileOne(const VersionName& name, const Result<VersionInfo>& version, const std::string& language,
-                  SprocketPass* pass);
+  void CompileOne(const VersionName& name, const Result<VersionInfo>& version,
+                  const std::string& language, SprocketPass* pass);
   // The earliest time (seconds since the epoch) a recorded failure of a configured language may be
   // tried again, or 0.
   int64_t NextRetry() const;

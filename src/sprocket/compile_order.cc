@@ -26,7 +26,8 @@ std::vector<VersionName> DependenciesFirst(
       Frame& top = stack.back();
       if (top.next < top.dependencies.size()) {
         VersionName dependency = top.dependencies[top.next++];
-        if (visited.insert(dependency).second) stack.push_back({dependency, dependencies_of(dependency)});
+        if (visited.insert(dependency).second)
+          stack.push_back({dependency, dependencies_of(dependency)});
         continue;
       }
       if (wanted.count(top.name)) order.push_back(top.name);

@@ -19,10 +19,12 @@ Result<std::unique_ptr<Sprocket::FailureLog>> Sprocket::FailureLog::Load(const s
   const std::string fix = "; move it away to start a new one";
   if (!json.ok() || !json->is_object()) return Status::Corruption(path + " is not JSON" + fix);
   if (json->GetString("format") != kSprocketFailuresFormat) {
-    return Status::Corruption(path + " is not of format " + std::string(kSprocketFailuresFormat) + fix);
+    return Status::Corruption(path + " is not of format " + std::string(kSprocketFailuresFormat) +
+                              fix);
   }
   const Json* list = json->Get("failures");
-  if (!list || !list->is_array()) return Status::Corruption(path + " has no \"failures\" list" + fix);
+  if (!list || !list->is_array())
+    return Status::Corruption(path + " has no \"failures\" list" + fix);
   for (const Json& entry : list->as_array()) {
     Failure failure;
     failure.module = entry.GetString("module");
@@ -39,7 +41,8 @@ Result<std::unique_ptr<Sprocket::FailureLog>> Sprocket::FailureLog::Load(const s
     failure.last_failed = number("last_failed");
     failure.next_attempt = number("next_attempt");
     if (failure.module.empty() || failure.version.empty() || failure.language.empty()) {
-      return Status::Corruption(path + " holds a failure without module, version or language" + fix);
+      return Status::Corruption(path + " holds a failure without module, version or language" +
+                                fix);
     }
     log->failures_[Name(failure.module, failure.version, failure.language)] = std::move(failure);
   }
@@ -53,14 +56,12 @@ const Sprocket::FailureLog::Failure* Sprocket::FailureLog::Find(const std::strin
   return it == failures_.end() ? nullptr : &it->second;
 }
 
-Result<Sprocket::FailureLog::Failure> Sprocket::FailureLog::Record(const std::string& module,
-                                                                   const std::string& version,
-                                                                   const std::string& language,
-                                                                   const std::string& key,
-                                                                   const std::string& message, int64_t now,
-                                                                   std::chrono::seconds base) {
+Result<Sprocket::FailureLog::Failure> Sprocket::FailureLog::Record(
+    const std::string& module, const std::string& version, const std::string& language,
+    const std::string& key, const std::string& message, int64_t now, std::chrono::seconds base) {
   Failure& failure = failures_[Name(module, version, language)];
-  if (failure.attempts == 0 || failure.key != key) failure = Failure{module, version, language, key, "", 0, now};
+  if (failure.attempts == 0 || failure.key != key)
+    failure = Failure{module, version, language, key, "", 0, now};
   failure.message = message;
   failure.attempts += 1;
   failure.last_failed = now;
@@ -81,7 +82,8 @@ Status Sprocket::FailureLog::Clear(const std::string& module, const std::string&
 int64_t Sprocket::FailureLog::EarliestNextAttempt(const std::vector<std::string>& languages) const {
   int64_t earliest = 0;
   for (const auto& [name, failure] : failures_) {
-    if (std::find(languages.begin(), languages.end(), failure.language) == languages.end()) continue;
+    if (std::find(languages.begin(), languages.end(), failure.language) == languages.end())
+      continue;
     if (earliest == 0 || failure.next_attempt < earliest) earliest = failure.next_attempt;
   }
   return earliest;

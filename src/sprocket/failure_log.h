@@ -37,14 +37,15 @@ class Sprocket::FailureLog {
   static Result<std::unique_ptr<FailureLog>> Load(const std::string& path);
 
   // The failure recorded for the (version, language), or null.
-  const Failure* Find(const std::string& module, const std::string& version, const std::string& language) const;
+  const Failure* Find(const std::string& module, const std::string& version,
+                      const std::string& language) const;
 
   // Records a failure at `now` (seconds since the epoch) and saves the log. Attempts count up while
   // the key stays the same (from 1 for a new key), and the next attempt waits `base` doubled for
   // each earlier attempt, at most kSprocketMaxBackoff.
-  Result<Failure> Record(const std::string& module, const std::string& version, const std::string& language,
-                         const std::string& key, const std::string& message, int64_t now,
-                         std::chrono::seconds base);
+  Result<Failure> Record(const std::string& module, const std::string& version,
+                         const std::string& language, const std::string& key,
+                         const std::string& message, int64_t now, std::chrono::seconds base);
 
   // Forgets the (version, language) (it compiled, or was found compiled) and saves the log when it
   // changed.
@@ -56,7 +57,8 @@ class Sprocket::FailureLog {
 
  private:
   explicit FailureLog(std::string path) : path_(std::move(path)) {}
-  static std::string Name(const std::string& module, const std::string& version, const std::string& language) {
+  static std::string Name(const std::string& module, const std::string& version,
+                          const std::string& language) {
     return module + "@" + version + " " + language;
   }
   Status Save() const;

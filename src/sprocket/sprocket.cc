@@ -20,7 +20,8 @@ namespace spoke {
 namespace {
 
 int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -29,7 +30,8 @@ int64_t NowSeconds() {
 // module's default Go import prefix. Built the same way so that download finds what is stored.
 Result<CachedCompileRequest> DownloadRequest(const Store& store, const VersionInfo& version,
                                              const std::string& language) {
-  SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request, RequestForVersion(store, version, {language}, {}));
+  SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request,
+                         RequestForVersion(store, version, {language}, {}));
   IncludeImports(&request);
   return request;
 }
@@ -57,11 +59,12 @@ Result<int> TakeLock(const std::string& dir) {
     close(fd);
     std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "?";
     while (!pid.empty() && pid.back() == '\n') pid.pop_back();
-    return Status::FailedPrecondition("another sprocket (pid " + pid + ") is compiling for this store (it holds " +
-                                      path + ")");
+    return Status::FailedPrecondition("another sprocket (pid " + pid +
+                                      ") is compiling for this store (it holds " + path + ")");
   }
   const std::string pid = std::to_string(getpid()) + "\n";
-  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (ftruncate(fd, 0) != 0 ||
+      pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     close(fd);
     return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
   }
@@ -78,7 +81,8 @@ std::vector<std::string> InstalledLanguages() {
   return names;
 }
 
-Result<std::unique_ptr<Sprocket>> Sprocket::Open(Store& store, SprocketOptions options, EventSink on_event) {
+Result<std::unique_ptr<Sprocket>> Sprocket::Open(Store& store, SprocketOptions options,
+                                                 EventSink on_event) {
   const std::string dir = store.path() + "/sprocket";
   SPOKE_ASSIGN_OR_RETURN(int lock_fd, TakeLock(dir));
   auto failures = FailureLog::Load(dir + "/failures.json");
@@ -111,7 +115,8 @@ Result<SprocketPass> Sprocket::CompilePending() {
   std::vector<VersionName> versions;
   for (const auto& tag : tags) {
     VersionName name;
-    if (ParseVersionTagRef(tag.name, &name.first, &name.second)) versions.push_back(std::move(name));
+    if (ParseVersionTagRef(tag.name, &name.first, &name.second))
+      versions.push_back(std::move(name));
   }
   return PassOver(versions);
 }
@@ -121,7 +126,9 @@ SprocketPass Sprocket::PassOver(const std::vector<VersionName>& versions) {
   std::vector<VersionName> pending;
   for (const VersionName& name : versions) {
     bool all_done = std::all_of(options_.languages.begin(), options_.languages.end(),
-                                [&](const std::string& language) { return done_.count({name, language}) > 0; });
+                                [&](const std::string& language) {
+                                  return done_.count({name, language}) > 0;
+                                });
     if (!all_done) pending.push_back(name);
   }
   if (pending.empty()) return pass;
@@ -135,7 +142,8 @@ SprocketPass Sprocket::PassOver(const std::vector<VersionName>& versions) {
     std::vector<VersionName> dependencies;
     const Result<VersionInfo>& version = version_of(name);
     if (version.ok()) {
-      for (const auto& pin : version->manifest.dependencies) dependencies.emplace_back(pin.module, pin.version);
+      for (const auto& pin : version->manifest.dependencies)
+        dependencies.emplace_back(pin.module, pin.version);
     }
     return dependencies;
   };
@@ -148,15 +156,16 @@ SprocketPass Sprocket::PassOver(const std::vector<VersionName>& versions) {
   return pass;
 }
 
-void Sprocket::CompileOne(const VersionName& name, const Result<VersionInfo>& version, const std::string& language,
-                          SprocketPass* pass) {
+void Sprocket::CompileOne(const VersionName& name, const Result<VersionInfo>& version,
+                          const std::string& language, SprocketPass* pass) {
   SprocketEvent event;
   event.module = name.first;
   event.version = name.second;
   event.language = language;
   // A version that cannot be read fails like a compile: reported, and retried with back-off.
-  Result<CachedCompileRequest> request =
-      version.ok() ? DownloadRequest(store_, *version, language) : Result<CachedCompileRequest>(version.status());
+  Result<CachedCompileRequest> request = version.ok()
+                                             ? DownloadRequest(store_, *version, language)
+                                             : Result<CachedCompileRequest>(version.status());
   Status failed = request.status();
   if (request.ok()) {
     auto keys = ArtifactKeysFor(*request);
@@ -189,7 +198,8 @@ void Sprocket::CompileOne(const VersionName& name, const Result<VersionInfo>& ve
     const auto started = std::chrono::steady_clock::now();
     CompileStats stats;
     auto artifacts = CompileWithCache(store_, *request, &stats);
-    event.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    event.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
     if (artifacts.ok()) {
       done_.insert({name, language});
       event.kind = SprocketEvent::Kind::kCompiled;
@@ -205,10 +215,12 @@ void Sprocket::CompileOne(const VersionName& name, const Result<VersionInfo>& ve
   event.message = OneLine(failed.message());
   const auto base = std::max<std::chrono::seconds>(
       std::chrono::duration_cast<std::chrono::seconds>(options_.delay), std::chrono::seconds(1));
-  auto recorded = failures_->Record(name.first, name.second, language, event.key, event.message, now, base);
+  auto recorded =
+      failures_->Record(name.first, name.second, language, event.key, event.message, now, base);
   if (!recorded.ok()) {
     // The record is kept in memory, so the back-off holds while this process runs.
-    event.message += " (the failure could not be recorded on disk: " + recorded.status().message() + ")";
+    event.message +=
+        " (the failure could not be recorded on disk: " + recorded.status().message() + ")";
   }
   const FailureLog::Failure* kept = failures_->Find(name.first, name.second, language);
   event.attempts = kept->attempts;
@@ -221,8 +233,8 @@ int64_t Sprocket::NextRetry() const { return failures_->EarliestNextAttempt(opti
 
 Status Sprocket::Run(const std::function<void(const SprocketPass&)>& on_pass) {
   using Clock = std::chrono::steady_clock;
-  const auto poll = std::clamp<std::chrono::milliseconds>(options_.delay, std::chrono::milliseconds(100),
-                                                          std::chrono::seconds(1));
+  const auto poll = std::clamp<std::chrono::milliseconds>(
+      options_.delay, std::chrono::milliseconds(100), std::chrono::seconds(1));
   StoreWatch watch(store_, poll);
   SPOKE_ASSIGN_OR_RETURN(std::vector<VersionName> known, watch.Start());
   // What was pending at start-up has waited long enough: compile it at once.
@@ -243,8 +255,8 @@ Status Sprocket::Run(const std::function<void(const SprocketPass&)>& on_pass) {
       in_burst = true;
       last_change = now;
     }
-    const bool burst_over =
-        in_burst && (now - last_change >= options_.delay || now - burst_started >= 4 * options_.delay);
+    const bool burst_over = in_burst && (now - last_change >= options_.delay ||
+                                         now - burst_started >= 4 * options_.delay);
     const int64_t retry_at = NextRetry();
     const bool retry_due = retry_at != 0 && retry_at <= NowSeconds();
     if (!burst_over && !retry_due) continue;

@@ -17,8 +17,9 @@ namespace {
 
 // A dependency whose name sorts after its dependent's, so that compiling in name order would put
 // the dependent first.
-const FileSet kZeta = {{"zeta/money.proto",
-                        "syntax = \"proto3\";\npackage zeta;\n\nmessage Money {\n  int64 units = 1;\n}\n"}};
+const FileSet kZeta = {
+    {"zeta/money.proto",
+     "syntax = \"proto3\";\npackage zeta;\n\nmessage Money {\n  int64 units = 1;\n}\n"}};
 const FileSet kAlpha = {{"alpha/order.proto",
                          "syntax = \"proto3\";\npackage alpha;\nimport \"zeta/money.proto\";\n\n"
                          "message Order {\n  zeta.Money total = 1;\n}\n"}};
@@ -52,16 +53,19 @@ class SprocketTest : public DependencyFixture {
 
   // sprocket's command line on the registry's store, with `args` added. With `path_first`, that
   // directory goes before the test's PATH, through env(1): the harness's Env cannot replace PATH.
-  std::vector<std::string> SprocketArgv(const std::vector<std::string>& args, const std::string& path_first) {
+  std::vector<std::string> SprocketArgv(const std::vector<std::string>& args,
+                                        const std::string& path_first) {
     std::vector<std::string> argv;
-    if (!path_first.empty()) argv = {"/usr/bin/env", "PATH=" + path_first + ":" + std::getenv("PATH")};
+    if (!path_first.empty())
+      argv = {"/usr/bin/env", "PATH=" + path_first + ":" + std::getenv("PATH")};
     argv.insert(argv.end(), {SPROCKET_BIN, "-storage-dir", storage_});
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
 
   // sprocket, started; nullptr (with a failure) when it does not start.
-  std::unique_ptr<Process> StartSprocket(const std::vector<std::string>& args, const std::string& path_first = "") {
+  std::unique_ptr<Process> StartSprocket(const std::vector<std::string>& args,
+                                         const std::string& path_first = "") {
     auto sprocket = Process::Start({SprocketArgv(args, path_first), {}, ""});
     if (sprocket && !sprocket->WaitForLine(Process::Stream::kStdout, "sprocket: compiling ")) {
       ADD_FAILURE() << "sprocket did not start\n" << sprocket->Stderr();
@@ -70,7 +74,8 @@ class SprocketTest : public DependencyFixture {
     return sprocket;
   }
 
-  CommandResult RunSprocket(const std::vector<std::string>& args, const std::string& path_first = "") {
+  CommandResult RunSprocket(const std::vector<std::string>& args,
+                            const std::string& path_first = "") {
     return RunCommand({SprocketArgv(args, path_first), {}, ""});
   }
 
@@ -93,7 +98,8 @@ class SprocketTest : public DependencyFixture {
   // A directory holding a protoc-gen-go that reads its request and refuses it, for `path_first`.
   std::string RefusingPluginDir(const std::string& says) {
     const std::string bin = work_.Sub("bin");
-    WriteFiles(bin, {{"protoc-gen-go", "#!/bin/sh\ncat >/dev/null\necho '" + says + "' >&2\nexit 1\n"}});
+    WriteFiles(bin,
+               {{"protoc-gen-go", "#!/bin/sh\ncat >/dev/null\necho '" + says + "' >&2\nexit 1\n"}});
     std::filesystem::permissions(bin + "/protoc-gen-go", std::filesystem::perms::owner_all);
     return bin;
   }
@@ -107,7 +113,8 @@ TEST_F(SprocketTest, CompilesWhatIsPendingAtStartDependenciesFirstAndTheDownload
   auto sprocket = StartSprocket({"-languages", "cpp,python", "-delay", "10s"});
   ASSERT_TRUE(sprocket);
   // Pending work found at start-up does not wait for the delay.
-  ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStdout, "sprocket: pass done", std::chrono::seconds(8)))
+  ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStdout, "sprocket: pass done",
+                                    std::chrono::seconds(8)))
       << sprocket->Stdout() << sprocket->Stderr();
   const std::vector<std::string> compiled = LinesWith(sprocket->Stdout(), "compiled ");
   ASSERT_EQ(compiled.size(), 4u) << sprocket->Stdout();
@@ -115,7 +122,8 @@ TEST_F(SprocketTest, CompilesWhatIsPendingAtStartDependenciesFirstAndTheDownload
   EXPECT_TRUE(Contains(compiled[1], "compiled zeta@v1.0.0 python (")) << sprocket->Stdout();
   EXPECT_TRUE(Contains(compiled[2], "compiled alpha@v1.0.0 cpp (")) << sprocket->Stdout();
   EXPECT_TRUE(Contains(compiled[3], "compiled alpha@v1.0.0 python (")) << sprocket->Stdout();
-  EXPECT_TRUE(Contains(sprocket->Stdout(), "pass done: 4 compiled, 0 failed, 0 cached")) << sprocket->Stdout();
+  EXPECT_TRUE(Contains(sprocket->Stdout(), "pass done: 4 compiled, 0 failed, 0 cached"))
+      << sprocket->Stdout();
   EXPECT_EQ(sprocket->Stderr(), "");
 
   const std::vector<std::string> keys = ArtifactKeys();
@@ -128,7 +136,8 @@ TEST_F(SprocketTest, CompilesWhatIsPendingAtStartDependenciesFirstAndTheDownload
     ASSERT_TRUE(download);
     ASSERT_EQ(download->status, 200) << download->body;
     const std::string key = download->get_header_value("X-Spoke-Artifact-Key");
-    EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << key << " is not a key sprocket wrote";
+    EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end())
+        << key << " is not a key sprocket wrote";
     const std::string compile = std::string("/modules/alpha/versions/v1.0.0/compile/") + language;
     auto compiled_again = http_->Post(compile.c_str(), "", "application/json");
     ASSERT_TRUE(compiled_again);
@@ -146,14 +155,17 @@ TEST_F(SprocketTest, ARestartCompilesNothingAgain) {
   MustPush("alpha", "v1.0.0", kAlpha, {"zeta@v1.0.0"});
   auto first = StartSprocket({"-languages", "cpp,python", "-delay", "10s"});
   ASSERT_TRUE(first);
-  ASSERT_TRUE(first->WaitForLine(Process::Stream::kStdout, "pass done: 4 compiled")) << first->Stdout();
+  ASSERT_TRUE(first->WaitForLine(Process::Stream::kStdout, "pass done: 4 compiled"))
+      << first->Stdout();
   Stop(*first);
   const std::string refs = RefsOf(storage_);
 
   auto second = StartSprocket({"-languages", "cpp,python", "-delay", "10s"});
   ASSERT_TRUE(second);
-  ASSERT_TRUE(second->WaitForLine(Process::Stream::kStdout, "sprocket: pass done")) << second->Stdout();
-  EXPECT_TRUE(Contains(second->Stdout(), "pass done: 0 compiled, 0 failed, 4 cached")) << second->Stdout();
+  ASSERT_TRUE(second->WaitForLine(Process::Stream::kStdout, "sprocket: pass done"))
+      << second->Stdout();
+  EXPECT_TRUE(Contains(second->Stdout(), "pass done: 0 compiled, 0 failed, 4 cached"))
+      << second->Stdout();
   EXPECT_TRUE(LinesWith(second->Stdout(), "compiled ").empty()) << second->Stdout();
   Stop(*second);
   EXPECT_EQ(RefsOf(storage_), refs);
@@ -166,7 +178,8 @@ TEST_F(SprocketTest, ARestartCompilesNothingAgain) {
 TEST_F(SprocketTest, ABurstOfPushesIsCompiledInOnePassAfterTheDelay) {
   auto sprocket = StartSprocket({"-languages", "cpp,python", "-delay", "3s"});
   ASSERT_TRUE(sprocket);
-  ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStdout, "pass done: 0 compiled")) << sprocket->Stdout();
+  ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStdout, "pass done: 0 compiled"))
+      << sprocket->Stdout();
   const auto pushed = std::chrono::steady_clock::now();
   MustPush("zeta", "v1.0.0", kZeta);
   MustPush("alpha", "v1.0.0", kAlpha, {"zeta@v1.0.0"});
@@ -179,7 +192,8 @@ TEST_F(SprocketTest, ABurstOfPushesIsCompiledInOnePassAfterTheDelay) {
   ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStdout, "pass done: 4 compiled"))
       << "the burst was not compiled in one pass\n"
       << sprocket->Stdout();
-  EXPECT_LT(burst_over - pushed, std::chrono::seconds(3)) << "the pushes were too slow to make one burst";
+  EXPECT_LT(burst_over - pushed, std::chrono::seconds(3))
+      << "the pushes were too slow to make one burst";
   EXPECT_EQ(ArtifactKeys().size(), 4u);
   Stop(*sprocket);
 }
@@ -212,10 +226,12 @@ TEST_F(SprocketTest, AFailedCompileIsReportedRecordedAndNotRetriedBeforeItsBackO
   CommandResult second = RunSprocket({"--once", "-languages", "cpp,go", "-delay", "1m"}, env);
   EXPECT_EQ(second.exit_code, 0) << second.Describe();
   EXPECT_TRUE(LinesWith(second.out, "compiled ").empty()) << second.Describe();
-  EXPECT_TRUE(Contains(second.err, "not retrying zeta@v1.0.0 go yet (failed 1 time")) << second.Describe();
+  EXPECT_TRUE(Contains(second.err, "not retrying zeta@v1.0.0 go yet (failed 1 time"))
+      << second.Describe();
   EXPECT_TRUE(Contains(second.out, "pass done: 0 compiled, 0 failed, 1 cached, 1 waiting to retry"))
       << second.Describe();
-  EXPECT_EQ(ReadText(storage_ + "/sprocket/failures.json"), text) << "a deferred compile changed the record";
+  EXPECT_EQ(ReadText(storage_ + "/sprocket/failures.json"), text)
+      << "a deferred compile changed the record";
 
   // Another plugin is another key: tried at once, counted from one.
   RefusingPluginDir("this plugin refuses in another way");
@@ -231,9 +247,11 @@ TEST_F(SprocketTest, AFailingCompileIsRetriedWithADoublingBackOffNotInALoop) {
   // -delay 100ms: the back-off starts at its floor, one second, then two, then four.
   auto sprocket = StartSprocket({"-languages", "go", "-delay", "100ms"}, env);
   ASSERT_TRUE(sprocket);
-  ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStderr, "(attempt 1, ")) << sprocket->Stderr();
+  ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStderr, "(attempt 1, "))
+      << sprocket->Stderr();
   const auto first = std::chrono::steady_clock::now();
-  ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStderr, "(attempt 3, next in 4 s)")) << sprocket->Stderr();
+  ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStderr, "(attempt 3, next in 4 s)"))
+      << sprocket->Stderr();
   // Attempt 2 came at most a second after the first (the record keeps whole seconds), attempt 3
   // two seconds after the second.
   EXPECT_GE(std::chrono::steady_clock::now() - first, std::chrono::seconds(2));
@@ -250,7 +268,8 @@ TEST_F(SprocketTest, ASecondSprocketOnTheSameStoreIsRefused) {
   ASSERT_TRUE(sprocket);
   CommandResult second = RunSprocket({"--once", "-languages", "cpp"});
   EXPECT_EQ(second.exit_code, 1) << second.Describe();
-  EXPECT_TRUE(Contains(second.err, "another sprocket (pid " + std::to_string(sprocket->pid()) + ")"))
+  EXPECT_TRUE(
+      Contains(second.err, "another sprocket (pid " + std::to_string(sprocket->pid()) + ")"))
       << second.Describe();
   Stop(*sprocket);
 }
