@@ -1,11 +1,12 @@
-// sprocket: the background compiler (spoke/sprocket.h). Flags in the original Spoke's spelling
-// (-storage-dir, -delay) and the double-dash one; SIGINT/SIGTERM stop it cleanly after the compile
-// in progress.
+// sprocket: the background compiler (spoke/sprocket.h), on a store (-storage-dir) or against a
+// running registry (-registry). Flags in the original Spoke's spelling (-storage-dir, -delay) and
+// the double-dash one; SIGINT/SIGTERM stop it cleanly after the compile in progress.
 #include <pthread.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "duration.h"
 #include "flags.h"
 #include "spoke/compiler.h"
+#include "spoke/remote.h"
 #include "spoke/sprocket.h"
 #include "spoke/store.h"
 #include "spoke_version.h"
@@ -65,16 +67,18 @@ void PrintPass(const spoke::SprocketPass& pass) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "sprocket: compiles every version of a Spoke store for the configured languages, as soon as "
-      "it is "
-      "pushed, so downloads of generated code are cache hits"};
-  std::string storage_dir, delay_text = "10s", languages_text;
+      "sprocket: compiles every version of a Spoke registry for the configured languages as soon "
+      "as it is pushed, so downloads of generated code are cache hits"};
+  std::string storage_dir, registry_url, delay_text = "10s", languages_text;
   bool once = false, no_fsync = false;
   app.set_version_flag("--version", spoke::kVersionLine);
-  app.add_option("-s,--storage-dir", storage_dir,
-                 "The store to watch: the registry's -storage-dir (a bare git repository, created "
-                 "if absent)")
-      ->required();
+  auto* storage_flag = app.add_option("-s,--storage-dir", storage_dir,
+                                      "The store to watch and compile into: the registry's "
+                                      "-storage-dir (a bare git repository, created if absent)");
+  app.add_option("-r,--registry", registry_url,
+                 "Instead of a store, a running registry (http://host:port) to watch and ask to "
+                 "compile (POST .../compile/{lang}); the token, if it needs one, in $SPOKE_TOKEN")
+      ->excludes(storage_flag);
   app.add_option(
          "-d,--delay", delay_text,
          "How long to wait after the last push of a burst before compiling (10s, 500ms, 1m); what "
@@ -92,11 +96,10 @@ int main(int argc, char** argv) {
       "Do not sync writes to disk: a power loss can lose compiled artifacts (they are compiled "
       "again). For tests and benches only");
   app.footer(
-      "Prints one line per compiled version and language on stdout, one per failure on stderr. A "
-      "failed compile "
-      "is retried after a back-off (doubling up to an hour) and recorded in "
-      "<storage-dir>/sprocket/failures.json. "
-      "Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
+      "One of -storage-dir and -registry is required. Prints one line per compiled version and "
+      "language on stdout, one per failure on stderr. A failed compile is retried after a back-off "
+      "(doubling up to an hour), recorded in <storage-dir>/sprocket/failures.json. Flags may be "
+      "spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   std::vector<std::string> args = spoke::cli::NormalizeArgs(argc, argv);
   std::vector<const char*> raw;
   for (const auto& a : args) raw.push_back(a.c_str());
@@ -105,6 +108,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  if (storage_dir.empty() == registry_url.empty()) {
+    std::fprintf(stderr, "sprocket: give -storage-dir DIR or -registry URL (see --help)\n");
+    return 2;
   }
   spoke::SprocketOptions options;
   auto delay = spoke::cli::ParseDuration(delay_text);
@@ -133,16 +140,27 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   if (no_fsync) spoke::SetSyncWrites(false);
-  auto store = spoke::Store::Open(storage_dir, /*create=*/true);
-  if (!store.ok()) {
-    std::fprintf(stderr, "sprocket: %s\n", store.status().message().c_str());
-    return 1;
-  }
   bool failed = false;
-  auto sprocket = spoke::Sprocket::Open(**store, options, [&](const spoke::SprocketEvent& event) {
+  auto on_event = [&](const spoke::SprocketEvent& event) {
     failed = failed || event.kind == spoke::SprocketEvent::Kind::kFailed;
     Print(event, once);
-  });
+  };
+  std::unique_ptr<spoke::Store> store;
+  spoke::Result<std::unique_ptr<spoke::Sprocket>> sprocket = spoke::Status::Internal("unset");
+  if (registry_url.empty()) {
+    auto opened = spoke::Store::Open(storage_dir, /*create=*/true);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "sprocket: %s\n", opened.status().message().c_str());
+      return 1;
+    }
+    store = std::move(*opened);
+    sprocket = spoke::Sprocket::Open(*store, options, on_event);
+  } else {
+    spoke::RemoteOptions registry;
+    registry.url = registry_url;
+    if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) registry.token = token;
+    sprocket = spoke::Sprocket::OpenRegistry(registry, options, on_event);
+  }
   if (!sprocket.ok()) {
     std::fprintf(stderr, "sprocket: %s\n", sprocket.status().message().c_str());
     return 1;
@@ -153,7 +171,7 @@ int main(int argc, char** argv) {
     (*sprocket)->Stop();
   });
   std::printf("sprocket: compiling %s for %s, %lld ms after the last push\n",
-              Join(options.languages).c_str(), (*store)->path().c_str(),
+              Join(options.languages).c_str(), (*sprocket)->Describe().c_str(),
               static_cast<long long>(options.delay.count()));
   std::fflush(stdout);
   spoke::Status status = spoke::Status::Ok();

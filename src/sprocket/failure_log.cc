@@ -13,7 +13,7 @@ namespace spoke {
 Result<std::unique_ptr<Sprocket::FailureLog>> Sprocket::FailureLog::Load(const std::string& path) {
   std::unique_ptr<FailureLog> log(new FailureLog(path));
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return log;
+  if (path.empty() || !std::filesystem::exists(path, ec)) return log;
   SPOKE_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   auto json = Json::Parse(text);
   const std::string fix = "; move it away to start a new one";
@@ -90,6 +90,7 @@ int64_t Sprocket::FailureLog::EarliestNextAttempt(const std::vector<std::string>
 }
 
 Status Sprocket::FailureLog::Save() const {
+  if (path_.empty()) return Status::Ok();
   Json list = Json::MakeArray();
   for (const auto& [name, failure] : failures_) {
     Json entry = Json::MakeObject();

@@ -31,7 +31,8 @@ class Sprocket::FailureLog {
     int64_t next_attempt = 0;  // not tried again before this
   };
 
-  // Reads the log at `path`; an absent file is an empty log. Corruption when it cannot be parsed
+  // Reads the log at `path`; an absent file is an empty log. An empty `path` is a log kept in
+  // memory only, never read or written. Corruption when it cannot be parsed
   // or is of another format (the file is the operator's to inspect or remove: it is never
   // overwritten silently).
   static Result<std::unique_ptr<FailureLog>> Load(const std::string& path);

@@ -1,5 +1,6 @@
-// Sprocket: passes over the store's versions that compile what the cache lacks, and the loop that
-// runs a pass after each burst of pushes and when a failure's back-off is over.
+// Sprocket: passes over the versions that compile what the cache lacks, and the loop that runs a
+// pass after each burst of pushes and when a failure's back-off is over. Where versions come from
+// and how they are compiled is the backend's (sprocket_backend.h).
 #include "spoke/sprocket.h"
 
 #include <fcntl.h>
@@ -11,10 +12,10 @@
 #include <cstring>
 #include <filesystem>
 
-#include "spoke/artifact_cache.h"
 #include "spoke/compiler.h"
 #include "sprocket/compile_order.h"
 #include "sprocket/failure_log.h"
+#include "sprocket/sprocket_backend.h"
 
 namespace spoke {
 namespace {
@@ -23,17 +24,6 @@ int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The request GET .../download/{language} builds without query parameters (remote/routes_compile.cc
-// ArtifactFor): the version's request with its dependencies' files as targets too, and the
-// module's default Go import prefix. Built the same way so that download finds what is stored.
-Result<CachedCompileRequest> DownloadRequest(const Store& store, const VersionInfo& version,
-                                             const std::string& language) {
-  SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request,
-                         RequestForVersion(store, version, {language}, {}));
-  IncludeImports(&request);
-  return request;
 }
 
 // A message on one line: a compile's errors come one per line.
@@ -90,19 +80,34 @@ Result<std::unique_ptr<Sprocket>> Sprocket::Open(Store& store, SprocketOptions o
     close(lock_fd);
     return failures.status();
   }
-  return std::unique_ptr<Sprocket>(
-      new Sprocket(store, std::move(options), std::move(on_event), lock_fd, std::move(*failures)));
+  return std::unique_ptr<Sprocket>(new Sprocket(MakeStoreBackend(store), std::move(options),
+                                                std::move(on_event), lock_fd,
+                                                std::move(*failures)));
 }
 
-Sprocket::Sprocket(Store& store, SprocketOptions options, EventSink on_event, int lock_fd,
-                   std::unique_ptr<FailureLog> failures)
-    : store_(store),
+Result<std::unique_ptr<Sprocket>> Sprocket::OpenRegistry(const RemoteOptions& registry,
+                                                         SprocketOptions options,
+                                                         EventSink on_event) {
+  SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<SprocketBackend> backend, MakeRegistryBackend(registry));
+  // The registry's store is not this process's to write: failures are remembered in memory.
+  SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<FailureLog> failures, FailureLog::Load(""));
+  return std::unique_ptr<Sprocket>(new Sprocket(std::move(backend), std::move(options),
+                                                std::move(on_event), -1, std::move(failures)));
+}
+
+Sprocket::Sprocket(std::unique_ptr<SprocketBackend> backend, SprocketOptions options,
+                   EventSink on_event, int lock_fd, std::unique_ptr<FailureLog> failures)
+    : backend_(std::move(backend)),
       options_(std::move(options)),
       on_event_(std::move(on_event)),
       lock_fd_(lock_fd),
       failures_(std::move(failures)) {}
 
-Sprocket::~Sprocket() { close(lock_fd_); }
+Sprocket::~Sprocket() {
+  if (lock_fd_ >= 0) close(lock_fd_);
+}
+
+std::string Sprocket::Describe() const { return backend_->Describe(); }
 
 void Sprocket::Stop() {
   std::lock_guard<std::mutex> lock(stop_mutex_);
@@ -111,13 +116,7 @@ void Sprocket::Stop() {
 }
 
 Result<SprocketPass> Sprocket::CompilePending() {
-  SPOKE_ASSIGN_OR_RETURN(auto tags, store_.ListRefs("refs/tags/"));
-  std::vector<VersionName> versions;
-  for (const auto& tag : tags) {
-    VersionName name;
-    if (ParseVersionTagRef(tag.name, &name.first, &name.second))
-      versions.push_back(std::move(name));
-  }
+  SPOKE_ASSIGN_OR_RETURN(std::vector<VersionName> versions, backend_->Start());
   return PassOver(versions);
 }
 
@@ -132,49 +131,28 @@ SprocketPass Sprocket::PassOver(const std::vector<VersionName>& versions) {
     if (!all_done) pending.push_back(name);
   }
   if (pending.empty()) return pass;
-  std::map<VersionName, Result<VersionInfo>> read;  // each version read once per pass
-  auto version_of = [&](const VersionName& name) -> const Result<VersionInfo>& {
-    auto it = read.find(name);
-    if (it == read.end()) it = read.emplace(name, store_.GetVersion(name.first, name.second)).first;
-    return it->second;
-  };
-  auto dependencies_of = [&](const VersionName& name) {
-    std::vector<VersionName> dependencies;
-    const Result<VersionInfo>& version = version_of(name);
-    if (version.ok()) {
-      for (const auto& pin : version->manifest.dependencies)
-        dependencies.emplace_back(pin.module, pin.version);
-    }
-    return dependencies;
+  auto dependencies_of = [this](const VersionName& name) {
+    auto dependencies = backend_->DependenciesOf(name);
+    // One that cannot be read is ordered as if it had none; its compile says what is wrong.
+    return dependencies.ok() ? std::move(*dependencies) : std::vector<VersionName>();
   };
   for (const VersionName& name : DependenciesFirst(pending, dependencies_of)) {
     for (const std::string& language : options_.languages) {
       if (stopping()) return pass;
-      if (!done_.count({name, language})) CompileOne(name, version_of(name), language, &pass);
+      if (!done_.count({name, language})) CompileOne(name, language, &pass);
     }
   }
   return pass;
 }
 
-void Sprocket::CompileOne(const VersionName& name, const Result<VersionInfo>& version,
-                          const std::string& language, SprocketPass* pass) {
+void Sprocket::CompileOne(const VersionName& name, const std::string& language,
+                          SprocketPass* pass) {
   SprocketEvent event;
   event.module = name.first;
   event.version = name.second;
   event.language = language;
-  // A version that cannot be read fails like a compile: reported, and retried with back-off.
-  Result<CachedCompileRequest> request = version.ok()
-                                             ? DownloadRequest(store_, *version, language)
-                                             : Result<CachedCompileRequest>(version.status());
-  Status failed = request.status();
-  if (request.ok()) {
-    auto keys = ArtifactKeysFor(*request);
-    if (keys.ok()) {
-      event.key = keys->at(language).hex;
-    } else {
-      failed = keys.status();
-    }
-  }
+  Result<std::string> key = backend_->KeyFor(name, language);
+  if (key.ok()) event.key = *key;
   const int64_t now = NowSeconds();
   const FailureLog::Failure* before = failures_->Find(name.first, name.second, language);
   if (before && before->key == event.key && now < before->next_attempt) {
@@ -186,30 +164,28 @@ void Sprocket::CompileOne(const VersionName& name, const Result<VersionInfo>& ve
     if (on_event_) on_event_(event);
     return;
   }
+  Status failed = key.status();
   if (failed.ok()) {
-    auto stored = store_.ResolveRef(ArtifactRef(event.key));
-    if (stored.ok() && !stored->empty()) {
-      done_.insert({name, language});
-      pass->cached++;
-      // Losing this only means one needless attempt later: the key is then found cached.
-      (void)failures_->Clear(name.first, name.second, language);
-      return;
-    }
     const auto started = std::chrono::steady_clock::now();
-    CompileStats stats;
-    auto artifacts = CompileWithCache(store_, *request, &stats);
+    auto compiled = backend_->Compile(name, language);
     event.took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
-    if (artifacts.ok()) {
+    if (compiled.ok()) {
       done_.insert({name, language});
+      // Losing this only means one needless attempt later, which finds the artifact cached.
+      (void)failures_->Clear(name.first, name.second, language);
+      if (compiled->cached) {
+        pass->cached++;
+        return;
+      }
       event.kind = SprocketEvent::Kind::kCompiled;
-      event.files = artifacts->at(language).files.size();
+      event.key = compiled->key;
+      event.files = compiled->files;
       pass->compiled++;
       if (on_event_) on_event_(event);
-      (void)failures_->Clear(name.first, name.second, language);
       return;
     }
-    failed = artifacts.status();
+    failed = compiled.status();
   }
   event.kind = SprocketEvent::Kind::kFailed;
   event.message = OneLine(failed.message());
@@ -233,10 +209,8 @@ int64_t Sprocket::NextRetry() const { return failures_->EarliestNextAttempt(opti
 
 Status Sprocket::Run(const std::function<void(const SprocketPass&)>& on_pass) {
   using Clock = std::chrono::steady_clock;
-  const auto poll = std::clamp<std::chrono::milliseconds>(
-      options_.delay, std::chrono::milliseconds(100), std::chrono::seconds(1));
-  StoreWatch watch(store_, poll);
-  SPOKE_ASSIGN_OR_RETURN(std::vector<VersionName> known, watch.Start());
+  const auto poll = backend_->PollInterval(options_.delay);
+  SPOKE_ASSIGN_OR_RETURN(std::vector<VersionName> known, backend_->Start());
   // What was pending at start-up has waited long enough: compile it at once.
   SprocketPass first = PassOver(known);
   if (!stopping() && on_pass) on_pass(first);
@@ -247,7 +221,7 @@ Status Sprocket::Run(const std::function<void(const SprocketPass&)>& on_pass) {
       std::unique_lock<std::mutex> lock(stop_mutex_);
       if (stop_changed_.wait_for(lock, poll, [this] { return stop_.load(); })) return Status::Ok();
     }
-    auto fresh = watch.NewVersions();  // an error is retried at the next look
+    auto fresh = backend_->NewVersions();  // an error is retried at the next look
     const auto now = Clock::now();
     if (fresh.ok() && !fresh->empty()) {
       known.insert(known.end(), fresh->begin(), fresh->end());

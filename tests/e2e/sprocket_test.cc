@@ -51,14 +51,20 @@ class SprocketTest : public DependencyFixture {
     storage_ = work_.Sub("storage");
   }
 
-  // sprocket's command line on the registry's store, with `args` added. With `path_first`, that
+  // sprocket's command line on the registry's store (against the registry itself when
+  // `through_registry_`), with `args` added. With `path_first`, that
   // directory goes before the test's PATH, through env(1): the harness's Env cannot replace PATH.
   std::vector<std::string> SprocketArgv(const std::vector<std::string>& args,
                                         const std::string& path_first) {
     std::vector<std::string> argv;
     if (!path_first.empty())
       argv = {"/usr/bin/env", "PATH=" + path_first + ":" + std::getenv("PATH")};
-    argv.insert(argv.end(), {SPROCKET_BIN, "-storage-dir", storage_});
+    argv.push_back(SPROCKET_BIN);
+    if (through_registry_) {
+      argv.insert(argv.end(), {"-registry", server_->url()});
+    } else {
+      argv.insert(argv.end(), {"-storage-dir", storage_});
+    }
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
@@ -105,6 +111,7 @@ class SprocketTest : public DependencyFixture {
   }
 
   std::string storage_;
+  bool through_registry_ = false;
 };
 
 TEST_F(SprocketTest, CompilesWhatIsPendingAtStartDependenciesFirstAndTheDownloadIsACacheHit) {
@@ -274,13 +281,58 @@ TEST_F(SprocketTest, ASecondSprocketOnTheSameStoreIsRefused) {
   Stop(*sprocket);
 }
 
+TEST_F(SprocketTest, AgainstARegistryItCompilesThroughTheCompileRouteDependenciesFirst) {
+  through_registry_ = true;
+  MustPush("zeta", "v1.0.0", kZeta);
+  MustPush("alpha", "v1.0.0", kAlpha, {"zeta@v1.0.0"});
+  CommandResult first = RunSprocket({"--once", "-languages", "cpp,python"});
+  ASSERT_EQ(first.exit_code, 0) << first.Describe();
+  EXPECT_TRUE(Contains(first.out, "for " + server_->url() + ",")) << first.out;
+  const std::vector<std::string> compiled = LinesWith(first.out, "compiled ");
+  ASSERT_EQ(compiled.size(), 4u) << first.out;
+  EXPECT_TRUE(Contains(compiled[0], "compiled zeta@v1.0.0 cpp (")) << first.out;
+  EXPECT_TRUE(Contains(compiled[1], "compiled zeta@v1.0.0 python (")) << first.out;
+  EXPECT_TRUE(Contains(compiled[2], "compiled alpha@v1.0.0 cpp (")) << first.out;
+  EXPECT_TRUE(Contains(compiled[3], "compiled alpha@v1.0.0 python (")) << first.out;
+  EXPECT_FALSE(std::filesystem::exists(storage_ + "/sprocket"))
+      << "a sprocket against a registry wrote into the registry's store";
+
+  const std::vector<std::string> keys = ArtifactKeys();
+  ASSERT_EQ(keys.size(), 4u);
+  const std::string refs = RefsOf(storage_);
+  auto download = http_->Get("/modules/alpha/versions/v1.0.0/download/python");
+  ASSERT_TRUE(download);
+  ASSERT_EQ(download->status, 200) << download->body;
+  const std::string key = download->get_header_value("X-Spoke-Artifact-Key");
+  EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << key;
+  EXPECT_EQ(RefsOf(storage_), refs) << "the download compiled again";
+
+  CommandResult second = RunSprocket({"--once", "-languages", "cpp,python"});
+  EXPECT_EQ(second.exit_code, 0) << second.Describe();
+  EXPECT_TRUE(Contains(second.out, "pass done: 0 compiled, 0 failed, 4 cached")) << second.out;
+}
+
+TEST_F(SprocketTest, AgainstARegistryAPushIsCompiledWithoutAnyoneAsking) {
+  through_registry_ = true;
+  auto sprocket = StartSprocket({"-languages", "cpp", "-delay", "1s"});
+  ASSERT_TRUE(sprocket);
+  ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStdout, "pass done: 0 compiled"))
+      << sprocket->Stdout() << sprocket->Stderr();
+  MustPush("zeta", "v1.0.0", kZeta);
+  ASSERT_TRUE(sprocket->WaitForLine(Process::Stream::kStdout, "compiled zeta@v1.0.0 cpp ("))
+      << sprocket->Stdout() << sprocket->Stderr();
+  EXPECT_EQ(ArtifactKeys().size(), 1u);
+  Stop(*sprocket);
+}
+
 TEST(SprocketFlags, BadFlagsAreUsageErrorsAndHelpAndVersionWork) {
   TempDir work;
-  for (const std::vector<std::string>& args :
-       std::vector<std::vector<std::string>>{{"-storage-dir", work.Sub("s"), "-delay", "10"},
-                                             {"-storage-dir", work.Sub("s"), "-delay", "-5s"},
-                                             {"-storage-dir", work.Sub("s"), "-languages", "cobol"},
-                                             {"-delay", "5s"}}) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"-storage-dir", work.Sub("s"), "-delay", "10"},
+           {"-storage-dir", work.Sub("s"), "-delay", "-5s"},
+           {"-storage-dir", work.Sub("s"), "-languages", "cobol"},
+           {"-delay", "5s"},
+           {"-storage-dir", work.Sub("s"), "-registry", "http://127.0.0.1:1"}}) {
     std::vector<std::string> argv = {SPROCKET_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
     CommandResult result = RunCommand({argv, {}, ""});
