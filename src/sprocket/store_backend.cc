@@ -1,6 +1,6 @@
 // Sprocket on a store: versions from its refs (StoreWatch), keys computed here, artifacts written
 // by CompileWithCache, as the registry serving the same store writes them.
-#include <map>
+#include <algorithm>
 #include <utility>
 
 #include "spoke/artifact_cache.h"

@@ -1,7 +1,8 @@
 // Sprocket, the background compiler, against a real registry on the same store: it compiles what
 // is pushed without anyone asking, dependencies first, with the key a download looks up; a
 // restart compiles nothing again; a failing compile is reported, recorded, and retried after a
-// back-off rather than in a loop.
+// back-off rather than in a loop. Against the registry itself (-registry), the same through its
+// compile route.
 #include <gtest/gtest.h>
 
 #include <chrono>
