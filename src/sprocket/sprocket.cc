@@ -1,0 +1,244 @@
+// Sprocket: passes over the versions that compile what the cache lacks, and the loop that runs a
+// pass after each burst of pushes and when a failure's back-off is over. Where versions come from
+// and how they are compiled is the backend's (sprocket_backend.h).
+#include "spoke/sprocket.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "spoke/compiler.h"
+#include "sprocket/compile_order.h"
+#include "sprocket/failure_log.h"
+#include "sprocket/sprocket_backend.h"
+
+namespace spoke {
+namespace {
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A message on one line: a compile's errors come one per line.
+std::string OneLine(std::string message) {
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  std::string line;
+  for (char c : message) line += c == '\n' ? std::string("; ") : std::string(1, c);
+  return line;
+}
+
+// Takes <dir>/lock (flock, exclusive, not waiting) and writes this process's pid into it, for the
+// message another Sprocket gives. The descriptor, or FailedPrecondition naming the holder.
+Result<int> TakeLock(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+  const std::string path = dir + "/lock";
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {};
+    ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+    close(fd);
+    std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "?";
+    while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+    return Status::FailedPrecondition("another sprocket (pid " + pid +
+                                      ") is compiling for this store (it holds " + path + ")");
+  }
+  const std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 ||
+      pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    close(fd);
+    return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::vector<std::string> InstalledLanguages() {
+  std::vector<std::string> names;
+  for (const Language& language : Languages()) {
+    if (GeneratorIdentity(language).ok()) names.push_back(language.name);
+  }
+  return names;
+}
+
+Result<std::unique_ptr<Sprocket>> Sprocket::Open(Store& store, SprocketOptions options,
+                                                 EventSink on_event) {
+  const std::string dir = store.path() + "/sprocket";
+  SPOKE_ASSIGN_OR_RETURN(int lock_fd, TakeLock(dir));
+  auto failures = FailureLog::Load(dir + "/failures.json");
+  if (!failures.ok()) {
+    close(lock_fd);
+    return failures.status();
+  }
+  return std::unique_ptr<Sprocket>(new Sprocket(MakeStoreBackend(store), std::move(options),
+                                                std::move(on_event), lock_fd,
+                                                std::move(*failures)));
+}
+
+Result<std::unique_ptr<Sprocket>> Sprocket::OpenRegistry(const RemoteOptions& registry,
+                                                         SprocketOptions options,
+                                                         EventSink on_event) {
+  SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<SprocketBackend> backend, MakeRegistryBackend(registry));
+  // The registry's store is not this process's to write: failures are remembered in memory.
+  SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<FailureLog> failures, FailureLog::Load(""));
+  return std::unique_ptr<Sprocket>(new Sprocket(std::move(backend), std::move(options),
+                                                std::move(on_event), -1, std::move(failures)));
+}
+
+Sprocket::Sprocket(std::unique_ptr<SprocketBackend> backend, SprocketOptions options,
+                   EventSink on_event, int lock_fd, std::unique_ptr<FailureLog> failures)
+    : backend_(std::move(backend)),
+      options_(std::move(options)),
+      on_event_(std::move(on_event)),
+      lock_fd_(lock_fd),
+      failures_(std::move(failures)) {}
+
+Sprocket::~Sprocket() {
+  if (lock_fd_ >= 0) close(lock_fd_);
+}
+
+std::string Sprocket::Describe() const { return backend_->Describe(); }
+
+void Sprocket::Stop() {
+  std::lock_guard<std::mutex> lock(stop_mutex_);
+  stop_ = true;
+  stop_changed_.notify_all();
+}
+
+Result<SprocketPass> Sprocket::CompilePending() {
+  SPOKE_ASSIGN_OR_RETURN(std::vector<VersionName> versions, backend_->Start());
+  return PassOver(versions);
+}
+
+SprocketPass Sprocket::PassOver(const std::vector<VersionName>& versions) {
+  SprocketPass pass;
+  std::vector<VersionName> pending;
+  for (const VersionName& name : versions) {
+    bool all_done = std::all_of(options_.languages.begin(), options_.languages.end(),
+                                [&](const std::string& language) {
+                                  return done_.count({name, language}) > 0;
+                                });
+    if (!all_done) pending.push_back(name);
+  }
+  if (pending.empty()) return pass;
+  auto dependencies_of = [this](const VersionName& name) {
+    auto dependencies = backend_->DependenciesOf(name);
+    // One that cannot be read is ordered as if it had none; its compile says what is wrong.
+    return dependencies.ok() ? std::move(*dependencies) : std::vector<VersionName>();
+  };
+  for (const VersionName& name : DependenciesFirst(pending, dependencies_of)) {
+    for (const std::string& language : options_.languages) {
+      if (stopping()) return pass;
+      if (!done_.count({name, language})) CompileOne(name, language, &pass);
+    }
+  }
+  return pass;
+}
+
+void Sprocket::CompileOne(const VersionName& name, const std::string& language,
+                          SprocketPass* pass) {
+  SprocketEvent event;
+  event.module = name.first;
+  event.version = name.second;
+  event.language = language;
+  Result<std::string> key = backend_->KeyFor(name, language);
+  if (key.ok()) event.key = *key;
+  const int64_t now = NowSeconds();
+  const FailureLog::Failure* before = failures_->Find(name.first, name.second, language);
+  if (before && before->key == event.key && now < before->next_attempt) {
+    event.kind = SprocketEvent::Kind::kDeferred;
+    event.message = before->message;
+    event.attempts = before->attempts;
+    event.next_attempt = before->next_attempt;
+    pass->deferred++;
+    if (on_event_) on_event_(event);
+    return;
+  }
+  Status failed = key.status();
+  if (failed.ok()) {
+    const auto started = std::chrono::steady_clock::now();
+    auto compiled = backend_->Compile(name, language);
+    event.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (compiled.ok()) {
+      done_.insert({name, language});
+      // Losing this only means one needless attempt later, which finds the artifact cached.
+      (void)failures_->Clear(name.first, name.second, language);
+      if (compiled->cached) {
+        pass->cached++;
+        return;
+      }
+      event.kind = SprocketEvent::Kind::kCompiled;
+      event.key = compiled->key;
+      event.files = compiled->files;
+      pass->compiled++;
+      if (on_event_) on_event_(event);
+      return;
+    }
+    failed = compiled.status();
+  }
+  event.kind = SprocketEvent::Kind::kFailed;
+  event.message = OneLine(failed.message());
+  const auto base = std::max<std::chrono::seconds>(
+      std::chrono::duration_cast<std::chrono::seconds>(options_.delay), std::chrono::seconds(1));
+  auto recorded =
+      failures_->Record(name.first, name.second, language, event.key, event.message, now, base);
+  if (!recorded.ok()) {
+    // The record is kept in memory, so the back-off holds while this process runs.
+    event.message +=
+        " (the failure could not be recorded on disk: " + recorded.status().message() + ")";
+  }
+  const FailureLog::Failure* kept = failures_->Find(name.first, name.second, language);
+  event.attempts = kept->attempts;
+  event.next_attempt = kept->next_attempt;
+  pass->failed++;
+  if (on_event_) on_event_(event);
+}
+
+int64_t Sprocket::NextRetry() const { return failures_->EarliestNextAttempt(options_.languages); }
+
+Status Sprocket::Run(const std::function<void(const SprocketPass&)>& on_pass) {
+  using Clock = std::chrono::steady_clock;
+  const auto poll = backend_->PollInterval(options_.delay);
+  SPOKE_ASSIGN_OR_RETURN(std::vector<VersionName> known, backend_->Start());
+  // What was pending at start-up has waited long enough: compile it at once.
+  SprocketPass first = PassOver(known);
+  if (!stopping() && on_pass) on_pass(first);
+  bool in_burst = false;
+  Clock::time_point burst_started, last_change;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(stop_mutex_);
+      if (stop_changed_.wait_for(lock, poll, [this] { return stop_.load(); })) return Status::Ok();
+    }
+    auto fresh = backend_->NewVersions();  // an error is retried at the next look
+    const auto now = Clock::now();
+    if (fresh.ok() && !fresh->empty()) {
+      known.insert(known.end(), fresh->begin(), fresh->end());
+      if (!in_burst) burst_started = now;
+      in_burst = true;
+      last_change = now;
+    }
+    const bool burst_over = in_burst && (now - last_change >= options_.delay ||
+                                         now - burst_started >= 4 * options_.delay);
+    const int64_t retry_at = NextRetry();
+    const bool retry_due = retry_at != 0 && retry_at <= NowSeconds();
+    if (!burst_over && !retry_due) continue;
+    in_burst = false;
+    SprocketPass pass = PassOver(known);
+    if (stopping()) return Status::Ok();
+    if (on_pass) on_pass(pass);
+  }
+}
+
+}  // namespace spoke
