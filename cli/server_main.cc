@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "flags.h"
+#include "program_args.h"
 #include "spoke_version.h"
 #include "spoke/server.h"
 #include "spoke/store.h"
@@ -66,15 +66,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"compile", "none"}))
       ->capture_default_str();
   app.footer("Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
-  std::vector<std::string> args = spoke::cli::NormalizeArgs(argc, argv);
-  std::vector<const char*> raw;
-  for (const auto& a : args) raw.push_back(a.c_str());
-  try {
-    app.parse(static_cast<int>(raw.size()), raw.data());
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
+  if (auto exit_code = spoke::cli::ParseProgramArgs(app, argc, argv)) return *exit_code;
   if (!token_flag.empty()) {
     std::fprintf(stderr, "spoke-server: warning: --token is visible to every user of this machine (ps); "
                          "prefer SPOKE_TOKEN or --token-file\n");

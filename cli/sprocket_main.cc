@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "duration.h"
-#include "flags.h"
+#include "program_args.h"
 #include "spoke/compiler.h"
 #include "spoke/remote.h"
 #include "spoke/sprocket.h"
@@ -100,15 +100,7 @@ int main(int argc, char** argv) {
       "language on stdout, one per failure on stderr. A failed compile is retried after a back-off "
       "(doubling up to an hour), recorded in <storage-dir>/sprocket/failures.json. Flags may be "
       "spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
-  std::vector<std::string> args = spoke::cli::NormalizeArgs(argc, argv);
-  std::vector<const char*> raw;
-  for (const auto& a : args) raw.push_back(a.c_str());
-  try {
-    app.parse(static_cast<int>(raw.size()), raw.data());
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
+  if (auto exit_code = spoke::cli::ParseProgramArgs(app, argc, argv)) return *exit_code;
   if (storage_dir.empty() == registry_url.empty()) {
     std::fprintf(stderr, "sprocket: give -storage-dir DIR or -registry URL (see --help)\n");
     return 2;
