@@ -32,8 +32,8 @@ struct Outcome {
 };
 
 // Resolves and pushes one module; `versions` holds the version this run pushes of each module.
-Outcome PushOne(Store& store, RemoteClient& remote, const BatchArgs& args, const WorkspaceModule& module,
-                const std::map<std::string, std::string>& versions) {
+Outcome PushOne(Store& store, RemoteClient& remote, const BatchArgs& args,
+                const WorkspaceModule& module, const std::map<std::string, std::string>& versions) {
   Outcome outcome{&module, "failed", {}, {}, ""};
   auto fail = [&outcome](const Status& s) {
     outcome.error = s.message();
@@ -58,7 +58,8 @@ Outcome PushOne(Store& store, RemoteClient& remote, const BatchArgs& args, const
   auto resolution = ResolveDependencies(store, &remote, request);
   if (!resolution.ok()) return fail(resolution.status());
   outcome.resolution = std::move(*resolution);
-  NewVersion version{module.name, module.version, args.description, module.files, outcome.resolution.pins};
+  NewVersion version{module.name, module.version, args.description, module.files,
+                     outcome.resolution.pins};
   auto pushed = PushVersion(store, remote, version);
   if (!pushed.ok()) return fail(pushed.status());
   outcome.status = pushed->created ? "created" : "unchanged";
@@ -72,7 +73,8 @@ void PrintOutcome(const Outcome& o, size_t index, size_t total) {
   if (o.status == "planned") {
     std::string needs;
     for (const auto& [dep, why] : m.needs) needs += (needs.empty() ? "" : ", ") + dep;
-    std::printf("%s%s%s\n", Plural(m.files.size(), "file").c_str(), needs.empty() ? "" : ", needs ", needs.c_str());
+    std::printf("%s%s%s\n", Plural(m.files.size(), "file").c_str(), needs.empty() ? "" : ", needs ",
+                needs.c_str());
   } else if (o.status == "created" || o.status == "unchanged") {
     std::printf("%s (%s, %s)\n", o.status == "created" ? "pushed" : "already there, unchanged",
                 Plural(m.files.size(), "file").c_str(), o.pushed.manifest.digest.c_str());
@@ -86,13 +88,15 @@ void PrintOutcome(const Outcome& o, size_t index, size_t total) {
   std::fflush(stdout);
 }
 
-Json OutcomesToJson(const std::vector<Outcome>& outcomes, const std::map<std::string, GitVersion>& from_git) {
+Json OutcomesToJson(const std::vector<Outcome>& outcomes,
+                    const std::map<std::string, GitVersion>& from_git) {
   Json list = Json::MakeArray();
   for (const auto& o : outcomes) {
     Json entry = Json::MakeObject();
     entry.Set("module", o.module->name);
     entry.Set("version", o.module->version);
-    if (auto it = from_git.find(o.module->name); it != from_git.end()) entry.Set("version_from", it->second.Origin());
+    if (auto it = from_git.find(o.module->name); it != from_git.end())
+      entry.Set("version_from", it->second.Origin());
     entry.Set("status", o.status);
     entry.Set("files", static_cast<int64_t>(o.module->files.size()));
     Json needs = Json::MakeArray();
@@ -102,7 +106,8 @@ Json OutcomesToJson(const std::vector<Outcome>& outcomes, const std::map<std::st
       entry.Set("digest", o.pushed.manifest.digest);
       entry.Set("commit", o.pushed.commit_id);
       Json deps = Json::MakeArray();
-      for (const auto& dep : o.pushed.manifest.dependencies) deps.Push(dep.module + "@" + dep.version);
+      for (const auto& dep : o.pushed.manifest.dependencies)
+        deps.Push(dep.module + "@" + dep.version);
       entry.Set("dependencies", std::move(deps));
       entry.Set("resolved", ResolvedToJson(o.resolution));
     }
@@ -151,18 +156,25 @@ int AssignVersions(const BatchArgs& args, std::vector<WorkspaceModule>* modules,
 
 void SetupBatchPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<BatchArgs>();
-  sub->add_option("-d,--dir", args->dir, "The directory tree holding the modules")->capture_default_str();
-  sub->add_flag("--recursive", args->recursive, "Look for spoke.yaml module roots at any depth, not only at the top");
-  sub->add_option("-v,--version", args->version,
-                  "Version to push of every module whose spoke.yaml names none (default: derived from git)");
+  sub->add_option("-d,--dir", args->dir, "The directory tree holding the modules")
+      ->capture_default_str();
+  sub->add_flag("--recursive", args->recursive,
+                "Look for spoke.yaml module roots at any depth, not only at the top");
+  sub->add_option(
+      "-v,--version", args->version,
+      "Version to push of every module whose spoke.yaml names none (default: derived from git)");
   sub->add_option("--description", args->description, "What these versions change");
-  sub->add_flag("-k,--keep-going", args->keep_going,
-                "After a failure, push every module that does not need the failed one (exit 1 at the end)");
-  sub->add_flag("-n,--dry-run", args->dry_run, "Print the modules in push order and what each needs; push nothing");
+  sub->add_flag(
+      "-k,--keep-going", args->keep_going,
+      "After a failure, push every module that does not need the failed one (exit 1 at the end)");
+  sub->add_flag("-n,--dry-run", args->dry_run,
+                "Print the modules in push order and what each needs; push nothing");
   sub->add_flag("--json", args->json, "Print the outcome as JSON");
   sub->footer(
-      "Modules: every directory with a spoke.yaml (its module:, version: and deps:), or, when there is\n"
-      "none, one module per top-level directory of DIR, named after it, with paths relative to DIR.\n"
+      "Modules: every directory with a spoke.yaml (its module:, version: and deps:), or, when "
+      "there is\n"
+      "none, one module per top-level directory of DIR, named after it, with paths relative to "
+      "DIR.\n"
       "Modules are pushed after the modules their imports need; an import cycle is reported and\n"
       "nothing is pushed. Pushing the same tree again changes nothing.\n"
       "\n"
@@ -182,9 +194,10 @@ void SetupBatchPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run)
     }
     auto found = FindModules(args->dir, args->recursive);
     if (!found.ok()) {
-      // A -dir that is not a tree of modules is a wrong argument; a tree that cannot be read is not.
+      // A -dir that is not a tree of modules is a wrong argument; a tree that cannot be read is
+      // not.
       return found.status().code() == Status::Code::kInvalidArgument ? UsageError(found.status())
-                                                                       : Fail(found.status());
+                                                                     : Fail(found.status());
     }
     std::map<std::string, GitVersion> from_git;
     if (int exit = AssignVersions(*args, &*found, &from_git); exit != kExitOk) return exit;
@@ -232,8 +245,8 @@ void SetupBatchPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run)
     for (const auto& o : outcomes) ++counts[o.status];
     if (!args->json && !args->dry_run) {
       std::printf("%d pushed, %d unchanged, %d failed, %d skipped (%s) to %s\n", counts["created"],
-                  counts["unchanged"], counts["failed"], counts["skipped"], Plural(outcomes.size(), "module").c_str(),
-                  remote->url().c_str());
+                  counts["unchanged"], counts["failed"], counts["skipped"],
+                  Plural(outcomes.size(), "module").c_str(), remote->url().c_str());
     }
     return broken.empty() ? kExitOk : kExitFailure;
   };

@@ -23,7 +23,8 @@ int ListRules(BreakingLevel level, bool json) {
   for (const auto& rule : BreakingRules()) {
     bool on = std::find(rule.levels.begin(), rule.levels.end(), level) != rule.levels.end();
     std::string levels;
-    for (auto l : rule.levels) levels += std::string(levels.empty() ? "" : ",") + BreakingLevelName(l);
+    for (auto l : rule.levels)
+      levels += std::string(levels.empty() ? "" : ",") + BreakingLevelName(l);
     if (json) {
       Json entry = Json::MakeObject();
       entry.Set("id", rule.id);
@@ -34,7 +35,8 @@ int ListRules(BreakingLevel level, bool json) {
       entry.Set("summary", rule.summary);
       list.Push(std::move(entry));
     } else {
-      std::printf("%-46s %-3s %-28s %s\n", rule.id.c_str(), on ? "on" : "off", levels.c_str(), rule.summary.c_str());
+      std::printf("%-46s %-3s %-28s %s\n", rule.id.c_str(), on ? "on" : "off", levels.c_str(),
+                  rule.summary.c_str());
     }
   }
   if (json) std::printf("%s\n", list.Dump(2).c_str());
@@ -51,14 +53,20 @@ Result<std::unique_ptr<SchemaImage>> BuildImage(const SchemaInput& input) {
 
 void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<BreakingArgs>();
-  sub->add_option("-d,--dir", args->dir, "The module directory holding the new schema")->capture_default_str();
-  sub->add_option("--against", args->against,
-                  "The earlier version, module@version (from the local store, else fetched like spoke pull)");
+  sub->add_option("-d,--dir", args->dir, "The module directory holding the new schema")
+      ->capture_default_str();
+  sub->add_option(
+      "--against", args->against,
+      "The earlier version, module@version (from the local store, else fetched like spoke pull)");
   sub->add_option("--against-dir", args->against_dir, "The earlier version as a directory");
-  sub->add_option("--level", args->level,
-                  "FILE, PACKAGE, WIRE_JSON or WIRE (default: spoke.yaml's breaking.level, else FILE)");
-  sub->add_option("--except", args->except, "Rule IDs not to check, added to spoke.yaml's (repeatable)");
-  sub->add_flag("--json", args->json, "Print {\"level\", \"against\", \"findings\": [{rule, file, line, column, message}]}");
+  sub->add_option(
+      "--level", args->level,
+      "FILE, PACKAGE, WIRE_JSON or WIRE (default: spoke.yaml's breaking.level, else FILE)");
+  sub->add_option("--except", args->except,
+                  "Rule IDs not to check, added to spoke.yaml's (repeatable)");
+  sub->add_flag(
+      "--json", args->json,
+      "Print {\"level\", \"against\", \"findings\": [{rule, file, line, column, message}]}");
   sub->add_flag("--list-rules", args->list_rules, "List every rule and the levels that check it");
   sub->footer(
       "Levels, strictest first: FILE (generated code per file), PACKAGE (per package), WIRE_JSON\n"
@@ -77,24 +85,30 @@ void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
       options.level = *level;
     }
     for (const auto& id : args->except) {
-      bool known = std::any_of(BreakingRules().begin(), BreakingRules().end(), [&](const auto& r) { return r.id == id; });
-      if (!known) return UsageError(Status::InvalidArgument("unknown breaking rule " + id + " (see --list-rules)"));
+      bool known = std::any_of(BreakingRules().begin(), BreakingRules().end(),
+                               [&](const auto& r) { return r.id == id; });
+      if (!known)
+        return UsageError(
+            Status::InvalidArgument("unknown breaking rule " + id + " (see --list-rules)"));
       options.except.push_back(id);
     }
     if (args->list_rules) return ListRules(options.level, args->json);
     if (args->against.empty() == args->against_dir.empty()) {
-      return UsageError(Status::InvalidArgument("give exactly one of --against module@version or --against-dir DIR"));
+      return UsageError(Status::InvalidArgument(
+          "give exactly one of --against module@version or --against-dir DIR"));
     }
     auto current = LoadDirInput(args->dir, *flags);
     if (!current.ok()) {
-      return current.status().code() == Status::Code::kInvalidArgument ? UsageError(current.status())
-                                                                        : Fail(current.status());
+      return current.status().code() == Status::Code::kInvalidArgument
+                 ? UsageError(current.status())
+                 : Fail(current.status());
     }
     auto previous = args->against_dir.empty() ? LoadVersionInput(args->against, *flags)
                                               : LoadDirInput(args->against_dir, *flags);
     if (!previous.ok()) {
-      return previous.status().code() == Status::Code::kInvalidArgument ? UsageError(previous.status())
-                                                                        : Fail(previous.status());
+      return previous.status().code() == Status::Code::kInvalidArgument
+                 ? UsageError(previous.status())
+                 : Fail(previous.status());
     }
     // The two versions parse on two threads: they share nothing.
     auto previous_image = std::async(std::launch::async, [&] { return BuildImage(**previous); });

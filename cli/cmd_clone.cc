@@ -16,17 +16,20 @@ void SetupClone(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   };
   auto args = std::make_shared<Args>();
   sub->add_option("url", args->url, "Registry URL, e.g. http://localhost:8080")->required();
-  sub->add_option("dir", args->dir, "Store to create (default: the local store, $SPOKE_HOME or ~/.spoke)");
-  sub->add_option("-m,--module", args->module,
-                  "Clone only this module; later fetches without -module keep to it (and to any other "
-                  "module cloned into the same store)");
+  sub->add_option("dir", args->dir,
+                  "Store to create (default: the local store, $SPOKE_HOME or ~/.spoke)");
+  sub->add_option(
+      "-m,--module", args->module,
+      "Clone only this module; later fetches without -module keep to it (and to any other "
+      "module cloned into the same store)");
   *run = [args, flags]() -> int {
     if (!args->module.empty()) {
       if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
     }
     std::string dir = args->dir.empty() ? LocalStorePath() : args->dir;
     std::error_code ec;
-    if (!args->dir.empty() && std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
+    if (!args->dir.empty() && std::filesystem::exists(dir, ec) &&
+        !std::filesystem::is_empty(dir, ec)) {
       return Fail(Status::AlreadyExists("destination " + dir + " already exists and is not empty"));
     }
     auto store = Store::Open(dir, /*create=*/true);
@@ -42,7 +45,8 @@ void SetupClone(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     // So that a later `spoke fetch` keeps to what was cloned.
     if (Status s = RecordFetchPrefixes(**store, prefixes); !s.ok()) return Fail(s);
     std::printf("Cloned %s into %s: %s, %s of pack\n", args->url.c_str(), (*store)->path().c_str(),
-                Plural(fetched->refs.size(), "ref").c_str(), Plural(fetched->pack_bytes, "byte").c_str());
+                Plural(fetched->refs.size(), "ref").c_str(),
+                Plural(fetched->pack_bytes, "byte").c_str());
     return kExitOk;
   };
 }

@@ -16,7 +16,8 @@ void SetupCompat(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   };
   auto args = std::make_shared<Args>();
   sub->add_option("-m,--module", args->module, "Module name")->required();
-  sub->add_option("--set", args->set, "New level: FILE, PACKAGE, WIRE_JSON, WIRE (strictest first) or NONE");
+  sub->add_option("--set", args->set,
+                  "New level: FILE, PACKAGE, WIRE_JSON, WIRE (strictest first) or NONE");
   sub->add_flag("--json", args->json, "Print {\"name\", \"compatibility\"}");
   *run = [args, flags]() -> int {
     if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
@@ -43,7 +44,8 @@ void SetupCompat(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       out.Set("compatibility", answer->GetString("compatibility"));
       std::printf("%s\n", out.Dump(2).c_str());
     } else {
-      std::printf("%s: %s\n", answer->GetString("name").c_str(), answer->GetString("compatibility").c_str());
+      std::printf("%s: %s\n", answer->GetString("name").c_str(),
+                  answer->GetString("compatibility").c_str());
     }
     return kExitOk;
   };

@@ -5,19 +5,19 @@
 #include <malloc.h>
 
 #include <algorithm>
-#include <set>
 #include <cstdio>
+#include <set>
 
 #include "compile_common.h"
 #include "context.h"
 #include "module_dir.h"
 #include "resolution.h"
-#include "spoke/deps.h"
-#include "spoke/module_config.h"
 #include "spoke/artifact_cache.h"
 #include "spoke/checkout_cache.h"
 #include "spoke/compiler.h"
+#include "spoke/deps.h"
 #include "spoke/go_import_path.h"
+#include "spoke/module_config.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "spoke/sync.h"
@@ -36,18 +36,21 @@ void WarnNotKept(const std::string& key, const Status& status) {
 // a staged artifact (compiled just now, its files already in the cache's file system) becomes a
 // cache entry by a rename and is hard-linked into `out`; an artifact read whole from a store is
 // written to `out` and hard-linked into the cache.
-Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const CheckoutCache& checkouts, Store* store,
+Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const CheckoutCache& checkouts,
+                                            Store* store,
                                             const std::map<std::string, Artifact>& artifacts,
                                             const CompileStats& stats) {
   std::vector<Outcome> outcomes;
   for (const auto& [language, artifact] : artifacts) {
     const std::string base = OutputBase(args.out, language, artifacts.size());
     Outcome outcome{language, artifact.key, {}, false};
-    outcome.cached = std::find(stats.hits.begin(), stats.hits.end(), artifact.key) != stats.hits.end();
+    outcome.cached =
+        std::find(stats.hits.begin(), stats.hits.end(), artifact.key) != stats.hits.end();
     for (const auto& [path, content] : artifact.files) outcome.files.push_back(path);
     if (!artifact.staged_dir.empty()) {
       auto entry = checkouts.Adopt(artifact.key, artifact.staged_dir, outcome.files);
-      Status placed = entry.ok() ? checkouts.Place(*entry, base, PlaceMethod::kHardLink) : entry.status();
+      Status placed =
+          entry.ok() ? checkouts.Place(*entry, base, PlaceMethod::kHardLink) : entry.status();
       if (placed.ok()) {
         outcomes.push_back(std::move(outcome));
         continue;
@@ -55,9 +58,11 @@ Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const Check
       WarnNotKept(artifact.key, placed);
       // The staged files may have gone with a failed entry, or with one another compile evicted
       // meanwhile; the store has the artifact whole.
-      auto stored = store ? LookupArtifact(*store, artifact.key) : Result<std::optional<Artifact>>(std::nullopt);
+      auto stored = store ? LookupArtifact(*store, artifact.key)
+                          : Result<std::optional<Artifact>>(std::nullopt);
       if (!stored.ok()) return stored.status();
-      if (!*stored) return Status::Internal("artifact " + artifact.key + " is neither staged nor stored");
+      if (!*stored)
+        return Status::Internal("artifact " + artifact.key + " is neither staged nor stored");
       SPOKE_RETURN_IF_ERROR(WriteFilesUnder(base, (*stored)->files));
       outcomes.push_back(std::move(outcome));
       continue;
@@ -65,7 +70,8 @@ Result<std::vector<Outcome>> WriteArtifacts(const CompileArgs& args, const Check
     // In place and on several threads, as protoc writes its outputs in place: a temporary file
     // and a rename per file cost more than the writes themselves on thousands of files.
     SPOKE_RETURN_IF_ERROR(WriteFilesUnder(base, artifact.files));
-    if (Status kept = checkouts.Add(artifact.key, base, outcome.files); !kept.ok()) WarnNotKept(artifact.key, kept);
+    if (Status kept = checkouts.Add(artifact.key, base, outcome.files); !kept.ok())
+      WarnNotKept(artifact.key, kept);
     outcomes.push_back(std::move(outcome));
   }
   return outcomes;
@@ -146,8 +152,8 @@ int ExplainKeys(const CachedCompileRequest& request) {
 
 // Serves the request from the checkout cache when it has every key (without opening the store),
 // else compiles with the store's cache. The exit code.
-int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts, const CachedCompileRequest& request,
-                      Store* store, const char* source) {
+int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts,
+                      const CachedCompileRequest& request, Store* store, const char* source) {
   auto served = ServeFromCheckouts(args, checkouts, request, source);
   if (!served.ok()) return Fail(served.status());
   if (*served) return kExitOk;
@@ -174,25 +180,27 @@ int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts, c
 // dependencies, resolved as `spoke push` resolves them (resolution.h), at their mounted paths and
 // read from the local store, which is opened into *store. Nothing when the directory's own files
 // and its nested modules' satisfy every import.
-Status AddDirDependencies(const CompileArgs& args, const GlobalFlags& flags, CachedCompileRequest* request,
-                          std::unique_ptr<Store>* store) {
+Status AddDirDependencies(const CompileArgs& args, const GlobalFlags& flags,
+                          CachedCompileRequest* request, std::unique_ptr<Store>* store) {
   SPOKE_ASSIGN_OR_RETURN(ModuleConfig config, LoadModuleConfig(args.dir));
   SPOKE_ASSIGN_OR_RETURN(ModuleDirFiles read, ReadModuleDir(args.dir));
   std::set<std::string> nested;
   for (const auto& [path, content] : read.nested) nested.insert(path);
   if (!NeedsDependencies(config, read.own, nested)) return Status::Ok();
   SPOKE_ASSIGN_OR_RETURN(*store, OpenLocalStore());
-  SPOKE_ASSIGN_OR_RETURN(Resolution resolution,
-                         ResolveDirDependencies(**store, flags, args.dir, config, read.own, nested));
+  SPOKE_ASSIGN_OR_RETURN(Resolution resolution, ResolveDirDependencies(**store, flags, args.dir,
+                                                                       config, read.own, nested));
   const std::string name = config.module.empty() ? args.dir : config.module;
   // Built with the module's own files so a dependency's file at one of their paths is refused.
-  SPOKE_ASSIGN_OR_RETURN(SchemaSources closure, ClosureSources(**store, name, read.own, resolution.pins));
+  SPOKE_ASSIGN_OR_RETURN(SchemaSources closure,
+                         ClosureSources(**store, name, read.own, resolution.pins));
   for (const auto& [path, id] : closure.sources) {
     if (read.own.count(path)) continue;
     request->sources[path] = id;  // a dependency wins over a nested module's file at its path
     if (!args.exclude_imports) request->targets.push_back(path);
   }
-  request->load = [on_disk = std::move(request->load), from = store->get()](const std::string& id) -> Result<std::string> {
+  request->load = [on_disk = std::move(request->load),
+                   from = store->get()](const std::string& id) -> Result<std::string> {
     auto content = on_disk(id);
     if (content.ok() || content.status().code() != Status::Code::kNotFound) return content;
     return from->ReadBlob(id);
@@ -201,7 +209,8 @@ Status AddDirDependencies(const CompileArgs& args, const GlobalFlags& flags, Cac
 }
 
 int CompileDir(const CompileArgs& args, const GlobalFlags& flags, const CheckoutCache& checkouts,
-               const std::vector<std::string>& languages, const std::map<std::string, std::string>& parameters) {
+               const std::vector<std::string>& languages,
+               const std::map<std::string, std::string>& parameters) {
   SourceIdCache known = SourceIdsForDir(args.dir);
   auto request = RequestForDir(args, languages, parameters, &known);
   if (!request.ok()) return Fail(request.status());
@@ -222,7 +231,8 @@ int CompileDir(const CompileArgs& args, const GlobalFlags& flags, const Checkout
 }
 
 int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const CheckoutCache& checkouts,
-                  const std::vector<std::string>& languages, const std::map<std::string, std::string>& parameters) {
+                  const std::vector<std::string>& languages,
+                  const std::map<std::string, std::string>& parameters) {
   if (Status s = ValidateModuleName(args.module); !s.ok()) return UsageError(s);
   if (args.version != "latest") {
     if (auto v = SemVer::Parse(args.version); !v.ok()) return UsageError(v.status());
@@ -241,10 +251,10 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
     CompileStats registry_stats;
     Result<std::map<std::string, Artifact>> fetched = Status::Unavailable("");
     auto version = EnsureVersion(**store, remote.get(), args.module, args.version);
-    auto answer = version.ok() ? AskRegistry(*remote, args.module, version->version, languages,
-                                             parameters, *go_import_prefix, !args.exclude_imports,
-                                             &registry_stats)
-                               : Result<RegistryAnswer>(version.status());
+    auto answer = version.ok()
+                      ? AskRegistry(*remote, args.module, version->version, languages, parameters,
+                                    *go_import_prefix, !args.exclude_imports, &registry_stats)
+                      : Result<RegistryAnswer>(version.status());
     if (answer.ok()) {
       if (auto placed = PlaceFromCheckouts(args, checkouts, answer->keys)) {
         PrintResult(args, *placed, 0, "by the registry");
@@ -254,7 +264,8 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
     } else {
       fetched = answer.status();
     }
-    if (fetched.ok()) return Finish(args, checkouts, store->get(), fetched, registry_stats, "by the registry");
+    if (fetched.ok())
+      return Finish(args, checkouts, store->get(), fetched, registry_stats, "by the registry");
     if (!RegistryUnreachable(fetched.status())) return Fail(fetched.status());
     WarnUsingLocalStore(fetched.status(), "compiling locally");
     remote.reset();

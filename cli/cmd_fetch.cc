@@ -16,9 +16,10 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  sub->add_option("-m,--module", args->module,
-                  "Fetch only this module (default: what spoke clone recorded in the local store, else the "
-                  "whole registry)");
+  sub->add_option(
+      "-m,--module", args->module,
+      "Fetch only this module (default: what spoke clone recorded in the local store, else the "
+      "whole registry)");
   sub->add_flag("--json", args->json, "Print what changed as JSON");
   *run = [args, flags]() -> int {
     if (!args->module.empty()) {
@@ -30,7 +31,8 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!remote.ok()) return UsageError(remote.status());
     auto recorded = RecordedFetchPrefixes(**store);
     if (!recorded.ok()) return Fail(recorded.status());
-    std::vector<std::string> prefixes = args->module.empty() ? *recorded : ModulePrefixes(args->module);
+    std::vector<std::string> prefixes =
+        args->module.empty() ? *recorded : ModulePrefixes(args->module);
     auto fetched = FetchPrefixes(**store, **remote, prefixes);
     if (!fetched.ok()) return Fail(fetched.status());
     const size_t bytes = fetched->pack_bytes;
@@ -56,7 +58,8 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (changed.empty()) {
       std::printf("Already up to date with %s\n", (*remote)->url().c_str());
     } else {
-      for (const auto& ref : changed) std::printf(" * %-8s %s\n", ref.status.c_str(), ref.name.c_str());
+      for (const auto& ref : changed)
+        std::printf(" * %-8s %s\n", ref.status.c_str(), ref.name.c_str());
       std::printf("Fetched %s (%s of pack) from %s\n", Plural(changed.size(), "ref").c_str(),
                   Plural(bytes, "byte").c_str(), (*remote)->url().c_str());
     }

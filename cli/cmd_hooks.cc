@@ -28,7 +28,8 @@ std::string ShellQuote(const std::string& s) {
 
 // Where git keeps the repository's hooks (honours core.hooksPath), as an absolute path.
 Result<fs::path> HooksDir(const std::string& repo) {
-  std::string command = "git -C " + ShellQuote(repo) + " rev-parse --path-format=absolute --git-path hooks 2>&1";
+  std::string command =
+      "git -C " + ShellQuote(repo) + " rev-parse --path-format=absolute --git-path hooks 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return Status::IOError("cannot run git");
   std::string out;
@@ -54,7 +55,8 @@ std::string SelfPath() {
 // characters that would need escaping inside double quotes).
 std::string HookText(const std::string& spoke_binary) {
   std::string text = kPreCommitHook;
-  if (spoke_binary.empty() || spoke_binary.find_first_of("\"$`\\\n") != std::string::npos) return text;
+  if (spoke_binary.empty() || spoke_binary.find_first_of("\"$`\\\n") != std::string::npos)
+    return text;
   size_t at = text.find(kDefaultSpokeLine);
   if (at != std::string::npos) {
     text.replace(at, sizeof(kDefaultSpokeLine) - 1, ": \"${SPOKE:=" + spoke_binary + "}\"");
@@ -71,13 +73,16 @@ int Install(const std::string& repo, bool force, const GlobalFlags& flags) {
     auto existing = ReadFileToString(target.string());
     if (!existing.ok()) return Fail(existing.status());
     if (existing->find(kHookMarker) == std::string::npos) {
-      return Fail(Status::AlreadyExists(target.string() +
-                                        " exists and is not Spoke's hook; keep it, or replace it with --force"));
+      return Fail(Status::AlreadyExists(
+          target.string() +
+          " exists and is not Spoke's hook; keep it, or replace it with --force"));
     }
   }
   fs::create_directories(*hooks, ec);
-  if (Status s = WriteFileAtomically(target.string(), HookText(SelfPath())); !s.ok()) return Fail(s);
-  if (chmod(target.c_str(), 0755) != 0) return Fail(Status::IOError("cannot make " + target.string() + " executable"));
+  if (Status s = WriteFileAtomically(target.string(), HookText(SelfPath())); !s.ok())
+    return Fail(s);
+  if (chmod(target.c_str(), 0755) != 0)
+    return Fail(Status::IOError("cannot make " + target.string() + " executable"));
   if (!flags.quiet) std::printf("Installed Spoke's pre-commit hook in %s\n", target.c_str());
   return kExitOk;
 }
@@ -91,12 +96,17 @@ void SetupHooks(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   };
   auto args = std::make_shared<Args>();
   sub->require_subcommand(1);
-  CLI::App* install = sub->add_subcommand(
-      "install", "Install the pre-commit hook: staged .proto files are validated and linted before each commit");
-  install->add_option("--repo", args->repo, "A directory inside the git repository")->capture_default_str();
+  CLI::App* install = sub->add_subcommand("install",
+                                          "Install the pre-commit hook: staged .proto files are "
+                                          "validated and linted before each commit");
+  install->add_option("--repo", args->repo, "A directory inside the git repository")
+      ->capture_default_str();
   install->add_flag("--force", args->force, "Replace a pre-commit hook that is not Spoke's");
-  install->footer("Skip the hook once with `git commit --no-verify`; SPOKE_HOOK_LINT=0 validates without linting.");
-  CLI::App* print = sub->add_subcommand("print", "Print the hook script (for the pre-commit framework or a review)");
+  install->footer(
+      "Skip the hook once with `git commit --no-verify`; SPOKE_HOOK_LINT=0 validates without "
+      "linting.");
+  CLI::App* print = sub->add_subcommand(
+      "print", "Print the hook script (for the pre-commit framework or a review)");
   *run = [args, flags, install, print]() -> int {
     if (install->parsed()) return Install(args->repo, args->force, *flags);
     if (print->parsed()) {

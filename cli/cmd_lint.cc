@@ -36,7 +36,8 @@ int ListRules(const LintConfig& config, bool json) {
       entry.Set("summary", rule.summary);
       list.Push(std::move(entry));
     } else {
-      std::printf("%-32s %-3s %-24s %s\n", rule.id.c_str(), on ? "on" : "off", categories.c_str(), rule.summary.c_str());
+      std::printf("%-32s %-3s %-24s %s\n", rule.id.c_str(), on ? "on" : "off", categories.c_str(),
+                  rule.summary.c_str());
     }
   }
   if (json) std::printf("%s\n", list.Dump(2).c_str());
@@ -47,16 +48,23 @@ int ListRules(const LintConfig& config, bool json) {
 
 void SetupLint(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<LintArgs>();
-  sub->add_option("-d,--dir", args->dir, "The module directory (its spoke.yaml configures the rules)")
+  sub->add_option("-d,--dir", args->dir,
+                  "The module directory (its spoke.yaml configures the rules)")
       ->capture_default_str();
-  sub->add_option("--path", args->paths, "Report only on this file or directory, relative to -dir (repeatable)");
-  sub->add_option("--use", args->use, "Rule IDs or categories to run, replacing spoke.yaml's lint.use (repeatable)");
-  sub->add_option("--except", args->except, "Rule IDs or categories to leave out, added to spoke.yaml's (repeatable)");
-  sub->add_flag("--json", args->json, "Print {\"findings\": [{rule, file, line, column, message}]}");
-  sub->add_flag("--list-rules", args->list_rules, "List every rule, its categories and whether it is on");
+  sub->add_option("--path", args->paths,
+                  "Report only on this file or directory, relative to -dir (repeatable)");
+  sub->add_option("--use", args->use,
+                  "Rule IDs or categories to run, replacing spoke.yaml's lint.use (repeatable)");
+  sub->add_option("--except", args->except,
+                  "Rule IDs or categories to leave out, added to spoke.yaml's (repeatable)");
+  sub->add_flag("--json", args->json,
+                "Print {\"findings\": [{rule, file, line, column, message}]}");
+  sub->add_flag("--list-rules", args->list_rules,
+                "List every rule, its categories and whether it is on");
   sub->footer(
       "Categories: MINIMAL < BASIC < STANDARD (default); COMMENTS and UNARY_RPC are opt-in.\n"
-      "spoke.yaml: a \"lint:\" section with \"use:\", \"except:\" and \"ignore:\" lists (docs/checks.md).\n"
+      "spoke.yaml: a \"lint:\" section with \"use:\", \"except:\" and \"ignore:\" lists "
+      "(docs/checks.md).\n"
       "An element is exempted from a rule by a leading comment \"spoke:lint:ignore RULE_ID\".\n"
       "Exit codes: 0 clean, 1 findings or errors, 2 usage error.");
   *run = [args, flags]() -> int {
@@ -70,18 +78,20 @@ void SetupLint(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     }
     if (!args->use.empty()) config.use = args->use;
     config.except.insert(config.except.end(), args->except.begin(), args->except.end());
-    if (auto enabled = EnabledLintRules(config, BuiltinLintRules()); !enabled.ok()) return UsageError(enabled.status());
+    if (auto enabled = EnabledLintRules(config, BuiltinLintRules()); !enabled.ok())
+      return UsageError(enabled.status());
     if (args->list_rules) return ListRules(config, args->json);
 
     auto input = LoadDirInput(args->dir, *flags);
     if (!input.ok()) {
       return input.status().code() == Status::Code::kInvalidArgument ? UsageError(input.status())
-                                                                      : Fail(input.status());
+                                                                     : Fail(input.status());
     }
     if (!args->paths.empty()) {
       // Every file is still linted (some rules compare files), but only these are reported.
       std::vector<std::string> all = (*input)->sources.targets;
-      if (Status s = RestrictTargets(args->paths, &(*input)->sources); !s.ok()) return UsageError(s);
+      if (Status s = RestrictTargets(args->paths, &(*input)->sources); !s.ok())
+        return UsageError(s);
       (*input)->sources.targets = std::move(all);
     }
     auto image = SchemaImage::Build((*input)->sources);
@@ -92,7 +102,8 @@ void SetupLint(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     auto findings = Lint(**image, config);
     if (!findings.ok()) return UsageError(findings.status());
     if (!args->paths.empty()) {
-      std::erase_if(*findings, [&](const Finding& f) { return !UnderAnyPath(f.file, args->paths); });
+      std::erase_if(*findings,
+                    [&](const Finding& f) { return !UnderAnyPath(f.file, args->paths); });
     }
     if (args->json) {
       Json out = Json::MakeObject();

@@ -12,8 +12,8 @@ namespace spoke::cli {
 namespace {
 
 // Refs under `prefix` from the registry, or from the local store (with a note) when it is down.
-Result<std::vector<RefEntry>> RegistryOrLocalRefs(const GlobalFlags& flags, const std::string& prefix,
-                                                  bool offline) {
+Result<std::vector<RefEntry>> RegistryOrLocalRefs(const GlobalFlags& flags,
+                                                  const std::string& prefix, bool offline) {
   if (!offline) {
     SPOKE_ASSIGN_OR_RETURN(auto remote, ConnectRegistry(flags));
     auto refs = remote->ListRefs(prefix);
@@ -98,8 +98,8 @@ void SetupModules(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
         if (latest) entry.Set("latest", *latest);
         list.Push(std::move(entry));
       } else {
-        std::printf("%-40s %12s  latest %s\n", name.c_str(), Plural(versions.size(), "version").c_str(),
-                    latest ? latest->c_str() : "-");
+        std::printf("%-40s %12s  latest %s\n", name.c_str(),
+                    Plural(versions.size(), "version").c_str(), latest ? latest->c_str() : "-");
       }
     }
     if (args->json) {

@@ -24,10 +24,12 @@ struct LockArgs {
 
 // The dependencies of the module in args.dir, resolved as push would (any old lock is not
 // honoured: updating it is the point).
-Result<Lockfile> LockModuleDir(Store& store, const GlobalFlags& flags, LockArgs& args, Resolution* resolution) {
+Result<Lockfile> LockModuleDir(Store& store, const GlobalFlags& flags, LockArgs& args,
+                               Resolution* resolution) {
   SPOKE_ASSIGN_OR_RETURN(ModuleConfig config, LoadModuleConfig(args.dir));
   if (args.module.empty()) args.module = config.module;
-  if (args.module.empty()) return Status::InvalidArgument("--module is required (or module: in spoke.yaml)");
+  if (args.module.empty())
+    return Status::InvalidArgument("--module is required (or module: in spoke.yaml)");
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(args.module));
   std::vector<std::string> specs = config.deps;
   specs.insert(specs.end(), args.deps.begin(), args.deps.end());
@@ -47,7 +49,8 @@ Result<Lockfile> LockModuleDir(Store& store, const GlobalFlags& flags, LockArgs&
 Result<Lockfile> LockVersion(Store& store, const GlobalFlags& flags, const LockArgs& args) {
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(args.module));
   std::unique_ptr<RemoteClient> remote;
-  SPOKE_ASSIGN_OR_RETURN(VersionClosure closure, LoadVersionClosure(store, &remote, flags, args.module, args.version));
+  SPOKE_ASSIGN_OR_RETURN(VersionClosure closure,
+                         LoadVersionClosure(store, &remote, flags, args.module, args.version));
   Lockfile lock;
   lock.entries[closure.root.module] = closure.root.Pin();
   for (const auto& r : closure.reached) lock.entries[r.version.module] = r.version.Pin(r.mount);
@@ -59,11 +62,14 @@ Result<Lockfile> LockVersion(Store& store, const GlobalFlags& flags, const LockA
 void SetupLock(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<LockArgs>();
   sub->add_option("-m,--module", args->module, "Module name (default: spoke.yaml's in --dir)");
-  sub->add_option("-v,--version", args->version,
-                  "Lock this published version of --module (or latest) and its dependencies, instead of "
-                  "resolving the module in --dir");
-  sub->add_option("-d,--dir", args->dir, "Module directory; spoke.lock is written here")->capture_default_str();
-  sub->add_option("--dep", args->deps, "A dependency, module@version (repeatable; adds to spoke.yaml's deps)");
+  sub->add_option(
+      "-v,--version", args->version,
+      "Lock this published version of --module (or latest) and its dependencies, instead of "
+      "resolving the module in --dir");
+  sub->add_option("-d,--dir", args->dir, "Module directory; spoke.lock is written here")
+      ->capture_default_str();
+  sub->add_option("--dep", args->deps,
+                  "A dependency, module@version (repeatable; adds to spoke.yaml's deps)");
   sub->add_flag("--json", args->json, "Print the result as JSON");
   sub->footer(
       "Without --version: resolves the dependencies of the module in DIR as `spoke push` would\n"
@@ -73,7 +79,8 @@ void SetupLock(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   *run = [args, flags]() -> int {
     if (auto deps = ParseDeclared(args->deps); !deps.ok()) return UsageError(deps.status());
     if (!args->version.empty()) {
-      if (args->module.empty()) return UsageError(Status::InvalidArgument("--version needs --module"));
+      if (args->module.empty())
+        return UsageError(Status::InvalidArgument("--version needs --module"));
       if (args->version != "latest") {
         if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
       }
@@ -98,9 +105,11 @@ void SetupLock(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     }
     PrintResolved(resolution, "");
     for (const auto& [module, pin] : lock->entries) {
-      std::printf("Locked %s@%s (%s)\n", pin.module.c_str(), pin.version.c_str(), pin.digest.c_str());
+      std::printf("Locked %s@%s (%s)\n", pin.module.c_str(), pin.version.c_str(),
+                  pin.digest.c_str());
     }
-    std::printf("Wrote %s (%s)\n", lock_path.c_str(), Plural(lock->entries.size(), "module").c_str());
+    std::printf("Wrote %s (%s)\n", lock_path.c_str(),
+                Plural(lock->entries.size(), "module").c_str());
     return kExitOk;
   };
 }

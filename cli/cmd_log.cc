@@ -28,7 +28,8 @@ void SetupLog(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<Args>();
   sub->add_option("-m,--module", args->module, "Module name")->required();
   sub->add_flag("--json", args->json, "Print the history as JSON");
-  sub->add_flag("--offline", args->offline, "Do not fetch from the registry first; show the local store");
+  sub->add_flag("--offline", args->offline,
+                "Do not fetch from the registry first; show the local store");
   *run = [args, flags]() -> int {
     if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
     auto store = OpenLocalStore();
@@ -67,7 +68,8 @@ void SetupLog(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       std::printf("version %s (%s)\n", v.version.c_str(), v.commit_id.c_str());
       std::printf("Date:    %s\nDigest:  %s\nFiles:   %zu\n", LocalTime(v.created).c_str(),
                   v.manifest.digest.c_str(), v.manifest.files.size());
-      if (!v.manifest.description.empty()) std::printf("\n    %s\n", v.manifest.description.c_str());
+      if (!v.manifest.description.empty())
+        std::printf("\n    %s\n", v.manifest.description.c_str());
       std::printf("\n");
     }
     if (log->empty()) std::printf("module %s has no versions yet\n", args->module.c_str());

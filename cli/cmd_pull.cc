@@ -145,7 +145,8 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
     return Fail(loaded.status());
   }
   std::string wanted = args.version;
-  if (wanted == "latest" && lock.entries.count(args.module)) wanted = lock.entries[args.module].version;
+  if (wanted == "latest" && lock.entries.count(args.module))
+    wanted = lock.entries[args.module].version;
   // Asking for another version of the locked root is asking to move the lock: the new root's pins
   // replace the old ones. A version that stays must still be byte-identical to what was locked.
   const bool moving_root = lock.entries.count(args.module) && wanted != "latest" &&
@@ -212,13 +213,16 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<Args>();
   sub->add_option("-m,--module", args->module, "Module name")->required();
   sub->add_option("-v,--version", args->version,
-                  "Version to pull, or latest (the local store's highest release when the registry cannot be "
+                  "Version to pull, or latest (the local store's highest release when the registry "
+                  "cannot be "
                   "reached)")
       ->capture_default_str();
-  sub->add_option("-d,--dir", args->dir, "Directory to write the files into")->capture_default_str();
-  sub->add_flag("--recursive", args->recursive,
-                "Also write every dependency at its pinned version, so `protoc -I DIR` builds the tree; "
-                "honours and writes DIR/spoke.lock");
+  sub->add_option("-d,--dir", args->dir, "Directory to write the files into")
+      ->capture_default_str();
+  sub->add_flag(
+      "--recursive", args->recursive,
+      "Also write every dependency at its pinned version, so `protoc -I DIR` builds the tree; "
+      "honours and writes DIR/spoke.lock");
   sub->add_flag(
       "--force", args->force,
       "Overwrite (or remove) files changed since spoke wrote them, and files spoke never wrote, "
@@ -245,9 +249,10 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
         // As `spoke versions` does offline: the highest release this store has, said so.
         auto local = (*store)->GetVersion(args->module, "latest");
         if (local.ok()) {
-          WarnUsingLocalStore(version.status(), "pulling " + local->module + "@" + local->version +
-                                                    ", the local store's highest release; the registry may "
-                                                    "have a newer one");
+          WarnUsingLocalStore(version.status(),
+                              "pulling " + local->module + "@" + local->version +
+                                  ", the local store's highest release; the registry may "
+                                  "have a newer one");
           version = std::move(local);
         }
       }

@@ -22,8 +22,8 @@ namespace {
 
 // -compat: a module the registry does not know yet is created with the level; an existing one must
 // already have it (changing a level is `spoke compat -set`, a deliberate act of its own).
-Status EnsureCompatibility(RemoteClient& remote, const std::string& module, const std::string& description,
-                           const std::string& level) {
+Status EnsureCompatibility(RemoteClient& remote, const std::string& module,
+                           const std::string& description, const std::string& level) {
   auto info = remote.GetJson("/modules/" + module);
   if (!info.ok() && info.status().code() == Status::Code::kNotFound) {
     Json body = Json::MakeObject();
@@ -31,15 +31,17 @@ Status EnsureCompatibility(RemoteClient& remote, const std::string& module, cons
     body.Set("description", description);
     body.Set("compatibility", level.empty() ? "NONE" : level);
     auto created = remote.PostJson("/modules", body);
-    if (created.ok() || created.status().code() != Status::Code::kAlreadyExists) return created.status();
+    if (created.ok() || created.status().code() != Status::Code::kAlreadyExists)
+      return created.status();
     info = remote.GetJson("/modules/" + module);
   }
   if (!info.ok()) return info.status();
   std::string current = info->GetString("compatibility");
   std::string wanted = level.empty() ? "NONE" : level;
   if (current != wanted) {
-    return Status::FailedPrecondition("module " + module + " has compatibility " + current + ", not " + wanted +
-                                      "; change it with: spoke compat -module " + module + " -set " + wanted);
+    return Status::FailedPrecondition(
+        "module " + module + " has compatibility " + current + ", not " + wanted +
+        "; change it with: spoke compat -module " + module + " -set " + wanted);
   }
   return Status::Ok();
 }
@@ -53,14 +55,19 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  sub->add_option("-m,--module", args->module, "Module name, e.g. user or payments/ledger (default: spoke.yaml's)");
-  sub->add_option("-v,--version", args->version,
-                  "Version to create, semver with a v prefix (default: spoke.yaml's, else derived from git)");
-  sub->add_option("-d,--dir", args->dir, "Directory holding the module's .proto files")->capture_default_str();
+  sub->add_option("-m,--module", args->module,
+                  "Module name, e.g. user or payments/ledger (default: spoke.yaml's)");
+  sub->add_option(
+      "-v,--version", args->version,
+      "Version to create, semver with a v prefix (default: spoke.yaml's, else derived from git)");
+  sub->add_option("-d,--dir", args->dir, "Directory holding the module's .proto files")
+      ->capture_default_str();
   sub->add_option("--description", args->description, "What this version changes");
-  sub->add_option("--dep", args->deps, "A dependency, module@version (repeatable; adds to spoke.yaml's deps)");
+  sub->add_option("--dep", args->deps,
+                  "A dependency, module@version (repeatable; adds to spoke.yaml's deps)");
   sub->add_option("--compat", args->compat,
-                  "Compatibility level of a new module: FILE, PACKAGE, WIRE_JSON, WIRE or NONE; the registry then "
+                  "Compatibility level of a new module: FILE, PACKAGE, WIRE_JSON, WIRE or NONE; "
+                  "the registry then "
                   "refuses versions that break the previous release of their major version");
   sub->add_flag("--json", args->json, "Print the result as JSON");
   sub->footer(
@@ -68,7 +75,8 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       "through DIR/spoke.lock when there is one, then through the registry's import index (the\n"
       "highest release of the one module providing the path); each is reported and pinned.\n"
       "\n"
-      "Without a version (no -version, no version: in spoke.yaml), DIR must be in a git work tree:\n"
+      "Without a version (no -version, no version: in spoke.yaml), DIR must be in a git work "
+      "tree:\n"
       "the version is the tag on HEAD (vX.Y.Z, or MODULE/vX.Y.Z), else a Go pseudo-version of\n"
       "HEAD's commit (v0.0.0-20261204183000-abcdef123456; see spoke batch-push --help). It is\n"
       "refused while a .proto file, spoke.yaml or spoke.lock under DIR is not as committed:\n"
@@ -78,7 +86,8 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!config.ok()) return Fail(config.status());
     if (args->module.empty()) args->module = config->module;
     if (args->version.empty()) args->version = config->version;
-    if (args->module.empty()) return UsageError(Status::InvalidArgument("--module is required (or module: in spoke.yaml)"));
+    if (args->module.empty())
+      return UsageError(Status::InvalidArgument("--module is required (or module: in spoke.yaml)"));
     if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
     std::optional<GitVersion> from_git;
     if (args->version.empty()) {
@@ -86,7 +95,8 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       if (!derived.ok()) return FailVersionFromGit(derived.status());
       from_git = derived->at(args->module);
       args->version = from_git->version;
-      if (!args->json) std::printf("version %s from %s\n", args->version.c_str(), from_git->Origin().c_str());
+      if (!args->json)
+        std::printf("version %s from %s\n", args->version.c_str(), from_git->Origin().c_str());
     }
     if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
     std::vector<std::string> specs = config->deps;
@@ -112,15 +122,21 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     }
     auto remote = ConnectRegistry(*flags);
     if (!remote.ok()) return UsageError(remote.status());
-    ResolveRequest resolve{args->module, args->version, &files, std::move(*declared),
+    ResolveRequest resolve{args->module,
+                           args->version,
+                           &files,
+                           std::move(*declared),
                            lock->has_value() ? &**lock : nullptr,
                            (std::filesystem::path(args->dir) / kLockFile).string()};
     auto resolution = ResolveDependencies(**store, remote->get(), resolve);
     if (!resolution.ok()) return Fail(resolution.status());
     if (!args->compat.empty()) {
-      if (Status s = EnsureCompatibility(**remote, args->module, args->description, compat); !s.ok()) return Fail(s);
+      if (Status s = EnsureCompatibility(**remote, args->module, args->description, compat);
+          !s.ok())
+        return Fail(s);
     }
-    NewVersion request{args->module, args->version, args->description, std::move(files), resolution->pins};
+    NewVersion request{args->module, args->version, args->description, std::move(files),
+                       resolution->pins};
     auto pushed = PushVersion(**store, **remote, request);
     if (!pushed.ok()) return Fail(pushed.status());
     const VersionInfo& v = pushed->version;
@@ -154,10 +170,12 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     PrintResolved(*resolution, "");
     if (pushed->created) {
       std::printf("Pushed %s@%s (%s, %s) to %s\n", v.module.c_str(), v.version.c_str(),
-                  Plural(v.manifest.files.size(), "file").c_str(), v.manifest.digest.c_str(), (*remote)->url().c_str());
+                  Plural(v.manifest.files.size(), "file").c_str(), v.manifest.digest.c_str(),
+                  (*remote)->url().c_str());
     } else {
-      std::printf("%s@%s is already in %s with the same content (%s); nothing to do\n", v.module.c_str(),
-                  v.version.c_str(), (*remote)->url().c_str(), v.manifest.digest.c_str());
+      std::printf("%s@%s is already in %s with the same content (%s); nothing to do\n",
+                  v.module.c_str(), v.version.c_str(), (*remote)->url().c_str(),
+                  v.manifest.digest.c_str());
     }
     if (!flags->quiet) {
       for (const auto& file : v.manifest.files) std::printf("  %s\n", file.path.c_str());

@@ -34,8 +34,8 @@ void PrintHits(const Json::Array& hits) {
   std::array<size_t, 4> width{};
   for (const auto& hit : hits) {
     std::array<std::string, 5> row = {hit.GetString("kind"), hit.GetString("name"),
-                                      hit.GetString("module") + "@" + hit.GetString("version"), Where(hit),
-                                      Quoted(hit.GetString("comment"))};
+                                      hit.GetString("module") + "@" + hit.GetString("version"),
+                                      Where(hit), Quoted(hit.GetString("comment"))};
     for (size_t i = 0; i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
     rows.push_back(std::move(row));
   }
@@ -60,11 +60,15 @@ void SetupSearch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     size_t limit = kDefaultSearchLimit;
   };
   auto args = std::make_shared<Args>();
-  sub->add_option("query", args->query, "Text to find in element names (and comments), any case")->required();
+  sub->add_option("query", args->query, "Text to find in element names (and comments), any case")
+      ->required();
   sub->add_option("-t,--type", args->type,
-                  "Only elements of this kind: module, file, message, enum, enum_value, service, method, field");
-  sub->add_flag("--all-versions", args->all_versions, "Search every version, not only each module's latest");
-  sub->add_option("-n,--limit", args->limit, "Show at most this many hits (1 to 500)")->capture_default_str();
+                  "Only elements of this kind: module, file, message, enum, enum_value, service, "
+                  "method, field");
+  sub->add_flag("--all-versions", args->all_versions,
+                "Search every version, not only each module's latest");
+  sub->add_option("-n,--limit", args->limit, "Show at most this many hits (1 to 500)")
+      ->capture_default_str();
   sub->add_flag("--json", args->json, "Print the registry's answer as JSON");
   sub->footer("Exit codes: 0 with hits, 1 with none (or on failure), 2 usage error.");
   *run = [args, flags]() -> int {
@@ -73,11 +77,13 @@ void SetupSearch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       if (auto kind = ParseSearchKind(args->type); !kind.ok()) return UsageError(kind.status());
     }
     if (args->limit < 1 || args->limit > kMaxSearchLimit) {
-      return UsageError(Status::InvalidArgument("--limit must be from 1 to " + std::to_string(kMaxSearchLimit)));
+      return UsageError(
+          Status::InvalidArgument("--limit must be from 1 to " + std::to_string(kMaxSearchLimit)));
     }
     auto remote = ConnectRegistry(*flags);
     if (!remote.ok()) return UsageError(remote.status());
-    std::string path = "/search?q=" + EncodeQueryValue(args->query) + "&limit=" + std::to_string(args->limit);
+    std::string path =
+        "/search?q=" + EncodeQueryValue(args->query) + "&limit=" + std::to_string(args->limit);
     if (!args->type.empty()) path += "&type=" + EncodeQueryValue(args->type);
     if (args->all_versions) path += "&all_versions=true";
     auto answer = (*remote)->GetJson(path);
@@ -86,7 +92,8 @@ void SetupSearch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (hits == nullptr || !hits->is_array()) {
       return Fail(Status::Corruption("the registry's search answer has no hits list"));
     }
-    if (const Json* complete = answer->Get("complete"); complete && complete->is_bool() && !complete->as_bool()) {
+    if (const Json* complete = answer->Get("complete");
+        complete && complete->is_bool() && !complete->as_bool()) {
       std::fprintf(stderr, "spoke: the registry is still indexing; some hits may be missing\n");
     }
     if (args->json) {

@@ -54,7 +54,8 @@ int Report(const ValidateArgs& args, const GlobalFlags& flags,
     std::printf("%s\n", out.Dump(2).c_str());
   } else {
     for (const auto& e : errors) std::printf("%s\n", e.c_str());
-    if (errors.empty() && !flags.quiet) std::fprintf(stderr, "spoke: %s valid\n", Plural(files, "file").c_str());
+    if (errors.empty() && !flags.quiet)
+      std::fprintf(stderr, "spoke: %s valid\n", Plural(files, "file").c_str());
   }
   return errors.empty() ? kExitOk : kExitFailure;
 }
@@ -66,9 +67,12 @@ void SetupValidate(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
   sub->add_option("-d,--dir", args->dir, "The module directory")->capture_default_str();
   sub->add_flag("--recursive", args->recursive,
                 "Validate files in subdirectories too (imports always resolve across the tree)");
-  sub->add_option("--path", args->paths, "Validate only this file or directory, relative to -dir (repeatable)");
-  sub->add_flag("--json", args->json, "Print {\"valid\", \"files\", \"errors\": [{file, line, column, message}]}");
-  sub->footer("Exit codes: 0 valid, 1 errors (each printed as file:line:col: message), 2 usage error.");
+  sub->add_option("--path", args->paths,
+                  "Validate only this file or directory, relative to -dir (repeatable)");
+  sub->add_flag("--json", args->json,
+                "Print {\"valid\", \"files\", \"errors\": [{file, line, column, message}]}");
+  sub->footer(
+      "Exit codes: 0 valid, 1 errors (each printed as file:line:col: message), 2 usage error.");
   *run = [args, flags]() -> int {
     auto input = LoadDirInput(args->dir, *flags);
     if (!input.ok()) {
@@ -77,7 +81,7 @@ void SetupValidate(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
       const std::string& message = input.status().message();
       if (std::regex_match(message, Positioned())) return Report(*args, *flags, {message}, 0);
       return input.status().code() == Status::Code::kInvalidArgument ? UsageError(input.status())
-                                                                      : Fail(input.status());
+                                                                     : Fail(input.status());
     }
     SchemaSources& sources = (*input)->sources;
     if (!args->paths.empty()) {
@@ -88,19 +92,22 @@ void SetupValidate(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
         if (t.find('/') == std::string::npos) top.push_back(t);
       }
       if (top.empty()) {
-        return UsageError(Status::InvalidArgument("no .proto files directly in " + args->dir + "; use --recursive"));
+        return UsageError(Status::InvalidArgument("no .proto files directly in " + args->dir +
+                                                  "; use --recursive"));
       }
       sources.targets = std::move(top);
     }
     auto image = SchemaImage::Build(sources);
-    if (!image.ok() && image.status().code() != Status::Code::kInvalidArgument) return Fail(image.status());
+    if (!image.ok() && image.status().code() != Status::Code::kInvalidArgument)
+      return Fail(image.status());
     std::vector<std::string> errors;
     if (!image.ok()) {
       const std::string& text = image.status().message();
       size_t start = 0;
       while (start < text.size()) {
         size_t end = text.find('\n', start);
-        errors.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        errors.push_back(
+            text.substr(start, end == std::string::npos ? std::string::npos : end - start));
         if (end == std::string::npos) break;
         start = end + 1;
       }

@@ -25,9 +25,13 @@ namespace spoke::cli {
 void DefineCompileFlags(CLI::App* sub, CompileArgs* args) {
   sub->add_option("-d,--dir", args->dir, "Compile the .proto files of this directory");
   sub->add_option("-m,--module", args->module, "Compile a registry module version instead");
-  sub->add_option("-v,--version", args->version, "The version with -module, or latest")->capture_default_str();
-  sub->add_option("-l,--lang", args->languages, "Languages, comma-separated: cpp,python,go,...")->required();
-  sub->add_option("-o,--out", args->out, "Output directory (one subdirectory per language when several)")->required();
+  sub->add_option("-v,--version", args->version, "The version with -module, or latest")
+      ->capture_default_str();
+  sub->add_option("-l,--lang", args->languages, "Languages, comma-separated: cpp,python,go,...")
+      ->required();
+  sub->add_option("-o,--out", args->out,
+                  "Output directory (one subdirectory per language when several)")
+      ->required();
   sub->add_option("--opt", args->options, "Generator parameter, LANG=PARAMETER (repeatable)");
   sub->add_option(
       "--go-package-prefix", args->go_package_prefix,
@@ -35,20 +39,26 @@ void DefineCompileFlags(CLI::App* sub, CompileArgs* args) {
       "PREFIX/<its directory> (default: the module name of -module or of -dir's spoke.yaml, else "
       "-dir's base name, under example/ when it is one element)");
   sub->add_flag("--recursive", args->recursive,
-                "With -dir: generate for files in subdirectories too (imports always resolve across the tree)");
-  sub->add_flag("--exclude-imports", args->exclude_imports,
-                "Generate code for the module's own files only; by default its dependencies' files are "
-                "generated too (at the paths they are imported by), so the output builds on its own");
+                "With -dir: generate for files in subdirectories too (imports always resolve "
+                "across the tree)");
+  sub->add_flag(
+      "--exclude-imports", args->exclude_imports,
+      "Generate code for the module's own files only; by default its dependencies' files are "
+      "generated too (at the paths they are imported by), so the output builds on its own");
   sub->add_flag("--explain-key", args->explain_key, "Print what went into each artifact cache key");
   sub->add_flag("--offline", args->offline, "With -module: never ask the registry");
   sub->add_flag("--json", args->json, "Print the result as JSON");
   sub->add_flag("--link", args->link,
-                "On a cache hit, hard-link the cached files into -out instead of copying them (faster; but every "
-                "output placed so shares its files, and they keep the time they were first generated, which can "
+                "On a cache hit, hard-link the cached files into -out instead of copying them "
+                "(faster; but every "
+                "output placed so shares its files, and they keep the time they were first "
+                "generated, which can "
                 "make mtime-based builds (make, ninja) miss a change: do not edit them in place)");
   sub->footer(
-      "A cache hit copies the files from the checkout cache beside the local store, so each gets a new mtime "
-      "and a build tool sees it. SPOKE_CHECKOUT_CACHE_MAX bounds the cache (500M, 5G, ...; default 5G, 0 for no "
+      "A cache hit copies the files from the checkout cache beside the local store, so each gets a "
+      "new mtime "
+      "and a build tool sees it. SPOKE_CHECKOUT_CACHE_MAX bounds the cache (500M, 5G, ...; default "
+      "5G, 0 for no "
       "bound); the least recently used entries go first.");
 }
 
@@ -56,7 +66,8 @@ Result<std::map<std::string, std::string>> ParseOptions(const std::vector<std::s
   std::map<std::string, std::string> parameters;
   for (const auto& option : options) {
     size_t eq = option.find('=');
-    if (eq == std::string::npos) return Status::InvalidArgument("--opt takes LANG=PARAMETER, got \"" + option + "\"");
+    if (eq == std::string::npos)
+      return Status::InvalidArgument("--opt takes LANG=PARAMETER, got \"" + option + "\"");
     SPOKE_RETURN_IF_ERROR(FindLanguage(option.substr(0, eq)).status());
     parameters[option.substr(0, eq)] = option.substr(eq + 1);
   }
@@ -67,8 +78,14 @@ Result<uint64_t> ParseSize(const std::string& text) {
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   std::string unit = text.substr(digits);
-  if (unit.size() == 1) unit[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
-  int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : unit == "T" ? 40 : -1;
+  if (unit.size() == 1)
+    unit[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
+  int shift = unit.empty()  ? 0
+              : unit == "K" ? 10
+              : unit == "M" ? 20
+              : unit == "G" ? 30
+              : unit == "T" ? 40
+                            : -1;
   const uint64_t number = digits == 0 || digits > 19 ? 0 : std::stoull(text.substr(0, digits));
   if (digits == 0 || digits > 19 || shift < 0 || number > (UINT64_MAX >> shift)) {
     return Status::InvalidArgument("expected a size such as 500M or 5G, got \"" + text + "\"");
@@ -80,14 +97,16 @@ Result<CheckoutCache> LocalCheckoutCache() {
   uint64_t max_bytes = CheckoutCache::kDefaultMaxBytes;
   if (const char* max = std::getenv("SPOKE_CHECKOUT_CACHE_MAX"); max && *max) {
     auto parsed = ParseSize(max);
-    if (!parsed.ok()) return Status::InvalidArgument("SPOKE_CHECKOUT_CACHE_MAX: " + parsed.status().message());
+    if (!parsed.ok())
+      return Status::InvalidArgument("SPOKE_CHECKOUT_CACHE_MAX: " + parsed.status().message());
     max_bytes = *parsed;
   }
   return CheckoutCache((std::filesystem::path(LocalStorePath()) / "checkouts").string(), max_bytes);
 }
 
 SourceIdCache SourceIdsForDir(const std::string& dir) {
-  const std::string cache_dir = (std::filesystem::path(LocalStorePath()) / "checkouts" / "sources").string();
+  const std::string cache_dir =
+      (std::filesystem::path(LocalStorePath()) / "checkouts" / "sources").string();
   return SourceIdCache::Load(SourceIdIndexPath(cache_dir, dir));
 }
 
@@ -115,7 +134,8 @@ Result<std::string> GoImportPrefixFor(const CompileArgs& args,
   return DefaultGoImportPrefix(dir.filename().string());
 }
 
-Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::vector<std::string>& languages,
+Result<CachedCompileRequest> RequestForDir(const CompileArgs& args,
+                                           const std::vector<std::string>& languages,
                                            const std::map<std::string, std::string>& parameters,
                                            SourceIdCache* known) {
   SPOKE_ASSIGN_OR_RETURN(ModuleDirListing listing, ListModuleDir(args.dir));
@@ -139,7 +159,8 @@ Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::v
   }
   // Another module's files (below its own spoke.yaml or spoke.lock) may be imported, never
   // generated.
-  for (const auto& [path, on_disk] : listing.nested) SPOKE_RETURN_IF_ERROR(add_source(path, on_disk));
+  for (const auto& [path, on_disk] : listing.nested)
+    SPOKE_RETURN_IF_ERROR(add_source(path, on_disk));
   request.load = [by_id](const std::string& id) -> Result<std::string> {
     auto it = by_id->find(id);
     if (it == by_id->end()) return Status::NotFound("no source with blob id " + id);
@@ -147,7 +168,8 @@ Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::v
     SPOKE_RETURN_IF_ERROR(ValidateProtoText(it->second, content));
     // What is compiled must be what the key named.
     if (GitBlobIdHex(content) != id) {
-      return Status::Conflict(it->second + " changed while it was being compiled; run the compile again");
+      return Status::Conflict(it->second +
+                              " changed while it was being compiled; run the compile again");
     }
     return content;
   };
@@ -161,8 +183,9 @@ std::string OutputBase(const std::string& out, const std::string& language, size
   return languages > 1 ? (std::filesystem::path(out) / language).string() : out;
 }
 
-std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args, const CheckoutCache& checkouts,
-                                                        const std::map<std::string, std::string>& keys) {
+std::optional<std::vector<Outcome>> PlaceFromCheckouts(
+    const CompileArgs& args, const CheckoutCache& checkouts,
+    const std::map<std::string, std::string>& keys) {
   std::vector<CheckoutEntry> entries;
   for (const auto& [language, key] : keys) {
     auto entry = checkouts.Find(key);
@@ -217,9 +240,11 @@ void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, 
     return;
   }
   for (const auto& outcome : outcomes) {
-    std::printf("%-12s %s  %s  key %s\n", outcome.language.c_str(), Plural(outcome.files.size(), "file").c_str(),
-                outcome.cached ? "(cached)" : std::string("(compiled, ").append(source).append(")").c_str(),
-                outcome.key.substr(0, 16).c_str());
+    std::printf(
+        "%-12s %s  %s  key %s\n", outcome.language.c_str(),
+        Plural(outcome.files.size(), "file").c_str(),
+        outcome.cached ? "(cached)" : std::string("(compiled, ").append(source).append(")").c_str(),
+        outcome.key.substr(0, 16).c_str());
   }
 }
 

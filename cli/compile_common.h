@@ -56,7 +56,8 @@ Result<std::string> GoImportPrefixFor(const CompileArgs& args,
 // and a file whose stat data is as `known` remembers it is not read at all; a miss reads each
 // again when the parser opens it (`load`), and fails with Conflict if it no longer has the id the
 // key was made from.
-Result<CachedCompileRequest> RequestForDir(const CompileArgs& args, const std::vector<std::string>& languages,
+Result<CachedCompileRequest> RequestForDir(const CompileArgs& args,
+                                           const std::vector<std::string>& languages,
                                            const std::map<std::string, std::string>& parameters,
                                            SourceIdCache* known);
 
@@ -72,8 +73,9 @@ std::string OutputBase(const std::string& out, const std::string& language, size
 
 // Serves every language from the checkout cache, or none: nullopt when a key is missing there (or
 // a file of it changed while being placed), and the caller goes to the store.
-std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args, const CheckoutCache& checkouts,
-                                                        const std::map<std::string, std::string>& keys);
+std::optional<std::vector<Outcome>> PlaceFromCheckouts(
+    const CompileArgs& args, const CheckoutCache& checkouts,
+    const std::map<std::string, std::string>& keys);
 
 // Serves every language of `request` from the checkout cache and prints the outcome: true when it
 // did, false when an artifact is missing there (the caller goes to the store). An error is one
@@ -81,7 +83,8 @@ std::optional<std::vector<Outcome>> PlaceFromCheckouts(const CompileArgs& args, 
 Result<bool> ServeFromCheckouts(const CompileArgs& args, const CheckoutCache& checkouts,
                                 const CachedCompileRequest& request, const char* source);
 
-// Prints the outcome (--json for scripts); `source` says who compiled ("locally", "by the registry").
+// Prints the outcome (--json for scripts); `source` says who compiled ("locally", "by the
+// registry").
 void PrintResult(const CompileArgs& args, const std::vector<Outcome>& outcomes, int generator_runs,
                  const char* source);
 

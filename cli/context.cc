@@ -11,7 +11,9 @@
 
 namespace spoke::cli {
 
-Result<std::unique_ptr<Store>> OpenLocalStore() { return Store::Open(LocalStorePath(), /*create=*/true); }
+Result<std::unique_ptr<Store>> OpenLocalStore() {
+  return Store::Open(LocalStorePath(), /*create=*/true);
+}
 
 std::string RegistryUrl(const GlobalFlags& flags) {
   if (!flags.registry.empty()) return flags.registry;
@@ -64,11 +66,14 @@ Result<std::unique_ptr<RemoteClient>> ConnectRegistry(const GlobalFlags& flags) 
       return Status::InvalidArgument("SPOKE_MAX_FETCH: " + parsed.status().message());
     options.max_pack_bytes = *parsed == 0 ? UINT64_MAX : *parsed;  // 0: no bound, as for the cache
   }
-  if (!flags.quiet && (flags.progress || isatty(STDERR_FILENO))) options.progress = MakeProgressPrinter();
+  if (!flags.quiet && (flags.progress || isatty(STDERR_FILENO)))
+    options.progress = MakeProgressPrinter();
   return RemoteClient::Create(options);
 }
 
-bool RegistryUnreachable(const Status& status) { return status.code() == Status::Code::kUnavailable; }
+bool RegistryUnreachable(const Status& status) {
+  return status.code() == Status::Code::kUnavailable;
+}
 
 void WarnUsingLocalStore(const Status& status, const std::string& instead) {
   std::fprintf(stderr, "spoke: %s\nspoke: %s\n", status.message().c_str(), instead.c_str());

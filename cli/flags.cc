@@ -19,7 +19,8 @@ std::vector<std::string> NormalizeArgs(int argc, const char* const* argv) {
       out.push_back(arg);
       continue;
     }
-    if (arg.size() > 2 && arg[0] == '-' && arg[1] != '-' && std::isalpha(static_cast<unsigned char>(arg[1])) &&
+    if (arg.size() > 2 && arg[0] == '-' && arg[1] != '-' &&
+        std::isalpha(static_cast<unsigned char>(arg[1])) &&
         (std::isalpha(static_cast<unsigned char>(arg[2])) || arg[2] == '-')) {
       out.push_back("-" + arg);
       continue;

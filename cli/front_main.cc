@@ -36,7 +36,8 @@ constexpr char kCoreProgram[] = "spoke-core";
 std::optional<int> TryServeCompileHit(int argc, char** argv) {
   std::vector<const char*> compile_argv{argv[0]};
   for (int i = 2; i < argc; ++i) compile_argv.push_back(argv[i]);
-  std::vector<std::string> normalized = NormalizeArgs(static_cast<int>(compile_argv.size()), compile_argv.data());
+  std::vector<std::string> normalized =
+      NormalizeArgs(static_cast<int>(compile_argv.size()), compile_argv.data());
   std::vector<const char*> raw;
   for (const auto& arg : normalized) raw.push_back(arg.c_str());
   CLI::App app;
@@ -95,7 +96,8 @@ int RunCore(char** argv) {
   std::string core = FindHelper(kCoreProgram, &tried, /*executable=*/true);
   std::error_code ec;
   if (!core.empty() && std::filesystem::equivalent(core, "/proc/self/exe", ec)) {
-    std::fprintf(stderr, "spoke: %s is this program itself, not the rest of the client\n", core.c_str());
+    std::fprintf(stderr, "spoke: %s is this program itself, not the rest of the client\n",
+                 core.c_str());
     return kExitFailure;
   }
   if (!core.empty()) {
@@ -109,7 +111,8 @@ int RunCore(char** argv) {
     return kExitFailure;
   }
   std::fprintf(stderr,
-               "spoke: cannot find %s, the rest of the spoke client (looked at %s); it is built beside spoke, or "
+               "spoke: cannot find %s, the rest of the spoke client (looked at %s); it is built "
+               "beside spoke, or "
                "set SPOKE_EXEC_PATH to its directory\n",
                kCoreProgram, tried.c_str());
   return kExitFailure;

@@ -1,7 +1,7 @@
 // spoke: the command-line client. Parses flags (both -flag and --flag), dispatches to one command
 // from the table below, and turns the outcome into an exit code: 0 ok, 1 failure, 2 usage error.
-#include <deque>
 #include <CLI/CLI.hpp>
+#include <deque>
 
 #include <cstdio>
 
@@ -38,8 +38,10 @@ struct CommandEntry {
 
 constexpr CommandEntry kCommands[] = {
     {"push", "Create a module version from a directory and send it to the registry", SetupPush},
-    {"batch-push", "Push every module of a directory tree, in the order their imports need", SetupBatchPush},
-    {"pull", "Write a module version's files into a directory (offline when already fetched)", SetupPull},
+    {"batch-push", "Push every module of a directory tree, in the order their imports need",
+     SetupBatchPush},
+    {"pull", "Write a module version's files into a directory (offline when already fetched)",
+     SetupPull},
     {"lock", "Resolve dependencies and write spoke.lock, without pushing or pulling", SetupLock},
     {"clone", "Copy a whole registry, or one module, into a local store", SetupClone},
     {"fetch", "Update the local store from the registry", SetupFetch},
@@ -47,26 +49,33 @@ constexpr CommandEntry kCommands[] = {
     {"versions", "List a module's versions", SetupVersions},
     {"modules", "List the registry's modules", SetupModules},
     {"search", "Find messages, fields, enums, services and files by name or comment", SetupSearch},
-    {"compile", "Generate code for a directory or a module version, through the artifact cache", SetupCompile},
-    {"validate", "Parse and link a directory's .proto files; print every error as file:line:col", SetupValidate},
-    {"lint", "Check a directory's .proto files against the style rules (spoke.yaml's lint section)", SetupLint},
-    {"breaking", "Compare a directory against an earlier version and report breaking changes", SetupBreaking},
+    {"compile", "Generate code for a directory or a module version, through the artifact cache",
+     SetupCompile},
+    {"validate", "Parse and link a directory's .proto files; print every error as file:line:col",
+     SetupValidate},
+    {"lint", "Check a directory's .proto files against the style rules (spoke.yaml's lint section)",
+     SetupLint},
+    {"breaking", "Compare a directory against an earlier version and report breaking changes",
+     SetupBreaking},
     {"compat", "Show or set a module's compatibility level on the registry", SetupCompat},
-    {"hooks", "Install the git pre-commit hook that validates and lints staged .proto files", SetupHooks},
+    {"hooks", "Install the git pre-commit hook that validates and lints staged .proto files",
+     SetupHooks},
 };
-
 
 // `spoke help [COMMAND]`: the command list, or one command's help, exactly as --help prints them.
 void AddHelpCommand(CLI::App* parent, CommandRunner* run) {
   const CLI::App* app = parent;
   auto command = std::make_shared<std::string>();
-  CLI::App* help = parent->add_subcommand("help", "Show the command list, or a command's help (spoke help push)");
+  CLI::App* help = parent->add_subcommand(
+      "help", "Show the command list, or a command's help (spoke help push)");
   help->add_option("command", *command, "The command to explain");
   help->callback([app, command, run] {
     *run = [app, command]() -> int {
       if (command->empty()) {
         // Not app->help(), which would explain the command selected: this one.
-        std::fputs(app->get_formatter()->make_help(app, app->get_name(), CLI::AppFormatMode::Normal).c_str(),
+        std::fputs(app->get_formatter()
+                       ->make_help(app, app->get_name(), CLI::AppFormatMode::Normal)
+                       .c_str(),
                    stdout);
         return kExitOk;
       }
@@ -75,7 +84,8 @@ void AddHelpCommand(CLI::App* parent, CommandRunner* run) {
         std::fputs(sub->help(app->get_name()).c_str(), stdout);
         return kExitOk;
       }
-      return UsageError(Status::InvalidArgument("no command named " + *command + "; spoke help lists them"));
+      return UsageError(
+          Status::InvalidArgument("no command named " + *command + "; spoke help lists them"));
     };
   });
 }
@@ -88,13 +98,17 @@ int Main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.fallthrough();
   GlobalFlags flags;
-  app.add_option("-r,--registry", flags.registry,
-                 std::string("Registry URL (default: $SPOKE_REGISTRY, else ") + kDefaultRegistry + ")");
-  app.add_flag("--progress", flags.progress, "Show transfer progress even when stderr is not a terminal");
+  app.add_option(
+      "-r,--registry", flags.registry,
+      std::string("Registry URL (default: $SPOKE_REGISTRY, else ") + kDefaultRegistry + ")");
+  app.add_flag("--progress", flags.progress,
+               "Show transfer progress even when stderr is not a terminal");
   app.add_flag("-q,--quiet", flags.quiet, "No progress output");
   app.footer(
-      "Flags may be spelled -flag or --flag. Environment: SPOKE_REGISTRY (registry URL), SPOKE_TOKEN\n"
-      "(sent as a bearer token), SPOKE_HOME (local store, default ~/.spoke), SPOKE_EXEC_PATH (where\n"
+      "Flags may be spelled -flag or --flag. Environment: SPOKE_REGISTRY (registry URL), "
+      "SPOKE_TOKEN\n"
+      "(sent as a bearer token), SPOKE_HOME (local store, default ~/.spoke), SPOKE_EXEC_PATH "
+      "(where\n"
       "spoke-core and spoke-http.so are, default beside spoke).\n"
       "Exit codes: 0 ok, 1 failure, 2 usage error.");
   CommandRunner run;

@@ -26,16 +26,20 @@ Result<std::optional<Lockfile>> LoadDirLock(const std::string& dir) {
   return lock.status();
 }
 
-bool NeedsDependencies(const ModuleConfig& config, const FileSet& files, const std::set<std::string>& also_importable) {
+bool NeedsDependencies(const ModuleConfig& config, const FileSet& files,
+                       const std::set<std::string>& also_importable) {
   if (!config.deps.empty()) return true;
   for (const auto& import : ScanImports(files)) {
-    if (!files.count(import.path) && !also_importable.count(import.path) && !CompilerProvides(import.path)) return true;
+    if (!files.count(import.path) && !also_importable.count(import.path) &&
+        !CompilerProvides(import.path))
+      return true;
   }
   return false;
 }
 
-Result<Resolution> ResolveDirDependencies(Store& store, const GlobalFlags& flags, const std::string& dir,
-                                          const ModuleConfig& config, const FileSet& files,
+Result<Resolution> ResolveDirDependencies(Store& store, const GlobalFlags& flags,
+                                          const std::string& dir, const ModuleConfig& config,
+                                          const FileSet& files,
                                           const std::set<std::string>& also_importable) {
   SPOKE_ASSIGN_OR_RETURN(auto declared, ParseDeclared(config.deps));
   SPOKE_ASSIGN_OR_RETURN(auto lock, LoadDirLock(dir));
@@ -49,12 +53,14 @@ Result<Resolution> ResolveDirDependencies(Store& store, const GlobalFlags& flags
   SPOKE_ASSIGN_OR_RETURN(auto remote, ConnectRegistry(flags));
   auto resolved = ResolveDependencies(store, remote.get(), request);
   if (resolved.ok() || !RegistryUnreachable(resolved.status())) return resolved;
-  WarnUsingLocalStore(resolved.status(), "resolving the dependencies of " + dir + " from the local store alone");
+  WarnUsingLocalStore(resolved.status(),
+                      "resolving the dependencies of " + dir + " from the local store alone");
   return ResolveDependencies(store, nullptr, request);
 }
 
-Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteClient>* remote, const GlobalFlags& flags,
-                                          const std::string& module, const std::string& version) {
+Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteClient>* remote,
+                                          const GlobalFlags& flags, const std::string& module,
+                                          const std::string& version) {
   auto connect = [&]() -> Status {
     if (*remote) return Status::Ok();
     SPOKE_ASSIGN_OR_RETURN(*remote, ConnectRegistry(flags));
@@ -82,8 +88,8 @@ Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteCl
 
 void PrintResolved(const Resolution& resolution, const char* indent) {
   for (const auto& r : resolution.resolved) {
-    std::printf("%sresolved %s -> %s@%s (%s)\n", indent, r.import.path.c_str(), r.pin.module.c_str(),
-                r.pin.version.c_str(), r.source.c_str());
+    std::printf("%sresolved %s -> %s@%s (%s)\n", indent, r.import.path.c_str(),
+                r.pin.module.c_str(), r.pin.version.c_str(), r.source.c_str());
   }
 }
 

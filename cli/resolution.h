@@ -25,14 +25,16 @@ Result<std::optional<Lockfile>> LoadDirLock(const std::string& dir);
 
 // Whether the module directory's files need anything from outside it: a dependency spoke.yaml
 // declares, or an import that is none of `files`, none of `also_importable` and not the compiler's.
-bool NeedsDependencies(const ModuleConfig& config, const FileSet& files, const std::set<std::string>& also_importable);
+bool NeedsDependencies(const ModuleConfig& config, const FileSet& files,
+                       const std::set<std::string>& also_importable);
 
 // The dependencies of the module directory `dir` (its spoke.yaml `config` and its files `files`),
 // pinned as `spoke push` pins them: spoke.yaml's deps, dir/spoke.lock, then the registry's import
 // index, each version fetched into `store`. When the registry cannot be reached, the same from the
 // local store alone, said on stderr, so "validate before you push" works offline too.
-Result<Resolution> ResolveDirDependencies(Store& store, const GlobalFlags& flags, const std::string& dir,
-                                          const ModuleConfig& config, const FileSet& files,
+Result<Resolution> ResolveDirDependencies(Store& store, const GlobalFlags& flags,
+                                          const std::string& dir, const ModuleConfig& config,
+                                          const FileSet& files,
                                           const std::set<std::string>& also_importable);
 
 // module@version ("latest" asks the registry) and every version it pins, transitively: from the
@@ -42,8 +44,9 @@ struct VersionClosure {
   VersionInfo root;
   std::vector<ReachedVersion> reached;
 };
-Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteClient>* remote, const GlobalFlags& flags,
-                                          const std::string& module, const std::string& version);
+Result<VersionClosure> LoadVersionClosure(Store& store, std::unique_ptr<RemoteClient>* remote,
+                                          const GlobalFlags& flags, const std::string& module,
+                                          const std::string& version);
 
 // One line per import resolved without a declaration, on stdout:
 //   "resolved common/types.proto -> common@v1.2.0 (registry index)", indented by `indent`.

@@ -18,7 +18,8 @@ namespace {
 void AddNestedSources(const FileSet& nested, SchemaSources* sources) {
   if (nested.empty()) return;
   for (const auto& [path, content] : nested) sources->sources.emplace(path, "nested:" + path);
-  sources->load = [&nested, load = std::move(sources->load)](const std::string& id) -> Result<std::string> {
+  sources->load = [&nested,
+                   load = std::move(sources->load)](const std::string& id) -> Result<std::string> {
     if (id.rfind("nested:", 0) == 0) return nested.at(id.substr(7));
     return load(id);
   };
@@ -26,7 +27,8 @@ void AddNestedSources(const FileSet& nested, SchemaSources* sources) {
 
 }  // namespace
 
-Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir, const GlobalFlags& flags) {
+Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir,
+                                                  const GlobalFlags& flags) {
   auto input = std::make_unique<SchemaInput>();
   input->label = dir;
   SPOKE_ASSIGN_OR_RETURN(input->config, LoadModuleConfig(dir));
@@ -41,15 +43,18 @@ Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir, const 
     return input;
   }
   SPOKE_ASSIGN_OR_RETURN(input->store, OpenLocalStore());
-  SPOKE_ASSIGN_OR_RETURN(Resolution resolution,
-                         ResolveDirDependencies(*input->store, flags, dir, input->config, input->files, nested_paths));
+  SPOKE_ASSIGN_OR_RETURN(
+      Resolution resolution,
+      ResolveDirDependencies(*input->store, flags, dir, input->config, input->files, nested_paths));
   std::string name = input->config.module.empty() ? dir : input->config.module;
-  SPOKE_ASSIGN_OR_RETURN(input->sources, ClosureSources(*input->store, name, input->files, resolution.pins));
+  SPOKE_ASSIGN_OR_RETURN(input->sources,
+                         ClosureSources(*input->store, name, input->files, resolution.pins));
   AddNestedSources(input->nested, &input->sources);
   return input;
 }
 
-Result<std::unique_ptr<SchemaInput>> LoadVersionInput(const std::string& spec, const GlobalFlags& flags) {
+Result<std::unique_ptr<SchemaInput>> LoadVersionInput(const std::string& spec,
+                                                      const GlobalFlags& flags) {
   SPOKE_ASSIGN_OR_RETURN(auto parsed, ParseDependencySpec(spec));
   auto input = std::make_unique<SchemaInput>();
   SPOKE_ASSIGN_OR_RETURN(input->store, OpenLocalStore());
@@ -92,8 +97,10 @@ Status RestrictTargets(const std::vector<std::string>& paths, SchemaSources* sou
     if (UnderAnyPath(target, paths)) kept.push_back(target);
   }
   for (const auto& path : paths) {
-    bool matched = std::any_of(kept.begin(), kept.end(), [&](const std::string& t) { return UnderAnyPath(t, {path}); });
-    if (!matched) return Status::NotFound("--path " + path + " matches no .proto file of the module");
+    bool matched = std::any_of(kept.begin(), kept.end(),
+                               [&](const std::string& t) { return UnderAnyPath(t, {path}); });
+    if (!matched)
+      return Status::NotFound("--path " + path + " matches no .proto file of the module");
   }
   sources->targets = std::move(kept);
   return Status::Ok();

@@ -17,12 +17,12 @@ namespace spoke::cli {
 
 // Owns everything `sources` reads from, so it is handed around by pointer and never moved.
 struct SchemaInput {
-  std::string label;              // "DIR" or "module@version", for messages
-  FileSet files;                  // a directory's files; empty for a stored version
-  FileSet nested;                 // files of modules nested in the directory: imports only
-  ModuleConfig config;            // the directory's spoke.yaml; empty for a stored version
-  std::unique_ptr<Store> store;   // opened only when dependencies or a version are needed
-  SchemaSources sources;          // targets: every file of the module
+  std::string label;             // "DIR" or "module@version", for messages
+  FileSet files;                 // a directory's files; empty for a stored version
+  FileSet nested;                // files of modules nested in the directory: imports only
+  ModuleConfig config;           // the directory's spoke.yaml; empty for a stored version
+  std::unique_ptr<Store> store;  // opened only when dependencies or a version are needed
+  SchemaSources sources;         // targets: every file of the module
 };
 
 // Reads `dir` (every .proto below it and its spoke.yaml) and, when its files need anything from
@@ -33,7 +33,8 @@ struct SchemaInput {
 Result<std::unique_ptr<SchemaInput>> LoadDirInput(const std::string& dir, const GlobalFlags& flags);
 
 // "module@version" (or module@latest) with its dependencies, from the local store, else fetched.
-Result<std::unique_ptr<SchemaInput>> LoadVersionInput(const std::string& spec, const GlobalFlags& flags);
+Result<std::unique_ptr<SchemaInput>> LoadVersionInput(const std::string& spec,
+                                                      const GlobalFlags& flags);
 
 // Keeps the targets that are one of `paths` or under one of them (paths relative to the module
 // root, a trailing '/' optional). NotFound when a path matches no file.

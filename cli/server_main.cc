@@ -10,9 +10,9 @@
 #include <thread>
 
 #include "program_args.h"
-#include "spoke_version.h"
 #include "spoke/server.h"
 #include "spoke/store.h"
+#include "spoke_version.h"
 
 namespace {
 
@@ -30,21 +30,27 @@ int main(int argc, char** argv) {
   if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
   size_t max_body_mib = options.max_body_bytes >> 20;
   bool quiet = false;
-  app.add_option("-p,--port", options.port, "Port to listen on (0: any free port)")->capture_default_str();
+  app.add_option("-p,--port", options.port, "Port to listen on (0: any free port)")
+      ->capture_default_str();
   app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
-  app.add_option("--health-port", options.health_port,
-                 "Also serve the health checks, and only them, on this port of --host (the original "
-                 "Spoke used 9090; 0: any free port)")
+  app.add_option(
+         "--health-port", options.health_port,
+         "Also serve the health checks, and only them, on this port of --host (the original "
+         "Spoke used 9090; 0: any free port)")
       ->check(CLI::Range(0, 65535));
   app.set_version_flag("--version", spoke::kVersionLine);
-  app.add_option("-s,--storage-dir", options.storage_dir, "The store: a bare git repository, created if absent")
+  app.add_option("-s,--storage-dir", options.storage_dir,
+                 "The store: a bare git repository, created if absent")
       ->capture_default_str();
-  app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")->capture_default_str();
+  app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")
+      ->capture_default_str();
   std::string token_flag, token_file;
-  app.add_option("--token", token_flag,
-                 "Bearer token required for writes (visible to other users in ps: prefer $SPOKE_TOKEN or "
-                 "--token-file)");
-  app.add_option("--token-file", token_file, "Read the bearer token required for writes from this file");
+  app.add_option(
+      "--token", token_flag,
+      "Bearer token required for writes (visible to other users in ps: prefer $SPOKE_TOKEN or "
+      "--token-file)");
+  app.add_option("--token-file", token_file,
+                 "Read the bearer token required for writes from this file");
   app.add_flag("--allow-anonymous-writes", options.allow_anonymous_writes,
                "Serve a non-loopback --host without a token (anyone who reaches it may push)");
   app.add_flag("--read-only", options.read_only, "Serve as a read-only mirror: refuse every write");
@@ -61,15 +67,17 @@ int main(int argc, char** argv) {
       "Do not sync writes to disk before answering: a power loss can lose acknowledged pushes. "
       "For tests and benches only");
   std::string validate = "compile";
-  app.add_option("--validate", validate,
-                 "What a pushed version must pass: compile (against the dependencies it pins) or none")
+  app.add_option(
+         "--validate", validate,
+         "What a pushed version must pass: compile (against the dependencies it pins) or none")
       ->check(CLI::IsMember({"compile", "none"}))
       ->capture_default_str();
   app.footer("Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   if (auto exit_code = spoke::cli::ParseProgramArgs(app, argc, argv)) return *exit_code;
   if (!token_flag.empty()) {
-    std::fprintf(stderr, "spoke-server: warning: --token is visible to every user of this machine (ps); "
-                         "prefer SPOKE_TOKEN or --token-file\n");
+    std::fprintf(stderr,
+                 "spoke-server: warning: --token is visible to every user of this machine (ps); "
+                 "prefer SPOKE_TOKEN or --token-file\n");
     options.token = token_flag;
   }
   if (!token_file.empty()) {
@@ -120,13 +128,15 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, HandleStopSignal);
   std::string host = options.host == "0.0.0.0" || options.host == "::" ? "localhost" : options.host;
   if (int health_port = (*server)->health_port(); health_port >= 0) {
-    std::printf("spoke-server: health checks on http://%s:%d/health/live and /health/ready\n", host.c_str(),
-                health_port);
+    std::printf("spoke-server: health checks on http://%s:%d/health/live and /health/ready\n",
+                host.c_str(), health_port);
   }
-  std::printf("spoke-server: serving %s on http://%s:%d\n", (*server)->store().path().c_str(), host.c_str(), *port);
-  std::printf("spoke-server: open http://%s:%d/modules in a browser; point the CLI at it with "
-              "SPOKE_REGISTRY=http://%s:%d\n",
-              host.c_str(), *port, host.c_str(), *port);
+  std::printf("spoke-server: serving %s on http://%s:%d\n", (*server)->store().path().c_str(),
+              host.c_str(), *port);
+  std::printf(
+      "spoke-server: open http://%s:%d/modules in a browser; point the CLI at it with "
+      "SPOKE_REGISTRY=http://%s:%d\n",
+      host.c_str(), *port, host.c_str(), *port);
   std::fflush(stdout);
   spoke::Status served = (*server)->Serve();
   g_server = nullptr;

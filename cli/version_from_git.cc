@@ -30,7 +30,8 @@ bool IsPushed(const std::string& path) {
 Result<std::map<std::string, GitVersion>> VersionsFromGit(const std::string& dir,
                                                           const std::vector<std::string>& modules) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return Status::InvalidArgument(dir + " is not a directory");
+  if (!std::filesystem::is_directory(dir, ec))
+    return Status::InvalidArgument(dir + " is not a directory");
   auto tree = GitWorkTree::Open(dir);
   if (!tree.ok()) {
     if (tree.status().code() == Status::Code::kNotFound) {
@@ -39,8 +40,8 @@ Result<std::map<std::string, GitVersion>> VersionsFromGit(const std::string& dir
                               tree.status().message() + ")");
     }
     if (tree.status().code() == Status::Code::kFailedPrecondition) {
-      return Status::FailedPrecondition("no version to derive from git: " + tree.status().message() + "; commit, or " +
-                                        kHowToVersion);
+      return Status::FailedPrecondition("no version to derive from git: " +
+                                        tree.status().message() + "; commit, or " + kHowToVersion);
     }
     return tree.status();
   }
@@ -60,8 +61,8 @@ Result<std::map<std::string, GitVersion>> VersionsFromGit(const std::string& dir
   if (count > kFilesNamed) named += "\n  and " + std::to_string(count - kFilesNamed) + " more";
   const GitVersion& any = versions.begin()->second;
   return Status::FailedPrecondition("the version would come from " + any.Origin() +
-                                    ", but these files are not as committed there:" + named + "\ncommit them, or " +
-                                    kHowToVersion);
+                                    ", but these files are not as committed there:" + named +
+                                    "\ncommit them, or " + kHowToVersion);
 }
 
 int FailVersionFromGit(const Status& status) {

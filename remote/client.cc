@@ -156,7 +156,8 @@ struct RemoteClient::Impl {
     request.method = method;
     request.path = base_path + path;
     request.headers.emplace_back("User-Agent", "spoke/0.1");
-    if (!options.token.empty()) request.headers.emplace_back("Authorization", "Bearer " + options.token);
+    if (!options.token.empty())
+      request.headers.emplace_back("Authorization", "Bearer " + options.token);
     return request;
   }
 
@@ -165,8 +166,9 @@ struct RemoteClient::Impl {
     if (!exchanged.ok()) return exchanged.status();
     HttpAnswer& answer = *exchanged;
     if (answer.status == 0) {
-      return Status::Unavailable("registry " + options.url + " is unreachable (" + answer.error +
-                                 "); check that spoke-server is running there, or set -registry / SPOKE_REGISTRY");
+      return Status::Unavailable(
+          "registry " + options.url + " is unreachable (" + answer.error +
+          "); check that spoke-server is running there, or set -registry / SPOKE_REGISTRY");
     }
     if (answer.status >= 200 && answer.status < 300) return std::move(answer.body);
     return wire::StatusFromErrorResponse(answer.status, answer.body);
@@ -205,24 +207,28 @@ Result<std::unique_ptr<RemoteClient>> RemoteClient::Create(const RemoteOptions& 
   } else if (url.rfind("https://", 0) == 0) {
     scheme = "https://";
   } else {
-    return Status::InvalidArgument("registry URL \"" + url + "\" must start with http:// or https://");
+    return Status::InvalidArgument("registry URL \"" + url +
+                                   "\" must start with http:// or https://");
   }
   host_start = scheme.size();
   size_t path_start = url.find('/', host_start);
   std::string host_port = url.substr(0, path_start);
-  if (host_port.size() == scheme.size()) return Status::InvalidArgument("registry URL \"" + url + "\" has no host");
+  if (host_port.size() == scheme.size())
+    return Status::InvalidArgument("registry URL \"" + url + "\" has no host");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   if (path_start != std::string::npos) {
     impl->base_path = url.substr(path_start);
     while (!impl->base_path.empty() && impl->base_path.back() == '/') impl->base_path.pop_back();
   }
-  impl->transport_options = {host_port, options.connect_timeout_seconds, options.io_timeout_seconds};
+  impl->transport_options = {host_port, options.connect_timeout_seconds,
+                             options.io_timeout_seconds};
   return std::unique_ptr<RemoteClient>(new RemoteClient(std::move(impl)));
 }
 
 Result<std::vector<RefEntry>> RemoteClient::ListRefs(const std::string& prefix) {
-  HttpRequest request = impl_->Request("GET", std::string(wire::kRefsPath) + "?prefix=" + EncodeQueryValue(prefix));
+  HttpRequest request =
+      impl_->Request("GET", std::string(wire::kRefsPath) + "?prefix=" + EncodeQueryValue(prefix));
   SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->BoundedBodyOf(request));
   auto json = Json::Parse(body);
   if (!json.ok()) return Status::Corruption("registry sent a malformed ref list");
@@ -291,11 +297,13 @@ Result<std::vector<RefResult>> RemoteClient::Push(const std::string& pack,
   return wire::RefResultsFromJson(*json);
 }
 
-Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(const std::vector<std::string>& paths) {
+Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(
+    const std::vector<std::string>& paths) {
   std::vector<ImportResolution> answers;
   for (size_t start = 0; start < paths.size(); start += wire::kMaxImportQuery) {
-    std::vector<std::string> batch(paths.begin() + start,
-                                   paths.begin() + std::min(paths.size(), start + wire::kMaxImportQuery));
+    std::vector<std::string> batch(
+        paths.begin() + start,
+        paths.begin() + std::min(paths.size(), start + wire::kMaxImportQuery));
     HttpRequest request = impl_->Request("POST", wire::kImportsResolvePath);
     const std::string query = wire::EncodeImportQuery(batch);
     request.content_type = "application/json";
@@ -304,13 +312,17 @@ Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(const std::ve
     auto json = Json::Parse(body);
     if (!json.ok()) return Status::Corruption("registry sent a malformed import answer");
     SPOKE_ASSIGN_OR_RETURN(auto part, wire::ImportResolutionsFromJson(*json));
-    if (part.size() != batch.size()) return Status::Corruption("registry answered for a different number of imports");
-    answers.insert(answers.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    if (part.size() != batch.size())
+      return Status::Corruption("registry answered for a different number of imports");
+    answers.insert(answers.end(), std::make_move_iterator(part.begin()),
+                   std::make_move_iterator(part.end()));
   }
   return answers;
 }
 
-Result<Json> RemoteClient::GetJson(const std::string& path) { return impl_->JsonExchange("GET", path, nullptr); }
+Result<Json> RemoteClient::GetJson(const std::string& path) {
+  return impl_->JsonExchange("GET", path, nullptr);
+}
 
 Result<Json> RemoteClient::PostJson(const std::string& path, const Json& body) {
   return impl_->JsonExchange("POST", path, &body);

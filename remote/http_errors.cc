@@ -9,18 +9,29 @@ namespace spoke {
 
 int HttpStatusFor(const Status& status) {
   switch (status.code()) {
-    case Status::Code::kOk: return 200;
-    case Status::Code::kInvalidArgument: return 400;
-    case Status::Code::kCorruption: return 422;  // the client sent data that does not hold together
-    case Status::Code::kNotFound: return 404;
-    case Status::Code::kAlreadyExists: return 409;
-    case Status::Code::kConflict: return 409;
-    case Status::Code::kFailedPrecondition: return 422;  // e.g. a breaking change the module's policy refuses
-    case Status::Code::kTooLarge: return 413;
-    case Status::Code::kPermissionDenied: return 403;
-    case Status::Code::kUnavailable: return 503;
+    case Status::Code::kOk:
+      return 200;
+    case Status::Code::kInvalidArgument:
+      return 400;
+    case Status::Code::kCorruption:
+      return 422;  // the client sent data that does not hold together
+    case Status::Code::kNotFound:
+      return 404;
+    case Status::Code::kAlreadyExists:
+      return 409;
+    case Status::Code::kConflict:
+      return 409;
+    case Status::Code::kFailedPrecondition:
+      return 422;  // e.g. a breaking change the module's policy refuses
+    case Status::Code::kTooLarge:
+      return 413;
+    case Status::Code::kPermissionDenied:
+      return 403;
+    case Status::Code::kUnavailable:
+      return 503;
     case Status::Code::kIOError:
-    case Status::Code::kInternal: return 500;
+    case Status::Code::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -45,7 +56,8 @@ bool HandleETag(const http::Request& req, http::Response& res, const std::string
   size_t start = 0;
   while (start < if_none_match.size()) {
     size_t comma = if_none_match.find(',', start);
-    std::string item = if_none_match.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        if_none_match.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
     if (b != std::string::npos) {
       item = item.substr(b, e - b + 1);
@@ -63,7 +75,8 @@ bool HandleETag(const http::Request& req, http::Response& res, const std::string
 
 bool AllowWrite(const ServerContext& ctx, const http::Request& req, http::Response& res) {
   if (ctx.options.read_only) {
-    SendError(res, Status::PermissionDenied("this registry is a read-only mirror; push to its upstream"));
+    SendError(
+        res, Status::PermissionDenied("this registry is a read-only mirror; push to its upstream"));
     return false;
   }
   if (!ctx.options.token.empty()) {
@@ -72,8 +85,9 @@ bool AllowWrite(const ServerContext& ctx, const http::Request& req, http::Respon
     // Constant time, so the time to refuse a guess says nothing about how much of it was right.
     if (!http::ConstantTimeEquals(auth, expected)) {
       res.set_header("WWW-Authenticate", "Bearer");
-      SendError(res, Status::PermissionDenied(auth.empty() ? "this registry needs a token for writes; set SPOKE_TOKEN"
-                                                           : "the token is not valid for this registry"));
+      SendError(res, Status::PermissionDenied(
+                         auth.empty() ? "this registry needs a token for writes; set SPOKE_TOKEN"
+                                      : "the token is not valid for this registry"));
       res.status = 401;
       return false;
     }

@@ -11,8 +11,21 @@ namespace {
 bool IsTokenChar(unsigned char c) {
   if (std::isalnum(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -66,7 +79,8 @@ bool ParseQuery(std::string_view query, Params* params) {
       size_t eq = pair.find('=');
       std::string key, value;
       if (!PercentDecode(pair.substr(0, eq), true, &key)) return false;
-      if (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), true, &value)) return false;
+      if (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), true, &value))
+        return false;
       params->emplace(std::move(key), std::move(value));
     }
     if (amp == std::string_view::npos) break;
@@ -76,7 +90,8 @@ bool ParseQuery(std::string_view query, Params* params) {
 }
 
 // Splits the request line "METHOD SP target SP HTTP/x.y".
-bool ParseRequestLine(std::string_view line, const HeadLimits& limits, ParsedHead* out, HeadError* error) {
+bool ParseRequestLine(std::string_view line, const HeadLimits& limits, ParsedHead* out,
+                      HeadError* error) {
   size_t first = line.find(' ');
   size_t last = line.rfind(' ');
   if (first == std::string_view::npos || first == last) {
@@ -86,7 +101,9 @@ bool ParseRequestLine(std::string_view line, const HeadLimits& limits, ParsedHea
   std::string_view target = line.substr(first + 1, last - first - 1);
   std::string_view version = line.substr(last + 1);
   if (target.size() > limits.max_target_bytes) {
-    return Fail(error, 414, "request target is longer than " + std::to_string(limits.max_target_bytes) + " bytes");
+    return Fail(
+        error, 414,
+        "request target is longer than " + std::to_string(limits.max_target_bytes) + " bytes");
   }
   if (!IsToken(method)) return Fail(error, 400, "malformed method");
   if (target.empty() || target.find(' ') != std::string_view::npos) {
@@ -96,15 +113,18 @@ bool ParseRequestLine(std::string_view line, const HeadLimits& limits, ParsedHea
     if (c <= 0x20 || c == 0x7f) return Fail(error, 400, "request target holds a control character");
   }
   if (version != "HTTP/1.1" && version != "HTTP/1.0") {
-    if (version.size() == 8 && version.substr(0, 5) == "HTTP/" && std::isdigit(static_cast<unsigned char>(version[5])) &&
-        version[6] == '.' && std::isdigit(static_cast<unsigned char>(version[7]))) {
-      return Fail(error, 505, "HTTP version " + std::string(version.substr(5)) + " is not supported");
+    if (version.size() == 8 && version.substr(0, 5) == "HTTP/" &&
+        std::isdigit(static_cast<unsigned char>(version[5])) && version[6] == '.' &&
+        std::isdigit(static_cast<unsigned char>(version[7]))) {
+      return Fail(error, 505,
+                  "HTTP version " + std::string(version.substr(5)) + " is not supported");
     }
     return Fail(error, 400, "malformed HTTP version");
   }
-  static constexpr std::string_view kKnownMethods[] = {"GET", "HEAD", "POST", "PUT", "DELETE",
-                                                       "OPTIONS", "PATCH", "CONNECT", "TRACE"};
-  if (std::find(std::begin(kKnownMethods), std::end(kKnownMethods), method) == std::end(kKnownMethods)) {
+  static constexpr std::string_view kKnownMethods[] = {
+      "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"};
+  if (std::find(std::begin(kKnownMethods), std::end(kKnownMethods), method) ==
+      std::end(kKnownMethods)) {
     return Fail(error, 501, "method " + std::string(method) + " is not implemented");
   }
   // Absolute form (what a client sends to a proxy) names the same resource as the origin form.
@@ -115,12 +135,14 @@ bool ParseRequestLine(std::string_view line, const HeadLimits& limits, ParsedHea
   }
   if (target.front() != '/') return Fail(error, 400, "request target must be a path");
   size_t fragment = target.find('#');
-  if (fragment != std::string_view::npos) return Fail(error, 400, "request target holds a fragment");
+  if (fragment != std::string_view::npos)
+    return Fail(error, 400, "request target holds a fragment");
   size_t question = target.find('?');
   if (!PercentDecode(target.substr(0, question), false, &out->path)) {
     return Fail(error, 400, "request path holds a malformed %-escape");
   }
-  if (question != std::string_view::npos && !ParseQuery(target.substr(question + 1), &out->params)) {
+  if (question != std::string_view::npos &&
+      !ParseQuery(target.substr(question + 1), &out->params)) {
     return Fail(error, 400, "query holds a malformed %-escape");
   }
   out->method = std::string(method);
@@ -136,7 +158,8 @@ bool ParseHeaderLine(std::string_view line, ParsedHead* out, HeadError* error) {
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return Fail(error, 400, "header line without a colon");
   std::string_view name = line.substr(0, colon);
-  if (!IsToken(name)) return Fail(error, 400, "malformed header name \"" + std::string(name.substr(0, 64)) + "\"");
+  if (!IsToken(name))
+    return Fail(error, 400, "malformed header name \"" + std::string(name.substr(0, 64)) + "\"");
   std::string_view value = TrimWhitespace(line.substr(colon + 1));
   for (unsigned char c : value) {
     if ((c < 0x20 && c != '\t') || c == 0x7f) {
@@ -150,13 +173,16 @@ bool ParseHeaderLine(std::string_view line, ParsedHead* out, HeadError* error) {
 bool ParseFraming(ParsedHead* out, HeadError* error) {
   const bool http11 = out->version == "HTTP/1.1";
   if (http11 && out->headers.count("Host") != 1) {
-    return Fail(error, 400, out->headers.count("Host") == 0 ? "HTTP/1.1 request without a Host header"
-                                                           : "more than one Host header");
+    return Fail(error, 400,
+                out->headers.count("Host") == 0 ? "HTTP/1.1 request without a Host header"
+                                                : "more than one Host header");
   }
   std::vector<std::string> lengths = ListElements(out->headers, "Content-Length");
-  if (out->headers.count("Content-Length") && lengths.empty()) return Fail(error, 400, "empty Content-Length");
+  if (out->headers.count("Content-Length") && lengths.empty())
+    return Fail(error, 400, "empty Content-Length");
   for (const auto& length : lengths) {
-    if (length.size() > 18 || !std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (length.size() > 18 ||
+        !std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       return Fail(error, 400, "invalid Content-Length \"" + length.substr(0, 32) + "\"");
     }
     if (length != lengths.front()) return Fail(error, 400, "conflicting Content-Length headers");
@@ -171,14 +197,17 @@ bool ParseFraming(ParsedHead* out, HeadError* error) {
       out->chunked = true;
     } else {
       for (const auto& coding : codings) {
-        if (coding != "chunked") return Fail(error, 501, "transfer coding \"" + coding.substr(0, 32) + "\" is not supported");
+        if (coding != "chunked")
+          return Fail(error, 501,
+                      "transfer coding \"" + coding.substr(0, 32) + "\" is not supported");
       }
       return Fail(error, 400, "malformed Transfer-Encoding");
     }
   }
   if (out->headers.count("Expect")) {
     std::string expect = Lower(out->headers.find("Expect")->second);
-    if (expect != "100-continue") return Fail(error, 417, "only \"Expect: 100-continue\" is supported");
+    if (expect != "100-continue")
+      return Fail(error, 417, "only \"Expect: 100-continue\" is supported");
     out->expect_continue = http11;
   }
   out->keep_alive = http11;
@@ -212,7 +241,8 @@ size_t FindHeadEnd(std::string_view buffer, HeadScan* scan) {
   }
 }
 
-bool ParseRequestHead(std::string_view head, const HeadLimits& limits, ParsedHead* out, HeadError* error) {
+bool ParseRequestHead(std::string_view head, const HeadLimits& limits, ParsedHead* out,
+                      HeadError* error) {
   *out = ParsedHead();
   bool saw_request_line = false;
   size_t header_count = 0;
@@ -221,8 +251,10 @@ bool ParseRequestHead(std::string_view head, const HeadLimits& limits, ParsedHea
     std::string_view line = head.substr(0, newline);
     head.remove_prefix(newline == std::string_view::npos ? head.size() : newline + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find('\r') != std::string_view::npos) return Fail(error, 400, "bare CR in the request head");
-    if (line.find('\0') != std::string_view::npos) return Fail(error, 400, "NUL in the request head");
+    if (line.find('\r') != std::string_view::npos)
+      return Fail(error, 400, "bare CR in the request head");
+    if (line.find('\0') != std::string_view::npos)
+      return Fail(error, 400, "NUL in the request head");
     if (!saw_request_line) {
       if (line.empty()) continue;
       if (!ParseRequestLine(line, limits, out, error)) return false;

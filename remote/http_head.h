@@ -21,8 +21,8 @@ struct ParsedHead {
   std::string method, target, path, version;
   Headers headers;
   Params params;
-  bool chunked = false;         // Transfer-Encoding: chunked
-  uint64_t content_length = 0;  // 0 when absent
+  bool chunked = false;          // Transfer-Encoding: chunked
+  uint64_t content_length = 0;   // 0 when absent
   bool expect_continue = false;  // Expect: 100-continue
   bool keep_alive = true;        // false for HTTP/1.0 or "Connection: close"
 };
@@ -50,7 +50,8 @@ size_t FindHeadEnd(std::string_view buffer, HeadScan* scan);
 
 // Parses `head` (as delimited by FindHeadEnd). False with `*error` set when the head is malformed
 // or asks for something this server does not do.
-bool ParseRequestHead(std::string_view head, const HeadLimits& limits, ParsedHead* out, HeadError* error);
+bool ParseRequestHead(std::string_view head, const HeadLimits& limits, ParsedHead* out,
+                      HeadError* error);
 
 // Decodes %XX escapes (and '+' as a space when `plus_is_space`). False for a malformed escape or
 // an escaped NUL.

@@ -72,30 +72,54 @@ constexpr size_t kMaxTrailerBytes = 16 << 10;
 
 const char* ReasonPhrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 417: return "Expectation Failed";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Status";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 417:
+      return "Expectation Failed";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Status";
   }
 }
 
@@ -110,12 +134,15 @@ std::string HttpDate() {
 
 // The status line and headers of `res`; the body follows unless `head_only`.
 std::string SerializeHead(const Response& res, bool close, bool head_only) {
-  std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + ReasonPhrase(res.status) + "\r\n";
+  std::string out =
+      "HTTP/1.1 " + std::to_string(res.status) + " " + ReasonPhrase(res.status) + "\r\n";
   for (const auto& [name, value] : res.headers) {
     // The framing headers are the server's to write.
     std::string lower = name;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == "content-length" || lower == "connection" || lower == "transfer-encoding" || lower == "date") continue;
+    if (lower == "content-length" || lower == "connection" || lower == "transfer-encoding" ||
+        lower == "date")
+      continue;
     out += name + ": " + value + "\r\n";
   }
   out += "Date: " + HttpDate() + "\r\n";
@@ -140,7 +167,8 @@ std::string PeerAddress(const sockaddr_storage& addr) {
 // Waits until `fd` is ready for `events` or `deadline` passes. False on timeout or error.
 bool WaitFor(int fd, short events, Clock::time_point deadline) {
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return false;
     pollfd p{fd, events, 0};
     int n = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 60000)));
@@ -159,7 +187,9 @@ bool SendAll(int fd, std::string_view data, std::chrono::milliseconds timeout) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && WaitFor(fd, POLLOUT, Clock::now() + timeout)) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+        WaitFor(fd, POLLOUT, Clock::now() + timeout))
+      continue;
     return false;
   }
   return true;
@@ -201,7 +231,8 @@ struct BodyError {
 
 bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) <
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -245,7 +276,7 @@ struct Server::Impl {
 
   std::mutex mutex;
   std::condition_variable work_ready;
-  std::deque<Connection*> ready;                       // complete heads, for the workers
+  std::deque<Connection*> ready;                      // complete heads, for the workers
   std::deque<std::pair<Connection*, Next>> returned;  // from the workers, for the reactor
   std::vector<std::thread> workers;
 
@@ -289,7 +320,8 @@ struct Server::Impl {
 
   // Best effort, for answers given without a worker: small, and the connection closes after.
   void AnswerAndClose(int fd, int status, const Status& error) {
-    std::string text = SerializeHead(ErrorResponse(status, error), /*close=*/true, /*head_only=*/false);
+    std::string text =
+        SerializeHead(ErrorResponse(status, error), /*close=*/true, /*head_only=*/false);
     (void)!send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     shutdown(fd, SHUT_WR);
   }
@@ -309,7 +341,8 @@ struct Server::Impl {
     while (true) {
       sockaddr_storage addr{};
       socklen_t length = sizeof(addr);
-      int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &length,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -321,14 +354,16 @@ struct Server::Impl {
       }
       std::string peer = PeerAddress(addr);
       if (connections.size() >= max_connections) {
-        AnswerAndClose(fd, 503, Status::Unavailable("the registry has too many open connections; try again"));
+        AnswerAndClose(
+            fd, 503, Status::Unavailable("the registry has too many open connections; try again"));
         close(fd);
         continue;
       }
       if (per_address[peer] >= limits.max_connections_per_address && !EvictIdle(peer)) {
-        AnswerAndClose(fd, 503,
-                       Status::Unavailable("too many connections from " + peer + " (at most " +
-                                           std::to_string(limits.max_connections_per_address) + ")"));
+        AnswerAndClose(
+            fd, 503,
+            Status::Unavailable("too many connections from " + peer + " (at most " +
+                                std::to_string(limits.max_connections_per_address) + ")"));
         close(fd);
         if (per_address[peer] == 0) per_address.erase(peer);
         continue;
@@ -380,7 +415,8 @@ struct Server::Impl {
       if (FindHeadEnd(c->in, &c->scan) != std::string_view::npos) return Lend(c);
       if (c->in.size() > limits.max_head_bytes) {
         AnswerAndClose(c->fd, 431,
-                       Status::TooLarge("request head is larger than " + std::to_string(limits.max_head_bytes) + " bytes"));
+                       Status::TooLarge("request head is larger than " +
+                                        std::to_string(limits.max_head_bytes) + " bytes"));
         return CloseConnection(c->fd);
       }
     }
@@ -442,9 +478,10 @@ struct Server::Impl {
     for (int fd : expired) {
       Connection* c = connections[fd].get();
       if (c->head_started && !c->draining) {
-        AnswerAndClose(fd, 408,
-                       Status::InvalidArgument("request head not received within " +
-                                               std::to_string(limits.head_timeout.count()) + " ms"));
+        AnswerAndClose(
+            fd, 408,
+            Status::InvalidArgument("request head not received within " +
+                                    std::to_string(limits.head_timeout.count()) + " ms"));
       }
       CloseConnection(fd);
     }
@@ -500,8 +537,9 @@ struct Server::Impl {
       size_t end = FindHeadEnd(c->in, &c->scan);
       if (end == std::string_view::npos) return Next::kKeep;
       if (end > limits.max_head_bytes) {
-        Response res = ErrorResponse(431, Status::TooLarge("request head is larger than " +
-                                                           std::to_string(limits.max_head_bytes) + " bytes"));
+        Response res =
+            ErrorResponse(431, Status::TooLarge("request head is larger than " +
+                                                std::to_string(limits.max_head_bytes) + " bytes"));
         return Refuse(c, res, /*body_pending=*/true, false);
       }
       std::string head = c->in.substr(0, end);
@@ -565,7 +603,9 @@ struct Server::Impl {
         return false;
       }
       if (errno == EINTR) continue;
-      if ((errno == EAGAIN || errno == EWOULDBLOCK) && WaitFor(c->fd, POLLIN, Clock::now() + limits.io_timeout)) continue;
+      if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+          WaitFor(c->fd, POLLIN, Clock::now() + limits.io_timeout))
+        continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         *error = {408, Status::InvalidArgument("request body made no progress for " +
                                                std::to_string(limits.io_timeout.count()) + " ms")};
@@ -600,7 +640,8 @@ struct Server::Impl {
       size_t newline = c->in.find('\n');
       size_t take = newline == std::string::npos ? c->in.size() : newline;
       if (line->size() + take > max) {
-        *error = {400, Status::InvalidArgument("malformed chunked body: a framing line is too long")};
+        *error = {400,
+                  Status::InvalidArgument("malformed chunked body: a framing line is too long")};
         return false;
       }
       line->append(c->in, 0, take);
@@ -618,16 +659,19 @@ struct Server::Impl {
       if (!ReadLine(c, kMaxChunkLine, &line, error)) return false;
       std::string_view size_text(line);
       size_text = size_text.substr(0, size_text.find(';'));
-      while (!size_text.empty() && (size_text.back() == ' ' || size_text.back() == '\t')) size_text.remove_suffix(1);
+      while (!size_text.empty() && (size_text.back() == ' ' || size_text.back() == '\t'))
+        size_text.remove_suffix(1);
       if (size_text.empty() || size_text.size() > 15 ||
-          !std::all_of(size_text.begin(), size_text.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
+          !std::all_of(size_text.begin(), size_text.end(),
+                       [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
         *error = {400, Status::InvalidArgument("malformed chunked body: bad chunk size")};
         return false;
       }
       uint64_t size = std::stoull(std::string(size_text), nullptr, 16);
       if (size == 0) break;
       if (size > limit || sink->size() + size > limit) {
-        *error = {413, Status::TooLarge("request body is larger than this route accepts (" + std::to_string(limit) + " bytes)")};
+        *error = {413, Status::TooLarge("request body is larger than this route accepts (" +
+                                        std::to_string(limit) + " bytes)")};
         return false;
       }
       if (!Take(c, size, sink, error)) return false;
@@ -638,7 +682,8 @@ struct Server::Impl {
         if (!Fill(c, error)) return false;
       }
       if (c->in[0] != '\n') {
-        *error = {400, Status::InvalidArgument("malformed chunked body: chunk data longer than its size")};
+        *error = {400, Status::InvalidArgument(
+                           "malformed chunked body: chunk data longer than its size")};
         return false;
       }
       c->in.erase(0, 1);
@@ -658,7 +703,8 @@ struct Server::Impl {
   Next ServeRequest(Connection* c, const std::string& head) {
     ParsedHead parsed;
     HeadError head_error;
-    if (!ParseRequestHead(head, HeadLimits{limits.max_target_bytes, limits.max_headers}, &parsed, &head_error)) {
+    if (!ParseRequestHead(head, HeadLimits{limits.max_target_bytes, limits.max_headers}, &parsed,
+                          &head_error)) {
       Response res = ErrorResponse(head_error.status, Status::InvalidArgument(head_error.message));
       // The framing is unknown, so nothing after this head can be trusted: close.
       return Refuse(c, res, /*body_pending=*/true, false);
@@ -679,7 +725,8 @@ struct Server::Impl {
     if (!route) {
       Response res;
       if (!allowed.empty()) {
-        res = ErrorResponse(405, Status::InvalidArgument(req.method + " is not allowed on " + req.path + " (allowed: " + allowed + ")"));
+        res = ErrorResponse(405, Status::InvalidArgument(req.method + " is not allowed on " +
+                                                         req.path + " (allowed: " + allowed + ")"));
         res.set_header("Allow", allowed);
       } else {
         res = ErrorResponse(404, Status::NotFound("no route for " + req.method + " " + req.path));
@@ -688,26 +735,32 @@ struct Server::Impl {
     }
     if (gate) {
       Response res;
-      if (!gate(req, route->options.access, res)) return Log(req, res, Refuse(c, res, body_pending, parsed.keep_alive));
+      if (!gate(req, route->options.access, res))
+        return Log(req, res, Refuse(c, res, body_pending, parsed.keep_alive));
     }
-    const uint64_t limit = route->options.max_body ? route->options.max_body : limits.default_max_body;
+    const uint64_t limit =
+        route->options.max_body ? route->options.max_body : limits.default_max_body;
     if (!parsed.chunked && parsed.content_length > limit) {
-      Response res = ErrorResponse(413, Status::TooLarge("request body of " + std::to_string(parsed.content_length) +
-                                                          " bytes is larger than this route accepts (" +
-                                                          std::to_string(limit) + " bytes)"));
+      Response res = ErrorResponse(
+          413, Status::TooLarge("request body of " + std::to_string(parsed.content_length) +
+                                " bytes is larger than this route accepts (" +
+                                std::to_string(limit) + " bytes)"));
       return Log(req, res, Refuse(c, res, body_pending, parsed.keep_alive));
     }
-    if (parsed.expect_continue && body_pending && !SendAll(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", limits.io_timeout)) {
+    if (parsed.expect_continue && body_pending &&
+        !SendAll(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", limits.io_timeout)) {
       return Next::kClose;
     }
 
     int body_fd = -1;
     if (route->options.body_to_file) {
       std::random_device random;
-      req.body_file = limits.body_dir + "/body-" + std::to_string(random()) + std::to_string(random());
+      req.body_file =
+          limits.body_dir + "/body-" + std::to_string(random()) + std::to_string(random());
       body_fd = open(req.body_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (body_fd < 0) {
-        Response res = ErrorResponse(500, Status::IOError("cannot create " + req.body_file + ": " + std::strerror(errno)));
+        Response res = ErrorResponse(
+            500, Status::IOError("cannot create " + req.body_file + ": " + std::strerror(errno)));
         req.body_file.clear();
         return Log(req, res, Refuse(c, res, body_pending, false));
       }
@@ -754,14 +807,19 @@ struct Server::Impl {
   }
 };
 
-Server::Server(ServerLimits limits) : impl_(std::make_unique<Impl>()) { impl_->limits = std::move(limits); }
+Server::Server(ServerLimits limits) : impl_(std::make_unique<Impl>()) {
+  impl_->limits = std::move(limits);
+}
 // Serve() joins the workers before it returns. REQUIRES: Serve() is not running.
 Server::~Server() = default;
 
-void Server::Route(const std::string& method, const std::string& pattern, RouteOptions options, Handler handler) {
+void Server::Route(const std::string& method, const std::string& pattern, RouteOptions options,
+                   Handler handler) {
   impl_->routes.push_back({method, std::regex(pattern), options, std::move(handler)});
 }
-void Server::Get(const std::string& pattern, Handler handler) { Route("GET", pattern, {}, std::move(handler)); }
+void Server::Get(const std::string& pattern, Handler handler) {
+  Route("GET", pattern, {}, std::move(handler));
+}
 void Server::Post(const std::string& pattern, RouteOptions options, Handler handler) {
   Route("POST", pattern, options, std::move(handler));
 }
@@ -780,13 +838,16 @@ Result<int> Server::Bind(const std::string& host, int port) {
   addrinfo* found = nullptr;
   std::string port_text = std::to_string(port);
   int rc = getaddrinfo(host.c_str(), port_text.c_str(), &hints, &found);
-  if (rc != 0) return Status::InvalidArgument("cannot resolve --host " + host + ": " + gai_strerror(rc));
+  if (rc != 0)
+    return Status::InvalidArgument("cannot resolve --host " + host + ": " + gai_strerror(rc));
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, freeaddrinfo);
   const std::string where = host + ":" + port_text;
-  int fd = socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, found->ai_protocol);
-  if (fd < 0) return Status::IOError("cannot open a socket for " + where + ": " + std::strerror(errno));
-  // SO_REUSEADDR lets a restarted server bind while old connections linger in TIME_WAIT; on Linux it
-  // never lets two sockets listen on one port. SO_REUSEPORT, which would, is never set.
+  int fd = socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                  found->ai_protocol);
+  if (fd < 0)
+    return Status::IOError("cannot open a socket for " + where + ": " + std::strerror(errno));
+  // SO_REUSEADDR lets a restarted server bind while old connections linger in TIME_WAIT; on Linux
+  // it never lets two sockets listen on one port. SO_REUSEPORT, which would, is never set.
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (bind(fd, found->ai_addr, found->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
@@ -798,8 +859,9 @@ Result<int> Server::Bind(const std::string& host, int port) {
   sockaddr_storage bound{};
   socklen_t length = sizeof(bound);
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
-  int bound_port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(bound).sin6_port)
-                                               : ntohs(reinterpret_cast<sockaddr_in&>(bound).sin_port);
+  int bound_port = bound.ss_family == AF_INET6
+                       ? ntohs(reinterpret_cast<sockaddr_in6&>(bound).sin6_port)
+                       : ntohs(reinterpret_cast<sockaddr_in&>(bound).sin_port);
   impl_->listen_fd = fd;
   return bound_port;
 }
@@ -828,7 +890,8 @@ Status Server::Serve() {
     ev.data.fd = fd;
     epoll_ctl(impl.epoll_fd, EPOLL_CTL_ADD, fd, &ev);
   }
-  for (size_t i = 0; i < impl.limits.workers; ++i) impl.workers.emplace_back([&impl] { impl.RunWorker(); });
+  for (size_t i = 0; i < impl.limits.workers; ++i)
+    impl.workers.emplace_back([&impl] { impl.RunWorker(); });
   impl.RunReactor();
   {
     // Taking the lock orders this after any worker's check of `stopping`, so none misses the wake.
@@ -853,7 +916,8 @@ Result<bool> IsLoopbackHost(const std::string& host) {
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
   int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found);
-  if (rc != 0) return Status::InvalidArgument("cannot resolve --host " + host + ": " + gai_strerror(rc));
+  if (rc != 0)
+    return Status::InvalidArgument("cannot resolve --host " + host + ": " + gai_strerror(rc));
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, freeaddrinfo);
   for (addrinfo* a = found; a; a = a->ai_next) {
     if (a->ai_family == AF_INET) {

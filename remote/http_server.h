@@ -6,13 +6,13 @@
 // then hold every worker, and one unauthenticated client can make the server buffer a gigabyte.
 // Here:
 //   - one reactor thread (epoll) holds every connection that is waiting for a request, so idle and
-//     slow clients cost a file descriptor, never a worker. A request's head must arrive whole within
-//     a bounded time from its first byte, and each client address may hold a bounded number of
-//     connections (an idle keep-alive one of the same address is closed to make room).
+//     slow clients cost a file descriptor, never a worker. A request's head must arrive whole
+//     within a bounded time from its first byte, and each client address may hold a bounded number
+//     of connections (an idle keep-alive one of the same address is closed to make room).
 //   - a worker takes a connection only once a complete request head is buffered. It parses the head
-//     strictly (RFC 9112: one Content-Length or identical ones, only "chunked" as a transfer coding,
-//     no header line without a colon, no obsolete line folding), finds the route, asks the gate
-//     whether the request may use it and checks the declared length against the route's limit,
+//     strictly (RFC 9112: one Content-Length or identical ones, only "chunked" as a transfer
+//     coding, no header line without a colon, no obsolete line folding), finds the route, asks the
+//     gate whether the request may use it and checks the declared length against the route's limit,
 //     all before reading a body byte, so refusals (401, 403, 413) go out at once.
 //   - a body is read with the route's limit enforced as it arrives (chunked too), into memory or,
 //     for routes that take large bodies, into a file, so a push's pack is never held in memory.
@@ -121,7 +121,8 @@ class Server {
 
   // Routes are tried in the order they were added; the first whose method matches and whose
   // pattern (std::regex, ECMAScript) matches the whole decoded path wins.
-  void Route(const std::string& method, const std::string& pattern, RouteOptions options, Handler handler);
+  void Route(const std::string& method, const std::string& pattern, RouteOptions options,
+             Handler handler);
   void Get(const std::string& pattern, Handler handler);
   void Post(const std::string& pattern, RouteOptions options, Handler handler);
   void Put(const std::string& pattern, RouteOptions options, Handler handler);

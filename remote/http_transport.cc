@@ -30,8 +30,8 @@ Result<Loaded> LoadModule() {
     std::string tried;
     path = FindHelper(kModuleName, &tried);
     if (path.empty()) {
-      error = std::string("cannot find ") + kModuleName + ", the HTTP transport (looked at " + tried +
-              "); it is built beside spoke, or set SPOKE_EXEC_PATH to its directory";
+      error = std::string("cannot find ") + kModuleName + ", the HTTP transport (looked at " +
+              tried + "); it is built beside spoke, or set SPOKE_EXEC_PATH to its directory";
       return;
     }
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -40,7 +40,8 @@ Result<Loaded> LoadModule() {
       return;
     }
     create = reinterpret_cast<CreateFunction>(dlsym(handle, SPOKE_HTTP_TRANSPORT_ENTRY));
-    if (!create) error = path + " has no " + SPOKE_HTTP_TRANSPORT_ENTRY + "; is it from another build?";
+    if (!create)
+      error = path + " has no " + SPOKE_HTTP_TRANSPORT_ENTRY + "; is it from another build?";
   });
   if (!create) return Status::FailedPrecondition(error);
   return Loaded{create, path};
@@ -53,8 +54,9 @@ Result<std::unique_ptr<HttpTransport>> MakeHttpTransport(const HttpTransportOpti
   const std::string abi = SPOKE_HTTP_TRANSPORT_ABI;
   HttpTransport* transport = module.create(abi.c_str(), &options);
   if (!transport) {
-    return Status::FailedPrecondition(module.path + " is from another build of spoke; rebuild it with spoke, or fix " +
-                                      "SPOKE_EXEC_PATH");
+    return Status::FailedPrecondition(
+        module.path + " is from another build of spoke; rebuild it with spoke, or fix " +
+        "SPOKE_EXEC_PATH");
   }
   return std::unique_ptr<HttpTransport>(transport);
 }

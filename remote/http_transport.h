@@ -42,8 +42,8 @@ struct HttpRequest {
 };
 
 struct HttpAnswer {
-  int status = 0;     // 0 when no answer came; then `error` says why
-  std::string body;   // empty when HttpRequest::receive took it
+  int status = 0;    // 0 when no answer came; then `error` says why
+  std::string body;  // empty when HttpRequest::receive took it
   // e.g. "Could not establish connection", or "Canceled" when a callback aborted the exchange
   std::string error;
 };
@@ -77,7 +77,8 @@ Result<std::unique_ptr<HttpTransport>> MakeHttpTransport(const HttpTransportOpti
 
 // The module's one entry point: a new transport the caller owns, or null when `abi` is not the
 // module's own SPOKE_HTTP_TRANSPORT_ABI.
-extern "C" spoke::HttpTransport* SpokeHttpTransportCreate(const char* abi, const spoke::HttpTransportOptions* options);
+extern "C" spoke::HttpTransport* SpokeHttpTransportCreate(
+    const char* abi, const spoke::HttpTransportOptions* options);
 #define SPOKE_HTTP_TRANSPORT_ENTRY "SpokeHttpTransportCreate"
 
 #endif  // SPOKE_REMOTE_HTTP_TRANSPORT_H_

@@ -51,7 +51,8 @@ class HttplibTransport : public HttpTransport {
     }
     if (request.receive) {
       const auto& receive = request.receive;
-      req.content_receiver = [&receive](const char* data, size_t length, uint64_t offset, uint64_t total) {
+      req.content_receiver = [&receive](const char* data, size_t length, uint64_t offset,
+                                        uint64_t total) {
         return receive(data, length, offset, total);
       };
     }
@@ -73,7 +74,8 @@ class HttplibTransport : public HttpTransport {
 }  // namespace
 }  // namespace spoke
 
-extern "C" spoke::HttpTransport* SpokeHttpTransportCreate(const char* abi, const spoke::HttpTransportOptions* options) {
+extern "C" spoke::HttpTransport* SpokeHttpTransportCreate(
+    const char* abi, const spoke::HttpTransportOptions* options) {
   if (abi == nullptr || abi != std::string(SPOKE_HTTP_TRANSPORT_ABI)) return nullptr;
   return new spoke::HttplibTransport(*options);
 }

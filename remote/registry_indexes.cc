@@ -12,7 +12,8 @@ void LogLeftOut(const char* index, const Status& status) {
 
 }  // namespace
 
-RegistryIndexes::RegistryIndexes(const Store& store) : store_(store), watch_(store, kWatchInterval) {}
+RegistryIndexes::RegistryIndexes(const Store& store)
+    : store_(store), watch_(store, kWatchInterval) {}
 
 RegistryIndexes::~RegistryIndexes() {
   stop_filling_ = true;
@@ -59,7 +60,8 @@ void RegistryIndexes::CatchUp() {
   for (const auto& version : queued) AddToSearch(version);
   auto fresh = watch_.NewVersions();
   if (!fresh.ok()) {
-    std::fprintf(stderr, "spoke-server: cannot look for new versions: %s\n", fresh.status().message().c_str());
+    std::fprintf(stderr, "spoke-server: cannot look for new versions: %s\n",
+                 fresh.status().message().c_str());
     return;
   }
   for (const auto& [module, name] : *fresh) {

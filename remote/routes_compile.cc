@@ -18,7 +18,8 @@ namespace {
 
 constexpr char kVersionRoute[] = R"(/modules/([a-z0-9][a-z0-9_/-]*)/versions/(v[0-9][^/]*|latest))";
 
-std::map<std::string, std::string> Parameters(const http::Request& req, const std::string& language) {
+std::map<std::string, std::string> Parameters(const http::Request& req,
+                                              const std::string& language) {
   std::map<std::string, std::string> parameters;
   if (req.has_param("parameter")) parameters[language] = req.get_param_value("parameter");
   return parameters;
@@ -29,12 +30,15 @@ std::map<std::string, std::string> Parameters(const http::Request& req, const st
 // writes (the artifact's objects and ref), so when the artifact is not cached yet and
 // `may_compile` refuses, its Status is returned and nothing is written.
 Result<Artifact> ArtifactFor(ServerContext& ctx, const http::Request& req, bool* cached,
-                             const std::function<Status()>& may_compile, const std::string& stage_dir = "") {
-  SPOKE_ASSIGN_OR_RETURN(VersionInfo version, ctx.store->GetVersion(req.matches[1], req.matches[2]));
+                             const std::function<Status()>& may_compile,
+                             const std::string& stage_dir = "") {
+  SPOKE_ASSIGN_OR_RETURN(VersionInfo version,
+                         ctx.store->GetVersion(req.matches[1], req.matches[2]));
   std::string language = req.matches[3];
   SPOKE_RETURN_IF_ERROR(FindLanguage(language).status());
-  SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request,
-                         RequestForVersion(*ctx.store, version, {language}, Parameters(req, language)));
+  SPOKE_ASSIGN_OR_RETURN(
+      CachedCompileRequest request,
+      RequestForVersion(*ctx.store, version, {language}, Parameters(req, language)));
   // Without ?go_package_prefix=, the module's default that RequestForVersion gave.
   if (req.has_param("go_package_prefix")) {
     request.go_import_prefix = req.get_param_value("go_package_prefix");
@@ -45,7 +49,8 @@ Result<Artifact> ArtifactFor(ServerContext& ctx, const http::Request& req, bool*
   const std::string include_imports =
       req.has_param("include_imports") ? req.get_param_value("include_imports") : "true";
   if (include_imports != "true" && include_imports != "false") {
-    return Status::InvalidArgument("include_imports must be true or false, not \"" + include_imports + "\"");
+    return Status::InvalidArgument("include_imports must be true or false, not \"" +
+                                   include_imports + "\"");
   }
   if (include_imports == "true") IncludeImports(&request);
   request.stage_dir = stage_dir;
@@ -71,8 +76,10 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
               // The answer lists only paths and sizes: a registry compiling a large module holds
               // none of its generated code, but stages it in a quarantine.
               Quarantine stage(ctx.store->path());
-              if (!stage.ok()) return SendError(res, Status::IOError("cannot create " + stage.dir().string()));
-              auto artifact = ArtifactFor(ctx, req, &cached, [] { return Status::Ok(); }, stage.dir().string());
+              if (!stage.ok())
+                return SendError(res, Status::IOError("cannot create " + stage.dir().string()));
+              auto artifact = ArtifactFor(
+                  ctx, req, &cached, [] { return Status::Ok(); }, stage.dir().string());
               if (!artifact.ok()) return SendError(res, artifact.status());
               Json body = Json::MakeObject();
               body.Set("module", std::string(req.matches[1]));
@@ -89,7 +96,8 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
                 uint64_t size = content.size();
                 if (!artifact->staged_dir.empty()) {
                   std::error_code ec;
-                  size = std::filesystem::file_size(std::filesystem::path(artifact->staged_dir) / path, ec);
+                  size = std::filesystem::file_size(
+                      std::filesystem::path(artifact->staged_dir) / path, ec);
                   if (ec) return SendError(res, Status::IOError("cannot read the staged " + path));
                 }
                 entry.Set("size", static_cast<int64_t>(size));
@@ -99,43 +107,45 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
               SendJson(res, body, cached ? 200 : 201);
             });
 
-  http.Get(std::string(kVersionRoute) + R"(/download/([a-z-]+))",
-           [&ctx](const http::Request& req, http::Response& res) {
-             auto format = ParseArchiveFormat(req.has_param("format") ? req.get_param_value("format") : "zip");
-             if (!format.ok()) return SendError(res, format.status());
-             bool cached = false;
-             // Refused by AllowWrite, which has then written its answer (401 or 403) into `res`.
-             bool refused = false;
-             auto may_compile = [&] {
-               if (AllowWrite(ctx, req, res)) return Status::Ok();
-               refused = true;
-               return Status::PermissionDenied("refused");
-             };
-             auto artifact = ArtifactFor(ctx, req, &cached, may_compile);
-             if (refused) {
-               if (ctx.options.read_only) {
-                 SendError(res, Status::PermissionDenied(
-                                    "this read-only mirror has no " + std::string(req.matches[3]) + " code for " +
-                                    std::string(req.matches[1]) + "@" + std::string(req.matches[2]) +
-                                    " yet; download it from its upstream"));
-               }
-               return;
-             }
-             if (!artifact.ok()) return SendError(res, artifact.status());
-             if (HandleETag(req, res, artifact->key + "." + ArchiveExtension(*format))) return;
-             auto archive = MakeArchive(artifact->files, *format);
-             if (!archive.ok()) return SendError(res, archive.status());
-             std::string name = std::string(req.matches[1]) + "-" + std::string(req.matches[2]) + "-" +
-                                artifact->language + "." + ArchiveExtension(*format);
-             for (char& c : name) {
-               if (c == '/') c = '_';
-             }
-             res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
-             res.set_header("X-Spoke-Artifact-Key", artifact->key);
-             res.set_content(std::move(*archive), ArchiveContentType(*format));
-           });
+  http.Get(std::string(kVersionRoute) + R"(/download/([a-z-]+))", [&ctx](const http::Request& req,
+                                                                         http::Response& res) {
+    auto format =
+        ParseArchiveFormat(req.has_param("format") ? req.get_param_value("format") : "zip");
+    if (!format.ok()) return SendError(res, format.status());
+    bool cached = false;
+    // Refused by AllowWrite, which has then written its answer (401 or 403) into `res`.
+    bool refused = false;
+    auto may_compile = [&] {
+      if (AllowWrite(ctx, req, res)) return Status::Ok();
+      refused = true;
+      return Status::PermissionDenied("refused");
+    };
+    auto artifact = ArtifactFor(ctx, req, &cached, may_compile);
+    if (refused) {
+      if (ctx.options.read_only) {
+        SendError(res, Status::PermissionDenied(
+                           "this read-only mirror has no " + std::string(req.matches[3]) +
+                           " code for " + std::string(req.matches[1]) + "@" +
+                           std::string(req.matches[2]) + " yet; download it from its upstream"));
+      }
+      return;
+    }
+    if (!artifact.ok()) return SendError(res, artifact.status());
+    if (HandleETag(req, res, artifact->key + "." + ArchiveExtension(*format))) return;
+    auto archive = MakeArchive(artifact->files, *format);
+    if (!archive.ok()) return SendError(res, archive.status());
+    std::string name = std::string(req.matches[1]) + "-" + std::string(req.matches[2]) + "-" +
+                       artifact->language + "." + ArchiveExtension(*format);
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
+    res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+    res.set_header("X-Spoke-Artifact-Key", artifact->key);
+    res.set_content(std::move(*archive), ArchiveContentType(*format));
+  });
 
-  http.Get(std::string(kVersionRoute) + "/descriptor", [&ctx](const http::Request& req, http::Response& res) {
+  http.Get(std::string(kVersionRoute) + "/descriptor", [&ctx](const http::Request& req,
+                                                              http::Response& res) {
     auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
     if (!version.ok()) return SendError(res, version.status());
     auto request = RequestForVersion(*ctx.store, *version, {}, {});
@@ -149,7 +159,9 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
     if (format != "binary" && format != "json") {
       return SendError(res, Status::InvalidArgument("format must be binary or json"));
     }
-    if (HandleETag(req, res, version->tag_id + ".descriptor." + format + (source_info ? ".src" : ""))) return;
+    if (HandleETag(req, res,
+                   version->tag_id + ".descriptor." + format + (source_info ? ".src" : "")))
+      return;
     auto set = BuildDescriptorSet(parse, source_info);
     if (!set.ok()) return SendError(res, set.status());
     if (format == "binary") {
@@ -163,7 +175,8 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
     options.add_whitespace = true;
     options.preserve_proto_field_names = false;
     auto printed = google::protobuf::util::MessageToJsonString(message, &json, options);
-    if (!printed.ok()) return SendError(res, Status::Internal("cannot print the descriptor as JSON"));
+    if (!printed.ok())
+      return SendError(res, Status::Internal("cannot print the descriptor as JSON"));
     res.set_content(json, "application/json");
   });
 }

@@ -16,10 +16,12 @@ void RegisterDependencyRoutes(http::Server& http, ServerContext& ctx) {
            [&ctx](const http::Request& req, http::Response& res) {
              auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
              if (!version.ok()) return SendError(res, version.status());
-             bool transitive = req.has_param("transitive") && req.get_param_value("transitive") == "true";
+             bool transitive =
+                 req.has_param("transitive") && req.get_param_value("transitive") == "true";
              Json list = Json::MakeArray();
              if (!transitive) {
-               for (const auto& pin : version->manifest.dependencies) list.Push(DependencyPinToJson(pin));
+               for (const auto& pin : version->manifest.dependencies)
+                 list.Push(DependencyPinToJson(pin));
              } else {
                auto reached = WalkDependencies(*ctx.store, version->module + "@" + version->version,
                                                version->manifest.dependencies);
@@ -38,33 +40,35 @@ void RegisterDependencyRoutes(http::Server& http, ServerContext& ctx) {
              SendJson(res, body);
            });
 
-  http.Get(std::string(kModule) + "/dependents", [&ctx](const http::Request& req, http::Response& res) {
-    std::string module = req.matches[1];
-    auto info = ctx.store->GetModule(module);
-    if (!info.ok()) return SendError(res, info.status());
-    // Every version's manifest names what it pins; one pass over the tags finds who pins `module`.
-    auto refs = ctx.store->ListRefs("refs/tags/");
-    if (!refs.ok()) return SendError(res, refs.status());
-    Json list = Json::MakeArray();
-    for (const auto& ref : *refs) {
-      std::string m, v;
-      if (!ParseVersionTagRef(ref.name, &m, &v) || m == module) continue;
-      auto version = ctx.store->GetVersion(m, v);
-      if (!version.ok()) continue;
-      for (const auto& pin : version->manifest.dependencies) {
-        if (pin.module != module) continue;
-        Json entry = Json::MakeObject();
-        entry.Set("module", m);
-        entry.Set("version", v);
-        entry.Set("depends_on", pin.version);
-        list.Push(std::move(entry));
-      }
-    }
-    Json body = Json::MakeObject();
-    body.Set("module", module);
-    body.Set("dependents", std::move(list));
-    SendJson(res, body);
-  });
+  http.Get(std::string(kModule) + "/dependents",
+           [&ctx](const http::Request& req, http::Response& res) {
+             std::string module = req.matches[1];
+             auto info = ctx.store->GetModule(module);
+             if (!info.ok()) return SendError(res, info.status());
+             // Every version's manifest names what it pins; one pass over the tags finds who pins
+             // `module`.
+             auto refs = ctx.store->ListRefs("refs/tags/");
+             if (!refs.ok()) return SendError(res, refs.status());
+             Json list = Json::MakeArray();
+             for (const auto& ref : *refs) {
+               std::string m, v;
+               if (!ParseVersionTagRef(ref.name, &m, &v) || m == module) continue;
+               auto version = ctx.store->GetVersion(m, v);
+               if (!version.ok()) continue;
+               for (const auto& pin : version->manifest.dependencies) {
+                 if (pin.module != module) continue;
+                 Json entry = Json::MakeObject();
+                 entry.Set("module", m);
+                 entry.Set("version", v);
+                 entry.Set("depends_on", pin.version);
+                 list.Push(std::move(entry));
+               }
+             }
+             Json body = Json::MakeObject();
+             body.Set("module", module);
+             body.Set("dependents", std::move(list));
+             SendJson(res, body);
+           });
 }
 
 }  // namespace spoke

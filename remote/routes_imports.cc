@@ -30,23 +30,24 @@ void RegisterImportRoutes(http::Server& http, ServerContext& ctx) {
   });
 
   // A query, not a write: POST only because a push may ask about more paths than fit in a URL.
-  http.Post(wire::kImportsResolvePath, QueryRoute(), [&ctx](const http::Request& req, http::Response& res) {
-    auto paths = wire::DecodeImportQuery(req.body);
-    if (!paths.ok()) return SendError(res, paths.status());
-    ctx.indexes->CatchUp();
-    std::vector<ImportResolution> answers;
-    for (const auto& path : *paths) {
-      ImportResolution answer = ctx.imports->Resolve(path);
-      if (answer.outcome == ImportResolution::Outcome::kResolved) {
-        auto version = ctx.store->GetVersion(answer.pin.module, answer.pin.version);
-        if (!version.ok()) return SendError(res, version.status());
-        answer.pin.commit = version->commit_id;
-        answer.pin.digest = version->manifest.digest;
-      }
-      answers.push_back(std::move(answer));
-    }
-    SendJson(res, wire::ImportResolutionsToJson(answers));
-  });
+  http.Post(wire::kImportsResolvePath, QueryRoute(),
+            [&ctx](const http::Request& req, http::Response& res) {
+              auto paths = wire::DecodeImportQuery(req.body);
+              if (!paths.ok()) return SendError(res, paths.status());
+              ctx.indexes->CatchUp();
+              std::vector<ImportResolution> answers;
+              for (const auto& path : *paths) {
+                ImportResolution answer = ctx.imports->Resolve(path);
+                if (answer.outcome == ImportResolution::Outcome::kResolved) {
+                  auto version = ctx.store->GetVersion(answer.pin.module, answer.pin.version);
+                  if (!version.ok()) return SendError(res, version.status());
+                  answer.pin.commit = version->commit_id;
+                  answer.pin.digest = version->manifest.digest;
+                }
+                answers.push_back(std::move(answer));
+              }
+              SendJson(res, wire::ImportResolutionsToJson(answers));
+            });
 }
 
 }  // namespace spoke

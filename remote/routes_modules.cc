@@ -45,8 +45,9 @@ Json VersionToJson(const VersionInfo& v, const FileSet* contents = nullptr) {
     files.Push(std::move(entry));
   }
   body.Set("files", std::move(files));
-  body.Set("dependencies", v.manifest.ToJson().Get("dependencies") ? *v.manifest.ToJson().Get("dependencies")
-                                                                   : Json::MakeArray());
+  body.Set("dependencies", v.manifest.ToJson().Get("dependencies")
+                               ? *v.manifest.ToJson().Get("dependencies")
+                               : Json::MakeArray());
   body.Set("manifest", v.manifest.ToJson());
   return body;
 }
@@ -126,8 +127,8 @@ Result<DependencyEntry> ParseDependencyEntry(const Json& dep, size_t index) {
     entry.version = dep.GetString("version");
     if (entry.version.empty()) entry.version = "latest";
   } else {
-    return Status::InvalidArgument(where +
-                                   " must be a \"module@version\" string or a {\"module\", \"version\"} object");
+    return Status::InvalidArgument(
+        where + " must be a \"module@version\" string or a {\"module\", \"version\"} object");
   }
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(entry.module).WithContext(where));
   if (entry.version != "latest") {
@@ -139,61 +140,70 @@ Result<DependencyEntry> ParseDependencyEntry(const Json& dep, size_t index) {
 
 // Reads {"version", "description", "files": [{"path", "content"}], "dependencies": [...]}
 // (see ParseDependencyEntry for the dependencies' two spellings).
-Result<NewVersion> ParseNewVersion(const ServerContext& ctx, const std::string& module, const Json& body) {
+Result<NewVersion> ParseNewVersion(const ServerContext& ctx, const std::string& module,
+                                   const Json& body) {
   NewVersion request;
   request.module = module;
   request.version = body.GetString("version");
   request.description = body.GetString("description");
   if (request.version.empty()) return Status::InvalidArgument("missing \"version\"");
   const Json* files = body.Get("files");
-  if (!files || !files->is_array()) return Status::InvalidArgument("missing \"files\": [{\"path\", \"content\"}]");
+  if (!files || !files->is_array())
+    return Status::InvalidArgument("missing \"files\": [{\"path\", \"content\"}]");
   for (const Json& file : files->as_array()) {
     std::string path = file.GetString("path");
     SPOKE_RETURN_IF_ERROR(ValidateProtoPath(path));
     const Json* content = file.Get("content");
-    if (!content || !content->is_string()) return Status::InvalidArgument("file " + path + " has no \"content\" string");
+    if (!content || !content->is_string())
+      return Status::InvalidArgument("file " + path + " has no \"content\" string");
     if (!request.files.emplace(path, content->as_string()).second) {
       return Status::InvalidArgument("file " + path + " is listed twice");
     }
   }
   if (const Json* deps = body.Get("dependencies"); deps && !deps->is_null()) {
     if (!deps->is_array()) {
-      return Status::InvalidArgument("\"dependencies\" must be an array of \"module@version\" strings or "
-                                     "{\"module\", \"version\"} objects");
+      return Status::InvalidArgument(
+          "\"dependencies\" must be an array of \"module@version\" strings or "
+          "{\"module\", \"version\"} objects");
     }
     for (size_t i = 0; i < deps->as_array().size(); ++i) {
       const Json& dep = deps->as_array()[i];
       SPOKE_ASSIGN_OR_RETURN(DependencyEntry entry, ParseDependencyEntry(dep, i));
       auto pinned = ctx.store->GetVersion(entry.module, entry.version);
-      if (!pinned.ok()) return pinned.status().WithContext("dependency " + entry.module + "@" + entry.version);
+      if (!pinned.ok())
+        return pinned.status().WithContext("dependency " + entry.module + "@" + entry.version);
       request.dependencies.push_back(pinned->Pin());
     }
     // The original Spoke's import rule: "common/types.proto" with common declared is common's
     // types.proto, so the pin is mounted at "common" (as the CLI's push does). A graph that cannot
     // be walked (a version conflict) keeps its pins unmounted: the compile check, unless the
     // operator turned it off, reports the conflict with both paths.
-    (void)MountByImports(*ctx.store, module + "@" + request.version, request.files, &request.dependencies);
+    (void)MountByImports(*ctx.store, module + "@" + request.version, request.files,
+                         &request.dependencies);
   }
   return request;
 }
 
 // A version upload may carry "compatibility": it sets the level of a module it creates, and must
 // agree with the level of one that exists (changing a level is PUT /modules/{name}/compatibility).
-Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion& request, const Json& body) {
+Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion& request,
+                                     const Json& body) {
   if (!body.Get("compatibility")) return Status::Ok();
   SPOKE_ASSIGN_OR_RETURN(std::string wanted, ParseCompatibility(body.GetString("compatibility")));
   auto info = ctx.store->GetModule(request.module);
   if (info.status().code() == Status::Code::kNotFound) {
     auto created = ctx.store->CreateModule(request.module, request.description, wanted);
     // Another upload may have created it meanwhile; its level is then checked below.
-    if (created.ok() || created.status().code() != Status::Code::kAlreadyExists) return created.status();
+    if (created.ok() || created.status().code() != Status::Code::kAlreadyExists)
+      return created.status();
     info = ctx.store->GetModule(request.module);
   }
   if (!info.ok()) return info.status();
   if (info->compatibility != wanted) {
     return Status::FailedPrecondition("module " + request.module + " has compatibility " +
                                       (info->compatibility.empty() ? "NONE" : info->compatibility) +
-                                      "; change it with PUT /modules/" + request.module + "/compatibility");
+                                      "; change it with PUT /modules/" + request.module +
+                                      "/compatibility");
   }
   return Status::Ok();
 }
@@ -224,23 +234,26 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
              SendJson(res, body);
            });
 
-  http.Get(Route(R"(/versions/)") + kVersion, [&ctx](const http::Request& req, http::Response& res) {
-    auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
-    if (!version.ok()) return SendError(res, version.status());
-    // ?include=content puts every file's text in its entry: a whole version in one request.
-    const std::string include = req.get_param_value("include");
-    if (req.has_param("include") && include != "content") {
-      return SendError(res, Status::InvalidArgument("unknown include \"" + include + "\": the only one is content"));
-    }
-    if (include.empty()) {
-      if (HandleETag(req, res, version->tag_id)) return;
-      return SendJson(res, VersionToJson(*version));
-    }
-    if (HandleETag(req, res, version->tag_id + ".content")) return;
-    auto contents = ctx.store->ReadFiles(*version);
-    if (!contents.ok()) return SendError(res, contents.status());
-    SendJson(res, VersionToJson(*version, &*contents));
-  });
+  http.Get(Route(R"(/versions/)") + kVersion,
+           [&ctx](const http::Request& req, http::Response& res) {
+             auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
+             if (!version.ok()) return SendError(res, version.status());
+             // ?include=content puts every file's text in its entry: a whole version in one
+             // request.
+             const std::string include = req.get_param_value("include");
+             if (req.has_param("include") && include != "content") {
+               return SendError(res, Status::InvalidArgument("unknown include \"" + include +
+                                                             "\": the only one is content"));
+             }
+             if (include.empty()) {
+               if (HandleETag(req, res, version->tag_id)) return;
+               return SendJson(res, VersionToJson(*version));
+             }
+             if (HandleETag(req, res, version->tag_id + ".content")) return;
+             auto contents = ctx.store->ReadFiles(*version);
+             if (!contents.ok()) return SendError(res, contents.status());
+             SendJson(res, VersionToJson(*version, &*contents));
+           });
 
   http.Get(Route("/versions"), [&ctx](const http::Request& req, http::Response& res) {
     std::string module = req.matches[1];
@@ -270,18 +283,20 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
     SendJson(res, body);
   });
 
-  http.Post(Route("/versions"), WriteRoute(ctx), [&ctx](const http::Request& req, http::Response& res) {
-    auto body = ParseBody(req);
-    if (!body.ok()) return SendError(res, body.status());
-    auto request = ParseNewVersion(ctx, req.matches[1], *body);
-    if (!request.ok()) return SendError(res, request.status());
-    if (Status s = ApplyCompatibilityOnFirstPush(ctx, *request, *body); !s.ok()) return SendError(res, s);
-    auto put = ctx.store->PutVersion(*request);
-    if (!put.ok()) return SendError(res, put.status());
-    Json answer = VersionToJson(put->version);
-    answer.Set("created_now", put->created);
-    SendJson(res, answer, put->created ? 201 : 200);
-  });
+  http.Post(Route("/versions"), WriteRoute(ctx),
+            [&ctx](const http::Request& req, http::Response& res) {
+              auto body = ParseBody(req);
+              if (!body.ok()) return SendError(res, body.status());
+              auto request = ParseNewVersion(ctx, req.matches[1], *body);
+              if (!request.ok()) return SendError(res, request.status());
+              if (Status s = ApplyCompatibilityOnFirstPush(ctx, *request, *body); !s.ok())
+                return SendError(res, s);
+              auto put = ctx.store->PutVersion(*request);
+              if (!put.ok()) return SendError(res, put.status());
+              Json answer = VersionToJson(put->version);
+              answer.Set("created_now", put->created);
+              SendJson(res, answer, put->created ? 201 : 200);
+            });
 
   http.Get(Route(""), [&ctx](const http::Request& req, http::Response& res) {
     std::string module = req.matches[1];
@@ -330,7 +345,8 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
     if (!body.ok()) return SendError(res, body.status());
     auto compatibility = ParseCompatibility(body->GetString("compatibility"));
     if (!compatibility.ok()) return SendError(res, compatibility.status());
-    auto info = ctx.store->CreateModule(body->GetString("name"), body->GetString("description"), *compatibility);
+    auto info = ctx.store->CreateModule(body->GetString("name"), body->GetString("description"),
+                                        *compatibility);
     if (!info.ok()) return SendError(res, info.status());
     Json answer = Json::MakeObject();
     answer.Set("name", info->name);

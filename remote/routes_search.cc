@@ -16,8 +16,9 @@ Result<SearchQuery> ParseQuery(const http::Request& req) {
   query.text = req.get_param_value("q");
   if (query.text.empty()) return Status::InvalidArgument("missing ?q=<text to search for>");
   if (query.text.size() > kMaxQueryBytes) {
-    return Status::InvalidArgument("q is " + std::to_string(query.text.size()) + " bytes; at most " +
-                                   std::to_string(kMaxQueryBytes) + " are searched for");
+    return Status::InvalidArgument("q is " + std::to_string(query.text.size()) +
+                                   " bytes; at most " + std::to_string(kMaxQueryBytes) +
+                                   " are searched for");
   }
   if (std::string type = req.get_param_value("type"); !type.empty()) {
     SPOKE_ASSIGN_OR_RETURN(query.kind, ParseSearchKind(type));
@@ -34,9 +35,10 @@ Result<SearchQuery> ParseQuery(const http::Request& req) {
     std::string limit = req.get_param_value("limit");
     size_t value = 0;
     auto [end, error] = std::from_chars(limit.data(), limit.data() + limit.size(), value);
-    if (error != std::errc() || end != limit.data() + limit.size() || value < 1 || value > kMaxSearchLimit) {
-      return Status::InvalidArgument("limit must be a number from 1 to " + std::to_string(kMaxSearchLimit) +
-                                     ", not \"" + limit + "\"");
+    if (error != std::errc() || end != limit.data() + limit.size() || value < 1 ||
+        value > kMaxSearchLimit) {
+      return Status::InvalidArgument("limit must be a number from 1 to " +
+                                     std::to_string(kMaxSearchLimit) + ", not \"" + limit + "\"");
     }
     query.limit = value;
   }

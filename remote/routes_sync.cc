@@ -18,13 +18,15 @@ constexpr uint64_t kMaxFetchRequest = 64 << 20;
 // the file system and '*', '?', '[' would be patterns.
 Status ValidateRefPrefix(const std::string& prefix) {
   if (prefix.empty() || prefix == "refs/") return Status::Ok();
-  if (prefix.rfind("refs/", 0) != 0) return Status::InvalidArgument("ref prefix must start with refs/");
+  if (prefix.rfind("refs/", 0) != 0)
+    return Status::InvalidArgument("ref prefix must start with refs/");
   std::string name = prefix;
   if (name.back() == '/') name.pop_back();
   int valid = 0;
   if (git_reference_name_is_valid(&valid, name.c_str()) != 0 || !valid ||
       name.find_first_of("*?[\\") != std::string::npos) {
-    return Status::InvalidArgument("invalid ref prefix \"" + prefix + "\": it must follow git's ref name rules");
+    return Status::InvalidArgument("invalid ref prefix \"" + prefix +
+                                   "\": it must follow git's ref name rules");
   }
   return Status::Ok();
 }
@@ -76,7 +78,8 @@ void RegisterSyncRoutes(http::Server& http, ServerContext& ctx) {
     size_t pack_offset = 0;
     auto updates = ReadPushHeader(req.body_file, &pack_offset);
     if (!updates.ok()) return SendError(res, updates.status());
-    auto results = ctx.store->ApplyPackFile(req.body_file, pack_offset, *updates, RefPolicy::kStrict);
+    auto results =
+        ctx.store->ApplyPackFile(req.body_file, pack_offset, *updates, RefPolicy::kStrict);
     if (!results.ok()) return SendError(res, results.status());
     SendJson(res, wire::RefResultsToJson(*results));
   });

@@ -27,8 +27,8 @@ namespace fs = std::filesystem;
 void RemoveStaleRefLocks(const std::string& store_path) {
   std::error_code ec;
   fs::path refs = fs::path(store_path) / "refs";
-  for (auto it = fs::recursive_directory_iterator(refs, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(refs, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_regular_file(ec) && it->path().extension() == ".lock") fs::remove(it->path(), ec);
   }
   fs::remove(fs::path(store_path) / "packed-refs.lock", ec);
@@ -41,7 +41,8 @@ void RenderError(http::Response& res, const Status& error, int http_status) {
 }
 
 void LogRequest(const http::Request& req, const http::Response& res) {
-  std::fprintf(stderr, "%s %s %d %zu\n", req.method.c_str(), req.path.c_str(), res.status, res.body.size());
+  std::fprintf(stderr, "%s %s %d %zu\n", req.method.c_str(), req.path.c_str(), res.status,
+               res.body.size());
 }
 
 // The `-port` or `-health-port` flag that picks a port, named in "address in use".
@@ -95,7 +96,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   // kept current with what this server publishes and what other processes write to the store.
   SPOKE_ASSIGN_OR_RETURN(impl->indexes, RegistryIndexes::Open(*impl->store));
   RegistryIndexes* indexes = impl->indexes.get();
-  impl->store->SetPublishListener([indexes](const VersionInfo& version) { indexes->Published(version); });
+  impl->store->SetPublishListener(
+      [indexes](const VersionInfo& version) { indexes->Published(version); });
   impl->ctx.imports = &indexes->imports();
   impl->ctx.indexes = indexes;
   // No version is published unless it compiles against the dependencies it pins (--validate
@@ -115,7 +117,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   fs::create_directories(body_dir, ec);
   if (ec) return Status::IOError("cannot create " + body_dir + ": " + ec.message());
   http::ServerLimits limits;
-  limits.max_connections_per_address = static_cast<size_t>(std::max(1, options.max_connections_per_client));
+  limits.max_connections_per_address =
+      static_cast<size_t>(std::max(1, options.max_connections_per_client));
   limits.max_connections = static_cast<size_t>(std::max(1, options.max_connections));
   limits.workers = static_cast<size_t>(std::max(1, options.workers));
   limits.head_timeout = std::chrono::milliseconds(std::max(1, options.header_timeout_ms));
@@ -157,9 +160,10 @@ Result<int> Server::Bind() {
   if (options.token.empty() && !options.read_only && !options.allow_anonymous_writes) {
     SPOKE_ASSIGN_OR_RETURN(bool loopback, http::IsLoopbackHost(options.host));
     if (!loopback) {
-      return Status::FailedPrecondition(
-          "refusing to serve " + options.host + " without a token: anyone who can reach it could push. Set "
-          "SPOKE_TOKEN or --token-file, serve --read-only, or pass --allow-anonymous-writes if that is meant");
+      return Status::FailedPrecondition("refusing to serve " + options.host +
+                                        " without a token: anyone who can reach it could push. Set "
+                                        "SPOKE_TOKEN or --token-file, serve --read-only, or pass "
+                                        "--allow-anonymous-writes if that is meant");
     }
   }
   auto port = impl_->http->Bind(options.host, options.port);
@@ -178,7 +182,8 @@ int Server::health_port() const { return impl_->health_port; }
 Status Server::Serve() {
   Status health_served;
   std::thread health;
-  if (impl_->health_http) health = std::thread([this, &health_served] { health_served = impl_->health_http->Serve(); });
+  if (impl_->health_http)
+    health = std::thread([this, &health_served] { health_served = impl_->health_http->Serve(); });
   Status served = impl_->http->Serve();
   if (health.joinable()) {
     impl_->health_http->Stop();

@@ -65,8 +65,7 @@ Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
   // A store an older Spoke wrote can hold a ref whose objects are not all there (it moved objects
   // in one by one, and could be killed in between). Such a target is asked for again, with no
   // haves: the local branches may be as incomplete.
-  SPOKE_ASSIGN_OR_RETURN(std::set<std::string> incomplete,
-                         local.IncompleteClosures(already_named));
+  SPOKE_ASSIGN_OR_RETURN(std::set<std::string> incomplete, local.IncompleteClosures(already_named));
   wants.insert(wants.end(), incomplete.begin(), incomplete.end());
   const bool repair = options.refetch || !incomplete.empty();
   std::vector<RefUpdate> updates;
@@ -178,7 +177,8 @@ Result<VersionInfo> EnsureVersion(Store& local, RemoteClient* remote, const std:
       if (ParseVersionTagRef(ref.name, &m, &v) && m == module) versions.push_back(v);
     }
     auto highest = HighestRelease(versions);
-    if (!highest) return Status::NotFound("module " + module + " has no release version in " + remote->url());
+    if (!highest)
+      return Status::NotFound("module " + module + " has no release version in " + remote->url());
     auto present = local.GetVersion(module, *highest);
     if (present.ok()) return present;
     return EnsureVersion(local, remote, module, *highest);
@@ -190,22 +190,26 @@ Result<std::vector<DependencyPin>> ResolvePins(Store& local, RemoteClient& remot
                                                const std::vector<DependencyPin>& wanted) {
   std::vector<DependencyPin> pins;
   for (const auto& dep : wanted) {
-    SPOKE_ASSIGN_OR_RETURN(VersionInfo version, EnsureVersion(local, &remote, dep.module, dep.version));
+    SPOKE_ASSIGN_OR_RETURN(VersionInfo version,
+                           EnsureVersion(local, &remote, dep.module, dep.version));
     // The dependency's own dependencies come along, so the closure can be checked here.
     SPOKE_RETURN_IF_ERROR(FetchDependencies(local, remote, version.manifest.dependencies));
-    pins.push_back({dep.module, version.version, version.commit_id, version.manifest.digest, dep.mount});
+    pins.push_back(
+        {dep.module, version.version, version.commit_id, version.manifest.digest, dep.mount});
   }
   return pins;
 }
 
-Status FetchDependencies(Store& local, RemoteClient& remote, const std::vector<DependencyPin>& pins) {
+Status FetchDependencies(Store& local, RemoteClient& remote,
+                         const std::vector<DependencyPin>& pins) {
   std::vector<DependencyPin> pending = pins;
   std::set<std::string> seen;
   while (!pending.empty()) {
     DependencyPin pin = pending.back();
     pending.pop_back();
     if (!seen.insert(pin.module + "@" + pin.version).second) continue;
-    SPOKE_ASSIGN_OR_RETURN(VersionInfo version, EnsureVersion(local, &remote, pin.module, pin.version));
+    SPOKE_ASSIGN_OR_RETURN(VersionInfo version,
+                           EnsureVersion(local, &remote, pin.module, pin.version));
     for (const auto& next : version.manifest.dependencies) pending.push_back(next);
   }
   return Status::Ok();
@@ -228,11 +232,13 @@ Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVer
     if (!remote_tag.empty()) {
       // The version exists: it is a no-op if the content is the same, a conflict otherwise.
       SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, known).status());
-      SPOKE_ASSIGN_OR_RETURN(VersionInfo existing, local.GetVersion(request.module, request.version));
+      SPOKE_ASSIGN_OR_RETURN(VersionInfo existing,
+                             local.GetVersion(request.module, request.version));
       if (!SameContent(existing.manifest, DescribeFiles(request.files), request.dependencies)) {
         return Status::AlreadyExists("version " + request.module + "@" + request.version +
-                                     " already exists in " + remote.url() + " with different content (" +
-                                     existing.manifest.digest + "); versions are immutable, push a new version");
+                                     " already exists in " + remote.url() +
+                                     " with different content (" + existing.manifest.digest +
+                                     "); versions are immutable, push a new version");
       }
       return PushSummary{std::move(existing), false, 0};
     }

@@ -90,12 +90,14 @@ std::string EncodePushHeader(const std::vector<RefUpdate>& updates) {
 Result<std::vector<RefUpdate>> DecodePushBody(const std::string& body, size_t* pack_offset) {
   size_t newline = body.find('\n');
   if (newline == std::string::npos || newline > kMaxPushHeader) {
-    return Status::InvalidArgument("push body must start with one line of JSON naming the ref updates");
+    return Status::InvalidArgument(
+        "push body must start with one line of JSON naming the ref updates");
   }
   SPOKE_ASSIGN_OR_RETURN(Json header, Json::Parse(body.substr(0, newline)));
   const Json* protocol = header.Get("protocol");
   if (protocol && protocol->as_int() != kProtocolVersion) {
-    return Status::InvalidArgument("unsupported sync protocol version " + std::to_string(protocol->as_int()));
+    return Status::InvalidArgument("unsupported sync protocol version " +
+                                   std::to_string(protocol->as_int()));
   }
   const Json* list = header.Get("updates");
   if (!list || !list->is_array() || list->as_array().empty()) {
@@ -150,9 +152,11 @@ std::string EncodeImportQuery(const std::vector<std::string>& paths) {
 Result<std::vector<std::string>> DecodeImportQuery(const std::string& body) {
   SPOKE_ASSIGN_OR_RETURN(Json json, Json::Parse(body));
   const Json* list = json.is_object() ? json.Get("paths") : nullptr;
-  if (!list || !list->is_array()) return Status::InvalidArgument("expected {\"paths\": [\"a/b.proto\", ...]}");
+  if (!list || !list->is_array())
+    return Status::InvalidArgument("expected {\"paths\": [\"a/b.proto\", ...]}");
   if (list->as_array().size() > kMaxImportQuery) {
-    return Status::InvalidArgument("at most " + std::to_string(kMaxImportQuery) + " paths per query");
+    return Status::InvalidArgument("at most " + std::to_string(kMaxImportQuery) +
+                                   " paths per query");
   }
   std::vector<std::string> paths;
   for (const Json& item : list->as_array()) {
@@ -204,7 +208,8 @@ Result<std::vector<ImportResolution>> ImportResolutionsFromJson(const Json& json
         return Status::Corruption("import answer for " + r.path + " names no module and version");
       }
       if (!r.pin.mount.empty() && r.pin.mount != r.pin.module) {
-        return Status::Corruption("import answer for " + r.path + " mounts " + r.pin.module + " at " + r.pin.mount);
+        return Status::Corruption("import answer for " + r.path + " mounts " + r.pin.module +
+                                  " at " + r.pin.mount);
       }
     } else if (outcome == "ambiguous") {
       r.outcome = ImportResolution::Outcome::kAmbiguous;
@@ -212,7 +217,8 @@ Result<std::vector<ImportResolution>> ImportResolutionsFromJson(const Json& json
         for (const Json& c : candidates->as_array()) r.candidates.push_back(c.as_string());
       }
     } else if (outcome != "unresolved") {
-      return Status::Corruption("import answer for " + r.path + " has unknown outcome \"" + outcome + "\"");
+      return Status::Corruption("import answer for " + r.path + " has unknown outcome \"" +
+                                outcome + "\"");
     }
     resolutions.push_back(std::move(r));
   }

@@ -1,8 +1,8 @@
 // Archives of generated code for download: zip or tar.gz, built in memory with libarchive.
 //
 // Archives are deterministic: entries sorted by path, every entry with the same fixed time
-// (1980-01-01, the earliest a zip can hold), mode 0644, no owner names, so the same files always give
-// the same bytes (and the same ETag).
+// (1980-01-01, the earliest a zip can hold), mode 0644, no owner names, so the same files always
+// give the same bytes (and the same ETag).
 #ifndef SPOKE_ARCHIVE_H_
 #define SPOKE_ARCHIVE_H_
 
@@ -20,7 +20,8 @@ Result<ArchiveFormat> ParseArchiveFormat(const std::string& name);
 const char* ArchiveContentType(ArchiveFormat format);
 const char* ArchiveExtension(ArchiveFormat format);
 
-Result<std::string> MakeArchive(const std::map<std::string, std::string>& files, ArchiveFormat format);
+Result<std::string> MakeArchive(const std::map<std::string, std::string>& files,
+                                ArchiveFormat format);
 
 }  // namespace spoke
 

@@ -98,16 +98,17 @@ Result<std::optional<Artifact>> LookupArtifact(const Store& store, const std::st
 
 // For each language: the cached artifact when its key is present, otherwise compiles (all misses
 // in one parse) and stores the result. Returns artifacts by language.
-Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const CachedCompileRequest& request,
+Result<std::map<std::string, Artifact>> CompileWithCache(Store& store,
+                                                         const CachedCompileRequest& request,
                                                          CompileStats* stats);
 
 // The compile request for a stored version: its files as targets, and as sources its files plus
 // every file of its pinned dependencies, transitively; the Go import prefix is the module's
 // default (DefaultGoImportPrefix of its name), which the caller may replace. InvalidArgument when
 // two modules of the closure hold the same path.
-Result<CachedCompileRequest> RequestForVersion(const Store& store, const VersionInfo& version,
-                                               const std::vector<std::string>& languages,
-                                               const std::map<std::string, std::string>& parameters);
+Result<CachedCompileRequest> RequestForVersion(
+    const Store& store, const VersionInfo& version, const std::vector<std::string>& languages,
+    const std::map<std::string, std::string>& parameters);
 
 // Makes every source of `request` a target, so the generated code holds the dependencies' files
 // too (at the paths the targets import them by, mounts included), as `buf generate

@@ -7,7 +7,8 @@
 //   PACKAGE    generated code per package: elements may move between files of a package
 //   WIRE_JSON  the binary and JSON encodings: names matter (JSON uses them), files and packages not
 //   WIRE       the binary encoding only: renames are fine, wire-compatible type changes are fine
-// Each level is a fixed set of rules (BreakingRules() lists which); `except` turns single rules off.
+// Each level is a fixed set of rules (BreakingRules() lists which); `except` turns single rules
+// off.
 //
 // Only the images' targets (a module's own files) are compared, never their imports. Elements are
 // matched by file path (file rules), package (package rules) or fully-qualified name (everything
@@ -45,7 +46,8 @@ const std::vector<BreakingRuleInfo>& BreakingRules();
 struct BreakingOptions {
   BreakingLevel level = BreakingLevel::kFile;
   std::vector<std::string> except;  // rule IDs not to check
-  std::vector<std::string> ignore;  // files or directories (path prefixes) whose findings are dropped
+  std::vector<std::string>
+      ignore;  // files or directories (path prefixes) whose findings are dropped
 };
 
 // The `breaking:` section of spoke.yaml (module_config.h):

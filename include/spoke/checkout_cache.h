@@ -16,8 +16,8 @@
 // copies), so something writing that output file in place writes the cache's file too. Find()
 // therefore checks every file's size, mtime and inode against the listing, as git checks its
 // index, and treats an entry that does not match as absent. ctime is not compared: making a hard
-// link changes it (git's core.trustctime=false). Add and Adopt wait until the file system's clock has
-// moved past the files' mtimes and checks them again before it writes the listing, so a later
+// link changes it (git's core.trustctime=false). Add and Adopt wait until the file system's clock
+// has moved past the files' mtimes and checks them again before it writes the listing, so a later
 // write always changes an mtime; what stat cannot see is a same-size rewrite in the same clock tick
 // as Spoke's own write (git's "racy" case), and a writer that puts the old mtime back.
 //
@@ -77,7 +77,8 @@ class CheckoutCache {
   // there and intact is kept. On failure no new entry is made, and Find() still misses. Then
   // evicts the least recently used other entries until the cache fits its bound.
   // REQUIRES: `paths` checked to stay inside `out` (artifact paths are).
-  Status Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
+  Status Add(const std::string& key, const std::string& out,
+             const std::vector<std::string>& paths) const;
 
   // A new directory in the cache's file system (under tmp/) for a compile to write its files into
   // as it makes them (CachedCompileRequest::stage_dir), so they become an entry by a rename.
@@ -106,10 +107,12 @@ class CheckoutCache {
   std::string NewTempDir(const std::string& what) const;
   // Runs `make` under the key's lock unless an intact entry appears there meanwhile, then evicts.
   Status MakeEntry(const std::string& key, const std::function<Status()>& make) const;
-  Status AddLocked(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const;
+  Status AddLocked(const std::string& key, const std::string& out,
+                   const std::vector<std::string>& paths) const;
   // Stats the files under `temp`, waits for the clock, checks them again and renames `temp` into
   // place with a new listing. REQUIRES: the key's lock is held.
-  Status CommitLocked(const std::string& key, const std::string& temp, std::vector<CheckoutFile>* files) const;
+  Status CommitLocked(const std::string& key, const std::string& temp,
+                      std::vector<CheckoutFile>* files) const;
   void EvictDownTo(uint64_t max_bytes, const std::string& keep) const;
   std::string dir_;
   uint64_t max_bytes_;

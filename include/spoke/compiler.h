@@ -81,7 +81,8 @@ class GeneratedSink {
   // file somewhere it reads it from (a file on disk), so the compiler frees `content` at once and
   // Complete() lists the path with empty content. That keeps memory to what the parse needs
   // however much code is generated. Plugins' files are not announced.
-  virtual bool Written(const std::string& language, const std::string& path, std::string_view content) {
+  virtual bool Written(const std::string& language, const std::string& path,
+                       std::string_view content) {
     return false;
   }
   // Asked first, for a file the built-in generator of `language` has just closed, in the pieces it

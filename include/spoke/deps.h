@@ -31,15 +31,16 @@ struct ReachedVersion {
 // InvalidArgument naming both paths when two paths pin different versions of one module, or mount
 // it in different places (one module's files are seen under one name in a closure); NotFound
 // when a pinned version is missing, Corruption when its commit or digest differs from the pin.
-Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const std::string& root_name,
+Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store,
+                                                     const std::string& root_name,
                                                      const std::vector<DependencyPin>& root_pins);
 
 // The sources of a closure for the schema checks: `files` (by content; they are the targets) plus
 // every file of every version `pins` lead to (by blob id, read from `store`). InvalidArgument when
 // two modules of the closure provide the same path with different content. REQUIRES: `files` and
 // `store` outlive every use of the result.
-Result<SchemaSources> ClosureSources(const Store& store, const std::string& name, const FileSet& files,
-                                     const std::vector<DependencyPin>& pins);
+Result<SchemaSources> ClosureSources(const Store& store, const std::string& name,
+                                     const FileSet& files, const std::vector<DependencyPin>& pins);
 // The same for a version already in `store`: its own files are the targets, read by blob id.
 Result<SchemaSources> VersionSources(const Store& store, const VersionInfo& version);
 
@@ -49,8 +50,10 @@ Result<SchemaSources> VersionSources(const Store& store, const VersionInfo& vers
 // seen as "M/rest". Module names may contain '/': the longest M that qualifies wins. A pin that is
 // already mounted, or whose files some import needs at their own paths, is left alone. Returns the
 // import statements that mounted a pin, one per pin. REQUIRES: `store` holds every pinned version.
-Result<std::vector<ImportStatement>> MountByImports(const Store& store, const std::string& root_name,
-                                                    const FileSet& files, std::vector<DependencyPin>* pins);
+Result<std::vector<ImportStatement>> MountByImports(const Store& store,
+                                                    const std::string& root_name,
+                                                    const FileSet& files,
+                                                    std::vector<DependencyPin>* pins);
 
 // Checks that `files` (a version about to be published, whose manifest pins `pins`) parse and
 // link against their dependencies' files from `store`. InvalidArgument listing every error as

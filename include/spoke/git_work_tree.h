@@ -36,8 +36,8 @@ namespace spoke {
 struct GitVersion {
   std::string version;  // "v1.2.3", or a pseudo-version
   std::string commit;   // HEAD's commit, 40 hex digits
-  std::string tag;      // the tag naming HEAD ("v1.2.3", "common/v1.2.3"); empty for a pseudo-version
-  std::string base;     // a pseudo-version's base tag; empty when none is reachable or HEAD is tagged
+  std::string tag;   // the tag naming HEAD ("v1.2.3", "common/v1.2.3"); empty for a pseudo-version
+  std::string base;  // a pseudo-version's base tag; empty when none is reachable or HEAD is tagged
 
   // Where the version comes from, for messages: "git tag v1.2.3 (commit abcdef1)", "git commit
   // abcdef1 (untagged)", "git commit abcdef1 (untagged, after v1.2.3)".
@@ -51,9 +51,10 @@ struct UncommittedFile {
 };
 
 // Go's pseudo-version for a commit made at `commit_time` (seconds since the epoch) with the id
-// `commit_hex` (at least 12 hex digits), after `base` (nullopt: no earlier version). REQUIRES: base,
-// when given, has no build metadata.
-std::string PseudoVersion(const std::optional<SemVer>& base, int64_t commit_time, const std::string& commit_hex);
+// `commit_hex` (at least 12 hex digits), after `base` (nullopt: no earlier version). REQUIRES:
+// base, when given, has no build metadata.
+std::string PseudoVersion(const std::optional<SemVer>& base, int64_t commit_time,
+                          const std::string& commit_hex);
 
 class GitWorkTree {
  public:

@@ -57,7 +57,8 @@ class ImportIndex {
   // An index of every version in `store`; the store's reads run on a few threads. A version that
   // cannot be read is left out (a registry still serves the rest) and its error appended to
   // `*unreadable` when that is not null. Fails only when the store's refs cannot be listed.
-  static Result<std::unique_ptr<ImportIndex>> Build(const Store& store, std::vector<Status>* unreadable);
+  static Result<std::unique_ptr<ImportIndex>> Build(const Store& store,
+                                                    std::vector<Status>* unreadable);
 
   // Records the files of a published version. Adding a version twice changes nothing.
   // REQUIRES: the manifest's version is valid semver (as every stored manifest's is).

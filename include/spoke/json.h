@@ -1,8 +1,10 @@
-// A small JSON value: what the REST API, the sync protocol's ref lists, manifests and lockfiles use.
+// A small JSON value: what the REST API, the sync protocol's ref lists, manifests and lockfiles
+// use.
 //
-// Objects keep their keys in insertion order, so what Spoke writes (a manifest, say) is byte-for-byte
-// deterministic for the same inputs. Numbers are held as double and as int64 when they are integral.
-// Parse() accepts RFC 8259 JSON only and reports the byte offset of the first error.
+// Objects keep their keys in insertion order, so what Spoke writes (a manifest, say) is
+// byte-for-byte deterministic for the same inputs. Numbers are held as double and as int64 when
+// they are integral. Parse() accepts RFC 8259 JSON only and reports the byte offset of the first
+// error.
 //
 // Text is UTF-8 both ways: Parse() refuses a string holding bytes that are not well-formed UTF-8
 // (InvalidArgument naming the offset), and Dump() never writes such bytes: a string that holds
@@ -27,17 +29,17 @@ class Json {
   using Array = std::vector<Json>;
   using Object = std::vector<std::pair<std::string, Json>>;
 
-  Json() = default;  // null
-  Json(std::nullptr_t) {}  // NOLINT
-  Json(bool b) : type_(Type::kBool), bool_(b) {}  // NOLINT
-  Json(int n) : Json(static_cast<int64_t>(n)) {}  // NOLINT
+  Json() = default;                                                                    // null
+  Json(std::nullptr_t) {}                                                              // NOLINT
+  Json(bool b) : type_(Type::kBool), bool_(b) {}                                       // NOLINT
+  Json(int n) : Json(static_cast<int64_t>(n)) {}                                       // NOLINT
   Json(int64_t n) : type_(Type::kNumber), number_(static_cast<double>(n)), int_(n) {}  // NOLINT
-  Json(uint64_t n) : Json(static_cast<int64_t>(n)) {}  // NOLINT
-  Json(double d) : type_(Type::kNumber), number_(d), int_(TruncateToInt(d)) {}  // NOLINT
-  Json(const char* s) : type_(Type::kString), string_(s) {}  // NOLINT
-  Json(std::string s) : type_(Type::kString), string_(std::move(s)) {}  // NOLINT
-  Json(Array a) : type_(Type::kArray), array_(std::move(a)) {}  // NOLINT
-  Json(Object o) : type_(Type::kObject), object_(std::move(o)) {}  // NOLINT
+  Json(uint64_t n) : Json(static_cast<int64_t>(n)) {}                                  // NOLINT
+  Json(double d) : type_(Type::kNumber), number_(d), int_(TruncateToInt(d)) {}         // NOLINT
+  Json(const char* s) : type_(Type::kString), string_(s) {}                            // NOLINT
+  Json(std::string s) : type_(Type::kString), string_(std::move(s)) {}                 // NOLINT
+  Json(Array a) : type_(Type::kArray), array_(std::move(a)) {}                         // NOLINT
+  Json(Object o) : type_(Type::kObject), object_(std::move(o)) {}                      // NOLINT
 
   static Json MakeObject() { return Json(Object{}); }
   static Json MakeArray() { return Json(Array{}); }

@@ -47,7 +47,8 @@ Result<LintConfig> LintConfigFromModuleConfig(const ModuleConfig& config);
 
 // The IDs of the rules `config` turns on among `rules`, sorted. InvalidArgument naming any entry of
 // use or except that is neither a rule ID nor a category.
-Result<std::vector<std::string>> EnabledLintRules(const LintConfig& config, const std::vector<LintRule>& rules);
+Result<std::vector<std::string>> EnabledLintRules(const LintConfig& config,
+                                                  const std::vector<LintRule>& rules);
 
 // Runs the enabled rules (built-in ones plus `extra_rules`) over the image's target files. The
 // findings, sorted; InvalidArgument for a config naming unknown rules.

@@ -26,8 +26,8 @@
 namespace spoke {
 
 inline constexpr char kManifestPath[] = "spoke.manifest.json";
-inline constexpr int kManifestFormat = 1;            // no dependencies; digest of the files
-inline constexpr int kManifestFormatWithPins = 2;    // the digest covers the pins too
+inline constexpr int kManifestFormat = 1;          // no dependencies; digest of the files
+inline constexpr int kManifestFormatWithPins = 2;  // the digest covers the pins too
 
 // A module's files by path; the path order makes iteration deterministic.
 using FileSet = std::map<std::string, std::string>;
@@ -44,11 +44,13 @@ struct DependencyPin {
   std::string mount;
 
   // `path` of the dependency as its dependent imports it.
-  std::string Mounted(const std::string& path) const { return mount.empty() ? path : mount + "/" + path; }
+  std::string Mounted(const std::string& path) const {
+    return mount.empty() ? path : mount + "/" + path;
+  }
 };
 
-// {"module", "version", "commit", "digest"[, "mount"]} (mount only when set): how manifests, the REST API and `spoke lock --json`
-// write a pin.
+// {"module", "version", "commit", "digest"[, "mount"]} (mount only when set): how manifests, the
+// REST API and `spoke lock --json` write a pin.
 Json DependencyPinToJson(const DependencyPin& pin);
 
 struct ManifestFile {
@@ -75,7 +77,8 @@ struct Manifest {
 
 // Digest of a set of (path, sha256-hex) pairs and the pins they are built on (see above).
 // REQUIRES: `files` sorted by path.
-std::string ComputeDigest(const std::vector<ManifestFile>& files, const std::vector<DependencyPin>& pins = {});
+std::string ComputeDigest(const std::vector<ManifestFile>& files,
+                          const std::vector<DependencyPin>& pins = {});
 // Whether a version with `files` and `pins` has the content of `stored` (what makes a second push
 // of a version a no-op rather than a conflict). Pins compare by module, version, digest and mount;
 // a format 1 manifest, whose digest does not cover its pins, is compared pin by pin.

@@ -29,7 +29,7 @@ inline constexpr char kModuleConfigFile[] = "spoke.yaml";
 
 struct ModuleConfig {
   std::string module;
-  std::string version;  // empty when absent; valid semver otherwise
+  std::string version;            // empty when absent; valid semver otherwise
   std::vector<std::string> deps;  // "module@version"
   // Every key as read, section keys as "section.key" ("lint.except"); a scalar is a one-item list.
   std::map<std::string, std::vector<std::string>> values;

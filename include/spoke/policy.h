@@ -21,7 +21,8 @@ namespace spoke {
 
 // The release `version` is compared with among `existing` version names, or "" when there is none.
 // Unparsable names are skipped.
-std::string PreviousReleaseInMajor(const std::vector<std::string>& existing, const std::string& version);
+std::string PreviousReleaseInMajor(const std::vector<std::string>& existing,
+                                   const std::string& version);
 
 // "NONE" or "" (no policy) gives ""; a level name gives its canonical spelling ("wire_json" ->
 // "WIRE_JSON"). InvalidArgument for anything else.
@@ -33,13 +34,14 @@ Result<std::string> ParseCompatibility(const std::string& text);
 // listing every error as file:line:col); when the module has a compatibility level, nothing may
 // break against the previous release in the major version (FailedPrecondition whose message lists
 // every finding as file:line:col: message (RULE_ID)). The store is only read.
-Status CheckPushedVersion(const Store& store, const Manifest& manifest, const FileSet& files, bool validate);
+Status CheckPushedVersion(const Store& store, const Manifest& manifest, const FileSet& files,
+                          bool validate);
 
 // What changed from one stored version of a module to another: the breaking-change findings at
 // `level` (previous = `from`, current = `to`). Both versions (and their dependencies) must be in
 // `store`; InvalidArgument when either does not compile.
-Result<std::vector<Finding>> CompareVersions(const Store& store, const VersionInfo& from, const VersionInfo& to,
-                                             BreakingLevel level);
+Result<std::vector<Finding>> CompareVersions(const Store& store, const VersionInfo& from,
+                                             const VersionInfo& to, BreakingLevel level);
 
 }  // namespace spoke
 

@@ -62,7 +62,8 @@ class RemoteClient {
   Result<uint64_t> FetchPackToFile(const std::vector<std::string>& wants,
                                    const std::vector<std::string>& haves, const std::string& path);
   // Sends a pack and the ref updates; all apply or none.
-  Result<std::vector<RefResult>> Push(const std::string& pack, const std::vector<RefUpdate>& updates);
+  Result<std::vector<RefResult>> Push(const std::string& pack,
+                                      const std::vector<RefUpdate>& updates);
   // Asks the registry's import index which module provides each of `paths` (POST /imports/resolve):
   // one answer per path, in order. Long lists are sent in several requests.
   Result<std::vector<ImportResolution>> ResolveImports(const std::vector<std::string>& paths);

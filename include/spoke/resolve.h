@@ -62,7 +62,8 @@ struct Resolution {
 // "file:line:col: <why>": nothing provides it, or several modules do (all named). Conflict when
 // the lock disagrees; InvalidArgument naming both paths when two versions of one module are
 // needed; Unavailable when the registry cannot be reached.
-Result<Resolution> ResolveDependencies(Store& local, RemoteClient* remote, const ResolveRequest& request);
+Result<Resolution> ResolveDependencies(Store& local, RemoteClient* remote,
+                                       const ResolveRequest& request);
 
 }  // namespace spoke
 

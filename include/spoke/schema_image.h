@@ -1,10 +1,11 @@
-// SchemaImage: a module's .proto files parsed and linked once, kept with their source positions, for
-// the schema checks (validate, lint, breaking) to read.
+// SchemaImage: a module's .proto files parsed and linked once, kept with their source positions,
+// for the schema checks (validate, lint, breaking) to read.
 //
 // Building an image is validation: every file is parsed and every name resolved with libprotoc, the
 // same parser `spoke compile` and protoc use, and every error is reported as "file:line:col:
 // message". Imports resolve against the sources (the module's files first, then its dependencies'),
-// and Google's well-known types come from libprotobuf's installed copies when the sources lack them.
+// and Google's well-known types come from libprotobuf's installed copies when the sources lack
+// them.
 //
 // An image is immutable once built; reading it from several threads at once is safe.
 #ifndef SPOKE_SCHEMA_IMAGE_H_
@@ -36,7 +37,8 @@ struct SchemaSources {
 // files are both sources and targets; `imports` adds more sources (path -> id read by
 // `load_import`) that may be imported but are not targets, and may be empty. REQUIRES: `files`
 // outlives every SchemaImage::Build given the result (the loader reads them by reference).
-SchemaSources SourcesFromFiles(const FileSet& files, const std::map<std::string, std::string>& imports = {},
+SchemaSources SourcesFromFiles(const FileSet& files,
+                               const std::map<std::string, std::string>& imports = {},
                                SourceLoader load_import = nullptr);
 
 // An import that nothing in the importing file uses, where libprotobuf's own check found it.

@@ -43,7 +43,16 @@
 
 namespace spoke {
 
-enum class SearchKind : uint8_t { kModule, kFile, kMessage, kEnum, kEnumValue, kService, kMethod, kField };
+enum class SearchKind : uint8_t {
+  kModule,
+  kFile,
+  kMessage,
+  kEnum,
+  kEnumValue,
+  kService,
+  kMethod,
+  kField
+};
 
 // "module", "file", "message", "enum", "enum_value", "service", "method", "field".
 const char* SearchKindName(SearchKind kind);
@@ -57,7 +66,8 @@ struct SearchQuery {
   std::string text;                // REQUIRES: not empty
   std::optional<SearchKind> kind;  // only elements of this kind; every kind when empty
   bool all_versions = false;       // every version instead of each module's latest
-  size_t limit = kDefaultSearchLimit;  // how many of the best hits are returned, 1 to kMaxSearchLimit
+  size_t limit =
+      kDefaultSearchLimit;  // how many of the best hits are returned, 1 to kMaxSearchLimit
 };
 
 struct SearchHit {

@@ -1,7 +1,7 @@
 // Status and Result<T>: how every fallible call in Spoke reports failure.
 //
-// Errors are values. A Status is either ok or carries a Code and a message that says what failed, on
-// what input, and what to do. Result<T> holds a T or a non-ok Status. Exceptions never cross the
+// Errors are values. A Status is either ok or carries a Code and a message that says what failed,
+// on what input, and what to do. Result<T> holds a T or a non-ok Status. Exceptions never cross the
 // library's API; callers must look at what they get back.
 #ifndef SPOKE_STATUS_H_
 #define SPOKE_STATUS_H_
@@ -15,34 +15,41 @@ namespace spoke {
 
 class Status {
  public:
-  // The codes are few on purpose: each maps to exactly one HTTP status (remote/http_errors.cc) and one
-  // CLI exit code (cli/main.cc), so those decisions are made in one place each.
+  // The codes are few on purpose: each maps to exactly one HTTP status (remote/http_errors.cc) and
+  // one CLI exit code (cli/main.cc), so those decisions are made in one place each.
   enum class Code {
     kOk = 0,
-    kInvalidArgument,   // the caller's input is wrong: bad name, bad version, bad path, bad proto
-    kNotFound,          // the thing asked for does not exist
-    kAlreadyExists,     // a different thing already holds that name (an immutable version)
-    kConflict,          // a compare-and-swap lost: someone else changed it first
-    kFailedPrecondition,  // well-formed, but a policy refuses it (a breaking change within a major version)
-    kCorruption,        // data from outside (a pack, a stored object) is malformed or lies
-    kTooLarge,          // a body or file is over a configured limit
-    kUnavailable,       // a peer (the registry) cannot be reached
-    kPermissionDenied,  // missing or wrong token, or a read-only server
-    kIOError,           // the local file system or git object store failed
-    kInternal,          // a bug: an invariant did not hold
+    kInvalidArgument,     // the caller's input is wrong: bad name, bad version, bad path, bad proto
+    kNotFound,            // the thing asked for does not exist
+    kAlreadyExists,       // a different thing already holds that name (an immutable version)
+    kConflict,            // a compare-and-swap lost: someone else changed it first
+    kFailedPrecondition,  // well-formed, but a policy refuses it (a breaking change within a major
+                          // version)
+    kCorruption,          // data from outside (a pack, a stored object) is malformed or lies
+    kTooLarge,            // a body or file is over a configured limit
+    kUnavailable,         // a peer (the registry) cannot be reached
+    kPermissionDenied,    // missing or wrong token, or a read-only server
+    kIOError,             // the local file system or git object store failed
+    kInternal,            // a bug: an invariant did not hold
   };
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status AlreadyExists(std::string msg) { return {Code::kAlreadyExists, std::move(msg)}; }
   static Status Conflict(std::string msg) { return {Code::kConflict, std::move(msg)}; }
-  static Status FailedPrecondition(std::string msg) { return {Code::kFailedPrecondition, std::move(msg)}; }
+  static Status FailedPrecondition(std::string msg) {
+    return {Code::kFailedPrecondition, std::move(msg)};
+  }
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
   static Status TooLarge(std::string msg) { return {Code::kTooLarge, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
-  static Status PermissionDenied(std::string msg) { return {Code::kPermissionDenied, std::move(msg)}; }
+  static Status PermissionDenied(std::string msg) {
+    return {Code::kPermissionDenied, std::move(msg)};
+  }
   static Status IOError(std::string msg) { return {Code::kIOError, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
 
@@ -93,19 +100,19 @@ class Result {
 }  // namespace spoke
 
 // Returns early from the enclosing function when `expr` yields a non-ok Status.
-#define SPOKE_RETURN_IF_ERROR(expr)            \
-  do {                                         \
-    ::spoke::Status spoke_status_ = (expr);    \
+#define SPOKE_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::spoke::Status spoke_status_ = (expr);        \
     if (!spoke_status_.ok()) return spoke_status_; \
   } while (0)
 
 #define SPOKE_CONCAT_INNER_(a, b) a##b
 #define SPOKE_CONCAT_(a, b) SPOKE_CONCAT_INNER_(a, b)
 // Declares `lhs` from a Result's value, or returns its Status from the enclosing function.
-#define SPOKE_ASSIGN_OR_RETURN(lhs, expr)                                   \
-  auto SPOKE_CONCAT_(spoke_result_, __LINE__) = (expr);                     \
-  if (!SPOKE_CONCAT_(spoke_result_, __LINE__).ok())                         \
-    return SPOKE_CONCAT_(spoke_result_, __LINE__).status();                 \
+#define SPOKE_ASSIGN_OR_RETURN(lhs, expr)                   \
+  auto SPOKE_CONCAT_(spoke_result_, __LINE__) = (expr);     \
+  if (!SPOKE_CONCAT_(spoke_result_, __LINE__).ok())         \
+    return SPOKE_CONCAT_(spoke_result_, __LINE__).status(); \
   lhs = std::move(SPOKE_CONCAT_(spoke_result_, __LINE__)).value()
 
 #endif  // SPOKE_STATUS_H_

@@ -48,7 +48,7 @@ struct VersionInfo {
   std::string tag_id;     // the annotated tag object
   std::string commit_id;  // the commit the tag points at
   Manifest manifest;
-  int64_t created = 0;    // commit time, seconds since the epoch
+  int64_t created = 0;  // commit time, seconds since the epoch
 
   // The pin naming exactly this version, mounted at `mount` (DependencyPin::mount).
   DependencyPin Pin(std::string mount = "") const {
@@ -187,7 +187,8 @@ class Store {
   // The module files that differ from `from` to `to` (the manifest left out), sorted by path, each
   // with a unified diff (three lines of context) when `with_patch`. A moved file is one removed and
   // one added.
-  Result<std::vector<FileChange>> DiffVersions(const VersionInfo& from, const VersionInfo& to, bool with_patch) const;
+  Result<std::vector<FileChange>> DiffVersions(const VersionInfo& from, const VersionInfo& to,
+                                               bool with_patch) const;
   // The module's versions along its branch, newest first.
   Result<std::vector<VersionInfo>> Log(const std::string& module) const;
   // Refs whose names start with `prefix` ("" for all), sorted by name.
@@ -254,7 +255,8 @@ class Store {
   // record on ModuleRecordRef(module), whose first commit's parent is the module's root commit, so
   // `git log` on that ref shows every revision. The write is a compare-and-swap on the ref, retried
   // when another writer moved it. NotFound when the module does not exist.
-  Result<ModuleInfo> SetModuleCompatibility(const std::string& module, const std::string& compatibility);
+  Result<ModuleInfo> SetModuleCompatibility(const std::string& module,
+                                            const std::string& compatibility);
 
   // Applies all updates or none: takes every ref's lock, checks every old_target, then writes.
   // Conflict naming the first ref whose value differs.
@@ -286,7 +288,8 @@ class Store {
   // become the stored pack with no copy at all when `offset` is 0 (a second name for the same
   // file), or with a copy the kernel makes (copy_file_range) otherwise.
   Result<std::vector<RefResult>> ApplyPackFile(const std::string& pack_path, uint64_t offset,
-                                               const std::vector<RefUpdate>& updates, RefPolicy policy);
+                                               const std::vector<RefUpdate>& updates,
+                                               RefPolicy policy);
   // A place for a pack on its way in (see IncomingFile). IOError when it cannot be made.
   Result<std::unique_ptr<IncomingFile>> CreateIncomingFile();
 

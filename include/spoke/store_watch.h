@@ -56,7 +56,9 @@ class StoreWatch {
     uint64_t hash = 0;
     int64_t newest_ns = 0;  // the newest modification time seen, in ns since the epoch
     int64_t taken_ns = 0;   // when the stamp was taken, in ns since the epoch
-    bool operator==(const Stamp& other) const { return hash == other.hash && newest_ns == other.newest_ns; }
+    bool operator==(const Stamp& other) const {
+      return hash == other.hash && newest_ns == other.newest_ns;
+    }
   };
   Stamp TakeStamp() const;
   // Lists the version tags and records those not seen before in `*fresh` (when not null).

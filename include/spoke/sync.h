@@ -31,9 +31,9 @@ struct FetchOptions {
 // local ref names yet is asked for, even when its object is present (an interrupted fetch can
 // leave an object without its closure), and so is a target a local ref names whose closure is
 // incomplete (a store an older Spoke left so), then with no haves; otherwise the local module
-// branches are sent as haves so the pack holds only the difference. The pack is streamed into a quarantine inside `local` and applied
-// from there, so its size never reaches memory. A local version tag that differs from the
-// registry's is a conflict and is kept.
+// branches are sent as haves so the pack holds only the difference. The pack is streamed into a
+// quarantine inside `local` and applied from there, so its size never reaches memory. A local
+// version tag that differs from the registry's is a conflict and is kept.
 Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
                                const std::vector<RefEntry>& refs, const FetchOptions& options = {});
 
@@ -82,7 +82,8 @@ struct PushSummary {
 };
 
 // Fetches every version `pins` lead to, transitively, into `local`.
-Status FetchDependencies(Store& local, RemoteClient& remote, const std::vector<DependencyPin>& pins);
+Status FetchDependencies(Store& local, RemoteClient& remote,
+                         const std::vector<DependencyPin>& pins);
 
 // Resolves dependencies given as module and version (or "latest"; commit and digest empty) to exact
 // pins, fetching each, and its own dependencies, into `local`.

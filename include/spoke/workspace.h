@@ -3,8 +3,8 @@
 // Discovery (FindModules, then ReadModuleFiles):
 //   - Each directory holding a spoke.yaml is a module root: the workspace root itself and its
 //     direct subdirectories, or directories at any depth when `recursive` (without it, a deeper
-//     spoke.yaml is an error rather than files silently pushed in another module). A module's files are
-//     the .proto files below its root, paths relative to it (as `spoke push -dir` reads them),
+//     spoke.yaml is an error rather than files silently pushed in another module). A module's files
+//     are the .proto files below its root, paths relative to it (as `spoke push -dir` reads them),
 //     minus those below a nested module root. Its name is spoke.yaml's `module:`, else the root's
 //     path relative to the workspace root; its version spoke.yaml's `version:`, else none (the
 //     caller decides: batch-push's -version, or one derived from git).
@@ -32,10 +32,10 @@ namespace spoke {
 struct WorkspaceModule {
   std::string name;
   std::string version;  // FindModules: spoke.yaml's version, empty when it names none
-  std::string dir;  // its module root, or its top-level directory; where its spoke.lock lives
+  std::string dir;      // its module root, or its top-level directory; where its spoke.lock lives
   std::map<std::string, std::string> sources;  // its file paths -> their paths on disk
-  FileSet files;  // their contents, filled by ReadModuleFiles
-  std::vector<std::string> declared;  // spoke.yaml's deps, "module@version"
+  FileSet files;                               // their contents, filled by ReadModuleFiles
+  std::vector<std::string> declared;           // spoke.yaml's deps, "module@version"
   // Filled by OrderByImports: the workspace modules it needs, each with the first import that
   // needs it (an import with an empty path when only spoke.yaml declares it).
   std::map<std::string, ImportStatement> needs;

@@ -19,20 +19,31 @@ int WireGroup(Type type) {
     case Type::TYPE_INT64:
     case Type::TYPE_UINT32:
     case Type::TYPE_UINT64:
-    case Type::TYPE_BOOL: return 1;
+    case Type::TYPE_BOOL:
+      return 1;
     case Type::TYPE_SINT32:
-    case Type::TYPE_SINT64: return 2;
-    case Type::TYPE_STRING: return 3;
-    case Type::TYPE_BYTES: return 4;
+    case Type::TYPE_SINT64:
+      return 2;
+    case Type::TYPE_STRING:
+      return 3;
+    case Type::TYPE_BYTES:
+      return 4;
     case Type::TYPE_FIXED32:
-    case Type::TYPE_SFIXED32: return 5;
+    case Type::TYPE_SFIXED32:
+      return 5;
     case Type::TYPE_FIXED64:
-    case Type::TYPE_SFIXED64: return 6;
-    case Type::TYPE_DOUBLE: return 7;
-    case Type::TYPE_FLOAT: return 8;
-    case Type::TYPE_GROUP: return 9;
-    case Type::TYPE_MESSAGE: return 10;
-    case Type::TYPE_ENUM: return 11;
+    case Type::TYPE_SFIXED64:
+      return 6;
+    case Type::TYPE_DOUBLE:
+      return 7;
+    case Type::TYPE_FLOAT:
+      return 8;
+    case Type::TYPE_GROUP:
+      return 9;
+    case Type::TYPE_MESSAGE:
+      return 10;
+    case Type::TYPE_ENUM:
+      return 11;
   }
   return 0;
 }
@@ -42,37 +53,52 @@ int WireGroup(Type type) {
 int WireJsonGroup(Type type) {
   switch (type) {
     case Type::TYPE_INT32:
-    case Type::TYPE_UINT32: return 1;
+    case Type::TYPE_UINT32:
+      return 1;
     case Type::TYPE_INT64:
-    case Type::TYPE_UINT64: return 2;
+    case Type::TYPE_UINT64:
+      return 2;
     case Type::TYPE_FIXED32:
-    case Type::TYPE_SFIXED32: return 3;
+    case Type::TYPE_SFIXED32:
+      return 3;
     case Type::TYPE_FIXED64:
-    case Type::TYPE_SFIXED64: return 4;
-    case Type::TYPE_BOOL: return 5;
-    case Type::TYPE_SINT32: return 6;
-    case Type::TYPE_SINT64: return 7;
-    case Type::TYPE_STRING: return 8;
-    case Type::TYPE_BYTES: return 9;
-    case Type::TYPE_DOUBLE: return 10;
-    case Type::TYPE_FLOAT: return 11;
-    case Type::TYPE_GROUP: return 12;
-    case Type::TYPE_MESSAGE: return 13;
-    case Type::TYPE_ENUM: return 14;
+    case Type::TYPE_SFIXED64:
+      return 4;
+    case Type::TYPE_BOOL:
+      return 5;
+    case Type::TYPE_SINT32:
+      return 6;
+    case Type::TYPE_SINT64:
+      return 7;
+    case Type::TYPE_STRING:
+      return 8;
+    case Type::TYPE_BYTES:
+      return 9;
+    case Type::TYPE_DOUBLE:
+      return 10;
+    case Type::TYPE_FLOAT:
+      return 11;
+    case Type::TYPE_GROUP:
+      return 12;
+    case Type::TYPE_MESSAGE:
+      return 13;
+    case Type::TYPE_ENUM:
+      return 14;
   }
   return 0;
 }
 
 bool IsNamed(const pb::FieldDescriptor* field) {
-  return field->type() == Type::TYPE_MESSAGE || field->type() == Type::TYPE_GROUP || field->type() == Type::TYPE_ENUM;
+  return field->type() == Type::TYPE_MESSAGE || field->type() == Type::TYPE_GROUP ||
+         field->type() == Type::TYPE_ENUM;
 }
 
 std::string TypeText(const pb::FieldDescriptor* field) {
   if (field->type() == Type::TYPE_ENUM) return field->enum_type()->full_name();
   if (field->type() == Type::TYPE_MESSAGE || field->type() == Type::TYPE_GROUP) {
     if (field->is_map()) {
-      return "map<" + TypeText(field->message_type()->map_key()) + ", " + TypeText(field->message_type()->map_value()) +
-             ">";
+      return "map<" + TypeText(field->message_type()->map_key()) + ", " +
+             TypeText(field->message_type()->map_value()) + ">";
     }
     return field->message_type()->full_name();
   }
@@ -107,8 +133,8 @@ std::vector<int> TypePath(const pb::FieldDescriptor* field) {
 
 // The three type rules for one pair of types. `at` is the field findings point at (for map keys
 // and values, the map field itself).
-void CompareTypes(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now, const pb::FieldDescriptor* at,
-                  FindingSink* sink) {
+void CompareTypes(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now,
+                  const pb::FieldDescriptor* at, FindingSink* sink) {
   if (before->is_map() && now->is_map()) {
     // A map's entry message is named after the field, so compare what it holds, not its name.
     CompareTypes(before->message_type()->map_key(), now->message_type()->map_key(), at, sink);
@@ -117,28 +143,32 @@ void CompareTypes(const pb::FieldDescriptor* before, const pb::FieldDescriptor* 
   }
   std::string was = TypeText(before), is = TypeText(now);
   if (was == is && before->type() == now->type()) return;
-  std::string message = FieldLabel(at) + " changed type from " + Quoted(was) + " to " + Quoted(is) + ".";
+  std::string message =
+      FieldLabel(at) + " changed type from " + Quoted(was) + " to " + Quoted(is) + ".";
   sink->Add(Rule::kFieldSameType, at->file(), TypePath(at), message);
 
   bool same_kind = before->type() == now->type();
   bool named_change = same_kind && was != is;
   auto named_compatible = [&] {
-    if (before->type() == Type::TYPE_ENUM) return EnumReplacementCompatible(before->enum_type(), now->enum_type());
+    if (before->type() == Type::TYPE_ENUM)
+      return EnumReplacementCompatible(before->enum_type(), now->enum_type());
     return false;  // another message type: nothing says its fields line up
   };
   if (sink->Enabled(Rule::kFieldWireCompatibleType)) {
-    bool ok = WireGroup(before->type()) == WireGroup(now->type()) ? (!named_change || named_compatible())
-                                                                   : before->type() == Type::TYPE_STRING &&
-                                                                         now->type() == Type::TYPE_BYTES;
+    bool ok = WireGroup(before->type()) == WireGroup(now->type())
+                  ? (!named_change || named_compatible())
+                  : before->type() == Type::TYPE_STRING && now->type() == Type::TYPE_BYTES;
     if (!ok) {
-      std::string why = before->type() == Type::TYPE_BYTES && now->type() == Type::TYPE_STRING
-                            ? " bytes need not be valid UTF-8, so old data may not parse as a string."
-                            : " The wire encodings differ.";
+      std::string why =
+          before->type() == Type::TYPE_BYTES && now->type() == Type::TYPE_STRING
+              ? " bytes need not be valid UTF-8, so old data may not parse as a string."
+              : " The wire encodings differ.";
       sink->Add(Rule::kFieldWireCompatibleType, at->file(), TypePath(at), message + why);
     }
   }
   if (sink->Enabled(Rule::kFieldWireJsonCompatibleType)) {
-    bool ok = WireJsonGroup(before->type()) == WireJsonGroup(now->type()) && (!named_change || named_compatible());
+    bool ok = WireJsonGroup(before->type()) == WireJsonGroup(now->type()) &&
+              (!named_change || named_compatible());
     if (!ok) {
       sink->Add(Rule::kFieldWireJsonCompatibleType, at->file(), TypePath(at),
                 message + " The wire or JSON encodings differ.");
@@ -157,11 +187,16 @@ Cardinality CardinalityOf(const pb::FieldDescriptor* field) {
 
 const char* CardinalityName(Cardinality c) {
   switch (c) {
-    case Cardinality::kExplicit: return "optional with explicit presence";
-    case Cardinality::kImplicit: return "optional with implicit presence";
-    case Cardinality::kRequired: return "required";
-    case Cardinality::kRepeated: return "repeated";
-    case Cardinality::kMap: return "map";
+    case Cardinality::kExplicit:
+      return "optional with explicit presence";
+    case Cardinality::kImplicit:
+      return "optional with implicit presence";
+    case Cardinality::kRequired:
+      return "required";
+    case Cardinality::kRepeated:
+      return "repeated";
+    case Cardinality::kMap:
+      return "map";
   }
   return "";
 }
@@ -171,19 +206,24 @@ const char* CardinalityName(Cardinality c) {
 int WireCardinalityGroup(Cardinality c, bool json) {
   switch (c) {
     case Cardinality::kExplicit:
-    case Cardinality::kImplicit: return 1;
-    case Cardinality::kRequired: return 2;
-    case Cardinality::kRepeated: return 3;
-    case Cardinality::kMap: return json ? 4 : 3;
+    case Cardinality::kImplicit:
+      return 1;
+    case Cardinality::kRequired:
+      return 2;
+    case Cardinality::kRepeated:
+      return 3;
+    case Cardinality::kMap:
+      return json ? 4 : 3;
   }
   return 0;
 }
 
-void CompareCardinality(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now, FindingSink* sink) {
+void CompareCardinality(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now,
+                        FindingSink* sink) {
   Cardinality was = CardinalityOf(before), is = CardinalityOf(now);
   if (was == is) return;
-  std::string message = FieldLabel(now) + " changed cardinality from " + Quoted(CardinalityName(was)) + " to " +
-                        Quoted(CardinalityName(is)) + ".";
+  std::string message = FieldLabel(now) + " changed cardinality from " +
+                        Quoted(CardinalityName(was)) + " to " + Quoted(CardinalityName(is)) + ".";
   std::vector<int> path = Sub(PathOf(now), {tag::kFieldLabel});
   sink->Add(Rule::kFieldSameCardinality, now->file(), path, message);
   if (WireCardinalityGroup(was, false) != WireCardinalityGroup(is, false)) {
@@ -194,14 +234,16 @@ void CompareCardinality(const pb::FieldDescriptor* before, const pb::FieldDescri
   }
 }
 
-void CompareOneof(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now, FindingSink* sink) {
+void CompareOneof(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now,
+                  FindingSink* sink) {
   const pb::OneofDescriptor* was = before->real_containing_oneof();
   const pb::OneofDescriptor* is = now->real_containing_oneof();
   if (was == nullptr && is == nullptr) return;
   std::string message;
   if (was != nullptr && is != nullptr) {
     if (was->name() == is->name()) return;
-    message = FieldLabel(now) + " moved from oneof " + Quoted(was->name()) + " to oneof " + Quoted(is->name()) + ".";
+    message = FieldLabel(now) + " moved from oneof " + Quoted(was->name()) + " to oneof " +
+              Quoted(is->name()) + ".";
   } else if (was != nullptr) {
     message = FieldLabel(now) + " moved out of oneof " + Quoted(was->name()) + ".";
   } else {
@@ -221,40 +263,65 @@ std::string DefaultText(const pb::FieldDescriptor* field) {
   std::ostringstream out;
   out.precision(17);
   switch (field->cpp_type()) {
-    case C::CPPTYPE_INT32: out << field->default_value_int32(); break;
-    case C::CPPTYPE_INT64: out << field->default_value_int64(); break;
-    case C::CPPTYPE_UINT32: out << field->default_value_uint32(); break;
-    case C::CPPTYPE_UINT64: out << field->default_value_uint64(); break;
-    case C::CPPTYPE_DOUBLE: out << field->default_value_double(); break;
-    case C::CPPTYPE_FLOAT: out << field->default_value_float(); break;
-    case C::CPPTYPE_BOOL: out << (field->default_value_bool() ? "true" : "false"); break;
+    case C::CPPTYPE_INT32:
+      out << field->default_value_int32();
+      break;
+    case C::CPPTYPE_INT64:
+      out << field->default_value_int64();
+      break;
+    case C::CPPTYPE_UINT32:
+      out << field->default_value_uint32();
+      break;
+    case C::CPPTYPE_UINT64:
+      out << field->default_value_uint64();
+      break;
+    case C::CPPTYPE_DOUBLE:
+      out << field->default_value_double();
+      break;
+    case C::CPPTYPE_FLOAT:
+      out << field->default_value_float();
+      break;
+    case C::CPPTYPE_BOOL:
+      out << (field->default_value_bool() ? "true" : "false");
+      break;
     // By number: an enum replaced by a compatible one has other names for the same values.
-    case C::CPPTYPE_ENUM: out << (field->default_value_enum() ? field->default_value_enum()->number() : 0); break;
-    case C::CPPTYPE_STRING: out << field->default_value_string(); break;
-    case C::CPPTYPE_MESSAGE: break;
+    case C::CPPTYPE_ENUM:
+      out << (field->default_value_enum() ? field->default_value_enum()->number() : 0);
+      break;
+    case C::CPPTYPE_STRING:
+      out << field->default_value_string();
+      break;
+    case C::CPPTYPE_MESSAGE:
+      break;
   }
   return out.str();
 }
 
-void CompareDefault(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now, FindingSink* sink) {
+void CompareDefault(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now,
+                    FindingSink* sink) {
   if (before->is_repeated() || now->is_repeated()) return;
-  bool comparable = before->cpp_type() == now->cpp_type() || (IsInteger(before->cpp_type()) && IsInteger(now->cpp_type()));
+  bool comparable = before->cpp_type() == now->cpp_type() ||
+                    (IsInteger(before->cpp_type()) && IsInteger(now->cpp_type()));
   if (!comparable || before->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) return;
   std::string was = DefaultText(before), is = DefaultText(now);
   if (was == is) return;
-  sink->Add(Rule::kFieldSameDefault, now->file(), Sub(PathOf(now), {tag::kFieldDefault}),
-            FieldLabel(now) + " changed default value from " + Quoted(was) + " to " + Quoted(is) + ".");
+  sink->Add(
+      Rule::kFieldSameDefault, now->file(), Sub(PathOf(now), {tag::kFieldDefault}),
+      FieldLabel(now) + " changed default value from " + Quoted(was) + " to " + Quoted(is) + ".");
 }
 
 }  // namespace
 
-void CompareFields(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now, FindingSink* sink) {
+void CompareFields(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now,
+                   FindingSink* sink) {
   if (before->name() != now->name()) {
     sink->Add(Rule::kFieldSameName, now->file(), Sub(PathOf(now), {tag::kName}),
-              FieldLabel(now) + " changed name from " + Quoted(before->name()) + " to " + Quoted(now->name()) + ".");
+              FieldLabel(now) + " changed name from " + Quoted(before->name()) + " to " +
+                  Quoted(now->name()) + ".");
   }
   if (!now->is_extension() && before->json_name() != now->json_name()) {
-    std::vector<int> path = Sub(PathOf(now), {now->has_json_name() ? tag::kFieldJsonName : tag::kName});
+    std::vector<int> path =
+        Sub(PathOf(now), {now->has_json_name() ? tag::kFieldJsonName : tag::kName});
     sink->Add(Rule::kFieldSameJsonName, now->file(), path,
               FieldLabel(now) + " changed JSON name from " + Quoted(before->json_name()) + " to " +
                   Quoted(now->json_name()) + ".");

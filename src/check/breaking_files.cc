@@ -27,9 +27,12 @@ struct Declared {
 
 void AddMessage(const pb::Descriptor* message, bool relative, Declared* out) {
   const std::string& package = message->file()->package();
-  auto name = [&](const std::string& full) { return relative ? RelativeName(full, package) : full; };
+  auto name = [&](const std::string& full) {
+    return relative ? RelativeName(full, package) : full;
+  };
   out->messages.insert(name(message->full_name()));
-  for (int i = 0; i < message->enum_type_count(); ++i) out->enums.insert(name(message->enum_type(i)->full_name()));
+  for (int i = 0; i < message->enum_type_count(); ++i)
+    out->enums.insert(name(message->enum_type(i)->full_name()));
   for (int i = 0; i < message->extension_count(); ++i) {
     out->extensions.insert(name(message->extension(i)->full_name()));
   }
@@ -40,79 +43,92 @@ void AddMessage(const pb::Descriptor* message, bool relative, Declared* out) {
 
 void AddFile(const pb::FileDescriptor* file, bool relative, Declared* out) {
   const std::string& package = file->package();
-  auto name = [&](const std::string& full) { return relative ? RelativeName(full, package) : full; };
-  for (int i = 0; i < file->message_type_count(); ++i) AddMessage(file->message_type(i), relative, out);
-  for (int i = 0; i < file->enum_type_count(); ++i) out->enums.insert(name(file->enum_type(i)->full_name()));
-  for (int i = 0; i < file->service_count(); ++i) out->services.insert(name(file->service(i)->full_name()));
-  for (int i = 0; i < file->extension_count(); ++i) out->extensions.insert(name(file->extension(i)->full_name()));
+  auto name = [&](const std::string& full) {
+    return relative ? RelativeName(full, package) : full;
+  };
+  for (int i = 0; i < file->message_type_count(); ++i)
+    AddMessage(file->message_type(i), relative, out);
+  for (int i = 0; i < file->enum_type_count(); ++i)
+    out->enums.insert(name(file->enum_type(i)->full_name()));
+  for (int i = 0; i < file->service_count(); ++i)
+    out->services.insert(name(file->service(i)->full_name()));
+  for (int i = 0; i < file->extension_count(); ++i)
+    out->extensions.insert(name(file->extension(i)->full_name()));
 }
 
 // The rules and wording for one scope: a file (names relative to the package) or a package
 // (fully-qualified names).
 struct DeletionRules {
   Rule message, enum_type, service, extension;  // Rule::kCount: not checked in this scope
-  const char* scope;                             // "file" or "package"
+  const char* scope;                            // "file" or "package"
   bool relative;
 };
 
-void ReportDeletedMessage(const pb::Descriptor* message, const Declared& now, const DeletionRules& rules,
-                          const std::string& where, FindingSink* sink);
+void ReportDeletedMessage(const pb::Descriptor* message, const Declared& now,
+                          const DeletionRules& rules, const std::string& where, FindingSink* sink);
 
-void ReportDeletedEnum(const pb::EnumDescriptor* enum_type, const Declared& now, const DeletionRules& rules,
-                       const std::string& where, FindingSink* sink) {
-  std::string name = rules.relative ? RelativeName(enum_type->full_name(), enum_type->file()->package())
-                                    : enum_type->full_name();
+void ReportDeletedEnum(const pb::EnumDescriptor* enum_type, const Declared& now,
+                       const DeletionRules& rules, const std::string& where, FindingSink* sink) {
+  std::string name = rules.relative
+                         ? RelativeName(enum_type->full_name(), enum_type->file()->package())
+                         : enum_type->full_name();
   if (now.enums.count(name) || rules.enum_type == Rule::kCount) return;
   sink->AddPrevious(rules.enum_type, enum_type->file(), PathOf(enum_type),
-                    "Previously present enum \"" + name + "\" was deleted from " + rules.scope + " " + where + ".");
+                    "Previously present enum \"" + name + "\" was deleted from " + rules.scope +
+                        " " + where + ".");
 }
 
-void ReportDeletedExtension(const pb::FieldDescriptor* extension, const Declared& now, const DeletionRules& rules,
-                            const std::string& where, FindingSink* sink) {
-  std::string name = rules.relative ? RelativeName(extension->full_name(), extension->file()->package())
-                                    : extension->full_name();
+void ReportDeletedExtension(const pb::FieldDescriptor* extension, const Declared& now,
+                            const DeletionRules& rules, const std::string& where,
+                            FindingSink* sink) {
+  std::string name = rules.relative
+                         ? RelativeName(extension->full_name(), extension->file()->package())
+                         : extension->full_name();
   if (now.extensions.count(name) || rules.extension == Rule::kCount) return;
   sink->AddPrevious(rules.extension, extension->file(), PathOf(extension),
-                    "Previously present extension \"" + name + "\" was deleted from " + rules.scope + " " + where +
-                        ".");
+                    "Previously present extension \"" + name + "\" was deleted from " +
+                        rules.scope + " " + where + ".");
 }
 
-void ReportDeletedMessage(const pb::Descriptor* message, const Declared& now, const DeletionRules& rules,
-                          const std::string& where, FindingSink* sink) {
+void ReportDeletedMessage(const pb::Descriptor* message, const Declared& now,
+                          const DeletionRules& rules, const std::string& where, FindingSink* sink) {
   if (IsMapEntry(message)) return;
-  std::string name =
-      rules.relative ? RelativeName(message->full_name(), message->file()->package()) : message->full_name();
+  std::string name = rules.relative ? RelativeName(message->full_name(), message->file()->package())
+                                    : message->full_name();
   if (!now.messages.count(name)) {
     sink->AddPrevious(rules.message, message->file(), PathOf(message),
-                      "Previously present message \"" + name + "\" was deleted from " + rules.scope + " " + where +
-                          ".");
+                      "Previously present message \"" + name + "\" was deleted from " +
+                          rules.scope + " " + where + ".");
     return;
   }
   for (int i = 0; i < message->nested_type_count(); ++i) {
     ReportDeletedMessage(message->nested_type(i), now, rules, where, sink);
   }
-  for (int i = 0; i < message->enum_type_count(); ++i) ReportDeletedEnum(message->enum_type(i), now, rules, where, sink);
+  for (int i = 0; i < message->enum_type_count(); ++i)
+    ReportDeletedEnum(message->enum_type(i), now, rules, where, sink);
   for (int i = 0; i < message->extension_count(); ++i) {
     ReportDeletedExtension(message->extension(i), now, rules, where, sink);
   }
 }
 
-void ReportDeletedInFile(const pb::FileDescriptor* before, const Declared& now, const DeletionRules& rules,
-                         const std::string& where, FindingSink* sink) {
+void ReportDeletedInFile(const pb::FileDescriptor* before, const Declared& now,
+                         const DeletionRules& rules, const std::string& where, FindingSink* sink) {
   for (int i = 0; i < before->message_type_count(); ++i) {
     ReportDeletedMessage(before->message_type(i), now, rules, where, sink);
   }
-  for (int i = 0; i < before->enum_type_count(); ++i) ReportDeletedEnum(before->enum_type(i), now, rules, where, sink);
+  for (int i = 0; i < before->enum_type_count(); ++i)
+    ReportDeletedEnum(before->enum_type(i), now, rules, where, sink);
   for (int i = 0; i < before->extension_count(); ++i) {
     ReportDeletedExtension(before->extension(i), now, rules, where, sink);
   }
   for (int i = 0; i < before->service_count(); ++i) {
     const pb::ServiceDescriptor* service = before->service(i);
-    std::string name = rules.relative ? RelativeName(service->full_name(), before->package()) : service->full_name();
+    std::string name = rules.relative ? RelativeName(service->full_name(), before->package())
+                                      : service->full_name();
     if (now.services.count(name) || rules.service == Rule::kCount) continue;
     sink->AddPrevious(rules.service, before, PathOf(service),
-                      "Previously present service \"" + name + "\" was deleted from " + rules.scope + " " + where +
-                          ".");
+                      "Previously present service \"" + name + "\" was deleted from " +
+                          rules.scope + " " + where + ".");
   }
 }
 
@@ -129,7 +145,8 @@ std::string Bool(bool b) { return b ? "true" : "false"; }
 
 const std::vector<FileOptionRule>& FileOptionRules() {
   static const std::vector<FileOptionRule> rules = {
-      {Rule::kFileSameJavaPackage, "java_package", 1, [](const auto& o) { return o.java_package(); }},
+      {Rule::kFileSameJavaPackage, "java_package", 1,
+       [](const auto& o) { return o.java_package(); }},
       {Rule::kFileSameJavaOuterClassname, "java_outer_classname", 8,
        [](const auto& o) { return o.java_outer_classname(); }},
       {Rule::kFileSameOptimizeFor, "optimize_for", 9,
@@ -145,28 +162,36 @@ const std::vector<FileOptionRule>& FileOptionRules() {
        [](const auto& o) { return Bool(o.py_generic_services()); }},
       {Rule::kFileSameJavaStringCheckUtf8, "java_string_check_utf8", 27,
        [](const auto& o) { return Bool(o.java_string_check_utf8()); }},
-      {Rule::kFileSameCcEnableArenas, "cc_enable_arenas", 31, [](const auto& o) { return Bool(o.cc_enable_arenas()); }},
-      {Rule::kFileSameObjcClassPrefix, "objc_class_prefix", 36, [](const auto& o) { return o.objc_class_prefix(); }},
-      {Rule::kFileSameCsharpNamespace, "csharp_namespace", 37, [](const auto& o) { return o.csharp_namespace(); }},
-      {Rule::kFileSameSwiftPrefix, "swift_prefix", 39, [](const auto& o) { return o.swift_prefix(); }},
-      {Rule::kFileSamePhpClassPrefix, "php_class_prefix", 40, [](const auto& o) { return o.php_class_prefix(); }},
-      {Rule::kFileSamePhpNamespace, "php_namespace", 41, [](const auto& o) { return o.php_namespace(); }},
+      {Rule::kFileSameCcEnableArenas, "cc_enable_arenas", 31,
+       [](const auto& o) { return Bool(o.cc_enable_arenas()); }},
+      {Rule::kFileSameObjcClassPrefix, "objc_class_prefix", 36,
+       [](const auto& o) { return o.objc_class_prefix(); }},
+      {Rule::kFileSameCsharpNamespace, "csharp_namespace", 37,
+       [](const auto& o) { return o.csharp_namespace(); }},
+      {Rule::kFileSameSwiftPrefix, "swift_prefix", 39,
+       [](const auto& o) { return o.swift_prefix(); }},
+      {Rule::kFileSamePhpClassPrefix, "php_class_prefix", 40,
+       [](const auto& o) { return o.php_class_prefix(); }},
+      {Rule::kFileSamePhpNamespace, "php_namespace", 41,
+       [](const auto& o) { return o.php_namespace(); }},
       {Rule::kFileSamePhpGenericServices, "php_generic_services", 42,
        [](const auto& o) { return Bool(o.php_generic_services()); }},
       {Rule::kFileSamePhpMetadataNamespace, "php_metadata_namespace", 44,
        [](const auto& o) { return o.php_metadata_namespace(); }},
-      {Rule::kFileSameRubyPackage, "ruby_package", 45, [](const auto& o) { return o.ruby_package(); }},
+      {Rule::kFileSameRubyPackage, "ruby_package", 45,
+       [](const auto& o) { return o.ruby_package(); }},
   };
   return rules;
 }
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
-void CompareFilePair(const pb::FileDescriptor* before, const pb::FileDescriptor* now, FindingSink* sink) {
+void CompareFilePair(const pb::FileDescriptor* before, const pb::FileDescriptor* now,
+                     FindingSink* sink) {
   if (before->package() != now->package()) {
     sink->Add(Rule::kFileSamePackage, now, {tag::kFilePackage},
-              "File " + Quoted(now->name()) + " moved from package " + Quoted(before->package()) + " to package " +
-                  Quoted(now->package()) + ".");
+              "File " + Quoted(now->name()) + " moved from package " + Quoted(before->package()) +
+                  " to package " + Quoted(now->package()) + ".");
   }
   if (before->syntax() != now->syntax()) {
     sink->Add(Rule::kFileSameSyntax, now, {tag::kFileSyntax},
@@ -179,13 +204,17 @@ void CompareFilePair(const pb::FileDescriptor* before, const pb::FileDescriptor*
     std::string was = option.value(before->options()), is = option.value(now->options());
     if (was == is) continue;
     sink->Add(option.rule, now, {tag::kFileOptions, option.field_number},
-              "File " + Quoted(now->name()) + " changed option " + Quoted(option.name) + " from " + Quoted(was) +
-                  " to " + Quoted(is) + ".");
+              "File " + Quoted(now->name()) + " changed option " + Quoted(option.name) + " from " +
+                  Quoted(was) + " to " + Quoted(is) + ".");
   }
   if (sink->AnyEnabled({Rule::kMessageNoDelete, Rule::kEnumNoDelete, Rule::kServiceNoDelete})) {
     Declared declared;
     AddFile(now, /*relative=*/true, &declared);
-    DeletionRules rules{Rule::kMessageNoDelete, Rule::kEnumNoDelete, Rule::kServiceNoDelete, Rule::kCount, "file",
+    DeletionRules rules{Rule::kMessageNoDelete,
+                        Rule::kEnumNoDelete,
+                        Rule::kServiceNoDelete,
+                        Rule::kCount,
+                        "file",
                         true};
     ReportDeletedInFile(before, declared, rules, Quoted(now->name()), sink);
   }
@@ -193,7 +222,8 @@ void CompareFilePair(const pb::FileDescriptor* before, const pb::FileDescriptor*
 
 }  // namespace
 
-void CompareFilesAndPackages(const SchemaImage& previous, const SchemaImage& current, FindingSink* sink) {
+void CompareFilesAndPackages(const SchemaImage& previous, const SchemaImage& current,
+                             FindingSink* sink) {
   for (const pb::FileDescriptor* before : previous.files()) {
     const pb::FileDescriptor* now = current.FindFile(before->name());
     if (now == nullptr) {
@@ -204,21 +234,28 @@ void CompareFilesAndPackages(const SchemaImage& previous, const SchemaImage& cur
     CompareFilePair(before, now, sink);
   }
 
-  if (!sink->AnyEnabled({Rule::kPackageNoDelete, Rule::kPackageMessageNoDelete, Rule::kPackageEnumNoDelete,
-                         Rule::kPackageServiceNoDelete, Rule::kPackageExtensionNoDelete})) {
+  if (!sink->AnyEnabled({Rule::kPackageNoDelete, Rule::kPackageMessageNoDelete,
+                         Rule::kPackageEnumNoDelete, Rule::kPackageServiceNoDelete,
+                         Rule::kPackageExtensionNoDelete})) {
     return;
   }
   std::map<std::string, Declared> packages;
-  for (const pb::FileDescriptor* now : current.files()) AddFile(now, /*relative=*/false, &packages[now->package()]);
+  for (const pb::FileDescriptor* now : current.files())
+    AddFile(now, /*relative=*/false, &packages[now->package()]);
   std::set<std::string> reported;
-  DeletionRules rules{Rule::kPackageMessageNoDelete, Rule::kPackageEnumNoDelete, Rule::kPackageServiceNoDelete,
-                      Rule::kPackageExtensionNoDelete, "package", false};
+  DeletionRules rules{Rule::kPackageMessageNoDelete,
+                      Rule::kPackageEnumNoDelete,
+                      Rule::kPackageServiceNoDelete,
+                      Rule::kPackageExtensionNoDelete,
+                      "package",
+                      false};
   for (const pb::FileDescriptor* before : previous.files()) {
     auto it = packages.find(before->package());
     if (it == packages.end()) {
       if (reported.insert(before->package()).second) {
-        sink->AddPrevious(Rule::kPackageNoDelete, before, {tag::kFilePackage},
-                          "Previously present package " + Quoted(before->package()) + " was deleted.");
+        sink->AddPrevious(
+            Rule::kPackageNoDelete, before, {tag::kFilePackage},
+            "Previously present package " + Quoted(before->package()) + " was deleted.");
       }
       continue;
     }

@@ -23,24 +23,33 @@ struct RuleEntry {
 constexpr RuleEntry kRules[] = {
     {Rule::kFileNoDelete, "FILE_NO_DELETE", kF, "files are not deleted"},
     {Rule::kFileSamePackage, "FILE_SAME_PACKAGE", kAll, "files keep their package"},
-    {Rule::kFileSameSyntax, "FILE_SAME_SYNTAX", kF | kP, "files keep their syntax (proto2, proto3)"},
+    {Rule::kFileSameSyntax, "FILE_SAME_SYNTAX", kF | kP,
+     "files keep their syntax (proto2, proto3)"},
     {Rule::kFileSameGoPackage, "FILE_SAME_GO_PACKAGE", kF | kP, "files keep option go_package"},
-    {Rule::kFileSameJavaPackage, "FILE_SAME_JAVA_PACKAGE", kF | kP, "files keep option java_package"},
+    {Rule::kFileSameJavaPackage, "FILE_SAME_JAVA_PACKAGE", kF | kP,
+     "files keep option java_package"},
     {Rule::kFileSameJavaOuterClassname, "FILE_SAME_JAVA_OUTER_CLASSNAME", kF | kP,
      "files keep option java_outer_classname"},
     {Rule::kFileSameJavaMultipleFiles, "FILE_SAME_JAVA_MULTIPLE_FILES", kF | kP,
      "files keep option java_multiple_files"},
     {Rule::kFileSameJavaStringCheckUtf8, "FILE_SAME_JAVA_STRING_CHECK_UTF8", kF | kP,
      "files keep option java_string_check_utf8"},
-    {Rule::kFileSameCsharpNamespace, "FILE_SAME_CSHARP_NAMESPACE", kF | kP, "files keep option csharp_namespace"},
-    {Rule::kFileSameObjcClassPrefix, "FILE_SAME_OBJC_CLASS_PREFIX", kF | kP, "files keep option objc_class_prefix"},
-    {Rule::kFileSamePhpClassPrefix, "FILE_SAME_PHP_CLASS_PREFIX", kF | kP, "files keep option php_class_prefix"},
-    {Rule::kFileSamePhpNamespace, "FILE_SAME_PHP_NAMESPACE", kF | kP, "files keep option php_namespace"},
+    {Rule::kFileSameCsharpNamespace, "FILE_SAME_CSHARP_NAMESPACE", kF | kP,
+     "files keep option csharp_namespace"},
+    {Rule::kFileSameObjcClassPrefix, "FILE_SAME_OBJC_CLASS_PREFIX", kF | kP,
+     "files keep option objc_class_prefix"},
+    {Rule::kFileSamePhpClassPrefix, "FILE_SAME_PHP_CLASS_PREFIX", kF | kP,
+     "files keep option php_class_prefix"},
+    {Rule::kFileSamePhpNamespace, "FILE_SAME_PHP_NAMESPACE", kF | kP,
+     "files keep option php_namespace"},
     {Rule::kFileSamePhpMetadataNamespace, "FILE_SAME_PHP_METADATA_NAMESPACE", kF | kP,
      "files keep option php_metadata_namespace"},
-    {Rule::kFileSameRubyPackage, "FILE_SAME_RUBY_PACKAGE", kF | kP, "files keep option ruby_package"},
-    {Rule::kFileSameSwiftPrefix, "FILE_SAME_SWIFT_PREFIX", kF | kP, "files keep option swift_prefix"},
-    {Rule::kFileSameOptimizeFor, "FILE_SAME_OPTIMIZE_FOR", kF | kP, "files keep option optimize_for"},
+    {Rule::kFileSameRubyPackage, "FILE_SAME_RUBY_PACKAGE", kF | kP,
+     "files keep option ruby_package"},
+    {Rule::kFileSameSwiftPrefix, "FILE_SAME_SWIFT_PREFIX", kF | kP,
+     "files keep option swift_prefix"},
+    {Rule::kFileSameOptimizeFor, "FILE_SAME_OPTIMIZE_FOR", kF | kP,
+     "files keep option optimize_for"},
     {Rule::kFileSameCcGenericServices, "FILE_SAME_CC_GENERIC_SERVICES", kF | kP,
      "files keep option cc_generic_services"},
     {Rule::kFileSameJavaGenericServices, "FILE_SAME_JAVA_GENERIC_SERVICES", kF | kP,
@@ -49,16 +58,22 @@ constexpr RuleEntry kRules[] = {
      "files keep option py_generic_services"},
     {Rule::kFileSamePhpGenericServices, "FILE_SAME_PHP_GENERIC_SERVICES", kF | kP,
      "files keep option php_generic_services"},
-    {Rule::kFileSameCcEnableArenas, "FILE_SAME_CC_ENABLE_ARENAS", kF | kP, "files keep option cc_enable_arenas"},
+    {Rule::kFileSameCcEnableArenas, "FILE_SAME_CC_ENABLE_ARENAS", kF | kP,
+     "files keep option cc_enable_arenas"},
     {Rule::kPackageNoDelete, "PACKAGE_NO_DELETE", kP, "packages are not deleted"},
-    {Rule::kPackageMessageNoDelete, "PACKAGE_MESSAGE_NO_DELETE", kP, "messages are not deleted from a package"},
-    {Rule::kPackageEnumNoDelete, "PACKAGE_ENUM_NO_DELETE", kP, "enums are not deleted from a package"},
-    {Rule::kPackageServiceNoDelete, "PACKAGE_SERVICE_NO_DELETE", kP, "services are not deleted from a package"},
-    {Rule::kPackageExtensionNoDelete, "PACKAGE_EXTENSION_NO_DELETE", kP, "extensions are not deleted from a package"},
+    {Rule::kPackageMessageNoDelete, "PACKAGE_MESSAGE_NO_DELETE", kP,
+     "messages are not deleted from a package"},
+    {Rule::kPackageEnumNoDelete, "PACKAGE_ENUM_NO_DELETE", kP,
+     "enums are not deleted from a package"},
+    {Rule::kPackageServiceNoDelete, "PACKAGE_SERVICE_NO_DELETE", kP,
+     "services are not deleted from a package"},
+    {Rule::kPackageExtensionNoDelete, "PACKAGE_EXTENSION_NO_DELETE", kP,
+     "extensions are not deleted from a package"},
     {Rule::kMessageNoDelete, "MESSAGE_NO_DELETE", kF, "messages are not deleted from a file"},
     {Rule::kEnumNoDelete, "ENUM_NO_DELETE", kF, "enums are not deleted from a file"},
     {Rule::kServiceNoDelete, "SERVICE_NO_DELETE", kF, "services are not deleted from a file"},
-    {Rule::kMessageNoRemoveStandardDescriptorAccessor, "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR", kF | kP,
+    {Rule::kMessageNoRemoveStandardDescriptorAccessor,
+     "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR", kF | kP,
      "messages do not turn on option no_standard_descriptor_accessor"},
     {Rule::kMessageSameMessageSetWireFormat, "MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT", kAll,
      "messages keep option message_set_wire_format"},
@@ -77,10 +92,12 @@ constexpr RuleEntry kRules[] = {
     {Rule::kFieldNoDeleteUnlessNameReserved, "FIELD_NO_DELETE_UNLESS_NAME_RESERVED", kWJ,
      "fields are not deleted unless their name is reserved"},
     {Rule::kFieldSameName, "FIELD_SAME_NAME", kF | kP | kWJ, "fields keep their name"},
-    {Rule::kFieldSameJsonName, "FIELD_SAME_JSON_NAME", kF | kP | kWJ, "fields keep their JSON name"},
+    {Rule::kFieldSameJsonName, "FIELD_SAME_JSON_NAME", kF | kP | kWJ,
+     "fields keep their JSON name"},
     {Rule::kFieldSameType, "FIELD_SAME_TYPE", kF | kP, "fields keep their type"},
     {Rule::kFieldWireCompatibleType, "FIELD_WIRE_COMPATIBLE_TYPE", kW,
-     "fields change type only within a wire-compatible group (int32/int64/uint32/uint64/bool, ...)"},
+     "fields change type only within a wire-compatible group (int32/int64/uint32/uint64/bool, "
+     "...)"},
     {Rule::kFieldWireJsonCompatibleType, "FIELD_WIRE_JSON_COMPATIBLE_TYPE", kWJ,
      "fields change type only to one compatible in both the wire format and JSON"},
     {Rule::kFieldSameCardinality, "FIELD_SAME_CARDINALITY", kF | kP,
@@ -89,23 +106,28 @@ constexpr RuleEntry kRules[] = {
      "fields change cardinality only in a wire-compatible way"},
     {Rule::kFieldWireJsonCompatibleCardinality, "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", kWJ,
      "fields change cardinality only in a way compatible in both the wire format and JSON"},
-    {Rule::kFieldSameOneof, "FIELD_SAME_ONEOF", kAll, "fields neither move into, out of, nor between oneofs"},
+    {Rule::kFieldSameOneof, "FIELD_SAME_ONEOF", kAll,
+     "fields neither move into, out of, nor between oneofs"},
     {Rule::kFieldSameCtype, "FIELD_SAME_CTYPE", kF | kP, "fields keep option ctype"},
     {Rule::kFieldSameJstype, "FIELD_SAME_JSTYPE", kF | kP, "fields keep option jstype"},
     {Rule::kFieldSameDefault, "FIELD_SAME_DEFAULT", kAll, "fields keep their default value"},
     {Rule::kEnumSameType, "ENUM_SAME_TYPE", kF | kP, "enums stay open or closed"},
     {Rule::kEnumValueNoDelete, "ENUM_VALUE_NO_DELETE", kF | kP, "enum values are not deleted"},
-    {Rule::kEnumValueNoDeleteUnlessNumberReserved, "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED", kWJ | kW,
-     "enum values are not deleted unless their number is reserved"},
+    {Rule::kEnumValueNoDeleteUnlessNumberReserved, "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+     kWJ | kW, "enum values are not deleted unless their number is reserved"},
     {Rule::kEnumValueNoDeleteUnlessNameReserved, "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED", kWJ,
      "enum values are not deleted unless their name is reserved"},
-    {Rule::kEnumValueSameName, "ENUM_VALUE_SAME_NAME", kF | kP | kWJ, "enum values keep their names (aliases may be added)"},
+    {Rule::kEnumValueSameName, "ENUM_VALUE_SAME_NAME", kF | kP | kWJ,
+     "enum values keep their names (aliases may be added)"},
     {Rule::kRpcNoDelete, "RPC_NO_DELETE", kF | kP, "RPCs are not deleted from services"},
     {Rule::kRpcSameRequestType, "RPC_SAME_REQUEST_TYPE", kAll, "RPCs keep their request type"},
     {Rule::kRpcSameResponseType, "RPC_SAME_RESPONSE_TYPE", kAll, "RPCs keep their response type"},
-    {Rule::kRpcSameClientStreaming, "RPC_SAME_CLIENT_STREAMING", kAll, "RPCs keep client streaming on or off"},
-    {Rule::kRpcSameServerStreaming, "RPC_SAME_SERVER_STREAMING", kAll, "RPCs keep server streaming on or off"},
-    {Rule::kRpcSameIdempotencyLevel, "RPC_SAME_IDEMPOTENCY_LEVEL", kAll, "RPCs keep option idempotency_level"},
+    {Rule::kRpcSameClientStreaming, "RPC_SAME_CLIENT_STREAMING", kAll,
+     "RPCs keep client streaming on or off"},
+    {Rule::kRpcSameServerStreaming, "RPC_SAME_SERVER_STREAMING", kAll,
+     "RPCs keep server streaming on or off"},
+    {Rule::kRpcSameIdempotencyLevel, "RPC_SAME_IDEMPOTENCY_LEVEL", kAll,
+     "RPCs keep option idempotency_level"},
 };
 
 constexpr bool TableInEnumOrder() {
@@ -148,13 +170,14 @@ bool UnderIgnoredPath(const std::string& file, const std::vector<std::string>& i
 
 const char* RuleId(Rule rule) { return kRules[static_cast<int>(rule)].id; }
 
-void FindingSink::Add(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path, std::string message) {
+void FindingSink::Add(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
+                      std::string message) {
   if (!Enabled(rule)) return;
   Keep(FindingAt(file, path, RuleId(rule), std::move(message)));
 }
 
-void FindingSink::AddPrevious(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
-                              std::string message) {
+void FindingSink::AddPrevious(Rule rule, const pb::FileDescriptor* file,
+                              const std::vector<int>& path, std::string message) {
   if (!Enabled(rule)) return;
   Finding finding = FindingAt(file, path, RuleId(rule), std::move(message));
   finding.in_previous = true;
@@ -170,7 +193,8 @@ std::bitset<kRuleCount> EnabledRules(const BreakingOptions& options) {
   std::bitset<kRuleCount> enabled;
   unsigned bit = LevelBit(options.level);
   for (const auto& entry : kRules) {
-    bool excepted = std::find(options.except.begin(), options.except.end(), entry.id) != options.except.end();
+    bool excepted =
+        std::find(options.except.begin(), options.except.end(), entry.id) != options.except.end();
     if ((entry.levels & bit) && !excepted) enabled.set(static_cast<int>(entry.rule));
   }
   return enabled;
@@ -217,19 +241,22 @@ Result<BreakingOptions> BreakingOptionsFromConfig(const ModuleConfig& config) {
     if (key.rfind("breaking.", 0) != 0) continue;
     std::string name = key.substr(9);
     if (name == "level") {
-      if (values.size() != 1) return Status::InvalidArgument("spoke.yaml: breaking.level takes one level");
+      if (values.size() != 1)
+        return Status::InvalidArgument("spoke.yaml: breaking.level takes one level");
       SPOKE_ASSIGN_OR_RETURN(options.level, ParseBreakingLevel(values[0]));
     } else if (name == "except") {
       for (const auto& id : values) {
         bool known = false;
         for (const auto& entry : check::kRules) known = known || id == entry.id;
-        if (!known) return Status::InvalidArgument("spoke.yaml: breaking.except: unknown rule " + id);
+        if (!known)
+          return Status::InvalidArgument("spoke.yaml: breaking.except: unknown rule " + id);
         options.except.push_back(id);
       }
     } else if (name == "ignore") {
       options.ignore = values;
     } else {
-      return Status::InvalidArgument("spoke.yaml: unknown key breaking." + name + " (known: level, except, ignore)");
+      return Status::InvalidArgument("spoke.yaml: unknown key breaking." + name +
+                                     " (known: level, except, ignore)");
     }
   }
   return options;

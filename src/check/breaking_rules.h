@@ -97,9 +97,11 @@ class FindingSink {
     return false;
   }
   // A finding at `path` in `file` of the current version.
-  void Add(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path, std::string message);
+  void Add(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
+           std::string message);
   // A finding at `path` in `file` of the previous version (something deleted).
-  void AddPrevious(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path, std::string message);
+  void AddPrevious(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
+                   std::string message);
   std::vector<Finding> Take() { return std::move(findings_); }
 
  private:
@@ -113,9 +115,12 @@ class FindingSink {
 std::bitset<kRuleCount> EnabledRules(const BreakingOptions& options);
 
 // The comparison passes (breaking_files.cc, breaking_types.cc, breaking_fields.cc).
-void CompareFilesAndPackages(const SchemaImage& previous, const SchemaImage& current, FindingSink* sink);
-void CompareMessagesEnumsServices(const SchemaImage& previous, const SchemaImage& current, FindingSink* sink);
-void CompareFields(const pb::FieldDescriptor* previous, const pb::FieldDescriptor* current, FindingSink* sink);
+void CompareFilesAndPackages(const SchemaImage& previous, const SchemaImage& current,
+                             FindingSink* sink);
+void CompareMessagesEnumsServices(const SchemaImage& previous, const SchemaImage& current,
+                                  FindingSink* sink);
+void CompareFields(const pb::FieldDescriptor* previous, const pb::FieldDescriptor* current,
+                   FindingSink* sink);
 
 }  // namespace spoke::check
 

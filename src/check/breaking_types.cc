@@ -18,14 +18,16 @@ struct Index {
   std::unordered_map<std::string, const pb::Descriptor*> messages;
   std::unordered_map<std::string, const pb::EnumDescriptor*> enums;
   std::unordered_map<std::string, const pb::ServiceDescriptor*> services;
-  std::map<std::pair<std::string, int>, const pb::FieldDescriptor*> extensions;  // (extendee, number)
+  std::map<std::pair<std::string, int>, const pb::FieldDescriptor*>
+      extensions;  // (extendee, number)
 };
 
 void IndexMessage(const pb::Descriptor* message, Index* index) {
   // Map entries are compared through their map field (breaking_fields.cc).
   if (message->options().map_entry()) return;
   index->messages[message->full_name()] = message;
-  for (int i = 0; i < message->nested_type_count(); ++i) IndexMessage(message->nested_type(i), index);
+  for (int i = 0; i < message->nested_type_count(); ++i)
+    IndexMessage(message->nested_type(i), index);
   for (int i = 0; i < message->enum_type_count(); ++i) {
     index->enums[message->enum_type(i)->full_name()] = message->enum_type(i);
   }
@@ -38,9 +40,12 @@ void IndexMessage(const pb::Descriptor* message, Index* index) {
 Index IndexImage(const SchemaImage& image) {
   Index index;
   for (const pb::FileDescriptor* file : image.files()) {
-    for (int i = 0; i < file->message_type_count(); ++i) IndexMessage(file->message_type(i), &index);
-    for (int i = 0; i < file->enum_type_count(); ++i) index.enums[file->enum_type(i)->full_name()] = file->enum_type(i);
-    for (int i = 0; i < file->service_count(); ++i) index.services[file->service(i)->full_name()] = file->service(i);
+    for (int i = 0; i < file->message_type_count(); ++i)
+      IndexMessage(file->message_type(i), &index);
+    for (int i = 0; i < file->enum_type_count(); ++i)
+      index.enums[file->enum_type(i)->full_name()] = file->enum_type(i);
+    for (int i = 0; i < file->service_count(); ++i)
+      index.services[file->service(i)->full_name()] = file->service(i);
     for (int i = 0; i < file->extension_count(); ++i) {
       const pb::FieldDescriptor* ext = file->extension(i);
       index.extensions[{ext->containing_type()->full_name(), ext->number()}] = ext;
@@ -85,7 +90,8 @@ std::string RangeText(int64_t start, int64_t end_exclusive) {
   return std::to_string(start) + " to " + std::to_string(end_exclusive - 1);
 }
 
-void CompareReservedInMessage(const pb::Descriptor* before, const pb::Descriptor* now, FindingSink* sink) {
+void CompareReservedInMessage(const pb::Descriptor* before, const pb::Descriptor* now,
+                              FindingSink* sink) {
   std::string where = "message " + Quoted(now->name());
   if (sink->Enabled(Rule::kReservedMessageNoDelete)) {
     Ranges reserved;
@@ -96,14 +102,14 @@ void CompareReservedInMessage(const pb::Descriptor* before, const pb::Descriptor
       const auto* range = before->reserved_range(i);
       if (reserved.Covers(range->start, range->end)) continue;
       sink->Add(Rule::kReservedMessageNoDelete, now->file(), PathOf(now),
-                "Previously present reserved range " + Quoted(RangeText(range->start, range->end)) + " on " + where +
-                    " was deleted.");
+                "Previously present reserved range " + Quoted(RangeText(range->start, range->end)) +
+                    " on " + where + " was deleted.");
     }
     for (int i = 0; i < before->reserved_name_count(); ++i) {
       if (now->IsReservedName(before->reserved_name(i))) continue;
       sink->Add(Rule::kReservedMessageNoDelete, now->file(), PathOf(now),
-                "Previously present reserved name " + Quoted(before->reserved_name(i)) + " on " + where +
-                    " was deleted.");
+                "Previously present reserved name " + Quoted(before->reserved_name(i)) + " on " +
+                    where + " was deleted.");
     }
   }
   if (sink->Enabled(Rule::kExtensionMessageNoDelete)) {
@@ -115,20 +121,23 @@ void CompareReservedInMessage(const pb::Descriptor* before, const pb::Descriptor
       const auto* range = before->extension_range(i);
       if (ranges.Covers(range->start, range->end)) continue;
       sink->Add(Rule::kExtensionMessageNoDelete, now->file(), PathOf(now),
-                "Previously present extension range " + Quoted(RangeText(range->start, range->end)) + " on " + where +
-                    " was deleted.");
+                "Previously present extension range " +
+                    Quoted(RangeText(range->start, range->end)) + " on " + where + " was deleted.");
     }
   }
 }
 
-void CompareDeletedField(const pb::FieldDescriptor* field, const pb::Descriptor* now, FindingSink* sink) {
-  std::string text = "Previously present field " + Quoted(std::to_string(field->number())) + " with name " +
-                     Quoted(field->name()) + " on message " + Quoted(now->name()) + " was deleted";
+void CompareDeletedField(const pb::FieldDescriptor* field, const pb::Descriptor* now,
+                         FindingSink* sink) {
+  std::string text = "Previously present field " + Quoted(std::to_string(field->number())) +
+                     " with name " + Quoted(field->name()) + " on message " + Quoted(now->name()) +
+                     " was deleted";
   const pb::FileDescriptor* file = field->file();
   sink->AddPrevious(Rule::kFieldNoDelete, file, PathOf(field), text + ".");
   if (!now->IsReservedNumber(field->number())) {
-    sink->AddPrevious(Rule::kFieldNoDeleteUnlessNumberReserved, file, PathOf(field),
-                      text + " without reserving the number " + Quoted(std::to_string(field->number())) + ".");
+    sink->AddPrevious(
+        Rule::kFieldNoDeleteUnlessNumberReserved, file, PathOf(field),
+        text + " without reserving the number " + Quoted(std::to_string(field->number())) + ".");
   }
   if (!now->IsReservedName(field->name())) {
     sink->AddPrevious(Rule::kFieldNoDeleteUnlessNameReserved, file, PathOf(field),
@@ -136,7 +145,8 @@ void CompareDeletedField(const pb::FieldDescriptor* field, const pb::Descriptor*
   }
 }
 
-void CompareMessagePair(const pb::Descriptor* before, const pb::Descriptor* now, FindingSink* sink) {
+void CompareMessagePair(const pb::Descriptor* before, const pb::Descriptor* now,
+                        FindingSink* sink) {
   for (int i = 0; i < before->field_count(); ++i) {
     const pb::FieldDescriptor* was = before->field(i);
     const pb::FieldDescriptor* is = now->FindFieldByNumber(was->number());
@@ -151,28 +161,33 @@ void CompareMessagePair(const pb::Descriptor* before, const pb::Descriptor* now,
     const pb::OneofDescriptor* kept = now->FindOneofByName(oneof->name());
     if (kept != nullptr && !kept->is_synthetic()) continue;
     sink->AddPrevious(Rule::kOneofNoDelete, oneof->file(), PathOf(oneof),
-                      "Previously present oneof " + Quoted(oneof->name()) + " on message " + Quoted(now->name()) +
-                          " was deleted.");
+                      "Previously present oneof " + Quoted(oneof->name()) + " on message " +
+                          Quoted(now->name()) + " was deleted.");
   }
   CompareReservedInMessage(before, now, sink);
   std::string where = "message " + Quoted(now->name());
   if (before->options().message_set_wire_format() != now->options().message_set_wire_format()) {
-    sink->Add(Rule::kMessageSameMessageSetWireFormat, now->file(), Sub(PathOf(now), {tag::kMessageOptions}),
+    sink->Add(Rule::kMessageSameMessageSetWireFormat, now->file(),
+              Sub(PathOf(now), {tag::kMessageOptions}),
               "Option \"message_set_wire_format\" on " + where + " changed to " +
                   (now->options().message_set_wire_format() ? "true." : "false."));
   }
-  if (!before->options().no_standard_descriptor_accessor() && now->options().no_standard_descriptor_accessor()) {
-    sink->Add(Rule::kMessageNoRemoveStandardDescriptorAccessor, now->file(), Sub(PathOf(now), {tag::kMessageOptions}),
-              "Option \"no_standard_descriptor_accessor\" on " + where + " changed from false to true.");
+  if (!before->options().no_standard_descriptor_accessor() &&
+      now->options().no_standard_descriptor_accessor()) {
+    sink->Add(
+        Rule::kMessageNoRemoveStandardDescriptorAccessor, now->file(),
+        Sub(PathOf(now), {tag::kMessageOptions}),
+        "Option \"no_standard_descriptor_accessor\" on " + where + " changed from false to true.");
   }
   if (sink->Enabled(Rule::kMessageSameRequiredFields)) {
     for (int i = 0; i < before->field_count(); ++i) {
       const pb::FieldDescriptor* was = before->field(i);
       const pb::FieldDescriptor* is = now->FindFieldByNumber(was->number());
       if (was->is_required() && (is == nullptr || !is->is_required())) {
-        sink->Add(Rule::kMessageSameRequiredFields, now->file(), PathOf(now),
-                  "Required field " + Quoted(std::to_string(was->number())) + " on " + where +
-                      " is no longer required; readers of the old version reject messages without it.");
+        sink->Add(
+            Rule::kMessageSameRequiredFields, now->file(), PathOf(now),
+            "Required field " + Quoted(std::to_string(was->number())) + " on " + where +
+                " is no longer required; readers of the old version reject messages without it.");
       }
     }
     for (int i = 0; i < now->field_count(); ++i) {
@@ -191,16 +206,20 @@ bool IsClosed(const pb::EnumDescriptor* enum_type) {
   return enum_type->file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO2;
 }
 
-void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor* now, FindingSink* sink) {
+void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor* now,
+                     FindingSink* sink) {
   std::string where = "enum " + Quoted(now->name());
   if (IsClosed(before) != IsClosed(now)) {
     sink->Add(Rule::kEnumSameType, now->file(), PathOf(now),
-              "Enum " + Quoted(now->name()) + " changed from " + (IsClosed(before) ? "closed" : "open") + " to " +
+              "Enum " + Quoted(now->name()) + " changed from " +
+                  (IsClosed(before) ? "closed" : "open") + " to " +
                   (IsClosed(now) ? "closed" : "open") + ".");
   }
   std::map<int, std::set<std::string>> names_before, names_now;
-  for (int i = 0; i < before->value_count(); ++i) names_before[before->value(i)->number()].insert(before->value(i)->name());
-  for (int i = 0; i < now->value_count(); ++i) names_now[now->value(i)->number()].insert(now->value(i)->name());
+  for (int i = 0; i < before->value_count(); ++i)
+    names_before[before->value(i)->number()].insert(before->value(i)->name());
+  for (int i = 0; i < now->value_count(); ++i)
+    names_now[now->value(i)->number()].insert(now->value(i)->name());
   for (const auto& [number, names] : names_before) {
     auto kept = names_now.find(number);
     if (kept == names_now.end()) {
@@ -209,8 +228,9 @@ void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor*
                          Quoted(value->name()) + ") on " + where + " was deleted";
       sink->AddPrevious(Rule::kEnumValueNoDelete, before->file(), PathOf(value), text + ".");
       if (!now->IsReservedNumber(number)) {
-        sink->AddPrevious(Rule::kEnumValueNoDeleteUnlessNumberReserved, before->file(), PathOf(value),
-                          text + " without reserving the number " + Quoted(std::to_string(number)) + ".");
+        sink->AddPrevious(
+            Rule::kEnumValueNoDeleteUnlessNumberReserved, before->file(), PathOf(value),
+            text + " without reserving the number " + Quoted(std::to_string(number)) + ".");
       }
       bool names_reserved = true;
       for (const auto& name : names) names_reserved = names_reserved && now->IsReservedName(name);
@@ -225,8 +245,8 @@ void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor*
       if (kept->second.count(name)) continue;
       const pb::EnumValueDescriptor* value = now->FindValueByNumber(number);
       sink->Add(Rule::kEnumValueSameName, now->file(), Sub(PathOf(value), {tag::kName}),
-                "Enum value " + Quoted(std::to_string(number)) + " on " + where + " changed name from " +
-                    Quoted(name) + " to " + Quoted(value->name()) + ".");
+                "Enum value " + Quoted(std::to_string(number)) + " on " + where +
+                    " changed name from " + Quoted(name) + " to " + Quoted(value->name()) + ".");
     }
   }
   if (sink->Enabled(Rule::kReservedEnumNoDelete)) {
@@ -239,36 +259,39 @@ void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor*
       const auto* range = before->reserved_range(i);
       if (reserved.Covers(range->start, int64_t{range->end} + 1)) continue;
       sink->Add(Rule::kReservedEnumNoDelete, now->file(), PathOf(now),
-                "Previously present reserved range " + Quoted(RangeText(range->start, int64_t{range->end} + 1)) +
-                    " on " + where + " was deleted.");
+                "Previously present reserved range " +
+                    Quoted(RangeText(range->start, int64_t{range->end} + 1)) + " on " + where +
+                    " was deleted.");
     }
     for (int i = 0; i < before->reserved_name_count(); ++i) {
       if (now->IsReservedName(before->reserved_name(i))) continue;
       sink->Add(Rule::kReservedEnumNoDelete, now->file(), PathOf(now),
-                "Previously present reserved name " + Quoted(before->reserved_name(i)) + " on " + where +
-                    " was deleted.");
+                "Previously present reserved name " + Quoted(before->reserved_name(i)) + " on " +
+                    where + " was deleted.");
     }
   }
 }
 
-void CompareServicePair(const pb::ServiceDescriptor* before, const pb::ServiceDescriptor* now, FindingSink* sink) {
+void CompareServicePair(const pb::ServiceDescriptor* before, const pb::ServiceDescriptor* now,
+                        FindingSink* sink) {
   for (int i = 0; i < before->method_count(); ++i) {
     const pb::MethodDescriptor* was = before->method(i);
     const pb::MethodDescriptor* is = now->FindMethodByName(was->name());
     std::string rpc = "RPC " + Quoted(was->name()) + " on service " + Quoted(now->name());
     if (is == nullptr) {
-      sink->AddPrevious(Rule::kRpcNoDelete, before->file(), PathOf(was), "Previously present " + rpc + " was deleted.");
+      sink->AddPrevious(Rule::kRpcNoDelete, before->file(), PathOf(was),
+                        "Previously present " + rpc + " was deleted.");
       continue;
     }
     if (was->input_type()->full_name() != is->input_type()->full_name()) {
       sink->Add(Rule::kRpcSameRequestType, now->file(), Sub(PathOf(is), {tag::kMethodInput}),
-                rpc + " changed request type from " + Quoted(was->input_type()->full_name()) + " to " +
-                    Quoted(is->input_type()->full_name()) + ".");
+                rpc + " changed request type from " + Quoted(was->input_type()->full_name()) +
+                    " to " + Quoted(is->input_type()->full_name()) + ".");
     }
     if (was->output_type()->full_name() != is->output_type()->full_name()) {
       sink->Add(Rule::kRpcSameResponseType, now->file(), Sub(PathOf(is), {tag::kMethodOutput}),
-                rpc + " changed response type from " + Quoted(was->output_type()->full_name()) + " to " +
-                    Quoted(is->output_type()->full_name()) + ".");
+                rpc + " changed response type from " + Quoted(was->output_type()->full_name()) +
+                    " to " + Quoted(is->output_type()->full_name()) + ".");
     }
     if (was->client_streaming() != is->client_streaming()) {
       sink->Add(Rule::kRpcSameClientStreaming, now->file(), PathOf(is),
@@ -281,17 +304,21 @@ void CompareServicePair(const pb::ServiceDescriptor* before, const pb::ServiceDe
                                               : " changed from server streaming to server unary."));
     }
     if (was->options().idempotency_level() != is->options().idempotency_level()) {
-      sink->Add(Rule::kRpcSameIdempotencyLevel, now->file(), Sub(PathOf(is), {tag::kMethodOptions}),
-                rpc + " changed option \"idempotency_level\" from " +
-                    Quoted(pb::MethodOptions::IdempotencyLevel_Name(was->options().idempotency_level())) + " to " +
-                    Quoted(pb::MethodOptions::IdempotencyLevel_Name(is->options().idempotency_level())) + ".");
+      sink->Add(
+          Rule::kRpcSameIdempotencyLevel, now->file(), Sub(PathOf(is), {tag::kMethodOptions}),
+          rpc + " changed option \"idempotency_level\" from " +
+              Quoted(pb::MethodOptions::IdempotencyLevel_Name(was->options().idempotency_level())) +
+              " to " +
+              Quoted(pb::MethodOptions::IdempotencyLevel_Name(is->options().idempotency_level())) +
+              ".");
     }
   }
 }
 
 }  // namespace
 
-void CompareMessagesEnumsServices(const SchemaImage& previous, const SchemaImage& current, FindingSink* sink) {
+void CompareMessagesEnumsServices(const SchemaImage& previous, const SchemaImage& current,
+                                  FindingSink* sink) {
   Index before = IndexImage(previous), now = IndexImage(current);
   for (const auto& [name, message] : before.messages) {
     auto it = now.messages.find(name);

@@ -24,8 +24,8 @@ void SortFindings(std::vector<Finding>* findings) {
 std::string FormatFinding(const Finding& finding) {
   int line = finding.line > 0 ? finding.line : 1;
   int column = finding.line > 0 && finding.column > 0 ? finding.column : 1;
-  return finding.file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + finding.message + " (" +
-         finding.rule + ")";
+  return finding.file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+         finding.message + " (" + finding.rule + ")";
 }
 
 std::string FormatFindings(const std::vector<Finding>& findings) {

@@ -46,7 +46,8 @@ class HookCheck : public LintCheck {
 };
 
 bool IsNamedType(const pb::FieldDescriptor& field) {
-  return field.type() == pb::FieldDescriptor::TYPE_MESSAGE || field.type() == pb::FieldDescriptor::TYPE_GROUP ||
+  return field.type() == pb::FieldDescriptor::TYPE_MESSAGE ||
+         field.type() == pb::FieldDescriptor::TYPE_GROUP ||
          field.type() == pb::FieldDescriptor::TYPE_ENUM;
 }
 
@@ -105,8 +106,8 @@ class RuleReport : public LintReport {
     return part == LintPart::kName ? std::vector<int>{tag::kName} : std::vector<int>{};
   }
 
-  void Keep(const pb::FileDescriptor& file, const std::vector<int>& element, const std::vector<int>& part,
-            std::string message) {
+  void Keep(const pb::FileDescriptor& file, const std::vector<int>& element,
+            const std::vector<int>& part, std::string message) {
     if (!element.empty() && Ignored(file, element)) return;
     std::vector<int> path = element;
     path.insert(path.end(), part.begin(), part.end());
@@ -122,7 +123,8 @@ class RuleReport : public LintReport {
       while (at != std::string::npos) {
         size_t end = at + wanted.size();
         // The ID must end there: FIELD_LOWER_SNAKE_CASE must not match FIELD_LOWER_SNAKE_CASE_X.
-        if (end == comments.size() || !(std::isalnum(static_cast<unsigned char>(comments[end])) || comments[end] == '_')) {
+        if (end == comments.size() ||
+            !(std::isalnum(static_cast<unsigned char>(comments[end])) || comments[end] == '_')) {
           return true;
         }
         at = comments.find(wanted, end);
@@ -187,7 +189,8 @@ bool UnderPath(const std::string& file, const std::string& prefix) {
 
 }  // namespace
 
-LintRule HookRule(std::string id, std::vector<std::string> categories, std::string summary, LintHooks hooks) {
+LintRule HookRule(std::string id, std::vector<std::string> categories, std::string summary,
+                  LintHooks hooks) {
   auto shared = std::make_shared<LintHooks>(std::move(hooks));
   return LintRule{std::move(id), std::move(categories), std::move(summary),
                   [shared](const SchemaImage&) -> std::unique_ptr<LintCheck> {
@@ -208,7 +211,8 @@ const std::vector<LintRule>& BuiltinLintRules() {
     check::AddLayoutRules(&out);
     check::AddServiceRules(&out);
     check::AddCommentRules(&out);
-    std::sort(out.begin(), out.end(), [](const LintRule& a, const LintRule& b) { return a.id < b.id; });
+    std::sort(out.begin(), out.end(),
+              [](const LintRule& a, const LintRule& b) { return a.id < b.id; });
     return out;
   }();
   return rules;
@@ -226,27 +230,31 @@ Result<LintConfig> LintConfigFromModuleConfig(const ModuleConfig& config) {
     } else if (name == "ignore") {
       lint.ignore = values;
     } else {
-      return Status::InvalidArgument("spoke.yaml: unknown key lint." + name + " (known: use, except, ignore)");
+      return Status::InvalidArgument("spoke.yaml: unknown key lint." + name +
+                                     " (known: use, except, ignore)");
     }
   }
   return lint;
 }
 
-Result<std::vector<std::string>> EnabledLintRules(const LintConfig& config, const std::vector<LintRule>& rules) {
+Result<std::vector<std::string>> EnabledLintRules(const LintConfig& config,
+                                                  const std::vector<LintRule>& rules) {
   // Each name is a rule ID or a category; both expand to a set of IDs.
   auto expand = [&rules](const std::string& name, std::set<std::string>* into) -> Status {
     bool known = false;
     for (const auto& rule : rules) {
-      bool in_category = std::find(rule.categories.begin(), rule.categories.end(), name) != rule.categories.end();
+      bool in_category =
+          std::find(rule.categories.begin(), rule.categories.end(), name) != rule.categories.end();
       if (rule.id == name || in_category) {
         into->insert(rule.id);
         known = true;
       }
     }
     if (!known) {
-      return Status::InvalidArgument("unknown lint rule or category \"" + name +
-                                     "\"; categories: MINIMAL, BASIC, STANDARD, COMMENTS, UNARY_RPC "
-                                     "(spoke lint --list-rules lists the rules)");
+      return Status::InvalidArgument(
+          "unknown lint rule or category \"" + name +
+          "\"; categories: MINIMAL, BASIC, STANDARD, COMMENTS, UNARY_RPC "
+          "(spoke lint --list-rules lists the rules)");
     }
     return Status::Ok();
   };
@@ -266,18 +274,21 @@ Result<std::vector<Finding>> Lint(const SchemaImage& image, const LintConfig& co
   rules.insert(rules.end(), extra_rules.begin(), extra_rules.end());
   std::set<std::string> ids;
   for (const auto& rule : rules) {
-    if (!ids.insert(rule.id).second) return Status::InvalidArgument("two lint rules have the ID " + rule.id);
+    if (!ids.insert(rule.id).second)
+      return Status::InvalidArgument("two lint rules have the ID " + rule.id);
   }
   SPOKE_ASSIGN_OR_RETURN(std::vector<std::string> enabled, EnabledLintRules(config, rules));
   std::vector<Finding> findings;
   std::vector<check::ActiveRule> active;
   for (const auto& rule : rules) {
     if (!std::binary_search(enabled.begin(), enabled.end(), rule.id)) continue;
-    active.push_back({rule.make(image), std::make_unique<check::RuleReport>(rule.id.c_str(), &findings)});
+    active.push_back(
+        {rule.make(image), std::make_unique<check::RuleReport>(rule.id.c_str(), &findings)});
   }
   for (const auto* file : image.files()) {
     bool ignored = false;
-    for (const auto& prefix : config.ignore) ignored = ignored || check::UnderPath(file->name(), prefix);
+    for (const auto& prefix : config.ignore)
+      ignored = ignored || check::UnderPath(file->name(), prefix);
     if (!ignored) check::WalkFile(*file, active);
   }
   for (auto& r : active) r.check->Finish(r.report.get());

@@ -68,13 +68,14 @@ class DirectoryPackageCheck : public LintCheck {
       auto it = groups_.find(key);
       if (it == groups_.end() || it->second.size() < 2) continue;
       if (by_directory_) {
-        report->Add(*file, "Multiple packages (" + JoinQuoted(it->second) + ") are used in directory " +
-                               Quoted(key.empty() ? "." : key) + "; a directory holds one package.");
+        report->Add(*file, "Multiple packages (" + JoinQuoted(it->second) +
+                               ") are used in directory " + Quoted(key.empty() ? "." : key) +
+                               "; a directory holds one package.");
       } else {
         std::set<std::string> dirs;
         for (const auto& d : it->second) dirs.insert(d.empty() ? "." : d);
-        report->Add(*file, "Package " + Quoted(key) + " is spread over directories " + JoinQuoted(dirs) +
-                               "; a package lives in one directory.");
+        report->Add(*file, "Package " + Quoted(key) + " is spread over directories " +
+                               JoinQuoted(dirs) + "; a package lives in one directory.");
       }
     }
   }
@@ -108,7 +109,8 @@ void AddLayoutRules(std::vector<LintRule>* rules) {
   rules->push_back(HookRule("PACKAGE_DEFINED", Minimal(), "every file declares a package",
                             {.file = [](const pb::FileDescriptor& file, LintReport* report) {
                               if (!file.package().empty()) return;
-                              report->Add(file, "File " + Quoted(file.name()) + " does not declare a package.");
+                              report->Add(file, "File " + Quoted(file.name()) +
+                                                    " does not declare a package.");
                             }}));
   rules->push_back(HookRule("PACKAGE_DIRECTORY_MATCH", Minimal(),
                             "files live in the directory their package names (a.b.v1 in a/b/v1/)",
@@ -118,49 +120,57 @@ void AddLayoutRules(std::vector<LintRule>* rules) {
                               for (char& c : expected) c = c == '.' ? '/' : c;
                               std::string dir = DirectoryOf(file.name());
                               if (dir == expected) return;
-                              report->Add(file, "Files with package " + Quoted(file.package()) +
-                                                    " must be in directory " + Quoted(expected) +
-                                                    " relative to the module root, but this one is in " +
-                                                    Quoted(dir.empty() ? "." : dir) + ".");
+                              report->Add(file,
+                                          "Files with package " + Quoted(file.package()) +
+                                              " must be in directory " + Quoted(expected) +
+                                              " relative to the module root, but this one is in " +
+                                              Quoted(dir.empty() ? "." : dir) + ".");
                             }}));
-  rules->push_back(LintRule{"DIRECTORY_SAME_PACKAGE", Minimal(), "all files of a directory have the same package",
-                            [](const SchemaImage&) { return std::make_unique<DirectoryPackageCheck>(true); }});
-  rules->push_back(LintRule{"PACKAGE_SAME_DIRECTORY", Minimal(), "all files of a package are in one directory",
-                            [](const SchemaImage&) { return std::make_unique<DirectoryPackageCheck>(false); }});
-  rules->push_back(HookRule("PACKAGE_VERSION_SUFFIX", Standard(),
-                            "packages end in a version: company.userservice.v1, v1beta1, v2alpha",
-                            {.file = [](const pb::FileDescriptor& file, LintReport* report) {
-                              if (file.package().empty()) return;
-                              size_t dot = file.package().rfind('.');
-                              std::string last = dot == std::string::npos ? file.package() : file.package().substr(dot + 1);
-                              if (dot != std::string::npos && IsVersionComponent(last)) return;
-                              report->Add(file, "Package name " + Quoted(file.package()) +
-                                                    " should end in a version, like \"company.userservice.v1\".");
-                            }}));
-  rules->push_back(HookRule("FILE_LOWER_SNAKE_CASE", Standard(), "file names are lower_snake_case.proto",
-                            {.file = [](const pb::FileDescriptor& file, LintReport* report) {
-                              std::string base = file.name().substr(file.name().rfind('/') + 1);
-                              if (base.size() > 6 && base.compare(base.size() - 6, 6, ".proto") == 0) {
-                                base.resize(base.size() - 6);
-                              }
-                              if (IsLowerSnakeCase(base)) return;
-                              report->Add(file, "File name " + Quoted(file.name()) +
-                                                    " should be lower_snake_case.proto.");
-                            }}));
-  rules->push_back(HookRule("SYNTAX_SPECIFIED", Basic(), "files state their syntax",
-                            {.file = [](const pb::FileDescriptor& file, LintReport* report) {
-                              pb::SourceLocation location;
-                              if (file.GetSourceLocation({tag::kFileSyntax}, &location)) return;
-                              report->Add(file, "File " + Quoted(file.name()) +
-                                                    " does not state its syntax; add syntax = \"proto3\";.");
-                            }}));
+  rules->push_back(LintRule{
+      "DIRECTORY_SAME_PACKAGE", Minimal(), "all files of a directory have the same package",
+      [](const SchemaImage&) { return std::make_unique<DirectoryPackageCheck>(true); }});
+  rules->push_back(
+      LintRule{"PACKAGE_SAME_DIRECTORY", Minimal(), "all files of a package are in one directory",
+               [](const SchemaImage&) { return std::make_unique<DirectoryPackageCheck>(false); }});
+  rules->push_back(HookRule(
+      "PACKAGE_VERSION_SUFFIX", Standard(),
+      "packages end in a version: company.userservice.v1, v1beta1, v2alpha",
+      {.file = [](const pb::FileDescriptor& file, LintReport* report) {
+        if (file.package().empty()) return;
+        size_t dot = file.package().rfind('.');
+        std::string last =
+            dot == std::string::npos ? file.package() : file.package().substr(dot + 1);
+        if (dot != std::string::npos && IsVersionComponent(last)) return;
+        report->Add(file, "Package name " + Quoted(file.package()) +
+                              " should end in a version, like \"company.userservice.v1\".");
+      }}));
+  rules->push_back(HookRule(
+      "FILE_LOWER_SNAKE_CASE", Standard(), "file names are lower_snake_case.proto",
+      {.file = [](const pb::FileDescriptor& file, LintReport* report) {
+        std::string base = file.name().substr(file.name().rfind('/') + 1);
+        if (base.size() > 6 && base.compare(base.size() - 6, 6, ".proto") == 0) {
+          base.resize(base.size() - 6);
+        }
+        if (IsLowerSnakeCase(base)) return;
+        report->Add(file,
+                    "File name " + Quoted(file.name()) + " should be lower_snake_case.proto.");
+      }}));
+  rules->push_back(
+      HookRule("SYNTAX_SPECIFIED", Basic(), "files state their syntax",
+               {.file = [](const pb::FileDescriptor& file, LintReport* report) {
+                 pb::SourceLocation location;
+                 if (file.GetSourceLocation({tag::kFileSyntax}, &location)) return;
+                 report->Add(file, "File " + Quoted(file.name()) +
+                                       " does not state its syntax; add syntax = \"proto3\";.");
+               }}));
   rules->push_back(HookRule("IMPORT_NO_PUBLIC", Basic(), "imports are not public",
                             {.file = [](const pb::FileDescriptor& file, LintReport* report) {
                               for (int i = 0; i < file.public_dependency_count(); ++i) {
                                 const std::string& name = file.public_dependency(i)->name();
                                 for (int j = 0; j < file.dependency_count(); ++j) {
                                   if (file.dependency(j)->name() == name) {
-                                    report->AddImport(file, j, "Import " + Quoted(name) + " is public.");
+                                    report->AddImport(file, j,
+                                                      "Import " + Quoted(name) + " is public.");
                                   }
                                 }
                               }
@@ -171,13 +181,15 @@ void AddLayoutRules(std::vector<LintRule>* rules) {
                                 const std::string& name = file.weak_dependency(i)->name();
                                 for (int j = 0; j < file.dependency_count(); ++j) {
                                   if (file.dependency(j)->name() == name) {
-                                    report->AddImport(file, j, "Import " + Quoted(name) + " is weak.");
+                                    report->AddImport(file, j,
+                                                      "Import " + Quoted(name) + " is weak.");
                                   }
                                 }
                               }
                             }}));
-  rules->push_back(LintRule{"IMPORT_USED", Basic(), "every import is used",
-                            [](const SchemaImage& image) { return std::make_unique<ImportUsedCheck>(image); }});
+  rules->push_back(
+      LintRule{"IMPORT_USED", Basic(), "every import is used",
+               [](const SchemaImage& image) { return std::make_unique<ImportUsedCheck>(image); }});
 }
 
 }  // namespace spoke::check

@@ -10,14 +10,17 @@ namespace spoke::check {
 namespace {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The names an RPC's message may have: <Rpc><suffix>, or <Service><Rpc><suffix> with the service
 // named with or without its "Service" suffix.
-bool IsStandardName(const pb::MethodDescriptor& method, const std::string& type_name, const std::string& suffix) {
+bool IsStandardName(const pb::MethodDescriptor& method, const std::string& type_name,
+                    const std::string& suffix) {
   std::string service = method.service()->name();
-  if (type_name == method.name() + suffix || type_name == service + method.name() + suffix) return true;
+  if (type_name == method.name() + suffix || type_name == service + method.name() + suffix)
+    return true;
   if (EndsWith(service, "Service")) {
     service.resize(service.size() - 7);
     return type_name == service + method.name() + suffix;
@@ -41,7 +44,8 @@ class RequestResponseUniqueCheck : public LintCheck {
         report->Add(*use.method, use.request ? LintPart::kType : LintPart::kOutput,
                     "RPC " + Quoted(use.method->name()) + " has " + role + " type " + Quoted(type) +
                         ", which is used " + std::to_string(uses.size()) +
-                        " times as a request or response; give each RPC its own request and response messages.");
+                        " times as a request or response; give each RPC its own request and "
+                        "response messages.");
       }
     }
   }
@@ -60,47 +64,55 @@ bool HasLeadingComment(const pb::FileDescriptor* file, const std::vector<int>& p
 }
 
 std::string NeedsComment(const char* what, const std::string& name) {
-  return std::string(what) + " " + Quoted(name) + " should have a non-empty leading comment for documentation.";
+  return std::string(what) + " " + Quoted(name) +
+         " should have a non-empty leading comment for documentation.";
 }
 
 }  // namespace
 
 void AddServiceRules(std::vector<LintRule>* rules) {
-  rules->push_back(HookRule("SERVICE_SUFFIX", Standard(), "service names end in Service",
-                            {.service = [](const pb::ServiceDescriptor& service, LintReport* report) {
-                              if (EndsWith(service.name(), "Service")) return;
-                              report->Add(service, LintPart::kName,
-                                          "Service name " + Quoted(service.name()) + " should be suffixed with \"Service\".");
-                            }}));
-  rules->push_back(HookRule("RPC_REQUEST_STANDARD_NAME", Standard(),
-                            "RPC requests are named <Rpc>Request or <Service><Rpc>Request",
-                            {.method = [](const pb::MethodDescriptor& method, LintReport* report) {
-                              const std::string& name = method.input_type()->name();
-                              if (IsStandardName(method, name, "Request")) return;
-                              report->Add(method, LintPart::kType,
-                                          "RPC request type " + Quoted(name) + " should be named " +
-                                              Quoted(method.name() + "Request") + " or " +
-                                              Quoted(method.service()->name() + method.name() + "Request") + ".");
-                            }}));
-  rules->push_back(HookRule("RPC_RESPONSE_STANDARD_NAME", Standard(),
-                            "RPC responses are named <Rpc>Response or <Service><Rpc>Response",
-                            {.method = [](const pb::MethodDescriptor& method, LintReport* report) {
-                              const std::string& name = method.output_type()->name();
-                              if (IsStandardName(method, name, "Response")) return;
-                              report->Add(method, LintPart::kOutput,
-                                          "RPC response type " + Quoted(name) + " should be named " +
-                                              Quoted(method.name() + "Response") + " or " +
-                                              Quoted(method.service()->name() + method.name() + "Response") + ".");
-                            }}));
-  rules->push_back(LintRule{"RPC_REQUEST_RESPONSE_UNIQUE", Standard(),
-                            "each request and response message is used by one RPC only",
-                            [](const SchemaImage&) { return std::make_unique<RequestResponseUniqueCheck>(); }});
+  rules->push_back(HookRule(
+      "SERVICE_SUFFIX", Standard(), "service names end in Service",
+      {.service = [](const pb::ServiceDescriptor& service, LintReport* report) {
+        if (EndsWith(service.name(), "Service")) return;
+        report->Add(
+            service, LintPart::kName,
+            "Service name " + Quoted(service.name()) + " should be suffixed with \"Service\".");
+      }}));
+  rules->push_back(HookRule(
+      "RPC_REQUEST_STANDARD_NAME", Standard(),
+      "RPC requests are named <Rpc>Request or <Service><Rpc>Request",
+      {.method = [](const pb::MethodDescriptor& method, LintReport* report) {
+        const std::string& name = method.input_type()->name();
+        if (IsStandardName(method, name, "Request")) return;
+        report->Add(method, LintPart::kType,
+                    "RPC request type " + Quoted(name) + " should be named " +
+                        Quoted(method.name() + "Request") + " or " +
+                        Quoted(method.service()->name() + method.name() + "Request") + ".");
+      }}));
+  rules->push_back(HookRule(
+      "RPC_RESPONSE_STANDARD_NAME", Standard(),
+      "RPC responses are named <Rpc>Response or <Service><Rpc>Response",
+      {.method = [](const pb::MethodDescriptor& method, LintReport* report) {
+        const std::string& name = method.output_type()->name();
+        if (IsStandardName(method, name, "Response")) return;
+        report->Add(method, LintPart::kOutput,
+                    "RPC response type " + Quoted(name) + " should be named " +
+                        Quoted(method.name() + "Response") + " or " +
+                        Quoted(method.service()->name() + method.name() + "Response") + ".");
+      }}));
+  rules->push_back(
+      LintRule{"RPC_REQUEST_RESPONSE_UNIQUE", Standard(),
+               "each request and response message is used by one RPC only",
+               [](const SchemaImage&) { return std::make_unique<RequestResponseUniqueCheck>(); }});
   rules->push_back(HookRule("RPC_NO_CLIENT_STREAMING", {"UNARY_RPC"}, "RPCs do not stream requests",
                             {.method = [](const pb::MethodDescriptor& method, LintReport* report) {
                               if (!method.client_streaming()) return;
-                              report->Add(method, LintPart::kType, "RPC " + Quoted(method.name()) + " is client streaming.");
+                              report->Add(method, LintPart::kType,
+                                          "RPC " + Quoted(method.name()) + " is client streaming.");
                             }}));
-  rules->push_back(HookRule("RPC_NO_SERVER_STREAMING", {"UNARY_RPC"}, "RPCs do not stream responses",
+  rules->push_back(HookRule("RPC_NO_SERVER_STREAMING", {"UNARY_RPC"},
+                            "RPCs do not stream responses",
                             {.method = [](const pb::MethodDescriptor& method, LintReport* report) {
                               if (!method.server_streaming()) return;
                               report->Add(method, LintPart::kOutput,
@@ -134,12 +146,13 @@ void AddCommentRules(std::vector<LintRule>* rules) {
                                 report->Add(d, LintPart::kName, NeedsComment("Enum", d.name()));
                               }
                             }}));
-  rules->push_back(HookRule("COMMENT_ENUM_VALUE", comments, "enum values have a leading comment",
-                            {.enum_value = [](const pb::EnumValueDescriptor& d, LintReport* report) {
-                              if (!HasLeadingComment(d.file(), PathOf(&d))) {
-                                report->Add(d, LintPart::kName, NeedsComment("Enum value", d.name()));
-                              }
-                            }}));
+  rules->push_back(
+      HookRule("COMMENT_ENUM_VALUE", comments, "enum values have a leading comment",
+               {.enum_value = [](const pb::EnumValueDescriptor& d, LintReport* report) {
+                 if (!HasLeadingComment(d.file(), PathOf(&d))) {
+                   report->Add(d, LintPart::kName, NeedsComment("Enum value", d.name()));
+                 }
+               }}));
   rules->push_back(HookRule("COMMENT_SERVICE", comments, "services have a leading comment",
                             {.service = [](const pb::ServiceDescriptor& d, LintReport* report) {
                               if (!HasLeadingComment(d.file(), PathOf(&d))) {

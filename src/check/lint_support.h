@@ -27,7 +27,8 @@ struct LintHooks {
   std::function<void(const pb::MethodDescriptor&, LintReport*)> method = nullptr;
 };
 
-LintRule HookRule(std::string id, std::vector<std::string> categories, std::string summary, LintHooks hooks);
+LintRule HookRule(std::string id, std::vector<std::string> categories, std::string summary,
+                  LintHooks hooks);
 
 // The category lists rules belong to: each category includes the ones before it.
 std::vector<std::string> Minimal();   // MINIMAL, BASIC, STANDARD

@@ -29,7 +29,9 @@ std::vector<int> PathOf(const pb::EnumValueDescriptor* value) {
   return Sub(PathOf(value->type()), {tag::kEnumValue, value->index()});
 }
 
-std::vector<int> PathOf(const pb::ServiceDescriptor* service) { return {tag::kFileService, service->index()}; }
+std::vector<int> PathOf(const pb::ServiceDescriptor* service) {
+  return {tag::kFileService, service->index()};
+}
 
 std::vector<int> PathOf(const pb::MethodDescriptor* method) {
   return Sub(PathOf(method->service()), {tag::kServiceMethod, method->index()});

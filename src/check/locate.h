@@ -17,17 +17,18 @@ namespace pb = google::protobuf;
 
 // Field numbers of descriptor.proto, the steps of a SourceCodeInfo path.
 namespace tag {
-inline constexpr int kFilePackage = 2, kFileMessage = 4, kFileEnum = 5, kFileService = 6, kFileExtension = 7,
-                     kFileOptions = 8, kFileSyntax = 12;
-inline constexpr int kMessageField = 2, kMessageNested = 3, kMessageEnum = 4, kMessageExtensionRange = 5,
-                     kMessageExtension = 6, kMessageOptions = 7, kMessageOneof = 8, kMessageReservedRange = 9,
-                     kMessageReservedName = 10;
-inline constexpr int kFieldName = 1, kFieldNumber = 3, kFieldLabel = 4, kFieldType = 5, kFieldTypeName = 6,
-                     kFieldDefault = 7, kFieldOptions = 8, kFieldJsonName = 10;
-inline constexpr int kEnumValue = 2, kEnumOptions = 3, kEnumReservedRange = 4, kEnumReservedName = 5;
+inline constexpr int kFilePackage = 2, kFileMessage = 4, kFileEnum = 5, kFileService = 6,
+                     kFileExtension = 7, kFileOptions = 8, kFileSyntax = 12;
+inline constexpr int kMessageField = 2, kMessageNested = 3, kMessageEnum = 4,
+                     kMessageExtensionRange = 5, kMessageExtension = 6, kMessageOptions = 7,
+                     kMessageOneof = 8, kMessageReservedRange = 9, kMessageReservedName = 10;
+inline constexpr int kFieldName = 1, kFieldNumber = 3, kFieldLabel = 4, kFieldType = 5,
+                     kFieldTypeName = 6, kFieldDefault = 7, kFieldOptions = 8, kFieldJsonName = 10;
+inline constexpr int kEnumValue = 2, kEnumOptions = 3, kEnumReservedRange = 4,
+                     kEnumReservedName = 5;
 inline constexpr int kServiceMethod = 2;
-inline constexpr int kMethodInput = 2, kMethodOutput = 3, kMethodOptions = 4, kMethodClientStreaming = 5,
-                     kMethodServerStreaming = 6;
+inline constexpr int kMethodInput = 2, kMethodOutput = 3, kMethodOptions = 4,
+                     kMethodClientStreaming = 5, kMethodServerStreaming = 6;
 inline constexpr int kName = 1;  // every named element keeps its name in field 1
 }  // namespace tag
 

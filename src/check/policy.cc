@@ -16,19 +16,22 @@ namespace {
 Result<std::unique_ptr<SchemaImage>> BuildStored(const Store& store, const VersionInfo& version) {
   SPOKE_ASSIGN_OR_RETURN(SchemaSources sources, VersionSources(store, version));
   auto image = SchemaImage::Build(sources);
-  if (!image.ok()) return image.status().WithContext(version.module + "@" + version.version + " does not compile");
+  if (!image.ok())
+    return image.status().WithContext(version.module + "@" + version.version + " does not compile");
   return image;
 }
 
 }  // namespace
 
-std::string PreviousReleaseInMajor(const std::vector<std::string>& existing, const std::string& version) {
+std::string PreviousReleaseInMajor(const std::vector<std::string>& existing,
+                                   const std::string& version) {
   auto target = SemVer::Parse(version);
   if (!target.ok()) return "";
   std::optional<SemVer> best;
   for (const auto& name : existing) {
     auto candidate = SemVer::Parse(name);
-    if (!candidate.ok() || candidate->is_prerelease() || candidate->major() != target->major()) continue;
+    if (!candidate.ok() || candidate->is_prerelease() || candidate->major() != target->major())
+      continue;
     if (candidate->Compare(*target) >= 0) continue;
     if (!best || best->Compare(*candidate) < 0) best = *candidate;
   }
@@ -42,13 +45,15 @@ Result<std::string> ParseCompatibility(const std::string& text) {
   if (upper == "NONE") return std::string();
   auto level = ParseBreakingLevel(text);
   if (!level.ok()) {
-    return Status::InvalidArgument("unknown compatibility \"" + text +
-                                   "\"; use FILE, PACKAGE, WIRE_JSON, WIRE (strictest first) or NONE");
+    return Status::InvalidArgument(
+        "unknown compatibility \"" + text +
+        "\"; use FILE, PACKAGE, WIRE_JSON, WIRE (strictest first) or NONE");
   }
   return std::string(BreakingLevelName(*level));
 }
 
-Status CheckPushedVersion(const Store& store, const Manifest& manifest, const FileSet& files, bool validate) {
+Status CheckPushedVersion(const Store& store, const Manifest& manifest, const FileSet& files,
+                          bool validate) {
   // Whatever else is checked: a file that is not UTF-8 is not a .proto file (the language spec),
   // and every tool downstream (protoc, JSON answers, editors) would trip on it.
   for (const auto& [path, content] : files) SPOKE_RETURN_IF_ERROR(ValidateProtoText(path, content));
@@ -60,17 +65,21 @@ Status CheckPushedVersion(const Store& store, const Manifest& manifest, const Fi
   }
   if (!validate && compatibility.empty()) return Status::Ok();
   const std::string name = manifest.module + "@" + manifest.version;
-  SPOKE_ASSIGN_OR_RETURN(SchemaSources sources, ClosureSources(store, name, files, manifest.dependencies));
+  SPOKE_ASSIGN_OR_RETURN(SchemaSources sources,
+                         ClosureSources(store, name, files, manifest.dependencies));
   if (compatibility.empty()) return SchemaImage::Build(sources).status();
 
   auto level = ParseBreakingLevel(compatibility);
-  if (!level.ok()) return Status::Internal("module " + manifest.module + " has an unknown compatibility " + compatibility);
+  if (!level.ok())
+    return Status::Internal("module " + manifest.module + " has an unknown compatibility " +
+                            compatibility);
   SPOKE_ASSIGN_OR_RETURN(auto versions, store.ListVersions(manifest.module));
   std::string previous_name = PreviousReleaseInMajor(versions, manifest.version);
   if (previous_name.empty()) return SchemaImage::Build(sources).status();
   SPOKE_ASSIGN_OR_RETURN(VersionInfo previous, store.GetVersion(manifest.module, previous_name));
   // The previous release parses on another thread while this version does.
-  auto previous_image = std::async(std::launch::async, [&] { return BuildStored(store, previous); });
+  auto previous_image =
+      std::async(std::launch::async, [&] { return BuildStored(store, previous); });
   auto current = SchemaImage::Build(sources);
   auto before = previous_image.get();
   if (!current.ok()) return current.status();
@@ -86,13 +95,14 @@ Status CheckPushedVersion(const Store& store, const Manifest& manifest, const Fi
   std::string listed = FormatFindings(findings);
   listed.pop_back();  // the last line's '\n'
   return Status::FailedPrecondition(
-      name + " breaks " + previous_name + " at the module's compatibility level " + compatibility + " (" +
-      std::to_string(findings.size()) + (findings.size() == 1 ? " finding" : " findings") +
-      "); fix it, or publish it as a new major version (v" + std::to_string(next_major.major() + 1) + ".0.0):\n" + listed);
+      name + " breaks " + previous_name + " at the module's compatibility level " + compatibility +
+      " (" + std::to_string(findings.size()) + (findings.size() == 1 ? " finding" : " findings") +
+      "); fix it, or publish it as a new major version (v" +
+      std::to_string(next_major.major() + 1) + ".0.0):\n" + listed);
 }
 
-Result<std::vector<Finding>> CompareVersions(const Store& store, const VersionInfo& from, const VersionInfo& to,
-                                             BreakingLevel level) {
+Result<std::vector<Finding>> CompareVersions(const Store& store, const VersionInfo& from,
+                                             const VersionInfo& to, BreakingLevel level) {
   auto from_image = std::async(std::launch::async, [&] { return BuildStored(store, from); });
   auto to_image = BuildStored(store, to);
   auto before = from_image.get();

@@ -17,17 +17,21 @@ namespace pb = google::protobuf;
 // name unused imports.
 class CheckErrorCollector : public pb::compiler::MultiFileErrorCollector {
  public:
-  void AddError(const std::string& filename, int line, int column, const std::string& message) override {
+  void AddError(const std::string& filename, int line, int column,
+                const std::string& message) override {
     errors_.AddError(filename, line, column, message);
   }
-  void AddWarning(const std::string& filename, int line, int column, const std::string& message) override {
+  void AddWarning(const std::string& filename, int line, int column,
+                  const std::string& message) override {
     // libprotobuf words it "Import <path> is unused."
     static const std::string kPrefix = "Import ", kSuffix = " is unused.";
-    if (message.size() <= kPrefix.size() + kSuffix.size() || message.compare(0, kPrefix.size(), kPrefix) != 0 ||
+    if (message.size() <= kPrefix.size() + kSuffix.size() ||
+        message.compare(0, kPrefix.size(), kPrefix) != 0 ||
         message.compare(message.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
       return;
     }
-    std::string import = message.substr(kPrefix.size(), message.size() - kPrefix.size() - kSuffix.size());
+    std::string import =
+        message.substr(kPrefix.size(), message.size() - kPrefix.size() - kSuffix.size());
     unused_[filename].push_back({import, line + 1, column + 1});
   }
   const ErrorList& errors() const { return errors_; }
@@ -49,7 +53,8 @@ struct SchemaImage::Impl {
   std::map<std::string, const pb::FileDescriptor*> by_path;
 };
 
-SchemaSources SourcesFromFiles(const FileSet& files, const std::map<std::string, std::string>& imports,
+SchemaSources SourcesFromFiles(const FileSet& files,
+                               const std::map<std::string, std::string>& imports,
                                SourceLoader load_import) {
   // Own files are named by "self:" + path so they never collide with an import's id.
   SchemaSources out;
@@ -78,7 +83,8 @@ Result<std::unique_ptr<SchemaImage>> SchemaImage::Build(const SchemaSources& sou
   std::sort(targets.begin(), targets.end());
   targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
   for (const auto& target : targets) {
-    if (!impl->sources.count(target)) return Status::InvalidArgument("target " + target + " is not among the sources");
+    if (!impl->sources.count(target))
+      return Status::InvalidArgument("target " + target + " is not among the sources");
     // Only the targets' imports are linted; libprotobuf reports them as warnings while linking.
     impl->importer->AddUnusedImportTrackFile(target);
   }

@@ -47,7 +47,8 @@ class ArtifactSink : public GeneratedSink {
     std::string stage;  // when set, files are written under it as they come (CachedCompileRequest)
   };
   // `targets`: one per language to compile, each with its own writer.
-  ArtifactSink(Store& store, std::map<std::string, Target> targets) : store_(store), targets_(std::move(targets)) {}
+  ArtifactSink(Store& store, std::map<std::string, Target> targets)
+      : store_(store), targets_(std::move(targets)) {}
 
   bool Take(const std::string& language, const std::string& path,
             const std::vector<std::string_view>& pieces) override {
@@ -64,7 +65,8 @@ class ArtifactSink : public GeneratedSink {
     target.writer->AddFile(kOutputDir + path, target.stage + "/" + path);
     return true;
   }
-  bool Written(const std::string& language, const std::string& path, std::string_view content) override {
+  bool Written(const std::string& language, const std::string& path,
+               std::string_view content) override {
     targets_.at(language).writer->Add(kOutputDir + path, content);
     return false;
   }
@@ -90,8 +92,8 @@ class ArtifactSink : public GeneratedSink {
     const std::string record = ArtifactRecord(target.key, language, target.generator,
                                               target.parameter, target.go_import_prefix, files);
     target.writer->Add(kArtifactRecord, record);
-    SPOKE_ASSIGN_OR_RETURN(std::string commit,
-                           target.writer->Finish("artifact " + target.key + " (" + language + ")\n"));
+    SPOKE_ASSIGN_OR_RETURN(std::string commit, target.writer->Finish("artifact " + target.key +
+                                                                     " (" + language + ")\n"));
     std::string ref = ArtifactRef(target.key);
     Status updated = store_.UpdateRefs({{ref, "", commit}});
     if (!updated.ok()) {
@@ -110,7 +112,8 @@ class ArtifactSink : public GeneratedSink {
     return Stage(stage, path, std::vector<std::string_view>{content});
   }
   // Writes the pieces to <stage>/<path>, creating its directory once.
-  Status Stage(const std::string& stage, const std::string& path, const std::vector<std::string_view>& pieces) {
+  Status Stage(const std::string& stage, const std::string& path,
+               const std::vector<std::string_view>& pieces) {
     const std::filesystem::path file = std::filesystem::path(stage) / path;
     const std::string parent = file.parent_path().string();
     bool known;
@@ -134,7 +137,7 @@ class ArtifactSink : public GeneratedSink {
 
   Store& store_;
   std::map<std::string, Target> targets_;  // not modified during the compile, so read unlocked
-  std::mutex mutex_;                        // guards what follows
+  std::mutex mutex_;                       // guards what follows
   std::map<std::string, Artifact> artifacts_;
   std::set<std::string> made_dirs_;
   Status error_ = Status::Ok();
@@ -159,15 +162,16 @@ Result<std::optional<Artifact>> LookupArtifact(const Store& store, const std::st
     if (!CheckArtifactPath(path.substr(out_dir.size())).ok()) return std::optional<Artifact>();
     artifact.files.emplace(path.substr(out_dir.size()), std::move(content));
   }
-  if (const Json* list = record->Get("files"); !list || list->as_array().size() != artifact.files.size()) {
+  if (const Json* list = record->Get("files");
+      !list || list->as_array().size() != artifact.files.size()) {
     return std::optional<Artifact>();
   }
   return std::optional<Artifact>(std::move(artifact));
 }
 
-Result<CachedCompileRequest> RequestForVersion(const Store& store, const VersionInfo& version,
-                                               const std::vector<std::string>& languages,
-                                               const std::map<std::string, std::string>& parameters) {
+Result<CachedCompileRequest> RequestForVersion(
+    const Store& store, const VersionInfo& version, const std::vector<std::string>& languages,
+    const std::map<std::string, std::string>& parameters) {
   CachedCompileRequest request;
   request.languages = languages;
   request.parameters = parameters;
@@ -175,7 +179,8 @@ Result<CachedCompileRequest> RequestForVersion(const Store& store, const Version
   SPOKE_ASSIGN_OR_RETURN(request.sources, store.ListFileIds(version));
   for (const auto& [path, id] : request.sources) request.targets.push_back(path);
   std::map<std::string, std::string> owner;  // path -> module@version that provides it
-  for (const auto& [path, id] : request.sources) owner[path] = version.module + "@" + version.version;
+  for (const auto& [path, id] : request.sources)
+    owner[path] = version.module + "@" + version.version;
   std::vector<DependencyPin> pending = version.manifest.dependencies;
   std::set<std::string> visited;
   while (!pending.empty()) {
@@ -189,7 +194,8 @@ Result<CachedCompileRequest> RequestForVersion(const Store& store, const Version
       const std::string path = pin.Mounted(own_path);  // where the dependent imports it
       auto [it, inserted] = owner.emplace(path, name);
       if (!inserted && request.sources[path] != id) {
-        return Status::InvalidArgument("file " + path + " is provided by both " + it->second + " and " + name);
+        return Status::InvalidArgument("file " + path + " is provided by both " + it->second +
+                                       " and " + name);
       }
       request.sources[path] = id;
     }
@@ -203,7 +209,8 @@ void IncludeImports(CachedCompileRequest* request) {
   for (const auto& [path, id] : request->sources) request->targets.push_back(path);
 }
 
-Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const CachedCompileRequest& request,
+Result<std::map<std::string, Artifact>> CompileWithCache(Store& store,
+                                                         const CachedCompileRequest& request,
                                                          CompileStats* stats) {
   SPOKE_ASSIGN_OR_RETURN(auto keys, ArtifactKeysFor(request));
   std::map<std::string, Artifact> artifacts;
@@ -212,7 +219,8 @@ Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const Cac
   misses.targets = request.targets;
   misses.parameters = request.parameters;
   misses.go_import_prefix = request.go_import_prefix;
-  misses.load = request.load ? request.load : [&store](const std::string& id) { return store.ReadBlob(id); };
+  misses.load =
+      request.load ? request.load : [&store](const std::string& id) { return store.ReadBlob(id); };
   for (const auto& name : request.languages) {
     SPOKE_ASSIGN_OR_RETURN(auto cached, LookupArtifact(store, keys[name].hex));
     if (cached) {
@@ -235,7 +243,8 @@ Result<std::map<std::string, Artifact>> CompileWithCache(Store& store, const Cac
     target.parameter = param == request.parameters.end() ? "" : param->second;
     if (language.takes_go_import_paths) target.go_import_prefix = request.go_import_prefix;
     SPOKE_ASSIGN_OR_RETURN(target.writer, store.StartSnapshot());
-    if (!request.stage_dir.empty()) target.stage = (std::filesystem::path(request.stage_dir) / name).string();
+    if (!request.stage_dir.empty())
+      target.stage = (std::filesystem::path(request.stage_dir) / name).string();
   }
   ArtifactSink sink(store, std::move(targets));
   SPOKE_RETURN_IF_ERROR(CompileEach(misses, sink));

@@ -29,8 +29,8 @@ class KeyHasher {
 }  // namespace
 
 Status CheckArtifactPath(const std::string& path) {
-  const bool control =
-      std::any_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  const bool control = std::any_of(path.begin(), path.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x20; });
   if (path.empty() || path[0] == '/' || path.find('\\') != std::string::npos || control) {
     return Status::Corruption("generated file with a bad path: \"" + path + "\"");
   }

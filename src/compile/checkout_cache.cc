@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cctype>
 #include <atomic>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -22,9 +22,9 @@
 #include <thread>
 
 #include "spoke/artifact_cache.h"
+#include "util/digest.h"
 #include "util/files.h"
 #include "util/parallel.h"
-#include "util/digest.h"
 
 namespace spoke {
 namespace {
@@ -44,7 +44,8 @@ constexpr auto kStaleTemp = std::chrono::hours(1);
 CheckoutFile StatOf(const struct stat& st) {
   CheckoutFile file;
   file.size = static_cast<uint64_t>(st.st_size);
-  file.mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(st.st_mtim.tv_nsec);
+  file.mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u +
+                  static_cast<uint64_t>(st.st_mtim.tv_nsec);
   file.inode = static_cast<uint64_t>(st.st_ino);
   return file;
 }
@@ -106,7 +107,8 @@ void RemoveTree(const fs::path& path) {
 // clock did not move within a second.
 bool WaitForFileClockPast(const fs::path& dir, uint64_t mtime_ns) {
   std::random_device random;
-  const fs::path probe = dir / ("clock." + std::to_string(::getpid()) + "." + std::to_string(random()));
+  const fs::path probe =
+      dir / ("clock." + std::to_string(::getpid()) + "." + std::to_string(random()));
   int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return false;
   bool passed = false;
@@ -114,8 +116,8 @@ bool WaitForFileClockPast(const fs::path& dir, uint64_t mtime_ns) {
   while (!passed && std::chrono::steady_clock::now() < deadline) {
     struct stat st;
     if (::futimens(fd, nullptr) != 0 || ::fstat(fd, &st) != 0) break;
-    const uint64_t now_ns =
-        static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(st.st_mtim.tv_nsec);
+    const uint64_t now_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u +
+                            static_cast<uint64_t>(st.st_mtim.tv_nsec);
     passed = now_ns > mtime_ns;
     if (!passed) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
@@ -132,7 +134,8 @@ pid_t PidOfTemp(const std::string& name) {
   const size_t first = name.rfind('.', last - 1);
   if (first == std::string::npos) return 0;
   const std::string digits = name.substr(first + 1, last - first - 1);
-  if (digits.empty() || digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return 0;
+  if (digits.empty() || digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), ::isdigit))
+    return 0;
   return static_cast<pid_t>(std::stol(digits));
 }
 
@@ -175,7 +178,8 @@ class FileLock {
 
 // "end <file count> <bytes> <SHA-256 of the listing above>\n".
 std::string Trailer(size_t files, uint64_t bytes, std::string_view above) {
-  return "end " + std::to_string(files) + " " + std::to_string(bytes) + " " + Sha256Hex(above) + "\n";
+  return "end " + std::to_string(files) + " " + std::to_string(bytes) + " " + Sha256Hex(above) +
+         "\n";
 }
 
 // The bytes a listing's trailer counts, read from its end only: "end <files> <bytes> <64 hex>\n"
@@ -194,13 +198,14 @@ std::optional<uint64_t> ListedBytes(const fs::path& listing) {
   std::istringstream fields(end.substr(at + 5));
   uint64_t files = 0, bytes = 0;
   std::string checksum, rest;
-  if (!(fields >> files >> bytes >> checksum) || (fields >> rest) || !IsKey(checksum)) return std::nullopt;
+  if (!(fields >> files >> bytes >> checksum) || (fields >> rest) || !IsKey(checksum))
+    return std::nullopt;
   return bytes;
 }
 
 std::string ListingLine(const CheckoutFile& file) {
-  return std::to_string(file.size) + " " + std::to_string(file.mtime_ns) + " " + std::to_string(file.inode) + " " +
-         file.path + "\n";
+  return std::to_string(file.size) + " " + std::to_string(file.mtime_ns) + " " +
+         std::to_string(file.inode) + " " + file.path + "\n";
 }
 
 }  // namespace
@@ -220,7 +225,8 @@ std::optional<CheckoutEntry> CheckoutCache::Find(const std::string& key) const {
   // The trailer: the count and checksum of everything above it, so a cut or garbled listing is
   // a miss rather than a smaller artifact.
   const size_t trailer = listing->rfind("end ", listing->size() >= 4 ? listing->size() - 4 : 0);
-  if (trailer == std::string::npos || (trailer > 0 && (*listing)[trailer - 1] != '\n')) return std::nullopt;
+  if (trailer == std::string::npos || (trailer > 0 && (*listing)[trailer - 1] != '\n'))
+    return std::nullopt;
   const std::string body = listing->substr(0, trailer);
   std::istringstream in(body);
   std::string line;
@@ -229,7 +235,8 @@ std::optional<CheckoutEntry> CheckoutCache::Find(const std::string& key) const {
   while (std::getline(in, line)) {
     CheckoutFile file;
     std::istringstream fields(line);
-    if (!(fields >> file.size >> file.mtime_ns >> file.inode) || fields.get() != ' ') return std::nullopt;
+    if (!(fields >> file.size >> file.mtime_ns >> file.inode) || fields.get() != ' ')
+      return std::nullopt;
     std::getline(fields, file.path);
     // The listing is only ours, but it names files to write under the user's output directory.
     if (!CheckArtifactPath(file.path).ok()) return std::nullopt;
@@ -268,7 +275,8 @@ Status CheckoutCache::MakeEntry(const std::string& key, const std::function<Stat
   return Status::Ok();
 }
 
-Status CheckoutCache::Add(const std::string& key, const std::string& out, const std::vector<std::string>& paths) const {
+Status CheckoutCache::Add(const std::string& key, const std::string& out,
+                          const std::vector<std::string>& paths) const {
   if (IsKey(key) && Find(key)) return Status::Ok();
   return MakeEntry(key, [&] { return AddLocked(key, out, paths); });
 }
@@ -287,13 +295,15 @@ void CheckoutCache::EvictDownTo(uint64_t max_bytes, const std::string& keep) con
   for (fs::directory_iterator shard(dir_, ec), end; !ec && shard != end; shard.increment(ec)) {
     if (shard->path().filename().string().size() != 2) continue;  // tmp/, and anything else
     std::error_code shard_ec;
-    for (fs::directory_iterator it(shard->path(), shard_ec); !shard_ec && it != end; it.increment(shard_ec)) {
+    for (fs::directory_iterator it(shard->path(), shard_ec); !shard_ec && it != end;
+         it.increment(shard_ec)) {
       const fs::path& path = it->path();
       const std::string name = path.filename().string();
       std::error_code time_ec;
       const auto written = fs::last_write_time(path, time_ec);
       if (time_ec) continue;
-      if (name != keep && IsKey(name) && !fs::exists(KeyPath(name, ".files")) && now - written > kStaleTemp) {
+      if (name != keep && IsKey(name) && !fs::exists(KeyPath(name, ".files")) &&
+          now - written > kStaleTemp) {
         unreadable.push_back(name);  // an entry whose listing was never written (a crash)
         continue;
       }
@@ -337,10 +347,12 @@ namespace {
 std::vector<CheckoutFile> SortedFiles(const std::vector<std::string>& paths) {
   std::vector<CheckoutFile> files;
   for (const auto& path : paths) files.push_back({path});
-  std::sort(files.begin(), files.end(), [](const CheckoutFile& a, const CheckoutFile& b) { return a.path < b.path; });
-  files.erase(std::unique(files.begin(), files.end(),
-                          [](const CheckoutFile& a, const CheckoutFile& b) { return a.path == b.path; }),
-              files.end());
+  std::sort(files.begin(), files.end(),
+            [](const CheckoutFile& a, const CheckoutFile& b) { return a.path < b.path; });
+  files.erase(
+      std::unique(files.begin(), files.end(),
+                  [](const CheckoutFile& a, const CheckoutFile& b) { return a.path == b.path; }),
+      files.end());
   return files;
 }
 
@@ -350,7 +362,8 @@ std::string CheckoutCache::NewTempDir(const std::string& what) const {
   const fs::path tmp = fs::path(dir_) / "tmp";
   RemoveStaleTemps(tmp);
   std::random_device random;
-  return (tmp / (what + "." + std::to_string(::getpid()) + "." + std::to_string(random()))).string();
+  return (tmp / (what + "." + std::to_string(::getpid()) + "." + std::to_string(random())))
+      .string();
 }
 
 Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
@@ -360,11 +373,13 @@ Status CheckoutCache::AddLocked(const std::string& key, const std::string& out,
   // linking or copying a file makes the directories it needs.
   const fs::path temp = NewTempDir(key);
   Status filled = ForEachFile(files.size(), 0, [&](size_t i) -> Status {
-    const std::string from = (fs::path(out) / files[i].path).string(), to = (temp / files[i].path).string();
+    const std::string from = (fs::path(out) / files[i].path).string(),
+                      to = (temp / files[i].path).string();
     Status linked = LinkFileReplacing(from, to);
     if (linked.code() == Status::Code::kUnavailable) {
       CheckoutFile source;
-      if (!StatFile(from, &source)) return Status::IOError("cannot read " + from + " (not a regular file?)");
+      if (!StatFile(from, &source))
+        return Status::IOError("cannot read " + from + " (not a regular file?)");
       linked = CopyFileReplacing(from, to, source.size);
     }
     return linked;
@@ -382,7 +397,8 @@ Status CheckoutCache::CommitLocked(const std::string& key, const std::string& te
   fs::create_directories(temp, made);  // an artifact with no files still gets its (empty) entry
   Status checked = ForEachFile(files->size(), 0, [&](size_t i) -> Status {
     const std::string path = temp + "/" + (*files)[i].path;
-    if (!StatFile(path, &(*files)[i])) return Status::IOError(path + " is missing or not a regular file");
+    if (!StatFile(path, &(*files)[i]))
+      return Status::IOError(path + " is missing or not a regular file");
     return Status::Ok();
   });
   // Once the clock has moved on, any later write changes an mtime; a write before that must show
@@ -414,7 +430,8 @@ Status CheckoutCache::CommitLocked(const std::string& key, const std::string& te
   fs::rename(temp, entry_dir, ec);
   if (ec) {
     RemoveTree(temp);
-    return Status::IOError("cannot move " + temp + " to " + entry_dir.string() + ": " + ec.message());
+    return Status::IOError("cannot move " + temp + " to " + entry_dir.string() + ": " +
+                           ec.message());
   }
   std::string listing = kListingMagic + key + "\n";
   uint64_t bytes = 0;
@@ -446,11 +463,13 @@ Result<CheckoutEntry> CheckoutCache::Adopt(const std::string& key, const std::st
   }));
   RemoveTree(staged);  // when an intact entry was there already
   auto entry = Find(key);
-  if (!entry) return Status::Conflict("the checkout cache entry " + key + " changed as soon as it was made");
+  if (!entry)
+    return Status::Conflict("the checkout cache entry " + key + " changed as soon as it was made");
   return std::move(*entry);
 }
 
-Status CheckoutCache::Place(const CheckoutEntry& entry, const std::string& out, PlaceMethod method) const {
+Status CheckoutCache::Place(const CheckoutEntry& entry, const std::string& out,
+                            PlaceMethod method) const {
   // The biggest files first, each claimed by whichever thread is free, so the threads end together.
   // No directory is made up front: the first file that needs one makes it, on its own thread,
   // while the other thread copies (a mkdir costs as much as copying a few hundred kilobytes).
@@ -468,12 +487,15 @@ Status CheckoutCache::Place(const CheckoutEntry& entry, const std::string& out, 
   return ForEachFile(order.size(), bytes, [&](size_t n) -> Status {
     const CheckoutFile& file = entry.files[order[n]];
     const std::string from = entry.dir + "/" + file.path, to = (fs::path(out) / file.path).string();
-    const auto changed = [&] { return Status::Conflict(from + " changed after it was found in the checkout cache"); };
+    const auto changed = [&] {
+      return Status::Conflict(from + " changed after it was found in the checkout cache");
+    };
     // A copy is made from a descriptor checked by fstat, so what is copied is the very file the
     // listing names; a link is checked by lstat, since link() takes a path.
     const auto open_checked = [&](struct stat* st) {
       int fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-      if (fd >= 0 && (::fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || !SameStat(StatOf(*st), file))) {
+      if (fd >= 0 &&
+          (::fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || !SameStat(StatOf(*st), file))) {
         ::close(fd);
         fd = -1;
       }
@@ -483,14 +505,15 @@ Status CheckoutCache::Place(const CheckoutEntry& entry, const std::string& out, 
     int in = -1;
     if (method == PlaceMethod::kCopy) {
       if ((in = open_checked(&cached)) < 0) return changed();
-    } else if (::lstat(from.c_str(), &cached) != 0 || !S_ISREG(cached.st_mode) || !SameStat(StatOf(cached), file)) {
+    } else if (::lstat(from.c_str(), &cached) != 0 || !S_ISREG(cached.st_mode) ||
+               !SameStat(StatOf(cached), file)) {
       return changed();
     }
     // Already this very file (a hard link an earlier compile placed): nothing to write, and its
     // mtime stays, so a build tool sees no change where there is none.
     struct stat there;
-    if (!new_out && ::lstat(to.c_str(), &there) == 0 && S_ISREG(there.st_mode) && there.st_dev == cached.st_dev &&
-        there.st_ino == cached.st_ino) {
+    if (!new_out && ::lstat(to.c_str(), &there) == 0 && S_ISREG(there.st_mode) &&
+        there.st_dev == cached.st_dev && there.st_ino == cached.st_ino) {
       if (in >= 0) ::close(in);
       return Status::Ok();
     }

@@ -63,18 +63,21 @@ struct Parsed {
 void AddInDependencyOrder(const pb::FileDescriptor* file, std::set<const pb::FileDescriptor*>* seen,
                           std::vector<const pb::FileDescriptor*>* out) {
   if (!seen->insert(file).second) return;
-  for (int i = 0; i < file->dependency_count(); ++i) AddInDependencyOrder(file->dependency(i), seen, out);
+  for (int i = 0; i < file->dependency_count(); ++i)
+    AddInDependencyOrder(file->dependency(i), seen, out);
   out->push_back(file);
 }
 
 Result<std::unique_ptr<Parsed>> Parse(const CompileRequest& request) {
-  if (request.targets.empty()) return Status::InvalidArgument("nothing to compile: no target files");
+  if (request.targets.empty())
+    return Status::InvalidArgument("nothing to compile: no target files");
   auto parsed = std::make_unique<Parsed>();
   parsed->tree = std::make_unique<LoaderSourceTree>(request.sources, request.load);
   parsed->errors = std::make_unique<ErrorList>();
   parsed->importer = std::make_unique<pbc::Importer>(parsed->tree.get(), parsed->errors.get());
   for (const auto& target : request.targets) {
-    if (!request.sources.count(target)) return Status::InvalidArgument("target " + target + " is not among the sources");
+    if (!request.sources.count(target))
+      return Status::InvalidArgument("target " + target + " is not among the sources");
     const pb::FileDescriptor* file = parsed->importer->Import(target);
     if (file) parsed->targets.push_back(file);
   }
@@ -92,16 +95,21 @@ Result<std::unique_ptr<Parsed>> Parse(const CompileRequest& request) {
 // methods, counted. Only the order of units depends on it.
 size_t MessageWeight(const pb::Descriptor* message) {
   size_t weight = 1 + static_cast<size_t>(message->field_count() + message->extension_count());
-  for (int i = 0; i < message->nested_type_count(); ++i) weight += MessageWeight(message->nested_type(i));
-  for (int i = 0; i < message->enum_type_count(); ++i) weight += 1 + static_cast<size_t>(message->enum_type(i)->value_count());
+  for (int i = 0; i < message->nested_type_count(); ++i)
+    weight += MessageWeight(message->nested_type(i));
+  for (int i = 0; i < message->enum_type_count(); ++i)
+    weight += 1 + static_cast<size_t>(message->enum_type(i)->value_count());
   return weight;
 }
 
 size_t DescriptorWeight(const pb::FileDescriptor* file) {
   size_t weight = 1 + static_cast<size_t>(file->extension_count());
-  for (int i = 0; i < file->message_type_count(); ++i) weight += MessageWeight(file->message_type(i));
-  for (int i = 0; i < file->enum_type_count(); ++i) weight += 1 + static_cast<size_t>(file->enum_type(i)->value_count());
-  for (int i = 0; i < file->service_count(); ++i) weight += 1 + static_cast<size_t>(file->service(i)->method_count());
+  for (int i = 0; i < file->message_type_count(); ++i)
+    weight += MessageWeight(file->message_type(i));
+  for (int i = 0; i < file->enum_type_count(); ++i)
+    weight += 1 + static_cast<size_t>(file->enum_type(i)->value_count());
+  for (int i = 0; i < file->service_count(); ++i)
+    weight += 1 + static_cast<size_t>(file->service(i)->method_count());
   return weight;
 }
 
@@ -143,12 +151,13 @@ Status RunBuiltin(const std::vector<std::unique_ptr<pbc::CodeGenerator>>& genera
   return Status::Ok();
 }
 
-Status RunPluginGenerator(const Parsed& parsed, const Language& language, const std::string& parameter,
-                          MemoryOutput* output) {
+Status RunPluginGenerator(const Parsed& parsed, const Language& language,
+                          const std::string& parameter, MemoryOutput* output) {
   std::string binary = FindOnPath(language.plugin);
   if (binary.empty()) {
     return Status::Unavailable("the " + language.name + " generator needs " + language.plugin +
-                               " on PATH; install it with: apt-get install " + language.debian_package);
+                               " on PATH; install it with: apt-get install " +
+                               language.debian_package);
   }
   pbc::CodeGeneratorRequest request;
   for (const auto* file : parsed.targets) request.add_file_to_generate(file->name());
@@ -206,16 +215,18 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
   // descriptors (the pool locks its own lookups), and each thread has generator objects and an
   // output of its own per language.
   struct Unit {
-    size_t language;                       // index into `languages`
+    size_t language;  // index into `languages`
     std::vector<const pb::FileDescriptor*> files;
   };
   std::vector<Unit> units;
   for (size_t l = 0; l < languages.size(); ++l) {
-    if (!languages[l].plugin.empty() || !GeneratesFileByFile(languages[l].name)) units.push_back({l, parsed->targets});
+    if (!languages[l].plugin.empty() || !GeneratesFileByFile(languages[l].name))
+      units.push_back({l, parsed->targets});
   }
   for (const auto* target : parsed->targets) {
     for (size_t l = 0; l < languages.size(); ++l) {
-      if (languages[l].plugin.empty() && GeneratesFileByFile(languages[l].name)) units.push_back({l, {target}});
+      if (languages[l].plugin.empty() && GeneratesFileByFile(languages[l].name))
+        units.push_back({l, {target}});
     }
   }
   std::vector<std::string> parameters;
@@ -228,8 +239,8 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
     std::vector<std::unique_ptr<pbc::CodeGenerator>> generators;
     std::unique_ptr<MemoryOutput> output;
   };
-  const unsigned threads =
-      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(units.size())));
+  const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                           static_cast<unsigned>(units.size())));
   std::vector<std::vector<ThreadLanguage>> per_thread(threads);
   for (auto& thread : per_thread) thread.resize(languages.size());
   std::vector<Status> unit_status(units.size());
@@ -246,7 +257,8 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
       for (const auto* file : units[u].files) weight[u] += DescriptorWeight(file);
       order[u] = u;
     }
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return weight[a] > weight[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return weight[a] > weight[b]; });
   }
   std::mutex claim_mutex;
   size_t heavy_end = 0, light_end = units.size();
@@ -270,7 +282,8 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
             [&sink, name = language.name](const std::string& path, std::string_view content) {
               return sink.Written(name, path, content);
             },
-            [&sink, name = language.name](const std::string& path, const std::vector<std::string_view>& pieces) {
+            [&sink, name = language.name](const std::string& path,
+                                          const std::vector<std::string_view>& pieces) {
               return sink.Take(name, path, pieces);
             });
         if (language.plugin.empty()) mine.generators = BuiltinGenerators(language.name);
@@ -315,7 +328,8 @@ Status CompileEach(const CompileRequest& request, GeneratedSink& sink) {
 Result<std::map<std::string, GeneratedFiles>> Compile(const CompileRequest& request) {
   class Collector : public GeneratedSink {
    public:
-    Status Complete(const std::string& language, GeneratedFiles files, const std::set<std::string>&) override {
+    Status Complete(const std::string& language, GeneratedFiles files,
+                    const std::set<std::string>&) override {
       std::lock_guard<std::mutex> lock(mutex_);
       out_[language] = std::move(files);
       return Status::Ok();

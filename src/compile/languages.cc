@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
-#include <cstdlib>
 #include <sstream>
 
 #include "spoke/compiler.h"
@@ -33,11 +33,13 @@ const std::vector<Language>& Languages() {
       {"go-grpc", "protoc-gen-go-grpc", "protoc-gen-go-grpc", "Go gRPC services", true},
       {"grpc-cpp", "grpc_cpp_plugin", "protobuf-compiler-grpc", "C++ gRPC services"},
       {"grpc-python", "grpc_python_plugin", "protobuf-compiler-grpc", "Python gRPC services"},
-      {"grpc-java", "protoc-gen-grpc-java", "protobuf-compiler-grpc-java-plugin", "Java gRPC services"},
+      {"grpc-java", "protoc-gen-grpc-java", "protobuf-compiler-grpc-java-plugin",
+       "Java gRPC services"},
       {"grpc-csharp", "grpc_csharp_plugin", "protobuf-compiler-grpc", "C# gRPC services"},
       {"grpc-ruby", "grpc_ruby_plugin", "protobuf-compiler-grpc", "Ruby gRPC services"},
       {"grpc-php", "grpc_php_plugin", "protobuf-compiler-grpc", "PHP gRPC services"},
-      {"grpc-objc", "grpc_objective_c_plugin", "protobuf-compiler-grpc", "Objective-C gRPC services"},
+      {"grpc-objc", "grpc_objective_c_plugin", "protobuf-compiler-grpc",
+       "Objective-C gRPC services"},
   };
   return kLanguages;
 }
@@ -74,7 +76,8 @@ namespace {
 // "3.21.12" for 3021012, as libprotobuf's internal::VersionString() spells it.
 std::string ProtobufVersionString(int version) {
   char text[32];
-  std::snprintf(text, sizeof text, "%d.%d.%d", version / 1000000, version / 1000 % 1000, version % 1000);
+  std::snprintf(text, sizeof text, "%d.%d.%d", version / 1000000, version / 1000 % 1000,
+                version % 1000);
   return text;
 }
 
@@ -85,15 +88,17 @@ Result<std::string> GeneratorIdentity(const Language& language) {
   std::string binary = FindOnPath(language.plugin);
   if (binary.empty()) {
     return Status::Unavailable("the " + language.name + " generator needs " + language.plugin +
-                               " on PATH; install it with: apt-get install " + language.debian_package);
+                               " on PATH; install it with: apt-get install " +
+                               language.debian_package);
   }
   // A plugin binary is megabytes, and one compile asks for its identity several times (the CLI's
   // keys, then the cache's; a server on every request): the hash is kept while the file's stat
   // data (what git's index compares) stays the same, so a replaced plugin is hashed again.
-  struct stat st{};
+  struct stat st {};
   if (::stat(binary.c_str(), &st) != 0) return Status::IOError("cannot read " + binary);
-  const std::string stamp = binary + "\n" + std::to_string(st.st_size) + " " + std::to_string(st.st_ino) + " " +
-                            std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  const std::string stamp = binary + "\n" + std::to_string(st.st_size) + " " +
+                            std::to_string(st.st_ino) + " " + std::to_string(st.st_mtim.tv_sec) +
+                            "." + std::to_string(st.st_mtim.tv_nsec);
   static std::mutex mutex;
   static std::map<std::string, std::string> identities;  // stamp -> identity
   {

@@ -34,7 +34,8 @@ class FileStream : public google::protobuf::io::ZeroCopyOutputStream {
   bool Next(void** data, int* size) override {
     if (blocks_.empty() || used_ == blocks_.back().size) {
       // Small files stay small; large ones take few blocks.
-      const size_t block = blocks_.empty() ? 4096 : std::min<size_t>(blocks_.back().size * 2, 1 << 20);
+      const size_t block =
+          blocks_.empty() ? 4096 : std::min<size_t>(blocks_.back().size * 2, 1 << 20);
       blocks_.push_back({std::make_unique_for_overwrite<char[]>(block), block});
       used_ = 0;
     }
@@ -95,8 +96,8 @@ google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::Open(const std::string
   });
 }
 
-google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::OpenForInsert(const std::string& filename,
-                                                                        const std::string& insertion_point) {
+google::protobuf::io::ZeroCopyOutputStream* MemoryOutput::OpenForInsert(
+    const std::string& filename, const std::string& insertion_point) {
   insertions_.push_back({filename, insertion_point, std::make_unique<std::string>(), unit_});
   return new google::protobuf::io::StringOutputStream(insertions_.back().content.get());
 }
@@ -153,28 +154,33 @@ Result<GeneratedFiles> MemoryOutput::Finish(std::set<std::string>* unannounced) 
     announced_.erase(insertion.file);
     auto it = files_.find(insertion.file);
     if (it == files_.end()) {
-      return Status::Internal("a generator inserted into " + insertion.file + ", which it never wrote");
+      return Status::Internal("a generator inserted into " + insertion.file +
+                              ", which it never wrote");
     }
     if (released_.count(insertion.file)) {
-      return Status::Internal("a generator inserted into " + insertion.file + " after it was handed over");
+      return Status::Internal("a generator inserted into " + insertion.file +
+                              " after it was handed over");
     }
     std::string& target = *it->second;
     std::string marker = "@@protoc_insertion_point(" + insertion.point + ")";
     size_t pos = target.find(marker);
     if (pos == std::string::npos) {
-      return Status::Internal("insertion point " + insertion.point + " not found in " + insertion.file);
+      return Status::Internal("insertion point " + insertion.point + " not found in " +
+                              insertion.file);
     }
     // Insert before the marker's line, indented like it, as protoc does.
     size_t line_start = target.rfind('\n', pos);
     line_start = line_start == std::string::npos ? 0 : line_start + 1;
     std::string indent;
-    for (size_t i = line_start; i < pos && (target[i] == ' ' || target[i] == '\t'); ++i) indent += target[i];
+    for (size_t i = line_start; i < pos && (target[i] == ' ' || target[i] == '\t'); ++i)
+      indent += target[i];
     std::string indented;
     const std::string& text = *insertion.content;
     size_t start = 0;
     while (start < text.size()) {
       size_t end = text.find('\n', start);
-      std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start + 1);
+      std::string line =
+          text.substr(start, end == std::string::npos ? std::string::npos : end - start + 1);
       if (line != "\n") indented += indent;
       indented += line;
       if (end == std::string::npos) break;

@@ -7,8 +7,8 @@
 
 #include <functional>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,21 +25,25 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   using ClosedCallback = std::function<bool(const std::string& path, std::string_view content)>;
   // Asked before the ClosedCallback, with the file's pieces before they are joined; true: it has
   // put the file elsewhere, the pieces are freed unjoined, and the ClosedCallback is not called.
-  using TakeCallback = std::function<bool(const std::string& path, const std::vector<std::string_view>& pieces)>;
+  using TakeCallback =
+      std::function<bool(const std::string& path, const std::vector<std::string_view>& pieces)>;
 
-  MemoryOutput(std::vector<const google::protobuf::FileDescriptor*> parsed, ClosedCallback on_closed,
-               TakeCallback on_take = nullptr)
-      : parsed_(std::move(parsed)), on_closed_(std::move(on_closed)), on_take_(std::move(on_take)) {}
+  MemoryOutput(std::vector<const google::protobuf::FileDescriptor*> parsed,
+               ClosedCallback on_closed, TakeCallback on_take = nullptr)
+      : parsed_(std::move(parsed)),
+        on_closed_(std::move(on_closed)),
+        on_take_(std::move(on_take)) {}
 
   google::protobuf::io::ZeroCopyOutputStream* Open(const std::string& filename) override;
-  google::protobuf::io::ZeroCopyOutputStream* OpenForInsert(const std::string& filename,
-                                                            const std::string& insertion_point) override;
+  google::protobuf::io::ZeroCopyOutputStream* OpenForInsert(
+      const std::string& filename, const std::string& insertion_point) override;
   void ListParsedFiles(std::vector<const google::protobuf::FileDescriptor*>* output) override {
     *output = parsed_;
   }
 
   // Adds a file written by a plugin (name, optional insertion point, content).
-  void AddFile(const std::string& name, const std::string& insertion_point, const std::string& content);
+  void AddFile(const std::string& name, const std::string& insertion_point,
+               const std::string& content);
   // Appends to what AddFile added last (a plugin's nameless continuation).
   void AppendToLast(const std::string& content) {
     if (last_) last_->append(content);
@@ -66,7 +70,8 @@ class MemoryOutput : public google::protobuf::compiler::GeneratorContext {
   ClosedCallback on_closed_;
   TakeCallback on_take_;
   std::map<std::string, std::unique_ptr<std::string>> files_;
-  // Contents replaced by a second Open() of the same path: kept, as the callback may still read them.
+  // Contents replaced by a second Open() of the same path: kept, as the callback may still read
+  // them.
   std::vector<std::unique_ptr<std::string>> replaced_;
   std::set<std::string> announced_;
   std::vector<Insertion> insertions_;

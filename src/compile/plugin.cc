@@ -21,7 +21,8 @@ namespace spoke {
 
 Result<std::string> RunPlugin(const std::string& binary, const std::string& input) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
+      pipe2(err_pipe, O_CLOEXEC) != 0) {
     return Status::IOError(std::string("cannot create pipes: ") + std::strerror(errno));
   }
   posix_spawn_file_actions_t actions;
@@ -57,9 +58,18 @@ Result<std::string> RunPlugin(const std::string& binary, const std::string& inpu
     pollfd fds[3];
     int n = 0;
     int out_idx = -1, err_idx = -1, in_idx = -1;
-    if (out_open) { fds[n] = {out_pipe[0], POLLIN, 0}; out_idx = n++; }
-    if (err_open) { fds[n] = {err_pipe[0], POLLIN, 0}; err_idx = n++; }
-    if (in_fd >= 0) { fds[n] = {in_fd, POLLOUT, 0}; in_idx = n++; }
+    if (out_open) {
+      fds[n] = {out_pipe[0], POLLIN, 0};
+      out_idx = n++;
+    }
+    if (err_open) {
+      fds[n] = {err_pipe[0], POLLIN, 0};
+      err_idx = n++;
+    }
+    if (in_fd >= 0) {
+      fds[n] = {in_fd, POLLOUT, 0};
+      in_idx = n++;
+    }
     if (poll(fds, n, -1) < 0) {
       if (errno == EINTR) continue;
       break;
@@ -73,7 +83,7 @@ Result<std::string> RunPlugin(const std::string& binary, const std::string& inpu
       }
     }
     for (auto [idx, fd, sink, open] : {std::tuple{out_idx, out_pipe[0], &out, &out_open},
-                                        std::tuple{err_idx, err_pipe[0], &err, &err_open}}) {
+                                       std::tuple{err_idx, err_pipe[0], &err, &err_open}}) {
       if (idx < 0 || !fds[idx].revents) continue;
       ssize_t r = read(fd, buf, sizeof(buf));
       if (r > 0) {

@@ -54,8 +54,8 @@ int64_t Nanoseconds(const struct timespec& time) {
   return static_cast<int64_t>(time.tv_sec) * 1'000'000'000 + static_cast<int64_t>(time.tv_nsec);
 }
 
-bool SameStat(const struct stat& st, uint64_t size, int64_t mtime_ns, int64_t ctime_ns, uint64_t inode,
-              uint64_t device) {
+bool SameStat(const struct stat& st, uint64_t size, int64_t mtime_ns, int64_t ctime_ns,
+              uint64_t inode, uint64_t device) {
   return static_cast<uint64_t>(st.st_size) == size && Nanoseconds(st.st_mtim) == mtime_ns &&
          Nanoseconds(st.st_ctim) == ctime_ns && static_cast<uint64_t>(st.st_ino) == inode &&
          static_cast<uint64_t>(st.st_dev) == device;
@@ -65,7 +65,9 @@ bool SameStat(const struct stat& st, uint64_t size, int64_t mtime_ns, int64_t ct
 template <typename Number>
 bool TakeNumber(std::string_view* line, Number* number) {
   auto [end, error] = std::from_chars(line->data(), line->data() + line->size(), *number);
-  if (error != std::errc() || end == line->data() || end == line->data() + line->size() || *end != ' ') return false;
+  if (error != std::errc() || end == line->data() || end == line->data() + line->size() ||
+      *end != ' ')
+    return false;
   line->remove_prefix(static_cast<size_t>(end - line->data()) + 1);
   return true;
 }
@@ -95,7 +97,8 @@ SourceIdCache SourceIdCache::Load(std::string index_path) {
   // The trailer checks everything above it, so a cut or garbled index is an empty one.
   if (all.size() < kTrailerSize) return cache;
   const size_t end = all.size() - kTrailerSize;
-  if (all.substr(end, kEnd.size()) != kEnd || all.back() != '\n' || (end > 0 && all[end - 1] != '\n') ||
+  if (all.substr(end, kEnd.size()) != kEnd || all.back() != '\n' ||
+      (end > 0 && all[end - 1] != '\n') ||
       all.substr(end + kEnd.size(), 64) != Sha256Hex(all.substr(0, end))) {
     return cache;
   }
@@ -117,7 +120,8 @@ SourceIdCache SourceIdCache::Load(std::string index_path) {
     }
     Entry entry;
     if (!TakeNumber(&line, &entry.size) || !TakeNumber(&line, &entry.mtime_ns) ||
-        !TakeNumber(&line, &entry.ctime_ns) || !TakeNumber(&line, &entry.inode) || !TakeNumber(&line, &entry.device)) {
+        !TakeNumber(&line, &entry.ctime_ns) || !TakeNumber(&line, &entry.inode) ||
+        !TakeNumber(&line, &entry.device)) {
       return cache;
     }
     if (line.size() < 42 || !IsHexId(line.substr(0, 40)) || line[40] != ' ') return cache;
@@ -136,7 +140,8 @@ bool SourceIdCache::TrustedFileSystem(uint64_t device, const std::string& on_dis
   auto known = trusted_devices_.find(device);
   if (known != trusted_devices_.end()) return known->second;
   struct statfs fs;
-  const bool trusted = ::statfs(on_disk.c_str(), &fs) == 0 && IsTrustedFileSystem(static_cast<uint64_t>(fs.f_type));
+  const bool trusted =
+      ::statfs(on_disk.c_str(), &fs) == 0 && IsTrustedFileSystem(static_cast<uint64_t>(fs.f_type));
   trusted_devices_.emplace(device, trusted);
   return trusted;
 }
@@ -149,7 +154,8 @@ Result<std::string> SourceIdCache::IdOf(const std::string& name, const std::stri
     const Entry& known = loaded->second;
     const bool settled = known.mtime_ns >= 0 && known.ctime_ns >= 0 && written_ns_ >= kRacyNs &&
                          std::max(known.mtime_ns, known.ctime_ns) <= written_ns_ - kRacyNs;
-    if (settled && SameStat(now, known.size, known.mtime_ns, known.ctime_ns, known.inode, known.device) &&
+    if (settled &&
+        SameStat(now, known.size, known.mtime_ns, known.ctime_ns, known.inode, known.device) &&
         TrustedFileSystem(known.device, on_disk)) {
       used_[name] = known;
       return known.id;
@@ -159,8 +165,9 @@ Result<std::string> SourceIdCache::IdOf(const std::string& name, const std::stri
   SPOKE_ASSIGN_OR_RETURN(std::string id, GitBlobIdHexOfFile(on_disk, &seen));
   ++files_hashed_;
   changed_ = true;
-  const Entry entry{static_cast<uint64_t>(seen.st_size), Nanoseconds(seen.st_mtim), Nanoseconds(seen.st_ctim),
-                    static_cast<uint64_t>(seen.st_ino), static_cast<uint64_t>(seen.st_dev), id};
+  const Entry entry{static_cast<uint64_t>(seen.st_size), Nanoseconds(seen.st_mtim),
+                    Nanoseconds(seen.st_ctim),           static_cast<uint64_t>(seen.st_ino),
+                    static_cast<uint64_t>(seen.st_dev),  id};
   // Remembered only when the file stood still while it was read: the stat before the read and
   // the one after agree.
   struct stat after;

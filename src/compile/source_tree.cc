@@ -1,8 +1,8 @@
 // LoaderSourceTree and ErrorList.
 #include "compile/source_tree.h"
 
-#include <cctype>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <cctype>
 
 #include <filesystem>
 
@@ -37,7 +37,8 @@ bool CompilerProvides(const std::string& path) {
   return std::filesystem::is_regular_file(std::string(kWellKnownRoot) + "/" + path, ec);
 }
 
-LoaderSourceTree::LoaderSourceTree(const std::map<std::string, std::string>& sources, SourceLoader load)
+LoaderSourceTree::LoaderSourceTree(const std::map<std::string, std::string>& sources,
+                                   SourceLoader load)
     : sources_(sources), load_(std::move(load)) {
   well_known_.MapPath("google/protobuf", std::string(kWellKnownRoot) + "/google/protobuf");
 }
@@ -76,7 +77,8 @@ bool StartsWithLocation(const std::string& message) {
 
 }  // namespace
 
-void ErrorList::AddError(const std::string& filename, int line, int column, const std::string& message) {
+void ErrorList::AddError(const std::string& filename, int line, int column,
+                         const std::string& message) {
   if (line < 0 && StartsWithLocation(message)) {
     errors_.push_back(message);
     return;

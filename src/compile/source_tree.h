@@ -30,8 +30,10 @@ class LoaderSourceTree : public google::protobuf::compiler::SourceTree {
 
 class ErrorList : public google::protobuf::compiler::MultiFileErrorCollector {
  public:
-  void AddError(const std::string& filename, int line, int column, const std::string& message) override;
-  void AddWarning(const std::string& filename, int line, int column, const std::string& message) override {}
+  void AddError(const std::string& filename, int line, int column,
+                const std::string& message) override;
+  void AddWarning(const std::string& filename, int line, int column,
+                  const std::string& message) override {}
   bool empty() const { return errors_.empty(); }
   // All errors, one "file:line:col: message" per line.
   std::string Joined() const;

@@ -13,7 +13,8 @@ namespace spoke {
 Result<std::pair<std::string, std::string>> ParseDependencySpec(const std::string& spec) {
   size_t at = spec.find('@');
   if (at == std::string::npos) {
-    return Status::InvalidArgument("dependency \"" + spec + "\" must be module@version, e.g. common@v1.2.0");
+    return Status::InvalidArgument("dependency \"" + spec +
+                                   "\" must be module@version, e.g. common@v1.2.0");
   }
   std::string module = spec.substr(0, at), version = spec.substr(at + 1);
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
@@ -21,7 +22,8 @@ Result<std::pair<std::string, std::string>> ParseDependencySpec(const std::strin
   return std::make_pair(module, version);
 }
 
-Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const std::string& root_name,
+Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store,
+                                                     const std::string& root_name,
                                                      const std::vector<DependencyPin>& root_pins) {
   std::vector<ReachedVersion> reached;
   std::map<std::string, size_t> by_module;  // module -> index in `reached`
@@ -30,7 +32,8 @@ Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const s
     std::string path;
   };
   std::deque<Pending> queue;
-  for (const auto& pin : root_pins) queue.push_back({pin, root_name + " -> " + pin.module + "@" + pin.version});
+  for (const auto& pin : root_pins)
+    queue.push_back({pin, root_name + " -> " + pin.module + "@" + pin.version});
   while (!queue.empty()) {
     Pending next = std::move(queue.front());
     queue.pop_front();
@@ -38,13 +41,16 @@ Result<std::vector<ReachedVersion>> WalkDependencies(const Store& store, const s
     if (seen != by_module.end()) {
       const ReachedVersion& earlier = reached[seen->second];
       if (earlier.version.version != next.pin.version) {
-        return Status::InvalidArgument("version conflict for module " + next.pin.module + ": " + earlier.path +
-                                       ", but " + next.path);
+        return Status::InvalidArgument("version conflict for module " + next.pin.module + ": " +
+                                       earlier.path + ", but " + next.path);
       }
       if (earlier.mount != next.pin.mount) {
-        auto where = [](const std::string& mount) { return mount.empty() ? std::string("at its own paths") : "under " + mount + "/"; };
-        return Status::InvalidArgument("module " + next.pin.module + " is imported " + where(earlier.mount) + " by " +
-                                       earlier.path + ", but " + where(next.pin.mount) + " by " + next.path);
+        auto where = [](const std::string& mount) {
+          return mount.empty() ? std::string("at its own paths") : "under " + mount + "/";
+        };
+        return Status::InvalidArgument("module " + next.pin.module + " is imported " +
+                                       where(earlier.mount) + " by " + earlier.path + ", but " +
+                                       where(next.pin.mount) + " by " + next.path);
       }
       continue;
     }
@@ -68,8 +74,9 @@ namespace {
 
 // Adds every file of every version `pins` lead to, by blob id, to `sources`; `owner` names who
 // provides each path so two providers of one path are caught.
-Status AddClosure(const Store& store, const std::string& name, const std::vector<DependencyPin>& pins,
-                  std::map<std::string, std::string>* owner, SchemaSources* sources) {
+Status AddClosure(const Store& store, const std::string& name,
+                  const std::vector<DependencyPin>& pins, std::map<std::string, std::string>* owner,
+                  SchemaSources* sources) {
   SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(store, name, pins));
   for (const auto& dep : reached) {
     SPOKE_ASSIGN_OR_RETURN(auto ids, store.ListFileIds(dep.version));
@@ -78,7 +85,8 @@ Status AddClosure(const Store& store, const std::string& name, const std::vector
       const std::string path = dep.mount.empty() ? own_path : dep.mount + "/" + own_path;
       auto [it, inserted] = owner->emplace(path, dep_name);
       if (!inserted && it->second != dep_name && sources->sources[path] != id) {
-        return Status::InvalidArgument("file " + path + " is provided by both " + it->second + " and " + dep_name);
+        return Status::InvalidArgument("file " + path + " is provided by both " + it->second +
+                                       " and " + dep_name);
       }
       sources->sources[path] = id;
     }
@@ -88,8 +96,8 @@ Status AddClosure(const Store& store, const std::string& name, const std::vector
 
 }  // namespace
 
-Result<SchemaSources> ClosureSources(const Store& store, const std::string& name, const FileSet& files,
-                                     const std::vector<DependencyPin>& pins) {
+Result<SchemaSources> ClosureSources(const Store& store, const std::string& name,
+                                     const FileSet& files, const std::vector<DependencyPin>& pins) {
   // The version's own files are handed over by content; the dependencies' by blob id.
   SchemaSources sources;
   std::map<std::string, std::string> owner;
@@ -121,8 +129,10 @@ Result<SchemaSources> VersionSources(const Store& store, const VersionInfo& vers
   return sources;
 }
 
-Result<std::vector<ImportStatement>> MountByImports(const Store& store, const std::string& root_name,
-                                                    const FileSet& files, std::vector<DependencyPin>* pins) {
+Result<std::vector<ImportStatement>> MountByImports(const Store& store,
+                                                    const std::string& root_name,
+                                                    const FileSet& files,
+                                                    std::vector<DependencyPin>* pins) {
   SPOKE_ASSIGN_OR_RETURN(auto reached, WalkDependencies(store, root_name, *pins));
   std::set<std::string> provided;  // every path the closure offers as it is mounted now
   for (const auto& r : reached) {
@@ -138,7 +148,7 @@ Result<std::vector<ImportStatement>> MountByImports(const Store& store, const st
     if (!root_pin.count(r.version.module)) continue;
     for (const auto& file : r.version.manifest.files) files_of[r.version.module].insert(file.path);
   }
-  std::set<std::string> needed_plain;  // modules some import needs at their own paths
+  std::set<std::string> needed_plain;              // modules some import needs at their own paths
   std::map<std::string, ImportStatement> mounted;  // module -> the first import that mounts it
   for (const auto& import : ScanImports(files)) {
     if (files.count(import.path) || CompilerProvides(import.path)) continue;

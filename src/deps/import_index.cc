@@ -10,7 +10,8 @@
 
 namespace spoke {
 
-Result<std::unique_ptr<ImportIndex>> ImportIndex::Build(const Store& store, std::vector<Status>* unreadable) {
+Result<std::unique_ptr<ImportIndex>> ImportIndex::Build(const Store& store,
+                                                        std::vector<Status>* unreadable) {
   SPOKE_ASSIGN_OR_RETURN(auto refs, store.ListRefs("refs/tags/"));
   std::vector<std::pair<std::string, std::string>> versions;
   for (const auto& ref : refs) {
@@ -28,7 +29,8 @@ Result<std::unique_ptr<ImportIndex>> ImportIndex::Build(const Store& store, std:
       if (version.ok()) {
         read[part].push_back(std::move(version->manifest));
       } else {
-        failed[part].push_back(version.status().WithContext(versions[i].first + "@" + versions[i].second));
+        failed[part].push_back(
+            version.status().WithContext(versions[i].first + "@" + versions[i].second));
       }
     }
     return Status::Ok();
@@ -46,7 +48,8 @@ void ImportIndex::Add(const Manifest& manifest) {
   if (!semver.ok()) return;
   std::unique_lock lock(mutex_);
   ModuleVersions& module = modules_[manifest.module];
-  auto [it, inserted] = module.by_name.emplace(manifest.version, static_cast<uint32_t>(module.versions.size()));
+  auto [it, inserted] =
+      module.by_name.emplace(manifest.version, static_cast<uint32_t>(module.versions.size()));
   if (!inserted) return;
   module.versions.push_back(std::move(*semver));
   for (const auto& file : manifest.files) paths_[file.path][manifest.module].push_back(it->second);
@@ -100,7 +103,8 @@ ImportResolution ImportIndex::Resolve(const std::string& path) const {
     auto found = paths_.find(path);
     if (found != paths_.end()) {
       for (const auto& [module, ids] : found->second) {
-        candidates.push_back({module, BestVersion(modules_.at(module).versions, ids)->text(), "", "", ""});
+        candidates.push_back(
+            {module, BestVersion(modules_.at(module).versions, ids)->text(), "", "", ""});
       }
     } else {
       // The original Spoke's rule: "common/types.proto" is the file types.proto of module common
@@ -112,7 +116,9 @@ ImportResolution ImportIndex::Resolve(const std::string& path) const {
         if (rest == paths_.end()) continue;
         auto ids = rest->second.find(module);
         if (ids == rest->second.end()) continue;
-        candidates.push_back({module, BestVersion(modules_.at(module).versions, ids->second)->text(), "", "", module});
+        candidates.push_back({module,
+                              BestVersion(modules_.at(module).versions, ids->second)->text(), "",
+                              "", module});
         break;
       }
     }

@@ -18,7 +18,9 @@ class IgnoreErrors : public io::ErrorCollector {
 
 }  // namespace
 
-std::string ImportStatement::Where() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
+std::string ImportStatement::Where() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
 
 std::vector<ImportStatement> ScanImports(const std::string& file, const std::string& content) {
   std::vector<ImportStatement> found;
@@ -35,8 +37,8 @@ std::vector<ImportStatement> ScanImports(const std::string& file, const std::str
       statement_start = token.text == ";" || token.text == "}" || token.text == "{";
       continue;
     }
-    bool is_import =
-        depth == 0 && statement_start && token.type == io::Tokenizer::TYPE_IDENTIFIER && token.text == "import";
+    bool is_import = depth == 0 && statement_start &&
+                     token.type == io::Tokenizer::TYPE_IDENTIFIER && token.text == "import";
     statement_start = false;
     if (!is_import) continue;
     ImportStatement statement{file, "", token.line + 1, token.column + 1};
@@ -56,7 +58,8 @@ std::vector<ImportStatement> ScanImports(const FileSet& files) {
   std::vector<ImportStatement> all;
   for (const auto& [path, content] : files) {
     auto found = ScanImports(path, content);
-    all.insert(all.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+    all.insert(all.end(), std::make_move_iterator(found.begin()),
+               std::make_move_iterator(found.end()));
   }
   return all;
 }

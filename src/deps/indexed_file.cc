@@ -18,7 +18,8 @@ namespace {
 namespace pb = google::protobuf;
 
 // Field numbers of descriptor.proto: the steps of a SourceCodeInfo path.
-constexpr int kFilePackage = 2, kFileMessage = 4, kFileEnum = 5, kFileService = 6, kFileExtension = 7, kFileSyntax = 12;
+constexpr int kFilePackage = 2, kFileMessage = 4, kFileEnum = 5, kFileService = 6,
+              kFileExtension = 7, kFileSyntax = 12;
 constexpr int kMessageField = 2, kMessageNested = 3, kMessageEnum = 4, kMessageExtension = 6;
 constexpr int kEnumValue = 2, kServiceMethod = 2;
 
@@ -27,7 +28,8 @@ class CollectErrors : public pb::io::ErrorCollector {
   explicit CollectErrors(const std::string& path) : path_(path) {}
   void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
     if (!errors_.empty()) errors_ += "\n";
-    errors_ += path_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
+    errors_ +=
+        path_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
   }
   const std::string& errors() const { return errors_; }
 
@@ -62,14 +64,17 @@ class Outline {
  public:
   Outline(const pb::FileDescriptorProto& file, IndexedFile* out) : file_(file), out_(out) {
     for (const auto& location : file.source_code_info().location()) {
-      locations_.emplace(std::vector<int>(location.path().begin(), location.path().end()), &location);
+      locations_.emplace(std::vector<int>(location.path().begin(), location.path().end()),
+                         &location);
     }
   }
 
   Status Walk() {
     const std::string& scope = file_.package();
-    for (int i = 0; i < file_.message_type_size(); ++i) Message(file_.message_type(i), scope, {kFileMessage, i});
-    for (int i = 0; i < file_.enum_type_size(); ++i) Enum(file_.enum_type(i), scope, {kFileEnum, i});
+    for (int i = 0; i < file_.message_type_size(); ++i)
+      Message(file_.message_type(i), scope, {kFileMessage, i});
+    for (int i = 0; i < file_.enum_type_size(); ++i)
+      Enum(file_.enum_type(i), scope, {kFileEnum, i});
     for (int i = 0; i < file_.service_size(); ++i) {
       const auto& service = file_.service(i);
       std::vector<int> path = {kFileService, i};
@@ -83,7 +88,8 @@ class Outline {
     }
     const pb::SourceCodeInfo::Location* about = Find({kFileSyntax});
     if (about == nullptr || about->leading_comments().empty()) about = Find({kFilePackage});
-    if (about != nullptr) Append(TrimComment(about->leading_comments()), &out_->comment_at, &out_->comment_size);
+    if (about != nullptr)
+      Append(TrimComment(about->leading_comments()), &out_->comment_at, &out_->comment_size);
     return too_large_ ? Status::InvalidArgument("too large to index") : Status::Ok();
   }
 
@@ -109,7 +115,8 @@ class Outline {
   }
 
   // Records one element; returns its full name (the scope of what it contains).
-  std::string Add(SearchKind kind, const std::string& scope, const std::string& name, const std::vector<int>& path) {
+  std::string Add(SearchKind kind, const std::string& scope, const std::string& name,
+                  const std::vector<int>& path) {
     std::string full = scope.empty() ? name : scope + "." + name;
     if (full.size() > std::numeric_limits<uint16_t>::max()) {
       too_large_ = true;
@@ -130,7 +137,8 @@ class Outline {
     return full;
   }
 
-  void Message(const pb::DescriptorProto& message, const std::string& scope, const std::vector<int>& path) {
+  void Message(const pb::DescriptorProto& message, const std::string& scope,
+               const std::vector<int>& path) {
     // A map field's entry type is the parser's invention, not something the author declared.
     if (message.options().map_entry()) return;
     std::string name = Add(SearchKind::kMessage, scope, message.name(), path);
@@ -148,7 +156,8 @@ class Outline {
     }
   }
 
-  void Enum(const pb::EnumDescriptorProto& enum_type, const std::string& scope, const std::vector<int>& path) {
+  void Enum(const pb::EnumDescriptorProto& enum_type, const std::string& scope,
+            const std::vector<int>& path) {
     std::string name = Add(SearchKind::kEnum, scope, enum_type.name(), path);
     for (int i = 0; i < enum_type.value_size(); ++i) {
       Add(SearchKind::kEnumValue, name, enum_type.value(i).name(), Sub(path, {kEnumValue, i}));
@@ -163,7 +172,8 @@ class Outline {
 
 }  // namespace
 
-Result<std::unique_ptr<IndexedFile>> IndexProtoFile(const std::string& path, const std::string& content) {
+Result<std::unique_ptr<IndexedFile>> IndexProtoFile(const std::string& path,
+                                                    const std::string& content) {
   if (content.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return Status::InvalidArgument(path + " is too large to index");
   }
@@ -178,7 +188,8 @@ Result<std::unique_ptr<IndexedFile>> IndexProtoFile(const std::string& path, con
   pb::FileDescriptorProto proto;
   bool parsed = parser.Parse(&tokenizer, &proto);
   if (!parsed || !errors.errors().empty()) {
-    return Status::InvalidArgument(errors.errors().empty() ? path + " does not parse" : errors.errors());
+    return Status::InvalidArgument(errors.errors().empty() ? path + " does not parse"
+                                                           : errors.errors());
   }
   auto file = std::make_unique<IndexedFile>();
   if (Status s = Outline(proto, file.get()).Walk(); !s.ok())

@@ -30,11 +30,15 @@ struct IndexedFile {
   std::vector<Element> elements;              // in declaration order
   uint32_t comment_at = 0, comment_size = 0;  // the file's own comment
 
-  std::string_view Name(const Element& e) const { return std::string_view(text).substr(e.name_at, e.name_size); }
+  std::string_view Name(const Element& e) const {
+    return std::string_view(text).substr(e.name_at, e.name_size);
+  }
   std::string_view Comment(const Element& e) const {
     return std::string_view(text).substr(e.comment_at, e.comment_size);
   }
-  std::string_view FileComment() const { return std::string_view(text).substr(comment_at, comment_size); }
+  std::string_view FileComment() const {
+    return std::string_view(text).substr(comment_at, comment_size);
+  }
 };
 
 // The elements `content` (the file at `path`) declares: messages (map entries left out), enums and
@@ -42,7 +46,8 @@ struct IndexedFile {
 // line of its declaration and its leading comment, trimmed line by line. Nothing is imported or
 // linked, so a file indexes whatever its imports hold. InvalidArgument listing every syntax error
 // as "path:line:col: message".
-Result<std::unique_ptr<IndexedFile>> IndexProtoFile(const std::string& path, const std::string& content);
+Result<std::unique_ptr<IndexedFile>> IndexProtoFile(const std::string& path,
+                                                    const std::string& content);
 
 }  // namespace spoke
 

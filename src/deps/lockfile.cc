@@ -46,7 +46,8 @@ Result<Lockfile> Lockfile::Parse(const std::string& text, const std::string& fil
       pin.digest = pins->Get(module)->GetString("digest");
       pin.mount = pins->Get(module)->GetString("mount");
       if (!pin.mount.empty()) {
-        if (Status s = ValidateModuleName(pin.mount); !s.ok()) return bad("mount of " + module + ": " + s.message());
+        if (Status s = ValidateModuleName(pin.mount); !s.ok())
+          return bad("mount of " + module + ": " + s.message());
       }
       if (pin.commit.size() != 40 || pin.digest.rfind("sha256:", 0) != 0) {
         return bad("malformed pin for " + module);
@@ -64,20 +65,24 @@ Result<Lockfile> Lockfile::Load(const std::string& path) {
   return Parse(text, path);
 }
 
-Status Lockfile::Save(const std::string& path) const { return WriteFileAtomically(path, Serialize()); }
+Status Lockfile::Save(const std::string& path) const {
+  return WriteFileAtomically(path, Serialize());
+}
 
 Status Lockfile::Check(const DependencyPin& resolved, const std::string& lock_path) const {
   auto it = entries.find(resolved.module);
   if (it == entries.end()) return Status::Ok();
   const DependencyPin& locked = it->second;
   if (locked.version != resolved.version) {
-    return Status::Conflict(lock_path + " locks " + resolved.module + " at " + locked.version + " but " +
-                            resolved.version + " is needed; run `spoke lock` to update the lock");
+    return Status::Conflict(lock_path + " locks " + resolved.module + " at " + locked.version +
+                            " but " + resolved.version +
+                            " is needed; run `spoke lock` to update the lock");
   }
   if ((!locked.digest.empty() && locked.digest != resolved.digest) ||
       (!locked.commit.empty() && locked.commit != resolved.commit)) {
-    return Status::Conflict(lock_path + " locks " + resolved.module + "@" + locked.version + " as " + locked.digest +
-                            " but the registry serves " + resolved.digest + "; refusing to overwrite");
+    return Status::Conflict(lock_path + " locks " + resolved.module + "@" + locked.version +
+                            " as " + locked.digest + " but the registry serves " + resolved.digest +
+                            "; refusing to overwrite");
   }
   return Status::Ok();
 }

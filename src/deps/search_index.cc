@@ -26,14 +26,15 @@ constexpr struct {
 };
 
 // The score ladder of search_index.h.
-constexpr int kExactSimple = 100, kExactFull = 90, kPrefixSimple = 80, kPrefixFull = 70, kInSimple = 60, kInFull = 50,
-              kInComment = 20;
+constexpr int kExactSimple = 100, kExactFull = 90, kPrefixSimple = 80, kPrefixFull = 70,
+              kInSimple = 60, kInFull = 50, kInComment = 20;
 
 // ASCII case folding by table: std::tolower consults the locale on every call.
 struct FoldTable {
   unsigned char to[256];
   constexpr FoldTable() : to() {
-    for (int c = 0; c < 256; ++c) to[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    for (int c = 0; c < 256; ++c)
+      to[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   }
 };
 constexpr FoldTable kFold;
@@ -196,18 +197,21 @@ Status SearchIndex::Add(const Store& store, const VersionInfo& version) {
   for (const auto& [path, id] : ids) {
     auto [path_it, new_path] = path_ids_.emplace(path, static_cast<uint32_t>(paths_.size()));
     if (new_path) paths_.push_back(path);
-    auto [parsed_it, new_parsed] = parsed_by_blob_.emplace(id, static_cast<uint32_t>(parsed_.size()));
+    auto [parsed_it, new_parsed] =
+        parsed_by_blob_.emplace(id, static_cast<uint32_t>(parsed_.size()));
     if (new_parsed) parsed_.push_back(std::move(fresh.at(id)));
     entry.files.emplace_back(path_it->second, parsed_it->second);
   }
-  auto at = std::upper_bound(module.versions.begin(), module.versions.end(), entry,
-                             [](const VersionEntry& a, const VersionEntry& b) { return a.version < b.version; });
+  auto at = std::upper_bound(
+      module.versions.begin(), module.versions.end(), entry,
+      [](const VersionEntry& a, const VersionEntry& b) { return a.version < b.version; });
   module.versions.insert(at, std::move(entry));
   ++version_count_;
   return Status::Ok();
 }
 
-void SearchIndex::AddAll(const Store& store, const std::vector<std::pair<std::string, std::string>>& versions,
+void SearchIndex::AddAll(const Store& store,
+                         const std::vector<std::pair<std::string, std::string>>& versions,
                          std::vector<Status>* left_out, const std::atomic<bool>* stop) {
   // A module's versions share most of their files, so each module goes to one thread whole: its
   // unchanged files are then parsed once, not once per thread.
@@ -225,7 +229,8 @@ void SearchIndex::AddAll(const Store& store, const std::vector<std::pair<std::st
       for (const auto& name : names) {
         if (stop && *stop) return Status::Ok();
         auto version = store.GetVersion(module, name);
-        Status s = version.ok() ? Add(store, *version) : version.status().WithContext(module + "@" + name);
+        Status s =
+            version.ok() ? Add(store, *version) : version.status().WithContext(module + "@" + name);
         if (!s.ok()) failed[part].push_back(std::move(s));
       }
     }
@@ -275,7 +280,8 @@ SearchResult SearchIndex::Search(const SearchQuery& query) const {
     for (const VersionEntry* version = first; version != last; ++version) {
       if (wanted(SearchKind::kModule)) {
         if (int score = matcher.Score(module, AfterLast(module, '/'), version->description)) {
-          offer({score, SearchKind::kModule, module, version->description, &module, version, nullptr, 0});
+          offer({score, SearchKind::kModule, module, version->description, &module, version,
+                 nullptr, 0});
         }
       }
       for (const auto& [path_id, parsed_id] : version->files) {
@@ -290,7 +296,8 @@ SearchResult SearchIndex::Search(const SearchQuery& query) const {
           if (!wanted(element.kind)) continue;
           std::string_view name = file.Name(element);
           if (int score = matcher.Score(name, element.simple_name_at, file.Comment(element))) {
-            offer({score, element.kind, name, file.Comment(element), &module, version, &path, element.line});
+            offer({score, element.kind, name, file.Comment(element), &module, version, &path,
+                   element.line});
           }
         }
       }

@@ -37,28 +37,32 @@ Result<Found> Walk(const std::string& root, bool recursive) {
       if (!name.empty() && name[0] == '.') {
         it.disable_recursion_pending();
       } else if (fs::is_regular_file(it->path() / kModuleConfigFile, ec)) {
-        (recursive || it.depth() == 0 ? found.config_dirs : found.deeper_configs).push_back(relative);
+        (recursive || it.depth() == 0 ? found.config_dirs : found.deeper_configs)
+            .push_back(relative);
       }
       continue;
     }
-    if (it->is_regular_file(ec) && it->path().extension() == ".proto") found.protos.push_back(relative);
+    if (it->is_regular_file(ec) && it->path().extension() == ".proto")
+      found.protos.push_back(relative);
   }
   return found;
 }
 
 // True when `path` lies below the directory `dir` ("" is the root, above everything).
 bool IsBelow(const std::string& path, const std::string& dir) {
-  return dir.empty() || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
+  return dir.empty() || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                         path[dir.size()] == '/');
 }
 
-Status AddSource(const std::string& root, const std::string& relative, const std::string& module_path,
-                 WorkspaceModule* module) {
+Status AddSource(const std::string& root, const std::string& relative,
+                 const std::string& module_path, WorkspaceModule* module) {
   SPOKE_RETURN_IF_ERROR(ValidateProtoPath(module_path).WithContext(root + "/" + relative));
   module->sources.emplace(module_path, (fs::path(root) / relative).string());
   return Status::Ok();
 }
 
-Result<std::vector<WorkspaceModule>> ConfiguredModules(const std::string& root, const Found& found) {
+Result<std::vector<WorkspaceModule>> ConfiguredModules(const std::string& root,
+                                                       const Found& found) {
   std::vector<WorkspaceModule> modules;
   for (const auto& dir : found.config_dirs) {
     std::string path = (fs::path(root) / dir).lexically_normal().string();
@@ -66,9 +70,11 @@ Result<std::vector<WorkspaceModule>> ConfiguredModules(const std::string& root, 
     WorkspaceModule module;
     module.name = config.module.empty() ? dir : config.module;
     if (module.name.empty()) {
-      return Status::InvalidArgument(path + "/" + kModuleConfigFile + " names no module; add \"module: <name>\"");
+      return Status::InvalidArgument(path + "/" + kModuleConfigFile +
+                                     " names no module; add \"module: <name>\"");
     }
-    SPOKE_RETURN_IF_ERROR(ValidateModuleName(module.name).WithContext(path + "/" + kModuleConfigFile));
+    SPOKE_RETURN_IF_ERROR(
+        ValidateModuleName(module.name).WithContext(path + "/" + kModuleConfigFile));
     module.version = config.version;
     module.dir = path;
     module.declared = config.deps;
@@ -84,11 +90,12 @@ Result<std::vector<WorkspaceModule>> ConfiguredModules(const std::string& root, 
       }
     }
     if (owner < 0) {
-      return Status::InvalidArgument(root + "/" + proto + " belongs to no module: add a " + kModuleConfigFile +
-                                     " to its directory or one above it");
+      return Status::InvalidArgument(root + "/" + proto + " belongs to no module: add a " +
+                                     kModuleConfigFile + " to its directory or one above it");
     }
     const std::string& dir = found.config_dirs[owner];
-    SPOKE_RETURN_IF_ERROR(AddSource(root, proto, dir.empty() ? proto : proto.substr(dir.size() + 1), &modules[owner]));
+    SPOKE_RETURN_IF_ERROR(AddSource(root, proto, dir.empty() ? proto : proto.substr(dir.size() + 1),
+                                    &modules[owner]));
   }
   return modules;
 }
@@ -98,14 +105,16 @@ Result<std::vector<WorkspaceModule>> TopLevelModules(const std::string& root, co
   for (const auto& proto : found.protos) {
     size_t slash = proto.find('/');
     if (slash == std::string::npos) {
-      return Status::InvalidArgument(root + "/" + proto + " is in no top-level directory; move it into one, or add " +
-                                     kModuleConfigFile + " files to say which directories are modules");
+      return Status::InvalidArgument(
+          root + "/" + proto + " is in no top-level directory; move it into one, or add " +
+          kModuleConfigFile + " files to say which directories are modules");
     }
     std::string top = proto.substr(0, slash);
     WorkspaceModule& module = by_name[top];
     if (module.name.empty()) {
       SPOKE_RETURN_IF_ERROR(ValidateModuleName(top).WithContext(
-          "top-level directory " + top + " (add a " + std::string(kModuleConfigFile) + " with module: to name it)"));
+          "top-level directory " + top + " (add a " + std::string(kModuleConfigFile) +
+          " with module: to name it)"));
       module.name = top;
       module.dir = (fs::path(root) / top).string();
     }
@@ -122,8 +131,9 @@ Result<std::vector<WorkspaceModule>> FindModules(const std::string& root, bool r
   SPOKE_ASSIGN_OR_RETURN(Found found, Walk(root, recursive));
   if (!found.deeper_configs.empty()) {
     // Silently pushing a nested module's files as part of another would lose its boundary.
-    return Status::InvalidArgument(root + "/" + found.deeper_configs.front() + "/" + kModuleConfigFile +
-                                   " is below the top level; pass -recursive to push it as a module");
+    return Status::InvalidArgument(
+        root + "/" + found.deeper_configs.front() + "/" + kModuleConfigFile +
+        " is below the top level; pass -recursive to push it as a module");
   }
   std::sort(found.protos.begin(), found.protos.end());
   std::vector<WorkspaceModule> modules;
@@ -132,14 +142,16 @@ Result<std::vector<WorkspaceModule>> FindModules(const std::string& root, bool r
   } else {
     SPOKE_ASSIGN_OR_RETURN(modules, ConfiguredModules(root, found));
   }
-  std::sort(modules.begin(), modules.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(modules.begin(), modules.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
   for (size_t i = 0; i < modules.size(); ++i) {
     const WorkspaceModule& m = modules[i];
     if (i > 0 && modules[i - 1].name == m.name) {
-      return Status::InvalidArgument("two directories are module " + m.name + ": " + modules[i - 1].dir + " and " +
-                                     m.dir);
+      return Status::InvalidArgument("two directories are module " + m.name + ": " +
+                                     modules[i - 1].dir + " and " + m.dir);
     }
-    if (m.sources.empty()) return Status::InvalidArgument("module " + m.name + " (" + m.dir + ") holds no .proto file");
+    if (m.sources.empty())
+      return Status::InvalidArgument("module " + m.name + " (" + m.dir + ") holds no .proto file");
   }
   if (modules.empty()) return Status::InvalidArgument("no .proto files found under " + root);
   return modules;
@@ -164,8 +176,8 @@ Result<std::vector<WorkspaceModule>> OrderByImports(std::vector<WorkspaceModule>
     for (const auto& [path, content] : modules[i].files) {
       auto [it, inserted] = owner.emplace(path, i);
       if (!inserted) {
-        return Status::InvalidArgument("file " + path + " is in two modules: " + modules[it->second].name + " and " +
-                                       modules[i].name);
+        return Status::InvalidArgument("file " + path + " is in two modules: " +
+                                       modules[it->second].name + " and " + modules[i].name);
       }
     }
   }
@@ -196,14 +208,17 @@ Result<std::vector<WorkspaceModule>> OrderByImports(std::vector<WorkspaceModule>
         const std::string& to = (at + 1 == path.end()) ? modules[i].name : modules[*(at + 1)].name;
         const ImportStatement& edge = from.needs.at(to);
         cycle += from.name + " -> ";
-        why += (why.empty() ? "" : "; ") +
-               (edge.path.empty() ? edge.file + " declares " + to : edge.Where() + " imports \"" + edge.path + "\"");
+        why += (why.empty() ? "" : "; ") + (edge.path.empty()
+                                                ? edge.file + " declares " + to
+                                                : edge.Where() + " imports \"" + edge.path + "\"");
       }
-      return Status::InvalidArgument("import cycle between modules: " + cycle + modules[i].name + " (" + why + ")");
+      return Status::InvalidArgument("import cycle between modules: " + cycle + modules[i].name +
+                                     " (" + why + ")");
     }
     marks[i] = Mark::kOnPath;
     path.push_back(i);
-    for (const auto& [dep, statement] : modules[i].needs) SPOKE_RETURN_IF_ERROR(visit(by_name.at(dep)));
+    for (const auto& [dep, statement] : modules[i].needs)
+      SPOKE_RETURN_IF_ERROR(visit(by_name.at(dep)));
     path.pop_back();
     marks[i] = Mark::kDone;
     order.push_back(i);

@@ -20,7 +20,8 @@ Json DependencyPinToJson(const DependencyPin& pin) {
   return entry;
 }
 
-std::string ComputeDigest(const std::vector<ManifestFile>& files, const std::vector<DependencyPin>& pins) {
+std::string ComputeDigest(const std::vector<ManifestFile>& files,
+                          const std::vector<DependencyPin>& pins) {
   Sha256 hasher;
   for (const auto& file : files) {
     hasher.Update(file.sha256);
@@ -34,7 +35,8 @@ std::string ComputeDigest(const std::vector<ManifestFile>& files, const std::vec
   std::sort(sorted.begin(), sorted.end(),
             [](const DependencyPin* a, const DependencyPin* b) { return a->module < b->module; });
   for (const DependencyPin* pin : sorted) {
-    hasher.Update("dep " + pin->module + " " + pin->version + " " + pin->digest + " " + pin->mount + "\n");
+    hasher.Update("dep " + pin->module + " " + pin->version + " " + pin->digest + " " + pin->mount +
+                  "\n");
   }
   return "sha256:" + hasher.FinishHex();
 }
@@ -47,7 +49,8 @@ bool SameContent(const Manifest& stored, const std::vector<ManifestFile>& files,
   if (stored.digest != ComputeDigest(files)) return false;
   auto key = [](const std::vector<DependencyPin>& list) {
     std::set<std::string> out;
-    for (const auto& p : list) out.insert(p.module + " " + p.version + " " + p.digest + " " + p.mount);
+    for (const auto& p : list)
+      out.insert(p.module + " " + p.version + " " + p.digest + " " + p.mount);
     return out;
   };
   return key(stored.dependencies) == key(pins);
@@ -99,8 +102,8 @@ Result<Manifest> Manifest::Parse(const std::string& text) {
   // as_double: a fractional "format": 1.5 truncates to 1 as an int.
   if (!format || !format->is_number() ||
       (format->as_double() != kManifestFormat && format->as_double() != kManifestFormatWithPins)) {
-    return corrupt("unknown format (this Spoke reads formats " + std::to_string(kManifestFormat) + " and " +
-                   std::to_string(kManifestFormatWithPins) + ")");
+    return corrupt("unknown format (this Spoke reads formats " + std::to_string(kManifestFormat) +
+                   " and " + std::to_string(kManifestFormatWithPins) + ")");
   }
   m.format = static_cast<int>(format->as_double());
   m.module = root.GetString("module");
@@ -121,11 +124,13 @@ Result<Manifest> Manifest::Parse(const std::string& text) {
   }
   if (const Json* deps = root.Get("dependencies"); deps && deps->is_array()) {
     for (const Json& entry : deps->as_array()) {
-      DependencyPin pin{entry.GetString("module"), entry.GetString("version"), entry.GetString("commit"),
-                        entry.GetString("digest"), entry.GetString("mount")};
+      DependencyPin pin{entry.GetString("module"), entry.GetString("version"),
+                        entry.GetString("commit"), entry.GetString("digest"),
+                        entry.GetString("mount")};
       if (Status s = ValidateModuleName(pin.module); !s.ok()) return corrupt(s.message());
       if (!pin.mount.empty()) {
-        if (Status s = ValidateModuleName(pin.mount); !s.ok()) return corrupt("mount: " + s.message());
+        if (Status s = ValidateModuleName(pin.mount); !s.ok())
+          return corrupt("mount: " + s.message());
       }
       m.dependencies.push_back(std::move(pin));
     }

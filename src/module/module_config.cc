@@ -16,7 +16,8 @@ std::string Trim(const std::string& s) {
 }
 
 std::string Unquote(const std::string& s) {
-  if (s.size() >= 2 && ((s.front() == '"' && s.back() == '"') || (s.front() == '\'' && s.back() == '\''))) {
+  if (s.size() >= 2 &&
+      ((s.front() == '"' && s.back() == '"') || (s.front() == '\'' && s.back() == '\''))) {
     return s.substr(1, s.size() - 2);
   }
   return s;
@@ -64,7 +65,8 @@ Result<ModuleConfig> ParseModuleConfig(const std::string& text, const std::strin
     std::string content = Trim(line);
     if (content[0] == '-') {
       if (list_key.empty()) return error("a list item needs a key above it (e.g. \"deps:\")");
-      if (indent < list_indent) return error("a list item is indented less than its key \"" + list_key + "\"");
+      if (indent < list_indent)
+        return error("a list item is indented less than its key \"" + list_key + "\"");
       std::string item = Unquote(Trim(content.substr(1)));
       if (item.empty()) return error("empty list item");
       config.values[list_key].push_back(item);
@@ -74,14 +76,16 @@ Result<ModuleConfig> ParseModuleConfig(const std::string& text, const std::strin
     }
     size_t colon = content.find(':');
     if (colon == std::string::npos) return error("expected \"key: value\"");
-    std::string key = Trim(content.substr(0, colon)), value = Unquote(Trim(content.substr(colon + 1)));
+    std::string key = Trim(content.substr(0, colon)),
+                value = Unquote(Trim(content.substr(colon + 1)));
     if (key.empty()) return error("empty key");
     if (indent > 0) {
       if (section.empty()) return error("unexpected indentation");
       if (child_indent == 0) child_indent = indent;
       if (indent != child_indent) {
-        return error(indent > child_indent ? "sections nest one level deep only (e.g. \"lint:\" then \"  except:\")"
-                                           : "inconsistent indentation in section \"" + section + "\"");
+        return error(indent > child_indent
+                         ? "sections nest one level deep only (e.g. \"lint:\" then \"  except:\")"
+                         : "inconsistent indentation in section \"" + section + "\"");
       }
       key = section + "." + key;
     } else {
@@ -99,14 +103,17 @@ Result<ModuleConfig> ParseModuleConfig(const std::string& text, const std::strin
       config.values[key].push_back(value);
     }
   }
-  for (auto [key, field] : {std::pair{"module", &config.module}, std::pair{"version", &config.version}}) {
+  for (auto [key, field] :
+       {std::pair{"module", &config.module}, std::pair{"version", &config.version}}) {
     auto it = config.values.find(key);
     if (it == config.values.end()) continue;
-    if (it->second.size() != 1) return Status::InvalidArgument(filename + ": \"" + key + "\" takes one value");
+    if (it->second.size() != 1)
+      return Status::InvalidArgument(filename + ": \"" + key + "\" takes one value");
     *field = it->second[0];
   }
   if (!config.version.empty()) {
-    if (auto v = SemVer::Parse(config.version); !v.ok()) return Status::InvalidArgument(filename + ": " + v.status().message());
+    if (auto v = SemVer::Parse(config.version); !v.ok())
+      return Status::InvalidArgument(filename + ": " + v.status().message());
   }
   for (const char* key : {"deps", "dependencies"}) {
     if (auto it = config.values.find(key); it != config.values.end()) {

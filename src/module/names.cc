@@ -92,14 +92,16 @@ Status ValidateProtoPath(const std::string& path) {
   if (path.size() > kMaxProtoPathBytes) {
     return invalid("longer than " + std::to_string(kMaxProtoPathBytes) + " bytes");
   }
-  if (path[0] == '/') return invalid("absolute paths are not allowed; use a path relative to the module");
+  if (path[0] == '/')
+    return invalid("absolute paths are not allowed; use a path relative to the module");
   if (size_t bad = FindInvalidUtf8(path); bad != std::string::npos) {
     return invalid("not valid UTF-8 (byte " + HexByte(path[bad]) + " at offset " +
                    std::to_string(bad) + ")");
   }
   for (char c : path) {
     if (c == '\\') return invalid("backslashes are not allowed; use '/'");
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return invalid("control characters are not allowed");
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return invalid("control characters are not allowed");
   }
   size_t start = 0;
   while (start <= path.size()) {

@@ -38,8 +38,9 @@ bool ParseNumber(const std::string& s, uint64_t* out) {
 
 Result<SemVer> SemVer::Parse(const std::string& text) {
   auto invalid = [&](const std::string& why) {
-    return Status::InvalidArgument("invalid version \"" + text + "\": " + why +
-                                   " (expected semver with a v prefix, e.g. v1.2.3 or v2.0.0-rc.1)");
+    return Status::InvalidArgument(
+        "invalid version \"" + text + "\": " + why +
+        " (expected semver with a v prefix, e.g. v1.2.3 or v2.0.0-rc.1)");
   };
   if (text.size() > 128) return invalid("longer than 128 characters");
   if (text.empty() || text[0] != 'v') return invalid("must start with 'v'");
@@ -119,13 +120,14 @@ std::optional<std::string> HighestRelease(const std::vector<std::string>& versio
 }
 
 void SortVersions(std::vector<std::string>* versions) {
-  std::stable_sort(versions->begin(), versions->end(), [](const std::string& a, const std::string& b) {
-    auto pa = SemVer::Parse(a), pb = SemVer::Parse(b);
-    if (pa.ok() != pb.ok()) return pa.ok();
-    if (!pa.ok()) return a < b;
-    int c = pa->Compare(*pb);
-    return c != 0 ? c < 0 : a < b;
-  });
+  std::stable_sort(versions->begin(), versions->end(),
+                   [](const std::string& a, const std::string& b) {
+                     auto pa = SemVer::Parse(a), pb = SemVer::Parse(b);
+                     if (pa.ok() != pb.ok()) return pa.ok();
+                     if (!pa.ok()) return a < b;
+                     int c = pa->Compare(*pb);
+                     return c != 0 ? c < 0 : a < b;
+                   });
 }
 
 }  // namespace spoke

@@ -58,14 +58,15 @@ Status WriteLoose(git_odb* odb, std::string_view content, const git_oid& expecte
   git_oid id;
   int rc = git_odb_write(&id, odb, content.data(), content.size(), GIT_OBJECT_BLOB);
   if (rc != 0) return GitError(rc, "cannot write a blob");
-  if (!git_oid_equal(&id, &expected)) return Status::Internal("a blob's id changed while it was written");
+  if (!git_oid_equal(&id, &expected))
+    return Status::Internal("a blob's id changed while it was written");
   return Status::Ok();
 }
 
 }  // namespace
 
-Status InstallPack(const std::string& pack_file, const std::string& index, const std::string& checksum,
-                   const std::string& store_path) {
+Status InstallPack(const std::string& pack_file, const std::string& index,
+                   const std::string& checksum, const std::string& store_path) {
   const fs::path index_file = fs::path(pack_file).replace_extension(".idx");
   {
     std::FILE* f = std::fopen(index_file.c_str(), "wb");
@@ -95,7 +96,8 @@ git_oid HashBlob(std::string_view content) {
   return id;
 }
 
-Result<std::vector<git_oid>> WriteBlobs(git_repository* repo, const std::vector<std::string_view>& contents,
+Result<std::vector<git_oid>> WriteBlobs(git_repository* repo,
+                                        const std::vector<std::string_view>& contents,
                                         size_t pack_threshold) {
   unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
   if (contents.size() < 256) threads = 1;
@@ -122,7 +124,8 @@ Result<std::vector<git_oid>> WriteBlobs(git_repository* repo, const std::vector<
     if (rc != 0) return GitError(rc, "cannot read the object store");
     for (size_t k = 0; k < order.size(); ++k) {
       if (k > 0 && git_oid_equal(&ids[order[k]], &ids[order[k - 1]])) continue;
-      if (git_odb_exists_ext(raw_odb, &ids[order[k]], GIT_ODB_LOOKUP_NO_REFRESH) != 1) fresh.push_back(order[k]);
+      if (git_odb_exists_ext(raw_odb, &ids[order[k]], GIT_ODB_LOOKUP_NO_REFRESH) != 1)
+        fresh.push_back(order[k]);
     }
   }
   if (fresh.size() < pack_threshold) {
@@ -143,21 +146,33 @@ Result<std::vector<git_oid>> WriteBlobs(git_repository* repo, const std::vector<
       if (!AppendWholeEntry(3, contents[fresh[k]], &out.bytes, &scratch)) {
         return Status::Internal("zlib could not compress blob " + OidHex(ids[fresh[k]]));
       }
-      out.crcs.push_back(static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(out.bytes.data() + start),
-                                                     static_cast<uInt>(out.bytes.size() - start))));
+      out.crcs.push_back(
+          static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(out.bytes.data() + start),
+                                      static_cast<uInt>(out.bytes.size() - start))));
     }
     return Status::Ok();
   }));
 
   Quarantine quarantine(git_repository_path(repo));
-  if (!quarantine.ok()) return Status::IOError("cannot create a directory under " + quarantine.dir().string());
+  if (!quarantine.ok())
+    return Status::IOError("cannot create a directory under " + quarantine.dir().string());
   const fs::path pack_file = quarantine.dir() / "blobs.pack";
   PackFileWriter writer(pack_file);
   const auto count = static_cast<uint32_t>(fresh.size());
-  const unsigned char header[12] = {'P', 'A', 'C', 'K', 0, 0, 0, 2,
-                                    static_cast<unsigned char>(count >> 24), static_cast<unsigned char>(count >> 16),
-                                    static_cast<unsigned char>(count >> 8), static_cast<unsigned char>(count)};
-  bool written = writer.Write(std::string_view(reinterpret_cast<const char*>(header), sizeof(header)));
+  const unsigned char header[12] = {'P',
+                                    'A',
+                                    'C',
+                                    'K',
+                                    0,
+                                    0,
+                                    0,
+                                    2,
+                                    static_cast<unsigned char>(count >> 24),
+                                    static_cast<unsigned char>(count >> 16),
+                                    static_cast<unsigned char>(count >> 8),
+                                    static_cast<unsigned char>(count)};
+  bool written =
+      writer.Write(std::string_view(reinterpret_cast<const char*>(header), sizeof(header)));
   std::vector<PackIndexEntry> entries;
   entries.reserve(fresh.size());
   uint64_t base = sizeof(header);
@@ -173,7 +188,8 @@ Result<std::vector<git_oid>> WriteBlobs(git_repository* repo, const std::vector<
   std::string checksum = writer.Finish();
   if (!written || checksum.empty()) return Status::IOError("cannot write " + pack_file.string());
   SPOKE_ASSIGN_OR_RETURN(std::string index, EncodePackIndex(entries, checksum));
-  SPOKE_RETURN_IF_ERROR(InstallPack(pack_file.string(), index, checksum, git_repository_path(repo)));
+  SPOKE_RETURN_IF_ERROR(
+      InstallPack(pack_file.string(), index, checksum, git_repository_path(repo)));
   rc = git_odb_refresh(raw_odb);
   if (rc != 0) return GitError(rc, "cannot reload the object store");
   return ids;

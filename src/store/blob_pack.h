@@ -20,8 +20,8 @@ namespace spoke {
 // Writes `index` (the .idx of the complete pack at `pack_file`, whose trailer is `checksum`) beside
 // it, then moves both into `store_path`/objects/pack/ under git's name for them, .pack first: git
 // and libgit2 only see a pack once its .idx is there.
-Status InstallPack(const std::string& pack_file, const std::string& index, const std::string& checksum,
-                   const std::string& store_path);
+Status InstallPack(const std::string& pack_file, const std::string& index,
+                   const std::string& checksum, const std::string& store_path);
 
 // The git blob id of `content`, computed without writing anything.
 git_oid HashBlob(std::string_view content);
@@ -30,7 +30,8 @@ git_oid HashBlob(std::string_view content);
 // Blobs the store already has are not written again; the others go into one new pack (moved into
 // objects/pack/ only once complete, .pack before .idx) when there are at least `pack_threshold`
 // of them, else into loose objects.
-Result<std::vector<git_oid>> WriteBlobs(git_repository* repo, const std::vector<std::string_view>& contents,
+Result<std::vector<git_oid>> WriteBlobs(git_repository* repo,
+                                        const std::vector<std::string_view>& contents,
                                         size_t pack_threshold);
 
 }  // namespace spoke

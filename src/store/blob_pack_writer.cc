@@ -37,7 +37,8 @@ struct Fd {
 
 // Reads exactly `size` bytes of `fd` from its start, in pieces, calling `piece` for each; false
 // when the file is shorter or longer than `size`, or on a read error.
-bool ReadPieces(int fd, uint64_t size, std::vector<char>* buffer, const std::function<bool(std::string_view)>& piece) {
+bool ReadPieces(int fd, uint64_t size, std::vector<char>* buffer,
+                const std::function<bool(std::string_view)>& piece) {
   if (::lseek(fd, 0, SEEK_SET) != 0) return false;
   uint64_t done = 0;
   while (true) {
@@ -46,7 +47,8 @@ bool ReadPieces(int fd, uint64_t size, std::vector<char>* buffer, const std::fun
     if (n < 0) return false;
     if (n == 0) return done == size;
     done += static_cast<uint64_t>(n);
-    if (done > size || !piece(std::string_view(buffer->data(), static_cast<size_t>(n)))) return false;
+    if (done > size || !piece(std::string_view(buffer->data(), static_cast<size_t>(n))))
+      return false;
   }
 }
 
@@ -72,20 +74,25 @@ Result<std::string> ChecksumFile(std::FILE* file, const fs::path& path) {
   Sha1 sha1;
   std::vector<char> buffer(kPieceBytes);
   size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) sha1.Update(std::string_view(buffer.data(), n));
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0)
+    sha1.Update(std::string_view(buffer.data(), n));
   if (std::ferror(file)) return Status::IOError("cannot reread " + path.string());
   return sha1.Finish();
 }
 
-std::string RawId(const git_oid& id) { return std::string(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ); }
+std::string RawId(const git_oid& id) {
+  return std::string(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ);
+}
 
 }  // namespace
 
-Result<std::unique_ptr<BlobPackWriter>> BlobPackWriter::Start(const std::string& store_path, size_t pack_threshold) {
+Result<std::unique_ptr<BlobPackWriter>> BlobPackWriter::Start(const std::string& store_path,
+                                                              size_t pack_threshold) {
   git_odb* raw = nullptr;
   int rc = git_odb_open(&raw, (fs::path(store_path) / "objects").c_str());
   if (rc != 0) return GitError(rc, "cannot open the object store of " + store_path);
-  return std::unique_ptr<BlobPackWriter>(new BlobPackWriter(store_path, pack_threshold, OdbPtr(raw)));
+  return std::unique_ptr<BlobPackWriter>(
+      new BlobPackWriter(store_path, pack_threshold, OdbPtr(raw)));
 }
 
 BlobPackWriter::BlobPackWriter(std::string store_path, size_t pack_threshold, OdbPtr odb)
@@ -126,7 +133,8 @@ std::vector<BlobPackWriter::Pending> BlobPackWriter::TakeHeldBack() {
   return held;
 }
 
-bool BlobPackWriter::ContentOf(const Pending& item, std::string* buffer, std::string_view* content) {
+bool BlobPackWriter::ContentOf(const Pending& item, std::string* buffer,
+                               std::string_view* content) {
   if (item.file.empty()) {
     *content = item.content;
     return true;
@@ -156,7 +164,7 @@ void BlobPackWriter::Run() {
     for (Pending& item : batch) {
       if (failed) continue;
       if (!item.file.empty()) {
-        struct stat st{};
+        struct stat st {};
         if (::stat(item.file.c_str(), &st) != 0) {
           Fail(Status::IOError("cannot read " + item.file + ": " + std::strerror(errno)));
           failed = true;
@@ -262,7 +270,8 @@ bool BlobPackWriter::AppendFile(const std::string& path, uint64_t size, const gi
   std::string header;
   AppendEntryHeader(3, size, &header);
   const uint64_t offset = pack_size_;
-  uLong crc = crc32(0, reinterpret_cast<const Bytef*>(header.data()), static_cast<uInt>(header.size()));
+  uLong crc =
+      crc32(0, reinterpret_cast<const Bytef*>(header.data()), static_cast<uInt>(header.size()));
   bool written = std::fwrite(header.data(), 1, header.size(), pack_) == header.size();
   uint64_t entry_size = header.size();
 
@@ -297,7 +306,8 @@ bool BlobPackWriter::AppendFile(const std::string& path, uint64_t size, const gi
   const bool finished = read_whole && drain(Z_FINISH);
   deflateEnd(&zs);
   if (!finished) {
-    Fail(Status::IOError("cannot read " + path + " whole, or it changed size while it was being stored"));
+    Fail(Status::IOError("cannot read " + path +
+                         " whole, or it changed size while it was being stored"));
     return false;
   }
   if (std::memcmp(again.Finish().data(), id.id, GIT_OID_RAWSZ) != 0) {
@@ -348,8 +358,9 @@ Status BlobPackWriter::Finish() {
   if (!pack_) return Status::Ok();
   const fs::path pack_file = quarantine_->dir() / "blobs.pack";
   const auto count = static_cast<uint32_t>(entries_.size());
-  const unsigned char count_bytes[4] = {static_cast<unsigned char>(count >> 24), static_cast<unsigned char>(count >> 16),
-                                        static_cast<unsigned char>(count >> 8), static_cast<unsigned char>(count)};
+  const unsigned char count_bytes[4] = {
+      static_cast<unsigned char>(count >> 24), static_cast<unsigned char>(count >> 16),
+      static_cast<unsigned char>(count >> 8), static_cast<unsigned char>(count)};
   if (std::fseek(pack_, 8, SEEK_SET) != 0 || std::fwrite(count_bytes, 1, 4, pack_) != 4) {
     return Status::IOError("cannot write " + pack_file.string());
   }
@@ -360,8 +371,9 @@ Status BlobPackWriter::Finish() {
   pack_ = nullptr;
   if (!ok) return Status::IOError("cannot write " + pack_file.string());
 
-  std::sort(entries_.begin(), entries_.end(),
-            [](const PackIndexEntry& a, const PackIndexEntry& b) { return git_oid_cmp(&a.id, &b.id) < 0; });
+  std::sort(entries_.begin(), entries_.end(), [](const PackIndexEntry& a, const PackIndexEntry& b) {
+    return git_oid_cmp(&a.id, &b.id) < 0;
+  });
   SPOKE_ASSIGN_OR_RETURN(std::string index, EncodePackIndex(entries_, checksum));
   return InstallPack(pack_file.string(), index, checksum, store_path_);
 }

@@ -39,7 +39,8 @@ class BlobPackWriter {
   // they would pay zlib's default level and libgit2's collision-detecting SHA-1 after the generator
   // ends.
   static constexpr size_t kPackBytes = 512 << 10;
-  static Result<std::unique_ptr<BlobPackWriter>> Start(const std::string& store_path, size_t pack_threshold);
+  static Result<std::unique_ptr<BlobPackWriter>> Start(const std::string& store_path,
+                                                       size_t pack_threshold);
   // Stops the worker. A pack that Finish() did not move into the store is deleted.
   ~BlobPackWriter();
   BlobPackWriter(const BlobPackWriter&) = delete;
@@ -68,7 +69,7 @@ class BlobPackWriter {
   struct Pending {
     std::string_view content;  // when `file` is empty
     git_oid* id;
-    std::string file;          // else the content is this file's
+    std::string file;  // else the content is this file's
     // A file's bytes as first read and hashed, kept while it is held back: the file is not read
     // again, so what is written is what was hashed. Held-back bytes stay under kPackBytes.
     std::unique_ptr<std::string> held;
@@ -81,7 +82,9 @@ class BlobPackWriter {
   // error.
   bool ContentOf(const Pending& item, std::string* buffer, std::string_view* content);
   // A held-back item's content, always in memory (its view, or the bytes kept from its file).
-  static std::string_view HeldContent(const Pending& item) { return item.held ? *item.held : item.content; }
+  static std::string_view HeldContent(const Pending& item) {
+    return item.held ? *item.held : item.content;
+  }
   // The held-back items, leaving none.
   std::vector<Pending> TakeHeldBack();
   bool OpenPack();

@@ -8,9 +8,9 @@
 
 #include "spoke/names.h"
 #include "store/store_impl.h"
-#include "util/parallel.h"
-#include "util/files.h"
 #include "util/digest.h"
+#include "util/files.h"
+#include "util/parallel.h"
 
 namespace spoke {
 
@@ -89,7 +89,7 @@ Status Store::CheckoutFiles(const VersionInfo& version, const std::string& dir,
                                                : Sha256Hex(content) == expected.sha256);
       if (!matches) {
         return Status::Corruption("file " + path + " of " + version.module + "@" + version.version +
-                                            " does not match its manifest");
+                                  " does not match its manifest");
       }
       Status written = WriteFileInPlace((base / path).string(), content);
       if (!written.ok()) {

@@ -31,9 +31,15 @@ Result<std::vector<FileChange>> Store::DiffVersions(const VersionInfo& from, con
     const git_diff_delta* delta = git_diff_get_delta(diff_raw, i);
     FileChange change;
     switch (delta->status) {
-      case GIT_DELTA_ADDED: change.status = "added"; break;
-      case GIT_DELTA_DELETED: change.status = "removed"; break;
-      default: change.status = "modified"; break;
+      case GIT_DELTA_ADDED:
+        change.status = "added";
+        break;
+      case GIT_DELTA_DELETED:
+        change.status = "removed";
+        break;
+      default:
+        change.status = "modified";
+        break;
     }
     change.path = delta->status == GIT_DELTA_DELETED ? delta->old_file.path : delta->new_file.path;
     if (change.path == kManifestPath) continue;

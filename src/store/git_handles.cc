@@ -41,13 +41,17 @@ Status GitError(int code, const std::string& what) {
   std::string message = what;
   if (err && err->message) message += ": " + std::string(err->message);
   switch (code) {
-    case GIT_ENOTFOUND: return Status::NotFound(message);
+    case GIT_ENOTFOUND:
+      return Status::NotFound(message);
     case GIT_ELOCKED:
     case GIT_EMODIFIED:
-    case GIT_EEXISTS: return Status::Conflict(message);
+    case GIT_EEXISTS:
+      return Status::Conflict(message);
     case GIT_EINVALIDSPEC:
-    case GIT_EINVALID: return Status::InvalidArgument(message);
-    default: return Status::IOError(message);
+    case GIT_EINVALID:
+      return Status::InvalidArgument(message);
+    default:
+      return Status::IOError(message);
   }
 }
 

@@ -67,8 +67,10 @@ Result<std::vector<VersionTag>> TagsFor(git_repository* repo, const std::string&
     return 0;
   };
   int rc = git_tag_foreach(repo, visit, &collected);
-  if (rc != 0) return GitError(rc, "cannot list the tags of " + std::string(git_repository_workdir(repo)));
-  std::vector<VersionTag> tags = collected.own.empty() ? std::move(collected.plain) : std::move(collected.own);
+  if (rc != 0)
+    return GitError(rc, "cannot list the tags of " + std::string(git_repository_workdir(repo)));
+  std::vector<VersionTag> tags =
+      collected.own.empty() ? std::move(collected.plain) : std::move(collected.own);
   std::sort(tags.begin(), tags.end(), [](const VersionTag& a, const VersionTag& b) {
     int c = a.version.Compare(b.version);
     return c != 0 ? c > 0 : a.name > b.name;
@@ -81,13 +83,15 @@ std::string Describe(unsigned int flags) {
   if (flags & GIT_STATUS_IGNORED) return "ignored";
   if (flags & GIT_STATUS_WT_NEW) return "untracked";
   if (flags & GIT_STATUS_WT_DELETED) return "deleted";
-  if (flags & (GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_TYPECHANGE | GIT_STATUS_WT_RENAMED)) return "modified";
+  if (flags & (GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_TYPECHANGE | GIT_STATUS_WT_RENAMED))
+    return "modified";
   return "staged, not committed";
 }
 
 }  // namespace
 
-std::string PseudoVersion(const std::optional<SemVer>& base, int64_t commit_time, const std::string& commit_hex) {
+std::string PseudoVersion(const std::optional<SemVer>& base, int64_t commit_time,
+                          const std::string& commit_hex) {
   const std::string suffix = UtcStamp(commit_time) + "-" + commit_hex.substr(0, 12);
   if (!base) return "v0.0.0-" + suffix;
   if (base->is_prerelease()) return base->text() + ".0." + suffix;
@@ -97,7 +101,8 @@ std::string PseudoVersion(const std::optional<SemVer>& base, int64_t commit_time
 
 std::string GitVersion::Origin() const {
   if (!tag.empty()) return "git tag " + tag + " (commit " + ShortId(commit) + ")";
-  return "git commit " + ShortId(commit) + " (untagged" + (base.empty() ? "" : ", after " + base) + ")";
+  return "git commit " + ShortId(commit) + " (untagged" + (base.empty() ? "" : ", after " + base) +
+         ")";
 }
 
 struct GitWorkTree::Handles {
@@ -118,10 +123,12 @@ Result<std::unique_ptr<GitWorkTree>> GitWorkTree::Open(const std::string& dir) {
   auto handles = std::make_unique<Handles>();
   handles->repo.reset(raw);
   git_repository* repo = handles->repo.get();
-  if (git_repository_is_bare(repo)) return Status::NotFound(dir + " is in a bare git repository, not a work tree");
+  if (git_repository_is_bare(repo))
+    return Status::NotFound(dir + " is in a bare git repository, not a work tree");
   const std::string root = git_repository_workdir(repo);
   rc = git_repository_head_unborn(repo);
-  if (rc == 1) return Status::FailedPrecondition("the git work tree " + root + " has no commit yet");
+  if (rc == 1)
+    return Status::FailedPrecondition("the git work tree " + root + " has no commit yet");
   if (rc < 0) return GitError(rc, "cannot read HEAD of " + root);
   git_object* head = nullptr;
   rc = git_revparse_single(&head, repo, "HEAD^{commit}");
@@ -186,19 +193,22 @@ Result<std::vector<UncommittedFile>> GitWorkTree::UncommittedFiles(const std::st
   std::vector<UncommittedFile> files;
   for (size_t i = 0, n = git_status_list_entrycount(list.get()); i < n; ++i) {
     const git_status_entry* entry = git_status_byindex(list.get(), i);
-    const git_diff_delta* delta = entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
+    const git_diff_delta* delta =
+        entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
     if (entry->status == GIT_STATUS_CURRENT || !delta) continue;
     std::string path = delta->new_file.path ? delta->new_file.path : delta->old_file.path;
     if (!prefix.empty()) {
       // An exact pathspec also matches the directory itself; only what is below it is asked for.
-      if (path.size() <= prefix.size() || path.compare(0, prefix.size(), prefix) != 0 || path[prefix.size()] != '/') {
+      if (path.size() <= prefix.size() || path.compare(0, prefix.size(), prefix) != 0 ||
+          path[prefix.size()] != '/') {
         continue;
       }
       path.erase(0, prefix.size() + 1);
     }
     files.push_back({std::move(path), Describe(entry->status)});
   }
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
   return files;
 }
 

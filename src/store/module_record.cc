@@ -43,7 +43,9 @@ Status ReadModuleRecord(git_repository* repo, const git_oid& commit_id, ModuleIn
 
 }  // namespace
 
-std::string ModuleRecordRef(const std::string& module) { return "refs/meta/" + module + "/_record"; }
+std::string ModuleRecordRef(const std::string& module) {
+  return "refs/meta/" + module + "/_record";
+}
 
 Result<ModuleInfo> Store::GetModule(const std::string& module) const {
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
@@ -65,7 +67,8 @@ Result<ModuleInfo> Store::GetModule(const std::string& module) const {
   git_commit_free(raw);
   git_oid revision;
   rc = git_reference_name_to_id(&revision, lease.get(), ModuleRecordRef(module).c_str());
-  if (rc != 0 && rc != GIT_ENOTFOUND) return GitError(rc, "cannot read the record ref of module " + module);
+  if (rc != 0 && rc != GIT_ENOTFOUND)
+    return GitError(rc, "cannot read the record ref of module " + module);
   SPOKE_RETURN_IF_ERROR(ReadModuleRecord(lease.get(), rc == 0 ? revision : root, &info));
   return info;
 }

@@ -14,8 +14,8 @@ namespace spoke {
 namespace {
 
 Status Refuse(git_object_t type, const git_oid& id, const char* rule, const std::string& what) {
-  return Status::Corruption(std::string(git_object_type2string(type)) + " " + OidHex(id) + ": " + rule + ": " +
-                            what);
+  return Status::Corruption(std::string(git_object_type2string(type)) + " " + OidHex(id) + ": " +
+                            rule + ": " + what);
 }
 
 // Where `s` has the printable form of a name in a message.

@@ -50,12 +50,13 @@ struct OwnedFd {
 
 // The objects of a received pack, readable together with the store's own objects.
 struct IncomingObjects {
-  OdbPtr combined;     // the store's objects + the quarantined pack
-  RepoPtr repo;        // a repository over `combined`, for parsing commits, trees and tags
-  OdbPtr pack_only;    // the quarantined pack alone, to list what it holds
+  OdbPtr combined;   // the store's objects + the quarantined pack
+  RepoPtr repo;      // a repository over `combined`, for parsing commits, trees and tags
+  OdbPtr pack_only;  // the quarantined pack alone, to list what it holds
   size_t object_count = 0;
   fs::path pack_file, index_file;
-  std::map<std::string, BlobDigest> blobs;  // what the indexer learnt of the blobs, when it was ours
+  std::map<std::string, BlobDigest>
+      blobs;  // what the indexer learnt of the blobs, when it was ours
 };
 
 // Feeds the pack file to libgit2's indexer, which resolves deltas and writes the .pack and .idx
@@ -325,7 +326,8 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb,
   if (ParseArtifactRef(name, &key)) {
     // A registry compiles its own artifacts; it never takes generated code on a client's word.
     if (policy == RefPolicy::kStrict) {
-      return Status::PermissionDenied("artifacts cannot be pushed; the registry compiles them (" + name + ")");
+      return Status::PermissionDenied("artifacts cannot be pushed; the registry compiles them (" +
+                                      name + ")");
     }
     plan->artifact = true;
     if (!moves) return Status::Ok();
@@ -378,9 +380,9 @@ bool IsModuleRoot(git_repository* repo, const git_oid& commit_id, const std::str
 // this module) along a first-parent chain of commits that are each the commit of a version tag
 // created by the same push; a new module may also start at its root commit alone. Returns the
 // commits of the chain.
-Result<std::set<std::string>> CheckBranchMove(git_repository* incoming_repo, const std::string& module,
-                                              const std::string& current, const std::string& new_tip,
-                                              const std::set<std::string>& created_version_commits) {
+Result<std::set<std::string>> CheckBranchMove(
+    git_repository* incoming_repo, const std::string& module, const std::string& current,
+    const std::string& new_tip, const std::set<std::string>& created_version_commits) {
   const std::string branch = ModuleBranchRef(module);
   std::set<std::string> chain;
   std::string at = new_tip;
@@ -391,9 +393,11 @@ Result<std::set<std::string>> CheckBranchMove(git_repository* incoming_repo, con
     if (!created_version_commits.count(at)) {
       if (!chain.empty() || !current.empty()) {
         return Status::Conflict("module branch " + branch + " does not build on its current tip " +
-                                (current.empty() ? std::string("(none)") : current) + "; fetch and try again");
+                                (current.empty() ? std::string("(none)") : current) +
+                                "; fetch and try again");
       }
-      return Status::Corruption("module branch " + branch + " may only move to the commits of versions pushed with it");
+      return Status::Corruption("module branch " + branch +
+                                " may only move to the commits of versions pushed with it");
     }
     git_commit* raw = nullptr;
     if (git_commit_lookup(&raw, incoming_repo, &id) != 0) {
@@ -430,7 +434,8 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
       return Status::InvalidArgument("ref " + update.name + " is updated twice");
     }
     if (update.new_target.empty()) {
-      return Status::InvalidArgument("ref " + update.name + " cannot be deleted: versions are immutable");
+      return Status::InvalidArgument("ref " + update.name +
+                                     " cannot be deleted: versions are immutable");
     }
     if (!update.old_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.old_target).status());
     PlannedUpdate plan{update, "", "", "", "", false, false};
@@ -446,7 +451,8 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
       SPOKE_ASSIGN_OR_RETURN(git_oid tag_id, ParseOid(plan.update.new_target));
       SPOKE_ASSIGN_OR_RETURN(VersionInfo version, ReadVersionFromTag(incoming.repo.get(), tag_id));
       SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(version.commit_id));
-      SPOKE_ASSIGN_OR_RETURN(FileSet files, ReadVerifiedFiles(incoming.repo.get(), commit_id, version.manifest));
+      SPOKE_ASSIGN_OR_RETURN(FileSet files,
+                             ReadVerifiedFiles(incoming.repo.get(), commit_id, version.manifest));
       SPOKE_RETURN_IF_ERROR(impl->version_check(version.manifest, files));
     }
   }
@@ -514,12 +520,14 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
         git_oid new_id = *ParseOid(plan.update.new_target), old_id = *ParseOid(current);
         if (git_graph_descendant_of(incoming.repo.get(), &new_id, &old_id) != 1) {
           return Status::Conflict("module branch " + plan.update.name +
-                                  " would not move forward (its new tip does not descend from " + current + ")");
+                                  " would not move forward (its new tip does not descend from " +
+                                  current + ")");
         }
       }
     }
     to_apply.push_back({plan.update.name, current, plan.update.new_target});
-    results.push_back({plan.update.name, plan.update.new_target, current.empty() ? "created" : "updated"});
+    results.push_back(
+        {plan.update.name, plan.update.new_target, current.empty() ? "created" : "updated"});
   }
   if (policy == RefPolicy::kStrict) {
     // Every branch move must follow new versions only, and every new version must lie on its
@@ -535,14 +543,18 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
     for (const auto& update : to_apply) {
       std::string module;
       if (!ParseModuleBranchRef(update.name, &module)) continue;
-      SPOKE_ASSIGN_OR_RETURN(chains[module], CheckBranchMove(incoming.repo.get(), module, update.old_target,
-                                                             update.new_target, created_version_commits));
+      SPOKE_ASSIGN_OR_RETURN(chains[module],
+                             CheckBranchMove(incoming.repo.get(), module, update.old_target,
+                                             update.new_target, created_version_commits));
     }
     for (const auto& plan : plans) {
-      if (plan.module.empty() || plan.version.empty() || !created_version_commits.count(plan.commit)) continue;
+      if (plan.module.empty() || plan.version.empty() ||
+          !created_version_commits.count(plan.commit))
+        continue;
       if (!chains[plan.module].count(plan.commit)) {
-        return Status::Corruption("version " + plan.module + "@" + plan.version + " must be pushed with " +
-                                  ModuleBranchRef(plan.module) + " moving over its commit " + plan.commit);
+        return Status::Corruption("version " + plan.module + "@" + plan.version +
+                                  " must be pushed with " + ModuleBranchRef(plan.module) +
+                                  " moving over its commit " + plan.commit);
       }
     }
   }
@@ -559,7 +571,8 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
   }
   {
     // A checkout that follows at once (a pull) need not hash these blobs a second time.
-    auto received = std::make_shared<const std::map<std::string, BlobDigest>>(std::move(incoming.blobs));
+    auto received =
+        std::make_shared<const std::map<std::string, BlobDigest>>(std::move(incoming.blobs));
     std::lock_guard<std::mutex> digests_lock(impl->digests_mutex);
     impl->received_blobs = std::move(received);
   }
@@ -583,7 +596,8 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
 }
 
 Result<std::vector<RefResult>> Store::ApplyPackFile(const std::string& pack_path, uint64_t offset,
-                                                    const std::vector<RefUpdate>& updates, RefPolicy policy) {
+                                                    const std::vector<RefUpdate>& updates,
+                                                    RefPolicy policy) {
   SweepIncoming(impl_->path);
   OwnedFd in{::open(pack_path.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat st {};

@@ -271,7 +271,8 @@ Status WalkEntries(PackReader* in, uint32_t count, uint64_t body_end, uint64_t i
       // receiver speaks ofs-delta. A base named by id is refused rather than left to libgit2's
       // indexer, which loops without bound (allocating as it goes) on a ref delta that rebuilds
       // an object it already holds.
-      return Corrupt(what + " is a delta against a base named by id (a thin pack's REF_DELTA); "
+      return Corrupt(what +
+                     " is a delta against a base named by id (a thin pack's REF_DELTA); "
                      "Spoke accepts whole objects and offset deltas only");
     }
     const uint64_t limit =

@@ -13,7 +13,8 @@ namespace spoke {
 std::shared_ptr<PackReuse> Store::Impl::CurrentPackReuse() {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(path) / "objects" / "pack", ec)) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(path) / "objects" / "pack", ec)) {
     if (entry.path().extension() == ".idx") names.push_back(entry.path().filename().string());
   }
   std::sort(names.begin(), names.end());
@@ -23,9 +24,11 @@ std::shared_ptr<PackReuse> Store::Impl::CurrentPackReuse() {
 }
 
 Result<std::string> Store::BuildPack(const std::vector<std::string>& wants,
-                                     const std::vector<std::string>& haves, PackStats* stats) const {
+                                     const std::vector<std::string>& haves,
+                                     PackStats* stats) const {
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
-  SPOKE_ASSIGN_OR_RETURN(std::vector<git_oid> objects, CollectPackObjects(lease.get(), wants, haves));
+  SPOKE_ASSIGN_OR_RETURN(std::vector<git_oid> objects,
+                         CollectPackObjects(lease.get(), wants, haves));
   git_odb* odb = nullptr;
   int rc = git_repository_odb(&odb, lease.get());
   if (rc != 0) return GitError(rc, "cannot open the object store");

@@ -48,14 +48,15 @@ uint32_t Be32(const unsigned char* p) {
 struct PackReuse::Pack {
   Mapping idx, pack;
   uint32_t count = 0;
-  const unsigned char* names = nullptr;    // count * 20 bytes, sorted
-  std::vector<uint64_t> offsets;           // by index in `names`
-  std::vector<uint64_t> sorted_offsets;    // ascending, with the end of the last entry appended
+  const unsigned char* names = nullptr;  // count * 20 bytes, sorted
+  std::vector<uint64_t> offsets;         // by index in `names`
+  std::vector<uint64_t> sorted_offsets;  // ascending, with the end of the last entry appended
 
   bool Load(const std::string& idx_path, const std::string& pack_path) {
     if (!idx.Open(idx_path) || !pack.Open(pack_path)) return false;
     const unsigned char* d = idx.data;
-    if (idx.size < 8 + 256 * 4 + 40 || std::memcmp(d, "\377tOc", 4) != 0 || Be32(d + 4) != 2) return false;
+    if (idx.size < 8 + 256 * 4 + 40 || std::memcmp(d, "\377tOc", 4) != 0 || Be32(d + 4) != 2)
+      return false;
     count = Be32(d + 8 + 255 * 4);
     size_t names_at = 8 + 256 * 4;
     size_t crc_at = names_at + size_t{count} * 20;
@@ -95,7 +96,10 @@ struct PackReuse::Pack {
         if (type < 1 || type > 4) return {};
         return std::string_view(reinterpret_cast<const char*>(pack.data + start), *next - start);
       }
-      if (c < 0) lo = mid + 1; else hi = mid;
+      if (c < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     return {};
   }

@@ -8,9 +8,9 @@
 #include <unordered_set>
 
 #include "store/git_handles.h"
-#include "util/parallel.h"
 #include "store/pack_reuse.h"
 #include "util/digest.h"
+#include "util/parallel.h"
 
 namespace spoke {
 namespace {
@@ -28,7 +28,8 @@ struct OidEqual {
 using OidSet = std::unordered_set<git_oid, OidHash, OidEqual>;
 
 // Adds a tree and everything under it that is not in `skip` to `out`, once.
-Status AddTree(git_repository* repo, const git_oid& tree_id, OidSet* seen, std::vector<git_oid>* out) {
+Status AddTree(git_repository* repo, const git_oid& tree_id, OidSet* seen,
+               std::vector<git_oid>* out) {
   if (!seen->insert(tree_id).second) return Status::Ok();
   git_tree* raw = nullptr;
   int rc = git_tree_lookup(&raw, repo, &tree_id);
@@ -70,23 +71,30 @@ Status MarkTreeSeen(git_repository* repo, const git_oid& tree_id, OidSet* seen) 
 
 int PackType(git_object_t type) {
   switch (type) {
-    case GIT_OBJECT_COMMIT: return 1;
-    case GIT_OBJECT_TREE: return 2;
-    case GIT_OBJECT_BLOB: return 3;
-    case GIT_OBJECT_TAG: return 4;
-    default: return 0;
+    case GIT_OBJECT_COMMIT:
+      return 1;
+    case GIT_OBJECT_TREE:
+      return 2;
+    case GIT_OBJECT_BLOB:
+      return 3;
+    case GIT_OBJECT_TAG:
+      return 4;
+    default:
+      return 0;
   }
 }
 
 // Appends one whole object read from `odb`.
-Status AppendEntry(git_odb* odb, const git_oid& id, std::string* out, std::vector<unsigned char>* scratch) {
+Status AppendEntry(git_odb* odb, const git_oid& id, std::string* out,
+                   std::vector<unsigned char>* scratch) {
   git_odb_object* raw = nullptr;
   int rc = git_odb_read(&raw, odb, &id);
   if (rc != 0) return GitError(rc, "cannot read object " + OidHex(id));
   OdbObjectPtr obj(raw);
   int type = PackType(git_odb_object_type(raw));
   if (type == 0) return Status::Corruption("object " + OidHex(id) + " has an unexpected type");
-  std::string_view content(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
+  std::string_view content(static_cast<const char*>(git_odb_object_data(raw)),
+                           git_odb_object_size(raw));
   if (!AppendWholeEntry(type, content, out, scratch)) {
     return Status::Internal("zlib could not compress object " + OidHex(id));
   }
@@ -104,21 +112,23 @@ void AppendEntryHeader(int type, uint64_t size, std::string* out) {
   }
 }
 
-bool AppendWholeEntry(int type, std::string_view content, std::string* out, std::vector<unsigned char>* scratch) {
+bool AppendWholeEntry(int type, std::string_view content, std::string* out,
+                      std::vector<unsigned char>* scratch) {
   const size_t size = content.size();
   AppendEntryHeader(type, size, out);
   uLongf bound = compressBound(static_cast<uLong>(size));
   if (scratch->size() < bound) scratch->resize(bound);
   uLongf written = bound;
-  if (compress2(scratch->data(), &written, reinterpret_cast<const Bytef*>(content.data()), static_cast<uLong>(size),
-                Z_BEST_SPEED) != Z_OK) {
+  if (compress2(scratch->data(), &written, reinterpret_cast<const Bytef*>(content.data()),
+                static_cast<uLong>(size), Z_BEST_SPEED) != Z_OK) {
     return false;
   }
   out->append(reinterpret_cast<const char*>(scratch->data()), written);
   return true;
 }
 
-Result<std::vector<git_oid>> CollectPackObjects(git_repository* repo, const std::vector<std::string>& wants,
+Result<std::vector<git_oid>> CollectPackObjects(git_repository* repo,
+                                                const std::vector<std::string>& wants,
                                                 const std::vector<std::string>& haves) {
   OidSet seen;
   std::vector<git_oid> out;
@@ -161,7 +171,8 @@ Result<std::vector<git_oid>> CollectPackObjects(git_repository* repo, const std:
     if (git_object_peel(&peeled, obj_raw, GIT_OBJECT_COMMIT) != 0) continue;
     ObjectPtr peeled_owned(peeled);
     if (any_commit) git_revwalk_hide(walk_raw, git_object_id(peeled));
-    SPOKE_RETURN_IF_ERROR(MarkTreeSeen(repo, *git_commit_tree_id(reinterpret_cast<git_commit*>(peeled)), &seen));
+    SPOKE_RETURN_IF_ERROR(
+        MarkTreeSeen(repo, *git_commit_tree_id(reinterpret_cast<git_commit*>(peeled)), &seen));
   }
   if (any_commit) {
     git_oid commit_id;
@@ -223,9 +234,18 @@ Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects,
   for (const auto& part : parts) total += part.size();
   pack.reserve(total);
   uint32_t count = static_cast<uint32_t>(objects.size());
-  const unsigned char header[12] = {'P', 'A', 'C', 'K', 0, 0, 0, 2,
-                                    static_cast<unsigned char>(count >> 24), static_cast<unsigned char>(count >> 16),
-                                    static_cast<unsigned char>(count >> 8), static_cast<unsigned char>(count)};
+  const unsigned char header[12] = {'P',
+                                    'A',
+                                    'C',
+                                    'K',
+                                    0,
+                                    0,
+                                    0,
+                                    2,
+                                    static_cast<unsigned char>(count >> 24),
+                                    static_cast<unsigned char>(count >> 16),
+                                    static_cast<unsigned char>(count >> 8),
+                                    static_cast<unsigned char>(count)};
   pack.append(reinterpret_cast<const char*>(header), sizeof(header));
   for (auto& part : parts) {
     pack.append(part);

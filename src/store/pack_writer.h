@@ -22,7 +22,8 @@ namespace spoke {
 // that is not reachable from `haves` (their commits' history is skipped, and the trees of the
 // have commits themselves). NotFound for a want that is not in the repository; unknown haves are
 // ignored. Order: tags, commits, then trees and blobs as they are met.
-Result<std::vector<git_oid>> CollectPackObjects(git_repository* repo, const std::vector<std::string>& wants,
+Result<std::vector<git_oid>> CollectPackObjects(git_repository* repo,
+                                                const std::vector<std::string>& wants,
                                                 const std::vector<std::string>& haves);
 
 class PackReuse;
@@ -30,8 +31,10 @@ class PackReuse;
 // Appends one whole pack entry of `type` (1 commit, 2 tree, 3 blob, 4 tag): the type-and-size
 // header, then `content` compressed at zlib's fastest level. `scratch` is reused between calls.
 // False when zlib fails.
-bool AppendWholeEntry(int type, std::string_view content, std::string* out, std::vector<unsigned char>* scratch);
-// Appends only the type-and-size header of an entry whose content follows, compressed, by the caller.
+bool AppendWholeEntry(int type, std::string_view content, std::string* out,
+                      std::vector<unsigned char>* scratch);
+// Appends only the type-and-size header of an entry whose content follows, compressed, by the
+// caller.
 void AppendEntryHeader(int type, uint64_t size, std::string* out);
 
 // A pack of `objects`, each whole. Objects that `reuse` (may be null) holds whole are copied as

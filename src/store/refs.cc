@@ -71,7 +71,8 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
   if (updates.empty()) return Status::Ok();
   std::vector<RefUpdate> sorted = updates;
   // A fixed lock order keeps two writers from each holding what the other needs.
-  std::sort(sorted.begin(), sorted.end(), [](const RefUpdate& a, const RefUpdate& b) { return a.name < b.name; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const RefUpdate& a, const RefUpdate& b) { return a.name < b.name; });
   for (size_t i = 0; i < sorted.size(); ++i) {
     int valid = 0;
     if (git_reference_name_is_valid(&valid, sorted[i].name.c_str()) != 0 || !valid) {
@@ -81,7 +82,8 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
       return Status::InvalidArgument("ref " + sorted[i].name + " is updated twice");
     }
     if (sorted[i].new_target.empty()) {
-      return Status::InvalidArgument("ref " + sorted[i].name + " cannot be deleted: versions are immutable");
+      return Status::InvalidArgument("ref " + sorted[i].name +
+                                     " cannot be deleted: versions are immutable");
     }
   }
   git_transaction* raw = nullptr;
@@ -115,10 +117,10 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
       return GitError(rc, "cannot read ref " + update.name);
     }
     if (current_hex != update.old_target) {
-      return Status::Conflict("ref " + update.name + " is at " +
-                              (current_hex.empty() ? std::string("nothing") : current_hex) +
-                              ", expected " +
-                              (update.old_target.empty() ? std::string("nothing") : update.old_target));
+      return Status::Conflict(
+          "ref " + update.name + " is at " +
+          (current_hex.empty() ? std::string("nothing") : current_hex) + ", expected " +
+          (update.old_target.empty() ? std::string("nothing") : update.old_target));
     }
   }
   impl.Stage("refs-locked");

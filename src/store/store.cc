@@ -78,7 +78,9 @@ std::string VersionTagRef(const std::string& module, const std::string& version)
   return kTagPrefix + module + "/" + version;
 }
 
-std::string ModuleBranchRef(const std::string& module) { return kBranchPrefix + module + kBranchSuffix; }
+std::string ModuleBranchRef(const std::string& module) {
+  return kBranchPrefix + module + kBranchSuffix;
+}
 
 bool ParseVersionTagRef(const std::string& ref, std::string* module, std::string* version) {
   if (ref.rfind(kTagPrefix, 0) != 0) return false;
@@ -146,7 +148,9 @@ Store::~Store() = default;
 const std::string& Store::path() const { return impl_->path; }
 
 void Store::SetVersionCheck(VersionCheck check) { impl_->version_check = std::move(check); }
-void Store::SetPublishListener(PublishListener listener) { impl_->publish_listener = std::move(listener); }
+void Store::SetPublishListener(PublishListener listener) {
+  impl_->publish_listener = std::move(listener);
+}
 
 void Store::SetStageHook(std::function<void(const std::string&)> hook) {
   impl_->stage_hook = std::move(hook);
@@ -233,7 +237,8 @@ Result<std::vector<RefEntry>> Store::ListRefs(const std::string& prefix) const {
     refs.push_back(std::move(entry));
   }
   if (rc != GIT_ITEROVER) return GitError(rc, "cannot list refs");
-  std::sort(refs.begin(), refs.end(), [](const RefEntry& a, const RefEntry& b) { return a.name < b.name; });
+  std::sort(refs.begin(), refs.end(),
+            [](const RefEntry& a, const RefEntry& b) { return a.name < b.name; });
   return refs;
 }
 
@@ -349,7 +354,8 @@ Result<VersionInfo> Store::GetVersion(const std::string& module, const std::stri
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
   git_oid tag_id;
   int rc = git_reference_name_to_id(&tag_id, lease.get(), VersionTagRef(module, resolved).c_str());
-  if (rc == GIT_ENOTFOUND) return Status::NotFound("version " + module + "@" + resolved + " does not exist");
+  if (rc == GIT_ENOTFOUND)
+    return Status::NotFound("version " + module + "@" + resolved + " does not exist");
   if (rc != 0) return GitError(rc, "cannot read " + module + "@" + resolved);
   return ReadVersionFromTag(lease.get(), tag_id);
 }
@@ -436,7 +442,8 @@ Result<std::pair<std::string, std::string>> Store::ReadFile(const VersionInfo& v
   auto content = ReadBlobAtPath(lease.get(), tree_raw, path, &blob_id);
   if (!content.ok()) {
     if (content.status().code() == Status::Code::kNotFound) {
-      return Status::NotFound("file " + path + " is not part of " + version.module + "@" + version.version);
+      return Status::NotFound("file " + path + " is not part of " + version.module + "@" +
+                              version.version);
     }
     return content.status();
   }
@@ -458,7 +465,8 @@ Result<std::vector<VersionInfo>> Store::Log(const std::string& module) const {
     rc = git_commit_tree(&tree_raw, raw);
     if (rc != 0) return GitError(rc, "cannot read history of " + module);
     TreePtr tree(tree_raw);
-    SPOKE_ASSIGN_OR_RETURN(std::string text, ReadBlobAtPath(lease.get(), tree_raw, kManifestPath, nullptr));
+    SPOKE_ASSIGN_OR_RETURN(std::string text,
+                           ReadBlobAtPath(lease.get(), tree_raw, kManifestPath, nullptr));
     SPOKE_ASSIGN_OR_RETURN(Manifest manifest, Manifest::Parse(text));
     VersionInfo entry;
     entry.module = module;
@@ -466,7 +474,8 @@ Result<std::vector<VersionInfo>> Store::Log(const std::string& module) const {
     entry.commit_id = OidHex(current);
     entry.created = git_commit_time(raw);
     git_oid tag_id;
-    if (git_reference_name_to_id(&tag_id, lease.get(), VersionTagRef(module, manifest.version).c_str()) == 0) {
+    if (git_reference_name_to_id(&tag_id, lease.get(),
+                                 VersionTagRef(module, manifest.version).c_str()) == 0) {
       entry.tag_id = OidHex(tag_id);
     }
     entry.manifest = std::move(manifest);
@@ -483,7 +492,8 @@ namespace {
 
 // Collects path -> blob id for every blob under a commit's tree. Corruption for an entry that is
 // neither a tree nor a blob (a submodule link, say), which no version may hold.
-Result<std::map<std::string, std::string>> TreeBlobIds(git_repository* repo, const std::string& commit_hex) {
+Result<std::map<std::string, std::string>> TreeBlobIds(git_repository* repo,
+                                                       const std::string& commit_hex) {
   SPOKE_ASSIGN_OR_RETURN(TreePtr tree, CommitTree(repo, commit_hex));
   git_tree* tree_raw = tree.get();
   struct WalkState {
@@ -506,7 +516,8 @@ Result<std::map<std::string, std::string>> TreeBlobIds(git_repository* repo, con
       },
       &state);
   if (!state.unexpected.empty()) {
-    return Status::Corruption("unexpected entry " + state.unexpected + " in the tree of " + commit_hex);
+    return Status::Corruption("unexpected entry " + state.unexpected + " in the tree of " +
+                              commit_hex);
   }
   if (rc != 0) return GitError(rc, "cannot walk tree of " + commit_hex);
   return std::move(state.ids);
@@ -529,14 +540,16 @@ Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo&
   std::vector<size_t> unknown_index;
   for (size_t i = 0; i < files.size(); ++i) {
     if (files[i].first != listed[i].path) {
-      return Status::Corruption("file " + files[i].first + " of " + name + " is not in its manifest");
+      return Status::Corruption("file " + files[i].first + " of " + name +
+                                " is not in its manifest");
     }
     auto it = known.find(files[i].second);
     if (it == known.end()) {
       unknown.push_back(files[i]);
       unknown_index.push_back(i);
     } else if (it->second.size != listed[i].size || it->second.sha256 != listed[i].sha256) {
-      return Status::Corruption("file " + files[i].first + " of " + name + " does not match its manifest");
+      return Status::Corruption("file " + files[i].first + " of " + name +
+                                " does not match its manifest");
     }
   }
   unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
@@ -553,10 +566,12 @@ Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo&
         return GitError(rc, "cannot read " + files[i].first + " of " + name);
       }
       OdbObjectPtr obj(raw);
-      std::string_view content(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
+      std::string_view content(static_cast<const char*>(git_odb_object_data(raw)),
+                               git_odb_object_size(raw));
       if (git_odb_object_type(raw) != GIT_OBJECT_BLOB || content.size() != listed[i].size ||
           Sha256Hex(content) != listed[i].sha256) {
-        return Status::Corruption("file " + files[i].first + " of " + name + " does not match its manifest");
+        return Status::Corruption("file " + files[i].first + " of " + name +
+                                  " does not match its manifest");
       }
     }
     return Status::Ok();
@@ -580,7 +595,8 @@ Result<std::string> Store::ReadBlob(const std::string& id) const {
   if (rc == GIT_ENOTFOUND) return Status::NotFound("blob " + id + " is not in the store");
   if (rc != 0) return GitError(rc, "cannot read blob " + id);
   BlobPtr blob(raw);
-  return std::string(static_cast<const char*>(git_blob_rawcontent(raw)), static_cast<size_t>(git_blob_rawsize(raw)));
+  return std::string(static_cast<const char*>(git_blob_rawcontent(raw)),
+                     static_cast<size_t>(git_blob_rawsize(raw)));
 }
 
 Result<FileSet> Store::ReadSnapshot(const std::string& commit_id) const {
@@ -617,12 +633,14 @@ Result<FileSet> Store::ReadSnapshot(const std::string& commit_id) const {
       int rc = git_blob_lookup(&raw, lease.get(), &oid);
       if (rc != 0) return GitError(rc, "cannot read " + path);
       BlobPtr blob(raw);
-      slot.assign(static_cast<const char*>(git_blob_rawcontent(raw)), static_cast<size_t>(git_blob_rawsize(raw)));
+      slot.assign(static_cast<const char*>(git_blob_rawcontent(raw)),
+                  static_cast<size_t>(git_blob_rawsize(raw)));
     }
     return Status::Ok();
   }));
   FileSet out;
-  for (auto& [path, content] : files) out.emplace_hint(out.end(), std::move(path), std::move(content));
+  for (auto& [path, content] : files)
+    out.emplace_hint(out.end(), std::move(path), std::move(content));
   return out;
 }
 
@@ -634,7 +652,9 @@ namespace {
 
 using RawId = std::string;  // an object id's 20 raw bytes
 
-RawId RawOf(const git_oid& id) { return RawId(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ); }
+RawId RawOf(const git_oid& id) {
+  return RawId(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ);
+}
 
 // Whether everything `start` reaches is in the store. Objects in `complete` are known to be
 // whole with all they reach and are not walked again; when the walk finds nothing missing, every

@@ -14,10 +14,13 @@ namespace fs = std::filesystem;
 // Two seconds: above the timestamp granularity of every file system a store is likely to sit on.
 constexpr int64_t kRacyNs = 2'000'000'000;
 
-int64_t Nanoseconds(const struct timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; }
+int64_t Nanoseconds(const struct timespec& t) {
+  return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
 
 int64_t WallNanoseconds() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -30,8 +33,8 @@ class StampHash {
       Bytes("-", 1);
       return;
     }
-    int64_t fields[] = {Nanoseconds(st->st_mtim), Nanoseconds(st->st_ctim), static_cast<int64_t>(st->st_ino),
-                        static_cast<int64_t>(st->st_size)};
+    int64_t fields[] = {Nanoseconds(st->st_mtim), Nanoseconds(st->st_ctim),
+                        static_cast<int64_t>(st->st_ino), static_cast<int64_t>(st->st_size)};
     Bytes(fields, sizeof(fields));
     newest_ = std::max({newest_, Nanoseconds(st->st_mtim), Nanoseconds(st->st_ctim)});
   }
@@ -49,7 +52,8 @@ class StampHash {
 
 }  // namespace
 
-StoreWatch::StoreWatch(const Store& store, std::chrono::milliseconds interval) : store_(store), interval_(interval) {}
+StoreWatch::StoreWatch(const Store& store, std::chrono::milliseconds interval)
+    : store_(store), interval_(interval) {}
 
 StoreWatch::Stamp StoreWatch::TakeStamp() const {
   Stamp stamp;
@@ -66,7 +70,8 @@ StoreWatch::Stamp StoreWatch::TakeStamp() const {
   for (fs::recursive_directory_iterator it(tags, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
     if (!it->is_directory(type_ec)) continue;
-    hash.Add(it->path().lexically_relative(root).string(), stat(it->path().c_str(), &st) == 0 ? &st : nullptr);
+    hash.Add(it->path().lexically_relative(root).string(),
+             stat(it->path().c_str(), &st) == 0 ? &st : nullptr);
   }
   stamp.hash = hash.hash();
   stamp.newest_ns = hash.newest();

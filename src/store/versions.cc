@@ -46,7 +46,8 @@ Status AddPath(DirNode* root, const std::string& path, const git_oid& blob) {
     if (slash == std::string::npos) break;
     std::string dir = path.substr(start, slash - start);
     if (node->blobs.count(dir)) {
-      return Status::InvalidArgument("path " + path + " needs " + dir + " to be a directory, but it is a file");
+      return Status::InvalidArgument("path " + path + " needs " + dir +
+                                     " to be a directory, but it is a file");
     }
     node = &node->dirs[dir];
     start = slash + 1;
@@ -87,7 +88,8 @@ Result<git_oid> WriteBlobObject(git_repository* repo, const std::string& content
 }
 
 Result<git_oid> WriteCommit(git_repository* repo, const git_oid& tree_id, const git_oid* parent,
-                            const std::string& message, const git_signature* fixed_signature = nullptr) {
+                            const std::string& message,
+                            const git_signature* fixed_signature = nullptr) {
   git_tree* tree_raw = nullptr;
   int rc = git_tree_lookup(&tree_raw, repo, &tree_id);
   if (rc != 0) return GitError(rc, "cannot read a tree just written");
@@ -111,7 +113,8 @@ Result<git_oid> WriteCommit(git_repository* repo, const git_oid& tree_id, const 
 
 // A snapshot's commit: no parent, a fixed author and time, so the same files and message give the
 // same commit anywhere.
-Result<std::string> WriteSnapshotCommit(git_repository* repo, const DirNode& root, const std::string& message) {
+Result<std::string> WriteSnapshotCommit(git_repository* repo, const DirNode& root,
+                                        const std::string& message) {
   SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteTree(repo, root));
   git_signature* raw = nullptr;
   int rc = git_signature_new(&raw, "Spoke", "spoke@localhost", 0, 0);
@@ -122,7 +125,8 @@ Result<std::string> WriteSnapshotCommit(git_repository* repo, const DirNode& roo
 }
 
 // A tree holding only a module record (docs/storage.md).
-Result<git_oid> WriteModuleRecordTree(git_repository* repo, const std::string& module, const std::string& description,
+Result<git_oid> WriteModuleRecordTree(git_repository* repo, const std::string& module,
+                                      const std::string& description,
                                       const std::string& compatibility) {
   Json record = Json::MakeObject();
   record.Set("format", 1);
@@ -135,9 +139,11 @@ Result<git_oid> WriteModuleRecordTree(git_repository* repo, const std::string& m
   return WriteTree(repo, root);
 }
 
-Result<git_oid> WriteModuleRoot(git_repository* repo, const std::string& module, const std::string& description,
+Result<git_oid> WriteModuleRoot(git_repository* repo, const std::string& module,
+                                const std::string& description,
                                 const std::string& compatibility = "") {
-  SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteModuleRecordTree(repo, module, description, compatibility));
+  SPOKE_ASSIGN_OR_RETURN(git_oid tree,
+                         WriteModuleRecordTree(repo, module, description, compatibility));
   return WriteCommit(repo, tree, nullptr, "Create module " + module + "\n");
 }
 
@@ -147,7 +153,8 @@ Status ValidateCompatibilityWord(const std::string& compatibility) {
   if (compatibility.size() > 32) return Status::InvalidArgument("compatibility level is too long");
   for (char c : compatibility) {
     if (!((c >= 'A' && c <= 'Z') || c == '_')) {
-      return Status::InvalidArgument("compatibility level \"" + compatibility + "\" must be an upper-case word");
+      return Status::InvalidArgument("compatibility level \"" + compatibility +
+                                     "\" must be an upper-case word");
     }
   }
   return Status::Ok();
@@ -169,7 +176,8 @@ Manifest ManifestFor(const NewVersion& request) {
 Status ValidateRequest(const NewVersion& request) {
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(request.module));
   if (request.version == "latest") {
-    return Status::InvalidArgument("\"latest\" names the highest release; push an exact version like v1.0.0");
+    return Status::InvalidArgument(
+        "\"latest\" names the highest release; push an exact version like v1.0.0");
   }
   SPOKE_RETURN_IF_ERROR(SemVer::Parse(request.version).status());
   if (request.files.empty()) {
@@ -192,7 +200,8 @@ Status ValidateRequest(const NewVersion& request) {
 
 }  // namespace
 
-Result<PreparedVersion> Store::PrepareVersion(const NewVersion& request, const std::string& parent) {
+Result<PreparedVersion> Store::PrepareVersion(const NewVersion& request,
+                                              const std::string& parent) {
   SPOKE_RETURN_IF_ERROR(ValidateRequest(request));
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
   git_repository* repo = lease.get();
@@ -253,7 +262,8 @@ Result<PutResult> Store::PutVersion(const NewVersion& request) {
       }
       return Status::AlreadyExists("version " + request.module + "@" + request.version +
                                    " already exists with different content (" +
-                                   existing->manifest.digest + "); versions are immutable, push a new version");
+                                   existing->manifest.digest +
+                                   "); versions are immutable, push a new version");
     }
     if (existing.status().code() != Status::Code::kNotFound) return existing.status();
     SPOKE_ASSIGN_OR_RETURN(std::string tip, ResolveRef(ModuleBranchRef(request.module)));
@@ -284,7 +294,8 @@ Result<std::string> Store::WriteSnapshot(const FileViews& files, const std::stri
   std::vector<std::string_view> contents;
   contents.reserve(files.size());
   for (const auto& [path, content] : files) contents.push_back(content);
-  SPOKE_ASSIGN_OR_RETURN(std::vector<git_oid> blobs, WriteBlobs(lease.get(), contents, kSnapshotPackThreshold));
+  SPOKE_ASSIGN_OR_RETURN(std::vector<git_oid> blobs,
+                         WriteBlobs(lease.get(), contents, kSnapshotPackThreshold));
   DirNode root;
   size_t i = 0;
   for (const auto& [path, content] : files) SPOKE_RETURN_IF_ERROR(AddPath(&root, path, blobs[i++]));
@@ -331,7 +342,8 @@ Result<std::string> SnapshotWriter::Finish(const std::string& message) {
   rc = git_odb_refresh(raw_odb);
   if (rc != 0) return GitError(rc, "cannot reload the object store");
   DirNode root;
-  for (const auto& [path, n] : impl_->paths) SPOKE_RETURN_IF_ERROR(AddPath(&root, path, impl_->blobs->id(n)));
+  for (const auto& [path, n] : impl_->paths)
+    SPOKE_RETURN_IF_ERROR(AddPath(&root, path, impl_->blobs->id(n)));
   return WriteSnapshotCommit(lease.get(), root, message);
 }
 
@@ -339,21 +351,25 @@ Result<ModuleInfo> Store::CreateModule(const std::string& module, const std::str
                                        const std::string& compatibility) {
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
   SPOKE_RETURN_IF_ERROR(ValidateCompatibilityWord(compatibility));
-  if (description.size() > 4096) return Status::InvalidArgument("description is longer than 4096 characters");
+  if (description.size() > 4096)
+    return Status::InvalidArgument("description is longer than 4096 characters");
   {
     std::lock_guard<std::mutex> lock(impl_->write_mutex);
     SPOKE_ASSIGN_OR_RETURN(std::string tip, ResolveRef(ModuleBranchRef(module)));
     if (!tip.empty()) return Status::AlreadyExists("module " + module + " already exists");
     SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
-    SPOKE_ASSIGN_OR_RETURN(git_oid root, WriteModuleRoot(lease.get(), module, description, compatibility));
+    SPOKE_ASSIGN_OR_RETURN(git_oid root,
+                           WriteModuleRoot(lease.get(), module, description, compatibility));
     Status s = UpdateRefsLocked(lease.get(), {{ModuleBranchRef(module), "", OidHex(root)}}, *impl_);
-    if (s.code() == Status::Code::kConflict) return Status::AlreadyExists("module " + module + " already exists");
+    if (s.code() == Status::Code::kConflict)
+      return Status::AlreadyExists("module " + module + " already exists");
     SPOKE_RETURN_IF_ERROR(s);
   }
   return GetModule(module);
 }
 
-Result<ModuleInfo> Store::SetModuleCompatibility(const std::string& module, const std::string& compatibility) {
+Result<ModuleInfo> Store::SetModuleCompatibility(const std::string& module,
+                                                 const std::string& compatibility) {
   SPOKE_RETURN_IF_ERROR(ValidateCompatibilityWord(compatibility));
   const std::string ref = ModuleRecordRef(module);
   Status last = Status::Ok();
@@ -372,8 +388,10 @@ Result<ModuleInfo> Store::SetModuleCompatibility(const std::string& module, cons
     } else {
       SPOKE_ASSIGN_OR_RETURN(parent_id, ParseOid(tip));
     }
-    SPOKE_ASSIGN_OR_RETURN(git_oid tree, WriteModuleRecordTree(lease.get(), module, info.description, compatibility));
-    std::string message = "Set compatibility of " + module + " to " + (compatibility.empty() ? "none" : compatibility) + "\n";
+    SPOKE_ASSIGN_OR_RETURN(
+        git_oid tree, WriteModuleRecordTree(lease.get(), module, info.description, compatibility));
+    std::string message = "Set compatibility of " + module + " to " +
+                          (compatibility.empty() ? "none" : compatibility) + "\n";
     SPOKE_ASSIGN_OR_RETURN(git_oid commit, WriteCommit(lease.get(), tree, &parent_id, message));
     last = UpdateRefsLocked(lease.get(), {{ref, tip, OidHex(commit)}}, *impl_);
     if (last.ok()) return GetModule(module);

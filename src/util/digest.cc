@@ -28,7 +28,9 @@ struct Sha256::State {
 Sha256::Sha256() : state_(std::make_unique<State>()) { SHA256_Init(&state_->ctx); }
 Sha256::~Sha256() = default;
 
-void Sha256::Update(std::string_view bytes) { SHA256_Update(&state_->ctx, bytes.data(), bytes.size()); }
+void Sha256::Update(std::string_view bytes) {
+  SHA256_Update(&state_->ctx, bytes.data(), bytes.size());
+}
 
 std::string Sha256::FinishHex() {
   unsigned char digest[SHA256_DIGEST_LENGTH];

@@ -14,7 +14,8 @@ std::vector<std::string> HelperDirectories();
 
 // The first `name` in HelperDirectories() that can be read (and, when `executable`, run), or ""
 // (then *tried, if given, lists the paths looked at).
-std::string FindHelper(const std::string& name, std::string* tried = nullptr, bool executable = false);
+std::string FindHelper(const std::string& name, std::string* tried = nullptr,
+                       bool executable = false);
 
 // The first executable named `name` on PATH, or "".
 std::string FindOnPath(const std::string& name);

@@ -85,7 +85,8 @@ Result<std::string> GitBlobIdHexOfFile(const std::string& path, struct stat* see
   }
   ::close(fd);
   // The header named the size fstat saw; bytes that came or went since would give a wrong id.
-  if (hashed != static_cast<uint64_t>(st.st_size)) return Status::Conflict(path + " changed while it was read");
+  if (hashed != static_cast<uint64_t>(st.st_size))
+    return Status::Conflict(path + " changed while it was read");
   return HexOf(hasher.Finish());
 }
 
@@ -178,7 +179,8 @@ Status WriteFileInPlace(const std::string& path, const std::vector<std::string_v
   int fd = CreateReplacing(path);
   if (fd < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
   bool written = true;
-  for (std::string_view piece : pieces) written = written && WriteAll(fd, piece.data(), piece.size());
+  for (std::string_view piece : pieces)
+    written = written && WriteAll(fd, piece.data(), piece.size());
   int saved = errno;
   bool closed = ::close(fd) == 0;
   if (!written || !closed) {
@@ -195,7 +197,8 @@ Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_
   return copied;
 }
 
-Status CopyOpenFileReplacing(int in, const std::string& from, const std::string& to, uint64_t size) {
+Status CopyOpenFileReplacing(int in, const std::string& from, const std::string& to,
+                             uint64_t size) {
   int out = CreateReplacing(to);
   if (out < 0) {
     const int saved = errno;
@@ -229,9 +232,11 @@ Status CopyOpenFileReplacing(int in, const std::string& from, const std::string&
   int saved = errno;
   bool closed = ::close(out) == 0;
   if (failed || !closed || copied != size) ::unlink(to.c_str());  // no partial file left behind
-  if (failed || !closed) return Status::IOError("cannot copy " + from + " to " + to + ": " + std::strerror(saved));
+  if (failed || !closed)
+    return Status::IOError("cannot copy " + from + " to " + to + ": " + std::strerror(saved));
   if (copied != size) {
-    return Status::Corruption(from + " holds " + std::to_string(copied) + " bytes, not " + std::to_string(size));
+    return Status::Corruption(from + " holds " + std::to_string(copied) + " bytes, not " +
+                              std::to_string(size));
   }
   return Status::Ok();
 }
@@ -250,7 +255,8 @@ Status LinkFileReplacing(const std::string& from, const std::string& to) {
   }
   const int saved = errno;  // before any allocation below can change it
   if (saved == EXDEV || saved == EPERM || saved == EMLINK || saved == EOPNOTSUPP) {
-    return Status::Unavailable("cannot hard-link " + to + " to " + from + ": " + std::strerror(saved));
+    return Status::Unavailable("cannot hard-link " + to + " to " + from + ": " +
+                               std::strerror(saved));
   }
   return Status::IOError("cannot hard-link " + to + " to " + from + ": " + std::strerror(saved));
 }
@@ -265,7 +271,8 @@ Status WriteFilesUnder(const std::string& dir, const std::map<std::string, std::
   if (jobs.size() < 64) threads = 1;
   return RunInParallel(threads, [&](unsigned part) -> Status {
     size_t begin = jobs.size() * part / threads, end = jobs.size() * (part + 1) / threads;
-    for (size_t i = begin; i < end; ++i) SPOKE_RETURN_IF_ERROR(WriteFileInPlace(jobs[i].first, jobs[i].second));
+    for (size_t i = begin; i < end; ++i)
+      SPOKE_RETURN_IF_ERROR(WriteFileInPlace(jobs[i].first, jobs[i].second));
     return Status::Ok();
   });
 }

@@ -37,7 +37,8 @@ Status WriteFileInPlace(const std::string& path, const std::vector<std::string_v
 // through copy_file_range where the kernel can, so the bytes never pass through user space. Fails,
 // leaving no file at `to`, when `from` does not hold exactly `size` bytes.
 Status CopyFileReplacing(const std::string& from, const std::string& to, uint64_t size);
-// The same from `in`, a descriptor open for reading at offset 0 (left open); `from` names it in errors.
+// The same from `in`, a descriptor open for reading at offset 0 (left open); `from` names it in
+// errors.
 Status CopyOpenFileReplacing(int in, const std::string& from, const std::string& to, uint64_t size);
 
 // Hard-links `to` to `from` (a file already at `to` is replaced; missing parent directories are

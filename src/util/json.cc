@@ -39,8 +39,8 @@ class Parser {
   }
 
   void SkipSpace() {
-    while (pos_ < text_.size() &&
-           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\n' || text_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -133,10 +133,14 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       char h = text_[pos_++];
       *code <<= 4;
-      if (h >= '0' && h <= '9') *code |= h - '0';
-      else if (h >= 'a' && h <= 'f') *code |= h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F') *code |= h - 'A' + 10;
-      else return Fail("invalid \\u escape");
+      if (h >= '0' && h <= '9')
+        *code |= h - '0';
+      else if (h >= 'a' && h <= 'f')
+        *code |= h - 'a' + 10;
+      else if (h >= 'A' && h <= 'F')
+        *code |= h - 'A' + 10;
+      else
+        return Fail("invalid \\u escape");
     }
     return true;
   }
@@ -182,14 +186,30 @@ class Parser {
       if (pos_ >= text_.size()) return Fail("unterminated escape");
       char e = text_[pos_++];
       switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
+        case '"':
+          out->push_back('"');
+          break;
+        case '\\':
+          out->push_back('\\');
+          break;
+        case '/':
+          out->push_back('/');
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
         case 'u': {
           unsigned cp;
           if (!ParseHex4(&cp)) return false;
@@ -297,13 +317,27 @@ void AppendJsonString(std::string* out, const std::string& s) {
       continue;
     }
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -353,8 +387,12 @@ std::string Json::Dump(int indent) const {
 
 void Json::DumpTo(std::string* out, int indent, int depth) const {
   switch (type_) {
-    case Type::kNull: out->append("null"); break;
-    case Type::kBool: out->append(bool_ ? "true" : "false"); break;
+    case Type::kNull:
+      out->append("null");
+      break;
+    case Type::kBool:
+      out->append(bool_ ? "true" : "false");
+      break;
     case Type::kNumber: {
       if (std::isfinite(number_) && static_cast<double>(int_) == number_) {
         out->append(std::to_string(int_));
@@ -367,7 +405,9 @@ void Json::DumpTo(std::string* out, int indent, int depth) const {
       }
       break;
     }
-    case Type::kString: AppendJsonString(out, string_); break;
+    case Type::kString:
+      AppendJsonString(out, string_);
+      break;
     case Type::kArray: {
       out->push_back('[');
       for (size_t i = 0; i < array_.size(); ++i) {

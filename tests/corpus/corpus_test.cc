@@ -1,7 +1,7 @@
 // The corpus-scale dependency test: every .proto of the npm package google-proto-files (about 8,000
 // files), split into one module per API directory, batch-pushed into a real spoke-server (twice:
-// the second run must change nothing), then one leaf module with cross-module imports pulled recursively into a fresh
-// directory, where stock protoc must build it with `-I <dir>` alone.
+// the second run must change nothing), then one leaf module with cross-module imports pulled
+// recursively into a fresh directory, where stock protoc must build it with `-I <dir>` alone.
 //
 // The split: a file's module is its directory up to the first version segment ("v" and a digit:
 // v1, v1beta2, v1p1beta1), so google/cloud/speech/v1/cloud_speech.proto is in google/cloud/speech,
@@ -61,9 +61,11 @@ std::string FindOrFetchCorpus(std::string* why) {
   if (fs::is_directory(corpus, ec)) return corpus.string();
   fs::create_directories(cache, ec);
   if (!fs::exists(tgz, ec)) {
-    CommandResult packed = RunCommand(
-        {{"npm", "pack", "--silent", "--fetch-retries=1", "--fetch-timeout=60000", spec}, {}, cache.string()},
-        std::chrono::seconds(300));
+    CommandResult packed =
+        RunCommand({{"npm", "pack", "--silent", "--fetch-retries=1", "--fetch-timeout=60000", spec},
+                    {},
+                    cache.string()},
+                   std::chrono::seconds(300));
     if (packed.exit_code != 0 || !fs::exists(tgz, ec)) {
       *why = "cannot fetch " + spec + " with npm (offline?): " + packed.Describe();
       return "";
@@ -73,13 +75,15 @@ std::string FindOrFetchCorpus(std::string* why) {
   fs::path scratch = cache / ("corpus-" + base + ".tmp");
   fs::remove_all(scratch, ec);
   fs::create_directories(scratch, ec);
-  CommandResult untar = RunCommand({{"tar", "-xzf", tgz.string(), "-C", scratch.string()}, {}, ""}, kLongDeadline);
+  CommandResult untar =
+      RunCommand({{"tar", "-xzf", tgz.string(), "-C", scratch.string()}, {}, ""}, kLongDeadline);
   if (untar.exit_code != 0) {
     *why = "cannot extract " + tgz.string() + ": " + untar.Describe();
     return "";
   }
   fs::path package = scratch / "package";
-  for (auto it = fs::recursive_directory_iterator(package); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(package);
+       it != fs::recursive_directory_iterator(); ++it) {
     if (it->is_regular_file() && it->path().extension() != ".proto") fs::remove(it->path());
   }
   fs::rename(package, corpus, ec);
@@ -98,7 +102,9 @@ std::string ModuleOf(const std::string& path) {
   size_t start = 0;
   for (size_t slash; (slash = path.find('/', start)) != std::string::npos; start = slash + 1) {
     std::string segment = path.substr(start, slash - start);
-    if (segment.size() > 1 && segment[0] == 'v' && std::isdigit(static_cast<unsigned char>(segment[1]))) break;
+    if (segment.size() > 1 && segment[0] == 'v' &&
+        std::isdigit(static_cast<unsigned char>(segment[1])))
+      break;
     module += (module.empty() ? "" : "/") + segment;
   }
   return module;
@@ -108,7 +114,8 @@ std::string ModuleOf(const std::string& path) {
 // file system allows). Returns module -> file count.
 std::map<std::string, size_t> Stage(const std::string& corpus, const std::string& stage) {
   std::map<std::string, size_t> modules;
-  for (auto it = fs::recursive_directory_iterator(corpus); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(corpus); it != fs::recursive_directory_iterator();
+       ++it) {
     if (!it->is_regular_file() || it->path().extension() != ".proto") continue;
     std::string path = fs::relative(it->path(), corpus).generic_string();
     std::string module = ModuleOf(path);
@@ -120,7 +127,8 @@ std::map<std::string, size_t> Stage(const std::string& corpus, const std::string
     std::error_code ec;
     fs::create_hard_link(it->path(), target, ec);
     if (ec) fs::copy_file(it->path(), target);
-    if (modules[module]++ == 0) WriteFiles(stage + "/" + dir_name, {{"spoke.yaml", "module: " + module + "\n"}});
+    if (modules[module]++ == 0)
+      WriteFiles(stage + "/" + dir_name, {{"spoke.yaml", "module: " + module + "\n"}});
   }
   return modules;
 }
@@ -136,11 +144,11 @@ TEST(Corpus, BatchPushedApiModulesPullRecursivelyIntoATreeProtocBuilds) {
   auto server = ServerProcess::Start({work.Sub("storage"), {"-q"}, {}});
   ASSERT_TRUE(server);
   CliUser publisher(work.Sub("publisher-home"), server->url());
-  CommandResult pushed =
-      RunCommand({{SPOKE_BIN, "batch-push", "-dir", work.Sub("stage"), "-recursive", "-version", "v1.0.0", "--json"},
-                  publisher.env(),
-                  ""},
-                 kLongDeadline);
+  CommandResult pushed = RunCommand({{SPOKE_BIN, "batch-push", "-dir", work.Sub("stage"),
+                                      "-recursive", "-version", "v1.0.0", "--json"},
+                                     publisher.env(),
+                                     ""},
+                                    kLongDeadline);
   ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
   auto report = Json::Parse(pushed.out);
   ASSERT_TRUE(report.ok()) << pushed.out.substr(0, 2000);
@@ -157,7 +165,8 @@ TEST(Corpus, BatchPushedApiModulesPullRecursivelyIntoATreeProtocBuilds) {
     EXPECT_EQ(entry.GetString("status"), "created") << module << ": " << entry.GetString("error");
     EXPECT_EQ(entry.Get("files")->as_int(), static_cast<int64_t>(staged[module])) << module;
     for (const Json& dep : entry.Get("needs")->as_array()) {
-      EXPECT_TRUE(pushed_before.count(dep.as_string())) << module << " was pushed before " << dep.as_string();
+      EXPECT_TRUE(pushed_before.count(dep.as_string()))
+          << module << " was pushed before " << dep.as_string();
       needs[module].push_back(dep.as_string());
       needed.insert(dep.as_string());
     }
@@ -166,19 +175,22 @@ TEST(Corpus, BatchPushedApiModulesPullRecursivelyIntoATreeProtocBuilds) {
   // Pushing the same tree again is a no-op for every module.
   std::string refs = RefsOf(work.Sub("storage"));
   CommandResult again = RunCommand(
-      {{SPOKE_BIN, "batch-push", "-dir", work.Sub("stage"), "-recursive", "-version", "v1.0.0"}, publisher.env(), ""},
+      {{SPOKE_BIN, "batch-push", "-dir", work.Sub("stage"), "-recursive", "-version", "v1.0.0"},
+       publisher.env(),
+       ""},
       kLongDeadline);
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_NE(again.out.find("0 pushed, " + std::to_string(staged.size()) + " unchanged, 0 failed"), std::string::npos)
+  EXPECT_NE(again.out.find("0 pushed, " + std::to_string(staged.size()) + " unchanged, 0 failed"),
+            std::string::npos)
       << again.out.substr(again.out.size() - std::min<size_t>(again.out.size(), 500));
   EXPECT_EQ(RefsOf(work.Sub("storage")), refs);
 
-  std::function<void(const std::string&, std::set<std::string>*)> closure = [&](const std::string& m,
-                                                                                std::set<std::string>* out) {
-    for (const auto& dep : needs[m]) {
-      if (out->insert(dep).second) closure(dep, out);
-    }
-  };
+  std::function<void(const std::string&, std::set<std::string>*)> closure =
+      [&](const std::string& m, std::set<std::string>* out) {
+        for (const auto& dep : needs[m]) {
+          if (out->insert(dep).second) closure(dep, out);
+        }
+      };
   std::string leaf;
   size_t leaf_closure = 0;
   for (const auto& [module, count] : staged) {
@@ -190,13 +202,15 @@ TEST(Corpus, BatchPushedApiModulesPullRecursivelyIntoATreeProtocBuilds) {
     }
   }
   ASSERT_GE(leaf_closure, 2u) << "no leaf module with cross-module imports";
-  std::printf("corpus: %zu modules pushed; pulling %s (%zu modules in its closure)\n", staged.size(), leaf.c_str(),
-              leaf_closure);
+  std::printf("corpus: %zu modules pushed; pulling %s (%zu modules in its closure)\n",
+              staged.size(), leaf.c_str(), leaf_closure);
 
   CliUser reader(work.Sub("reader-home"), server->url());
   std::string out = work.Sub("pulled");
   CommandResult pulled = RunCommand(
-      {{SPOKE_BIN, "pull", "-module", leaf, "-version", "v1.0.0", "-recursive", "-dir", out}, reader.env(), ""},
+      {{SPOKE_BIN, "pull", "-module", leaf, "-version", "v1.0.0", "-recursive", "-dir", out},
+       reader.env(),
+       ""},
       kLongDeadline);
   ASSERT_EQ(pulled.exit_code, 0) << pulled.Describe();
   ASSERT_TRUE(fs::exists(out + "/spoke.lock"));
@@ -204,7 +218,8 @@ TEST(Corpus, BatchPushedApiModulesPullRecursivelyIntoATreeProtocBuilds) {
   // Stock protoc, the pulled directory as its only include path, every file of the leaf.
   std::vector<std::string> protoc = {"protoc", "-I", out, "--cpp_out=" + work.Sub("gen")};
   fs::create_directories(work.Sub("gen"));
-  for (auto it = fs::recursive_directory_iterator(out); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(out); it != fs::recursive_directory_iterator();
+       ++it) {
     std::string path = fs::relative(it->path(), out).generic_string();
     if (it->is_regular_file() && it->path().extension() == ".proto" && ModuleOf(path) == leaf) {
       protoc.push_back(path);

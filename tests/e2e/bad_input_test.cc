@@ -64,9 +64,9 @@ TEST_F(BadInput, RestRejectsInvalidVersions) {
   for (std::string version :
        {"1.0.0", "v1.0", "v01.0.0", "v1.0.0-", "v1.0.0-01", "latest", "", "v1.0.0/x"}) {
     SCOPED_TRACE("version \"" + version + "\"");
-    EXPECT_EQ(
-        ExpectJsonError(Post("/modules/fresh/versions", UploadBody(version, kGoodFiles).Dump()), 400),
-        "invalid_argument");
+    EXPECT_EQ(ExpectJsonError(
+                  Post("/modules/fresh/versions", UploadBody(version, kGoodFiles).Dump()), 400),
+              "invalid_argument");
   }
   ExpectClientError(http_->Get("/modules/seed/versions/v01.0.0"));
   ExpectClientError(http_->Get("/modules/seed/versions/v1.0"));
@@ -91,11 +91,13 @@ TEST_F(BadInput, RestRejectsBadFilePaths) {
   };
   for (const auto& files : cases) {
     SCOPED_TRACE("first path \"" + files.front().first + "\"");
-    EXPECT_EQ(ExpectJsonError(Post("/modules/fresh/versions", UploadBody("v1.0.0", files).Dump()), 400),
-              "invalid_argument");
+    EXPECT_EQ(
+        ExpectJsonError(Post("/modules/fresh/versions", UploadBody("v1.0.0", files).Dump()), 400),
+        "invalid_argument");
   }
-  EXPECT_EQ(ExpectJsonError(Post("/modules/fresh/versions", UploadBody("v1.0.0", FileSet{}).Dump()), 400),
-            "invalid_argument");
+  EXPECT_EQ(
+      ExpectJsonError(Post("/modules/fresh/versions", UploadBody("v1.0.0", FileSet{}).Dump()), 400),
+      "invalid_argument");
   EXPECT_EQ(ExpectJsonError(
                 Post("/modules/fresh/versions",
                      R"({"version": "v1.0.0", "files": [{"path": "a.proto", "content": 5}]})"),

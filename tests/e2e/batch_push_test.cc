@@ -26,7 +26,8 @@ class BatchPush : public DependencyFixture {
     const Json* modules = report.Get("modules");
     EXPECT_TRUE(modules && modules->is_array()) << out;
     if (!modules || !modules->is_array()) return statuses;
-    for (const Json& m : modules->as_array()) statuses.emplace_back(m.GetString("module"), m.GetString("status"));
+    for (const Json& m : modules->as_array())
+      statuses.emplace_back(m.GetString("module"), m.GetString("status"));
     return statuses;
   }
 
@@ -48,7 +49,8 @@ TEST_F(BatchPush, PushesTopLevelModulesInImportOrderPinningTheVersionsItPushes) 
   std::string tree = ScenarioTree();
   CommandResult pushed = Run(tree, {"-version", "v1.0.0", "--json"});
   ASSERT_EQ(pushed.exit_code, 0) << pushed.Describe();
-  EXPECT_EQ(Reported(pushed.out), (StatusList{{"common", "created"}, {"order", "created"}, {"app", "created"}}));
+  EXPECT_EQ(Reported(pushed.out),
+            (StatusList{{"common", "created"}, {"order", "created"}, {"app", "created"}}));
 
   Json common = GetJson("/modules/common/versions/v1.0.0");
   Json order = GetJson("/modules/order/versions/v1.0.0");
@@ -61,8 +63,12 @@ TEST_F(BatchPush, PushesTopLevelModulesInImportOrderPinningTheVersionsItPushes) 
   EXPECT_EQ(app_pin.GetString("digest"), order.GetString("digest"));
   // The files keep their paths from the tree's root, so a recursive pull builds with protoc.
   std::string out = work_.Sub("out");
-  ASSERT_EQ(reader_->Run({"pull", "-module", "app", "-version", "v1.0.0", "-recursive", "-dir", out}).exit_code, 0);
-  CommandResult protoc = RunCommand({{"protoc", "-I", out, "-o", "/dev/null", "app/app.proto"}, {}, out});
+  ASSERT_EQ(
+      reader_->Run({"pull", "-module", "app", "-version", "v1.0.0", "-recursive", "-dir", out})
+          .exit_code,
+      0);
+  CommandResult protoc =
+      RunCommand({{"protoc", "-I", out, "-o", "/dev/null", "app/app.proto"}, {}, out});
   EXPECT_EQ(protoc.exit_code, 0) << protoc.Describe();
 
   // Again: every module is already there with the same content, and no ref moves.
@@ -70,33 +76,38 @@ TEST_F(BatchPush, PushesTopLevelModulesInImportOrderPinningTheVersionsItPushes) 
   CommandResult again = Run(tree, {"--version", "v1.0.0"});
   ASSERT_EQ(again.exit_code, 0) << again.Describe();
   EXPECT_TRUE(Contains(again.out, "[1/3] common@v1.0.0: already there, unchanged")) << again.out;
-  EXPECT_TRUE(Contains(again.out, "0 pushed, 3 unchanged, 0 failed, 0 skipped (3 modules)")) << again.out;
+  EXPECT_TRUE(Contains(again.out, "0 pushed, 3 unchanged, 0 failed, 0 skipped (3 modules)"))
+      << again.out;
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs);
 }
 
 TEST_F(BatchPush, SpokeYamlRootsAtAnyDepthWithTheirOwnVersionsAndTheIndexForTheRest) {
   StartServer();
-  MustPush("money", "v1.0.0", {{"money/money.proto", "syntax = \"proto3\";\npackage money;\nmessage Amount {}\n"}});
+  MustPush("money", "v1.0.0",
+           {{"money/money.proto", "syntax = \"proto3\";\npackage money;\nmessage Amount {}\n"}});
   std::string tree = work_.Sub("tree");
   FileSet files;
   files["libs/common/spoke.yaml"] = "module: common\nversion: v2.0.0\n";
   files["libs/common/common/types.proto"] = kCommonV1.at("common/types.proto");
   files["services/order/spoke.yaml"] = "module: shop/order\n";
   files["services/order/order/order.proto"] =
-      "syntax = \"proto3\";\npackage order;\nimport \"common/types.proto\";\nimport \"money/money.proto\";\n"
+      "syntax = \"proto3\";\npackage order;\nimport \"common/types.proto\";\nimport "
+      "\"money/money.proto\";\n"
       "message Order { common.Id id = 1; money.Amount total = 2; }\n";
   WriteFiles(tree, files);
 
   // Without -recursive the spoke.yaml files two levels down are not module roots.
   CommandResult shallow = Run(tree, {"-version", "v1.0.0"});
   EXPECT_EQ(shallow.exit_code, 2) << shallow.Describe();
-  EXPECT_TRUE(Contains(shallow.err, "spoke.yaml is below the top level; pass -recursive")) << shallow.Describe();
+  EXPECT_TRUE(Contains(shallow.err, "spoke.yaml is below the top level; pass -recursive"))
+      << shallow.Describe();
 
   CommandResult pushed = Run(tree, {"-recursive", "-version", "v1.0.0"});
   ASSERT_EQ(pushed.exit_code, 0) << pushed.Describe();
   EXPECT_TRUE(Contains(pushed.out, "[1/2] common@v2.0.0: pushed")) << pushed.out;
   EXPECT_TRUE(Contains(pushed.out, "[2/2] shop/order@v1.0.0: pushed")) << pushed.out;
-  EXPECT_TRUE(Contains(pushed.out, "  resolved money/money.proto -> money@v1.0.0 (registry index)")) << pushed.out;
+  EXPECT_TRUE(Contains(pushed.out, "  resolved money/money.proto -> money@v1.0.0 (registry index)"))
+      << pushed.out;
   Json order = GetJson("/modules/shop/order/versions/v1.0.0");
   std::map<std::string, std::string> pins;
   for (const Json& pin : order.Get("dependencies")->as_array())
@@ -113,9 +124,10 @@ TEST_F(BatchPush, AnImportCycleIsReportedWithTheCycleAndNothingIsPushed) {
   std::string refs = RefsOf(work_.Sub("storage"));
   CommandResult pushed = Run(tree, {"-version", "v1.0.0"});
   EXPECT_EQ(pushed.exit_code, 1) << pushed.Describe();
-  EXPECT_TRUE(Contains(pushed.err,
-                       "import cycle between modules: a -> b -> a (a/a.proto:2:1 imports \"b/b.proto\"; "
-                       "b/b.proto:2:1 imports \"a/a.proto\")"))
+  EXPECT_TRUE(
+      Contains(pushed.err,
+               "import cycle between modules: a -> b -> a (a/a.proto:2:1 imports \"b/b.proto\"; "
+               "b/b.proto:2:1 imports \"a/a.proto\")"))
       << pushed.Describe();
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs);
 }
@@ -125,17 +137,21 @@ TEST_F(BatchPush, AFailureStopsThePushUnlessKeepGoingPushesWhatDoesNotNeedIt) {
   std::string tree = work_.Sub("tree");
   WriteFiles(tree, {{"bad/bad.proto", "syntax = \"proto3\";\nmessage Bad { NoSuchType x = 1; }\n"},
                     {"fine/fine.proto", "syntax = \"proto3\";\nmessage Fine {}\n"},
-                    {"needsbad/n.proto", "syntax = \"proto3\";\nimport \"bad/bad.proto\";\nmessage N {}\n"}});
+                    {"needsbad/n.proto",
+                     "syntax = \"proto3\";\nimport \"bad/bad.proto\";\nmessage N {}\n"}});
   CommandResult stopped = Run(tree, {"-version", "v1.0.0", "--json"});
   EXPECT_EQ(stopped.exit_code, 1) << stopped.Describe();
-  EXPECT_EQ(Reported(stopped.out), (StatusList{{"bad", "failed"}, {"fine", "skipped"}, {"needsbad", "skipped"}}));
-  EXPECT_TRUE(Contains(ParseJson(stopped.out).Get("modules")->as_array()[0].GetString("error"), "bad/bad.proto:2:"))
+  EXPECT_EQ(Reported(stopped.out),
+            (StatusList{{"bad", "failed"}, {"fine", "skipped"}, {"needsbad", "skipped"}}));
+  EXPECT_TRUE(Contains(ParseJson(stopped.out).Get("modules")->as_array()[0].GetString("error"),
+                       "bad/bad.proto:2:"))
       << stopped.out;
 
   CommandResult kept = Run(tree, {"-version", "v1.0.0", "-k"});
   EXPECT_EQ(kept.exit_code, 1) << kept.Describe();
   EXPECT_TRUE(Contains(kept.out, "[2/3] fine@v1.0.0: pushed")) << kept.out;
-  EXPECT_TRUE(Contains(kept.out, "[3/3] needsbad@v1.0.0: skipped: needs bad, which was not pushed")) << kept.out;
+  EXPECT_TRUE(Contains(kept.out, "[3/3] needsbad@v1.0.0: skipped: needs bad, which was not pushed"))
+      << kept.out;
   EXPECT_TRUE(Contains(kept.err, "spoke: bad@v1.0.0: ")) << kept.Describe();
   EXPECT_EQ(RefsOf(work_.Sub("storage")).find("needsbad"), std::string::npos);
 }
@@ -156,7 +172,8 @@ TEST_F(BatchPush, DryRunPrintsThePlanAndPushesNothingAndUsageErrorsExitTwo) {
   EXPECT_EQ(Run(tree, {"-version", "v1.0.0", "--no-such-flag"}).exit_code, 2);
   CommandResult no_dir = Run(work_.Sub("absent"), {"-version", "v1.0.0"});
   EXPECT_EQ(no_dir.exit_code, 2) << no_dir.Describe();
-  EXPECT_TRUE(Contains(no_dir.err, work_.Sub("absent") + " is not a directory")) << no_dir.Describe();
+  EXPECT_TRUE(Contains(no_dir.err, work_.Sub("absent") + " is not a directory"))
+      << no_dir.Describe();
   std::filesystem::create_directories(work_.Sub("empty"));
   CommandResult no_module = Run(work_.Sub("empty"), {"-version", "v1.0.0"});
   EXPECT_EQ(no_module.exit_code, 2) << no_module.Describe();
@@ -166,7 +183,8 @@ TEST_F(BatchPush, DryRunPrintsThePlanAndPushesNothingAndUsageErrorsExitTwo) {
   // The tree is in no git work tree (see version_from_git_test.cc for those that are).
   CommandResult no_version = Run(tree);
   EXPECT_EQ(no_version.exit_code, 2);
-  EXPECT_TRUE(Contains(no_version.err, "no version to push: pass -version")) << no_version.Describe();
+  EXPECT_TRUE(Contains(no_version.err, "no version to push: pass -version"))
+      << no_version.Describe();
   CommandResult help = publisher_->Run({"batch-push", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_TRUE(Contains(help.out, "--keep-going")) << help.out;

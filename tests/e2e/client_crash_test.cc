@@ -113,8 +113,7 @@ void RemoveObjectAsAnOlderSpokeCould(const std::string& home, const std::string&
   CommandResult id = RunGit({"-C", home, "rev-parse", rev});
   ASSERT_EQ(id.exit_code, 0) << id.Describe();
   const std::string hex = id.out.substr(0, 40);
-  ASSERT_TRUE(
-      std::filesystem::remove(home + "/objects/" + hex.substr(0, 2) + "/" + hex.substr(2)));
+  ASSERT_TRUE(std::filesystem::remove(home + "/objects/" + hex.substr(0, 2) + "/" + hex.substr(2)));
   ASSERT_NE(RunGit({"-C", home, "fsck", "--connectivity-only"}).exit_code, 0)
       << "the store is still whole";
 }
@@ -130,16 +129,14 @@ class ClientRepair : public ::testing::Test {
         {"push", "-module", "mended", "-version", "v1.0.0", "-dir", work_.Sub("src")});
     ASSERT_EQ(push.exit_code, 0) << push.Describe();
     user_ = std::make_unique<CliUser>(work_.Sub("home"), server_->url());
-    CommandResult first = user_->Run(
-        {"pull", "-module", "mended", "-version", "v1.0.0", "-dir", work_.Sub("first")});
+    CommandResult first =
+        user_->Run({"pull", "-module", "mended", "-version", "v1.0.0", "-dir", work_.Sub("first")});
     ASSERT_EQ(first.exit_code, 0) << first.Describe();
   }
 
   // The manifest (read before anything else), then one of the version's files (read only when
   // they are written out).
-  std::vector<std::string> Paths() const {
-    return {"spoke.manifest.json", files_.begin()->first};
-  }
+  std::vector<std::string> Paths() const { return {"spoke.manifest.json", files_.begin()->first}; }
   static std::string Rev(const std::string& path) {
     return "refs/tags/mended/v1.0.0^{commit}:" + path;
   }

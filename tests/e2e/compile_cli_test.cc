@@ -270,11 +270,13 @@ void AgeSourceIdIndexes(const std::string& home, int seconds) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const size_t header_end = text.find('\n'), space = text.rfind(' ', header_end);
     const long long stamp = std::stoll(text.substr(space + 1, header_end - space - 1));
-    const std::string body = text.substr(0, space + 1) + std::to_string(stamp + seconds * 1'000'000'000LL) +
+    const std::string body = text.substr(0, space + 1) +
+                             std::to_string(stamp + seconds * 1'000'000'000LL) +
                              text.substr(header_end, text.rfind("end ") - header_end);
     // The index's checksum is SHA-256 hex, which the manifest's file list already computes.
     const std::string hex = DescribeFiles({{"index", body}}).at(0).sha256;
-    std::ofstream(index.path(), std::ios::binary | std::ios::trunc) << body << "end " << hex << "\n";
+    std::ofstream(index.path(), std::ios::binary | std::ios::trunc)
+        << body << "end " << hex << "\n";
   }
 }
 
@@ -289,17 +291,21 @@ TEST_F(CompileDir, ASourceRewrittenWithItsOldSizeAndMtimeStillGivesANewKey) {
   ASSERT_EQ(::stat(path.c_str(), &before), 0);
   std::string rewritten = files_.at("api.proto");
   rewritten[rewritten.find("Thing")] = 'Z';  // message Zhing: one byte, same size
-  { std::ofstream(path, std::ios::binary | std::ios::in | std::ios::out) << rewritten; }  // in place
+  {
+    std::ofstream(path, std::ios::binary | std::ios::in | std::ios::out) << rewritten;
+  }  // in place
   const struct timespec times[2] = {before.st_atim, before.st_mtim};
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
   struct stat after;
   ASSERT_EQ(::stat(path.c_str(), &after), 0);
   ASSERT_EQ(after.st_size, before.st_size);
   ASSERT_EQ(after.st_ino, before.st_ino);
-  ASSERT_TRUE(after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+  ASSERT_TRUE(after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+              after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
 
   Json second = JsonOut(Compile("second", {"--json"}));
-  EXPECT_EQ(second.Get("generator_runs") ? second.Get("generator_runs")->as_int() : -1, 1) << second.Dump(2);
+  EXPECT_EQ(second.Get("generator_runs") ? second.Get("generator_runs")->as_int() : -1, 1)
+      << second.Dump(2);
   EXPECT_NE(OnlyArtifact(second).GetString("key"), OnlyArtifact(first).GetString("key"));
   EXPECT_NE(ReadFiles(work_.Sub("second")).at("api.pb.h").find("class Zhing"), std::string::npos);
 
@@ -307,7 +313,8 @@ TEST_F(CompileDir, ASourceRewrittenWithItsOldSizeAndMtimeStillGivesANewKey) {
   WriteFiles(work_.Sub("src"), {{"api.proto", files_.at("api.proto")}});
   Json third = JsonOut(Compile("third", {"--json"}));
   EXPECT_EQ(OnlyArtifact(third).GetString("key"), OnlyArtifact(first).GetString("key"));
-  EXPECT_EQ(third.Get("generator_runs") ? third.Get("generator_runs")->as_int() : -1, 0) << third.Dump(2);
+  EXPECT_EQ(third.Get("generator_runs") ? third.Get("generator_runs")->as_int() : -1, 0)
+      << third.Dump(2);
   ExpectSameFiles(ReadFiles(work_.Sub("third")), ReadFiles(work_.Sub("first")));
 }
 
@@ -322,7 +329,8 @@ TEST_F(CompileDir, AnOutputEditedInPlaceDoesNotChangeWhatTheNextHitWrites) {
     edit << "// edited\n";
   }
   Json second = JsonOut(Compile("second", {"--json"}));
-  EXPECT_EQ(second.Get("generator_runs") ? second.Get("generator_runs")->as_int() : -1, 0) << second.Dump(2);
+  EXPECT_EQ(second.Get("generator_runs") ? second.Get("generator_runs")->as_int() : -1, 0)
+      << second.Dump(2);
   EXPECT_TRUE(Cached(OnlyArtifact(second)));
   ExpectSameFiles(ReadFiles(work_.Sub("second")), original);
   // That hit came from the store (the cached copy no longer matched) and replaced the cached copy
@@ -336,7 +344,8 @@ TEST_F(CompileDir, AnOutputEditedInPlaceDoesNotChangeWhatTheNextHitWrites) {
   // Without the checkout cache at all, the store serves the hit, and the cache is made again.
   std::filesystem::remove_all(work_.Sub("home/checkouts"));
   Json third = JsonOut(Compile("third", {"--json"}));
-  EXPECT_EQ(third.Get("generator_runs") ? third.Get("generator_runs")->as_int() : -1, 0) << third.Dump(2);
+  EXPECT_EQ(third.Get("generator_runs") ? third.Get("generator_runs")->as_int() : -1, 0)
+      << third.Dump(2);
   ExpectSameFiles(ReadFiles(work_.Sub("third")), original);
   EXPECT_TRUE(std::filesystem::is_directory(work_.Sub("home/checkouts")));
   GitFsck(work_.Sub("home"));
@@ -359,7 +368,8 @@ TEST_F(CompileDir, LinkPlacesHardLinksThatALaterCompileIntoTheSameDirectoryRepla
 
   WriteFiles(work_.Sub("src"), files_);
   Json back = JsonOut(Compile("back", {"--json"}));
-  EXPECT_EQ(back.Get("generator_runs") ? back.Get("generator_runs")->as_int() : -1, 0) << back.Dump(2);
+  EXPECT_EQ(back.Get("generator_runs") ? back.Get("generator_runs")->as_int() : -1, 0)
+      << back.Dump(2);
   ExpectSameFiles(ReadFiles(work_.Sub("back")), original);
 }
 
@@ -379,7 +389,7 @@ TEST_F(CompileDir, TheCheckoutCacheKeepsToItsBound) {
   small.push_back({"SPOKE_CHECKOUT_CACHE_MAX", "1K"});  // less than either artifact
   auto compile = [&](const std::string& out, std::vector<std::string> extra) {
     std::vector<std::string> args{"compile", "-dir", work_.Sub("src"), "-lang",
-                                  "cpp",     "-out", work_.Sub(out),    "--json"};
+                                  "cpp",     "-out", work_.Sub(out),   "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     return RunCli(args, small, "");
   };
@@ -388,16 +398,19 @@ TEST_F(CompileDir, TheCheckoutCacheKeepsToItsBound) {
   JsonOut(compile("deep", {"--recursive"}));
   EXPECT_EQ(listings(), 1u) << "the older entry outlived the bound";
   Json again = JsonOut(compile("flat-again", {}));
-  EXPECT_EQ(again.Get("generator_runs") ? again.Get("generator_runs")->as_int() : -1, 0) << again.Dump(2);
+  EXPECT_EQ(again.Get("generator_runs") ? again.Get("generator_runs")->as_int() : -1, 0)
+      << again.Dump(2);
   ExpectSameFiles(ReadFiles(work_.Sub("flat-again")), ReadFiles(work_.Sub("flat")));
 
   for (const char* bad : {"5X", "G", "-1", "16777216T", "99999999999999999999"}) {
     Env wrong = user_.env();
     wrong.push_back({"SPOKE_CHECKOUT_CACHE_MAX", bad});
     CommandResult refused =
-        RunCli({"compile", "-dir", work_.Sub("src"), "-lang", "cpp", "-out", work_.Sub("never")}, wrong, "");
+        RunCli({"compile", "-dir", work_.Sub("src"), "-lang", "cpp", "-out", work_.Sub("never")},
+               wrong, "");
     EXPECT_EQ(refused.exit_code, 2) << bad << "\n" << refused.Describe();
-    EXPECT_NE(refused.err.find("SPOKE_CHECKOUT_CACHE_MAX"), std::string::npos) << refused.Describe();
+    EXPECT_NE(refused.err.find("SPOKE_CHECKOUT_CACHE_MAX"), std::string::npos)
+        << refused.Describe();
   }
   EXPECT_TRUE(ReadFiles(work_.Sub("never")).empty());
 }
@@ -416,21 +429,24 @@ TEST_F(CompileDir, TheFrontEndServesAHitAloneAndNamesTheHelperAnythingElseNeeds)
     return RunCommand({args, user_.env(), ""});
   };
 
-  CommandResult hit = run_alone({"compile", "-dir", work_.Sub("src"), "-lang", "cpp", "-out", work_.Sub("second"),
-                                 "--json"});
+  CommandResult hit = run_alone(
+      {"compile", "-dir", work_.Sub("src"), "-lang", "cpp", "-out", work_.Sub("second"), "--json"});
   ASSERT_EQ(hit.exit_code, 0) << hit.Describe();
   Json served = JsonOut(hit);
-  EXPECT_EQ(served.Get("generator_runs") ? served.Get("generator_runs")->as_int() : -1, 0) << served.Dump(2);
+  EXPECT_EQ(served.Get("generator_runs") ? served.Get("generator_runs")->as_int() : -1, 0)
+      << served.Dump(2);
   EXPECT_TRUE(Cached(OnlyArtifact(served)));
   ExpectSameFiles(ReadFiles(work_.Sub("second")), ReadFiles(work_.Sub("first")));
 
-  CommandResult miss = run_alone({"compile", "-dir", work_.Sub("src"), "-lang", "python", "-out", work_.Sub("py")});
+  CommandResult miss =
+      run_alone({"compile", "-dir", work_.Sub("src"), "-lang", "python", "-out", work_.Sub("py")});
   EXPECT_EQ(miss.exit_code, 1) << miss.Describe();
   EXPECT_NE(miss.err.find("cannot find spoke-core"), std::string::npos) << miss.Describe();
   EXPECT_NE(miss.err.find(alone + "/spoke-core"), std::string::npos) << miss.Describe();
 
   std::filesystem::copy_file(SPOKE_CORE_BIN, alone + "/spoke-core");
-  CommandResult local = run_alone({"compile", "-dir", work_.Sub("src"), "-lang", "python", "-out", work_.Sub("py")});
+  CommandResult local =
+      run_alone({"compile", "-dir", work_.Sub("src"), "-lang", "python", "-out", work_.Sub("py")});
   EXPECT_EQ(local.exit_code, 0) << local.Describe();
   CommandResult remote = run_alone({"versions", "-module", "shop"});
   EXPECT_EQ(remote.exit_code, 1) << remote.Describe();
@@ -458,7 +474,8 @@ TEST_F(CompileDir, TheFrontEndTunesMallocForSpokeCoreUnlessTheUserDid) {
     return run.out;
   };
   EXPECT_EQ(tunables_seen(nullptr), "glibc.malloc.tcache_count=500\n");
-  EXPECT_EQ(tunables_seen("glibc.malloc.arena_max=2"), "glibc.malloc.arena_max=2:glibc.malloc.tcache_count=500\n");
+  EXPECT_EQ(tunables_seen("glibc.malloc.arena_max=2"),
+            "glibc.malloc.arena_max=2:glibc.malloc.tcache_count=500\n");
   EXPECT_EQ(tunables_seen("glibc.malloc.tcache_count=7"), "glibc.malloc.tcache_count=7\n");
 }
 

@@ -287,17 +287,17 @@ std::string ObjectsOf(const std::string& store) {
 TEST_F(CompilePlugins, AFailedCompileLeavesNoObjectsBehind) {
   // A plugin that reads its request and refuses it: a compile that fails once generation ran.
   std::filesystem::create_directories(work_.Sub("bin"));
-  WriteFiles(work_.Sub("bin"), {{"protoc-gen-go", "#!/bin/sh\ncat >/dev/null\n"
-                                                   "echo 'this plugin refuses everything' >&2\n"
-                                                   "exit 1\n"}});
-  std::filesystem::permissions(work_.Sub("bin/protoc-gen-go"),
-                               std::filesystem::perms::owner_all);
+  WriteFiles(work_.Sub("bin"), {{"protoc-gen-go",
+                                 "#!/bin/sh\ncat >/dev/null\n"
+                                 "echo 'this plugin refuses everything' >&2\n"
+                                 "exit 1\n"}});
+  std::filesystem::permissions(work_.Sub("bin/protoc-gen-go"), std::filesystem::perms::owner_all);
   StartWith({});
   if (HasFatalFailure()) return;
   const std::string storage = work_.Sub("storage");
   const std::string objects_before = ObjectsOf(storage), refs_before = RefsOf(storage);
-  for (const char* route : {"/modules/shop/versions/v1.0.0/compile/go",
-                            "/modules/shop/versions/v1.0.0/download/go"}) {
+  for (const char* route :
+       {"/modules/shop/versions/v1.0.0/compile/go", "/modules/shop/versions/v1.0.0/download/go"}) {
     SCOPED_TRACE(route);
     auto answer = std::string(route).find("compile") != std::string::npos
                       ? http_->Post(route, "", "application/json")

@@ -14,9 +14,9 @@ namespace spoke::e2e {
 namespace {
 
 FileSet UsesCommon(const std::string& module) {
-  return {{module + "/" + module + ".proto",
-           "syntax = \"proto3\";\npackage " + module + ";\nimport \"common/types.proto\";\n\n"
-           "message Thing {\n  common.Id id = 1;\n}\n"}};
+  return {{module + "/" + module + ".proto", "syntax = \"proto3\";\npackage " + module +
+                                                 ";\nimport \"common/types.proto\";\n\n"
+                                                 "message Thing {\n  common.Id id = 1;\n}\n"}};
 }
 const FileSet kTop = {
     {"top/top.proto",
@@ -78,7 +78,8 @@ TEST_F(Dependencies, PushOfAnImportNothingProvidesIsRefusedNamingFileLineAndColu
   EXPECT_EQ(pushed.exit_code, 1) << pushed.Describe();
   EXPECT_TRUE(Contains(pushed.err, "order/order.proto:3:1")) << pushed.Describe();
   EXPECT_TRUE(Contains(pushed.err, "common/types.proto")) << pushed.Describe();
-  EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before) << "a refused push changed the registry's refs";
+  EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before)
+      << "a refused push changed the registry's refs";
 
   // REST pins only the dependencies it is given (no import index): without them, a 400 naming
   // file:line:col...
@@ -93,7 +94,8 @@ TEST_F(Dependencies, PushOfAnImportNothingProvidesIsRefusedNamingFileLineAndColu
   body.Set("version", "v1.0.0");
   body.Set("files", files);
   std::string message;
-  ExpectJsonError(http_->Post("/modules/order/versions", body.Dump(), "application/json"), 400, &message);
+  ExpectJsonError(http_->Post("/modules/order/versions", body.Dump(), "application/json"), 400,
+                  &message);
   EXPECT_TRUE(Contains(message, "order/order.proto:3:1")) << message;
   EXPECT_TRUE(Contains(message, "common/types.proto")) << message;
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before);
@@ -221,7 +223,9 @@ TEST_F(Dependencies, PullRefusesALockThatDisagreesWithTheRegistryAndWritesNothin
   for (const Case& c : {
            Case{"digest", {"v1.0.0", common_pin.commit, other_digest}, "refusing to overwrite"},
            Case{"commit", {"v1.0.0", other_commit, common_pin.digest}, "refusing to overwrite"},
-           Case{"version", {"v2.0.0", common2.GetString("commit"), common2.GetString("digest")}, "spoke lock"},
+           Case{"version",
+                {"v2.0.0", common2.GetString("commit"), common2.GetString("digest")},
+                "spoke lock"},
        }) {
     SCOPED_TRACE("the lock's " + c.name + " differs");
     std::string dir = work_.Sub("tampered-" + c.name);
@@ -256,7 +260,8 @@ TEST_F(Dependencies, PushDependingOnTwoVersionsOfOneModuleIsAVersionConflictNami
   EXPECT_TRUE(Contains(pushed.err, "version conflict for module common")) << pushed.Describe();
   EXPECT_TRUE(Contains(pushed.err, "top@v1.0.0 -> a@v1.0.0 -> common@v1.0.0")) << pushed.Describe();
   EXPECT_TRUE(Contains(pushed.err, "top@v1.0.0 -> b@v1.0.0 -> common@v2.0.0")) << pushed.Describe();
-  EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before) << "a conflicting push changed the registry's refs";
+  EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before)
+      << "a conflicting push changed the registry's refs";
 }
 
 TEST_F(Dependencies, RecursivePullOfAConflictingGraphFailsNamingBothPaths) {
@@ -325,7 +330,8 @@ TEST_F(Dependencies, RegistryAnswersDirectAndTransitiveDependenciesAndDependents
   EXPECT_EQ(by_module["common"].GetString("path"), "app@v1.0.0 -> order@v1.0.0 -> common@v1.0.0");
   EXPECT_EQ(by_module["common"].GetString("digest"), common.GetString("digest"));
   // The direct answer has no paths.
-  EXPECT_EQ(GetJson("/modules/app/versions/v1.0.0/dependencies").Dump().find("\"path\""), std::string::npos);
+  EXPECT_EQ(GetJson("/modules/app/versions/v1.0.0/dependencies").Dump().find("\"path\""),
+            std::string::npos);
 
   Json dependents = GetJson("/modules/common/dependents");
   list = dependents.Get("dependents");

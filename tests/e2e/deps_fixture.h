@@ -21,9 +21,9 @@ namespace spoke::e2e {
 inline const FileSet kCommonV1 = {
     {"common/types.proto",
      "syntax = \"proto3\";\npackage common;\n\nmessage Id {\n  string value = 1;\n}\n"}};
-inline const FileSet kCommonV2 = {
-    {"common/types.proto",
-     "syntax = \"proto3\";\npackage common;\n\nmessage Id {\n  string value = 1;\n  int64 shard = 2;\n}\n"}};
+inline const FileSet kCommonV2 = {{"common/types.proto",
+                                   "syntax = \"proto3\";\npackage common;\n\nmessage Id {\n  "
+                                   "string value = 1;\n  int64 shard = 2;\n}\n"}};
 // The import is on line 3, column 1.
 inline const FileSet kOrderV1 = {
     {"order/order.proto",
@@ -83,7 +83,8 @@ class DependencyFixture : public ::testing::Test {
                      const std::vector<std::string>& deps = {}) {
     std::string dir = work_.Sub("src/" + module + "/" + version);
     WriteFiles(dir, files);
-    std::vector<std::string> args = {"push", "-module", module, "-version", version, "-dir", dir, "--json"};
+    std::vector<std::string> args = {"push",  "-module", module, "-version",
+                                     version, "-dir",    dir,    "--json"};
     for (const auto& dep : deps) args.insert(args.end(), {"-dep", dep});
     return publisher_->Run(args);
   }

@@ -2,7 +2,6 @@
 // the compiled files, byte-identical on every download, with the artifact key as its ETag.
 #include <gtest/gtest.h>
 
-
 #include "archive_reader.h"
 #include "generated_code_fixture.h"
 #include "harness.h"

@@ -27,7 +27,8 @@ inline Json ParseJson(const std::string& text) {
 
 // The body of POST /modules/{name}/versions: {"version", "files": [{"path", "content"}...]}, the
 // files in the order given (duplicates kept, for the tests that send them).
-inline Json UploadBody(const std::string& version, const std::vector<std::pair<std::string, std::string>>& files) {
+inline Json UploadBody(const std::string& version,
+                       const std::vector<std::pair<std::string, std::string>>& files) {
   Json list = Json::MakeArray();
   for (const auto& [path, content] : files) {
     Json file = Json::MakeObject();
@@ -42,7 +43,8 @@ inline Json UploadBody(const std::string& version, const std::vector<std::pair<s
 }
 
 inline Json UploadBody(const std::string& version, const FileSet& files) {
-  return UploadBody(version, std::vector<std::pair<std::string, std::string>>(files.begin(), files.end()));
+  return UploadBody(version,
+                    std::vector<std::pair<std::string, std::string>>(files.begin(), files.end()));
 }
 
 }  // namespace spoke::e2e

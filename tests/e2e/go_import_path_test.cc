@@ -180,9 +180,9 @@ TEST_F(GoWithoutGoPackage, APrefixGivenChangesTheImportPathsAndTheKeyWhichExplai
   Json by_default = JsonOut(CompileDir(work_.Sub("proto"), work_.Sub("default")));
   // Both spellings of the flag.
   Json given = JsonOut(CompileDir(work_.Sub("proto"), gopath + "/src",
-                                    {"--go-package-prefix", "example.com/acme/gen"}));
+                                  {"--go-package-prefix", "example.com/acme/gen"}));
   Json single_dash = JsonOut(CompileDir(work_.Sub("proto"), work_.Sub("single-dash"),
-                                          {"-go-package-prefix", "example.com/acme/gen"}));
+                                        {"-go-package-prefix", "example.com/acme/gen"}));
   EXPECT_NE(KeyOf(given), KeyOf(by_default));
   EXPECT_EQ(KeyOf(single_dash), KeyOf(given));
   FileSet generated = ReadFiles(gopath + "/src");
@@ -228,7 +228,7 @@ TEST_F(GoWithoutGoPackage, AModuleCompilesByCliAndRestUnderTheModulesNameWithThe
       (std::set<std::string>{"example/events/events.pb.go", "example/events/types/ids.pb.go"}));
 
   Json cli = JsonOut(user_->Run({"compile", "-module", "events", "-version", "v1.0.0", "-lang",
-                                   "go", "-out", work_.Sub("cli"), "--json"}));
+                                 "go", "-out", work_.Sub("cli"), "--json"}));
   EXPECT_EQ(KeyOf(cli), rest.body.GetString("key"));
   EXPECT_EQ(cli.GetString("source"), "by the registry");
   EXPECT_EQ(
@@ -257,9 +257,9 @@ TEST_F(GoWithoutGoPackage, AModuleCompilesByCliAndRestUnderTheModulesNameWithThe
   EXPECT_EQ(download->get_header_value("X-Spoke-Artifact-Key"), given_body.GetString("key"));
 
   // Compiled locally (no registry) it is still the same key and the same bytes.
-  Json offline = JsonOut(user_->Run({"compile", "-module", "events", "-version", "v1.0.0",
-                                       "-lang", "go", "-out", work_.Sub("offline"), "--json",
-                                       "--offline", "--go-package-prefix", "example.com/ev"}));
+  Json offline = JsonOut(user_->Run({"compile", "-module", "events", "-version", "v1.0.0", "-lang",
+                                     "go", "-out", work_.Sub("offline"), "--json", "--offline",
+                                     "--go-package-prefix", "example.com/ev"}));
   EXPECT_EQ(KeyOf(offline), given_body.GetString("key"));
   ExpectSameFiles(ReadFiles(work_.Sub("offline")), ReadFiles(work_.Sub("cli-given")));
 

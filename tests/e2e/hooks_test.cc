@@ -13,8 +13,10 @@
 namespace spoke::e2e {
 namespace {
 
-const std::string kValid = "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Order {\n  string order_id = 1;\n}\n";
-const std::string kInvalid = "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Order {\n  Missing order_id = 1;\n}\n";
+const std::string kValid =
+    "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Order {\n  string order_id = 1;\n}\n";
+const std::string kInvalid =
+    "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Order {\n  Missing order_id = 1;\n}\n";
 const std::string kLintFailing =
     "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Order {\n  string orderId = 1;\n}\n";
 
@@ -29,10 +31,14 @@ class PreCommitHook : public ::testing::Test {
 
   // Stock git in the repository, with no user or system configuration but a fixed identity.
   CommandResult Git(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"git", "-c", "user.name=Test", "-c", "user.email=test@example.com"};
+    std::vector<std::string> argv = {"git", "-c", "user.name=Test", "-c",
+                                     "user.email=test@example.com"};
     argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand({argv, {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"},
-                              {"SPOKE_HOME", work_.Sub("home")}, {"TMPDIR", work_.Sub("tmp")}},
+    return RunCommand({argv,
+                       {{"GIT_CONFIG_NOSYSTEM", "1"},
+                        {"GIT_CONFIG_GLOBAL", "/dev/null"},
+                        {"SPOKE_HOME", work_.Sub("home")},
+                        {"TMPDIR", work_.Sub("tmp")}},
                        repo_});
   }
 
@@ -42,7 +48,9 @@ class PreCommitHook : public ::testing::Test {
     return RunCli(args, {{"SPOKE_HOME", work_.Sub("home")}}, repo_);
   }
 
-  void Write(const std::string& path, const std::string& content) { WriteFiles(repo_, {{path, content}}); }
+  void Write(const std::string& path, const std::string& content) {
+    WriteFiles(repo_, {{path, content}});
+  }
 
   int Commits() {
     CommandResult count = Git({"rev-list", "--count", "--all"});
@@ -57,19 +65,21 @@ TEST_F(PreCommitHook, BlocksAnInvalidProtoAndLetsAValidOneThrough) {
   CommandResult installed = Install();
   ASSERT_EQ(installed.exit_code, 0) << installed.Describe();
   std::string hook = repo_ + "/.git/hooks/pre-commit";
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(hook.c_str(), &st), 0);
   EXPECT_TRUE(st.st_mode & S_IXUSR);
   // The hook runs the `spoke` the user installed it with (the front end), not the spoke-core that
   // front end handed the command to.
   const std::string front_end = std::filesystem::canonical(SPOKE_BIN).string();
-  EXPECT_TRUE(Contains(ReadFiles(repo_ + "/.git/hooks").at("pre-commit"), "${SPOKE:=" + front_end + "}"));
+  EXPECT_TRUE(
+      Contains(ReadFiles(repo_ + "/.git/hooks").at("pre-commit"), "${SPOKE:=" + front_end + "}"));
 
   Write("acme/v1/order.proto", kInvalid);
   ASSERT_EQ(Git({"add", "."}).exit_code, 0);
   CommandResult blocked = Git({"commit", "-m", "invalid"});
   EXPECT_NE(blocked.exit_code, 0) << blocked.Describe();
-  EXPECT_TRUE(Contains(blocked.err, "acme/v1/order.proto:5:3: \"Missing\" is not defined.")) << blocked.Describe();
+  EXPECT_TRUE(Contains(blocked.err, "acme/v1/order.proto:5:3: \"Missing\" is not defined."))
+      << blocked.Describe();
   EXPECT_EQ(Commits(), 0);
 
   // Fixed in the work tree but not staged: the index still holds the invalid file.
@@ -88,7 +98,8 @@ TEST_F(PreCommitHook, BlocksAnInvalidProtoAndLetsAValidOneThrough) {
 
 TEST_F(PreCommitHook, BlocksLintFindingsOfStagedFilesOnly) {
   ASSERT_EQ(Install().exit_code, 0);
-  // A lint problem already committed (with --no-verify) does not block later commits of other files.
+  // A lint problem already committed (with --no-verify) does not block later commits of other
+  // files.
   Write("acme/v1/legacy.proto",
         "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Legacy {\n  string legacyId = 1;\n}\n");
   ASSERT_EQ(Git({"add", "."}).exit_code, 0);
@@ -98,9 +109,10 @@ TEST_F(PreCommitHook, BlocksLintFindingsOfStagedFilesOnly) {
   ASSERT_EQ(Git({"add", "."}).exit_code, 0);
   CommandResult blocked = Git({"commit", "-m", "camelCase"});
   EXPECT_NE(blocked.exit_code, 0) << blocked.Describe();
-  EXPECT_TRUE(Contains(blocked.err,
-                       "acme/v1/order.proto:5:10: Field name \"orderId\" should be lower_snake_case. "
-                       "(FIELD_LOWER_SNAKE_CASE)"))
+  EXPECT_TRUE(
+      Contains(blocked.err,
+               "acme/v1/order.proto:5:10: Field name \"orderId\" should be lower_snake_case. "
+               "(FIELD_LOWER_SNAKE_CASE)"))
       << blocked.Describe();
   EXPECT_FALSE(Contains(blocked.err, "legacy.proto")) << blocked.Describe();
 
@@ -113,9 +125,11 @@ TEST_F(PreCommitHook, BlocksLintFindingsOfStagedFilesOnly) {
 
 TEST_F(PreCommitHook, ChecksAFileWithinTheModuleItsSpokeYamlDeclares) {
   ASSERT_EQ(Install().exit_code, 0);
-  // The module lives in proto/; its imports are relative to it, and its spoke.yaml turns a rule off.
+  // The module lives in proto/; its imports are relative to it, and its spoke.yaml turns a rule
+  // off.
   Write("proto/spoke.yaml", "module: acme\nlint:\n  except:\n    - FIELD_LOWER_SNAKE_CASE\n");
-  Write("proto/acme/v1/common.proto", "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Money {\n  int64 units = 1;\n}\n");
+  Write("proto/acme/v1/common.proto",
+        "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Money {\n  int64 units = 1;\n}\n");
   Write("proto/acme/v1/order.proto",
         "syntax = \"proto3\";\npackage acme.v1;\n\nimport \"acme/v1/common.proto\";\n\n"
         "message Order {\n  Money totalPrice = 1;\n}\n");
@@ -130,7 +144,8 @@ TEST_F(PreCommitHook, ChecksAFileWithinTheModuleItsSpokeYamlDeclares) {
   CommandResult blocked = Git({"commit", "-m", "broken"});
   EXPECT_NE(blocked.exit_code, 0) << blocked.Describe();
   // Named from the repository's top.
-  EXPECT_TRUE(Contains(blocked.err, "proto/acme/v1/order.proto:8:3: \"Cents\" is not defined.")) << blocked.Describe();
+  EXPECT_TRUE(Contains(blocked.err, "proto/acme/v1/order.proto:8:3: \"Cents\" is not defined."))
+      << blocked.Describe();
 }
 
 TEST_F(PreCommitHook, InstallKeepsAForeignHookUnlessForced) {

@@ -43,7 +43,8 @@ int64_t ProcStatusKiB(pid_t pid, const std::string& field) {
   return -1;
 }
 
-std::string Post(const std::string& path, const std::string& extra_headers, const std::string& body) {
+std::string Post(const std::string& path, const std::string& extra_headers,
+                 const std::string& body) {
   return "POST " + path + " HTTP/1.1\r\nHost: registry\r\n" + extra_headers +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
@@ -61,8 +62,8 @@ class HttpHardening : public ::testing::Test {
     auto http = HttpClient(server_->port());
     httplib::Headers headers;
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-    auto seeded = http->Post("/modules/acme/versions", headers, UploadBody("v1.0.0", kGoodFiles).Dump(),
-                             "application/json");
+    auto seeded = http->Post("/modules/acme/versions", headers,
+                             UploadBody("v1.0.0", kGoodFiles).Dump(), "application/json");
     ASSERT_TRUE(seeded);
     ASSERT_EQ(seeded->status, 201) << seeded->body;
     refs_before_ = RefsOf(work_.Sub("storage"));
@@ -74,10 +75,12 @@ class HttpHardening : public ::testing::Test {
     auto live = RawRequest(server_->port(), "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(live) << "the server stopped answering";
     EXPECT_EQ(live->status, 200);
-    EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before_) << "a refused request changed the store's refs";
+    EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before_)
+        << "a refused request changed the store's refs";
     // The version stored before still reads back byte for byte.
-    auto file = RawRequest(server_->port(), "GET /modules/acme/versions/v1.0.0/files/acme/a.proto HTTP/1.1\r\n"
-                                            "Host: x\r\n\r\n");
+    auto file = RawRequest(server_->port(),
+                           "GET /modules/acme/versions/v1.0.0/files/acme/a.proto HTTP/1.1\r\n"
+                           "Host: x\r\n\r\n");
     ASSERT_TRUE(file);
     EXPECT_EQ(file->status, 200);
     EXPECT_EQ(file->body, kGoodFiles[0].second);
@@ -97,8 +100,9 @@ TEST_F(HttpHardening, AChunkedBodyOverTheLimitGets413) {
   ASSERT_NO_FATAL_FAILURE(Start({"--max-body-mib", "1"}));
   auto connection = RawConnection::Open(port());
   ASSERT_TRUE(connection);
-  ASSERT_TRUE(connection->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                               "Content-Type: application/x-spoke-push\r\n\r\n"));
+  ASSERT_TRUE(
+      connection->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                       "Content-Type: application/x-spoke-push\r\n\r\n"));
   const std::string chunk = "10000\r\n" + std::string(0x10000, 'P') + "\r\n";
   // 4 MiB in 64 KiB chunks; the server may stop reading (and answer) long before the end.
   for (int i = 0; i < 64 && connection->Send(chunk); ++i) {
@@ -115,23 +119,27 @@ TEST_F(HttpHardening, AnUnauthenticatedBodyIsRefusedBeforeItIsRead) {
   // 900 MiB announced, none sent: the answer must not wait for it.
   auto connection = RawConnection::Open(port());
   ASSERT_TRUE(connection);
-  ASSERT_TRUE(connection->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nContent-Length: 943718400\r\n\r\n"));
+  ASSERT_TRUE(connection->Send(
+      "POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nContent-Length: 943718400\r\n\r\n"));
   auto answer = connection->Read(seconds(3));
   ASSERT_TRUE(answer) << "no answer within 3 s: the body was waited for";
   EXPECT_EQ(answer->status, 401);
   EXPECT_EQ(answer->Header("WWW-Authenticate"), "Bearer");
   EXPECT_TRUE(Contains(ErrorMessage(*answer), "token")) << answer->body;
-  EXPECT_TRUE(connection->WaitForClose(seconds(10))) << "the connection stayed open after refusing its body";
+  EXPECT_TRUE(connection->WaitForClose(seconds(10)))
+      << "the connection stayed open after refusing its body";
 }
 
 TEST_F(HttpHardening, AWrongTokenIsRefusedAndTheRightOneAccepted) {
   ASSERT_NO_FATAL_FAILURE(Start({}, {{"SPOKE_TOKEN", "s3cret"}}));
   const std::string body = UploadBody("v2.0.0", kGoodFiles).Dump();
-  auto wrong = RawRequest(port(), Post("/modules/acme/versions", "Authorization: Bearer s3cres\r\n", body));
+  auto wrong =
+      RawRequest(port(), Post("/modules/acme/versions", "Authorization: Bearer s3cres\r\n", body));
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 401);
   EXPECT_TRUE(Contains(ErrorMessage(*wrong), "not valid")) << wrong->body;
-  auto right = RawRequest(port(), Post("/modules/acme/versions", "Authorization: Bearer s3cret\r\n", body));
+  auto right =
+      RawRequest(port(), Post("/modules/acme/versions", "Authorization: Bearer s3cret\r\n", body));
   ASSERT_TRUE(right);
   EXPECT_EQ(right->status, 201) << right->body;
   refs_before_ = RefsOf(work_.Sub("storage"));
@@ -141,7 +149,8 @@ TEST_F(HttpHardening, ADeclaredLengthOverTheLimitGets413AtOnce) {
   ASSERT_NO_FATAL_FAILURE(Start({"--max-body-mib", "1"}));
   auto connection = RawConnection::Open(port());
   ASSERT_TRUE(connection);
-  ASSERT_TRUE(connection->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n"));
+  ASSERT_TRUE(connection->Send(
+      "POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n"));
   auto answer = connection->Read(seconds(3));
   ASSERT_TRUE(answer) << "no answer within 3 s: the body was waited for";
   EXPECT_EQ(answer->status, 413);
@@ -154,8 +163,9 @@ TEST_F(HttpHardening, ExpectContinueIsAnsweredBeforeTheBody) {
   // Over the limit: 413 at once, never 100.
   auto over = RawConnection::Open(port());
   ASSERT_TRUE(over);
-  ASSERT_TRUE(over->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                         "Content-Length: 5000000\r\n\r\n"));
+  ASSERT_TRUE(
+      over->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                 "Content-Length: 5000000\r\n\r\n"));
   auto refused = over->Read(seconds(3));
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 413);
@@ -163,9 +173,10 @@ TEST_F(HttpHardening, ExpectContinueIsAnsweredBeforeTheBody) {
   const std::string body = UploadBody("v1.1.0", kGoodFiles).Dump();
   auto within = RawConnection::Open(port());
   ASSERT_TRUE(within);
-  ASSERT_TRUE(within->Send("POST /modules/acme/versions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                           "Content-Type: application/json\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\n\r\n"));
+  ASSERT_TRUE(
+      within->Send("POST /modules/acme/versions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                   "Content-Type: application/json\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n"));
   auto go_on = within->Read(seconds(3));
   ASSERT_TRUE(go_on);
   EXPECT_EQ(go_on->status, 100);
@@ -182,13 +193,16 @@ TEST_F(HttpHardening, APushBodyIsStreamedToDiskNotHeldInMemory) {
   const int64_t before = ProcStatusKiB(pid, "VmRSS");
   ASSERT_GT(before, 0);
   // A push header naming one update, then 128 MiB that only claim to be a pack.
-  const std::string header = "{\"updates\":[{\"name\":\"refs/tags/acme/v9.0.0\",\"old\":\"\",\"new\":\"" +
-                             std::string(40, 'a') + "\"}]}\n";
+  const std::string header =
+      "{\"updates\":[{\"name\":\"refs/tags/acme/v9.0.0\",\"old\":\"\",\"new\":\"" +
+      std::string(40, 'a') + "\"}]}\n";
   const uint64_t pack_bytes = uint64_t{128} << 20;
   auto connection = RawConnection::Open(port());
   ASSERT_TRUE(connection);
-  ASSERT_TRUE(connection->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-spoke-push\r\n"
-                               "Content-Length: " + std::to_string(header.size() + pack_bytes) + "\r\n\r\n" + header));
+  ASSERT_TRUE(connection->Send(
+      "POST /sync/v1/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-spoke-push\r\n"
+      "Content-Length: " +
+      std::to_string(header.size() + pack_bytes) + "\r\n\r\n" + header));
   std::string block(1 << 20, 'x');
   block.replace(0, 4, "PACK");
   for (uint64_t sent = 0; sent < pack_bytes; sent += block.size()) {
@@ -199,7 +213,8 @@ TEST_F(HttpHardening, APushBodyIsStreamedToDiskNotHeldInMemory) {
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, 422) << answer->body;
   const int64_t peak = ProcStatusKiB(pid, "VmHWM");
-  EXPECT_LT(peak - before, 48 * 1024) << "a 128 MiB push grew the server by " << (peak - before) / 1024 << " MiB";
+  EXPECT_LT(peak - before, 48 * 1024)
+      << "a 128 MiB push grew the server by " << (peak - before) / 1024 << " MiB";
 }
 
 // --- Ref prefixes ----------------------------------------------------------------------------
@@ -207,17 +222,19 @@ TEST_F(HttpHardening, APushBodyIsStreamedToDiskNotHeldInMemory) {
 TEST_F(HttpHardening, RefPrefixesThatLeaveTheRefNamespaceAre400) {
   ASSERT_NO_FATAL_FAILURE(Start());
   for (std::string prefix : {"refs/../../", "refs/tags/../../../etc/", "refs/heads/*", "refs/x[a]/",
-                             "refs//tags/", "refs/tags/acme/..", "refs/tags/.hidden/", "refs/tags/a b/",
-                             "refs%2F..%2F..%2F", "heads/"}) {
+                             "refs//tags/", "refs/tags/acme/..", "refs/tags/.hidden/",
+                             "refs/tags/a b/", "refs%2F..%2F..%2F", "heads/"}) {
     SCOPED_TRACE(prefix);
-    auto answer = RawRequest(port(), "GET /sync/v1/refs?prefix=" + prefix + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto answer =
+        RawRequest(port(), "GET /sync/v1/refs?prefix=" + prefix + " HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(answer);
     // A space in the target is itself malformed (400); every other case is the prefix rule's.
     EXPECT_EQ(answer->status, 400) << answer->body;
     EXPECT_EQ(ErrorCode(*answer), "invalid_argument") << answer->body;
     EXPECT_FALSE(Contains(answer->body, "\"refs\"")) << "refs were listed: " << answer->body;
   }
-  auto good = RawRequest(port(), "GET /sync/v1/refs?prefix=refs/tags/acme/ HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto good =
+      RawRequest(port(), "GET /sync/v1/refs?prefix=refs/tags/acme/ HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(good);
   EXPECT_EQ(good->status, 200);
   EXPECT_TRUE(Contains(good->body, "refs/tags/acme/v1.0.0")) << good->body;
@@ -238,7 +255,8 @@ TEST_F(HttpHardening, TwoHundredSlowHeadsDoNotStallOtherClients) {
   for (int round = 0; round < 3; ++round) {
     const auto start = std::chrono::steady_clock::now();
     auto answer = RawRequest(port(), "GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n", seconds(5));
-    const auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+    const auto took =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
     ASSERT_TRUE(answer) << "with 200 slow heads open, a normal GET got no answer within 5 s";
     EXPECT_EQ(answer->status, 200);
     EXPECT_LT(took.count(), 1000) << "a normal GET took " << took.count() << " ms";
@@ -258,7 +276,8 @@ TEST_F(HttpHardening, AHeadTricklingInIsCutAtTheHeadDeadline) {
     connection->Send("X");
     closed = connection->WaitForClose(milliseconds(100));
   }
-  const auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+  const auto took =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
   EXPECT_TRUE(closed) << "a head trickling in kept its connection for 10 s";
   EXPECT_LT(took.count(), 3000);
 }
@@ -321,37 +340,50 @@ TEST_F(HttpHardening, MalformedOrAmbiguousFramingIsRefused) {
   const std::vector<FramingCase> cases = {
       {"two different lengths", push + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400,
        "conflicting Content-Length"},
-      {"a list of different lengths", push + "Content-Length: 5, 6\r\n\r\nhello!", 400, "conflicting Content-Length"},
+      {"a list of different lengths", push + "Content-Length: 5, 6\r\n\r\nhello!", 400,
+       "conflicting Content-Length"},
       {"negative length", push + "Content-Length: -1\r\n\r\n", 400, "invalid Content-Length"},
-      {"overflowing length", push + "Content-Length: 184467440737095516160\r\n\r\n", 400, "invalid Content-Length"},
+      {"overflowing length", push + "Content-Length: 184467440737095516160\r\n\r\n", 400,
+       "invalid Content-Length"},
       {"length in hex", push + "Content-Length: 0x10\r\n\r\n", 400, "invalid Content-Length"},
       {"empty length", push + "Content-Length: \r\n\r\n", 400, "Content-Length"},
       {"unknown transfer coding", push + "Transfer-Encoding: gzip\r\n\r\n", 501, "not supported"},
-      {"coding before chunked", push + "Transfer-Encoding: gzip, chunked\r\n\r\n", 501, "not supported"},
-      {"chunked and a length", push + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", 400,
+      {"coding before chunked", push + "Transfer-Encoding: gzip, chunked\r\n\r\n", 501,
+       "not supported"},
+      {"chunked and a length",
+       push + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", 400,
        "both Transfer-Encoding and Content-Length"},
-      {"chunked in HTTP/1.0", "POST /sync/v1/push HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400,
+      {"chunked in HTTP/1.0",
+       "POST /sync/v1/push HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400,
        "HTTP/1.0"},
-      {"bad chunk size", push + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400, "chunk size"},
-      {"chunk longer than its size", push + "Transfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n", 400,
+      {"bad chunk size", push + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400,
+       "chunk size"},
+      {"chunk longer than its size",
+       push + "Transfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n", 400,
        "longer than its size"},
-      {"header line without a colon", "GET /modules HTTP/1.1\r\nHost: x\r\nX-Broken\r\n\r\n", 400, "without a colon"},
+      {"header line without a colon", "GET /modules HTTP/1.1\r\nHost: x\r\nX-Broken\r\n\r\n", 400,
+       "without a colon"},
       {"space before the colon", "GET /modules HTTP/1.1\r\nHost: x\r\nX-Broken : 1\r\n\r\n", 400,
        "malformed header name"},
-      {"obsolete line folding", "GET /modules HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  folded\r\n\r\n", 400, "folding"},
-      {"bare CR in a header", "GET /modules HTTP/1.1\r\nHost: x\r\nX-A: 1\rX-B: 2\r\n\r\n", 400, "bare CR"},
+      {"obsolete line folding", "GET /modules HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  folded\r\n\r\n",
+       400, "folding"},
+      {"bare CR in a header", "GET /modules HTTP/1.1\r\nHost: x\r\nX-A: 1\rX-B: 2\r\n\r\n", 400,
+       "bare CR"},
       {"no Host in HTTP/1.1", "GET /modules HTTP/1.1\r\n\r\n", 400, "Host"},
       {"two Host headers", "GET /modules HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "Host"},
       {"HTTP/2.0 on the wire", "GET /modules HTTP/2.0\r\nHost: x\r\n\r\n", 505, "not supported"},
       {"malformed version", "GET /modules HTTP/1.1x\r\nHost: x\r\n\r\n", 400, "HTTP version"},
-      {"two spaces in the request line", "GET  /modules HTTP/1.1\r\nHost: x\r\n\r\n", 400, "request line"},
+      {"two spaces in the request line", "GET  /modules HTTP/1.1\r\nHost: x\r\n\r\n", 400,
+       "request line"},
       {"unknown method", "BREW /modules HTTP/1.1\r\nHost: x\r\n\r\n", 501, "not implemented"},
       {"lower-case method", "get /modules HTTP/1.1\r\nHost: x\r\n\r\n", 501, "not implemented"},
       {"target not a path", "GET modules HTTP/1.1\r\nHost: x\r\n\r\n", 400, "must be a path"},
       {"malformed escape", "GET /modules/%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400, "escape"},
       {"escaped NUL", "GET /modules/a%00b HTTP/1.1\r\nHost: x\r\n\r\n", 400, "escape"},
-      {"target too long", "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "longer than"},
-      {"head too large", "GET /modules HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70000, 'a') + "\r\n\r\n", 431,
+      {"target too long", "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+       "longer than"},
+      {"head too large",
+       "GET /modules HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70000, 'a') + "\r\n\r\n", 431,
        "larger than"},
       {"too many header lines",
        [] {
@@ -360,7 +392,8 @@ TEST_F(HttpHardening, MalformedOrAmbiguousFramingIsRefused) {
          return r + "\r\n";
        }(),
        431, "header lines"},
-      {"unsupported expectation", "GET /modules HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417, "Expect"},
+      {"unsupported expectation", "GET /modules HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417,
+       "Expect"},
       {"method not allowed", "DELETE /modules HTTP/1.1\r\nHost: x\r\n\r\n", 405, "not allowed"},
   };
   for (const auto& c : cases) {
@@ -378,10 +411,11 @@ TEST_F(HttpHardening, PipelinedRequestsAreAnsweredInOrder) {
   ASSERT_NO_FATAL_FAILURE(Start());
   auto connection = RawConnection::Open(port());
   ASSERT_TRUE(connection);
-  ASSERT_TRUE(connection->Send("GET /modules/acme HTTP/1.1\r\nHost: x\r\n\r\n"
-                               "GET /modules/nope HTTP/1.1\r\nHost: x\r\n\r\n"
-                               "POST /modules HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
-                               "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      connection->Send("GET /modules/acme HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /modules/nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "POST /modules HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+                       "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
   std::vector<int> statuses;
   for (int i = 0; i < 4; ++i) {
     auto answer = connection->Read(seconds(5));
@@ -405,7 +439,8 @@ TEST_F(HttpHardening, CompilesOnAReadOnlyServerAreRefused) {
   ASSERT_TRUE(compile);
   EXPECT_EQ(compile->status, 403) << compile->body;
   EXPECT_TRUE(Contains(ErrorMessage(*compile), "read-only")) << compile->body;
-  auto download = RawRequest(port(), "GET /modules/acme/versions/v1.0.0/download/python HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto download = RawRequest(
+      port(), "GET /modules/acme/versions/v1.0.0/download/python HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(download);
   EXPECT_EQ(download->status, 403) << download->body;
   EXPECT_TRUE(Contains(ErrorMessage(*download), "read-only")) << download->body;
@@ -416,12 +451,14 @@ TEST_F(HttpHardening, CompilesNeedTheTokenButCachedDownloadsDoNot) {
   auto compile = RawRequest(port(), Post("/modules/acme/versions/v1.0.0/compile/cpp", "", ""));
   ASSERT_TRUE(compile);
   EXPECT_EQ(compile->status, 401) << compile->body;
-  const std::string download = "GET /modules/acme/versions/v1.0.0/download/python HTTP/1.1\r\nHost: x\r\n";
+  const std::string download =
+      "GET /modules/acme/versions/v1.0.0/download/python HTTP/1.1\r\nHost: x\r\n";
   auto anonymous = RawRequest(port(), download + "\r\n");
   ASSERT_TRUE(anonymous);
   EXPECT_EQ(anonymous->status, 401) << anonymous->body;
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before_) << "a refused compile wrote an artifact";
-  auto with_token = RawRequest(port(), download + "Authorization: Bearer s3cret\r\n\r\n", seconds(60));
+  auto with_token =
+      RawRequest(port(), download + "Authorization: Bearer s3cret\r\n\r\n", seconds(60));
   ASSERT_TRUE(with_token);
   EXPECT_EQ(with_token->status, 200) << with_token->body;
   auto cached = RawRequest(port(), download + "\r\n", seconds(60));
@@ -433,7 +470,8 @@ TEST_F(HttpHardening, CompilesNeedTheTokenButCachedDownloadsDoNot) {
 
 // --- Where and how the server listens ----------------------------------------------------------
 
-std::unique_ptr<Process> StartServerWith(const std::vector<std::string>& args, const Env& env = {}) {
+std::unique_ptr<Process> StartServerWith(const std::vector<std::string>& args,
+                                         const Env& env = {}) {
   std::vector<std::string> argv{SPOKE_SERVER_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   return Process::Start({argv, env, ""});
@@ -450,29 +488,35 @@ TEST(ServerDefaults, ListensOnLoopbackUnlessToldOtherwise) {
 
 TEST(ServerDefaults, RefusesAnOpenHostWithoutAToken) {
   TempDir work;
-  auto open = StartServerWith({"-port", "0", "--host", "0.0.0.0", "-storage-dir", work.Sub("storage"), "-q"});
+  auto open = StartServerWith(
+      {"-port", "0", "--host", "0.0.0.0", "-storage-dir", work.Sub("storage"), "-q"});
   ASSERT_TRUE(open);
   EXPECT_EQ(open->WaitForExit(), 2);
   EXPECT_TRUE(Contains(open->Stderr(), "--allow-anonymous-writes")) << open->Stderr();
-  for (const auto& extra : std::vector<std::vector<std::string>>{{"--allow-anonymous-writes"}, {"--read-only"}}) {
-    std::vector<std::string> args{"-port", "0", "--host", "0.0.0.0", "-storage-dir", work.Sub("storage"), "-q"};
+  for (const auto& extra :
+       std::vector<std::vector<std::string>>{{"--allow-anonymous-writes"}, {"--read-only"}}) {
+    std::vector<std::string> args{
+        "-port", "0", "--host", "0.0.0.0", "-storage-dir", work.Sub("storage"), "-q"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto allowed = StartServerWith(args);
     ASSERT_TRUE(allowed);
-    EXPECT_TRUE(allowed->WaitForLine(Process::Stream::kStdout, "spoke-server: serving ")) << allowed->Stderr();
+    EXPECT_TRUE(allowed->WaitForLine(Process::Stream::kStdout, "spoke-server: serving "))
+        << allowed->Stderr();
   }
-  auto with_token = StartServerWith({"-port", "0", "--host", "0.0.0.0", "-storage-dir", work.Sub("storage"), "-q"},
-                                    {{"SPOKE_TOKEN", "t0ken"}});
+  auto with_token = StartServerWith(
+      {"-port", "0", "--host", "0.0.0.0", "-storage-dir", work.Sub("storage"), "-q"},
+      {{"SPOKE_TOKEN", "t0ken"}});
   ASSERT_TRUE(with_token);
-  EXPECT_TRUE(with_token->WaitForLine(Process::Stream::kStdout, "spoke-server: serving ")) << with_token->Stderr();
+  EXPECT_TRUE(with_token->WaitForLine(Process::Stream::kStdout, "spoke-server: serving "))
+      << with_token->Stderr();
 }
 
 TEST(ServerDefaults, ASecondServerOnTheSamePortFails) {
   TempDir work;
   auto first = ServerProcess::Start({work.Sub("one"), {}, {}});
   ASSERT_TRUE(first);
-  auto second = StartServerWith({"-port", std::to_string(first->port()), "--host", "127.0.0.1", "-storage-dir",
-                                 work.Sub("two"), "-q"});
+  auto second = StartServerWith({"-port", std::to_string(first->port()), "--host", "127.0.0.1",
+                                 "-storage-dir", work.Sub("two"), "-q"});
   ASSERT_TRUE(second);
   EXPECT_EQ(second->WaitForExit(), 1);
   EXPECT_TRUE(Contains(second->Stderr(), "address in use")) << second->Stderr();
@@ -485,17 +529,16 @@ TEST(ServerDefaults, ATokenOnTheCommandLineWarnsAndATokenFileWorks) {
   EXPECT_TRUE(flagged->process().WaitForLine(Process::Stream::kStderr, "visible to every user"))
       << flagged->process().Stderr();
 
-  {
-    std::ofstream(work.Sub("token")) << "from-a-file\n";
-  }
+  { std::ofstream(work.Sub("token")) << "from-a-file\n"; }
   auto filed = ServerProcess::Start({work.Sub("two"), {"--token-file", work.Sub("token")}, {}});
   ASSERT_TRUE(filed);
   const std::string body = UploadBody("v1.0.0", kGoodFiles).Dump();
-  auto refused = RawRequest(filed->port(), Post("/modules/acme/versions", "Authorization: Bearer visible\r\n", body));
+  auto refused = RawRequest(
+      filed->port(), Post("/modules/acme/versions", "Authorization: Bearer visible\r\n", body));
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 401);
-  auto accepted =
-      RawRequest(filed->port(), Post("/modules/acme/versions", "Authorization: Bearer from-a-file\r\n", body));
+  auto accepted = RawRequest(
+      filed->port(), Post("/modules/acme/versions", "Authorization: Bearer from-a-file\r\n", body));
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 201) << accepted->body;
 }
@@ -504,8 +547,7 @@ TEST(ServerDefaults, ATokenOnTheCommandLineWarnsAndATokenFileWorks) {
 std::vector<std::filesystem::path> ReceivedBodies(const std::string& storage) {
   std::vector<std::filesystem::path> found;
   std::error_code ec;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(storage + "/spoke-incoming", ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(storage + "/spoke-incoming", ec)) {
     if (entry.path().filename().string().rfind("body-", 0) == 0) found.push_back(entry.path());
   }
   return found;
@@ -519,8 +561,10 @@ TEST(ServerDefaults, AServerKilledMidBodyLeavesNothingBehindOnceRestarted) {
   auto connection = RawConnection::Open(server->port());
   ASSERT_TRUE(connection);
   const std::string part(1 << 20, 'p');
-  ASSERT_TRUE(connection->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\n"
-                               "Content-Length: 8388608\r\n\r\n" + part));
+  ASSERT_TRUE(
+      connection->Send("POST /sync/v1/push HTTP/1.1\r\nHost: x\r\n"
+                       "Content-Length: 8388608\r\n\r\n" +
+                       part));
   // The condition: the server is writing the body to its file.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   bool writing = false;

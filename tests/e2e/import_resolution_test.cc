@@ -26,7 +26,8 @@ class ImportResolution : public DependencyFixture {
     Json v = GetJson("/modules/" + module + "/versions/" + version);
     const Json* pins = v.Get("dependencies");
     EXPECT_TRUE(pins && pins->is_array() && pins->as_array().size() == 1) << v.Dump(2);
-    return pins && pins->is_array() && pins->as_array().size() == 1 ? pins->as_array()[0] : Json::MakeObject();
+    return pins && pins->is_array() && pins->as_array().size() == 1 ? pins->as_array()[0]
+                                                                    : Json::MakeObject();
   }
 };
 
@@ -39,7 +40,8 @@ TEST_F(ImportResolution, TheOriginalScenarioResolvesCommonThroughTheIndexAndPull
   // order declares nothing: common/types.proto comes from the highest release providing it.
   Json order = MustPush("order", "v1.0.0", kOrderV1);
   const Json* resolved = order.Get("resolved");
-  ASSERT_TRUE(resolved && resolved->is_array() && resolved->as_array().size() == 1) << order.Dump(2);
+  ASSERT_TRUE(resolved && resolved->is_array() && resolved->as_array().size() == 1)
+      << order.Dump(2);
   const Json& r = resolved->as_array()[0];
   EXPECT_EQ(r.GetString("import"), "common/types.proto");
   EXPECT_EQ(r.GetString("at"), "order/order.proto:3:1");
@@ -55,17 +57,19 @@ TEST_F(ImportResolution, TheOriginalScenarioResolvesCommonThroughTheIndexAndPull
   // Without --json the CLI says what it resolved.
   std::string dir = work_.Sub("order-v11");
   WriteFiles(dir, kOrderV11);
-  CommandResult text = publisher_->Run({"push", "-module", "order", "-version", "v1.1.0", "-dir", dir});
+  CommandResult text =
+      publisher_->Run({"push", "-module", "order", "-version", "v1.1.0", "-dir", dir});
   ASSERT_EQ(text.exit_code, 0) << text.Describe();
-  EXPECT_TRUE(Contains(text.out, "resolved common/types.proto -> common@v1.2.0 (registry index)")) << text.out;
+  EXPECT_TRUE(Contains(text.out, "resolved common/types.proto -> common@v1.2.0 (registry index)"))
+      << text.out;
 
   std::string out = work_.Sub("out");
   CommandResult pulled = PullRecursive(*reader_, out, {"-version", "v1.0.0"});
   ASSERT_EQ(pulled.exit_code, 0) << pulled.Describe();
   EXPECT_EQ(ReadFiles(out)["common/types.proto"], kCommonV2.at("common/types.proto"));
   std::filesystem::create_directories(work_.Sub("gen"));
-  CommandResult protoc =
-      RunCommand({{"protoc", "-I", out, "--cpp_out=" + work_.Sub("gen"), out + "/order/order.proto"}, {}, ""});
+  CommandResult protoc = RunCommand(
+      {{"protoc", "-I", out, "--cpp_out=" + work_.Sub("gen"), out + "/order/order.proto"}, {}, ""});
   EXPECT_EQ(protoc.exit_code, 0) << protoc.Describe();
 }
 
@@ -77,9 +81,10 @@ TEST_F(ImportResolution, AnImportTwoModulesProvideIsRefusedNamingBothUntilOneIsD
 
   CommandResult pushed = Push("order", "v1.0.0", kOrderV1);
   EXPECT_EQ(pushed.exit_code, 1) << pushed.Describe();
-  EXPECT_TRUE(Contains(pushed.err,
-                       "order/order.proto:3:1: import \"common/types.proto\" is provided by several "
-                       "modules (common@v1.0.0, legacy@v3.0.0)"))
+  EXPECT_TRUE(
+      Contains(pushed.err,
+               "order/order.proto:3:1: import \"common/types.proto\" is provided by several "
+               "modules (common@v1.0.0, legacy@v3.0.0)"))
       << pushed.Describe();
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before);
 
@@ -103,12 +108,15 @@ TEST_F(ImportResolution, TheIndexRoutesAnswerProvidersAndResolutionsAndRefuseBad
   MustPush("common", "v1.0.0", kCommonV1);
   MustPush("common", "v1.2.0", kCommonV2);
   Json providers = GetJson("/imports?path=common/types.proto");
-  EXPECT_EQ(providers.Dump(),
-            R"({"path":"common/types.proto","providers":[{"module":"common","versions":["v1.0.0","v1.2.0"]}]})");
-  EXPECT_EQ(GetJson("/imports?path=nothing/here.proto").Dump(), R"({"path":"nothing/here.proto","providers":[]})");
+  EXPECT_EQ(
+      providers.Dump(),
+      R"({"path":"common/types.proto","providers":[{"module":"common","versions":["v1.0.0","v1.2.0"]}]})");
+  EXPECT_EQ(GetJson("/imports?path=nothing/here.proto").Dump(),
+            R"({"path":"nothing/here.proto","providers":[]})");
 
   auto res =
-      http_->Post("/imports/resolve", R"({"paths": ["common/types.proto", "nothing/here.proto"]})", "application/json");
+      http_->Post("/imports/resolve", R"({"paths": ["common/types.proto", "nothing/here.proto"]})",
+                  "application/json");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   Json answer = ParseJson(res->body);
@@ -116,15 +124,18 @@ TEST_F(ImportResolution, TheIndexRoutesAnswerProvidersAndResolutionsAndRefuseBad
   ASSERT_EQ(imports.size(), 2u) << res->body;
   EXPECT_EQ(imports[0].GetString("outcome"), "resolved");
   EXPECT_EQ(imports[0].GetString("version"), "v1.2.0");
-  EXPECT_EQ(imports[0].GetString("digest"), GetJson("/modules/common/versions/v1.2.0").GetString("digest"));
+  EXPECT_EQ(imports[0].GetString("digest"),
+            GetJson("/modules/common/versions/v1.2.0").GetString("digest"));
   EXPECT_EQ(imports[1].GetString("outcome"), "unresolved");
 
   ExpectJsonError(http_->Get("/imports"), 400);
   ExpectJsonError(http_->Get("/imports?path=../etc/passwd"), 400);
-  ExpectJsonError(http_->Post("/imports/resolve", "{\"paths\": [\"a.txt\"]}", "application/json"), 400);
+  ExpectJsonError(http_->Post("/imports/resolve", "{\"paths\": [\"a.txt\"]}", "application/json"),
+                  400);
   ExpectJsonError(http_->Post("/imports/resolve", "not json", "application/json"), 400);
   std::string many = "{\"paths\": [";
-  for (int i = 0; i <= 10000; ++i) many += std::string(i ? "," : "") + "\"p" + std::to_string(i) + ".proto\"";
+  for (int i = 0; i <= 10000; ++i)
+    many += std::string(i ? "," : "") + "\"p" + std::to_string(i) + ".proto\"";
   ExpectJsonError(http_->Post("/imports/resolve", many + "]}", "application/json"), 400);
 }
 
@@ -159,9 +170,11 @@ TEST_F(ImportResolution, LockWritesWhatAPushWouldPinAndPushHonoursItOverNewerRel
   WriteFiles(dir, files);
   CommandResult locked = Lock({"-dir", dir});
   ASSERT_EQ(locked.exit_code, 0) << locked.Describe();
-  EXPECT_TRUE(Contains(locked.out, "resolved common/types.proto -> common@v1.0.0 (registry index)")) << locked.out;
-  EXPECT_EQ(ReadFiles(dir)["spoke.lock"],
-            LockText({{"common", {"v1.0.0", common.GetString("commit"), common.GetString("digest")}}}));
+  EXPECT_TRUE(Contains(locked.out, "resolved common/types.proto -> common@v1.0.0 (registry index)"))
+      << locked.out;
+  EXPECT_EQ(
+      ReadFiles(dir)["spoke.lock"],
+      LockText({{"common", {"v1.0.0", common.GetString("commit"), common.GetString("digest")}}}));
 
   // A newer release does not move a locked push...
   MustPush("common", "v1.1.0", kCommonV2);
@@ -172,7 +185,8 @@ TEST_F(ImportResolution, LockWritesWhatAPushWouldPinAndPushHonoursItOverNewerRel
   EXPECT_EQ(OnlyPin("order", "v1.0.0").GetString("version"), "v1.0.0");
   // ...until the lock is updated.
   ASSERT_EQ(Lock({"-dir", dir}).exit_code, 0);
-  EXPECT_EQ(ParseJson(ReadFiles(dir)["spoke.lock"]).Get("dependencies")->GetString("common"), "v1.1.0");
+  EXPECT_EQ(ParseJson(ReadFiles(dir)["spoke.lock"]).Get("dependencies")->GetString("common"),
+            "v1.1.0");
 }
 
 TEST_F(ImportResolution, PushRefusesALockWhoseDigestDiffersFromTheRegistry) {
@@ -180,11 +194,12 @@ TEST_F(ImportResolution, PushRefusesALockWhoseDigestDiffersFromTheRegistry) {
   Json common = MustPush("common", "v1.0.0", kCommonV1);
   std::string dir = work_.Sub("order-src");
   FileSet files = kOrderV1;
-  files["spoke.lock"] =
-      LockText({{"common", {"v1.0.0", common.GetString("commit"), "sha256:" + std::string(64, 'f')}}});
+  files["spoke.lock"] = LockText(
+      {{"common", {"v1.0.0", common.GetString("commit"), "sha256:" + std::string(64, 'f')}}});
   WriteFiles(dir, files);
   std::string refs_before = RefsOf(work_.Sub("storage"));
-  CommandResult pushed = publisher_->Run({"push", "-module", "order", "-version", "v1.0.0", "-dir", dir});
+  CommandResult pushed =
+      publisher_->Run({"push", "-module", "order", "-version", "v1.0.0", "-dir", dir});
   EXPECT_EQ(pushed.exit_code, 1) << pushed.Describe();
   EXPECT_TRUE(Contains(pushed.err, "refusing to overwrite")) << pushed.Describe();
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs_before);
@@ -196,7 +211,8 @@ TEST_F(ImportResolution, LockOfAPublishedVersionIsWhatARecursivePullWritesAndIsH
   MustPush("common", "v1.0.0", kCommonV1);
   MustPush("order", "v1.0.0", kOrderV1, {"common@v1.0.0"});
   std::string locked = work_.Sub("locked"), pulled = work_.Sub("pulled");
-  CommandResult lock = reader_->Run({"lock", "-module", "order", "-version", "v1.0.0", "-dir", locked, "--json"});
+  CommandResult lock =
+      reader_->Run({"lock", "-module", "order", "-version", "v1.0.0", "-dir", locked, "--json"});
   ASSERT_EQ(lock.exit_code, 0) << lock.Describe();
   EXPECT_EQ(ParseJson(lock.out).Get("locked")->as_array().size(), 2u) << lock.out;
   EXPECT_EQ(ReadFiles(locked).size(), 1u) << "lock wrote more than spoke.lock";
@@ -219,7 +235,8 @@ TEST_F(ImportResolution, LockHasHelpAndRefusesBadFlags) {
   EXPECT_EQ(publisher_->Run({"lock", "-dep", "no-version"}).exit_code, 2);
   EXPECT_EQ(publisher_->Run({"lock", "-version", "v1.0.0"}).exit_code, 2);
   EXPECT_EQ(publisher_->Run({"lock", "-module", "order", "-version", "1.0"}).exit_code, 2);
-  CommandResult missing = publisher_->Run({"lock", "-module", "order", "-version", "v9.9.9", "-dir", work_.Sub("x")});
+  CommandResult missing =
+      publisher_->Run({"lock", "-module", "order", "-version", "v9.9.9", "-dir", work_.Sub("x")});
   EXPECT_EQ(missing.exit_code, 1) << missing.Describe();
   EXPECT_FALSE(std::filesystem::exists(work_.Sub("x/spoke.lock")));
 }

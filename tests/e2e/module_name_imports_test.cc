@@ -24,7 +24,8 @@ class ModuleNameImports : public ::testing::Test {
     WriteFiles(work_.Sub("proto/order"), kOrder);
     user_ = std::make_unique<CliUser>(work_.Sub("home"), server_->url());
     CommandResult common =
-        user_->Run({"push", "-module", "common", "-version", "v1.0.0", "-dir", "./proto/common"}, work_.path());
+        user_->Run({"push", "-module", "common", "-version", "v1.0.0", "-dir", "./proto/common"},
+                   work_.path());
     ASSERT_EQ(common.exit_code, 0) << common.Describe();
   }
 
@@ -34,8 +35,8 @@ class ModuleNameImports : public ::testing::Test {
 };
 
 TEST_F(ModuleNameImports, ADeclaredDependencyIsMountedUnderItsName) {
-  CommandResult push = user_->Run({"push", "-module", "order-service", "-version", "v1.0.0", "-dir", "./proto/order",
-                                   "-dep", "common@v1.0.0", "--json"},
+  CommandResult push = user_->Run({"push", "-module", "order-service", "-version", "v1.0.0", "-dir",
+                                   "./proto/order", "-dep", "common@v1.0.0", "--json"},
                                   work_.path());
   ASSERT_EQ(push.exit_code, 0) << push.Describe();
   auto out = Json::Parse(push.out);
@@ -48,14 +49,16 @@ TEST_F(ModuleNameImports, ADeclaredDependencyIsMountedUnderItsName) {
 }
 
 TEST_F(ModuleNameImports, AnUndeclaredOneIsFoundThroughTheIndexAndLocked) {
-  CommandResult push =
-      user_->Run({"push", "-module", "order", "-version", "v1.0.0", "-dir", "./proto/order"}, work_.path());
+  CommandResult push = user_->Run(
+      {"push", "-module", "order", "-version", "v1.0.0", "-dir", "./proto/order"}, work_.path());
   ASSERT_EQ(push.exit_code, 0) << push.Describe();
-  EXPECT_NE(push.out.find("resolved common/types.proto -> common@v1.0.0 (registry index)"), std::string::npos)
+  EXPECT_NE(push.out.find("resolved common/types.proto -> common@v1.0.0 (registry index)"),
+            std::string::npos)
       << push.out;
   // Another user locks the order module's directory: the pin is mounted.
   CliUser other(work_.Sub("other-home"), server_->url());
-  CommandResult lock = other.Run({"lock", "-module", "order", "-dir", "./proto/order"}, work_.path());
+  CommandResult lock =
+      other.Run({"lock", "-module", "order", "-dir", "./proto/order"}, work_.path());
   ASSERT_EQ(lock.exit_code, 0) << lock.Describe();
   auto text = ReadFiles(work_.Sub("proto/order"));
   ASSERT_TRUE(text.count("spoke.lock"));
@@ -70,14 +73,14 @@ TEST_F(ModuleNameImports, TheSameFilesOnOtherPinsAreAnotherDigest) {
   FileSet common2 = kCommon;
   common2["types.proto"] += "message Money {\n  int64 units = 1;\n}\n";
   WriteFiles(work_.Sub("proto/common2"), common2);
-  CommandResult c2 =
-      user_->Run({"push", "-module", "common", "-version", "v1.1.0", "-dir", "./proto/common2"}, work_.path());
+  CommandResult c2 = user_->Run(
+      {"push", "-module", "common", "-version", "v1.1.0", "-dir", "./proto/common2"}, work_.path());
   ASSERT_EQ(c2.exit_code, 0) << c2.Describe();
-  CommandResult a = user_->Run({"push", "-module", "order", "-version", "v1.0.0", "-dir", "./proto/order", "-dep",
-                                "common@v1.0.0", "--json"},
+  CommandResult a = user_->Run({"push", "-module", "order", "-version", "v1.0.0", "-dir",
+                                "./proto/order", "-dep", "common@v1.0.0", "--json"},
                                work_.path());
-  CommandResult b = user_->Run({"push", "-module", "order", "-version", "v1.0.1", "-dir", "./proto/order", "-dep",
-                                "common@v1.1.0", "--json"},
+  CommandResult b = user_->Run({"push", "-module", "order", "-version", "v1.0.1", "-dir",
+                                "./proto/order", "-dep", "common@v1.1.0", "--json"},
                                work_.path());
   ASSERT_EQ(a.exit_code, 0) << a.Describe();
   ASSERT_EQ(b.exit_code, 0) << b.Describe();
@@ -85,8 +88,8 @@ TEST_F(ModuleNameImports, TheSameFilesOnOtherPinsAreAnotherDigest) {
   ASSERT_TRUE(ja.ok() && jb.ok());
   EXPECT_NE(ja->GetString("digest"), jb->GetString("digest"));
   // Pushing v1.0.0 again on the other pin is a different content: refused.
-  CommandResult again = user_->Run({"push", "-module", "order", "-version", "v1.0.0", "-dir", "./proto/order", "-dep",
-                                    "common@v1.1.0"},
+  CommandResult again = user_->Run({"push", "-module", "order", "-version", "v1.0.0", "-dir",
+                                    "./proto/order", "-dep", "common@v1.1.0"},
                                    work_.path());
   EXPECT_EQ(again.exit_code, 1) << again.Describe();
   EXPECT_NE(again.err.find("different content"), std::string::npos) << again.Describe();
@@ -98,31 +101,35 @@ TEST_F(ModuleNameImports, ValidateAndCompileDirResolveDependenciesAsPushDoes) {
   CliUser fresh(work_.Sub("fresh-home"), server_->url());
   CommandResult validate = fresh.Run({"validate", "-dir", "./proto/order"}, work_.path());
   ASSERT_EQ(validate.exit_code, 0) << validate.Describe();
-  CommandResult compile =
-      fresh.Run({"compile", "-dir", "./proto/order", "-lang", "cpp", "-out", "./gen"}, work_.path());
+  CommandResult compile = fresh.Run(
+      {"compile", "-dir", "./proto/order", "-lang", "cpp", "-out", "./gen"}, work_.path());
   ASSERT_EQ(compile.exit_code, 0) << compile.Describe();
   auto generated = ReadFiles(work_.Sub("gen"));
   ASSERT_TRUE(generated.count("order.pb.h")) << compile.Describe();
   EXPECT_NE(generated.at("order.pb.h").find("common/types.pb.h"), std::string::npos);
   // The dependency's code comes too, at its mounted path, so the output builds on its own.
   EXPECT_TRUE(generated.count("common/types.pb.h")) << compile.Describe();
-  CommandResult own_only = fresh.Run(
-      {"compile", "-dir", "./proto/order", "-lang", "cpp", "-out", "./gen-own", "--exclude-imports"}, work_.path());
+  CommandResult own_only = fresh.Run({"compile", "-dir", "./proto/order", "-lang", "cpp", "-out",
+                                      "./gen-own", "--exclude-imports"},
+                                     work_.path());
   ASSERT_EQ(own_only.exit_code, 0) << own_only.Describe();
   const auto own = ReadFiles(work_.Sub("gen-own"));
   EXPECT_TRUE(own.count("order.pb.h")) << own_only.Describe();
   EXPECT_FALSE(own.count("common/types.pb.h")) << "--exclude-imports generated a dependency";
   // A dependency spoke.yaml declares is honoured too, at the version it names.
   FileSet common2 = kCommon;
-  common2["types.proto"] = "syntax = \"proto3\";\npackage common;\nmessage UUID {\n  string value = 1;\n}\n";
+  common2["types.proto"] =
+      "syntax = \"proto3\";\npackage common;\nmessage UUID {\n  string value = 1;\n}\n";
   WriteFiles(work_.Sub("proto/common2"), common2);
-  CommandResult c2 =
-      user_->Run({"push", "-module", "common", "-version", "v2.0.0", "-dir", "./proto/common2"}, work_.path());
+  CommandResult c2 = user_->Run(
+      {"push", "-module", "common", "-version", "v2.0.0", "-dir", "./proto/common2"}, work_.path());
   ASSERT_EQ(c2.exit_code, 0) << c2.Describe();
-  WriteFiles(work_.Sub("proto/order"), {{"spoke.yaml", "module: order\ndeps:\n  - common@v2.0.0\n"}});
+  WriteFiles(work_.Sub("proto/order"),
+             {{"spoke.yaml", "module: order\ndeps:\n  - common@v2.0.0\n"}});
   CommandResult refused = fresh.Run({"validate", "-dir", "./proto/order"}, work_.path());
   EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
-  EXPECT_NE(refused.out.find("order.proto:8:3: \"common.Timestamp\" is not defined"), std::string::npos)
+  EXPECT_NE(refused.out.find("order.proto:8:3: \"common.Timestamp\" is not defined"),
+            std::string::npos)
       << refused.Describe();
 }
 
@@ -132,33 +139,38 @@ TEST_F(ModuleNameImports, ValidateWorksOfflineFromTheLocalStore) {
   server_->Stop();
   CommandResult offline = user_->Run({"validate", "-dir", "./proto/order"}, work_.path());
   ASSERT_EQ(offline.exit_code, 0) << offline.Describe();
-  EXPECT_NE(offline.err.find("from the local store alone"), std::string::npos) << offline.Describe();
-  CommandResult compile =
-      user_->Run({"compile", "-dir", "./proto/order", "-lang", "python", "-out", "./gen-py"}, work_.path());
+  EXPECT_NE(offline.err.find("from the local store alone"), std::string::npos)
+      << offline.Describe();
+  CommandResult compile = user_->Run(
+      {"compile", "-dir", "./proto/order", "-lang", "python", "-out", "./gen-py"}, work_.path());
   ASSERT_EQ(compile.exit_code, 0) << compile.Describe();
   EXPECT_TRUE(ReadFiles(work_.Sub("gen-py")).count("order_pb2.py")) << compile.Describe();
   // A user who never had common cannot resolve it offline, and is told where it looked.
   CliUser fresh(work_.Sub("fresh-home"), server_->url());
   CommandResult unknown = fresh.Run({"validate", "-dir", "./proto/order"}, work_.path());
   EXPECT_EQ(unknown.exit_code, 1) << unknown.Describe();
-  EXPECT_NE(unknown.out.find("order.proto:4:1: import \"common/types.proto\" is provided by no file"),
-            std::string::npos)
+  EXPECT_NE(
+      unknown.out.find("order.proto:4:1: import \"common/types.proto\" is provided by no file"),
+      std::string::npos)
       << unknown.Describe();
 }
 
 // A module's own files are imported by their paths in the module; the original's spelling under
 // the module's name is refused with the one that works.
 TEST_F(ModuleNameImports, AnImportOfTheModulesOwnFileUnderItsNameIsRefusedClearly) {
-  WriteFiles(work_.Sub("proto/shop"),
-             {{"item.proto", "syntax = \"proto3\";\npackage shop;\nmessage Item {}\n"},
-              {"cart.proto",
-               "syntax = \"proto3\";\npackage shop;\nimport \"shop/item.proto\";\nmessage Cart {\n  "
-               "repeated Item items = 1;\n}\n"}});
-  CommandResult push =
-      user_->Run({"push", "-module", "shop", "-version", "v1.0.0", "-dir", "./proto/shop"}, work_.path());
+  WriteFiles(
+      work_.Sub("proto/shop"),
+      {{"item.proto", "syntax = \"proto3\";\npackage shop;\nmessage Item {}\n"},
+       {"cart.proto",
+        "syntax = \"proto3\";\npackage shop;\nimport \"shop/item.proto\";\nmessage Cart {\n  "
+        "repeated Item items = 1;\n}\n"}});
+  CommandResult push = user_->Run(
+      {"push", "-module", "shop", "-version", "v1.0.0", "-dir", "./proto/shop"}, work_.path());
   EXPECT_EQ(push.exit_code, 1) << push.Describe();
-  EXPECT_NE(push.err.find("cart.proto:3:1: import \"shop/item.proto\" names this module's own file item.proto"),
-            std::string::npos)
+  EXPECT_NE(
+      push.err.find(
+          "cart.proto:3:1: import \"shop/item.proto\" names this module's own file item.proto"),
+      std::string::npos)
       << push.Describe();
   EXPECT_NE(push.err.find("import \"item.proto\""), std::string::npos) << push.Describe();
   auto listed = HttpClient(server_->port())->Get("/modules/shop/versions");
@@ -183,7 +195,8 @@ TEST_F(ModuleNameImports, ARestUploadMountsItsDeclaredDependency) {
   const Json* pins = parsed.Get("dependencies");
   ASSERT_TRUE(pins && pins->is_array() && pins->as_array().size() == 1) << version->body;
   EXPECT_EQ(pins->as_array()[0].GetString("mount"), "common") << version->body;
-  auto compiled = http->Post("/modules/order/versions/v1.0.0/compile/python", "{}", "application/json");
+  auto compiled =
+      http->Post("/modules/order/versions/v1.0.0/compile/python", "{}", "application/json");
   ASSERT_TRUE(compiled);
   EXPECT_EQ(compiled->status, 201) << compiled->body;
   auto PathsOf = [](const std::string& body) {
@@ -203,7 +216,8 @@ TEST_F(ModuleNameImports, ARestUploadMountsItsDeclaredDependency) {
   auto bad = http->Get("/modules/order/versions/v1.0.0/download/python?include_imports=yes");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400) << bad->body;
-  EXPECT_NE(bad->body.find("include_imports must be true or false"), std::string::npos) << bad->body;
+  EXPECT_NE(bad->body.find("include_imports must be true or false"), std::string::npos)
+      << bad->body;
 }
 
 }  // namespace

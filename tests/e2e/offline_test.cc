@@ -58,12 +58,14 @@ TEST_F(Offline, LogFallsBackToTheLocalStoreWhenTheRegistryIsDown) {
 }
 
 TEST_F(Offline, PullOfLatestFallsBackToTheLocalStoresHighestReleaseSayingSo) {
-  CommandResult pull = Reader().Run({"pull", "-module", "user", "-dir", work_.Sub("latest"), "--json"});
+  CommandResult pull =
+      Reader().Run({"pull", "-module", "user", "-dir", work_.Sub("latest"), "--json"});
   ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
   EXPECT_EQ(ReadFiles(work_.Sub("latest")), v1_);
   EXPECT_NE(pull.out.find("\"v1.0.0\""), std::string::npos) << pull.Describe();
   EXPECT_NE(pull.err.find("unreachable"), std::string::npos) << pull.Describe();
-  EXPECT_NE(pull.err.find("user@v1.0.0, the local store's highest release"), std::string::npos) << pull.Describe();
+  EXPECT_NE(pull.err.find("user@v1.0.0, the local store's highest release"), std::string::npos)
+      << pull.Describe();
 }
 
 TEST_F(Offline, PullOfLatestOfAModuleTheLocalStoreLacksFailsSayingTheRegistryIsUnreachable) {

@@ -28,7 +28,8 @@ std::string RawResponse::Header(const std::string& name) const {
   size_t pos = head.find("\r\n");
   while (pos != std::string::npos && pos + 2 < head.size()) {
     size_t end = head.find("\r\n", pos + 2);
-    std::string line = head.substr(pos + 2, end == std::string::npos ? std::string::npos : end - pos - 2);
+    std::string line =
+        head.substr(pos + 2, end == std::string::npos ? std::string::npos : end - pos - 2);
     if (Lower(line.substr(0, wanted.size())) == wanted) {
       std::string value = line.substr(wanted.size());
       size_t first = value.find_first_not_of(" \t");
@@ -86,7 +87,8 @@ std::optional<RawResponse> RawConnection::Read(std::chrono::milliseconds deadlin
     if (head_end != std::string::npos) {
       RawResponse response;
       response.head = buffered_.substr(0, head_end);
-      response.status = std::atoi(response.head.c_str() + std::min<size_t>(9, response.head.size()));
+      response.status =
+          std::atoi(response.head.c_str() + std::min<size_t>(9, response.head.size()));
       std::string length = response.Header("Content-Length");
       size_t body_length = length.empty() ? 0 : std::stoull(length);
       if (buffered_.size() >= head_end + 4 + body_length) {
@@ -125,7 +127,8 @@ bool RawConnection::WaitForClose(std::chrono::milliseconds deadline) {
   }
 }
 
-std::optional<RawResponse> RawRequest(int port, const std::string& request, std::chrono::milliseconds deadline) {
+std::optional<RawResponse> RawRequest(int port, const std::string& request,
+                                      std::chrono::milliseconds deadline) {
   auto connection = RawConnection::Open(port);
   if (!connection || !connection->Send(request)) return std::nullopt;
   return connection->Read(deadline);

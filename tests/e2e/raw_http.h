@@ -44,8 +44,9 @@ class RawConnection {
 };
 
 // One request on a new connection; the answer, or nullopt (with no failure recorded).
-std::optional<RawResponse> RawRequest(int port, const std::string& request,
-                                      std::chrono::milliseconds deadline = std::chrono::seconds(10));
+std::optional<RawResponse> RawRequest(
+    int port, const std::string& request,
+    std::chrono::milliseconds deadline = std::chrono::seconds(10));
 
 }  // namespace spoke::e2e
 

@@ -36,13 +36,15 @@ class SchemaChecks : public ::testing::Test {
 };
 
 TEST_F(SchemaChecks, ValidatePrintsEveryErrorOfEveryFileWithItsPositionAndExitsOne) {
-  std::string dir = Dir("bad", {{"a.proto", "syntax = \"proto3\";\nmessage A {\n  int32 x = 1\n}\n"},
-                                {"b.proto", "syntax = \"proto3\";\nmessage B {\n  Missing m = 1;\n}\n"},
-                                {"c.proto", "syntax = \"proto3\";\nmessage C {}\n"}});
+  std::string dir =
+      Dir("bad", {{"a.proto", "syntax = \"proto3\";\nmessage A {\n  int32 x = 1\n}\n"},
+                  {"b.proto", "syntax = \"proto3\";\nmessage B {\n  Missing m = 1;\n}\n"},
+                  {"c.proto", "syntax = \"proto3\";\nmessage C {}\n"}});
   CommandResult result = user_.Run({"validate", "-dir", dir});
   EXPECT_EQ(result.exit_code, 1) << result.Describe();
   EXPECT_TRUE(Contains(result.out, "a.proto:4:1: Expected \";\".")) << result.Describe();
-  EXPECT_TRUE(Contains(result.out, "b.proto:3:3: \"Missing\" is not defined.")) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "b.proto:3:3: \"Missing\" is not defined."))
+      << result.Describe();
   EXPECT_FALSE(Contains(result.out, "c.proto")) << result.Describe();
 
   CommandResult json = user_.Run({"validate", "-dir", dir, "--json"});
@@ -57,9 +59,11 @@ TEST_F(SchemaChecks, ValidatePrintsEveryErrorOfEveryFileWithItsPositionAndExitsO
 }
 
 TEST_F(SchemaChecks, ValidateAcceptsAValidDirectoryAndChecksSubdirectoriesOnlyWhenRecursive) {
-  std::string dir = Dir("mixed", {{"top.proto", "syntax = \"proto3\";\nimport \"sub/ok.proto\";\nmessage T { S s = 1; }\n"},
-                                  {"sub/ok.proto", "syntax = \"proto3\";\nmessage S {}\n"},
-                                  {"sub/broken.proto", "syntax = \"proto3\";\nmessage X { Y y = 1; }\n"}});
+  std::string dir = Dir(
+      "mixed",
+      {{"top.proto", "syntax = \"proto3\";\nimport \"sub/ok.proto\";\nmessage T { S s = 1; }\n"},
+       {"sub/ok.proto", "syntax = \"proto3\";\nmessage S {}\n"},
+       {"sub/broken.proto", "syntax = \"proto3\";\nmessage X { Y y = 1; }\n"}});
   CommandResult top = user_.Run({"validate", "-dir", dir});
   EXPECT_EQ(top.exit_code, 0) << top.Describe();
   EXPECT_TRUE(top.out.empty()) << top.Describe();
@@ -72,16 +76,21 @@ TEST_F(SchemaChecks, ValidateAcceptsAValidDirectoryAndChecksSubdirectoriesOnlyWh
 
 TEST_F(SchemaChecks, ValidateResolvesImportsFromTheDependenciesSpokeYamlPins) {
   StartServer();
-  std::string common = Dir("common", {{"common/id.proto", "syntax = \"proto3\";\npackage common;\nmessage Id {}\n"}});
-  ASSERT_EQ(user_.Run({"push", "-module", "common", "-version", "v1.0.0", "-dir", common}).exit_code, 0);
+  std::string common = Dir(
+      "common", {{"common/id.proto", "syntax = \"proto3\";\npackage common;\nmessage Id {}\n"}});
+  ASSERT_EQ(
+      user_.Run({"push", "-module", "common", "-version", "v1.0.0", "-dir", common}).exit_code, 0);
   FileSet order = {{"order/order.proto",
-                    "syntax = \"proto3\";\npackage order;\nimport \"common/id.proto\";\nmessage O { common.Id id = 1; }\n"}};
+                    "syntax = \"proto3\";\npackage order;\nimport \"common/id.proto\";\nmessage O "
+                    "{ common.Id id = 1; }\n"}};
   std::string without = Dir("order-nodeps", order);
   // No pins, no registry, an empty local store: nothing provides the import.
   CliUser stranger(work_.Sub("stranger-home"), "http://127.0.0.1:1");
   CommandResult missing = stranger.Run({"validate", "-dir", without, "--recursive"});
   EXPECT_EQ(missing.exit_code, 1) << missing.Describe();
-  EXPECT_TRUE(Contains(missing.out + missing.err, "order/order.proto:3:1: import \"common/id.proto\" is provided by no file")) << missing.Describe();
+  EXPECT_TRUE(Contains(missing.out + missing.err,
+                       "order/order.proto:3:1: import \"common/id.proto\" is provided by no file"))
+      << missing.Describe();
   // With the registry, an unpinned import is found through its import index, as push finds it.
   CommandResult indexed = user_.Run({"validate", "-dir", without, "--recursive"});
   EXPECT_EQ(indexed.exit_code, 0) << indexed.Describe();
@@ -95,14 +104,17 @@ TEST_F(SchemaChecks, ValidateResolvesImportsFromTheDependenciesSpokeYamlPins) {
 }
 
 TEST_F(SchemaChecks, LintPrintsFindingsWithRuleIdsAndJsonAndExitsOne) {
-  std::string dir = Dir("lint", {{"acme/user/v1/user.proto",
-                                  "syntax = \"proto3\";\npackage acme.user.v1;\n\nmessage User {\n  string userName = 1;\n}\n"
-                                  "enum Kind {\n  NONE = 0;\n}\n"}});
+  std::string dir = Dir(
+      "lint",
+      {{"acme/user/v1/user.proto",
+        "syntax = \"proto3\";\npackage acme.user.v1;\n\nmessage User {\n  string userName = 1;\n}\n"
+        "enum Kind {\n  NONE = 0;\n}\n"}});
   CommandResult result = user_.Run({"lint", "-dir", dir});
   EXPECT_EQ(result.exit_code, 1) << result.Describe();
-  EXPECT_TRUE(Contains(result.out,
-                       "acme/user/v1/user.proto:5:10: Field name \"userName\" should be lower_snake_case. "
-                       "(FIELD_LOWER_SNAKE_CASE)\n"))
+  EXPECT_TRUE(
+      Contains(result.out,
+               "acme/user/v1/user.proto:5:10: Field name \"userName\" should be lower_snake_case. "
+               "(FIELD_LOWER_SNAKE_CASE)\n"))
       << result.Describe();
   EXPECT_TRUE(Contains(result.out, "(ENUM_VALUE_PREFIX)")) << result.Describe();
   EXPECT_TRUE(Contains(result.out, "(ENUM_ZERO_VALUE_SUFFIX)")) << result.Describe();
@@ -113,12 +125,14 @@ TEST_F(SchemaChecks, LintPrintsFindingsWithRuleIdsAndJsonAndExitsOne) {
   ASSERT_TRUE(parsed.Get("findings") && parsed.Get("findings")->is_array()) << json.out;
   std::vector<std::string> rules;
   for (const auto& f : parsed.Get("findings")->as_array()) rules.push_back(f.GetString("rule"));
-  EXPECT_EQ(rules, (std::vector<std::string>{"FIELD_LOWER_SNAKE_CASE", "ENUM_VALUE_PREFIX", "ENUM_ZERO_VALUE_SUFFIX"}));
+  EXPECT_EQ(rules, (std::vector<std::string>{"FIELD_LOWER_SNAKE_CASE", "ENUM_VALUE_PREFIX",
+                                             "ENUM_ZERO_VALUE_SUFFIX"}));
 }
 
 TEST_F(SchemaChecks, LintFollowsSpokeYamlAndIsQuietOnACleanModule) {
   FileSet files = {{"acme/user/v1/user.proto",
-                    "syntax = \"proto3\";\npackage acme.user.v1;\n\nmessage User {\n  string userName = 1;\n}\n"},
+                    "syntax = \"proto3\";\npackage acme.user.v1;\n\nmessage User {\n  string "
+                    "userName = 1;\n}\n"},
                    {"spoke.yaml", "lint:\n  except:\n    - FIELD_LOWER_SNAKE_CASE\n"}};
   std::string dir = Dir("configured", files);
   CommandResult clean = user_.Run({"lint", "-dir", dir});
@@ -140,22 +154,26 @@ TEST_F(SchemaChecks, LintFollowsSpokeYamlAndIsQuietOnACleanModule) {
 
 TEST_F(SchemaChecks, BreakingAgainstADirectoryReportsPerLevel) {
   std::string before = Dir("v1", {{"acme/user/v1/user.proto", kUserV1}});
-  std::string after = Dir("v2", {{"acme/user/v1/user.proto",
-                                  "syntax = \"proto3\";\npackage acme.user.v1;\n\n"
-                                  "message User {\n  string full_name = 1;\n  int64 age = 2;\n}\n"}});
+  std::string after =
+      Dir("v2", {{"acme/user/v1/user.proto",
+                  "syntax = \"proto3\";\npackage acme.user.v1;\n\n"
+                  "message User {\n  string full_name = 1;\n  int64 age = 2;\n}\n"}});
   CommandResult file_level = user_.Run({"breaking", "-dir", after, "-against-dir", before});
   EXPECT_EQ(file_level.exit_code, 1) << file_level.Describe();
-  EXPECT_TRUE(Contains(file_level.out,
-                       "acme/user/v1/user.proto:5:10: Field \"1\" on message \"User\" changed name from \"name\" to "
-                       "\"full_name\". (FIELD_SAME_NAME)"))
+  EXPECT_TRUE(Contains(
+      file_level.out,
+      "acme/user/v1/user.proto:5:10: Field \"1\" on message \"User\" changed name from \"name\" to "
+      "\"full_name\". (FIELD_SAME_NAME)"))
       << file_level.Describe();
   EXPECT_TRUE(Contains(file_level.out, "(FIELD_SAME_TYPE)")) << file_level.Describe();
   // On the wire a rename is invisible and int32 -> int64 is compatible.
-  CommandResult wire = user_.Run({"breaking", "-dir", after, "-against-dir", before, "--level", "WIRE"});
+  CommandResult wire =
+      user_.Run({"breaking", "-dir", after, "-against-dir", before, "--level", "WIRE"});
   EXPECT_EQ(wire.exit_code, 0) << wire.Describe();
   EXPECT_TRUE(wire.out.empty()) << wire.Describe();
 
-  CommandResult json = user_.Run({"breaking", "-dir", after, "-against-dir", before, "--level", "wire_json", "--json"});
+  CommandResult json = user_.Run(
+      {"breaking", "-dir", after, "-against-dir", before, "--level", "wire_json", "--json"});
   EXPECT_EQ(json.exit_code, 1) << json.Describe();
   Json parsed = ParseJson(json.out);
   EXPECT_EQ(parsed.GetString("level"), "WIRE_JSON");
@@ -170,18 +188,22 @@ TEST_F(SchemaChecks, BreakingAgainstAModuleVersionFetchesItLikePull) {
   StartServer();
   std::string v1 = Dir("v1", {{"acme/user/v1/user.proto", kUserV1}});
   ASSERT_EQ(user_.Run({"push", "-module", "user", "-version", "v1.0.0", "-dir", v1}).exit_code, 0);
-  std::string v2 = Dir("v2", {{"acme/user/v1/user.proto",
-                               "syntax = \"proto3\";\npackage acme.user.v1;\n\nmessage User {\n  string name = 1;\n}\n"}});
+  std::string v2 = Dir(
+      "v2",
+      {{"acme/user/v1/user.proto",
+        "syntax = \"proto3\";\npackage acme.user.v1;\n\nmessage User {\n  string name = 1;\n}\n"}});
   CliUser reader(work_.Sub("reader-home"), server_->url());
   CommandResult result = reader.Run({"breaking", "-dir", v2, "-against", "user@v1.0.0"});
   EXPECT_EQ(result.exit_code, 1) << result.Describe();
-  EXPECT_TRUE(Contains(result.out,
-                       "acme/user/v1/user.proto:6:3: Previously present field \"2\" with name \"age\" on message "
-                       "\"User\" was deleted. (FIELD_NO_DELETE)"))
+  EXPECT_TRUE(Contains(
+      result.out,
+      "acme/user/v1/user.proto:6:3: Previously present field \"2\" with name \"age\" on message "
+      "\"User\" was deleted. (FIELD_NO_DELETE)"))
       << result.Describe();
   // Now in the reader's store: it works with the registry gone.
   server_->Kill();
-  CommandResult offline = reader.Run({"breaking", "-dir", v2, "-against", "user@v1.0.0", "--level", "WIRE", "--json"});
+  CommandResult offline =
+      reader.Run({"breaking", "-dir", v2, "-against", "user@v1.0.0", "--level", "WIRE", "--json"});
   EXPECT_EQ(offline.exit_code, 1) << offline.Describe();
   EXPECT_EQ(ParseJson(offline.out).GetString("against"), "user@v1.0.0");
 }
@@ -189,8 +211,10 @@ TEST_F(SchemaChecks, BreakingAgainstAModuleVersionFetchesItLikePull) {
 TEST_F(SchemaChecks, UsageErrorsExitTwo) {
   std::string dir = Dir("ok", {{"acme/user/v1/user.proto", kUserV1}});
   EXPECT_EQ(user_.Run({"breaking", "-dir", dir}).exit_code, 2);
-  EXPECT_EQ(user_.Run({"breaking", "-dir", dir, "-against-dir", dir, "--level", "SOURCE"}).exit_code, 2);
-  EXPECT_EQ(user_.Run({"breaking", "-dir", dir, "-against-dir", dir, "--except", "NOPE"}).exit_code, 2);
+  EXPECT_EQ(
+      user_.Run({"breaking", "-dir", dir, "-against-dir", dir, "--level", "SOURCE"}).exit_code, 2);
+  EXPECT_EQ(user_.Run({"breaking", "-dir", dir, "-against-dir", dir, "--except", "NOPE"}).exit_code,
+            2);
   EXPECT_EQ(user_.Run({"lint", "-dir", dir, "--use", "NOPE"}).exit_code, 2);
   EXPECT_EQ(user_.Run({"validate", "-dir", work_.Sub("does-not-exist")}).exit_code, 2);
   EXPECT_EQ(user_.Run({"validate", "-dir", dir, "--path", "nope.proto"}).exit_code, 2);

@@ -76,9 +76,10 @@ TEST_F(Search, FindsAFieldInTheModuleThatDeclaresItWithItsPlaceAndComment) {
 
   CommandResult found = SpokeSearch({"email", "--type", "field", "--limit", "1"});
   ASSERT_EQ(found.exit_code, 0) << found.Describe();
-  EXPECT_EQ(found.out,
-            "field  acme.billing.v1.Customer.email  billing@v1.0.0  acme/billing/v1/billing.proto:7  "
-            "\"The user's email\"\n");
+  EXPECT_EQ(
+      found.out,
+      "field  acme.billing.v1.Customer.email  billing@v1.0.0  acme/billing/v1/billing.proto:7  "
+      "\"The user's email\"\n");
   EXPECT_TRUE(Contains(found.err, "showing 1 of 4 hits")) << found.err;
 
   // Nothing found is exit 1, as with grep; bad flags are usage errors.
@@ -132,9 +133,11 @@ TEST_F(Search, RanksExactThenPrefixThenSubstringThenCommentAndFiltersByType) {
 TEST_F(Search, SeesEachModulesLatestVersionUnlessAskedForAll) {
   StartServer();
   MustPush("order", "v1.0.0",
-           {{"order.proto", "syntax = \"proto3\";\npackage shop;\nmessage Order { string note = 1; }\n"}});
+           {{"order.proto",
+             "syntax = \"proto3\";\npackage shop;\nmessage Order { string note = 1; }\n"}});
   MustPush("order", "v1.1.0",
-           {{"order.proto", "syntax = \"proto3\";\npackage shop;\nmessage Order { string remark = 1; }\n"}});
+           {{"order.proto",
+             "syntax = \"proto3\";\npackage shop;\nmessage Order { string remark = 1; }\n"}});
   EXPECT_EQ(SpokeSearch({"note"}).exit_code, 1);
   CommandResult all = SpokeSearch({"note", "--all-versions"});
   ASSERT_EQ(all.exit_code, 0) << all.Describe();
@@ -175,7 +178,8 @@ TEST_F(Search, AReadOnlyMirrorAnswersWithVersionsAnotherProcessWroteToItsStore) 
     return ParseJson(res->body).Get("hits")->as_array().size();
   };
   auto resolves = [&](const std::string& path) {
-    auto res = mirror_http->Post("/imports/resolve", "{\"paths\": [\"" + path + "\"]}", "application/json");
+    auto res = mirror_http->Post("/imports/resolve", "{\"paths\": [\"" + path + "\"]}",
+                                 "application/json");
     return res && res->status == 200 && Contains(res->body, "\"resolved\"");
   };
   EXPECT_EQ(hits_for("Order"), 0u);
@@ -190,8 +194,9 @@ TEST_F(Search, AReadOnlyMirrorAnswersWithVersionsAnotherProcessWroteToItsStore) 
 
   // Stock git writing straight into the store is noticed the same way.
   MustPush("app", "v1.0.0", kApp);
-  CommandResult git = RunGit({"--git-dir=" + work_.Sub("mirror"), "fetch", "--quiet", work_.Sub("storage"),
-                              "refs/tags/app/*:refs/tags/app/*", "refs/heads/app/*:refs/heads/app/*"});
+  CommandResult git =
+      RunGit({"--git-dir=" + work_.Sub("mirror"), "fetch", "--quiet", work_.Sub("storage"),
+              "refs/tags/app/*:refs/tags/app/*", "refs/heads/app/*:refs/heads/app/*"});
   ASSERT_EQ(git.exit_code, 0) << git.Describe();
   EXPECT_TRUE(Eventually([&] { return hits_for("Cart") == 1; }));
   EXPECT_TRUE(Eventually([&] { return resolves("app/app.proto"); }));
@@ -207,7 +212,8 @@ TEST_F(Search, AVersionThatDoesNotParseIsLeftOutAndSearchGoesOn) {
   ASSERT_EQ(found.exit_code, 0) << found.Describe();
   EXPECT_EQ(Lines(found.out).size(), 1u) << found.out;
   EXPECT_TRUE(Contains(found.out, "billing@v1.0.0")) << found.out;
-  EXPECT_TRUE(server_->process().WaitForLine(Process::Stream::kStderr, "search index: left out broken@v1.0.0"));
+  EXPECT_TRUE(server_->process().WaitForLine(Process::Stream::kStderr,
+                                             "search index: left out broken@v1.0.0"));
 
   // The same when the index is filled from the store at start.
   server_->Stop();
@@ -215,7 +221,8 @@ TEST_F(Search, AVersionThatDoesNotParseIsLeftOutAndSearchGoesOn) {
   CommandResult again = SpokeSearch({"Customer", "-type", "message"});
   ASSERT_EQ(again.exit_code, 0) << again.Describe();
   EXPECT_EQ(Lines(again.out).size(), 1u) << again.out;
-  EXPECT_TRUE(server_->process().WaitForLine(Process::Stream::kStderr, "search index: left out broken@v1.0.0"));
+  EXPECT_TRUE(server_->process().WaitForLine(Process::Stream::kStderr,
+                                             "search index: left out broken@v1.0.0"));
 }
 
 }  // namespace

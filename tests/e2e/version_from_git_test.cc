@@ -21,8 +21,10 @@ class VersionFromGit : public DependencyFixture {
 
   // Stock git in the repository, with no user or system configuration, a fixed identity, and
   // `date` as the author and committer date.
-  CommandResult Git(const std::vector<std::string>& args, const std::string& date = "2026-12-04T18:30:00Z") {
-    std::vector<std::string> argv = {"git", "-c", "user.name=Test", "-c", "user.email=test@example.com"};
+  CommandResult Git(const std::vector<std::string>& args,
+                    const std::string& date = "2026-12-04T18:30:00Z") {
+    std::vector<std::string> argv = {"git", "-c", "user.name=Test", "-c",
+                                     "user.email=test@example.com"};
     argv.insert(argv.end(), args.begin(), args.end());
     return RunCommand({argv,
                        {{"GIT_CONFIG_NOSYSTEM", "1"},
@@ -71,10 +73,13 @@ TEST_F(VersionFromGit, BatchPushOfAnUntaggedCommitPushesItsPseudoVersion) {
   const std::string version = "v0.0.0-20261204183000-" + id.substr(0, 12);
   CommandResult pushed = BatchPush();
   ASSERT_EQ(pushed.exit_code, 0) << pushed.Describe();
-  EXPECT_TRUE(Contains(pushed.out, "version " + version + " from git commit " + id.substr(0, 7) + " (untagged)\n"))
+  EXPECT_TRUE(Contains(
+      pushed.out, "version " + version + " from git commit " + id.substr(0, 7) + " (untagged)\n"))
       << pushed.out;
-  EXPECT_TRUE(Contains(pushed.out, "[1/3] common@" + version + ": pushed (1 file, sha256:")) << pushed.out;
-  EXPECT_TRUE(Contains(pushed.out, "3 pushed, 0 unchanged, 0 failed, 0 skipped (3 modules)")) << pushed.out;
+  EXPECT_TRUE(Contains(pushed.out, "[1/3] common@" + version + ": pushed (1 file, sha256:"))
+      << pushed.out;
+  EXPECT_TRUE(Contains(pushed.out, "3 pushed, 0 unchanged, 0 failed, 0 skipped (3 modules)"))
+      << pushed.out;
   Json order = GetJson("/modules/order/versions/" + version);
   const Json& pin = order.Get("dependencies")->as_array().at(0);
   EXPECT_EQ(pin.GetString("module"), "common");
@@ -84,7 +89,8 @@ TEST_F(VersionFromGit, BatchPushOfAnUntaggedCommitPushesItsPseudoVersion) {
   std::string refs = RefsOf(work_.Sub("storage"));
   CommandResult again = BatchPush();
   ASSERT_EQ(again.exit_code, 0) << again.Describe();
-  EXPECT_TRUE(Contains(again.out, "[3/3] app@" + version + ": already there, unchanged")) << again.out;
+  EXPECT_TRUE(Contains(again.out, "[3/3] app@" + version + ": already there, unchanged"))
+      << again.out;
   EXPECT_EQ(RefsOf(work_.Sub("storage")), refs);
 }
 
@@ -97,7 +103,8 @@ TEST_F(VersionFromGit, ATaggedHeadIsItsTagAndTheNextCommitAPseudoVersionAfterIt)
   Json report = ParseJson(pushed.out);
   for (const Json& m : report.Get("modules")->as_array()) {
     EXPECT_EQ(m.GetString("version"), "v1.2.3") << pushed.out;
-    EXPECT_EQ(m.GetString("version_from"), "git tag v1.2.3 (commit " + tagged.substr(0, 7) + ")") << pushed.out;
+    EXPECT_EQ(m.GetString("version_from"), "git tag v1.2.3 (commit " + tagged.substr(0, 7) + ")")
+        << pushed.out;
   }
   GetJson("/modules/app/versions/v1.2.3");
 
@@ -108,14 +115,16 @@ TEST_F(VersionFromGit, ATaggedHeadIsItsTagAndTheNextCommitAPseudoVersionAfterIt)
   const std::string pseudo = "v1.2.4-0.20261205010203-" + next.substr(0, 12);
   CommandResult after = BatchPush();
   ASSERT_EQ(after.exit_code, 0) << after.Describe();
-  EXPECT_TRUE(Contains(
-      after.out, "common: version " + pseudo + " from git commit " + next.substr(0, 7) + " (untagged, after v1.2.3)\n"))
+  EXPECT_TRUE(Contains(after.out, "common: version " + pseudo + " from git commit " +
+                                      next.substr(0, 7) + " (untagged, after v1.2.3)\n"))
       << after.out;
-  EXPECT_TRUE(Contains(after.out, "order: version v0.3.0 from git tag order/v0.3.0 (commit " + next.substr(0, 7) + ")"))
+  EXPECT_TRUE(Contains(after.out, "order: version v0.3.0 from git tag order/v0.3.0 (commit " +
+                                      next.substr(0, 7) + ")"))
       << after.out;
   Json app = GetJson("/modules/app/versions/" + pseudo);
   std::map<std::string, std::string> pins;
-  for (const Json& pin : app.Get("dependencies")->as_array()) pins[pin.GetString("module")] = pin.GetString("version");
+  for (const Json& pin : app.Get("dependencies")->as_array())
+    pins[pin.GetString("module")] = pin.GetString("version");
   EXPECT_EQ(pins.at("order"), "v0.3.0");
   // The pseudo-version sorts above v1.2.3 but is a pre-release: latest stays the tag.
   EXPECT_EQ(GetJson("/modules/common").GetString("latest"), "v1.2.3");
@@ -130,8 +139,10 @@ TEST_F(VersionFromGit, UncommittedChangesAreRefusedWithExitTwoNamingEachFile) {
   std::string refs = RefsOf(work_.Sub("storage"));
   CommandResult refused = BatchPush();
   EXPECT_EQ(refused.exit_code, 2) << refused.Describe();
-  EXPECT_TRUE(Contains(refused.err, Schemas() + "/common/extra.proto (untracked)")) << refused.Describe();
-  EXPECT_TRUE(Contains(refused.err, Schemas() + "/order/order.proto (modified)")) << refused.Describe();
+  EXPECT_TRUE(Contains(refused.err, Schemas() + "/common/extra.proto (untracked)"))
+      << refused.Describe();
+  EXPECT_TRUE(Contains(refused.err, Schemas() + "/order/order.proto (modified)"))
+      << refused.Describe();
   EXPECT_FALSE(Contains(refused.err, "README.md")) << refused.Describe();
   EXPECT_TRUE(Contains(refused.err, "commit them, or pass -version")) << refused.Describe();
   EXPECT_EQ(refused.out, "");
@@ -155,7 +166,8 @@ TEST_F(VersionFromGit, OutsideAGitWorkTreeNoVersionIsAUsageError) {
   WriteFiles(tree, kCommonV1);
   CommandResult batch = publisher_->Run({"batch-push", "-dir", tree, "-recursive"});
   EXPECT_EQ(batch.exit_code, 2) << batch.Describe();
-  EXPECT_TRUE(Contains(batch.err, "no version to push: pass -version vX.Y.Z or add \"version:\" to spoke.yaml"))
+  EXPECT_TRUE(Contains(
+      batch.err, "no version to push: pass -version vX.Y.Z or add \"version:\" to spoke.yaml"))
       << batch.Describe();
   EXPECT_TRUE(Contains(batch.err, tree + " is not in a git work tree")) << batch.Describe();
   CommandResult push = publisher_->Run({"push", "-module", "common", "-dir", tree});
@@ -166,18 +178,21 @@ TEST_F(VersionFromGit, OutsideAGitWorkTreeNoVersionIsAUsageError) {
   WriteFiles(repo_, kCommonV1);
   CommandResult empty = publisher_->Run({"batch-push", "-dir", repo_});
   EXPECT_EQ(empty.exit_code, 2) << empty.Describe();
-  EXPECT_TRUE(Contains(empty.err, "has no commit yet; commit, or pass -version")) << empty.Describe();
+  EXPECT_TRUE(Contains(empty.err, "has no commit yet; commit, or pass -version"))
+      << empty.Describe();
 }
 
 TEST_F(VersionFromGit, PushWithoutVersionTakesTheModulesOwnTag) {
   StartServer();
-  WriteFiles(repo_ + "/user", {{"user.proto", "syntax = \"proto3\";\npackage user;\nmessage User {}\n"}});
+  WriteFiles(repo_ + "/user",
+             {{"user.proto", "syntax = \"proto3\";\npackage user;\nmessage User {}\n"}});
   std::string id = CommitAll("2026-12-04T18:30:00Z");
   ASSERT_EQ(Git({"tag", "v9.0.0"}).exit_code, 0);
   ASSERT_EQ(Git({"tag", "user/v1.0.0"}).exit_code, 0);
   CommandResult pushed = publisher_->Run({"push", "-module", "user", "-dir", repo_ + "/user"});
   ASSERT_EQ(pushed.exit_code, 0) << pushed.Describe();
-  EXPECT_TRUE(Contains(pushed.out, "version v1.0.0 from git tag user/v1.0.0 (commit " + id.substr(0, 7) + ")\n"))
+  EXPECT_TRUE(Contains(
+      pushed.out, "version v1.0.0 from git tag user/v1.0.0 (commit " + id.substr(0, 7) + ")\n"))
       << pushed.out;
   EXPECT_TRUE(Contains(pushed.out, "Pushed user@v1.0.0 (1 file, ")) << pushed.out;
   GetJson("/modules/user/versions/v1.0.0");

@@ -1,8 +1,8 @@
 // The document's "Deployment Patterns" (lines 465-507), "Best Practices" (lines 509-573) and
 // "Troubleshooting" (lines 575-614).
+#include <gtest/gtest.h>
 #include <algorithm>
 #include <fstream>
-#include <gtest/gtest.h>
 
 #include <filesystem>
 

@@ -124,7 +124,8 @@ TEST(ArtifactCache, TheBuiltinGeneratorIdentityIsLibprotobufsOwnVersionString) {
   ASSERT_TRUE(language.ok());
   auto identity = GeneratorIdentity(*language);
   ASSERT_TRUE(identity.ok());
-  EXPECT_EQ(*identity, "libprotoc " + google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
+  EXPECT_EQ(*identity,
+            "libprotoc " + google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
 }
 
 // A staged compile writes each file to disk as it is generated and keeps no content in memory:
@@ -152,7 +153,8 @@ TEST(ArtifactCache, AStagedCompileWritesTheSameBytesToDiskAndStoresTheSameArtifa
     ASSERT_EQ(have.files.size(), want.files.size());
     for (const auto& [path, content] : want.files) {
       ASSERT_EQ(have.files.count(path), 1u) << path;
-      EXPECT_TRUE(have.files.at(path).empty()) << path << ": a staged artifact kept its content in memory";
+      EXPECT_TRUE(have.files.at(path).empty())
+          << path << ": a staged artifact kept its content in memory";
       std::ifstream in(stage.path() / language / path, std::ios::binary);
       std::string on_disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       EXPECT_EQ(on_disk, content) << path;
@@ -182,7 +184,8 @@ TEST(ArtifactCache, APluginFailingBesideABuiltInStoresNothing) {
   auto failed = CompileWithCache(*sample->store, sample->request, &stats);
   setenv("PATH", saved.c_str(), 1);
   ASSERT_FALSE(failed.ok());
-  EXPECT_NE(failed.status().message().find("protoc-gen-go"), std::string::npos) << failed.status().ToString();
+  EXPECT_NE(failed.status().message().find("protoc-gen-go"), std::string::npos)
+      << failed.status().ToString();
   auto refs = sample->store->ListRefs("refs/artifacts/");
   ASSERT_TRUE(refs.ok());
   EXPECT_TRUE(refs->empty()) << refs->size() << " artifacts stored by a failed compile";

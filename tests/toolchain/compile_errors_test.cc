@@ -8,8 +8,8 @@
 namespace spoke::toolchain {
 namespace {
 
-Result<std::map<std::string, GeneratedFiles>> CompileSources(const std::map<std::string, std::string>& files,
-                                                             const std::string& language) {
+Result<std::map<std::string, GeneratedFiles>> CompileSources(
+    const std::map<std::string, std::string>& files, const std::string& language) {
   CompileRequest request;
   for (const auto& [path, content] : files) {
     request.sources[path] = content;  // the loader below treats the id as the content itself
@@ -21,16 +21,19 @@ Result<std::map<std::string, GeneratedFiles>> CompileSources(const std::map<std:
 }
 
 TEST(CompileErrors, ASyntaxErrorIsReportedAtFileLineAndColumn) {
-  auto result = CompileSources({{"bad.proto", "syntax = \"proto3\";\nmessage A {\n  int32 x = ;\n}\n"}}, "cpp");
+  auto result = CompileSources(
+      {{"bad.proto", "syntax = \"proto3\";\nmessage A {\n  int32 x = ;\n}\n"}}, "cpp");
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), Status::Code::kInvalidArgument);
-  EXPECT_NE(result.status().message().find("bad.proto:3:13: "), std::string::npos) << result.status().message();
+  EXPECT_NE(result.status().message().find("bad.proto:3:13: "), std::string::npos)
+      << result.status().message();
 }
 
 TEST(CompileErrors, EveryErrorIsListedOnItsOwnLine) {
-  auto result = CompileSources({{"two.proto",
-                                 "syntax = \"proto3\";\nmessage A { Missing m = 1; }\nmessage B { Other o = 1; }\n"}},
-                               "python");
+  auto result = CompileSources(
+      {{"two.proto",
+        "syntax = \"proto3\";\nmessage A { Missing m = 1; }\nmessage B { Other o = 1; }\n"}},
+      "python");
   ASSERT_FALSE(result.ok());
   const std::string& message = result.status().message();
   EXPECT_NE(message.find("two.proto:2:13: "), std::string::npos) << message;
@@ -38,9 +41,11 @@ TEST(CompileErrors, EveryErrorIsListedOnItsOwnLine) {
 }
 
 TEST(CompileErrors, AnUnresolvedImportNamesTheImportAndWhereItIs) {
-  auto result = CompileSources({{"a.proto", "syntax = \"proto3\";\nimport \"nowhere/b.proto\";\n"}}, "cpp");
+  auto result =
+      CompileSources({{"a.proto", "syntax = \"proto3\";\nimport \"nowhere/b.proto\";\n"}}, "cpp");
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.status().message().find("a.proto:2:1: "), std::string::npos) << result.status().message();
+  EXPECT_NE(result.status().message().find("a.proto:2:1: "), std::string::npos)
+      << result.status().message();
   EXPECT_NE(result.status().message().find("nowhere/b.proto"), std::string::npos);
 }
 
@@ -52,7 +57,8 @@ TEST(CompileErrors, AMissingPluginNamesTheDebianPackageToInstall) {
   setenv("PATH", saved.c_str(), 1);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), Status::Code::kUnavailable);
-  EXPECT_NE(result.status().message().find("apt-get install protobuf-compiler-grpc"), std::string::npos)
+  EXPECT_NE(result.status().message().find("apt-get install protobuf-compiler-grpc"),
+            std::string::npos)
       << result.status().message();
 }
 
@@ -71,7 +77,8 @@ TEST(CompileErrors, TheDescriptorSetHoldsTheTargetsAndTheirImportsDependenciesFi
   auto set = BuildDescriptorSet(request, false);
   ASSERT_TRUE(set.ok()) << set.status().ToString();
   // The names appear in dependency order inside the serialized set.
-  size_t common = set->find("common/types.proto"), timestamp = set->find("google/protobuf/timestamp.proto"),
+  size_t common = set->find("common/types.proto"),
+         timestamp = set->find("google/protobuf/timestamp.proto"),
          order = set->find("shop/order.proto");
   ASSERT_NE(common, std::string::npos);
   ASSERT_NE(timestamp, std::string::npos);

@@ -30,7 +30,8 @@ void ExpectSameAsProtoc(const std::string& language, const std::vector<std::stri
   std::filesystem::create_directories(out);
   std::string flags;
   for (const auto& flag : out_flags) flags += " " + flag + "=" + out.string();
-  auto ran = RunShell("cd " + src.string() + " && protoc -I." + flags + " shop/order.proto common/types.proto");
+  auto ran = RunShell("cd " + src.string() + " && protoc -I." + flags +
+                      " shop/order.proto common/types.proto");
   ASSERT_EQ(ran.exit_code, 0) << ran.output;
   size_t protoc_files = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(out)) {

@@ -11,7 +11,8 @@
 namespace spoke::toolchain {
 
 ScratchDir::ScratchDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "spoke-toolchain-XXXXXX").string();
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "spoke-toolchain-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) std::abort();
   path_ = pattern;
 }

@@ -28,7 +28,8 @@ std::unique_ptr<SchemaImage> Image(const FileSet& files) {
   return image.ok() ? std::move(*image) : nullptr;
 }
 
-std::vector<Finding> Breaking(const FileSet& before, const FileSet& after, BreakingOptions options) {
+std::vector<Finding> Breaking(const FileSet& before, const FileSet& after,
+                              BreakingOptions options) {
   auto old_image = Image(before);
   auto new_image = Image(after);
   if (!old_image || !new_image) return {};
@@ -46,239 +47,550 @@ struct Case {
 void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
 
 const std::string kMsg = "message M {\n  int32 a = 1;\n  string b = 2;\n}\n";
-const std::string kEnum = "enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n  COLOR_BLUE = 2;\n}\n";
+const std::string kEnum =
+    "enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n  COLOR_BLUE = 2;\n}\n";
 const std::string kService =
-    "message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage ListResponse {}\n"
-    "service Svc {\n  rpc Get(GetRequest) returns (GetResponse);\n  rpc List(ListRequest) returns (ListResponse);\n}\n";
+    "message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage ListResponse "
+    "{}\n"
+    "service Svc {\n  rpc Get(GetRequest) returns (GetResponse);\n  rpc List(ListRequest) returns "
+    "(ListResponse);\n}\n";
 
-std::string WithField(const std::string& field) { return "message M {\n  " + field + "\n}\nmessage Other {}\n"; }
+std::string WithField(const std::string& field) {
+  return "message M {\n  " + field + "\n}\nmessage Other {}\n";
+}
 
 std::vector<Case> Cases() {
   std::vector<Case> cases = {
       // Additions are never breaking.
-      {"AddField_File", P3(kMsg), P3("message M {\n  int32 a = 1;\n  string b = 2;\n  bool c = 3;\n}\n"), L::kFile, {}},
-      {"AddEnumValue_File", P3(kEnum), P3(kEnum.substr(0, kEnum.size() - 2) + "  COLOR_GREEN = 3;\n}\n"), L::kFile, {}},
+      {"AddField_File",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  string b = 2;\n  bool c = 3;\n}\n"),
+       L::kFile,
+       {}},
+      {"AddEnumValue_File",
+       P3(kEnum),
+       P3(kEnum.substr(0, kEnum.size() - 2) + "  COLOR_GREEN = 3;\n}\n"),
+       L::kFile,
+       {}},
       {"AddMessage_File", P3(kMsg), P3(kMsg + "message N {}\n"), L::kFile, {}},
-      {"AddRpc_File", P3(kService),
-       P3(kService.substr(0, kService.size() - 2) + "  rpc Put(GetRequest) returns (GetResponse);\n}\n"), L::kFile, {}},
+      {"AddRpc_File",
+       P3(kService),
+       P3(kService.substr(0, kService.size() - 2) +
+          "  rpc Put(GetRequest) returns (GetResponse);\n}\n"),
+       L::kFile,
+       {}},
       {"Identical_File", P3(kMsg + kEnum + kService), P3(kMsg + kEnum + kService), L::kFile, {}},
       // Deleted fields, and the reserved escapes of the wire levels.
-      {"DeleteField_File", P3(kMsg), P3("message M {\n  int32 a = 1;\n}\n"), L::kFile, {"FIELD_NO_DELETE"}},
-      {"DeleteField_Package", P3(kMsg), P3("message M {\n  int32 a = 1;\n}\n"), L::kPackage, {"FIELD_NO_DELETE"}},
-      {"DeleteField_WireJson", P3(kMsg), P3("message M {\n  int32 a = 1;\n}\n"), L::kWireJson,
+      {"DeleteField_File",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n}\n"),
+       L::kFile,
+       {"FIELD_NO_DELETE"}},
+      {"DeleteField_Package",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n}\n"),
+       L::kPackage,
+       {"FIELD_NO_DELETE"}},
+      {"DeleteField_WireJson",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n}\n"),
+       L::kWireJson,
        {"FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED", "FIELD_NO_DELETE_UNLESS_NAME_RESERVED"}},
-      {"DeleteField_Wire", P3(kMsg), P3("message M {\n  int32 a = 1;\n}\n"), L::kWire,
+      {"DeleteField_Wire",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n}\n"),
+       L::kWire,
        {"FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"}},
-      {"DeleteFieldReservingNumber_Wire", P3(kMsg), P3("message M {\n  int32 a = 1;\n  reserved 2;\n}\n"), L::kWire, {}},
-      {"DeleteFieldReservingNumber_WireJson", P3(kMsg), P3("message M {\n  int32 a = 1;\n  reserved 2;\n}\n"),
-       L::kWireJson, {"FIELD_NO_DELETE_UNLESS_NAME_RESERVED"}},
-      {"DeleteFieldReservingBoth_WireJson", P3(kMsg),
-       P3("message M {\n  int32 a = 1;\n  reserved 2;\n  reserved \"b\";\n}\n"), L::kWireJson, {}},
-      {"DeleteFieldReservingBoth_File", P3(kMsg), P3("message M {\n  int32 a = 1;\n  reserved 2;\n  reserved \"b\";\n}\n"),
-       L::kFile, {"FIELD_NO_DELETE"}},
+      {"DeleteFieldReservingNumber_Wire",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  reserved 2;\n}\n"),
+       L::kWire,
+       {}},
+      {"DeleteFieldReservingNumber_WireJson",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  reserved 2;\n}\n"),
+       L::kWireJson,
+       {"FIELD_NO_DELETE_UNLESS_NAME_RESERVED"}},
+      {"DeleteFieldReservingBoth_WireJson",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  reserved 2;\n  reserved \"b\";\n}\n"),
+       L::kWireJson,
+       {}},
+      {"DeleteFieldReservingBoth_File",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  reserved 2;\n  reserved \"b\";\n}\n"),
+       L::kFile,
+       {"FIELD_NO_DELETE"}},
       // Renames: names matter to generated code and JSON, not to the wire.
-      {"RenameField_File", P3(kMsg), P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"), L::kFile,
+      {"RenameField_File",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"),
+       L::kFile,
        {"FIELD_SAME_NAME", "FIELD_SAME_JSON_NAME"}},
-      {"RenameField_WireJson", P3(kMsg), P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"), L::kWireJson,
+      {"RenameField_WireJson",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"),
+       L::kWireJson,
        {"FIELD_SAME_NAME", "FIELD_SAME_JSON_NAME"}},
-      {"RenameField_Wire", P3(kMsg), P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"), L::kWire, {}},
-      {"JsonNameOption_WireJson", P3(kMsg), P3("message M {\n  int32 a = 1;\n  string b = 2 [json_name = \"x\"];\n}\n"),
-       L::kWireJson, {"FIELD_SAME_JSON_NAME"}},
-      {"JsonNameOption_Wire", P3(kMsg), P3("message M {\n  int32 a = 1;\n  string b = 2 [json_name = \"x\"];\n}\n"),
-       L::kWire, {}},
+      {"RenameField_Wire",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"),
+       L::kWire,
+       {}},
+      {"JsonNameOption_WireJson",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  string b = 2 [json_name = \"x\"];\n}\n"),
+       L::kWireJson,
+       {"FIELD_SAME_JSON_NAME"}},
+      {"JsonNameOption_Wire",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  string b = 2 [json_name = \"x\"];\n}\n"),
+       L::kWire,
+       {}},
       // Type changes, with protobuf's wire-compatible groups.
-      {"Int32ToInt64_Wire", P3(WithField("int32 f = 1;")), P3(WithField("int64 f = 1;")), L::kWire, {}},
-      {"Int32ToInt64_WireJson", P3(WithField("int32 f = 1;")), P3(WithField("int64 f = 1;")), L::kWireJson,
+      {"Int32ToInt64_Wire",
+       P3(WithField("int32 f = 1;")),
+       P3(WithField("int64 f = 1;")),
+       L::kWire,
+       {}},
+      {"Int32ToInt64_WireJson",
+       P3(WithField("int32 f = 1;")),
+       P3(WithField("int64 f = 1;")),
+       L::kWireJson,
        {"FIELD_WIRE_JSON_COMPATIBLE_TYPE"}},
-      {"Int32ToInt64_File", P3(WithField("int32 f = 1;")), P3(WithField("int64 f = 1;")), L::kFile, {"FIELD_SAME_TYPE"}},
-      {"Int32ToInt64_Package", P3(WithField("int32 f = 1;")), P3(WithField("int64 f = 1;")), L::kPackage,
+      {"Int32ToInt64_File",
+       P3(WithField("int32 f = 1;")),
+       P3(WithField("int64 f = 1;")),
+       L::kFile,
        {"FIELD_SAME_TYPE"}},
-      {"Int32ToUint32_WireJson", P3(WithField("int32 f = 1;")), P3(WithField("uint32 f = 1;")), L::kWireJson, {}},
-      {"Uint64ToBool_Wire", P3(WithField("uint64 f = 1;")), P3(WithField("bool f = 1;")), L::kWire, {}},
-      {"Int32ToSint32_Wire", P3(WithField("int32 f = 1;")), P3(WithField("sint32 f = 1;")), L::kWire,
+      {"Int32ToInt64_Package",
+       P3(WithField("int32 f = 1;")),
+       P3(WithField("int64 f = 1;")),
+       L::kPackage,
+       {"FIELD_SAME_TYPE"}},
+      {"Int32ToUint32_WireJson",
+       P3(WithField("int32 f = 1;")),
+       P3(WithField("uint32 f = 1;")),
+       L::kWireJson,
+       {}},
+      {"Uint64ToBool_Wire",
+       P3(WithField("uint64 f = 1;")),
+       P3(WithField("bool f = 1;")),
+       L::kWire,
+       {}},
+      {"Int32ToSint32_Wire",
+       P3(WithField("int32 f = 1;")),
+       P3(WithField("sint32 f = 1;")),
+       L::kWire,
        {"FIELD_WIRE_COMPATIBLE_TYPE"}},
-      {"Fixed32ToSfixed32_Wire", P3(WithField("fixed32 f = 1;")), P3(WithField("sfixed32 f = 1;")), L::kWire, {}},
-      {"Fixed32ToFixed64_Wire", P3(WithField("fixed32 f = 1;")), P3(WithField("fixed64 f = 1;")), L::kWire,
+      {"Fixed32ToSfixed32_Wire",
+       P3(WithField("fixed32 f = 1;")),
+       P3(WithField("sfixed32 f = 1;")),
+       L::kWire,
+       {}},
+      {"Fixed32ToFixed64_Wire",
+       P3(WithField("fixed32 f = 1;")),
+       P3(WithField("fixed64 f = 1;")),
+       L::kWire,
        {"FIELD_WIRE_COMPATIBLE_TYPE"}},
-      {"StringToBytes_Wire", P3(WithField("string f = 1;")), P3(WithField("bytes f = 1;")), L::kWire, {}},
-      {"BytesToString_Wire", P3(WithField("bytes f = 1;")), P3(WithField("string f = 1;")), L::kWire,
+      {"StringToBytes_Wire",
+       P3(WithField("string f = 1;")),
+       P3(WithField("bytes f = 1;")),
+       L::kWire,
+       {}},
+      {"BytesToString_Wire",
+       P3(WithField("bytes f = 1;")),
+       P3(WithField("string f = 1;")),
+       L::kWire,
        {"FIELD_WIRE_COMPATIBLE_TYPE"}},
-      {"StringToBytes_WireJson", P3(WithField("string f = 1;")), P3(WithField("bytes f = 1;")), L::kWireJson,
+      {"StringToBytes_WireJson",
+       P3(WithField("string f = 1;")),
+       P3(WithField("bytes f = 1;")),
+       L::kWireJson,
        {"FIELD_WIRE_JSON_COMPATIBLE_TYPE"}},
-      {"Int64ToDouble_Wire", P3(WithField("int64 f = 1;")), P3(WithField("double f = 1;")), L::kWire,
+      {"Int64ToDouble_Wire",
+       P3(WithField("int64 f = 1;")),
+       P3(WithField("double f = 1;")),
+       L::kWire,
        {"FIELD_WIRE_COMPATIBLE_TYPE"}},
-      {"MessageTypeChange_Wire", P3(WithField("Other f = 1;")), P3(WithField("M f = 1;")), L::kWire,
+      {"MessageTypeChange_Wire",
+       P3(WithField("Other f = 1;")),
+       P3(WithField("M f = 1;")),
+       L::kWire,
        {"FIELD_WIRE_COMPATIBLE_TYPE"}},
-      {"MessageTypeChange_File", P3(WithField("Other f = 1;")), P3(WithField("M f = 1;")), L::kFile,
+      {"MessageTypeChange_File",
+       P3(WithField("Other f = 1;")),
+       P3(WithField("M f = 1;")),
+       L::kFile,
        {"FIELD_SAME_TYPE"}},
-      {"MessageToBytes_Wire", P3(WithField("Other f = 1;")), P3(WithField("bytes f = 1;")), L::kWire,
+      {"MessageToBytes_Wire",
+       P3(WithField("Other f = 1;")),
+       P3(WithField("bytes f = 1;")),
+       L::kWire,
        {"FIELD_WIRE_COMPATIBLE_TYPE"}},
-      {"MapValueWidened_Wire", P3(WithField("map<string, int32> f = 1;")), P3(WithField("map<string, int64> f = 1;")),
-       L::kWire, {}},
-      {"MapValueWidened_WireJson", P3(WithField("map<string, int32> f = 1;")),
-       P3(WithField("map<string, int64> f = 1;")), L::kWireJson, {"FIELD_WIRE_JSON_COMPATIBLE_TYPE"}},
-      {"MapFieldRenamed_Wire", P3(WithField("map<string, int32> f = 1;")), P3(WithField("map<string, int32> g = 1;")),
-       L::kWire, {}},
-      {"EnumReplacedByOtherEnum_Wire", P3(kEnum + "enum Shade {\n  SHADE_UNSPECIFIED = 0;\n}\n" + WithField("Color f = 1;")),
-       P3(kEnum + "enum Shade {\n  SHADE_UNSPECIFIED = 0;\n}\n" + WithField("Shade f = 1;")), L::kWire,
+      {"MapValueWidened_Wire",
+       P3(WithField("map<string, int32> f = 1;")),
+       P3(WithField("map<string, int64> f = 1;")),
+       L::kWire,
+       {}},
+      {"MapValueWidened_WireJson",
+       P3(WithField("map<string, int32> f = 1;")),
+       P3(WithField("map<string, int64> f = 1;")),
+       L::kWireJson,
+       {"FIELD_WIRE_JSON_COMPATIBLE_TYPE"}},
+      {"MapFieldRenamed_Wire",
+       P3(WithField("map<string, int32> f = 1;")),
+       P3(WithField("map<string, int32> g = 1;")),
+       L::kWire,
+       {}},
+      {"EnumReplacedByOtherEnum_Wire",
+       P3(kEnum + "enum Shade {\n  SHADE_UNSPECIFIED = 0;\n}\n" + WithField("Color f = 1;")),
+       P3(kEnum + "enum Shade {\n  SHADE_UNSPECIFIED = 0;\n}\n" + WithField("Shade f = 1;")),
+       L::kWire,
        {"FIELD_WIRE_COMPATIBLE_TYPE"}},
-      {"EnumMovedKeepingValues_Wire", P3(kEnum + WithField("Color f = 1;")),
-       P3("message Palette {\n  " + kEnum + "}\n" + WithField("Palette.Color f = 1;")), L::kWire, {}},
-      {"EnumMovedKeepingValues_File", P3(kEnum + WithField("Color f = 1;")),
-       P3("message Palette {\n  " + kEnum + "}\n" + WithField("Palette.Color f = 1;")), L::kFile,
+      {"EnumMovedKeepingValues_Wire",
+       P3(kEnum + WithField("Color f = 1;")),
+       P3("message Palette {\n  " + kEnum + "}\n" + WithField("Palette.Color f = 1;")),
+       L::kWire,
+       {}},
+      {"EnumMovedKeepingValues_File",
+       P3(kEnum + WithField("Color f = 1;")),
+       P3("message Palette {\n  " + kEnum + "}\n" + WithField("Palette.Color f = 1;")),
+       L::kFile,
        {"ENUM_NO_DELETE", "FIELD_SAME_TYPE"}},
       // A field number reused for something else.
-      {"FieldNumberReuse_File", P3(kMsg), P3("message M {\n  int32 a = 1;\n  int32 c = 2;\n}\n"), L::kFile,
+      {"FieldNumberReuse_File",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  int32 c = 2;\n}\n"),
+       L::kFile,
        {"FIELD_SAME_NAME", "FIELD_SAME_JSON_NAME", "FIELD_SAME_TYPE"}},
-      {"FieldNumberReuse_Wire", P3(kMsg), P3("message M {\n  int32 a = 1;\n  int32 c = 2;\n}\n"), L::kWire,
+      {"FieldNumberReuse_Wire",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  int32 c = 2;\n}\n"),
+       L::kWire,
        {"FIELD_WIRE_COMPATIBLE_TYPE"}},
-      {"FieldNumberReuseSameType_Wire", P3(kMsg), P3("message M {\n  int32 a = 1;\n  string c = 2;\n}\n"), L::kWire, {}},
+      {"FieldNumberReuseSameType_Wire",
+       P3(kMsg),
+       P3("message M {\n  int32 a = 1;\n  string c = 2;\n}\n"),
+       L::kWire,
+       {}},
       // Cardinality.
-      {"SingularToRepeated_File", P3(WithField("int32 f = 1;")), P3(WithField("repeated int32 f = 1;")), L::kFile,
+      {"SingularToRepeated_File",
+       P3(WithField("int32 f = 1;")),
+       P3(WithField("repeated int32 f = 1;")),
+       L::kFile,
        {"FIELD_SAME_CARDINALITY"}},
-      {"SingularToRepeated_Wire", P3(WithField("int32 f = 1;")), P3(WithField("repeated int32 f = 1;")), L::kWire,
+      {"SingularToRepeated_Wire",
+       P3(WithField("int32 f = 1;")),
+       P3(WithField("repeated int32 f = 1;")),
+       L::kWire,
        {"FIELD_WIRE_COMPATIBLE_CARDINALITY"}},
-      {"Proto3OptionalAdded_File", P3(WithField("int32 f = 1;")), P3(WithField("optional int32 f = 1;")), L::kFile,
+      {"Proto3OptionalAdded_File",
+       P3(WithField("int32 f = 1;")),
+       P3(WithField("optional int32 f = 1;")),
+       L::kFile,
        {"FIELD_SAME_CARDINALITY"}},
-      {"Proto3OptionalAdded_Wire", P3(WithField("int32 f = 1;")), P3(WithField("optional int32 f = 1;")), L::kWire, {}},
-      {"OptionalToRequired_Wire", P2(WithField("optional int32 f = 1;")), P2(WithField("required int32 f = 1;")),
-       L::kWire, {"FIELD_WIRE_COMPATIBLE_CARDINALITY", "MESSAGE_SAME_REQUIRED_FIELDS"}},
-      {"RequiredFieldAdded_Wire", P2(WithField("optional int32 f = 1;")),
-       P2(WithField("optional int32 f = 1;\n  required int32 g = 2;")), L::kWire, {"MESSAGE_SAME_REQUIRED_FIELDS"}},
+      {"Proto3OptionalAdded_Wire",
+       P3(WithField("int32 f = 1;")),
+       P3(WithField("optional int32 f = 1;")),
+       L::kWire,
+       {}},
+      {"OptionalToRequired_Wire",
+       P2(WithField("optional int32 f = 1;")),
+       P2(WithField("required int32 f = 1;")),
+       L::kWire,
+       {"FIELD_WIRE_COMPATIBLE_CARDINALITY", "MESSAGE_SAME_REQUIRED_FIELDS"}},
+      {"RequiredFieldAdded_Wire",
+       P2(WithField("optional int32 f = 1;")),
+       P2(WithField("optional int32 f = 1;\n  required int32 g = 2;")),
+       L::kWire,
+       {"MESSAGE_SAME_REQUIRED_FIELDS"}},
       // Oneofs.
-      {"MoveIntoOneof_Wire", P3(WithField("Other f = 1;\n  Other g = 2;")),
-       P3(WithField("Other f = 1;\n  oneof choice {\n    Other g = 2;\n  }")), L::kWire, {"FIELD_SAME_ONEOF"}},
-      {"MoveOutOfOneof_File", P3(WithField("Other f = 1;\n  oneof choice {\n    Other g = 2;\n    Other h = 3;\n  }")),
-       P3(WithField("Other f = 1;\n  Other g = 2;\n  oneof choice {\n    Other h = 3;\n  }")), L::kFile,
+      {"MoveIntoOneof_Wire",
+       P3(WithField("Other f = 1;\n  Other g = 2;")),
+       P3(WithField("Other f = 1;\n  oneof choice {\n    Other g = 2;\n  }")),
+       L::kWire,
+       {"FIELD_SAME_ONEOF"}},
+      {"MoveOutOfOneof_File",
+       P3(WithField("Other f = 1;\n  oneof choice {\n    Other g = 2;\n    Other h = 3;\n  }")),
+       P3(WithField("Other f = 1;\n  Other g = 2;\n  oneof choice {\n    Other h = 3;\n  }")),
+       L::kFile,
        {"FIELD_SAME_ONEOF"}},
       {"MoveBetweenOneofs_Wire",
-       P3(WithField("oneof a {\n    Other f = 1;\n    Other g = 2;\n  }\n  oneof b {\n    Other h = 3;\n  }")),
-       P3(WithField("oneof a {\n    Other f = 1;\n  }\n  oneof b {\n    Other g = 2;\n    Other h = 3;\n  }")), L::kWire,
+       P3(WithField("oneof a {\n    Other f = 1;\n    Other g = 2;\n  }\n  oneof b {\n    Other h "
+                    "= 3;\n  }")),
+       P3(WithField("oneof a {\n    Other f = 1;\n  }\n  oneof b {\n    Other g = 2;\n    Other h "
+                    "= 3;\n  }")),
+       L::kWire,
        {"FIELD_SAME_ONEOF"}},
-      {"DeleteOneof_File", P3(WithField("oneof choice {\n    Other f = 1;\n    Other g = 2;\n  }")),
-       P3(WithField("Other f = 1;\n  Other g = 2;")), L::kFile,
+      {"DeleteOneof_File",
+       P3(WithField("oneof choice {\n    Other f = 1;\n    Other g = 2;\n  }")),
+       P3(WithField("Other f = 1;\n  Other g = 2;")),
+       L::kFile,
        {"ONEOF_NO_DELETE", "FIELD_SAME_ONEOF", "FIELD_SAME_ONEOF"}},
       // Messages, enums and services deleted, per file and per package.
-      {"DeleteMessage_File", P3(kMsg + "message N {}\n"), P3(kMsg), L::kFile, {"MESSAGE_NO_DELETE"}},
-      {"DeleteMessage_Package", P3(kMsg + "message N {}\n"), P3(kMsg), L::kPackage, {"PACKAGE_MESSAGE_NO_DELETE"}},
+      {"DeleteMessage_File",
+       P3(kMsg + "message N {}\n"),
+       P3(kMsg),
+       L::kFile,
+       {"MESSAGE_NO_DELETE"}},
+      {"DeleteMessage_Package",
+       P3(kMsg + "message N {}\n"),
+       P3(kMsg),
+       L::kPackage,
+       {"PACKAGE_MESSAGE_NO_DELETE"}},
       {"DeleteMessage_WireJson", P3(kMsg + "message N {}\n"), P3(kMsg), L::kWireJson, {}},
       {"DeleteMessage_Wire", P3(kMsg + "message N {}\n"), P3(kMsg), L::kWire, {}},
-      {"DeleteMessageWithNested_File", P3(kMsg + "message N {\n  message Inner {}\n  enum E {\n    E_UNSPECIFIED = 0;\n  }\n}\n"),
-       P3(kMsg), L::kFile, {"MESSAGE_NO_DELETE"}},
-      {"DeleteNestedMessage_File", P3("message N {\n  message Inner {}\n}\n"), P3("message N {}\n"), L::kFile,
+      {"DeleteMessageWithNested_File",
+       P3(kMsg + "message N {\n  message Inner {}\n  enum E {\n    E_UNSPECIFIED = 0;\n  }\n}\n"),
+       P3(kMsg),
+       L::kFile,
        {"MESSAGE_NO_DELETE"}},
-      {"RenameMessage_File", P3(kMsg), P3("message Renamed {\n  int32 a = 1;\n  string b = 2;\n}\n"), L::kFile,
+      {"DeleteNestedMessage_File",
+       P3("message N {\n  message Inner {}\n}\n"),
+       P3("message N {}\n"),
+       L::kFile,
+       {"MESSAGE_NO_DELETE"}},
+      {"RenameMessage_File",
+       P3(kMsg),
+       P3("message Renamed {\n  int32 a = 1;\n  string b = 2;\n}\n"),
+       L::kFile,
        {"MESSAGE_NO_DELETE"}},
       {"DeleteEnum_File", P3(kMsg + kEnum), P3(kMsg), L::kFile, {"ENUM_NO_DELETE"}},
       {"DeleteEnum_Package", P3(kMsg + kEnum), P3(kMsg), L::kPackage, {"PACKAGE_ENUM_NO_DELETE"}},
-      {"DeleteNestedEnum_Package", P3("message N {\n  enum E {\n    E_UNSPECIFIED = 0;\n  }\n}\n"), P3("message N {}\n"),
-       L::kPackage, {"PACKAGE_ENUM_NO_DELETE"}},
-      {"DeleteService_File", P3(kService), P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\n"
-                                              "message ListResponse {}\n"),
-       L::kFile, {"SERVICE_NO_DELETE"}},
-      {"DeleteService_Package", P3(kService), P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\n"
-                                                 "message ListResponse {}\n"),
-       L::kPackage, {"PACKAGE_SERVICE_NO_DELETE"}},
+      {"DeleteNestedEnum_Package",
+       P3("message N {\n  enum E {\n    E_UNSPECIFIED = 0;\n  }\n}\n"),
+       P3("message N {}\n"),
+       L::kPackage,
+       {"PACKAGE_ENUM_NO_DELETE"}},
+      {"DeleteService_File",
+       P3(kService),
+       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\n"
+          "message ListResponse {}\n"),
+       L::kFile,
+       {"SERVICE_NO_DELETE"}},
+      {"DeleteService_Package",
+       P3(kService),
+       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\n"
+          "message ListResponse {}\n"),
+       L::kPackage,
+       {"PACKAGE_SERVICE_NO_DELETE"}},
       // Enum values.
-      {"DeleteEnumValue_File", P3(kEnum), P3("enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n}\n"), L::kFile,
+      {"DeleteEnumValue_File",
+       P3(kEnum),
+       P3("enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n}\n"),
+       L::kFile,
        {"ENUM_VALUE_NO_DELETE"}},
-      {"DeleteEnumValue_WireJson", P3(kEnum), P3("enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n}\n"),
-       L::kWireJson, {"ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED", "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED"}},
-      {"DeleteEnumValueReservingNumber_Wire", P3(kEnum),
-       P3("enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n  reserved 2;\n}\n"), L::kWire, {}},
-      {"RenameEnumValue_WireJson", P3(kEnum),
-       P3("enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n  COLOR_AZURE = 2;\n}\n"), L::kWireJson,
+      {"DeleteEnumValue_WireJson",
+       P3(kEnum),
+       P3("enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n}\n"),
+       L::kWireJson,
+       {"ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED"}},
+      {"DeleteEnumValueReservingNumber_Wire",
+       P3(kEnum),
+       P3("enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n  reserved 2;\n}\n"),
+       L::kWire,
+       {}},
+      {"RenameEnumValue_WireJson",
+       P3(kEnum),
+       P3("enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n  COLOR_AZURE = 2;\n}\n"),
+       L::kWireJson,
        {"ENUM_VALUE_SAME_NAME"}},
-      {"RenameEnumValue_Wire", P3(kEnum),
-       P3("enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n  COLOR_AZURE = 2;\n}\n"), L::kWire, {}},
-      {"AddEnumValueAlias_File", P3(kEnum),
-       P3("enum Color {\n  option allow_alias = true;\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n  COLOR_BLUE = 2;\n"
+      {"RenameEnumValue_Wire",
+       P3(kEnum),
+       P3("enum Color {\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = 1;\n  COLOR_AZURE = 2;\n}\n"),
+       L::kWire,
+       {}},
+      {"AddEnumValueAlias_File",
+       P3(kEnum),
+       P3("enum Color {\n  option allow_alias = true;\n  COLOR_UNSPECIFIED = 0;\n  COLOR_RED = "
+          "1;\n  COLOR_BLUE = 2;\n"
           "  COLOR_AZURE = 2;\n}\n"),
-       L::kFile, {}},
+       L::kFile,
+       {}},
       // RPCs.
-      {"DeleteRpc_File", P3(kService),
-       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage ListResponse {}\n"
+      {"DeleteRpc_File",
+       P3(kService),
+       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage "
+          "ListResponse {}\n"
           "service Svc {\n  rpc Get(GetRequest) returns (GetResponse);\n}\n"),
-       L::kFile, {"RPC_NO_DELETE"}},
-      {"DeleteRpc_Wire", P3(kService),
-       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage ListResponse {}\n"
+       L::kFile,
+       {"RPC_NO_DELETE"}},
+      {"DeleteRpc_Wire",
+       P3(kService),
+       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage "
+          "ListResponse {}\n"
           "service Svc {\n  rpc Get(GetRequest) returns (GetResponse);\n}\n"),
-       L::kWire, {}},
-      {"RenameRpc_Package", P3(kService),
-       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage ListResponse {}\n"
-          "service Svc {\n  rpc Get(GetRequest) returns (GetResponse);\n  rpc ListAll(ListRequest) returns (ListResponse);\n}\n"),
-       L::kPackage, {"RPC_NO_DELETE"}},
-      {"RpcRequestType_Wire", P3(kService),
-       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage ListResponse {}\n"
-          "service Svc {\n  rpc Get(ListRequest) returns (GetResponse);\n  rpc List(ListRequest) returns (ListResponse);\n}\n"),
-       L::kWire, {"RPC_SAME_REQUEST_TYPE"}},
-      {"RpcResponseType_File", P3(kService),
-       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage ListResponse {}\n"
-          "service Svc {\n  rpc Get(GetRequest) returns (ListResponse);\n  rpc List(ListRequest) returns (ListResponse);\n}\n"),
-       L::kFile, {"RPC_SAME_RESPONSE_TYPE"}},
-      {"RpcClientStreaming_Wire", P3(kService),
-       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage ListResponse {}\n"
-          "service Svc {\n  rpc Get(stream GetRequest) returns (GetResponse);\n  rpc List(ListRequest) returns (ListResponse);\n}\n"),
-       L::kWire, {"RPC_SAME_CLIENT_STREAMING"}},
-      {"RpcServerStreaming_WireJson", P3(kService),
-       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage ListResponse {}\n"
-          "service Svc {\n  rpc Get(GetRequest) returns (GetResponse);\n  rpc List(ListRequest) returns (stream ListResponse);\n}\n"),
-       L::kWireJson, {"RPC_SAME_SERVER_STREAMING"}},
-      {"RpcIdempotency_File", P3(kService),
-       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage ListResponse {}\n"
-          "service Svc {\n  rpc Get(GetRequest) returns (GetResponse) {\n    option idempotency_level = NO_SIDE_EFFECTS;\n  }\n"
+       L::kWire,
+       {}},
+      {"RenameRpc_Package",
+       P3(kService),
+       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage "
+          "ListResponse {}\n"
+          "service Svc {\n  rpc Get(GetRequest) returns (GetResponse);\n  rpc ListAll(ListRequest) "
+          "returns (ListResponse);\n}\n"),
+       L::kPackage,
+       {"RPC_NO_DELETE"}},
+      {"RpcRequestType_Wire",
+       P3(kService),
+       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage "
+          "ListResponse {}\n"
+          "service Svc {\n  rpc Get(ListRequest) returns (GetResponse);\n  rpc List(ListRequest) "
+          "returns (ListResponse);\n}\n"),
+       L::kWire,
+       {"RPC_SAME_REQUEST_TYPE"}},
+      {"RpcResponseType_File",
+       P3(kService),
+       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage "
+          "ListResponse {}\n"
+          "service Svc {\n  rpc Get(GetRequest) returns (ListResponse);\n  rpc List(ListRequest) "
+          "returns (ListResponse);\n}\n"),
+       L::kFile,
+       {"RPC_SAME_RESPONSE_TYPE"}},
+      {"RpcClientStreaming_Wire",
+       P3(kService),
+       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage "
+          "ListResponse {}\n"
+          "service Svc {\n  rpc Get(stream GetRequest) returns (GetResponse);\n  rpc "
+          "List(ListRequest) returns (ListResponse);\n}\n"),
+       L::kWire,
+       {"RPC_SAME_CLIENT_STREAMING"}},
+      {"RpcServerStreaming_WireJson",
+       P3(kService),
+       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage "
+          "ListResponse {}\n"
+          "service Svc {\n  rpc Get(GetRequest) returns (GetResponse);\n  rpc List(ListRequest) "
+          "returns (stream ListResponse);\n}\n"),
+       L::kWireJson,
+       {"RPC_SAME_SERVER_STREAMING"}},
+      {"RpcIdempotency_File",
+       P3(kService),
+       P3("message GetRequest {}\nmessage GetResponse {}\nmessage ListRequest {}\nmessage "
+          "ListResponse {}\n"
+          "service Svc {\n  rpc Get(GetRequest) returns (GetResponse) {\n    option "
+          "idempotency_level = NO_SIDE_EFFECTS;\n  }\n"
           "  rpc List(ListRequest) returns (ListResponse);\n}\n"),
-       L::kFile, {"RPC_SAME_IDEMPOTENCY_LEVEL"}},
+       L::kFile,
+       {"RPC_SAME_IDEMPOTENCY_LEVEL"}},
       // Reserved ranges and names.
-      {"ReservedRangeRemoved_Wire", P3("message M {\n  reserved 5 to 9;\n}\n"), P3("message M {\n  reserved 5 to 8;\n}\n"),
-       L::kWire, {"RESERVED_MESSAGE_NO_DELETE"}},
-      {"ReservedNameRemoved_Wire", P3("message M {\n  reserved \"old\";\n}\n"), P3("message M {}\n"), L::kWire,
+      {"ReservedRangeRemoved_Wire",
+       P3("message M {\n  reserved 5 to 9;\n}\n"),
+       P3("message M {\n  reserved 5 to 8;\n}\n"),
+       L::kWire,
        {"RESERVED_MESSAGE_NO_DELETE"}},
-      {"ReservedRangesMerged_File", P3("message M {\n  reserved 2, 3, 7 to 9;\n}\n"),
-       P3("message M {\n  reserved 2 to 3;\n  reserved 7, 8 to 9;\n}\n"), L::kFile, {}},
-      {"EnumReservedRemoved_WireJson", P3("enum E {\n  E_UNSPECIFIED = 0;\n  reserved 3;\n  reserved \"E_OLD\";\n}\n"),
-       P3("enum E {\n  E_UNSPECIFIED = 0;\n}\n"), L::kWireJson, {"RESERVED_ENUM_NO_DELETE", "RESERVED_ENUM_NO_DELETE"}},
-      {"ExtensionRangeRemoved_File", P2("message M {\n  extensions 100 to 199;\n}\n"), P2("message M {}\n"), L::kFile,
+      {"ReservedNameRemoved_Wire",
+       P3("message M {\n  reserved \"old\";\n}\n"),
+       P3("message M {}\n"),
+       L::kWire,
+       {"RESERVED_MESSAGE_NO_DELETE"}},
+      {"ReservedRangesMerged_File",
+       P3("message M {\n  reserved 2, 3, 7 to 9;\n}\n"),
+       P3("message M {\n  reserved 2 to 3;\n  reserved 7, 8 to 9;\n}\n"),
+       L::kFile,
+       {}},
+      {"EnumReservedRemoved_WireJson",
+       P3("enum E {\n  E_UNSPECIFIED = 0;\n  reserved 3;\n  reserved \"E_OLD\";\n}\n"),
+       P3("enum E {\n  E_UNSPECIFIED = 0;\n}\n"),
+       L::kWireJson,
+       {"RESERVED_ENUM_NO_DELETE", "RESERVED_ENUM_NO_DELETE"}},
+      {"ExtensionRangeRemoved_File",
+       P2("message M {\n  extensions 100 to 199;\n}\n"),
+       P2("message M {}\n"),
+       L::kFile,
        {"EXTENSION_MESSAGE_NO_DELETE"}},
       // Packages and files.
-      {"PackageChanged_File", P3(kMsg), {{"acme/v1/a.proto", "syntax = \"proto3\";\npackage acme.v2;\n" + kMsg}},
-       L::kFile, {"FILE_SAME_PACKAGE"}},
-      {"PackageChanged_Package", P3(kMsg), {{"acme/v1/a.proto", "syntax = \"proto3\";\npackage acme.v2;\n" + kMsg}},
-       L::kPackage, {"FILE_SAME_PACKAGE", "PACKAGE_NO_DELETE"}},
-      {"PackageChanged_Wire", P3(kMsg), {{"acme/v1/a.proto", "syntax = \"proto3\";\npackage acme.v2;\n" + kMsg}},
-       L::kWire, {"FILE_SAME_PACKAGE"}},
-      {"FileDeleted_File", {{"acme/v1/a.proto", kProto3 + kMsg}, {"acme/v1/b.proto", kProto3 + "message N {}\n"}},
-       P3(kMsg), L::kFile, {"FILE_NO_DELETE"}},
-      {"FileDeleted_Package", {{"acme/v1/a.proto", kProto3 + kMsg}, {"acme/v1/b.proto", kProto3 + "message N {}\n"}},
-       P3(kMsg), L::kPackage, {"PACKAGE_MESSAGE_NO_DELETE"}},
-      {"MessageMovedToOtherFile_File", P3(kMsg + "message N {}\n"),
-       {{"acme/v1/a.proto", kProto3 + kMsg}, {"acme/v1/b.proto", kProto3 + "message N {}\n"}}, L::kFile,
+      {"PackageChanged_File",
+       P3(kMsg),
+       {{"acme/v1/a.proto", "syntax = \"proto3\";\npackage acme.v2;\n" + kMsg}},
+       L::kFile,
+       {"FILE_SAME_PACKAGE"}},
+      {"PackageChanged_Package",
+       P3(kMsg),
+       {{"acme/v1/a.proto", "syntax = \"proto3\";\npackage acme.v2;\n" + kMsg}},
+       L::kPackage,
+       {"FILE_SAME_PACKAGE", "PACKAGE_NO_DELETE"}},
+      {"PackageChanged_Wire",
+       P3(kMsg),
+       {{"acme/v1/a.proto", "syntax = \"proto3\";\npackage acme.v2;\n" + kMsg}},
+       L::kWire,
+       {"FILE_SAME_PACKAGE"}},
+      {"FileDeleted_File",
+       {{"acme/v1/a.proto", kProto3 + kMsg}, {"acme/v1/b.proto", kProto3 + "message N {}\n"}},
+       P3(kMsg),
+       L::kFile,
+       {"FILE_NO_DELETE"}},
+      {"FileDeleted_Package",
+       {{"acme/v1/a.proto", kProto3 + kMsg}, {"acme/v1/b.proto", kProto3 + "message N {}\n"}},
+       P3(kMsg),
+       L::kPackage,
+       {"PACKAGE_MESSAGE_NO_DELETE"}},
+      {"MessageMovedToOtherFile_File",
+       P3(kMsg + "message N {}\n"),
+       {{"acme/v1/a.proto", kProto3 + kMsg}, {"acme/v1/b.proto", kProto3 + "message N {}\n"}},
+       L::kFile,
        {"MESSAGE_NO_DELETE"}},
-      {"MessageMovedToOtherFile_Package", P3(kMsg + "message N {}\n"),
-       {{"acme/v1/a.proto", kProto3 + kMsg}, {"acme/v1/b.proto", kProto3 + "message N {}\n"}}, L::kPackage, {}},
-      {"GoPackageChanged_File", P3("option go_package = \"a/b\";\n" + kMsg), P3("option go_package = \"a/c\";\n" + kMsg),
-       L::kFile, {"FILE_SAME_GO_PACKAGE"}},
-      {"GoPackageChanged_WireJson", P3("option go_package = \"a/b\";\n" + kMsg),
-       P3("option go_package = \"a/c\";\n" + kMsg), L::kWireJson, {}},
-      {"JavaMultipleFiles_Package", P3(kMsg), P3("option java_multiple_files = true;\n" + kMsg), L::kPackage,
+      {"MessageMovedToOtherFile_Package",
+       P3(kMsg + "message N {}\n"),
+       {{"acme/v1/a.proto", kProto3 + kMsg}, {"acme/v1/b.proto", kProto3 + "message N {}\n"}},
+       L::kPackage,
+       {}},
+      {"GoPackageChanged_File",
+       P3("option go_package = \"a/b\";\n" + kMsg),
+       P3("option go_package = \"a/c\";\n" + kMsg),
+       L::kFile,
+       {"FILE_SAME_GO_PACKAGE"}},
+      {"GoPackageChanged_WireJson",
+       P3("option go_package = \"a/b\";\n" + kMsg),
+       P3("option go_package = \"a/c\";\n" + kMsg),
+       L::kWireJson,
+       {}},
+      {"JavaMultipleFiles_Package",
+       P3(kMsg),
+       P3("option java_multiple_files = true;\n" + kMsg),
+       L::kPackage,
        {"FILE_SAME_JAVA_MULTIPLE_FILES"}},
-      {"SyntaxChanged_File", P2("message M {\n  optional Other o = 1;\n}\nmessage Other {}\n"),
-       P3("message M {\n  Other o = 1;\n}\nmessage Other {}\n"), L::kFile, {"FILE_SAME_SYNTAX"}},
-      {"EnumOpenToClosed_Package", P3(kEnum), P2(kEnum), L::kPackage, {"FILE_SAME_SYNTAX", "ENUM_SAME_TYPE"}},
+      {"SyntaxChanged_File",
+       P2("message M {\n  optional Other o = 1;\n}\nmessage Other {}\n"),
+       P3("message M {\n  Other o = 1;\n}\nmessage Other {}\n"),
+       L::kFile,
+       {"FILE_SAME_SYNTAX"}},
+      {"EnumOpenToClosed_Package",
+       P3(kEnum),
+       P2(kEnum),
+       L::kPackage,
+       {"FILE_SAME_SYNTAX", "ENUM_SAME_TYPE"}},
       // Options and defaults on fields and messages.
-      {"DefaultChanged_Wire", P2(WithField("optional int32 f = 1 [default = 5];")),
-       P2(WithField("optional int32 f = 1 [default = 6];")), L::kWire, {"FIELD_SAME_DEFAULT"}},
-      {"DefaultKeptAcrossWidening_Wire", P2(WithField("optional int32 f = 1 [default = 5];")),
-       P2(WithField("optional int64 f = 1 [default = 5];")), L::kWire, {}},
-      {"JstypeChanged_File", P3(WithField("int64 f = 1;")), P3(WithField("int64 f = 1 [jstype = JS_STRING];")),
-       L::kFile, {"FIELD_SAME_JSTYPE"}},
-      {"CtypeChanged_Package", P2(WithField("optional string f = 1;")),
-       P2(WithField("optional string f = 1 [ctype = CORD];")), L::kPackage, {"FIELD_SAME_CTYPE"}},
-      {"NoStandardDescriptorAccessor_File", P3(kMsg),
-       P3("message M {\n  option no_standard_descriptor_accessor = true;\n  int32 a = 1;\n  string b = 2;\n}\n"),
-       L::kFile, {"MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR"}},
-      {"ExtensionTypeChanged_File", P2("message M {\n  extensions 100 to 199;\n}\nextend M {\n  optional int32 x = 100;\n}\n"),
-       P2("message M {\n  extensions 100 to 199;\n}\nextend M {\n  optional string x = 100;\n}\n"), L::kFile,
+      {"DefaultChanged_Wire",
+       P2(WithField("optional int32 f = 1 [default = 5];")),
+       P2(WithField("optional int32 f = 1 [default = 6];")),
+       L::kWire,
+       {"FIELD_SAME_DEFAULT"}},
+      {"DefaultKeptAcrossWidening_Wire",
+       P2(WithField("optional int32 f = 1 [default = 5];")),
+       P2(WithField("optional int64 f = 1 [default = 5];")),
+       L::kWire,
+       {}},
+      {"JstypeChanged_File",
+       P3(WithField("int64 f = 1;")),
+       P3(WithField("int64 f = 1 [jstype = JS_STRING];")),
+       L::kFile,
+       {"FIELD_SAME_JSTYPE"}},
+      {"CtypeChanged_Package",
+       P2(WithField("optional string f = 1;")),
+       P2(WithField("optional string f = 1 [ctype = CORD];")),
+       L::kPackage,
+       {"FIELD_SAME_CTYPE"}},
+      {"NoStandardDescriptorAccessor_File",
+       P3(kMsg),
+       P3("message M {\n  option no_standard_descriptor_accessor = true;\n  int32 a = 1;\n  string "
+          "b = 2;\n}\n"),
+       L::kFile,
+       {"MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR"}},
+      {"ExtensionTypeChanged_File",
+       P2("message M {\n  extensions 100 to 199;\n}\nextend M {\n  optional int32 x = 100;\n}\n"),
+       P2("message M {\n  extensions 100 to 199;\n}\nextend M {\n  optional string x = 100;\n}\n"),
+       L::kFile,
        {"FIELD_SAME_TYPE"}},
   };
   return cases;
@@ -296,7 +608,8 @@ TEST_P(BreakingTable, ReportsExactlyTheExpectedRules) {
   std::vector<std::string> want = c.expected;
   std::sort(got.begin(), got.end());
   std::sort(want.begin(), want.end());
-  EXPECT_EQ(got, want) << "level " << BreakingLevelName(c.level) << "; findings:\n" << FormatFindings(findings);
+  EXPECT_EQ(got, want) << "level " << BreakingLevelName(c.level) << "; findings:\n"
+                       << FormatFindings(findings);
   for (const auto& f : findings) {
     EXPECT_FALSE(f.message.empty());
     EXPECT_FALSE(f.file.empty());
@@ -304,11 +617,14 @@ TEST_P(BreakingTable, ReportsExactlyTheExpectedRules) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, BreakingTable, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::string(info.param.name);
+                         });
 
 TEST(BreakingTableSize, HasAtLeastSixtyCasesIncludingOnesThatMustNotBeReported) {
   auto cases = Cases();
-  size_t silent = std::count_if(cases.begin(), cases.end(), [](const Case& c) { return c.expected.empty(); });
+  size_t silent =
+      std::count_if(cases.begin(), cases.end(), [](const Case& c) { return c.expected.empty(); });
   EXPECT_GE(cases.size(), 60u);
   EXPECT_GE(silent, 15u);
 }
@@ -322,31 +638,36 @@ TEST(Breaking, DeletionPointsAtWhereTheElementWasInThePreviousVersion) {
   EXPECT_EQ(findings[0].column, 3);
   EXPECT_TRUE(findings[0].in_previous);
   EXPECT_EQ(FormatFinding(findings[0]),
-            "acme/v1/a.proto:5:3: Previously present field \"2\" with name \"b\" on message \"M\" was deleted. "
+            "acme/v1/a.proto:5:3: Previously present field \"2\" with name \"b\" on message \"M\" "
+            "was deleted. "
             "(FIELD_NO_DELETE)");
 }
 
 TEST(Breaking, ChangePointsAtTheTypeInTheNewVersion) {
   BreakingOptions options;
-  auto findings = Breaking(P3(WithField("int32 f = 1;")), P3(WithField("\n  string f = 1;")), options);
+  auto findings =
+      Breaking(P3(WithField("int32 f = 1;")), P3(WithField("\n  string f = 1;")), options);
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].rule, "FIELD_SAME_TYPE");
   EXPECT_EQ(findings[0].line, 5);
   EXPECT_EQ(findings[0].column, 3);
   EXPECT_FALSE(findings[0].in_previous);
-  EXPECT_NE(findings[0].message.find("from \"int32\" to \"string\""), std::string::npos) << findings[0].message;
+  EXPECT_NE(findings[0].message.find("from \"int32\" to \"string\""), std::string::npos)
+      << findings[0].message;
 }
 
 TEST(Breaking, ExceptTurnsOneRuleOff) {
   BreakingOptions options;
   options.except = {"FIELD_SAME_JSON_NAME"};
-  auto findings = Breaking(P3(kMsg), P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"), options);
+  auto findings =
+      Breaking(P3(kMsg), P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"), options);
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].rule, "FIELD_SAME_NAME");
 }
 
 TEST(Breaking, IgnoreDropsFindingsUnderAPath) {
-  FileSet before = {{"acme/v1/a.proto", kProto3 + kMsg}, {"legacy/b.proto", "syntax = \"proto3\";\nmessage N {}\n"}};
+  FileSet before = {{"acme/v1/a.proto", kProto3 + kMsg},
+                    {"legacy/b.proto", "syntax = \"proto3\";\nmessage N {}\n"}};
   FileSet after = {{"acme/v1/a.proto", kProto3 + kMsg}};
   BreakingOptions options;
   EXPECT_EQ(Breaking(before, after, options).size(), 1u);
@@ -373,8 +694,9 @@ TEST(Breaking, EveryRuleBelongsToALevelAndWireIsTheMostLenient) {
 }
 
 TEST(Breaking, ConfigReadsLevelExceptAndIgnoreAndRefusesUnknownRules) {
-  auto config = ParseModuleConfig("breaking:\n  level: wire\n  except:\n    - FIELD_SAME_DEFAULT\n  ignore:\n    - old/\n",
-                                  "spoke.yaml");
+  auto config = ParseModuleConfig(
+      "breaking:\n  level: wire\n  except:\n    - FIELD_SAME_DEFAULT\n  ignore:\n    - old/\n",
+      "spoke.yaml");
   ASSERT_TRUE(config.ok()) << config.status().message();
   auto options = BreakingOptionsFromConfig(*config);
   ASSERT_TRUE(options.ok()) << options.status().message();

@@ -57,7 +57,8 @@ class CheckoutCacheTest : public ::testing::Test {
 
   TempDir dir_;
   CheckoutCache cache_{dir_.Sub("cache")};
-  std::map<std::string, std::string> files_ = {{"a/x.pb.h", "header\n"}, {"a/x.pb.cc", "source\n"}, {"top.py", ""}};
+  std::map<std::string, std::string> files_ = {
+      {"a/x.pb.h", "header\n"}, {"a/x.pb.cc", "source\n"}, {"top.py", ""}};
 };
 
 TEST_F(CheckoutCacheTest, ASymbolicLinkIsNeverCachedNorFollowed) {
@@ -106,7 +107,8 @@ TEST_F(CheckoutCacheTest, AFileThatIsAlreadyTheEntrysOwnIsLeftAsItIs) {
   // The stranger was replaced, by a copy of its own.
   EXPECT_EQ(ReadFileOrDie(dir_.Sub("placed/top.py")), "");
   EXPECT_EQ(fs::hard_link_count(dir_.Sub("placed/top.py")), 1u);
-  for (const auto& [path, content] : files_) EXPECT_EQ(ReadFileOrDie(dir_.Sub("placed/" + path)), content) << path;
+  for (const auto& [path, content] : files_)
+    EXPECT_EQ(ReadFileOrDie(dir_.Sub("placed/" + path)), content) << path;
 }
 
 TEST_F(CheckoutCacheTest, AFileWrittenThroughTheOutputsHardLinkMakesTheEntryAMiss) {
@@ -142,7 +144,8 @@ TEST_F(CheckoutCacheTest, AListingNamingAPathOutsideTheOutputIsAMiss) {
     Write(file, "x");
     struct stat st;
     ASSERT_EQ(::stat(file.c_str(), &st), 0);
-    const uint64_t mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + st.st_mtim.tv_nsec;
+    const uint64_t mtime_ns =
+        static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + st.st_mtim.tv_nsec;
     const std::string body = "spoke-checkout 2 " + kKey + "\n1 " + std::to_string(mtime_ns) + " " +
                              std::to_string(st.st_ino) + " " + bad + "\n";
     Write(ListingPath(kKey), body + "end 1 1 " + testing::Sha256HexOf(body) + "\n");
@@ -152,8 +155,10 @@ TEST_F(CheckoutCacheTest, AListingNamingAPathOutsideTheOutputIsAMiss) {
   const std::string lines = original.substr(0, original.rfind("end "));
   const std::string first_two = lines.substr(0, lines.find('\n', lines.find('\n') + 1) + 1);
   for (const std::string& garbage :
-       {std::string(), lines, first_two, first_two + "end 1 7 " + testing::Sha256HexOf(lines) + "\n",
-        lines + "end 2 14 " + testing::Sha256HexOf(lines) + "\n", lines + "end 3 14 " + std::string(64, '0') + "\n",
+       {std::string(), lines, first_two,
+        first_two + "end 1 7 " + testing::Sha256HexOf(lines) + "\n",
+        lines + "end 2 14 " + testing::Sha256HexOf(lines) + "\n",
+        lines + "end 3 14 " + std::string(64, '0') + "\n",
         lines + "end 3 15 " + testing::Sha256HexOf(lines) + "\n",
         EmptyListing("spoke-checkout 2 " + kOtherKey), EmptyListing("spoke-checkout 1 " + kKey)}) {
     Write(ListingPath(kKey), garbage);
@@ -219,7 +224,8 @@ TEST_F(CheckoutCacheTest, AStagedDirectoryIsAdoptedAsTheEntry) {
 TEST(CheckoutCacheBound, TheLeastRecentlyUsedEntriesAreEvictedFirst) {
   TempDir dir;
   CheckoutCache cache(dir.Sub("cache"), 25);  // room for two 10-byte entries, not three
-  const std::string keys[] = {std::string(64, '1'), std::string(64, '2'), std::string(64, '3'), std::string(64, '4')};
+  const std::string keys[] = {std::string(64, '1'), std::string(64, '2'), std::string(64, '3'),
+                              std::string(64, '4')};
   auto listing = [&](const std::string& key) {
     return dir.Sub("cache/" + key.substr(0, 2) + "/" + key + ".files");
   };
@@ -229,7 +235,8 @@ TEST(CheckoutCacheBound, TheLeastRecentlyUsedEntriesAreEvictedFirst) {
   };
   // Uses one second apart, oldest first, whatever the file system clock's resolution.
   auto used_at = [&](const std::string& key, int seconds_ago) {
-    fs::last_write_time(listing(key), fs::file_time_type::clock::now() - std::chrono::seconds(seconds_ago));
+    fs::last_write_time(listing(key),
+                        fs::file_time_type::clock::now() - std::chrono::seconds(seconds_ago));
   };
   add(keys[0]);
   add(keys[1]);

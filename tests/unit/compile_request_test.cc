@@ -56,7 +56,8 @@ TEST_F(CompileRequestTest, SourcesAreNamedByTheirGitBlobIds) {
 
   auto request = Request(/*recursive=*/false);
   ASSERT_TRUE(request.ok()) << request.status().ToString();
-  EXPECT_EQ(request->sources.at("empty.proto"), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");  // git's empty blob
+  EXPECT_EQ(request->sources.at("empty.proto"),
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");  // git's empty blob
   EXPECT_EQ(request->sources.at("big.proto"), LibGit2BlobId(big));
   EXPECT_EQ(request->sources.at("sub/inner.proto"), LibGit2BlobId("syntax = \"proto3\";\n"));
   // Without --recursive only the top directory's files are targets; the rest are sources.
@@ -82,7 +83,9 @@ TEST_F(CompileRequestTest, ASourceChangedAfterItWasNamedIsRefused) {
   auto loaded = request->load(id);
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Status::Code::kConflict);
-  EXPECT_NE(loaded.status().message().find("api.proto changed while it was being compiled"), std::string::npos) << loaded.status().message();
+  EXPECT_NE(loaded.status().message().find("api.proto changed while it was being compiled"),
+            std::string::npos)
+      << loaded.status().message();
   EXPECT_EQ(request->load(std::string(40, '0')).status().code(), Status::Code::kNotFound);
 }
 

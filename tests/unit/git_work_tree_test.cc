@@ -29,8 +29,10 @@ SemVer Parsed(const std::string& text) {
 
 TEST(PseudoVersion, TakesGoSThreeFormsAndParsesAsSemver) {
   EXPECT_EQ(PseudoVersion(std::nullopt, kCommitTime, kId), "v0.0.0-20261204183000-e72327f3347b");
-  EXPECT_EQ(PseudoVersion(Parsed("v1.2.3"), kCommitTime, kId), "v1.2.4-0.20261204183000-e72327f3347b");
-  EXPECT_EQ(PseudoVersion(Parsed("v1.2.3-rc.1"), kCommitTime, kId), "v1.2.3-rc.1.0.20261204183000-e72327f3347b");
+  EXPECT_EQ(PseudoVersion(Parsed("v1.2.3"), kCommitTime, kId),
+            "v1.2.4-0.20261204183000-e72327f3347b");
+  EXPECT_EQ(PseudoVersion(Parsed("v1.2.3-rc.1"), kCommitTime, kId),
+            "v1.2.3-rc.1.0.20261204183000-e72327f3347b");
   for (const auto& base : {std::optional<SemVer>(), std::optional<SemVer>(Parsed("v1.2.3"))}) {
     std::string pseudo = PseudoVersion(base, kCommitTime, kId);
     auto parsed = SemVer::Parse(pseudo);
@@ -57,7 +59,8 @@ TEST(PseudoVersion, SortsAboveItsBaseBelowTheNextReleaseAndByTime) {
   SortVersions(&shuffled);
   EXPECT_EQ(shuffled, expected);
   // A pseudo-version is never `latest`.
-  EXPECT_EQ(HighestRelease({"v1.2.3", PseudoVersion(Parsed("v1.2.3"), kCommitTime, kId)}), "v1.2.3");
+  EXPECT_EQ(HighestRelease({"v1.2.3", PseudoVersion(Parsed("v1.2.3"), kCommitTime, kId)}),
+            "v1.2.3");
 }
 
 class GitWorkTreeTest : public ::testing::Test {
@@ -77,10 +80,12 @@ class GitWorkTreeTest : public ::testing::Test {
   // Commits everything at `date` (committer and author) and returns the commit id.
   std::string CommitAll(const std::string& date) {
     EXPECT_EQ(Git(repo(), "add -A").exit_code, 0);
-    std::string env = "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_COMMITTER_DATE=" + ShellQuote(date) +
-                      " GIT_AUTHOR_DATE=" + ShellQuote(date) + " ";
-    auto commit = RunCommand(env + "git -C " + ShellQuote(repo()) +
-                             " -c user.name=Test -c user.email=test@example.com commit -q -m change");
+    std::string env =
+        "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_COMMITTER_DATE=" + ShellQuote(date) +
+        " GIT_AUTHOR_DATE=" + ShellQuote(date) + " ";
+    auto commit =
+        RunCommand(env + "git -C " + ShellQuote(repo()) +
+                   " -c user.name=Test -c user.email=test@example.com commit -q -m change");
     EXPECT_EQ(commit.exit_code, 0) << commit.output;
     auto head = Git(repo(), "rev-parse HEAD");
     return head.output.substr(0, 40);
@@ -124,16 +129,19 @@ TEST_F(GitWorkTreeTest, UntaggedHeadGetsAPseudoVersionOfItsCommitInUtc) {
 TEST_F(GitWorkTreeTest, TheTagsOfAModuleWinOverPlainTagsAndOthersAreIgnored) {
   Write("a/a.proto", "syntax = \"proto3\";\n");
   std::string first = CommitAll("2026-12-04T18:30:00Z");
-  for (const char* tag : {"v1.0.0", "v0.9.0", "v1.5.0+build.1", "a/v0.5.0", "other/v3.0.0", "not-a-version"}) {
+  for (const char* tag :
+       {"v1.0.0", "v0.9.0", "v1.5.0+build.1", "a/v0.5.0", "other/v3.0.0", "not-a-version"}) {
     ASSERT_EQ(Git(repo(), std::string("tag ") + tag).exit_code, 0) << tag;
   }
-  ASSERT_EQ(Git(repo(), "-c user.name=T -c user.email=t@e tag -a -m annotated a/v0.4.0").exit_code, 0);
+  ASSERT_EQ(Git(repo(), "-c user.name=T -c user.email=t@e tag -a -m annotated a/v0.4.0").exit_code,
+            0);
   auto tree = MustOpen(repo());
   ASSERT_TRUE(tree);
   GitVersion a = MustVersion(*tree, "a");
   EXPECT_EQ(a.version, "v0.5.0");
   EXPECT_EQ(a.Origin(), "git tag a/v0.5.0 (commit " + first.substr(0, 7) + ")");
-  GitVersion b = MustVersion(*tree, "b");  // no tags of its own: the highest plain one without build metadata
+  GitVersion b =
+      MustVersion(*tree, "b");  // no tags of its own: the highest plain one without build metadata
   EXPECT_EQ(b.version, "v1.0.0");
   EXPECT_EQ(b.tag, "v1.0.0");
 
@@ -180,11 +188,12 @@ TEST_F(GitWorkTreeTest, ListsWhatIsNotAsCommittedBelowTheDirectoryAskedAbout) {
   ASSERT_TRUE(changed.ok()) << changed.status().ToString();
   std::vector<std::pair<std::string, std::string>> got;
   for (const auto& file : *changed) got.emplace_back(file.path, file.state);
-  EXPECT_EQ(got, (std::vector<std::pair<std::string, std::string>>{{"a/edited.proto", "modified"},
-                                                                   {"a/gone.proto", "deleted"},
-                                                                   {"a/staged.proto", "staged, not committed"},
-                                                                   {"build/generated.proto", "ignored"},
-                                                                   {"new/new.proto", "untracked"}}));
+  EXPECT_EQ(got, (std::vector<std::pair<std::string, std::string>>{
+                     {"a/edited.proto", "modified"},
+                     {"a/gone.proto", "deleted"},
+                     {"a/staged.proto", "staged, not committed"},
+                     {"build/generated.proto", "ignored"},
+                     {"new/new.proto", "untracked"}}));
   // Only read: git's own view of the index is unchanged.
   EXPECT_EQ(Git(repo(), "diff --cached --name-only").output, "schemas/a/staged.proto\n");
 }

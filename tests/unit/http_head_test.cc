@@ -32,8 +32,9 @@ TEST(FindHeadEnd, AcceptsBareLineFeedsAndWaitsForTheEmptyLine) {
 TEST(ParseRequestHead, SplitsTargetPathAndQuery) {
   ParsedHead head;
   HeadError error;
-  ASSERT_TRUE(ParseRequestHead("GET /modules/a%2Fb?prefix=refs%2Ftags%2F&x=a+b&flag HTTP/1.1\r\nHost: h\r\n\r\n",
-                               HeadLimits{}, &head, &error))
+  ASSERT_TRUE(ParseRequestHead(
+      "GET /modules/a%2Fb?prefix=refs%2Ftags%2F&x=a+b&flag HTTP/1.1\r\nHost: h\r\n\r\n",
+      HeadLimits{}, &head, &error))
       << error.message;
   EXPECT_EQ(head.method, "GET");
   EXPECT_EQ(head.path, "/modules/a/b");
@@ -46,20 +47,23 @@ TEST(ParseRequestHead, SplitsTargetPathAndQuery) {
 TEST(ParseRequestHead, ReadsFraming) {
   ParsedHead head;
   HeadError error;
-  ASSERT_TRUE(ParseRequestHead("POST /p HTTP/1.1\r\nHost: h\r\ncontent-length: 12\r\nContent-Length: 12\r\n"
-                               "Connection: close\r\nExpect: 100-Continue\r\n\r\n",
-                               HeadLimits{}, &head, &error))
+  ASSERT_TRUE(
+      ParseRequestHead("POST /p HTTP/1.1\r\nHost: h\r\ncontent-length: 12\r\nContent-Length: 12\r\n"
+                       "Connection: close\r\nExpect: 100-Continue\r\n\r\n",
+                       HeadLimits{}, &head, &error))
       << error.message;
   EXPECT_EQ(head.content_length, 12u);
   EXPECT_FALSE(head.chunked);
   EXPECT_FALSE(head.keep_alive);
   EXPECT_TRUE(head.expect_continue);
-  ASSERT_TRUE(ParseRequestHead("POST http://registry:8080/p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n",
-                               HeadLimits{}, &head, &error))
+  ASSERT_TRUE(ParseRequestHead(
+      "POST http://registry:8080/p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n",
+      HeadLimits{}, &head, &error))
       << error.message;
   EXPECT_TRUE(head.chunked);
   EXPECT_EQ(head.path, "/p");
-  ASSERT_TRUE(ParseRequestHead("GET / HTTP/1.0\r\n\r\n", HeadLimits{}, &head, &error)) << error.message;
+  ASSERT_TRUE(ParseRequestHead("GET / HTTP/1.0\r\n\r\n", HeadLimits{}, &head, &error))
+      << error.message;
   EXPECT_FALSE(head.keep_alive);
 }
 
@@ -67,9 +71,11 @@ TEST(ParseRequestHead, BoundsTheTargetAndTheHeaderCount) {
   ParsedHead head;
   HeadError error;
   HeadLimits limits{16, 2};
-  EXPECT_FALSE(ParseRequestHead("GET /aaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n", limits, &head, &error));
+  EXPECT_FALSE(ParseRequestHead("GET /aaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n", limits,
+                                &head, &error));
   EXPECT_EQ(error.status, 414);
-  EXPECT_FALSE(ParseRequestHead("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n", limits, &head, &error));
+  EXPECT_FALSE(
+      ParseRequestHead("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n", limits, &head, &error));
   EXPECT_EQ(error.status, 431);
 }
 

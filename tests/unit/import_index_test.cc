@@ -27,7 +27,8 @@ class ImportIndexTest : public ::testing::Test {
     store_ = std::move(*store);
   }
 
-  void Put(const std::string& module, const std::string& version, const std::vector<std::string>& paths) {
+  void Put(const std::string& module, const std::string& version,
+           const std::vector<std::string>& paths) {
     auto put = store_->PutVersion(MakeRequest(module, version, Files(paths)));
     ASSERT_TRUE(put.ok()) << put.status().ToString();
   }
@@ -64,7 +65,8 @@ TEST_F(ImportIndexTest, ResolvesToTheHighestReleaseThatHoldsThePath) {
 
   auto providers = index->Providers("common/types.proto");
   ASSERT_EQ(providers.size(), 1u);
-  EXPECT_EQ(providers[0].versions, (std::vector<std::string>{"v1.0.0", "v1.2.0", "v1.10.0", "v2.0.0-rc.1"}));
+  EXPECT_EQ(providers[0].versions,
+            (std::vector<std::string>{"v1.0.0", "v1.2.0", "v1.10.0", "v2.0.0-rc.1"}));
   EXPECT_TRUE(index->Providers("nothing/here.proto").empty());
 }
 
@@ -111,10 +113,10 @@ TEST_F(ImportIndexTest, StaysCurrentThroughThePublishListenerAndIgnoresRepeats) 
   ASSERT_TRUE(pack.ok()) << pack.status().ToString();
   auto module = (*other)->GetModule("order");
   ASSERT_TRUE(module.ok());
-  auto applied = store_->ApplyPack(
-      *pack,
-      {{VersionTagRef("order", "v1.0.0"), "", put->version.tag_id}, {ModuleBranchRef("order"), "", module->branch_tip}},
-      RefPolicy::kStrict);
+  auto applied = store_->ApplyPack(*pack,
+                                   {{VersionTagRef("order", "v1.0.0"), "", put->version.tag_id},
+                                    {ModuleBranchRef("order"), "", module->branch_tip}},
+                                   RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(index->Resolve("order/order.proto").pin.module, "order");
   EXPECT_EQ(index->version_count(), 2u);
@@ -125,13 +127,16 @@ TEST_F(ImportIndexTest, AVersionThatCannotBeReadIsLeftOutAndReported) {
   auto commit = store_->GetVersion("common", "v1.0.0");
   ASSERT_TRUE(commit.ok());
   // A lightweight tag where an annotated version tag belongs.
-  ASSERT_EQ(testing::Git(store_->path(), "update-ref refs/tags/broken/v1.0.0 " + commit->commit_id).exit_code, 0);
+  ASSERT_EQ(testing::Git(store_->path(), "update-ref refs/tags/broken/v1.0.0 " + commit->commit_id)
+                .exit_code,
+            0);
   std::vector<Status> unreadable;
   auto index = ImportIndex::Build(*store_, &unreadable);
   ASSERT_TRUE(index.ok()) << index.status().ToString();
   EXPECT_EQ((*index)->version_count(), 1u);
   ASSERT_EQ(unreadable.size(), 1u);
-  EXPECT_NE(unreadable[0].message().find("broken@v1.0.0"), std::string::npos) << unreadable[0].ToString();
+  EXPECT_NE(unreadable[0].message().find("broken@v1.0.0"), std::string::npos)
+      << unreadable[0].ToString();
   EXPECT_EQ((*index)->Resolve("common/types.proto").pin.version, "v1.0.0");
 }
 

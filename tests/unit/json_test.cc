@@ -357,7 +357,8 @@ TEST(JsonNumbers, NumbersBeyondDoubleRangeAreRefusedAtTheirOffset) {
     EXPECT_NE(s.message().find("invalid JSON at byte 4: number out of range"), std::string::npos)
         << number << ": " << s.message();
   }
-  EXPECT_EQ(MustParse("1e-999").as_double(), 0.0);  // an underflow rounds to zero and stays a number
+  EXPECT_EQ(MustParse("1e-999").as_double(),
+            0.0);  // an underflow rounds to zero and stays a number
 }
 
 TEST(JsonNumbers, IntegralDoublesDumpWithoutAFraction) {

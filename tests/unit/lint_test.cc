@@ -73,7 +73,8 @@ service UserService {
 FileSet Clean() { return {{"acme/user/v1/user.proto", kCleanUser}}; }
 
 // kCleanUser with `from` replaced by `to` (which must occur).
-FileSet Edited(const std::string& from, const std::string& to, const std::string& path = "acme/user/v1/user.proto") {
+FileSet Edited(const std::string& from, const std::string& to,
+               const std::string& path = "acme/user/v1/user.proto") {
   std::string text = kCleanUser;
   size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
@@ -104,69 +105,93 @@ message User {
 
 std::vector<RuleCase> RuleCases() {
   FileSet commented = {{"acme/user/v1/user.proto", kCommentedUser}};
-  FileSet uncommented = {{"acme/user/v1/user.proto", kCommentedUser.substr(0, kCommentedUser.find("// Asks")) +
-                                                         "message GetUserRequest {\n  string user_id = 1;\n}\n"
-                                                         "message GetUserResponse {\n  string name = 1;\n"
-                                                         "  oneof contact {\n    string email = 3;\n  }\n"
-                                                         "  Status status = 2;\n}\n"
-                                                         "enum Status {\n  STATUS_UNSPECIFIED = 0;\n}\n"
-                                                         "service UserService {\n"
-                                                         "  rpc GetUser(GetUserRequest) returns (GetUserResponse);\n}\n"}};
+  FileSet uncommented = {{"acme/user/v1/user.proto",
+                          kCommentedUser.substr(0, kCommentedUser.find("// Asks")) +
+                              "message GetUserRequest {\n  string user_id = 1;\n}\n"
+                              "message GetUserResponse {\n  string name = 1;\n"
+                              "  oneof contact {\n    string email = 3;\n  }\n"
+                              "  Status status = 2;\n}\n"
+                              "enum Status {\n  STATUS_UNSPECIFIED = 0;\n}\n"
+                              "service UserService {\n"
+                              "  rpc GetUser(GetUserRequest) returns (GetUserResponse);\n}\n"}};
   return {
-      {"PACKAGE_LOWER_SNAKE_CASE", Edited("package acme.user.v1;", "package acme.User.v1;", "acme/User/v1/user.proto"),
+      {"PACKAGE_LOWER_SNAKE_CASE",
+       Edited("package acme.user.v1;", "package acme.User.v1;", "acme/User/v1/user.proto"),
        Clean()},
-      {"PACKAGE_VERSION_SUFFIX", Edited("package acme.user.v1;", "package acme.user;", "acme/user/user.proto"), Clean()},
+      {"PACKAGE_VERSION_SUFFIX",
+       Edited("package acme.user.v1;", "package acme.user;", "acme/user/user.proto"), Clean()},
       {"PACKAGE_DEFINED", Edited("package acme.user.v1;", "", "user.proto"), Clean()},
       {"PACKAGE_DIRECTORY_MATCH", Edited("x", "x", "user.proto"), Clean()},
       {"DIRECTORY_SAME_PACKAGE",
        {{"acme/user/v1/user.proto", kCleanUser},
-        {"acme/user/v1/other.proto", "syntax = \"proto3\";\npackage acme.user.v2;\nmessage Other {}\n"}},
+        {"acme/user/v1/other.proto",
+         "syntax = \"proto3\";\npackage acme.user.v2;\nmessage Other {}\n"}},
        Clean()},
       {"PACKAGE_SAME_DIRECTORY",
        {{"acme/user/v1/user.proto", kCleanUser},
-        {"acme/user/v1/sub/other.proto", "syntax = \"proto3\";\npackage acme.user.v1;\nmessage Other {}\n"}},
+        {"acme/user/v1/sub/other.proto",
+         "syntax = \"proto3\";\npackage acme.user.v1;\nmessage Other {}\n"}},
        Clean()},
       {"FILE_LOWER_SNAKE_CASE", Edited("x", "x", "acme/user/v1/UserApi.proto"), Clean()},
-      {"SYNTAX_SPECIFIED", {{"acme/user/v1/user.proto", kProto2User}},
+      {"SYNTAX_SPECIFIED",
+       {{"acme/user/v1/user.proto", kProto2User}},
        {{"acme/user/v1/user.proto", "syntax = \"proto2\";\n" + kProto2User}}},
-      {"MESSAGE_PASCAL_CASE", Edited("message User {\n", "message user_record {}\nmessage User {\n"), Clean()},
+      {"MESSAGE_PASCAL_CASE",
+       Edited("message User {\n", "message user_record {}\nmessage User {\n"), Clean()},
       {"FIELD_LOWER_SNAKE_CASE", Edited("string user_id = 1;", "string userId = 1;"), Clean()},
       {"ONEOF_LOWER_SNAKE_CASE", Edited("oneof contact", "oneof Contact"), Clean()},
-      {"ENUM_PASCAL_CASE", Edited("enum Status {", "enum status_kind {\n  STATUS_KIND_UNSPECIFIED = 0;\n}\nenum Status {"),
+      {"ENUM_PASCAL_CASE",
+       Edited("enum Status {",
+              "enum status_kind {\n  STATUS_KIND_UNSPECIFIED = 0;\n}\nenum Status {"),
        Clean()},
       {"ENUM_VALUE_UPPER_SNAKE_CASE", Edited("STATUS_ACTIVE = 1;", "STATUS_Active = 1;"), Clean()},
       {"ENUM_VALUE_PREFIX", Edited("STATUS_ACTIVE = 1;", "ACTIVE = 1;"), Clean()},
       {"ENUM_ZERO_VALUE_SUFFIX", Edited("STATUS_UNSPECIFIED = 0;", "STATUS_NONE = 0;"), Clean()},
       {"ENUM_FIRST_VALUE_ZERO",
-       {{"acme/user/v1/user.proto", "syntax = \"proto2\";\npackage acme.user.v1;\nenum Status {\n  STATUS_ACTIVE = 1;\n"
-                                    "  STATUS_UNSPECIFIED = 0;\n}\n"}},
+       {{"acme/user/v1/user.proto",
+         "syntax = \"proto2\";\npackage acme.user.v1;\nenum Status {\n  STATUS_ACTIVE = 1;\n"
+         "  STATUS_UNSPECIFIED = 0;\n}\n"}},
        Clean()},
       {"ENUM_NO_ALLOW_ALIAS",
-       Edited("STATUS_ACTIVE = 1;", "option allow_alias = true;\n  STATUS_ACTIVE = 1;\n  STATUS_ENABLED = 1;"), Clean()},
+       Edited("STATUS_ACTIVE = 1;",
+              "option allow_alias = true;\n  STATUS_ACTIVE = 1;\n  STATUS_ENABLED = 1;"),
+       Clean()},
       {"SERVICE_PASCAL_CASE", Edited("service UserService", "service user_Service"), Clean()},
       {"SERVICE_SUFFIX", Edited("service UserService", "service Users"), Clean()},
       {"RPC_PASCAL_CASE", Edited("rpc GetUser(", "rpc get_user("), Clean()},
-      {"RPC_REQUEST_STANDARD_NAME", Edited("rpc GetUser(GetUserRequest)", "rpc GetUser(User)"), Clean()},
-      {"RPC_RESPONSE_STANDARD_NAME", Edited("returns (GetUserResponse)", "returns (User)"), Clean()},
+      {"RPC_REQUEST_STANDARD_NAME", Edited("rpc GetUser(GetUserRequest)", "rpc GetUser(User)"),
+       Clean()},
+      {"RPC_RESPONSE_STANDARD_NAME", Edited("returns (GetUserResponse)", "returns (User)"),
+       Clean()},
       {"RPC_REQUEST_RESPONSE_UNIQUE",
        Edited("rpc GetUser(GetUserRequest) returns (GetUserResponse);",
-              "rpc GetUser(GetUserRequest) returns (GetUserResponse);\n  rpc FindUser(GetUserRequest) returns (User);"),
+              "rpc GetUser(GetUserRequest) returns (GetUserResponse);\n  rpc "
+              "FindUser(GetUserRequest) returns (User);"),
        Clean()},
-      {"RPC_NO_CLIENT_STREAMING", Edited("rpc GetUser(GetUserRequest)", "rpc GetUser(stream GetUserRequest)"), Clean()},
-      {"RPC_NO_SERVER_STREAMING", Edited("returns (GetUserResponse)", "returns (stream GetUserResponse)"), Clean()},
+      {"RPC_NO_CLIENT_STREAMING",
+       Edited("rpc GetUser(GetUserRequest)", "rpc GetUser(stream GetUserRequest)"), Clean()},
+      {"RPC_NO_SERVER_STREAMING",
+       Edited("returns (GetUserResponse)", "returns (stream GetUserResponse)"), Clean()},
       {"IMPORT_NO_PUBLIC",
-       {{"acme/user/v1/user.proto", "syntax = \"proto3\";\npackage acme.user.v1;\nimport public \"acme/user/v1/base.proto\";\n"
-                                    "message User {\n  Base base = 1;\n}\n"},
-        {"acme/user/v1/base.proto", "syntax = \"proto3\";\npackage acme.user.v1;\nmessage Base {}\n"}},
+       {{"acme/user/v1/user.proto",
+         "syntax = \"proto3\";\npackage acme.user.v1;\nimport public \"acme/user/v1/base.proto\";\n"
+         "message User {\n  Base base = 1;\n}\n"},
+        {"acme/user/v1/base.proto",
+         "syntax = \"proto3\";\npackage acme.user.v1;\nmessage Base {}\n"}},
        Clean()},
       {"IMPORT_NO_WEAK",
-       {{"acme/user/v1/user.proto", "syntax = \"proto3\";\npackage acme.user.v1;\nimport weak \"acme/user/v1/base.proto\";\n"
-                                    "message User {}\n"},
-        {"acme/user/v1/base.proto", "syntax = \"proto3\";\npackage acme.user.v1;\nmessage Base {}\n"}},
+       {{"acme/user/v1/user.proto",
+         "syntax = \"proto3\";\npackage acme.user.v1;\nimport weak \"acme/user/v1/base.proto\";\n"
+         "message User {}\n"},
+        {"acme/user/v1/base.proto",
+         "syntax = \"proto3\";\npackage acme.user.v1;\nmessage Base {}\n"}},
        Clean()},
-      {"IMPORT_USED", Edited("package acme.user.v1;\n", "package acme.user.v1;\nimport \"google/protobuf/timestamp.proto\";\n"),
-       Edited("package acme.user.v1;\n", "package acme.user.v1;\nimport \"google/protobuf/timestamp.proto\";\n"
-                                        "message Stamped {\n  google.protobuf.Timestamp at = 1;\n}\n")},
+      {"IMPORT_USED",
+       Edited("package acme.user.v1;\n",
+              "package acme.user.v1;\nimport \"google/protobuf/timestamp.proto\";\n"),
+       Edited("package acme.user.v1;\n",
+              "package acme.user.v1;\nimport \"google/protobuf/timestamp.proto\";\n"
+              "message Stamped {\n  google.protobuf.Timestamp at = 1;\n}\n")},
       {"COMMENT_MESSAGE", uncommented, commented},
       {"COMMENT_FIELD", uncommented, commented},
       {"COMMENT_ONEOF", uncommented, commented},
@@ -196,12 +221,15 @@ TEST_P(LintRuleTest, ReportsTheViolationAndNothingOnTheCleanVersion) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Rules, LintRuleTest, ::testing::ValuesIn(RuleCases()),
-                         [](const ::testing::TestParamInfo<RuleCase>& info) { return std::string(info.param.rule); });
+                         [](const ::testing::TestParamInfo<RuleCase>& info) {
+                           return std::string(info.param.rule);
+                         });
 
 TEST(Lint, EveryBuiltinRuleHasACase) {
   std::set<std::string> covered;
   for (const auto& c : RuleCases()) covered.insert(c.rule);
-  for (const auto& rule : BuiltinLintRules()) EXPECT_TRUE(covered.count(rule.id)) << rule.id << " has no test case";
+  for (const auto& rule : BuiltinLintRules())
+    EXPECT_TRUE(covered.count(rule.id)) << rule.id << " has no test case";
 }
 
 TEST(Lint, TheCleanModulePassesTheDefaultRules) {
@@ -213,7 +241,9 @@ TEST(Lint, TheCleanModulePassesTheDefaultRules) {
 TEST(Lint, DefaultIsStandardWithoutCommentsOrUnaryRpc) {
   auto enabled = EnabledLintRules(LintConfig{}, BuiltinLintRules());
   ASSERT_TRUE(enabled.ok());
-  auto has = [&](const std::string& id) { return std::count(enabled->begin(), enabled->end(), id) == 1; };
+  auto has = [&](const std::string& id) {
+    return std::count(enabled->begin(), enabled->end(), id) == 1;
+  };
   EXPECT_TRUE(has("ENUM_ZERO_VALUE_SUFFIX"));
   EXPECT_TRUE(has("PACKAGE_DIRECTORY_MATCH"));
   EXPECT_FALSE(has("COMMENT_FIELD"));
@@ -225,7 +255,8 @@ TEST(Lint, FindingsCarryRulePositionAndMessage) {
   ASSERT_TRUE(findings.ok());
   ASSERT_EQ(findings->size(), 1u) << FormatFindings(*findings);
   EXPECT_EQ(FormatFinding((*findings)[0]),
-            "acme/user/v1/user.proto:5:10: Field name \"userId\" should be lower_snake_case. (FIELD_LOWER_SNAKE_CASE)");
+            "acme/user/v1/user.proto:5:10: Field name \"userId\" should be lower_snake_case. "
+            "(FIELD_LOWER_SNAKE_CASE)");
   Json json = FindingToJson((*findings)[0]);
   EXPECT_EQ(json.GetString("rule"), "FIELD_LOWER_SNAKE_CASE");
   EXPECT_EQ(json.Get("line")->as_int(), 5);
@@ -259,8 +290,9 @@ TEST(Lint, IgnoredPathsReportNothing) {
 }
 
 TEST(Lint, AnIgnoreCommentExemptsOneElementFromOneRule) {
-  FileSet files = Edited("  string user_id = 1;",
-                         "  // spoke:lint:ignore FIELD_LOWER_SNAKE_CASE\n  string userId = 1;\n  string otherId = 9;");
+  FileSet files = Edited(
+      "  string user_id = 1;",
+      "  // spoke:lint:ignore FIELD_LOWER_SNAKE_CASE\n  string userId = 1;\n  string otherId = 9;");
   LintConfig config;
   config.use = {"FIELD_LOWER_SNAKE_CASE"};
   auto findings = LintFiles(files, config);
@@ -270,7 +302,8 @@ TEST(Lint, AnIgnoreCommentExemptsOneElementFromOneRule) {
 }
 
 TEST(Lint, ConfigComesFromTheLintSection) {
-  auto module = ParseModuleConfig("lint:\n  use:\n    - BASIC\n    - COMMENTS\n  except:\n    - IMPORT_USED\n", "spoke.yaml");
+  auto module = ParseModuleConfig(
+      "lint:\n  use:\n    - BASIC\n    - COMMENTS\n  except:\n    - IMPORT_USED\n", "spoke.yaml");
   ASSERT_TRUE(module.ok());
   auto config = LintConfigFromModuleConfig(*module);
   ASSERT_TRUE(config.ok());
@@ -289,14 +322,17 @@ TEST(Lint, ConfigComesFromTheLintSection) {
 class NoTodoFieldsCheck : public LintCheck {
  public:
   void CheckField(const google::protobuf::FieldDescriptor& field, LintReport* report) override {
-    if (field.name().find("todo") != std::string::npos) report->Add(field, LintPart::kName, "No todo fields.");
+    if (field.name().find("todo") != std::string::npos)
+      report->Add(field, LintPart::kName, "No todo fields.");
   }
 };
 
 TEST(Lint, ExtraRulesRunAlongsideBuiltinOnes) {
-  LintRule rule{"FIELD_NO_TODO", {"STANDARD"}, "no todo fields",
-                [](const SchemaImage&) { return std::make_unique<NoTodoFieldsCheck>(); }};
-  auto findings = LintFiles(Edited("string name = 1;", "string name_todo = 1;"), LintConfig{}, {rule});
+  LintRule rule{"FIELD_NO_TODO", {"STANDARD"}, "no todo fields", [](const SchemaImage&) {
+                  return std::make_unique<NoTodoFieldsCheck>();
+                }};
+  auto findings =
+      LintFiles(Edited("string name = 1;", "string name_todo = 1;"), LintConfig{}, {rule});
   ASSERT_TRUE(findings.ok()) << findings.status().message();
   ASSERT_EQ(findings->size(), 1u) << FormatFindings(*findings);
   EXPECT_EQ((*findings)[0].rule, "FIELD_NO_TODO");

@@ -31,13 +31,15 @@ TEST(ModuleConfig, ReadsScalarsListsAndSections) {
 TEST(ModuleConfig, RefusesDeeperNestingWithItsLine) {
   auto config = ParseModuleConfig("lint:\n  use:\n    deeper: x\n", "spoke.yaml");
   ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.status().message().find("spoke.yaml:3:"), std::string::npos) << config.status().message();
+  EXPECT_NE(config.status().message().find("spoke.yaml:3:"), std::string::npos)
+      << config.status().message();
 }
 
 TEST(ModuleConfig, RefusesInconsistentIndentationInASection) {
   auto config = ParseModuleConfig("lint:\n    use:\n      - A\n  except:\n", "spoke.yaml");
   ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.status().message().find("spoke.yaml:4:"), std::string::npos) << config.status().message();
+  EXPECT_NE(config.status().message().find("spoke.yaml:4:"), std::string::npos)
+      << config.status().message();
 }
 
 TEST(ModuleConfig, RefusesIndentedKeysOutsideASection) {

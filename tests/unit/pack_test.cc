@@ -40,8 +40,8 @@ std::string Hex(const git_oid& oid) {
 // for the lies only a content check can catch.
 std::string HandMadePack(const std::vector<std::pair<int, std::string>>& objects) {
   auto be32 = [](uint32_t v) {
-    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-                       static_cast<char>(v)};
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
   };
   std::string pack = "PACK" + be32(2) + be32(static_cast<uint32_t>(objects.size()));
   for (const auto& [type, content] : objects) {

@@ -11,10 +11,12 @@ namespace {
 using testing::TempDir;
 
 TEST(PreviousReleaseInMajor, IsTheHighestLowerReleaseOfTheSameMajor) {
-  std::vector<std::string> existing = {"v1.0.0", "v1.2.0", "v1.10.0", "v1.11.0-rc.1", "v2.0.0", "v0.9.0", "junk"};
+  std::vector<std::string> existing = {"v1.0.0", "v1.2.0", "v1.10.0", "v1.11.0-rc.1",
+                                       "v2.0.0", "v0.9.0", "junk"};
   EXPECT_EQ(PreviousReleaseInMajor(existing, "v1.11.0"), "v1.10.0");
   EXPECT_EQ(PreviousReleaseInMajor(existing, "v1.3.0"), "v1.2.0");
-  EXPECT_EQ(PreviousReleaseInMajor(existing, "v1.11.0-rc.2"), "v1.10.0");  // pre-releases are checked too
+  EXPECT_EQ(PreviousReleaseInMajor(existing, "v1.11.0-rc.2"),
+            "v1.10.0");  // pre-releases are checked too
   EXPECT_EQ(PreviousReleaseInMajor(existing, "v1.0.0"), "");
   EXPECT_EQ(PreviousReleaseInMajor(existing, "v2.1.0"), "v2.0.0");
   EXPECT_EQ(PreviousReleaseInMajor(existing, "v3.0.0"), "");  // a new major may break
@@ -29,8 +31,11 @@ TEST(ParseCompatibility, AcceptsLevelsInAnyCaseAndNone) {
   EXPECT_FALSE(ParseCompatibility("BINARY").ok());
 }
 
-const FileSet kV1 = {{"a.proto", "syntax = \"proto3\";\npackage a.v1;\nmessage M {\n  int32 x = 1;\n  int32 y = 2;\n}\n"}};
-const FileSet kV2 = {{"a.proto", "syntax = \"proto3\";\npackage a.v1;\nmessage M {\n  int64 x = 1;\n}\n"}};
+const FileSet kV1 = {
+    {"a.proto",
+     "syntax = \"proto3\";\npackage a.v1;\nmessage M {\n  int32 x = 1;\n  int32 y = 2;\n}\n"}};
+const FileSet kV2 = {
+    {"a.proto", "syntax = \"proto3\";\npackage a.v1;\nmessage M {\n  int64 x = 1;\n}\n"}};
 
 class PolicyStore : public ::testing::Test {
  protected:
@@ -53,10 +58,13 @@ TEST_F(PolicyStore, TheRecordKeepsEveryRevisionAndTheLatestWins) {
   ASSERT_TRUE(store_->SetModuleCompatibility("m", "").ok());
   EXPECT_EQ(store_->GetModule("m")->compatibility, "");
   auto log = testing::Git(store_->path(), "log --format=%s " + ModuleRecordRef("m"));
-  EXPECT_EQ(log.output, "Set compatibility of m to none\nSet compatibility of m to FILE\nCreate module m\n");
+  EXPECT_EQ(log.output,
+            "Set compatibility of m to none\nSet compatibility of m to FILE\nCreate module m\n");
   EXPECT_TRUE(testing::GitFsckStrict(store_->path()));
-  EXPECT_EQ(store_->SetModuleCompatibility("nobody", "FILE").status().code(), Status::Code::kNotFound);
-  EXPECT_EQ(store_->SetModuleCompatibility("m", "wire json").status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(store_->SetModuleCompatibility("nobody", "FILE").status().code(),
+            Status::Code::kNotFound);
+  EXPECT_EQ(store_->SetModuleCompatibility("m", "wire json").status().code(),
+            Status::Code::kInvalidArgument);
 }
 
 TEST_F(PolicyStore, TheCheckRefusesABreakingVersionOnlyWithinItsMajor) {
@@ -68,7 +76,9 @@ TEST_F(PolicyStore, TheCheckRefusesABreakingVersionOnlyWithinItsMajor) {
   auto refused = store_->PutVersion(testing::MakeRequest("m", "v1.1.0", kV2));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition);
-  EXPECT_NE(refused.status().message().find("a.proto:4:3: Field \"1\" on message \"M\" changed type"), std::string::npos)
+  EXPECT_NE(
+      refused.status().message().find("a.proto:4:3: Field \"1\" on message \"M\" changed type"),
+      std::string::npos)
       << refused.status().message();
   EXPECT_EQ(*store_->ListVersions("m"), std::vector<std::string>{"v1.0.0"});
   EXPECT_TRUE(store_->PutVersion(testing::MakeRequest("m", "v2.0.0", kV2)).ok());

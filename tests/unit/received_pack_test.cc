@@ -649,7 +649,6 @@ class PackFileTest : public ReceivedPackTest {
     EXPECT_TRUE(dst_->ReadFiles(*got).ok());
     EXPECT_TRUE(GitFsckStrict(dst_->path()));
   }
-
 };
 
 TEST_F(PackFileTest, APackAfterAHeaderLineInAnIncomingFileIsApplied) {

@@ -56,7 +56,8 @@ class SearchIndexTest : public ::testing::Test {
     return put.ok() ? put->version : VersionInfo();
   }
 
-  SearchResult Find(const std::string& text, std::optional<SearchKind> kind = std::nullopt, bool all = false) {
+  SearchResult Find(const std::string& text, std::optional<SearchKind> kind = std::nullopt,
+                    bool all = false) {
     SearchQuery query;
     query.text = text;
     query.kind = kind;
@@ -102,7 +103,8 @@ TEST_F(SearchIndexTest, EveryElementHasItsFullNameLineAndLeadingComment) {
 
 TEST_F(SearchIndexTest, ExactBeatsPrefixBeatsSubstringAndNamesBeatComments) {
   ASSERT_TRUE(index_.Add(*store_, Put("user", "v1.0.0", {{"acme/user.proto", kUser}})).ok());
-  ASSERT_TRUE(index_.Add(*store_, Put("billing", "v1.0.0", {{"acme/billing.proto", kBilling}})).ok());
+  ASSERT_TRUE(
+      index_.Add(*store_, Put("billing", "v1.0.0", {{"acme/billing.proto", kBilling}})).ok());
   SearchResult result = Find("EMAIL", SearchKind::kField);
   std::vector<std::string> expected = {
       "acme.user.v1.User.email@v1.0.0",                    // exact simple name, any case
@@ -147,13 +149,15 @@ TEST_F(SearchIndexTest, TheLatestReleaseByDefaultEveryVersionOnRequest) {
   EXPECT_EQ(Find("note", SearchKind::kField).hits[0].module, "draft");
   // Every version: highest first within a module.
   EXPECT_EQ(Names(Find("note", SearchKind::kField, true)),
-            (std::vector<std::string>{"p.Order.note@v0.1.0-alpha", "p.Order.note@v2.0.0-rc.1", "p.Order.note@v1.0.0"}));
+            (std::vector<std::string>{"p.Order.note@v0.1.0-alpha", "p.Order.note@v2.0.0-rc.1",
+                                      "p.Order.note@v1.0.0"}));
   EXPECT_EQ(index_.version_count(), 4u);
 }
 
 TEST_F(SearchIndexTest, AVersionThatDoesNotParseIsLeftOutAndTheRestStillAnswer) {
   ASSERT_TRUE(index_.Add(*store_, Put("user", "v1.0.0", {{"acme/user.proto", kUser}})).ok());
-  VersionInfo broken = Put("user", "v1.1.0", {{"acme/user.proto", "syntax = \"proto3\";\nmessage {\n"}});
+  VersionInfo broken =
+      Put("user", "v1.1.0", {{"acme/user.proto", "syntax = \"proto3\";\nmessage {\n"}});
   Status s = index_.Add(*store_, broken);
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
   EXPECT_NE(s.message().find("user@v1.1.0"), std::string::npos) << s.ToString();
@@ -169,7 +173,9 @@ TEST_F(SearchIndexTest, AddAllIndexesAStoreAndAddingTwiceChangesNothing) {
   Put("billing", "v1.0.0", {{"acme/billing.proto", kBilling}});
   Put("bad", "v1.0.0", {{"bad.proto", "message {"}});
   std::vector<Status> left_out;
-  index_.AddAll(*store_, {{"bad", "v1.0.0"}, {"billing", "v1.0.0"}, {"user", "v1.0.0"}, {"user", "v1.1.0"}}, &left_out);
+  index_.AddAll(*store_,
+                {{"bad", "v1.0.0"}, {"billing", "v1.0.0"}, {"user", "v1.0.0"}, {"user", "v1.1.0"}},
+                &left_out);
   ASSERT_EQ(left_out.size(), 1u);
   EXPECT_NE(left_out[0].message().find("bad@v1.0.0"), std::string::npos);
   EXPECT_EQ(index_.version_count(), 3u);
@@ -181,8 +187,9 @@ TEST_F(SearchIndexTest, AddAllIndexesAStoreAndAddingTwiceChangesNothing) {
 }
 
 TEST(SearchKindTest, NamesRoundTripAndUnknownOnesAreRefused) {
-  for (auto kind : {SearchKind::kModule, SearchKind::kFile, SearchKind::kMessage, SearchKind::kEnum,
-                    SearchKind::kEnumValue, SearchKind::kService, SearchKind::kMethod, SearchKind::kField}) {
+  for (auto kind :
+       {SearchKind::kModule, SearchKind::kFile, SearchKind::kMessage, SearchKind::kEnum,
+        SearchKind::kEnumValue, SearchKind::kService, SearchKind::kMethod, SearchKind::kField}) {
     auto parsed = ParseSearchKind(SearchKindName(kind));
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, kind);

@@ -75,7 +75,8 @@ class SourceIdCacheTest : public ::testing::Test {
   // Puts `id` in place of every id the index holds, keeping the stat data.
   void ForgeIds(const std::string& id) {
     EditIndex([&](std::string body) {
-      for (size_t line = body.find('\n'); line + 1 < body.size(); line = body.find('\n', line + 1)) {
+      for (size_t line = body.find('\n'); line + 1 < body.size();
+           line = body.find('\n', line + 1)) {
         size_t at = line + 1;
         for (int field = 0; field < 5; ++field) at = body.find(' ', at) + 1;
         body.replace(at, 40, id);
@@ -196,7 +197,8 @@ TEST_F(SourceIdCacheTest, AGarbledOrCutIndexIsAnEmptyOne) {
   std::string digit_changed = good;  // still well-formed: only the checksum can tell
   const size_t size_field = good.find('\n') + 1;
   digit_changed[size_field] = digit_changed[size_field] == '4' ? '5' : '4';
-  for (const std::string& bad : {good.substr(0, good.size() - 10), digit_changed, std::string("end\n"), std::string()}) {
+  for (const std::string& bad :
+       {good.substr(0, good.size() - 10), digit_changed, std::string("end\n"), std::string()}) {
     Write(index_, bad);
     SourceIdCache cache = Run({"a.proto"});
     EXPECT_EQ(cache.files_hashed(), 1) << "index: " << bad;
@@ -281,8 +283,10 @@ TEST_F(SourceIdCacheTest, AMissingFileIsAnErrorNotAnId) {
 TEST(SourceIdIndexPath, OneIndexPerDirectoryWhateverItsSpelling) {
   TempDir dir;
   const std::string cache = dir.Sub("cache");
-  EXPECT_EQ(SourceIdIndexPath(cache, dir.Sub("src")), SourceIdIndexPath(cache, dir.Sub("src") + "/"));
-  EXPECT_EQ(SourceIdIndexPath(cache, dir.Sub("src")), SourceIdIndexPath(cache, dir.Sub("x/../src")));
+  EXPECT_EQ(SourceIdIndexPath(cache, dir.Sub("src")),
+            SourceIdIndexPath(cache, dir.Sub("src") + "/"));
+  EXPECT_EQ(SourceIdIndexPath(cache, dir.Sub("src")),
+            SourceIdIndexPath(cache, dir.Sub("x/../src")));
   EXPECT_NE(SourceIdIndexPath(cache, dir.Sub("src")), SourceIdIndexPath(cache, dir.Sub("other")));
   EXPECT_EQ(fs::path(SourceIdIndexPath(cache, dir.Sub("src"))).parent_path(), fs::path(cache));
 }

@@ -851,11 +851,13 @@ TEST_F(StoreTest, BlobIdIsGitsBlobId) {
   auto written = store_->WriteBlob("syntax = \"proto3\";\n");
   ASSERT_TRUE(written.ok());
   EXPECT_EQ(Store::BlobId("syntax = \"proto3\";\n"), *written);
-  EXPECT_EQ(Store::BlobId(""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");  // git hash-object /dev/null
+  EXPECT_EQ(Store::BlobId(""),
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");  // git hash-object /dev/null
   // Many SHA-1 blocks, and a size whose header is longer than one digit: libgit2 hashes what it
   // writes on its own, so the two ids are computed independently.
   std::string large;
-  for (int i = 0; large.size() < (1 << 20) + 7; ++i) large += "message M" + std::to_string(i) + " {}\n";
+  for (int i = 0; large.size() < (1 << 20) + 7; ++i)
+    large += "message M" + std::to_string(i) + " {}\n";
   auto written_large = store_->WriteBlob(large);
   ASSERT_TRUE(written_large.ok());
   EXPECT_EQ(Store::BlobId(large), *written_large);
@@ -867,7 +869,8 @@ TEST_F(StoreTest, ASettingKeepsEveryValueInOrderAndStockGitReadsThem) {
   auto unset = store_->GetSetting("spoke.fetch");
   ASSERT_TRUE(unset.ok()) << unset.status().ToString();
   EXPECT_TRUE(unset->empty());
-  ASSERT_TRUE(store_->SetSetting("spoke.fetch", {"refs/tags/user/", "refs/heads/user/_history"}).ok());
+  ASSERT_TRUE(
+      store_->SetSetting("spoke.fetch", {"refs/tags/user/", "refs/heads/user/_history"}).ok());
   auto read = store_->GetSetting("spoke.fetch");
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   EXPECT_EQ(*read, (std::vector<std::string>{"refs/tags/user/", "refs/heads/user/_history"}));

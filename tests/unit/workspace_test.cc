@@ -44,7 +44,8 @@ class WorkspaceTest : public ::testing::Test {
     auto modules = FindModules(root(), recursive);
     EXPECT_FALSE(modules.ok());
     if (modules.ok()) return "";
-    EXPECT_EQ(modules.status().code(), Status::Code::kInvalidArgument) << modules.status().ToString();
+    EXPECT_EQ(modules.status().code(), Status::Code::kInvalidArgument)
+        << modules.status().ToString();
     return modules.status().message();
   }
 
@@ -171,7 +172,8 @@ TEST_F(WorkspaceTest, ADeclaredDependencyCountsForOrderAndCycles) {
   Write("b/b.proto", Imports({"a.proto"}));
   auto ordered = OrderByImports(MustDiscover(false));
   ASSERT_FALSE(ordered.ok());
-  EXPECT_NE(ordered.status().message().find("a -> b -> a"), std::string::npos) << ordered.status().message();
+  EXPECT_NE(ordered.status().message().find("a -> b -> a"), std::string::npos)
+      << ordered.status().message();
   EXPECT_NE(ordered.status().message().find("a/spoke.yaml declares b"), std::string::npos)
       << ordered.status().message();
 }
@@ -183,7 +185,8 @@ TEST_F(WorkspaceTest, OneFileInTwoModulesIsRefused) {
   Write("b/shared.proto", Imports({}));
   auto ordered = OrderByImports(MustDiscover(false));
   ASSERT_FALSE(ordered.ok());
-  EXPECT_NE(ordered.status().message().find("file shared.proto is in two modules: a and b"), std::string::npos);
+  EXPECT_NE(ordered.status().message().find("file shared.proto is in two modules: a and b"),
+            std::string::npos);
 }
 
 }  // namespace

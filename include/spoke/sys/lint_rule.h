@@ -37,15 +37,24 @@ enum class LintPart {
 class LintReport {
  public:
   virtual ~LintReport() = default;
-  virtual void Add(const google::protobuf::FileDescriptor& file, std::string message) = 0;  // at `package`
-  virtual void AddImport(const google::protobuf::FileDescriptor& file, int dependency_index, std::string message) = 0;
-  virtual void Add(const google::protobuf::Descriptor& message, LintPart part, std::string text) = 0;
-  virtual void Add(const google::protobuf::FieldDescriptor& field, LintPart part, std::string text) = 0;
-  virtual void Add(const google::protobuf::OneofDescriptor& oneof, LintPart part, std::string text) = 0;
-  virtual void Add(const google::protobuf::EnumDescriptor& enum_type, LintPart part, std::string text) = 0;
-  virtual void Add(const google::protobuf::EnumValueDescriptor& value, LintPart part, std::string text) = 0;
-  virtual void Add(const google::protobuf::ServiceDescriptor& service, LintPart part, std::string text) = 0;
-  virtual void Add(const google::protobuf::MethodDescriptor& method, LintPart part, std::string text) = 0;
+  virtual void Add(const google::protobuf::FileDescriptor& file,
+                   std::string message) = 0;  // at `package`
+  virtual void AddImport(const google::protobuf::FileDescriptor& file, int dependency_index,
+                         std::string message) = 0;
+  virtual void Add(const google::protobuf::Descriptor& message, LintPart part,
+                   std::string text) = 0;
+  virtual void Add(const google::protobuf::FieldDescriptor& field, LintPart part,
+                   std::string text) = 0;
+  virtual void Add(const google::protobuf::OneofDescriptor& oneof, LintPart part,
+                   std::string text) = 0;
+  virtual void Add(const google::protobuf::EnumDescriptor& enum_type, LintPart part,
+                   std::string text) = 0;
+  virtual void Add(const google::protobuf::EnumValueDescriptor& value, LintPart part,
+                   std::string text) = 0;
+  virtual void Add(const google::protobuf::ServiceDescriptor& service, LintPart part,
+                   std::string text) = 0;
+  virtual void Add(const google::protobuf::MethodDescriptor& method, LintPart part,
+                   std::string text) = 0;
 };
 
 // One run of one rule. Every hook does nothing unless overridden.
