@@ -37,7 +37,7 @@ die() { echo "compile_vs_protoc: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
 
 [[ -x $SPOKE ]] ||
-  die "no $SPOKE: build first (cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2 --target spoke-cli) or set SPOKE_BUILD_DIR"
+  die "no $SPOKE: build first (cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2 --target spoke) or set SPOKE_BUILD_DIR"
 ((ROUNDS >= 1 && HIT_RUNS >= 1 && MODULE_ROUNDS >= 1)) || die "rounds and runs must be >= 1"
 
 # ---------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ die() { echo "lint_breaking_vs_buf: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
 
 [[ -x $SPOKE ]] ||
-  die "no $SPOKE: build first (cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2 --target spoke-cli) or set SPOKE_BUILD_DIR"
+  die "no $SPOKE: build first (cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2 --target spoke) or set SPOKE_BUILD_DIR"
 ((RUNS >= 1)) || die "SPOKE_BENCH_RUNS must be >= 1"
 command -v npm >/dev/null || die "npm is required (to fetch the corpus and buf)"
 command -v python3 >/dev/null || die "python3 is required"
