@@ -34,7 +34,7 @@ std::string Mib(uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) 
 // An answer's body collected in memory, up to a bound: over it, the receiver refuses the rest,
 // which aborts the exchange before the bytes are read.
 struct BoundedBody {
-  explicit BoundedBody(uint64_t limit) : limit(limit) {}
+  explicit BoundedBody(uint64_t bound) : limit(bound) {}
 
   bool Append(const char* data, size_t length, uint64_t total) {
     if (total > limit || text.size() + length > limit) {

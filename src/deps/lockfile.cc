@@ -40,7 +40,7 @@ Result<Lockfile> Lockfile::Parse(const std::string& text, const std::string& fil
   for (const auto& [module, version] : deps->as_object()) {
     if (Status s = ValidateModuleName(module); !s.ok()) return bad(s.message());
     if (auto v = SemVer::Parse(version.as_string()); !v.ok()) return bad(v.status().message());
-    DependencyPin pin{module, version.as_string(), "", ""};
+    DependencyPin pin{module, version.as_string(), "", "", ""};
     if (pins && pins->Get(module)) {
       pin.commit = pins->Get(module)->GetString("commit");
       pin.digest = pins->Get(module)->GetString("digest");

@@ -93,15 +93,15 @@ TEST_P(CrashDuringPush, LeavesAConsistentStoreAndThePushCanBeRedone) {
   server->Stop();
 }
 
-INSTANTIATE_TEST_SUITE_P(Stages, CrashDuringPush,
-                         ::testing::Combine(::testing::Values("pack-indexed", "refs-locked"),
-                                            ::testing::Values(3, 150)),
-                         [](const ::testing::TestParamInfo<CrashDuringPush::ParamType>& info) {
-                           std::string stage = std::get<0>(info.param);
-                           for (char& c : stage) c = c == '-' ? '_' : c;
-                           return "killed_at_" + stage + "_with_" +
-                                  std::to_string(std::get<1>(info.param)) + "_files";
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Stages, CrashDuringPush,
+    ::testing::Combine(::testing::Values("pack-indexed", "refs-locked"), ::testing::Values(3, 150)),
+    [](const ::testing::TestParamInfo<CrashDuringPush::ParamType>& param_info) {
+      std::string stage = std::get<0>(param_info.param);
+      for (char& c : stage) c = c == '-' ? '_' : c;
+      return "killed_at_" + stage + "_with_" + std::to_string(std::get<1>(param_info.param)) +
+             "_files";
+    });
 
 }  // namespace
 }  // namespace spoke::e2e

@@ -617,8 +617,8 @@ TEST_P(BreakingTable, ReportsExactlyTheExpectedRules) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, BreakingTable, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           return std::string(info.param.name);
+                         [](const ::testing::TestParamInfo<Case>& param_info) {
+                           return std::string(param_info.param.name);
                          });
 
 TEST(BreakingTableSize, HasAtLeastSixtyCasesIncludingOnesThatMustNotBeReported) {

@@ -221,8 +221,8 @@ TEST_P(LintRuleTest, ReportsTheViolationAndNothingOnTheCleanVersion) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Rules, LintRuleTest, ::testing::ValuesIn(RuleCases()),
-                         [](const ::testing::TestParamInfo<RuleCase>& info) {
-                           return std::string(info.param.rule);
+                         [](const ::testing::TestParamInfo<RuleCase>& param_info) {
+                           return std::string(param_info.param.rule);
                          });
 
 TEST(Lint, EveryBuiltinRuleHasACase) {

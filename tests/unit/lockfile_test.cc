@@ -23,8 +23,8 @@ TEST(Lockfile, AnOriginalFormatLockSavedAgainStillParses) {
 TEST(Lockfile, PinnedEntriesRoundTripBesideUnpinnedOnes) {
   Lockfile lock;
   lock.entries["common"] = {"common", "v1.2.0", std::string(40, 'a'),
-                            "sha256:" + std::string(64, 'b')};
-  lock.entries["money"] = {"money", "v0.3.1", "", ""};
+                            "sha256:" + std::string(64, 'b'), ""};
+  lock.entries["money"] = {"money", "v0.3.1", "", "", ""};
   auto again = Lockfile::Parse(lock.Serialize(), "spoke.lock");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->entries["common"].commit, std::string(40, 'a'));

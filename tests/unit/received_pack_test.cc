@@ -499,8 +499,8 @@ TEST_P(FsckRule, IsRefusedNamingTheObjectAndTheRule) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Objects, FsckRule, ::testing::ValuesIn(RuleCases()),
-                         [](const ::testing::TestParamInfo<RuleCase>& info) {
-                           return info.param.name;
+                         [](const ::testing::TestParamInfo<RuleCase>& param_info) {
+                           return param_info.param.name;
                          });
 
 TEST_F(ReceivedPackTest, WellFormedObjectsOfEveryKindAreAccepted) {
