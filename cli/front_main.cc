@@ -5,7 +5,8 @@
 // Why two programs: starting a program that links libprotoc, libprotobuf and libgit2 costs about
 // 5 ms before main() on this class of machine, more than placing a typical module's cached files.
 // A build system runs `spoke compile` on every build, and ccache made the same split: the cache
-// lookup is a small program, the compiler is run only on a miss.
+// lookup is a small program, the compiler is run only on a miss. bench/client_startup.sh measures
+// the split against one program (bench/README.md has the figures).
 //
 // The front end never reports an error of its own making: whatever it cannot serve (a miss, an
 // unusual flag, --help, a bad value, any failure) goes to spoke-core, which does the command in
@@ -111,9 +112,9 @@ int RunCore(char** argv) {
     return kExitFailure;
   }
   std::fprintf(stderr,
-               "spoke: cannot find %s, the rest of the spoke client (looked at %s); it is built "
-               "beside spoke, or "
-               "set SPOKE_EXEC_PATH to its directory\n",
+               "spoke: cannot find %s, the rest of the spoke client (looked at %s); install spoke "
+               "with `cmake --install`, which puts it in <prefix>/libexec/spoke/, or set "
+               "SPOKE_EXEC_PATH to its directory\n",
                kCoreProgram, tried.c_str());
   return kExitFailure;
 }

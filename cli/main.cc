@@ -109,7 +109,7 @@ int Main(int argc, char** argv) {
       "SPOKE_TOKEN\n"
       "(sent as a bearer token), SPOKE_HOME (local store, default ~/.spoke), SPOKE_EXEC_PATH "
       "(where\n"
-      "spoke-core and spoke-http.so are, default beside spoke).\n"
+      "spoke-core is, default beside spoke, then ../libexec/spoke from it).\n"
       "Exit codes: 0 ok, 1 failure, 2 usage error.");
   CommandRunner run;
   // One runner per command, each filled by its setup; a deque keeps their addresses stable.

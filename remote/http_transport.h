@@ -1,13 +1,11 @@
 // HttpTransport: HTTP(S) exchanges with one registry origin, for RemoteClient.
 //
-// The implementation over cpp-httplib (http_transport_httplib.cc) is built as a module of its own,
-// spoke-http.so, and loaded the first time a command talks to a registry, as git keeps libcurl out
-// of git itself in git-remote-http. Loading cpp-httplib initialises OpenSSL (error strings,
-// providers): about 4 MB and 2 ms on every run of `spoke`, whether it uses the network or not.
-//
-// The module is found in $SPOKE_EXEC_PATH when that is set, else beside the running executable,
-// else in ../lib/spoke/ from it. It must come from the same build as the executable: the two
-// share these C++ types.
+// The implementation is cpp-httplib's client (with OpenSSL for https), in
+// http_transport_httplib.cc, linked into the programs that talk to a registry (spoke-core,
+// sprocket). It was a module of its own, spoke-http.so, loaded on a command's first request to
+// keep OpenSSL's start-up out of commands that make none; OpenSSL 3 initialises itself on first
+// use, and the one command whose start-up matters, a compile served from the checkout cache, is
+// served by the `spoke` front end, which links none of this (docs/architecture.md).
 #ifndef SPOKE_REMOTE_HTTP_TRANSPORT_H_
 #define SPOKE_REMOTE_HTTP_TRANSPORT_H_
 
@@ -61,24 +59,10 @@ class HttpTransport {
   virtual HttpAnswer Send(const HttpRequest& request) = 0;
 };
 
-// A transport from the module (loaded once per process). FailedPrecondition naming the paths tried
-// when the module cannot be loaded.
+// A transport for `options.origin`; the connection is made on the first Send(). Never fails today;
+// a Result so that a transport that needs set-up (a client certificate, a proxy) can say why.
 Result<std::unique_ptr<HttpTransport>> MakeHttpTransport(const HttpTransportOptions& options);
 
 }  // namespace spoke
-
-// What the program and the module must agree on, as the C++ types above cross between them: the
-// interface's revision, the compiler, and the sizes of the types. A module from another build
-// is refused by name rather than crashing.
-#define SPOKE_HTTP_TRANSPORT_ABI                                                          \
-  ("spoke-http 2; " __VERSION__ "; " + std::to_string(sizeof(spoke::HttpRequest)) + "/" + \
-   std::to_string(sizeof(spoke::HttpAnswer)) + "/" +                                      \
-   std::to_string(sizeof(spoke::HttpTransportOptions)))
-
-// The module's one entry point: a new transport the caller owns, or null when `abi` is not the
-// module's own SPOKE_HTTP_TRANSPORT_ABI.
-extern "C" spoke::HttpTransport* SpokeHttpTransportCreate(
-    const char* abi, const spoke::HttpTransportOptions* options);
-#define SPOKE_HTTP_TRANSPORT_ENTRY "SpokeHttpTransportCreate"
 
 #endif  // SPOKE_REMOTE_HTTP_TRANSPORT_H_

@@ -1,7 +1,9 @@
-// The HTTP transport over cpp-httplib (with OpenSSL for https): the whole of spoke-http.so.
+// The HTTP transport over cpp-httplib (with OpenSSL for https): MakeHttpTransport's one
+// implementation.
 #include <httplib.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "http_transport.h"
@@ -72,10 +74,9 @@ class HttplibTransport : public HttpTransport {
 };
 
 }  // namespace
-}  // namespace spoke
 
-extern "C" spoke::HttpTransport* SpokeHttpTransportCreate(
-    const char* abi, const spoke::HttpTransportOptions* options) {
-  if (abi == nullptr || abi != std::string(SPOKE_HTTP_TRANSPORT_ABI)) return nullptr;
-  return new spoke::HttplibTransport(*options);
+Result<std::unique_ptr<HttpTransport>> MakeHttpTransport(const HttpTransportOptions& options) {
+  return std::unique_ptr<HttpTransport>(std::make_unique<HttplibTransport>(options));
 }
+
+}  // namespace spoke

@@ -1,5 +1,5 @@
-// Finding programs: spoke's helpers ($SPOKE_EXEC_PATH, the executable's directory, ../lib/spoke)
-// and generator plugins (PATH).
+// Finding programs: spoke's helpers ($SPOKE_EXEC_PATH, the executable's directory, the install's
+// libexec/spoke) and generator plugins (PATH).
 #include "util/exec_path.h"
 
 #include <unistd.h>
@@ -7,6 +7,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+
+// From the installed bindir to <libexecdir>/spoke; CMakeLists.txt sets it from GNUInstallDirs.
+#ifndef SPOKE_BIN_TO_EXEC_DIR
+#define SPOKE_BIN_TO_EXEC_DIR "../libexec/spoke"
+#endif
 
 namespace spoke {
 
@@ -17,7 +22,7 @@ std::vector<std::string> HelperDirectories() {
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     dirs.push_back(self.parent_path().string());
-    dirs.push_back((self.parent_path().parent_path() / "lib" / "spoke").string());
+    dirs.push_back((self.parent_path() / SPOKE_BIN_TO_EXEC_DIR).lexically_normal().string());
   }
   return dirs;
 }

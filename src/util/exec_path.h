@@ -1,5 +1,5 @@
-// Where spoke's helper files live: the programs and modules one binary hands work to (spoke-core,
-// spoke-http.so), looked for as git looks for its git-* helpers in GIT_EXEC_PATH.
+// Where spoke's helper programs live: spoke-core, which the `spoke` front end hands work to, looked
+// for as git looks for its git-* helpers in GIT_EXEC_PATH.
 #ifndef SPOKE_UTIL_EXEC_PATH_H_
 #define SPOKE_UTIL_EXEC_PATH_H_
 
@@ -9,7 +9,8 @@
 namespace spoke {
 
 // The directories to look in, in order: $SPOKE_EXEC_PATH when set, the running executable's own
-// directory (a build tree, or an install that keeps them together), and ../lib/spoke beside it.
+// directory (a build tree), and the install's exec dir: <libexecdir>/spoke, found from the
+// executable as ../libexec/spoke under the default layout (`cmake --install`).
 std::vector<std::string> HelperDirectories();
 
 // The first `name` in HelperDirectories() that can be read (and, when `executable`, run), or ""
