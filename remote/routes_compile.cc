@@ -11,6 +11,7 @@
 #include "spoke/artifact_cache.h"
 #include "spoke/compiler.h"
 #include "spoke/go_import_path.h"
+#include "spoke/refs.h"
 #include "store/quarantine.h"
 
 namespace spoke {

@@ -9,6 +9,7 @@
 
 #include "spoke/go_import_path.h"
 #include "spoke/json.h"
+#include "spoke/refs.h"
 #include "util/digest.h"
 #include "util/files.h"
 

@@ -20,7 +20,7 @@
 #include <optional>
 #include <set>
 
-#include "spoke/artifact_cache.h"
+#include "spoke/refs.h"
 #include "spoke/semver.h"
 #include "store/durable.h"
 #include "store/object_checks.h"
