@@ -5,7 +5,7 @@
 
 #include <mutex>
 
-#include "util/exec_path.h"
+#include "spoke/exec_path.h"
 
 namespace spoke {
 namespace {

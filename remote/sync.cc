@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
+#include "spoke/quarantine.h"
 #include "spoke/refs.h"
 #include "spoke/semver.h"
-#include "store/quarantine.h"
 
 namespace spoke {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "spoke/artifact_cache.h"
-#include "util/digest.h"
+#include "spoke/digest.h"
 
 namespace spoke {
 namespace {

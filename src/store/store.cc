@@ -7,13 +7,13 @@
 #include <set>
 #include <thread>
 
+#include "spoke/digest.h"
 #include "spoke/names.h"
 #include "spoke/refs.h"
 #include "spoke/semver.h"
 #include "store/blob_pack.h"
 #include "store/ref_journal.h"
 #include "store/store_impl.h"
-#include "util/digest.h"
 #include "util/parallel.h"
 
 namespace spoke {

@@ -1,7 +1,7 @@
 // Where spoke's helper files live: the programs and modules one binary hands work to (spoke-core,
 // spoke-http.so), looked for as git looks for its git-* helpers in GIT_EXEC_PATH.
-#ifndef SPOKE_UTIL_EXEC_PATH_H_
-#define SPOKE_UTIL_EXEC_PATH_H_
+#ifndef SPOKE_EXEC_PATH_H_
+#define SPOKE_EXEC_PATH_H_
 
 #include <string>
 #include <vector>
@@ -22,4 +22,4 @@ std::string FindOnPath(const std::string& name);
 
 }  // namespace spoke
 
-#endif  // SPOKE_UTIL_EXEC_PATH_H_
+#endif  // SPOKE_EXEC_PATH_H_
