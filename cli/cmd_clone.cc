@@ -6,6 +6,7 @@
 #include "context.h"
 #include "plural.h"
 #include "spoke/names.h"
+#include "spoke/refs.h"
 #include "spoke/sync.h"
 
 namespace spoke::cli {
@@ -38,7 +39,7 @@ void SetupClone(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     with_url.registry = args->url;
     auto remote = ConnectRegistry(with_url);
     if (!remote.ok()) return UsageError(remote.status());
-    std::vector<std::string> prefixes = {"refs/"};
+    std::vector<std::string> prefixes = {kAllRefsPrefix};
     if (!args->module.empty()) prefixes = ModulePrefixes(args->module);
     auto fetched = FetchPrefixes(**store, **remote, prefixes);
     if (!fetched.ok()) return Fail(fetched.status());

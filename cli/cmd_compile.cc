@@ -16,12 +16,12 @@
 #include "spoke/checkout_cache.h"
 #include "spoke/compiler.h"
 #include "spoke/deps.h"
+#include "spoke/files.h"
 #include "spoke/go_import_path.h"
 #include "spoke/module_config.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
 #include "spoke/sync.h"
-#include "util/files.h"
 
 namespace spoke::cli {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "context.h"
 #include "pre_commit_hook.inc"
-#include "util/files.h"
+#include "spoke/files.h"
 
 namespace spoke::cli {
 namespace {

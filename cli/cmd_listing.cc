@@ -6,6 +6,7 @@
 #include "plural.h"
 #include "spoke/json.h"
 #include "spoke/names.h"
+#include "spoke/refs.h"
 #include "spoke/semver.h"
 
 namespace spoke::cli {
@@ -45,7 +46,7 @@ void SetupVersions(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
   *run = [args, flags]() -> int {
     if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
     if (Status s = CheckRegistryUrl(*flags, args->offline); !s.ok()) return UsageError(s);
-    auto refs = RegistryOrLocalRefs(*flags, "refs/tags/" + args->module + "/", args->offline);
+    auto refs = RegistryOrLocalRefs(*flags, ModuleTagRefsPrefix(args->module), args->offline);
     if (!refs.ok()) return Fail(refs.status());
     std::vector<std::string> versions;
     for (const auto& ref : *refs) {
@@ -80,7 +81,7 @@ void SetupModules(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->add_flag("--offline", args->offline, "List the local store instead of the registry");
   *run = [args, flags]() -> int {
     if (Status s = CheckRegistryUrl(*flags, args->offline); !s.ok()) return UsageError(s);
-    auto refs = RegistryOrLocalRefs(*flags, "refs/", args->offline);
+    auto refs = RegistryOrLocalRefs(*flags, kAllRefsPrefix, args->offline);
     if (!refs.ok()) return Fail(refs.status());
     std::map<std::string, std::vector<std::string>> modules;
     for (const auto& ref : *refs) {

@@ -5,6 +5,7 @@
 #include "context.h"
 #include "spoke/json.h"
 #include "spoke/names.h"
+#include "spoke/refs.h"
 #include "spoke/sync.h"
 
 namespace spoke::cli {
@@ -38,7 +39,7 @@ void SetupLog(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       auto remote = ConnectRegistry(*flags);
       if (!remote.ok()) return UsageError(remote.status());
       auto fetched = FetchPrefixes(
-          **store, **remote, {ModuleBranchRef(args->module), "refs/tags/" + args->module + "/"});
+          **store, **remote, {ModuleBranchRef(args->module), ModuleTagRefsPrefix(args->module)});
       if (!fetched.ok()) {
         if (!RegistryUnreachable(fetched.status())) return Fail(fetched.status());
         WarnUsingLocalStore(fetched.status(), "showing the local store");

@@ -12,13 +12,13 @@
 #include "module_dir.h"
 #include "plural.h"
 #include "spoke/compiler.h"
+#include "spoke/digest.h"
+#include "spoke/files.h"
 #include "spoke/go_import_path.h"
 #include "spoke/json.h"
 #include "spoke/module_config.h"
 #include "spoke/names.h"
 #include "spoke/source_id_cache.h"
-#include "util/digest.h"
-#include "util/files.h"
 
 namespace spoke::cli {
 

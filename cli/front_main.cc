@@ -25,7 +25,7 @@
 #include "context.h"
 #include "flags.h"
 #include "spoke/compiler.h"
-#include "util/exec_path.h"
+#include "spoke/exec_path.h"
 
 namespace spoke::cli {
 namespace {

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "spoke/files.h"
 #include "spoke/lockfile.h"
 #include "spoke/module_config.h"
 #include "spoke/names.h"
-#include "util/files.h"
 
 namespace spoke::cli {
 

@@ -11,7 +11,8 @@
 #include "spoke/artifact_cache.h"
 #include "spoke/compiler.h"
 #include "spoke/go_import_path.h"
-#include "store/quarantine.h"
+#include "spoke/quarantine.h"
+#include "spoke/refs.h"
 
 namespace spoke {
 namespace {

@@ -2,6 +2,7 @@
 // module's dependents.
 #include "routes.h"
 #include "spoke/deps.h"
+#include "spoke/refs.h"
 
 namespace spoke {
 namespace {
@@ -47,7 +48,7 @@ void RegisterDependencyRoutes(http::Server& http, ServerContext& ctx) {
              if (!info.ok()) return SendError(res, info.status());
              // Every version's manifest names what it pins; one pass over the tags finds who pins
              // `module`.
-             auto refs = ctx.store->ListRefs("refs/tags/");
+             auto refs = ctx.store->ListRefs(kTagRefsPrefix);
              if (!refs.ok()) return SendError(res, refs.status());
              Json list = Json::MakeArray();
              for (const auto& ref : *refs) {

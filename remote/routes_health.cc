@@ -1,6 +1,7 @@
 // The health checks (docs/api.md#health): served on the main listener, and alone on the health
 // listener when --health-port asks for one.
 #include "routes.h"
+#include "spoke/refs.h"
 
 namespace spoke {
 
@@ -11,7 +12,7 @@ void RegisterHealthRoutes(http::Server& http, ServerContext& ctx) {
     SendJson(res, body);
   });
   http.Get("/health/ready", [&ctx](const http::Request&, http::Response& res) {
-    auto refs = ctx.store->ListRefs("refs/heads/");
+    auto refs = ctx.store->ListRefs(kBranchRefsPrefix);
     Json body = Json::MakeObject();
     if (!refs.ok()) {
       body.Set("status", "unavailable");

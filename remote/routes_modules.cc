@@ -9,6 +9,7 @@
 #include "spoke/deps.h"
 #include "spoke/names.h"
 #include "spoke/policy.h"
+#include "spoke/refs.h"
 #include "spoke/semver.h"
 
 namespace spoke {
@@ -318,7 +319,7 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
 
   http.Get("/modules", [&ctx](const http::Request&, http::Response& res) {
     // One pass over all refs instead of one query per module.
-    auto refs = ctx.store->ListRefs("refs/");
+    auto refs = ctx.store->ListRefs(kAllRefsPrefix);
     if (!refs.ok()) return SendError(res, refs.status());
     std::map<std::string, std::vector<std::string>> modules;
     for (const auto& ref : *refs) {

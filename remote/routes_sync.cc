@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "routes.h"
+#include "spoke/refs.h"
 #include "wire.h"
 
 namespace spoke {
@@ -17,8 +18,8 @@ constexpr uint64_t kMaxFetchRequest = 64 << 20;
 // trailing '/': the store turns it into a glob over its refs directory, so "refs/../../" would walk
 // the file system and '*', '?', '[' would be patterns.
 Status ValidateRefPrefix(const std::string& prefix) {
-  if (prefix.empty() || prefix == "refs/") return Status::Ok();
-  if (prefix.rfind("refs/", 0) != 0)
+  if (prefix.empty() || prefix == kAllRefsPrefix) return Status::Ok();
+  if (prefix.rfind(kAllRefsPrefix, 0) != 0)
     return Status::InvalidArgument("ref prefix must start with refs/");
   std::string name = prefix;
   if (name.back() == '/') name.pop_back();

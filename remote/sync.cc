@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
-#include "spoke/artifact_cache.h"
+#include "spoke/quarantine.h"
+#include "spoke/refs.h"
 #include "spoke/semver.h"
-#include "store/quarantine.h"
 
 namespace spoke {
 namespace {
@@ -78,7 +78,7 @@ Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
   // refetch or a repair trusts none of them.
   std::vector<std::string> haves;
   if (!repair) {
-    SPOKE_ASSIGN_OR_RETURN(auto local_branches, local.ListRefs("refs/heads/"));
+    SPOKE_ASSIGN_OR_RETURN(auto local_branches, local.ListRefs(kBranchRefsPrefix));
     for (const auto& ref : local_branches) haves.push_back(ref.target);
   }
   // The pack goes to a file inside the store, never into memory: its size is the registry's to
@@ -111,12 +111,12 @@ Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote,
 }
 
 std::vector<std::string> ModulePrefixes(const std::string& module) {
-  return {"refs/tags/" + module + "/", ModuleBranchRef(module)};
+  return {ModuleTagRefsPrefix(module), ModuleBranchRef(module)};
 }
 
 Result<std::vector<std::string>> RecordedFetchPrefixes(const Store& local) {
   SPOKE_ASSIGN_OR_RETURN(std::vector<std::string> recorded, local.GetSetting(kFetchSetting));
-  if (recorded.empty()) return std::vector<std::string>{"refs/"};
+  if (recorded.empty()) return std::vector<std::string>{kAllRefsPrefix};
   return recorded;
 }
 
@@ -170,7 +170,7 @@ Result<VersionInfo> EnsureVersion(Store& local, RemoteClient* remote, const std:
     return FetchVersion(local, *remote, module, version, {});
   }
   if (remote) {
-    SPOKE_ASSIGN_OR_RETURN(auto refs, remote->ListRefs("refs/tags/" + module + "/"));
+    SPOKE_ASSIGN_OR_RETURN(auto refs, remote->ListRefs(ModuleTagRefsPrefix(module)));
     std::vector<std::string> versions;
     for (auto& ref : refs) {
       std::string m, v;

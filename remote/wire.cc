@@ -2,7 +2,7 @@
 #include "wire.h"
 
 #include "spoke/names.h"
-#include "store/git_handles.h"
+#include "spoke/refs.h"
 
 namespace spoke::wire {
 namespace {
@@ -15,7 +15,7 @@ Result<std::vector<std::string>> OidList(const Json* list, const char* what) {
   if (!list) return out;
   if (!list->is_array()) return Status::InvalidArgument(std::string(what) + " must be an array");
   for (const Json& item : list->as_array()) {
-    SPOKE_RETURN_IF_ERROR(ParseOid(item.as_string()).status().WithContext(what));
+    SPOKE_RETURN_IF_ERROR(CheckObjectIdHex(item.as_string()).WithContext(what));
     out.push_back(item.as_string());
   }
   return out;
@@ -44,7 +44,7 @@ Result<std::vector<RefEntry>> RefsFromJson(const Json& json) {
   std::vector<RefEntry> refs;
   for (const Json& item : list->as_array()) {
     RefEntry ref{item.GetString("name"), item.GetString("target"), item.GetString("peeled")};
-    if (ref.name.empty() || !ParseOid(ref.target).ok()) {
+    if (ref.name.empty() || !CheckObjectIdHex(ref.target).ok()) {
       return Status::Corruption("malformed ref entry in ref list");
     }
     refs.push_back(std::move(ref));
@@ -107,9 +107,9 @@ Result<std::vector<RefUpdate>> DecodePushBody(const std::string& body, size_t* p
   for (const Json& item : list->as_array()) {
     RefUpdate u{item.GetString("name"), item.GetString("old"), item.GetString("new")};
     if (u.name.empty()) return Status::InvalidArgument("ref update without a name");
-    SPOKE_RETURN_IF_ERROR(ParseOid(u.new_target).status().WithContext("ref update " + u.name));
+    SPOKE_RETURN_IF_ERROR(CheckObjectIdHex(u.new_target).WithContext("ref update " + u.name));
     if (!u.old_target.empty()) {
-      SPOKE_RETURN_IF_ERROR(ParseOid(u.old_target).status().WithContext("ref update " + u.name));
+      SPOKE_RETURN_IF_ERROR(CheckObjectIdHex(u.old_target).WithContext("ref update " + u.name));
     }
     updates.push_back(std::move(u));
   }

@@ -52,9 +52,6 @@ ArtifactKey ComputeArtifactKey(const ArtifactKeyInputs& inputs);
 // plugins and registries are all outside input: every artifact path is checked before anything is
 // written under -out.
 Status CheckArtifactPath(const std::string& path);
-std::string ArtifactRef(const std::string& key_hex);
-// True for refs named by ArtifactRef(); sets *key.
-bool ParseArtifactRef(const std::string& ref, std::string* key);
 
 struct Artifact {
   std::string key;

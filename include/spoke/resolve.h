@@ -5,6 +5,9 @@
 // the lock names (when a spoke.lock is honoured); the registry's import index (import_index.h).
 // Every dependency ends up pinned to an exact version, commit and digest; the pins of the last two
 // steps are reported with the import that needed them, so the CLI can say what it resolved.
+//
+// Layer: remote (docs/architecture.md). Resolution fetches from a registry (sync.h), so it sits
+// with the client, above deps.h, whose walks it uses.
 #ifndef SPOKE_RESOLVE_H_
 #define SPOKE_RESOLVE_H_
 

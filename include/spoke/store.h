@@ -1,7 +1,7 @@
 // The store: one bare git repository holding every module version of a registry (or of a client's
 // local cache, which has the same format).
 //
-// Layout (docs/storage.md has the full description):
+// Layout (docs/storage.md has the full description; refs.h names every ref):
 //   refs/tags/<module>/<version>     annotated tag -> the version's commit
 //   refs/heads/<module>/_history     the module's branch; each version commit's parent is the
 //                                    previous tip, so `git log` shows the module's history. The
@@ -27,20 +27,12 @@
 #include <vector>
 
 #include "spoke/manifest.h"
+#include "spoke/refs.h"  // the store's refs are named there; callers of ListRefs need its prefixes
 #include "spoke/status.h"
 
 namespace spoke {
 
 inline constexpr char kModuleRecordPath[] = "spoke.module.json";
-
-// Ref names for a module; REQUIRES: valid module name (and version).
-std::string VersionTagRef(const std::string& module, const std::string& version);
-std::string ModuleBranchRef(const std::string& module);
-// Where later revisions of a module's record (spoke.module.json) go: refs/meta/<module>/_record.
-std::string ModuleRecordRef(const std::string& module);
-// Splits a ref made by the functions above. False for any other ref.
-bool ParseVersionTagRef(const std::string& ref, std::string* module, std::string* version);
-bool ParseModuleBranchRef(const std::string& ref, std::string* module);
 
 struct VersionInfo {
   std::string module;

@@ -7,10 +7,11 @@
 #include <mutex>
 #include <set>
 
+#include "spoke/digest.h"
+#include "spoke/files.h"
 #include "spoke/go_import_path.h"
 #include "spoke/json.h"
-#include "util/digest.h"
-#include "util/files.h"
+#include "spoke/refs.h"
 
 namespace spoke {
 namespace {

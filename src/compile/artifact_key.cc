@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "spoke/artifact_cache.h"
-#include "util/digest.h"
+#include "spoke/digest.h"
 
 namespace spoke {
 namespace {
@@ -62,22 +62,6 @@ ArtifactKey ComputeArtifactKey(const ArtifactKeyInputs& inputs) {
   std::sort(targets.begin(), targets.end());
   for (const auto& target : targets) hasher.Add("target", target);
   return hasher.Finish();
-}
-
-std::string ArtifactRef(const std::string& key_hex) {
-  return "refs/artifacts/" + key_hex.substr(0, 2) + "/" + key_hex;
-}
-
-bool ParseArtifactRef(const std::string& ref, std::string* key) {
-  const std::string prefix = "refs/artifacts/";
-  if (ref.rfind(prefix, 0) != 0 || ref.size() != prefix.size() + 3 + 64) return false;
-  std::string k = ref.substr(prefix.size() + 3);
-  if (ref.substr(prefix.size(), 3) != k.substr(0, 2) + "/") return false;
-  for (char c : k) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  *key = k;
-  return true;
 }
 
 Result<std::map<std::string, ArtifactKey>> ArtifactKeysFor(const CachedCompileRequest& request) {

@@ -22,8 +22,8 @@
 #include <thread>
 
 #include "spoke/artifact_cache.h"
-#include "util/digest.h"
-#include "util/files.h"
+#include "spoke/digest.h"
+#include "spoke/files.h"
 #include "util/parallel.h"
 
 namespace spoke {

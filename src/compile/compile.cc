@@ -23,8 +23,8 @@
 #include "compile/plugin.h"
 #include "compile/source_tree.h"
 #include "spoke/compiler.h"
+#include "spoke/exec_path.h"
 #include "spoke/go_import_path.h"
-#include "util/exec_path.h"
 #include "util/parallel.h"
 
 namespace spoke {

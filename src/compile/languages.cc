@@ -13,9 +13,9 @@
 #include <sstream>
 
 #include "spoke/compiler.h"
-#include "util/digest.h"
-#include "util/exec_path.h"
-#include "util/files.h"
+#include "spoke/digest.h"
+#include "spoke/exec_path.h"
+#include "spoke/files.h"
 
 namespace spoke {
 

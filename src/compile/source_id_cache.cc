@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <string_view>
 
-#include "util/digest.h"
-#include "util/files.h"
+#include "spoke/digest.h"
+#include "spoke/files.h"
 
 namespace spoke {
 namespace {

@@ -6,13 +6,14 @@
 #include <mutex>
 #include <thread>
 
+#include "spoke/refs.h"
 #include "util/parallel.h"
 
 namespace spoke {
 
 Result<std::unique_ptr<ImportIndex>> ImportIndex::Build(const Store& store,
                                                         std::vector<Status>* unreadable) {
-  SPOKE_ASSIGN_OR_RETURN(auto refs, store.ListRefs("refs/tags/"));
+  SPOKE_ASSIGN_OR_RETURN(auto refs, store.ListRefs(kTagRefsPrefix));
   std::vector<std::pair<std::string, std::string>> versions;
   for (const auto& ref : refs) {
     std::string module, version;

@@ -3,10 +3,10 @@
 
 #include <filesystem>
 
+#include "spoke/files.h"
 #include "spoke/json.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
-#include "util/files.h"
 
 namespace spoke {
 

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <functional>
 
+#include "spoke/files.h"
 #include "spoke/module_config.h"
 #include "spoke/names.h"
-#include "util/files.h"
 
 namespace spoke {
 namespace {

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <set>
 
+#include "spoke/digest.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
-#include "util/digest.h"
 
 namespace spoke {
 

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include "spoke/files.h"
 #include "spoke/semver.h"
-#include "util/files.h"
 
 namespace spoke {
 namespace {

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "spoke/files.h"
 #include "spoke/json.h"
-#include "util/files.h"
 
 namespace spoke {
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "spoke/refs.h"
 #include "sprocket/sprocket_backend.h"
 
 namespace spoke {
@@ -75,7 +76,7 @@ class RegistryBackend : public SprocketBackend {
   }
 
   Result<std::vector<VersionName>> ListVersions() {
-    SPOKE_ASSIGN_OR_RETURN(auto refs, client_->ListRefs("refs/tags/"));
+    SPOKE_ASSIGN_OR_RETURN(auto refs, client_->ListRefs(kTagRefsPrefix));
     std::vector<VersionName> versions;
     for (const auto& ref : refs) {
       VersionName name;

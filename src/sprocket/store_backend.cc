@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "spoke/artifact_cache.h"
+#include "spoke/refs.h"
 #include "sprocket/sprocket_backend.h"
 
 namespace spoke {

@@ -10,12 +10,12 @@
 #include <filesystem>
 #include <thread>
 
+#include "spoke/digest.h"
 #include "store/durable.h"
 #include "store/git_handles.h"
 #include "store/pack_index.h"
 #include "store/pack_writer.h"
 #include "store/store_impl.h"
-#include "util/digest.h"
 #include "util/parallel.h"
 
 namespace spoke {

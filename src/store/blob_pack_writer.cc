@@ -14,10 +14,10 @@
 #include <filesystem>
 #include <functional>
 
+#include "spoke/digest.h"
+#include "spoke/files.h"
 #include "store/blob_pack.h"
 #include "store/pack_writer.h"
-#include "util/digest.h"
-#include "util/files.h"
 
 namespace spoke {
 namespace {

@@ -6,10 +6,10 @@
 #include <set>
 #include <thread>
 
+#include "spoke/digest.h"
+#include "spoke/files.h"
 #include "spoke/names.h"
 #include "store/store_impl.h"
-#include "util/digest.h"
-#include "util/files.h"
 #include "util/parallel.h"
 
 namespace spoke {

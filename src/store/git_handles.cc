@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "spoke/refs.h"
 #include "store/durable.h"
 
 namespace spoke {
@@ -62,14 +63,10 @@ std::string OidHex(const git_oid& oid) {
 }
 
 Result<git_oid> ParseOid(const std::string& hex) {
+  SPOKE_RETURN_IF_ERROR(CheckObjectIdHex(hex));
   git_oid oid;
-  if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstrn(&oid, hex.data(), hex.size()) != 0) {
+  if (git_oid_fromstrn(&oid, hex.data(), hex.size()) != 0) {
     return Status::InvalidArgument("not an object id: \"" + hex + "\"");
-  }
-  for (char c : hex) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return Status::InvalidArgument("object ids are 40 lowercase hex digits: \"" + hex + "\"");
-    }
   }
   return oid;
 }

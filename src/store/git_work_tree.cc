@@ -3,9 +3,11 @@
 #include "spoke/git_work_tree.h"
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 
+#include "spoke/refs.h"
 #include "store/git_handles.h"
 
 namespace spoke {
@@ -55,7 +57,7 @@ Result<std::vector<VersionTag>> TagsFor(git_repository* repo, const std::string&
   auto visit = [](const char* ref_name, git_oid* target, void* payload) -> int {
     auto* c = static_cast<Collected*>(payload);
     std::string name = ref_name;
-    name.erase(0, std::string("refs/tags/").size());
+    name.erase(0, std::strlen(kTagRefsPrefix));
     bool own = name.compare(0, c->module_prefix.size(), c->module_prefix) == 0;
     std::string text = own ? name.substr(c->module_prefix.size()) : name;
     if (!own && name.find('/') != std::string::npos) return 0;  // another module's tag

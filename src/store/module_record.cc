@@ -2,6 +2,7 @@
 // commit holds it or as a later revision on refs/meta/<module>/_record has it (docs/storage.md).
 #include "spoke/json.h"
 #include "spoke/names.h"
+#include "spoke/refs.h"
 #include "spoke/store.h"
 #include "store/store_impl.h"
 
@@ -42,10 +43,6 @@ Status ReadModuleRecord(git_repository* repo, const git_oid& commit_id, ModuleIn
 }
 
 }  // namespace
-
-std::string ModuleRecordRef(const std::string& module) {
-  return "refs/meta/" + module + "/_record";
-}
 
 Result<ModuleInfo> Store::GetModule(const std::string& module) const {
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));

@@ -20,13 +20,13 @@
 #include <optional>
 #include <set>
 
-#include "spoke/artifact_cache.h"
+#include "spoke/files.h"
+#include "spoke/refs.h"
 #include "spoke/semver.h"
 #include "store/durable.h"
 #include "store/object_checks.h"
 #include "store/pack_index.h"
 #include "store/store_impl.h"
-#include "util/files.h"
 
 namespace spoke {
 namespace {

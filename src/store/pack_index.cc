@@ -15,11 +15,11 @@
 #include <thread>
 #include <vector>
 
+#include "spoke/digest.h"
+#include "spoke/files.h"
 #include "store/git_handles.h"
 #include "store/object_checks.h"
 #include "util/channel.h"
-#include "util/digest.h"
-#include "util/files.h"
 
 namespace spoke {
 namespace {

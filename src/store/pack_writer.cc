@@ -7,9 +7,9 @@
 #include <thread>
 #include <unordered_set>
 
+#include "spoke/digest.h"
 #include "store/git_handles.h"
 #include "store/pack_reuse.h"
-#include "util/digest.h"
 #include "util/parallel.h"
 
 namespace spoke {

@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <set>
 
+#include "spoke/files.h"
 #include "spoke/pull_record.h"
-#include "util/files.h"
 
 namespace spoke {
 namespace {

@@ -3,11 +3,11 @@
 
 #include <filesystem>
 
+#include "spoke/digest.h"
+#include "spoke/files.h"
 #include "spoke/json.h"
 #include "spoke/names.h"
 #include "spoke/semver.h"
-#include "util/digest.h"
-#include "util/files.h"
 
 namespace spoke {
 namespace {

@@ -1,6 +1,6 @@
 // Quarantines under flock, the sweep that removes those of dead processes (quarantine.h), and
 // the IncomingFile a store hands out, which is a file in one.
-#include "store/quarantine.h"
+#include "spoke/quarantine.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,4 +1,4 @@
-// Opening a store, the handle pool, ref naming, and every read-only operation.
+// Opening a store, the handle pool, and every read-only operation.
 #include "spoke/store.h"
 
 #include <algorithm>
@@ -7,21 +7,18 @@
 #include <set>
 #include <thread>
 
+#include "spoke/digest.h"
 #include "spoke/names.h"
+#include "spoke/refs.h"
 #include "spoke/semver.h"
 #include "store/blob_pack.h"
 #include "store/ref_journal.h"
 #include "store/store_impl.h"
-#include "util/digest.h"
 #include "util/parallel.h"
 
 namespace spoke {
 
 namespace {
-constexpr char kTagPrefix[] = "refs/tags/";
-constexpr char kBranchPrefix[] = "refs/heads/";
-constexpr char kBranchSuffix[] = "/_history";
-
 // Whether `dir` holds only what an interrupted `git init` leaves before it writes HEAD (its last
 // file): init's own directories and files, its lock and temporary files (HEAD.lock, _git2_*), and
 // no object or ref. A process killed there (a first `spoke pull` creating the local store) must
@@ -72,39 +69,6 @@ Result<TreePtr> CommitTree(git_repository* repo, const std::string& commit_hex) 
   rc = git_commit_tree(&tree, commit_raw);
   if (rc != 0) return GitError(rc, "cannot read the tree of commit " + commit_hex);
   return TreePtr(tree);
-}
-
-std::string VersionTagRef(const std::string& module, const std::string& version) {
-  return kTagPrefix + module + "/" + version;
-}
-
-std::string ModuleBranchRef(const std::string& module) {
-  return kBranchPrefix + module + kBranchSuffix;
-}
-
-bool ParseVersionTagRef(const std::string& ref, std::string* module, std::string* version) {
-  if (ref.rfind(kTagPrefix, 0) != 0) return false;
-  std::string rest = ref.substr(sizeof(kTagPrefix) - 1);
-  size_t slash = rest.rfind('/');
-  if (slash == std::string::npos) return false;
-  std::string m = rest.substr(0, slash), v = rest.substr(slash + 1);
-  if (!ValidateModuleName(m).ok() || !SemVer::Parse(v).ok()) return false;
-  *module = m;
-  *version = v;
-  return true;
-}
-
-bool ParseModuleBranchRef(const std::string& ref, std::string* module) {
-  const std::string suffix = kBranchSuffix;
-  if (ref.rfind(kBranchPrefix, 0) != 0 || ref.size() <= sizeof(kBranchPrefix) - 1 + suffix.size() ||
-      ref.compare(ref.size() - suffix.size(), suffix.size(), suffix) != 0) {
-    return false;
-  }
-  std::string m = ref.substr(sizeof(kBranchPrefix) - 1,
-                             ref.size() - suffix.size() - (sizeof(kBranchPrefix) - 1));
-  if (!ValidateModuleName(m).ok()) return false;
-  *module = m;
-  return true;
 }
 
 Store::Impl::~Impl() {
@@ -189,7 +153,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
       git_config_free(config);
     }
     // HEAD names a branch that never exists; point it somewhere harmless and valid instead.
-    git_repository_set_head(repo, "refs/heads/_spoke");
+    git_repository_set_head(repo, kStoreHeadRef);
   }
   auto impl = std::make_unique<Impl>();
   impl->path = dir.string();
@@ -229,7 +193,7 @@ Result<std::vector<RefEntry>> Store::ListRefs(const std::string& prefix) const {
     if (entry.name.rfind(prefix, 0) != 0) continue;
     entry.target = OidHex(*git_reference_target(ref));
     git_object* peeled = nullptr;
-    if (entry.name.rfind(kTagPrefix, 0) == 0 &&
+    if (entry.name.rfind(kTagRefsPrefix, 0) == 0 &&
         git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0) {
       entry.peeled = OidHex(*git_object_id(peeled));
       git_object_free(peeled);
@@ -263,7 +227,7 @@ bool Store::HasObject(const std::string& id) const {
 }
 
 Result<std::vector<std::string>> Store::ListModules() const {
-  SPOKE_ASSIGN_OR_RETURN(auto refs, ListRefs(kBranchPrefix));
+  SPOKE_ASSIGN_OR_RETURN(auto refs, ListRefs(kBranchRefsPrefix));
   std::vector<std::string> modules;
   for (const auto& ref : refs) {
     std::string module;
@@ -275,7 +239,7 @@ Result<std::vector<std::string>> Store::ListModules() const {
 
 Result<std::vector<std::string>> Store::ListVersions(const std::string& module) const {
   SPOKE_RETURN_IF_ERROR(ValidateModuleName(module));
-  SPOKE_ASSIGN_OR_RETURN(auto refs, ListRefs(std::string(kTagPrefix) + module + "/"));
+  SPOKE_ASSIGN_OR_RETURN(auto refs, ListRefs(ModuleTagRefsPrefix(module)));
   std::vector<std::string> versions;
   for (const auto& ref : refs) {
     std::string m, v;

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "spoke/quarantine.h"
 #include "spoke/store.h"
 #include "store/git_handles.h"
 #include "store/pack_index.h"
 #include "store/pack_reuse.h"
-#include "store/quarantine.h"
 
 namespace spoke {
 

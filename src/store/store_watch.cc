@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include "spoke/refs.h"
+
 namespace spoke {
 namespace {
 
@@ -79,7 +81,7 @@ StoreWatch::Stamp StoreWatch::TakeStamp() const {
 }
 
 Status StoreWatch::List(std::vector<VersionName>* fresh) {
-  SPOKE_ASSIGN_OR_RETURN(auto refs, store_.ListRefs("refs/tags/"));
+  SPOKE_ASSIGN_OR_RETURN(auto refs, store_.ListRefs(kTagRefsPrefix));
   for (const auto& ref : refs) {
     VersionName name;
     if (!ParseVersionTagRef(ref.name, &name.first, &name.second)) continue;

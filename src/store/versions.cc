@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "spoke/names.h"
+#include "spoke/refs.h"
 #include "spoke/semver.h"
 #include "store/blob_pack.h"
 #include "store/blob_pack_writer.h"

@@ -1,6 +1,6 @@
 // SHA-1 and SHA-256 through OpenSSL's low-level functions (see digest.h for why not EVP).
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include "util/digest.h"
+#include "spoke/digest.h"
 
 #include <openssl/sha.h>
 

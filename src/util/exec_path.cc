@@ -1,6 +1,6 @@
 // Finding programs: spoke's helpers ($SPOKE_EXEC_PATH, the executable's directory, the install's
 // libexec/spoke) and generator plugins (PATH).
-#include "util/exec_path.h"
+#include "spoke/exec_path.h"
 
 #include <unistd.h>
 

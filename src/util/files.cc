@@ -1,5 +1,5 @@
 // File helpers with errors as values; the CLI and the store's local config use them.
-#include "util/files.h"
+#include "spoke/files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "util/digest.h"
+#include "spoke/digest.h"
 #include "util/parallel.h"
 
 namespace spoke {

@@ -32,9 +32,9 @@
 #include <vector>
 
 #include "fuzz_check.h"
+#include "spoke/digest.h"
 #include "spoke/store.h"
 #include "store/pack_index.h"
-#include "util/digest.h"
 #include "wire.h"
 
 namespace {

@@ -1,5 +1,7 @@
 // Dependency resolution for push and lock: declared pins first, then the lock, then the registry's
-// import index, each step only for the imports the previous ones left unsatisfied.
+// import index, each step only for the imports the previous ones left unsatisfied. It lives with
+// the client (remote/) because it fetches what it pins and asks the registry's index; the graph
+// walks and closures it builds on (deps.h) need no network.
 #include "spoke/resolve.h"
 
 #include <map>

@@ -5,8 +5,8 @@
 // (the lock is free) from a live one's (another process holds it) without guessing from ages; the
 // kernel releases the lock of a process however it dies. Several processes may use one store at
 // once (a client store shared by several `spoke` commands), so that difference matters.
-#ifndef SPOKE_STORE_QUARANTINE_H_
-#define SPOKE_STORE_QUARANTINE_H_
+#ifndef SPOKE_QUARANTINE_H_
+#define SPOKE_QUARANTINE_H_
 
 #include <filesystem>
 #include <string>
@@ -42,4 +42,4 @@ int SweepIncoming(const std::string& store_path);
 
 }  // namespace spoke
 
-#endif  // SPOKE_STORE_QUARANTINE_H_
+#endif  // SPOKE_QUARANTINE_H_

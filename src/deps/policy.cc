@@ -1,5 +1,6 @@
 // The registry's version check: validation (the same SchemaImage build as `spoke validate`) and the
-// module's compatibility level against the previous release in the major version.
+// module's compatibility level against the previous release in the major version. It is in deps/,
+// not check/, because it checks a version against its dependency closure (deps.h).
 #include "spoke/policy.h"
 
 #include <cctype>

@@ -1,7 +1,7 @@
 // Where spoke's helper programs live: spoke-core, which the `spoke` front end hands work to, looked
 // for as git looks for its git-* helpers in GIT_EXEC_PATH.
-#ifndef SPOKE_UTIL_EXEC_PATH_H_
-#define SPOKE_UTIL_EXEC_PATH_H_
+#ifndef SPOKE_EXEC_PATH_H_
+#define SPOKE_EXEC_PATH_H_
 
 #include <string>
 #include <vector>
@@ -23,4 +23,4 @@ std::string FindOnPath(const std::string& name);
 
 }  // namespace spoke
 
-#endif  // SPOKE_UTIL_EXEC_PATH_H_
+#endif  // SPOKE_EXEC_PATH_H_

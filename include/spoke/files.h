@@ -1,6 +1,6 @@
 // Whole-file reads and writes on the local file system, as Status values.
-#ifndef SPOKE_UTIL_FILES_H_
-#define SPOKE_UTIL_FILES_H_
+#ifndef SPOKE_FILES_H_
+#define SPOKE_FILES_H_
 
 #include <sys/stat.h>
 
@@ -52,4 +52,4 @@ Status WriteFilesUnder(const std::string& dir, const std::map<std::string, std::
 
 }  // namespace spoke
 
-#endif  // SPOKE_UTIL_FILES_H_
+#endif  // SPOKE_FILES_H_

@@ -5,8 +5,8 @@
 // whose implementations never change. The incremental SHA*_Init/Update/Final functions are
 // deprecated in 3.0 but still part of its API (Debian builds OpenSSL with them), and they hash
 // with the same assembly.
-#ifndef SPOKE_UTIL_DIGEST_H_
-#define SPOKE_UTIL_DIGEST_H_
+#ifndef SPOKE_DIGEST_H_
+#define SPOKE_DIGEST_H_
 
 #include <cstdint>
 #include <memory>
@@ -68,4 +68,4 @@ std::string GitBlobIdHex(std::string_view content);
 
 }  // namespace spoke
 
-#endif  // SPOKE_UTIL_DIGEST_H_
+#endif  // SPOKE_DIGEST_H_
