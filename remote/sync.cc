@@ -215,10 +215,16 @@ Status FetchDependencies(Store& local, RemoteClient& remote,
   return Status::Ok();
 }
 
-Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& unresolved) {
-  NewVersion request = unresolved;
-  // The registry checks that the version compiles against these pins (spoke-server --validate).
-  SPOKE_ASSIGN_OR_RETURN(request.dependencies, ResolvePins(local, remote, unresolved.dependencies));
+Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& request) {
+  // Resolving was the caller's (ResolveDependencies, which fetched every pin): doing it again here
+  // read every version of the closure a second time.
+  for (const auto& dep : request.dependencies) {
+    if (dep.commit.empty() || dep.digest.empty()) {
+      return Status::InvalidArgument("dependency " + dep.module + "@" + dep.version + " of " +
+                                     request.module + "@" + request.version +
+                                     " is not pinned to a commit and digest; resolve it first");
+    }
+  }
   const std::string tag_ref = VersionTagRef(request.module, request.version);
   const std::string branch_ref = ModuleBranchRef(request.module);
   Status last = Status::Ok();
