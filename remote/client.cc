@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 #include "http_transport.h"
 #include "wire.h"
@@ -227,12 +228,32 @@ Result<std::unique_ptr<RemoteClient>> RemoteClient::Create(const RemoteOptions& 
 }
 
 Result<std::vector<RefEntry>> RemoteClient::ListRefs(const std::string& prefix) {
-  HttpRequest request =
-      impl_->Request("GET", std::string(wire::kRefsPath) + "?prefix=" + EncodeQueryValue(prefix));
-  SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->BoundedBodyOf(request));
-  auto json = Json::Parse(body);
-  if (!json.ok()) return Status::Corruption("registry sent a malformed ref list");
-  return wire::RefsFromJson(*json);
+  return ListRefs(std::vector<std::string>{prefix});
+}
+
+Result<std::vector<RefEntry>> RemoteClient::ListRefs(const std::vector<std::string>& prefixes) {
+  if (prefixes.empty()) return std::vector<RefEntry>();
+  std::map<std::string, RefEntry> by_name;
+  // Asked for in batches the registry takes; an older registry answers for the first prefix of
+  // each request only (it says which it covered), and the others go again.
+  std::vector<std::string> pending = prefixes;
+  while (!pending.empty()) {
+    const size_t batch = std::min(pending.size(), wire::kMaxRefPrefixes);
+    std::string path = wire::kRefsPath;
+    for (size_t i = 0; i < batch; ++i)
+      path += (i == 0 ? "?prefix=" : "&prefix=") + EncodeQueryValue(pending[i]);
+    SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->BoundedBodyOf(impl_->Request("GET", path)));
+    auto json = Json::Parse(body);
+    if (!json.ok()) return Status::Corruption("registry sent a malformed ref list");
+    SPOKE_ASSIGN_OR_RETURN(auto refs, wire::RefsFromJson(*json));
+    for (auto& ref : refs) by_name.emplace(ref.name, std::move(ref));
+    const size_t answered = wire::AnsweredRefPrefixes(*json).size() == batch ? batch : 1;
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(answered));
+  }
+  std::vector<RefEntry> refs;
+  refs.reserve(by_name.size());
+  for (auto& [name, ref] : by_name) refs.push_back(std::move(ref));
+  return refs;
 }
 
 Result<uint64_t> RemoteClient::FetchPackToFile(const std::vector<std::string>& wants,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <random>
 #include <set>
 #include <thread>
@@ -29,12 +30,18 @@ void BackOff(int attempt) {
   std::this_thread::sleep_for(std::chrono::microseconds(200 + rng() % cap_us));
 }
 
-Result<std::string> FindRemoteRef(RemoteClient& remote, const std::string& name) {
-  SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(name));
-  for (const auto& ref : refs) {
-    if (ref.name == name) return ref.target;
+// The registry's targets of the refs `names`, asked for in one request: name -> target, "" for a
+// ref the registry does not have.
+Result<std::map<std::string, std::string>> FindRemoteRefs(RemoteClient& remote,
+                                                          const std::vector<std::string>& names) {
+  SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(names));
+  std::map<std::string, std::string> targets;
+  for (const auto& name : names) targets[name];
+  for (auto& ref : refs) {
+    // A name is a prefix of longer ones too (refs/tags/m/v1.0.0 of refs/tags/m/v1.0.0-rc.1).
+    if (auto it = targets.find(ref.name); it != targets.end()) it->second = std::move(ref.target);
   }
-  return std::string();
+  return targets;
 }
 
 }  // namespace
@@ -96,15 +103,13 @@ Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
 Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote,
                                    const std::vector<std::string>& prefixes) {
   std::vector<RefEntry> wanted;
-  for (const auto& prefix : prefixes) {
-    SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(prefix));
-    for (auto& ref : refs) {
-      std::string module, version;
-      std::string key;
-      if (ParseVersionTagRef(ref.name, &module, &version) ||
-          ParseModuleBranchRef(ref.name, &module) || ParseArtifactRef(ref.name, &key)) {
-        wanted.push_back(std::move(ref));
-      }
+  SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(prefixes));
+  for (auto& ref : refs) {
+    std::string module, version;
+    std::string key;
+    if (ParseVersionTagRef(ref.name, &module, &version) ||
+        ParseModuleBranchRef(ref.name, &module) || ParseArtifactRef(ref.name, &key)) {
+      wanted.push_back(std::move(ref));
     }
   }
   return FetchRefs(local, remote, wanted);
@@ -137,16 +142,18 @@ Status RecordFetchPrefixes(Store& local, const std::vector<std::string>& prefixe
 // Fetches an exact version and its module branch, with `options`, and reads the version back.
 Result<VersionInfo> FetchVersion(Store& local, RemoteClient& remote, const std::string& module,
                                  const std::string& version, const FetchOptions& options) {
-  std::string tag = VersionTagRef(module, version);
-  SPOKE_ASSIGN_OR_RETURN(std::string target, FindRemoteRef(remote, tag));
+  const std::string tag = VersionTagRef(module, version);
+  const std::string branch = ModuleBranchRef(module);
+  // The module branch comes along, so `log` works offline and later fetches send only changes.
+  SPOKE_ASSIGN_OR_RETURN(auto remote_refs, FindRemoteRefs(remote, {tag, branch}));
+  const std::string& target = remote_refs[tag];
   if (target.empty()) {
     return Status::NotFound("version " + module + "@" + version + " does not exist in registry " +
                             remote.url());
   }
-  // The module branch comes along, so `log` works offline and later fetches send only changes.
   std::vector<RefEntry> refs{{tag, target, ""}};
-  SPOKE_ASSIGN_OR_RETURN(std::string branch_tip, FindRemoteRef(remote, ModuleBranchRef(module)));
-  if (!branch_tip.empty()) refs.push_back({ModuleBranchRef(module), branch_tip, ""});
+  const std::string& branch_tip = remote_refs[branch];
+  if (!branch_tip.empty()) refs.push_back({branch, branch_tip, ""});
   SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, refs, options).status());
   return local.GetVersion(module, version);
 }
@@ -230,8 +237,9 @@ Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVer
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPushAttempts; ++attempt) {
     if (attempt > 0) BackOff(attempt);
-    SPOKE_ASSIGN_OR_RETURN(std::string remote_tag, FindRemoteRef(remote, tag_ref));
-    SPOKE_ASSIGN_OR_RETURN(std::string remote_tip, FindRemoteRef(remote, branch_ref));
+    SPOKE_ASSIGN_OR_RETURN(auto remote_refs, FindRemoteRefs(remote, {tag_ref, branch_ref}));
+    const std::string remote_tag = remote_refs[tag_ref];
+    const std::string remote_tip = remote_refs[branch_ref];
     std::vector<RefEntry> known;
     if (!remote_tip.empty()) known.push_back({branch_ref, remote_tip, ""});
     if (!remote_tag.empty()) known.push_back({tag_ref, remote_tag, ""});

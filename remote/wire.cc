@@ -23,7 +23,7 @@ Result<std::vector<std::string>> OidList(const Json* list, const char* what) {
 
 }  // namespace
 
-Json RefsToJson(const std::vector<RefEntry>& refs) {
+Json RefsToJson(const std::vector<RefEntry>& refs, const std::vector<std::string>& prefixes) {
   Json list = Json::MakeArray();
   for (const auto& ref : refs) {
     Json entry = Json::MakeObject();
@@ -34,8 +34,21 @@ Json RefsToJson(const std::vector<RefEntry>& refs) {
   }
   Json root = Json::MakeObject();
   root.Set("protocol", kProtocolVersion);
+  Json answered = Json::MakeArray();
+  for (const auto& prefix : prefixes) answered.Push(prefix);
+  root.Set("prefixes", std::move(answered));
   root.Set("refs", std::move(list));
   return root;
+}
+
+std::vector<std::string> AnsweredRefPrefixes(const Json& json) {
+  std::vector<std::string> prefixes;
+  const Json* list = json.Get("prefixes");
+  if (!list || !list->is_array()) return prefixes;
+  for (const Json& item : list->as_array()) {
+    if (item.is_string()) prefixes.push_back(item.as_string());
+  }
+  return prefixes;
 }
 
 Result<std::vector<RefEntry>> RefsFromJson(const Json& json) {

@@ -55,6 +55,10 @@ class RemoteClient {
   // Refs whose names start with `prefix`; the server filters, so a client never downloads the ref
   // list of a whole large registry to find one module.
   Result<std::vector<RefEntry>> ListRefs(const std::string& prefix);
+  // Refs whose names start with any of `prefixes`, sorted by name, each once: one request (a
+  // registry older than the multi-prefix ref list answers for the first prefix only, and is then
+  // asked for the others one by one).
+  Result<std::vector<RefEntry>> ListRefs(const std::vector<std::string>& prefixes);
   // One pack holding what `wants` need and `haves` do not already give, streamed into the file
   // `path` (created, or truncated) as it arrives; returns its size. TooLarge, with the file cut
   // short, when the registry announces or sends more than RemoteOptions::max_pack_bytes. The
