@@ -44,6 +44,41 @@ Result<std::map<std::string, std::string>> FindRemoteRefs(RemoteClient& remote,
   return targets;
 }
 
+// Records in `local` what the registry accepted of a push of `prepared`. When the registry names
+// what this store has just written (the usual case), the refs are set here by a compare-and-swap
+// against what they name now: the objects are this store's own, on a tip whose closure it holds,
+// so there is no pack to receive and check. Anything else (the registry's tag is an earlier
+// identical push's, a local tag differs, a local ref moved meanwhile) is mirrored as a fetch
+// mirrors it.
+Status RecordAcceptedPush(Store& local, RemoteClient& remote, const PreparedVersion& prepared,
+                          const std::vector<RefResult>& accepted) {
+  std::map<std::string, std::string> written;  // ref -> what this store wrote for it
+  for (const auto& update : prepared.updates) written[update.name] = update.new_target;
+  std::vector<RefUpdate> updates;
+  bool own = true;
+  for (const auto& result : accepted) {
+    auto it = written.find(result.name);
+    SPOKE_ASSIGN_OR_RETURN(std::string current, local.ResolveRef(result.name));
+    std::string module, version;
+    const bool is_tag = ParseVersionTagRef(result.name, &module, &version);
+    if (it == written.end() || it->second != result.target ||
+        (is_tag && !current.empty() && current != result.target)) {
+      own = false;
+      break;
+    }
+    if (current != result.target) updates.push_back({result.name, current, result.target});
+  }
+  if (own) {
+    Status recorded = updates.empty() ? Status::Ok() : local.UpdateRefs(updates);
+    if (recorded.code() != Status::Code::kConflict) return recorded;
+  }
+  std::vector<RefEntry> refs;
+  for (const auto& result : accepted) refs.push_back({result.name, result.target, ""});
+  FetchOptions options;
+  options.complete = {prepared.tag_id, prepared.commit_id};
+  return FetchRefs(local, remote, refs, options).status();
+}
+
 }  // namespace
 
 Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
@@ -275,17 +310,10 @@ Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVer
       return last;
     }
     bool created = false;
-    std::vector<RefEntry> accepted;
     for (const auto& result : *pushed) {
       if (result.name == tag_ref && result.status == "created") created = true;
-      accepted.push_back({result.name, result.target, ""});
     }
-    // Mirror what the registry now holds (its tag may be an earlier identical push's, which this
-    // store then fetches). What this store has just written, on a tip whose closure it holds,
-    // needs no fetch.
-    FetchOptions written;
-    written.complete = {prepared.tag_id, prepared.commit_id};
-    SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, accepted, written).status());
+    SPOKE_RETURN_IF_ERROR(RecordAcceptedPush(local, remote, prepared, *pushed));
     SPOKE_ASSIGN_OR_RETURN(VersionInfo info, local.GetVersion(request.module, request.version));
     return PushSummary{std::move(info), created, pack.size()};
   }
