@@ -303,11 +303,11 @@ Result<uint64_t> RemoteClient::FetchPackToFile(const std::vector<std::string>& w
 
 Result<std::vector<RefResult>> RemoteClient::Push(const std::string& pack,
                                                   const std::vector<RefUpdate>& updates) {
-  std::string body = wire::EncodePushHeader(updates);
-  body += pack;
+  const std::string header = wire::EncodePushHeader(updates);
   HttpRequest request = impl_->Request("POST", wire::kPushPath);
   request.content_type = wire::kPushContentType;
-  request.body = body;
+  request.body_head = header;
+  request.body = pack;
   auto progress = impl_->options.progress;
   request.sent = [progress](uint64_t sent, uint64_t total) {
     if (progress) progress("Sending", sent, total);

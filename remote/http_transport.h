@@ -29,6 +29,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string content_type;  // set exactly when there is a body (an empty one too)
   std::string_view body;     // must outlive Send()
+  // Sent before `body` when not empty (a push's header line before its pack), so that the two are
+  // never joined into one buffer, a copy of the whole pack. Must outlive Send().
+  std::string_view body_head;
   // When set, told the answer's status before any of its body arrives, so a receiver knows
   // whether a pack or an error's JSON is coming. False aborts the exchange.
   std::function<bool(int status)> started;
@@ -71,7 +74,7 @@ Result<std::unique_ptr<HttpTransport>> MakeHttpTransport(const HttpTransportOpti
 // interface's revision, the compiler, and the sizes of the types. A module from another build
 // is refused by name rather than crashing.
 #define SPOKE_HTTP_TRANSPORT_ABI                                                          \
-  ("spoke-http 2; " __VERSION__ "; " + std::to_string(sizeof(spoke::HttpRequest)) + "/" + \
+  ("spoke-http 3; " __VERSION__ "; " + std::to_string(sizeof(spoke::HttpRequest)) + "/" + \
    std::to_string(sizeof(spoke::HttpAnswer)) + "/" +                                      \
    std::to_string(sizeof(spoke::HttpTransportOptions)))
 
