@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <random>
 #include <set>
-#include <thread>
 
 #include "spoke/artifact_cache.h"
+#include "spoke/backoff.h"
 #include "spoke/semver.h"
 #include "store/quarantine.h"
 
@@ -19,16 +18,11 @@ namespace {
 // Each lost race means another pusher's version landed, so retrying always makes progress; the
 // budget has to cover every pusher that may be ahead in line (8 failed with 12 concurrent pushers
 // of one module, tests/e2e/immutability_race_test.cc), and the random, growing pause keeps the
-// losers from colliding in step again.
-constexpr int kPushAttempts = 32;
-
-// Sleeps before attempt `attempt` (>= 1): up to 2 ms after the first loss, doubling to at most
+// losers from colliding in step again: up to 2 ms after the first loss, doubling to at most
 // 128 ms.
-void BackOff(int attempt) {
-  thread_local std::mt19937 rng(std::random_device{}());
-  const unsigned cap_us = 2000u << std::min(attempt - 1, 6);
-  std::this_thread::sleep_for(std::chrono::microseconds(200 + rng() % cap_us));
-}
+constexpr int kPushAttempts = 32;
+constexpr Backoff kPushBackoff{std::chrono::milliseconds(2), std::chrono::milliseconds(128),
+                               std::chrono::microseconds(200)};
 
 // The registry's targets of the refs `names`, asked for in one request: name -> target, "" for a
 // ref the registry does not have.
@@ -271,7 +265,7 @@ Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVer
   const std::string branch_ref = ModuleBranchRef(request.module);
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPushAttempts; ++attempt) {
-    if (attempt > 0) BackOff(attempt);
+    if (attempt > 0) kPushBackoff.SleepBeforeRetry(attempt);
     SPOKE_ASSIGN_OR_RETURN(auto remote_refs, FindRemoteRefs(remote, {tag_ref, branch_ref}));
     const std::string remote_tag = remote_refs[tag_ref];
     const std::string remote_tip = remote_refs[branch_ref];
