@@ -25,7 +25,7 @@ void SetupCompat(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!args->set.empty()) {
       auto parsed = ParseCompatibility(args->set);
       if (!parsed.ok()) return UsageError(parsed.status());
-      level = parsed->empty() ? "NONE" : *parsed;
+      level = CompatibilityName(*parsed);
     }
     auto remote = ConnectRegistry(*flags);
     if (!remote.ok()) return UsageError(remote.status());

@@ -29,7 +29,7 @@ Status EnsureCompatibility(RemoteClient& remote, const std::string& module,
     Json body = Json::MakeObject();
     body.Set("name", module);
     body.Set("description", description);
-    body.Set("compatibility", level.empty() ? "NONE" : level);
+    body.Set("compatibility", CompatibilityName(level));
     auto created = remote.PostJson("/modules", body);
     if (created.ok() || created.status().code() != Status::Code::kAlreadyExists)
       return created.status();
@@ -37,7 +37,7 @@ Status EnsureCompatibility(RemoteClient& remote, const std::string& module,
   }
   if (!info.ok()) return info.status();
   std::string current = info->GetString("compatibility");
-  std::string wanted = level.empty() ? "NONE" : level;
+  std::string wanted = CompatibilityName(level);
   if (current != wanted) {
     return Status::FailedPrecondition(
         "module " + module + " has compatibility " + current + ", not " + wanted +

@@ -11,10 +11,6 @@ constexpr char kVersion[] = R"((v[0-9][^/]*|latest))";
 
 std::string Route(const std::string& tail) { return std::string("/modules/") + kModule + tail; }
 
-std::string CompatibilityName(const std::string& stored) {
-  return stored.empty() ? "NONE" : stored;
-}
-
 Json ChangeToJson(const FileChange& change, bool with_patch) {
   Json out = Json::MakeObject();
   out.Set("path", change.path);

@@ -201,7 +201,7 @@ Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion&
   if (!info.ok()) return info.status();
   if (info->compatibility != wanted) {
     return Status::FailedPrecondition("module " + request.module + " has compatibility " +
-                                      (info->compatibility.empty() ? "NONE" : info->compatibility) +
+                                      CompatibilityName(info->compatibility) +
                                       "; change it with PUT /modules/" + request.module +
                                       "/compatibility");
   }
@@ -307,7 +307,7 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
     Json body = Json::MakeObject();
     body.Set("name", info->name);
     body.Set("description", info->description);
-    body.Set("compatibility", info->compatibility.empty() ? "NONE" : info->compatibility);
+    body.Set("compatibility", CompatibilityName(info->compatibility));
     body.Set("created", FormatTime(info->created));
     Json versions = Json::MakeArray();
     for (const auto& v : *names) versions.Push(v);
@@ -351,7 +351,7 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
     Json answer = Json::MakeObject();
     answer.Set("name", info->name);
     answer.Set("description", info->description);
-    answer.Set("compatibility", info->compatibility.empty() ? "NONE" : info->compatibility);
+    answer.Set("compatibility", CompatibilityName(info->compatibility));
     answer.Set("created", FormatTime(info->created));
     SendJson(res, answer, 201);
   });
