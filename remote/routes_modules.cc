@@ -210,6 +210,15 @@ Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion&
 
 }  // namespace
 
+Json ModuleToJson(const ModuleInfo& info) {
+  Json body = Json::MakeObject();
+  body.Set("name", info.name);
+  body.Set("description", info.description);
+  body.Set("compatibility", CompatibilityName(info.compatibility));
+  body.Set("created", FormatTime(info.created));
+  return body;
+}
+
 void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
   // The file's bytes, or the original Spoke's {"path", "content"} when asked (WantsFileAsJson).
   // The two are distinct representations of one resource: each has its own ETag, and caches must
@@ -304,11 +313,7 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
     if (!info.ok()) return SendError(res, info.status());
     auto names = ctx.store->ListVersions(module);
     if (!names.ok()) return SendError(res, names.status());
-    Json body = Json::MakeObject();
-    body.Set("name", info->name);
-    body.Set("description", info->description);
-    body.Set("compatibility", CompatibilityName(info->compatibility));
-    body.Set("created", FormatTime(info->created));
+    Json body = ModuleToJson(*info);
     Json versions = Json::MakeArray();
     for (const auto& v : *names) versions.Push(v);
     body.Set("versions", std::move(versions));
@@ -348,12 +353,7 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
     auto info = ctx.store->CreateModule(body->GetString("name"), body->GetString("description"),
                                         *compatibility);
     if (!info.ok()) return SendError(res, info.status());
-    Json answer = Json::MakeObject();
-    answer.Set("name", info->name);
-    answer.Set("description", info->description);
-    answer.Set("compatibility", CompatibilityName(info->compatibility));
-    answer.Set("created", FormatTime(info->created));
-    SendJson(res, answer, 201);
+    SendJson(res, ModuleToJson(*info), 201);
   });
 }
 
