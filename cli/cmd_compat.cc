@@ -31,11 +31,9 @@ void SetupCompat(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!remote.ok()) return UsageError(remote.status());
     Result<Json> answer = Status::Internal("");
     if (args->set.empty()) {
-      answer = (*remote)->GetJson("/modules/" + args->module);
+      answer = (*remote)->GetModule(args->module);
     } else {
-      Json body = Json::MakeObject();
-      body.Set("compatibility", level);
-      answer = (*remote)->PutJson("/modules/" + args->module + "/compatibility", body);
+      answer = (*remote)->SetCompatibility(args->module, level);
     }
     if (!answer.ok()) return Fail(answer.status());
     if (args->json) {

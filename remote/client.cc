@@ -341,16 +341,47 @@ Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(
   return answers;
 }
 
-Result<Json> RemoteClient::GetJson(const std::string& path) {
+Result<Json> RemoteClient::GetModule(const std::string& module) {
+  return impl_->JsonExchange("GET", "/modules/" + module, nullptr);
+}
+
+Result<Json> RemoteClient::CreateModule(const std::string& module, const std::string& description,
+                                        const std::string& compatibility) {
+  Json body = Json::MakeObject();
+  body.Set("name", module);
+  body.Set("description", description);
+  body.Set("compatibility", compatibility);
+  return impl_->JsonExchange("POST", "/modules", &body);
+}
+
+Result<Json> RemoteClient::SetCompatibility(const std::string& module,
+                                            const std::string& compatibility) {
+  Json body = Json::MakeObject();
+  body.Set("compatibility", compatibility);
+  return impl_->JsonExchange("PUT", "/modules/" + module + "/compatibility", &body);
+}
+
+Result<Json> RemoteClient::GetVersion(const std::string& module, const std::string& version) {
+  return impl_->JsonExchange("GET", "/modules/" + module + "/versions/" + version, nullptr);
+}
+
+Result<Json> RemoteClient::Compile(const std::string& module, const std::string& version,
+                                   const std::string& language, const CompileQuery& query) {
+  std::string path = "/modules/" + module + "/versions/" + version + "/compile/" + language +
+                     "?include_imports=" + (query.include_imports ? "true" : "false");
+  if (!query.parameter.empty()) path += "&parameter=" + EncodeQueryValue(query.parameter);
+  if (!query.go_package_prefix.empty())
+    path += "&go_package_prefix=" + EncodeQueryValue(query.go_package_prefix);
+  const Json no_body = Json::MakeObject();
+  return impl_->JsonExchange("POST", path, &no_body);
+}
+
+Result<Json> RemoteClient::Search(const SearchQuery& query) {
+  std::string path = "/search?q=" + EncodeQueryValue(query.text);
+  if (query.limit > 0) path += "&limit=" + std::to_string(query.limit);
+  if (!query.type.empty()) path += "&type=" + EncodeQueryValue(query.type);
+  if (query.all_versions) path += "&all_versions=true";
   return impl_->JsonExchange("GET", path, nullptr);
-}
-
-Result<Json> RemoteClient::PostJson(const std::string& path, const Json& body) {
-  return impl_->JsonExchange("POST", path, &body);
-}
-
-Result<Json> RemoteClient::PutJson(const std::string& path, const Json& body) {
-  return impl_->JsonExchange("PUT", path, &body);
 }
 
 }  // namespace spoke
