@@ -305,7 +305,7 @@ Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVer
     }
     bool created = false;
     for (const auto& result : *pushed) {
-      if (result.name == tag_ref && result.status == "created") created = true;
+      if (result.name == tag_ref && result.change == RefChange::kCreated) created = true;
     }
     SPOKE_RETURN_IF_ERROR(RecordAcceptedPush(local, remote, prepared, *pushed));
     SPOKE_ASSIGN_OR_RETURN(VersionInfo info, local.GetVersion(request.module, request.version));

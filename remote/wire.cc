@@ -1,6 +1,8 @@
 // Encoding and decoding of the sync protocol's payloads.
 #include "wire.h"
 
+#include <optional>
+
 #include "spoke/names.h"
 #include "store/git_handles.h"
 
@@ -136,7 +138,7 @@ Json RefResultsToJson(const std::vector<RefResult>& results) {
     Json entry = Json::MakeObject();
     entry.Set("name", r.name);
     entry.Set("target", r.target);
-    entry.Set("status", r.status);
+    entry.Set("status", RefChangeName(r.change));
     list.Push(std::move(entry));
   }
   Json root = Json::MakeObject();
@@ -149,7 +151,14 @@ Result<std::vector<RefResult>> RefResultsFromJson(const Json& json) {
   if (!list || !list->is_array()) return Status::Corruption("push response without \"refs\"");
   std::vector<RefResult> results;
   for (const Json& item : list->as_array()) {
-    results.push_back({item.GetString("name"), item.GetString("target"), item.GetString("status")});
+    const std::string status = item.GetString("status");
+    std::optional<RefChange> change;
+    for (RefChange known : {RefChange::kCreated, RefChange::kUpdated, RefChange::kUnchanged}) {
+      if (status == RefChangeName(known)) change = known;
+    }
+    if (!change)
+      return Status::Corruption("push response with an unknown ref status \"" + status + "\"");
+    results.push_back({item.GetString("name"), item.GetString("target"), *change});
   }
   return results;
 }

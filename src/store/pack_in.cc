@@ -475,14 +475,14 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
     SPOKE_ASSIGN_OR_RETURN(std::string current, store.ResolveRef(plan.update.name));
     if (!plan.module.empty() && !plan.version.empty()) {
       if (current == plan.update.new_target) {
-        results.push_back({plan.update.name, current, "unchanged"});
+        results.push_back({plan.update.name, current, RefChange::kUnchanged});
         unchanged_commits.insert(plan.commit);
         continue;
       }
       if (!current.empty()) {
         auto existing = store.GetVersion(plan.module, plan.version);
         if (existing.ok() && existing->manifest.digest == plan.digest) {
-          results.push_back({plan.update.name, current, "unchanged"});
+          results.push_back({plan.update.name, current, RefChange::kUnchanged});
           unchanged_commits.insert(plan.commit);
           continue;
         }
@@ -496,29 +496,29 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
                                 plan.update.old_target);
       }
       to_apply.push_back({plan.update.name, "", plan.update.new_target});
-      results.push_back({plan.update.name, plan.update.new_target, "created"});
+      results.push_back({plan.update.name, plan.update.new_target, RefChange::kCreated});
       continue;
     }
     if (plan.artifact) {
       // Artifacts are deterministic: an existing one for the same key is kept as it is.
       if (!current.empty()) {
-        results.push_back({plan.update.name, current, "unchanged"});
+        results.push_back({plan.update.name, current, RefChange::kUnchanged});
         continue;
       }
       to_apply.push_back({plan.update.name, "", plan.update.new_target});
-      results.push_back({plan.update.name, plan.update.new_target, "created"});
+      results.push_back({plan.update.name, plan.update.new_target, RefChange::kCreated});
       continue;
     }
     // A module branch.
     if (current == plan.update.new_target) {
-      results.push_back({plan.update.name, current, "unchanged"});
+      results.push_back({plan.update.name, current, RefChange::kUnchanged});
       continue;
     }
     if (policy == RefPolicy::kStrict) {
       if (unchanged_commits.count(plan.update.new_target)) {
         // The version this branch move would publish is already there under another commit.
         SPOKE_ASSIGN_OR_RETURN(std::string tip, store.ResolveRef(plan.update.name));
-        results.push_back({plan.update.name, tip, "unchanged"});
+        results.push_back({plan.update.name, tip, RefChange::kUnchanged});
         continue;
       }
       if (current != plan.update.old_target) {
@@ -536,8 +536,8 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
       }
     }
     to_apply.push_back({plan.update.name, current, plan.update.new_target});
-    results.push_back(
-        {plan.update.name, plan.update.new_target, current.empty() ? "created" : "updated"});
+    results.push_back({plan.update.name, plan.update.new_target,
+                       current.empty() ? RefChange::kCreated : RefChange::kUpdated});
   }
   if (policy == RefPolicy::kStrict) {
     // Every branch move must follow new versions only, and every new version must lie on its
