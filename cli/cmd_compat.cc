@@ -25,17 +25,15 @@ void SetupCompat(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!args->set.empty()) {
       auto parsed = ParseCompatibility(args->set);
       if (!parsed.ok()) return UsageError(parsed.status());
-      level = parsed->empty() ? "NONE" : *parsed;
+      level = CompatibilityName(*parsed);
     }
     auto remote = ConnectRegistry(*flags);
     if (!remote.ok()) return UsageError(remote.status());
     Result<Json> answer = Status::Internal("");
     if (args->set.empty()) {
-      answer = (*remote)->GetJson("/modules/" + args->module);
+      answer = (*remote)->GetModule(args->module);
     } else {
-      Json body = Json::MakeObject();
-      body.Set("compatibility", level);
-      answer = (*remote)->PutJson("/modules/" + args->module + "/compatibility", body);
+      answer = (*remote)->SetCompatibility(args->module, level);
     }
     if (!answer.ok()) return Fail(answer.status());
     if (args->json) {

@@ -94,18 +94,13 @@ Result<RegistryAnswer> AskRegistry(RemoteClient& remote, const std::string& modu
                                    CompileStats* stats) {
   RegistryAnswer answer;
   for (const auto& language : languages) {
-    std::string path = "/modules/" + module + "/versions/" + version + "/compile/" + language;
-    std::string query = include_imports ? "&include_imports=true" : "&include_imports=false";
-    if (auto it = parameters.find(language); it != parameters.end()) {
-      query += "&parameter=" + EncodeQueryValue(it->second);
-    }
+    RemoteClient::CompileQuery query;
+    query.include_imports = include_imports;
+    if (auto it = parameters.find(language); it != parameters.end()) query.parameter = it->second;
     // Said even when it is the default, which the registry would pick too: the key must be ours.
     SPOKE_ASSIGN_OR_RETURN(Language described, FindLanguage(language));
-    if (described.takes_go_import_paths && !go_import_prefix.empty()) {
-      query += "&go_package_prefix=" + EncodeQueryValue(go_import_prefix);
-    }
-    if (!query.empty()) path += "?" + query.substr(1);
-    SPOKE_ASSIGN_OR_RETURN(Json reply, remote.PostJson(path, Json::MakeObject()));
+    if (described.takes_go_import_paths) query.go_package_prefix = go_import_prefix;
+    SPOKE_ASSIGN_OR_RETURN(Json reply, remote.Compile(module, version, language, query));
     answer.refs.push_back({reply.GetString("ref"), reply.GetString("commit"), ""});
     answer.keys[language] = reply.GetString("key");
     if (const Json* cached = reply.Get("cached"); cached && cached->as_bool()) {

@@ -38,7 +38,7 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     const size_t bytes = fetched->pack_bytes;
     std::vector<RefResult> changed;
     for (auto& ref : fetched->refs) {
-      if (ref.status != "unchanged") changed.push_back(std::move(ref));
+      if (ref.change != RefChange::kUnchanged) changed.push_back(std::move(ref));
     }
     if (args->json) {
       Json out = Json::MakeObject();
@@ -47,7 +47,7 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
         Json entry = Json::MakeObject();
         entry.Set("name", ref.name);
         entry.Set("target", ref.target);
-        entry.Set("status", ref.status);
+        entry.Set("status", RefChangeName(ref.change));
         list.Push(std::move(entry));
       }
       out.Set("refs", std::move(list));
@@ -59,7 +59,7 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       std::printf("Already up to date with %s\n", (*remote)->url().c_str());
     } else {
       for (const auto& ref : changed)
-        std::printf(" * %-8s %s\n", ref.status.c_str(), ref.name.c_str());
+        std::printf(" * %-8s %s\n", RefChangeName(ref.change), ref.name.c_str());
       std::printf("Fetched %s (%s of pack) from %s\n", Plural(changed.size(), "ref").c_str(),
                   Plural(bytes, "byte").c_str(), (*remote)->url().c_str());
     }

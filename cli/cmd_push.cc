@@ -24,20 +24,16 @@ namespace {
 // already have it (changing a level is `spoke compat -set`, a deliberate act of its own).
 Status EnsureCompatibility(RemoteClient& remote, const std::string& module,
                            const std::string& description, const std::string& level) {
-  auto info = remote.GetJson("/modules/" + module);
+  auto info = remote.GetModule(module);
   if (!info.ok() && info.status().code() == Status::Code::kNotFound) {
-    Json body = Json::MakeObject();
-    body.Set("name", module);
-    body.Set("description", description);
-    body.Set("compatibility", level.empty() ? "NONE" : level);
-    auto created = remote.PostJson("/modules", body);
+    auto created = remote.CreateModule(module, description, CompatibilityName(level));
     if (created.ok() || created.status().code() != Status::Code::kAlreadyExists)
       return created.status();
-    info = remote.GetJson("/modules/" + module);
+    info = remote.GetModule(module);
   }
   if (!info.ok()) return info.status();
   std::string current = info->GetString("compatibility");
-  std::string wanted = level.empty() ? "NONE" : level;
+  std::string wanted = CompatibilityName(level);
   if (current != wanted) {
     return Status::FailedPrecondition(
         "module " + module + " has compatibility " + current + ", not " + wanted +

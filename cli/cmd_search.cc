@@ -82,11 +82,12 @@ void SetupSearch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     }
     auto remote = ConnectRegistry(*flags);
     if (!remote.ok()) return UsageError(remote.status());
-    std::string path =
-        "/search?q=" + EncodeQueryValue(args->query) + "&limit=" + std::to_string(args->limit);
-    if (!args->type.empty()) path += "&type=" + EncodeQueryValue(args->type);
-    if (args->all_versions) path += "&all_versions=true";
-    auto answer = (*remote)->GetJson(path);
+    RemoteClient::SearchQuery query;
+    query.text = args->query;
+    query.limit = args->limit;
+    query.type = args->type;
+    query.all_versions = args->all_versions;
+    auto answer = (*remote)->Search(query);
     if (!answer.ok()) return Fail(answer.status());
     const Json* hits = answer->Get("hits");
     if (hits == nullptr || !hits->is_array()) {

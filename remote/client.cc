@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 #include "http_transport.h"
 #include "wire.h"
@@ -227,12 +228,32 @@ Result<std::unique_ptr<RemoteClient>> RemoteClient::Create(const RemoteOptions& 
 }
 
 Result<std::vector<RefEntry>> RemoteClient::ListRefs(const std::string& prefix) {
-  HttpRequest request =
-      impl_->Request("GET", std::string(wire::kRefsPath) + "?prefix=" + EncodeQueryValue(prefix));
-  SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->BoundedBodyOf(request));
-  auto json = Json::Parse(body);
-  if (!json.ok()) return Status::Corruption("registry sent a malformed ref list");
-  return wire::RefsFromJson(*json);
+  return ListRefs(std::vector<std::string>{prefix});
+}
+
+Result<std::vector<RefEntry>> RemoteClient::ListRefs(const std::vector<std::string>& prefixes) {
+  if (prefixes.empty()) return std::vector<RefEntry>();
+  std::map<std::string, RefEntry> by_name;
+  // Asked for in batches the registry takes; an older registry answers for the first prefix of
+  // each request only (it says which it covered), and the others go again.
+  std::vector<std::string> pending = prefixes;
+  while (!pending.empty()) {
+    const size_t batch = std::min(pending.size(), wire::kMaxRefPrefixes);
+    std::string path = wire::kRefsPath;
+    for (size_t i = 0; i < batch; ++i)
+      path += (i == 0 ? "?prefix=" : "&prefix=") + EncodeQueryValue(pending[i]);
+    SPOKE_ASSIGN_OR_RETURN(std::string body, impl_->BoundedBodyOf(impl_->Request("GET", path)));
+    auto json = Json::Parse(body);
+    if (!json.ok()) return Status::Corruption("registry sent a malformed ref list");
+    SPOKE_ASSIGN_OR_RETURN(auto refs, wire::RefsFromJson(*json));
+    for (auto& ref : refs) by_name.emplace(ref.name, std::move(ref));
+    const size_t answered = wire::AnsweredRefPrefixes(*json).size() == batch ? batch : 1;
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(answered));
+  }
+  std::vector<RefEntry> refs;
+  refs.reserve(by_name.size());
+  for (auto& [name, ref] : by_name) refs.push_back(std::move(ref));
+  return refs;
 }
 
 Result<uint64_t> RemoteClient::FetchPackToFile(const std::vector<std::string>& wants,
@@ -282,11 +303,11 @@ Result<uint64_t> RemoteClient::FetchPackToFile(const std::vector<std::string>& w
 
 Result<std::vector<RefResult>> RemoteClient::Push(const std::string& pack,
                                                   const std::vector<RefUpdate>& updates) {
-  std::string body = wire::EncodePushHeader(updates);
-  body += pack;
+  const std::string header = wire::EncodePushHeader(updates);
   HttpRequest request = impl_->Request("POST", wire::kPushPath);
   request.content_type = wire::kPushContentType;
-  request.body = body;
+  request.body_head = header;
+  request.body = pack;
   auto progress = impl_->options.progress;
   request.sent = [progress](uint64_t sent, uint64_t total) {
     if (progress) progress("Sending", sent, total);
@@ -320,16 +341,47 @@ Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(
   return answers;
 }
 
-Result<Json> RemoteClient::GetJson(const std::string& path) {
+Result<Json> RemoteClient::GetModule(const std::string& module) {
+  return impl_->JsonExchange("GET", "/modules/" + module, nullptr);
+}
+
+Result<Json> RemoteClient::CreateModule(const std::string& module, const std::string& description,
+                                        const std::string& compatibility) {
+  Json body = Json::MakeObject();
+  body.Set("name", module);
+  body.Set("description", description);
+  body.Set("compatibility", compatibility);
+  return impl_->JsonExchange("POST", "/modules", &body);
+}
+
+Result<Json> RemoteClient::SetCompatibility(const std::string& module,
+                                            const std::string& compatibility) {
+  Json body = Json::MakeObject();
+  body.Set("compatibility", compatibility);
+  return impl_->JsonExchange("PUT", "/modules/" + module + "/compatibility", &body);
+}
+
+Result<Json> RemoteClient::GetVersion(const std::string& module, const std::string& version) {
+  return impl_->JsonExchange("GET", "/modules/" + module + "/versions/" + version, nullptr);
+}
+
+Result<Json> RemoteClient::Compile(const std::string& module, const std::string& version,
+                                   const std::string& language, const CompileQuery& query) {
+  std::string path = "/modules/" + module + "/versions/" + version + "/compile/" + language +
+                     "?include_imports=" + (query.include_imports ? "true" : "false");
+  if (!query.parameter.empty()) path += "&parameter=" + EncodeQueryValue(query.parameter);
+  if (!query.go_package_prefix.empty())
+    path += "&go_package_prefix=" + EncodeQueryValue(query.go_package_prefix);
+  const Json no_body = Json::MakeObject();
+  return impl_->JsonExchange("POST", path, &no_body);
+}
+
+Result<Json> RemoteClient::Search(const SearchQuery& query) {
+  std::string path = "/search?q=" + EncodeQueryValue(query.text);
+  if (query.limit > 0) path += "&limit=" + std::to_string(query.limit);
+  if (!query.type.empty()) path += "&type=" + EncodeQueryValue(query.type);
+  if (query.all_versions) path += "&all_versions=true";
   return impl_->JsonExchange("GET", path, nullptr);
-}
-
-Result<Json> RemoteClient::PostJson(const std::string& path, const Json& body) {
-  return impl_->JsonExchange("POST", path, &body);
-}
-
-Result<Json> RemoteClient::PutJson(const std::string& path, const Json& body) {
-  return impl_->JsonExchange("PUT", path, &body);
 }
 
 }  // namespace spoke

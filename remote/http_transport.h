@@ -27,6 +27,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string content_type;  // set exactly when there is a body (an empty one too)
   std::string_view body;     // must outlive Send()
+  // Sent before `body` when not empty (a push's header line before its pack), so that the two are
+  // never joined into one buffer, a copy of the whole pack. Must outlive Send().
+  std::string_view body_head;
   // When set, told the answer's status before any of its body arrives, so a receiver knows
   // whether a pack or an error's JSON is coming. False aborts the exchange.
   std::function<bool(int status)> started;

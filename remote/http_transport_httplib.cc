@@ -29,21 +29,29 @@ class HttplibTransport : public HttpTransport {
     req.path = request.path;
     req.headers = httplib::Headers(request.headers.begin(), request.headers.end());
     if (!request.content_type.empty()) req.headers.emplace("Content-Type", request.content_type);
-    const std::string_view body = request.body;
+    const std::string_view head = request.body_head, body = request.body;
+    const size_t body_size = head.size() + body.size();
     if (request.sent) {
       // A large body, sent in pieces so progress can be shown: what Client::Post does with a
-      // content provider, through send() so that the answer can have a receiver too.
+      // content provider, through send() so that the answer can have a receiver too. A piece
+      // never spans the head and the body.
       const auto& sent = request.sent;
-      req.content_length_ = body.size();
-      req.content_provider_ = [body, &sent](size_t offset, size_t length, httplib::DataSink& sink) {
+      req.content_length_ = body_size;
+      req.content_provider_ = [head, body, body_size, &sent](size_t offset, size_t length,
+                                                             httplib::DataSink& sink) {
         constexpr size_t kPiece = 1 << 20;
-        size_t n = std::min(length, kPiece);
-        if (!sink.write(body.data() + offset, n)) return false;
-        sent(offset + n, body.size());
+        const bool in_head = offset < head.size();
+        const char* from = in_head ? head.data() + offset : body.data() + (offset - head.size());
+        const size_t left = in_head ? head.size() - offset : body_size - offset;
+        size_t n = std::min({length, kPiece, left});
+        if (!sink.write(from, n)) return false;
+        sent(offset + n, body_size);
         return true;
       };
     } else if (!request.content_type.empty()) {
-      req.body.assign(body);
+      req.body.reserve(body_size);
+      req.body.assign(head);
+      req.body.append(body);
     }
     if (request.started) {
       const auto& started = request.started;

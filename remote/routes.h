@@ -43,6 +43,9 @@ http::RouteOptions WriteRoute(const ServerContext& ctx);
 http::RouteOptions QueryRoute();
 // Seconds since the epoch as RFC 3339 UTC ("2026-11-25T03:23:39Z").
 std::string FormatTime(int64_t seconds);
+// A module as every REST answer describes it (docs/api.md): {"name", "description",
+// "compatibility" (a level or "NONE"), "created"}.
+Json ModuleToJson(const ModuleInfo& info);
 
 // GET /health/live and /health/ready.
 void RegisterHealthRoutes(http::Server& http, ServerContext& ctx);

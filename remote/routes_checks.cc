@@ -11,10 +11,6 @@ constexpr char kVersion[] = R"((v[0-9][^/]*|latest))";
 
 std::string Route(const std::string& tail) { return std::string("/modules/") + kModule + tail; }
 
-std::string CompatibilityName(const std::string& stored) {
-  return stored.empty() ? "NONE" : stored;
-}
-
 Json ChangeToJson(const FileChange& change, bool with_patch) {
   Json out = Json::MakeObject();
   out.Set("path", change.path);
@@ -40,10 +36,7 @@ void RegisterCheckRoutes(http::Server& http, ServerContext& ctx) {
              if (!level.ok()) return SendError(res, level.status());
              auto info = ctx.store->SetModuleCompatibility(req.matches[1], *level);
              if (!info.ok()) return SendError(res, info.status());
-             Json answer = Json::MakeObject();
-             answer.Set("name", info->name);
-             answer.Set("compatibility", CompatibilityName(info->compatibility));
-             SendJson(res, answer);
+             SendJson(res, ModuleToJson(*info));
            });
 
   http.Get(Route("/versions/") + kVersion + "/diff/" + kVersion, [&ctx](const http::Request& req,

@@ -202,7 +202,7 @@ Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion&
   if (!info.ok()) return info.status();
   if (info->compatibility != wanted) {
     return Status::FailedPrecondition("module " + request.module + " has compatibility " +
-                                      (info->compatibility.empty() ? "NONE" : info->compatibility) +
+                                      CompatibilityName(info->compatibility) +
                                       "; change it with PUT /modules/" + request.module +
                                       "/compatibility");
   }
@@ -210,6 +210,15 @@ Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion&
 }
 
 }  // namespace
+
+Json ModuleToJson(const ModuleInfo& info) {
+  Json body = Json::MakeObject();
+  body.Set("name", info.name);
+  body.Set("description", info.description);
+  body.Set("compatibility", CompatibilityName(info.compatibility));
+  body.Set("created", FormatTime(info.created));
+  return body;
+}
 
 void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
   // The file's bytes, or the original Spoke's {"path", "content"} when asked (WantsFileAsJson).
@@ -305,11 +314,7 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
     if (!info.ok()) return SendError(res, info.status());
     auto names = ctx.store->ListVersions(module);
     if (!names.ok()) return SendError(res, names.status());
-    Json body = Json::MakeObject();
-    body.Set("name", info->name);
-    body.Set("description", info->description);
-    body.Set("compatibility", info->compatibility.empty() ? "NONE" : info->compatibility);
-    body.Set("created", FormatTime(info->created));
+    Json body = ModuleToJson(*info);
     Json versions = Json::MakeArray();
     for (const auto& v : *names) versions.Push(v);
     body.Set("versions", std::move(versions));
@@ -349,12 +354,7 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
     auto info = ctx.store->CreateModule(body->GetString("name"), body->GetString("description"),
                                         *compatibility);
     if (!info.ok()) return SendError(res, info.status());
-    Json answer = Json::MakeObject();
-    answer.Set("name", info->name);
-    answer.Set("description", info->description);
-    answer.Set("compatibility", info->compatibility.empty() ? "NONE" : info->compatibility);
-    answer.Set("created", FormatTime(info->created));
-    SendJson(res, answer, 201);
+    SendJson(res, ModuleToJson(*info), 201);
   });
 }
 

@@ -4,6 +4,8 @@
 #include <git2.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "routes.h"
 #include "spoke/refs.h"
 #include "wire.h"
@@ -53,11 +55,26 @@ Result<std::vector<RefUpdate>> ReadPushHeader(const std::string& path, size_t* p
 
 void RegisterSyncRoutes(http::Server& http, ServerContext& ctx) {
   http.Get(wire::kRefsPath, [&ctx](const http::Request& req, http::Response& res) {
-    std::string prefix = req.get_param_value("prefix");
-    if (Status valid = ValidateRefPrefix(prefix); !valid.ok()) return SendError(res, valid);
-    auto refs = ctx.store->ListRefs(prefix);
-    if (!refs.ok()) return SendError(res, refs.status());
-    SendJson(res, wire::RefsToJson(*refs));
+    std::vector<std::string> prefixes;
+    auto [first, last] = req.params.equal_range("prefix");
+    for (auto it = first; it != last; ++it) prefixes.push_back(it->second);
+    if (prefixes.empty()) prefixes.push_back("");
+    if (prefixes.size() > wire::kMaxRefPrefixes) {
+      return SendError(res,
+                       Status::InvalidArgument("at most " + std::to_string(wire::kMaxRefPrefixes) +
+                                               " ref prefixes may be asked for at once"));
+    }
+    std::map<std::string, RefEntry> by_name;  // prefixes may overlap: each ref is listed once
+    for (const auto& prefix : prefixes) {
+      if (Status valid = ValidateRefPrefix(prefix); !valid.ok()) return SendError(res, valid);
+      auto refs = ctx.store->ListRefs(prefix);
+      if (!refs.ok()) return SendError(res, refs.status());
+      for (auto& ref : *refs) by_name.emplace(ref.name, std::move(ref));
+    }
+    std::vector<RefEntry> refs;
+    refs.reserve(by_name.size());
+    for (auto& [name, ref] : by_name) refs.push_back(std::move(ref));
+    SendJson(res, wire::RefsToJson(refs, prefixes));
   });
 
   http.Post(wire::kFetchPath, {http::Access::kRead, kMaxFetchRequest, false},

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
+#include <map>
 #include <set>
-#include <thread>
 
+#include "spoke/backoff.h"
 #include "spoke/quarantine.h"
 #include "spoke/refs.h"
 #include "spoke/semver.h"
@@ -18,23 +18,59 @@ namespace {
 // Each lost race means another pusher's version landed, so retrying always makes progress; the
 // budget has to cover every pusher that may be ahead in line (8 failed with 12 concurrent pushers
 // of one module, tests/e2e/immutability_race_test.cc), and the random, growing pause keeps the
-// losers from colliding in step again.
-constexpr int kPushAttempts = 32;
-
-// Sleeps before attempt `attempt` (>= 1): up to 2 ms after the first loss, doubling to at most
+// losers from colliding in step again: up to 2 ms after the first loss, doubling to at most
 // 128 ms.
-void BackOff(int attempt) {
-  thread_local std::mt19937 rng(std::random_device{}());
-  const unsigned cap_us = 2000u << std::min(attempt - 1, 6);
-  std::this_thread::sleep_for(std::chrono::microseconds(200 + rng() % cap_us));
+constexpr int kPushAttempts = 32;
+constexpr Backoff kPushBackoff{std::chrono::milliseconds(2), std::chrono::milliseconds(128),
+                               std::chrono::microseconds(200)};
+
+// The registry's targets of the refs `names`, asked for in one request: name -> target, "" for a
+// ref the registry does not have.
+Result<std::map<std::string, std::string>> FindRemoteRefs(RemoteClient& remote,
+                                                          const std::vector<std::string>& names) {
+  SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(names));
+  std::map<std::string, std::string> targets;
+  for (const auto& name : names) targets[name];
+  for (auto& ref : refs) {
+    // A name is a prefix of longer ones too (refs/tags/m/v1.0.0 of refs/tags/m/v1.0.0-rc.1).
+    if (auto it = targets.find(ref.name); it != targets.end()) it->second = std::move(ref.target);
+  }
+  return targets;
 }
 
-Result<std::string> FindRemoteRef(RemoteClient& remote, const std::string& name) {
-  SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(name));
-  for (const auto& ref : refs) {
-    if (ref.name == name) return ref.target;
+// Records in `local` what the registry accepted of a push of `prepared`. When the registry names
+// what this store has just written (the usual case), the refs are set here by a compare-and-swap
+// against what they name now: the objects are this store's own, on a tip whose closure it holds,
+// so there is no pack to receive and check. Anything else (the registry's tag is an earlier
+// identical push's, a local tag differs, a local ref moved meanwhile) is mirrored as a fetch
+// mirrors it.
+Status RecordAcceptedPush(Store& local, RemoteClient& remote, const PreparedVersion& prepared,
+                          const std::vector<RefResult>& accepted) {
+  std::map<std::string, std::string> written;  // ref -> what this store wrote for it
+  for (const auto& update : prepared.updates) written[update.name] = update.new_target;
+  std::vector<RefUpdate> updates;
+  bool own = true;
+  for (const auto& result : accepted) {
+    auto it = written.find(result.name);
+    SPOKE_ASSIGN_OR_RETURN(std::string current, local.ResolveRef(result.name));
+    std::string module, version;
+    const bool is_tag = ParseVersionTagRef(result.name, &module, &version);
+    if (it == written.end() || it->second != result.target ||
+        (is_tag && !current.empty() && current != result.target)) {
+      own = false;
+      break;
+    }
+    if (current != result.target) updates.push_back({result.name, current, result.target});
   }
-  return std::string();
+  if (own) {
+    Status recorded = updates.empty() ? Status::Ok() : local.UpdateRefs(updates);
+    if (recorded.code() != Status::Code::kConflict) return recorded;
+  }
+  std::vector<RefEntry> refs;
+  for (const auto& result : accepted) refs.push_back({result.name, result.target, ""});
+  FetchOptions options;
+  options.complete = {prepared.tag_id, prepared.commit_id};
+  return FetchRefs(local, remote, refs, options).status();
 }
 
 }  // namespace
@@ -96,15 +132,13 @@ Result<FetchSummary> FetchRefs(Store& local, RemoteClient& remote,
 Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote,
                                    const std::vector<std::string>& prefixes) {
   std::vector<RefEntry> wanted;
-  for (const auto& prefix : prefixes) {
-    SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(prefix));
-    for (auto& ref : refs) {
-      std::string module, version;
-      std::string key;
-      if (ParseVersionTagRef(ref.name, &module, &version) ||
-          ParseModuleBranchRef(ref.name, &module) || ParseArtifactRef(ref.name, &key)) {
-        wanted.push_back(std::move(ref));
-      }
+  SPOKE_ASSIGN_OR_RETURN(auto refs, remote.ListRefs(prefixes));
+  for (auto& ref : refs) {
+    std::string module, version;
+    std::string key;
+    if (ParseVersionTagRef(ref.name, &module, &version) ||
+        ParseModuleBranchRef(ref.name, &module) || ParseArtifactRef(ref.name, &key)) {
+      wanted.push_back(std::move(ref));
     }
   }
   return FetchRefs(local, remote, wanted);
@@ -137,16 +171,18 @@ Status RecordFetchPrefixes(Store& local, const std::vector<std::string>& prefixe
 // Fetches an exact version and its module branch, with `options`, and reads the version back.
 Result<VersionInfo> FetchVersion(Store& local, RemoteClient& remote, const std::string& module,
                                  const std::string& version, const FetchOptions& options) {
-  std::string tag = VersionTagRef(module, version);
-  SPOKE_ASSIGN_OR_RETURN(std::string target, FindRemoteRef(remote, tag));
+  const std::string tag = VersionTagRef(module, version);
+  const std::string branch = ModuleBranchRef(module);
+  // The module branch comes along, so `log` works offline and later fetches send only changes.
+  SPOKE_ASSIGN_OR_RETURN(auto remote_refs, FindRemoteRefs(remote, {tag, branch}));
+  const std::string& target = remote_refs[tag];
   if (target.empty()) {
     return Status::NotFound("version " + module + "@" + version + " does not exist in registry " +
                             remote.url());
   }
-  // The module branch comes along, so `log` works offline and later fetches send only changes.
   std::vector<RefEntry> refs{{tag, target, ""}};
-  SPOKE_ASSIGN_OR_RETURN(std::string branch_tip, FindRemoteRef(remote, ModuleBranchRef(module)));
-  if (!branch_tip.empty()) refs.push_back({ModuleBranchRef(module), branch_tip, ""});
+  const std::string& branch_tip = remote_refs[branch];
+  if (!branch_tip.empty()) refs.push_back({branch, branch_tip, ""});
   SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, refs, options).status());
   return local.GetVersion(module, version);
 }
@@ -215,17 +251,24 @@ Status FetchDependencies(Store& local, RemoteClient& remote,
   return Status::Ok();
 }
 
-Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& unresolved) {
-  NewVersion request = unresolved;
-  // The registry checks that the version compiles against these pins (spoke-server --validate).
-  SPOKE_ASSIGN_OR_RETURN(request.dependencies, ResolvePins(local, remote, unresolved.dependencies));
+Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& request) {
+  // Resolving was the caller's (ResolveDependencies, which fetched every pin): doing it again here
+  // read every version of the closure a second time.
+  for (const auto& dep : request.dependencies) {
+    if (dep.commit.empty() || dep.digest.empty()) {
+      return Status::InvalidArgument("dependency " + dep.module + "@" + dep.version + " of " +
+                                     request.module + "@" + request.version +
+                                     " is not pinned to a commit and digest; resolve it first");
+    }
+  }
   const std::string tag_ref = VersionTagRef(request.module, request.version);
   const std::string branch_ref = ModuleBranchRef(request.module);
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPushAttempts; ++attempt) {
-    if (attempt > 0) BackOff(attempt);
-    SPOKE_ASSIGN_OR_RETURN(std::string remote_tag, FindRemoteRef(remote, tag_ref));
-    SPOKE_ASSIGN_OR_RETURN(std::string remote_tip, FindRemoteRef(remote, branch_ref));
+    if (attempt > 0) kPushBackoff.SleepBeforeRetry(attempt);
+    SPOKE_ASSIGN_OR_RETURN(auto remote_refs, FindRemoteRefs(remote, {tag_ref, branch_ref}));
+    const std::string remote_tag = remote_refs[tag_ref];
+    const std::string remote_tip = remote_refs[branch_ref];
     std::vector<RefEntry> known;
     if (!remote_tip.empty()) known.push_back({branch_ref, remote_tip, ""});
     if (!remote_tag.empty()) known.push_back({tag_ref, remote_tag, ""});
@@ -261,17 +304,10 @@ Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVer
       return last;
     }
     bool created = false;
-    std::vector<RefEntry> accepted;
     for (const auto& result : *pushed) {
-      if (result.name == tag_ref && result.status == "created") created = true;
-      accepted.push_back({result.name, result.target, ""});
+      if (result.name == tag_ref && result.change == RefChange::kCreated) created = true;
     }
-    // Mirror what the registry now holds (its tag may be an earlier identical push's, which this
-    // store then fetches). What this store has just written, on a tip whose closure it holds,
-    // needs no fetch.
-    FetchOptions written;
-    written.complete = {prepared.tag_id, prepared.commit_id};
-    SPOKE_RETURN_IF_ERROR(FetchRefs(local, remote, accepted, written).status());
+    SPOKE_RETURN_IF_ERROR(RecordAcceptedPush(local, remote, prepared, *pushed));
     SPOKE_ASSIGN_OR_RETURN(VersionInfo info, local.GetVersion(request.module, request.version));
     return PushSummary{std::move(info), created, pack.size()};
   }

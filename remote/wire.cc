@@ -1,6 +1,8 @@
 // Encoding and decoding of the sync protocol's payloads.
 #include "wire.h"
 
+#include <optional>
+
 #include "spoke/names.h"
 #include "spoke/refs.h"
 
@@ -23,7 +25,7 @@ Result<std::vector<std::string>> OidList(const Json* list, const char* what) {
 
 }  // namespace
 
-Json RefsToJson(const std::vector<RefEntry>& refs) {
+Json RefsToJson(const std::vector<RefEntry>& refs, const std::vector<std::string>& prefixes) {
   Json list = Json::MakeArray();
   for (const auto& ref : refs) {
     Json entry = Json::MakeObject();
@@ -34,8 +36,21 @@ Json RefsToJson(const std::vector<RefEntry>& refs) {
   }
   Json root = Json::MakeObject();
   root.Set("protocol", kProtocolVersion);
+  Json answered = Json::MakeArray();
+  for (const auto& prefix : prefixes) answered.Push(prefix);
+  root.Set("prefixes", std::move(answered));
   root.Set("refs", std::move(list));
   return root;
+}
+
+std::vector<std::string> AnsweredRefPrefixes(const Json& json) {
+  std::vector<std::string> prefixes;
+  const Json* list = json.Get("prefixes");
+  if (!list || !list->is_array()) return prefixes;
+  for (const Json& item : list->as_array()) {
+    if (item.is_string()) prefixes.push_back(item.as_string());
+  }
+  return prefixes;
 }
 
 Result<std::vector<RefEntry>> RefsFromJson(const Json& json) {
@@ -123,7 +138,7 @@ Json RefResultsToJson(const std::vector<RefResult>& results) {
     Json entry = Json::MakeObject();
     entry.Set("name", r.name);
     entry.Set("target", r.target);
-    entry.Set("status", r.status);
+    entry.Set("status", RefChangeName(r.change));
     list.Push(std::move(entry));
   }
   Json root = Json::MakeObject();
@@ -136,7 +151,14 @@ Result<std::vector<RefResult>> RefResultsFromJson(const Json& json) {
   if (!list || !list->is_array()) return Status::Corruption("push response without \"refs\"");
   std::vector<RefResult> results;
   for (const Json& item : list->as_array()) {
-    results.push_back({item.GetString("name"), item.GetString("target"), item.GetString("status")});
+    const std::string status = item.GetString("status");
+    std::optional<RefChange> change;
+    for (RefChange known : {RefChange::kCreated, RefChange::kUpdated, RefChange::kUnchanged}) {
+      if (status == RefChangeName(known)) change = known;
+    }
+    if (!change)
+      return Status::Corruption("push response with an unknown ref status \"" + status + "\"");
+    results.push_back({item.GetString("name"), item.GetString("target"), *change});
   }
   return results;
 }

@@ -22,8 +22,15 @@ inline constexpr char kPushContentType[] = "application/x-spoke-push";
 // The push header (the JSON line before the pack) may not be larger than this.
 inline constexpr size_t kMaxPushHeader = 16 << 20;
 
-Json RefsToJson(const std::vector<RefEntry>& refs);
+// A ref list may be asked for under several prefixes at once (`prefix` repeated), at most this
+// many.
+inline constexpr size_t kMaxRefPrefixes = 64;
+// The answer names the prefixes it covers, so that a client can tell an older server, which took
+// the first of several prefixes only, and ask it for the others one by one.
+Json RefsToJson(const std::vector<RefEntry>& refs, const std::vector<std::string>& prefixes);
 Result<std::vector<RefEntry>> RefsFromJson(const Json& json);
+// The prefixes a ref list answer says it covers; empty when it says none (an older server).
+std::vector<std::string> AnsweredRefPrefixes(const Json& json);
 
 struct FetchRequest {
   std::vector<std::string> wants;

@@ -28,6 +28,11 @@ std::string PreviousReleaseInMajor(const std::vector<std::string>& existing,
 // "WIRE_JSON"). InvalidArgument for anything else.
 Result<std::string> ParseCompatibility(const std::string& text);
 
+// How a stored level (ModuleInfo::compatibility, or ParseCompatibility's result) is shown and sent
+// (REST answers, the CLI): the level itself, or "NONE" for none (""). ParseCompatibility reads it
+// back.
+std::string CompatibilityName(const std::string& level);
+
 // The check a registry runs before it publishes a version (Store::VersionCheck): every file must
 // be UTF-8 (InvalidArgument naming file:line:col of the first bad byte, ValidateProtoText); when
 // `validate`, the files must parse and link against the dependencies they pin (InvalidArgument

@@ -55,6 +55,10 @@ class RemoteClient {
   // Refs whose names start with `prefix`; the server filters, so a client never downloads the ref
   // list of a whole large registry to find one module.
   Result<std::vector<RefEntry>> ListRefs(const std::string& prefix);
+  // Refs whose names start with any of `prefixes`, sorted by name, each once: one request (a
+  // registry older than the multi-prefix ref list answers for the first prefix only, and is then
+  // asked for the others one by one).
+  Result<std::vector<RefEntry>> ListRefs(const std::vector<std::string>& prefixes);
   // One pack holding what `wants` need and `haves` do not already give, streamed into the file
   // `path` (created, or truncated) as it arrives; returns its size. TooLarge, with the file cut
   // short, when the registry announces or sends more than RemoteOptions::max_pack_bytes. The
@@ -67,12 +71,38 @@ class RemoteClient {
   // Asks the registry's import index which module provides each of `paths` (POST /imports/resolve):
   // one answer per path, in order. Long lists are sent in several requests.
   Result<std::vector<ImportResolution>> ResolveImports(const std::vector<std::string>& paths);
-  // GET of a REST path (e.g. "/modules"), parsed as JSON.
-  Result<Json> GetJson(const std::string& path);
-  // POST of a JSON body to a REST path, answer parsed as JSON.
-  Result<Json> PostJson(const std::string& path, const Json& body);
-  // PUT of a JSON body to a REST path, answer parsed as JSON.
-  Result<Json> PutJson(const std::string& path, const Json& body);
+
+  // --- The REST API (docs/api.md); every path is built here. Answers are its JSON, parsed. ----
+  // REQUIRES: valid module names and versions (names.h, semver.h; "latest" where the API takes it).
+
+  // GET /modules/{module}: {"name", "description", "compatibility", "created", "versions",
+  // "latest"}. NotFound when the registry has no such module.
+  Result<Json> GetModule(const std::string& module);
+  // POST /modules: creates a module with no versions; `compatibility` as the API takes it (a level
+  // or "NONE"). AlreadyExists when it exists.
+  Result<Json> CreateModule(const std::string& module, const std::string& description,
+                            const std::string& compatibility);
+  // PUT /modules/{module}/compatibility: sets the module's level (a level or "NONE").
+  Result<Json> SetCompatibility(const std::string& module, const std::string& compatibility);
+  // GET /modules/{module}/versions/{version}: the version's description, its pins included.
+  Result<Json> GetVersion(const std::string& module, const std::string& version);
+  // POST /modules/{module}/versions/{version}/compile/{language}: the registry compiles the
+  // version (or finds it compiled) and answers {"key", "ref", "commit", "cached", "files"}.
+  struct CompileQuery {
+    bool include_imports = true;
+    std::string parameter;          // the generator's parameter; "" for none
+    std::string go_package_prefix;  // "" to let the registry choose
+  };
+  Result<Json> Compile(const std::string& module, const std::string& version,
+                       const std::string& language, const CompileQuery& query);
+  // GET /search: {"hits": [...], "complete"}.
+  struct SearchQuery {
+    std::string text;
+    size_t limit = 0;  // 0: the registry's default
+    std::string type;  // "" for every kind of element
+    bool all_versions = false;
+  };
+  Result<Json> Search(const SearchQuery& query);
 
   RemoteClient(const RemoteClient&) = delete;
   RemoteClient& operator=(const RemoteClient&) = delete;

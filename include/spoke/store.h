@@ -118,10 +118,19 @@ enum class RefPolicy {
   kMirror,
 };
 
+// What applying one ref update did.
+enum class RefChange {
+  kCreated,    // the ref did not exist
+  kUpdated,    // a branch moved
+  kUnchanged,  // already there: at its target, or a version with the same content
+};
+// The change's name in the sync protocol and the CLI's output: "created", "updated", "unchanged".
+const char* RefChangeName(RefChange change);
+
 struct RefResult {
   std::string name;
   std::string target;
-  std::string status;  // "created", "updated", "unchanged"
+  RefChange change = RefChange::kUnchanged;
 };
 
 class SnapshotWriter;

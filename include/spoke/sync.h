@@ -90,10 +90,13 @@ Status FetchDependencies(Store& local, RemoteClient& remote,
 Result<std::vector<DependencyPin>> ResolvePins(Store& local, RemoteClient& remote,
                                                const std::vector<DependencyPin>& wanted);
 
-// Resolves the request's dependencies (ResolvePins), then builds the version in `local` on top of
-// the registry's module branch and pushes it; the registry checks that it compiles. The local
-// store's refs change only after the registry accepted. AlreadyExists when the registry holds the
-// version with different content; a registry branch that moves meanwhile is retried.
+// Builds the version in `local` on top of the registry's module branch and pushes it; the
+// registry checks that it compiles against the request's dependencies. The local store's refs
+// change only after the registry accepted. AlreadyExists when the registry holds the version with
+// different content; a registry branch that moves meanwhile is retried.
+// REQUIRES: the dependencies are exact pins (version, commit and digest) whose versions `local`
+// holds, as ResolveDependencies (resolve.h) leaves them: they are not resolved again.
+// InvalidArgument for a dependency without its commit or digest.
 Result<PushSummary> PushVersion(Store& local, RemoteClient& remote, const NewVersion& request);
 
 }  // namespace spoke

@@ -53,6 +53,8 @@ Result<std::string> ParseCompatibility(const std::string& text) {
   return std::string(BreakingLevelName(*level));
 }
 
+std::string CompatibilityName(const std::string& level) { return level.empty() ? "NONE" : level; }
+
 Status CheckPushedVersion(const Store& store, const Manifest& manifest, const FileSet& files,
                           bool validate) {
   // Whatever else is checked: a file that is not UTF-8 is not a .proto file (the language spec),

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "spoke/backoff.h"
 #include "spoke/files.h"
 #include "spoke/json.h"
 
@@ -65,10 +66,11 @@ Result<Sprocket::FailureLog::Failure> Sprocket::FailureLog::Record(
   failure.message = message;
   failure.attempts += 1;
   failure.last_failed = now;
-  // Doubling `base` attempts-1 times, stopping at the cap before it can overflow.
-  int64_t backoff = std::max<int64_t>(base.count(), 1);
-  for (int i = 1; i < failure.attempts && backoff < kSprocketMaxBackoff.count(); ++i) backoff *= 2;
-  failure.next_attempt = now + std::min<int64_t>(backoff, kSprocketMaxBackoff.count());
+  const Backoff backoff{std::max(base, std::chrono::seconds(1)), kSprocketMaxBackoff,
+                        std::chrono::seconds(0)};
+  failure.next_attempt =
+      now +
+      std::chrono::duration_cast<std::chrono::seconds>(backoff.Ceiling(failure.attempts)).count();
   SPOKE_RETURN_IF_ERROR(Save());
   return failure;
 }

@@ -38,7 +38,7 @@ class RegistryBackend : public SprocketBackend {
   }
 
   Result<std::vector<VersionName>> DependenciesOf(const VersionName& name) override {
-    SPOKE_ASSIGN_OR_RETURN(Json version, client_->GetJson(VersionPath(name)));
+    SPOKE_ASSIGN_OR_RETURN(Json version, client_->GetVersion(name.first, name.second));
     std::vector<VersionName> dependencies;
     if (const Json* pins = version.Get("dependencies"); pins && pins->is_array()) {
       for (const Json& pin : pins->as_array()) {
@@ -54,9 +54,8 @@ class RegistryBackend : public SprocketBackend {
   }
 
   Result<Compiled> Compile(const VersionName& name, const std::string& language) override {
-    SPOKE_ASSIGN_OR_RETURN(
-        Json answer,
-        client_->PostJson(VersionPath(name) + "/compile/" + language, Json::MakeObject()));
+    // As a download asks for it: dependencies' generated code included, the registry's defaults.
+    SPOKE_ASSIGN_OR_RETURN(Json answer, client_->Compile(name.first, name.second, language, {}));
     Compiled compiled;
     compiled.key = answer.GetString("key");
     const Json* cached = answer.Get("cached");
@@ -71,10 +70,6 @@ class RegistryBackend : public SprocketBackend {
   }
 
  private:
-  static std::string VersionPath(const VersionName& name) {
-    return "/modules/" + name.first + "/versions/" + name.second;
-  }
-
   Result<std::vector<VersionName>> ListVersions() {
     SPOKE_ASSIGN_OR_RETURN(auto refs, client_->ListRefs(kTagRefsPrefix));
     std::vector<VersionName> versions;

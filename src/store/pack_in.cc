@@ -206,6 +206,10 @@ struct PlannedUpdate {
   std::string commit;           // the incoming version's commit (tags)
   bool artifact = false;        // an artifact ref (mirror policy only)
   bool needs_check = false;     // a version new to this registry: run the store's version check
+  // For a version that needs the check, what the check is given: read and verified once, when
+  // the ref was checked, so no file is read or hashed a second time.
+  Manifest manifest;
+  FileSet files;
 };
 
 // An artifact ref must name a snapshot commit whose record carries the same key.
@@ -277,9 +281,11 @@ Status CheckCommitChain(git_repository* incoming_repo, const std::string& branch
 // checked closure: a store can hold objects no ref reaches (left by a crash of an older Spoke
 // between its objects and its refs, or brought in by other means), and such a tag proves nothing
 // about its tree and files. Only a ref already at its new target needs nothing more.
+// With `keep_checked`, a version that needs the store's version check keeps its manifest and
+// files in `plan`.
 Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb,
-                        const std::map<std::string, BlobDigest>& known_blobs,
-                        const std::string& current, PlannedUpdate* plan, RefPolicy policy) {
+                        std::map<std::string, BlobDigest>* known_blobs, const std::string& current,
+                        PlannedUpdate* plan, RefPolicy policy, bool keep_checked) {
   const std::string& name = plan->update.name;
   SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(plan->update.new_target));
   const bool moves = current != plan->update.new_target;
@@ -304,9 +310,12 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb,
     // Every file is read and hashed, whether it arrived now or was already here: the manifest's
     // digest must describe exactly these bytes, and every one of them must be present.
     if (moves) {
-      Status verified = VerifyVersionFiles(incoming_repo, incoming_odb, *version, known_blobs);
-      if (!verified.ok()) return Status::Corruption(verified.message());
       plan->needs_check = policy == RefPolicy::kStrict && current.empty();
+      const bool keep = keep_checked && plan->needs_check;
+      Status verified = VerifyVersionFiles(incoming_repo, incoming_odb, *version, known_blobs,
+                                           keep ? &plan->files : nullptr);
+      if (!verified.ok()) return Status::Corruption(verified.message());
+      if (keep) plan->manifest = version->manifest;
     }
     plan->digest = version->manifest.digest;
     plan->commit = version->commit_id;
@@ -422,8 +431,11 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl));
   git_repository* repo = lease.get();
   // A client checks out what it fetched right away (a pull), so it keeps the inflated blobs for
-  // that, within a bound; a registry never checks out, so it keeps none.
-  const size_t keep_content_bytes = policy == RefPolicy::kMirror ? kKeptBlobBytes : 0;
+  // that, within a bound; a registry keeps them for its version check, which reads every file of
+  // a new version, and else keeps none.
+  const bool checks_versions = policy == RefPolicy::kStrict && impl->version_check != nullptr;
+  const size_t keep_content_bytes =
+      policy == RefPolicy::kMirror || checks_versions ? kKeptBlobBytes : 0;
   SPOKE_ASSIGN_OR_RETURN(IncomingObjects incoming,
                          IndexIntoQuarantine(repo, pack_file, quarantine, keep_content_bytes));
   impl->Stage("pack-indexed");
@@ -438,22 +450,20 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
                                      " cannot be deleted: versions are immutable");
     }
     if (!update.old_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.old_target).status());
-    PlannedUpdate plan{update, "", "", "", "", false, false};
+    PlannedUpdate plan;
+    plan.update = update;
     SPOKE_ASSIGN_OR_RETURN(std::string current, store.ResolveRef(update.name));
     SPOKE_RETURN_IF_ERROR(CheckIncomingRef(incoming.repo.get(), incoming.combined.get(),
-                                           incoming.blobs, current, &plan, policy));
+                                           &incoming.blobs, current, &plan, policy,
+                                           checks_versions));
     plans.push_back(std::move(plan));
   }
 
-  if (impl->version_check) {
-    for (const auto& plan : plans) {
+  if (checks_versions) {
+    for (auto& plan : plans) {
       if (!plan.needs_check) continue;
-      SPOKE_ASSIGN_OR_RETURN(git_oid tag_id, ParseOid(plan.update.new_target));
-      SPOKE_ASSIGN_OR_RETURN(VersionInfo version, ReadVersionFromTag(incoming.repo.get(), tag_id));
-      SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(version.commit_id));
-      SPOKE_ASSIGN_OR_RETURN(FileSet files,
-                             ReadVerifiedFiles(incoming.repo.get(), commit_id, version.manifest));
-      SPOKE_RETURN_IF_ERROR(impl->version_check(version.manifest, files));
+      SPOKE_RETURN_IF_ERROR(impl->version_check(plan.manifest, plan.files));
+      plan.files.clear();
     }
   }
 
@@ -465,14 +475,14 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
     SPOKE_ASSIGN_OR_RETURN(std::string current, store.ResolveRef(plan.update.name));
     if (!plan.module.empty() && !plan.version.empty()) {
       if (current == plan.update.new_target) {
-        results.push_back({plan.update.name, current, "unchanged"});
+        results.push_back({plan.update.name, current, RefChange::kUnchanged});
         unchanged_commits.insert(plan.commit);
         continue;
       }
       if (!current.empty()) {
         auto existing = store.GetVersion(plan.module, plan.version);
         if (existing.ok() && existing->manifest.digest == plan.digest) {
-          results.push_back({plan.update.name, current, "unchanged"});
+          results.push_back({plan.update.name, current, RefChange::kUnchanged});
           unchanged_commits.insert(plan.commit);
           continue;
         }
@@ -486,29 +496,29 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
                                 plan.update.old_target);
       }
       to_apply.push_back({plan.update.name, "", plan.update.new_target});
-      results.push_back({plan.update.name, plan.update.new_target, "created"});
+      results.push_back({plan.update.name, plan.update.new_target, RefChange::kCreated});
       continue;
     }
     if (plan.artifact) {
       // Artifacts are deterministic: an existing one for the same key is kept as it is.
       if (!current.empty()) {
-        results.push_back({plan.update.name, current, "unchanged"});
+        results.push_back({plan.update.name, current, RefChange::kUnchanged});
         continue;
       }
       to_apply.push_back({plan.update.name, "", plan.update.new_target});
-      results.push_back({plan.update.name, plan.update.new_target, "created"});
+      results.push_back({plan.update.name, plan.update.new_target, RefChange::kCreated});
       continue;
     }
     // A module branch.
     if (current == plan.update.new_target) {
-      results.push_back({plan.update.name, current, "unchanged"});
+      results.push_back({plan.update.name, current, RefChange::kUnchanged});
       continue;
     }
     if (policy == RefPolicy::kStrict) {
       if (unchanged_commits.count(plan.update.new_target)) {
         // The version this branch move would publish is already there under another commit.
         SPOKE_ASSIGN_OR_RETURN(std::string tip, store.ResolveRef(plan.update.name));
-        results.push_back({plan.update.name, tip, "unchanged"});
+        results.push_back({plan.update.name, tip, RefChange::kUnchanged});
         continue;
       }
       if (current != plan.update.old_target) {
@@ -526,8 +536,8 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
       }
     }
     to_apply.push_back({plan.update.name, current, plan.update.new_target});
-    results.push_back(
-        {plan.update.name, plan.update.new_target, current.empty() ? "created" : "updated"});
+    results.push_back({plan.update.name, plan.update.new_target,
+                       current.empty() ? RefChange::kCreated : RefChange::kUpdated});
   }
   if (policy == RefPolicy::kStrict) {
     // Every branch move must follow new versions only, and every new version must lie on its
@@ -570,7 +580,14 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
     }
   }
   {
-    // A checkout that follows at once (a pull) need not hash these blobs a second time.
+    // A checkout that follows at once (a pull) need not hash these blobs a second time. A registry
+    // never checks out: it keeps no content past the push.
+    if (policy == RefPolicy::kStrict) {
+      for (auto& [id, blob] : incoming.blobs) {
+        std::string().swap(blob.content);
+        blob.content_kept = false;
+      }
+    }
     auto received =
         std::make_shared<const std::map<std::string, BlobDigest>>(std::move(incoming.blobs));
     std::lock_guard<std::mutex> digests_lock(impl->digests_mutex);

@@ -143,6 +143,18 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
   return SyncRefDirectories(repo, sorted);
 }
 
+const char* RefChangeName(RefChange change) {
+  switch (change) {
+    case RefChange::kCreated:
+      return "created";
+    case RefChange::kUpdated:
+      return "updated";
+    case RefChange::kUnchanged:
+      return "unchanged";
+  }
+  return "unchanged";
+}
+
 Status Store::UpdateRefs(const std::vector<RefUpdate>& updates) {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));

@@ -490,7 +490,7 @@ Result<std::map<std::string, std::string>> TreeBlobIds(git_repository* repo,
 }  // namespace
 
 Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo& version,
-                          const std::map<std::string, BlobDigest>& known) {
+                          std::map<std::string, BlobDigest>* known, FileSet* files) {
   SPOKE_ASSIGN_OR_RETURN(auto ids, TreeBlobIds(repo, version.commit_id));
   ids.erase(kManifestPath);
   const auto& listed = version.manifest.files;
@@ -499,48 +499,67 @@ Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo&
     return Status::Corruption("version " + name + " has " + std::to_string(ids.size()) +
                               " files but its manifest lists " + std::to_string(listed.size()));
   }
-  std::vector<std::pair<std::string, std::string>> files(ids.begin(), ids.end());
-  std::vector<std::pair<std::string, std::string>> unknown;
-  std::vector<size_t> unknown_index;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (files[i].first != listed[i].path) {
-      return Status::Corruption("file " + files[i].first + " of " + name +
+  std::vector<std::pair<std::string, std::string>> entries(ids.begin(), ids.end());
+  // The content of entry i, when `files` wants it.
+  std::vector<std::string> contents(files ? entries.size() : 0);
+  // Entries to read from the odb; a blob the indexer did not see is hashed as it is read.
+  struct ToRead {
+    size_t index;
+    bool hash;
+  };
+  std::vector<ToRead> to_read;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].first != listed[i].path) {
+      return Status::Corruption("file " + entries[i].first + " of " + name +
                                 " is not in its manifest");
     }
-    auto it = known.find(files[i].second);
-    if (it == known.end()) {
-      unknown.push_back(files[i]);
-      unknown_index.push_back(i);
-    } else if (it->second.size != listed[i].size || it->second.sha256 != listed[i].sha256) {
-      return Status::Corruption("file " + files[i].first + " of " + name +
+    auto it = known->find(entries[i].second);
+    if (it == known->end()) {
+      to_read.push_back({i, true});
+      continue;
+    }
+    if (it->second.size != listed[i].size || it->second.sha256 != listed[i].sha256) {
+      return Status::Corruption("file " + entries[i].first + " of " + name +
                                 " does not match its manifest");
+    }
+    if (!files) continue;
+    if (it->second.content_kept) {
+      // Moved, not copied: the version's files are held once. A second path with the same blob
+      // reads it again.
+      contents[i] = std::move(it->second.content);
+      it->second.content_kept = false;
+    } else {
+      to_read.push_back({i, false});
     }
   }
   unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
-  if (unknown.size() < 64) threads = 1;
+  if (to_read.size() < 64) threads = 1;
   auto work = [&](unsigned part) -> Status {
-    size_t begin = unknown.size() * part / threads, end = unknown.size() * (part + 1) / threads;
-    for (size_t u = begin; u < end; ++u) {
-      const auto& file = unknown[u];
-      size_t i = unknown_index[u];
-      auto oid = ParseOid(file.second);
+    size_t begin = to_read.size() * part / threads, end = to_read.size() * (part + 1) / threads;
+    for (size_t r = begin; r < end; ++r) {
+      const size_t i = to_read[r].index;
+      const auto& [path, id] = entries[i];
+      auto oid = ParseOid(id);
       git_odb_object* raw = nullptr;
       int rc = oid.ok() ? git_odb_read(&raw, odb, &*oid) : -1;
-      if (rc != 0) {
-        return GitError(rc, "cannot read " + files[i].first + " of " + name);
-      }
+      if (rc != 0) return GitError(rc, "cannot read " + path + " of " + name);
       OdbObjectPtr obj(raw);
       std::string_view content(static_cast<const char*>(git_odb_object_data(raw)),
                                git_odb_object_size(raw));
       if (git_odb_object_type(raw) != GIT_OBJECT_BLOB || content.size() != listed[i].size ||
-          Sha256Hex(content) != listed[i].sha256) {
-        return Status::Corruption("file " + files[i].first + " of " + name +
-                                  " does not match its manifest");
+          (to_read[r].hash && Sha256Hex(content) != listed[i].sha256)) {
+        return Status::Corruption("file " + path + " of " + name + " does not match its manifest");
       }
+      if (files) contents[i].assign(content);
     }
     return Status::Ok();
   };
   SPOKE_RETURN_IF_ERROR(RunInParallel(threads, work));
+  if (files) {
+    files->clear();
+    for (size_t i = 0; i < entries.size(); ++i)
+      files->emplace(std::move(entries[i].first), std::move(contents[i]));
+  }
   return Status::Ok();
 }
 

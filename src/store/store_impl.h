@@ -82,10 +82,12 @@ Result<VersionInfo> ReadVersionFromTag(git_repository* repo, const git_oid& tag_
 Result<FileSet> ReadVerifiedFiles(git_repository* repo, const git_oid& commit_id,
                                   const Manifest& manifest);
 // Checks that a version's tree holds exactly the manifest's files with their hashes and sizes,
-// reading blobs through `odb` on several threads. Corruption otherwise.
-// Blobs whose digests `known` holds (from our own indexer) are not read again.
+// reading blobs through `odb` on several threads. Corruption otherwise. Blobs whose digests
+// `known` holds (from our own indexer) are not hashed again. With `files`, the version's files
+// are put there too, each read at most once: a content `known` kept is moved out of it (it is
+// kept there no longer), any other is read from `odb`. Without, blobs `known` holds are not read.
 Status VerifyVersionFiles(git_repository* repo, git_odb* odb, const VersionInfo& version,
-                          const std::map<std::string, BlobDigest>& known);
+                          std::map<std::string, BlobDigest>* known, FileSet* files);
 // The root commit of a module branch whose tip is `tip` (first parents followed down).
 Result<git_oid> FindModuleRoot(git_repository* repo, const git_oid& tip);
 // A blob's content at `path` inside a tree; NotFound when absent.

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <random>
-#include <thread>
 
+#include "spoke/backoff.h"
 #include "spoke/names.h"
 #include "spoke/refs.h"
 #include "spoke/semver.h"
@@ -17,17 +16,12 @@ namespace spoke {
 namespace {
 
 // Another process holding the refs' locks or moving the branch first costs one attempt. Losses
-// are retried after a random, growing pause (BackOff), so the budget covers up to about two seconds
-// of contention rather than the few microseconds that immediate retries would take.
+// are retried after a random, growing pause, so the budget covers up to about two seconds of
+// contention rather than the few microseconds that immediate retries would take: up to 1 ms after
+// the first loss, doubling to at most 64 ms.
 constexpr int kPutRetries = 32;
-
-// Sleeps before retrying attempt `attempt` (>= 1): up to 1 ms after the first loss, doubling to at
-// most 64 ms. The randomness keeps two writers from colliding in step again and again.
-void BackOff(int attempt) {
-  thread_local std::mt19937 rng(std::random_device{}());
-  const unsigned cap_us = 1000u << std::min(attempt - 1, 6);
-  std::this_thread::sleep_for(std::chrono::microseconds(100 + rng() % cap_us));
-}
+constexpr Backoff kPutBackoff{std::chrono::milliseconds(1), std::chrono::milliseconds(64),
+                              std::chrono::microseconds(100)};
 
 // Snapshots with this many new blobs or more store them as one pack (blob_pack.h), as git's
 // receive.unpackLimit keeps larger pushes packed.
@@ -254,7 +248,7 @@ Result<PutResult> Store::PutVersion(const NewVersion& request) {
   if (impl_->version_check) SPOKE_RETURN_IF_ERROR(impl_->version_check(manifest, request.files));
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPutRetries; ++attempt) {
-    if (attempt > 0) BackOff(attempt);
+    if (attempt > 0) kPutBackoff.SleepBeforeRetry(attempt);
     std::lock_guard<std::mutex> lock(impl_->write_mutex);
     auto existing = GetVersion(request.module, request.version);
     if (existing.ok()) {
@@ -375,7 +369,7 @@ Result<ModuleInfo> Store::SetModuleCompatibility(const std::string& module,
   const std::string ref = ModuleRecordRef(module);
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPutRetries; ++attempt) {
-    if (attempt > 0) BackOff(attempt);
+    if (attempt > 0) kPutBackoff.SleepBeforeRetry(attempt);
     std::lock_guard<std::mutex> lock(impl_->write_mutex);
     SPOKE_ASSIGN_OR_RETURN(ModuleInfo info, GetModule(module));
     if (info.compatibility == compatibility) return info;

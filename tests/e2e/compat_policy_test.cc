@@ -158,7 +158,12 @@ TEST_F(CompatPolicy, TheLevelCanBeChangedThroughTheApiAndTheCli) {
                          "application/json");
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 200) << none->body;
-  EXPECT_EQ(Get("/modules/order").GetString("compatibility"), "NONE");
+  // The answer describes the module as GET /modules/{name} does, without its versions.
+  Json module = Get("/modules/order");
+  EXPECT_EQ(module.GetString("compatibility"), "NONE");
+  Json answered = ParseJson(none->body);
+  for (const char* key : {"name", "description", "compatibility", "created"})
+    EXPECT_EQ(answered.GetString(key), module.GetString(key)) << key;
   EXPECT_EQ(Push("v1.1.0", kV1Breaking).exit_code, 0);
   // Every revision of the record is kept: stock git shows them on the record ref.
   CommandResult log =

@@ -50,7 +50,7 @@ void FuzzRefs(const std::string& body) {
   if (!json.ok()) return;
   auto refs = wire::RefsFromJson(*json);
   if (!refs.ok()) return;
-  auto again = wire::RefsFromJson(wire::RefsToJson(*refs));
+  auto again = wire::RefsFromJson(wire::RefsToJson(*refs, {}));
   Check(again.ok(), "an encoded ref list does not decode", again.status().ToString());
   Check(again->size() == refs->size(), "a re-encoded ref list has another length");
   for (size_t i = 0; i < refs->size(); ++i) {

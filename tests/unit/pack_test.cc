@@ -367,7 +367,7 @@ TEST_F(PackTest, AStrictApplyCopiesVersionsBetweenStores) {
       dst_->ApplyPack(pack, Publish(*src_, "acme/user", {v1, v2}, ""), RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   ASSERT_EQ(applied->size(), 3u);
-  for (const auto& result : *applied) EXPECT_EQ(result.status, "created") << result.name;
+  for (const auto& result : *applied) EXPECT_EQ(result.change, RefChange::kCreated) << result.name;
 
   EXPECT_EQ(AllRefs(*dst_), AllRefs(*src_));
   auto got = dst_->GetVersion("acme/user", "v1.0.0");
@@ -426,7 +426,8 @@ TEST_F(PackTest, ApplyingTheSameUpdatesAgainIsUnchangedEvenWithAnEmptyPack) {
   for (RefPolicy policy : {RefPolicy::kStrict, RefPolicy::kMirror}) {
     auto again = dst_->ApplyPack("", Publish(*src_, "m", {v1}, v1.commit_id), policy);
     ASSERT_TRUE(again.ok()) << again.status().ToString();
-    for (const auto& result : *again) EXPECT_EQ(result.status, "unchanged") << result.name;
+    for (const auto& result : *again)
+      EXPECT_EQ(result.change, RefChange::kUnchanged) << result.name;
     EXPECT_EQ(AllRefs(*dst_), refs);
   }
 }
@@ -453,8 +454,8 @@ TEST_F(PackTest, ADeltaPackHoldsOnlyWhatTheHavesLackAndIsMuchSmaller) {
       dst_->ApplyPack(delta, Publish(*src_, "m", {v2}, v1.commit_id), RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   ASSERT_EQ(applied->size(), 2u);
-  EXPECT_EQ((*applied)[0].status, "created");
-  EXPECT_EQ((*applied)[1].status, "updated");
+  EXPECT_EQ((*applied)[0].change, RefChange::kCreated);
+  EXPECT_EQ((*applied)[1].change, RefChange::kUpdated);
   EXPECT_EQ(AllRefs(*dst_), AllRefs(*src_));
   auto got = dst_->GetVersion("m", "latest");
   ASSERT_TRUE(got.ok());
@@ -787,8 +788,8 @@ TEST_F(PackTest, RepublishingExistingContentUnderAnotherCommitLeavesTheBranchAlo
                                  RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   ASSERT_EQ(applied->size(), 2u);
-  EXPECT_EQ((*applied)[0].status, "unchanged");
-  EXPECT_EQ((*applied)[1].status, "unchanged");
+  EXPECT_EQ((*applied)[0].change, RefChange::kUnchanged);
+  EXPECT_EQ((*applied)[1].change, RefChange::kUnchanged);
   EXPECT_EQ((*applied)[1].target, v1.commit_id);
   EXPECT_EQ(AllRefs(*dst_), refs);
   EXPECT_TRUE(GitFsckStrict(dst_->path()));
@@ -840,7 +841,7 @@ TEST_F(PackTest, ATagThatExistsWithTheSameContentIsUnchanged) {
       dst_->ApplyPack(pack, {{VersionTagRef("m", "v1.0.0"), "", same.tag_id}}, RefPolicy::kStrict);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   ASSERT_EQ(applied->size(), 1u);
-  EXPECT_EQ((*applied)[0].status, "unchanged");
+  EXPECT_EQ((*applied)[0].change, RefChange::kUnchanged);
   EXPECT_EQ((*applied)[0].target, v1.tag_id);
   EXPECT_EQ(AllRefs(*dst_), refs);
   EXPECT_TRUE(GitFsckStrict(dst_->path()));

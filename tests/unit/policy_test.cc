@@ -31,6 +31,14 @@ TEST(ParseCompatibility, AcceptsLevelsInAnyCaseAndNone) {
   EXPECT_FALSE(ParseCompatibility("BINARY").ok());
 }
 
+TEST(CompatibilityName, IsNoneForNoLevelAndReadsBackAsTheSameLevel) {
+  EXPECT_EQ(CompatibilityName(""), "NONE");
+  EXPECT_EQ(CompatibilityName("WIRE_JSON"), "WIRE_JSON");
+  for (const std::string level : {"", "FILE", "PACKAGE", "WIRE_JSON", "WIRE"}) {
+    EXPECT_EQ(*ParseCompatibility(CompatibilityName(level)), level);
+  }
+}
+
 const FileSet kV1 = {
     {"a.proto",
      "syntax = \"proto3\";\npackage a.v1;\nmessage M {\n  int32 x = 1;\n  int32 y = 2;\n}\n"}};
