@@ -11,6 +11,10 @@
 // Versions are immutable: a tag is only ever created, never moved. Every ref change goes through
 // UpdateRefs(), a compare-and-swap over all the refs it names that applies all or none.
 //
+// Where objects and refs live is the store's backend (spoke/sys/store_backend.h): a bare git
+// repository on disk (Open with a path), or memory for tests. Callers do not see the difference,
+// except where a feature needs files (said at each).
+//
 // Thread safety: a Store may be used from many threads at once. Reads run in parallel (each takes
 // a libgit2 handle from a pool); writes are serialised within the process by a mutex and across
 // processes by git's ref lock files.
@@ -134,6 +138,7 @@ struct RefResult {
 
 class SnapshotWriter;
 class IncomingFile;
+class StoreBackend;
 
 // Whether stores in this process make what they write durable before they report it done: every
 // pack, index, loose object and ref file, and every directory whose entries changed, is synced
@@ -149,9 +154,15 @@ class Store {
   // Opens the bare repository at `path`; creates it (and its parents) first when `create` is true
   // and nothing is there. NotFound when absent and !create; InvalidArgument when `path` holds
   // something that is not a bare git repository.
+  // The store is on the filesystem backend (spoke/sys/store_backend.h).
   static Result<std::unique_ptr<Store>> Open(const std::string& path, bool create);
+  // Opens a store over `backend` (a memory one for tests; another database later). Callers use
+  // the Store the same whatever its backend; what a backend cannot do is said where it is made.
+  // InvalidArgument for a null backend.
+  static Result<std::unique_ptr<Store>> Open(std::unique_ptr<StoreBackend> backend);
   ~Store();
 
+  // The store's directory; "" for a store whose backend keeps no files (the memory backend).
   const std::string& path() const;
 
   // --- Reading -----------------------------------------------------------------------------
@@ -278,7 +289,8 @@ class Store {
   // moved into the store, as one pack, synced, and the refs swapped in one transaction that a
   // crash cannot leave half done. On any failure the store is exactly as before: Corruption (422)
   // for a pack or object that breaks a rule, naming it and the rule (docs/storage.md). An empty
-  // `pack` is allowed when the objects are already present.
+  // `pack` is allowed when the objects are already present. FailedPrecondition on a store whose
+  // backend keeps no files (memory): received packs are indexed and kept as files.
   Result<std::vector<RefResult>> ApplyPack(const std::string& pack,
                                            const std::vector<RefUpdate>& updates, RefPolicy policy);
   // The same for a pack held in the file `pack_path` from byte `offset` to its end (a request
