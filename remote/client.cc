@@ -227,6 +227,14 @@ Result<std::unique_ptr<RemoteClient>> RemoteClient::Create(const RemoteOptions& 
   return std::unique_ptr<RemoteClient>(new RemoteClient(std::move(impl)));
 }
 
+Result<std::unique_ptr<RemoteClient>> RemoteClient::Create(
+    const RemoteOptions& options, std::unique_ptr<HttpTransport> transport) {
+  if (!transport) return Status::InvalidArgument("a remote client needs a transport");
+  SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<RemoteClient> client, Create(options));
+  client->impl_->transport = std::move(transport);
+  return client;
+}
+
 Result<std::vector<RefEntry>> RemoteClient::ListRefs(const std::string& prefix) {
   return ListRefs(std::vector<std::string>{prefix});
 }

@@ -256,6 +256,30 @@ void Response::set_content(std::string content, const std::string& content_type)
   set_header("Content-Type", content_type);
 }
 
+namespace {
+
+// A received body's file: closed and removed when the request is done.
+struct BodyFile {
+  int fd;
+  std::string path;
+  ~BodyFile() {
+    if (fd >= 0) close(fd);
+    if (!path.empty()) unlink(path.c_str());
+  }
+};
+
+bool WriteAllTo(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
 struct Server::Impl {
   ServerLimits limits;
   std::vector<RouteEntry> routes;
@@ -720,33 +744,10 @@ struct Server::Impl {
     const bool body_pending = parsed.chunked || parsed.content_length > 0;
     const bool head_only = req.method == "HEAD";
 
-    std::string allowed;
-    const RouteEntry* route = FindRoute(req, &allowed);
-    if (!route) {
-      Response res;
-      if (!allowed.empty()) {
-        res = ErrorResponse(405, Status::InvalidArgument(req.method + " is not allowed on " +
-                                                         req.path + " (allowed: " + allowed + ")"));
-        res.set_header("Allow", allowed);
-      } else {
-        res = ErrorResponse(404, Status::NotFound("no route for " + req.method + " " + req.path));
-      }
-      return Log(req, res, Refuse(c, res, body_pending, parsed.keep_alive));
-    }
-    if (gate) {
-      Response res;
-      if (!gate(req, route->options.access, res))
-        return Log(req, res, Refuse(c, res, body_pending, parsed.keep_alive));
-    }
-    const uint64_t limit =
-        route->options.max_body ? route->options.max_body : limits.default_max_body;
-    if (!parsed.chunked && parsed.content_length > limit) {
-      Response res = ErrorResponse(
-          413, Status::TooLarge("request body of " + std::to_string(parsed.content_length) +
-                                " bytes is larger than this route accepts (" +
-                                std::to_string(limit) + " bytes)"));
-      return Log(req, res, Refuse(c, res, body_pending, parsed.keep_alive));
-    }
+    Response refusal;
+    uint64_t limit = 0;
+    const RouteEntry* route = Admit(req, parsed, &refusal, &limit);
+    if (!route) return Log(req, refusal, Refuse(c, refusal, body_pending, parsed.keep_alive));
     if (parsed.expect_continue && body_pending &&
         !SendAll(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", limits.io_timeout)) {
       return Next::kClose;
@@ -754,25 +755,10 @@ struct Server::Impl {
 
     int body_fd = -1;
     if (route->options.body_to_file) {
-      std::random_device random;
-      req.body_file =
-          limits.body_dir + "/body-" + std::to_string(random()) + std::to_string(random());
-      body_fd = open(req.body_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (body_fd < 0) {
-        Response res = ErrorResponse(
-            500, Status::IOError("cannot create " + req.body_file + ": " + std::strerror(errno)));
-        req.body_file.clear();
-        return Log(req, res, Refuse(c, res, body_pending, false));
-      }
+      body_fd = CreateBodyFile(&req, &refusal);
+      if (body_fd < 0) return Log(req, refusal, Refuse(c, refusal, body_pending, false));
     }
-    struct BodyFile {
-      int fd;
-      std::string path;
-      ~BodyFile() {
-        if (fd >= 0) close(fd);
-        if (!path.empty()) unlink(path.c_str());
-      }
-    } body_file{body_fd, req.body_file};
+    BodyFile body_file{body_fd, req.body_file};
     BodySink sink(route->options.body_to_file ? nullptr : &req.body, body_fd);
     BodyError body_error;
     bool read = parsed.chunked ? ReadChunked(c, limit, &sink, &body_error)
@@ -788,17 +774,115 @@ struct Server::Impl {
       body_file.fd = -1;
     }
 
+    Response res = RunHandler(*route, req);
+    bool close = !parsed.keep_alive;
+    if (!Send(c, res, close, head_only)) return Next::kClose;
+    return Log(req, res, close ? Next::kClose : Next::kKeep);
+  }
+
+  // What is decided from the head alone, before a body byte is read: the route (404, 405), the
+  // gate (its refusal), the route's body limit against the declared length (413). The route, with
+  // `limit` set; or null with `refusal` filled.
+  const RouteEntry* Admit(Request& req, const ParsedHead& parsed, Response* refusal,
+                          uint64_t* limit) {
+    std::string allowed;
+    const RouteEntry* route = FindRoute(req, &allowed);
+    if (!route) {
+      if (!allowed.empty()) {
+        *refusal =
+            ErrorResponse(405, Status::InvalidArgument(req.method + " is not allowed on " +
+                                                       req.path + " (allowed: " + allowed + ")"));
+        refusal->set_header("Allow", allowed);
+      } else {
+        *refusal =
+            ErrorResponse(404, Status::NotFound("no route for " + req.method + " " + req.path));
+      }
+      return nullptr;
+    }
+    if (gate && !gate(req, route->options.access, *refusal)) return nullptr;
+    *limit = route->options.max_body ? route->options.max_body : limits.default_max_body;
+    if (!parsed.chunked && parsed.content_length > *limit) {
+      *refusal = ErrorResponse(
+          413, Status::TooLarge("request body of " + std::to_string(parsed.content_length) +
+                                " bytes is larger than this route accepts (" +
+                                std::to_string(*limit) + " bytes)"));
+      return nullptr;
+    }
+    return route;
+  }
+
+  // A body file for a route with body_to_file (its name in req->body_file), open for writing; -1
+  // with `refusal` filled (500) when it cannot be made.
+  int CreateBodyFile(Request* req, Response* refusal) {
+    std::random_device random;
+    req->body_file =
+        limits.body_dir + "/body-" + std::to_string(random()) + std::to_string(random());
+    int fd = open(req->body_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      *refusal = ErrorResponse(
+          500, Status::IOError("cannot create " + req->body_file + ": " + std::strerror(errno)));
+      req->body_file.clear();
+    }
+    return fd;
+  }
+
+  // The handler's answer; a 500 for anything it throws.
+  Response RunHandler(const RouteEntry& route, const Request& req) {
     Response res;
     try {
-      route->handler(req, res);
+      route.handler(req, res);
     } catch (const std::exception& e) {
       res = ErrorResponse(500, Status::Internal(e.what()));
     } catch (...) {
       res = ErrorResponse(500, Status::Internal("unexpected error"));
     }
-    bool close = !parsed.keep_alive;
-    if (!Send(c, res, close, head_only)) return Next::kClose;
-    return Log(req, res, close ? Next::kClose : Next::kKeep);
+    return res;
+  }
+
+  Response AnswerInProcess(const std::string& head, std::string_view body) {
+    ParsedHead parsed;
+    HeadError head_error;
+    if (!ParseRequestHead(head, HeadLimits{limits.max_target_bytes, limits.max_headers}, &parsed,
+                          &head_error)) {
+      return ErrorResponse(head_error.status, Status::InvalidArgument(head_error.message));
+    }
+    Request req;
+    req.method = std::move(parsed.method);
+    req.target = std::move(parsed.target);
+    req.path = std::move(parsed.path);
+    req.version = std::move(parsed.version);
+    req.headers = std::move(parsed.headers);
+    req.params = std::move(parsed.params);
+    req.remote_addr = "in-process";
+    Response refusal;
+    uint64_t limit = 0;
+    const RouteEntry* route = Admit(req, parsed, &refusal, &limit);
+    if (!route) return refusal;
+    if (body.size() > limit) {
+      return ErrorResponse(413,
+                           Status::TooLarge("request body is larger than this route accepts (" +
+                                            std::to_string(limit) + " bytes)"));
+    }
+    int body_fd = -1;
+    if (route->options.body_to_file) {
+      body_fd = CreateBodyFile(&req, &refusal);
+      if (body_fd < 0) return refusal;
+    }
+    BodyFile body_file{body_fd, req.body_file};
+    if (body_fd >= 0) {
+      if (!WriteAllTo(body_fd, body)) {
+        return ErrorResponse(
+            500, Status::IOError("cannot write " + req.body_file + ": " + std::strerror(errno)));
+      }
+      close(body_fd);
+      body_file.fd = -1;
+    } else {
+      req.body.assign(body);
+    }
+    req.body_size = body.size();
+    Response res = RunHandler(*route, req);
+    if (logger) logger(req, res);
+    return res;
   }
 
   Next Log(const Request& req, const Response& res, Next next) {
@@ -827,6 +911,9 @@ void Server::Put(const std::string& pattern, RouteOptions options, Handler handl
   Route("PUT", pattern, options, std::move(handler));
 }
 void Server::SetGate(Gate gate) { impl_->gate = std::move(gate); }
+Response Server::AnswerInProcess(const std::string& head, std::string_view body) {
+  return impl_->AnswerInProcess(head, body);
+}
 void Server::SetErrorRenderer(ErrorRenderer renderer) { impl_->render_error = std::move(renderer); }
 void Server::SetLogger(Logger logger) { impl_->logger = std::move(logger); }
 

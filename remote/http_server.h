@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spoke/status.h"
@@ -130,6 +131,14 @@ class Server {
   void SetGate(Gate gate);
   void SetErrorRenderer(ErrorRenderer renderer);
   void SetLogger(Logger logger);
+
+  // Answers one request in this process, as a worker answers one it read from a connection: the
+  // head (request line and header lines, each ending in CRLF, then an empty line) is parsed with
+  // the same limits, the route found, the gate asked, the route's body limit enforced and, for a
+  // route with body_to_file, `body` written to a file under ServerLimits::body_dir first; then the
+  // handler runs and the logger is told. Needs no Bind(): for transports that hand requests over
+  // in memory (tests of the sync protocol without sockets). Thread-safe, as Serve()'s workers are.
+  Response AnswerInProcess(const std::string& head, std::string_view body);
 
   // Binds the listening socket on `host` (a name or an address) and `port` (0: any free port), and
   // returns the port. Never shares a port with another listener (no SO_REUSEPORT): IOError

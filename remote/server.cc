@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "in_process_transport.h"
 #include "routes.h"
 #include "spoke/policy.h"
 #include "wire.h"
@@ -67,6 +68,8 @@ struct Server::Impl {
     if (lock_fd >= 0) close(lock_fd);
   }
 };
+
+http::Server& RegistryApi(Server& registry) { return *registry.impl_->http; }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Stop(); }

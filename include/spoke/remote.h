@@ -44,10 +44,17 @@ struct RemoteOptions {
 // Percent-encodes a URL query value: every byte but RFC 3986's unreserved characters.
 std::string EncodeQueryValue(const std::string& value);
 
+class HttpTransport;
+
 class RemoteClient {
  public:
   // InvalidArgument for a URL that is not http://host[:port][/prefix].
   static Result<std::unique_ptr<RemoteClient>> Create(const RemoteOptions& options);
+  // The same over `transport` (remote/http_transport.h) instead of a connection to options.url,
+  // whose path prefix and token still go into every request: a registry answering in this
+  // process, for tests of the sync protocol without sockets. InvalidArgument for a null one.
+  static Result<std::unique_ptr<RemoteClient>> Create(const RemoteOptions& options,
+                                                      std::unique_ptr<HttpTransport> transport);
   ~RemoteClient();
 
   const std::string& url() const;

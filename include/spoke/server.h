@@ -47,6 +47,10 @@ struct ServerOptions {
   int header_timeout_ms = 10000;
 };
 
+namespace http {
+class Server;
+}  // namespace http
+
 class Server {
  public:
   static Result<std::unique_ptr<Server>> Create(const ServerOptions& options);
@@ -72,6 +76,8 @@ class Server {
   struct Impl;
 
  private:
+  // An in-process transport's way to the API routes (remote/in_process_transport.h).
+  friend http::Server& RegistryApi(Server& registry);
   explicit Server(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -9,7 +9,12 @@
 // A version commit's tree holds the module's .proto files at their paths plus spoke.manifest.json.
 //
 // Versions are immutable: a tag is only ever created, never moved. Every ref change goes through
-// UpdateRefs(), a compare-and-swap over all the refs it names that applies all or none.
+// UpdateRefs(), a compare-and-swap over all the refs it names (see there for what "all or none"
+// means on disk).
+//
+// Where objects and refs live is the store's backend (spoke/sys/store_backend.h): a bare git
+// repository on disk (Open with a path), or memory for tests. Callers do not see the difference,
+// except where a feature needs files (said at each).
 //
 // Thread safety: a Store may be used from many threads at once. Reads run in parallel (each takes
 // a libgit2 handle from a pool); writes are serialised within the process by a mutex and across
@@ -135,6 +140,7 @@ struct RefResult {
 
 class SnapshotWriter;
 class IncomingFile;
+class StoreBackend;
 
 // Whether stores in this process make what they write durable before they report it done: every
 // pack, index, loose object and ref file, and every directory whose entries changed, is synced
@@ -150,9 +156,15 @@ class Store {
   // Opens the bare repository at `path`; creates it (and its parents) first when `create` is true
   // and nothing is there. NotFound when absent and !create; InvalidArgument when `path` holds
   // something that is not a bare git repository.
+  // The store is on the filesystem backend (spoke/sys/store_backend.h).
   static Result<std::unique_ptr<Store>> Open(const std::string& path, bool create);
+  // Opens a store over `backend` (a memory one for tests; another database later). Callers use
+  // the Store the same whatever its backend; what a backend cannot do is said where it is made.
+  // InvalidArgument for a null backend.
+  static Result<std::unique_ptr<Store>> Open(std::unique_ptr<StoreBackend> backend);
   ~Store();
 
+  // The store's directory; "" for a store whose backend keeps no files (the memory backend).
   const std::string& path() const;
 
   // --- Reading -----------------------------------------------------------------------------
@@ -259,8 +271,17 @@ class Store {
   Result<ModuleInfo> SetModuleCompatibility(const std::string& module,
                                             const std::string& compatibility);
 
-  // Applies all updates or none: takes every ref's lock, checks every old_target, then writes.
-  // Conflict naming the first ref whose value differs.
+  // A compare-and-swap over every ref of `updates`: every ref is locked and its old_target checked
+  // before any is written, so a Conflict (naming the first ref, in name order, whose value
+  // differs) or any other refusal changes nothing. What "all" means once writing starts depends on
+  // the backend. On disk, libgit2 writes the refs one after another (each a rename), so:
+  //   - another thread or process reading meanwhile may see some of the refs moved and not yet
+  //     the others (for microseconds; writers never, as they wait for the locks);
+  //   - a crash between two writes is finished by the ref journal at the next Store::Open (roll
+  //     forward, never back: the objects were synced first);
+  //   - a write that fails between two (an I/O error) returns the error and leaves the journal,
+  //     so the same happens at the next open; until then the store shows part of the update.
+  // In memory the swap is one step for readers too.
   Status UpdateRefs(const std::vector<RefUpdate>& updates);
 
   // --- Packs (the sync protocol's payload) ----------------------------------------------------
@@ -276,10 +297,12 @@ class Store {
   // links to objects of the stated type that exist), every ref that moves is checked to reach a
   // complete closure whatever the store already holds (for version tags: manifest, digest and
   // every file's hash), the ref updates are checked against `policy`, and only then is the pack
-  // moved into the store, as one pack, synced, and the refs swapped in one transaction that a
-  // crash cannot leave half done. On any failure the store is exactly as before: Corruption (422)
-  // for a pack or object that breaks a rule, naming it and the rule (docs/storage.md). An empty
-  // `pack` is allowed when the objects are already present.
+  // moved into the store, as one pack, synced, and the refs swapped with UpdateRefs (whose
+  // journal finishes, at the next open, a swap a crash interrupted). On any failure before the
+  // refs are written the store is exactly as before: Corruption (422) for a pack or object that
+  // breaks a rule, naming it and the rule (docs/storage.md). An empty `pack` is allowed when the
+  // objects are already present. FailedPrecondition on a store whose backend keeps no files
+  // (memory): received packs are indexed and kept as files.
   Result<std::vector<RefResult>> ApplyPack(const std::string& pack,
                                            const std::vector<RefUpdate>& updates, RefPolicy policy);
   // The same for a pack held in the file `pack_path` from byte `offset` to its end (a request

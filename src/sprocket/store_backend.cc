@@ -10,9 +10,9 @@
 namespace spoke {
 namespace {
 
-class StoreBackend : public SprocketBackend {
+class LocalStoreBackend : public SprocketBackend {
  public:
-  explicit StoreBackend(Store& store) : store_(store) {}
+  explicit LocalStoreBackend(Store& store) : store_(store) {}
 
   std::string Describe() const override { return store_.path(); }
 
@@ -85,7 +85,7 @@ class StoreBackend : public SprocketBackend {
 }  // namespace
 
 std::unique_ptr<SprocketBackend> MakeStoreBackend(Store& store) {
-  return std::make_unique<StoreBackend>(store);
+  return std::make_unique<LocalStoreBackend>(store);
 }
 
 }  // namespace spoke

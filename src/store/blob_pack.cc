@@ -128,7 +128,8 @@ Result<std::vector<git_oid>> WriteBlobs(git_repository* repo,
         fresh.push_back(order[k]);
     }
   }
-  if (fresh.size() < pack_threshold) {
+  // A store without files (git_repository_path is null: the memory backend) takes them one by one.
+  if (fresh.size() < pack_threshold || git_repository_path(repo) == nullptr) {
     for (size_t i : fresh) SPOKE_RETURN_IF_ERROR(WriteLoose(raw_odb, contents[i], ids[i]));
     return ids;
   }

@@ -29,7 +29,7 @@ git_oid HashBlob(std::string_view content);
 // Makes every blob of `contents` present in the store at `repo` and returns their ids, in order.
 // Blobs the store already has are not written again; the others go into one new pack (moved into
 // objects/pack/ only once complete, .pack before .idx) when there are at least `pack_threshold`
-// of them, else into loose objects.
+// of them and the store has a directory, else into loose objects (written through the odb).
 Result<std::vector<git_oid>> WriteBlobs(git_repository* repo,
                                         const std::vector<std::string_view>& contents,
                                         size_t pack_threshold);

@@ -601,6 +601,7 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
 Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
                                                 const std::vector<RefUpdate>& updates,
                                                 RefPolicy policy) {
+  SPOKE_RETURN_IF_ERROR(impl_->RequireDirectory("receive a pack"));
   SweepIncoming(impl_->path);
   Quarantine quarantine(impl_->path);
   if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + impl_->path);
@@ -615,6 +616,7 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
 Result<std::vector<RefResult>> Store::ApplyPackFile(const std::string& pack_path, uint64_t offset,
                                                     const std::vector<RefUpdate>& updates,
                                                     RefPolicy policy) {
+  SPOKE_RETURN_IF_ERROR(impl_->RequireDirectory("receive a pack"));
   SweepIncoming(impl_->path);
   OwnedFd in{::open(pack_path.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat st {};

@@ -11,6 +11,7 @@
 namespace spoke {
 
 std::shared_ptr<PackReuse> Store::Impl::CurrentPackReuse() {
+  if (path.empty()) return nullptr;  // no pack files to map
   std::vector<std::string> names;
   std::error_code ec;
   for (const auto& entry :

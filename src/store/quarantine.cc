@@ -103,6 +103,7 @@ IncomingFile::~IncomingFile() = default;
 const std::string& IncomingFile::path() const { return impl_->path; }
 
 Result<std::unique_ptr<IncomingFile>> Store::CreateIncomingFile() {
+  SPOKE_RETURN_IF_ERROR(impl_->RequireDirectory("take incoming files"));
   auto impl = std::make_unique<IncomingFile::Impl>(impl_->path);
   if (!impl->quarantine.ok())
     return Status::IOError("cannot create a directory under " + impl_->path + "/spoke-incoming");

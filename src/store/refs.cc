@@ -1,5 +1,6 @@
 // Ref transactions: every ref change in a store is a compare-and-swap over a set of refs that
-// applies all or none, built on libgit2's transaction (it takes each ref's lock file first).
+// applies all or none. The checks every backend shares are made here; the filesystem backend's
+// transaction (UpdateRefsOnDisk) is built on libgit2's, which takes each ref's lock file first.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -86,6 +87,11 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
                                      " cannot be deleted: versions are immutable");
     }
   }
+  return impl.backend->UpdateRefs(repo, sorted, [&impl] { impl.Stage("refs-locked"); });
+}
+
+Status UpdateRefsOnDisk(git_repository* repo, const std::vector<RefUpdate>& sorted,
+                        const std::function<void()>& refs_locked) {
   git_transaction* raw = nullptr;
   int rc = git_transaction_new(&raw, repo);
   if (rc != 0) return GitError(rc, "cannot start a ref transaction");
@@ -123,7 +129,7 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
           (update.old_target.empty() ? std::string("nothing") : update.old_target));
     }
   }
-  impl.Stage("refs-locked");
+  refs_locked();
   SPOKE_ASSIGN_OR_RETURN(SignaturePtr sig, SpokeSignature());
   for (const auto& update : sorted) {
     SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(update.new_target));

@@ -23,6 +23,7 @@ Result<ConfigPtr> OpenConfigFile(const std::string& store_path) {
 }  // namespace
 
 Result<std::vector<std::string>> Store::GetSetting(const std::string& name) const {
+  SPOKE_RETURN_IF_ERROR(impl_->RequireDirectory("keep settings"));
   SPOKE_ASSIGN_OR_RETURN(ConfigPtr config, OpenConfigFile(impl_->path));
   git_config_iterator* raw = nullptr;
   int rc = git_config_multivar_iterator_new(&raw, config.get(), name.c_str(), nullptr);
@@ -36,6 +37,7 @@ Result<std::vector<std::string>> Store::GetSetting(const std::string& name) cons
 }
 
 Status Store::SetSetting(const std::string& name, const std::vector<std::string>& values) {
+  SPOKE_RETURN_IF_ERROR(impl_->RequireDirectory("keep settings"));
   for (const auto& value : values) {
     if (value.empty())
       return Status::InvalidArgument("setting " + name + " cannot take an empty value");

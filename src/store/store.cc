@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -12,51 +11,12 @@
 #include "spoke/refs.h"
 #include "spoke/semver.h"
 #include "store/blob_pack.h"
-#include "store/ref_journal.h"
 #include "store/store_impl.h"
 #include "util/parallel.h"
 
 namespace spoke {
 
 namespace {
-// Whether `dir` holds only what an interrupted `git init` leaves before it writes HEAD (its last
-// file): init's own directories and files, its lock and temporary files (HEAD.lock, _git2_*), and
-// no object or ref. A process killed there (a first `spoke pull` creating the local store) must
-// not leave a directory that is neither empty nor a store; such a directory is initialised again,
-// once its dead writer's lock and temporary files are gone (RemoveInitLeftovers).
-bool IsInterruptedInit(const std::filesystem::path& dir) {
-  namespace fs = std::filesystem;
-  static const char* const kInitEntries[] = {"branches",    "config",    "config.lock",
-                                             "description", "HEAD.lock", "hooks",
-                                             "info",        "objects",   "refs"};
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    const bool init_temporary = name.rfind("_git2_", 0) == 0;
-    if (!init_temporary && std::find(std::begin(kInitEntries), std::end(kInitEntries), name) ==
-                               std::end(kInitEntries)) {
-      return false;
-    }
-    if (name != "objects" && name != "refs") continue;
-    for (const auto& inner : fs::recursive_directory_iterator(entry.path(), ec)) {
-      if (!inner.is_directory(ec)) return false;
-    }
-    if (ec) return false;
-  }
-  return !ec;
-}
-
-void RemoveInitLeftovers(const std::filesystem::path& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  std::vector<fs::path> leftovers;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("_git2_", 0) == 0 || name == "HEAD.lock" || name == "config.lock")
-      leftovers.push_back(entry.path());
-  }
-  for (const auto& path : leftovers) fs::remove(path, ec);
-}
 }  // namespace
 
 Result<TreePtr> CommitTree(git_repository* repo, const std::string& commit_hex) {
@@ -75,6 +35,12 @@ Store::Impl::~Impl() {
   for (git_repository* repo : pool) git_repository_free(repo);
 }
 
+Status Store::Impl::RequireDirectory(const std::string& what) const {
+  if (!path.empty()) return Status::Ok();
+  return Status::FailedPrecondition(backend->Describe() + " keeps no files, so it cannot " + what +
+                                    "; use a store on disk (Store::Open with a path)");
+}
+
 Result<RepoLease> RepoLease::Take(Store::Impl* impl) {
   {
     std::lock_guard<std::mutex> lock(impl->pool_mutex);
@@ -84,9 +50,7 @@ Result<RepoLease> RepoLease::Take(Store::Impl* impl) {
       return RepoLease(impl, repo);
     }
   }
-  git_repository* repo = nullptr;
-  int rc = git_repository_open_bare(&repo, impl->path.c_str());
-  if (rc != 0) return GitError(rc, "cannot open store " + impl->path);
+  SPOKE_ASSIGN_OR_RETURN(git_repository * repo, impl->backend->OpenHandle());
   return RepoLease(impl, repo);
 }
 
@@ -121,57 +85,19 @@ void Store::SetStageHook(std::function<void(const std::string&)> hook) {
 }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create) {
+  SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<StoreBackend> backend,
+                         OpenFilesystemBackend(path, create));
+  return Open(std::move(backend));
+}
+
+Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<StoreBackend> backend) {
+  if (!backend) return Status::InvalidArgument("a store needs a backend");
   EnsureLibgit2();
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path dir = fs::absolute(path, ec);
-  if (ec) return Status::InvalidArgument("bad store path " + path + ": " + ec.message());
-  bool exists = fs::exists(dir / "HEAD", ec) && fs::exists(dir / "objects", ec);
-  if (!exists) {
-    if (!create) return Status::NotFound("no store at " + dir.string());
-    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-      return Status::InvalidArgument(dir.string() + " exists and is not a directory");
-    }
-    if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
-      if (!IsInterruptedInit(dir)) {
-        return Status::InvalidArgument(
-            dir.string() + " is not empty and is not a Spoke store (a bare git repository)");
-      }
-      RemoveInitLeftovers(dir);
-    }
-    fs::create_directories(dir, ec);
-    if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());
-    git_repository* repo = nullptr;
-    int rc = git_repository_init(&repo, dir.c_str(), /*is_bare=*/1);
-    if (rc != 0) return GitError(rc, "cannot create store at " + dir.string());
-    RepoPtr owned(repo);
-    git_config* config = nullptr;
-    if (git_repository_config(&config, repo) == 0) {
-      // Let stock git serve and fsck the store as is; never let gc drop unreferenced history.
-      git_config_set_string(config, "spoke.format", "1");
-      git_config_set_bool(config, "receive.fsckObjects", 1);
-      git_config_free(config);
-    }
-    // HEAD names a branch that never exists; point it somewhere harmless and valid instead.
-    git_repository_set_head(repo, kStoreHeadRef);
-  }
   auto impl = std::make_unique<Impl>();
-  impl->path = dir.string();
-  git_repository* repo = nullptr;
-  int rc = git_repository_open_bare(&repo, impl->path.c_str());
-  if (rc == GIT_ENOTFOUND) {
-    // HEAD and objects/ are there but libgit2 sees no repository: something else lives here.
-    return Status::InvalidArgument(dir.string() + " is not a Spoke store (a bare git repository)");
-  }
-  if (rc != 0) return GitError(rc, "cannot open the store at " + dir.string());
+  impl->path = backend->directory();
+  impl->backend = std::move(backend);
+  SPOKE_ASSIGN_OR_RETURN(git_repository * repo, impl->backend->OpenHandle());
   impl->pool.push_back(repo);
-  // Leftovers of a process killed while receiving a pack or writing one: never part of the store.
-  // Those of live processes (another command on a shared client store) are locked and stay.
-  SweepIncoming(impl->path);
-  // A process killed between two refs of one transaction: its journal says how to finish it. One
-  // that cannot be finished now (a ref locked by a live process) waits for the next open; the
-  // store stays readable meanwhile.
-  static_cast<void>(RecoverRefJournals(repo));
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 

@@ -14,6 +14,7 @@
 
 #include "spoke/quarantine.h"
 #include "spoke/store.h"
+#include "spoke/sys/store_backend.h"
 #include "store/git_handles.h"
 #include "store/pack_index.h"
 #include "store/pack_reuse.h"
@@ -21,6 +22,9 @@
 namespace spoke {
 
 struct Store::Impl {
+  // Where the objects and refs live. Never null.
+  std::unique_ptr<StoreBackend> backend;
+  // The backend's directory(): "" for a backend that keeps no files.
   std::string path;
 
   // libgit2 repository handles are not safe to share between threads, so each operation leases one.
@@ -51,6 +55,9 @@ struct Store::Impl {
   void Stage(const std::string& name) const {
     if (stage_hook) stage_hook(name);
   }
+  // FailedPrecondition, saying that `what` ("receive a pack") needs files, for a store whose
+  // backend keeps none; Ok otherwise.
+  Status RequireDirectory(const std::string& what) const;
 };
 
 // A repository handle borrowed from the pool for the lifetime of this object.
@@ -95,10 +102,16 @@ Result<std::string> ReadBlobAtPath(git_repository* repo, git_tree* tree, const s
                                    std::string* blob_id);
 // Syncs the directories of the refs `updates` name, from each ref's own up to refs/ (durable.h).
 Status SyncRefDirectories(git_repository* repo, const std::vector<RefUpdate>& updates);
-// Checks old values and writes `updates` with a libgit2 transaction, all or nothing even across a
-// crash (ref_journal.h). REQUIRES: write_mutex held.
+// Checks `updates` (valid names, none twice, no deletion) and has the backend apply them, all or
+// nothing (StoreBackend::UpdateRefs). REQUIRES: write_mutex held.
 Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& updates,
                         const Store::Impl& impl);
+// The filesystem backend's StoreBackend::UpdateRefs: every ref's git lock taken under
+// spoke-refs.lock, every old value compared, then libgit2's transaction writes the refs one by one,
+// with a ref journal (ref_journal.h) that makes a crash between two of them finish at the next
+// open, and the refs' directories synced.
+Status UpdateRefsOnDisk(git_repository* repo, const std::vector<RefUpdate>& sorted,
+                        const std::function<void()>& refs_locked);
 
 }  // namespace spoke
 

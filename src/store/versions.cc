@@ -308,6 +308,7 @@ SnapshotWriter::SnapshotWriter(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 SnapshotWriter::~SnapshotWriter() = default;
 
 Result<std::unique_ptr<SnapshotWriter>> Store::StartSnapshot() {
+  SPOKE_RETURN_IF_ERROR(impl_->RequireDirectory("write a snapshot file by file"));
   auto impl = std::make_unique<SnapshotWriter::Impl>();
   impl->store = impl_.get();
   SPOKE_ASSIGN_OR_RETURN(impl->blobs, BlobPackWriter::Start(impl_->path, kSnapshotPackThreshold));

@@ -1,0 +1,54 @@
+// The in-memory twin of the HTTP transport: requests written as HTTP/1.1 heads and answered by the
+// registry's own request handling in this process (in_process_transport.h).
+#include "in_process_transport.h"
+
+#include <algorithm>
+#include <string>
+
+namespace spoke {
+namespace {
+
+constexpr size_t kSentPiece = size_t{1} << 20;       // as the socket transport sends a body
+constexpr size_t kReceivedPiece = size_t{64} << 10;  // a typical read from a socket
+
+HttpAnswer Canceled() {
+  HttpAnswer answer;
+  answer.error = "Canceled";
+  return answer;
+}
+
+}  // namespace
+
+HttpAnswer InProcessTransport::Send(const HttpRequest& request) {
+  ++exchanges_;
+  std::string head = request.method + " " + request.path + " HTTP/1.1\r\nHost: in-process\r\n";
+  for (const auto& [name, value] : request.headers) head += name + ": " + value + "\r\n";
+  if (!request.content_type.empty()) {
+    head += "Content-Type: " + request.content_type + "\r\n";
+    head += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  }
+  head += "\r\n";
+  if (request.sent) {
+    for (size_t done = 0; done < request.body.size();) {
+      done += std::min(kSentPiece, request.body.size() - done);
+      request.sent(done, request.body.size());
+    }
+  }
+  http::Response response = api_.AnswerInProcess(head, request.body);
+  if (request.started && !request.started(response.status)) return Canceled();
+  HttpAnswer answer;
+  answer.status = response.status;
+  if (!request.receive) {
+    answer.body = std::move(response.body);
+    return answer;
+  }
+  const std::string& body = response.body;
+  for (size_t offset = 0; offset < body.size();) {
+    size_t length = std::min(kReceivedPiece, body.size() - offset);
+    if (!request.receive(body.data() + offset, length, offset, body.size())) return Canceled();
+    offset += length;
+  }
+  return answer;
+}
+
+}  // namespace spoke
