@@ -6,10 +6,10 @@
 #include <mutex>
 #include <utility>
 
+#include "spoke/quarantine.h"
 #include "spoke/refs.h"
 #include "spoke/sys/store_backend.h"
 #include "store/git_handles.h"
-#include "spoke/quarantine.h"
 #include "store/ref_journal.h"
 #include "store/store_impl.h"
 

@@ -16,8 +16,7 @@
 
 namespace spoke {
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 Result<TreePtr> CommitTree(git_repository* repo, const std::string& commit_hex) {
   SPOKE_ASSIGN_OR_RETURN(git_oid id, ParseOid(commit_hex));
