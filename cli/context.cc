@@ -79,14 +79,4 @@ void WarnUsingLocalStore(const Status& status, const std::string& instead) {
   std::fprintf(stderr, "spoke: %s\nspoke: %s\n", status.message().c_str(), instead.c_str());
 }
 
-int Fail(const Status& status) {
-  std::fprintf(stderr, "spoke: %s\n", status.message().c_str());
-  return kExitFailure;
-}
-
-int UsageError(const Status& status) {
-  std::fprintf(stderr, "spoke: %s\nRun with --help for usage.\n", status.message().c_str());
-  return kExitUsage;
-}
-
 }  // namespace spoke::cli

@@ -15,8 +15,9 @@ namespace spoke {
 
 class Status {
  public:
-  // The codes are few on purpose: each maps to exactly one HTTP status (remote/http_errors.cc) and
-  // one CLI exit code (cli/main.cc), so those decisions are made in one place each.
+  // The codes are few on purpose: each maps to exactly one HTTP status (remote/http_errors.cc), so
+  // that decision is made in one place. The CLI's exit code is decided in one place too
+  // (cli/exit_code.h): 1 for any failure, 2 where a flag or argument is to blame.
   enum class Code {
     kOk = 0,
     kInvalidArgument,     // the caller's input is wrong: bad name, bad version, bad path, bad proto
