@@ -69,7 +69,9 @@ void SetupLint(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       "Exit codes: 0 clean, 1 findings or errors, 2 usage error.");
   *run = [args, flags]() -> CommandOutcome {
     LintConfig config;
-    if (!args->list_rules || std::filesystem::exists(args->dir + "/spoke.yaml")) {
+    // A spoke.yaml that cannot be looked at (ec set) is taken as absent, as LoadModuleConfig does.
+    std::error_code ec;
+    if (!args->list_rules || std::filesystem::exists(args->dir + "/spoke.yaml", ec)) {
       auto module = LoadModuleConfig(args->dir);
       if (!module.ok()) return Usage(module.status());
       auto parsed = LintConfigFromModuleConfig(*module);

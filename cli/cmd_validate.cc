@@ -1,6 +1,7 @@
 // spoke validate: parse and link a directory's .proto files (imports from the directory, then from
 // the dependencies spoke.yaml pins) and print every error as file:line:col: message. The registry
 // runs the same check (SchemaImage::Build) on every pushed version.
+#include <charconv>
 #include <cstdio>
 #include <regex>
 
@@ -24,14 +25,22 @@ const std::regex& Positioned() {
   return positioned;
 }
 
+// A line or column number; 0 when it is too large for an int64_t (std::stoll would throw: the
+// number comes from a file name the user chose as much as from the parser).
+int64_t Number(const std::string& digits) {
+  int64_t value = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  return value;
+}
+
 // One "file:line:col: message" line (or "file: message") as JSON.
 Json ErrorToJson(const std::string& line) {
   Json out = Json::MakeObject();
   std::smatch m;
   if (std::regex_match(line, m, Positioned())) {
     out.Set("file", m[1].str());
-    out.Set("line", static_cast<int64_t>(std::stoll(m[2].str())));
-    out.Set("column", static_cast<int64_t>(std::stoll(m[3].str())));
+    out.Set("line", Number(m[2].str()));
+    out.Set("column", Number(m[3].str()));
     out.Set("message", m[4].str());
     return out;
   }

@@ -2,6 +2,7 @@
 #include "exit_code.h"
 
 #include <cstdio>
+#include <exception>
 
 namespace spoke::cli {
 
@@ -35,6 +36,18 @@ int ExitWith(const CommandOutcome& outcome, const std::string& program) {
     if (outcome.usage()) std::fprintf(stderr, "Run with --help for usage.\n");
   }
   return ExitCodeFor(outcome);
+}
+
+int GuardedMain(const char* program, int (*main)(int, char**), int argc, char** argv) {
+  try {
+    return main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: internal error: %s\n", program, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "%s: internal error: an exception that is not a std::exception\n",
+                 program);
+  }
+  return kExitFailure;
 }
 
 }  // namespace spoke::cli

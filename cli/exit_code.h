@@ -73,6 +73,12 @@ int ExitCodeFor(const CommandOutcome& outcome);
 // ExitCodeFor(outcome).
 int ExitWith(const CommandOutcome& outcome, const std::string& program = "spoke");
 
+// Runs `main` and returns its exit code. An exception that escapes it (a bug, or memory running
+// out: the library reports every expected failure as a Status) is said as "<program>: internal
+// error: <what>" on stderr and exits kExitFailure, where it would otherwise abort the process.
+// Catches only on the calling thread: a thread's own function must not let one escape.
+int GuardedMain(const char* program, int (*main)(int, char**), int argc, char** argv);
+
 }  // namespace spoke::cli
 
 #endif  // SPOKE_CLI_EXIT_CODE_H_

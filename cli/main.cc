@@ -143,4 +143,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace spoke::cli
 
-int main(int argc, char** argv) { return spoke::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return spoke::cli::GuardedMain("spoke", spoke::cli::Main, argc, argv);
+}

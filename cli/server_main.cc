@@ -28,9 +28,7 @@ int Exit(const spoke::cli::CommandOutcome& outcome) {
   return spoke::cli::ExitWith(outcome, "spoke-server");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int ServerMain(int argc, char** argv) {
   CLI::App app{"spoke-server: a Protobuf schema registry"};
   spoke::ServerOptions options;
   if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
@@ -145,4 +143,10 @@ int main(int argc, char** argv) {
   spoke::Status served = (*server)->Serve();
   g_server = nullptr;
   return Exit(served);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return spoke::cli::GuardedMain("spoke-server", ServerMain, argc, argv);
 }

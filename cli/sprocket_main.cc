@@ -69,9 +69,7 @@ int Exit(const spoke::cli::CommandOutcome& outcome) {
   return spoke::cli::ExitWith(outcome, "sprocket");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int SprocketMain(int argc, char** argv) {
   CLI::App app{
       "sprocket: compiles every version of a Spoke registry for the configured languages as soon "
       "as it is pushed, so downloads of generated code are cache hits"};
@@ -175,4 +173,10 @@ int main(int argc, char** argv) {
   if (!status.ok()) return Exit(status);
   // Each failed compile has its line on stderr already.
   return Exit(spoke::cli::CommandOutcome::Shown(once && failed));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return spoke::cli::GuardedMain("sprocket", SprocketMain, argc, argv);
 }

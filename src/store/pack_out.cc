@@ -13,9 +13,12 @@ namespace spoke {
 std::shared_ptr<PackReuse> Store::Impl::CurrentPackReuse() {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(path) / "objects" / "pack", ec)) {
-    if (entry.path().extension() == ".idx") names.push_back(entry.path().filename().string());
+  // increment(ec), not a range for: its operator++ throws when reading the directory fails.
+  for (std::filesystem::directory_iterator
+           entry(std::filesystem::path(path) / "objects" / "pack", ec),
+       end;
+       !ec && entry != end; entry.increment(ec)) {
+    if (entry->path().extension() == ".idx") names.push_back(entry->path().filename().string());
   }
   std::sort(names.begin(), names.end());
   std::lock_guard<std::mutex> lock(reuse_mutex);
