@@ -62,7 +62,13 @@ class Status {
   const char* CodeName() const;
   // "<code name>: <message>", or "ok".
   std::string ToString() const;
-  // A copy whose message is prefixed with `context + ": "`, for adding where an error happened.
+  // A copy whose message is prefixed with `context + ": "`, for adding where an error happened. The
+  // code is kept: a caller that passes an inner error up says where it happened this way, not by
+  // building a new Status of another code from its message (an IOError re-made as Internal or
+  // InvalidArgument would be answered with the wrong HTTP status and mislead whoever reads it). A
+  // caller translates a code only where it knows better than the callee what the failure means (a
+  // peer's tag that does not parse is Corruption, whatever the parser called it), for the codes
+  // that meaning covers, and says why beside the translation.
   Status WithContext(const std::string& context) const;
 
   // Parses a CodeName() back; unknown names give kInternal.
