@@ -120,18 +120,17 @@ Json OutcomesToJson(const std::vector<Outcome>& outcomes,
 }
 
 // Gives each module spoke.yaml gives no version -version, else the version derived from git, and
-// says which were derived and from what (once when they all agree). kExitOk, or the exit code of
-// the failure it printed.
-int AssignVersions(const BatchArgs& args, std::vector<WorkspaceModule>* modules,
-                   std::map<std::string, GitVersion>* from_git) {
+// says which were derived and from what (once when they all agree).
+CommandOutcome AssignVersions(const BatchArgs& args, std::vector<WorkspaceModule>* modules,
+                              std::map<std::string, GitVersion>* from_git) {
   std::vector<std::string> unversioned;
   for (auto& m : *modules) {
     if (m.version.empty()) m.version = args.version;
     if (m.version.empty()) unversioned.push_back(m.name);
   }
-  if (unversioned.empty()) return kExitOk;
+  if (unversioned.empty()) return Status::Ok();
   auto derived = VersionsFromGit(args.dir, unversioned);
-  if (!derived.ok()) return FailVersionFromGit(derived.status());
+  if (!derived.ok()) return VersionFromGitFailure(derived.status());
   *from_git = std::move(*derived);
   std::set<std::string> lines;
   for (auto& m : *modules) {
@@ -140,7 +139,7 @@ int AssignVersions(const BatchArgs& args, std::vector<WorkspaceModule>* modules,
     m.version = it->second.version;
     lines.insert("version " + m.version + " from " + it->second.Origin());
   }
-  if (args.json) return kExitOk;
+  if (args.json) return Status::Ok();
   if (lines.size() == 1) {
     std::printf("%s\n", lines.begin()->c_str());
   } else {
@@ -149,7 +148,7 @@ int AssignVersions(const BatchArgs& args, std::vector<WorkspaceModule>* modules,
                   derived_version.Origin().c_str());
     }
   }
-  return kExitOk;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -188,22 +187,22 @@ void SetupBatchPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run)
       "\n"
       "Exit codes: 0 every module pushed or unchanged; 1 a module failed, an import cycle, or the\n"
       "registry refused; 2 usage: a bad flag, a DIR that is not a tree of modules, no version.");
-  *run = [args, flags]() -> int {
+  *run = [args, flags]() -> CommandOutcome {
     if (!args->version.empty()) {
-      if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
+      if (auto v = SemVer::Parse(args->version); !v.ok()) return Usage(v.status());
     }
     auto found = FindModules(args->dir, args->recursive);
     if (!found.ok()) {
       // A -dir that is not a tree of modules is a wrong argument; a tree that cannot be read is
       // not.
-      return found.status().code() == Status::Code::kInvalidArgument ? UsageError(found.status())
-                                                                     : Fail(found.status());
+      return UsageIfInvalid(found.status());
     }
     std::map<std::string, GitVersion> from_git;
-    if (int exit = AssignVersions(*args, &*found, &from_git); exit != kExitOk) return exit;
-    if (Status s = ReadModuleFiles(&*found); !s.ok()) return Fail(s);
+    if (CommandOutcome assigned = AssignVersions(*args, &*found, &from_git); !assigned.ok())
+      return assigned;
+    if (Status s = ReadModuleFiles(&*found); !s.ok()) return s;
     auto ordered = OrderByImports(std::move(*found));
-    if (!ordered.ok()) return Fail(ordered.status());
+    if (!ordered.ok()) return ordered.status();
     std::map<std::string, std::string> versions;
     for (const auto& m : *ordered) versions[m.name] = m.version;
     std::vector<Outcome> outcomes;
@@ -211,10 +210,10 @@ void SetupBatchPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run)
     std::unique_ptr<RemoteClient> remote;
     if (!args->dry_run) {
       auto opened = OpenLocalStore();
-      if (!opened.ok()) return Fail(opened.status());
+      if (!opened.ok()) return opened.status();
       store = std::move(*opened);
       auto connected = ConnectRegistry(*flags);
-      if (!connected.ok()) return UsageError(connected.status());
+      if (!connected.ok()) return Usage(connected.status());
       remote = std::move(*connected);
     }
     std::set<std::string> broken;  // modules that failed or were skipped
@@ -248,7 +247,8 @@ void SetupBatchPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run)
                   counts["unchanged"], counts["failed"], counts["skipped"],
                   Plural(outcomes.size(), "module").c_str(), remote->url().c_str());
     }
-    return broken.empty() ? kExitOk : kExitFailure;
+    // Each failure is in the outcomes printed above.
+    return CommandOutcome::Shown(!broken.empty());
   };
 }
 

@@ -18,7 +18,7 @@ struct BreakingArgs {
   bool json = false, list_rules = false;
 };
 
-int ListRules(BreakingLevel level, bool json) {
+CommandOutcome ListRules(BreakingLevel level, bool json) {
   Json list = Json::MakeArray();
   for (const auto& rule : BreakingRules()) {
     bool on = std::find(rule.levels.begin(), rule.levels.end(), level) != rule.levels.end();
@@ -40,7 +40,7 @@ int ListRules(BreakingLevel level, bool json) {
     }
   }
   if (json) std::printf("%s\n", list.Dump(2).c_str());
-  return kExitOk;
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<SchemaImage>> BuildImage(const SchemaInput& input) {
@@ -72,50 +72,46 @@ void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
       "Levels, strictest first: FILE (generated code per file), PACKAGE (per package), WIRE_JSON\n"
       "(binary and JSON encodings), WIRE (binary encoding only).\n"
       "Exit codes: 0 nothing breaks, 1 findings or errors, 2 usage error.");
-  *run = [args, flags]() -> int {
+  *run = [args, flags]() -> CommandOutcome {
     BreakingOptions options;
     auto module = LoadModuleConfig(args->dir);
-    if (!module.ok()) return UsageError(module.status());
+    if (!module.ok()) return Usage(module.status());
     auto configured = BreakingOptionsFromConfig(*module);
-    if (!configured.ok()) return UsageError(configured.status());
+    if (!configured.ok()) return Usage(configured.status());
     options = *configured;
     if (!args->level.empty()) {
       auto level = ParseBreakingLevel(args->level);
-      if (!level.ok()) return UsageError(level.status());
+      if (!level.ok()) return Usage(level.status());
       options.level = *level;
     }
     for (const auto& id : args->except) {
       bool known = std::any_of(BreakingRules().begin(), BreakingRules().end(),
                                [&](const auto& r) { return r.id == id; });
       if (!known)
-        return UsageError(
+        return Usage(
             Status::InvalidArgument("unknown breaking rule " + id + " (see --list-rules)"));
       options.except.push_back(id);
     }
     if (args->list_rules) return ListRules(options.level, args->json);
     if (args->against.empty() == args->against_dir.empty()) {
-      return UsageError(Status::InvalidArgument(
+      return Usage(Status::InvalidArgument(
           "give exactly one of --against module@version or --against-dir DIR"));
     }
     auto current = LoadDirInput(args->dir, *flags);
     if (!current.ok()) {
-      return current.status().code() == Status::Code::kInvalidArgument
-                 ? UsageError(current.status())
-                 : Fail(current.status());
+      return UsageIfInvalid(current.status());
     }
     auto previous = args->against_dir.empty() ? LoadVersionInput(args->against, *flags)
                                               : LoadDirInput(args->against_dir, *flags);
     if (!previous.ok()) {
-      return previous.status().code() == Status::Code::kInvalidArgument
-                 ? UsageError(previous.status())
-                 : Fail(previous.status());
+      return UsageIfInvalid(previous.status());
     }
     // The two versions parse on two threads: they share nothing.
     auto previous_image = std::async(std::launch::async, [&] { return BuildImage(**previous); });
     auto current_image = BuildImage(**current);
     auto previous_built = previous_image.get();
-    if (!current_image.ok()) return Fail(current_image.status());
-    if (!previous_built.ok()) return Fail(previous_built.status());
+    if (!current_image.ok()) return current_image.status();
+    if (!previous_built.ok()) return previous_built.status();
     std::vector<Finding> findings = CheckBreaking(**previous_built, **current_image, options);
     if (args->json) {
       Json out = Json::MakeObject();
@@ -126,7 +122,7 @@ void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
     } else {
       std::fputs(FormatFindings(findings).c_str(), stdout);
     }
-    return findings.empty() ? kExitOk : kExitFailure;
+    return CommandOutcome::Shown(!findings.empty());
   };
 }
 

@@ -19,23 +19,23 @@ void SetupCompat(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->add_option("--set", args->set,
                   "New level: FILE, PACKAGE, WIRE_JSON, WIRE (strictest first) or NONE");
   sub->add_flag("--json", args->json, "Print {\"name\", \"compatibility\"}");
-  *run = [args, flags]() -> int {
-    if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
+  *run = [args, flags]() -> CommandOutcome {
+    if (Status s = ValidateModuleName(args->module); !s.ok()) return Usage(s);
     std::string level;
     if (!args->set.empty()) {
       auto parsed = ParseCompatibility(args->set);
-      if (!parsed.ok()) return UsageError(parsed.status());
+      if (!parsed.ok()) return Usage(parsed.status());
       level = CompatibilityName(*parsed);
     }
     auto remote = ConnectRegistry(*flags);
-    if (!remote.ok()) return UsageError(remote.status());
+    if (!remote.ok()) return Usage(remote.status());
     Result<Json> answer = Status::Internal("");
     if (args->set.empty()) {
       answer = (*remote)->GetModule(args->module);
     } else {
       answer = (*remote)->SetCompatibility(args->module, level);
     }
-    if (!answer.ok()) return Fail(answer.status());
+    if (!answer.ok()) return answer.status();
     if (args->json) {
       Json out = Json::MakeObject();
       out.Set("name", answer->GetString("name"));
@@ -45,7 +45,7 @@ void SetupCompat(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       std::printf("%s: %s\n", answer->GetString("name").c_str(),
                   answer->GetString("compatibility").c_str());
     }
-    return kExitOk;
+    return Status::Ok();
   };
 }
 

@@ -124,38 +124,38 @@ Result<std::map<std::string, Artifact>> FetchArtifacts(Store& local, RemoteClien
   return artifacts;
 }
 
-// Writes and prints; the command's exit code.
-int Finish(const CompileArgs& args, const CheckoutCache& checkouts, Store* store,
-           const Result<std::map<std::string, Artifact>>& artifacts, const CompileStats& stats,
-           const char* source) {
-  if (!artifacts.ok()) return Fail(artifacts.status());
+// Writes and prints.
+Status Finish(const CompileArgs& args, const CheckoutCache& checkouts, Store* store,
+              const Result<std::map<std::string, Artifact>>& artifacts, const CompileStats& stats,
+              const char* source) {
+  if (!artifacts.ok()) return artifacts.status();
   auto outcomes = WriteArtifacts(args, checkouts, store, *artifacts, stats);
-  if (!outcomes.ok()) return Fail(outcomes.status());
+  if (!outcomes.ok()) return outcomes.status();
   PrintResult(args, *outcomes, stats.generator_runs, source);
-  return kExitOk;
+  return Status::Ok();
 }
 
-// Prints each key's explanation (--explain-key); the exit code.
-int ExplainKeys(const CachedCompileRequest& request) {
+// Prints each key's explanation (--explain-key).
+Status ExplainKeys(const CachedCompileRequest& request) {
   auto keys = ArtifactKeysFor(request);
-  if (!keys.ok()) return Fail(keys.status());
+  if (!keys.ok()) return keys.status();
   for (const auto& [language, key] : *keys) {
     std::printf("# %s: key %s\n%s\n", language.c_str(), key.hex.c_str(), key.explanation.c_str());
   }
-  return kExitOk;
+  return Status::Ok();
 }
 
 // Serves the request from the checkout cache when it has every key (without opening the store),
-// else compiles with the store's cache. The exit code.
-int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts,
-                      const CachedCompileRequest& request, Store* store, const char* source) {
+// else compiles with the store's cache.
+Status CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts,
+                         const CachedCompileRequest& request, Store* store, const char* source) {
   auto served = ServeFromCheckouts(args, checkouts, request, source);
-  if (!served.ok()) return Fail(served.status());
-  if (*served) return kExitOk;
+  if (!served.ok()) return served.status();
+  if (*served) return Status::Ok();
   std::unique_ptr<Store> opened;
   if (!store) {
     auto local = OpenLocalStore();
-    if (!local.ok()) return Fail(local.status());
+    if (!local.ok()) return local.status();
     opened = std::move(*local);
     store = opened.get();
   }
@@ -166,9 +166,9 @@ int CompileWithCaches(const CompileArgs& args, const CheckoutCache& checkouts,
   auto stage = checkouts.StartStage();
   if (stage.ok()) staged.stage_dir = *stage;
   auto compiled = CompileWithCache(*store, staged, &stats);
-  int code = Finish(args, checkouts, store, compiled, stats, source);
+  Status finished = Finish(args, checkouts, store, compiled, stats, source);
   if (stage.ok()) checkouts.DropStage(*stage);
-  return code;
+  return finished;
 }
 
 // Adds what the files in args.dir need from outside it to `request`: the files of its
@@ -203,43 +203,44 @@ Status AddDirDependencies(const CompileArgs& args, const GlobalFlags& flags,
   return Status::Ok();
 }
 
-int CompileDir(const CompileArgs& args, const GlobalFlags& flags, const CheckoutCache& checkouts,
-               const std::vector<std::string>& languages,
-               const std::map<std::string, std::string>& parameters) {
+Status CompileDir(const CompileArgs& args, const GlobalFlags& flags, const CheckoutCache& checkouts,
+                  const std::vector<std::string>& languages,
+                  const std::map<std::string, std::string>& parameters) {
   SourceIdCache known = SourceIdsForDir(args.dir);
   auto request = RequestForDir(args, languages, parameters, &known);
-  if (!request.ok()) return Fail(request.status());
+  if (!request.ok()) return request.status();
   std::unique_ptr<Store> store;
-  if (Status s = AddDirDependencies(args, flags, &*request, &store); !s.ok()) return Fail(s);
+  if (Status s = AddDirDependencies(args, flags, &*request, &store); !s.ok()) return s;
   if (args.explain_key) return ExplainKeys(*request);
   // A hit in the checkout cache never opens the store: libgit2's start-up alone costs more than
   // placing a typical module's files (the `spoke` front end serves most hits before this runs).
-  const int code = CompileWithCaches(args, checkouts, *request, store.get(), "locally");
+  Status compiled = CompileWithCaches(args, checkouts, *request, store.get(), "locally");
   // After a success the next hit need not read the sources (a failed save only means it will);
   // after a failure nothing remembered is kept, in case a remembered id is what failed.
-  if (code == kExitOk) {
+  if (compiled.ok()) {
     (void)known.Save();
   } else {
     known.Drop();
   }
-  return code;
+  return compiled;
 }
 
-int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const CheckoutCache& checkouts,
-                  const std::vector<std::string>& languages,
-                  const std::map<std::string, std::string>& parameters) {
-  if (Status s = ValidateModuleName(args.module); !s.ok()) return UsageError(s);
+CommandOutcome CompileModule(const CompileArgs& args, const GlobalFlags& flags,
+                             const CheckoutCache& checkouts,
+                             const std::vector<std::string>& languages,
+                             const std::map<std::string, std::string>& parameters) {
+  if (Status s = ValidateModuleName(args.module); !s.ok()) return Usage(s);
   if (args.version != "latest") {
-    if (auto v = SemVer::Parse(args.version); !v.ok()) return UsageError(v.status());
+    if (auto v = SemVer::Parse(args.version); !v.ok()) return Usage(v.status());
   }
   auto go_import_prefix = GoImportPrefixFor(args, languages);
-  if (!go_import_prefix.ok()) return UsageError(go_import_prefix.status());
+  if (!go_import_prefix.ok()) return Usage(go_import_prefix.status());
   auto store = OpenLocalStore();
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return store.status();
   std::unique_ptr<RemoteClient> remote;
   if (!args.offline) {
     auto connected = ConnectRegistry(flags);
-    if (!connected.ok()) return UsageError(connected.status());
+    if (!connected.ok()) return Usage(connected.status());
     remote = std::move(*connected);
   }
   if (remote && !args.explain_key) {
@@ -253,7 +254,7 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
     if (answer.ok()) {
       if (auto placed = PlaceFromCheckouts(args, checkouts, answer->keys)) {
         PrintResult(args, *placed, 0, "by the registry");
-        return kExitOk;
+        return Status::Ok();
       }
       fetched = FetchArtifacts(**store, *remote, *answer);
     } else {
@@ -261,14 +262,14 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
     }
     if (fetched.ok())
       return Finish(args, checkouts, store->get(), fetched, registry_stats, "by the registry");
-    if (!RegistryUnreachable(fetched.status())) return Fail(fetched.status());
+    if (!RegistryUnreachable(fetched.status())) return fetched.status();
     WarnUsingLocalStore(fetched.status(), "compiling locally");
     remote.reset();
   }
   auto version = EnsureVersion(**store, remote.get(), args.module, args.version);
-  if (!version.ok()) return Fail(version.status());
+  if (!version.ok()) return version.status();
   auto request = RequestForVersion(**store, *version, languages, parameters);
-  if (!request.ok()) return Fail(request.status());
+  if (!request.ok()) return request.status();
   if (!go_import_prefix->empty()) request->go_import_prefix = *go_import_prefix;
   if (!args.exclude_imports) IncludeImports(&*request);
   if (args.explain_key) return ExplainKeys(*request);
@@ -280,20 +281,20 @@ int CompileModule(const CompileArgs& args, const GlobalFlags& flags, const Check
 void SetupCompile(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<CompileArgs>();
   DefineCompileFlags(sub, args.get());
-  *run = [args, flags]() -> int {
+  *run = [args, flags]() -> CommandOutcome {
     if (args->dir.empty() == args->module.empty()) {
-      return UsageError(Status::InvalidArgument("give exactly one of -dir or -module"));
+      return Usage(Status::InvalidArgument("give exactly one of -dir or -module"));
     }
     auto languages = ParseLanguageList(args->languages);
-    if (!languages.ok()) return UsageError(languages.status());
+    if (!languages.ok()) return Usage(languages.status());
     auto parameters = ParseOptions(args->options);
-    if (!parameters.ok()) return UsageError(parameters.status());
+    if (!parameters.ok()) return Usage(parameters.status());
     if (!args->go_package_prefix.empty()) {
       Status valid = ValidateGoImportPrefix(args->go_package_prefix);
-      if (!valid.ok()) return UsageError(valid);
+      if (!valid.ok()) return Usage(valid);
     }
     auto checkouts = LocalCheckoutCache();
-    if (!checkouts.ok()) return UsageError(checkouts.status());
+    if (!checkouts.ok()) return Usage(checkouts.status());
     // Generated files come and go in blocks of up to a megabyte on every thread. glibc's default
     // raises its mmap threshold to the largest block freed, after which they come from the
     // threads' arenas and stay resident when freed: 3 MB of a module's peak. A fixed threshold

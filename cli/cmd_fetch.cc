@@ -21,20 +21,20 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       "Fetch only this module (default: what spoke clone recorded in the local store, else the "
       "whole registry)");
   sub->add_flag("--json", args->json, "Print what changed as JSON");
-  *run = [args, flags]() -> int {
+  *run = [args, flags]() -> CommandOutcome {
     if (!args->module.empty()) {
-      if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
+      if (Status s = ValidateModuleName(args->module); !s.ok()) return Usage(s);
     }
     auto store = OpenLocalStore();
-    if (!store.ok()) return Fail(store.status());
+    if (!store.ok()) return store.status();
     auto remote = ConnectRegistry(*flags);
-    if (!remote.ok()) return UsageError(remote.status());
+    if (!remote.ok()) return Usage(remote.status());
     auto recorded = RecordedFetchPrefixes(**store);
-    if (!recorded.ok()) return Fail(recorded.status());
+    if (!recorded.ok()) return recorded.status();
     std::vector<std::string> prefixes =
         args->module.empty() ? *recorded : ModulePrefixes(args->module);
     auto fetched = FetchPrefixes(**store, **remote, prefixes);
-    if (!fetched.ok()) return Fail(fetched.status());
+    if (!fetched.ok()) return fetched.status();
     const size_t bytes = fetched->pack_bytes;
     std::vector<RefResult> changed;
     for (auto& ref : fetched->refs) {
@@ -53,7 +53,7 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       out.Set("refs", std::move(list));
       out.Set("pack_bytes", static_cast<int64_t>(bytes));
       std::printf("%s\n", out.Dump(2).c_str());
-      return kExitOk;
+      return Status::Ok();
     }
     if (changed.empty()) {
       std::printf("Already up to date with %s\n", (*remote)->url().c_str());
@@ -63,7 +63,7 @@ void SetupFetch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       std::printf("Fetched %s (%s of pack) from %s\n", Plural(changed.size(), "ref").c_str(),
                   Plural(bytes, "byte").c_str(), (*remote)->url().c_str());
     }
-    return kExitOk;
+    return Status::Ok();
   };
 }
 

@@ -64,27 +64,25 @@ std::string HookText(const std::string& spoke_binary) {
   return text;
 }
 
-int Install(const std::string& repo, bool force, const GlobalFlags& flags) {
+CommandOutcome Install(const std::string& repo, bool force, const GlobalFlags& flags) {
   auto hooks = HooksDir(repo);
-  if (!hooks.ok()) return UsageError(hooks.status());
+  if (!hooks.ok()) return Usage(hooks.status());
   fs::path target = *hooks / "pre-commit";
   std::error_code ec;
   if (fs::exists(target, ec) && !force) {
     auto existing = ReadFileToString(target.string());
-    if (!existing.ok()) return Fail(existing.status());
+    if (!existing.ok()) return existing.status();
     if (existing->find(kHookMarker) == std::string::npos) {
-      return Fail(Status::AlreadyExists(
-          target.string() +
-          " exists and is not Spoke's hook; keep it, or replace it with --force"));
+      return Status::AlreadyExists(
+          target.string() + " exists and is not Spoke's hook; keep it, or replace it with --force");
     }
   }
   fs::create_directories(*hooks, ec);
-  if (Status s = WriteFileAtomically(target.string(), HookText(SelfPath())); !s.ok())
-    return Fail(s);
+  if (Status s = WriteFileAtomically(target.string(), HookText(SelfPath())); !s.ok()) return s;
   if (chmod(target.c_str(), 0755) != 0)
-    return Fail(Status::IOError("cannot make " + target.string() + " executable"));
+    return Status::IOError("cannot make " + target.string() + " executable");
   if (!flags.quiet) std::printf("Installed Spoke's pre-commit hook in %s\n", target.c_str());
-  return kExitOk;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -107,13 +105,13 @@ void SetupHooks(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       "linting.");
   CLI::App* print = sub->add_subcommand(
       "print", "Print the hook script (for the pre-commit framework or a review)");
-  *run = [args, flags, install, print]() -> int {
+  *run = [args, flags, install, print]() -> CommandOutcome {
     if (install->parsed()) return Install(args->repo, args->force, *flags);
     if (print->parsed()) {
       std::fputs(kPreCommitHook, stdout);
-      return kExitOk;
+      return Status::Ok();
     }
-    return kExitUsage;
+    return Usage(Status::InvalidArgument("give a subcommand: install or print"));
   };
 }
 

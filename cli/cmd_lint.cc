@@ -18,9 +18,9 @@ struct LintArgs {
   bool json = false, list_rules = false;
 };
 
-int ListRules(const LintConfig& config, bool json) {
+CommandOutcome ListRules(const LintConfig& config, bool json) {
   auto enabled = EnabledLintRules(config, BuiltinLintRules());
-  if (!enabled.ok()) return UsageError(enabled.status());
+  if (!enabled.ok()) return Usage(enabled.status());
   Json list = Json::MakeArray();
   for (const auto& rule : BuiltinLintRules()) {
     bool on = std::binary_search(enabled->begin(), enabled->end(), rule.id);
@@ -41,7 +41,7 @@ int ListRules(const LintConfig& config, bool json) {
     }
   }
   if (json) std::printf("%s\n", list.Dump(2).c_str());
-  return kExitOk;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -67,40 +67,40 @@ void SetupLint(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       "(docs/checks.md).\n"
       "An element is exempted from a rule by a leading comment \"spoke:lint:ignore RULE_ID\".\n"
       "Exit codes: 0 clean, 1 findings or errors, 2 usage error.");
-  *run = [args, flags]() -> int {
+  *run = [args, flags]() -> CommandOutcome {
     LintConfig config;
-    if (!args->list_rules || std::filesystem::exists(args->dir + "/spoke.yaml")) {
+    // A spoke.yaml that cannot be looked at (ec set) is taken as absent, as LoadModuleConfig does.
+    std::error_code ec;
+    if (!args->list_rules || std::filesystem::exists(args->dir + "/spoke.yaml", ec)) {
       auto module = LoadModuleConfig(args->dir);
-      if (!module.ok()) return UsageError(module.status());
+      if (!module.ok()) return Usage(module.status());
       auto parsed = LintConfigFromModuleConfig(*module);
-      if (!parsed.ok()) return UsageError(parsed.status());
+      if (!parsed.ok()) return Usage(parsed.status());
       config = *parsed;
     }
     if (!args->use.empty()) config.use = args->use;
     config.except.insert(config.except.end(), args->except.begin(), args->except.end());
     if (auto enabled = EnabledLintRules(config, BuiltinLintRules()); !enabled.ok())
-      return UsageError(enabled.status());
+      return Usage(enabled.status());
     if (args->list_rules) return ListRules(config, args->json);
 
     auto input = LoadDirInput(args->dir, *flags);
     if (!input.ok()) {
-      return input.status().code() == Status::Code::kInvalidArgument ? UsageError(input.status())
-                                                                     : Fail(input.status());
+      return UsageIfInvalid(input.status());
     }
     if (!args->paths.empty()) {
       // Every file is still linted (some rules compare files), but only these are reported.
       std::vector<std::string> all = (*input)->sources.targets;
-      if (Status s = RestrictTargets(args->paths, &(*input)->sources); !s.ok())
-        return UsageError(s);
+      if (Status s = RestrictTargets(args->paths, &(*input)->sources); !s.ok()) return Usage(s);
       (*input)->sources.targets = std::move(all);
     }
     auto image = SchemaImage::Build((*input)->sources);
     if (!image.ok()) {
       std::printf("%s\n", image.status().message().c_str());
-      return kExitFailure;
+      return CommandOutcome::Shown(true);
     }
     auto findings = Lint(**image, config);
-    if (!findings.ok()) return UsageError(findings.status());
+    if (!findings.ok()) return Usage(findings.status());
     if (!args->paths.empty()) {
       std::erase_if(*findings,
                     [&](const Finding& f) { return !UnderAnyPath(f.file, args->paths); });
@@ -112,7 +112,7 @@ void SetupLint(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     } else {
       std::fputs(FormatFindings(*findings).c_str(), stdout);
     }
-    return findings->empty() ? kExitOk : kExitFailure;
+    return CommandOutcome::Shown(!findings->empty());
   };
 }
 

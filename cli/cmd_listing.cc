@@ -43,11 +43,11 @@ void SetupVersions(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
   sub->add_option("-m,--module", args->module, "Module name")->required();
   sub->add_flag("--json", args->json, "Print as JSON");
   sub->add_flag("--offline", args->offline, "List the local store instead of the registry");
-  *run = [args, flags]() -> int {
-    if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
-    if (Status s = CheckRegistryUrl(*flags, args->offline); !s.ok()) return UsageError(s);
+  *run = [args, flags]() -> CommandOutcome {
+    if (Status s = ValidateModuleName(args->module); !s.ok()) return Usage(s);
+    if (Status s = CheckRegistryUrl(*flags, args->offline); !s.ok()) return Usage(s);
     auto refs = RegistryOrLocalRefs(*flags, ModuleTagRefsPrefix(args->module), args->offline);
-    if (!refs.ok()) return Fail(refs.status());
+    if (!refs.ok()) return refs.status();
     std::vector<std::string> versions;
     for (const auto& ref : *refs) {
       std::string m, v;
@@ -63,12 +63,12 @@ void SetupVersions(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
       out.Set("versions", std::move(list));
       if (latest) out.Set("latest", *latest);
       std::printf("%s\n", out.Dump(2).c_str());
-      return kExitOk;
+      return Status::Ok();
     }
     for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
       std::printf("%s%s\n", it->c_str(), latest && *latest == *it ? "  (latest)" : "");
     }
-    return kExitOk;
+    return Status::Ok();
   };
 }
 
@@ -79,10 +79,10 @@ void SetupModules(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   auto args = std::make_shared<Args>();
   sub->add_flag("--json", args->json, "Print as JSON");
   sub->add_flag("--offline", args->offline, "List the local store instead of the registry");
-  *run = [args, flags]() -> int {
-    if (Status s = CheckRegistryUrl(*flags, args->offline); !s.ok()) return UsageError(s);
+  *run = [args, flags]() -> CommandOutcome {
+    if (Status s = CheckRegistryUrl(*flags, args->offline); !s.ok()) return Usage(s);
     auto refs = RegistryOrLocalRefs(*flags, kAllRefsPrefix, args->offline);
-    if (!refs.ok()) return Fail(refs.status());
+    if (!refs.ok()) return refs.status();
     std::map<std::string, std::vector<std::string>> modules;
     for (const auto& ref : *refs) {
       std::string m, v;
@@ -108,7 +108,7 @@ void SetupModules(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       out.Set("modules", std::move(list));
       std::printf("%s\n", out.Dump(2).c_str());
     }
-    return kExitOk;
+    return Status::Ok();
   };
 }
 

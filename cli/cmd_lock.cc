@@ -76,23 +76,22 @@ void SetupLock(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       "(declared ones, then the registry's import index) and locks them and everything they pin.\n"
       "With --version: locks that version of --module and everything it pins (what `spoke pull\n"
       "-recursive` would write). Later pushes from DIR and pulls into DIR honour the lock.");
-  *run = [args, flags]() -> int {
-    if (auto deps = ParseDeclared(args->deps); !deps.ok()) return UsageError(deps.status());
+  *run = [args, flags]() -> CommandOutcome {
+    if (auto deps = ParseDeclared(args->deps); !deps.ok()) return Usage(deps.status());
     if (!args->version.empty()) {
-      if (args->module.empty())
-        return UsageError(Status::InvalidArgument("--version needs --module"));
+      if (args->module.empty()) return Usage(Status::InvalidArgument("--version needs --module"));
       if (args->version != "latest") {
-        if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
+        if (auto v = SemVer::Parse(args->version); !v.ok()) return Usage(v.status());
       }
     }
     auto store = OpenLocalStore();
-    if (!store.ok()) return Fail(store.status());
+    if (!store.ok()) return store.status();
     Resolution resolution;
     auto lock = args->version.empty() ? LockModuleDir(**store, *flags, *args, &resolution)
                                       : LockVersion(**store, *flags, *args);
-    if (!lock.ok()) return Fail(lock.status());
+    if (!lock.ok()) return lock.status();
     const std::string lock_path = (std::filesystem::path(args->dir) / kLockFile).string();
-    if (Status s = lock->Save(lock_path); !s.ok()) return Fail(s);
+    if (Status s = lock->Save(lock_path); !s.ok()) return s;
     if (args->json) {
       Json out = Json::MakeObject();
       out.Set("lock", lock_path);
@@ -101,7 +100,7 @@ void SetupLock(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       out.Set("locked", std::move(list));
       out.Set("resolved", ResolvedToJson(resolution));
       std::printf("%s\n", out.Dump(2).c_str());
-      return kExitOk;
+      return Status::Ok();
     }
     PrintResolved(resolution, "");
     for (const auto& [module, pin] : lock->entries) {
@@ -110,7 +109,7 @@ void SetupLock(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     }
     std::printf("Wrote %s (%s)\n", lock_path.c_str(),
                 Plural(lock->entries.size(), "module").c_str());
-    return kExitOk;
+    return Status::Ok();
   };
 }
 

@@ -31,22 +31,22 @@ void SetupLog(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->add_flag("--json", args->json, "Print the history as JSON");
   sub->add_flag("--offline", args->offline,
                 "Do not fetch from the registry first; show the local store");
-  *run = [args, flags]() -> int {
-    if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
+  *run = [args, flags]() -> CommandOutcome {
+    if (Status s = ValidateModuleName(args->module); !s.ok()) return Usage(s);
     auto store = OpenLocalStore();
-    if (!store.ok()) return Fail(store.status());
+    if (!store.ok()) return store.status();
     if (!args->offline) {
       auto remote = ConnectRegistry(*flags);
-      if (!remote.ok()) return UsageError(remote.status());
+      if (!remote.ok()) return Usage(remote.status());
       auto fetched = FetchPrefixes(
           **store, **remote, {ModuleBranchRef(args->module), ModuleTagRefsPrefix(args->module)});
       if (!fetched.ok()) {
-        if (!RegistryUnreachable(fetched.status())) return Fail(fetched.status());
+        if (!RegistryUnreachable(fetched.status())) return fetched.status();
         WarnUsingLocalStore(fetched.status(), "showing the local store");
       }
     }
     auto log = (*store)->Log(args->module);
-    if (!log.ok()) return Fail(log.status());
+    if (!log.ok()) return log.status();
     if (args->json) {
       Json list = Json::MakeArray();
       for (const auto& v : *log) {
@@ -63,7 +63,7 @@ void SetupLog(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       out.Set("module", args->module);
       out.Set("versions", std::move(list));
       std::printf("%s\n", out.Dump(2).c_str());
-      return kExitOk;
+      return Status::Ok();
     }
     for (const auto& v : *log) {
       std::printf("version %s (%s)\n", v.version.c_str(), v.commit_id.c_str());
@@ -74,7 +74,7 @@ void SetupLog(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       std::printf("\n");
     }
     if (log->empty()) std::printf("module %s has no versions yet\n", args->module.c_str());
-    return kExitOk;
+    return Status::Ok();
   };
 }
 

@@ -133,7 +133,7 @@ Result<Lockfile> MergeLock(const Lockfile& lock, const std::string& lock_path,
   return updated;
 }
 
-int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) {
+CommandOutcome PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) {
   const std::string lock_path = (std::filesystem::path(args.dir) / kLockFile).string();
   Lockfile lock;
   bool had_lock = false;
@@ -142,7 +142,7 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
     lock = std::move(*loaded);
     had_lock = true;
   } else if (loaded.status().code() != Status::Code::kNotFound) {
-    return Fail(loaded.status());
+    return loaded.status();
   }
   std::string wanted = args.version;
   if (wanted == "latest" && lock.entries.count(args.module))
@@ -153,7 +153,7 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
                            lock.entries[args.module].version != wanted;
   std::unique_ptr<RemoteClient> remote;
   auto closure = LoadVersionClosure(store, &remote, flags, args.module, wanted);
-  if (!closure.ok()) return Fail(closure.status());
+  if (!closure.ok()) return closure.status();
   // The root's files at the directory's top (so two pulls of it compare file by file), each
   // dependency's where its dependents import them: under its mount, else at its own paths.
   std::vector<PullTarget> targets = {{closure->root, ""}};
@@ -161,11 +161,11 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
   // The lock wins: a version whose commit or digest differs from it is refused, never written.
   std::vector<LockChange> changes;
   auto updated = MergeLock(lock, lock_path, targets, moving_root, &changes);
-  if (!updated.ok()) return Fail(updated.status());
+  if (!updated.ok()) return updated.status();
   auto outcome = WriteTargets(store, &remote, flags, args, &targets);
-  if (!outcome.ok()) return Fail(outcome.status());
+  if (!outcome.ok()) return outcome.status();
   if (!had_lock || updated->Serialize() != lock.Serialize()) {
-    if (Status s = updated->Save(lock_path); !s.ok()) return Fail(s);
+    if (Status s = updated->Save(lock_path); !s.ok()) return s;
   }
   if (args.json) {
     Json out = Json::MakeObject();
@@ -203,7 +203,7 @@ int PullRecursive(Store& store, const GlobalFlags& flags, const PullArgs& args) 
       std::printf("%s: %s\n", lock_path.c_str(), change.Describe().c_str());
     std::printf("Wrote %s\n", lock_path.c_str());
   }
-  return kExitOk;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -228,13 +228,13 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       "Overwrite (or remove) files changed since spoke wrote them, and files spoke never wrote, "
       "instead of refusing the pull");
   sub->add_flag("--json", args->json, "Print the result as JSON");
-  *run = [args, flags]() -> int {
-    if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
+  *run = [args, flags]() -> CommandOutcome {
+    if (Status s = ValidateModuleName(args->module); !s.ok()) return Usage(s);
     if (args->version != "latest") {
-      if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
+      if (auto v = SemVer::Parse(args->version); !v.ok()) return Usage(v.status());
     }
     auto store = OpenLocalStore();
-    if (!store.ok()) return Fail(store.status());
+    if (!store.ok()) return store.status();
     if (args->recursive) return PullRecursive(**store, *flags, *args);
     Result<VersionInfo> version = Status::NotFound("");
     std::unique_ptr<RemoteClient> remote;
@@ -242,7 +242,7 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (args->version != "latest") version = (*store)->GetVersion(args->module, args->version);
     if (!version.ok()) {
       auto connected = ConnectRegistry(*flags);
-      if (!connected.ok()) return UsageError(connected.status());
+      if (!connected.ok()) return Usage(connected.status());
       remote = std::move(*connected);
       version = EnsureVersion(**store, remote.get(), args->module, args->version);
       if (!version.ok() && args->version == "latest" && RegistryUnreachable(version.status())) {
@@ -257,10 +257,10 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
         }
       }
     }
-    if (!version.ok()) return Fail(version.status());
+    if (!version.ok()) return version.status();
     std::vector<PullTarget> targets = {{std::move(*version), ""}};
     auto outcome = WriteTargets(**store, &remote, *flags, *args, &targets);
-    if (!outcome.ok()) return Fail(outcome.status());
+    if (!outcome.ok()) return outcome.status();
     const VersionInfo& pulled = targets[0].version;
     if (args->json) {
       Json out = Json::MakeObject();
@@ -278,7 +278,7 @@ void SetupPull(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
                   Plural(pulled.manifest.files.size(), "file").c_str(), args->dir.c_str());
       PrintOutcome(*outcome);
     }
-    return kExitOk;
+    return Status::Ok();
   };
 }
 

@@ -77,47 +77,47 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       "HEAD's commit (v0.0.0-20261204183000-abcdef123456; see spoke batch-push --help). It is\n"
       "refused while a .proto file, spoke.yaml or spoke.lock under DIR is not as committed:\n"
       "commit, or pass -version.");
-  *run = [args, flags]() -> int {
+  *run = [args, flags]() -> CommandOutcome {
     auto config = LoadModuleConfig(args->dir);
-    if (!config.ok()) return Fail(config.status());
+    if (!config.ok()) return config.status();
     if (args->module.empty()) args->module = config->module;
     if (args->version.empty()) args->version = config->version;
     if (args->module.empty())
-      return UsageError(Status::InvalidArgument("--module is required (or module: in spoke.yaml)"));
-    if (Status s = ValidateModuleName(args->module); !s.ok()) return UsageError(s);
+      return Usage(Status::InvalidArgument("--module is required (or module: in spoke.yaml)"));
+    if (Status s = ValidateModuleName(args->module); !s.ok()) return Usage(s);
     std::optional<GitVersion> from_git;
     if (args->version.empty()) {
       auto derived = VersionsFromGit(args->dir, {args->module});
-      if (!derived.ok()) return FailVersionFromGit(derived.status());
+      if (!derived.ok()) return VersionFromGitFailure(derived.status());
       from_git = derived->at(args->module);
       args->version = from_git->version;
       if (!args->json)
         std::printf("version %s from %s\n", args->version.c_str(), from_git->Origin().c_str());
     }
-    if (auto v = SemVer::Parse(args->version); !v.ok()) return UsageError(v.status());
+    if (auto v = SemVer::Parse(args->version); !v.ok()) return Usage(v.status());
     std::vector<std::string> specs = config->deps;
     specs.insert(specs.end(), args->deps.begin(), args->deps.end());
     auto declared = ParseDeclared(specs);
-    if (!declared.ok()) return UsageError(declared.status());
+    if (!declared.ok()) return Usage(declared.status());
     auto read = ReadModuleDir(args->dir);
-    if (!read.ok()) return Fail(read.status());
+    if (!read.ok()) return read.status();
     // Said even with --json and -q: leaving files out is a decision the user may not expect.
     for (const auto& skipped : read->skipped) {
       std::fprintf(stderr, "%s\n", DescribeSkipped(args->dir, skipped).c_str());
     }
     FileSet& files = read->own;
     auto lock = LoadDirLock(args->dir);
-    if (!lock.ok()) return Fail(lock.status());
+    if (!lock.ok()) return lock.status();
     auto store = OpenLocalStore();
-    if (!store.ok()) return Fail(store.status());
+    if (!store.ok()) return store.status();
     std::string compat;
     if (!args->compat.empty()) {
       auto parsed = ParseCompatibility(args->compat);
-      if (!parsed.ok()) return UsageError(parsed.status());
+      if (!parsed.ok()) return Usage(parsed.status());
       compat = *parsed;
     }
     auto remote = ConnectRegistry(*flags);
-    if (!remote.ok()) return UsageError(remote.status());
+    if (!remote.ok()) return Usage(remote.status());
     ResolveRequest resolve{args->module,
                            args->version,
                            &files,
@@ -125,16 +125,16 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
                            lock->has_value() ? &**lock : nullptr,
                            (std::filesystem::path(args->dir) / kLockFile).string()};
     auto resolution = ResolveDependencies(**store, remote->get(), resolve);
-    if (!resolution.ok()) return Fail(resolution.status());
+    if (!resolution.ok()) return resolution.status();
     if (!args->compat.empty()) {
       if (Status s = EnsureCompatibility(**remote, args->module, args->description, compat);
           !s.ok())
-        return Fail(s);
+        return s;
     }
     NewVersion request{args->module, args->version, args->description, std::move(files),
                        resolution->pins};
     auto pushed = PushVersion(**store, **remote, request);
-    if (!pushed.ok()) return Fail(pushed.status());
+    if (!pushed.ok()) return pushed.status();
     const VersionInfo& v = pushed->version;
     if (args->json) {
       Json out = Json::MakeObject();
@@ -161,7 +161,7 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       out.Set("dependencies", std::move(dep_list));
       out.Set("resolved", ResolvedToJson(*resolution));
       std::printf("%s\n", out.Dump(2).c_str());
-      return kExitOk;
+      return Status::Ok();
     }
     PrintResolved(*resolution, "");
     if (pushed->created) {
@@ -176,7 +176,7 @@ void SetupPush(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
     if (!flags->quiet) {
       for (const auto& file : v.manifest.files) std::printf("  %s\n", file.path.c_str());
     }
-    return kExitOk;
+    return Status::Ok();
   };
 }
 

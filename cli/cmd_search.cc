@@ -71,27 +71,27 @@ void SetupSearch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       ->capture_default_str();
   sub->add_flag("--json", args->json, "Print the registry's answer as JSON");
   sub->footer("Exit codes: 0 with hits, 1 with none (or on failure), 2 usage error.");
-  *run = [args, flags]() -> int {
-    if (args->query.empty()) return UsageError(Status::InvalidArgument("the query is empty"));
+  *run = [args, flags]() -> CommandOutcome {
+    if (args->query.empty()) return Usage(Status::InvalidArgument("the query is empty"));
     if (!args->type.empty()) {
-      if (auto kind = ParseSearchKind(args->type); !kind.ok()) return UsageError(kind.status());
+      if (auto kind = ParseSearchKind(args->type); !kind.ok()) return Usage(kind.status());
     }
     if (args->limit < 1 || args->limit > kMaxSearchLimit) {
-      return UsageError(
+      return Usage(
           Status::InvalidArgument("--limit must be from 1 to " + std::to_string(kMaxSearchLimit)));
     }
     auto remote = ConnectRegistry(*flags);
-    if (!remote.ok()) return UsageError(remote.status());
+    if (!remote.ok()) return Usage(remote.status());
     RemoteClient::SearchQuery query;
     query.text = args->query;
     query.limit = args->limit;
     query.type = args->type;
     query.all_versions = args->all_versions;
     auto answer = (*remote)->Search(query);
-    if (!answer.ok()) return Fail(answer.status());
+    if (!answer.ok()) return answer.status();
     const Json* hits = answer->Get("hits");
     if (hits == nullptr || !hits->is_array()) {
-      return Fail(Status::Corruption("the registry's search answer has no hits list"));
+      return Status::Corruption("the registry's search answer has no hits list");
     }
     if (const Json* complete = answer->Get("complete");
         complete && complete->is_bool() && !complete->as_bool()) {
@@ -107,7 +107,7 @@ void SetupSearch(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
                      static_cast<long long>(total->as_int()));
       }
     }
-    return hits->as_array().empty() ? kExitFailure : kExitOk;
+    return CommandOutcome::Shown(hits->as_array().empty());
   };
 }
 

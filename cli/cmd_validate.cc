@@ -1,6 +1,7 @@
 // spoke validate: parse and link a directory's .proto files (imports from the directory, then from
 // the dependencies spoke.yaml pins) and print every error as file:line:col: message. The registry
 // runs the same check (SchemaImage::Build) on every pushed version.
+#include <charconv>
 #include <cstdio>
 #include <regex>
 
@@ -24,14 +25,22 @@ const std::regex& Positioned() {
   return positioned;
 }
 
+// A line or column number; 0 when it is too large for an int64_t (std::stoll would throw: the
+// number comes from a file name the user chose as much as from the parser).
+int64_t Number(const std::string& digits) {
+  int64_t value = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  return value;
+}
+
 // One "file:line:col: message" line (or "file: message") as JSON.
 Json ErrorToJson(const std::string& line) {
   Json out = Json::MakeObject();
   std::smatch m;
   if (std::regex_match(line, m, Positioned())) {
     out.Set("file", m[1].str());
-    out.Set("line", static_cast<int64_t>(std::stoll(m[2].str())));
-    out.Set("column", static_cast<int64_t>(std::stoll(m[3].str())));
+    out.Set("line", Number(m[2].str()));
+    out.Set("column", Number(m[3].str()));
     out.Set("message", m[4].str());
     return out;
   }
@@ -41,9 +50,9 @@ Json ErrorToJson(const std::string& line) {
   return out;
 }
 
-// Prints the errors (none: the files are valid) and returns the exit code.
-int Report(const ValidateArgs& args, const GlobalFlags& flags,
-           const std::vector<std::string>& errors, size_t files) {
+// Prints the errors (none: the files are valid); a failure when there are any.
+CommandOutcome Report(const ValidateArgs& args, const GlobalFlags& flags,
+                      const std::vector<std::string>& errors, size_t files) {
   if (args.json) {
     Json out = Json::MakeObject();
     out.Set("valid", errors.empty());
@@ -57,7 +66,7 @@ int Report(const ValidateArgs& args, const GlobalFlags& flags,
     if (errors.empty() && !flags.quiet)
       std::fprintf(stderr, "spoke: %s valid\n", Plural(files, "file").c_str());
   }
-  return errors.empty() ? kExitOk : kExitFailure;
+  return CommandOutcome::Shown(!errors.empty());
 }
 
 }  // namespace
@@ -73,33 +82,32 @@ void SetupValidate(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
                 "Print {\"valid\", \"files\", \"errors\": [{file, line, column, message}]}");
   sub->footer(
       "Exit codes: 0 valid, 1 errors (each printed as file:line:col: message), 2 usage error.");
-  *run = [args, flags]() -> int {
+  *run = [args, flags]() -> CommandOutcome {
     auto input = LoadDirInput(args->dir, *flags);
     if (!input.ok()) {
       // A file that cannot be read as a .proto file (not UTF-8) is an error at file:line:col like
       // a parse error, not a usage error.
       const std::string& message = input.status().message();
       if (std::regex_match(message, Positioned())) return Report(*args, *flags, {message}, 0);
-      return input.status().code() == Status::Code::kInvalidArgument ? UsageError(input.status())
-                                                                     : Fail(input.status());
+      return UsageIfInvalid(input.status());
     }
     SchemaSources& sources = (*input)->sources;
     if (!args->paths.empty()) {
-      if (Status s = RestrictTargets(args->paths, &sources); !s.ok()) return UsageError(s);
+      if (Status s = RestrictTargets(args->paths, &sources); !s.ok()) return Usage(s);
     } else if (!args->recursive) {
       std::vector<std::string> top;
       for (const auto& t : sources.targets) {
         if (t.find('/') == std::string::npos) top.push_back(t);
       }
       if (top.empty()) {
-        return UsageError(Status::InvalidArgument("no .proto files directly in " + args->dir +
-                                                  "; use --recursive"));
+        return Usage(Status::InvalidArgument("no .proto files directly in " + args->dir +
+                                             "; use --recursive"));
       }
       sources.targets = std::move(top);
     }
     auto image = SchemaImage::Build(sources);
     if (!image.ok() && image.status().code() != Status::Code::kInvalidArgument)
-      return Fail(image.status());
+      return image.status();
     std::vector<std::string> errors;
     if (!image.ok()) {
       const std::string& text = image.status().message();

@@ -97,8 +97,7 @@ Result<CheckoutCache> LocalCheckoutCache() {
   uint64_t max_bytes = CheckoutCache::kDefaultMaxBytes;
   if (const char* max = std::getenv("SPOKE_CHECKOUT_CACHE_MAX"); max && *max) {
     auto parsed = ParseSize(max);
-    if (!parsed.ok())
-      return Status::InvalidArgument("SPOKE_CHECKOUT_CACHE_MAX: " + parsed.status().message());
+    if (!parsed.ok()) return parsed.status().WithContext("SPOKE_CHECKOUT_CACHE_MAX");
     max_bytes = *parsed;
   }
   return CheckoutCache((std::filesystem::path(LocalStorePath()) / "checkouts").string(), max_bytes);

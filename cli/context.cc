@@ -62,8 +62,7 @@ Result<std::unique_ptr<RemoteClient>> ConnectRegistry(const GlobalFlags& flags) 
   if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
   if (const char* max = std::getenv("SPOKE_MAX_FETCH"); max && *max) {
     auto parsed = ParseSize(max);
-    if (!parsed.ok())
-      return Status::InvalidArgument("SPOKE_MAX_FETCH: " + parsed.status().message());
+    if (!parsed.ok()) return parsed.status().WithContext("SPOKE_MAX_FETCH");
     options.max_pack_bytes = *parsed == 0 ? UINT64_MAX : *parsed;  // 0: no bound, as for the cache
   }
   if (!flags.quiet && (flags.progress || isatty(STDERR_FILENO)))
@@ -77,16 +76,6 @@ bool RegistryUnreachable(const Status& status) {
 
 void WarnUsingLocalStore(const Status& status, const std::string& instead) {
   std::fprintf(stderr, "spoke: %s\nspoke: %s\n", status.message().c_str(), instead.c_str());
-}
-
-int Fail(const Status& status) {
-  std::fprintf(stderr, "spoke: %s\n", status.message().c_str());
-  return kExitFailure;
-}
-
-int UsageError(const Status& status) {
-  std::fprintf(stderr, "spoke: %s\nRun with --help for usage.\n", status.message().c_str());
-  return kExitUsage;
 }
 
 }  // namespace spoke::cli

@@ -1,5 +1,6 @@
 // What every CLI command shares: where the local store is, which registry to talk to, progress
-// output, and how failures become messages and exit codes (0 ok, 1 failure, 2 usage).
+// output, and what a command returns (a CommandOutcome, which exit_code.h turns into the message
+// and the exit code: 0 ok, 1 failure, 2 usage).
 #ifndef SPOKE_CLI_CONTEXT_H_
 #define SPOKE_CLI_CONTEXT_H_
 
@@ -9,15 +10,13 @@
 #include <memory>
 #include <string>
 
+#include "exit_code.h"
 #include "spoke/remote.h"
 #include "spoke/status.h"
 #include "spoke/store.h"
 
 namespace spoke::cli {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;
-inline constexpr int kExitUsage = 2;
 inline constexpr char kDefaultRegistry[] = "http://localhost:8080";
 // Set by the `spoke` front end to its own path before it runs spoke-core.
 inline constexpr char kFrontEndVariable[] = "SPOKE_FRONT_END";
@@ -46,13 +45,10 @@ bool RegistryUnreachable(const Status& status);
 // "spoke: <status message>\nspoke: <instead>".
 void WarnUsingLocalStore(const Status& status, const std::string& instead);
 
-// Prints "spoke: <message>" on stderr and returns 1.
-int Fail(const Status& status);
-// For a flag value that is wrong (a bad module name or version): prints it and returns 2.
-int UsageError(const Status& status);
-
-// A command's entry: adds the subcommand's flags to `sub` and sets `*run` to what executes it.
-using CommandRunner = std::function<int()>;
+// A command's entry: adds the subcommand's flags to `sub` and sets `*run` to what executes it. The
+// runner prints its answer and returns its outcome; main.cc prints the failure and picks the exit
+// code from it (exit_code.h), so no command does either.
+using CommandRunner = std::function<CommandOutcome()>;
 using CommandSetup = void (*)(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run);
 
 }  // namespace spoke::cli

@@ -3,6 +3,7 @@
 #include "duration.h"
 
 #include <cctype>
+#include <charconv>
 #include <utility>
 
 namespace spoke::cli {
@@ -50,7 +51,13 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
     }
     double unit = 0;
     if (!ReadUnit(text, &pos, &unit)) return invalid("missing or unknown unit after " + number);
-    total += std::stod(number) * unit;
+    // from_chars, not std::stod, which throws on a number too large for a double.
+    double value = 0;
+    const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (error == std::errc::result_out_of_range) return invalid("longer than 30 days");
+    if (error != std::errc() || end != number.data() + number.size())
+      return invalid("expected a number at \"" + text.substr(start) + "\"");
+    total += value * unit;
     if (total > kMaxNanoseconds) return invalid("longer than 30 days");
   }
   return std::chrono::milliseconds(static_cast<int64_t>(total / 1e6));

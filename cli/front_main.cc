@@ -122,9 +122,15 @@ int RunCore(char** argv) {
 }  // namespace
 }  // namespace spoke::cli
 
-int main(int argc, char** argv) {
+namespace {
+
+int FrontMain(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "compile") == 0) {
     if (auto served = spoke::cli::ServeCompileHit(argc, argv)) return *served;
   }
   return spoke::cli::RunCore(argv);
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return spoke::cli::GuardedMain("spoke", FrontMain, argc, argv); }

@@ -1,5 +1,6 @@
 // spoke: the command-line client. Parses flags (both -flag and --flag), dispatches to one command
-// from the table below, and turns the outcome into an exit code: 0 ok, 1 failure, 2 usage error.
+// from the table below, and turns its outcome into a message and an exit code (exit_code.h: 0 ok,
+// 1 failure, 2 usage error).
 #include <CLI/CLI.hpp>
 #include <deque>
 
@@ -70,21 +71,21 @@ void AddHelpCommand(CLI::App* parent, CommandRunner* run) {
       "help", "Show the command list, or a command's help (spoke help push)");
   help->add_option("command", *command, "The command to explain");
   help->callback([app, command, run] {
-    *run = [app, command]() -> int {
+    *run = [app, command]() -> CommandOutcome {
       if (command->empty()) {
         // Not app->help(), which would explain the command selected: this one.
         std::fputs(app->get_formatter()
                        ->make_help(app, app->get_name(), CLI::AppFormatMode::Normal)
                        .c_str(),
                    stdout);
-        return kExitOk;
+        return Status::Ok();
       }
       auto named = [&](const CLI::App* sub) { return sub->get_name() == *command; };
       for (const CLI::App* sub : app->get_subcommands(named)) {
         std::fputs(sub->help(app->get_name()).c_str(), stdout);
-        return kExitOk;
+        return Status::Ok();
       }
-      return UsageError(
+      return Usage(
           Status::InvalidArgument("no command named " + *command + "; spoke help lists them"));
     };
   });
@@ -136,10 +137,12 @@ int Main(int argc, char** argv) {
     std::fputs(app.help().c_str(), stdout);
     return kExitUsage;
   }
-  return run();
+  return ExitWith(run());
 }
 
 }  // namespace
 }  // namespace spoke::cli
 
-int main(int argc, char** argv) { return spoke::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return spoke::cli::GuardedMain("spoke", spoke::cli::Main, argc, argv);
+}

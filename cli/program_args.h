@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "exit_code.h"
 #include "flags.h"
 
 namespace spoke::cli {
@@ -22,7 +23,7 @@ inline std::optional<int> ParseProgramArgs(CLI::App& app, int argc, char** argv)
   try {
     app.parse(static_cast<int>(raw.size()), raw.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
   return std::nullopt;
 }

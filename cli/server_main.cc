@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "exit_code.h"
 #include "program_args.h"
 #include "spoke/server.h"
 #include "spoke/store.h"
@@ -22,9 +23,12 @@ void HandleStopSignal(int) {
   if (g_server) g_server->Stop();
 }
 
-}  // namespace
+// Prints a failure as "spoke-server: <message>" and returns the exit code (cli/exit_code.h).
+int Exit(const spoke::cli::CommandOutcome& outcome) {
+  return spoke::cli::ExitWith(outcome, "spoke-server");
+}
 
-int main(int argc, char** argv) {
+int ServerMain(int argc, char** argv) {
   CLI::App app{"spoke-server: a Protobuf schema registry"};
   spoke::ServerOptions options;
   if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
@@ -84,13 +88,13 @@ int main(int argc, char** argv) {
     std::ifstream in(token_file);
     std::string token;
     if (!in || !std::getline(in, token)) {
-      std::fprintf(stderr, "spoke-server: cannot read a token from %s\n", token_file.c_str());
-      return 2;
+      return Exit(spoke::cli::Usage(
+          spoke::Status::InvalidArgument("cannot read a token from " + token_file)));
     }
     while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
     if (token.empty()) {
-      std::fprintf(stderr, "spoke-server: %s holds an empty token\n", token_file.c_str());
-      return 2;
+      return Exit(
+          spoke::cli::Usage(spoke::Status::InvalidArgument(token_file + " holds an empty token")));
     }
     options.token = token;
   }
@@ -100,10 +104,7 @@ int main(int argc, char** argv) {
 
   if (no_fsync) spoke::SetSyncWrites(false);
   auto server = spoke::Server::Create(options);
-  if (!server.ok()) {
-    std::fprintf(stderr, "spoke-server: %s\n", server.status().message().c_str());
-    return 1;
-  }
+  if (!server.ok()) return Exit(server.status());
   // Test hook: SPOKE_TEST_HOLD_AT=<stage> stops the process at that point of receiving a push, so
   // a crash test can kill it there (see tests/e2e/crash_test.cc).
   if (const char* hold = std::getenv("SPOKE_TEST_HOLD_AT"); hold && *hold) {
@@ -117,9 +118,10 @@ int main(int argc, char** argv) {
   }
   auto port = (*server)->Bind();
   if (!port.ok()) {
-    std::fprintf(stderr, "spoke-server: %s\n", port.status().message().c_str());
     // A refused combination of flags is a usage error.
-    return port.status().code() == spoke::Status::Code::kFailedPrecondition ? 2 : 1;
+    if (port.status().code() == spoke::Status::Code::kFailedPrecondition)
+      return Exit(spoke::cli::Usage(port.status()));
+    return Exit(port.status());
   }
   // Before the first line that says the server is up: whoever reads it may stop us at once (a stop
   // before Serve() makes Serve() return without serving).
@@ -140,9 +142,11 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   spoke::Status served = (*server)->Serve();
   g_server = nullptr;
-  if (!served.ok()) {
-    std::fprintf(stderr, "spoke-server: %s\n", served.message().c_str());
-    return 1;
-  }
-  return 0;
+  return Exit(served);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return spoke::cli::GuardedMain("spoke-server", ServerMain, argc, argv);
 }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "duration.h"
+#include "exit_code.h"
 #include "program_args.h"
 #include "spoke/compiler.h"
 #include "spoke/remote.h"
@@ -63,9 +64,12 @@ void PrintPass(const spoke::SprocketPass& pass) {
   std::fflush(stdout);
 }
 
-}  // namespace
+// Prints a failure as "sprocket: <message>" and returns the exit code (cli/exit_code.h).
+int Exit(const spoke::cli::CommandOutcome& outcome) {
+  return spoke::cli::ExitWith(outcome, "sprocket");
+}
 
-int main(int argc, char** argv) {
+int SprocketMain(int argc, char** argv) {
   CLI::App app{
       "sprocket: compiles every version of a Spoke registry for the configured languages as soon "
       "as it is pushed, so downloads of generated code are cache hits"};
@@ -102,24 +106,19 @@ int main(int argc, char** argv) {
       "spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   if (auto exit_code = spoke::cli::ParseProgramArgs(app, argc, argv)) return *exit_code;
   if (storage_dir.empty() == registry_url.empty()) {
-    std::fprintf(stderr, "sprocket: give -storage-dir DIR or -registry URL (see --help)\n");
-    return 2;
+    return Exit(spoke::cli::Usage(
+        spoke::Status::InvalidArgument("give -storage-dir DIR or -registry URL")));
   }
   spoke::SprocketOptions options;
   auto delay = spoke::cli::ParseDuration(delay_text);
-  if (!delay.ok()) {
-    std::fprintf(stderr, "sprocket: -delay: %s\n", delay.status().message().c_str());
-    return 2;
-  }
+  if (!delay.ok()) return Exit(spoke::cli::Usage(delay.status().WithContext("-delay")));
   options.delay = *delay;
   if (languages_text.empty()) {
     options.languages = spoke::InstalledLanguages();
   } else {
     auto languages = spoke::ParseLanguageList(languages_text);
-    if (!languages.ok()) {
-      std::fprintf(stderr, "sprocket: -languages: %s\n", languages.status().message().c_str());
-      return 2;
-    }
+    if (!languages.ok())
+      return Exit(spoke::cli::Usage(languages.status().WithContext("-languages")));
     options.languages = *languages;
   }
 
@@ -141,10 +140,7 @@ int main(int argc, char** argv) {
   spoke::Result<std::unique_ptr<spoke::Sprocket>> sprocket = spoke::Status::Internal("unset");
   if (registry_url.empty()) {
     auto opened = spoke::Store::Open(storage_dir, /*create=*/true);
-    if (!opened.ok()) {
-      std::fprintf(stderr, "sprocket: %s\n", opened.status().message().c_str());
-      return 1;
-    }
+    if (!opened.ok()) return Exit(opened.status());
     store = std::move(*opened);
     sprocket = spoke::Sprocket::Open(*store, options, on_event);
   } else {
@@ -153,10 +149,7 @@ int main(int argc, char** argv) {
     if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) registry.token = token;
     sprocket = spoke::Sprocket::OpenRegistry(registry, options, on_event);
   }
-  if (!sprocket.ok()) {
-    std::fprintf(stderr, "sprocket: %s\n", sprocket.status().message().c_str());
-    return 1;
-  }
+  if (!sprocket.ok()) return Exit(sprocket.status());
   std::thread signal_waiter([&stop_signals, &sprocket] {
     int received = 0;
     sigwait(&stop_signals, &received);
@@ -177,9 +170,13 @@ int main(int argc, char** argv) {
   // Wakes the signal thread if no signal came, so it can be joined.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
-  if (!status.ok()) {
-    std::fprintf(stderr, "sprocket: %s\n", status.message().c_str());
-    return 1;
-  }
-  return once && failed ? 1 : 0;
+  if (!status.ok()) return Exit(status);
+  // Each failed compile has its line on stderr already.
+  return Exit(spoke::cli::CommandOutcome::Shown(once && failed));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return spoke::cli::GuardedMain("sprocket", SprocketMain, argc, argv);
 }

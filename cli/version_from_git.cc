@@ -65,12 +65,12 @@ Result<std::map<std::string, GitVersion>> VersionsFromGit(const std::string& dir
                                     "\ncommit them, or " + kHowToVersion);
 }
 
-int FailVersionFromGit(const Status& status) {
+CommandOutcome VersionFromGitFailure(const Status& status) {
   if (status.code() == Status::Code::kInvalidArgument || status.code() == Status::Code::kNotFound ||
       status.code() == Status::Code::kFailedPrecondition) {
-    return UsageError(status);
+    return Usage(status);
   }
-  return Fail(status);
+  return status;
 }
 
 }  // namespace spoke::cli

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "exit_code.h"
 #include "spoke/git_work_tree.h"
 #include "spoke/status.h"
 
@@ -22,10 +23,10 @@ namespace spoke::cli {
 Result<std::map<std::string, GitVersion>> VersionsFromGit(const std::string& dir,
                                                           const std::vector<std::string>& modules);
 
-// Prints a failure of VersionsFromGit and returns its exit code: 2 when the user has to fix the
-// arguments, commit or pass -version (InvalidArgument, NotFound, FailedPrecondition), 1 when git
-// could not be read.
-int FailVersionFromGit(const Status& status);
+// What a failure of VersionsFromGit is to the command: a usage error when the user has to fix the
+// arguments, commit or pass -version (InvalidArgument, NotFound, FailedPrecondition), a plain
+// failure when git could not be read.
+CommandOutcome VersionFromGitFailure(const Status& status);
 
 }  // namespace spoke::cli
 

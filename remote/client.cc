@@ -343,6 +343,15 @@ Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(
     SPOKE_ASSIGN_OR_RETURN(auto part, wire::ImportResolutionsFromJson(*json));
     if (part.size() != batch.size())
       return Status::Corruption("registry answered for a different number of imports");
+    // One answer per path, in order (docs/api.md); the caller looks each one's path up in what it
+    // asked, so an answer about anything else is refused here.
+    for (size_t i = 0; i < part.size(); ++i) {
+      if (part[i].path != batch[i]) {
+        return Status::Corruption("registry answered about import \"" +
+                                  part[i].path.substr(0, 200) + "\" where \"" + batch[i] +
+                                  "\" was asked");
+      }
+    }
     answers.insert(answers.end(), std::make_move_iterator(part.begin()),
                    std::make_move_iterator(part.end()));
   }

@@ -60,7 +60,10 @@ void RegisterCheckRoutes(http::Server& http, ServerContext& ctx) {
     auto findings = CompareVersions(*ctx.store, *from, *to, *level);
     if (!findings.ok()) {
       // A stored version that does not compile (pushed to a --validate none registry)
-      // cannot be compared; that is the data's state, not a server fault.
+      // cannot be compared; that is the data's state, not a bad request. Any other failure (the
+      // store's) keeps its code.
+      if (findings.status().code() != Status::Code::kInvalidArgument)
+        return SendError(res, findings.status());
       return SendError(res, Status::FailedPrecondition(findings.status().message()));
     }
     Json answer = Json::MakeObject();

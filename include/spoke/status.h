@@ -3,6 +3,10 @@
 // Errors are values. A Status is either ok or carries a Code and a message that says what failed,
 // on what input, and what to do. Result<T> holds a T or a non-ok Status. Exceptions never cross the
 // library's API; callers must look at what they get back.
+//
+// Both types are [[nodiscard]]: the compiler warns where a returned Status or Result is dropped.
+// Where dropping one is right (a best-effort cleanup whose failure changes nothing), the caller
+// says so with IgnoreError(status, why), never with a silent cast, so the reason stays in the code.
 #ifndef SPOKE_STATUS_H_
 #define SPOKE_STATUS_H_
 
@@ -13,10 +17,11 @@
 
 namespace spoke {
 
-class Status {
+class [[nodiscard]] Status {
  public:
-  // The codes are few on purpose: each maps to exactly one HTTP status (remote/http_errors.cc) and
-  // one CLI exit code (cli/main.cc), so those decisions are made in one place each.
+  // The codes are few on purpose: each maps to exactly one HTTP status (remote/http_errors.cc), so
+  // that decision is made in one place. The CLI's exit code is decided in one place too
+  // (cli/exit_code.h): 1 for any failure, 2 where a flag or argument is to blame.
   enum class Code {
     kOk = 0,
     kInvalidArgument,     // the caller's input is wrong: bad name, bad version, bad path, bad proto
@@ -61,7 +66,13 @@ class Status {
   const char* CodeName() const;
   // "<code name>: <message>", or "ok".
   std::string ToString() const;
-  // A copy whose message is prefixed with `context + ": "`, for adding where an error happened.
+  // A copy whose message is prefixed with `context + ": "`, for adding where an error happened. The
+  // code is kept: a caller that passes an inner error up says where it happened this way, not by
+  // building a new Status of another code from its message (an IOError re-made as Internal or
+  // InvalidArgument would be answered with the wrong HTTP status and mislead whoever reads it). A
+  // caller translates a code only where it knows better than the callee what the failure means (a
+  // peer's tag that does not parse is Corruption, whatever the parser called it), for the codes
+  // that meaning covers, and says why beside the translation.
   Status WithContext(const std::string& context) const;
 
   // Parses a CodeName() back; unknown names give kInternal.
@@ -76,7 +87,7 @@ class Status {
 
 // Holds a T or a non-ok Status. REQUIRES: a Result is never built from Status::Ok().
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design, like absl::StatusOr
   Result(Status status) : status_(std::move(status)) {}  // NOLINT
@@ -96,6 +107,18 @@ class Result {
   std::optional<T> value_;
   Status status_;
 };
+
+// Drops `status` on purpose. `why` says why its failure changes nothing; it is not printed or
+// kept, only read in the code, like a comment the compiler makes the caller write.
+inline void IgnoreError(const Status& status, const char* why) {
+  (void)status;
+  (void)why;
+}
+template <typename T>
+void IgnoreError(const Result<T>& result, const char* why) {
+  (void)result;
+  (void)why;
+}
 
 }  // namespace spoke
 

@@ -302,10 +302,14 @@ void CheckoutCache::EvictDownTo(uint64_t max_bytes, const std::string& keep) con
       std::error_code time_ec;
       const auto written = fs::last_write_time(path, time_ec);
       if (time_ec) continue;
-      if (name != keep && IsKey(name) && !fs::exists(KeyPath(name, ".files")) &&
-          now - written > kStaleTemp) {
-        unreadable.push_back(name);  // an entry whose listing was never written (a crash)
-        continue;
+      if (name != keep && IsKey(name) && now - written > kStaleTemp) {
+        std::error_code listing_ec;
+        const bool listed = fs::exists(KeyPath(name, ".files"), listing_ec);
+        if (listing_ec) continue;  // cannot tell whether it is listed: left for a later prune
+        if (!listed) {
+          unreadable.push_back(name);  // an entry whose listing was never written (a crash)
+          continue;
+        }
       }
       const std::string key = path.stem().string();
       if (path.extension() != ".files" || !IsKey(key)) continue;

@@ -60,6 +60,7 @@ Result<std::vector<std::string>> ParseLanguageList(const std::string& list) {
   while (std::getline(in, item, ',')) {
     if (item.empty()) return Status::InvalidArgument("empty language in \"" + list + "\"");
     auto language = FindLanguage(item);
+    // NotFound from the lookup, but a list naming an unknown language is a bad argument.
     if (!language.ok()) return Status::InvalidArgument(language.status().message());
     bool seen = false;
     for (const auto& n : names) seen = seen || n == item;

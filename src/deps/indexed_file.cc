@@ -193,7 +193,7 @@ Result<std::unique_ptr<IndexedFile>> IndexProtoFile(const std::string& path,
   }
   auto file = std::make_unique<IndexedFile>();
   if (Status s = Outline(proto, file.get()).Walk(); !s.ok())
-    return Status::InvalidArgument(path + " is " + s.message());
+    return Status(s.code(), path + " is " + s.message());
   file->text.shrink_to_fit();
   file->elements.shrink_to_fit();
   return file;

@@ -87,8 +87,13 @@ Status CheckPushedVersion(const Store& store, const Manifest& manifest, const Fi
   auto before = previous_image.get();
   if (!current.ok()) return current.status();
   if (!before.ok()) {
-    return Status::FailedPrecondition("cannot check " + name + " against " + previous_name + ": " +
-                                      before.status().message());
+    // A previous release that does not compile (pushed with --validate none) leaves nothing to
+    // compare against: the policy cannot be applied, which is not this push's fault. Any other
+    // failure (the store's) keeps its code.
+    const std::string context = "cannot check " + name + " against " + previous_name;
+    if (before.status().code() != Status::Code::kInvalidArgument)
+      return before.status().WithContext(context);
+    return Status::FailedPrecondition(context + ": " + before.status().message());
   }
   BreakingOptions options;
   options.level = *level;

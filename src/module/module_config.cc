@@ -112,8 +112,7 @@ Result<ModuleConfig> ParseModuleConfig(const std::string& text, const std::strin
     *field = it->second[0];
   }
   if (!config.version.empty()) {
-    if (auto v = SemVer::Parse(config.version); !v.ok())
-      return Status::InvalidArgument(filename + ": " + v.status().message());
+    if (auto v = SemVer::Parse(config.version); !v.ok()) return v.status().WithContext(filename);
   }
   for (const char* key : {"deps", "dependencies"}) {
     if (auto it = config.values.find(key); it != config.values.end()) {

@@ -27,19 +27,22 @@ bool IsInterruptedInit(const std::filesystem::path& dir) {
   static const char* const kInitEntries[] = {"branches",    "config",    "config.lock",
                                              "description", "HEAD.lock", "hooks",
                                              "info",        "objects",   "refs"};
+  // increment(ec), not a range for: its operator++ throws when reading the directory fails.
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
+  for (fs::directory_iterator entry(dir, ec), end; !ec && entry != end; entry.increment(ec)) {
+    const std::string name = entry->path().filename().string();
     const bool init_temporary = name.rfind("_git2_", 0) == 0;
     if (!init_temporary && std::find(std::begin(kInitEntries), std::end(kInitEntries), name) ==
                                std::end(kInitEntries)) {
       return false;
     }
     if (name != "objects" && name != "refs") continue;
-    for (const auto& inner : fs::recursive_directory_iterator(entry.path(), ec)) {
-      if (!inner.is_directory(ec)) return false;
+    std::error_code inner_ec;
+    for (fs::recursive_directory_iterator inner(entry->path(), inner_ec), inner_end;
+         !inner_ec && inner != inner_end; inner.increment(inner_ec)) {
+      if (!inner->is_directory(inner_ec)) return false;
     }
-    if (ec) return false;
+    if (inner_ec) return false;
   }
   return !ec;
 }
@@ -47,10 +50,10 @@ bool IsInterruptedInit(const std::filesystem::path& dir) {
 void RemoveInitLeftovers(const std::filesystem::path& dir) {
   std::error_code ec;
   std::vector<fs::path> leftovers;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
+  for (fs::directory_iterator entry(dir, ec), end; !ec && entry != end; entry.increment(ec)) {
+    const std::string name = entry->path().filename().string();
     if (name.rfind("_git2_", 0) == 0 || name == "HEAD.lock" || name == "config.lock")
-      leftovers.push_back(entry.path());
+      leftovers.push_back(entry->path());
   }
   for (const auto& path : leftovers) fs::remove(path, ec);
 }

@@ -14,9 +14,12 @@ std::shared_ptr<PackReuse> Store::Impl::CurrentPackReuse() {
   if (path.empty()) return nullptr;  // no pack files to map
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(path) / "objects" / "pack", ec)) {
-    if (entry.path().extension() == ".idx") names.push_back(entry.path().filename().string());
+  // increment(ec), not a range for: its operator++ throws when reading the directory fails.
+  for (std::filesystem::directory_iterator
+           entry(std::filesystem::path(path) / "objects" / "pack", ec),
+       end;
+       !ec && entry != end; entry.increment(ec)) {
+    if (entry->path().extension() == ".idx") names.push_back(entry->path().filename().string());
   }
   std::sort(names.begin(), names.end());
   std::lock_guard<std::mutex> lock(reuse_mutex);

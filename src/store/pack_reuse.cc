@@ -111,13 +111,16 @@ std::unique_ptr<PackReuse> PackReuse::Load(const std::string& objects_dir) {
   std::unique_ptr<PackReuse> reuse(new PackReuse());
   std::error_code ec;
   std::filesystem::path dir = std::filesystem::path(objects_dir) / "pack";
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().extension() != ".idx") continue;
-    auto pack_path = entry.path();
+  // increment(ec), not a range for: its operator++ throws when reading the directory fails. Packs
+  // not listed are only not reused.
+  for (std::filesystem::directory_iterator entry(dir, ec), end; !ec && entry != end;
+       entry.increment(ec)) {
+    if (entry->path().extension() != ".idx") continue;
+    auto pack_path = entry->path();
     pack_path.replace_extension(".pack");
     auto pack = std::make_unique<Pack>();
-    if (pack->Load(entry.path().string(), pack_path.string())) {
-      reuse->names_.push_back(entry.path().filename().string());
+    if (pack->Load(entry->path().string(), pack_path.string())) {
+      reuse->names_.push_back(entry->path().filename().string());
       reuse->packs_.push_back(std::move(pack));
     }
   }

@@ -104,7 +104,8 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
   }
   std::filesystem::rename(temp, target, ec);
   if (ec) {
-    std::filesystem::remove(temp);
+    std::error_code ignored;  // the rename's error is the one to report
+    std::filesystem::remove(temp, ignored);
     return Status::IOError("cannot rename " + temp + " to " + path + ": " + ec.message());
   }
   return Status::Ok();

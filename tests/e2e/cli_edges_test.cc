@@ -52,6 +52,17 @@ TEST(CliHelp, SpokeHelpPrintsWhatDashDashHelpPrintsAndExitsZero) {
   EXPECT_EQ(RunCli({"help", "compile"}).out, RunCli({"compile", "--help"}).out);
 }
 
+// A file system call that fails (here: a name longer than PATH_MAX) is a Status like any other;
+// it used to be the throwing std::filesystem::exists, and spoke aborted (exit 134).
+TEST(CliErrors, LintListRulesInADirectoryWhoseNameIsTooLongListsTheRulesInsteadOfAborting) {
+  TempDir work;
+  const std::string dir = work.Sub(std::string(5000, 'd'));
+  CommandResult lint =
+      RunCli({"lint", "--list-rules", "--dir", dir}, {{"SPOKE_HOME", work.Sub("home")}});
+  EXPECT_EQ(lint.exit_code, 0) << lint.Describe();
+  EXPECT_TRUE(Contains(lint.out, "FIELD_LOWER_SNAKE_CASE")) << lint.Describe();
+}
+
 TEST(CliHelp, HelpForACommandThatDoesNotExistIsAUsageError) {
   CommandResult help = RunCli({"help", "nosuchcommand"});
   EXPECT_EQ(help.exit_code, 2) << help.Describe();

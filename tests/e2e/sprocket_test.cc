@@ -332,6 +332,8 @@ TEST(SprocketFlags, BadFlagsAreUsageErrorsAndHelpAndVersionWork) {
            {"-storage-dir", work.Sub("s"), "-delay", "10"},
            {"-storage-dir", work.Sub("s"), "-delay", "-5s"},
            {"-storage-dir", work.Sub("s"), "-languages", "cobol"},
+           // Too large for a double: std::stod threw on it, and sprocket aborted (exit 134).
+           {"-storage-dir", work.Sub("s"), "-delay", "1" + std::string(400, '0') + "s"},
            {"-delay", "5s"},
            {"-storage-dir", work.Sub("s"), "-registry", "http://127.0.0.1:1"}}) {
     std::vector<std::string> argv = {SPROCKET_BIN};

@@ -33,5 +33,15 @@ TEST(ParseDuration, RefusesWhatGoRefusesWithAnExample) {
   }
 }
 
+TEST(ParseDuration, RefusesANumberTooLargeForADoubleInsteadOfThrowing) {
+  // 400 digits: std::stod threw std::out_of_range on it, which ended sprocket -delay.
+  const std::string text = "1" + std::string(400, '0') + "s";
+  auto parsed = ParseDuration(text);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(parsed.status().message().find("longer than 30 days"), std::string::npos)
+      << parsed.status().message();
+}
+
 }  // namespace
 }  // namespace spoke::cli
