@@ -218,7 +218,7 @@ Status CompileDir(const CompileArgs& args, const GlobalFlags& flags, const Check
   // After a success the next hit need not read the sources (a failed save only means it will);
   // after a failure nothing remembered is kept, in case a remembered id is what failed.
   if (compiled.ok()) {
-    (void)known.Save();
+    IgnoreError(known.Save(), "a lost record only makes the next hit read the sources");
   } else {
     known.Drop();
   }

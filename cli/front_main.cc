@@ -61,7 +61,7 @@ std::optional<int> TryServeCompileHit(int argc, char** argv) {
   if (!request.ok()) return std::nullopt;
   auto served = ServeFromCheckouts(args, *checkouts, *request, "locally");
   if (!served.ok() || !*served) return std::nullopt;
-  (void)known.Save();  // failing only makes the next hit read the sources
+  IgnoreError(known.Save(), "a lost record only makes the next hit read the sources");
   return kExitOk;
 }
 

@@ -179,8 +179,9 @@ Result<NewVersion> ParseNewVersion(const ServerContext& ctx, const std::string& 
     // types.proto, so the pin is mounted at "common" (as the CLI's push does). A graph that cannot
     // be walked (a version conflict) keeps its pins unmounted: the compile check, unless the
     // operator turned it off, reports the conflict with both paths.
-    (void)MountByImports(*ctx.store, module + "@" + request.version, request.files,
-                         &request.dependencies);
+    IgnoreError(MountByImports(*ctx.store, module + "@" + request.version, request.files,
+                               &request.dependencies),
+                "the compile check reports a conflict with both paths");
   }
   return request;
 }

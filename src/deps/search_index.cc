@@ -223,7 +223,8 @@ void SearchIndex::AddAll(const Store& store,
   parts = std::max<unsigned>(1, std::min<size_t>(parts, work.size()));
   std::atomic<size_t> next{0};
   std::vector<std::vector<Status>> failed(parts);
-  RunInParallel(parts, [&](unsigned part) -> Status {
+  // Every worker answers ok: a version that fails is collected in `failed`, not returned.
+  Status all = RunInParallel(parts, [&](unsigned part) -> Status {
     for (size_t i = next++; i < work.size(); i = next++) {
       const auto& [module, names] = *work[i];
       for (const auto& name : names) {
@@ -236,6 +237,7 @@ void SearchIndex::AddAll(const Store& store,
     }
     return Status::Ok();
   });
+  IgnoreError(all, "each worker answers ok; failures are in `failed`");
   if (left_out) {
     for (auto& part : failed) left_out->insert(left_out->end(), part.begin(), part.end());
   }

@@ -173,7 +173,8 @@ void Sprocket::CompileOne(const VersionName& name, const std::string& language,
     if (compiled.ok()) {
       done_.insert({name, language});
       // Losing this only means one needless attempt later, which finds the artifact cached.
-      (void)failures_->Clear(name.first, name.second, language);
+      IgnoreError(failures_->Clear(name.first, name.second, language),
+                  "one needless attempt later finds the artifact cached");
       if (compiled->cached) {
         pass->cached++;
         return;

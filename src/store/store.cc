@@ -16,7 +16,6 @@
 
 namespace spoke {
 
-
 Result<TreePtr> CommitTree(git_repository* repo, const std::string& commit_hex) {
   SPOKE_ASSIGN_OR_RETURN(git_oid id, ParseOid(commit_hex));
   git_commit* commit_raw = nullptr;

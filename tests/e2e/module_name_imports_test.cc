@@ -199,9 +199,9 @@ TEST_F(ModuleNameImports, ARestUploadMountsItsDeclaredDependency) {
       http->Post("/modules/order/versions/v1.0.0/compile/python", "{}", "application/json");
   ASSERT_TRUE(compiled);
   EXPECT_EQ(compiled->status, 201) << compiled->body;
-  auto PathsOf = [](const std::string& body) {
+  auto PathsOf = [](const std::string& answer_body) {
     std::set<std::string> paths;
-    const Json reply = ParseJson(body);
+    const Json reply = ParseJson(answer_body);
     for (const auto& file : reply.Get("files")->as_array()) paths.insert(file.GetString("path"));
     return paths;
   };

@@ -109,8 +109,8 @@ TEST(JsonParse, MalformedEscapesAreRefused) {
 TEST(JsonParse, RawControlCharactersInStringsAreRefused) {
   Status s = ParseError("\"a\nb\"");
   EXPECT_NE(s.message().find("control character"), std::string::npos) << s.message();
-  ParseError(std::string("\"a\0b\"", 5));
-  ParseError("\"tab\there\"");
+  EXPECT_EQ(ParseError(std::string("\"a\0b\"", 5)).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(ParseError("\"tab\there\"").code(), Status::Code::kInvalidArgument);
 }
 
 TEST(JsonParse, NonAsciiBytesPassThroughUnchanged) {
@@ -145,8 +145,9 @@ TEST(JsonParse, BytesThatAreNotUtf8AreRefusedAtTheirOffset) {
               std::string::npos)
         << s.message();
   }
-  ParseError("{\"\xFF\": 1}");  // in a key too
-  ParseError("[1, \xFF]");      // and outside strings, as before
+  EXPECT_EQ(ParseError("{\"\xFF\": 1}").code(), Status::Code::kInvalidArgument);  // in a key too
+  EXPECT_EQ(ParseError("[1, \xFF]").code(),
+            Status::Code::kInvalidArgument);  // and outside strings, as before
 }
 
 TEST(JsonParse, WellFormedUtf8OfEveryLengthIsAccepted) {

@@ -136,7 +136,8 @@ TEST_F(SyncInProcessTest, AFetchBringsWhatIsNewAndThenNothing) {
   EXPECT_GT(fetched->pack_bytes, 0u);
   bool tag_created = false;
   for (const auto& ref : fetched->refs) {
-    if (ref.name == VersionTagRef("acme/user", "v1.1.0")) tag_created = ref.status == "created";
+    if (ref.name == VersionTagRef("acme/user", "v1.1.0"))
+      tag_created = ref.change == RefChange::kCreated;
   }
   EXPECT_TRUE(tag_created);
   EXPECT_EQ(reader->ListVersions("acme/user").value(),

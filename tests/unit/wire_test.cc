@@ -32,7 +32,7 @@ Json MustParse(const std::string& text) {
 TEST(RefList, RoundTripsWithPeeledTargetsOnlyWhereThereAreSome) {
   std::vector<RefEntry> refs = {{"refs/heads/user/_history", kA, ""},
                                 {"refs/tags/user/v1.0.0", kB, kA}};
-  Json json = RefsToJson(refs);
+  Json json = RefsToJson(refs, {"refs/"});
   EXPECT_EQ(json.Get("protocol")->as_int(), kProtocolVersion);
   EXPECT_EQ(json.Dump().find("\"peeled\":\"\""), std::string::npos) << json.Dump();
   auto back = RefsFromJson(MustParse(json.Dump()));
@@ -42,7 +42,7 @@ TEST(RefList, RoundTripsWithPeeledTargetsOnlyWhereThereAreSome) {
   EXPECT_EQ((*back)[1].target, kB);
   EXPECT_EQ((*back)[1].peeled, kA);
   EXPECT_EQ((*back)[0].peeled, "");
-  EXPECT_EQ(RefsFromJson(RefsToJson({})).value().size(), 0u);
+  EXPECT_EQ(RefsFromJson(RefsToJson({}, {"refs/"})).value().size(), 0u);
 }
 
 TEST(RefList, WithoutRefsOrWithAMalformedEntryIsCorruption) {
@@ -173,12 +173,12 @@ TEST(PushBody, BadVersionsListsNamesAndIdsAreInvalidArgument) {
 // --- Push answers -----------------------------------------------------------------------------
 
 TEST(RefResults, RoundTripAndNeedARefsList) {
-  std::vector<RefResult> results = {{"refs/tags/user/v1.0.0", kA, "created"},
-                                    {"refs/heads/user/_history", kB, "updated"}};
+  std::vector<RefResult> results = {{"refs/tags/user/v1.0.0", kA, RefChange::kCreated},
+                                    {"refs/heads/user/_history", kB, RefChange::kUpdated}};
   auto back = RefResultsFromJson(MustParse(RefResultsToJson(results).Dump()));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   ASSERT_EQ(back->size(), 2u);
-  EXPECT_EQ((*back)[0].status, "created");
+  EXPECT_EQ((*back)[0].change, RefChange::kCreated);
   EXPECT_EQ((*back)[1].target, kB);
   EXPECT_EQ(Failure(RefResultsFromJson(MustParse("{}"))),
             "corruption: push response without \"refs\"");
