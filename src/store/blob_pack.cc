@@ -160,23 +160,12 @@ Result<std::vector<git_oid>> WriteBlobs(git_repository* repo,
   const fs::path pack_file = quarantine.dir() / "blobs.pack";
   PackFileWriter writer(pack_file);
   const auto count = static_cast<uint32_t>(fresh.size());
-  const unsigned char header[12] = {'P',
-                                    'A',
-                                    'C',
-                                    'K',
-                                    0,
-                                    0,
-                                    0,
-                                    2,
-                                    static_cast<unsigned char>(count >> 24),
-                                    static_cast<unsigned char>(count >> 16),
-                                    static_cast<unsigned char>(count >> 8),
-                                    static_cast<unsigned char>(count)};
-  bool written =
-      writer.Write(std::string_view(reinterpret_cast<const char*>(header), sizeof(header)));
+  std::string header;
+  AppendPackHeader(count, &header);
+  bool written = writer.Write(header);
   std::vector<PackIndexEntry> entries;
   entries.reserve(fresh.size());
-  uint64_t base = sizeof(header);
+  uint64_t base = header.size();
   size_t k = 0;
   for (auto& part : parts) {
     for (size_t j = 0; j < part.starts.size(); ++j, ++k) {

@@ -103,6 +103,22 @@ Status AppendEntry(git_odb* odb, const git_oid& id, std::string* out,
 
 }  // namespace
 
+void AppendPackHeader(uint32_t object_count, std::string* out) {
+  const char header[12] = {'P',
+                           'A',
+                           'C',
+                           'K',
+                           0,
+                           0,
+                           0,
+                           2,
+                           static_cast<char>(object_count >> 24),
+                           static_cast<char>(object_count >> 16),
+                           static_cast<char>(object_count >> 8),
+                           static_cast<char>(object_count)};
+  out->append(header, sizeof(header));
+}
+
 void AppendEntryHeader(int type, uint64_t size, std::string* out) {
   uint64_t rest = size >> 4;
   out->push_back(static_cast<char>((type << 4) | (size & 0x0f) | (rest ? 0x80 : 0)));
@@ -234,19 +250,7 @@ Result<std::string> WritePack(git_odb* odb, const std::vector<git_oid>& objects,
   for (const auto& part : parts) total += part.size();
   pack.reserve(total);
   uint32_t count = static_cast<uint32_t>(objects.size());
-  const unsigned char header[12] = {'P',
-                                    'A',
-                                    'C',
-                                    'K',
-                                    0,
-                                    0,
-                                    0,
-                                    2,
-                                    static_cast<unsigned char>(count >> 24),
-                                    static_cast<unsigned char>(count >> 16),
-                                    static_cast<unsigned char>(count >> 8),
-                                    static_cast<unsigned char>(count)};
-  pack.append(reinterpret_cast<const char*>(header), sizeof(header));
+  AppendPackHeader(count, &pack);
   for (auto& part : parts) {
     pack.append(part);
     std::string().swap(part);

@@ -36,6 +36,8 @@ bool AppendWholeEntry(int type, std::string_view content, std::string* out,
 // Appends only the type-and-size header of an entry whose content follows, compressed, by the
 // caller.
 void AppendEntryHeader(int type, uint64_t size, std::string* out);
+// Appends a version 2 pack's 12-byte header ("PACK", version, object count, big-endian).
+void AppendPackHeader(uint32_t object_count, std::string* out);
 
 // A pack of `objects`, each whole. Objects that `reuse` (may be null) holds whole are copied as
 // stored; the others are read and compressed, on `threads` >= 1 threads.
