@@ -195,6 +195,17 @@ bool SendAll(int fd, std::string_view data, std::chrono::milliseconds timeout) {
   return true;
 }
 
+// Writes all of `data` to `fd`, going on after EINTR; false when a write fails.
+bool WriteAllTo(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
 // Where a request's body goes as it arrives.
 class BodySink {
  public:
@@ -205,13 +216,7 @@ class BodySink {
       memory_->append(data);
       return true;
     }
-    while (!data.empty()) {
-      ssize_t n = write(fd_, data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
+    return WriteAllTo(fd_, data);
   }
   uint64_t size() const { return size_; }
 
@@ -267,16 +272,6 @@ struct BodyFile {
     if (!path.empty()) unlink(path.c_str());
   }
 };
-
-bool WriteAllTo(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 }  // namespace
 
