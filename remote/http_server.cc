@@ -195,6 +195,19 @@ bool SendAll(int fd, std::string_view data, std::chrono::milliseconds timeout) {
   return true;
 }
 
+// The request a parsed head describes, from the client at `remote_addr`; its body comes later.
+Request RequestFromHead(ParsedHead&& parsed, std::string remote_addr) {
+  Request req;
+  req.method = std::move(parsed.method);
+  req.target = std::move(parsed.target);
+  req.path = std::move(parsed.path);
+  req.version = std::move(parsed.version);
+  req.headers = std::move(parsed.headers);
+  req.params = std::move(parsed.params);
+  req.remote_addr = std::move(remote_addr);
+  return req;
+}
+
 // Writes all of `data` to `fd`, going on after EINTR; false when a write fails.
 bool WriteAllTo(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -728,14 +741,7 @@ struct Server::Impl {
       // The framing is unknown, so nothing after this head can be trusted: close.
       return Refuse(c, res, /*body_pending=*/true, false);
     }
-    Request req;
-    req.method = std::move(parsed.method);
-    req.target = std::move(parsed.target);
-    req.path = std::move(parsed.path);
-    req.version = std::move(parsed.version);
-    req.headers = std::move(parsed.headers);
-    req.params = std::move(parsed.params);
-    req.remote_addr = c->peer;
+    Request req = RequestFromHead(std::move(parsed), c->peer);
     const bool body_pending = parsed.chunked || parsed.content_length > 0;
     const bool head_only = req.method == "HEAD";
 
@@ -841,14 +847,7 @@ struct Server::Impl {
                           &head_error)) {
       return ErrorResponse(head_error.status, Status::InvalidArgument(head_error.message));
     }
-    Request req;
-    req.method = std::move(parsed.method);
-    req.target = std::move(parsed.target);
-    req.path = std::move(parsed.path);
-    req.version = std::move(parsed.version);
-    req.headers = std::move(parsed.headers);
-    req.params = std::move(parsed.params);
-    req.remote_addr = "in-process";
+    Request req = RequestFromHead(std::move(parsed), "in-process");
     Response refusal;
     uint64_t limit = 0;
     const RouteEntry* route = Admit(req, parsed, &refusal, &limit);
