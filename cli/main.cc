@@ -8,6 +8,7 @@
 
 #include "context.h"
 #include "flags.h"
+#include "program_args.h"
 #include "spoke_version.h"
 
 namespace spoke::cli {
@@ -123,15 +124,7 @@ int Main(int argc, char** argv) {
     sub->callback([runner, &run] { run = *runner; });
   }
   AddHelpCommand(&app, &run);
-  std::vector<std::string> args = NormalizeArgs(argc, argv);
-  std::vector<const char*> raw;
-  for (const auto& a : args) raw.push_back(a.c_str());
-  try {
-    app.parse(static_cast<int>(raw.size()), raw.data());
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
-  }
+  if (std::optional<int> exit_code = ParseProgramArgs(app, argc, argv)) return *exit_code;
   if (!run) {
     // No command: the list of them, as git does, but a usage error all the same.
     std::fputs(app.help().c_str(), stdout);
