@@ -9,9 +9,11 @@
 #include <string>
 #include <thread>
 
+#include "duration.h"
 #include "exit_code.h"
 #include "program_args.h"
 #include "spoke/server.h"
+#include "spoke/sprocket.h"
 #include "spoke/store.h"
 #include "spoke_version.h"
 
@@ -21,6 +23,19 @@ spoke::Server* g_server = nullptr;
 
 void HandleStopSignal(int) {
   if (g_server) g_server->Stop();
+}
+
+// The in-server Sprocket's compiles on stdout, its failures on stderr, as sprocket prints them.
+void PrintCompileEvent(const spoke::SprocketEvent& event) {
+  const std::string what = event.module + "@" + event.version + " " + event.language;
+  if (event.kind == spoke::SprocketEvent::Kind::kCompiled) {
+    std::printf("spoke-server: compiled %s (%zu file%s, %lld ms)\n", what.c_str(), event.files,
+                event.files == 1 ? "" : "s", static_cast<long long>(event.took.count()));
+    std::fflush(stdout);
+  } else if (event.kind == spoke::SprocketEvent::Kind::kFailed) {
+    std::fprintf(stderr, "spoke-server: cannot compile %s (attempt %d): %s\n", what.c_str(),
+                 event.attempts, event.message.c_str());
+  }
 }
 
 // Prints a failure as "spoke-server: <message>" and returns the exit code (cli/exit_code.h).
@@ -76,6 +91,14 @@ int ServerMain(int argc, char** argv) {
          "What a pushed version must pass: compile (against the dependencies it pins) or none")
       ->check(CLI::IsMember({"compile", "none"}))
       ->capture_default_str();
+  // Sprocket inside the server (spoke/sprocket.h).
+  std::string compile_languages, compile_delay = "2s";
+  app.add_option("--compile-languages", compile_languages,
+                 "Compile every pushed version for these languages (cpp,python,... or all: every "
+                 "installed one) in the background, as a sprocket on this store would");
+  app.add_option("--compile-delay", compile_delay,
+                 "With --compile-languages: how long after the last push of a burst to compile")
+      ->capture_default_str();
   app.footer("Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   if (auto exit_code = spoke::cli::ParseProgramArgs(app, argc, argv)) return *exit_code;
   if (!token_flag.empty()) {
@@ -101,6 +124,22 @@ int ServerMain(int argc, char** argv) {
   options.max_body_bytes = max_body_mib << 20;
   options.access_log = !quiet;
   options.validate_compile = validate == "compile";
+  spoke::SprocketOptions compiling;
+  if (!compile_languages.empty()) {
+    if (options.read_only) {
+      return Exit(spoke::cli::Usage(spoke::Status::InvalidArgument(
+          "--compile-languages writes artifacts into the store: a --read-only mirror does not "
+          "compile")));
+    }
+    auto languages = spoke::LanguagesFromFlag(compile_languages);
+    if (!languages.ok())
+      return Exit(spoke::cli::Usage(languages.status().WithContext("--compile-languages")));
+    auto delay = spoke::cli::ParseDuration(compile_delay);
+    if (!delay.ok()) return Exit(spoke::cli::Usage(delay.status().WithContext("--compile-delay")));
+    compiling.languages = *languages;
+    compiling.delay = *delay;
+    compiling.holder = "spoke-server";
+  }
 
   if (no_fsync) spoke::SetSyncWrites(false);
   auto server = spoke::Server::Create(options);
@@ -115,6 +154,25 @@ int ServerMain(int argc, char** argv) {
       std::fflush(stderr);
       for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
     });
+  }
+  spoke::Store& store = (*server)->store();
+  (*server)->SetArtifactStateSource([&store](const spoke::VersionInfo& version) {
+    return spoke::Sprocket::StatesOf(store, version);
+  });
+  std::unique_ptr<spoke::Sprocket> sprocket;
+  if (!compiling.languages.empty()) {
+    auto opened = spoke::Sprocket::Open(store, compiling, PrintCompileEvent);
+    if (!opened.ok()) return Exit(opened.status().WithContext("--compile-languages"));
+    sprocket = std::move(*opened);
+    spoke::Sprocket* worker = sprocket.get();
+    (*server)->AddWorker(
+        [worker] {
+          spoke::Status ran = worker->Run(nullptr);
+          if (!ran.ok()) {
+            std::fprintf(stderr, "spoke-server: sprocket stopped: %s\n", ran.message().c_str());
+          }
+        },
+        [worker] { worker->Stop(); });
   }
   auto port = (*server)->Bind();
   if (!port.ok()) {
@@ -139,6 +197,13 @@ int ServerMain(int argc, char** argv) {
       "spoke-server: open http://%s:%d/modules in a browser; point the CLI at it with "
       "SPOKE_REGISTRY=http://%s:%d\n",
       host.c_str(), *port, host.c_str(), *port);
+  if (sprocket) {
+    std::string languages;
+    for (const auto& language : compiling.languages)
+      languages += (languages.empty() ? "" : ",") + language;
+    std::printf("spoke-server: compiling %s for every pushed version, %lld ms after a push\n",
+                languages.c_str(), static_cast<long long>(compiling.delay.count()));
+  }
   std::fflush(stdout);
   spoke::Status served = (*server)->Serve();
   g_server = nullptr;

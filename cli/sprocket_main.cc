@@ -90,8 +90,8 @@ int SprocketMain(int argc, char** argv) {
       ->capture_default_str();
   app.add_option(
       "-l,--languages", languages_text,
-      "Comma-separated languages to compile (default: every one whose generator is built in or "
-      "whose plugin is on PATH)");
+      "Comma-separated languages to compile, or all (the default): every one whose generator is "
+      "built in or whose plugin is on PATH");
   app.add_flag(
       "--once", once,
       "Compile everything pending and exit (for cron and tests); exit 1 if a compile failed");
@@ -116,7 +116,7 @@ int SprocketMain(int argc, char** argv) {
   if (languages_text.empty()) {
     options.languages = spoke::InstalledLanguages();
   } else {
-    auto languages = spoke::ParseLanguageList(languages_text);
+    auto languages = spoke::LanguagesFromFlag(languages_text);
     if (!languages.ok())
       return Exit(spoke::cli::Usage(languages.status().WithContext("-languages")));
     options.languages = *languages;

@@ -22,6 +22,8 @@ struct ServerContext {
   // Call indexes->CatchUp() before answering from an index.
   RegistryIndexes* indexes = nullptr;
   ServerOptions options;
+  // The "artifacts" of a version's GET; empty: none listed (Server::SetArtifactStateSource).
+  ArtifactStateSource artifact_states;
 };
 
 // The HTTP status for a Status code.

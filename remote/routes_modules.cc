@@ -3,10 +3,12 @@
 #include <cctype>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <string_view>
 
 #include "routes.h"
 #include "spoke/deps.h"
+#include "spoke/digest.h"
 #include "spoke/names.h"
 #include "spoke/policy.h"
 #include "spoke/refs.h"
@@ -51,6 +53,24 @@ Json VersionToJson(const VersionInfo& v, const FileSet* contents = nullptr) {
                                : Json::MakeArray());
   body.Set("manifest", v.manifest.ToJson());
   return body;
+}
+
+// The "artifacts" list of a version's answer (docs/api.md).
+Json ArtifactStatesToJson(const std::vector<ArtifactState>& states) {
+  Json list = Json::MakeArray();
+  for (const ArtifactState& state : states) {
+    Json entry = Json::MakeObject();
+    entry.Set("language", state.language);
+    entry.Set("status", state.status);
+    if (state.status == "failed") {
+      entry.Set("message", state.message);
+      entry.Set("attempts", state.attempts);
+      if (state.last_attempt) entry.Set("last_attempt", FormatTime(state.last_attempt));
+      if (state.next_attempt) entry.Set("next_attempt", FormatTime(state.next_attempt));
+    }
+    list.Push(std::move(entry));
+  }
+  return list;
 }
 
 // `text` without surrounding blanks, lower-cased (media types and their parameter names are
@@ -256,14 +276,27 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
                return SendError(res, Status::InvalidArgument("unknown include \"" + include +
                                                              "\": the only one is content"));
              }
-             if (include.empty()) {
-               if (HandleETag(req, res, version->tag_id)) return;
-               return SendJson(res, VersionToJson(*version));
+             // The version is immutable, its artifacts' states are not: the ETag names both.
+             std::string etag = version->tag_id;
+             std::optional<Json> artifacts;
+             if (ctx.artifact_states) {
+               auto states = ctx.artifact_states(*version);
+               if (!states.ok()) return SendError(res, states.status());
+               artifacts = ArtifactStatesToJson(*states);
+               etag += "." + Sha256Hex(artifacts->Dump()).substr(0, 16);
              }
-             if (HandleETag(req, res, version->tag_id + ".content")) return;
+             if (include.empty()) {
+               if (HandleETag(req, res, etag)) return;
+               Json body = VersionToJson(*version);
+               if (artifacts) body.Set("artifacts", std::move(*artifacts));
+               return SendJson(res, body);
+             }
+             if (HandleETag(req, res, etag + ".content")) return;
              auto contents = ctx.store->ReadFiles(*version);
              if (!contents.ok()) return SendError(res, contents.status());
-             SendJson(res, VersionToJson(*version, &*contents));
+             Json body = VersionToJson(*version, &*contents);
+             if (artifacts) body.Set("artifacts", std::move(*artifacts));
+             SendJson(res, body);
            });
 
   http.Get(Route("/versions"), [&ctx](const http::Request& req, http::Response& res) {

@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <thread>
+#include <vector>
 
 #include "in_process_transport.h"
 #include "routes.h"
@@ -63,6 +65,10 @@ struct Server::Impl {
   int lock_fd = -1;
   int port = 0;
   int health_port = -1;
+  struct Worker {
+    std::function<void()> run, stop;
+  };
+  std::vector<Worker> workers;
 
   ~Impl() {
     if (lock_fd >= 0) close(lock_fd);
@@ -182,12 +188,27 @@ Result<int> Server::Bind() {
 
 int Server::health_port() const { return impl_->health_port; }
 
+void Server::SetArtifactStateSource(ArtifactStateSource source) {
+  impl_->ctx.artifact_states = std::move(source);
+}
+
+void Server::AddWorker(std::function<void()> run, std::function<void()> stop) {
+  impl_->workers.push_back({std::move(run), std::move(stop)});
+}
+
 Status Server::Serve() {
   Status health_served;
   std::thread health;
   if (impl_->health_http)
     health = std::thread([this, &health_served] { health_served = impl_->health_http->Serve(); });
+  std::vector<std::thread> workers;
+  for (const auto& worker : impl_->workers) workers.emplace_back(worker.run);
   Status served = impl_->http->Serve();
+  // Stopped before the store can close: Server's destructor comes after Serve() returns.
+  for (size_t i = 0; i < workers.size(); ++i) {
+    impl_->workers[i].stop();
+    workers[i].join();
+  }
   if (health.joinable()) {
     impl_->health_http->Stop();
     health.join();

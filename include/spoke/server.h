@@ -8,9 +8,11 @@
 #define SPOKE_SERVER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "spoke/status.h"
 #include "spoke/store.h"
@@ -47,6 +49,20 @@ struct ServerOptions {
   int header_timeout_ms = 10000;
 };
 
+// Where one language's generated code for a version stands, as GET /modules/{m}/versions/{v}
+// lists it under "artifacts" (docs/api.md).
+struct ArtifactState {
+  std::string language;
+  std::string status;        // "ready", "pending" or "failed"
+  std::string message;       // failed: why
+  int attempts = 0;          // failed: failed attempts so far
+  int64_t last_attempt = 0;  // failed: seconds since the epoch
+  int64_t next_attempt = 0;  // failed: not tried again before this (seconds since the epoch)
+};
+// The artifact states of a version, in a fixed order (the answer's ETag covers them). An error is
+// answered as the route's error.
+using ArtifactStateSource = std::function<Result<std::vector<ArtifactState>>(const VersionInfo&)>;
+
 namespace http {
 class Server;
 }  // namespace http
@@ -67,6 +83,16 @@ class Server {
   Status Serve();
   // Safe from any thread.
   void Stop();
+
+  // What a version's GET lists under "artifacts"; without one, nothing is listed. The registry
+  // itself does not know how artifacts are compiled (Sprocket, spoke/sprocket.h, does: the
+  // program wires them). REQUIRES: called before Serve().
+  void SetArtifactStateSource(ArtifactStateSource source);
+  // A background job that runs while Serve() serves (Sprocket inside the registry): `run` is
+  // started on its own thread when Serve() starts; when serving ends, `stop` is called and the
+  // thread joined before Serve() returns, so the job never outlives the store. `stop` must make
+  // `run` return and is called from the thread that called Serve(). REQUIRES: before Serve().
+  void AddWorker(std::function<void()> run, std::function<void()> stop);
 
   Store& store();
 

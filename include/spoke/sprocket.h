@@ -18,11 +18,16 @@
 // message and time, and tried again only after a back-off that doubles from max(delay, 1 s) up to
 // an hour; a new key for it (a replaced plugin) is tried at once. On a store the record is
 // <store>/sprocket/failures.json (docs/storage.md), so the back-off holds across restarts, and one
-// Sprocket at a time serves a store: Open holds <store>/sprocket/lock. Against a registry the
-// record is kept in memory.
+// Sprocket at a time serves a store: Open holds <store>/sprocket/lock, which names the holder
+// (a sprocket, or a spoke-server run with --compile-languages) and its languages. Against a
+// registry the record is kept in memory.
 //
-// Thread safety: Stop() may be called from any thread (a signal-handling one); everything else
-// from one thread.
+// What a registry lists as a version's artifact states (StatesOf) is derived from those files
+// and the artifact cache, not kept apart: ready when the cache holds the key, failed when
+// failures.json records it, pending otherwise.
+//
+// Thread safety: Stop() and QueueDepth() may be called from any thread (a signal-handling one, a
+// metrics scrape); StatesOf from any; everything else from one thread.
 #ifndef SPOKE_SPROCKET_H_
 #define SPOKE_SPROCKET_H_
 
@@ -39,6 +44,7 @@
 #include <vector>
 
 #include "spoke/remote.h"
+#include "spoke/server.h"
 #include "spoke/status.h"
 #include "spoke/store.h"
 #include "spoke/store_watch.h"
@@ -53,6 +59,12 @@ struct SprocketOptions {
   // How long after the last change of a burst of pushes Run() waits before compiling, so that a
   // burst is compiled once it is over; it also sets the back-off of failures (see above).
   std::chrono::milliseconds delay{std::chrono::seconds(10)};
+  // Who runs it, written into the store's lock for a refused one to name: "sprocket" or
+  // "spoke-server".
+  std::string holder = "sprocket";
+  // Told the duration of every compile that ran (not of cache hits), on the compiling thread, for
+  // metrics; may be empty.
+  std::function<void(const std::string& language, double seconds, bool succeeded)> on_compile;
 };
 
 // What became of one (version, language) in a pass.
@@ -84,6 +96,8 @@ struct SprocketPass {
 
 // The languages whose generator is here: built into libprotoc, or a plugin found on PATH.
 std::vector<std::string> InstalledLanguages();
+// ParseLanguageList, with "all" for InstalledLanguages() (an error when none is installed).
+Result<std::vector<std::string>> LanguagesFromFlag(const std::string& list);
 
 class Sprocket {
  public:
@@ -122,6 +136,17 @@ class Sprocket {
   // Asks CompilePending() or Run() to return after the compile in progress.
   void Stop();
 
+  // (version, language) pairs known and not yet found compiled, those waiting for a back-off
+  // included: what the running or next pass has to do. Thread-safe.
+  int QueueDepth() const { return queue_depth_.load(); }
+
+  // The artifact state of each language for `version` in the store at `store`, as a registry
+  // lists them: when a Sprocket holds the store's lock (in this process or another), one per
+  // language it compiles (ready, failed with its message and back-off, or pending); when none
+  // does, only the installed languages whose artifact the cache holds, as ready. Thread-safe;
+  // reads the lock, failures.json and the artifact refs. An error when they cannot be read.
+  static Result<std::vector<ArtifactState>> StatesOf(Store& store, const VersionInfo& version);
+
   Sprocket(const Sprocket&) = delete;
   Sprocket& operator=(const Sprocket&) = delete;
 
@@ -147,6 +172,7 @@ class Sprocket {
   // (version, language) pairs known to be in the cache: never looked at again by this process.
   std::set<std::pair<VersionName, std::string>> done_;
   std::atomic<bool> stop_{false};
+  std::atomic<int> queue_depth_{0};
   std::mutex stop_mutex_;
   std::condition_variable stop_changed_;
 };

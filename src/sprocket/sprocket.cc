@@ -3,19 +3,15 @@
 // and how they are compiled is the backend's (sprocket_backend.h).
 #include "spoke/sprocket.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 
 #include "spoke/compiler.h"
 #include "sprocket/compile_order.h"
 #include "sprocket/failure_log.h"
 #include "sprocket/sprocket_backend.h"
+#include "sprocket/sprocket_lock.h"
 
 namespace spoke {
 namespace {
@@ -34,33 +30,6 @@ std::string OneLine(std::string message) {
   return line;
 }
 
-// Takes <dir>/lock (flock, exclusive, not waiting) and writes this process's pid into it, for the
-// message another Sprocket gives. The descriptor, or FailedPrecondition naming the holder.
-Result<int> TakeLock(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
-  const std::string path = dir + "/lock";
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    char holder[32] = {};
-    ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
-    close(fd);
-    std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "?";
-    while (!pid.empty() && pid.back() == '\n') pid.pop_back();
-    return Status::FailedPrecondition("another sprocket (pid " + pid +
-                                      ") is compiling for this store (it holds " + path + ")");
-  }
-  const std::string pid = std::to_string(getpid()) + "\n";
-  if (ftruncate(fd, 0) != 0 ||
-      pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    close(fd);
-    return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
-  }
-  return fd;
-}
-
 }  // namespace
 
 std::vector<std::string> InstalledLanguages() {
@@ -71,10 +40,19 @@ std::vector<std::string> InstalledLanguages() {
   return names;
 }
 
+Result<std::vector<std::string>> LanguagesFromFlag(const std::string& list) {
+  if (list != "all") return ParseLanguageList(list);
+  std::vector<std::string> names = InstalledLanguages();
+  if (names.empty())
+    return Status::FailedPrecondition("\"all\" languages: no generator is installed");
+  return names;
+}
+
 Result<std::unique_ptr<Sprocket>> Sprocket::Open(Store& store, SprocketOptions options,
                                                  EventSink on_event) {
   const std::string dir = store.path() + "/sprocket";
-  SPOKE_ASSIGN_OR_RETURN(int lock_fd, TakeLock(dir));
+  SprocketHolder holder{static_cast<long>(getpid()), options.holder, options.languages};
+  SPOKE_ASSIGN_OR_RETURN(int lock_fd, TakeSprocketLock(dir, holder));
   auto failures = FailureLog::Load(dir + "/failures.json");
   if (!failures.ok()) {
     close(lock_fd);
@@ -130,6 +108,12 @@ SprocketPass Sprocket::PassOver(const std::vector<VersionName>& versions) {
                                 });
     if (!all_done) pending.push_back(name);
   }
+  int depth = 0;
+  for (const VersionName& name : pending) {
+    for (const std::string& language : options_.languages)
+      depth += done_.count({name, language}) ? 0 : 1;
+  }
+  queue_depth_ = depth;
   if (pending.empty()) return pass;
   auto dependencies_of = [this](const VersionName& name) {
     auto dependencies = backend_->DependenciesOf(name);
@@ -139,7 +123,9 @@ SprocketPass Sprocket::PassOver(const std::vector<VersionName>& versions) {
   for (const VersionName& name : DependenciesFirst(pending, dependencies_of)) {
     for (const std::string& language : options_.languages) {
       if (stopping()) return pass;
-      if (!done_.count({name, language})) CompileOne(name, language, &pass);
+      if (done_.count({name, language})) continue;
+      CompileOne(name, language, &pass);
+      queue_depth_ -= done_.count({name, language}) ? 1 : 0;
     }
   }
   return pass;
@@ -168,8 +154,11 @@ void Sprocket::CompileOne(const VersionName& name, const std::string& language,
   if (failed.ok()) {
     const auto started = std::chrono::steady_clock::now();
     auto compiled = backend_->Compile(name, language);
-    event.took = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
+    const auto took = std::chrono::steady_clock::now() - started;
+    event.took = std::chrono::duration_cast<std::chrono::milliseconds>(took);
+    if (options_.on_compile && !(compiled.ok() && compiled->cached)) {
+      options_.on_compile(language, std::chrono::duration<double>(took).count(), compiled.ok());
+    }
     if (compiled.ok()) {
       done_.insert({name, language});
       // Losing this only means one needless attempt later, which finds the artifact cached.
@@ -226,6 +215,7 @@ Status Sprocket::Run(const std::function<void(const SprocketPass&)>& on_pass) {
     const auto now = Clock::now();
     if (fresh.ok() && !fresh->empty()) {
       known.insert(known.end(), fresh->begin(), fresh->end());
+      queue_depth_ += static_cast<int>(fresh->size() * options_.languages.size());
       if (!in_burst) burst_started = now;
       in_burst = true;
       last_change = now;

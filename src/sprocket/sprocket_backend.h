@@ -42,6 +42,12 @@ class SprocketBackend {
   virtual Result<Compiled> Compile(const VersionName& version, const std::string& language) = 0;
 };
 
+// The artifact key GET .../download/{language} without query parameters looks up for `version`.
+// An error when it cannot be computed (the language's plugin is not on PATH, the version's
+// sources cannot be read).
+Result<std::string> DownloadArtifactKey(Store& store, const VersionInfo& version,
+                                        const std::string& language);
+
 // REQUIRES: `store` outlives the backend.
 std::unique_ptr<SprocketBackend> MakeStoreBackend(Store& store);
 // InvalidArgument for a URL RemoteClient refuses.

@@ -8,6 +8,26 @@
 #include "sprocket/sprocket_backend.h"
 
 namespace spoke {
+
+// The request GET .../download/{language} builds without query parameters
+// (remote/routes_compile.cc ArtifactFor): the version's request with its dependencies' files as
+// targets too, and the module's default Go import prefix.
+Result<CachedCompileRequest> DownloadRequestFor(Store& store, const VersionInfo& version,
+                                                const std::string& language) {
+  SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request,
+                         RequestForVersion(store, version, {language}, {}));
+  IncludeImports(&request);
+  return request;
+}
+
+Result<std::string> DownloadArtifactKey(Store& store, const VersionInfo& version,
+                                        const std::string& language) {
+  SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request,
+                         DownloadRequestFor(store, version, language));
+  SPOKE_ASSIGN_OR_RETURN(auto keys, ArtifactKeysFor(request));
+  return keys.at(language).hex;
+}
+
 namespace {
 
 class LocalStoreBackend : public SprocketBackend {
@@ -66,16 +86,10 @@ class LocalStoreBackend : public SprocketBackend {
   }
 
  private:
-  // The request GET .../download/{language} builds without query parameters
-  // (remote/routes_compile.cc ArtifactFor): the version's request with its dependencies' files as
-  // targets too, and the module's default Go import prefix.
   Result<CachedCompileRequest> DownloadRequest(const VersionName& name,
                                                const std::string& language) {
     SPOKE_ASSIGN_OR_RETURN(VersionInfo version, store_.GetVersion(name.first, name.second));
-    SPOKE_ASSIGN_OR_RETURN(CachedCompileRequest request,
-                           RequestForVersion(store_, version, {language}, {}));
-    IncludeImports(&request);
-    return request;
+    return DownloadRequestFor(store_, version, language);
   }
 
   Store& store_;
