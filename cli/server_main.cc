@@ -167,7 +167,13 @@ int ServerMain(int argc, char** argv) {
     spoke::Sprocket* worker = sprocket.get();
     (*server)->AddWorker(
         [worker] {
-          spoke::Status ran = worker->Run(nullptr);
+          spoke::Status ran = worker->Run([](const spoke::SprocketPass& pass) {
+            std::printf(
+                "spoke-server: compile pass done: %d compiled, %d failed, %d cached, %d waiting "
+                "to retry\n",
+                pass.compiled, pass.failed, pass.cached, pass.deferred);
+            std::fflush(stdout);
+          });
           if (!ran.ok()) {
             std::fprintf(stderr, "spoke-server: sprocket stopped: %s\n", ran.message().c_str());
           }
