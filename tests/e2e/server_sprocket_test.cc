@@ -179,7 +179,9 @@ TEST_F(ServerSprocketTest, AFailingCompileIsListedAsFailedWithItsMessage) {
   http_ = HttpClient(std::atoi(line->c_str() + line->rfind(':') + 1));
   ASSERT_TRUE(server->WaitForLine(Process::Stream::kStdout, "compile pass done"))
       << server->Stdout() << server->Stderr();
-  EXPECT_TRUE(Contains(server->Stderr(), "cannot compile zeta@v1.0.0 go (attempt 1)"))
+  // Its own pipe: read apart from stdout, so waited for, not looked at.
+  EXPECT_TRUE(
+      server->WaitForLine(Process::Stream::kStderr, "cannot compile zeta@v1.0.0 go (attempt 1)"))
       << server->Stderr();
 
   std::map<std::string, Json> artifacts = Artifacts("zeta", "v1.0.0");
