@@ -350,5 +350,34 @@ TEST(SprocketFlags, BadFlagsAreUsageErrorsAndHelpAndVersionWork) {
   EXPECT_FALSE(std::filesystem::exists(work.Sub("s"))) << "a refused command created the store";
 }
 
+TEST(SprocketFlags, EachFlagWorksInBothSpellingsAndAllIsTheDefault) {
+  TempDir work;
+  const std::string store = work.Sub("s");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"-storage-dir", store, "-delay", "1s", "-languages", "cpp,python"},
+           {"--storage-dir", store, "--delay", "1s", "--languages", "cpp,python"}}) {
+    std::vector<std::string> argv = {SPROCKET_BIN, "--once"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult result = RunCommand({argv, {}, ""});
+    EXPECT_EQ(result.exit_code, 0) << result.Describe();
+    EXPECT_TRUE(Contains(result.out, "compiling cpp,python for " + store + ", 1000 ms"))
+        << result.Describe();
+  }
+  // Without -languages, and with -languages all: every installed generator, cpp (built in) among
+  // them.
+  CommandResult by_default = RunCommand({{SPROCKET_BIN, "--once", "-storage-dir", store}, {}, ""});
+  CommandResult all =
+      RunCommand({{SPROCKET_BIN, "--once", "-storage-dir", store, "-languages", "all"}, {}, ""});
+  EXPECT_EQ(by_default.exit_code, 0) << by_default.Describe();
+  EXPECT_TRUE(Contains(by_default.out, "compiling cpp,java,")) << by_default.Describe();
+  EXPECT_EQ(all.out, by_default.out);
+  // Both spellings of -registry: an unreachable one is a failure (1), not a usage error.
+  for (const char* flag : {"-registry", "--registry"}) {
+    CommandResult result =
+        RunCommand({{SPROCKET_BIN, "--once", flag, "http://127.0.0.1:1"}, {}, ""});
+    EXPECT_EQ(result.exit_code, 1) << result.Describe();
+  }
+}
+
 }  // namespace
 }  // namespace spoke::e2e
