@@ -437,15 +437,16 @@ Result<GcReport> CollectGarbage(const std::string& store_path, const GcOptions& 
   for (const auto& [name, target] : first_refs)
     SPOKE_RETURN_IF_ERROR(Walk(repo.get(), odb.get(), target, none, &reachable));
 
-  // What stays where it is: fresh packs, kept packs, and fresh loose objects no ref reaches.
+  // What stays where it is: packs with a .keep, and fresh files (younger than the grace) holding
+  // an object no ref reaches, which may be a write in flight. A file whose every object is
+  // reachable goes whatever its age: the new pack holds all of them (an earlier gc's pack too).
+  const bool grace = options.prune_older_than.count() > 0;
   std::vector<bool> keep(containers.size(), false);
   for (size_t i = 0; i < containers.size(); ++i) {
     const Container& c = containers[i];
-    if (c.pack) {
-      keep[i] = c.keep || c.mtime >= cutoff;
-    } else {
-      keep[i] = c.mtime >= cutoff && !reachable.count(c.ids[0]);
-    }
+    bool unreferenced = false;
+    for (const auto& id : c.ids) unreferenced = unreferenced || !reachable.count(id);
+    keep[i] = c.keep || (grace && c.mtime >= cutoff && unreferenced);
   }
   auto plan_after = [&]() {
     OidSet after = reachable;
