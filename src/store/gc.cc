@@ -23,6 +23,7 @@
 #include "spoke/refs.h"
 #include "store/durable.h"
 #include "store/git_handles.h"
+#include "store/store_impl.h"
 
 namespace spoke {
 namespace {
@@ -375,6 +376,17 @@ Result<std::string> WritePack(git_repository* repo, const std::string& store_pat
   return name;
 }
 
+// Tells every process with the store open that packs were removed (store_impl.h, GcStamp).
+Status MoveGcStamp(const std::string& store_path) {
+  const std::string stamp = (fs::path(store_path) / kGcStampFile).string();
+  int fd = ::open(stamp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot write " + stamp + ": " + std::strerror(errno));
+  const int rc = ::futimens(fd, nullptr);
+  ::close(fd);
+  if (rc != 0) return Status::IOError("cannot touch " + stamp + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
 struct Totals {
   uint64_t objects = 0, bytes = 0, packs = 0, loose = 0;
 };
@@ -518,6 +530,7 @@ Result<GcReport> CollectGarbage(const std::string& store_path, const GcOptions& 
     SPOKE_RETURN_IF_ERROR(SyncPath((root / "objects" / "pack").string()));
     SPOKE_RETURN_IF_ERROR(SyncPath((root / "objects").string()));
   }
+  SPOKE_RETURN_IF_ERROR(MoveGcStamp(store_path));
   SPOKE_ASSIGN_OR_RETURN(std::vector<Container> remaining, SurveyObjects(root / "objects"));
   const Totals after = Count(remaining);
   report.objects_after = after.objects;

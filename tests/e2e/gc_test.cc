@@ -284,6 +284,41 @@ TEST_F(Gc, WhileTheServerTakesPushesAndPullsNoRequestFailsAndNoVersionIsLost) {
   }
 }
 
+// Files of the server's store that it still holds (open or mapped) after they were removed.
+std::vector<std::string> RemovedPacksHeldBy(pid_t pid) {
+  std::vector<std::string> held;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::error_code ec;
+  for (fs::directory_iterator it(proc + "/fd", ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code link_ec;
+    std::string target = fs::read_symlink(it->path(), link_ec).string();
+    if (target.find("/objects/pack/") != std::string::npos &&
+        target.find("(deleted)") != std::string::npos)
+      held.push_back(target);
+  }
+  std::ifstream maps(proc + "/maps");
+  for (std::string line; std::getline(maps, line);) {
+    if (line.find("/objects/pack/") != std::string::npos &&
+        line.find("(deleted)") != std::string::npos)
+      held.push_back(line);
+  }
+  return held;
+}
+
+TEST_F(Gc, TheServerLetsGoOfThePacksItRemoved) {
+  // Reads open every pack: pulls of each version, and a fetch of the whole registry.
+  ExpectPullsBack("shop", "v1.0.0", kShopFiles);
+  ExpectPullsBack("clock", "v2.1.0", kClockFiles);
+  ASSERT_EQ(RunGc({}).exit_code, 0);
+  // The next requests find the removed packs gone and free what held them.
+  CliUser cloner(work_.Sub("cloner"), server_->url());
+  CommandResult clone = cloner.Run({"clone", server_->url(), work_.Sub("mirror")});
+  ASSERT_EQ(clone.exit_code, 0) << clone.Describe();
+  ExpectPullsBack("shop", "v1.0.0", kShopFiles);
+  std::vector<std::string> held = RemovedPacksHeldBy(server_->process().pid());
+  EXPECT_TRUE(held.empty()) << held.front();
+}
+
 TEST(GcCli, HelpAndUsageErrors) {
   CommandResult help = RunCli({"gc", "--help"});
   EXPECT_EQ(help.exit_code, 0) << help.Describe();
