@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct GcOptions {
   uint64_t max_artifact_bytes = 0;
   // Report what would be removed, remove nothing.
   bool dry_run = false;
+  // Test hook: called after the new pack is in place and before the final step takes the ref
+  // writer lock, so a test can write refs exactly then. Not for production use.
+  std::function<void()> before_final_step;
 };
 
 struct GcArtifact {

@@ -499,6 +499,7 @@ Result<GcReport> CollectGarbage(const std::string& store_path, const GcOptions& 
   }
 
   SPOKE_ASSIGN_OR_RETURN(std::string new_pack, WritePack(repo.get(), store_path, reachable));
+  if (options.before_final_step) options.before_final_step();
   {
     // The final step: no ref moves while the refs are read again and the old files go.
     FileLock refs_lock;
