@@ -530,8 +530,9 @@ Result<GcReport> CollectGarbage(const std::string& store_path, const GcOptions& 
     }
     SPOKE_RETURN_IF_ERROR(SyncPath((root / "objects" / "pack").string()));
     SPOKE_RETURN_IF_ERROR(SyncPath((root / "objects").string()));
+    // Before the lock goes: a writer that takes it next already sees the stamp moved.
+    SPOKE_RETURN_IF_ERROR(MoveGcStamp(store_path));
   }
-  SPOKE_RETURN_IF_ERROR(MoveGcStamp(store_path));
   SPOKE_ASSIGN_OR_RETURN(std::vector<Container> remaining, SurveyObjects(root / "objects"));
   const Totals after = Count(remaining);
   report.objects_after = after.objects;

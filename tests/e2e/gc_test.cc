@@ -284,6 +284,28 @@ TEST_F(Gc, WhileTheServerTakesPushesAndPullsNoRequestFailsAndNoVersionIsLost) {
   }
 }
 
+TEST_F(Gc, WithoutStorageDirCleansTheLocalStoreWhichStillServesPullsOffline) {
+  CliUser user(work_.Sub("user-home"), server_->url());
+  CommandResult pull =
+      user.Run({"pull", "-module", "shop", "-version", "v1.0.0", "-dir", work_.Sub("first")});
+  ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
+  const std::string old_blob =
+      WriteUnreferencedBlob(user.home(), work_.Sub("b-local"), "local junk\n", kTwoHours);
+
+  CommandResult gc = user.Run({"gc", "--json"});
+  Json report = JsonOut(gc);
+  EXPECT_EQ(report.GetString("store"), user.home());
+  EXPECT_EQ(IntOf(report, "objects_removed"), 1);
+  EXPECT_FALSE(HasObject(user.home(), old_blob));
+  GitFsck(user.home());
+
+  server_->Kill();
+  CommandResult offline =
+      user.Run({"pull", "-module", "shop", "-version", "v1.0.0", "-dir", work_.Sub("second")});
+  ASSERT_EQ(offline.exit_code, 0) << offline.Describe();
+  ExpectSameFiles(ReadFiles(work_.Sub("second")), kShopFiles);
+}
+
 // Files of the server's store that it still holds (open or mapped) after they were removed.
 std::vector<std::string> RemovedPacksHeldBy(pid_t pid) {
   std::vector<std::string> held;
