@@ -82,6 +82,7 @@ Status TakeGcLock(const std::string& store_path, FileLock* lock) {
 struct Container {
   std::vector<fs::path> files;  // for a pack: .idx first, so it disappears from readers first
   std::vector<git_oid> ids;
+  fs::path dated;  // the file whose mtime says how fresh the objects are (the .pack of a pack)
   int64_t mtime = 0;
   uint64_t bytes = 0;
   bool pack = false;
@@ -159,6 +160,7 @@ Result<std::vector<Container>> SurveyObjects(const fs::path& objects) {
       if (git_oid_fromstr(&id, (fan + rest).c_str()) != 0) continue;
       loose.ids.push_back(id);
       loose.files.push_back(file->path());
+      loose.dated = file->path();
       loose.mtime = ModifiedAt(file->path());
       loose.bytes = FileSize(file->path());
       found.push_back(std::move(loose));
@@ -186,6 +188,7 @@ Result<std::vector<Container>> SurveyObjects(const fs::path& objects) {
     keep.replace_extension(".keep");
     pack.keep = fs::exists(keep);
     // libgit2 and git freshen an object that a write finds already stored by touching its pack.
+    pack.dated = pack_file;
     pack.mtime = ModifiedAt(pack_file);
     found.push_back(std::move(pack));
   }
@@ -514,7 +517,15 @@ Result<GcReport> CollectGarbage(const std::string& store_path, const GcOptions& 
     for (size_t i = 0; i < containers.size(); ++i) {
       const Container& c = containers[i];
       if (c.pack && !new_pack.empty() && c.files[0].stem() == new_pack) keep[i] = true;
-      for (const auto& id : c.ids) keep[i] = keep[i] || late.count(id) > 0;
+      bool unreferenced = false;
+      for (const auto& id : c.ids) {
+        keep[i] = keep[i] || late.count(id) > 0;
+        unreferenced = unreferenced || !reachable.count(id);
+      }
+      // Freshened since the survey: a write found an object here and relies on it (libgit2 and
+      // git touch the file instead of writing the object again). One that finds the file gone
+      // after this writes the object anew.
+      if (grace && unreferenced && ModifiedAt(c.dated) >= cutoff) keep[i] = true;
     }
     std::set<fs::path> fan_dirs;
     for (size_t i = 0; i < containers.size(); ++i) {

@@ -110,6 +110,29 @@ TEST_F(GcTest, AVersionPublishedDuringTheGcKeepsTheOldObjectsItReaches) {
   EXPECT_EQ(files->at("api.proto"), content);
 }
 
+TEST_F(GcTest, AnObjectAWriteFindsStoredDuringTheGcSurvivesUntilItsRefIsWritten) {
+  // A version's objects written while the gc runs (libgit2 finds the old blob and only touches
+  // its file), its refs after the gc: the gc must see the touch at its final step.
+  const std::string content = "syntax = \"proto3\";\n// written twice\nmessage M {}\n";
+  auto blob = store_->WriteBlob(content);
+  ASSERT_TRUE(blob.ok());
+  Backdate(LoosePath(path_, *blob), 7200);
+  auto tip = store_->GetModule("api");
+  ASSERT_TRUE(tip.ok());
+  Result<PreparedVersion> prepared = Status::Internal("not prepared");
+  GcOptions options;
+  options.before_final_step = [&] {
+    prepared = store_->PrepareVersion(MakeRequest("api", "v3.0.0", {{"api.proto", content}}),
+                                      tip->branch_tip);
+  };
+  auto report = CollectGarbage(path_, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  ASSERT_TRUE(store_->UpdateRefs(prepared->updates).ok());
+  EXPECT_TRUE(HasObject(*blob));
+  EXPECT_TRUE(GitFsckStrict(path_));
+}
+
 TEST_F(GcTest, WithoutAGraceEveryUnreferencedObjectGoes) {
   auto blob = store_->WriteBlob("just written\n");
   ASSERT_TRUE(blob.ok());
