@@ -29,6 +29,7 @@ void SetupBreaking(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupCompat(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupHooks(CLI::App*, const GlobalFlags*, CommandRunner*);
 void SetupSearch(CLI::App*, const GlobalFlags*, CommandRunner*);
+void SetupGc(CLI::App*, const GlobalFlags*, CommandRunner*);
 
 namespace {
 
@@ -62,6 +63,8 @@ constexpr CommandEntry kCommands[] = {
     {"compat", "Show or set a module's compatibility level on the registry", SetupCompat},
     {"hooks", "Install the git pre-commit hook that validates and lints staged .proto files",
      SetupHooks},
+    {"gc", "Remove unreferenced objects, stale quarantines and least recently used artifacts",
+     SetupGc},
 };
 
 // `spoke help [COMMAND]`: the command list, or one command's help, exactly as --help prints them.

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 
+#include "spoke/artifact_use.h"
 #include "spoke/digest.h"
 #include "spoke/files.h"
 #include "spoke/go_import_path.h"
@@ -102,6 +103,7 @@ class ArtifactSink : public GeneratedSink {
       SPOKE_ASSIGN_OR_RETURN(std::string existing, store_.ResolveRef(ref));
       if (existing.empty()) return updated;
     }
+    RecordArtifactUse(store_.path(), target.key);
     std::lock_guard<std::mutex> lock(mutex_);
     artifacts_[language] = Artifact{target.key, language, commit, std::move(files), target.stage};
     return Status::Ok();
@@ -167,6 +169,7 @@ Result<std::optional<Artifact>> LookupArtifact(const Store& store, const std::st
       !list || list->as_array().size() != artifact.files.size()) {
     return std::optional<Artifact>();
   }
+  RecordArtifactUse(store.path(), key);
   return std::optional<Artifact>(std::move(artifact));
 }
 

@@ -1,6 +1,8 @@
 // Opening a store, the handle pool, and every read-only operation.
 #include "spoke/store.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <set>
@@ -38,22 +40,41 @@ Status Store::Impl::RequireDirectory(const std::string& what) const {
                                     "; use a store on disk (Store::Open with a path)");
 }
 
+int64_t GcStamp(const std::string& store_path) {
+  if (store_path.empty()) return 0;
+  struct stat st {};
+  const std::string stamp = store_path + "/" + kGcStampFile;
+  if (::stat(stamp.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 Result<RepoLease> RepoLease::Take(Store::Impl* impl) {
+  const int64_t stamp = GcStamp(impl->path);
   {
     std::lock_guard<std::mutex> lock(impl->pool_mutex);
+    if (stamp != impl->gc_stamp) {
+      // A gc removed packs these handles may hold open: new handles see only what is there.
+      for (git_repository* repo : impl->pool) git_repository_free(repo);
+      impl->pool.clear();
+      impl->gc_stamp = stamp;
+    }
     if (!impl->pool.empty()) {
       git_repository* repo = impl->pool.back();
       impl->pool.pop_back();
-      return RepoLease(impl, repo);
+      return RepoLease(impl, repo, stamp);
     }
   }
   SPOKE_ASSIGN_OR_RETURN(git_repository * repo, impl->backend->OpenHandle());
-  return RepoLease(impl, repo);
+  return RepoLease(impl, repo, stamp);
 }
 
 RepoLease::~RepoLease() {
   if (!repo_) return;
   std::lock_guard<std::mutex> lock(impl_->pool_mutex);
+  if (stamp_ != impl_->gc_stamp) {
+    git_repository_free(repo_);
+    return;
+  }
   impl_->pool.push_back(repo_);
 }
 
@@ -93,6 +114,7 @@ Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<StoreBackend> backend
   auto impl = std::make_unique<Impl>();
   impl->path = backend->directory();
   impl->backend = std::move(backend);
+  impl->gc_stamp = GcStamp(impl->path);
   SPOKE_ASSIGN_OR_RETURN(git_repository * repo, impl->backend->OpenHandle());
   impl->pool.push_back(repo);
   return std::unique_ptr<Store>(new Store(std::move(impl)));

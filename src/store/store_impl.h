@@ -31,6 +31,10 @@ struct Store::Impl {
   std::mutex pool_mutex;
   std::vector<git_repository*> pool;
 
+  // GcStamp(path) when the pooled handles were opened; a handle taken before a later gc is freed
+  // rather than pooled again. Guarded by pool_mutex.
+  int64_t gc_stamp = 0;
+
   // Serialises writers inside this process; git's lock files do it across processes.
   std::mutex write_mutex;
 
@@ -64,7 +68,8 @@ struct Store::Impl {
 class RepoLease {
  public:
   static Result<RepoLease> Take(Store::Impl* impl);
-  RepoLease(RepoLease&& other) noexcept : impl_(other.impl_), repo_(other.repo_) {
+  RepoLease(RepoLease&& other) noexcept
+      : impl_(other.impl_), repo_(other.repo_), stamp_(other.stamp_) {
     other.repo_ = nullptr;
   }
   RepoLease(const RepoLease&) = delete;
@@ -72,10 +77,19 @@ class RepoLease {
   git_repository* get() const { return repo_; }
 
  private:
-  RepoLease(Store::Impl* impl, git_repository* repo) : impl_(impl), repo_(repo) {}
+  RepoLease(Store::Impl* impl, git_repository* repo, int64_t stamp)
+      : impl_(impl), repo_(repo), stamp_(stamp) {}
   Store::Impl* impl_;
   git_repository* repo_;
+  int64_t stamp_;  // the GcStamp the handle was opened under
 };
+
+// <store>/gc.stamp, whose mtime every gc that removed files from objects/ moves (gc.h). libgit2
+// keeps a pack it has opened open after it is unlinked, so a handle opened before a gc would keep
+// the removed packs' disk space for as long as it lives: the handle pool frees such handles.
+inline constexpr char kGcStampFile[] = "gc.stamp";
+// The stamp's mtime in nanoseconds; 0 when it is absent or the store keeps no files ("").
+int64_t GcStamp(const std::string& store_path);
 
 // The signature Spoke writes on commits and tags: SPOKE_AUTHOR_NAME / SPOKE_AUTHOR_EMAIL, or
 // "Spoke <spoke@localhost>", at the current time.
