@@ -16,12 +16,15 @@
 
 namespace spoke {
 
+struct ServerMetrics;
+
 struct ServerContext {
   Store* store = nullptr;
   ImportIndex* imports = nullptr;  // indexes->imports()
   // Call indexes->CatchUp() before answering from an index.
   RegistryIndexes* indexes = nullptr;
   ServerOptions options;
+  ServerMetrics* metrics = nullptr;  // never null once the server is created
 };
 
 // The HTTP status for a Status code.
@@ -46,6 +49,10 @@ std::string FormatTime(int64_t seconds);
 // A module as every REST answer describes it (docs/api.md): {"name", "description",
 // "compatibility" (a level or "NONE"), "created"}.
 Json ModuleToJson(const ModuleInfo& info);
+
+// Gives `module`, which the request being answered created, the server's default compatibility
+// level when it has none (ServerOptions::default_compatibility).
+Status ApplyDefaultCompatibility(const ServerContext& ctx, const std::string& module);
 
 // GET /health/live and /health/ready.
 void RegisterHealthRoutes(http::Server& http, ServerContext& ctx);

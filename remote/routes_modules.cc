@@ -190,9 +190,14 @@ Result<NewVersion> ParseNewVersion(const ServerContext& ctx, const std::string& 
 // agree with the level of one that exists (changing a level is PUT /modules/{name}/compatibility).
 Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion& request,
                                      const Json& body) {
-  if (!body.Get("compatibility")) return Status::Ok();
-  SPOKE_ASSIGN_OR_RETURN(std::string wanted, ParseCompatibility(body.GetString("compatibility")));
+  // Without one, a module this upload creates gets the server's default level.
+  const bool named = body.Get("compatibility") != nullptr;
+  std::string wanted = ctx.options.default_compatibility;
+  if (named) {
+    SPOKE_ASSIGN_OR_RETURN(wanted, ParseCompatibility(body.GetString("compatibility")));
+  }
   auto info = ctx.store->GetModule(request.module);
+  if (!named && info.status().code() != Status::Code::kNotFound) return Status::Ok();
   if (info.status().code() == Status::Code::kNotFound) {
     auto created = ctx.store->CreateModule(request.module, request.description, wanted);
     // Another upload may have created it meanwhile; its level is then checked below.
@@ -201,7 +206,7 @@ Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion&
     info = ctx.store->GetModule(request.module);
   }
   if (!info.ok()) return info.status();
-  if (info->compatibility != wanted) {
+  if (named && info->compatibility != wanted) {
     return Status::FailedPrecondition("module " + request.module + " has compatibility " +
                                       CompatibilityName(info->compatibility) +
                                       "; change it with PUT /modules/" + request.module +
@@ -350,7 +355,10 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
   http.Post("/modules", WriteRoute(ctx), [&ctx](const http::Request& req, http::Response& res) {
     auto body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
-    auto compatibility = ParseCompatibility(body->GetString("compatibility"));
+    // Without "compatibility", the server's default level: NONE is chosen explicitly.
+    auto compatibility = body->Get("compatibility")
+                             ? ParseCompatibility(body->GetString("compatibility"))
+                             : Result<std::string>(ctx.options.default_compatibility);
     if (!compatibility.ok()) return SendError(res, compatibility.status());
     auto info = ctx.store->CreateModule(body->GetString("name"), body->GetString("description"),
                                         *compatibility);
