@@ -4,6 +4,7 @@
 // stderr with its request id, which every answer echoes; -q logs nothing.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <map>
 #include <sstream>
@@ -192,7 +193,9 @@ TEST_F(Metrics, CountExactlyTheTrafficSentInThePrometheusTextFormat) {
   // No raw path ever becomes a label value.
   for (const auto& sample : samples) {
     auto route = sample.labels.find("route");
-    if (route != sample.labels.end()) EXPECT_EQ(route->second.find("shop.proto"), std::string::npos);
+    if (route != sample.labels.end()) {
+      EXPECT_EQ(route->second.find("shop.proto"), std::string::npos);
+    }
   }
 
   // Histograms: buckets cumulative, +Inf equal to _count, which counts the requests.
@@ -231,8 +234,22 @@ TEST_F(Metrics, CountExactlyTheTrafficSentInThePrometheusTextFormat) {
   EXPECT_EQ(ValueOf(from_health, "spoke_pushes_total", {{"result", "accepted"}}), 3);
 }
 
+// spoke-server with its access log on (the harness always passes -q); its port, 0 on failure.
+int StartLoggingServer(const std::string& storage, std::unique_ptr<Process>* server) {
+  *server = Process::Start({{SPOKE_SERVER_BIN, "-port", "0", "-storage-dir", storage}, {}, ""});
+  if (!*server) return 0;
+  auto line = (*server)->WaitForLine(Process::Stream::kStdout, "spoke-server: serving ");
+  const std::string marker = "http://127.0.0.1:";
+  size_t at = line ? line->find(marker) : std::string::npos;
+  EXPECT_NE(at, std::string::npos) << (*server)->Stderr();
+  return at == std::string::npos ? 0 : std::atoi(line->c_str() + at + marker.size());
+}
+
 TEST_F(Metrics, EveryRequestIsLoggedAsOneJsonLineWithTheRequestIdItsAnswerEchoes) {
-  StartServer();
+  std::unique_ptr<Process> server;
+  const int port = StartLoggingServer(work_.Sub("storage"), &server);
+  ASSERT_GT(port, 0);
+  http_ = HttpClient(port);
   ASSERT_EQ(Push("v1.0.0", kV1), 201);
   auto res = http_->Get("/modules/shop/versions/v1.0.0/files/acme/shop/v1/shop.proto",
                         {{"X-Request-Id", "trace-42.a_b"}});
@@ -240,8 +257,8 @@ TEST_F(Metrics, EveryRequestIsLoggedAsOneJsonLineWithTheRequestIdItsAnswerEchoes
   ASSERT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("X-Request-Id"), "trace-42.a_b");
 
-  auto logged = server_->process().WaitForLine(Process::Stream::kStderr, "trace-42.a_b");
-  ASSERT_TRUE(logged) << server_->process().Stderr();
+  auto logged = server->WaitForLine(Process::Stream::kStderr, "trace-42.a_b");
+  ASSERT_TRUE(logged) << server->Stderr();
   Json line = ParseJson(*logged);
   EXPECT_EQ(line.GetString("method"), "GET");
   EXPECT_EQ(line.GetString("route"), kFilesRoute);
@@ -274,11 +291,15 @@ TEST_F(Metrics, EveryRequestIsLoggedAsOneJsonLineWithTheRequestIdItsAnswerEchoes
     std::string id = answer->get_header_value("X-Request-Id");
     EXPECT_EQ(id.size(), 16u) << id;
     EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+    EXPECT_TRUE(server->WaitForLine(Process::Stream::kStderr, "\"request_id\":\"" + id + "\""))
+        << server->Stderr();
   }
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->WaitForExit(), 0);
 }
 
 TEST_F(Metrics, QuietServerLogsNoRequestButStillCountsThem) {
-  StartServer({"-q"});
+  StartServer({"-q"});  // the harness passes -q already; said again for the reader
   auto res = http_->Get("/health/live", {{"X-Request-Id", "quiet-1"}});
   ASSERT_TRUE(res);
   EXPECT_EQ(res->get_header_value("X-Request-Id"), "quiet-1");
