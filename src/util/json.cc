@@ -2,7 +2,6 @@
 #include "spoke/json.h"
 
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -398,10 +397,9 @@ void Json::DumpTo(std::string* out, int indent, int depth) const {
       if (std::isfinite(number_) && static_cast<double>(int_) == number_) {
         out->append(std::to_string(int_));
       } else if (std::isfinite(number_)) {
-        // The shortest text that reads back as the same double (0.194, not 0.19400000000000001).
         char buf[32];
-        auto written = std::to_chars(buf, buf + sizeof(buf), number_);
-        out->append(buf, written.ptr);
+        std::snprintf(buf, sizeof(buf), "%.17g", number_);
+        out->append(buf);
       } else {
         out->append("null");
       }
