@@ -1034,8 +1034,8 @@ size_t Server::OpenConnections() const {
 std::string RouteName(const std::string& pattern) {
   // A group's name comes from the path segment before it: /modules/(...) is the module's name.
   static const std::map<std::string, std::string> kNames = {
-      {"modules", "name"},       {"versions", "version"}, {"files", "path"},
-      {"compile", "language"},   {"download", "language"}, {"diff", "to"}};
+      {"modules", "name"},     {"versions", "version"},  {"files", "path"},
+      {"compile", "language"}, {"download", "language"}, {"diff", "to"}};
   std::string name;
   for (size_t i = 0; i < pattern.size(); ++i) {
     char ch = pattern[i];

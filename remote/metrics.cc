@@ -67,8 +67,7 @@ std::string LabelText(const std::vector<std::string>& names, const std::vector<s
   return out.empty() ? "" : "{" + out + "}";
 }
 
-void Header(std::string& out, const std::string& name, const std::string& help,
-            const char* type) {
+void Header(std::string& out, const std::string& name, const std::string& help, const char* type) {
   out += "# HELP " + name + " " + EscapeHelp(help) + "\n";
   out += "# TYPE " + name + " " + type + "\n";
 }

@@ -51,7 +51,9 @@ std::string FormatTime(int64_t seconds);
 Json ModuleToJson(const ModuleInfo& info);
 
 // Gives `module`, which the request being answered created, the server's default compatibility
-// level when it has none (ServerOptions::default_compatibility).
+// level when it has none (ServerOptions::default_compatibility). Called once the module's first
+// version is in: that version has nothing to be compared with, so no check is missed, unless a
+// second version of the new module lands between the two writes.
 Status ApplyDefaultCompatibility(const ServerContext& ctx, const std::string& module);
 
 // GET /health/live and /health/ready.

@@ -190,14 +190,9 @@ Result<NewVersion> ParseNewVersion(const ServerContext& ctx, const std::string& 
 // agree with the level of one that exists (changing a level is PUT /modules/{name}/compatibility).
 Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion& request,
                                      const Json& body) {
-  // Without one, a module this upload creates gets the server's default level.
-  const bool named = body.Get("compatibility") != nullptr;
-  std::string wanted = ctx.options.default_compatibility;
-  if (named) {
-    SPOKE_ASSIGN_OR_RETURN(wanted, ParseCompatibility(body.GetString("compatibility")));
-  }
+  if (!body.Get("compatibility")) return Status::Ok();
+  SPOKE_ASSIGN_OR_RETURN(std::string wanted, ParseCompatibility(body.GetString("compatibility")));
   auto info = ctx.store->GetModule(request.module);
-  if (!named && info.status().code() != Status::Code::kNotFound) return Status::Ok();
   if (info.status().code() == Status::Code::kNotFound) {
     auto created = ctx.store->CreateModule(request.module, request.description, wanted);
     // Another upload may have created it meanwhile; its level is then checked below.
@@ -206,7 +201,7 @@ Status ApplyCompatibilityOnFirstPush(const ServerContext& ctx, const NewVersion&
     info = ctx.store->GetModule(request.module);
   }
   if (!info.ok()) return info.status();
-  if (named && info->compatibility != wanted) {
+  if (info->compatibility != wanted) {
     return Status::FailedPrecondition("module " + request.module + " has compatibility " +
                                       CompatibilityName(info->compatibility) +
                                       "; change it with PUT /modules/" + request.module +
@@ -307,8 +302,16 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
               if (!request.ok()) return SendError(res, request.status());
               if (Status s = ApplyCompatibilityOnFirstPush(ctx, *request, *body); !s.ok())
                 return SendError(res, s);
+              // A module this upload creates without naming a level gets the server's default,
+              // once its first version is in (so a refused upload leaves no module behind).
+              const bool new_module =
+                  ctx.store->GetModule(request->module).status().code() == Status::Code::kNotFound;
               auto put = ctx.store->PutVersion(*request);
               if (!put.ok()) return SendError(res, put.status());
+              if (new_module && put->created) {
+                if (Status s = ApplyDefaultCompatibility(ctx, request->module); !s.ok())
+                  return SendError(res, s);
+              }
               Json answer = VersionToJson(put->version);
               answer.Set("created_now", put->created);
               SendJson(res, answer, put->created ? 201 : 200);

@@ -146,8 +146,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   // Every request is counted; -q only silences the log line.
   http.SetLogger(RequestObserver(&impl->metrics, options.access_log));
   impl->metrics.registry.AddGaugeCallback(
-      "spoke_http_connections_open", "Client connections open now, by listener", {{"listener", "api"}},
-      [&http] { return static_cast<double>(http.OpenConnections()); });
+      "spoke_http_connections_open", "Client connections open now, by listener",
+      {{"listener", "api"}}, [&http] { return static_cast<double>(http.OpenConnections()); });
   if (options.health_port >= 0) {
     // Probes need little: a couple of workers, and fewer connections than the API.
     http::ServerLimits health_limits = limits;
@@ -161,7 +161,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     http::Server* health = impl->health_http.get();
     impl->metrics.registry.AddGaugeCallback(
         "spoke_http_connections_open", "Client connections open now, by listener",
-        {{"listener", "health"}}, [health] { return static_cast<double>(health->OpenConnections()); });
+        {{"listener", "health"}},
+        [health] { return static_cast<double>(health->OpenConnections()); });
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

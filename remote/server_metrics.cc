@@ -59,8 +59,8 @@ ServerMetrics::ServerMetrics() {
                                       "Request body bytes received", {"route", "method"});
   response_bytes = registry.AddCounter("spoke_http_response_bytes_total",
                                        "Response body bytes sent", {"route", "method"});
-  pushes = registry.AddCounter(
-      "spoke_pushes_total", "Pushes (sync protocol and REST uploads) by result", {"result"});
+  pushes = registry.AddCounter("spoke_pushes_total",
+                               "Pushes (sync protocol and REST uploads) by result", {"result"});
   cache_hits = registry.AddCounter("spoke_artifact_cache_hits_total",
                                    "Artifact lookups the cache answered", {"language"});
   cache_misses = registry.AddCounter("spoke_artifact_cache_misses_total",
@@ -117,8 +117,7 @@ http::Logger RequestObserver(ServerMetrics* metrics, bool log) {
     metrics->ObserveRequest(req, res, answered);
     if (!log) return;
     // One write per line, so lines of concurrent requests never interleave.
-    std::string line =
-        RequestLogLine(req, res, std::chrono::system_clock::now(), answered) + "\n";
+    std::string line = RequestLogLine(req, res, std::chrono::system_clock::now(), answered) + "\n";
     std::fwrite(line.data(), 1, line.size(), stderr);
   };
 }

@@ -23,9 +23,10 @@ const FileSet kV1 = {{"acme/shop/v1/shop.proto",
 const FileSet kV1_1 = {{"acme/shop/v1/shop.proto",
                         "syntax = \"proto3\";\npackage acme.shop.v1;\n\n"
                         "message Order {\n  string id = 1;\n}\nmessage Gift {}\n"}};
-const FileSet kV1_2 = {{"acme/shop/v1/shop.proto",
-                        "syntax = \"proto3\";\npackage acme.shop.v1;\n\n"
-                        "message Order {\n  string id = 1;\n}\nmessage Gift {}\nmessage Note {}\n"}};
+const FileSet kV1_2 = {
+    {"acme/shop/v1/shop.proto",
+     "syntax = \"proto3\";\npackage acme.shop.v1;\n\n"
+     "message Order {\n  string id = 1;\n}\nmessage Gift {}\nmessage Note {}\n"}};
 
 constexpr char kFilesRoute[] = "/modules/{name}/versions/{version}/files/{path}";
 constexpr char kVersionsRoute[] = "/modules/{name}/versions";
@@ -215,10 +216,9 @@ TEST_F(Metrics, CountExactlyTheTrafficSentInThePrometheusTextFormat) {
       EXPECT_LE(list[i - 1]->value, list[i]->value) << series;
     }
     EXPECT_EQ(list.back()->labels.at("le"), "+Inf") << series;
-    EXPECT_EQ(list.back()->value,
-              ValueOf(samples, "spoke_http_request_duration_seconds_count",
-                      {{"route", list.back()->labels.at("route")},
-                       {"method", list.back()->labels.at("method")}}))
+    EXPECT_EQ(list.back()->value, ValueOf(samples, "spoke_http_request_duration_seconds_count",
+                                          {{"route", list.back()->labels.at("route")},
+                                           {"method", list.back()->labels.at("method")}}))
         << series;
   }
   EXPECT_EQ(ValueOf(samples, "spoke_http_request_duration_seconds_count",
@@ -335,8 +335,8 @@ TEST_F(Metrics, ANewModuleGetsWireJsonAndABreakingPushToItIsRefused) {
   ASSERT_TRUE(made);
   ASSERT_EQ(made->status, 201) << made->body;
   EXPECT_EQ(ParseJson(made->body).GetString("compatibility"), "WIRE_JSON");
-  made = http_->Post("/modules", R"({"name": "loose", "compatibility": "NONE"})",
-                     "application/json");
+  made =
+      http_->Post("/modules", R"({"name": "loose", "compatibility": "NONE"})", "application/json");
   ASSERT_TRUE(made);
   ASSERT_EQ(made->status, 201) << made->body;
   EXPECT_EQ(ParseJson(made->body).GetString("compatibility"), "NONE");

@@ -69,7 +69,8 @@ TEST(MetricsRegistry, ConcurrentUpdatesAreAllCounted) {
 }
 
 TEST(RouteName, NamesEachGroupAfterThePathSegmentBeforeIt) {
-  EXPECT_EQ(http::RouteName(R"(/modules/([a-z0-9][a-z0-9_/-]*)/versions/(v[0-9][^/]*|latest)/files/(.+))"),
+  EXPECT_EQ(http::RouteName(
+                R"(/modules/([a-z0-9][a-z0-9_/-]*)/versions/(v[0-9][^/]*|latest)/files/(.+))"),
             "/modules/{name}/versions/{version}/files/{path}");
   EXPECT_EQ(http::RouteName(R"(/modules/([a-z]+)/versions/(v[^/]*)/download/([a-z-]+))"),
             "/modules/{name}/versions/{version}/download/{language}");
