@@ -12,6 +12,7 @@
 #include "duration.h"
 #include "exit_code.h"
 #include "program_args.h"
+#include "spoke/policy.h"
 #include "spoke/server.h"
 #include "spoke/sprocket.h"
 #include "spoke/store.h"
@@ -80,6 +81,11 @@ int ServerMain(int argc, char** argv) {
                  "Time a request's head may take to arrive, from its first byte")
       ->capture_default_str();
   app.add_flag("-q,--quiet", quiet, "No access log");
+  std::string default_compat = "WIRE_JSON";
+  app.add_option("--default-compat", default_compat,
+                 "Compatibility level of a module created without one: FILE, PACKAGE, WIRE_JSON, "
+                 "WIRE or NONE")
+      ->capture_default_str();
   bool no_fsync = false;
   app.add_flag(
       "--no-fsync", no_fsync,
@@ -123,6 +129,9 @@ int ServerMain(int argc, char** argv) {
   }
   options.max_body_bytes = max_body_mib << 20;
   options.access_log = !quiet;
+  auto compat = spoke::ParseCompatibility(default_compat);
+  if (!compat.ok()) return Exit(spoke::cli::Usage(compat.status()));
+  options.default_compatibility = *compat;
   options.validate_compile = validate == "compile";
   spoke::SprocketOptions compiling;
   if (!compile_languages.empty()) {

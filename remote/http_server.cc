@@ -18,9 +18,11 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <random>
 #include <regex>
@@ -58,6 +60,7 @@ enum class Next {
 struct RouteEntry {
   std::string method;
   std::regex pattern;
+  std::string name;  // RouteName(pattern)
   RouteOptions options;
   Handler handler;
 };
@@ -195,6 +198,23 @@ bool SendAll(int fd, std::string_view data, std::chrono::milliseconds timeout) {
   return true;
 }
 
+constexpr char kRequestIdHeader[] = "X-Request-Id";
+
+// The client's request id when it is one we can log and echo safely (1 to 128 of [A-Za-z0-9._-]),
+// else a fresh one: 16 random hex digits.
+std::string RequestIdFor(const std::string& incoming) {
+  if (!incoming.empty() && incoming.size() <= 128 &&
+      std::all_of(incoming.begin(), incoming.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+      })) {
+    return incoming;
+  }
+  thread_local std::mt19937_64 random_bits{std::random_device{}()};
+  char id[17];
+  std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(random_bits()));
+  return id;
+}
+
 // The request a parsed head describes, from the client at `remote_addr`; its body comes later.
 Request RequestFromHead(ParsedHead&& parsed, std::string remote_addr) {
   Request req;
@@ -305,6 +325,7 @@ struct Server::Impl {
   // Reactor-owned: every open connection (lent ones too), and how many each address holds.
   std::unordered_map<int, std::unique_ptr<Connection>> connections;
   std::unordered_map<std::string, size_t> per_address;
+  std::atomic<size_t> open_connections{0};  // connections.size(), for other threads
 
   std::mutex mutex;
   std::condition_variable work_ready;
@@ -348,6 +369,7 @@ struct Server::Impl {
     if (count != per_address.end() && --count->second == 0) per_address.erase(count);
     close(fd);
     connections.erase(it);
+    open_connections.fetch_sub(1, std::memory_order_relaxed);
   }
 
   // Best effort, for answers given without a worker: small, and the connection closes after.
@@ -409,6 +431,7 @@ struct Server::Impl {
       ++per_address[peer];
       Watch(c.get());
       connections.emplace(fd, std::move(c));
+      open_connections.fetch_add(1, std::memory_order_relaxed);
     }
   }
 
@@ -615,6 +638,7 @@ struct Server::Impl {
         continue;
       }
       req.matches.assign(match.begin(), match.end());
+      req.route = route.name;
       return &route;
     }
     for (const auto& m : methods) *allowed += (allowed->empty() ? "" : ", ") + m;
@@ -738,16 +762,19 @@ struct Server::Impl {
     if (!ParseRequestHead(head, HeadLimits{limits.max_target_bytes, limits.max_headers}, &parsed,
                           &head_error)) {
       Response res = ErrorResponse(head_error.status, Status::InvalidArgument(head_error.message));
+      res.set_header(kRequestIdHeader, RequestIdFor(""));
       // The framing is unknown, so nothing after this head can be trusted: close.
       return Refuse(c, res, /*body_pending=*/true, false);
     }
     Request req = RequestFromHead(std::move(parsed), c->peer);
+    req.received = Clock::now();
     const bool body_pending = parsed.chunked || parsed.content_length > 0;
     const bool head_only = req.method == "HEAD";
 
     Response refusal;
     uint64_t limit = 0;
     const RouteEntry* route = Admit(req, parsed, &refusal, &limit);
+    refusal.set_header(kRequestIdHeader, req.request_id);
     if (!route) return Log(req, refusal, Refuse(c, refusal, body_pending, parsed.keep_alive));
     if (parsed.expect_continue && body_pending &&
         !SendAll(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", limits.io_timeout)) {
@@ -757,6 +784,7 @@ struct Server::Impl {
     int body_fd = -1;
     if (route->options.body_to_file) {
       body_fd = CreateBodyFile(&req, &refusal);
+      refusal.set_header(kRequestIdHeader, req.request_id);
       if (body_fd < 0) return Log(req, refusal, Refuse(c, refusal, body_pending, false));
     }
     BodyFile body_file{body_fd, req.body_file};
@@ -767,6 +795,7 @@ struct Server::Impl {
     if (!read) {
       if (body_error.status == 0) return Next::kClose;
       Response res = ErrorResponse(body_error.status, body_error.error);
+      res.set_header(kRequestIdHeader, req.request_id);
       return Log(req, res, Refuse(c, res, true, false));
     }
     req.body_size = sink.size();
@@ -776,6 +805,7 @@ struct Server::Impl {
     }
 
     Response res = RunHandler(*route, req);
+    res.set_header(kRequestIdHeader, req.request_id);
     bool close = !parsed.keep_alive;
     if (!Send(c, res, close, head_only)) return Next::kClose;
     return Log(req, res, close ? Next::kClose : Next::kKeep);
@@ -786,6 +816,7 @@ struct Server::Impl {
   // `limit` set; or null with `refusal` filled.
   const RouteEntry* Admit(Request& req, const ParsedHead& parsed, Response* refusal,
                           uint64_t* limit) {
+    req.request_id = RequestIdFor(req.get_header_value(kRequestIdHeader));
     std::string allowed;
     const RouteEntry* route = FindRoute(req, &allowed);
     if (!route) {
@@ -848,9 +879,11 @@ struct Server::Impl {
       return ErrorResponse(head_error.status, Status::InvalidArgument(head_error.message));
     }
     Request req = RequestFromHead(std::move(parsed), "in-process");
+    req.received = Clock::now();
     Response refusal;
     uint64_t limit = 0;
     const RouteEntry* route = Admit(req, parsed, &refusal, &limit);
+    refusal.set_header(kRequestIdHeader, req.request_id);
     if (!route) return refusal;
     if (body.size() > limit) {
       return ErrorResponse(413,
@@ -875,6 +908,7 @@ struct Server::Impl {
     }
     req.body_size = body.size();
     Response res = RunHandler(*route, req);
+    res.set_header(kRequestIdHeader, req.request_id);
     if (logger) logger(req, res);
     return res;
   }
@@ -893,7 +927,8 @@ Server::~Server() = default;
 
 void Server::Route(const std::string& method, const std::string& pattern, RouteOptions options,
                    Handler handler) {
-  impl_->routes.push_back({method, std::regex(pattern), options, std::move(handler)});
+  impl_->routes.push_back(
+      {method, std::regex(pattern), RouteName(pattern), options, std::move(handler)});
 }
 void Server::Get(const std::string& pattern, Handler handler) {
   Route("GET", pattern, {}, std::move(handler));
@@ -990,6 +1025,53 @@ void Server::Stop() {
     uint64_t one = 1;
     (void)!write(impl_->wake_fd, &one, sizeof(one));
   }
+}
+
+size_t Server::OpenConnections() const {
+  return impl_->open_connections.load(std::memory_order_relaxed);
+}
+
+std::string RouteName(const std::string& pattern) {
+  // A group's name comes from the path segment before it: /modules/(...) is the module's name.
+  static const std::map<std::string, std::string> kNames = {
+      {"modules", "name"},     {"versions", "version"},  {"files", "path"},
+      {"compile", "language"}, {"download", "language"}, {"diff", "to"}};
+  std::string name;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char ch = pattern[i];
+    if (ch == '\\' && i + 1 < pattern.size()) {
+      name += pattern[++i];
+      continue;
+    }
+    if (ch != '(') {
+      name += ch;
+      continue;
+    }
+    // Skip to the group's closing parenthesis, minding nested groups, escapes and classes.
+    int depth = 0;
+    bool in_class = false;
+    for (; i < pattern.size(); ++i) {
+      char g = pattern[i];
+      if (g == '\\') {
+        ++i;
+      } else if (in_class) {
+        in_class = g != ']';
+      } else if (g == '[') {
+        in_class = true;
+      } else if (g == '(') {
+        ++depth;
+      } else if (g == ')' && --depth == 0) {
+        break;
+      }
+    }
+    size_t slash = name.find_last_of('/', name.empty() ? 0 : name.size() - 2);
+    std::string segment = name.size() >= 2 && name.back() == '/' && slash != std::string::npos
+                              ? name.substr(slash + 1, name.size() - slash - 2)
+                              : "";
+    auto known = kNames.find(segment);
+    name += "{" + (known == kNames.end() ? std::string("param") : known->second) + "}";
+  }
+  return name;
 }
 
 Result<bool> IsLoopbackHost(const std::string& host) {

@@ -52,6 +52,14 @@ struct Request {
   std::string body_file;             // set for routes with RouteOptions::body_to_file
   uint64_t body_size = 0;
   std::string remote_addr;
+  // The matched route's name (RouteName of its pattern, "/modules/{name}/versions"); "" when no
+  // route matched. Logs and metrics use it instead of the path, whose values are unbounded.
+  std::string route;
+  // The request's id: the client's X-Request-Id when it is sane (1 to 128 of [A-Za-z0-9._-]),
+  // else a fresh one. Every answer carries it back as X-Request-Id.
+  std::string request_id;
+  // When the request's head had been read and parsed.
+  std::chrono::steady_clock::time_point received;
 
   bool has_header(const std::string& name) const;
   // The first value of the header, or "".
@@ -148,6 +156,8 @@ class Server {
   Status Serve();
   // Async-signal-safe: may be called from a signal handler or any thread.
   void Stop();
+  // How many client connections are open now (idle, waiting or being served). Thread-safe.
+  size_t OpenConnections() const;
 
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -157,6 +167,11 @@ class Server {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// A route pattern as people read it: each capture group becomes a {placeholder} named after the
+// path segment before it ("/modules/([a-z]+)/versions/(v[^/]*)" -> "/modules/{name}/versions/
+// {version}"; {param} when the segment is not a known one) and escapes are dropped.
+std::string RouteName(const std::string& pattern);
 
 // Whether every address `host` names is a loopback address (127.0.0.0/8, ::1). InvalidArgument
 // when it cannot be resolved.

@@ -16,6 +16,8 @@
 
 namespace spoke {
 
+struct ServerMetrics;
+
 struct ServerContext {
   Store* store = nullptr;
   ImportIndex* imports = nullptr;  // indexes->imports()
@@ -24,6 +26,7 @@ struct ServerContext {
   ServerOptions options;
   // The "artifacts" of a version's GET; empty: none listed (Server::SetArtifactStateSource).
   ArtifactStateSource artifact_states;
+  ServerMetrics* metrics = nullptr;  // never null once the server is created
 };
 
 // The HTTP status for a Status code.
@@ -48,6 +51,12 @@ std::string FormatTime(int64_t seconds);
 // A module as every REST answer describes it (docs/api.md): {"name", "description",
 // "compatibility" (a level or "NONE"), "created"}.
 Json ModuleToJson(const ModuleInfo& info);
+
+// Gives `module`, which the request being answered created, the server's default compatibility
+// level when it has none (ServerOptions::default_compatibility). Called once the module's first
+// version is in: that version has nothing to be compared with, so no check is missed, unless a
+// second version of the new module lands between the two writes.
+Status ApplyDefaultCompatibility(const ServerContext& ctx, const std::string& module);
 
 // GET /health/live and /health/ready.
 void RegisterHealthRoutes(http::Server& http, ServerContext& ctx);

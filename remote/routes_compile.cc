@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "routes.h"
+#include "server_metrics.h"
 #include "spoke/archive.h"
 #include "spoke/artifact_cache.h"
 #include "spoke/compiler.h"
@@ -57,6 +58,7 @@ Result<Artifact> ArtifactFor(ServerContext& ctx, const http::Request& req, bool*
   request.stage_dir = stage_dir;
   SPOKE_ASSIGN_OR_RETURN(auto keys, ArtifactKeysFor(request));
   SPOKE_ASSIGN_OR_RETURN(auto found, LookupArtifact(*ctx.store, keys.at(language).hex));
+  ctx.metrics->ObserveArtifactLookup(language, found.has_value());
   if (found) {
     *cached = true;
     return std::move(*found);

@@ -335,8 +335,16 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
               if (!request.ok()) return SendError(res, request.status());
               if (Status s = ApplyCompatibilityOnFirstPush(ctx, *request, *body); !s.ok())
                 return SendError(res, s);
+              // A module this upload creates without naming a level gets the server's default,
+              // once its first version is in (so a refused upload leaves no module behind).
+              const bool new_module =
+                  ctx.store->GetModule(request->module).status().code() == Status::Code::kNotFound;
               auto put = ctx.store->PutVersion(*request);
               if (!put.ok()) return SendError(res, put.status());
+              if (new_module && put->created) {
+                if (Status s = ApplyDefaultCompatibility(ctx, request->module); !s.ok())
+                  return SendError(res, s);
+              }
               Json answer = VersionToJson(put->version);
               answer.Set("created_now", put->created);
               SendJson(res, answer, put->created ? 201 : 200);
@@ -383,7 +391,10 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
   http.Post("/modules", WriteRoute(ctx), [&ctx](const http::Request& req, http::Response& res) {
     auto body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
-    auto compatibility = ParseCompatibility(body->GetString("compatibility"));
+    // Without "compatibility", the server's default level: NONE is chosen explicitly.
+    auto compatibility = body->Get("compatibility")
+                             ? ParseCompatibility(body->GetString("compatibility"))
+                             : Result<std::string>(ctx.options.default_compatibility);
     if (!compatibility.ok()) return SendError(res, compatibility.status());
     auto info = ctx.store->CreateModule(body->GetString("name"), body->GetString("description"),
                                         *compatibility);

@@ -99,6 +99,14 @@ void RegisterSyncRoutes(http::Server& http, ServerContext& ctx) {
     auto results =
         ctx.store->ApplyPackFile(req.body_file, pack_offset, *updates, RefPolicy::kStrict);
     if (!results.ok()) return SendError(res, results.status());
+    // A module this push created gets the server's default level (its first version has nothing
+    // to be compared with, so setting the level now misses no check).
+    for (const auto& result : *results) {
+      std::string module;
+      if (result.change != RefChange::kCreated || !ParseModuleBranchRef(result.name, &module))
+        continue;
+      if (Status s = ApplyDefaultCompatibility(ctx, module); !s.ok()) return SendError(res, s);
+    }
     SendJson(res, wire::RefResultsToJson(*results));
   });
 }

@@ -17,6 +17,7 @@
 
 #include "in_process_transport.h"
 #include "routes.h"
+#include "server_metrics.h"
 #include "spoke/policy.h"
 #include "wire.h"
 
@@ -43,11 +44,6 @@ void RenderError(http::Response& res, const Status& error, int http_status) {
   res.status = http_status;
 }
 
-void LogRequest(const http::Request& req, const http::Response& res) {
-  std::fprintf(stderr, "%s %s %d %zu\n", req.method.c_str(), req.path.c_str(), res.status,
-               res.body.size());
-}
-
 // The `-port` or `-health-port` flag that picks a port, named in "address in use".
 Status WithPortHint(const Status& status, const char* flag) {
   if (status.message().find("address in use") == std::string::npos) return status;
@@ -62,6 +58,7 @@ struct Server::Impl {
   std::unique_ptr<RegistryIndexes> indexes;
   std::unique_ptr<http::Server> http;
   std::unique_ptr<http::Server> health_http;  // only with ServerOptions::health_port
+  ServerMetrics metrics;
   int lock_fd = -1;
   int port = 0;
   int health_port = -1;
@@ -119,6 +116,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     });
   }
   impl->ctx.options = options;
+  impl->ctx.metrics = &impl->metrics;
 
   // Received bodies that are too large to hold (a push's pack) go to files beside the
   // quarantines, on the store's file system, so they can be moved rather than copied.
@@ -137,6 +135,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   ServerContext& ctx = impl->ctx;
 
   RegisterHealthRoutes(http, ctx);
+  RegisterMetricsRoute(http, ctx);
   RegisterSyncRoutes(http, ctx);
   RegisterCompileRoutes(http, ctx);
   RegisterDependencyRoutes(http, ctx);
@@ -150,7 +149,11 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     return access == http::Access::kRead || AllowWrite(ctx, req, res);
   });
   http.SetErrorRenderer(RenderError);
-  if (options.access_log) http.SetLogger(LogRequest);
+  // Every request is counted; -q only silences the log line.
+  http.SetLogger(RequestObserver(&impl->metrics, options.access_log));
+  impl->metrics.registry.AddGaugeCallback(
+      "spoke_http_connections_open", "Client connections open now, by listener",
+      {{"listener", "api"}}, [&http] { return static_cast<double>(http.OpenConnections()); });
   if (options.health_port >= 0) {
     // Probes need little: a couple of workers, and fewer connections than the API.
     http::ServerLimits health_limits = limits;
@@ -158,8 +161,14 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     health_limits.max_connections = std::min<size_t>(limits.max_connections, 256);
     impl->health_http = std::make_unique<http::Server>(health_limits);
     RegisterHealthRoutes(*impl->health_http, ctx);
+    RegisterMetricsRoute(*impl->health_http, ctx);
     impl->health_http->SetErrorRenderer(RenderError);
-    if (options.access_log) impl->health_http->SetLogger(LogRequest);
+    impl->health_http->SetLogger(RequestObserver(&impl->metrics, options.access_log));
+    http::Server* health = impl->health_http.get();
+    impl->metrics.registry.AddGaugeCallback(
+        "spoke_http_connections_open", "Client connections open now, by listener",
+        {{"listener", "health"}},
+        [health] { return static_cast<double>(health->OpenConnections()); });
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -47,6 +47,9 @@ struct ServerOptions {
   int max_connections = 4096;
   int workers = 32;
   int header_timeout_ms = 10000;
+  // Observability and policy (issue 17): the level a new module gets when its creator names none
+  // (ParseCompatibility's spelling, "" for NONE, which must then be chosen explicitly).
+  std::string default_compatibility = "WIRE_JSON";
 };
 
 // Where one language's generated code for a version stands, as GET /modules/{m}/versions/{v}

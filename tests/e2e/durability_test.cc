@@ -192,7 +192,9 @@ TEST_F(Durability, EverythingANewRefReachesIsSyncedBeforeTheRefAndTheRefBeforeTh
     }
   }
   EXPECT_EQ(packs, 2u) << "expected the .pack and the .idx to be moved in";
-  EXPECT_EQ(ref_files, 2u) << "expected the version tag and the module branch";
+  // The record ref holds the new module's level, the server's --default-compat (WIRE_JSON).
+  EXPECT_EQ(ref_files, 3u)
+      << "expected the version tag, the module branch and the module's record ref";
   GitFsck(storage_);
 }
 
