@@ -52,6 +52,7 @@ struct Request {
   std::string body_file;             // set for routes with RouteOptions::body_to_file
   uint64_t body_size = 0;
   std::string remote_addr;
+  std::string principal;  // who the gate found the request to come from (a token's name), or ""
 
   bool has_header(const std::string& name) const;
   // The first value of the header, or "".
@@ -73,8 +74,9 @@ struct Response {
 
 using Handler = std::function<void(const Request& req, Response& res)>;
 
-// What a route does to the registry: reads, or writes (anything that creates or changes data).
-enum class Access { kRead, kWrite };
+// What a route does to the registry: reads, writes (anything that creates or changes data), or
+// administers (changes the rules writes follow).
+enum class Access { kRead, kWrite, kAdmin };
 
 struct RouteOptions {
   Access access = Access::kRead;
@@ -86,8 +88,9 @@ struct RouteOptions {
 };
 
 // Decides, from the head alone and before any body byte is read, whether the request may use a
-// route of `access`. On refusal it fills `res` (status and body) and returns false.
-using Gate = std::function<bool(const Request& req, Access access, Response& res)>;
+// route of `access`. On refusal it fills `res` (status and body) and returns false. It may set
+// Request::principal.
+using Gate = std::function<bool(Request& req, Access access, Response& res)>;
 
 // Fills `res` with the body of an error the server itself raises (malformed request, no route,
 // body over the limit, ...); `http_status` is the status it will carry.

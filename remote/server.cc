@@ -58,6 +58,7 @@ struct Server::Impl {
   ServerContext ctx;
   std::unique_ptr<Store> store;
   std::unique_ptr<RegistryIndexes> indexes;
+  std::unique_ptr<TokenRegistry> tokens;
   std::unique_ptr<http::Server> http;
   std::unique_ptr<http::Server> health_http;  // only with ServerOptions::health_port
   int lock_fd = -1;
@@ -113,6 +114,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     });
   }
   impl->ctx.options = options;
+  impl->tokens = std::make_unique<TokenRegistry>(impl->store->path(), options.token);
+  impl->ctx.tokens = impl->tokens.get();
 
   // Received bodies that are too large to hold (a push's pack) go to files beside the
   // quarantines, on the store's file system, so they can be moved rather than copied.
@@ -140,8 +143,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   RegisterModuleRoutes(http, ctx);
 
   // Every route that writes is declared so, and refused here, before its body is read.
-  http.SetGate([&ctx](const http::Request& req, http::Access access, http::Response& res) {
-    return access == http::Access::kRead || AllowWrite(ctx, req, res);
+  http.SetGate([&ctx](http::Request& req, http::Access access, http::Response& res) {
+    return AllowAccess(ctx, req, access, res);
   });
   http.SetErrorRenderer(RenderError);
   if (options.access_log) http.SetLogger(LogRequest);
@@ -160,7 +163,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
 
 Result<int> Server::Bind() {
   const auto& options = impl_->ctx.options;
-  if (options.token.empty() && !options.read_only && !options.allow_anonymous_writes) {
+  if (!impl_->tokens->AnyToken() && !options.read_only && !options.allow_anonymous_writes) {
     SPOKE_ASSIGN_OR_RETURN(bool loopback, http::IsLoopbackHost(options.host));
     if (!loopback) {
       return Status::FailedPrecondition("refusing to serve " + options.host +
