@@ -142,6 +142,9 @@ int ServerMain(int argc, char** argv) {
   g_server = server->get();
   std::signal(SIGINT, HandleStopSignal);
   std::signal(SIGTERM, HandleStopSignal);
+  // A client that hangs up mid-answer must cost its connection, never the server (OpenSSL writes
+  // without MSG_NOSIGNAL).
+  std::signal(SIGPIPE, SIG_IGN);
   std::string host = options.host == "0.0.0.0" || options.host == "::" ? "localhost" : options.host;
   const char* scheme = options.tls_cert_file.empty() ? "http" : "https";
   if (int health_port = (*server)->health_port(); health_port >= 0) {

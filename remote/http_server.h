@@ -131,6 +131,14 @@ class Server {
   void Post(const std::string& pattern, RouteOptions options, Handler handler);
   void Put(const std::string& pattern, RouteOptions options, Handler handler);
 
+  // Serves HTTPS only, with the certificate (PEM, the chain after it) and private key in these
+  // files: each connection's TLS handshake is driven by the reactor without blocking it, and must
+  // finish within ServerLimits::head_timeout; a plain-HTTP request gets a 400 in plain text saying
+  // to use https://. InvalidArgument naming the file when either cannot be loaded or they do not
+  // match. REQUIRES: before Serve(); SIGPIPE ignored by the process (a dropped client's socket is
+  // written by OpenSSL without MSG_NOSIGNAL).
+  Status EnableTls(const std::string& cert_file, const std::string& key_file);
+
   void SetGate(Gate gate);
   void SetErrorRenderer(ErrorRenderer renderer);
   void SetLogger(Logger logger);

@@ -148,6 +148,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   });
   http.SetErrorRenderer(RenderError);
   if (options.access_log) http.SetLogger(LogRequest);
+  if (!options.tls_cert_file.empty())
+    SPOKE_RETURN_IF_ERROR(http.EnableTls(options.tls_cert_file, options.tls_key_file));
   if (options.health_port >= 0) {
     // Probes need little: a couple of workers, and fewer connections than the API.
     http::ServerLimits health_limits = limits;
@@ -157,6 +159,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     RegisterHealthRoutes(*impl->health_http, ctx);
     impl->health_http->SetErrorRenderer(RenderError);
     if (options.access_log) impl->health_http->SetLogger(LogRequest);
+    if (!options.tls_cert_file.empty()) {
+      SPOKE_RETURN_IF_ERROR(
+          impl->health_http->EnableTls(options.tls_cert_file, options.tls_key_file));
+    }
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
