@@ -60,6 +60,9 @@ Result<std::unique_ptr<RemoteClient>> ConnectRegistry(const GlobalFlags& flags) 
   RemoteOptions options;
   options.url = RegistryUrl(flags);
   if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
+  options.ca_file = flags.ca_file;
+  if (const char* ca = std::getenv("SPOKE_CA_FILE"); options.ca_file.empty() && ca && *ca)
+    options.ca_file = ca;
   if (const char* max = std::getenv("SPOKE_MAX_FETCH"); max && *max) {
     auto parsed = ParseSize(max);
     if (!parsed.ok()) return parsed.status().WithContext("SPOKE_MAX_FETCH");

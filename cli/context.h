@@ -25,6 +25,7 @@ struct GlobalFlags {
   std::string registry;  // empty: SPOKE_REGISTRY, then kDefaultRegistry
   bool progress = false;
   bool quiet = false;
+  std::string ca_file;  // empty: SPOKE_CA_FILE, then the system's CAs
 };
 
 // The local store: $SPOKE_HOME, else ~/.spoke.

@@ -106,13 +106,17 @@ int Main(int argc, char** argv) {
   app.add_option(
       "-r,--registry", flags.registry,
       std::string("Registry URL (default: $SPOKE_REGISTRY, else ") + kDefaultRegistry + ")");
+  app.add_option("--ca-file", flags.ca_file,
+                 "PEM file of the CA that signed an https registry's certificate (default: "
+                 "$SPOKE_CA_FILE, else the system's CAs)");
   app.add_flag("--progress", flags.progress,
                "Show transfer progress even when stderr is not a terminal");
   app.add_flag("-q,--quiet", flags.quiet, "No progress output");
   app.footer(
       "Flags may be spelled -flag or --flag. Environment: SPOKE_REGISTRY (registry URL), "
       "SPOKE_TOKEN\n"
-      "(sent as a bearer token), SPOKE_HOME (local store, default ~/.spoke), SPOKE_EXEC_PATH "
+      "(sent as a bearer token), SPOKE_CA_FILE (as --ca-file), SPOKE_HOME (local store, default "
+      "~/.spoke), SPOKE_EXEC_PATH "
       "(where\n"
       "spoke-core is, default beside spoke, then ../libexec/spoke from it).\n"
       "Exit codes: 0 ok, 1 failure, 2 usage error.");

@@ -13,6 +13,7 @@
 #include "exit_code.h"
 #include "program_args.h"
 #include "spoke/policy.h"
+#include "server_tokens.h"
 #include "spoke/server.h"
 #include "spoke/sprocket.h"
 #include "spoke/store.h"
@@ -45,6 +46,7 @@ int Exit(const spoke::cli::CommandOutcome& outcome) {
 }
 
 int ServerMain(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "token") return spoke::cli::TokenMain(argc - 1, argv + 1);
   CLI::App app{"spoke-server: a Protobuf schema registry"};
   spoke::ServerOptions options;
   if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
@@ -105,8 +107,20 @@ int ServerMain(int argc, char** argv) {
   app.add_option("--compile-delay", compile_delay,
                  "With --compile-languages: how long after the last push of a burst to compile")
       ->capture_default_str();
-  app.footer("Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
+  // Scoped tokens (`spoke-server token --help`) and TLS.
+  app.add_flag("--read-auth", options.read_auth,
+               "Every read but /health/* needs a token with the read scope");
+  app.add_option("--tls-cert", options.tls_cert_file,
+                 "Serve HTTPS with this certificate (PEM, with its chain)");
+  app.add_option("--tls-key", options.tls_key_file, "The private key of --tls-cert (PEM)");
+  app.footer(
+      "Tokens: spoke-server token create|list|revoke (see spoke-server token --help).\n"
+      "Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   if (auto exit_code = spoke::cli::ParseProgramArgs(app, argc, argv)) return *exit_code;
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Exit(spoke::cli::Usage(
+        spoke::Status::InvalidArgument("--tls-cert and --tls-key go together: give both")));
+  }
   if (!token_flag.empty()) {
     std::fprintf(stderr,
                  "spoke-server: warning: --token is visible to every user of this machine (ps); "
@@ -201,17 +215,21 @@ int ServerMain(int argc, char** argv) {
   g_server = server->get();
   std::signal(SIGINT, HandleStopSignal);
   std::signal(SIGTERM, HandleStopSignal);
+  // A client that hangs up mid-answer must cost its connection, never the server (OpenSSL writes
+  // without MSG_NOSIGNAL).
+  std::signal(SIGPIPE, SIG_IGN);
   std::string host = options.host == "0.0.0.0" || options.host == "::" ? "localhost" : options.host;
+  const char* scheme = options.tls_cert_file.empty() ? "http" : "https";
   if (int health_port = (*server)->health_port(); health_port >= 0) {
-    std::printf("spoke-server: health checks on http://%s:%d/health/live and /health/ready\n",
+    std::printf("spoke-server: health checks on %s://%s:%d/health/live and /health/ready\n", scheme,
                 host.c_str(), health_port);
   }
-  std::printf("spoke-server: serving %s on http://%s:%d\n", (*server)->store().path().c_str(),
+  std::printf("spoke-server: serving %s on %s://%s:%d\n", (*server)->store().path().c_str(), scheme,
               host.c_str(), *port);
   std::printf(
-      "spoke-server: open http://%s:%d/modules in a browser; point the CLI at it with "
-      "SPOKE_REGISTRY=http://%s:%d\n",
-      host.c_str(), *port, host.c_str(), *port);
+      "spoke-server: open %s://%s:%d/modules in a browser; point the CLI at it with "
+      "SPOKE_REGISTRY=%s://%s:%d\n",
+      scheme, host.c_str(), *port, scheme, host.c_str(), *port);
   if (sprocket) {
     std::string languages;
     for (const auto& language : compiling.languages)

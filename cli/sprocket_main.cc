@@ -79,6 +79,10 @@ int SprocketMain(int argc, char** argv) {
   auto* storage_flag = app.add_option("-s,--storage-dir", storage_dir,
                                       "The store to watch and compile into: the registry's "
                                       "-storage-dir (a bare git repository, created if absent)");
+  std::string ca_file;
+  app.add_option("--ca-file", ca_file,
+                 "PEM file of the CA that signed an https -registry's certificate (default: "
+                 "$SPOKE_CA_FILE, else the system's CAs)");
   app.add_option("-r,--registry", registry_url,
                  "Instead of a store, a running registry (http://host:port) to watch and ask to "
                  "compile (POST .../compile/{lang}); the token, if it needs one, in $SPOKE_TOKEN")
@@ -147,6 +151,9 @@ int SprocketMain(int argc, char** argv) {
     spoke::RemoteOptions registry;
     registry.url = registry_url;
     if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) registry.token = token;
+    registry.ca_file = ca_file;
+    if (const char* ca = std::getenv("SPOKE_CA_FILE"); ca_file.empty() && ca && *ca)
+      registry.ca_file = ca;
     sprocket = spoke::Sprocket::OpenRegistry(registry, options, on_event);
   }
   if (!sprocket.ok()) return Exit(sprocket.status());

@@ -166,6 +166,12 @@ struct RemoteClient::Impl {
   Result<std::string> Body(Result<HttpAnswer> exchanged) const {
     if (!exchanged.ok()) return exchanged.status();
     HttpAnswer& answer = *exchanged;
+    if (answer.status == 0 && answer.error.find("certificate verify failed") != std::string::npos) {
+      // Not "unreachable": the registry answered, and retrying or falling back will not help.
+      return Status::PermissionDenied(
+          "registry " + options.url + ": " + answer.error +
+          "; if it uses a private CA, give its certificate with --ca-file or SPOKE_CA_FILE");
+    }
     if (answer.status == 0) {
       return Status::Unavailable(
           "registry " + options.url + " is unreachable (" + answer.error +
@@ -222,8 +228,8 @@ Result<std::unique_ptr<RemoteClient>> RemoteClient::Create(const RemoteOptions& 
     impl->base_path = url.substr(path_start);
     while (!impl->base_path.empty() && impl->base_path.back() == '/') impl->base_path.pop_back();
   }
-  impl->transport_options = {host_port, options.connect_timeout_seconds,
-                             options.io_timeout_seconds};
+  impl->transport_options = {host_port, options.connect_timeout_seconds, options.io_timeout_seconds,
+                             options.ca_file};
   return std::unique_ptr<RemoteClient>(new RemoteClient(std::move(impl)));
 }
 

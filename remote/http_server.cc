@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include "http_head.h"
+#include "tls_socket.h"
 
 namespace spoke::http {
 namespace {
@@ -48,6 +49,9 @@ struct Connection {
   bool draining = false;      // answered and shut for writing; reading what the client still sends
   uint64_t drained = 0;
   int served = 0;
+  SSL* ssl = nullptr;               // the TLS session, on a server with EnableTls()
+  bool handshaking = false;         // the TLS handshake is not finished
+  bool first_byte_checked = false;  // a plain-HTTP client was looked for
 };
 
 // What a worker hands back with a connection.
@@ -180,18 +184,19 @@ bool WaitFor(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-// Writes all of `data` to a non-blocking socket, waiting at most `timeout` for each bit of
-// progress.
-bool SendAll(int fd, std::string_view data, std::chrono::milliseconds timeout) {
+// Writes all of `data` to a non-blocking socket (through `ssl` when not null), waiting at most
+// `timeout` for each bit of progress.
+bool SendAll(int fd, SSL* ssl, std::string_view data, std::chrono::milliseconds timeout) {
   while (!data.empty()) {
-    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    bool wants_read = false;
+    ssize_t n = SendSome(fd, ssl, data.data(), data.size(), &wants_read);
     if (n > 0) {
       data.remove_prefix(static_cast<size_t>(n));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-        WaitFor(fd, POLLOUT, Clock::now() + timeout))
+        WaitFor(fd, wants_read ? POLLIN : POLLOUT, Clock::now() + timeout))
       continue;
     return false;
   }
@@ -314,6 +319,7 @@ struct Server::Impl {
   Gate gate;
   ErrorRenderer render_error;
   Logger logger;
+  std::unique_ptr<TlsContext> tls;  // set by EnableTls()
 
   int listen_fd = -1;
   int epoll_fd = -1;
@@ -334,7 +340,10 @@ struct Server::Impl {
   std::vector<std::thread> workers;
 
   ~Impl() {
-    for (auto& [fd, connection] : connections) close(fd);
+    for (auto& [fd, connection] : connections) {
+      if (connection->ssl) FreeSession(connection->ssl);
+      close(fd);
+    }
     for (int fd : {listen_fd, epoll_fd, wake_fd}) {
       if (fd >= 0) close(fd);
     }
@@ -354,11 +363,11 @@ struct Server::Impl {
 
   // --- Reactor ------------------------------------------------------------------------------
 
-  void Watch(Connection* c) {
+  void Watch(Connection* c, int op = EPOLL_CTL_ADD, bool writable_too = false) {
     epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.events = EPOLLIN | EPOLLRDHUP | (writable_too ? uint32_t{EPOLLOUT} : 0u);
     ev.data.fd = c->fd;
-    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, c->fd, &ev);
+    epoll_ctl(epoll_fd, op, c->fd, &ev);
   }
 
   void CloseConnection(int fd) {
@@ -367,6 +376,7 @@ struct Server::Impl {
     epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
     auto count = per_address.find(it->second->peer);
     if (count != per_address.end() && --count->second == 0) per_address.erase(count);
+    if (it->second->ssl) FreeSession(it->second->ssl);
     close(fd);
     connections.erase(it);
     open_connections.fetch_sub(1, std::memory_order_relaxed);
@@ -374,10 +384,53 @@ struct Server::Impl {
 
   // Best effort, for answers given without a worker: small, and the connection closes after.
   void AnswerAndClose(int fd, int status, const Status& error) {
+    auto it = connections.find(fd);
+    Connection* c = it == connections.end() ? nullptr : it->second.get();
+    // A TLS client understands nothing before its handshake is done: it only sees the close.
+    if (tls && (!c || c->handshaking)) {
+      shutdown(fd, SHUT_WR);
+      return;
+    }
     std::string text =
         SerializeHead(ErrorResponse(status, error), /*close=*/true, /*head_only=*/false);
-    (void)!send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    bool wants_read = false;
+    (void)!SendSome(fd, c ? c->ssl : nullptr, text.data(), text.size(), &wants_read);
+    if (c) CloseNotify(c->ssl);
     shutdown(fd, SHUT_WR);
+  }
+
+  // Drives `c`'s TLS handshake on; true once it is done and requests may be read. A client that
+  // speaks plain HTTP to this port is told, in plain HTTP, to use https.
+  bool Handshake(Connection* c) {
+    if (!c->first_byte_checked) {
+      if (PlainTextWaiting(c->fd)) {
+        Response res = ErrorResponse(
+            400, Status::InvalidArgument(
+                     "this port serves HTTPS: use an https:// URL (the client sent plain HTTP)"));
+        std::string text = SerializeHead(res, /*close=*/true, /*head_only=*/false);
+        (void)!send(c->fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        shutdown(c->fd, SHUT_WR);
+        CloseConnection(c->fd);
+        return false;
+      }
+      c->first_byte_checked = true;
+    }
+    switch (ContinueHandshake(c->ssl)) {
+      case HandshakeStep::kDone:
+        c->handshaking = false;
+        Watch(c, EPOLL_CTL_MOD);
+        return true;
+      case HandshakeStep::kWantRead:
+        Watch(c, EPOLL_CTL_MOD);
+        return false;
+      case HandshakeStep::kWantWrite:
+        Watch(c, EPOLL_CTL_MOD, /*writable_too=*/true);
+        return false;
+      case HandshakeStep::kFailed:
+        CloseConnection(c->fd);
+        return false;
+    }
+    return false;
   }
 
   // Closes an idle keep-alive connection of `peer` to make room for a new one. False when none.
@@ -427,7 +480,16 @@ struct Server::Impl {
       auto c = std::make_unique<Connection>();
       c->fd = fd;
       c->peer = peer;
+      // The handshake, too, must be done within the head's time.
       c->deadline = Clock::now() + limits.head_timeout;
+      if (tls) {
+        c->ssl = tls->NewSession(fd);
+        if (!c->ssl) {
+          close(fd);
+          continue;
+        }
+        c->handshaking = true;
+      }
       ++per_address[peer];
       Watch(c.get());
       connections.emplace(fd, std::move(c));
@@ -450,9 +512,10 @@ struct Server::Impl {
   }
 
   void OnReadable(Connection* c) {
+    if (c->handshaking && !Handshake(c)) return;
     char buf[16 << 10];
     while (true) {
-      ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+      ssize_t n = ReceiveSome(c->fd, c->ssl, buf, sizeof(buf));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       if (n <= 0) return CloseConnection(c->fd);
@@ -502,6 +565,7 @@ struct Server::Impl {
         continue;
       }
       if (next == Next::kDrain) {
+        CloseNotify(c->ssl);
         shutdown(c->fd, SHUT_WR);
         c->draining = true;
         c->in.clear();
@@ -512,8 +576,13 @@ struct Server::Impl {
       c->head_started = !c->in.empty();
       c->deadline = Clock::now() + (c->head_started ? limits.head_timeout : limits.idle_timeout);
       Watch(c);
-      // Bytes of a next request may have come with the last one.
-      if (c->head_started && FindHeadEnd(c->in, &c->scan) != std::string_view::npos) Lend(c);
+      // Bytes of a next request may have come with the last one, or wait decrypted in the TLS
+      // session, where the socket's readiness does not show them.
+      if (c->head_started && FindHeadEnd(c->in, &c->scan) != std::string_view::npos) {
+        Lend(c);
+      } else if (HasBuffered(c->ssl)) {
+        OnReadable(c);
+      }
     }
   }
 
@@ -608,7 +677,7 @@ struct Server::Impl {
   }
 
   bool Send(Connection* c, const Response& res, bool close, bool head_only) {
-    return SendAll(c->fd, SerializeHead(res, close, head_only), limits.io_timeout);
+    return SendAll(c->fd, c->ssl, SerializeHead(res, close, head_only), limits.io_timeout);
   }
 
   // Answers without reading the request's body: the connection cannot be reused when one is
@@ -649,7 +718,7 @@ struct Server::Impl {
   bool Fill(Connection* c, BodyError* error) {
     while (c->in.empty()) {
       char buf[kReadPiece];
-      ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+      ssize_t n = ReceiveSome(c->fd, c->ssl, buf, sizeof(buf));
       if (n > 0) {
         c->in.append(buf, static_cast<size_t>(n));
         return true;
@@ -777,7 +846,7 @@ struct Server::Impl {
     refusal.set_header(kRequestIdHeader, req.request_id);
     if (!route) return Log(req, refusal, Refuse(c, refusal, body_pending, parsed.keep_alive));
     if (parsed.expect_continue && body_pending &&
-        !SendAll(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", limits.io_timeout)) {
+        !SendAll(c->fd, c->ssl, "HTTP/1.1 100 Continue\r\n\r\n", limits.io_timeout)) {
       return Next::kClose;
     }
 
@@ -940,6 +1009,10 @@ void Server::Put(const std::string& pattern, RouteOptions options, Handler handl
   Route("PUT", pattern, options, std::move(handler));
 }
 void Server::SetGate(Gate gate) { impl_->gate = std::move(gate); }
+Status Server::EnableTls(const std::string& cert_file, const std::string& key_file) {
+  SPOKE_ASSIGN_OR_RETURN(impl_->tls, TlsContext::Load(cert_file, key_file));
+  return Status::Ok();
+}
 Response Server::AnswerInProcess(const std::string& head, std::string_view body) {
   return impl_->AnswerInProcess(head, body);
 }

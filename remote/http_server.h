@@ -60,6 +60,7 @@ struct Request {
   std::string request_id;
   // When the request's head had been read and parsed.
   std::chrono::steady_clock::time_point received;
+  std::string principal;  // who the gate found the request to come from (a token's name), or ""
 
   bool has_header(const std::string& name) const;
   // The first value of the header, or "".
@@ -81,8 +82,9 @@ struct Response {
 
 using Handler = std::function<void(const Request& req, Response& res)>;
 
-// What a route does to the registry: reads, or writes (anything that creates or changes data).
-enum class Access { kRead, kWrite };
+// What a route does to the registry: reads, writes (anything that creates or changes data), or
+// administers (changes the rules writes follow).
+enum class Access { kRead, kWrite, kAdmin };
 
 struct RouteOptions {
   Access access = Access::kRead;
@@ -94,8 +96,9 @@ struct RouteOptions {
 };
 
 // Decides, from the head alone and before any body byte is read, whether the request may use a
-// route of `access`. On refusal it fills `res` (status and body) and returns false.
-using Gate = std::function<bool(const Request& req, Access access, Response& res)>;
+// route of `access`. On refusal it fills `res` (status and body) and returns false. It may set
+// Request::principal.
+using Gate = std::function<bool(Request& req, Access access, Response& res)>;
 
 // Fills `res` with the body of an error the server itself raises (malformed request, no route,
 // body over the limit, ...); `http_status` is the status it will carry.
@@ -135,6 +138,14 @@ class Server {
   void Get(const std::string& pattern, Handler handler);
   void Post(const std::string& pattern, RouteOptions options, Handler handler);
   void Put(const std::string& pattern, RouteOptions options, Handler handler);
+
+  // Serves HTTPS only, with the certificate (PEM, the chain after it) and private key in these
+  // files: each connection's TLS handshake is driven by the reactor without blocking it, and must
+  // finish within ServerLimits::head_timeout; a plain-HTTP request gets a 400 in plain text saying
+  // to use https://. InvalidArgument naming the file when either cannot be loaded or they do not
+  // match. REQUIRES: before Serve(); SIGPIPE ignored by the process (a dropped client's socket is
+  // written by OpenSSL without MSG_NOSIGNAL).
+  Status EnableTls(const std::string& cert_file, const std::string& key_file);
 
   void SetGate(Gate gate);
   void SetErrorRenderer(ErrorRenderer renderer);

@@ -53,6 +53,7 @@ struct HttpTransportOptions {
   std::string origin;  // scheme://host[:port], no path
   int connect_timeout_seconds = 5;
   int io_timeout_seconds = 300;
+  std::string ca_file;  // RemoteOptions::ca_file
 };
 
 class HttpTransport {

@@ -13,7 +13,8 @@ namespace {
 
 class HttplibTransport : public HttpTransport {
  public:
-  explicit HttplibTransport(const HttpTransportOptions& options) : client_(options.origin) {
+  explicit HttplibTransport(const HttpTransportOptions& options)
+      : client_(options.origin), ca_file_(options.ca_file) {
     client_.set_connection_timeout(options.connect_timeout_seconds, 0);
     client_.set_read_timeout(options.io_timeout_seconds, 0);
     client_.set_write_timeout(options.io_timeout_seconds, 0);
@@ -21,6 +22,9 @@ class HttplibTransport : public HttpTransport {
     // Requests are small and answered at once: with Nagle's algorithm a reply's body waits ~40 ms
     // for the ACK of its header (delayed ACK) on every keep-alive request.
     client_.set_tcp_nodelay(true);
+    // https: the registry's certificate is checked against the system's CAs, or the given ones.
+    client_.enable_server_certificate_verification(true);
+    if (!options.ca_file.empty()) client_.set_ca_cert_path(options.ca_file.c_str());
   }
 
   HttpAnswer Send(const HttpRequest& request) override {
@@ -70,6 +74,14 @@ class HttplibTransport : public HttpTransport {
     HttpAnswer answer;
     if (!result) {
       answer.error = httplib::to_string(result.error());
+      if (result.error() == httplib::Error::SSLServerVerification) {
+        answer.error =
+            "certificate verify failed (the registry's certificate is not signed by a trusted CA, "
+            "or does not name this host)";
+      } else if (result.error() == httplib::Error::SSLLoadingCerts) {
+        answer.error = "cannot load the CA certificates" +
+                       (ca_file_.empty() ? std::string() : " of " + ca_file_);
+      }
       return answer;
     }
     answer.status = result->status;
@@ -79,6 +91,7 @@ class HttplibTransport : public HttpTransport {
 
  private:
   httplib::Client client_;
+  std::string ca_file_;
 };
 
 }  // namespace

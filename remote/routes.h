@@ -7,12 +7,14 @@
 #include "registry_indexes.h"
 
 #include <string>
+#include <vector>
 
 #include "spoke/import_index.h"
 #include "spoke/json.h"
 #include "spoke/server.h"
 #include "spoke/status.h"
 #include "spoke/store.h"
+#include "spoke/tokens.h"
 
 namespace spoke {
 
@@ -27,6 +29,8 @@ struct ServerContext {
   // The "artifacts" of a version's GET; empty: none listed (Server::SetArtifactStateSource).
   ArtifactStateSource artifact_states;
   ServerMetrics* metrics = nullptr;  // never null once the server is created
+  // The tokens requests are checked against (spoke/tokens.h); auth.cc decides.
+  TokenRegistry* tokens = nullptr;
 };
 
 // The HTTP status for a Status code.
@@ -37,13 +41,27 @@ void SendJson(http::Response& res, const Json& body, int http_status = 200);
 // Sends `etag` and answers 304 when the request's If-None-Match already names it. True when the
 // 304 was sent and the caller must not write a body.
 bool HandleETag(const http::Request& req, http::Response& res, const std::string& etag);
-// Refuses writes on a read-only server or without the right token (401 without one, 403 with a
-// wrong one or on a read-only server); true when the write may go on. The server calls it for
-// every route declared with WriteRoute() before reading a body byte; a read route that may write
-// (a download that compiles) calls it itself.
-bool AllowWrite(const ServerContext& ctx, const http::Request& req, http::Response& res);
-// A route that writes: gated by AllowWrite, taking bodies up to the server's --max-body-mib.
+// The server's gate (auth.cc), asked with a route's access before any body byte is read: refuses
+// writes on a read-only server (403); once any token exists, a write without a token (401, with
+// WWW-Authenticate: Bearer) or with one that has no write scope (403), an admin route without
+// admin (403); with --read-auth, a read without a token, except /health/*. Sets req.principal to
+// the token's name. True when the request may go on.
+bool AllowAccess(const ServerContext& ctx, http::Request& req, http::Access access,
+                 http::Response& res);
+// Whether the request may write to `module`, which its route learns from the path or the body:
+// a token limited to a prefix (write:acme/) is refused (403 naming the scope) for any other
+// module. Every write route calls it once it knows the module; a read route that may write (a
+// download that compiles) calls it too, and then also gets the gate's read-only refusal.
+bool AllowWrite(const ServerContext& ctx, const http::Request& req, const std::string& module,
+                http::Response& res);
+// AllowWrite for every module a push's ref updates touch; a ref of no module (an artifact's)
+// needs an unlimited write scope.
+bool AllowPushRefs(const ServerContext& ctx, const http::Request& req,
+                   const std::vector<RefUpdate>& updates, http::Response& res);
+// A route that writes: gated by AllowAccess, taking bodies up to the server's --max-body-mib.
 http::RouteOptions WriteRoute(const ServerContext& ctx);
+// A route that changes a module's rules (its compatibility level): needs an admin token.
+http::RouteOptions AdminRoute(const ServerContext& ctx);
 // A POST that only reads (a fetch's wants and haves, an import query): the default body limit.
 http::RouteOptions QueryRoute();
 // Seconds since the epoch as RFC 3339 UTC ("2026-11-25T03:23:39Z").

@@ -22,7 +22,7 @@ Json ChangeToJson(const FileChange& change, bool with_patch) {
 }  // namespace
 
 void RegisterCheckRoutes(http::Server& http, ServerContext& ctx) {
-  http.Put(Route("/compatibility"), WriteRoute(ctx),
+  http.Put(Route("/compatibility"), AdminRoute(ctx),
            [&ctx](const http::Request& req, http::Response& res) {
              auto body = Json::Parse(req.body);
              if (!body.ok() || !body->is_object() || !body->Get("compatibility") ||

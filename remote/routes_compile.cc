@@ -75,6 +75,7 @@ Result<Artifact> ArtifactFor(ServerContext& ctx, const http::Request& req, bool*
 void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
   http.Post(std::string(kVersionRoute) + R"(/compile/([a-z-]+))", WriteRoute(ctx),
             [&ctx](const http::Request& req, http::Response& res) {
+              if (!AllowWrite(ctx, req, req.matches[1], res)) return;
               bool cached = false;
               // The answer lists only paths and sizes: a registry compiling a large module holds
               // none of its generated code, but stages it in a quarantine.
@@ -119,7 +120,7 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
     // Refused by AllowWrite, which has then written its answer (401 or 403) into `res`.
     bool refused = false;
     auto may_compile = [&] {
-      if (AllowWrite(ctx, req, res)) return Status::Ok();
+      if (AllowWrite(ctx, req, req.matches[1], res)) return Status::Ok();
       refused = true;
       return Status::PermissionDenied("refused");
     };

@@ -329,6 +329,7 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
 
   http.Post(Route("/versions"), WriteRoute(ctx),
             [&ctx](const http::Request& req, http::Response& res) {
+              if (!AllowWrite(ctx, req, req.matches[1], res)) return;
               auto body = ParseBody(req);
               if (!body.ok()) return SendError(res, body.status());
               auto request = ParseNewVersion(ctx, req.matches[1], *body);
@@ -391,6 +392,7 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
   http.Post("/modules", WriteRoute(ctx), [&ctx](const http::Request& req, http::Response& res) {
     auto body = ParseBody(req);
     if (!body.ok()) return SendError(res, body.status());
+    if (!AllowWrite(ctx, req, body->GetString("name"), res)) return;
     // Without "compatibility", the server's default level: NONE is chosen explicitly.
     auto compatibility = body->Get("compatibility")
                              ? ParseCompatibility(body->GetString("compatibility"))

@@ -96,6 +96,7 @@ void RegisterSyncRoutes(http::Server& http, ServerContext& ctx) {
     size_t pack_offset = 0;
     auto updates = ReadPushHeader(req.body_file, &pack_offset);
     if (!updates.ok()) return SendError(res, updates.status());
+    if (!AllowPushRefs(ctx, req, *updates, res)) return;
     auto results =
         ctx.store->ApplyPackFile(req.body_file, pack_offset, *updates, RefPolicy::kStrict);
     if (!results.ok()) return SendError(res, results.status());

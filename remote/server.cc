@@ -56,6 +56,7 @@ struct Server::Impl {
   ServerContext ctx;
   std::unique_ptr<Store> store;
   std::unique_ptr<RegistryIndexes> indexes;
+  std::unique_ptr<TokenRegistry> tokens;
   std::unique_ptr<http::Server> http;
   std::unique_ptr<http::Server> health_http;  // only with ServerOptions::health_port
   ServerMetrics metrics;
@@ -117,6 +118,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   }
   impl->ctx.options = options;
   impl->ctx.metrics = &impl->metrics;
+  impl->tokens = std::make_unique<TokenRegistry>(impl->store->path(), options.token);
+  impl->ctx.tokens = impl->tokens.get();
 
   // Received bodies that are too large to hold (a push's pack) go to files beside the
   // quarantines, on the store's file system, so they can be moved rather than copied.
@@ -145,8 +148,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   RegisterModuleRoutes(http, ctx);
 
   // Every route that writes is declared so, and refused here, before its body is read.
-  http.SetGate([&ctx](const http::Request& req, http::Access access, http::Response& res) {
-    return access == http::Access::kRead || AllowWrite(ctx, req, res);
+  http.SetGate([&ctx](http::Request& req, http::Access access, http::Response& res) {
+    return AllowAccess(ctx, req, access, res);
   });
   http.SetErrorRenderer(RenderError);
   // Every request is counted; -q only silences the log line.
@@ -154,6 +157,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   impl->metrics.registry.AddGaugeCallback(
       "spoke_http_connections_open", "Client connections open now, by listener",
       {{"listener", "api"}}, [&http] { return static_cast<double>(http.OpenConnections()); });
+  if (!options.tls_cert_file.empty())
+    SPOKE_RETURN_IF_ERROR(http.EnableTls(options.tls_cert_file, options.tls_key_file));
   if (options.health_port >= 0) {
     // Probes need little: a couple of workers, and fewer connections than the API.
     http::ServerLimits health_limits = limits;
@@ -169,13 +174,17 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
         "spoke_http_connections_open", "Client connections open now, by listener",
         {{"listener", "health"}},
         [health] { return static_cast<double>(health->OpenConnections()); });
+    if (!options.tls_cert_file.empty()) {
+      SPOKE_RETURN_IF_ERROR(
+          impl->health_http->EnableTls(options.tls_cert_file, options.tls_key_file));
+    }
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
 Result<int> Server::Bind() {
   const auto& options = impl_->ctx.options;
-  if (options.token.empty() && !options.read_only && !options.allow_anonymous_writes) {
+  if (!impl_->tokens->AnyToken() && !options.read_only && !options.allow_anonymous_writes) {
     SPOKE_ASSIGN_OR_RETURN(bool loopback, http::IsLoopbackHost(options.host));
     if (!loopback) {
       return Status::FailedPrecondition("refusing to serve " + options.host +

@@ -97,8 +97,8 @@ std::string RequestLogLine(const http::Request& req, const http::Response& res,
   line.Set("bytes_in", static_cast<int64_t>(req.body_size));
   line.Set("bytes_out", static_cast<int64_t>(BytesOut(req, res)));
   line.Set("request_id", req.request_id);
-  // PRINCIPAL: when http::Request::principal exists (scoped tokens, issue 17 point 3), log it
-  // here: if (!req.principal.empty()) line.Set("principal", req.principal);
+  // Who the gate found the request to come from (a token's name), when it carried one.
+  if (!req.principal.empty()) line.Set("principal", req.principal);
   // duration_ms last, written here in microsecond precision: Json::Dump writes every digit of a
   // double (0.19400000000000001), which is noise in a log.
   int64_t micros =

@@ -39,6 +39,9 @@ struct RemoteOptions {
   TransferProgress progress;  // may be empty
   // The largest pack FetchPackToFile takes (the `spoke` CLI reads it from SPOKE_MAX_FETCH).
   uint64_t max_pack_bytes = kDefaultMaxPackBytes;
+  // For https:// URLs: a PEM file of the CAs that may sign the registry's certificate (a private
+  // CA), instead of the system's. Certificates are verified either way.
+  std::string ca_file;
 };
 
 // Percent-encodes a URL query value: every byte but RFC 3986's unreserved characters.

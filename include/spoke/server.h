@@ -29,7 +29,8 @@ struct ServerOptions {
   std::string storage_dir = "spoke-data";
   // Largest request body accepted (a push's pack, a REST version upload); larger ones get 413.
   size_t max_body_bytes = size_t{1} << 30;
-  // When not empty, every write needs "Authorization: Bearer <token>".
+  // When not empty, an admin token (besides those of <store>/spoke-tokens.json): once any token
+  // exists, every write needs "Authorization: Bearer <token>".
   std::string token;
   // Bind() refuses a non-loopback host when no token is set and the server is writable, unless
   // this says anonymous writes are really wanted.
@@ -50,6 +51,12 @@ struct ServerOptions {
   // Observability and policy (issue 17): the level a new module gets when its creator names none
   // (ParseCompatibility's spelling, "" for NONE, which must then be chosen explicitly).
   std::string default_compatibility = "WIRE_JSON";
+  // Scoped tokens and TLS (spoke/tokens.h; docs/api.md "Authentication"): with read_auth every
+  // read but /health/* needs a token with the read scope; with a certificate and its key (PEM
+  // files) both listeners serve HTTPS only.
+  bool read_auth = false;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 // Where one language's generated code for a version stands, as GET /modules/{m}/versions/{v}

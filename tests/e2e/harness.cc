@@ -268,8 +268,14 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const Options& options) {
   server->process_ = Process::Start({argv, options.env, ""});
   if (!server->process_) return nullptr;
   auto line = server->process_->WaitForLine(Process::Stream::kStdout, "spoke-server: serving ");
-  const std::string marker = " on http://127.0.0.1:";
+  // http:// or, with --tls-cert, https://.
+  std::string marker = " on http://127.0.0.1:";
   size_t at = line ? line->rfind(marker) : std::string::npos;
+  if (at == std::string::npos && line) {
+    marker = " on https://127.0.0.1:";
+    at = line->rfind(marker);
+    server->scheme_ = "https";
+  }
   if (at == std::string::npos) {
     ADD_FAILURE() << "spoke-server did not report its port\n--- stdout\n"
                   << server->process_->Stdout() << "\n--- stderr\n"

@@ -144,7 +144,8 @@ class ServerProcess {
   static std::unique_ptr<ServerProcess> Start(const Options& options);
 
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // http://127.0.0.1:PORT, or https:// for a server started with --tls-cert.
+  std::string url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
   Process& process() { return *process_; }
 
   // SIGKILL, then waits for the process to be gone.
@@ -155,6 +156,7 @@ class ServerProcess {
  private:
   std::unique_ptr<Process> process_;
   int port_ = 0;
+  std::string scheme_ = "http";
 };
 
 // An HTTP client for the server on 127.0.0.1:`port`, with short connect and I/O timeouts.

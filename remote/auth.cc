@@ -1,0 +1,136 @@
+// Who may do what: the server's gate (a route's access level against the request's token) and
+// the module check of write routes. Tokens and scopes are spoke/tokens.h's; docs/api.md describes
+// the answers (401, 403).
+#include "routes.h"
+#include "spoke/refs.h"
+
+namespace spoke {
+namespace {
+
+// The token the request carries ("Authorization: Bearer <token>"), or "".
+std::string BearerToken(const http::Request& req) {
+  const std::string auth = req.get_header_value("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) return "";
+  return auth.substr(kBearer.size());
+}
+
+void Unauthorized(http::Response& res, const std::string& message) {
+  SendError(res, Status::PermissionDenied(message));
+  res.status = 401;
+  res.set_header("WWW-Authenticate", "Bearer");
+}
+
+void Forbidden(http::Response& res, const std::string& missing) {
+  SendError(res, Status::PermissionDenied("this token lacks the scope " + missing +
+                                          "; create one with `spoke-server token create --scope " +
+                                          missing + "`"));
+}
+
+// The token of `req`, or null with the 401 (none, unknown) or 500 (unreadable token file) in
+// `res`. `what` says what needs it ("writes", "reads").
+Result<TokenRecord> Authenticate(const ServerContext& ctx, const http::Request& req,
+                                 const std::string& what, http::Response& res) {
+  const std::string token = BearerToken(req);
+  if (token.empty()) {
+    Unauthorized(res, "this registry needs a token for " + what + "; set SPOKE_TOKEN");
+    return Status::PermissionDenied("no token");
+  }
+  auto found = ctx.tokens->Find(token);
+  if (!found.ok()) {
+    if (found.status().code() == Status::Code::kNotFound) {
+      Unauthorized(res, "the token is not valid for this registry (unknown or revoked)");
+    } else {
+      SendError(res, found.status());
+    }
+  }
+  return found;
+}
+
+// The modules a ref of a push belongs to: "" for a ref of no module (an artifact's), which only
+// an unlimited write scope may push.
+std::string ModuleOfRef(const std::string& ref) {
+  std::string module, version;
+  if (ParseVersionTagRef(ref, &module, &version)) return module;
+  if (ParseModuleBranchRef(ref, &module)) return module;
+  constexpr std::string_view kMeta = "refs/meta/", kRecord = "/_record";
+  if (ref.size() > kMeta.size() + kRecord.size() && ref.compare(0, kMeta.size(), kMeta) == 0 &&
+      ref.compare(ref.size() - kRecord.size(), kRecord.size(), kRecord) == 0)
+    return ref.substr(kMeta.size(), ref.size() - kMeta.size() - kRecord.size());
+  return "";
+}
+
+}  // namespace
+
+bool AllowAccess(const ServerContext& ctx, http::Request& req, http::Access access,
+                 http::Response& res) {
+  if (access != http::Access::kRead && ctx.options.read_only) {
+    SendError(
+        res, Status::PermissionDenied("this registry is a read-only mirror; push to its upstream"));
+    return false;
+  }
+  if (access == http::Access::kRead) {
+    // Probes never need a token; other reads only with --read-auth.
+    const bool open = !ctx.options.read_auth || req.path.rfind("/health/", 0) == 0;
+    if (open) {
+      // A token on an open read only names the reader in the log; a bad one changes nothing.
+      if (std::string token = BearerToken(req); !token.empty()) {
+        if (auto found = ctx.tokens->Find(token); found.ok()) req.principal = found->name;
+      }
+      return true;
+    }
+    auto token = Authenticate(ctx, req, "reads", res);
+    if (!token.ok()) return false;
+    req.principal = token->name;
+    return true;
+  }
+  // Writes are anonymous only until the first token exists (and then only on loopback, which
+  // Server::Bind enforces).
+  if (!ctx.tokens->AnyToken()) return true;
+  auto token = Authenticate(ctx, req, "writes", res);
+  if (!token.ok()) return false;
+  req.principal = token->name;
+  std::string missing;
+  if (access == http::Access::kAdmin) {
+    if (ScopesAllow(token->scopes, AccessLevel::kAdmin, "", &missing)) return true;
+    Forbidden(res, missing);
+    return false;
+  }
+  // A prefix-limited write scope passes here; the route checks its module (AllowWrite).
+  if (ScopesAllowSomeWrite(token->scopes)) return true;
+  Forbidden(res, "write");
+  return false;
+}
+
+bool AllowWrite(const ServerContext& ctx, const http::Request& req, const std::string& module,
+                http::Response& res) {
+  if (ctx.options.read_only) {
+    SendError(
+        res, Status::PermissionDenied("this registry is a read-only mirror; push to its upstream"));
+    return false;
+  }
+  if (!ctx.tokens->AnyToken()) return true;
+  auto token = Authenticate(ctx, req, "writes", res);
+  if (!token.ok()) return false;
+  std::string missing;
+  if (ScopesAllow(token->scopes, AccessLevel::kWrite, module, &missing)) return true;
+  if (module.empty()) {
+    Forbidden(res, missing);
+  } else {
+    SendError(res, Status::PermissionDenied("this token may not write to module " + module +
+                                            ": it lacks the scope write (or write:PREFIX with a "
+                                            "prefix of " +
+                                            module + ")"));
+  }
+  return false;
+}
+
+bool AllowPushRefs(const ServerContext& ctx, const http::Request& req,
+                   const std::vector<RefUpdate>& updates, http::Response& res) {
+  for (const RefUpdate& update : updates) {
+    if (!AllowWrite(ctx, req, ModuleOfRef(update.name), res)) return false;
+  }
+  return true;
+}
+
+}  // namespace spoke
