@@ -184,10 +184,18 @@ int ServerMain(int argc, char** argv) {
   });
   std::unique_ptr<spoke::Sprocket> sprocket;
   if (!compiling.languages.empty()) {
+    spoke::Server* registry = server->get();
+    compiling.on_compile = [registry](const std::string& language, double seconds,
+                                      bool succeeded) {
+      registry->ObserveCompile(language, seconds, succeeded);
+    };
     auto opened = spoke::Sprocket::Open(store, compiling, PrintCompileEvent);
     if (!opened.ok()) return Exit(opened.status().WithContext("--compile-languages"));
     sprocket = std::move(*opened);
     spoke::Sprocket* worker = sprocket.get();
+    registry->AddMetricGauge("spoke_sprocket_queue_depth",
+                             "Versions and languages the in-server Sprocket has yet to compile",
+                             [worker] { return static_cast<double>(worker->QueueDepth()); });
     (*server)->AddWorker(
         [worker] {
           spoke::Status ran = worker->Run([](const spoke::SprocketPass& pass) {

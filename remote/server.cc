@@ -210,6 +210,15 @@ void Server::SetArtifactStateSource(ArtifactStateSource source) {
   impl_->ctx.artifact_states = std::move(source);
 }
 
+void Server::AddMetricGauge(const std::string& name, const std::string& help,
+                            std::function<double()> read) {
+  impl_->metrics.registry.AddGaugeCallback(name, help, {}, std::move(read));
+}
+
+void Server::ObserveCompile(const std::string& language, double seconds, bool succeeded) {
+  impl_->metrics.compile_durations->Observe({language, succeeded ? "ok" : "failed"}, seconds);
+}
+
 void Server::AddWorker(std::function<void()> run, std::function<void()> stop) {
   impl_->workers.push_back({std::move(run), std::move(stop)});
 }

@@ -65,6 +65,10 @@ ServerMetrics::ServerMetrics() {
                                    "Artifact lookups the cache answered", {"language"});
   cache_misses = registry.AddCounter("spoke_artifact_cache_misses_total",
                                      "Artifact lookups that had to compile", {"language"});
+  // Compiles take from a tenth of a second to minutes: wider buckets than a request's.
+  compile_durations = registry.AddHistogram(
+      "spoke_compile_duration_seconds", "Compiles Sprocket ran, by language and result",
+      {"language", "result"}, {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300});
 }
 
 void ServerMetrics::ObserveRequest(const http::Request& req, const http::Response& res,

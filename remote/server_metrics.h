@@ -29,6 +29,8 @@ struct ServerMetrics {
   CounterFamily* pushes;          // spoke_pushes_total{result}
   CounterFamily* cache_hits;      // spoke_artifact_cache_hits_total{language}
   CounterFamily* cache_misses;    // spoke_artifact_cache_misses_total{language}
+  // spoke_compile_duration_seconds{language,result}: compiles Sprocket ran (Server::ObserveCompile)
+  HistogramFamily* compile_durations;
 
   // Counts one answered request; a push (POST /sync/v1/push, POST /modules/{name}/versions) is
   // counted by result: accepted (2xx), rejected (4xx) or error (5xx). Thread-safe.

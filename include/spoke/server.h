@@ -103,6 +103,12 @@ class Server {
   // thread joined before Serve() returns, so the job never outlives the store. `stop` must make
   // `run` return and is called from the thread that called Serve(). REQUIRES: before Serve().
   void AddWorker(std::function<void()> run, std::function<void()> stop);
+  // Metrics of the parts the program runs around the registry (docs/api.md "Metrics"): a gauge
+  // whose thread-safe `read` is called at each scrape (Sprocket's queue depth, a mirror's lag),
+  // and the duration of one compile by language. REQUIRES (AddMetricGauge): before Serve().
+  void AddMetricGauge(const std::string& name, const std::string& help,
+                      std::function<double()> read);
+  void ObserveCompile(const std::string& language, double seconds, bool succeeded);
 
   Store& store();
 
