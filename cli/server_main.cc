@@ -2,6 +2,8 @@
 // double-dash one; SIGINT/SIGTERM stop it cleanly.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "duration.h"
 #include "exit_code.h"
 #include "program_args.h"
 #include "spoke/server.h"
@@ -26,6 +29,33 @@ void HandleStopSignal(int) {
 // Prints a failure as "spoke-server: <message>" and returns the exit code (cli/exit_code.h).
 int Exit(const spoke::cli::CommandOutcome& outcome) {
   return spoke::cli::ExitWith(outcome, "spoke-server");
+}
+
+// Sets the mirror's interval and token in `options` from their flags and SPOKE_MIRROR_TOKEN.
+spoke::Status ApplyMirrorFlags(const std::string& sync_interval, const std::string& token_file,
+                               spoke::ServerOptions& options) {
+  auto interval = spoke::cli::ParseDuration(sync_interval);
+  if (!interval.ok()) return interval.status().WithContext("--sync-interval");
+  if (interval->count() < 1000) {
+    return spoke::Status::InvalidArgument("--sync-interval must be at least 1s (got " +
+                                          sync_interval + "); --notify makes a mirror sync at once");
+  }
+  options.sync_interval_ms = static_cast<int>(std::min<int64_t>(interval->count(), INT_MAX));
+  if (const char* token = std::getenv("SPOKE_MIRROR_TOKEN"); token && *token)
+    options.mirror_token = token;
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    std::string token;
+    if (!in || !std::getline(in, token))
+      return spoke::Status::InvalidArgument("cannot read a token from " + token_file);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    if (token.empty()) return spoke::Status::InvalidArgument(token_file + " holds an empty token");
+    options.mirror_token = token;
+  }
+  // Without a primary the token would go nowhere: say so rather than ignore the flag.
+  if (options.mirror_of.empty() && !token_file.empty())
+    return spoke::Status::InvalidArgument("--mirror-token-file needs --mirror-of");
+  return spoke::Status::Ok();
 }
 
 int ServerMain(int argc, char** argv) {
@@ -76,6 +106,19 @@ int ServerMain(int argc, char** argv) {
          "What a pushed version must pass: compile (against the dependencies it pins) or none")
       ->check(CLI::IsMember({"compile", "none"}))
       ->capture_default_str();
+  // Mirrors that follow (docs/api.md#mirrors).
+  std::string sync_interval_text = "30s", mirror_token_file;
+  app.add_option("--mirror-of", options.mirror_of,
+                 "Serve as a read-only mirror of the registry at this URL, kept in sync with it");
+  app.add_option("--sync-interval", sync_interval_text,
+                 "With --mirror-of: how often to sync when not notified (10s, 5m, ...)")
+      ->capture_default_str();
+  app.add_option("--mirror-token-file", mirror_token_file,
+                 "With --mirror-of: read the token sent to the primary from this file (or set "
+                 "SPOKE_MIRROR_TOKEN)");
+  app.add_option("--notify", options.notify,
+                 "After each published version, tell the mirror at this URL to sync at once "
+                 "(repeatable)");
   app.footer("Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   if (auto exit_code = spoke::cli::ParseProgramArgs(app, argc, argv)) return *exit_code;
   if (!token_flag.empty()) {
@@ -98,6 +141,8 @@ int ServerMain(int argc, char** argv) {
     }
     options.token = token;
   }
+  if (auto mirror = ApplyMirrorFlags(sync_interval_text, mirror_token_file, options); !mirror.ok())
+    return Exit(spoke::cli::Usage(mirror));
   options.max_body_bytes = max_body_mib << 20;
   options.access_log = !quiet;
   options.validate_compile = validate == "compile";
@@ -139,6 +184,10 @@ int ServerMain(int argc, char** argv) {
       "spoke-server: open http://%s:%d/modules in a browser; point the CLI at it with "
       "SPOKE_REGISTRY=http://%s:%d\n",
       host.c_str(), *port, host.c_str(), *port);
+  if (!options.mirror_of.empty()) {
+    std::printf("spoke-server: read-only mirror of %s, synced every %ds and when notified\n",
+                options.mirror_of.c_str(), options.sync_interval_ms / 1000);
+  }
   std::fflush(stdout);
   spoke::Status served = (*server)->Serve();
   g_server = nullptr;

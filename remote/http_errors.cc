@@ -74,6 +74,11 @@ bool HandleETag(const http::Request& req, http::Response& res, const std::string
 }
 
 bool AllowWrite(const ServerContext& ctx, const http::Request& req, http::Response& res) {
+  if (!ctx.options.mirror_of.empty()) {
+    SendError(res, Status::PermissionDenied("this is a read-only mirror of " +
+                                            ctx.options.mirror_of + "; push there"));
+    return false;
+  }
   if (ctx.options.read_only) {
     SendError(
         res, Status::PermissionDenied("this registry is a read-only mirror; push to its upstream"));

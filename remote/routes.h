@@ -16,12 +16,15 @@
 
 namespace spoke {
 
+class MirrorSync;
+
 struct ServerContext {
   Store* store = nullptr;
   ImportIndex* imports = nullptr;  // indexes->imports()
   // Call indexes->CatchUp() before answering from an index.
   RegistryIndexes* indexes = nullptr;
   ServerOptions options;
+  MirrorSync* mirror = nullptr;  // with ServerOptions::mirror_of
 };
 
 // The HTTP status for a Status code.
@@ -56,6 +59,9 @@ void RegisterDependencyRoutes(http::Server& http, ServerContext& ctx);
 void RegisterImportRoutes(http::Server& http, ServerContext& ctx);
 void RegisterCheckRoutes(http::Server& http, ServerContext& ctx);
 void RegisterSearchRoutes(http::Server& http, ServerContext& ctx);
+// POST /sync/v1/notify, and the "mirror" object of GET /health/ready (routes_mirror.cc).
+void RegisterMirrorRoutes(http::Server& http, ServerContext& ctx);
+Json MirrorHealthJson(const MirrorSync& mirror);
 
 }  // namespace spoke
 

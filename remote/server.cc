@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "in_process_transport.h"
+#include "mirror.h"
+#include "mirror_notifier.h"
 #include "routes.h"
 #include "spoke/policy.h"
 #include "wire.h"
@@ -63,8 +65,13 @@ struct Server::Impl {
   int lock_fd = -1;
   int port = 0;
   int health_port = -1;
+  // Last, so they stop first: their threads write to the store.
+  std::unique_ptr<MirrorNotifier> notifier;  // with ServerOptions::notify
+  std::unique_ptr<MirrorSync> mirror;        // with ServerOptions::mirror_of
 
   ~Impl() {
+    if (mirror) mirror->Stop();
+    if (notifier) notifier->Stop();
     if (lock_fd >= 0) close(lock_fd);
   }
 };
@@ -99,8 +106,13 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   // kept current with what this server publishes and what other processes write to the store.
   SPOKE_ASSIGN_OR_RETURN(impl->indexes, RegistryIndexes::Open(*impl->store));
   RegistryIndexes* indexes = impl->indexes.get();
+  if (!options.notify.empty())
+    impl->notifier = std::make_unique<MirrorNotifier>(options.notify);
   impl->store->SetPublishListener(
-      [indexes](const VersionInfo& version) { indexes->Published(version); });
+      [indexes, notifier = impl->notifier.get()](const VersionInfo& version) {
+        indexes->Published(version);
+        if (notifier) notifier->Changed();
+      });
   impl->ctx.imports = &indexes->imports();
   impl->ctx.indexes = indexes;
   // No version is published unless it compiles against the dependencies it pins (--validate
@@ -113,6 +125,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     });
   }
   impl->ctx.options = options;
+  if (!options.mirror_of.empty()) impl->ctx.options.read_only = true;
 
   // Received bodies that are too large to hold (a push's pack) go to files beside the
   // quarantines, on the store's file system, so they can be moved rather than copied.
@@ -138,6 +151,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   RegisterSearchRoutes(http, ctx);
   RegisterCheckRoutes(http, ctx);
   RegisterModuleRoutes(http, ctx);
+  RegisterMirrorRoutes(http, ctx);
 
   // Every route that writes is declared so, and refused here, before its body is read.
   http.SetGate([&ctx](const http::Request& req, http::Access access, http::Response& res) {
@@ -154,6 +168,14 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
     RegisterHealthRoutes(*impl->health_http, ctx);
     impl->health_http->SetErrorRenderer(RenderError);
     if (options.access_log) impl->health_http->SetLogger(LogRequest);
+  }
+  if (impl->notifier) SPOKE_RETURN_IF_ERROR(impl->notifier->Start());
+  if (!options.mirror_of.empty()) {
+    impl->mirror = std::make_unique<MirrorSync>(
+        *impl->store, MirrorOptions{options.mirror_of, options.mirror_token,
+                                    std::chrono::milliseconds(options.sync_interval_ms)});
+    impl->ctx.mirror = impl->mirror.get();
+    SPOKE_RETURN_IF_ERROR(impl->mirror->Start().WithContext("--mirror-of"));
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

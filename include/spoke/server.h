@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "spoke/status.h"
 #include "spoke/store.h"
@@ -45,6 +46,13 @@ struct ServerOptions {
   int max_connections = 4096;
   int workers = 32;
   int header_timeout_ms = 10000;
+  // Mirrors that follow (docs/api.md#mirrors). A mirror copies the registry at `mirror_of` (which
+  // makes it read-only) at start, every `sync_interval_ms` and when notified, sending
+  // `mirror_token` there when set; a primary sends a change notice to every URL in `notify`.
+  std::string mirror_of;
+  int sync_interval_ms = 30000;
+  std::string mirror_token;
+  std::vector<std::string> notify;
 };
 
 namespace http {
