@@ -38,7 +38,8 @@ spoke::Status ApplyMirrorFlags(const std::string& sync_interval, const std::stri
   if (!interval.ok()) return interval.status().WithContext("--sync-interval");
   if (interval->count() < 1000) {
     return spoke::Status::InvalidArgument("--sync-interval must be at least 1s (got " +
-                                          sync_interval + "); --notify makes a mirror sync at once");
+                                          sync_interval +
+                                          "); --notify makes a mirror sync at once");
   }
   options.sync_interval_ms = static_cast<int>(std::min<int64_t>(interval->count(), INT_MAX));
   if (const char* token = std::getenv("SPOKE_MIRROR_TOKEN"); token && *token)

@@ -12,17 +12,18 @@ Json MirrorHealthJson(const MirrorSync& mirror) {
   const MirrorState state = mirror.State();
   Json body = Json::MakeObject();
   body.Set("primary", state.primary);
-  body.Set("sync_interval_seconds", static_cast<int64_t>(duration_cast<seconds>(state.interval).count()));
+  body.Set("sync_interval_seconds",
+           static_cast<int64_t>(duration_cast<seconds>(state.interval).count()));
   const bool synced = state.syncs > 0;
   const auto since_epoch = state.last_successful_sync.time_since_epoch();
   body.Set("last_successful_sync",
            synced ? Json(FormatTime(duration_cast<seconds>(since_epoch).count())) : Json());
   body.Set("seconds_since_last_successful_sync",
-           synced ? Json(static_cast<int64_t>(
-                        duration_cast<seconds>(std::chrono::system_clock::now() -
-                                               state.last_successful_sync)
-                            .count()))
-                  : Json());
+           synced
+               ? Json(static_cast<int64_t>(duration_cast<seconds>(std::chrono::system_clock::now() -
+                                                                  state.last_successful_sync)
+                                               .count()))
+               : Json());
   body.Set("lag_ms", static_cast<int64_t>(state.lag.count()));
   body.Set("last_error", state.last_error);
   body.Set("consecutive_failures", state.consecutive_failures);
