@@ -2,6 +2,8 @@
 // double-dash one; SIGINT/SIGTERM stop it cleanly.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -43,6 +45,36 @@ void PrintCompileEvent(const spoke::SprocketEvent& event) {
 // Prints a failure as "spoke-server: <message>" and returns the exit code (cli/exit_code.h).
 int Exit(const spoke::cli::CommandOutcome& outcome) {
   return spoke::cli::ExitWith(outcome, "spoke-server");
+}
+
+// Sets the mirror's interval and token in `options` from their flags and SPOKE_MIRROR_TOKEN.
+spoke::Status ApplyMirrorFlags(const std::string& sync_interval, const std::string& token_file,
+                               spoke::ServerOptions& options) {
+  auto interval = spoke::cli::ParseDuration(sync_interval);
+  if (!interval.ok()) return interval.status().WithContext("--sync-interval");
+  if (interval->count() < 1000) {
+    return spoke::Status::InvalidArgument("--sync-interval must be at least 1s (got " +
+                                          sync_interval +
+                                          "); --notify makes a mirror sync at once");
+  }
+  options.sync_interval_ms = static_cast<int>(std::min<int64_t>(interval->count(), INT_MAX));
+  if (const char* token = std::getenv("SPOKE_MIRROR_TOKEN"); token && *token)
+    options.mirror_token = token;
+  if (const char* ca = std::getenv("SPOKE_CA_FILE"); options.ca_file.empty() && ca && *ca)
+    options.ca_file = ca;
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    std::string token;
+    if (!in || !std::getline(in, token))
+      return spoke::Status::InvalidArgument("cannot read a token from " + token_file);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    if (token.empty()) return spoke::Status::InvalidArgument(token_file + " holds an empty token");
+    options.mirror_token = token;
+  }
+  // Without a primary the token would go nowhere: say so rather than ignore the flag.
+  if (options.mirror_of.empty() && !token_file.empty())
+    return spoke::Status::InvalidArgument("--mirror-token-file needs --mirror-of");
+  return spoke::Status::Ok();
 }
 
 int ServerMain(int argc, char** argv) {
@@ -113,6 +145,22 @@ int ServerMain(int argc, char** argv) {
   app.add_option("--tls-cert", options.tls_cert_file,
                  "Serve HTTPS with this certificate (PEM, with its chain)");
   app.add_option("--tls-key", options.tls_key_file, "The private key of --tls-cert (PEM)");
+  // Mirrors that follow (docs/api.md#mirrors).
+  std::string sync_interval_text = "30s", mirror_token_file;
+  app.add_option("--mirror-of", options.mirror_of,
+                 "Serve as a read-only mirror of the registry at this URL, kept in sync with it");
+  app.add_option("--sync-interval", sync_interval_text,
+                 "With --mirror-of: how often to sync when not notified (10s, 5m, ...)")
+      ->capture_default_str();
+  app.add_option("--mirror-token-file", mirror_token_file,
+                 "With --mirror-of: read the token sent to the primary from this file (or set "
+                 "SPOKE_MIRROR_TOKEN)");
+  app.add_option("--ca-file", options.ca_file,
+                 "A private CA's certificates (PEM) to verify an https --mirror-of or --notify URL "
+                 "(default $SPOKE_CA_FILE, else the system's CAs)");
+  app.add_option("--notify", options.notify,
+                 "After each published version, tell the mirror at this URL to sync at once "
+                 "(repeatable)");
   app.footer(
       "Tokens: spoke-server token create|list|revoke (see spoke-server token --help).\n"
       "Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
@@ -141,6 +189,8 @@ int ServerMain(int argc, char** argv) {
     }
     options.token = token;
   }
+  if (auto mirror = ApplyMirrorFlags(sync_interval_text, mirror_token_file, options); !mirror.ok())
+    return Exit(spoke::cli::Usage(mirror));
   options.max_body_bytes = max_body_mib << 20;
   options.access_log = !quiet;
   auto compat = spoke::ParseCompatibility(default_compat);
@@ -244,6 +294,10 @@ int ServerMain(int argc, char** argv) {
       languages += (languages.empty() ? "" : ",") + language;
     std::printf("spoke-server: compiling %s for every pushed version, %lld ms after a push\n",
                 languages.c_str(), static_cast<long long>(compiling.delay.count()));
+  }
+  if (!options.mirror_of.empty()) {
+    std::printf("spoke-server: read-only mirror of %s, synced every %ds and when notified\n",
+                options.mirror_of.c_str(), options.sync_interval_ms / 1000);
   }
   std::fflush(stdout);
   spoke::Status served = (*server)->Serve();

@@ -60,18 +60,31 @@ std::string ModuleOfRef(const std::string& ref) {
   return "";
 }
 
+// A write to a read-only server: a mirror names its primary, where the write belongs.
+void RefuseReadOnly(const ServerContext& ctx, http::Response& res) {
+  if (!ctx.options.mirror_of.empty()) {
+    SendError(res, Status::PermissionDenied("this is a read-only mirror of " +
+                                            ctx.options.mirror_of + "; push there"));
+    return;
+  }
+  SendError(res,
+            Status::PermissionDenied("this registry is a read-only mirror; push to its upstream"));
+}
+
 }  // namespace
 
 bool AllowAccess(const ServerContext& ctx, http::Request& req, http::Access access,
                  http::Response& res) {
   if (access != http::Access::kRead && ctx.options.read_only) {
-    SendError(
-        res, Status::PermissionDenied("this registry is a read-only mirror; push to its upstream"));
+    RefuseReadOnly(ctx, res);
     return false;
   }
   if (access == http::Access::kRead) {
-    // Probes never need a token; other reads only with --read-auth.
-    const bool open = !ctx.options.read_auth || req.path.rfind("/health/", 0) == 0;
+    // Probes never need a token, nor does a primary's change notice to a mirror (it carries
+    // nothing and only makes the mirror sync sooner, at a bounded rate); other reads only with
+    // --read-auth.
+    const bool open = !ctx.options.read_auth || req.path.rfind("/health/", 0) == 0 ||
+                      req.path == "/sync/v1/notify";
     if (open) {
       // A token on an open read only names the reader in the log; a bad one changes nothing.
       if (std::string token = BearerToken(req); !token.empty()) {
@@ -105,8 +118,7 @@ bool AllowAccess(const ServerContext& ctx, http::Request& req, http::Access acce
 bool AllowWrite(const ServerContext& ctx, const http::Request& req, const std::string& module,
                 http::Response& res) {
   if (ctx.options.read_only) {
-    SendError(
-        res, Status::PermissionDenied("this registry is a read-only mirror; push to its upstream"));
+    RefuseReadOnly(ctx, res);
     return false;
   }
   if (!ctx.tokens->AnyToken()) return true;

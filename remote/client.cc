@@ -364,6 +364,11 @@ Result<std::vector<ImportResolution>> RemoteClient::ResolveImports(
   return answers;
 }
 
+Status RemoteClient::NotifyMirror() {
+  const Json no_body = Json::MakeObject();
+  return impl_->JsonExchange("POST", wire::kNotifyPath, &no_body).status();
+}
+
 Result<Json> RemoteClient::GetModule(const std::string& module) {
   return impl_->JsonExchange("GET", "/modules/" + module, nullptr);
 }

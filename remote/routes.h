@@ -19,6 +19,7 @@
 namespace spoke {
 
 struct ServerMetrics;
+class MirrorSync;
 
 struct ServerContext {
   Store* store = nullptr;
@@ -31,6 +32,7 @@ struct ServerContext {
   ServerMetrics* metrics = nullptr;  // never null once the server is created
   // The tokens requests are checked against (spoke/tokens.h); auth.cc decides.
   TokenRegistry* tokens = nullptr;
+  MirrorSync* mirror = nullptr;  // with ServerOptions::mirror_of
 };
 
 // The HTTP status for a Status code.
@@ -85,6 +87,9 @@ void RegisterDependencyRoutes(http::Server& http, ServerContext& ctx);
 void RegisterImportRoutes(http::Server& http, ServerContext& ctx);
 void RegisterCheckRoutes(http::Server& http, ServerContext& ctx);
 void RegisterSearchRoutes(http::Server& http, ServerContext& ctx);
+// POST /sync/v1/notify, and the "mirror" object of GET /health/ready (routes_mirror.cc).
+void RegisterMirrorRoutes(http::Server& http, ServerContext& ctx);
+Json MirrorHealthJson(const MirrorSync& mirror);
 
 }  // namespace spoke
 

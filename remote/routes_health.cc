@@ -23,6 +23,9 @@ void RegisterHealthRoutes(http::Server& http, ServerContext& ctx) {
     body.Set("status", "ok");
     body.Set("storage", ctx.store->path());
     body.Set("read_only", ctx.options.read_only);
+    // A mirror whose primary is down still serves everything it holds, so it stays ready; the
+    // object says how stale it may be.
+    if (ctx.mirror) body.Set("mirror", MirrorHealthJson(*ctx.mirror));
     SendJson(res, body);
   });
 }

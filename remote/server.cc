@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "in_process_transport.h"
+#include "mirror.h"
+#include "mirror_notifier.h"
 #include "routes.h"
 #include "server_metrics.h"
 #include "spoke/policy.h"
@@ -67,8 +69,13 @@ struct Server::Impl {
     std::function<void()> run, stop;
   };
   std::vector<Worker> workers;
+  // Last, so they stop first: their threads write to the store.
+  std::unique_ptr<MirrorNotifier> notifier;  // with ServerOptions::notify
+  std::unique_ptr<MirrorSync> mirror;        // with ServerOptions::mirror_of
 
   ~Impl() {
+    if (mirror) mirror->Stop();
+    if (notifier) notifier->Stop();
     if (lock_fd >= 0) close(lock_fd);
   }
 };
@@ -103,8 +110,12 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   // kept current with what this server publishes and what other processes write to the store.
   SPOKE_ASSIGN_OR_RETURN(impl->indexes, RegistryIndexes::Open(*impl->store));
   RegistryIndexes* indexes = impl->indexes.get();
+  if (!options.notify.empty()) impl->notifier = std::make_unique<MirrorNotifier>(options.notify, options.ca_file);
   impl->store->SetPublishListener(
-      [indexes](const VersionInfo& version) { indexes->Published(version); });
+      [indexes, notifier = impl->notifier.get()](const VersionInfo& version) {
+        indexes->Published(version);
+        if (notifier) notifier->Changed();
+      });
   impl->ctx.imports = &indexes->imports();
   impl->ctx.indexes = indexes;
   // No version is published unless it compiles against the dependencies it pins (--validate
@@ -120,6 +131,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   impl->ctx.metrics = &impl->metrics;
   impl->tokens = std::make_unique<TokenRegistry>(impl->store->path(), options.token);
   impl->ctx.tokens = impl->tokens.get();
+  if (!options.mirror_of.empty()) impl->ctx.options.read_only = true;
 
   // Received bodies that are too large to hold (a push's pack) go to files beside the
   // quarantines, on the store's file system, so they can be moved rather than copied.
@@ -146,6 +158,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   RegisterSearchRoutes(http, ctx);
   RegisterCheckRoutes(http, ctx);
   RegisterModuleRoutes(http, ctx);
+  RegisterMirrorRoutes(http, ctx);
 
   // Every route that writes is declared so, and refused here, before its body is read.
   http.SetGate([&ctx](http::Request& req, http::Access access, http::Response& res) {
@@ -178,6 +191,26 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
       SPOKE_RETURN_IF_ERROR(
           impl->health_http->EnableTls(options.tls_cert_file, options.tls_key_file));
     }
+  }
+  if (impl->notifier) SPOKE_RETURN_IF_ERROR(impl->notifier->Start());
+  if (!options.mirror_of.empty()) {
+    impl->mirror = std::make_unique<MirrorSync>(
+        *impl->store,
+        MirrorOptions{options.mirror_of, options.mirror_token,
+                      std::chrono::milliseconds(options.sync_interval_ms), options.ca_file});
+    impl->ctx.mirror = impl->mirror.get();
+    MirrorSync* mirror = impl->mirror.get();
+    impl->metrics.registry.AddGaugeCallback(
+        "spoke_mirror_lag_seconds", "How far behind its primary this mirror may be", {},
+        [mirror] { return std::chrono::duration<double>(mirror->State().lag).count(); });
+    impl->metrics.registry.AddGaugeCallback(
+        "spoke_mirror_last_sync_timestamp_seconds",
+        "When the last successful sync with the primary began (0: none yet)", {}, [mirror] {
+          return std::chrono::duration<double>(
+                     mirror->State().last_successful_sync.time_since_epoch())
+              .count();
+        });
+    SPOKE_RETURN_IF_ERROR(impl->mirror->Start().WithContext("--mirror-of"));
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -137,7 +137,8 @@ Result<FetchSummary> FetchPrefixes(Store& local, RemoteClient& remote,
     std::string module, version;
     std::string key;
     if (ParseVersionTagRef(ref.name, &module, &version) ||
-        ParseModuleBranchRef(ref.name, &module) || ParseArtifactRef(ref.name, &key)) {
+        ParseModuleBranchRef(ref.name, &module) || ParseModuleRecordRef(ref.name, &module) ||
+        ParseArtifactRef(ref.name, &key)) {
       wanted.push_back(std::move(ref));
     }
   }

@@ -17,6 +17,7 @@ inline constexpr int kProtocolVersion = 1;
 inline constexpr char kRefsPath[] = "/sync/v1/refs";
 inline constexpr char kFetchPath[] = "/sync/v1/fetch";
 inline constexpr char kPushPath[] = "/sync/v1/push";
+inline constexpr char kNotifyPath[] = "/sync/v1/notify";  // a mirror's: its primary changed
 inline constexpr char kPackContentType[] = "application/x-git-packed-objects";
 inline constexpr char kPushContentType[] = "application/x-spoke-push";
 // The push header (the JSON line before the pack) may not be larger than this.

@@ -27,6 +27,7 @@ inline constexpr char kAllRefsPrefix[] = "refs/";
 inline constexpr char kTagRefsPrefix[] = "refs/tags/";      // git's tags; Spoke's versions
 inline constexpr char kBranchRefsPrefix[] = "refs/heads/";  // git's branches; module branches
 inline constexpr char kArtifactRefsPrefix[] = "refs/artifacts/";
+inline constexpr char kRecordRefsPrefix[] = "refs/meta/";  // module records' later revisions
 // The branch HEAD names in a store. No module branch can be it: those end in /_history.
 inline constexpr char kStoreHeadRef[] = "refs/heads/_spoke";
 
@@ -46,6 +47,7 @@ std::string ArtifactRef(const std::string& key_hex);
 // outputs alone, for any other ref.
 bool ParseVersionTagRef(const std::string& ref, std::string* module, std::string* version);
 bool ParseModuleBranchRef(const std::string& ref, std::string* module);
+bool ParseModuleRecordRef(const std::string& ref, std::string* module);
 bool ParseArtifactRef(const std::string& ref, std::string* key);
 
 // Ok when `hex` is an object id as Spoke spells a ref's target: 40 lowercase hex digits.

@@ -82,6 +82,10 @@ class RemoteClient {
   // one answer per path, in order. Long lists are sent in several requests.
   Result<std::vector<ImportResolution>> ResolveImports(const std::vector<std::string>& paths);
 
+  // Tells a mirror (the registry at this client's URL) that its primary changed, so it syncs now
+  // (POST /sync/v1/notify). NotFound when the server there is not a mirror.
+  Status NotifyMirror();
+
   // --- The REST API (docs/api.md); every path is built here. Answers are its JSON, parsed. ----
   // REQUIRES: valid module names and versions (names.h, semver.h; "latest" where the API takes it).
 

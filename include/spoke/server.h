@@ -57,6 +57,15 @@ struct ServerOptions {
   bool read_auth = false;
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Mirrors that follow (docs/api.md#mirrors). A mirror copies the registry at `mirror_of` (which
+  // makes it read-only) at start, every `sync_interval_ms` and when notified, sending
+  // `mirror_token` there when set; a primary sends a change notice to every URL in `notify`.
+  std::string mirror_of;
+  int sync_interval_ms = 30000;
+  std::string mirror_token;
+  std::vector<std::string> notify;
+  // A private CA's certificates (PEM) for the https URLs above; empty: the system's CAs.
+  std::string ca_file;
 };
 
 // Where one language's generated code for a version stands, as GET /modules/{m}/versions/{v}

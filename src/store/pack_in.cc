@@ -266,7 +266,7 @@ Status CheckCommitChain(git_repository* incoming_repo, const std::string& branch
     SPOKE_ASSIGN_OR_RETURN(git_oid id, ParseOid(at));
     git_commit* raw = nullptr;
     if (git_commit_lookup(&raw, incoming_repo, &id) != 0) {
-      return Status::Corruption("module branch " + branch + " reaches commit " + at +
+      return Status::Corruption("ref " + branch + " reaches commit " + at +
                                 ", which is neither in the pack nor in the store");
     }
     CommitPtr commit(raw);
@@ -331,6 +331,20 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb,
     }
     return Status::Ok();
   }
+  if (ParseModuleRecordRef(name, &module)) {
+    // A module's record (its compatibility level) changes through the API, which checks who may
+    // change it; a mirror copies the revisions its registry made.
+    if (policy == RefPolicy::kStrict) {
+      return Status::PermissionDenied("module records cannot be pushed; set the compatibility "
+                                      "level through the API (" +
+                                      name + ")");
+    }
+    if (git_object_type(obj_raw) != GIT_OBJECT_COMMIT) {
+      return Status::Corruption("module record " + name + " must point at a commit");
+    }
+    if (moves) return CheckCommitChain(incoming_repo, name, plan->update.new_target, current);
+    return Status::Ok();
+  }
   std::string key;
   if (ParseArtifactRef(name, &key)) {
     // A registry compiles its own artifacts; it never takes generated code on a client's word.
@@ -344,7 +358,8 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb,
   }
   return Status::InvalidArgument("ref " + name +
                                  " is not a Spoke ref (refs/tags/<module>/<version>, "
-                                 "refs/heads/<module>/_history or refs/artifacts/<xx>/<key>)");
+                                 "refs/heads/<module>/_history, refs/meta/<module>/_record or "
+                                 "refs/artifacts/<xx>/<key>)");
 }
 
 // Moves the quarantined pack into objects/pack, .pack before .idx (git and libgit2 only see a pack
@@ -410,7 +425,7 @@ Result<std::set<std::string>> CheckBranchMove(
     }
     git_commit* raw = nullptr;
     if (git_commit_lookup(&raw, incoming_repo, &id) != 0) {
-      return Status::Corruption("module branch " + branch + " reaches commit " + at +
+      return Status::Corruption("ref " + branch + " reaches commit " + at +
                                 ", which is neither in the pack nor in the store");
     }
     CommitPtr commit(raw);

@@ -9,7 +9,6 @@ namespace spoke {
 namespace {
 
 constexpr char kBranchSuffix[] = "/_history";
-constexpr char kRecordPrefix[] = "refs/meta/";
 constexpr char kRecordSuffix[] = "/_record";
 constexpr size_t kArtifactKeyHexDigits = 64;  // SHA-256 (artifact_cache.h)
 constexpr size_t kObjectIdHexDigits = 40;     // SHA-1, as the store's git repositories use
@@ -31,7 +30,7 @@ std::string ModuleBranchRef(const std::string& module) {
 }
 
 std::string ModuleRecordRef(const std::string& module) {
-  return kRecordPrefix + module + kRecordSuffix;
+  return kRecordRefsPrefix + module + kRecordSuffix;
 }
 
 std::string ModuleTagRefsPrefix(const std::string& module) { return kTagRefsPrefix + module + "/"; }
@@ -56,6 +55,18 @@ bool ParseModuleBranchRef(const std::string& ref, std::string* module) {
   const size_t prefix = std::strlen(kBranchRefsPrefix), suffix = std::strlen(kBranchSuffix);
   if (!StartsWith(ref, kBranchRefsPrefix) || ref.size() <= prefix + suffix ||
       ref.compare(ref.size() - suffix, suffix, kBranchSuffix) != 0) {
+    return false;
+  }
+  std::string m = ref.substr(prefix, ref.size() - suffix - prefix);
+  if (!ValidateModuleName(m).ok()) return false;
+  *module = m;
+  return true;
+}
+
+bool ParseModuleRecordRef(const std::string& ref, std::string* module) {
+  const size_t prefix = std::strlen(kRecordRefsPrefix), suffix = std::strlen(kRecordSuffix);
+  if (!StartsWith(ref, kRecordRefsPrefix) || ref.size() <= prefix + suffix ||
+      ref.compare(ref.size() - suffix, suffix, kRecordSuffix) != 0) {
     return false;
   }
   std::string m = ref.substr(prefix, ref.size() - suffix - prefix);

@@ -261,8 +261,8 @@ std::unique_ptr<Process> CliUser::Start(const std::vector<std::string>& args) co
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(const Options& options) {
   std::vector<std::string> argv{
-      SPOKE_SERVER_BIN,    "-port", "0", "--host", "127.0.0.1", "-storage-dir",
-      options.storage_dir, "-q"};
+      SPOKE_SERVER_BIN, "-port",        std::to_string(options.port), "--host",
+      "127.0.0.1",      "-storage-dir", options.storage_dir,          "-q"};
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   auto server = std::unique_ptr<ServerProcess>(new ServerProcess());
   server->process_ = Process::Start({argv, options.env, ""});

@@ -137,6 +137,7 @@ class ServerProcess {
     std::string storage_dir;
     std::vector<std::string> extra_args;  // e.g. {"--max-body-mib", "1"}
     Env env;                              // e.g. {{"SPOKE_TEST_HOLD_AT", "refs-locked"}}
+    int port = 0;                         // 0: any free one; else a restart where it was
   };
 
   // Starts the server and reads its stdout until the "serving" line names the port. nullptr (with
