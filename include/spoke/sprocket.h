@@ -103,8 +103,10 @@ class Sprocket {
  public:
   using EventSink = std::function<void(const SprocketEvent&)>;
 
-  // A Sprocket that compiles into `store`. Takes <store>/sprocket/lock and reads the recorded
-  // failures. FailedPrecondition, naming the holder's pid, when another Sprocket serves the store;
+  // A Sprocket that compiles into `store`. Takes <store>/sprocket/lock (writing options.holder,
+  // this pid and the languages into it) and reads the recorded failures. FailedPrecondition,
+  // naming the holder's kind and pid, when another Sprocket (a sprocket, or a spoke-server with
+  // --compile-languages) serves the store;
   // Corruption when failures.json cannot be read. REQUIRES: `store` outlives the Sprocket;
   // `on_event` may be empty.
   static Result<std::unique_ptr<Sprocket>> Open(Store& store, SprocketOptions options,

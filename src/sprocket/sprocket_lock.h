@@ -25,7 +25,8 @@ struct SprocketHolder {
 // process holds it.
 Result<int> TakeSprocketLock(const std::string& dir, const SprocketHolder& holder);
 
-// Who holds <dir>/lock now; nullopt-like empty kind when no one does (no file, or not locked).
+// Who holds <dir>/lock now: a holder with an empty kind when no one does (no file, or a file no
+// live process has locked). IOError when the file exists but cannot be opened.
 Result<SprocketHolder> SprocketLockHolder(const std::string& dir);
 
 }  // namespace spoke

@@ -335,9 +335,10 @@ Status CheckIncomingRef(git_repository* incoming_repo, git_odb* incoming_odb,
     // A module's record (its compatibility level) changes through the API, which checks who may
     // change it; a mirror copies the revisions its registry made.
     if (policy == RefPolicy::kStrict) {
-      return Status::PermissionDenied("module records cannot be pushed; set the compatibility "
-                                      "level through the API (" +
-                                      name + ")");
+      return Status::PermissionDenied(
+          "module records cannot be pushed; set the compatibility "
+          "level through the API (" +
+          name + ")");
     }
     if (git_object_type(obj_raw) != GIT_OBJECT_COMMIT) {
       return Status::Corruption("module record " + name + " must point at a commit");
