@@ -14,8 +14,8 @@
 #include "duration.h"
 #include "exit_code.h"
 #include "program_args.h"
-#include "spoke/policy.h"
 #include "server_tokens.h"
+#include "spoke/policy.h"
 #include "spoke/server.h"
 #include "spoke/sprocket.h"
 #include "spoke/store.h"
@@ -235,8 +235,7 @@ int ServerMain(int argc, char** argv) {
   std::unique_ptr<spoke::Sprocket> sprocket;
   if (!compiling.languages.empty()) {
     spoke::Server* registry = server->get();
-    compiling.on_compile = [registry](const std::string& language, double seconds,
-                                      bool succeeded) {
+    compiling.on_compile = [registry](const std::string& language, double seconds, bool succeeded) {
       registry->ObserveCompile(language, seconds, succeeded);
     };
     auto opened = spoke::Sprocket::Open(store, compiling, PrintCompileEvent);

@@ -110,7 +110,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   // kept current with what this server publishes and what other processes write to the store.
   SPOKE_ASSIGN_OR_RETURN(impl->indexes, RegistryIndexes::Open(*impl->store));
   RegistryIndexes* indexes = impl->indexes.get();
-  if (!options.notify.empty()) impl->notifier = std::make_unique<MirrorNotifier>(options.notify, options.ca_file);
+  if (!options.notify.empty())
+    impl->notifier = std::make_unique<MirrorNotifier>(options.notify, options.ca_file);
   impl->store->SetPublishListener(
       [indexes, notifier = impl->notifier.get()](const VersionInfo& version) {
         indexes->Published(version);

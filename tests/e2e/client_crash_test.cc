@@ -19,7 +19,7 @@ constexpr int kKills = 30;
 
 TEST(ClientKilled, ThirtyKillsMidPullOrCloneLeaveNoUnusableLocalStore) {
   TempDir work;
-  auto server = ServerProcess::Start({work.Sub("storage"), {}, {}});
+  auto server = ServerProcess::Start({work.Sub("storage"), {"--default-compat", "NONE"}, {}});
   ASSERT_TRUE(server);
   // Small versions: a fetch of fewer than 100 objects is moved into the store as loose objects,
   // one at a time, which is where an interrupted fetch used to leave a tag without its tree.
@@ -121,7 +121,7 @@ void RemoveObjectAsAnOlderSpokeCould(const std::string& home, const std::string&
 class ClientRepair : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = ServerProcess::Start({work_.Sub("storage"), {}, {}});
+    server_ = ServerProcess::Start({work_.Sub("storage"), {"--default-compat", "NONE"}, {}});
     ASSERT_TRUE(server_);
     WriteFiles(work_.Sub("src"), files_);
     CliUser publisher(work_.Sub("publisher"), server_->url());

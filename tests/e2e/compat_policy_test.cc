@@ -137,9 +137,20 @@ TEST_F(CompatPolicy, RestUploadsAreRefusedWith422AndTheFindings) {
   EXPECT_EQ(accepted->status, 201) << accepted->body;
 }
 
-TEST_F(CompatPolicy, ModulesWithoutALevelAcceptAnyChange) {
+// A new module gets the server's default level (--default-compat, WIRE_JSON unless told); NONE
+// accepts any change, but only when someone chose it.
+TEST_F(CompatPolicy, ANewModuleGetsTheDefaultLevelAndNoneMustBeChosen) {
   ASSERT_EQ(Push("v1.0.0", kV1).exit_code, 0);
-  EXPECT_EQ(Get("/modules/order").GetString("compatibility"), "NONE");
+  EXPECT_EQ(Get("/modules/order").GetString("compatibility"), "WIRE_JSON");
+  CommandResult refused = Push("v1.1.0", kV1Breaking);
+  EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
+  EXPECT_TRUE(Contains(refused.err, "(FIELD_NO_DELETE_UNLESS_NAME_RESERVED)"))
+      << refused.Describe();
+
+  auto none = http_->Put("/modules/order/compatibility", R"({"compatibility": "NONE"})",
+                         "application/json");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 200) << none->body;
   CommandResult pushed = Push("v1.1.0", kV1Breaking);
   EXPECT_EQ(pushed.exit_code, 0) << pushed.Describe();
 }
@@ -169,8 +180,8 @@ TEST_F(CompatPolicy, TheLevelCanBeChangedThroughTheApiAndTheCli) {
   CommandResult log =
       RunGit({"-C", work_.Sub("storage"), "log", "--format=%s", "refs/meta/order/_record"});
   EXPECT_EQ(log.out,
-            "Set compatibility of order to none\nSet compatibility of order to FILE\nCreate module "
-            "order\n")
+            "Set compatibility of order to none\nSet compatibility of order to FILE\nSet "
+            "compatibility of order to WIRE_JSON\nCreate module order\n")
       << log.Describe();
 
   ExpectJsonError(http_->Put("/modules/order/compatibility", R"({"compatibility": "SOURCE"})",

@@ -30,7 +30,7 @@ TEST_P(CrashDuringPush, LeavesAConsistentStoreAndThePushCanBeRedone) {
 
   // The registry already holds v1.0.0, so the interrupted push moves an existing branch.
   {
-    auto server = ServerProcess::Start({storage, {}, {}});
+    auto server = ServerProcess::Start({storage, {"--default-compat", "NONE"}, {}});
     ASSERT_TRUE(server);
     CliUser publisher(work.Sub("home"), server->url());
     CommandResult push =
@@ -41,7 +41,8 @@ TEST_P(CrashDuringPush, LeavesAConsistentStoreAndThePushCanBeRedone) {
   const std::string refs_before = RefsOf(storage);
 
   {
-    auto server = ServerProcess::Start({storage, {}, {{"SPOKE_TEST_HOLD_AT", stage}}});
+    auto server = ServerProcess::Start(
+        {storage, {"--default-compat", "NONE"}, {{"SPOKE_TEST_HOLD_AT", stage}}});
     ASSERT_TRUE(server);
     CliUser publisher(work.Sub("home"), server->url());
     auto push = publisher.Start(
@@ -57,7 +58,7 @@ TEST_P(CrashDuringPush, LeavesAConsistentStoreAndThePushCanBeRedone) {
     EXPECT_EQ(*code, 1) << push->Stdout() << push->Stderr();
   }
 
-  auto server = ServerProcess::Start({storage, {}, {}});
+  auto server = ServerProcess::Start({storage, {"--default-compat", "NONE"}, {}});
   ASSERT_TRUE(server);
   GitFsck(storage);
   const std::string refs_after = RefsOf(storage);

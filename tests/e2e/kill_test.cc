@@ -81,7 +81,8 @@ TEST(KilledDuringPushes, AHundredKillsLeaveNoCorruptStoreAndLoseNoAcknowledgedVe
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i <= kKills; ++i) {
     SCOPED_TRACE("kill " + std::to_string(i));
-    auto server = ServerProcess::Start({storage, {"--validate", "none", "--no-fsync"}, {}});
+    auto server = ServerProcess::Start(
+        {storage, {"--default-compat", "NONE", "--validate", "none", "--no-fsync"}, {}});
     ASSERT_TRUE(server);
     GitFsck(storage);
     std::set<std::string> present = CheckVisibleVersions(storage, pushed);
@@ -129,7 +130,8 @@ TEST(KilledDuringPushes, AHundredKillsLeaveNoCorruptStoreAndLoseNoAcknowledgedVe
   EXPECT_GT(acknowledged.size(), 1u);
   EXPECT_LT(acknowledged.size(), pushed.size());
 
-  auto server = ServerProcess::Start({storage, {"--validate", "none"}, {}});
+  auto server =
+      ServerProcess::Start({storage, {"--default-compat", "NONE", "--validate", "none"}, {}});
   ASSERT_TRUE(server);
   CliUser reader(work.Sub("reader-home"), server->url());
   for (const auto& version : acknowledged) {

@@ -3,6 +3,7 @@
 // certificate with --ca-file or SPOKE_CA_FILE (and refusing it without).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ class Tls : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string dir = work_.Sub("pki");
+    std::filesystem::create_directories(dir);
     ASSERT_NO_FATAL_FAILURE(
         Openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
                  "ca.pem", "-days", "2", "-subj", "/CN=Spoke test CA"},

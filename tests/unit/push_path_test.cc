@@ -84,7 +84,8 @@ TEST_F(PushPath, TheVersionCheckGetsFilesTheRegistryHadAlreadyToo) {
 
 TEST_F(PushPath, PushVersionRefusesDependenciesThatAreNotPinned) {
   // Nothing listens there: a push that went to the network would fail as unreachable instead.
-  auto remote = RemoteClient::Create({"http://127.0.0.1:9", "", 1, 1, {}, kDefaultMaxPackBytes});
+  auto remote =
+      RemoteClient::Create({"http://127.0.0.1:9", "", 1, 1, {}, kDefaultMaxPackBytes, ""});
   ASSERT_TRUE(remote.ok());
   NewVersion request = MakeRequest("app", "v1.0.0", {{"app.proto", "syntax = \"proto3\";\n"}});
   request.dependencies.push_back({"common", "latest", "", "", ""});
