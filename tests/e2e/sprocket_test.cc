@@ -12,18 +12,10 @@
 #include <sstream>
 
 #include "deps_fixture.h"
+#include "sprocket_fixture.h"
 
 namespace spoke::e2e {
 namespace {
-
-// A dependency whose name sorts after its dependent's, so that compiling in name order would put
-// the dependent first.
-const FileSet kZeta = {
-    {"zeta/money.proto",
-     "syntax = \"proto3\";\npackage zeta;\n\nmessage Money {\n  int64 units = 1;\n}\n"}};
-const FileSet kAlpha = {{"alpha/order.proto",
-                         "syntax = \"proto3\";\npackage alpha;\nimport \"zeta/money.proto\";\n\n"
-                         "message Order {\n  zeta.Money total = 1;\n}\n"}};
 
 // The lines of `text` that contain `needle`, in order.
 std::vector<std::string> LinesWith(const std::string& text, const std::string& needle) {
