@@ -52,10 +52,6 @@ struct Connection {
   SSL* ssl = nullptr;               // the TLS session, on a server with EnableTls()
   bool handshaking = false;         // the TLS handshake is not finished
   bool first_byte_checked = false;  // a plain-HTTP client was looked for
-  bool peer_closed = false;         // a worker read the end of the stream (AwaitNextRequest)
-  // Set by the reactor when it lends the connection: its client has room for more connections,
-  // so a worker may keep this one while it lingers (one that is lingering cannot be evicted).
-  bool may_linger = false;
 };
 
 // What a worker hands back with a connection.
@@ -78,8 +74,6 @@ struct RouteEntry {
 constexpr std::chrono::seconds kDrainTime{5};
 constexpr uint64_t kDrainBytes = 64 << 20;
 constexpr size_t kReadPiece = 64 << 10;
-// How long a worker waits on a keep-alive connection for its next request (AwaitNextRequest).
-constexpr int kKeepAliveLingerMs = 2;
 constexpr size_t kMaxChunkLine = 4096;
 constexpr size_t kMaxTrailerBytes = 16 << 10;
 
@@ -549,7 +543,6 @@ struct Server::Impl {
   void Lend(Connection* c) {
     epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, nullptr);
     c->busy = true;
-    c->may_linger = per_address[c->peer] < limits.max_connections_per_address;
     {
       std::lock_guard<std::mutex> lock(mutex);
       ready.push_back(c);
@@ -662,38 +655,11 @@ struct Server::Impl {
     }
   }
 
-  // A keep-alive client sends its next request as soon as it has read an answer. Waiting a moment
-  // for it here, rather than handing the connection back to the reactor, saves two thread
-  // hand-offs and four epoll calls per request, which are most of the cost of a small read. Only
-  // while no other connection waits for a worker, never longer than kKeepAliveLingerMs (an idle
-  // client still holds no worker), never for a client at its connection limit (whose idle
-  // connections must stay evictable: EvictIdle), and only on plain sockets: a TLS session may hold
-  // bytes the socket's readiness does not show, which the reactor already knows how to handle. True
-  // when bytes arrived (a head, or its start).
-  bool AwaitNextRequest(Connection* c) {
-    if (c->ssl || !c->may_linger) return false;
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!ready.empty() || stopping) return false;
-    }
-    pollfd readable{c->fd, POLLIN, 0};
-    if (poll(&readable, 1, kKeepAliveLingerMs) <= 0) return false;
-    char buf[16 << 10];
-    ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n == 0) c->peer_closed = true;
-    if (n <= 0) return false;
-    c->in.append(buf, static_cast<size_t>(n));
-    return true;
-  }
-
   // Serves every complete request head buffered on `c`, in order.
   Next ServeConnection(Connection* c) {
     while (!stopping) {
       size_t end = FindHeadEnd(c->in, &c->scan);
-      if (end == std::string_view::npos) {
-        if (c->in.empty() && AwaitNextRequest(c)) continue;
-        return c->peer_closed ? Next::kClose : Next::kKeep;
-      }
+      if (end == std::string_view::npos) return Next::kKeep;
       if (end > limits.max_head_bytes) {
         Response res =
             ErrorResponse(431, Status::TooLarge("request head is larger than " +
