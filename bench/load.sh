@@ -14,6 +14,7 @@
 #   SPOKE_LOAD_THREADS   wrk threads                            (default: 2)
 #   SPOKE_LOAD_CONNS     wrk connections                        (default: 32)
 #   SPOKE_LOAD_DURATION  wrk duration                           (default: 10s)
+#   SPOKE_LOAD_PUSH_BODIES  versions made for the push loop     (default: 400)
 #   SPOKE_BENCH_STRICT=1 exit 3 when the target is missed       (default: report only)
 #   SPOKE_BENCH_KEEP=1   keep the scratch dir
 # shellcheck disable=SC2317  # cleanup is called by the trap
@@ -149,15 +150,27 @@ run_wrk() {  # url, output file
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$1" >"$2"
 }
 
+# The push bodies are made before the run, so that making them (a python3 per body) does not take
+# the CPU the server and wrk share: the pusher is only curl.
+PUSH_BODIES=${SPOKE_LOAD_PUSH_BODIES:-400}
+log "making $PUSH_BODIES push bodies"
+mkdir -p "$SCRATCH/bodies"
+for i in $(seq 1 "$PUSH_BODIES"); do proto_text "$i" >"$SCRATCH/bodies/$i.proto"; done
+python3 - "$SCRATCH/bodies" "$PUSH_BODIES" "$FILE" <<'EOF'
+import json, sys
+where, count, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for i in range(1, count + 1):
+    with open(f"{where}/{i}.proto") as proto, open(f"{where}/{i}.json", "w") as body:
+        json.dump({"version": f"v1.{i}.0", "files": [{"path": path, "content": proto.read()}]}, body)
+EOF
+
 log "wrk -t$THREADS -c$CONNS -d$DURATION against spoke-server, pushing in a loop meanwhile"
 (
-  i=1
-  while true; do
-    proto_text "$i" | upload_body "v1.$i.0" |
-      curl -s -o /dev/null -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' \
-        --data-binary @- "$SPOKE_URL/modules/$MODULE/versions" >>"$SCRATCH/pushes"
-    i=$((i + 1))
+  for i in $(seq 1 "$PUSH_BODIES"); do
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' \
+      --data-binary @"$SCRATCH/bodies/$i.json" "$SPOKE_URL/modules/$MODULE/versions" >>"$SCRATCH/pushes"
   done
+  echo "ran out of push bodies: raise SPOKE_LOAD_PUSH_BODIES" >&2
 ) &
 PUSHER_PID=$!
 run_wrk "$SPOKE_URL$ROUTE" "$SCRATCH/wrk-spoke"

@@ -1,5 +1,6 @@
-// The registry's HTTP/1.1 server: a reactor thread that holds waiting connections, and workers
-// that serve one complete request head at a time (see http_server.h for why).
+// The registry's HTTP/1.1 server: a reactor thread that holds waiting connections and serves
+// quick routes itself, and workers that serve every other complete request head, one at a time
+// (see http_server.h for why).
 #include "http_server.h"
 
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <regex>
 #include <thread>
@@ -37,8 +39,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A connection's bytes and where it stands. Owned by the reactor; lent to one worker at a time.
+struct Loop;
+struct PeerCount;
+
+// A connection's bytes and where it stands. Owned by the event loop that accepted it; lent to one
+// worker at a time.
 struct Connection {
+  Loop* loop = nullptr;
+  PeerCount* peer_count = nullptr;  // its address's entry in Server::Impl::per_address
   int fd = -1;
   std::string peer;
   std::string in;  // received and not yet consumed: a request head, or more
@@ -52,7 +60,111 @@ struct Connection {
   SSL* ssl = nullptr;               // the TLS session, on a server with EnableTls()
   bool handshaking = false;         // the TLS handshake is not finished
   bool first_byte_checked = false;  // a plain-HTTP client was looked for
+  // An answer the reactor wrote that the socket has not taken whole yet (out[out_sent...]), and
+  // what becomes of the connection once it has.
+  std::string out;
+  size_t out_sent = 0;
+  bool writing = false;
+  bool close_after_out = false;
+  // An idle keep-alive connection (Settle()): it may be closed to make room for a new connection
+  // from its address.
+  bool evictable = false;
 };
+
+// Text every path a route's pattern matches must contain, found by reading the pattern's top
+// level (outside groups and classes): a path without it is turned away without running the
+// regex, which is most of the cost of finding a route. `prefix` is the literal text the pattern
+// starts with ("/modules/" for "/modules/([a-z]+)/versions"); `inner` the later literal runs, in
+// order ("/versions"). A character a quantifier follows is left out, and a pattern with an
+// alternative at its top level requires nothing.
+struct RequiredText {
+  std::string prefix;
+  std::vector<std::string> inner;
+
+  bool MayMatch(const std::string& path) const {
+    if (path.compare(0, prefix.size(), prefix) != 0) return false;
+    size_t from = prefix.size();
+    for (const std::string& piece : inner) {
+      size_t at = path.find(piece, from);
+      if (at == std::string::npos) return false;
+      from = at + piece.size();
+    }
+    return true;
+  }
+};
+
+RequiredText RequiredTextOf(const std::string& pattern) {
+  RequiredText required;
+  std::vector<std::string> runs;
+  bool starts_literal = true;  // no special character yet: the first run is a prefix
+  bool first_run_is_prefix = false;
+  std::string run;
+  auto end_run = [&](bool quantified) {
+    if (quantified && !run.empty()) run.pop_back();
+    if (!run.empty()) {
+      if (runs.empty() && starts_literal) first_run_is_prefix = true;
+      runs.push_back(run);
+    }
+    run.clear();
+    starts_literal = false;
+  };
+  int depth = 0;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char ch = pattern[i];
+    if (depth > 0) {  // inside a group: only its end matters
+      if (ch == '\\') {
+        ++i;
+      } else if (ch == '[') {
+        for (++i; i < pattern.size() && pattern[i] != ']'; ++i) {
+          if (pattern[i] == '\\') ++i;
+        }
+      } else if (ch == '(') {
+        ++depth;
+      } else if (ch == ')') {
+        --depth;
+      }
+      continue;
+    }
+    if (ch == '|') return {};
+    if (ch == '\\' && i + 1 < pattern.size() &&
+        !std::isalnum(static_cast<unsigned char>(pattern[i + 1]))) {
+      run += pattern[++i];  // an escaped punctuation character stands for itself
+      continue;
+    }
+    if (ch == '\\') {  // a class such as \d, or a back-reference
+      end_run(false);
+      ++i;
+    } else if (std::strchr("*+?", ch)) {
+      end_run(/*quantified=*/true);
+    } else if (ch == '{') {
+      end_run(/*quantified=*/true);
+      while (i < pattern.size() && pattern[i] != '}') ++i;
+    } else if (ch == '(') {
+      end_run(false);
+      ++depth;
+    } else if (ch == '[') {
+      end_run(false);
+      for (++i; i < pattern.size() && pattern[i] != ']'; ++i) {
+        if (pattern[i] == '\\') ++i;
+      }
+    } else if (ch == '.' || ch == '^' || ch == '$' || ch == ')' || ch == ']' || ch == '}') {
+      end_run(false);
+    } else {
+      run += ch;
+    }
+  }
+  end_run(false);
+  // A run a quantifier follows lost its last character above; a quantified group or class
+  // leaves the runs around it required.
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (i == 0 && first_run_is_prefix) {
+      required.prefix = runs[0];
+    } else {
+      required.inner.push_back(runs[i]);
+    }
+  }
+  return required;
+}
 
 // What a worker hands back with a connection.
 enum class Next {
@@ -61,10 +173,48 @@ enum class Next {
   kClose,
 };
 
+// How many connections one client address holds, over every event loop.
+struct PeerCount {
+  size_t open = 0;  // guarded by Server::Impl::peers_mutex
+  // Connections admitted over the limit against an idle one that another loop was asked to close;
+  // any close of the address's connections settles one. Guarded by peers_mutex.
+  size_t owed = 0;
+  std::atomic<size_t> idle{0};  // its evictable connections
+};
+
+// One reactor thread's event loop: it accepts from the shared listening socket and owns the
+// connections it accepted, whose requests it reads and, for quick routes, serves.
+struct Loop {
+  int epoll_fd = -1;
+  int wake_fd = -1;  // written by workers handing connections back, and by other loops
+  Clock::time_point accept_paused_until{};
+  std::unordered_map<int, std::unique_ptr<Connection>> connections;  // lent ones too
+
+  std::mutex mutex;
+  std::deque<std::pair<Connection*, Next>> returned;  // from the workers
+  std::vector<std::string> evictions;  // addresses whose idle connection other loops ask closed
+
+  void Wake() const {
+    uint64_t one = 1;
+    (void)!write(wake_fd, &one, sizeof(one));
+  }
+
+  ~Loop() {
+    for (auto& [fd, connection] : connections) {
+      if (connection->ssl) FreeSession(connection->ssl);
+      close(fd);
+    }
+    for (int fd : {epoll_fd, wake_fd}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+};
+
 struct RouteEntry {
   std::string method;
   std::regex pattern;
-  std::string name;  // RouteName(pattern)
+  std::string name;       // RouteName(pattern)
+  RequiredText required;  // RequiredTextOf(pattern): a path without it cannot match
   RouteOptions options;
   Handler handler;
 };
@@ -130,29 +280,52 @@ const char* ReasonPhrase(int status) {
   }
 }
 
-std::string HttpDate() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
+// The Date header's value for now. It changes once a second, so each thread formats it once a
+// second.
+const std::string& HttpDate() {
+  thread_local std::time_t formatted_at = -1;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != formatted_at) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    text = buf;
+    formatted_at = now;
+  }
+  return text;
+}
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 // The status line and headers of `res`; the body follows unless `head_only`.
 std::string SerializeHead(const Response& res, bool close, bool head_only) {
-  std::string out =
-      "HTTP/1.1 " + std::to_string(res.status) + " " + ReasonPhrase(res.status) + "\r\n";
+  std::string out;
+  out.reserve(256 + (head_only ? 0 : res.body.size()));
+  out += "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += ReasonPhrase(res.status);
+  out += "\r\n";
   for (const auto& [name, value] : res.headers) {
     // The framing headers are the server's to write.
-    std::string lower = name;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == "content-length" || lower == "connection" || lower == "transfer-encoding" ||
-        lower == "date")
+    if (EqualsIgnoringCase(name, "content-length") || EqualsIgnoringCase(name, "connection") ||
+        EqualsIgnoringCase(name, "transfer-encoding") || EqualsIgnoringCase(name, "date"))
       continue;
-    out += name + ": " + value + "\r\n";
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
   }
-  out += "Date: " + HttpDate() + "\r\n";
+  out += "Date: ";
+  out += HttpDate();
+  out += "\r\n";
   const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
   if (!bodiless) out += "Content-Length: " + std::to_string(res.body.size()) + "\r\n";
   if (close) out += "Connection: close\r\n";
@@ -322,31 +495,24 @@ struct Server::Impl {
   std::unique_ptr<TlsContext> tls;  // set by EnableTls()
 
   int listen_fd = -1;
-  int epoll_fd = -1;
-  int wake_fd = -1;
   std::atomic<bool> stopping{false};
   size_t max_connections = 0;
-  Clock::time_point accept_paused_until{};
 
-  // Reactor-owned: every open connection (lent ones too), and how many each address holds.
-  std::unordered_map<int, std::unique_ptr<Connection>> connections;
-  std::unordered_map<std::string, size_t> per_address;
-  std::atomic<size_t> open_connections{0};  // connections.size(), for other threads
+  // Made by Bind(), never changed after: Stop() may run at any time.
+  std::vector<std::unique_ptr<Loop>> loops;
+
+  std::mutex peers_mutex;
+  std::unordered_map<std::string, std::unique_ptr<PeerCount>> per_address;  // by peers_mutex
+  std::atomic<size_t> open_connections{0};                                  // over every loop
 
   std::mutex mutex;
   std::condition_variable work_ready;
-  std::deque<Connection*> ready;                      // complete heads, for the workers
-  std::deque<std::pair<Connection*, Next>> returned;  // from the workers, for the reactor
+  std::deque<Connection*> ready;  // complete heads, for the workers
   std::vector<std::thread> workers;
 
   ~Impl() {
-    for (auto& [fd, connection] : connections) {
-      if (connection->ssl) FreeSession(connection->ssl);
-      close(fd);
-    }
-    for (int fd : {listen_fd, epoll_fd, wake_fd}) {
-      if (fd >= 0) close(fd);
-    }
+    loops.clear();
+    if (listen_fd >= 0) close(listen_fd);
   }
 
   Response ErrorResponse(int status, const Status& error) const {
@@ -364,28 +530,50 @@ struct Server::Impl {
   // --- Reactor ------------------------------------------------------------------------------
 
   void Watch(Connection* c, int op = EPOLL_CTL_ADD, bool writable_too = false) {
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP | (writable_too ? uint32_t{EPOLLOUT} : 0u);
-    ev.data.fd = c->fd;
-    epoll_ctl(epoll_fd, op, c->fd, &ev);
+    WatchFor(c, op, EPOLLIN | EPOLLRDHUP | (writable_too ? uint32_t{EPOLLOUT} : 0u));
   }
 
-  void CloseConnection(int fd) {
-    auto it = connections.find(fd);
-    if (it == connections.end()) return;
-    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
-    auto count = per_address.find(it->second->peer);
-    if (count != per_address.end() && --count->second == 0) per_address.erase(count);
-    if (it->second->ssl) FreeSession(it->second->ssl);
+  void WatchFor(Connection* c, int op, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = c->fd;
+    epoll_ctl(c->loop->epoll_fd, op, c->fd, &ev);
+  }
+
+  void CloseConnection(Connection* c) {
+    Loop& loop = *c->loop;
+    const int fd = c->fd;
+    epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+    {
+      std::lock_guard<std::mutex> lock(peers_mutex);
+      PeerCount* count = c->peer_count;
+      if (c->evictable) count->idle.fetch_sub(1, std::memory_order_relaxed);
+      if (count->owed > 0) --count->owed;
+      if (--count->open == 0) per_address.erase(c->peer);
+    }
+    if (c->ssl) FreeSession(c->ssl);
     close(fd);
-    connections.erase(it);
+    loop.connections.erase(fd);
     open_connections.fetch_sub(1, std::memory_order_relaxed);
   }
 
-  // Best effort, for answers given without a worker: small, and the connection closes after.
-  void AnswerAndClose(int fd, int status, const Status& error) {
-    auto it = connections.find(fd);
-    Connection* c = it == connections.end() ? nullptr : it->second.get();
+  // Whether `c` is now an idle keep-alive connection, one that may be closed to make room for a
+  // new connection from its address; its address's idle count follows.
+  void Settle(Connection* c) {
+    const bool evictable = !c->busy && !c->draining && !c->writing && !c->head_started &&
+                           !c->handshaking && c->served > 0;
+    if (evictable == c->evictable) return;
+    c->evictable = evictable;
+    if (evictable) {
+      c->peer_count->idle.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      c->peer_count->idle.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+
+  // Best effort, for answers given without a worker: small, and the connection (`c`, or null for
+  // one not yet accepted as a Connection) closes after.
+  void AnswerAndClose(int fd, Connection* c, int status, const Status& error) {
     // A TLS client understands nothing before its handshake is done: it only sees the close.
     if (tls && (!c || c->handshaking)) {
       shutdown(fd, SHUT_WR);
@@ -410,7 +598,7 @@ struct Server::Impl {
         std::string text = SerializeHead(res, /*close=*/true, /*head_only=*/false);
         (void)!send(c->fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         shutdown(c->fd, SHUT_WR);
-        CloseConnection(c->fd);
+        CloseConnection(c);
         return false;
       }
       c->first_byte_checked = true;
@@ -427,24 +615,69 @@ struct Server::Impl {
         Watch(c, EPOLL_CTL_MOD, /*writable_too=*/true);
         return false;
       case HandshakeStep::kFailed:
-        CloseConnection(c->fd);
+        CloseConnection(c);
         return false;
     }
     return false;
   }
 
-  // Closes an idle keep-alive connection of `peer` to make room for a new one. False when none.
-  bool EvictIdle(const std::string& peer) {
-    for (auto& [fd, c] : connections) {
-      if (c->peer == peer && !c->busy && !c->draining && !c->head_started && c->served > 0) {
-        CloseConnection(fd);
+  // Closes an idle keep-alive connection of `peer` that `loop` owns. False when it owns none.
+  bool EvictIdle(Loop& loop, const std::string& peer) {
+    for (auto& [fd, c] : loop.connections) {
+      if (c->evictable && c->peer == peer) {
+        CloseConnection(c.get());
         return true;
       }
     }
     return false;
   }
 
-  void AcceptAll() {
+  // Counts a new connection from `peer` against the address's limit. At the limit, when the
+  // address holds an idle keep-alive connection, the new one is let in and one idle connection is
+  // closed to make room: by the loop that owns it, which every loop is asked through its wake_fd
+  // to look for, since only the owner may touch a connection. Meanwhile the address holds one
+  // connection more than the limit (`owed`). The address's entry; null when it is at its limit
+  // with no idle connection to spare.
+  PeerCount* CountIn(const std::string& peer) {
+    PeerCount* admitted = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(peers_mutex);
+      auto& count = per_address[peer];
+      if (!count) count = std::make_unique<PeerCount>();
+      if (count->open < limits.max_connections_per_address) {
+        ++count->open;
+        return count.get();
+      }
+      if (count->idle.load(std::memory_order_relaxed) <= count->owed) return nullptr;
+      ++count->owed;
+      ++count->open;
+      admitted = count.get();
+    }
+    for (auto& loop : loops) {
+      {
+        std::lock_guard<std::mutex> inbox(loop->mutex);
+        loop->evictions.push_back(peer);
+      }
+      loop->Wake();
+    }
+    return admitted;
+  }
+
+  // Closes an idle connection `loop` owns of each address CountIn() asked for, while the address
+  // still owes one. Two loops may both find it owing and both close one: an idle keep-alive
+  // connection closed early costs its client a reconnect, nothing more.
+  void EvictAsked(Loop& loop, const std::vector<std::string>& peers) {
+    for (const std::string& peer : peers) {
+      {
+        std::lock_guard<std::mutex> lock(peers_mutex);
+        auto it = per_address.find(peer);
+        if (it == per_address.end() || it->second->owed == 0) continue;
+      }
+      EvictIdle(loop, peer);
+    }
+  }
+
+  void AcceptAll(Loop& loop) {
     while (true) {
       sockaddr_storage addr{};
       socklen_t length = sizeof(addr);
@@ -455,24 +688,28 @@ struct Server::Impl {
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
           // Out of descriptors: stop accepting for a moment rather than spin on a listener that
           // stays readable; the backlog waits.
-          PauseAccepting();
+          PauseAccepting(loop);
         }
         return;
       }
       std::string peer = PeerAddress(addr);
-      if (connections.size() >= max_connections) {
+      if (open_connections.load(std::memory_order_relaxed) >= max_connections) {
         AnswerAndClose(
-            fd, 503, Status::Unavailable("the registry has too many open connections; try again"));
+            fd, nullptr, 503,
+            Status::Unavailable("the registry has too many open connections; try again"));
         close(fd);
         continue;
       }
-      if (per_address[peer] >= limits.max_connections_per_address && !EvictIdle(peer)) {
+      PeerCount* count = CountIn(peer);
+      if (!count) {
         AnswerAndClose(
-            fd, 503,
+            fd, nullptr, 503,
             Status::Unavailable("too many connections from " + peer + " (at most " +
                                 std::to_string(limits.max_connections_per_address) + ")"));
         close(fd);
-        if (per_address[peer] == 0) per_address.erase(peer);
+        std::lock_guard<std::mutex> lock(peers_mutex);
+        if (auto it = per_address.find(peer); it != per_address.end() && it->second->open == 0)
+          per_address.erase(it);
         continue;
       }
       int one = 1;
@@ -480,69 +717,84 @@ struct Server::Impl {
       auto c = std::make_unique<Connection>();
       c->fd = fd;
       c->peer = peer;
+      c->loop = &loop;
+      c->peer_count = count;
       // The handshake, too, must be done within the head's time.
       c->deadline = Clock::now() + limits.head_timeout;
+      Connection* raw = c.get();
+      loop.connections.emplace(fd, std::move(c));
+      open_connections.fetch_add(1, std::memory_order_relaxed);
       if (tls) {
-        c->ssl = tls->NewSession(fd);
-        if (!c->ssl) {
-          close(fd);
+        raw->ssl = tls->NewSession(fd);
+        if (!raw->ssl) {
+          CloseConnection(raw);
           continue;
         }
-        c->handshaking = true;
+        raw->handshaking = true;
       }
-      ++per_address[peer];
-      Watch(c.get());
-      connections.emplace(fd, std::move(c));
-      open_connections.fetch_add(1, std::memory_order_relaxed);
+      Watch(raw);
     }
   }
 
-  void PauseAccepting() {
-    accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
-    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listen_fd, nullptr);
+  void PauseAccepting(Loop& loop) {
+    loop.accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
+    epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, listen_fd, nullptr);
   }
 
-  void ResumeAcceptingIfDue() {
-    if (accept_paused_until == Clock::time_point{} || Clock::now() < accept_paused_until) return;
-    accept_paused_until = {};
+  void ResumeAcceptingIfDue(Loop& loop) {
+    if (loop.accept_paused_until == Clock::time_point{} || Clock::now() < loop.accept_paused_until)
+      return;
+    loop.accept_paused_until = {};
+    WatchListener(loop);
+  }
+
+  // Every loop waits on the listening socket; EPOLLEXCLUSIVE wakes one of them per connection
+  // rather than all.
+  void WatchListener(Loop& loop) {
     epoll_event ev{};
-    ev.events = EPOLLIN;
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
     ev.data.fd = listen_fd;
-    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev);
+    epoll_ctl(loop.epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev);
   }
 
   void OnReadable(Connection* c) {
     if (c->handshaking && !Handshake(c)) return;
+    if (c->writing) return FlushOut(c);
     char buf[16 << 10];
     while (true) {
       ssize_t n = ReceiveSome(c->fd, c->ssl, buf, sizeof(buf));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      if (n <= 0) return CloseConnection(c->fd);
+      if (n <= 0) return CloseConnection(c);
       if (c->draining) {
         c->drained += static_cast<uint64_t>(n);
-        if (c->drained > kDrainBytes) return CloseConnection(c->fd);
+        if (c->drained > kDrainBytes) return CloseConnection(c);
         continue;
       }
       if (!c->head_started) {
         c->head_started = true;
+        Settle(c);
         // A keep-alive connection's next request starts its own clock.
         if (c->served > 0) c->deadline = Clock::now() + limits.head_timeout;
       }
       c->in.append(buf, static_cast<size_t>(n));
-      if (FindHeadEnd(c->in, &c->scan) != std::string_view::npos) return Lend(c);
+      if (FindHeadEnd(c->in, &c->scan) != std::string_view::npos &&
+          Dispatch(c) != Waiting::kForRequest) {
+        return;
+      }
       if (c->in.size() > limits.max_head_bytes) {
-        AnswerAndClose(c->fd, 431,
+        AnswerAndClose(c->fd, c, 431,
                        Status::TooLarge("request head is larger than " +
                                         std::to_string(limits.max_head_bytes) + " bytes"));
-        return CloseConnection(c->fd);
+        return CloseConnection(c);
       }
     }
   }
 
   void Lend(Connection* c) {
-    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, nullptr);
+    epoll_ctl(c->loop->epoll_fd, EPOLL_CTL_DEL, c->fd, nullptr);
     c->busy = true;
+    Settle(c);
     {
       std::lock_guard<std::mutex> lock(mutex);
       ready.push_back(c);
@@ -550,18 +802,22 @@ struct Server::Impl {
     work_ready.notify_one();
   }
 
-  void TakeReturned() {
+  // Takes back the connections workers are done with, and does what other loops asked.
+  void OnWake(Loop& loop) {
     uint64_t count = 0;
-    (void)!read(wake_fd, &count, sizeof(count));
+    (void)!read(loop.wake_fd, &count, sizeof(count));
     std::deque<std::pair<Connection*, Next>> back;
+    std::vector<std::string> evictions;
     {
-      std::lock_guard<std::mutex> lock(mutex);
-      back.swap(returned);
+      std::lock_guard<std::mutex> lock(loop.mutex);
+      back.swap(loop.returned);
+      evictions.swap(loop.evictions);
     }
+    EvictAsked(loop, evictions);
     for (auto& [c, next] : back) {
       c->busy = false;
       if (next == Next::kClose || stopping) {
-        CloseConnection(c->fd);
+        CloseConnection(c);
         continue;
       }
       if (next == Next::kDrain) {
@@ -573,25 +829,162 @@ struct Server::Impl {
         Watch(c);
         continue;
       }
-      c->head_started = !c->in.empty();
-      c->deadline = Clock::now() + (c->head_started ? limits.head_timeout : limits.idle_timeout);
       Watch(c);
-      // Bytes of a next request may have come with the last one, or wait decrypted in the TLS
-      // session, where the socket's readiness does not show them.
-      if (c->head_started && FindHeadEnd(c->in, &c->scan) != std::string_view::npos) {
+      AwaitNextRequest(c);
+    }
+  }
+
+  // After an answer on a connection that stays open: serves a next request that came with the
+  // last one, or waits for one, reading what the TLS session already holds decrypted (the
+  // socket's readiness does not show it).
+  void AwaitNextRequest(Connection* c) {
+    c->head_started = !c->in.empty();
+    c->deadline = Clock::now() + (c->head_started ? limits.head_timeout : limits.idle_timeout);
+    if (c->head_started && FindHeadEnd(c->in, &c->scan) != std::string_view::npos) {
+      if (Dispatch(c) != Waiting::kForRequest) return;
+    }
+    Settle(c);
+    if (HasBuffered(c->ssl)) OnReadable(c);
+  }
+
+  // --- Quick routes, served on the reactor ---------------------------------------------------
+
+  // Where a connection stands after Dispatch().
+  enum class Waiting {
+    kForRequest,  // on the reactor, waiting for (the rest of) a request head
+    kForWorker,   // lent to a worker
+    kForSocket,   // an answer is being written as the socket drains
+    kNothing,     // closed
+  };
+
+  // Serves the complete request heads buffered on `c` whose routes are quick, in order, until one
+  // is not: that one, and the connection, go to a worker.
+  Waiting Dispatch(Connection* c) {
+    while (true) {
+      size_t end = FindHeadEnd(c->in, &c->scan);
+      if (end == std::string_view::npos) {
+        c->head_started = !c->in.empty();
+        c->deadline = Clock::now() + (c->head_started ? limits.head_timeout : limits.idle_timeout);
+        Settle(c);
+        return Waiting::kForRequest;
+      }
+      std::optional<Next> next = ServeQuick(c, end);
+      if (!next) {
         Lend(c);
-      } else if (HasBuffered(c->ssl)) {
-        OnReadable(c);
+        return Waiting::kForWorker;
+      }
+      if (c->writing) {
+        c->close_after_out = *next != Next::kKeep;
+        return Waiting::kForSocket;
+      }
+      if (*next != Next::kKeep || stopping) {
+        CloseNotifyAndClose(c);
+        return Waiting::kNothing;
       }
     }
   }
 
+  // Answers the request whose head is c->in[0, end) when it has no body and its route is quick,
+  // as ServeRequest() would; nullopt, consuming nothing, when a worker must serve it (any other
+  // request, and the malformed ones, which the worker refuses).
+  std::optional<Next> ServeQuick(Connection* c, size_t end) {
+    if (end > limits.max_head_bytes) return std::nullopt;
+    ParsedHead parsed;
+    HeadError head_error;
+    if (!ParseRequestHead(std::string_view(c->in).substr(0, end),
+                          HeadLimits{limits.max_target_bytes, limits.max_headers}, &parsed,
+                          &head_error)) {
+      return std::nullopt;
+    }
+    if (parsed.chunked || parsed.content_length > 0 || parsed.expect_continue) return std::nullopt;
+    Request req = RequestFromHead(std::move(parsed), c->peer);
+    std::string allowed;
+    const RouteEntry* route = FindRoute(req, &allowed);
+    if (!route || !route->options.quick) return std::nullopt;
+    c->in.erase(0, end);
+    c->scan = HeadScan();
+    req.received = Clock::now();
+    req.request_id = RequestIdFor(req.get_header_value(kRequestIdHeader));
+    const bool head_only = req.method == "HEAD";
+    Response res;
+    uint64_t limit = 0;
+    const bool permitted = Permit(req, parsed, *route, &res, &limit);
+    if (permitted) res = RunHandler(*route, req);
+    res.set_header(kRequestIdHeader, req.request_id);
+    const bool close = !parsed.keep_alive;
+    ++c->served;
+    if (!close) {
+      // Idle from the moment its answer goes out, unless a next request is already here: counted
+      // so before the answer is sent, since the client may open its next connection the moment
+      // it has read it, and that one may only fit in place of this one (CountIn). Only this
+      // loop closes an idle connection, so none is closed while the answer is being written.
+      c->head_started = !c->in.empty();
+      Settle(c);
+    }
+    if (!Emit(c, SerializeHead(res, close, head_only && permitted))) return Next::kClose;
+    return Log(req, res, close ? Next::kClose : Next::kKeep);
+  }
+
+  // Writes an answer without blocking: what the socket does not take now waits in c->out, sent
+  // by FlushOut() as the socket drains (c->writing). False when the socket failed.
+  bool Emit(Connection* c, std::string text) {
+    c->out = std::move(text);
+    c->out_sent = 0;
+    return SendPending(c);
+  }
+
+  // Sends what is left of c->out; arranges to be called again when the socket blocks. False when
+  // the socket failed.
+  bool SendPending(Connection* c) {
+    while (c->out_sent < c->out.size()) {
+      bool wants_read = false;
+      ssize_t n = SendSome(c->fd, c->ssl, c->out.data() + c->out_sent, c->out.size() - c->out_sent,
+                           &wants_read);
+      if (n > 0) {
+        c->out_sent += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        // Only the event the write waits for: a readable or half-closed socket would wake the
+        // reactor again and again while the client does not read.
+        WatchFor(c, EPOLL_CTL_MOD, wants_read ? uint32_t{EPOLLIN} : uint32_t{EPOLLOUT});
+        c->writing = true;
+        Settle(c);
+        c->deadline = Clock::now() + limits.io_timeout;
+        return true;
+      }
+      return false;
+    }
+    if (c->writing) {
+      c->writing = false;
+      Watch(c, EPOLL_CTL_MOD);
+    }
+    c->out.clear();
+    c->out_sent = 0;
+    return true;
+  }
+
+  // The socket of a connection with a pending answer is ready: sends more of it, and once it is
+  // all out, closes the connection or serves its next request.
+  void FlushOut(Connection* c) {
+    if (!SendPending(c)) return CloseConnection(c);
+    if (c->writing) return;
+    if (c->close_after_out || stopping) return CloseNotifyAndClose(c);
+    AwaitNextRequest(c);
+  }
+
+  void CloseNotifyAndClose(Connection* c) {
+    CloseNotify(c->ssl);
+    CloseConnection(c);
+  }
+
   // Closes connections whose time is up: a partial head gets a 408, an idle one just closes.
-  int ExpireAndNextTimeout() {
+  int ExpireAndNextTimeout(Loop& loop) {
     auto now = Clock::now();
     Clock::time_point next = now + std::chrono::seconds(60);
     std::vector<int> expired;
-    for (auto& [fd, c] : connections) {
+    for (auto& [fd, c] : loop.connections) {
       if (c->busy) continue;
       if (c->deadline <= now) {
         expired.push_back(fd);
@@ -600,33 +993,35 @@ struct Server::Impl {
       }
     }
     for (int fd : expired) {
-      Connection* c = connections[fd].get();
-      if (c->head_started && !c->draining) {
+      Connection* c = loop.connections[fd].get();
+      if (c->head_started && !c->draining && !c->writing) {
         AnswerAndClose(
-            fd, 408,
+            fd, c, 408,
             Status::InvalidArgument("request head not received within " +
                                     std::to_string(limits.head_timeout.count()) + " ms"));
       }
-      CloseConnection(fd);
+      CloseConnection(c);
     }
-    if (accept_paused_until != Clock::time_point{}) next = std::min(next, accept_paused_until);
+    if (loop.accept_paused_until != Clock::time_point{})
+      next = std::min(next, loop.accept_paused_until);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
     return static_cast<int>(std::clamp<int64_t>(ms + 1, 1, 60000));
   }
 
-  void RunReactor() {
+  void RunReactor(Loop& loop) {
     epoll_event events[256];
     while (!stopping) {
-      int timeout = ExpireAndNextTimeout();
-      ResumeAcceptingIfDue();
-      int n = epoll_wait(epoll_fd, events, 256, timeout);
+      int timeout = ExpireAndNextTimeout(loop);
+      ResumeAcceptingIfDue(loop);
+      int n = epoll_wait(loop.epoll_fd, events, 256, timeout);
       for (int i = 0; i < n && !stopping; ++i) {
         int fd = events[i].data.fd;
         if (fd == listen_fd) {
-          AcceptAll();
-        } else if (fd == wake_fd) {
-          TakeReturned();
-        } else if (auto it = connections.find(fd); it != connections.end() && !it->second->busy) {
+          AcceptAll(loop);
+        } else if (fd == loop.wake_fd) {
+          OnWake(loop);
+        } else if (auto it = loop.connections.find(fd);
+                   it != loop.connections.end() && !it->second->busy) {
           OnReadable(it->second.get());
         }
       }
@@ -647,11 +1042,10 @@ struct Server::Impl {
       }
       Next next = ServeConnection(c);
       {
-        std::lock_guard<std::mutex> lock(mutex);
-        returned.emplace_back(c, next);
+        std::lock_guard<std::mutex> lock(c->loop->mutex);
+        c->loop->returned.emplace_back(c, next);
       }
-      uint64_t one = 1;
-      (void)!write(wake_fd, &one, sizeof(one));
+      c->loop->Wake();
     }
   }
 
@@ -699,6 +1093,7 @@ struct Server::Impl {
       if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
     };
     for (const auto& route : routes) {
+      if (!route.required.MayMatch(req.path)) continue;
       std::smatch match;
       if (!std::regex_match(req.path, match, route.pattern)) continue;
       if (route.method != method) {
@@ -900,16 +1295,23 @@ struct Server::Impl {
       }
       return nullptr;
     }
-    if (gate && !gate(req, route->options.access, *refusal)) return nullptr;
-    *limit = route->options.max_body ? route->options.max_body : limits.default_max_body;
+    return Permit(req, parsed, *route, refusal, limit) ? route : nullptr;
+  }
+
+  // Admit()'s checks once the route is known: the gate and the body limit. True with `limit`
+  // set; false with `refusal` filled.
+  bool Permit(Request& req, const ParsedHead& parsed, const RouteEntry& route, Response* refusal,
+              uint64_t* limit) {
+    if (gate && !gate(req, route.options.access, *refusal)) return false;
+    *limit = route.options.max_body ? route.options.max_body : limits.default_max_body;
     if (!parsed.chunked && parsed.content_length > *limit) {
       *refusal = ErrorResponse(
           413, Status::TooLarge("request body of " + std::to_string(parsed.content_length) +
                                 " bytes is larger than this route accepts (" +
                                 std::to_string(*limit) + " bytes)"));
-      return nullptr;
+      return false;
     }
-    return route;
+    return true;
   }
 
   // A body file for a route with body_to_file (its name in req->body_file), open for writing; -1
@@ -996,8 +1398,8 @@ Server::~Server() = default;
 
 void Server::Route(const std::string& method, const std::string& pattern, RouteOptions options,
                    Handler handler) {
-  impl_->routes.push_back(
-      {method, std::regex(pattern), RouteName(pattern), options, std::move(handler)});
+  impl_->routes.push_back({method, std::regex(pattern), RouteName(pattern), RequiredTextOf(pattern),
+                           options, std::move(handler)});
 }
 void Server::Get(const std::string& pattern, Handler handler) {
   Route("GET", pattern, {}, std::move(handler));
@@ -1052,6 +1454,24 @@ Result<int> Server::Bind(const std::string& host, int port) {
                        ? ntohs(reinterpret_cast<sockaddr_in6&>(bound).sin6_port)
                        : ntohs(reinterpret_cast<sockaddr_in&>(bound).sin_port);
   impl_->listen_fd = fd;
+  // The event loops exist from here on, so that Stop() finds them whenever it is called.
+  size_t reactors = impl_->limits.reactors;
+  if (reactors == 0) reactors = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  for (size_t i = 0; i < reactors; ++i) {
+    auto loop = std::make_unique<Loop>();
+    loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    loop->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (loop->epoll_fd < 0 || loop->wake_fd < 0) {
+      impl_->loops.clear();
+      return Status::IOError("cannot start an event loop: " + std::string(std::strerror(errno)));
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = loop->wake_fd;
+    epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, loop->wake_fd, &ev);
+    impl_->WatchListener(*loop);
+    impl_->loops.push_back(std::move(loop));
+  }
   return bound_port;
 }
 
@@ -1070,18 +1490,13 @@ Status Server::Serve() {
   const size_t spare = impl.limits.workers * 4 + 64;
   impl.max_connections = std::min<size_t>(impl.limits.max_connections,
                                           files.rlim_cur > spare ? files.rlim_cur - spare : 16);
-  impl.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  impl.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (impl.epoll_fd < 0 || impl.wake_fd < 0) return Status::IOError("cannot start the event loop");
-  for (int fd : {impl.listen_fd, impl.wake_fd}) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    epoll_ctl(impl.epoll_fd, EPOLL_CTL_ADD, fd, &ev);
-  }
   for (size_t i = 0; i < impl.limits.workers; ++i)
     impl.workers.emplace_back([&impl] { impl.RunWorker(); });
-  impl.RunReactor();
+  std::vector<std::thread> reactors;
+  for (size_t i = 1; i < impl.loops.size(); ++i)
+    reactors.emplace_back([&impl, i] { impl.RunReactor(*impl.loops[i]); });
+  impl.RunReactor(*impl.loops[0]);
+  for (auto& reactor : reactors) reactor.join();
   {
     // Taking the lock orders this after any worker's check of `stopping`, so none misses the wake.
     std::lock_guard<std::mutex> lock(impl.mutex);
@@ -1094,10 +1509,7 @@ Status Server::Serve() {
 
 void Server::Stop() {
   impl_->stopping = true;
-  if (impl_->wake_fd >= 0) {
-    uint64_t one = 1;
-    (void)!write(impl_->wake_fd, &one, sizeof(one));
-  }
+  for (const auto& loop : impl_->loops) loop->Wake();
 }
 
 size_t Server::OpenConnections() const {

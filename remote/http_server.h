@@ -5,10 +5,11 @@
 // can look at the request, and ignores the body limit for chunked bodies. A few slow clients can
 // then hold every worker, and one unauthenticated client can make the server buffer a gigabyte.
 // Here:
-//   - one reactor thread (epoll) holds every connection that is waiting for a request, so idle and
-//     slow clients cost a file descriptor, never a worker. A request's head must arrive whole
-//     within a bounded time from its first byte, and each client address may hold a bounded number
-//     of connections (an idle keep-alive one of the same address is closed to make room).
+//   - reactor threads (one epoll loop each, one per core) hold every connection that is waiting
+//     for a request, so idle and slow clients cost a file descriptor, never a worker. A request's
+//     head must arrive whole within a bounded time from its first byte, and each client address may
+//     hold a bounded number of connections (an idle keep-alive one of the same address is closed to
+//     make room).
 //   - a worker takes a connection only once a complete request head is buffered. It parses the head
 //     strictly (RFC 9112: one Content-Length or identical ones, only "chunked" as a transfer
 //     coding, no header line without a colon, no obsolete line folding), finds the route, asks the
@@ -17,6 +18,11 @@
 //   - a body is read with the route's limit enforced as it arrives (chunked too), into memory or,
 //     for routes that take large bodies, into a file, so a push's pack is never held in memory.
 //   - pipelined requests on one connection are answered in order, one at a time.
+//   - a route marked quick (RouteOptions::quick) is served by the reactor itself when the request
+//     has no body: no hand-over to a worker and back, which would cost two thread switches per
+//     request and bound a busy read route to a fraction of what a static file server does. Its
+//     answer is written without blocking; what the socket does not take at once is sent as the
+//     socket drains, while the reactor goes on serving other connections.
 // Handlers see the parsed Request and fill a Response; every answer carries a Content-Length.
 #ifndef SPOKE_REMOTE_HTTP_SERVER_H_
 #define SPOKE_REMOTE_HTTP_SERVER_H_
@@ -93,6 +99,11 @@ struct RouteOptions {
   // Stream the body into a file under ServerLimits::body_dir (Request::body_file), removed after
   // the handler returns, instead of holding it in memory.
   bool body_to_file = false;
+  // The handler answers from memory or the store's objects in well under a millisecond, and never
+  // waits on a lock held for long, the network, a compiler or another request: the reactor thread
+  // then serves the route's requests that have no body itself (see the top of this file). Every
+  // other connection waits while it runs, so mark only such reads.
+  bool quick = false;
 };
 
 // Decides, from the head alone and before any body byte is read, whether the request may use a
@@ -108,6 +119,9 @@ using ErrorRenderer = std::function<void(Response& res, const Status& error, int
 using Logger = std::function<void(const Request& req, const Response& res)>;
 
 struct ServerLimits {
+  // Reactor threads, each an event loop that accepts connections, reads request heads and serves
+  // quick routes; 0: one per CPU core, at most 8.
+  size_t reactors = 0;
   size_t workers = 32;
   // A request head must be complete this long after its first byte arrived (or after the
   // connection was accepted, for the first request).

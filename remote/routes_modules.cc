@@ -245,25 +245,28 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
   // The file's bytes, or the original Spoke's {"path", "content"} when asked (WantsFileAsJson).
   // The two are distinct representations of one resource: each has its own ETag, and caches must
   // key on Accept.
-  http.Get(Route(R"(/versions/)") + kVersion + R"(/files/(.+))",
-           [&ctx](const http::Request& req, http::Response& res) {
-             auto as_json = WantsFileAsJson(req);
-             if (!as_json.ok()) return SendError(res, as_json.status());
-             auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
-             if (!version.ok()) return SendError(res, version.status());
-             auto file = ctx.store->ReadFile(*version, req.matches[3]);
-             if (!file.ok()) return SendError(res, file.status());
-             res.set_header("Vary", "Accept");
-             if (!*as_json) {
-               if (HandleETag(req, res, file->second)) return;
-               return res.set_content(std::move(file->first), "text/plain; charset=utf-8");
-             }
-             if (HandleETag(req, res, file->second + ".json")) return;
-             Json body = Json::MakeObject();
-             body.Set("path", req.matches[3]);
-             body.Set("content", std::move(file->first));
-             SendJson(res, body);
-           });
+  // Quick: a ref, a few cached objects and a blob, on the reactor (http_server.h).
+  http::RouteOptions quick;
+  quick.quick = true;
+  http.Route("GET", Route(R"(/versions/)") + kVersion + R"(/files/(.+))", quick,
+             [&ctx](const http::Request& req, http::Response& res) {
+               auto as_json = WantsFileAsJson(req);
+               if (!as_json.ok()) return SendError(res, as_json.status());
+               auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
+               if (!version.ok()) return SendError(res, version.status());
+               auto file = ctx.store->ReadFile(*version, req.matches[3]);
+               if (!file.ok()) return SendError(res, file.status());
+               res.set_header("Vary", "Accept");
+               if (!*as_json) {
+                 if (HandleETag(req, res, file->second)) return;
+                 return res.set_content(std::move(file->first), "text/plain; charset=utf-8");
+               }
+               if (HandleETag(req, res, file->second + ".json")) return;
+               Json body = Json::MakeObject();
+               body.Set("path", req.matches[3]);
+               body.Set("content", std::move(file->first));
+               SendJson(res, body);
+             });
 
   http.Get(Route(R"(/versions/)") + kVersion,
            [&ctx](const http::Request& req, http::Response& res) {

@@ -174,9 +174,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   if (!options.tls_cert_file.empty())
     SPOKE_RETURN_IF_ERROR(http.EnableTls(options.tls_cert_file, options.tls_key_file));
   if (options.health_port >= 0) {
-    // Probes need little: a couple of workers, and fewer connections than the API.
+    // Probes need little: one event loop, a couple of workers, fewer connections than the API.
     http::ServerLimits health_limits = limits;
     health_limits.workers = 2;
+    health_limits.reactors = 1;
     health_limits.max_connections = std::min<size_t>(limits.max_connections, 256);
     impl->health_http = std::make_unique<http::Server>(health_limits);
     RegisterHealthRoutes(*impl->health_http, ctx);

@@ -260,13 +260,21 @@ Result<VersionInfo> Store::GetVersion(const std::string& module, const std::stri
   } else {
     SPOKE_RETURN_IF_ERROR(SemVer::Parse(version).status());
   }
+  // A version read before costs no object read, nor even a ref lookup (read_cache.h says why
+  // that cannot go stale).
+  if (auto tag_hex = impl_->read_cache.FindTag(module, resolved)) {
+    if (auto cached = impl_->read_cache.FindVersion(*tag_hex)) return std::move(*cached);
+  }
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
   git_oid tag_id;
   int rc = git_reference_name_to_id(&tag_id, lease.get(), VersionTagRef(module, resolved).c_str());
   if (rc == GIT_ENOTFOUND)
     return Status::NotFound("version " + module + "@" + resolved + " does not exist");
   if (rc != 0) return GitError(rc, "cannot read " + module + "@" + resolved);
-  return ReadVersionFromTag(lease.get(), tag_id);
+  SPOKE_ASSIGN_OR_RETURN(VersionInfo info, ReadVersionFromTag(lease.get(), tag_id));
+  impl_->read_cache.PutVersion(info);
+  impl_->read_cache.PutTag(module, resolved, info.tag_id);
+  return info;
 }
 
 Result<FileSet> ReadVerifiedFiles(git_repository* repo, const git_oid& commit_id,
@@ -337,6 +345,7 @@ Result<FileSet> Store::ReadFiles(const VersionInfo& version) const {
 Result<std::pair<std::string, std::string>> Store::ReadFile(const VersionInfo& version,
                                                             const std::string& path) const {
   SPOKE_RETURN_IF_ERROR(ValidateProtoPath(path));
+  if (auto cached = impl_->read_cache.FindFile(version.commit_id, path)) return std::move(*cached);
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
   SPOKE_ASSIGN_OR_RETURN(git_oid commit_id, ParseOid(version.commit_id));
   git_commit* commit_raw = nullptr;
@@ -356,6 +365,7 @@ Result<std::pair<std::string, std::string>> Store::ReadFile(const VersionInfo& v
     }
     return content.status();
   }
+  impl_->read_cache.PutFile(version.commit_id, path, *content, blob_id);
   return std::make_pair(std::move(*content), blob_id);
 }
 

@@ -18,6 +18,7 @@
 #include "store/git_handles.h"
 #include "store/pack_index.h"
 #include "store/pack_reuse.h"
+#include "store/read_cache.h"
 
 namespace spoke {
 
@@ -34,6 +35,10 @@ struct Store::Impl {
   // GcStamp(path) when the pooled handles were opened; a handle taken before a later gc is freed
   // rather than pooled again. Guarded by pool_mutex.
   int64_t gc_stamp = 0;
+
+  // Versions and files decoded by GetVersion and ReadFile, by content address: a server reads
+  // the same few again and again.
+  ReadCache read_cache{32 << 20};
 
   // Serialises writers inside this process; git's lock files do it across processes.
   std::mutex write_mutex;

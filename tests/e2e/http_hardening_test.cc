@@ -288,7 +288,14 @@ TEST_F(HttpHardening, OneClientAddressHoldsABoundedNumberOfConnections) {
   for (int i = 0; i < 4; ++i) {
     held.push_back(RawConnection::Open(port(), "127.0.0.7"));
     ASSERT_TRUE(held.back());
-    ASSERT_TRUE(held.back()->Send("GET /modules HTTP/1.1\r\n"));
+    // A first request answered shows the server has accepted the connection (several reactor
+    // threads accept, so connections opened in a row may be counted in any order); the second,
+    // half sent, keeps it busy, so that it cannot make room for the fifth.
+    ASSERT_TRUE(
+        held.back()->Send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /modules HTTP/1.1\r\n"));
+    auto first = held.back()->Read(seconds(5));
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->status, 200);
   }
   auto fifth = RawConnection::Open(port(), "127.0.0.7");
   ASSERT_TRUE(fifth);
@@ -323,6 +330,96 @@ TEST_F(HttpHardening, IdleKeepAliveConnectionsMakeRoomForNewOnes) {
   auto answer = fifth->Read(seconds(5));
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, 200);
+}
+
+// Each reactor thread owns the connections it accepted: an idle one held by another reactor is
+// closed by that reactor, and the new connection is served meanwhile.
+TEST_F(HttpHardening, AnIdleConnectionMakesRoomWhicheverReactorHoldsIt) {
+  ASSERT_NO_FATAL_FAILURE(Start({"--max-connections-per-client", "1"}));
+  const std::string live = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto previous = RawConnection::Open(port(), "127.0.0.11");
+  ASSERT_TRUE(previous);
+  ASSERT_TRUE(previous->Send(live));
+  auto first = previous->Read(seconds(5));
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200);
+  // Which reactor accepts a connection is the kernel's choice: enough rounds see both cases.
+  for (int round = 0; round < 16; ++round) {
+    auto next = RawConnection::Open(port(), "127.0.0.11");
+    ASSERT_TRUE(next);
+    ASSERT_TRUE(next->Send(live));
+    auto answer = next->Read(seconds(5));
+    ASSERT_TRUE(answer) << "round " << round;
+    ASSERT_EQ(answer->status, 200) << "round " << round << ": " << answer->body;
+    EXPECT_TRUE(previous->WaitForClose(seconds(5))) << "round " << round;
+    previous = std::move(next);
+  }
+}
+
+// A quick route is answered on the reactor without blocking it: an answer the client does not
+// read waits in the server while every other client is served.
+TEST_F(HttpHardening, AClientThatDoesNotReadItsAnswersHoldsUpNoOne) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  // 3 MB: far more than the socket buffers take at once, three times over.
+  std::string big = "syntax = \"proto3\";\npackage acme.big;\n";
+  while (big.size() < (3 << 20)) big += "// " + std::string(96, 'x') + "\n";
+  big += "message Big { string name = 1; }\n";
+  auto http = HttpClient(port());
+  auto pushed = http->Post("/modules/acme/big/versions",
+                           UploadBody("v1.0.0", FileSet{{"acme/big/big.proto", big}}).Dump(),
+                           "application/json");
+  ASSERT_TRUE(pushed);
+  ASSERT_EQ(pushed->status, 201) << pushed->body;
+  refs_before_ = RefsOf(work_.Sub("storage"));  // what the reads below must leave as it is
+
+  const std::string get_big =
+      "GET /modules/acme/big/versions/v1.0.0/files/acme/big/big.proto HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto stalled = RawConnection::Open(port());
+  ASSERT_TRUE(stalled);
+  ASSERT_TRUE(stalled->Send(get_big + get_big + get_big));
+  for (int i = 0; i < 8; ++i) {
+    auto live = RawRequest(port(), "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", seconds(5));
+    ASSERT_TRUE(live) << "request " << i << " waited on the stalled client";
+    EXPECT_EQ(live->status, 200);
+    auto file = RawRequest(port(),
+                           "GET /modules/acme/versions/v1.0.0/files/acme/a.proto HTTP/1.1\r\n"
+                           "Host: x\r\n\r\n",
+                           seconds(5));
+    ASSERT_TRUE(file) << "request " << i << " waited on the stalled client";
+    EXPECT_EQ(file->body, kGoodFiles[0].second);
+  }
+  // The stalled client then reads its three answers, whole and in order.
+  for (int i = 0; i < 3; ++i) {
+    auto answer = stalled->Read(seconds(30));
+    ASSERT_TRUE(answer) << "answer " << i;
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_EQ(answer->body.size(), big.size());
+    EXPECT_TRUE(answer->body == big) << "answer " << i << " differs from the file";
+  }
+}
+
+TEST_F(HttpHardening, PipelinedQuickAndOtherRequestsAreAnsweredInOrder) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  auto connection = RawConnection::Open(port());
+  ASSERT_TRUE(connection);
+  const std::string file =
+      "GET /modules/acme/versions/v1.0.0/files/acme/a.proto HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_TRUE(connection->Send(file + "GET /modules/acme HTTP/1.1\r\nHost: x\r\n\r\n" + file +
+                               "GET /modules/acme/versions/v1.0.0/files/acme/none.proto "
+                               "HTTP/1.1\r\nHost: x\r\n\r\n" +
+                               "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n" + file));
+  std::vector<std::string> seen;
+  for (int i = 0; i < 6; ++i) {
+    auto answer = connection->Read(seconds(5));
+    ASSERT_TRUE(answer) << "answer " << i << " missing";
+    seen.push_back(std::to_string(answer->status) + " " +
+                   (answer->body == kGoodFiles[0].second           ? "file"
+                    : Contains(answer->body, "\"name\": \"acme\"") ? "module"
+                    : Contains(answer->body, "\"ok\"")             ? "live"
+                                                                   : "other"));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"200 file", "200 module", "200 file", "404 other",
+                                            "200 live", "200 file"}));
 }
 
 // --- Framing -----------------------------------------------------------------------------------
