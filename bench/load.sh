@@ -14,7 +14,7 @@
 #   SPOKE_LOAD_THREADS   wrk threads                            (default: 2)
 #   SPOKE_LOAD_CONNS     wrk connections                        (default: 32)
 #   SPOKE_LOAD_DURATION  wrk duration                           (default: 10s)
-#   SPOKE_LOAD_PUSH_BODIES  versions made for the push loop     (default: 400)
+#   SPOKE_LOAD_PUSH_BODIES  versions made for the push loop     (default: 1000)
 #   SPOKE_BENCH_STRICT=1 exit 3 when the target is missed       (default: report only)
 #   SPOKE_BENCH_KEEP=1   keep the scratch dir
 # shellcheck disable=SC2317  # cleanup is called by the trap
@@ -152,7 +152,7 @@ run_wrk() {  # url, output file
 
 # The push bodies are made before the run, so that making them (a python3 per body) does not take
 # the CPU the server and wrk share: the pusher is only curl.
-PUSH_BODIES=${SPOKE_LOAD_PUSH_BODIES:-400}
+PUSH_BODIES=${SPOKE_LOAD_PUSH_BODIES:-1000}
 log "making $PUSH_BODIES push bodies"
 mkdir -p "$SCRATCH/bodies"
 for i in $(seq 1 "$PUSH_BODIES"); do proto_text "$i" >"$SCRATCH/bodies/$i.proto"; done

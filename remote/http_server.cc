@@ -39,6 +39,21 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Draining a refused body: long enough for a client that sends its whole body before reading the
+// answer (most do) to see the answer, short enough that it costs nothing.
+constexpr std::chrono::seconds kDrainTime{5};
+constexpr uint64_t kDrainBytes = 64 << 20;
+constexpr size_t kReadPiece = 64 << 10;
+constexpr size_t kMaxChunkLine = 4096;
+constexpr size_t kMaxTrailerBytes = 16 << 10;
+constexpr size_t kRouteMemoBytes = 1 << 20;
+// Requests a loop serves for one connection before it turns to the others: one client that
+// pipelines without pause cannot hold a loop.
+constexpr int kBurst = 16;
+// Answer bytes all loops together may hold for clients that read slowly; past that, a worker
+// writes the rest, as it would have written a worker's answer.
+constexpr size_t kLoopOutputBudget = 64 << 20;
+
 struct Loop;
 struct PeerCount;
 
@@ -66,6 +81,9 @@ struct Connection {
   size_t out_sent = 0;
   bool writing = false;
   bool close_after_out = false;
+  size_t out_reserved = 0;  // of Server::Impl::loop_output_bytes, while the loop holds c->out
+  // Closed by EvictAsked(), which already settled its address's owed connection.
+  bool eviction_claimed = false;
   // An idle keep-alive connection (Settle()): it may be closed to make room for a new connection
   // from its address.
   bool evictable = false;
@@ -131,9 +149,11 @@ RequiredText RequiredTextOf(const std::string& pattern) {
       run += pattern[++i];  // an escaped punctuation character stands for itself
       continue;
     }
-    if (ch == '\\') {  // a class such as \d, or a back-reference
+    if (ch == '\\') {  // a class such as \d, a back-reference, or \xHH, \uHHHH, \cX
       end_run(false);
       ++i;
+      if (i < pattern.size())
+        i += pattern[i] == 'x' ? 2 : pattern[i] == 'u' ? 4 : pattern[i] == 'c' ? 1 : 0;
     } else if (std::strchr("*+?", ch)) {
       end_run(/*quantified=*/true);
     } else if (ch == '{') {
@@ -182,6 +202,14 @@ struct PeerCount {
   std::atomic<size_t> idle{0};  // its evictable connections
 };
 
+struct RouteEntry;
+
+// The route found for a method and path, as FindRoute() found it.
+struct FoundRoute {
+  const RouteEntry* route;
+  std::vector<std::string> matches;
+};
+
 // One reactor thread's event loop: it accepts from the shared listening socket and owns the
 // connections it accepted, whose requests it reads and, for quick routes, serves.
 struct Loop {
@@ -193,6 +221,15 @@ struct Loop {
   std::mutex mutex;
   std::deque<std::pair<Connection*, Next>> returned;  // from the workers
   std::vector<std::string> evictions;  // addresses whose idle connection other loops ask closed
+
+  // Routes found for the paths this loop served of late, by method and path: finding one is a
+  // pure function of the two (the routes never change once serving), and std::regex was the
+  // largest cost of a quick request. Forgotten all at once when it holds kRouteMemoBytes.
+  std::unordered_map<std::string, FoundRoute> route_memo;
+  size_t route_memo_bytes = 0;
+
+  int burst = kBurst;       // requests the connection at hand may still be served (kBurst)
+  std::vector<int> resume;  // connections whose burst ran out with work left
 
   void Wake() const {
     uint64_t one = 1;
@@ -218,14 +255,6 @@ struct RouteEntry {
   RouteOptions options;
   Handler handler;
 };
-
-// Draining a refused body: long enough for a client that sends its whole body before reading the
-// answer (most do) to see the answer, short enough that it costs nothing.
-constexpr std::chrono::seconds kDrainTime{5};
-constexpr uint64_t kDrainBytes = 64 << 20;
-constexpr size_t kReadPiece = 64 << 10;
-constexpr size_t kMaxChunkLine = 4096;
-constexpr size_t kMaxTrailerBytes = 16 << 10;
 
 const char* ReasonPhrase(int status) {
   switch (status) {
@@ -388,8 +417,10 @@ std::string RequestIdFor(const std::string& incoming) {
     return incoming;
   }
   thread_local std::mt19937_64 random_bits{std::random_device{}()};
-  char id[17];
-  std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(random_bits()));
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t bits = random_bits();
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, bits >>= 4) id[static_cast<size_t>(i)] = kHex[bits & 0xf];
   return id;
 }
 
@@ -504,6 +535,7 @@ struct Server::Impl {
   std::mutex peers_mutex;
   std::unordered_map<std::string, std::unique_ptr<PeerCount>> per_address;  // by peers_mutex
   std::atomic<size_t> open_connections{0};                                  // over every loop
+  std::atomic<size_t> loop_output_bytes{0};  // answers loops hold for slow readers
 
   std::mutex mutex;
   std::condition_variable work_ready;
@@ -548,9 +580,10 @@ struct Server::Impl {
       std::lock_guard<std::mutex> lock(peers_mutex);
       PeerCount* count = c->peer_count;
       if (c->evictable) count->idle.fetch_sub(1, std::memory_order_relaxed);
-      if (count->owed > 0) --count->owed;
+      if (count->owed > 0 && !c->eviction_claimed) --count->owed;
       if (--count->open == 0) per_address.erase(c->peer);
     }
+    ReleaseOutput(c);
     if (c->ssl) FreeSession(c->ssl);
     close(fd);
     loop.connections.erase(fd);
@@ -668,12 +701,24 @@ struct Server::Impl {
   // connection closed early costs its client a reconnect, nothing more.
   void EvictAsked(Loop& loop, const std::vector<std::string>& peers) {
     for (const std::string& peer : peers) {
+      Connection* victim = nullptr;
       {
+        // Claimed under the lock, so that loops asked together close one connection, not one
+        // each.
         std::lock_guard<std::mutex> lock(peers_mutex);
         auto it = per_address.find(peer);
         if (it == per_address.end() || it->second->owed == 0) continue;
+        for (auto& [fd, c] : loop.connections) {
+          if (c->evictable && c->peer == peer) {
+            victim = c.get();
+            break;
+          }
+        }
+        if (!victim) continue;
+        --it->second->owed;
+        victim->eviction_claimed = true;
       }
-      EvictIdle(loop, peer);
+      CloseConnection(victim);
     }
   }
 
@@ -761,6 +806,13 @@ struct Server::Impl {
     if (c->handshaking && !Handshake(c)) return;
     if (c->writing) return FlushOut(c);
     char buf[16 << 10];
+    // A read that did not fill the buffer most likely emptied the socket: rather than a read
+    // that says so (EAGAIN), one per request, the loop waits for epoll, which reports the
+    // socket again while anything is left in it (level-triggered). The TLS session may hold
+    // decrypted bytes epoll cannot see: those are always read.
+    auto drained = [&](ssize_t n) {
+      return static_cast<size_t>(n) < sizeof(buf) && !HasBuffered(c->ssl);
+    };
     while (true) {
       ssize_t n = ReceiveSome(c->fd, c->ssl, buf, sizeof(buf));
       if (n < 0 && errno == EINTR) continue;
@@ -769,6 +821,7 @@ struct Server::Impl {
       if (c->draining) {
         c->drained += static_cast<uint64_t>(n);
         if (c->drained > kDrainBytes) return CloseConnection(c);
+        if (drained(n)) break;
         continue;
       }
       if (!c->head_started) {
@@ -779,7 +832,7 @@ struct Server::Impl {
       }
       c->in.append(buf, static_cast<size_t>(n));
       if (FindHeadEnd(c->in, &c->scan) != std::string_view::npos &&
-          Dispatch(c) != Waiting::kForRequest) {
+          (Dispatch(c) != Waiting::kForRequest || c->loop->burst <= 0)) {
         return;
       }
       if (c->in.size() > limits.max_head_bytes) {
@@ -788,6 +841,7 @@ struct Server::Impl {
                                         std::to_string(limits.max_head_bytes) + " bytes"));
         return CloseConnection(c);
       }
+      if (drained(n)) break;
     }
   }
 
@@ -815,6 +869,7 @@ struct Server::Impl {
     }
     EvictAsked(loop, evictions);
     for (auto& [c, next] : back) {
+      loop.burst = kBurst;
       c->busy = false;
       if (next == Next::kClose || stopping) {
         CloseConnection(c);
@@ -862,12 +917,15 @@ struct Server::Impl {
   Waiting Dispatch(Connection* c) {
     while (true) {
       size_t end = FindHeadEnd(c->in, &c->scan);
-      if (end == std::string_view::npos) {
+      if (end == std::string_view::npos || c->loop->burst <= 0) {
         c->head_started = !c->in.empty();
         c->deadline = Clock::now() + (c->head_started ? limits.head_timeout : limits.idle_timeout);
         Settle(c);
+        // Its turn is over with a request still waiting: it is served again after the others.
+        if (end != std::string_view::npos) c->loop->resume.push_back(c->fd);
         return Waiting::kForRequest;
       }
+      --c->loop->burst;
       std::optional<Next> next = ServeQuick(c, end);
       if (!next) {
         Lend(c);
@@ -875,6 +933,12 @@ struct Server::Impl {
       }
       if (c->writing) {
         c->close_after_out = *next != Next::kKeep;
+        if (!ReserveOutput(c)) {
+          // Loops already hold as much as they may for slow readers: a worker writes this one.
+          c->writing = false;
+          Lend(c);
+          return Waiting::kForWorker;
+        }
         return Waiting::kForSocket;
       }
       if (*next != Next::kKeep || stopping) {
@@ -898,18 +962,21 @@ struct Server::Impl {
     }
     if (parsed.chunked || parsed.content_length > 0 || parsed.expect_continue) return std::nullopt;
     Request req = RequestFromHead(std::move(parsed), c->peer);
-    std::string allowed;
-    const RouteEntry* route = FindRoute(req, &allowed);
+    const RouteEntry* route = FindRouteRemembered(*c->loop, req);
     if (!route || !route->options.quick) return std::nullopt;
-    c->in.erase(0, end);
-    c->scan = HeadScan();
     req.received = Clock::now();
     req.request_id = RequestIdFor(req.get_header_value(kRequestIdHeader));
+    req.on_event_loop = true;
     const bool head_only = req.method == "HEAD";
     Response res;
     uint64_t limit = 0;
     const bool permitted = Permit(req, parsed, *route, &res, &limit);
-    if (permitted) res = RunHandler(*route, req);
+    if (permitted) {
+      res = RunHandler(*route, req);
+      if (res.needs_worker) return std::nullopt;  // the head is still in c->in, for the worker
+    }
+    c->in.erase(0, end);
+    c->scan = HeadScan();
     res.set_header(kRequestIdHeader, req.request_id);
     const bool close = !parsed.keep_alive;
     ++c->served;
@@ -960,9 +1027,28 @@ struct Server::Impl {
       c->writing = false;
       Watch(c, EPOLL_CTL_MOD);
     }
-    c->out.clear();
-    c->out_sent = 0;
+    ReleaseOutput(c);
     return true;
+  }
+
+  // Counts c->out, which the loop is to hold until the socket takes it, against the loops'
+  // budget. False, reserving nothing, when it does not fit.
+  bool ReserveOutput(Connection* c) {
+    const size_t size = c->out.size();
+    size_t held = loop_output_bytes.load(std::memory_order_relaxed);
+    do {
+      if (held + size > kLoopOutputBudget) return false;
+    } while (!loop_output_bytes.compare_exchange_weak(held, held + size));
+    c->out_reserved = size;
+    return true;
+  }
+
+  // Drops c->out (its memory too: an answer may have been large) and its share of the budget.
+  void ReleaseOutput(Connection* c) {
+    loop_output_bytes.fetch_sub(c->out_reserved, std::memory_order_relaxed);
+    c->out_reserved = 0;
+    std::string().swap(c->out);
+    c->out_sent = 0;
   }
 
   // The socket of a connection with a pending answer is ready: sends more of it, and once it is
@@ -1013,9 +1099,11 @@ struct Server::Impl {
     while (!stopping) {
       int timeout = ExpireAndNextTimeout(loop);
       ResumeAcceptingIfDue(loop);
+      if (!loop.resume.empty()) timeout = 0;
       int n = epoll_wait(loop.epoll_fd, events, 256, timeout);
       for (int i = 0; i < n && !stopping; ++i) {
         int fd = events[i].data.fd;
+        loop.burst = kBurst;
         if (fd == listen_fd) {
           AcceptAll(loop);
         } else if (fd == loop.wake_fd) {
@@ -1024,6 +1112,17 @@ struct Server::Impl {
                    it != loop.connections.end() && !it->second->busy) {
           OnReadable(it->second.get());
         }
+      }
+      // Connections whose turn ran out with requests left, after every other got its turn.
+      std::vector<int> resume;
+      resume.swap(loop.resume);
+      for (int fd : resume) {
+        auto it = loop.connections.find(fd);
+        if (stopping || it == loop.connections.end()) continue;
+        Connection* c = it->second.get();
+        if (c->busy || c->writing || c->draining) continue;
+        loop.burst = kBurst;
+        AwaitNextRequest(c);
       }
     }
   }
@@ -1051,6 +1150,14 @@ struct Server::Impl {
 
   // Serves every complete request head buffered on `c`, in order.
   Next ServeConnection(Connection* c) {
+    // An answer a loop began and left for a worker to finish (Dispatch).
+    if (c->out_sent < c->out.size()) {
+      bool sent =
+          SendAll(c->fd, c->ssl, std::string_view(c->out).substr(c->out_sent), limits.io_timeout);
+      std::string().swap(c->out);
+      c->out_sent = 0;
+      if (!sent || c->close_after_out) return Next::kClose;
+    }
     while (!stopping) {
       size_t end = FindHeadEnd(c->in, &c->scan);
       if (end == std::string_view::npos) return Next::kKeep;
@@ -1107,6 +1214,31 @@ struct Server::Impl {
     }
     for (const auto& m : methods) *allowed += (allowed->empty() ? "" : ", ") + m;
     return nullptr;
+  }
+
+  // FindRoute() for a request a loop serves, through the loop's memo of recent paths. nullptr
+  // when no route serves the request (the 404 or 405 is a worker's to answer).
+  const RouteEntry* FindRouteRemembered(Loop& loop, Request& req) {
+    std::string key = req.method;
+    key += ' ';
+    key += req.path;
+    if (auto it = loop.route_memo.find(key); it != loop.route_memo.end()) {
+      req.matches = it->second.matches;
+      req.route = it->second.route->name;
+      return it->second.route;
+    }
+    std::string allowed;
+    const RouteEntry* route = FindRoute(req, &allowed);
+    if (!route) return nullptr;
+    size_t bytes = key.size() * 2 + 64;  // the key, the whole-path match, and overhead
+    for (const auto& match : req.matches) bytes += match.size();
+    if (loop.route_memo_bytes + bytes > kRouteMemoBytes) {
+      loop.route_memo.clear();
+      loop.route_memo_bytes = 0;
+    }
+    loop.route_memo.emplace(std::move(key), FoundRoute{route, req.matches});
+    loop.route_memo_bytes += bytes;
+    return route;
   }
 
   // Makes sure at least one unread byte is in c->in, reading from the socket when needed.
@@ -1462,8 +1594,11 @@ Result<int> Server::Bind(const std::string& host, int port) {
     loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     loop->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (loop->epoll_fd < 0 || loop->wake_fd < 0) {
+      const int err = errno;
       impl_->loops.clear();
-      return Status::IOError("cannot start an event loop: " + std::string(std::strerror(errno)));
+      close(fd);
+      impl_->listen_fd = -1;  // as if Bind() had not been called
+      return Status::IOError("cannot start an event loop: " + std::string(std::strerror(err)));
     }
     epoll_event ev{};
     ev.events = EPOLLIN;

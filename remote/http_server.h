@@ -67,6 +67,9 @@ struct Request {
   // When the request's head had been read and parsed.
   std::chrono::steady_clock::time_point received;
   std::string principal;  // who the gate found the request to come from (a token's name), or ""
+  // The handler runs on an event loop (a quick route, RouteOptions::quick): it must answer from
+  // memory, or set Response::needs_worker.
+  bool on_event_loop = false;
 
   bool has_header(const std::string& name) const;
   // The first value of the header, or "".
@@ -80,6 +83,9 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // Set by a quick route's handler on an event loop (Request::on_event_loop) that cannot answer
+  // from memory: the server drops this response and has a worker run the handler again.
+  bool needs_worker = false;
 
   // Replaces any value the header had.
   void set_header(const std::string& name, const std::string& value);
@@ -99,10 +105,10 @@ struct RouteOptions {
   // Stream the body into a file under ServerLimits::body_dir (Request::body_file), removed after
   // the handler returns, instead of holding it in memory.
   bool body_to_file = false;
-  // The handler answers from memory or the store's objects in well under a millisecond, and never
-  // waits on a lock held for long, the network, a compiler or another request: the reactor thread
-  // then serves the route's requests that have no body itself (see the top of this file). Every
-  // other connection waits while it runs, so mark only such reads.
+  // The route's requests that have no body are served by the event loop itself (see the top of
+  // this file), which every other connection of that loop waits for meanwhile. Its handler must
+  // then answer from memory, without reading the disk or waiting on a lock held for long, the
+  // network, a compiler or another request; when it cannot, it sets Response::needs_worker.
   bool quick = false;
 };
 

@@ -245,17 +245,28 @@ void RegisterModuleRoutes(http::Server& http, ServerContext& ctx) {
   // The file's bytes, or the original Spoke's {"path", "content"} when asked (WantsFileAsJson).
   // The two are distinct representations of one resource: each has its own ETag, and caches must
   // key on Accept.
-  // Quick: a ref, a few cached objects and a blob, on the reactor (http_server.h).
+  // Quick (http_server.h): on an event loop, a file read before is answered from the store's
+  // memory; any other read goes to a worker, since it reads the disk.
   http::RouteOptions quick;
   quick.quick = true;
   http.Route("GET", Route(R"(/versions/)") + kVersion + R"(/files/(.+))", quick,
              [&ctx](const http::Request& req, http::Response& res) {
                auto as_json = WantsFileAsJson(req);
                if (!as_json.ok()) return SendError(res, as_json.status());
-               auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
-               if (!version.ok()) return SendError(res, version.status());
-               auto file = ctx.store->ReadFile(*version, req.matches[3]);
-               if (!file.ok()) return SendError(res, file.status());
+               std::optional<std::pair<std::string, std::string>> file;
+               if (req.on_event_loop) {
+                 file = ctx.store->CachedFile(req.matches[1], req.matches[2], req.matches[3]);
+                 if (!file) {
+                   res.needs_worker = true;
+                   return;
+                 }
+               } else {
+                 auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
+                 if (!version.ok()) return SendError(res, version.status());
+                 auto read = ctx.store->ReadFile(*version, req.matches[3]);
+                 if (!read.ok()) return SendError(res, read.status());
+                 file = std::move(*read);
+               }
                res.set_header("Vary", "Accept");
                if (!*as_json) {
                  if (HandleETag(req, res, file->second)) return;

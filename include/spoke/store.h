@@ -26,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -197,6 +198,13 @@ class Store {
   // One file's bytes and its blob id. NotFound for a path not in the version.
   Result<std::pair<std::string, std::string>> ReadFile(const VersionInfo& version,
                                                        const std::string& path) const;
+  // What ReadFile(GetVersion(module, version), path) gave before, when this Store still holds it
+  // in memory (recent reads of files up to 2 MiB); nullopt, having read nothing from disk, when it
+  // does not, and always for "latest". Costs a few hash lookups: for callers that must not wait
+  // on the disk (the server's event loops).
+  std::optional<std::pair<std::string, std::string>> CachedFile(const std::string& module,
+                                                                const std::string& version,
+                                                                const std::string& path) const;
   // The module files that differ from `from` to `to` (the manifest left out), sorted by path, each
   // with a unified diff (three lines of context) when `with_patch`. A moved file is one removed and
   // one added.

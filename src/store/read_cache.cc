@@ -56,6 +56,13 @@ std::optional<VersionInfo> ReadCache::FindVersion(const std::string& tag_id) {
   return *found;  // copied outside the lock
 }
 
+std::optional<std::string> ReadCache::FindVersionCommit(const std::string& tag_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Entry* entry = Touch(VersionKey(tag_id));
+  if (!entry || !entry->version) return std::nullopt;
+  return entry->version->commit_id;
+}
+
 void ReadCache::PutVersion(const VersionInfo& version) {
   Entry entry;
   entry.key = VersionKey(version.tag_id);
@@ -65,8 +72,8 @@ void ReadCache::PutVersion(const VersionInfo& version) {
   Insert(std::move(entry));
 }
 
-std::optional<std::pair<std::string, std::string>> ReadCache::FindFile(
-    const std::string& commit_id, const std::string& path) {
+std::optional<std::pair<std::string, std::string>> ReadCache::FindFile(const std::string& commit_id,
+                                                                       const std::string& path) {
   std::shared_ptr<const std::pair<std::string, std::string>> found;
   {
     std::lock_guard<std::mutex> lock(mutex_);

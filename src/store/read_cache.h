@@ -36,6 +36,8 @@ class ReadCache {
 
   // The version the annotated tag `tag_id` (hex) describes, if cached.
   std::optional<VersionInfo> FindVersion(const std::string& tag_id);
+  // Only its commit id (hex), without copying the rest.
+  std::optional<std::string> FindVersionCommit(const std::string& tag_id);
   void PutVersion(const VersionInfo& version);
 
   // The bytes and blob id (hex) of `path` in the tree of commit `commit_id` (hex), if cached.
@@ -51,8 +53,8 @@ class ReadCache {
  private:
   struct Entry {
     std::string key;
-    std::string tag_id;                                            // for a tag ref's key
-    std::shared_ptr<const VersionInfo> version;                    // for a version's key
+    std::string tag_id;                                               // for a tag ref's key
+    std::shared_ptr<const VersionInfo> version;                       // for a version's key
     std::shared_ptr<const std::pair<std::string, std::string>> file;  // for a file's key
     size_t bytes = 0;
   };

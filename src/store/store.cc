@@ -369,6 +369,15 @@ Result<std::pair<std::string, std::string>> Store::ReadFile(const VersionInfo& v
   return std::make_pair(std::move(*content), blob_id);
 }
 
+std::optional<std::pair<std::string, std::string>> Store::CachedFile(
+    const std::string& module, const std::string& version, const std::string& path) const {
+  auto tag_id = impl_->read_cache.FindTag(module, version);  // never holds "latest"
+  if (!tag_id) return std::nullopt;
+  auto commit_id = impl_->read_cache.FindVersionCommit(*tag_id);
+  if (!commit_id) return std::nullopt;
+  return impl_->read_cache.FindFile(*commit_id, path);
+}
+
 Result<std::vector<VersionInfo>> Store::Log(const std::string& module) const {
   SPOKE_ASSIGN_OR_RETURN(ModuleInfo info, GetModule(module));
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));

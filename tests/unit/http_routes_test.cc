@@ -28,6 +28,7 @@ TEST(HttpRoutes, APatternsRequiredTextNeverHidesAMatch) {
       R"(/opt(ional)?/x)",
       R"(^/anchored$)",
       R"(/class[0-9]+/tail\+)",
+      R"(/hex\x2Fslash/\u0041end)",
   };
   Server server(ServerLimits{});
   for (const std::string& pattern : patterns) {
@@ -54,6 +55,7 @@ TEST(HttpRoutes, APatternsRequiredTextNeverHidesAMatch) {
       {"/optional/x", "200 " + patterns[6] + " [ional]"},
       {"/anchored", "200 " + patterns[7]},
       {"/class7/tail+", "200 " + patterns[8]},
+      {"/hex/slash/Aend", "200 " + patterns[9]},
   };
   for (const auto& [path, expected] : cases) EXPECT_EQ(Answer(server, path), expected) << path;
   for (const std::string path :

@@ -38,6 +38,8 @@ TEST(ReadCache, GivesBackWhatWasPutUnderEachKind) {
   EXPECT_EQ(version->version, "v1.0.0");
   EXPECT_EQ(version->manifest.files.size(), 1u);
   EXPECT_EQ(version->manifest.files[0].path, "acme/a.proto");
+  EXPECT_EQ(cache.FindVersionCommit(std::string(40, 'a')), std::string(40, 'c'));
+  EXPECT_FALSE(cache.FindVersionCommit(std::string(40, 'b')));
   // A tag id is not a version's key, nor the other way round.
   EXPECT_FALSE(cache.FindVersion(std::string(40, 'b')));
 
