@@ -92,12 +92,15 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
 
 Status UpdateRefsOnDisk(git_repository* repo, const std::vector<RefUpdate>& sorted,
                         const std::function<void()>& refs_locked) {
+  // Declared before the transaction, so released after it: freeing a transaction that did not
+  // commit (a Conflict below) unlinks its lock files by path, and a writer let in before that
+  // would take them for a dead writer's, replace them with its own, and lose those.
+  RefWriterLock writer(repo);
+  SPOKE_RETURN_IF_ERROR(writer.Take());
   git_transaction* raw = nullptr;
   int rc = git_transaction_new(&raw, repo);
   if (rc != 0) return GitError(rc, "cannot start a ref transaction");
   TransactionPtr tx(raw);
-  RefWriterLock writer(repo);
-  SPOKE_RETURN_IF_ERROR(writer.Take());
   for (const auto& update : sorted) {
     rc = git_transaction_lock_ref(raw, update.name.c_str());
     if (rc == GIT_ELOCKED) {
