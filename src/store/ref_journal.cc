@@ -81,7 +81,8 @@ Status WriteAll(int fd, const std::string& bytes, const std::string& path) {
   return Status::Ok();
 }
 
-// Completes one dead journal's transaction.
+// Completes one dead journal's transaction. REQUIRES: the store's RefWriterLock held, so that no
+// live writer holds a lock file of these refs and none takes one until this transaction is freed.
 Status Complete(git_repository* repo, const std::string& git_dir,
                 const std::vector<JournalEntry>& entries) {
   std::vector<RefUpdate> todo;
@@ -164,6 +165,10 @@ Status RecoverRefJournals(git_repository* repo) {
   const std::string git_dir = GitDirOf(repo);
   const fs::path dir = fs::path(git_dir) / kJournalDir;
   Status first = Status::Ok();
+  // Taken at the first dead journal and never waited for: a live writer holding it means the
+  // journals wait for the next open, as they do when one of their refs is locked.
+  RefWriterLock writer(repo);
+  bool writer_held = false;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const fs::path path = it->path();
@@ -187,7 +192,18 @@ Status RecoverRefJournals(git_repository* repo) {
     for (ssize_t n; (n = ::read(fd, buffer, sizeof(buffer))) > 0;)
       text.append(buffer, static_cast<size_t>(n));
     std::vector<JournalEntry> entries;
-    Status done = ParseJournal(text, &entries) ? Complete(repo, git_dir, entries) : Status::Ok();
+    Status done = Status::Ok();
+    if (ParseJournal(text, &entries)) {
+      if (!writer_held) {
+        done = writer.TryTake();
+        if (!done.ok()) {
+          ::close(fd);
+          return first.ok() ? done : first;
+        }
+        writer_held = true;
+      }
+      done = Complete(repo, git_dir, entries);
+    }
     std::error_code remove_ec;
     if (done.ok()) {
       fs::remove(path, remove_ec);

@@ -44,7 +44,9 @@ class RefJournal {
 // Completes the transactions of dead processes recorded in `repo`'s journals: every ref still at
 // its old value is set to its new one (a ref someone has moved since is left alone), the lock
 // files the dead process left on them are removed, and the journal goes. Journals of live
-// processes are left alone. Errors are returned after the other journals were tried.
+// processes are left alone, and every journal while another writer holds the store's
+// RefWriterLock (store_impl.h), which this takes without waiting: they wait for the next open.
+// Errors are returned after the other journals were tried.
 Status RecoverRefJournals(git_repository* repo);
 
 }  // namespace spoke

@@ -16,36 +16,25 @@
 #include "store/store_impl.h"
 
 namespace spoke {
-namespace {
 
-// Held (flock, exclusive) by every Spoke process while it locks and writes a store's refs. The
-// kernel drops it when its holder dies, so a ref's git lock file found while holding it was left
-// by a writer killed mid-transaction (a `spoke pull` killed at the wrong moment) and is removed,
-// instead of refusing every later write to that ref for good.
-class RefWriterLock {
- public:
-  explicit RefWriterLock(git_repository* repo)
-      : path_((std::filesystem::path(git_repository_path(repo)) / "spoke-refs.lock").string()) {}
-  ~RefWriterLock() {
-    if (fd_ >= 0) close(fd_);  // releases the flock
+RefWriterLock::RefWriterLock(git_repository* repo)
+    : path_((std::filesystem::path(git_repository_path(repo)) / "spoke-refs.lock").string()) {}
+
+RefWriterLock::~RefWriterLock() {
+  if (fd_ >= 0) close(fd_);  // releases the flock
+}
+
+Status RefWriterLock::Lock(bool wait) {
+  fd_ = open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) return Status::IOError("cannot open " + path_ + ": " + std::strerror(errno));
+  while (flock(fd_, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+    if (errno == EWOULDBLOCK && !wait)
+      return Status::Conflict(path_ + " is held by another writer; try again");
+    if (errno != EINTR)
+      return Status::IOError("cannot lock " + path_ + ": " + std::strerror(errno));
   }
-
-  Status Take() {
-    fd_ = open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) return Status::IOError("cannot open " + path_ + ": " + std::strerror(errno));
-    while (flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR)
-        return Status::IOError("cannot lock " + path_ + ": " + std::strerror(errno));
-    }
-    return Status::Ok();
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-};
-
-}  // namespace
+  return Status::Ok();
+}
 
 // libgit2 syncs each ref file before its rename and its directory after it; a directory the
 // transaction had to create (refs/tags/<new module>/) is synced here, as are its parents up to
@@ -92,16 +81,19 @@ Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& upda
 
 Status UpdateRefsOnDisk(git_repository* repo, const std::vector<RefUpdate>& sorted,
                         const std::function<void()>& refs_locked) {
+  // Declared before the transaction, so released after it: freeing a transaction that did not
+  // commit (a Conflict below) unlinks its lock files by path, and a writer let in before that
+  // would take them for a dead writer's, replace them with its own, and lose those.
+  RefWriterLock writer(repo);
+  SPOKE_RETURN_IF_ERROR(writer.Take());
   git_transaction* raw = nullptr;
   int rc = git_transaction_new(&raw, repo);
   if (rc != 0) return GitError(rc, "cannot start a ref transaction");
   TransactionPtr tx(raw);
-  RefWriterLock writer(repo);
-  SPOKE_RETURN_IF_ERROR(writer.Take());
   for (const auto& update : sorted) {
     rc = git_transaction_lock_ref(raw, update.name.c_str());
     if (rc == GIT_ELOCKED) {
-      // No live Spoke writer holds it (see RefWriterLock): a dead one left it.
+      // No live Spoke writer holds it (store_impl.h's RefWriterLock): a dead one left it.
       std::error_code ec;
       std::filesystem::remove(
           std::filesystem::path(git_repository_path(repo)) / (update.name + ".lock"), ec);

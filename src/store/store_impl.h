@@ -125,6 +125,34 @@ Status SyncRefDirectories(git_repository* repo, const std::vector<RefUpdate>& up
 // nothing (StoreBackend::UpdateRefs). REQUIRES: write_mutex held.
 Status UpdateRefsLocked(git_repository* repo, const std::vector<RefUpdate>& updates,
                         const Store::Impl& impl);
+
+// spoke-refs.lock in a store's git directory, flock'ed (exclusive) by every Spoke writer, in any
+// process, for as long as it holds any of the store's ref lock files. The kernel drops it when its
+// holder dies, so a ref's git lock file met while holding it was left by a writer killed
+// mid-transaction and may be removed. That holds only if no ref lock file is created or removed
+// without it: take it before creating a ref transaction, release it after freeing the transaction
+// (freeing one that did not commit unlinks its lock files by path).
+class RefWriterLock {
+ public:
+  explicit RefWriterLock(git_repository* repo);
+  // Releases the lock if it was taken.
+  ~RefWriterLock();
+  RefWriterLock(const RefWriterLock&) = delete;
+  RefWriterLock& operator=(const RefWriterLock&) = delete;
+
+  // Waits for the lock. IOError when its file cannot be opened or locked. REQUIRES: neither this
+  // nor TryTake was called before on this object.
+  Status Take() { return Lock(/*wait=*/true); }
+  // Takes the lock only if no one holds it: Conflict when another writer does. REQUIRES: as Take.
+  Status TryTake() { return Lock(/*wait=*/false); }
+
+ private:
+  Status Lock(bool wait);
+
+  std::string path_;
+  int fd_ = -1;
+};
+
 // The filesystem backend's StoreBackend::UpdateRefs: every ref's git lock taken under
 // spoke-refs.lock, every old value compared, then libgit2's transaction writes the refs one by one,
 // with a ref journal (ref_journal.h) that makes a crash between two of them finish at the next

@@ -847,6 +847,30 @@ TEST_F(ReceivedPackTest, ATransactionOfALiveProcessIsLeftToIt) {
   ::close(live);
 }
 
+// Completing a dead transaction takes its refs' lock files, which a live writer holding
+// spoke-refs.lock would take for a dead writer's and remove: so it is left for a later open.
+TEST_F(ReceivedPackTest, ATransactionCutShortWaitsWhileAnotherWriterHoldsTheRefWriterLock) {
+  Prepare(OneFile("one"));
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(dst_->ApplyPack(pack_, {}, RefPolicy::kMirror).ok());
+  ASSERT_TRUE(dst_->UpdateRefs({{ModuleBranchRef("m"), "", version_.commit_id}}).ok());
+  WriteDeadJournal(*dst_, version_, "j-3");
+  int writer = ::open((fs::path(dst_->path()) / "spoke-refs.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(writer, 0);
+  ASSERT_EQ(::flock(writer, LOCK_EX), 0);
+  ASSERT_TRUE(Store::Open(dst_->path(), false).ok());
+  EXPECT_TRUE(dst_->ResolveRef(VersionTagRef("m", "v1.0.0")).value().empty())
+      << "completed under a live writer";
+  EXPECT_FALSE(fs::exists(fs::path(dst_->path()) / (VersionTagRef("m", "v1.0.0") + ".lock")));
+  EXPECT_TRUE(fs::exists(fs::path(dst_->path()) / "spoke-journal" / "j-3"));
+  ::close(writer);
+
+  auto reopened = Store::Open(dst_->path(), false);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->ResolveRef(VersionTagRef("m", "v1.0.0")).value(), version_.tag_id);
+  EXPECT_TRUE(fs::is_empty(fs::path(dst_->path()) / "spoke-journal"));
+}
+
 TEST_F(ReceivedPackTest, AFinishedTransactionLeavesNoJournal) {
   Prepare(OneFile("one"));
   if (HasFatalFailure()) return;

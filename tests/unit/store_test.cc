@@ -503,6 +503,42 @@ TEST_F(UpdateRefsTest, IsAllOrNothingWhenTheSecondRefsOldValueIsWrong) {
   EXPECT_TRUE(GitFsckStrict(store_->path()));
 }
 
+// A writer refused by the compare-and-swap holds its ref's lock file until it frees its
+// transaction, and must do so before it lets the next writer in: that one would take the file for
+// a dead writer's (refs.cc), replace it with its own, have it unlinked by the refused writer's
+// cleanup, and fail ("failed to rename lockfile"). Each refusal below opens that window once;
+// before the fix, the writer failed within its first two dozen rounds.
+TEST_F(UpdateRefsTest, AWriterRefusedAfterLockingNeverUnlocksTheNextWritersRef) {
+  auto other = MustOpen(dir_.Sub("store"));
+  ASSERT_NE(other, nullptr);
+  constexpr int kRounds = 60;
+  std::atomic<bool> done = false;
+  std::atomic<int> refused = 0;
+  std::thread refuser([&] {
+    RefUpdate wrong = BranchUpdate();
+    wrong.old_target = std::string(40, '1');  // never what the branch holds
+    while (!done) {
+      Status s = other->UpdateRefs({wrong});
+      EXPECT_EQ(s.code(), Status::Code::kConflict) << s.ToString();
+      ++refused;
+    }
+  });
+  std::string from = first_.version.commit_id;
+  std::string to = next_.commit_id;
+  Status failed = Status::Ok();
+  int round = 0;
+  for (; round < kRounds; ++round) {
+    failed = store_->UpdateRefs({{ModuleBranchRef("user"), from, to}});
+    if (!failed.ok()) break;
+    std::swap(from, to);
+  }
+  done = true;
+  refuser.join();
+  EXPECT_TRUE(failed.ok()) << "round " << round << ": " << failed.ToString();
+  EXPECT_GT(refused, 0);
+  EXPECT_EQ(AllRefs(*store_), refs_before_);
+}
+
 TEST_F(UpdateRefsTest, RefusesDeletionsDuplicatesAndInvalidNames) {
   RefUpdate deletion = BranchUpdate();
   deletion.new_target = "";
