@@ -39,6 +39,11 @@ void AppendEscaped(std::string* out, std::string_view text) {
   }
 }
 
+// "file-" + the path, percent-encoded so the anchor is the same in an id and in a URL.
+std::string FileAnchor(const pb::FileDescriptor& file) {
+  return "file-" + PercentEncodePath(file.name());
+}
+
 // A comment as docs: its paragraphs (runs of non-blank lines), each line without the
 // indentation all lines share (the space after "//") and without trailing blanks.
 std::vector<std::string> Paragraphs(const std::string& comment) {
@@ -133,7 +138,7 @@ class DocsWriter {
     out_ += "<nav class=\"schema-toc\" aria-label=\"Types\">\n<h2>Types</h2>\n<ul>\n";
     for (const pb::FileDescriptor* file : files_) {
       out_ += "<li>";
-      Link("", "file-" + file->name(), file->name());
+      Link("", FileAnchor(*file), file->name());
       out_ += "\n<ul>\n";
       for (int i = 0; i < file->message_type_count(); ++i) ContentsMessage(file->message_type(i));
       for (int i = 0; i < file->enum_type_count(); ++i) ContentsEntry(*file->enum_type(i), "enum");
@@ -180,8 +185,8 @@ class DocsWriter {
   // Declarations.
 
   void File(const pb::FileDescriptor* file) {
-    out_ += "<section class=\"schema-file\" id=\"file-";
-    Text(file->name());
+    out_ += "<section class=\"schema-file\" id=\"";
+    Text(FileAnchor(*file));
     out_ += "\">\n<h2>";
     const std::string& source = LinksOf(file).source_page;
     if (source.empty()) {
@@ -437,6 +442,22 @@ class DocsWriter {
 };
 
 }  // namespace
+
+std::string PercentEncodePath(const std::string& text) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
 
 std::string RenderSchemaDocs(const std::vector<const pb::FileDescriptor*>& files,
                              const SchemaLinker& links) {

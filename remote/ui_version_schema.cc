@@ -6,34 +6,14 @@
 #include "spoke/deps.h"
 
 namespace spoke {
-namespace {
-
-// `text` with every byte but the unreserved ones (RFC 3986) and '/' as %XX.
-std::string EncodePath(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string UiVersionPageUrl(const std::string& module, const std::string& version) {
-  return "/ui/modules/" + EncodePath(module) + "/versions/" + EncodePath(version);
+  return "/ui/modules/" + PercentEncodePath(module) + "/versions/" + PercentEncodePath(version);
 }
 
 std::string UiFilePageUrl(const std::string& module, const std::string& version,
                           const std::string& path) {
-  return UiVersionPageUrl(module, version) + "/files/" + EncodePath(path);
+  return UiVersionPageUrl(module, version) + "/files/" + PercentEncodePath(path);
 }
 
 Result<VersionSchema> LoadVersionSchema(const Store& store, const VersionInfo& version) {
@@ -43,9 +23,9 @@ Result<VersionSchema> LoadVersionSchema(const Store& store, const VersionInfo& v
   SPOKE_ASSIGN_OR_RETURN(SchemaSources sources, VersionSources(store, version));
   for (const std::string& path : sources.targets)
     schema.owners[path] = {version.module, version.version, path};
-  SPOKE_ASSIGN_OR_RETURN(
-      auto reached, WalkDependencies(store, version.module + "@" + version.version,
-                                     version.manifest.dependencies));
+  SPOKE_ASSIGN_OR_RETURN(auto reached,
+                         WalkDependencies(store, version.module + "@" + version.version,
+                                          version.manifest.dependencies));
   for (const ReachedVersion& dep : reached) {
     SPOKE_ASSIGN_OR_RETURN(auto ids, store.ListFileIds(dep.version));
     for (const auto& [own_path, id] : ids) {

@@ -140,8 +140,8 @@ void ExpectAnchorsOfMessage(const std::string& html, const pb::Descriptor* messa
   for (int i = 0; i < message->nested_type_count(); ++i)
     ExpectAnchorsOfMessage(html, message->nested_type(i));
   for (int i = 0; i < message->enum_type_count(); ++i) {
-    EXPECT_TRUE(Contains(html, "<section class=\"schema-enum\" id=\"" +
-                                   message->enum_type(i)->full_name() + "\">"));
+    EXPECT_TRUE(Contains(
+        html, "<section class=\"schema-enum\" id=\"" + message->enum_type(i)->full_name() + "\">"));
   }
 }
 
@@ -158,9 +158,10 @@ TEST_F(UiSchemaDocs, EveryMessageEnumServiceAndRpcHasItsFullNameAsAnchor) {
       EXPECT_TRUE(Contains(html, "id=\"" + service->method(j)->full_name() + "\""));
   }
   // The walk above saw what the test means it to.
-  for (const char* id : {"acme.pay.v1.Order", "acme.pay.v1.Order.Item", "acme.pay.v1.Order.Item.Part",
-                         "acme.pay.v1.Order.Status", "acme.pay.v1.Empty", "acme.pay.v1.Payments",
-                         "acme.pay.v1.Payments.Charge", "acme.pay.v1.Payments.Watch"}) {
+  for (const char* id :
+       {"acme.pay.v1.Order", "acme.pay.v1.Order.Item", "acme.pay.v1.Order.Item.Part",
+        "acme.pay.v1.Order.Status", "acme.pay.v1.Empty", "acme.pay.v1.Payments",
+        "acme.pay.v1.Payments.Charge", "acme.pay.v1.Payments.Watch"}) {
     EXPECT_TRUE(Contains(html, std::string("id=\"") + id + "\"")) << id;
   }
   EXPECT_TRUE(Contains(html, "id=\"file-pay/order.proto\""));
@@ -200,12 +201,14 @@ TEST_F(UiSchemaDocs, EachDeclarationLinksToItsSourceLine) {
                        "defined at <a href=\"/ui/modules/pay/versions/v1.0.0/files/"
                        "pay/order.proto#L15\">pay/order.proto:15</a>"))
       << html;
-  EXPECT_TRUE(Contains(html, "<h2><a href=\"/ui/modules/pay/versions/v1.0.0/files/"
-                             "pay/order.proto\">pay/order.proto</a></h2>"));
+  EXPECT_TRUE(Contains(html,
+                       "<h2><a href=\"/ui/modules/pay/versions/v1.0.0/files/"
+                       "pay/order.proto\">pay/order.proto</a></h2>"));
   EXPECT_TRUE(Contains(Section(html, "acme.pay.v1.Payments.Charge"), "pay/order.proto:46</a>"));
   std::string common = Render("common");
-  EXPECT_TRUE(Contains(common, "<a href=\"/ui/modules/common/versions/v1.0.0/files/"
-                               "common/money.proto#L5\">common/money.proto:5</a>"));
+  EXPECT_TRUE(Contains(common,
+                       "<a href=\"/ui/modules/common/versions/v1.0.0/files/"
+                       "common/money.proto#L5\">common/money.proto:5</a>"));
 }
 
 TEST_F(UiSchemaDocs, CommentsAreDocsEscapedWithTheirParagraphs) {
@@ -225,8 +228,7 @@ TEST_F(UiSchemaDocs, CommentsAreDocsEscapedWithTheirParagraphs) {
   EXPECT_TRUE(Contains(Row(html, "acme.pay.v1.Order.rounding"), "<p>How to round.</p>"));
   // A file's docs are its package statement's comment; an RPC's its own.
   EXPECT_TRUE(Contains(html, "<p>Payments of orders.</p>"));
-  EXPECT_TRUE(
-      Contains(Section(html, "acme.pay.v1.Payments.Charge"), "<p>Charges an order.</p>"));
+  EXPECT_TRUE(Contains(Section(html, "acme.pay.v1.Payments.Charge"), "<p>Charges an order.</p>"));
 }
 
 TEST_F(UiSchemaDocs, NestedTypesMapFieldsAndOneofsShowAsDeclared) {
@@ -260,11 +262,25 @@ TEST_F(UiSchemaDocs, DeprecatedFieldsValuesAndRpcsAreMarked) {
   EXPECT_TRUE(Contains(legacy, "class=\"deprecated\"")) << legacy;
   EXPECT_TRUE(Contains(legacy, "<span class=\"deprecated\">deprecated</span>")) << legacy;
   EXPECT_FALSE(Contains(Row(html, "acme.pay.v1.Order.total"), "deprecated"));
-  EXPECT_TRUE(
-      Contains(Row(html, "acme.pay.v1.Order.Status.STATUS_PAID"), "class=\"deprecated\""));
+  EXPECT_TRUE(Contains(Row(html, "acme.pay.v1.Order.Status.STATUS_PAID"), "class=\"deprecated\""));
   EXPECT_TRUE(Contains(Section(html, "acme.pay.v1.Payments.Watch"),
                        "<span class=\"deprecated\">deprecated</span>"));
   EXPECT_FALSE(Contains(Section(html, "acme.pay.v1.Payments.Charge"), "deprecated"));
+}
+
+TEST_F(UiSchemaDocs, AHostileFilePathIsEscapedInTextAndPercentEncodedInLinks) {
+  const std::string path = "evil/<b> \"x'&#?.proto";
+  MustPush("evil", "v1.0.0",
+           {{path, "syntax = \"proto3\";\npackage evil;\n\nmessage M {\n  string s = 1;\n}\n"}});
+  std::string html = Render("evil");
+  EXPECT_FALSE(Contains(html, "<b>")) << html;
+  EXPECT_FALSE(Contains(html, path));
+  EXPECT_TRUE(Contains(html, ">evil/&lt;b&gt; &quot;x&#39;&amp;#?.proto</a>")) << html;
+  const std::string encoded = "evil/%3Cb%3E%20%22x%27%26%23%3F.proto";
+  EXPECT_TRUE(Contains(html, "<a href=\"#file-" + encoded + "\">"));
+  EXPECT_TRUE(Contains(html, "<section class=\"schema-file\" id=\"file-" + encoded + "\">"));
+  EXPECT_TRUE(
+      Contains(html, "href=\"/ui/modules/evil/versions/v1.0.0/files/" + encoded + "#L4\">"));
 }
 
 TEST_F(UiSchemaDocs, TheFragmentsTagsAreBalanced) {
