@@ -3,6 +3,8 @@
 // .proto file (names, comments, paths) is escaped on its way out, by the one Escape below.
 #include "ui_schema_docs.h"
 
+#include <google/protobuf/descriptor.pb.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -413,13 +415,13 @@ class DocsWriter {
       Text(method->full_name());
       out_ += "\">\n<h4><span class=\"kind\">rpc</span> <code>";
       Text(method->name());
-      out_ += "(";
+      out_ += "</code>(";
       if (method->client_streaming()) out_ += "stream ";
       TypeLink(*method->input_type(), package);
       out_ += ") returns (";
       if (method->server_streaming()) out_ += "stream ";
       TypeLink(*method->output_type(), package);
-      out_ += ")</code>";
+      out_ += ")";
       Deprecated(method->options().deprecated());
       out_ += "</h4>\n";
       pb::SourceLocation location;

@@ -3,6 +3,7 @@
 // rendered as the version page would. Every message, enum, service and RPC has its anchor; types
 // link to their definitions, across modules; comments are docs, escaped; map fields, oneofs,
 // nested types and deprecated fields show as declared.
+#include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -183,7 +184,8 @@ TEST_F(UiSchemaDocs, ATypeOfTheDependencyLinksToTheDependencysVersionPageAtItsAn
                        "<a href=\"/ui/modules/common/versions/v1.0.0#acme.common.v1.Rounding\">"));
   // An RPC's request and response are linked too, here and across modules.
   std::string charge = Section(html, "acme.pay.v1.Payments.Charge");
-  EXPECT_TRUE(Contains(charge, "Charge(<code><a href=\"#acme.pay.v1.Order\">Order</a></code>)"))
+  EXPECT_TRUE(Contains(
+      charge, "<code>Charge</code>(<code><a href=\"#acme.pay.v1.Order\">Order</a></code>)"))
       << charge;
   EXPECT_TRUE(Contains(charge, "returns (<code>" + money + "</code>)")) << charge;
   std::string watch = Section(html, "acme.pay.v1.Payments.Watch");
