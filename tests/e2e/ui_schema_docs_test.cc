@@ -34,13 +34,24 @@ enum Rounding {
 }
 )"}};
 
-// "message Order" is on line 15.
+// The original Spoke's layout: its file at the module's root, imported as "shared/units.proto" (the
+// pin is mounted under the module's name).
+const FileSet kUnits = {{"units.proto", R"(syntax = "proto3";
+package acme.shared;
+
+message Unit {
+  string name = 1;
+}
+)"}};
+
+// "message Order" is on line 16, "rpc Charge" on line 48.
 const FileSet kPay = {{"pay/order.proto", R"(syntax = "proto3";
 // Payments of orders.
 package acme.pay.v1;
 
 import "common/money.proto";
 import "google/protobuf/timestamp.proto";
+import "shared/units.proto";
 
 // An order <b>to pay</b> & "settle".
 //
@@ -63,6 +74,7 @@ message Order {
   google.protobuf.Timestamp placed = 8;
   acme.common.v1.Rounding rounding = 9;  // How to round.
   optional string note = 10;
+  acme.shared.Unit unit = 11;
 
   message Item {
     string sku = 1;
@@ -92,7 +104,8 @@ class UiSchemaDocs : public DependencyFixture {
   void SetUp() override {
     StartServer();
     MustPush("common", "v1.0.0", kMoney);
-    MustPush("pay", "v1.0.0", kPay, {"common@v1.0.0"});
+    MustPush("shared", "v1.0.0", kUnits);
+    MustPush("pay", "v1.0.0", kPay, {"common@v1.0.0", "shared@v1.0.0"});
     auto store = Store::Open(work_.Sub("storage"), false);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
@@ -197,16 +210,33 @@ TEST_F(UiSchemaDocs, ATypeOfTheDependencyLinksToTheDependencysVersionPageAtItsAn
                        "<td><code>google.protobuf.Timestamp</code></td>"));
 }
 
+TEST_F(UiSchemaDocs, AMountedDependencysFilesLinkToTheirPathsInTheirOwnModule) {
+  std::string html = Render("pay");
+  EXPECT_TRUE(Contains(Row(html, "acme.pay.v1.Order.unit"),
+                       "<a href=\"/ui/modules/shared/versions/v1.0.0#acme.shared.Unit\">"));
+  const FileOwner& owner = schema_->owners.at("shared/units.proto");
+  EXPECT_EQ(owner.module, "shared");
+  EXPECT_EQ(owner.version, "v1.0.0");
+  EXPECT_EQ(owner.path, "units.proto");
+  EXPECT_EQ(LinksFor(*schema_)("shared/units.proto").source_page,
+            "/ui/modules/shared/versions/v1.0.0/files/units.proto");
+  EXPECT_EQ(schema_->owners.at("common/money.proto").path, "common/money.proto");
+  EXPECT_EQ(schema_->owners.at("pay/order.proto").module, "pay");
+  // The well-known types come from libprotobuf: no module owns them.
+  EXPECT_EQ(schema_->owners.count("google/protobuf/timestamp.proto"), 0u);
+  EXPECT_EQ(LinksFor(*schema_)("google/protobuf/timestamp.proto").docs_page, "");
+}
+
 TEST_F(UiSchemaDocs, EachDeclarationLinksToItsSourceLine) {
   std::string html = Render("pay");
   EXPECT_TRUE(Contains(Section(html, "acme.pay.v1.Order"),
                        "defined at <a href=\"/ui/modules/pay/versions/v1.0.0/files/"
-                       "pay/order.proto#L15\">pay/order.proto:15</a>"))
+                       "pay/order.proto#L16\">pay/order.proto:16</a>"))
       << html;
   EXPECT_TRUE(Contains(html,
                        "<h2><a href=\"/ui/modules/pay/versions/v1.0.0/files/"
                        "pay/order.proto\">pay/order.proto</a></h2>"));
-  EXPECT_TRUE(Contains(Section(html, "acme.pay.v1.Payments.Charge"), "pay/order.proto:46</a>"));
+  EXPECT_TRUE(Contains(Section(html, "acme.pay.v1.Payments.Charge"), "pay/order.proto:48</a>"));
   std::string common = Render("common");
   EXPECT_TRUE(Contains(common,
                        "<a href=\"/ui/modules/common/versions/v1.0.0/files/"
