@@ -3,6 +3,8 @@
 // dependency walk, so the documentation can link every type to the version that defines it.
 #include "ui_version_schema.h"
 
+#include <algorithm>
+
 #include "spoke/deps.h"
 
 namespace spoke {
@@ -36,6 +38,49 @@ Result<VersionSchema> LoadVersionSchema(const Store& store, const VersionInfo& v
   }
   SPOKE_ASSIGN_OR_RETURN(schema.image, SchemaImage::Build(sources));
   return schema;
+}
+
+namespace {
+
+size_t FilesOf(const VersionSchema& schema) { return std::max<size_t>(schema.owners.size(), 1); }
+
+}  // namespace
+
+Result<std::shared_ptr<const VersionSchema>> VersionSchemaCache::Get(const Store& store,
+                                                                     const VersionInfo& version) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = by_tag_.find(version.tag_id);
+    if (found != by_tag_.end()) {
+      recent_.splice(recent_.begin(), recent_, found->second);
+      return found->second->second;
+    }
+  }
+  SPOKE_ASSIGN_OR_RETURN(VersionSchema loaded, LoadVersionSchema(store, version));
+  auto schema = std::make_shared<const VersionSchema>(std::move(loaded));
+  const size_t files = FilesOf(*schema);
+  if (files > max_files_) return schema;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (by_tag_.count(version.tag_id) > 0) return schema;  // another thread's parse is kept
+  recent_.emplace_front(version.tag_id, schema);
+  by_tag_[version.tag_id] = recent_.begin();
+  files_ += files;
+  while (files_ > max_files_) {
+    files_ -= FilesOf(*recent_.back().second);
+    by_tag_.erase(recent_.back().first);
+    recent_.pop_back();
+  }
+  return schema;
+}
+
+size_t VersionSchemaCache::entries() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return recent_.size();
+}
+
+size_t VersionSchemaCache::files() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return files_;
 }
 
 SchemaLinker LinksFor(const VersionSchema& schema) {

@@ -315,6 +315,47 @@ TEST_F(UiSchemaDocs, AHostileFilePathIsEscapedInTextAndPercentEncodedInLinks) {
       Contains(html, "href=\"/ui/modules/evil/versions/v1.0.0/files/" + encoded + "#L4\">"));
 }
 
+TEST_F(UiSchemaDocs, TheCacheKeepsParsedVersionsAndDropsTheLeastRecentlyUsed) {
+  auto pay = store_->GetVersion("pay", "v1.0.0");
+  auto latest = store_->GetVersion("pay", "latest");
+  auto common = store_->GetVersion("common", "v1.0.0");
+  auto shared = store_->GetVersion("shared", "v1.0.0");
+  ASSERT_TRUE(pay.ok() && latest.ok() && common.ok() && shared.ok());
+  // pay's closure holds 3 files (its own, common's, shared's), common's and shared's 1 each.
+  VersionSchemaCache cache(4);
+  auto first = cache.Get(*store_, *pay);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto again = cache.Get(*store_, *latest);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(first->get(), again->get()) << "latest is the same version: parsed once";
+  EXPECT_EQ(cache.entries(), 1u);
+  EXPECT_EQ(cache.files(), 3u);
+  EXPECT_TRUE(Contains(RenderSchemaDocs((*first)->image->files(), LinksFor(**first)),
+                       "id=\"acme.pay.v1.Order\""));
+
+  ASSERT_TRUE(cache.Get(*store_, *common).ok());
+  EXPECT_EQ(cache.files(), 4u);
+  ASSERT_TRUE(cache.Get(*store_, *shared).ok());  // over the bound: pay, the oldest, goes
+  EXPECT_EQ(cache.entries(), 2u);
+  EXPECT_EQ(cache.files(), 2u);
+  auto reparsed = cache.Get(*store_, *pay);
+  ASSERT_TRUE(reparsed.ok());
+  EXPECT_NE(reparsed->get(), first->get());
+  EXPECT_EQ(cache.files(), 4u);  // common, the least recently used, made room
+  EXPECT_EQ(cache.entries(), 2u);
+  auto shared_again = cache.Get(*store_, *shared);
+  ASSERT_TRUE(shared_again.ok());
+  EXPECT_EQ(cache.entries(), 2u) << "shared was still cached";
+
+  // A closure larger than the bound is served but not kept.
+  VersionSchemaCache small(2);
+  auto big = small.Get(*store_, *pay);
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ((*big)->image->files().size(), 1u);
+  EXPECT_EQ(small.entries(), 0u);
+  EXPECT_EQ(small.files(), 0u);
+}
+
 TEST_F(UiSchemaDocs, TheFragmentsTagsAreBalanced) {
   std::string html = Render("pay");
   auto count = [&html](const std::string& needle) {
