@@ -18,8 +18,32 @@ namespace {
 
 namespace pb = google::protobuf;
 
-// The dependency: buf's layout, its file at its own path.
-const FileSet kMoney = {{"common/money.proto", R"(syntax = "proto3";
+// The dependency: buf's layout, its files at their own paths.
+const FileSet kCommonFiles = {{"common/legacy.proto", R"(syntax = "proto2";
+package acme.common.v1;
+
+import "common/money.proto";
+
+message Ledger {
+  required string id = 1;
+  optional int32 count = 2;
+  repeated Money entries = 3;
+  extensions 100 to 199;
+}
+
+// Where a ledger was kept.
+extend Ledger {
+  optional string branch = 100;
+}
+
+message Audit {
+  extend Ledger {
+    // Who audited it.
+    optional Money audited_total = 101;
+  }
+}
+)"},
+                              {"common/money.proto", R"(syntax = "proto3";
 package acme.common.v1;
 
 // An amount of money.
@@ -103,7 +127,7 @@ class UiSchemaDocs : public DependencyFixture {
  protected:
   void SetUp() override {
     StartServer();
-    MustPush("common", "v1.0.0", kMoney);
+    MustPush("common", "v1.0.0", kCommonFiles);
     MustPush("shared", "v1.0.0", kUnits);
     MustPush("pay", "v1.0.0", kPay, {"common@v1.0.0", "shared@v1.0.0"});
     auto store = Store::Open(work_.Sub("storage"), false);
@@ -315,40 +339,55 @@ TEST_F(UiSchemaDocs, AHostileFilePathIsEscapedInTextAndPercentEncodedInLinks) {
       Contains(html, "href=\"/ui/modules/evil/versions/v1.0.0/files/" + encoded + "#L4\">"));
 }
 
+TEST_F(UiSchemaDocs, Proto2LabelsAndExtensionsShowAsDeclared) {
+  std::string html = Render("common");
+  EXPECT_TRUE(Contains(Row(html, "acme.common.v1.Ledger.id"), "<td>required</td>"));
+  EXPECT_TRUE(Contains(Row(html, "acme.common.v1.Ledger.count"), "<td>optional</td>"));
+  EXPECT_TRUE(Contains(Row(html, "acme.common.v1.Ledger.entries"), "<td>repeated</td>"));
+  // A file's extensions, and a message's, each naming the message it extends.
+  std::string branch = Row(html, "acme.common.v1.branch");
+  EXPECT_TRUE(Contains(branch, "<td>100</td>")) << html;
+  EXPECT_TRUE(Contains(branch, "<a href=\"#acme.common.v1.Ledger\">Ledger</a>")) << branch;
+  std::string audited = Row(html, "acme.common.v1.Audit.audited_total");
+  EXPECT_TRUE(Contains(audited, "<a href=\"#acme.common.v1.Money\">Money</a>")) << audited;
+  EXPECT_TRUE(Contains(audited, "<p>Who audited it.</p>")) << audited;
+  EXPECT_TRUE(Contains(Section(html, "acme.common.v1.Audit"), "<h4>Extensions</h4>"));
+}
+
 TEST_F(UiSchemaDocs, TheCacheKeepsParsedVersionsAndDropsTheLeastRecentlyUsed) {
   auto pay = store_->GetVersion("pay", "v1.0.0");
   auto latest = store_->GetVersion("pay", "latest");
   auto common = store_->GetVersion("common", "v1.0.0");
   auto shared = store_->GetVersion("shared", "v1.0.0");
   ASSERT_TRUE(pay.ok() && latest.ok() && common.ok() && shared.ok());
-  // pay's closure holds 3 files (its own, common's, shared's), common's and shared's 1 each.
-  VersionSchemaCache cache(4);
+  // pay's closure holds 4 files (its own, common's two, shared's), common's 2 and shared's 1.
+  VersionSchemaCache cache(6);
   auto first = cache.Get(*store_, *pay);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   auto again = cache.Get(*store_, *latest);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(first->get(), again->get()) << "latest is the same version: parsed once";
   EXPECT_EQ(cache.entries(), 1u);
-  EXPECT_EQ(cache.files(), 3u);
+  EXPECT_EQ(cache.files(), 4u);
   EXPECT_TRUE(Contains(RenderSchemaDocs((*first)->image->files(), LinksFor(**first)),
                        "id=\"acme.pay.v1.Order\""));
 
   ASSERT_TRUE(cache.Get(*store_, *common).ok());
-  EXPECT_EQ(cache.files(), 4u);
+  EXPECT_EQ(cache.files(), 6u);
   ASSERT_TRUE(cache.Get(*store_, *shared).ok());  // over the bound: pay, the oldest, goes
   EXPECT_EQ(cache.entries(), 2u);
-  EXPECT_EQ(cache.files(), 2u);
+  EXPECT_EQ(cache.files(), 3u);
   auto reparsed = cache.Get(*store_, *pay);
   ASSERT_TRUE(reparsed.ok());
   EXPECT_NE(reparsed->get(), first->get());
-  EXPECT_EQ(cache.files(), 4u);  // common, the least recently used, made room
+  EXPECT_EQ(cache.files(), 5u);  // common, the least recently used, made room
   EXPECT_EQ(cache.entries(), 2u);
   auto shared_again = cache.Get(*store_, *shared);
   ASSERT_TRUE(shared_again.ok());
   EXPECT_EQ(cache.entries(), 2u) << "shared was still cached";
 
   // A closure larger than the bound is served but not kept.
-  VersionSchemaCache small(2);
+  VersionSchemaCache small(3);
   auto big = small.Get(*store_, *pay);
   ASSERT_TRUE(big.ok());
   EXPECT_EQ((*big)->image->files().size(), 1u);
