@@ -18,8 +18,10 @@ namespace pb = google::protobuf;
 // The text as HTML text or as an attribute value (quoted with "). Local until the UI's shared
 // helper (ui_html.h) is in.
 void AppendEscaped(std::string* out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
+  // Runs without a special character are copied whole: most of a page is names and plain prose.
+  for (size_t special; (special = text.find_first_of("&<>\"'")) != std::string_view::npos;) {
+    out->append(text.data(), special);
+    switch (text[special]) {
       case '&':
         *out += "&amp;";
         break;
@@ -32,13 +34,12 @@ void AppendEscaped(std::string* out, std::string_view text) {
       case '"':
         *out += "&quot;";
         break;
-      case '\'':
-        *out += "&#39;";
-        break;
       default:
-        *out += c;
+        *out += "&#39;";
     }
+    text.remove_prefix(special + 1);
   }
+  out->append(text.data(), text.size());
 }
 
 // "file-" + the path, percent-encoded so the anchor is the same in an id and in a URL.
