@@ -1,6 +1,6 @@
 // RenderSchemaDocs: one walk over a version's descriptors that writes its documentation as HTML,
 // a table of contents first and then a section per declaration. Everything that comes from a
-// .proto file (names, comments, paths) is escaped on its way out, by the one Escape below.
+// .proto file (names, comments, paths) is escaped on its way out, by AppendEscaped below.
 #include "ui_schema_docs.h"
 
 #include <google/protobuf/descriptor.pb.h>
@@ -14,6 +14,9 @@ namespace spoke {
 namespace {
 
 namespace pb = google::protobuf;
+
+// FileDescriptorProto.package's field number: the SourceCodeInfo path of a package statement.
+constexpr int kFilePackage = 2;
 
 // The text as HTML text or as an attribute value (quoted with "). Local until the UI's shared
 // helper (ui_html.h) is in.
@@ -209,7 +212,7 @@ class DocsWriter {
     }
     // A file's docs are the comment above its package statement.
     pb::SourceLocation location;
-    if (file->GetSourceLocation({2}, &location)) Docs(location);
+    if (file->GetSourceLocation({kFilePackage}, &location)) Docs(location);
     for (int i = 0; i < file->message_type_count(); ++i) Message(file->message_type(i));
     for (int i = 0; i < file->enum_type_count(); ++i) Enum(file->enum_type(i));
     for (int i = 0; i < file->service_count(); ++i) Service(file->service(i));
