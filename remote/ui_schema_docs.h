@@ -40,8 +40,10 @@ using SchemaLinker = std::function<SchemaFileLinks(const std::string& file)>;
 // none) are the docs, paragraphs kept; deprecated declarations are marked; each declaration links
 // "defined at file:line" to `links(file).source_page#L<line>`. Every name and comment is
 // HTML-escaped. Comments and lines need descriptors built with source info (an Importer's are);
-// without it they are left out. REQUIRES: `links` is callable for every file the types of `files`
-// come from; the descriptors outlive the call.
+// without it they are left out. `files` may be part of a version (one file, for a page of its
+// own): the types of the version's other files are then linked through `links` like any other.
+// REQUIRES: `links` is callable for every file the types of `files` come from; the descriptors
+// outlive the call.
 std::string RenderSchemaDocs(const std::vector<const google::protobuf::FileDescriptor*>& files,
                              const SchemaLinker& links);
 

@@ -1,8 +1,9 @@
 // The schema as documentation (remote/ui_schema_docs.h, remote/ui_version_schema.h): two modules
 // pushed through the CLI, one importing the other, read back from the registry's store and
 // rendered as the version page would. Every message, enum, service and RPC has its anchor; types
-// link to their definitions, across modules; comments are docs, escaped; map fields, oneofs,
-// nested types and deprecated fields show as declared.
+// link to their definitions, across modules (a mounted dependency's too); comments are docs,
+// escaped; map fields, oneofs, nested types, proto2 labels, extensions and deprecated declarations
+// show as declared; a hostile file path is escaped and percent-encoded; parsed versions are cached.
 #include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
 
@@ -352,6 +353,42 @@ TEST_F(UiSchemaDocs, Proto2LabelsAndExtensionsShowAsDeclared) {
   EXPECT_TRUE(Contains(audited, "<a href=\"#acme.common.v1.Money\">Money</a>")) << audited;
   EXPECT_TRUE(Contains(audited, "<p>Who audited it.</p>")) << audited;
   EXPECT_TRUE(Contains(Section(html, "acme.common.v1.Audit"), "<h4>Extensions</h4>"));
+}
+
+TEST_F(UiSchemaDocs, PartOfAVersionLinksTheTypesOfTheOtherFilesThroughTheLinker) {
+  Render("common");
+  const pb::FileDescriptor* legacy = schema_->image->FindFile("common/legacy.proto");
+  ASSERT_NE(legacy, nullptr);
+  std::string html = RenderSchemaDocs({legacy}, LinksFor(*schema_));
+  EXPECT_TRUE(Contains(Row(html, "acme.common.v1.Ledger.entries"),
+                       "<a href=\"/ui/modules/common/versions/v1.0.0#acme.common.v1.Money\">"))
+      << html;
+  EXPECT_FALSE(Contains(html, "id=\"acme.common.v1.Money\""));
+  EXPECT_TRUE(Contains(html, "<a href=\"#acme.common.v1.Ledger\">Ledger</a>"));
+}
+
+// Copies `file` and what it imports, dependencies first, into `pool`, without source info.
+void CopyWithoutSourceInfo(const pb::FileDescriptor* file, pb::DescriptorPool* pool) {
+  if (pool->FindFileByName(file->name()) != nullptr) return;
+  for (int i = 0; i < file->dependency_count(); ++i)
+    CopyWithoutSourceInfo(file->dependency(i), pool);
+  pb::FileDescriptorProto proto;
+  file->CopyTo(&proto);
+  ASSERT_NE(pool->BuildFile(proto), nullptr) << file->name();
+}
+
+TEST_F(UiSchemaDocs, DescriptorsWithoutSourceInfoRenderWithoutDocsOrLines) {
+  Render("pay");
+  pb::DescriptorPool pool;
+  CopyWithoutSourceInfo(schema_->image->files()[0], &pool);
+  const pb::FileDescriptor* file = pool.FindFileByName("pay/order.proto");
+  ASSERT_NE(file, nullptr);
+  std::string html = RenderSchemaDocs({file}, LinksFor(*schema_));
+  EXPECT_TRUE(Contains(html, "<section class=\"schema-message\" id=\"acme.pay.v1.Order\">"));
+  EXPECT_TRUE(Contains(Row(html, "acme.pay.v1.Order.total"),
+                       "/ui/modules/common/versions/v1.0.0#acme.common.v1.Money"));
+  EXPECT_FALSE(Contains(html, "defined at"));
+  EXPECT_FALSE(Contains(html, "class=\"doc\""));
 }
 
 TEST_F(UiSchemaDocs, TheCacheKeepsParsedVersionsAndDropsTheLeastRecentlyUsed) {
