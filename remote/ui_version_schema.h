@@ -1,0 +1,87 @@
+// A stored version's schema as the UI documents it: its files parsed and linked against its
+// dependencies' with source info, the module version that provides each file of the closure, and
+// the UI's URLs for them (what RenderSchemaDocs links to).
+#ifndef SPOKE_REMOTE_UI_VERSION_SCHEMA_H_
+#define SPOKE_REMOTE_UI_VERSION_SCHEMA_H_
+
+#include <cstddef>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "spoke/schema_image.h"
+#include "spoke/status.h"
+#include "spoke/store.h"
+#include "ui_schema_docs.h"
+
+namespace spoke {
+
+// The module version that provides a file of a closure, and the file's path in that version (the
+// path it is imported by, less the mount of the pin that reached it: DependencyPin::mount).
+struct FileOwner {
+  std::string module;
+  std::string version;
+  std::string path;
+};
+
+struct VersionSchema {
+  std::string module;
+  std::string version;  // the exact version (never "latest")
+  // The version's own files, parsed with their imports; image->files() are the own files.
+  std::unique_ptr<SchemaImage> image;
+  // Every file of the closure by the path the version imports it by. Files of neither the version
+  // nor a dependency (the well-known types, from libprotobuf) are absent.
+  std::map<std::string, FileOwner> owners;
+};
+
+// The schema of `version` (from store.GetVersion): its files and its pinned dependencies', read
+// from `store`, parsed with libprotoc as the compile path does. NotFound when a dependency is
+// missing, InvalidArgument with every "file:line:col: message" when the files do not compile
+// (a version pushed with --validate none may not), or when two modules provide one path.
+Result<VersionSchema> LoadVersionSchema(const Store& store, const VersionInfo& version);
+
+// The schemas of the versions shown last, so a version page shown again is not parsed again: a
+// large module's closure takes a parse of half a second (googleads v25, 897 files), its render
+// about 10 ms per hundred files. Keyed by the version's tag id, which names its content, so
+// an entry never goes stale ("latest" and the version it names share one). Bounded by the files
+// the cached closures hold (VersionSchema::owners, each at least 1), the least recently used
+// dropped first; one closure above the bound is parsed and returned but not kept. Thread-safe;
+// two threads asking for one uncached version may both parse it.
+class VersionSchemaCache {
+ public:
+  explicit VersionSchemaCache(size_t max_files) : max_files_(max_files) {}
+
+  // The schema of `version` (as LoadVersionSchema), from the cache or parsed now. Errors are not
+  // kept: a version whose dependency was missing is parsed again once it arrives.
+  Result<std::shared_ptr<const VersionSchema>> Get(const Store& store, const VersionInfo& version);
+
+  // What the cache holds now: entries and their files.
+  size_t entries() const;
+  size_t files() const;
+
+ private:
+  using Entry = std::pair<std::string, std::shared_ptr<const VersionSchema>>;  // tag id, schema
+
+  const size_t max_files_;
+  mutable std::mutex mutex_;
+  std::list<Entry> recent_;  // most recently used first
+  std::map<std::string, std::list<Entry>::iterator> by_tag_;
+  size_t files_ = 0;
+};
+
+// The UI's pages (issue 18's URLs): /ui/modules/{module}/versions/{version} and
+// its .../files/{path}, each path segment percent-encoded where needed.
+std::string UiVersionPageUrl(const std::string& module, const std::string& version);
+std::string UiFilePageUrl(const std::string& module, const std::string& version,
+                          const std::string& path);
+
+// The links RenderSchemaDocs needs for `schema`: each file's page in the version that provides
+// it, and for a dependency's file that version's page. REQUIRES: `schema` outlives the linker.
+SchemaLinker LinksFor(const VersionSchema& schema);
+
+}  // namespace spoke
+
+#endif  // SPOKE_REMOTE_UI_VERSION_SCHEMA_H_
