@@ -28,18 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Ref lock files are only left behind by a writer that died; with the storage lock held we are the
-// only writer, so they are safe to remove.
-void RemoveStaleRefLocks(const std::string& store_path) {
-  std::error_code ec;
-  fs::path refs = fs::path(store_path) / "refs";
-  for (auto it = fs::recursive_directory_iterator(refs, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && it->path().extension() == ".lock") fs::remove(it->path(), ec);
-  }
-  fs::remove(fs::path(store_path) / "packed-refs.lock", ec);
-}
-
 // The JSON answer for an error the HTTP layer raises itself (malformed request, no route, ...).
 void RenderError(http::Response& res, const Status& error, int http_status) {
   SendError(res, error);
@@ -94,7 +82,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   if (impl->lock_fd < 0 || flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
     return Status::Conflict("another spoke-server is already serving " + impl->store->path());
   }
-  RemoveStaleRefLocks(impl->store->path());
+  // Lock files dead writers left would refuse writes of their refs; live writers' are kept (other
+  // processes, such as a `spoke fetch` or `spoke gc` into this store, write refs too). Best
+  // effort: a write that meets a dead writer's lock clears it as well.
+  (void)impl->store->RemoveStaleRefLocks();
   // With the storage lock held no other server can be receiving a body, so every received body
   // is a dead server's leftover. Quarantines are Store::Open's to sweep: it leaves those a live
   // process (a `spoke fetch` into this store) still holds.

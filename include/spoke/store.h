@@ -292,6 +292,12 @@ class Store {
   // In memory the swap is one step for readers too.
   Status UpdateRefs(const std::vector<RefUpdate>& updates);
 
+  // Removes the git lock files of refs (and packed-refs.lock) that writers killed mid-write left
+  // behind, holding spoke-refs.lock, which every live writer holds while its lock files exist:
+  // when another writer holds it now, those files are its own and nothing is removed (a dead
+  // writer's lock is also cleared by the next write of its ref). Ok for a store without files.
+  Status RemoveStaleRefLocks();
+
   // --- Packs (the sync protocol's payload) ----------------------------------------------------
 
   // A git pack holding everything reachable from `wants` and not from `haves`. Wants must exist

@@ -159,4 +159,25 @@ Status Store::UpdateRefs(const std::vector<RefUpdate>& updates) {
   return UpdateRefsLocked(lease.get(), updates, *impl_);
 }
 
+Status Store::RemoveStaleRefLocks() {
+  if (impl_->path.empty()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));
+  RefWriterLock writer(lease.get());
+  if (Status taken = writer.TryTake(); !taken.ok()) {
+    return taken.code() == Status::Code::kConflict ? Status::Ok() : taken;
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path git_dir = git_repository_path(lease.get());
+  for (auto it = fs::recursive_directory_iterator(git_dir / "refs", ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code remove_ec;
+    if (it->is_regular_file(remove_ec) && it->path().extension() == ".lock")
+      fs::remove(it->path(), remove_ec);
+  }
+  fs::remove(git_dir / "packed-refs.lock", ec);
+  return Status::Ok();
+}
+
 }  // namespace spoke

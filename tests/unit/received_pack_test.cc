@@ -871,6 +871,33 @@ TEST_F(ReceivedPackTest, ATransactionCutShortWaitsWhileAnotherWriterHoldsTheRefW
   EXPECT_TRUE(fs::is_empty(fs::path(dst_->path()) / "spoke-journal"));
 }
 
+// A ref's lock file is a dead writer's only when no live writer holds spoke-refs.lock: the
+// start-up sweep (Store::RemoveStaleRefLocks) removes it then, and leaves it otherwise.
+TEST_F(ReceivedPackTest, StaleRefLocksAreSweptOnlyWhenNoWriterHoldsTheRefWriterLock) {
+  Prepare(OneFile("one"));
+  if (HasFatalFailure()) return;
+  const fs::path git_dir = dst_->path();
+  const fs::path lock = git_dir / (ModuleBranchRef("m") + ".lock");
+  fs::create_directories(lock.parent_path());
+  std::ofstream(lock) << "left by a writer\n";
+  std::ofstream(git_dir / "packed-refs.lock") << "";
+
+  int writer = ::open((git_dir / "spoke-refs.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(writer, 0);
+  ASSERT_EQ(::flock(writer, LOCK_EX), 0);
+  ASSERT_TRUE(dst_->RemoveStaleRefLocks().ok());
+  EXPECT_TRUE(fs::exists(lock)) << "a live writer's lock was removed";
+  EXPECT_TRUE(fs::exists(git_dir / "packed-refs.lock"));
+  ::close(writer);
+
+  ASSERT_TRUE(dst_->RemoveStaleRefLocks().ok());
+  EXPECT_FALSE(fs::exists(lock));
+  EXPECT_FALSE(fs::exists(git_dir / "packed-refs.lock"));
+  // The ref it locked can be written again.
+  ASSERT_TRUE(dst_->ApplyPack(pack_, {}, RefPolicy::kMirror).ok());
+  EXPECT_TRUE(dst_->UpdateRefs({{ModuleBranchRef("m"), "", version_.commit_id}}).ok());
+}
+
 TEST_F(ReceivedPackTest, AFinishedTransactionLeavesNoJournal) {
   Prepare(OneFile("one"));
   if (HasFatalFailure()) return;
