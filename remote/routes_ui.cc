@@ -155,7 +155,8 @@ void ServeSearch(const ServerContext& ctx, const http::Request& req, http::Respo
 void ServeAsset(const http::Request& req, http::Response& res) {
   const ui::Asset* asset = ui::FindAsset(req.matches[1]);
   if (!asset) return ui::SendErrorPage(res, Status::NotFound("no asset " + req.matches[1]));
-  if (!HandleETag(req, res, asset->hash)) res.set_content(std::string(asset->body), std::string(asset->content_type));
+  if (!HandleETag(req, res, asset->hash))
+    res.set_content(std::string(asset->body), std::string(asset->content_type));
   // The URL names the content's hash (ui_assets.h): a copy never goes stale.
   res.set_header("Cache-Control", "public, max-age=31536000, immutable");
 }
@@ -167,15 +168,13 @@ void RegisterUiRoutes(http::Server& http, ServerContext& ctx) {
   http::RouteOptions quick;
   quick.quick = true;
   http.Route("GET", R"(/ui/assets/([a-z0-9.-]+))", quick, ServeAsset);
-  http.Get("/ui/search", [&ctx](const http::Request& req, http::Response& res) {
-    ServeSearch(ctx, req, res);
-  });
+  http.Get("/ui/search",
+           [&ctx](const http::Request& req, http::Response& res) { ServeSearch(ctx, req, res); });
   // Longest first: a module's name may hold '/', so /ui/modules/m/versions/latest would also
   // match the module page's pattern.
-  http.Get(std::string(kModule) + kVersion + "/files/(.+)",
-           [&ctx](const http::Request& req, http::Response& res) {
-             ui::ServeFilePage(ctx, req, res);
-           });
+  http.Get(
+      std::string(kModule) + kVersion + "/files/(.+)",
+      [&ctx](const http::Request& req, http::Response& res) { ui::ServeFilePage(ctx, req, res); });
   http.Get(std::string(kModule) + kVersion, [&ctx](const http::Request& req, http::Response& res) {
     ui::ServeVersionPage(ctx, req, res);
   });

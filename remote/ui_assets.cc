@@ -1,6 +1,6 @@
 // The web UI's CSS and JS as raw strings (ui_assets.h). The script only adds to pages that work
-// without it: filter-as-you-type on tables marked data-filter, '/' to focus the search box, and copy
-// buttons beside <pre data-copy> command lines.
+// without it: filter-as-you-type on tables marked data-filter, '/' to focus the search box, and
+// copy buttons beside <pre data-copy> command lines.
 #include "ui_assets.h"
 
 #include <array>

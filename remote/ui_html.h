@@ -51,10 +51,10 @@ class Html {
 
 // What a page puts into the shared layout.
 struct Page {
-  std::string title;    // text: the <title> (followed by " - Spoke") and nothing else
-  std::string query;    // text: the header search box's value
-  std::string main;     // HTML: the content of <main>
-  std::string nav;      // HTML: breadcrumbs shown above main (may be empty)
+  std::string title;  // text: the <title> (followed by " - Spoke") and nothing else
+  std::string query;  // text: the header search box's value
+  std::string main;   // HTML: the content of <main>
+  std::string nav;    // HTML: breadcrumbs shown above main (may be empty)
 };
 
 // The whole document: doctype, head (charset, viewport, the CSS and the deferred JS by their

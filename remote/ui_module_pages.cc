@@ -82,8 +82,7 @@ void CommandsSection(Html& html, const ServerContext& ctx, const http::Request& 
   Command(html, "spoke pull -module " + module + " -version " + version + " -dir " + dir);
   Command(html, "spoke compile -module " + module + " -version " + version +
                     " -lang cpp,python -out ./gen");
-  Command(html,
-          "protoc -I " + dir + " --cpp_out=./gen $(find " + dir + " -name '*.proto')");
+  Command(html, "protoc -I " + dir + " --cpp_out=./gen $(find " + dir + " -name '*.proto')");
 }
 
 void DownloadsSection(Html& html, const ServerContext& ctx, const VersionInfo& version) {
@@ -168,8 +167,9 @@ void ServeModulePage(const ServerContext& ctx, const http::Request& req, http::R
   html.Element("h1", module);
   if (!info->description.empty()) html.Raw("<p>").Text(info->description).Raw("</p>\n");
   html.Raw("<dl class=\"facts\">\n");
-  Fact(html, "Latest", latest ? Html().Link(VersionHref(module, *latest), *latest).str()
-                              : "<span class=\"muted\">no version yet</span>");
+  Fact(html, "Latest",
+       latest ? Html().Link(VersionHref(module, *latest), *latest).str()
+              : "<span class=\"muted\">no version yet</span>");
   Fact(html, "Compatibility",
        Html().Text(info->compatibility.empty() ? "NONE" : info->compatibility).str());
   Fact(html, "Created", TimeHtml(info->created));
@@ -242,15 +242,16 @@ void ServeVersionPage(const ServerContext& ctx, const http::Request& req, http::
   if (!version->manifest.description.empty())
     html.Raw("<p>").Text(version->manifest.description).Raw("</p>\n");
   html.Raw("<dl class=\"facts\">\n");
-  Fact(html, "Digest", Html().Raw("<span class=\"digest\">").Text(version->manifest.digest)
-                           .Raw("</span>").str());
+  Fact(html, "Digest",
+       Html().Raw("<span class=\"digest\">").Text(version->manifest.digest).Raw("</span>").str());
   Fact(html, "Created", TimeHtml(version->created));
   Fact(html, "Commit",
        Html().Raw("<span class=\"digest\">").Text(version->commit_id).Raw("</span>").str());
   Fact(html, "Files", std::to_string(version->manifest.files.size()));
   Fact(html, "JSON",
-       Html().Link("/modules/" + UrlPath(module) + "/versions/" + UrlPath(version->version),
-                   "/modules/" + module + "/versions/" + version->version)
+       Html()
+           .Link("/modules/" + UrlPath(module) + "/versions/" + UrlPath(version->version),
+                 "/modules/" + module + "/versions/" + version->version)
            .str());
   html.Raw("</dl>\n<h2 id=\"files\">Files</h2>\n");
   FileTree(html, *version);
@@ -280,17 +281,27 @@ void ServeFilePage(const ServerContext& ctx, const http::Request& req, http::Res
   std::vector<std::string> lines =
       proto ? HighlightProtoLines(file->first) : PlainLines(file->first);
   Html html;
-  html.Raw("<h1>").Text(path).Raw("</h1>\n<p>")
+  html.Raw("<h1>")
+      .Text(path)
+      .Raw("</h1>\n<p>")
       .Link("/modules/" + UrlPath(module) + "/versions/" + UrlPath(version->version) + "/files/" +
                 UrlPath(path),
             "Raw file")
-      .Raw(" <span class=\"muted\">").Text(std::to_string(lines.size()) + " lines, " +
-                                           std::to_string(file->first.size()) + " bytes")
+      .Raw(" <span class=\"muted\">")
+      .Text(std::to_string(lines.size()) + " lines, " + std::to_string(file->first.size()) +
+            " bytes")
       .Raw("</span></p>\n<pre class=\"src\"><code>");
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string n = std::to_string(i + 1);
-    html.Raw("<span class=\"line\" id=\"L").Raw(n).Raw("\"><a class=\"ln\" href=\"#L").Raw(n)
-        .Raw("\">").Raw(n).Raw("</a>").Raw(lines[i]).Raw("</span>");
+    html.Raw("<span class=\"line\" id=\"L")
+        .Raw(n)
+        .Raw("\"><a class=\"ln\" href=\"#L")
+        .Raw(n)
+        .Raw("\">")
+        .Raw(n)
+        .Raw("</a>")
+        .Raw(lines[i])
+        .Raw("</span>");
   }
   html.Raw("</code></pre>\n");
   Page page;

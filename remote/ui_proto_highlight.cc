@@ -11,13 +11,12 @@ namespace spoke::ui {
 namespace {
 
 constexpr std::array<std::string_view, 46> kKeywords = {
-    "syntax",   "edition",  "package",  "import",     "public",   "weak",     "option",
-    "message",  "enum",     "service",  "rpc",        "returns",  "stream",   "oneof",
-    "map",      "repeated", "optional", "required",   "reserved", "extensions", "extend",
-    "to",       "max",      "group",    "true",       "false",    "inf",      "nan",
-    "double",   "float",    "int32",    "int64",      "uint32",   "uint64",   "sint32",
-    "sint64",   "fixed32",  "fixed64",  "sfixed32",   "sfixed64", "bool",     "string",
-    "bytes",    "export",   "local",    "default"};
+    "syntax",   "edition",  "package",  "import",     "public",  "weak",    "option",   "message",
+    "enum",     "service",  "rpc",      "returns",    "stream",  "oneof",   "map",      "repeated",
+    "optional", "required", "reserved", "extensions", "extend",  "to",      "max",      "group",
+    "true",     "false",    "inf",      "nan",        "double",  "float",   "int32",    "int64",
+    "uint32",   "uint64",   "sint32",   "sint64",     "fixed32", "fixed64", "sfixed32", "sfixed64",
+    "bool",     "string",   "bytes",    "export",     "local",   "default"};
 
 bool IsIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }

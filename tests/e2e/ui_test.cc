@@ -133,8 +133,8 @@ TEST_F(Ui, HostileDescriptionsAndFileContentsAreEscaped) {
                        "Shared &lt;script&gt;alert(&quot;desc&quot;)&lt;/script&gt; &amp; types"));
   EXPECT_TRUE(Contains(Page("/ui/modules/common/versions/v1.0.0/files/common/types.proto"),
                        "&lt;script&gt;alert(&#39;file&#39;)&lt;/script&gt;"));
-  EXPECT_TRUE(Contains(Page("/ui/search?q=%22%3E%3Cscript%3E"),
-                       "value=\"&quot;&gt;&lt;script&gt;\""));
+  EXPECT_TRUE(
+      Contains(Page("/ui/search?q=%22%3E%3Cscript%3E"), "value=\"&quot;&gt;&lt;script&gt;\""));
 }
 
 TEST_F(Ui, EveryLinkOnEveryPageResolves) {
@@ -184,7 +184,8 @@ TEST_F(Ui, SearchFindsAFieldInAnotherModuleAndLinksToItsLine) {
 TEST_F(Ui, AssetsAreServedWithTheirHashAsETagAndCachedForAYear) {
   std::string home = Page("/");
   std::smatch css;
-  ASSERT_TRUE(std::regex_search(home, css, std::regex("/ui/assets/spoke\\.css\\?v=([0-9a-f]{16})")));
+  ASSERT_TRUE(
+      std::regex_search(home, css, std::regex("/ui/assets/spoke\\.css\\?v=([0-9a-f]{16})")));
   auto res = http_->Get(css[0].str().c_str());
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);

@@ -59,14 +59,16 @@ TEST(UiAssets, AreNamedByTheirContentsHash) {
 }
 
 TEST(UiHighlight, MarksKeywordsStringsNumbersAndComments) {
-  auto lines = HighlightProtoLines(
-      "syntax = \"proto3\";\nmessage User {\n  string id = 1; // the id\n}\n");
+  auto lines =
+      HighlightProtoLines("syntax = \"proto3\";\nmessage User {\n  string id = 1; // the id\n}\n");
   ASSERT_EQ(lines.size(), 4u);
-  EXPECT_EQ(lines[0], "<span class=\"kw\">syntax</span> = <span class=\"str\">&quot;proto3&quot;"
-                      "</span>;");
+  EXPECT_EQ(lines[0],
+            "<span class=\"kw\">syntax</span> = <span class=\"str\">&quot;proto3&quot;"
+            "</span>;");
   EXPECT_EQ(lines[1], "<span class=\"kw\">message</span> User {");
-  EXPECT_EQ(lines[2], "  <span class=\"kw\">string</span> id = <span class=\"num\">1</span>; "
-                      "<span class=\"com\">// the id</span>");
+  EXPECT_EQ(lines[2],
+            "  <span class=\"kw\">string</span> id = <span class=\"num\">1</span>; "
+            "<span class=\"com\">// the id</span>");
   EXPECT_EQ(lines[3], "}");
 }
 
