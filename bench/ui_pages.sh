@@ -119,7 +119,7 @@ done
 echo
 if ((missed)); then
   echo "ui_pages: a page's median is over the ${TARGET_MS} ms target"
-  [[ ${SPOKE_BENCH_STRICT:-0} == 1 ]] && exit 3
+  if [[ ${SPOKE_BENCH_STRICT:-0} == 1 ]]; then exit 3; fi
 else
   echo "ui_pages: every page's median is under the ${TARGET_MS} ms target"
 fi

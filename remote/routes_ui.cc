@@ -2,6 +2,8 @@
 // /), their assets, and an HTML 404 for any other /ui path. The pages only read, so a read-only
 // mirror serves them too. The pages of one module are in ui_module_pages.cc.
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "spoke/refs.h"
@@ -22,23 +24,55 @@ constexpr size_t kMaxQueryBytes = 1024;
 // How long a search waits for the index's first filling after the server started.
 constexpr std::chrono::seconds kFillWait{30};
 
-void ServeHome(const ServerContext& ctx, http::Response& res) {
+// What the home page needs of a module that the store finds only by walking its branch to the
+// root commit (GetModule: the description and creation time), kept per module with the target of
+// its record ref. Every change of the record moves that ref, and the root never changes, so an
+// entry holds while the ref has not moved. (Its branch_tip is then stale: the home page does not
+// use it.)
+class ModuleRecordCache {
+ public:
+  Result<ModuleInfo> Get(const Store& store, const std::string& module,
+                         const std::string& record_target) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = entries_.find(module);
+      if (it != entries_.end() && it->second.first == record_target) return it->second.second;
+    }
+    SPOKE_ASSIGN_OR_RETURN(ModuleInfo info, store.GetModule(module));
+    std::lock_guard<std::mutex> lock(mutex_);
+    entries_[module] = {record_target, info};
+    return info;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::pair<std::string, ModuleInfo>> entries_;
+};
+
+struct ModuleRefs {
+  std::vector<std::string> versions;
+  std::string record_target;  // "" while the module has no record ref
+};
+
+void ServeHome(const ServerContext& ctx, ModuleRecordCache& records, http::Response& res) {
   // One pass over all refs, as GET /modules does, then each module's latest version, which the
-  // store keeps decoded.
+  // store keeps decoded, and its record, which `records` keeps.
   auto refs = ctx.store->ListRefs(kAllRefsPrefix);
   if (!refs.ok()) return ui::SendErrorPage(res, refs.status());
-  std::map<std::string, std::vector<std::string>> modules;
+  std::map<std::string, ModuleRefs> modules;
   size_t version_count = 0;
   for (const auto& ref : *refs) {
     std::string module, version;
     if (ParseModuleBranchRef(ref.name, &module)) modules[module];
+    if (ParseModuleRecordRef(ref.name, &module)) modules[module].record_target = ref.target;
     if (ParseVersionTagRef(ref.name, &module, &version)) {
-      modules[module].push_back(version);
+      modules[module].versions.push_back(version);
       ++version_count;
     }
   }
   Html rows;
-  for (auto& [name, versions] : modules) {
+  for (auto& [name, module_refs] : modules) {
+    std::vector<std::string>& versions = module_refs.versions;
     SortVersions(&versions);
     std::optional<std::string> latest = HighestRelease(versions);
     if (!latest && !versions.empty()) latest = versions.back();
@@ -52,7 +86,7 @@ void ServeHome(const ServerContext& ctx, http::Response& res) {
       }
     }
     if (description.empty() || !created) {
-      auto info = ctx.store->GetModule(name);
+      auto info = records.Get(*ctx.store, name, module_refs.record_target);
       if (info.ok()) {
         if (description.empty()) description = info->description;
         if (!created) created = info->created;
@@ -164,7 +198,10 @@ void ServeAsset(const http::Request& req, http::Response& res) {
 }  // namespace
 
 void RegisterUiRoutes(http::Server& http, ServerContext& ctx) {
-  http.Get("/|/ui/?", [&ctx](const http::Request&, http::Response& res) { ServeHome(ctx, res); });
+  auto records = std::make_shared<ModuleRecordCache>();
+  http.Get("/|/ui/?", [&ctx, records](const http::Request&, http::Response& res) {
+    ServeHome(ctx, *records, res);
+  });
   http::RouteOptions quick;
   quick.quick = true;
   http.Route("GET", R"(/ui/assets/([a-z0-9.-]+))", quick, ServeAsset);

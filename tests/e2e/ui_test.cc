@@ -2,7 +2,7 @@
 // the other; every page answers HTML with the right status, shows what it is for, escapes hostile
 // text, and links only to pages that exist; unknown modules, versions, files and paths get an HTML
 // 404; search finds a field in another module and links to its line; the assets are cached by
-// hash.
+// hash; a read-only server serves the same pages.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -199,6 +199,19 @@ TEST_F(Ui, AssetsAreServedWithTheirHashAsETagAndCachedForAYear) {
   ASSERT_TRUE(js);
   EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
   Page("/ui/assets/nosuch.js", 404);
+}
+
+TEST_F(Ui, AReadOnlyServerServesTheSamePages) {
+  const std::string home = Page("/");
+  const std::string file = Page("/ui/modules/common/versions/v1.0.0/files/common/types.proto");
+  server_->Stop();
+  server_ = ServerProcess::Start({work_.Sub("storage"), {"--read-only"}, {}});
+  ASSERT_TRUE(server_);
+  http_ = HttpClient(server_->port());
+  EXPECT_EQ(Page("/"), home);
+  EXPECT_EQ(Page("/ui/modules/common/versions/v1.0.0/files/common/types.proto"), file);
+  EXPECT_TRUE(Contains(Page("/ui/modules/order"), "<h1>order</h1>"));
+  EXPECT_TRUE(Contains(Page("/ui/search?q=shipping_address"), "order.Order.shipping_address"));
 }
 
 }  // namespace
