@@ -130,6 +130,26 @@ std::string HitHref(const SearchHit& hit) {
   return href;
 }
 
+// Links narrowing the same query to one kind of element, or to every kind.
+void KindFilter(Html& html, const SearchQuery& query) {
+  const std::string base = "/ui/search?q=" + ui::UrlQueryValue(query.text);
+  html.Raw("<nav aria-label=\"Kinds\" class=\"kinds\">Show: ");
+  auto item = [&](const std::string& href, const std::string& label, bool current) {
+    if (current) {
+      html.Raw("<strong aria-current=\"page\">").Text(label).Raw("</strong> ");
+    } else {
+      html.Link(href, label).Raw(" ");
+    }
+  };
+  item(base, "all", !query.kind);
+  for (SearchKind kind :
+       {SearchKind::kModule, SearchKind::kFile, SearchKind::kMessage, SearchKind::kEnum,
+        SearchKind::kEnumValue, SearchKind::kService, SearchKind::kMethod, SearchKind::kField}) {
+    item(base + "&type=" + SearchKindName(kind), SearchKindName(kind), query.kind == kind);
+  }
+  html.Raw("</nav>\n");
+}
+
 void ServeSearch(const ServerContext& ctx, const http::Request& req, http::Response& res) {
   SearchQuery query;
   query.text = req.get_param_value("q");
@@ -161,9 +181,12 @@ void ServeSearch(const ServerContext& ctx, const http::Request& req, http::Respo
   html.Raw("<p>").Text(std::to_string(result.total)).Raw(result.total == 1 ? " match" : " matches");
   if (result.total > result.hits.size())
     html.Raw(", the best ").Text(std::to_string(result.hits.size())).Raw(" shown");
-  html.Raw(" for <q>").Text(query.text).Raw("</q>.");
+  html.Raw(" for <q>").Text(query.text).Raw("</q>");
+  if (query.kind) html.Raw(" among ").Text(SearchKindName(*query.kind)).Raw("s");
+  html.Raw(".");
   if (!complete) html.Raw(" The index is still being filled: some versions are missing.");
   html.Raw("</p>\n");
+  KindFilter(html, query);
   if (!result.hits.empty()) {
     html.Raw("<table id=\"hits\"><thead><tr><th>Name</th><th>Kind</th><th>Module</th>")
         .Raw("<th>Where</th><th>Comment</th></tr></thead><tbody>\n");

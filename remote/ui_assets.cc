@@ -68,6 +68,10 @@ pre.src .ln { display: inline-block; width: 4rem; padding-right: 1rem; text-alig
 .com { color: var(--com); font-style: italic; }
 .num { color: var(--num); }
 .filter { margin: .3rem 0 .6rem; }
+.skip { position: absolute; left: -999px; }
+.skip:focus { left: .5rem; top: .5rem; background: var(--bg); padding: .3rem .6rem; z-index: 1; }
+nav.kinds, nav.versions { margin: .3rem 0 .8rem; }
+nav.kinds a, nav.kinds strong, nav.versions a, nav.versions strong { margin-right: .5rem; }
 )css";
 
 constexpr std::string_view kJs = R"js("use strict";

@@ -97,7 +97,8 @@ std::string RenderPage(const Page& page) {
       .Text(AssetUrl("spoke.css"))
       .Raw("\">\n<script defer src=\"")
       .Text(AssetUrl("spoke.js"))
-      .Raw("\"></script>\n</head>\n<body>\n<header class=\"site\">\n")
+      .Raw("\"></script>\n</head>\n<body>\n")
+      .Raw("<a class=\"skip\" href=\"#main\">Skip to content</a>\n<header class=\"site\">\n")
       .Raw("<a class=\"brand\" href=\"/\">Spoke registry</a>\n")
       .Raw("<nav aria-label=\"Site\"><a href=\"/\">Modules</a><a href=\"/ui/search\">Search</a>")
       .Raw("</nav>\n<form role=\"search\" method=\"get\" action=\"/ui/search\">")
@@ -108,7 +109,7 @@ std::string RenderPage(const Page& page) {
       .Raw("\"></form>\n</header>\n");
   if (!page.nav.empty())
     html.Raw("<nav class=\"crumbs\" aria-label=\"Breadcrumb\">").Raw(page.nav).Raw("</nav>\n");
-  html.Raw("<main>\n")
+  html.Raw("<main id=\"main\">\n")
       .Raw(page.main)
       .Raw("</main>\n<footer>Spoke, a Protobuf schema registry. The same data as JSON: ")
       .Raw("<a href=\"/modules\">/modules</a>.</footer>\n</body>\n</html>\n");

@@ -140,6 +140,22 @@ void FileTree(Html& html, const VersionInfo& version) {
   html.Raw("</ul>\n");
 }
 
+// Every version of the module, newest first, linked; the one shown marked.
+void VersionSwitcher(Html& html, const Store& store, const VersionInfo& shown) {
+  auto names = store.ListVersions(shown.module);
+  if (!names.ok() || names->size() < 2) return;
+  html.Raw("<nav aria-label=\"Versions\" class=\"versions\">Versions: ");
+  for (auto name = names->rbegin(); name != names->rend(); ++name) {
+    if (*name == shown.version) {
+      html.Raw("<strong aria-current=\"page\">").Text(*name).Raw("</strong>");
+    } else {
+      html.Link(VersionHref(shown.module, *name), *name);
+    }
+    html.Raw(" ");
+  }
+  html.Raw("</nav>\n");
+}
+
 }  // namespace
 
 std::string TimeHtml(int64_t seconds) {
@@ -239,6 +255,7 @@ void ServeVersionPage(const ServerContext& ctx, const http::Request& req, http::
   Html html;
   html.Raw("<h1>").Text(module).Raw(" <span class=\"muted\">").Text(version->version);
   html.Raw("</span></h1>\n");
+  VersionSwitcher(html, *ctx.store, *version);
   if (!version->manifest.description.empty())
     html.Raw("<p>").Text(version->manifest.description).Raw("</p>\n");
   html.Raw("<dl class=\"facts\">\n");

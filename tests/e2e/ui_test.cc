@@ -54,7 +54,7 @@ class Ui : public DependencyFixture {
     EXPECT_EQ(res->status, status) << path << "\n" << res->body;
     EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8") << path;
     EXPECT_TRUE(Contains(res->body, "<!DOCTYPE html>")) << path;
-    EXPECT_TRUE(Contains(res->body, "<main>")) << path;
+    EXPECT_TRUE(Contains(res->body, "<main id=\"main\">")) << path;
     return res->body;
   }
 
@@ -107,7 +107,10 @@ TEST_F(Ui, VersionPageShowsTheFileTreeAndManifest) {
   Json version = GetJson("/modules/order/versions/v1.0.0");
   EXPECT_TRUE(Contains(page, version.GetString("digest")));
   EXPECT_TRUE(Contains(page, "id=\"types\""));
-  EXPECT_TRUE(Contains(Page("/ui/modules/order/versions/v1.1.0-rc.1"), "v1.1.0-rc.1"));
+  // The other versions are a link away; the one shown is marked.
+  EXPECT_TRUE(Contains(page, "<a href=\"/ui/modules/order/versions/v1.1.0-rc.1\">v1.1.0-rc.1</a>"));
+  EXPECT_TRUE(Contains(Page("/ui/modules/order/versions/v1.1.0-rc.1"),
+                       "<strong aria-current=\"page\">v1.1.0-rc.1</strong>"));
 }
 
 TEST_F(Ui, FilePageHighlightsTheSourceWithLineAnchorsAndLinksTheRawFile) {
@@ -177,6 +180,11 @@ TEST_F(Ui, SearchFindsAFieldInAnotherModuleAndLinksToItsLine) {
   EXPECT_TRUE(Contains(page, "<td>field</td>"));
   EXPECT_TRUE(Contains(page, "value=\"shipping_address\""));
   EXPECT_TRUE(Contains(Page(href.substr(0, href.find('#'))), "id=\"L7\""));
+  EXPECT_TRUE(Contains(page, "href=\"/ui/search?q=shipping_address&amp;type=field\""));
+  std::string fields = Page("/ui/search?q=shipping_address&type=field");
+  EXPECT_TRUE(Contains(fields, "order.Order.shipping_address"));
+  EXPECT_TRUE(Contains(fields, "<strong aria-current=\"page\">field</strong>"));
+  EXPECT_FALSE(Contains(Page("/ui/search?q=shipping_address&type=enum"), "<td>field</td>"));
   EXPECT_TRUE(Contains(Page("/ui/search"), "<h1>Search</h1>"));
   Page("/ui/search?q=x&type=nosuchkind", 400);
 }

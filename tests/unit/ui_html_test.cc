@@ -45,7 +45,7 @@ TEST(UiPage, EscapesTheTitleAndQueryAndLinksTheAssetsByHash) {
   EXPECT_EQ(html.find("<script>q"), std::string::npos);
   EXPECT_NE(html.find("<title>&lt;script&gt;t&lt;/script&gt; - Spoke</title>"), std::string::npos);
   EXPECT_NE(html.find("value=\"&quot;&gt;&lt;script&gt;q"), std::string::npos);
-  EXPECT_NE(html.find("<main>\n<p>main</p></main>"), std::string::npos);
+  EXPECT_NE(html.find("<main id=\"main\">\n<p>main</p></main>"), std::string::npos);
   EXPECT_NE(html.find("/ui/assets/spoke.css?v=" + FindAsset("spoke.css")->hash), std::string::npos);
   EXPECT_NE(html.find("/ui/assets/spoke.js?v=" + FindAsset("spoke.js")->hash), std::string::npos);
 }
