@@ -82,6 +82,7 @@ TEST_F(Ui, HomeListsEveryModuleWithItsLatestVersionDescriptionAndTheStats) {
   EXPECT_TRUE(Contains(home, "<b>3</b>versions")) << home;
   EXPECT_TRUE(Contains(home, "data-filter-for=\"modules\"")) << home;
   EXPECT_EQ(Page("/ui/"), home);
+  EXPECT_EQ(Page("/ui"), home);
 }
 
 TEST_F(Ui, ModulePageShowsVersionsDependenciesDependentsCommandsAndDownloads) {
