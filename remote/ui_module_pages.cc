@@ -71,7 +71,9 @@ std::vector<Dependent> FindDependents(const Store& store, const std::string& mod
 }
 
 void CommandsSection(Html& html, const ServerContext& ctx, const http::Request& req,
-                     const std::string& module, const std::string& version) {
+                     const VersionInfo& latest) {
+  const std::string& module = latest.module;
+  const std::string& version = latest.version;
   html.Raw("<h2 id=\"use\">Use it</h2>\n");
   std::string host = req.get_header_value("Host");
   if (!host.empty()) {
@@ -79,10 +81,16 @@ void CommandsSection(Html& html, const ServerContext& ctx, const http::Request& 
     Command(html, "export SPOKE_REGISTRY=" + scheme + host);
   }
   const std::string dir = "./" + module;
-  Command(html, "spoke pull -module " + module + " -version " + version + " -dir " + dir);
+  // With dependencies, a recursive pull writes them where the module's imports look for them, so
+  // the toolchains below find them under the same -I.
+  const bool recursive = !latest.manifest.dependencies.empty();
+  Command(html, "spoke pull -module " + module + " -version " + version +
+                    (recursive ? " -recursive" : "") + " -dir " + dir);
   Command(html, "spoke compile -module " + module + " -version " + version +
                     " -lang cpp,python -out ./gen");
+  // Once pulled, the files are plain .proto files at their import paths: any toolchain takes them.
   Command(html, "protoc -I " + dir + " --cpp_out=./gen $(find " + dir + " -name '*.proto')");
+  Command(html, "buf generate " + dir + "  # with your buf.gen.yaml");
 }
 
 void DownloadsSection(Html& html, const ServerContext& ctx, const VersionInfo& version) {
@@ -220,7 +228,7 @@ void ServeModulePage(const ServerContext& ctx, const http::Request& req, http::R
     if (!version.ok()) return SendErrorPage(res, version.status());
     html.Raw("<h2 id=\"dependencies\">Dependencies of ").Text(*latest).Raw("</h2>\n");
     DependencyTable(html, version->manifest.dependencies);
-    CommandsSection(html, ctx, req, module, *latest);
+    CommandsSection(html, ctx, req, *version);
     DownloadsSection(html, ctx, *version);
   }
   html.Raw("<h2 id=\"dependents\">Dependents</h2>\n");

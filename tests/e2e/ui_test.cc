@@ -91,13 +91,15 @@ TEST_F(Ui, ModulePageShowsVersionsDependenciesDependentsCommandsAndDownloads) {
   EXPECT_TRUE(Contains(order, "<span class=\"tag pre\">pre-release</span>"));
   EXPECT_TRUE(Contains(order, "<span class=\"tag release\">release</span>"));
   EXPECT_TRUE(Contains(order, "<a href=\"/ui/modules/common/versions/v1.0.0\">v1.0.0</a>"));
-  EXPECT_TRUE(Contains(order, "spoke pull -module order -version v1.0.0 -dir ./order"));
+  EXPECT_TRUE(Contains(order, "spoke pull -module order -version v1.0.0 -recursive -dir ./order"));
   EXPECT_TRUE(Contains(order, "spoke compile -module order -version v1.0.0"));
   EXPECT_TRUE(Contains(order, "protoc -I ./order"));
+  EXPECT_TRUE(Contains(order, "buf generate ./order"));
   EXPECT_TRUE(Contains(order, "href=\"/modules/order/versions/v1.0.0/download/python\""));
   std::string common = Page("/ui/modules/common");
   EXPECT_TRUE(Contains(common, "<a href=\"/ui/modules/order/versions/v1.1.0-rc.1\">")) << common;
   EXPECT_TRUE(Contains(common, "Compatibility"));
+  EXPECT_TRUE(Contains(common, "spoke pull -module common -version v1.0.0 -dir ./common"));
 }
 
 TEST_F(Ui, VersionPageShowsTheFileTreeAndManifest) {
