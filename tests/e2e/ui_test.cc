@@ -1,7 +1,8 @@
 // The web UI end to end (docs/api.md, "Web UI"): a real server with two modules, one depending on
 // the other; every page answers HTML with the right status, shows what it is for, escapes hostile
 // text, and links only to pages that exist; unknown modules, versions, files and paths get an HTML
-// 404; search finds a field in another module and links to its line; the assets are cached by
+// 404; the module page's pull and protoc lines work when pasted into a shell; search finds a
+// field in another module and links to its line; the assets are cached by
 // hash; a read-only server serves the same pages.
 #include <gtest/gtest.h>
 
@@ -100,6 +101,37 @@ TEST_F(Ui, ModulePageShowsVersionsDependenciesDependentsCommandsAndDownloads) {
   EXPECT_TRUE(Contains(common, "<a href=\"/ui/modules/order/versions/v1.1.0-rc.1\">")) << common;
   EXPECT_TRUE(Contains(common, "Compatibility"));
   EXPECT_TRUE(Contains(common, "spoke pull -module common -version v1.0.0 -dir ./common"));
+}
+
+// The module page's command lines, run as a user would paste them into a shell: the pull, then
+// protoc over what it wrote.
+TEST_F(Ui, TheModulePagesPullAndProtocLinesWorkWhenPasted) {
+  if (RunCommand({{"sh", "-c", "command -v protoc"}, {}, ""}).exit_code != 0)
+    GTEST_SKIP() << "no protoc on PATH";
+  std::string page = Page("/ui/modules/order");
+  static const std::regex kCommand("<pre class=\"cmd\"><code>([^<]*)</code>");
+  std::vector<std::string> lines;
+  for (std::sregex_iterator it(page.begin(), page.end(), kCommand), end; it != end; ++it) {
+    std::string line = (*it)[1];
+    for (size_t at; (at = line.find("&#39;")) != std::string::npos;) line.replace(at, 5, "'");
+    lines.push_back(line);
+  }
+  std::string pull, protoc;
+  for (const std::string& line : lines) {
+    if (line.rfind("spoke pull ", 0) == 0) pull = std::string(SPOKE_BIN) + line.substr(5);
+    if (line.rfind("protoc ", 0) == 0) protoc = line;
+  }
+  ASSERT_FALSE(pull.empty()) << page;
+  ASSERT_FALSE(protoc.empty()) << page;
+  std::string cwd = work_.Sub("pasted");
+  WriteFiles(cwd + "/gen", {{".keep", ""}});
+  CommandResult pulled = RunCommand({{"sh", "-c", pull}, reader_->env(), cwd});
+  ASSERT_EQ(pulled.exit_code, 0) << pull << "\n" << pulled.Describe();
+  CommandResult built = RunCommand({{"sh", "-c", protoc}, {}, cwd});
+  ASSERT_EQ(built.exit_code, 0) << protoc << "\n" << built.Describe();
+  FileSet generated = ReadFiles(cwd + "/gen");
+  EXPECT_TRUE(generated.count("order/order.pb.cc"));
+  EXPECT_TRUE(generated.count("common/types.pb.cc"));
 }
 
 TEST_F(Ui, VersionPageShowsTheFileTreeAndManifest) {
