@@ -1,9 +1,9 @@
 // The web UI end to end (docs/api.md, "Web UI"): a real server with two modules, one depending on
 // the other; every page answers HTML with the right status, shows what it is for, escapes hostile
 // text, and links only to pages that exist; unknown modules, versions, files and paths get an HTML
-// 404; the module page's pull and protoc lines work when pasted into a shell; search finds a
-// field in another module and links to its line; the assets are cached by
-// hash; a read-only server serves the same pages.
+// 404; the module page's pull and protoc lines work when pasted into a shell; search finds a field
+// in another module and links to its line; the assets are cached by hash; a read-only server
+// serves the same pages.
 #include <gtest/gtest.h>
 
 #include <regex>
