@@ -284,7 +284,7 @@ int ServerMain(int argc, char** argv) {
   std::printf("spoke-server: serving %s on %s://%s:%d\n", (*server)->store().path().c_str(), scheme,
               host.c_str(), *port);
   std::printf(
-      "spoke-server: open %s://%s:%d/modules in a browser; point the CLI at it with "
+      "spoke-server: open %s://%s:%d/ in a browser; point the CLI at it with "
       "SPOKE_REGISTRY=%s://%s:%d\n",
       scheme, host.c_str(), *port, scheme, host.c_str(), *port);
   if (sprocket) {

@@ -87,6 +87,8 @@ void RegisterDependencyRoutes(http::Server& http, ServerContext& ctx);
 void RegisterImportRoutes(http::Server& http, ServerContext& ctx);
 void RegisterCheckRoutes(http::Server& http, ServerContext& ctx);
 void RegisterSearchRoutes(http::Server& http, ServerContext& ctx);
+// The web UI: / and /ui/... (routes_ui.cc; docs/api.md, "Web UI").
+void RegisterUiRoutes(http::Server& http, ServerContext& ctx);
 // POST /sync/v1/notify, and the "mirror" object of GET /health/ready (routes_mirror.cc).
 void RegisterMirrorRoutes(http::Server& http, ServerContext& ctx);
 Json MirrorHealthJson(const MirrorSync& mirror);

@@ -151,6 +151,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   RegisterCheckRoutes(http, ctx);
   RegisterModuleRoutes(http, ctx);
   RegisterMirrorRoutes(http, ctx);
+  RegisterUiRoutes(http, ctx);
 
   // Every route that writes is declared so, and refused here, before its body is read.
   http.SetGate([&ctx](http::Request& req, http::Access access, http::Response& res) {
