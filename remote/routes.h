@@ -20,6 +20,7 @@ namespace spoke {
 
 struct ServerMetrics;
 class MirrorSync;
+class VersionSchemaCache;
 
 struct ServerContext {
   Store* store = nullptr;
@@ -33,6 +34,8 @@ struct ServerContext {
   // The tokens requests are checked against (spoke/tokens.h); auth.cc decides.
   TokenRegistry* tokens = nullptr;
   MirrorSync* mirror = nullptr;  // with ServerOptions::mirror_of
+  // The parsed schemas of the versions the web UI showed last (ui_version_schema.h).
+  VersionSchemaCache* schemas = nullptr;
 };
 
 // The HTTP status for a Status code.

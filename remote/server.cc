@@ -21,6 +21,7 @@
 #include "routes.h"
 #include "server_metrics.h"
 #include "spoke/policy.h"
+#include "ui_version_schema.h"
 #include "wire.h"
 
 namespace spoke {
@@ -47,6 +48,8 @@ struct Server::Impl {
   std::unique_ptr<Store> store;
   std::unique_ptr<RegistryIndexes> indexes;
   std::unique_ptr<TokenRegistry> tokens;
+  // Parsed schemas for the web UI's version pages: about 20,000 files, a few hundred MB at most.
+  VersionSchemaCache schemas{20000};
   std::unique_ptr<http::Server> http;
   std::unique_ptr<http::Server> health_http;  // only with ServerOptions::health_port
   ServerMetrics metrics;
@@ -123,6 +126,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   impl->ctx.metrics = &impl->metrics;
   impl->tokens = std::make_unique<TokenRegistry>(impl->store->path(), options.token);
   impl->ctx.tokens = impl->tokens.get();
+  impl->ctx.schemas = &impl->schemas;
   if (!options.mirror_of.empty()) impl->ctx.options.read_only = true;
 
   // Received bodies that are too large to hold (a push's pack) go to files beside the

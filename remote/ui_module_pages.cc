@@ -10,6 +10,8 @@
 #include "spoke/semver.h"
 #include "ui_pages.h"
 #include "ui_proto_highlight.h"
+#include "ui_schema_docs.h"
+#include "ui_version_schema.h"
 
 namespace spoke::ui {
 namespace {
@@ -256,6 +258,31 @@ void ServeModulePage(const ServerContext& ctx, const http::Request& req, http::R
   SendPage(res, page);
 }
 
+// Versions with more files than this list their types on... nowhere yet: one page documenting
+// thousands of files is megabytes no browser shows well (googleads: 897 files, 6.9 MB).
+constexpr size_t kMaxDocumentedFiles = 300;
+
+// The version's schema as documentation, into the Types section; why not, when it cannot be.
+void SchemaSection(const ServerContext& ctx, const VersionInfo& version, Html& html) {
+  if (version.manifest.files.size() > kMaxDocumentedFiles) {
+    html.Raw("<p class=\"muted\">")
+        .Text(std::to_string(version.manifest.files.size()) +
+              " files: too many to document on one "
+              "page; read the files above.")
+        .Raw("</p>\n");
+    return;
+  }
+  if (!ctx.schemas) return;
+  auto schema = ctx.schemas->Get(*ctx.store, version);
+  if (!schema.ok()) {
+    html.Raw("<p class=\"muted\">")
+        .Text("The schema cannot be shown: " + schema.status().message())
+        .Raw("</p>\n");
+    return;
+  }
+  html.Raw(RenderSchemaDocs((*schema)->image->files(), LinksFor(**schema)));
+}
+
 void ServeVersionPage(const ServerContext& ctx, const http::Request& req, http::Response& res) {
   auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
   if (!version.ok()) return SendErrorPage(res, version.status());
@@ -282,12 +309,11 @@ void ServeVersionPage(const ServerContext& ctx, const http::Request& req, http::
   FileTree(html, *version);
   html.Raw("<h2 id=\"dependencies\">Dependencies</h2>\n");
   DependencyTable(html, version->manifest.dependencies);
-  // The schema as documentation (every message, enum, service and RPC with its fields, types
-  // linked to their definitions) is RenderSchemaDocs in remote/ui_schema_docs.h, the other half of
-  // issue 18; it renders into this section.
-  html.Raw("<section id=\"types\" aria-labelledby=\"types-h\">\n<h2 id=\"types-h\">Types</h2>\n")
-      .Raw("<p class=\"muted\">Read the files above for the messages, enums and services.</p>\n")
-      .Raw("</section>\n");
+  // The schema as documentation: every message, enum, service and RPC with its fields, types
+  // linked to their definitions, comments as docs (ui_schema_docs.h).
+  html.Raw("<section id=\"types\" aria-labelledby=\"types-h\">\n<h2 id=\"types-h\">Types</h2>\n");
+  SchemaSection(ctx, *version, html);
+  html.Raw("</section>\n");
   Page page;
   page.title = module + " " + version->version;
   page.nav = Crumbs(module, version->version);

@@ -148,6 +148,23 @@ TEST_F(Ui, VersionPageShowsTheFileTreeAndManifest) {
                        "<strong aria-current=\"page\">v1.1.0-rc.1</strong>"));
 }
 
+// The Types section documents the version's schema, with types linked to their definitions, in
+// another module's version page too.
+TEST_F(Ui, VersionPageDocumentsTheTypesAndLinksThemToTheirDefinitions) {
+  std::string page = Page("/ui/modules/order/versions/v1.0.0");
+  EXPECT_TRUE(Contains(page, "id=\"order.Order\"")) << page;
+  EXPECT_TRUE(Contains(page, "shipping_address"));
+  // common.Id is defined in the dependency: linked to its version page, at its anchor.
+  EXPECT_TRUE(Contains(page, "/ui/modules/common/versions/v1.0.0#common.Id")) << page;
+  std::string common = Page("/ui/modules/common/versions/v1.0.0");
+  EXPECT_TRUE(Contains(common, "id=\"common.Id\""));
+  // Its comment is documentation, escaped.
+  EXPECT_TRUE(Contains(common, "&lt;script&gt;alert(&#39;file&#39;)&lt;/script&gt;") ||
+              Contains(common, "&lt;script&gt;alert('file')&lt;/script&gt;"))
+      << common;
+  EXPECT_FALSE(Contains(common, "<script>alert('file')"));
+}
+
 TEST_F(Ui, FilePageHighlightsTheSourceWithLineAnchorsAndLinksTheRawFile) {
   std::string page = Page("/ui/modules/order/versions/v1.0.0/files/order/order.proto");
   EXPECT_TRUE(Contains(page, "<span class=\"line\" id=\"L7\"><a class=\"ln\" href=\"#L7\">7</a>"));
