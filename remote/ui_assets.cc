@@ -67,6 +67,12 @@ pre.src .ln { display: inline-block; width: 4rem; padding-right: 1rem; text-alig
 .str { color: var(--str); }
 .com { color: var(--com); font-style: italic; }
 .num { color: var(--num); }
+pre.diff { background: var(--panel); border: 1px solid var(--line); border-radius: 6px;
+  padding: .5rem; overflow-x: auto; }
+pre.diff span { display: block; }
+pre.diff .add { background: #e6ffec; }
+pre.diff .del { background: #ffebe9; }
+pre.diff .hunk, pre.diff .meta { color: var(--muted); }
 .filter { margin: .3rem 0 .6rem; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: .5rem; top: .5rem; background: var(--bg); padding: .3rem .6rem; z-index: 1; }

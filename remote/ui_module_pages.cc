@@ -164,6 +164,15 @@ void VersionSwitcher(Html& html, const Store& store, const VersionInfo& shown) {
     html.Raw(" ");
   }
   html.Raw("</nav>\n");
+  // The version before this one, to compare with (the compare page: findings and diff).
+  auto shown_at = std::find(names->begin(), names->end(), shown.version);
+  if (shown_at != names->end() && shown_at != names->begin()) {
+    const std::string& previous = *(shown_at - 1);
+    html.Raw("<p>")
+        .Link(VersionHref(shown.module, previous) + "/compare/" + UrlPath(shown.version),
+              "Compare with " + previous)
+        .Raw("</p>\n");
+  }
 }
 
 }  // namespace

@@ -31,6 +31,9 @@ void ServeModulePage(const ServerContext& ctx, const http::Request& req, http::R
 void ServeVersionPage(const ServerContext& ctx, const http::Request& req, http::Response& res);
 // GET /ui/modules/{module}/versions/{v}/files/{path}: matches[3] the file's path.
 void ServeFilePage(const ServerContext& ctx, const http::Request& req, http::Response& res);
+// GET /ui/modules/{module}/versions/{from}/compare/{to}[?level=L]: matches[2] from, [3] to; the
+// breaking-change findings at level L (the module's own by default) and the files' diff.
+void ServeComparePage(const ServerContext& ctx, const http::Request& req, http::Response& res);
 
 }  // namespace spoke::ui
 

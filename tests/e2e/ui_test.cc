@@ -165,6 +165,37 @@ TEST_F(Ui, VersionPageDocumentsTheTypesAndLinksThemToTheirDefinitions) {
   EXPECT_FALSE(Contains(common, "<script>alert('file')"));
 }
 
+// The compare page: the breaking findings at a level, each linked to its line (a deletion to the
+// line in the version it was deleted from), and the files' diff.
+TEST_F(Ui, ComparePageShowsTheBreakingFindingsLinkedToTheirLinesAndTheDiff) {
+  auto none = http_->Put("/modules/order/compatibility", "{\"compatibility\": \"NONE\"}",
+                         "application/json");
+  ASSERT_TRUE(none);
+  ASSERT_EQ(none->status, 200) << none->body;
+  FileSet without = kOrders;
+  std::string& text = without["order/order.proto"];
+  text.erase(text.find("  string shipping_address = 2;\n"),
+             std::string("  string shipping_address = 2;\n").size());
+  MustPush("order", "v1.2.0", without, {"common@v1.0.0"});
+
+  std::string page = Page("/ui/modules/order/versions/v1.0.0/compare/v1.2.0?level=FILE");
+  EXPECT_TRUE(Contains(page, "FIELD_NO_DELETE")) << page;
+  // Deleted from line 7 of v1.0.0's file.
+  EXPECT_TRUE(Contains(page, "/ui/modules/order/versions/v1.0.0/files/order/order.proto#L7"))
+      << page;
+  EXPECT_TRUE(Contains(page, "<span class=\"del\">-  string shipping_address = 2;</span>")) << page;
+  // Each level is a link away; the one shown is marked.
+  EXPECT_TRUE(Contains(page, "<strong aria-current=\"page\">FILE</strong>"));
+  EXPECT_TRUE(Contains(page, "/ui/modules/order/versions/v1.0.0/compare/v1.2.0?level=WIRE\""));
+  // The version page links to the comparison with the version before it.
+  EXPECT_TRUE(Contains(Page("/ui/modules/order/versions/v1.2.0"),
+                       "/ui/modules/order/versions/v1.1.0-rc.1/compare/v1.2.0"));
+  // Nothing breaks between identical versions; unknown versions and levels are HTML errors.
+  EXPECT_TRUE(Contains(Page("/ui/modules/order/versions/v1.0.0/compare/v1.1.0-rc.1"), "None at"));
+  Page("/ui/modules/order/versions/v1.0.0/compare/v9.0.0", 404);
+  Page("/ui/modules/order/versions/v1.0.0/compare/v1.2.0?level=LOOSE", 400);
+}
+
 TEST_F(Ui, FilePageHighlightsTheSourceWithLineAnchorsAndLinksTheRawFile) {
   std::string page = Page("/ui/modules/order/versions/v1.0.0/files/order/order.proto");
   EXPECT_TRUE(Contains(page, "<span class=\"line\" id=\"L7\"><a class=\"ln\" href=\"#L7\">7</a>"));
