@@ -3,6 +3,7 @@
 // the answers (401, 403).
 #include "routes.h"
 #include "spoke/refs.h"
+#include "ui_sign_in.h"
 
 namespace spoke {
 namespace {
@@ -27,11 +28,10 @@ void Forbidden(http::Response& res, const std::string& missing) {
                                           missing + "`"));
 }
 
-// The token of `req`, or null with the 401 (none, unknown) or 500 (unreadable token file) in
-// `res`. `what` says what needs it ("writes", "reads").
-Result<TokenRecord> Authenticate(const ServerContext& ctx, const http::Request& req,
+// The record of `token` (the request's), or an error with the 401 (none, unknown) or 500
+// (unreadable token file) in `res`. `what` says what needs it ("writes", "reads").
+Result<TokenRecord> Authenticate(const ServerContext& ctx, const std::string& token,
                                  const std::string& what, http::Response& res) {
-  const std::string token = BearerToken(req);
   if (token.empty()) {
     Unauthorized(res, "this registry needs a token for " + what + "; set SPOKE_TOKEN");
     return Status::PermissionDenied("no token");
@@ -83,8 +83,10 @@ bool AllowAccess(const ServerContext& ctx, http::Request& req, http::Access acce
     // Probes never need a token, nor does a primary's change notice to a mirror (it carries
     // nothing and only makes the mirror sync sooner, at a bounded rate); other reads only with
     // --read-auth.
+    // The UI's sign-in page and the assets it is drawn with are open too.
     const bool open = !ctx.options.read_auth || req.path.rfind("/health/", 0) == 0 ||
-                      req.path == "/sync/v1/notify";
+                      req.path == "/sync/v1/notify" || req.path == "/ui/token" ||
+                      req.path.rfind("/ui/assets/", 0) == 0;
     if (open) {
       // A token on an open read only names the reader in the log; a bad one changes nothing.
       if (std::string token = BearerToken(req); !token.empty()) {
@@ -92,7 +94,22 @@ bool AllowAccess(const ServerContext& ctx, http::Request& req, http::Access acce
       }
       return true;
     }
-    auto token = Authenticate(ctx, req, "reads", res);
+    // A browser reading the UI carries its token in a cookie (ui_sign_in.h): taken for reads
+    // only, so that a page of another site can never make a browser write.
+    std::string text = BearerToken(req);
+    if (text.empty()) text = ui::TokenFromCookie(req);
+    if (ui::IsUiPage(req.path)) {
+      auto found =
+          text.empty() ? Result<TokenRecord>(Status::NotFound("no token")) : ctx.tokens->Find(text);
+      if (!found.ok()) {
+        ui::SendSignInPage(res, req.target,
+                           text.empty() ? "" : "The token is no longer valid for this registry.");
+        return false;
+      }
+      req.principal = found->name;
+      return true;
+    }
+    auto token = Authenticate(ctx, text, "reads", res);
     if (!token.ok()) return false;
     req.principal = token->name;
     return true;
@@ -100,7 +117,7 @@ bool AllowAccess(const ServerContext& ctx, http::Request& req, http::Access acce
   // Writes are anonymous only until the first token exists (and then only on loopback, which
   // Server::Bind enforces).
   if (!ctx.tokens->AnyToken()) return true;
-  auto token = Authenticate(ctx, req, "writes", res);
+  auto token = Authenticate(ctx, BearerToken(req), "writes", res);
   if (!token.ok()) return false;
   req.principal = token->name;
   std::string missing;
@@ -122,7 +139,7 @@ bool AllowWrite(const ServerContext& ctx, const http::Request& req, const std::s
     return false;
   }
   if (!ctx.tokens->AnyToken()) return true;
-  auto token = Authenticate(ctx, req, "writes", res);
+  auto token = Authenticate(ctx, BearerToken(req), "writes", res);
   if (!token.ok()) return false;
   std::string missing;
   if (ScopesAllow(token->scopes, AccessLevel::kWrite, module, &missing)) return true;

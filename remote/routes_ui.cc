@@ -11,6 +11,7 @@
 #include "spoke/semver.h"
 #include "ui_assets.h"
 #include "ui_pages.h"
+#include "ui_sign_in.h"
 
 namespace spoke {
 namespace {
@@ -221,6 +222,7 @@ void ServeAsset(const http::Request& req, http::Response& res) {
 }  // namespace
 
 void RegisterUiRoutes(http::Server& http, ServerContext& ctx) {
+  ui::RegisterSignInRoutes(http, ctx);
   auto records = std::make_shared<ModuleRecordCache>();
   // Three literal patterns rather than one regex: each route's name (in the metrics) is its
   // pattern.

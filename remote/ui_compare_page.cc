@@ -52,10 +52,10 @@ void ServeComparePage(const ServerContext& ctx, const http::Request& req, http::
   if (!to.ok()) return SendErrorPage(res, to.status());
   // The module's own level by default (as GET .../diff/...), else the strictest.
   const std::string level_name =
-      req.has_param("level") ? req.get_param_value("level")
-                             : (info->compatibility.empty() || info->compatibility == "NONE"
-                                    ? "FILE"
-                                    : info->compatibility);
+      req.has_param("level")
+          ? req.get_param_value("level")
+          : (info->compatibility.empty() || info->compatibility == "NONE" ? "FILE"
+                                                                          : info->compatibility);
   auto level = ParseBreakingLevel(level_name);
   if (!level.ok()) return SendErrorPage(res, level.status());
   auto changes = ctx.store->DiffVersions(*from, *to, /*with_patch=*/true);

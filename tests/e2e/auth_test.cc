@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "e2e_util.h"
 #include "harness.h"
 
 namespace spoke::e2e {
@@ -162,6 +163,64 @@ TEST_F(Auth, ReadAuthNeedsAReadTokenForReadsButNotForProbes) {
   auto ready = http_->Get("/health/ready");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << ready->body;
+}
+
+// With --read-auth, the web UI asks a browser for a token once (an HTML page, 401), keeps it in
+// an HttpOnly, SameSite=Strict cookie, and the cookie reads the pages; it never writes.
+TEST_F(Auth, TheWebUiAsksForAReadTokenAndKeepsItInACookieThatCannotWrite) {
+  StartServer({"--read-auth"});
+  std::string reader = CreateToken(storage(), "reader", {"read"});
+  std::string writer = CreateToken(storage(), "writer", {"write"});
+  auto made = CreateModule("acme/a", writer);
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->status, 201) << made->body;
+
+  auto asked = http_->Get("/ui/modules/acme/a");
+  ASSERT_TRUE(asked);
+  EXPECT_EQ(asked->status, 401);
+  EXPECT_EQ(asked->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_TRUE(Contains(asked->body, "<form method=\"post\" action=\"/ui/token\">")) << asked->body;
+  EXPECT_TRUE(Contains(asked->body, "name=\"next\" value=\"/ui/modules/acme/a\"")) << asked->body;
+  // The page's stylesheet is readable without a token.
+  auto css = http_->Get("/ui/assets/spoke.css");
+  ASSERT_TRUE(css);
+  EXPECT_EQ(css->status, 200);
+  // The API still answers JSON.
+  ExpectJsonError(http_->Get("/modules/acme/a"), 401);
+
+  // A wrong token is refused on the page; the right one sets the cookie and goes back.
+  auto wrong = http_->Post("/ui/token", "token=spoke_nope&next=%2Fui%2Fmodules%2Facme%2Fa",
+                           "application/x-www-form-urlencoded");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_TRUE(Contains(wrong->body, "not valid")) << wrong->body;
+  EXPECT_TRUE(wrong->get_header_value("Set-Cookie").empty());
+  auto signed_in = http_->Post("/ui/token", "token=" + reader + "&next=%2Fui%2Fmodules%2Facme%2Fa",
+                               "application/x-www-form-urlencoded");
+  ASSERT_TRUE(signed_in);
+  EXPECT_EQ(signed_in->status, 303) << signed_in->body;
+  EXPECT_EQ(signed_in->get_header_value("Location"), "/ui/modules/acme/a");
+  const std::string cookie = signed_in->get_header_value("Set-Cookie");
+  EXPECT_TRUE(Contains(cookie, "spoke_token=" + reader)) << cookie;
+  EXPECT_TRUE(Contains(cookie, "HttpOnly")) << cookie;
+  EXPECT_TRUE(Contains(cookie, "SameSite=Strict")) << cookie;
+  // Another site is never where a sign-in sends the browser.
+  auto away = http_->Post("/ui/token", "token=" + reader + "&next=%2F%2Fevil.example%2F",
+                          "application/x-www-form-urlencoded");
+  ASSERT_TRUE(away);
+  EXPECT_EQ(away->get_header_value("Location"), "/");
+
+  const httplib::Headers with_cookie = {{"Cookie", "theme=dark; spoke_token=" + reader}};
+  auto page = http_->Get("/ui/modules/acme/a", with_cookie);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200) << page->body;
+  auto home = http_->Get("/", with_cookie);
+  ASSERT_TRUE(home);
+  EXPECT_EQ(home->status, 200);
+  // The cookie of a writer's token still cannot write: writes take only the Authorization header.
+  const httplib::Headers writer_cookie = {{"Cookie", "spoke_token=" + writer}};
+  auto write = http_->Post("/modules", writer_cookie, "{\"name\": \"acme/b\"}", "application/json");
+  ExpectJsonError(write, 401);
 }
 
 TEST_F(Auth, RevokingATokenRefusesItOnTheRunningServer) {
