@@ -238,6 +238,9 @@ void RegisterUiRoutes(http::Server& http, ServerContext& ctx) {
            [&ctx](const http::Request& req, http::Response& res) { ServeSearch(ctx, req, res); });
   // Longest first: a module's name may hold '/', so /ui/modules/m/versions/latest would also
   // match the module page's pattern.
+  http.Get(
+      std::string(kModule) + kVersion + "/graph",
+      [&ctx](const http::Request& req, http::Response& res) { ui::ServeGraphPage(ctx, req, res); });
   http.Get(std::string(kModule) + kVersion + "/compare/" + R"((v[0-9][^/]*|latest))",
            [&ctx](const http::Request& req, http::Response& res) {
              ui::ServeComparePage(ctx, req, res);

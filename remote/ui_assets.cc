@@ -67,6 +67,12 @@ pre.src .ln { display: inline-block; width: 4rem; padding-right: 1rem; text-alig
 .str { color: var(--str); }
 .com { color: var(--com); font-style: italic; }
 .num { color: var(--num); }
+svg.graph rect { fill: var(--panel); stroke: var(--link); }
+svg.graph text { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  fill: var(--fg); }
+svg.graph line { stroke: var(--muted); }
+svg.graph marker path { fill: var(--muted); }
+div.graph { overflow-x: auto; }
 pre.diff { background: var(--panel); border: 1px solid var(--line); border-radius: 6px;
   padding: .5rem; overflow-x: auto; }
 pre.diff span { display: block; }

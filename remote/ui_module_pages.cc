@@ -318,6 +318,11 @@ void ServeVersionPage(const ServerContext& ctx, const http::Request& req, http::
   FileTree(html, *version);
   html.Raw("<h2 id=\"dependencies\">Dependencies</h2>\n");
   DependencyTable(html, version->manifest.dependencies);
+  if (!version->manifest.dependencies.empty()) {
+    html.Raw("<p>")
+        .Link(VersionHref(module, version->version) + "/graph", "Dependency graph")
+        .Raw("</p>\n");
+  }
   // The schema as documentation: every message, enum, service and RPC with its fields, types
   // linked to their definitions, comments as docs (ui_schema_docs.h).
   html.Raw("<section id=\"types\" aria-labelledby=\"types-h\">\n<h2 id=\"types-h\">Types</h2>\n");

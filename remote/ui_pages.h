@@ -34,6 +34,9 @@ void ServeFilePage(const ServerContext& ctx, const http::Request& req, http::Res
 // GET /ui/modules/{module}/versions/{from}/compare/{to}[?level=L]: matches[2] from, [3] to; the
 // breaking-change findings at level L (the module's own by default) and the files' diff.
 void ServeComparePage(const ServerContext& ctx, const http::Request& req, http::Response& res);
+// GET /ui/modules/{module}/versions/{v}/graph: every version the version's pins reach, as an SVG
+// drawn on the server and as a list.
+void ServeGraphPage(const ServerContext& ctx, const http::Request& req, http::Response& res);
 
 }  // namespace spoke::ui
 

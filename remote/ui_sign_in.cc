@@ -68,14 +68,16 @@ void SendSignInPage(http::Response& res, const std::string& path, const std::str
   if (!problem.empty()) main.Raw("<p class=\"error\" role=\"alert\">").Text(problem).Raw("</p>\n");
   main.Raw("<form method=\"post\" action=\"/ui/token\">\n")
       .Raw("<p><label for=\"token\">Token</label> ")
-      .Raw("<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" "
-           "required autofocus></p>\n")
+      .Raw(
+          "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" "
+          "required autofocus></p>\n")
       .Raw("<input type=\"hidden\" name=\"next\" value=\"")
       .Text(SafeNext(path))
       .Raw("\">\n<p><button type=\"submit\">Read the registry</button></p>\n</form>\n")
-      .Raw("<p class=\"muted\">Ask the registry's administrator for a token with the read scope "
-           "(<code>spoke-server token create --scope read</code>). This browser keeps it until it "
-           "closes.</p>\n");
+      .Raw(
+          "<p class=\"muted\">Ask the registry's administrator for a token with the read scope "
+          "(<code>spoke-server token create --scope read</code>). This browser keeps it until it "
+          "closes.</p>\n");
   page.main = main.Take();
   SendPage(res, page, 401);
   res.set_header("WWW-Authenticate", "Bearer");
@@ -89,8 +91,8 @@ void RegisterSignInRoutes(http::Server& http, ServerContext& ctx) {
   http.Post("/ui/token", QueryRoute(), [&ctx](const http::Request& req, http::Response& res) {
     const std::string token = FormValue(req.body, "token");
     const std::string next = SafeNext(FormValue(req.body, "next"));
-    auto found = token.empty() ? Result<TokenRecord>(Status::NotFound("no token"))
-                               : ctx.tokens->Find(token);
+    auto found =
+        token.empty() ? Result<TokenRecord>(Status::NotFound("no token")) : ctx.tokens->Find(token);
     if (!found.ok()) {
       return SendSignInPage(res, next,
                             found.status().code() == Status::Code::kNotFound
@@ -103,8 +105,8 @@ void RegisterSignInRoutes(http::Server& http, ServerContext& ctx) {
         return SendSignInPage(res, next, "That token is not valid for this registry.");
       }
     }
-    std::string cookie = std::string(kTokenCookie) + "=" + token +
-                         "; Path=/; HttpOnly; SameSite=Strict";
+    std::string cookie =
+        std::string(kTokenCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict";
     if (!ctx.options.tls_cert_file.empty()) cookie += "; Secure";
     res.status = 303;
     res.set_header("Location", next);

@@ -196,6 +196,23 @@ TEST_F(Ui, ComparePageShowsTheBreakingFindingsLinkedToTheirLinesAndTheDiff) {
   Page("/ui/modules/order/versions/v1.0.0/compare/v1.2.0?level=LOOSE", 400);
 }
 
+// The dependency graph: an SVG drawn on the server, each version a link, the edges as a list too.
+TEST_F(Ui, GraphPageDrawsTheVersionsItsPinsReach) {
+  std::string version = Page("/ui/modules/order/versions/v1.0.0");
+  EXPECT_TRUE(Contains(version, "/ui/modules/order/versions/v1.0.0/graph"));
+  std::string page = Page("/ui/modules/order/versions/v1.0.0/graph");
+  EXPECT_TRUE(Contains(page, "<svg class=\"graph\"")) << page;
+  EXPECT_TRUE(Contains(page, "<a href=\"/ui/modules/common/versions/v1.0.0\"><rect")) << page;
+  EXPECT_TRUE(Contains(page, "<line ")) << page;
+  EXPECT_TRUE(Contains(page,
+                       ">order@v1.0.0</a> → <a href=\"/ui/modules/common/versions/v1.0.0\">"
+                       "common@v1.0.0</a>"))
+      << page;
+  // A version without dependencies says so.
+  EXPECT_TRUE(Contains(Page("/ui/modules/common/versions/v1.0.0/graph"), "depends on no other"));
+  Page("/ui/modules/order/versions/v7.0.0/graph", 404);
+}
+
 TEST_F(Ui, FilePageHighlightsTheSourceWithLineAnchorsAndLinksTheRawFile) {
   std::string page = Page("/ui/modules/order/versions/v1.0.0/files/order/order.proto");
   EXPECT_TRUE(Contains(page, "<span class=\"line\" id=\"L7\"><a class=\"ln\" href=\"#L7\">7</a>"));
