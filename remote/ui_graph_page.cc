@@ -59,8 +59,8 @@ std::string Svg(std::map<std::string, Node>& nodes) {
     }
     width = std::max(width, x - kBoxGap + kMargin);
   }
-  const int height = kMargin * 2 + static_cast<int>(layers.size()) * (kBoxHeight + kLayerGap) -
-                     kLayerGap;
+  const int height =
+      kMargin * 2 + static_cast<int>(layers.size()) * (kBoxHeight + kLayerGap) - kLayerGap;
   Html svg;
   svg.Raw("<svg class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" ")
       .Raw("aria-labelledby=\"graph-title\" width=\"" + std::to_string(width) + "\" height=\"" +
@@ -85,8 +85,8 @@ std::string Svg(std::map<std::string, Node>& nodes) {
         .Text(VersionHref(node.module, node.version))
         .Raw("\"><rect x=\"" + std::to_string(node.x) + "\" y=\"" + std::to_string(node.y) +
              "\" width=\"" + std::to_string(node.width) + "\" height=\"" +
-             std::to_string(kBoxHeight) + "\" rx=\"4\"/><text x=\"" +
-             std::to_string(node.x + 8) + "\" y=\"" + std::to_string(node.y + 19) + "\">")
+             std::to_string(kBoxHeight) + "\" rx=\"4\"/><text x=\"" + std::to_string(node.x + 8) +
+             "\" y=\"" + std::to_string(node.y + 19) + "\">")
         .Text(key)
         .Raw("</text></a>\n");
   }
