@@ -266,6 +266,8 @@ const char* ReasonPhrase(int status) {
       return "Created";
     case 204:
       return "No Content";
+    case 303:
+      return "See Other";
     case 304:
       return "Not Modified";
     case 400:
