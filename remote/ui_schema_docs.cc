@@ -1,6 +1,6 @@
 // RenderSchemaDocs: one walk over a version's descriptors that writes its documentation as HTML,
 // a table of contents first and then a section per declaration. Everything that comes from a
-// .proto file (names, comments, paths) is escaped on its way out, by AppendEscaped below.
+// .proto file (names, comments, paths) is escaped on its way out, by ui::AppendEscaped (ui_html.h).
 #include "ui_schema_docs.h"
 
 #include <google/protobuf/descriptor.pb.h>
@@ -10,6 +10,8 @@
 #include <set>
 #include <string_view>
 
+#include "ui_html.h"
+
 namespace spoke {
 namespace {
 
@@ -18,36 +20,9 @@ namespace pb = google::protobuf;
 // FileDescriptorProto.package's field number: the SourceCodeInfo path of a package statement.
 constexpr int kFilePackage = 2;
 
-// The text as HTML text or as an attribute value (quoted with "). Local until the UI's shared
-// helper (ui_html.h) is in.
-void AppendEscaped(std::string* out, std::string_view text) {
-  // Runs without a special character are copied whole: most of a page is names and plain prose.
-  for (size_t special; (special = text.find_first_of("&<>\"'")) != std::string_view::npos;) {
-    out->append(text.data(), special);
-    switch (text[special]) {
-      case '&':
-        *out += "&amp;";
-        break;
-      case '<':
-        *out += "&lt;";
-        break;
-      case '>':
-        *out += "&gt;";
-        break;
-      case '"':
-        *out += "&quot;";
-        break;
-      default:
-        *out += "&#39;";
-    }
-    text.remove_prefix(special + 1);
-  }
-  out->append(text.data(), text.size());
-}
-
 // "file-" + the path, percent-encoded so the anchor is the same in an id and in a URL.
 std::string FileAnchor(const pb::FileDescriptor& file) {
-  return "file-" + PercentEncodePath(file.name());
+  return "file-" + ui::UrlPath(file.name());
 }
 
 // A comment as docs: its paragraphs (runs of non-blank lines), each line without the
@@ -117,7 +92,7 @@ class DocsWriter {
   }
 
  private:
-  void Text(std::string_view text) { AppendEscaped(&out_, text); }
+  void Text(std::string_view text) { ui::AppendEscaped(&out_, text); }
 
   const SchemaFileLinks& LinksOf(const pb::FileDescriptor* file) {
     auto it = links_of_.find(file);
@@ -448,22 +423,6 @@ class DocsWriter {
 };
 
 }  // namespace
-
-std::string PercentEncodePath(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string RenderSchemaDocs(const std::vector<const pb::FileDescriptor*>& files,
                              const SchemaLinker& links) {

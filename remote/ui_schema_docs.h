@@ -22,15 +22,11 @@ struct SchemaFileLinks {
   std::string docs_page;
 };
 
-// `text` with every byte but '/' and the unreserved ones of RFC 3986 as %XX: a file path (or a
-// module name, a version) as a URL's path, or a file's anchor as a fragment.
-std::string PercentEncodePath(const std::string& text);
-
 // The links of a file, by its name in the descriptor pool (the path the version imports it by).
 using SchemaLinker = std::function<SchemaFileLinks(const std::string& file)>;
 
 // The documentation of `files` (a version's own files, in the order given) as an HTML fragment:
-// a table of contents, then per file (a <section> whose id is "file-" + PercentEncodePath(name))
+// a table of contents, then per file (a <section> whose id is "file-" + ui::UrlPath(name))
 // every message (nested ones too, map entries excepted), enum,
 // service and RPC, each a <section> whose id is its full name ("acme.pay.v1.Order"; an RPC's is
 // "acme.pay.v1.Payments.Charge", a field's row and an enum value's row have theirs too). Fields

@@ -6,17 +6,9 @@
 #include <algorithm>
 
 #include "spoke/deps.h"
+#include "ui_pages.h"
 
 namespace spoke {
-
-std::string UiVersionPageUrl(const std::string& module, const std::string& version) {
-  return "/ui/modules/" + PercentEncodePath(module) + "/versions/" + PercentEncodePath(version);
-}
-
-std::string UiFilePageUrl(const std::string& module, const std::string& version,
-                          const std::string& path) {
-  return UiVersionPageUrl(module, version) + "/files/" + PercentEncodePath(path);
-}
 
 Result<VersionSchema> LoadVersionSchema(const Store& store, const VersionInfo& version) {
   VersionSchema schema;
@@ -89,8 +81,8 @@ SchemaLinker LinksFor(const VersionSchema& schema) {
     auto it = schema.owners.find(file);
     if (it == schema.owners.end()) return links;
     const FileOwner& owner = it->second;
-    links.source_page = UiFilePageUrl(owner.module, owner.version, owner.path);
-    links.docs_page = UiVersionPageUrl(owner.module, owner.version);
+    links.source_page = ui::FileHref(owner.module, owner.version, owner.path);
+    links.docs_page = ui::VersionHref(owner.module, owner.version);
     return links;
   };
 }

@@ -72,12 +72,6 @@ class VersionSchemaCache {
   size_t files_ = 0;
 };
 
-// The UI's pages (issue 18's URLs): /ui/modules/{module}/versions/{version} and
-// its .../files/{path}, each path segment percent-encoded where needed.
-std::string UiVersionPageUrl(const std::string& module, const std::string& version);
-std::string UiFilePageUrl(const std::string& module, const std::string& version,
-                          const std::string& path);
-
 // The links RenderSchemaDocs needs for `schema`: each file's page in the version that provides
 // it, and for a dependency's file that version's page. REQUIRES: `schema` outlives the linker.
 SchemaLinker LinksFor(const VersionSchema& schema);
