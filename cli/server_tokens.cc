@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <ctime>
 #include <string>
 #include <vector>
 
@@ -12,21 +11,13 @@
 #include "program_args.h"
 #include "spoke/json.h"
 #include "spoke/store.h"
+#include "spoke/time_text.h"
 #include "spoke/tokens.h"
 
 namespace spoke::cli {
 namespace {
 
 int Exit(const CommandOutcome& outcome) { return ExitWith(outcome, "spoke-server token"); }
-
-std::string Rfc3339(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string ScopeList(const TokenRecord& record) {
   std::string out;
@@ -105,14 +96,14 @@ int TokenMain(int argc, char** argv) {
         Json scopes = Json::MakeArray();
         for (const TokenScope& scope : record.scopes) scopes.Push(scope.ToString());
         entry.Set("scopes", std::move(scopes));
-        entry.Set("created", Rfc3339(record.created));
+        entry.Set("created", FormatRfc3339(record.created));
         out.Push(std::move(entry));
       }
       std::printf("%s\n", out.Dump(2).c_str());
     } else {
       for (const TokenRecord& record : *tokens) {
         std::printf("%s  %-20s  %-30s  %s\n", record.id.c_str(), record.name.c_str(),
-                    ScopeList(record).c_str(), Rfc3339(record.created).c_str());
+                    ScopeList(record).c_str(), FormatRfc3339(record.created).c_str());
       }
     }
     return kExitOk;

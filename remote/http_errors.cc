@@ -1,8 +1,8 @@
 // The one place that decides HTTP statuses from Status codes, plus the small answer helpers the
 // route files share.
-#include <ctime>
 
 #include "routes.h"
+#include "spoke/time_text.h"
 #include "wire.h"
 
 namespace spoke {
@@ -83,13 +83,6 @@ http::RouteOptions AdminRoute(const ServerContext& ctx) {
 
 http::RouteOptions QueryRoute() { return {http::Access::kRead, 0, false}; }
 
-std::string FormatTime(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string FormatTime(int64_t seconds) { return FormatRfc3339(seconds); }
 
 }  // namespace spoke
