@@ -182,7 +182,10 @@ Status Connection::StatementError(pg_result* result, std::string_view sql) {
                       : last_sql_state_.empty()         ? Status::Code::kIOError
                                                         : CodeOfSqlState(last_sql_state_);
   Status status(code, std::move(message));
-  if (PQtransactionStatus(conn_) == PQTRANS_INERROR && aborted_by_.ok()) aborted_by_ = status;
+  if (PQtransactionStatus(conn_) == PQTRANS_INERROR && aborted_by_.ok()) {
+    aborted_by_ = status;
+    aborted_sql_state_ = last_sql_state_;
+  }
   return status;
 }
 
@@ -267,8 +270,10 @@ Status Connection::Commit() {
     // transaction is the answer.
     Status cause = aborted_by_.ok() ? Status::Internal("transaction aborted by an earlier failure")
                                     : aborted_by_;
+    std::string cause_state = aborted_sql_state_;
     Status rolled_back = Rollback();
     if (!rolled_back.ok()) return rolled_back;
+    last_sql_state_ = cause_state;  // the caller asks why the commit failed, not the ROLLBACK
     return cause.WithContext("transaction rolled back");
   }
   Result<Rows> done = Execute("COMMIT");

@@ -114,7 +114,8 @@ class Connection {
   // Transactions. Begin(true) is SERIALIZABLE (a commit may then fail with 40001, kConflict);
   // Commit of a transaction a failed statement aborted rolls it back and answers that statement's
   // Status again, never ok: PostgreSQL reports such a COMMIT as a successful ROLLBACK. REQUIRES:
-  // Begin not inside a transaction, Commit/Rollback inside one. Prefer Transaction below.
+  // Begin not inside a transaction, Commit/Rollback inside one. After a failed Commit,
+  // last_sql_state() is the cause's. Prefer Transaction below.
   Status Begin(bool serializable = false);
   Status Commit();
   Status Rollback();
@@ -144,7 +145,9 @@ class Connection {
   pg_conn* conn_;
   std::string description_;
   std::string last_sql_state_;
-  Status aborted_by_;  // the failure that aborted the open transaction, answered by Commit
+  // The failure that aborted the open transaction, and its SQLSTATE, answered by Commit.
+  Status aborted_by_;
+  std::string aborted_sql_state_;
 };
 
 // A transaction that rolls back unless committed: the guard for Connection::Begin.

@@ -109,13 +109,41 @@ TEST_F(PostgresTest, CommitAfterAFailedStatementRollsBackAndSaysWhy) {
   SPOKE_ASSERT_OK(transaction);
   SPOKE_ASSERT_OK(c->Execute("INSERT INTO t VALUES ('new')"));
   EXPECT_FALSE(c->Execute("INSERT INTO t VALUES ('taken')").ok());
+  // A statement after the failure fails too (25P02), but the commit answers the first failure.
+  EXPECT_FALSE(c->Execute("SELECT 1").ok());
+  EXPECT_EQ(c->last_sql_state(), "25P02");
   // PostgreSQL answers this COMMIT with "ROLLBACK" and no error; the connection must not.
   Status committed = transaction->Commit();
   EXPECT_EQ(committed.code(), Status::Code::kConflict) << committed;
   EXPECT_NE(committed.message().find("rolled back"), std::string::npos) << committed;
+  EXPECT_EQ(c->last_sql_state(), postgres::kUniqueViolation) << "the cause's, not the ROLLBACK's";
   EXPECT_FALSE(c->InTransaction());
   EXPECT_EQ(QueryInt(*other, "SELECT count(*) FROM t WHERE k = 'new'"), 0);
   SPOKE_EXPECT_OK(c->Execute("SELECT 1"));  // the connection is usable again
+}
+
+TEST_F(PostgresTest, ASerializationFailureIsAConflictWithItsSqlState) {
+  auto first = Connect();
+  auto second = Connect();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  SPOKE_ASSERT_OK(first->Execute("CREATE TABLE t (k text)"));
+  // Write skew: each reads the (empty) table and inserts; serially one would have seen the other.
+  auto a = Transaction::Begin(*first, /*serializable=*/true);
+  auto b = Transaction::Begin(*second, /*serializable=*/true);
+  SPOKE_ASSERT_OK(a);
+  SPOKE_ASSERT_OK(b);
+  EXPECT_EQ(QueryInt(*first, "SELECT count(*) FROM t"), 0);
+  EXPECT_EQ(QueryInt(*second, "SELECT count(*) FROM t"), 0);
+  SPOKE_ASSERT_OK(first->Execute("INSERT INTO t VALUES ('a')"));
+  SPOKE_ASSERT_OK(a->Commit());
+  // PostgreSQL may refuse at the INSERT or at the COMMIT; either way the commit says so.
+  Status inserted = second->Execute("INSERT INTO t VALUES ('b')").status();
+  Status committed = b->Commit();
+  EXPECT_FALSE(inserted.ok() && committed.ok());
+  EXPECT_EQ(committed.code(), Status::Code::kConflict) << committed;
+  EXPECT_EQ(second->last_sql_state(), postgres::kSerializationFailure);
+  EXPECT_EQ(QueryInt(*first, "SELECT count(*) FROM t"), 1);
 }
 
 TEST_F(PostgresTest, ATransactionNotCommittedIsRolledBack) {
