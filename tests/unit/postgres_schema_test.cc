@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "postgres_fixture.h"
+#include "spoke/files.h"
 #include "store/postgres_jobs.h"
+#include "store/postgres_packs.h"
 
 namespace spoke::testing {
 namespace {
@@ -25,23 +27,6 @@ using postgres::Transaction;
 using std::chrono::milliseconds;
 
 constexpr std::chrono::seconds kDeadline{60};
-
-// Inserts a pack row and its bytes in chunks; its id.
-Result<int64_t> StorePack(Connection& c, const std::string& name, const std::string& bytes) {
-  SPOKE_ASSIGN_OR_RETURN(
-      Rows row, c.Execute("INSERT INTO packs (name, size, index_size, object_count)"
-                          " VALUES ($1, $2, 0, 1) RETURNING id",
-                          {Param::Text(name), Param::Int64(static_cast<int64_t>(bytes.size()))}));
-  SPOKE_ASSIGN_OR_RETURN(int64_t id, row.Int64(0, 0));
-  for (size_t offset = 0, seq = 0; offset < bytes.size(); offset += kPackChunkBytes, ++seq) {
-    SPOKE_RETURN_IF_ERROR(
-        c.Execute("INSERT INTO pack_chunks (pack_id, part, seq, data) VALUES ($1, 'pack', $2, $3)",
-                  {Param::Int64(id), Param::Int64(static_cast<int64_t>(seq)),
-                   Param::Bytes(std::string_view(bytes).substr(offset, kPackChunkBytes))})
-            .status());
-  }
-  return id;
-}
 
 // Waits until the backend `pid` waits for a lock (it is blocked behind another transaction).
 bool WaitUntilBlocked(Connection& observer, int pid) {
@@ -56,57 +41,117 @@ bool WaitUntilBlocked(Connection& observer, int pid) {
   return false;
 }
 
+// Incompressible bytes, every value included: what a pack of zlib streams looks like.
+std::string RandomBytes(size_t size, uint64_t seed) {
+  std::string bytes(size, '\0');
+  std::mt19937_64 random(seed);
+  for (size_t i = 0; i < size; i += 8) {
+    uint64_t word = random();
+    std::memcpy(&bytes[i], &word, std::min<size_t>(8, size - i));
+  }
+  return bytes;
+}
+
+// One part of a stored pack, read back whole.
+Result<std::string> ReadBack(Connection& c, const StoredPack& pack, PackPart part) {
+  std::string out;
+  SPOKE_RETURN_IF_ERROR(ReadPackPart(c, pack, part, [&](std::string_view chunk) {
+    out.append(chunk);
+    return Status::Ok();
+  }));
+  return out;
+}
+
 TEST_F(PostgresTest, APackOfTwentyMibRoundTripsByteExactInChunks) {
   auto c = ConnectMigrated();
   ASSERT_NE(c, nullptr);
-  // Incompressible bytes, every value included: what a pack of zlib streams looks like.
-  std::string pack(20 << 20, '\0');
-  std::mt19937_64 random(19);
-  for (size_t i = 0; i < pack.size(); i += 8) {
-    uint64_t word = random();
-    std::memcpy(&pack[i], &word, std::min<size_t>(8, pack.size() - i));
-  }
+  TempDir dir;
+  std::string pack = RandomBytes(20 << 20, 19);
+  std::string index = RandomBytes(300 << 10, 20);
+  SPOKE_ASSERT_OK(WriteFileAtomically(dir.Sub("p.pack"), pack));
+  SPOKE_ASSERT_OK(WriteFileAtomically(dir.Sub("p.idx"), index));
   std::string name = Sha256HexOf(pack).substr(0, 40);
 
   auto write_start = std::chrono::steady_clock::now();
   auto transaction = Transaction::Begin(*c);
   SPOKE_ASSERT_OK(transaction);
-  auto id = StorePack(*c, name, pack);
-  SPOKE_ASSERT_OK(id);
+  auto stored = StorePackFiles(*c, name, 1234, dir.Sub("p.pack"), dir.Sub("p.idx"));
+  SPOKE_ASSERT_OK(stored);
   SPOKE_ASSERT_OK(transaction->Commit());
   double write_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
 
   auto read_start = std::chrono::steady_clock::now();
-  auto chunks = c->Execute(
-      "SELECT seq, data FROM pack_chunks WHERE pack_id = $1 AND part = 'pack' ORDER BY seq",
-      {Param::Int64(*id)});
-  SPOKE_ASSERT_OK(chunks);
+  auto found = FindPack(*c, name);
+  SPOKE_ASSERT_OK(found);
+  EXPECT_EQ(found->id, stored->id);
+  EXPECT_EQ(found->size, static_cast<int64_t>(pack.size()));
+  EXPECT_EQ(found->index_size, static_cast<int64_t>(index.size()));
+  EXPECT_EQ(found->object_count, 1234);
+  size_t largest_chunk = 0;
   std::string back;
-  for (int row = 0; row < chunks->size(); ++row) {
-    EXPECT_EQ(*chunks->Int64(row, 0), row);
-    EXPECT_LE(chunks->Bytes(row, 1).size(), kPackChunkBytes);
-    back.append(chunks->Bytes(row, 1));
-  }
+  SPOKE_ASSERT_OK(ReadPackPart(*c, *found, PackPart::kPack, [&](std::string_view chunk) {
+    largest_chunk = std::max(largest_chunk, chunk.size());
+    back.append(chunk);
+    return Status::Ok();
+  }));
   double read_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
-  EXPECT_EQ(chunks->size(), 3);  // 8 + 8 + 4 MiB
+  EXPECT_EQ(largest_chunk, kPackChunkBytes);
   ASSERT_EQ(back.size(), pack.size());
   EXPECT_TRUE(back == pack) << "the pack read back differs from the one written";
+  auto index_back = ReadBack(*c, *found, PackPart::kIndex);
+  SPOKE_ASSERT_OK(index_back);
+  EXPECT_TRUE(*index_back == index);
+  EXPECT_EQ(QueryInt(*c, "SELECT count(*) FROM pack_chunks WHERE part = 'pack'"), 3);  // 8+8+4 MiB
   std::printf("[ figures  ] 20 MiB pack in 8 MiB chunks: write %.0f MB/s, read %.0f MB/s\n",
               pack.size() / 1e6 / write_seconds, pack.size() / 1e6 / read_seconds);
 
   // Stored as written: no TOAST compression on already-compressed bytes.
-  EXPECT_EQ(
-      QueryInt(*c,
-               "SELECT count(*) FROM pack_chunks WHERE pg_column_compression(data) IS NOT NULL"),
-      0);
+  EXPECT_EQ(QueryInt(*c,
+                     "SELECT count(*) FROM pack_chunks"
+                     " WHERE pg_column_compression(data) IS NOT NULL"),
+            0);
   // A chunk over the bound is refused by the table itself.
   auto too_big =
       c->Execute("INSERT INTO pack_chunks (pack_id, part, seq, data) VALUES ($1, 'pack', 9, $2)",
-                 {Param::Int64(*id), Param::Bytes(std::string(kPackChunkBytes + 1, 'x'))});
+                 {Param::Int64(stored->id), Param::Bytes(std::string(kPackChunkBytes + 1, 'x'))});
   EXPECT_FALSE(too_big.ok());
   EXPECT_EQ(c->last_sql_state(), "23514");  // check_violation
+  // The same pack stored twice (two servers receiving it) loses on the name.
+  auto twice = StorePackFiles(*c, name, 1234, dir.Sub("p.pack"), dir.Sub("p.idx"));
+  EXPECT_EQ(twice.status().code(), Status::Code::kConflict) << twice.status();
+}
+
+TEST_F(PostgresTest, APackWhoseChunksDoNotAddUpReadsAsCorruption) {
+  auto c = ConnectMigrated();
+  ASSERT_NE(c, nullptr);
+  TempDir dir;
+  SPOKE_ASSERT_OK(WriteFileAtomically(dir.Sub("p.pack"), RandomBytes(kPackChunkBytes * 2 + 5, 1)));
+  SPOKE_ASSERT_OK(WriteFileAtomically(dir.Sub("p.idx"), RandomBytes(100, 2)));
+  auto stored = StorePackFiles(*c, ObjectIdOf(7), 3, dir.Sub("p.pack"), dir.Sub("p.idx"));
+  SPOKE_ASSERT_OK(stored);
+  SPOKE_ASSERT_OK(ReadBack(*c, *stored, PackPart::kPack));
+
+  StoredPack longer = *stored;
+  longer.size += 1;  // the row promises a byte the chunks do not hold
+  auto short_read = ReadBack(*c, longer, PackPart::kPack);
+  EXPECT_EQ(short_read.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(short_read.status().message().find("chunk 3 is missing"), std::string::npos)
+      << short_read.status();
+
+  StoredPack shorter = *stored;
+  shorter.size -= 1;
+  auto long_read = ReadBack(*c, shorter, PackPart::kPack);
+  EXPECT_EQ(long_read.status().code(), Status::Code::kCorruption) << long_read.status();
+
+  SPOKE_ASSERT_OK(c->Execute("DELETE FROM pack_chunks WHERE pack_id = $1 AND seq = 1",
+                             {Param::Int64(stored->id)}));
+  auto gap = ReadBack(*c, *stored, PackPart::kPack);
+  EXPECT_EQ(gap.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(gap.status().message().find("chunk 1 is missing"), std::string::npos) << gap.status();
+
+  EXPECT_EQ(FindPack(*c, ObjectIdOf(8)).status().code(), Status::Code::kNotFound);
 }
 
 TEST_F(PostgresTest, TwoConnectionsInsertingOneVersionTagGiveOneWinner) {
@@ -224,6 +269,9 @@ TEST_F(PostgresTest, APackAndItsRefsAreInvisibleUntilCommitAndGoneAfterRollback)
   auto reader = Connect();
   ASSERT_NE(writer, nullptr);
   ASSERT_NE(reader, nullptr);
+  TempDir dir;
+  SPOKE_ASSERT_OK(WriteFileAtomically(dir.Sub("p.pack"), "PACK and some objects"));
+  SPOKE_ASSERT_OK(WriteFileAtomically(dir.Sub("p.idx"), "an index"));
   auto visible = [&] {
     return QueryInt(*reader,
                     "SELECT (SELECT count(*) FROM packs) + (SELECT count(*) FROM"
@@ -231,8 +279,9 @@ TEST_F(PostgresTest, APackAndItsRefsAreInvisibleUntilCommitAndGoneAfterRollback)
                     " ref_changes)");
   };
   auto publish = [&](int n) -> Status {
-    SPOKE_ASSIGN_OR_RETURN(int64_t pack, StorePack(*writer, ObjectIdOf(n), "PACK" + ObjectIdOf(n)));
-    SPOKE_RETURN_IF_ERROR(SetRefChangesPack(*writer, pack));
+    SPOKE_ASSIGN_OR_RETURN(StoredPack pack, StorePackFiles(*writer, ObjectIdOf(n), 1,
+                                                           dir.Sub("p.pack"), dir.Sub("p.idx")));
+    SPOKE_RETURN_IF_ERROR(SetRefChangesPack(*writer, pack.id));
     for (const char* ref : {"refs/tags/user/v1.0.0", "refs/heads/user/_history"}) {
       SPOKE_RETURN_IF_ERROR(writer
                                 ->Execute("INSERT INTO refs (name, target) VALUES ($1, $2)",
@@ -256,7 +305,7 @@ TEST_F(PostgresTest, APackAndItsRefsAreInvisibleUntilCommitAndGoneAfterRollback)
   SPOKE_ASSERT_OK(publish(2));
   EXPECT_EQ(visible(), 0);
   SPOKE_ASSERT_OK(transaction->Commit());
-  EXPECT_EQ(visible(), 1 + 1 + 2 + 2);
+  EXPECT_EQ(visible(), 1 + 2 + 2 + 2);  // a pack, its pack and index chunks, 2 refs, 2 changes
   // Every change names the pack that brought it.
   EXPECT_EQ(QueryInt(*reader,
                      "SELECT count(*) FROM ref_changes c JOIN packs p ON p.id = c.pack_id"
