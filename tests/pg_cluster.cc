@@ -51,7 +51,9 @@ bool IsExecutable(const std::string& path) { return access(path.c_str(), X_OK) =
 Result<std::string> FindBinDir() {
   if (const char* dir = std::getenv("SPOKE_PG_BINDIR"); dir != nullptr && *dir != '\0') {
     if (IsExecutable(std::string(dir) + "/initdb")) return std::string(dir);
-    return Status::NotFound(std::string("SPOKE_PG_BINDIR=") + dir + " holds no initdb");
+    return Status::NotFound(std::string("SPOKE_PG_BINDIR=") + dir +
+                            " holds no initdb: point it at PostgreSQL's bin directory, or unset it "
+                            "and let `scripts/dev test` install Debian's postgresql package");
   }
   if (FILE* pipe = popen("pg_config --bindir 2>/dev/null", "r")) {
     char line[4096] = {};
