@@ -126,6 +126,12 @@ Status SetRefChangesPack(postgres::Connection& connection, int64_t pack_id) {
       .status();
 }
 
+Status LockRefWriters(postgres::Connection& connection) {
+  return connection
+      .Execute("SELECT pg_advisory_xact_lock($1)", {postgres::Param::Int64(kRefChangeLock)})
+      .status();
+}
+
 Result<SchemaMigration> MigratePostgresSchema(postgres::Connection& connection) {
   SPOKE_ASSIGN_OR_RETURN(postgres::Transaction transaction,
                          postgres::Transaction::Begin(connection));

@@ -39,6 +39,13 @@ inline constexpr std::string_view kRefChangesChannel = "spoke_ref_changes";
 // without it they record NULL. REQUIRES: inside a transaction.
 Status SetRefChangesPack(postgres::Connection& connection, int64_t pack_id);
 
+// Takes the ref writers' lock until the transaction ends: the lock the ref_changes trigger takes
+// at a transaction's first ref change so that sequence numbers commit in order. A writer takes it
+// before touching any ref row, so no writer holds a row lock while waiting for it, which two
+// writers changing shared refs in different first refs would otherwise deadlock on.
+// REQUIRES: inside a transaction.
+Status LockRefWriters(postgres::Connection& connection);
+
 struct SchemaMigration {
   int from_version = 0;  // 0: the database had no Spoke tables
   int to_version = 0;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pg_cluster.h"
 #include "postgres/connection.h"
@@ -65,6 +66,20 @@ class PostgresTest : public ::testing::Test {
 inline std::string ObjectIdOf(int n) {
   std::string hex = std::to_string(n);
   return std::string(40 - hex.size(), 'a') + hex;
+}
+
+// Waits until the server process `pid` waits for a lock (it is blocked behind another
+// transaction), polling pg_stat_activity for a minute at most. False when it never did.
+inline bool WaitUntilBlocked(postgres::Connection& observer, int pid) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto rows = observer.Execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::integer AND wait_event_type = "
+        "'Lock'",
+        {postgres::Param::Int64(pid)});
+    if (rows.ok() && *rows->Int64(0, 0) == 1) return true;
+  }
+  return false;
 }
 
 }  // namespace spoke::testing

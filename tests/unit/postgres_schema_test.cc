@@ -28,19 +28,6 @@ using std::chrono::milliseconds;
 
 constexpr std::chrono::seconds kDeadline{60};
 
-// Waits until the backend `pid` waits for a lock (it is blocked behind another transaction).
-bool WaitUntilBlocked(Connection& observer, int pid) {
-  auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto rows = observer.Execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::integer AND wait_event_type = "
-        "'Lock'",
-        {Param::Int64(pid)});
-    if (rows.ok() && *rows->Int64(0, 0) == 1) return true;
-  }
-  return false;
-}
-
 // Incompressible bytes, every value included: what a pack of zlib streams looks like.
 std::string RandomBytes(size_t size, uint64_t seed) {
   std::string bytes(size, '\0');
