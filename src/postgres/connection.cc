@@ -141,7 +141,12 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
   std::string description = DescribeConninfo(options);
   PQconninfoFree(options);
 
-  PGconn* conn = PQconnectdb(url.c_str());
+  // Defaults the URL may override (libpq expands `dbname` and lets it override what comes before):
+  // a bounded connect, since without one a server at an address that drops packets holds the caller
+  // as long as the kernel's TCP retries; and a name operators see in pg_stat_activity.
+  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"10", "spoke", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Status::Unavailable("cannot connect to PostgreSQL: out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string why = TrimTrailingSpace(PQerrorMessage(conn));

@@ -89,7 +89,9 @@ struct Notification {
 
 class Connection {
  public:
-  // Connects with a libpq URL or key=value string ("postgresql://user@host:port/db").
+  // Connects with a libpq URL or key=value string ("postgresql://user@host:port/db"). Unless the
+  // URL says otherwise, connecting gives up after 10 s (connect_timeout) and the connection is
+  // named `spoke` in pg_stat_activity (application_name).
   // Unavailable, with PostgreSQL's message and where it tried (never the password), when the server
   // cannot be reached or refuses; InvalidArgument when `url` does not parse.
   static Result<std::unique_ptr<Connection>> Open(const std::string& url);

@@ -49,6 +49,20 @@ TEST_F(PostgresTest, AMissingDatabaseGivesPostgresMessage) {
       << connection.status().message();
 }
 
+TEST_F(PostgresTest, TheUrlOverridesTheConnectionDefaults) {
+  auto plain = Connect();
+  ASSERT_NE(plain, nullptr);
+  auto named = plain->Execute("SELECT current_setting('application_name')");
+  SPOKE_ASSERT_OK(named);
+  EXPECT_EQ(named->Bytes(0, 0), "spoke");
+
+  auto own = Connection::Open(url_ + "?application_name=mirror-3&connect_timeout=2");
+  SPOKE_ASSERT_OK(own);
+  auto renamed = (*own)->Execute("SELECT current_setting('application_name')");
+  SPOKE_ASSERT_OK(renamed);
+  EXPECT_EQ(renamed->Bytes(0, 0), "mirror-3");
+}
+
 TEST_F(PostgresTest, BytesAndIntegersRoundTripExactly) {
   auto c = Connect();
   ASSERT_NE(c, nullptr);
