@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "postgres_fixture.h"
+#include "store/postgres_ref_follower.h"
 #include "store/postgres_refs.h"
 
 namespace spoke::testing {
@@ -195,6 +196,42 @@ TEST_F(PostgresTest, AListingPrefixMeansItsOwnCharacters) {
   SPOKE_ASSERT_OK(refs);
   ASSERT_EQ(refs->size(), 1u);
   EXPECT_EQ((*refs)[0].name, "refs/heads/a_b/_history");
+}
+
+TEST_F(PostgresTest, AFollowerIsWokenByACommitAndCatchesUpAfterLosingItsConnection) {
+  auto writer = ConnectMigrated();
+  ASSERT_NE(writer, nullptr);
+  RefChangeFollower follower(url_ + "?application_name=follower", 0);
+  auto nothing = follower.Next(std::chrono::milliseconds(100));
+  SPOKE_ASSERT_OK(nothing);
+  EXPECT_TRUE(nothing->empty());
+
+  // A commit while the follower waits wakes it.
+  std::thread publisher([&] { SPOKE_EXPECT_OK(Publish(*writer, 0, "")); });
+  auto started = std::chrono::steady_clock::now();
+  auto first = follower.Next(std::chrono::milliseconds(30000));
+  publisher.join();
+  SPOKE_ASSERT_OK(first);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_EQ(first->size(), 2u) << "one commit's two changes come together";
+
+  // Its connection dies; a version is published meanwhile, and NOTIFY will not repeat it.
+  SPOKE_ASSERT_OK(
+      writer->Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                      "application_name = 'follower'"));
+  SPOKE_ASSERT_OK(Publish(*writer, 1, ObjectIdOf(1000)));
+  auto caught_up = follower.Next(std::chrono::milliseconds(30000));
+  SPOKE_ASSERT_OK(caught_up);
+  ASSERT_EQ(caught_up->size(), 2u);
+  EXPECT_EQ((*caught_up)[1].name, TagOf(1));
+  EXPECT_EQ(follower.last_seq(), (*caught_up)[1].seq);
+
+  // The database gone: Unavailable, and the position kept for when it is back.
+  int64_t position = follower.last_seq();
+  SPOKE_ASSERT_OK(cluster_->Stop());
+  auto down = follower.Next(std::chrono::milliseconds(1000));
+  EXPECT_EQ(down.status().code(), Status::Code::kUnavailable) << down.status();
+  EXPECT_EQ(follower.last_seq(), position);
 }
 
 }  // namespace
