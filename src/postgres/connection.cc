@@ -217,6 +217,12 @@ Result<Rows> Connection::Execute(std::string_view sql, const std::vector<Param>&
         types.push_back(kInt8Oid);
         break;
       case Param::Kind::kBytes:
+        // libpq's lengths are ints; a bytea value stops at 1 GB anyway.
+        if (p.value_.size() > (size_t{1} << 30)) {
+          return Status::TooLarge("a bytea parameter of `" + StatementHead(sql) + "` holds " +
+                                  std::to_string(p.value_.size()) +
+                                  " bytes, over PostgreSQL's 1 GB; store it in chunks");
+        }
         values.push_back(p.value_.data());
         lengths.push_back(static_cast<int>(p.value_.size()));
         formats.push_back(1);

@@ -40,7 +40,8 @@ class Param {
   // Text PostgreSQL parses as the type the statement gives the parameter (text, integer, interval).
   // REQUIRES: no NUL byte (libpq sends text parameters as C strings); Execute refuses one.
   static Param Text(std::string_view text);
-  // A bytea value, sent as raw bytes.
+  // A bytea value, sent as raw bytes. At most 1 GB (PostgreSQL's limit); Execute answers TooLarge
+  // for more.
   static Param Bytes(std::string_view bytes);
   static Param Int64(int64_t value);
   static Param Null();
