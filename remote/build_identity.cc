@@ -30,7 +30,8 @@ int FindBuildId(struct dl_phdr_info* info, size_t, void* data) {
       const char* name = at + sizeof(note);
       const char* desc = name + align4(note.n_namesz);
       if (desc + note.n_descsz > end) break;
-      if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
+      if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 &&
+          std::memcmp(name, "GNU", 4) == 0) {
         for (size_t b = 0; b < note.n_descsz; ++b) {
           auto c = static_cast<unsigned char>(desc[b]);
           out->push_back(kHex[c >> 4]);

@@ -83,8 +83,8 @@ TEST_F(UiLargeVersion, AFilePageDocumentsItsTypesAndItsTypeLinksResolveToTheirAn
   EXPECT_TRUE(Contains(target, "id=\"big.Kind\""));
   EXPECT_TRUE(Contains(target, "What every file shares."));
   // "latest" documents the same.
-  EXPECT_TRUE(Contains(Page("/ui/modules/big/versions/latest/files/big/f001.proto"),
-                       "id=\"big.M001\""));
+  EXPECT_TRUE(
+      Contains(Page("/ui/modules/big/versions/latest/files/big/f001.proto"), "id=\"big.M001\""));
 }
 
 TEST_F(UiLargeVersion, AnotherModulesTypeLinksLeadToTheFilePageThatDocumentsTheType) {
