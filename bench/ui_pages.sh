@@ -106,11 +106,12 @@ SPOKE_HOME=$W/home SPOKE_REGISTRY=$URL "$SPOKE" batch-push -dir "$W/stage" -recu
 curl -s -o /dev/null "$URL/ui/search?q=Annotation" || die "the search did not answer"
 LARGEST_FILES=$(awk -F'\t' -v m="$LARGEST" '$1 == m' "$W/files.tsv" | wc -l)
 # The largest module whose version page documents its types (kMaxDocumentedFiles: 300 files).
+# (awk rather than head ends each pipeline: head's early exit would fail it under pipefail.)
 read -r DOCUMENTED_FILES DOCUMENTED < <(cut -f1 "$W/files.tsv" | sort | uniq -c |
-  awk '$1 <= 300' | sort -k1,1nr -k2 | head -n 1)
+  awk '$1 <= 300' | sort -k1,1nr -k2 | awk 'NR == 1')
 # The largest module's largest .proto file, whose page documents its types.
 BIGGEST_PROTO=$(awk -F'\t' -v m="$LARGEST" '$1 == m {print $2}' "$W/files.tsv" |
-  while read -r path; do echo "$(wc -c <"$CORPUS/$path") $path"; done | sort -k1,1nr | head -n 1)
+  while read -r path; do echo "$(wc -c <"$CORPUS/$path") $path"; done | sort -k1,1nr | awk 'NR == 1')
 declare -a NAMES=("home (/)" "module ($MODULE)"
   "version ($LARGEST, the largest: $LARGEST_FILES files)"
   "version with docs ($DOCUMENTED, $DOCUMENTED_FILES files)"

@@ -269,15 +269,16 @@ void ServeModulePage(const ServerContext& ctx, const http::Request& req, http::R
 
 namespace {
 
-// The version's schema as documentation, into the Types section; for a version of more than
-// kMaxDocumentedFiles files, where its files' pages document them; why not, when it cannot be.
+// The version's schema as documentation, into the Types section; for a version too large for
+// one page (DocumentsTypesOnFilePages), where its files' pages document them; why not, when it
+// cannot be.
 void SchemaSection(const ServerContext& ctx, const VersionInfo& version, Html& html) {
-  if (version.manifest.files.size() > kMaxDocumentedFiles) {
+  if (DocumentsTypesOnFilePages(version.manifest)) {
     html.Raw("<p class=\"docs-elsewhere\">")
-        .Text(std::to_string(version.manifest.files.size()) +
-              " files: each file's page documents the types it defines, below its source (its "
-              "Types section; a type's anchor is its full name). Open a file above, or find a type "
-              "with the search box.")
+        .Text(
+            "Too large to document on one page: each file's page documents the types it "
+            "defines, below its source (its Types section; a type's anchor is its full name). "
+            "Open a file above, or find a type with the search box.")
         .Raw("</p>\n");
     return;
   }
@@ -294,12 +295,12 @@ void SchemaSection(const ServerContext& ctx, const VersionInfo& version, Html& h
 
 // The documentation of one .proto file's own types, into the file page's Types section: parsed
 // with the whole version when the version page documents it too (one parse for both pages), else
-// alone with what it imports. False when it cannot be (a dependency still missing on a mirror):
-// the section says why.
+// alone with what it imports. False when it cannot be (a dependency still missing on a mirror, a
+// version pushed with --validate none that does not compile): the section says why.
 bool FileSchemaSection(const ServerContext& ctx, const VersionInfo& version,
                        const std::string& path, Html& html) {
   if (!ctx.schemas) return true;
-  const bool alone = version.manifest.files.size() > kMaxDocumentedFiles;
+  const bool alone = DocumentsTypesOnFilePages(version.manifest);
   auto schema = ctx.schemas->Get(*ctx.store, version, alone ? path : "");
   const google::protobuf::FileDescriptor* file =
       schema.ok() ? (*schema)->image->FindFile(path) : nullptr;

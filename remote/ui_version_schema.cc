@@ -24,13 +24,19 @@ size_t FilesOf(const VersionSchema& schema) { return std::max<size_t>(schema.own
 
 }  // namespace
 
+bool DocumentsTypesOnFilePages(const Manifest& manifest) {
+  uint64_t bytes = 0;
+  for (const ManifestFile& file : manifest.files) bytes += file.size;
+  return manifest.files.size() > kMaxDocumentedFiles || bytes > kMaxDocumentedBytes;
+}
+
 Result<VersionSchema> LoadVersionSchema(const Store& store, const VersionInfo& version,
                                         const std::string& only_file) {
   VersionSchema schema;
   schema.module = version.module;
   schema.version = version.version;
   SPOKE_ASSIGN_OR_RETURN(SchemaSources sources, VersionSources(store, version));
-  const bool own_docs_on_file_page = version.manifest.files.size() > kMaxDocumentedFiles;
+  const bool own_docs_on_file_page = DocumentsTypesOnFilePages(version.manifest);
   for (const std::string& path : sources.targets)
     schema.owners[path] = {version.module, version.version, path, own_docs_on_file_page};
   if (!only_file.empty()) {
@@ -45,7 +51,7 @@ Result<VersionSchema> LoadVersionSchema(const Store& store, const VersionInfo& v
                                           version.manifest.dependencies));
   for (const ReachedVersion& dep : reached) {
     SPOKE_ASSIGN_OR_RETURN(auto ids, store.ListFileIds(dep.version));
-    const bool docs_on_file_page = dep.version.manifest.files.size() > kMaxDocumentedFiles;
+    const bool docs_on_file_page = DocumentsTypesOnFilePages(dep.version.manifest);
     for (const auto& [own_path, id] : ids) {
       // The first to provide a path is the one VersionSources kept (it refuses two that differ).
       schema.owners.emplace(

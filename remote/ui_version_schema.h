@@ -5,6 +5,7 @@
 #define SPOKE_REMOTE_UI_VERSION_SCHEMA_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <list>
 #include <map>
 #include <memory>
@@ -19,10 +20,16 @@
 
 namespace spoke {
 
-// A version of more files than this documents its types on its files' pages (each .proto file's
-// page, below its source), not on its version page: one page documenting thousands of files is
-// megabytes no browser shows well (googleads v25: 897 files, 6.9 MB).
+// A version of more files than this, or of more bytes of source, documents its types on its
+// files' pages (each .proto file's page, below its source), not on its version page: one page
+// documenting thousands of files, or a few huge ones, is megabytes no browser shows well
+// (googleads v25: 897 files, 6.9 MB; google/cloud/compute: 3 files, 8.2 MB of source, 16.8 MB).
+// The documentation's HTML is about twice the source's size.
 constexpr size_t kMaxDocumentedFiles = 300;
+constexpr uint64_t kMaxDocumentedBytes = uint64_t{2} << 20;
+
+// Whether the version of `manifest` documents its types on its files' pages (above).
+bool DocumentsTypesOnFilePages(const Manifest& manifest);
 
 // The module version that provides a file of a closure, and the file's path in that version (the
 // path it is imported by, less the mount of the pin that reached it: DependencyPin::mount).
@@ -30,8 +37,8 @@ struct FileOwner {
   std::string module;
   std::string version;
   std::string path;
-  // Whether that version has more than kMaxDocumentedFiles files: the file's types are then
-  // documented on the file's page, else on the version page.
+  // Whether that version documents its types on its files' pages (DocumentsTypesOnFilePages),
+  // else on its version page.
   bool docs_on_file_page = false;
 };
 
@@ -90,8 +97,8 @@ class VersionSchemaCache {
 };
 
 // The links RenderSchemaDocs needs for `schema`: each file's page in the version that provides
-// it, and where that file's types are documented: the version page of a version of at most
-// kMaxDocumentedFiles files, else the file's page. REQUIRES: `schema` outlives the linker.
+// it, and where that file's types are documented: the version page, or the file's page for a
+// version that DocumentsTypesOnFilePages. REQUIRES: `schema` outlives the linker.
 SchemaLinker LinksFor(const VersionSchema& schema);
 
 }  // namespace spoke

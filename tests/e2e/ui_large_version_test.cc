@@ -1,5 +1,5 @@
-// The web UI for a version of more files than one page documents (kMaxDocumentedFiles in
-// remote/ui_version_schema.h): the version page stays small and points to its files' pages; each
+// The web UI for a version of more files (or bytes) than one page documents (kMaxDocumentedFiles
+// in remote/ui_version_schema.h): the version page stays small and points to its files' pages; each
 // .proto file's page documents its own types; a type link, within the version or from another
 // module, leads to a page that has the type's anchor.
 #include <gtest/gtest.h>
@@ -62,11 +62,25 @@ class UiLargeVersion : public DependencyFixture {
 
 TEST_F(UiLargeVersion, TheVersionPagePointsToItsFilesPagesInsteadOfDocumentingEveryType) {
   std::string page = Page("/ui/modules/big/versions/v1.0.0");
-  EXPECT_TRUE(Contains(page, "page documents the types it defines")) << page;
+  EXPECT_TRUE(Contains(page, "Too large to document on one page")) << page;
   EXPECT_FALSE(Contains(page, "id=\"big.M001\""));
   EXPECT_FALSE(Contains(page, "id=\"big.Shared\""));
   // The file tree and the pointer: a few hundred bytes a file.
   EXPECT_LT(page.size(), 300 * (kMaxDocumentedFiles + 1)) << page.size();
+}
+
+// A few files can be too large too: a version of more than kMaxDocumentedBytes of source.
+TEST_F(UiLargeVersion, AVersionOfFewButLargeFilesDocumentsItsTypesOnTheFilesPages) {
+  std::string comment;
+  while (comment.size() <= kMaxDocumentedBytes) comment += "// " + std::string(96, 'x') + "\n";
+  MustPush("huge", "v1.0.0",
+           {{"huge/h.proto", "syntax = \"proto3\";\npackage huge;\n" + comment +
+                                 "message H {\n  string id = 1;\n}\n"}});
+  std::string version = Page("/ui/modules/huge/versions/v1.0.0");
+  EXPECT_TRUE(Contains(version, "Too large to document on one page"));
+  EXPECT_FALSE(Contains(version, "id=\"huge.H\""));
+  EXPECT_TRUE(
+      Contains(Page("/ui/modules/huge/versions/v1.0.0/files/huge/h.proto"), "id=\"huge.H\""));
 }
 
 TEST_F(UiLargeVersion, AFilePageDocumentsItsTypesAndItsTypeLinksResolveToTheirAnchors) {

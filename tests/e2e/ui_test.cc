@@ -384,6 +384,21 @@ TEST_F(Ui, PagesHaveETagsThatAnswer304AndChangeWithTheirContent) {
   }
 }
 
+// A file page shown without its types (here a version that does not compile, pushed with
+// --validate none) says why and has no ETag: it is rendered again next time.
+TEST_F(Ui, AFilePageWithoutItsTypesHasNoETag) {
+  server_->Stop();
+  StartServer({"--validate", "none"});
+  MustPush("broken", "v1.0.0",
+           {{"broken/b.proto", "syntax = \"proto3\";\npackage b;\nmessage B { Nope n = 1; }\n"}});
+  auto res = http_->Get("/ui/modules/broken/versions/v1.0.0/files/broken/b.proto");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_TRUE(Contains(res->body, "The types cannot be shown")) << res->body;
+  EXPECT_TRUE(Contains(res->body, "<span class=\"kw\">message</span> B"));
+  EXPECT_FALSE(res->has_header("ETag"));
+}
+
 TEST_F(Ui, AReadOnlyServerServesTheSamePages) {
   const std::string home = Page("/");
   const std::string file = Page("/ui/modules/common/versions/v1.0.0/files/common/types.proto");
