@@ -86,7 +86,7 @@ nav.kinds, nav.versions { margin: .3rem 0 .8rem; }
 nav.kinds a, nav.kinds strong, nav.versions a, nav.versions strong { margin-right: .5rem; }
 .schema-toc { max-height: 22rem; overflow-y: auto; background: var(--panel); font-size: .9rem;
   border: 1px solid var(--line); border-radius: 6px; padding: 0 .8rem .4rem; }
-.schema-toc h2 { font-size: 1rem; margin: .5rem 0 .2rem; }
+.schema-toc h3 { font-size: 1rem; margin: .5rem 0 .2rem; }
 .schema-toc ul { list-style: none; margin: 0; padding-left: 1.1rem; }
 .schema-toc > ul { padding-left: 0; }
 .schema-toc small, .kind { color: var(--muted); font-size: .75rem; }

@@ -412,7 +412,7 @@ void ServeFilePage(const ServerContext& ctx, const http::Request& req, http::Res
   html.Raw("</code></pre>\n");
   bool whole = true;
   if (proto) {
-    html.Raw("<section id=\"types\" aria-label=\"Types defined here\">\n");
+    html.Raw("<section id=\"types\" aria-labelledby=\"types-h\">\n<h2 id=\"types-h\">Types</h2>\n");
     whole = FileSchemaSection(ctx, *version, path, html);
     html.Raw("</section>\n");
   }
