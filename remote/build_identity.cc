@@ -21,7 +21,9 @@ int FindBuildId(struct dl_phdr_info* info, size_t, void* data) {
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& segment = info->dlpi_phdr[i];
     if (segment.p_type != PT_NOTE) continue;
-    const char* at = reinterpret_cast<const char*>(info->dlpi_addr + segment.p_vaddr);
+    // The loader gives the load address as an integer.
+    const char* at = reinterpret_cast<const char*>(  // NOLINT(performance-no-int-to-ptr)
+        info->dlpi_addr + segment.p_vaddr);
     const char* end = at + segment.p_memsz;
     auto align4 = [](size_t n) { return (n + 3) & ~size_t{3}; };
     while (at + sizeof(ElfW(Nhdr)) <= end) {
