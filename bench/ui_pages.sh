@@ -3,7 +3,7 @@
 # npm package google-proto-files split into one module per API directory (388 modules, as
 # tests/corpus does), batch-pushed into a fresh server, then the home page, a module page, the
 # version page of the largest module, the version page with schema docs of the largest module
-# that has them (at most 300 files) and the file page of the largest module's largest .proto
+# that has them (at most 300 files and 2 MiB) and the file page of the largest module's largest .proto
 # (with its docs) fetched with curl: the first hit (which parses a schema) and several runs each;
 # prints the first, the median and the slowest of each against the targets of issue 18 (a median
 # under 50 ms, a first hit under 0.5 s). See bench/README.md.
@@ -105,13 +105,17 @@ SPOKE_HOME=$W/home SPOKE_REGISTRY=$URL "$SPOKE" batch-push -dir "$W/stage" -recu
 # cores with the pages.
 curl -s -o /dev/null "$URL/ui/search?q=Annotation" || die "the search did not answer"
 LARGEST_FILES=$(awk -F'\t' -v m="$LARGEST" '$1 == m' "$W/files.tsv" | wc -l)
-# The largest module whose version page documents its types (kMaxDocumentedFiles: 300 files).
-# (awk rather than head ends each pipeline: head's early exit would fail it under pipefail.)
-read -r DOCUMENTED_FILES DOCUMENTED < <(cut -f1 "$W/files.tsv" | sort | uniq -c |
-  awk '$1 <= 300' | sort -k1,1nr -k2 | awk 'NR == 1')
+# Each file's size beside its module and path.
+cut -f2 "$W/files.tsv" | (cd "$CORPUS" && xargs stat -c %s) | paste "$W/files.tsv" - >"$W/sizes.tsv"
+# The largest module whose version page documents its types (at most 300 files and 2 MiB of source:
+# DocumentsTypesOnFilePages in remote/ui_version_schema.h). (awk rather than head ends each
+# pipeline: head's early exit would fail it under pipefail.)
+read -r DOCUMENTED_FILES DOCUMENTED < <(awk -F'\t' '{n[$1]++; b[$1] += $3}
+    END {for (m in n) if (n[m] <= 300 && b[m] <= 2097152) print n[m], m}' "$W/sizes.tsv" |
+  sort -k1,1nr -k2 | awk 'NR == 1')
 # The largest module's largest .proto file, whose page documents its types.
-BIGGEST_PROTO=$(awk -F'\t' -v m="$LARGEST" '$1 == m {print $2}' "$W/files.tsv" |
-  while read -r path; do echo "$(wc -c <"$CORPUS/$path") $path"; done | sort -k1,1nr | awk 'NR == 1')
+BIGGEST_PROTO=$(awk -F'\t' -v m="$LARGEST" '$1 == m {print $3, $2}' "$W/sizes.tsv" |
+  sort -k1,1nr | awk 'NR == 1')
 declare -a NAMES=("home (/)" "module ($MODULE)"
   "version ($LARGEST, the largest: $LARGEST_FILES files)"
   "version with docs ($DOCUMENTED, $DOCUMENTED_FILES files)"
