@@ -160,14 +160,23 @@ if (navigator.clipboard) {
 }
 )js";
 
+// The tab icon: a wheel's hub and spokes. Pages link it, so browsers never ask for a /favicon.ico
+// the server does not have.
+constexpr std::string_view kIcon =
+    R"svg(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">)svg"
+    R"svg(<circle cx="8" cy="8" r="6.5" fill="none" stroke="#0969da" stroke-width="1.5"/>)svg"
+    R"svg(<path d="M8 1.5v13M1.5 8h13M3.4 3.4l9.2 9.2M12.6 3.4l-9.2 9.2" stroke="#0969da"/>)svg"
+    R"svg(<circle cx="8" cy="8" r="2" fill="#0969da"/></svg>)svg";
+
 Asset MakeAsset(std::string_view name, std::string_view type, std::string_view body) {
   return {name, type, body, Sha256Hex(body).substr(0, 16)};
 }
 
-const std::array<Asset, 2>& Assets() {
-  static const std::array<Asset, 2> kAssets = {
+const std::array<Asset, 3>& Assets() {
+  static const std::array<Asset, 3> kAssets = {
       MakeAsset("spoke.css", "text/css; charset=utf-8", kCss),
       MakeAsset("spoke.js", "text/javascript; charset=utf-8", kJs),
+      MakeAsset("icon.svg", "image/svg+xml", kIcon),
   };
   return kAssets;
 }

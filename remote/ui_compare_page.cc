@@ -16,7 +16,9 @@ std::string CompareHref(const std::string& module, const std::string& from, cons
   return VersionHref(module, from) + "/compare/" + UrlPath(to) + "?level=" + UrlQueryValue(level);
 }
 
-// A unified diff, each line classed by its first character so the CSS can colour it.
+// A unified diff, each line classed by its first character so the CSS can colour it. Each line is
+// a block of its own (ui_assets.cc), so no newline goes between them: it would show as a blank
+// line.
 void PatchHtml(Html& html, const std::string& patch) {
   html.Raw("<pre class=\"diff\">");
   size_t begin = 0;
@@ -34,7 +36,7 @@ void PatchHtml(Html& html, const std::string& patch) {
     } else if (!line.empty() && line[0] == '-') {
       kind = "del";
     }
-    html.Raw("<span class=\"").Raw(kind).Raw("\">").Text(line).Raw("</span>\n");
+    html.Raw("<span class=\"").Raw(kind).Raw("\">").Text(line).Raw("</span>");
     begin = end + 1;
   }
   html.Raw("</pre>\n");

@@ -58,6 +58,12 @@ class Ui : public DependencyFixture {
     EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8") << path;
     EXPECT_TRUE(Contains(res->body, "<!DOCTYPE html>")) << path;
     EXPECT_TRUE(Contains(res->body, "<main id=\"main\">")) << path;
+    // No inline script or style may run, whatever escaping missed; no other site frames a page.
+    const std::string policy = res->get_header_value("Content-Security-Policy");
+    EXPECT_TRUE(Contains(policy, "default-src 'none'")) << path << ": " << policy;
+    EXPECT_TRUE(Contains(policy, "script-src 'self';")) << path << ": " << policy;
+    EXPECT_TRUE(Contains(policy, "frame-ancestors 'none'")) << path << ": " << policy;
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << path;
     return res->body;
   }
 
