@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # How long spoke-server takes to render the web UI's pages of a large registry: the corpus of the
 # npm package google-proto-files split into one module per API directory (388 modules, as
-# tests/corpus does), batch-pushed into a fresh server, then the home page, a module page and a
-# version page fetched with curl, several runs each; prints the median and the slowest of each
-# against the 50 ms target (issue 18). See bench/README.md.
+# tests/corpus does), batch-pushed into a fresh server, then the home page, a module page, the
+# version page of the largest module, the version page with schema docs of the largest module
+# that has them (at most 300 files and 2 MiB) and the file page of the largest module's largest .proto
+# (with its docs) fetched with curl: the first hit (which parses a schema), several runs each, and
+# as many asked again with the page's ETag (304); prints the first, the median, the slowest and
+# the 304's median of each against the targets of issue 18 (a median under 50 ms, a first hit
+# under 0.5 s). See bench/README.md.
 #
 #   bench/ui_pages.sh
 #
@@ -27,6 +31,7 @@ PACKAGE=${SPOKE_BENCH_PACKAGE:-google-proto-files@5.0.3}
 MODULE=${SPOKE_BENCH_MODULE:-google/api}
 RUNS=${SPOKE_BENCH_RUNS:-9}
 TARGET_MS=50
+FIRST_TARGET_MS=500
 SPOKE=$BUILD_DIR/spoke
 SPOKE_SERVER=$BUILD_DIR/spoke-server
 
@@ -96,30 +101,60 @@ SPOKE_HOME=$W/home SPOKE_REGISTRY=$URL "$SPOKE" batch-push -dir "$W/stage" -recu
   -version v1.0.0 -q >"$W/push.out" 2>&1 || die "batch-push failed: $(tail -n 20 "$W/push.out")"
 
 # ---------------------------------------------------------------------------------------------
-# The pages, each fetched once to warm the store's caches, then RUNS times. A search first waits
-# for the search index's filling, which would otherwise share the cores with the pages.
+# The pages, each fetched once (the first hit: a schema parsed, the store's caches warmed), then
+# RUNS times. A search first waits for the search index's filling, which would otherwise share the
+# cores with the pages.
 curl -s -o /dev/null "$URL/ui/search?q=Annotation" || die "the search did not answer"
 LARGEST_FILES=$(awk -F'\t' -v m="$LARGEST" '$1 == m' "$W/files.tsv" | wc -l)
-declare -a NAMES=("home (/)" "module ($MODULE)" "version ($LARGEST, the largest: $LARGEST_FILES files)")
-declare -a PATHS=("/" "/ui/modules/$MODULE" "/ui/modules/$LARGEST/versions/v1.0.0")
+# Each file's size beside its module and path.
+cut -f2 "$W/files.tsv" | (cd "$CORPUS" && xargs stat -c %s) | paste "$W/files.tsv" - >"$W/sizes.tsv"
+# The largest module whose version page documents its types (at most 300 files and 2 MiB of source:
+# DocumentsTypesOnFilePages in remote/ui_version_schema.h). (awk rather than head ends each
+# pipeline: head's early exit would fail it under pipefail.)
+read -r DOCUMENTED_FILES DOCUMENTED < <(awk -F'\t' '{n[$1]++; b[$1] += $3}
+    END {for (m in n) if (n[m] <= 300 && b[m] <= 2097152) print n[m], m}' "$W/sizes.tsv" |
+  sort -k1,1nr -k2 | awk 'NR == 1')
+# The largest module's largest .proto file, whose page documents its types.
+BIGGEST_PROTO=$(awk -F'\t' -v m="$LARGEST" '$1 == m {print $3, $2}' "$W/sizes.tsv" |
+  sort -k1,1nr | awk 'NR == 1')
+declare -a NAMES=("home (/)" "module ($MODULE)"
+  "version ($LARGEST, the largest: $LARGEST_FILES files)"
+  "version with docs ($DOCUMENTED, $DOCUMENTED_FILES files)"
+  "file with docs (${BIGGEST_PROTO#* }, ${BIGGEST_PROTO%% *} bytes)")
+declare -a PATHS=("/" "/ui/modules/$MODULE" "/ui/modules/$LARGEST/versions/v1.0.0"
+  "/ui/modules/$DOCUMENTED/versions/v1.0.0"
+  "/ui/modules/$LARGEST/versions/v1.0.0/files/${BIGGEST_PROTO#* }")
 missed=0
-printf '\n%-60s %10s %10s %10s\n' "page ($MODULES modules)" "median ms" "max ms" "bytes"
+printf '\n%-72s %9s %9s %9s %9s %10s\n' "page ($MODULES modules)" "first ms" "median ms" "max ms" \
+  "304 ms" "bytes"
 for i in "${!PATHS[@]}"; do
   url=$URL${PATHS[$i]}
-  code=$(curl -s -o "$W/page.html" -w '%{http_code}' "$url")
+  read -r code first < <(curl -s -D "$W/head" -o "$W/page.html" -w '%{http_code} %{time_total}\n' "$url")
   [[ $code == 200 ]] || die "GET ${PATHS[$i]} answered $code"
+  first=$(awk -v t="$first" 'BEGIN {printf "%.1f", t * 1000}')
   bytes=$(wc -c <"$W/page.html")
+  etag=$(awk 'tolower($1) == "etag:" {sub(/\r$/, "", $2); print $2}' "$W/head")
+  [[ -n $etag ]] || die "GET ${PATHS[$i]} sent no ETag"
   for _ in $(seq "$RUNS"); do curl -s -o /dev/null -w '%{time_total}\n' "$url"; done |
     sort -n >"$W/times"
   median=$(awk -v n="$RUNS" 'NR == int((n + 1) / 2) {printf "%.1f", $1 * 1000}' "$W/times")
   max=$(tail -n 1 "$W/times" | awk '{printf "%.1f", $1 * 1000}')
-  printf '%-60s %10s %10s %10s\n' "${NAMES[$i]}" "$median" "$max" "$bytes"
+  # Asked again as a browser does, with the ETag it kept: a 304 with no body.
+  for _ in $(seq "$RUNS"); do
+    curl -s -o /dev/null -H "If-None-Match: $etag" -w '%{http_code} %{time_total}\n' "$url"
+  done >"$W/revalidated"
+  awk '$1 != 304 {exit 1}' "$W/revalidated" || die "GET ${PATHS[$i]} with its ETag did not answer 304"
+  revalidated=$(awk '{print $2}' "$W/revalidated" | sort -n |
+    awk -v n="$RUNS" 'NR == int((n + 1) / 2) {printf "%.1f", $1 * 1000}')
+  printf '%-72s %9s %9s %9s %9s %10s\n' "${NAMES[$i]}" "$first" "$median" "$max" "$revalidated" \
+    "$bytes"
   awk -v m="$median" -v t="$TARGET_MS" 'BEGIN {exit !(m > t)}' && missed=1
+  awk -v f="$first" -v t="$FIRST_TARGET_MS" 'BEGIN {exit !(f > t)}' && missed=1
 done
 echo
 if ((missed)); then
-  echo "ui_pages: a page's median is over the ${TARGET_MS} ms target"
+  echo "ui_pages: a page's median is over the ${TARGET_MS} ms target, or its first hit over ${FIRST_TARGET_MS} ms"
   if [[ ${SPOKE_BENCH_STRICT:-0} == 1 ]]; then exit 3; fi
 else
-  echo "ui_pages: every page's median is under the ${TARGET_MS} ms target"
+  echo "ui_pages: every page's median is under the ${TARGET_MS} ms target, every first hit under ${FIRST_TARGET_MS} ms"
 fi

@@ -55,7 +55,8 @@ struct ModuleRefs {
   std::string record_target;  // "" while the module has no record ref
 };
 
-void ServeHome(const ServerContext& ctx, ModuleRecordCache& records, http::Response& res) {
+void ServeHome(const ServerContext& ctx, ModuleRecordCache& records, const http::Request& req,
+               http::Response& res) {
   // One pass over all refs, as GET /modules does, then each module's latest version, which the
   // store keeps decoded, and its record, which `records` keeps.
   auto refs = ctx.store->ListRefs(kAllRefsPrefix);
@@ -121,7 +122,7 @@ void ServeHome(const ServerContext& ctx, ModuleRecordCache& records, http::Respo
   ui::Page page;
   page.title = "Modules";
   page.main = html.Take();
-  ui::SendPage(res, page);
+  ui::SendPage(req, res, page);
 }
 
 std::string HitHref(const SearchHit& hit) {
@@ -163,7 +164,7 @@ void ServeSearch(const ServerContext& ctx, const http::Request& req, http::Respo
     html.Raw("<p>Find modules, files, messages, enums, services, fields and comments across ")
         .Raw("the registry: type in the box above (press <kbd>/</kbd> to get there).</p>\n");
     page.main = html.Take();
-    return ui::SendPage(res, page);
+    return ui::SendPage(req, res, page);
   }
   if (query.text.size() > kMaxQueryBytes) {
     return ui::SendErrorPage(
@@ -207,7 +208,7 @@ void ServeSearch(const ServerContext& ctx, const http::Request& req, http::Respo
     html.Raw("</tbody></table>\n");
   }
   page.main = html.Take();
-  ui::SendPage(res, page);
+  ui::SendPage(req, res, page);
 }
 
 void ServeAsset(const http::Request& req, http::Response& res) {
@@ -227,8 +228,8 @@ void RegisterUiRoutes(http::Server& http, ServerContext& ctx) {
   // Three literal patterns rather than one regex: each route's name (in the metrics) is its
   // pattern.
   for (const char* home : {"/", "/ui", "/ui/"}) {
-    http.Get(home, [&ctx, records](const http::Request&, http::Response& res) {
-      ServeHome(ctx, *records, res);
+    http.Get(home, [&ctx, records](const http::Request& req, http::Response& res) {
+      ServeHome(ctx, *records, req, res);
     });
   }
   http::RouteOptions quick;

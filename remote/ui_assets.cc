@@ -84,6 +84,40 @@ pre.diff .hunk, pre.diff .meta { color: var(--muted); }
 .skip:focus { left: .5rem; top: .5rem; background: var(--bg); padding: .3rem .6rem; z-index: 1; }
 nav.kinds, nav.versions { margin: .3rem 0 .8rem; }
 nav.kinds a, nav.kinds strong, nav.versions a, nav.versions strong { margin-right: .5rem; }
+.schema-toc { max-height: 22rem; overflow-y: auto; background: var(--panel); font-size: .9rem;
+  border: 1px solid var(--line); border-radius: 6px; padding: 0 .8rem .4rem; }
+.schema-toc h3 { font-size: 1rem; margin: .5rem 0 .2rem; }
+.schema-toc ul { list-style: none; margin: 0; padding-left: 1.1rem; }
+.schema-toc > ul { padding-left: 0; }
+.schema-toc small, .kind { color: var(--muted); font-size: .75rem; }
+.toc-message > small { color: var(--link); }
+.toc-enum > small { color: #8250df; }
+.toc-service > small { color: #1a7f37; }
+.kind { text-transform: uppercase; letter-spacing: .04em; font-weight: 600; }
+.schema-file { border-top: 2px solid var(--line); margin-top: 1.5rem; }
+.schema-file > h2 { font: 600 1.05rem ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.schema-message, .schema-enum, .schema-service { margin: 1.2rem 0; }
+.schema-docs h3 { font-size: 1.05rem; margin: 0 0 .1rem; }
+.schema-docs h4 { font-size: .95rem; margin: .6rem 0 .1rem; }
+.schema-rpc { margin-left: .4rem; padding-left: .8rem; border-left: 3px solid var(--line); }
+.schema-docs section:target > h3, .schema-docs section:target > h4, .schema-docs tr:target {
+  background: var(--mark); }
+.defined, .package { color: var(--muted); font-size: .85rem; margin: 0 0 .4rem; }
+.doc { max-width: 60rem; }
+.doc p { margin: .2rem 0 .5rem; }
+td .doc p { margin: 0 0 .3rem; }
+table.fields, table.values { font-size: .9rem; margin: .3rem 0 .8rem; }
+table.fields td:first-child, table.values td:first-child { width: 4rem; color: var(--muted);
+  font-variant-numeric: tabular-nums; }
+table.extensions td:nth-child(5) { white-space: nowrap; }
+.empty { color: var(--muted); font-style: italic; }
+span.deprecated { display: inline-block; margin-left: .4rem; padding: 0 .4rem; font: 600 .7rem
+  system-ui, sans-serif; text-transform: uppercase; color: var(--kw); border: 1px solid var(--kw);
+  border-radius: 1rem; vertical-align: middle; }
+tr.deprecated td { color: var(--muted); }
+tr.deprecated td:nth-child(2) > code { text-decoration: line-through; }
+.docs-elsewhere { background: var(--panel); border-left: 4px solid var(--accent);
+  padding: .5rem .8rem; }
 )css";
 
 constexpr std::string_view kJs = R"js("use strict";

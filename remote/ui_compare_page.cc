@@ -118,7 +118,7 @@ void ServeComparePage(const ServerContext& ctx, const http::Request& req, http::
                  .Text("compare")
                  .Take();
   page.main = html.Take();
-  SendPage(res, page);
+  SendPage(req, res, page);
 }
 
 }  // namespace spoke::ui

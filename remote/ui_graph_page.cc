@@ -146,7 +146,7 @@ void ServeGraphPage(const ServerContext& ctx, const http::Request& req, http::Re
                  .Raw(" / graph")
                  .Take();
   page.main = html.Take();
-  SendPage(res, page);
+  SendPage(req, res, page);
 }
 
 }  // namespace spoke::ui

@@ -1,11 +1,15 @@
 // The web UI's escaping, its HTML builder and the layout every page shares (ui_html.h).
 #include "ui_html.h"
 
+#include "build_identity.h"
 #include "routes.h"
+#include "spoke/digest.h"
 #include "ui_assets.h"
 
 namespace spoke::ui {
 namespace {
+
+constexpr char kHtmlType[] = "text/html; charset=utf-8";
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -133,10 +137,36 @@ void SetPageSecurityHeaders(http::Response& res) {
 
 }  // namespace
 
-void SendPage(http::Response& res, const Page& page, int http_status) {
+void SendPage(const http::Request& req, http::Response& res, const Page& page) {
+  SetPageSecurityHeaders(res);
+  std::string body = RenderPage(page);
+  if (HandleETag(req, res, Sha256Hex(body).substr(0, 16))) return;
+  res.status = 200;
+  res.set_content(std::move(body), kHtmlType);
+}
+
+std::string ContentETag(std::initializer_list<std::string_view> parts) {
+  Sha256 hash;
+  // Each value after its length, so no two lists of parts hash alike.
+  auto add = [&hash](std::string_view part) {
+    hash.Update(std::to_string(part.size()) + ":");
+    hash.Update(part);
+  };
+  add(BuildIdentity());
+  for (std::string_view part : parts) add(part);
+  return hash.FinishHex().substr(0, 16);
+}
+
+void SendPageWithETag(http::Response& res, const Page& page) {
+  res.status = 200;
+  SetPageSecurityHeaders(res);
+  res.set_content(RenderPage(page), kHtmlType);
+}
+
+void SendUntaggedPage(http::Response& res, const Page& page, int http_status) {
   res.status = http_status;
   SetPageSecurityHeaders(res);
-  res.set_content(RenderPage(page), "text/html; charset=utf-8");
+  res.set_content(RenderPage(page), kHtmlType);
 }
 
 void SendErrorPage(http::Response& res, const Status& error) {
@@ -149,7 +179,7 @@ void SendErrorPage(http::Response& res, const Status& error) {
       .Text(error.message())
       .Raw("</p>\n<p><a href=\"/\">All modules</a></p>\n");
   page.main = main.Take();
-  SendPage(res, page, status);
+  SendUntaggedPage(res, page, status);
 }
 
 }  // namespace spoke::ui

@@ -4,6 +4,7 @@
 #ifndef SPOKE_REMOTE_UI_HTML_H_
 #define SPOKE_REMOTE_UI_HTML_H_
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -61,8 +62,24 @@ struct Page {
 // hashed URLs), header, the page's nav and main, footer.
 std::string RenderPage(const Page& page);
 
-// Sends RenderPage(page) as text/html; charset=utf-8 with `http_status`.
-void SendPage(http::Response& res, const Page& page, int http_status = 200);
+// Sends RenderPage(page) as a 200 text/html; charset=utf-8 with a strong ETag, the first 16 hex
+// digits of the body's SHA-256, and Cache-Control: no-cache; or a 304 with no body when the
+// request's If-None-Match names that ETag. The validator is the body's hash, so it changes whenever
+// the page would (a new version in a switcher, an artifact's status): no copy is served stale.
+void SendPage(const http::Request& req, http::Response& res, const Page& page);
+
+// The ETag of a page that names its content without rendering it: the first 16 hex digits of the
+// SHA-256 of BuildIdentity() and `parts`, each length-prefixed. The caller passes everything the
+// body depends on besides this build's code (a version's tag id and a path); HandleETag with it
+// answers a repeated request without the render, and SendPageWithETag sends the page otherwise.
+std::string ContentETag(std::initializer_list<std::string_view> parts);
+// Sends RenderPage(page) as a 200 text/html; charset=utf-8. REQUIRES: HandleETag(req, res, etag)
+// ran for this response (it set ETag and Cache-Control) and returned false.
+void SendPageWithETag(http::Response& res, const Page& page);
+
+// Sends RenderPage(page) as text/html; charset=utf-8 with `http_status` and no validator: error
+// pages, the sign-in page, a page shown without a part that failed (to be rendered again).
+void SendUntaggedPage(http::Response& res, const Page& page, int http_status);
 
 // Sends an HTML error page for `error` with the status HttpStatusFor gives it (404 for an unknown
 // module, version or file) and the error's message, escaped.

@@ -264,20 +264,21 @@ void ServeModulePage(const ServerContext& ctx, const http::Request& req, http::R
   page.title = module;
   page.nav = Crumbs(module);
   page.main = html.Take();
-  SendPage(res, page);
+  SendPage(req, res, page);
 }
 
-// Versions with more files than this list their types on... nowhere yet: one page documenting
-// thousands of files is megabytes no browser shows well (googleads: 897 files, 6.9 MB).
-constexpr size_t kMaxDocumentedFiles = 300;
+namespace {
 
-// The version's schema as documentation, into the Types section; why not, when it cannot be.
+// The version's schema as documentation, into the Types section; for a version too large for
+// one page (DocumentsTypesOnFilePages), where its files' pages document them; why not, when it
+// cannot be.
 void SchemaSection(const ServerContext& ctx, const VersionInfo& version, Html& html) {
-  if (version.manifest.files.size() > kMaxDocumentedFiles) {
-    html.Raw("<p class=\"muted\">")
-        .Text(std::to_string(version.manifest.files.size()) +
-              " files: too many to document on one "
-              "page; read the files above.")
+  if (DocumentsTypesOnFilePages(version.manifest)) {
+    html.Raw("<p class=\"docs-elsewhere\">")
+        .Text(
+            "Too large to document on one page: each file's page documents the types it "
+            "defines, below its source (its Types section; a type's anchor is its full name). "
+            "Open a file above, or find a type with the search box.")
         .Raw("</p>\n");
     return;
   }
@@ -291,6 +292,35 @@ void SchemaSection(const ServerContext& ctx, const VersionInfo& version, Html& h
   }
   html.Raw(RenderSchemaDocs((*schema)->image->files(), LinksFor(**schema)));
 }
+
+// The documentation of one .proto file's own types, into the file page's Types section: parsed
+// with the whole version when the version page documents it too (one parse for both pages), else
+// alone with what it imports. False when it cannot be (a dependency still missing on a mirror, a
+// version pushed with --validate none that does not compile): the section says why.
+bool FileSchemaSection(const ServerContext& ctx, const VersionInfo& version,
+                       const std::string& path, Html& html) {
+  if (!ctx.schemas) return true;
+  const bool alone = DocumentsTypesOnFilePages(version.manifest);
+  auto schema = ctx.schemas->Get(*ctx.store, version, alone ? path : "");
+  const google::protobuf::FileDescriptor* file =
+      schema.ok() ? (*schema)->image->FindFile(path) : nullptr;
+  if (!file) {
+    html.Raw("<p class=\"muted\">")
+        .Text("The types cannot be shown: " +
+              (schema.ok() ? "the file is not in the version's schema" : schema.status().message()))
+        .Raw("</p>\n");
+    return false;
+  }
+  html.Raw(RenderSchemaDocs({file}, LinksFor(**schema)));
+  return true;
+}
+
+bool EndsWith(const std::string& text, std::string_view suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
 
 void ServeVersionPage(const ServerContext& ctx, const http::Request& req, http::Response& res) {
   auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
@@ -332,17 +362,26 @@ void ServeVersionPage(const ServerContext& ctx, const http::Request& req, http::
   page.title = module + " " + version->version;
   page.nav = Crumbs(module, version->version);
   page.main = html.Take();
-  SendPage(res, page);
+  SendPage(req, res, page);
 }
 
 void ServeFilePage(const ServerContext& ctx, const http::Request& req, http::Response& res) {
   auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
   if (!version.ok()) return SendErrorPage(res, version.status());
   const std::string path = req.matches[3];
+  const bool listed = std::any_of(version->manifest.files.begin(), version->manifest.files.end(),
+                                  [&path](const ManifestFile& f) { return f.path == path; });
+  // The page is a function of the version (its tag names its content and its pins, so the types
+  // its docs link to), the path and this build's code: a validator of those alone answers a
+  // repeated request before the file is read or its schema parsed.
+  if (listed && HandleETag(req, res, ContentETag({"file page", version->tag_id, path}))) return;
   auto file = ctx.store->ReadFile(*version, path);
-  if (!file.ok()) return SendErrorPage(res, file.status());
+  if (!file.ok()) {
+    res.headers.erase("ETag");
+    return SendErrorPage(res, file.status());
+  }
   const std::string& module = version->module;
-  const bool proto = path.size() >= 6 && path.compare(path.size() - 6, 6, ".proto") == 0;
+  const bool proto = EndsWith(path, ".proto");
   std::vector<std::string> lines =
       proto ? HighlightProtoLines(file->first) : PlainLines(file->first);
   Html html;
@@ -355,7 +394,9 @@ void ServeFilePage(const ServerContext& ctx, const http::Request& req, http::Res
       .Raw(" <span class=\"muted\">")
       .Text(std::to_string(lines.size()) + " lines, " + std::to_string(file->first.size()) +
             " bytes")
-      .Raw("</span></p>\n<pre class=\"src\"><code>");
+      .Raw("</span>");
+  if (proto) html.Raw(" &middot; <a href=\"#types\">Types defined here</a>");
+  html.Raw("</p>\n<pre class=\"src\"><code>");
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string n = std::to_string(i + 1);
     html.Raw("<span class=\"line\" id=\"L")
@@ -369,11 +410,21 @@ void ServeFilePage(const ServerContext& ctx, const http::Request& req, http::Res
         .Raw("</span>");
   }
   html.Raw("</code></pre>\n");
+  bool whole = true;
+  if (proto) {
+    html.Raw("<section id=\"types\" aria-labelledby=\"types-h\">\n<h2 id=\"types-h\">Types</h2>\n");
+    whole = FileSchemaSection(ctx, *version, path, html);
+    html.Raw("</section>\n");
+  }
   Page page;
   page.title = path + " - " + module + " " + version->version;
   page.nav = Crumbs(module, version->version, path);
   page.main = html.Take();
-  SendPage(res, page);
+  if (whole) return SendPageWithETag(res, page);
+  // Without its types the page is not what the validator promises: sent untagged, it is rendered
+  // again next time, when the missing dependency may have arrived.
+  res.headers.erase("ETag");
+  SendUntaggedPage(res, page, 200);
 }
 
 }  // namespace spoke::ui

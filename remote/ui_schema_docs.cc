@@ -116,7 +116,8 @@ class DocsWriter {
   // services.
 
   void Contents() {
-    out_ += "<nav class=\"schema-toc\" aria-label=\"Types\">\n<h2>Types</h2>\n<ul>\n";
+    // An h3: the page's own "Types" heading (h2) is above it.
+    out_ += "<nav class=\"schema-toc\" aria-label=\"Contents\">\n<h3>Contents</h3>\n<ul>\n";
     for (const pb::FileDescriptor* file : files_) {
       out_ += "<li>";
       Link("", FileAnchor(*file), file->name());

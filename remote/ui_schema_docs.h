@@ -17,7 +17,8 @@ struct SchemaFileLinks {
   // #L<n>; "" when it has none (a well-known type built into libprotobuf).
   std::string source_page;
   // The page that documents the file's types, each under the anchor of its full name (the version
-  // page of the module that provides it); "" when there is none: the types are named, not linked.
+  // page of the module version that provides it, or the file's own page when that version has
+  // too many files for one); "" when there is none: the types are named, not linked.
   // Not asked for the files being rendered, whose types are linked within the fragment.
   std::string docs_page;
 };

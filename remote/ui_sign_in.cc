@@ -79,7 +79,7 @@ void SendSignInPage(http::Response& res, const std::string& path, const std::str
           "(<code>spoke-server token create --scope read</code>). This browser keeps it until it "
           "closes.</p>\n");
   page.main = main.Take();
-  SendPage(res, page, 401);
+  SendUntaggedPage(res, page, 401);
   res.set_header("WWW-Authenticate", "Bearer");
   res.set_header("Cache-Control", "no-store");
 }

@@ -181,6 +181,7 @@ TEST_F(Auth, TheWebUiAsksForAReadTokenAndKeepsItInACookieThatCannotWrite) {
   EXPECT_EQ(asked->get_header_value("Content-Type"), "text/html; charset=utf-8");
   EXPECT_TRUE(Contains(asked->body, "<form method=\"post\" action=\"/ui/token\">")) << asked->body;
   EXPECT_TRUE(Contains(asked->body, "name=\"next\" value=\"/ui/modules/acme/a\"")) << asked->body;
+  EXPECT_FALSE(asked->has_header("ETag"));  // a sign-in page is never a cached copy of the page
   // The page's stylesheet is readable without a token.
   auto css = http_->Get("/ui/assets/spoke.css");
   ASSERT_TRUE(css);

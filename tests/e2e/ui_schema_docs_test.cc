@@ -8,10 +8,14 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "deps_fixture.h"
 #include "spoke/store.h"
+#include "ui_assets.h"
 #include "ui_version_schema.h"
 
 namespace spoke::e2e {
@@ -444,6 +448,25 @@ TEST_F(UiSchemaDocs, TheFragmentsTagsAreBalanced) {
     EXPECT_EQ(count(std::string("<") + tag + " ") + count(std::string("<") + tag + ">"),
               count(std::string("</") + tag + ">"))
         << tag;
+  }
+}
+
+// Every class the fragment uses has a rule in the UI's stylesheet (remote/ui_assets.cc).
+TEST_F(UiSchemaDocs, EveryClassTheDocsUseIsStyled) {
+  const std::string css(ui::FindAsset("spoke.css")->body);
+  std::set<std::string> classes;
+  static const std::regex kClass("class=\"([^\"]+)\"");
+  for (const char* module : {"pay", "common"}) {
+    const std::string html = Render(module);
+    for (std::sregex_iterator it(html.begin(), html.end(), kClass), end; it != end; ++it) {
+      std::istringstream names((*it)[1].str());
+      for (std::string name; names >> name;) classes.insert(name);
+    }
+  }
+  EXPECT_TRUE(classes.count("deprecated"));
+  EXPECT_TRUE(classes.count("schema-rpc"));
+  for (const std::string& name : classes) {
+    EXPECT_TRUE(std::regex_search(css, std::regex("\\." + name + "[^a-z0-9_-]"))) << name;
   }
 }
 

@@ -6,8 +6,10 @@
 // serves the same pages.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <regex>
 #include <set>
+#include <vector>
 
 #include "deps_fixture.h"
 
@@ -227,6 +229,17 @@ TEST_F(Ui, FilePageHighlightsTheSourceWithLineAnchorsAndLinksTheRawFile) {
   EXPECT_TRUE(Contains(page, "href=\"/modules/order/versions/v1.0.0/files/order/order.proto\""));
 }
 
+// Below its source, a .proto file's page documents the types it defines; a type of a small
+// version's other file or module links to that version page, which documents it.
+TEST_F(Ui, FilePageDocumentsItsOwnTypesBelowTheSource) {
+  std::string page = Page("/ui/modules/order/versions/v1.0.0/files/order/order.proto");
+  EXPECT_TRUE(Contains(page, "<a href=\"#types\">Types defined here</a>"));
+  EXPECT_TRUE(Contains(page, "<section id=\"types\""));
+  EXPECT_TRUE(Contains(page, "<section class=\"schema-message\" id=\"order.Order\">")) << page;
+  EXPECT_TRUE(Contains(page, "href=\"/ui/modules/common/versions/v1.0.0#common.Id\""));
+  EXPECT_FALSE(Contains(page, "id=\"common.Id\""));
+}
+
 TEST_F(Ui, HostileDescriptionsAndFileContentsAreEscaped) {
   for (const std::string& path : {std::string("/"), std::string("/ui/modules/common"),
                                   std::string("/ui/modules/common/versions/v1.0.0"),
@@ -313,6 +326,86 @@ TEST_F(Ui, AssetsAreServedWithTheirHashAsETagAndCachedForAYear) {
   ASSERT_TRUE(js);
   EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
   Page("/ui/assets/nosuch.js", 404);
+}
+
+// Every page carries a strong ETag and Cache-Control: no-cache, and a GET naming that ETag gets a
+// 304 with no body. The validator follows the content: a new version changes the OLD version's
+// page (its switcher lists the new one), the module page and the home page, but not a file page
+// of the old version. Error pages have none.
+TEST_F(Ui, PagesHaveETagsThatAnswer304AndChangeWithTheirContent) {
+  const std::vector<std::string> paths = {
+      "/",
+      "/ui/modules/order",
+      "/ui/modules/order/versions/v1.0.0",
+      "/ui/modules/order/versions/latest",
+      "/ui/modules/order/versions/v1.0.0/files/order/order.proto",
+      "/ui/modules/order/versions/latest/files/order/order.proto",
+      "/ui/modules/order/versions/v1.0.0/compare/v1.1.0-rc.1",
+      "/ui/modules/order/versions/v1.0.0/graph",
+      "/ui/search?q=Id"};
+  std::map<std::string, std::string> etags;
+  for (const std::string& path : paths) {
+    SCOPED_TRACE(path);
+    auto res = http_->Get(path.c_str());
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    const std::string etag = res->get_header_value("ETag");
+    EXPECT_TRUE(std::regex_match(etag, std::regex("\"[0-9a-f]{16}\""))) << etag;
+    EXPECT_EQ(res->get_header_value("Cache-Control"), "no-cache");
+    auto again = http_->Get(path.c_str(), {{"If-None-Match", etag}});
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 304);
+    EXPECT_EQ(again->body, "");
+    EXPECT_EQ(again->get_header_value("ETag"), etag);
+    auto other = http_->Get(path.c_str(), {{"If-None-Match", "\"0000000000000000\""}});
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->status, 200);
+    EXPECT_EQ(other->body, res->body);
+    etags[path] = etag;
+  }
+
+  MustPush("order", "v1.2.0", kOrders, {"common@v1.0.0"});
+  auto old_version = http_->Get("/ui/modules/order/versions/v1.0.0",
+                                {{"If-None-Match", etags["/ui/modules/order/versions/v1.0.0"]}});
+  ASSERT_TRUE(old_version);
+  EXPECT_EQ(old_version->status, 200);
+  EXPECT_NE(old_version->get_header_value("ETag"), etags["/ui/modules/order/versions/v1.0.0"]);
+  EXPECT_TRUE(Contains(old_version->body, "<a href=\"/ui/modules/order/versions/v1.2.0\">"));
+  // "latest" is now v1.2.0: its file page too is another page, though the file is the same.
+  for (const std::string path : {"/", "/ui/modules/order", "/ui/modules/order/versions/latest",
+                                 "/ui/modules/order/versions/latest/files/order/order.proto"}) {
+    auto res = http_->Get(path.c_str(), {{"If-None-Match", etags[path]}});
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << path;
+    EXPECT_TRUE(Contains(res->body, "v1.2.0")) << path;
+  }
+  const std::string file = "/ui/modules/order/versions/v1.0.0/files/order/order.proto";
+  auto same = http_->Get(file.c_str(), {{"If-None-Match", etags[file]}});
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->status, 304);
+
+  for (const std::string path : {"/ui/modules/nosuch", "/ui/nosuch",
+                                 "/ui/modules/order/versions/v1.0.0/files/order/nosuch.proto"}) {
+    auto res = http_->Get(path.c_str(), {{"If-None-Match", "*"}});
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 404) << path;
+    EXPECT_FALSE(res->has_header("ETag")) << path;
+  }
+}
+
+// A file page shown without its types (here a version that does not compile, pushed with
+// --validate none) says why and has no ETag: it is rendered again next time.
+TEST_F(Ui, AFilePageWithoutItsTypesHasNoETag) {
+  server_->Stop();
+  StartServer({"--validate", "none"});
+  MustPush("broken", "v1.0.0",
+           {{"broken/b.proto", "syntax = \"proto3\";\npackage b;\nmessage B { Nope n = 1; }\n"}});
+  auto res = http_->Get("/ui/modules/broken/versions/v1.0.0/files/broken/b.proto");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_TRUE(Contains(res->body, "The types cannot be shown")) << res->body;
+  EXPECT_TRUE(Contains(res->body, "<span class=\"kw\">message</span> B"));
+  EXPECT_FALSE(res->has_header("ETag"));
 }
 
 TEST_F(Ui, AReadOnlyServerServesTheSamePages) {

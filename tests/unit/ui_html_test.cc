@@ -1,7 +1,10 @@
-// The web UI's escaping, URL encoding, HTML builder and .proto highlighter (remote/ui_html.h,
-// remote/ui_proto_highlight.h).
+// The web UI's escaping, URL encoding, HTML builder, page validators and .proto highlighter
+// (remote/ui_html.h, remote/build_identity.h, remote/ui_proto_highlight.h).
 #include <gtest/gtest.h>
 
+#include <regex>
+
+#include "build_identity.h"
 #include "ui_assets.h"
 #include "ui_html.h"
 #include "ui_proto_highlight.h"
@@ -56,6 +59,24 @@ TEST(UiAssets, AreNamedByTheirContentsHash) {
   EXPECT_EQ(css->hash.size(), 16u);
   EXPECT_NE(css->hash, FindAsset("spoke.js")->hash);
   EXPECT_EQ(FindAsset("other.css"), nullptr);
+}
+
+TEST(UiETag, AContentETagIsSixteenHexDigitsAndTellsListsOfPartsApart) {
+  const std::string etag = ContentETag({"file page", "tag", "a/b.proto"});
+  EXPECT_TRUE(std::regex_match(etag, std::regex("[0-9a-f]{16}"))) << etag;
+  EXPECT_EQ(etag, ContentETag({"file page", "tag", "a/b.proto"}));
+  EXPECT_NE(etag, ContentETag({"file page", "tag", "a/c.proto"}));
+  EXPECT_NE(ContentETag({"ab", "c"}), ContentETag({"a", "bc"}));
+  EXPECT_NE(ContentETag({"ab"}), ContentETag({"a", "b"}));
+}
+
+// The linker writes a GNU build id into Debian's binaries; without one, BuildIdentity still
+// names this process.
+TEST(UiETag, TheBuildIdentityIsTheExecutablesBuildId) {
+  const std::string& id = BuildIdentity();
+  EXPECT_FALSE(id.empty());
+  EXPECT_EQ(&id, &BuildIdentity());
+  EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{16,}"))) << id;
 }
 
 TEST(UiHighlight, MarksKeywordsStringsNumbersAndComments) {
