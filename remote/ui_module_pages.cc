@@ -365,6 +365,9 @@ void ServeVersionPage(const ServerContext& ctx, const http::Request& req, http::
   SendPage(req, res, page);
 }
 
+// Source lines per chunk of a file page (see the stylesheet's pre.src .chunk).
+constexpr size_t kLinesPerChunk = 200;
+
 void ServeFilePage(const ServerContext& ctx, const http::Request& req, http::Response& res) {
   auto version = ctx.store->GetVersion(req.matches[1], req.matches[2]);
   if (!version.ok()) return SendErrorPage(res, version.status());
@@ -399,6 +402,10 @@ void ServeFilePage(const ServerContext& ctx, const http::Request& req, http::Res
   html.Raw("</p>\n<pre class=\"src\"><code>");
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string n = std::to_string(i + 1);
+    // A chunk of lines is what the browser may skip laying out while it is out of view (the
+    // stylesheet's content-visibility): per line that would cost more than it saves.
+    if (i % kLinesPerChunk == 0)
+      html.Raw(i == 0 ? "<span class=\"chunk\">" : "</span><span class=\"chunk\">");
     html.Raw("<span class=\"line\" id=\"L")
         .Raw(n)
         .Raw("\"><a class=\"ln\" href=\"#L")
@@ -409,6 +416,7 @@ void ServeFilePage(const ServerContext& ctx, const http::Request& req, http::Res
         .Raw(lines[i])
         .Raw("</span>");
   }
+  if (!lines.empty()) html.Raw("</span>");
   html.Raw("</code></pre>\n");
   bool whole = true;
   if (proto) {

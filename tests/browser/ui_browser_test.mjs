@@ -100,6 +100,14 @@ const ORDER_V2 = {
       '  common.Status status = 3;\n  // Who pays, and where the invoice goes.\n  string billing_address = 4;\n'),
 };
 
+// A long file: 600 messages, 2,403 lines, so its page's lines come in many chunks that the browser
+// lays out only near the view (content-visibility); anchors deep inside must still land.
+const CATALOG = {
+  'catalog/items.proto': 'syntax = "proto3";\npackage catalog;\n\n' +
+    Array.from({ length: 600 }, (_, i) => `// Item kind ${i}.\nmessage Item${i} {\n  string sku = 1;\n}\n`).join('')
+    .trimEnd() + '\n',
+};
+
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'spoke-browser-'));
 const servers = [];
 let browser;
@@ -182,6 +190,7 @@ before(async () => {
   registry = await startServer(path.join(work, 'store'));
   push('common', 'v1.0.0', COMMON, ['-description', 'Types every service shares']);
   push('order', 'v1.0.0', ORDER_V1, ['--dep', 'common@v1.0.0', '-description', 'Orders and their service']);
+  push('catalog', 'v1.0.0', CATALOG, ['-description', 'Many items']);
   push('order', 'v2.0.0', ORDER_V2, ['--dep', 'common@v1.0.0', '-description', 'Billing address']);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -297,6 +306,21 @@ test('a download link serves a zip that unzips to the generated files', async ()
   // A navigation that turns into a download is reported as aborted: that one is no failure.
   const aborted = `${registry}/modules/order/versions/v2.0.0/download/python (net::ERR_ABORTED)`;
   assert.deepEqual(problems.filter((problem) => !problem.endsWith(aborted)), []);
+});
+
+test('a line or a type deep in a long file is shown when its anchor is opened', async () => {
+  const { page, problems } = await watchedPage();
+  const file = `${registry}/ui/modules/catalog/versions/v1.0.0/files/catalog/items.proto`;
+  for (const [anchor, text] of [['L2325', 'message Item580'], ['catalog.Item590', 'Item kind 590.']]) {
+    await page.goto('about:blank');
+    await page.goto(`${file}#${anchor}`, { waitUntil: 'networkidle' });
+    const target = page.locator(`[id="${anchor}"]`);
+    assert.ok((await target.innerText()).includes(text), `#${anchor}: ${await target.innerText()}`);
+    const box = await target.boundingBox();
+    assert.ok(box && box.y >= -1 && box.y < page.viewportSize().height,
+      `#${anchor} is in view: ${JSON.stringify(box)}`);
+  }
+  assert.deepEqual(problems, []);
 });
 
 test('pages read without JS, and by keyboard', async () => {
