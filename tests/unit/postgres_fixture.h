@@ -47,6 +47,18 @@ class PostgresTest : public ::testing::Test {
     return connection;
   }
 
+  // The connections of a race: two writers (the first has migrated the database) and an observer
+  // that watches them wait for each other's locks. All null, with a test failure, when one cannot
+  // open: checking one is checking all.
+  struct Race {
+    std::unique_ptr<postgres::Connection> first, second, observer;
+  };
+  Race ConnectRace() {
+    Race race{ConnectMigrated(), Connect(), Connect()};
+    if (race.first == nullptr || race.second == nullptr || race.observer == nullptr) return {};
+    return race;
+  }
+
   // The one integer a query answers (a count), or -1 with a test failure.
   static int64_t QueryInt(postgres::Connection& connection, const std::string& sql,
                           const std::vector<postgres::Param>& params = {}) {

@@ -78,12 +78,8 @@ TEST_F(PostgresTest, ATagAndItsBranchAreUpdatedTogetherOrNotAtAll) {
 }
 
 TEST_F(PostgresTest, WritersWhoseFirstRefsDifferButShareALaterOneDoNotDeadlock) {
-  auto first = ConnectMigrated();
-  auto second = Connect();
-  auto observer = Connect();
+  auto [first, second, observer] = ConnectRace();
   ASSERT_NE(first, nullptr);
-  ASSERT_NE(second, nullptr);
-  ASSERT_NE(observer, nullptr);
   // The first writer changes a, then b; the second only b. Had the second locked b's row before
   // waiting for the writers' lock, the first would wait on b while holding that lock: a deadlock,
   // broken after a second by aborting one of them.

@@ -142,12 +142,8 @@ TEST_F(PostgresTest, APackWhoseChunksDoNotAddUpReadsAsCorruption) {
 }
 
 TEST_F(PostgresTest, TwoConnectionsInsertingOneVersionTagGiveOneWinner) {
-  auto first = ConnectMigrated();
-  auto second = Connect();
-  auto observer = Connect();
+  auto [first, second, observer] = ConnectRace();
   ASSERT_NE(first, nullptr);
-  ASSERT_NE(second, nullptr);
-  ASSERT_NE(observer, nullptr);
   const std::string tag = "refs/tags/user/v1.0.0";
   const std::string insert = "INSERT INTO refs (name, target) VALUES ($1, $2)";
 
@@ -208,12 +204,8 @@ TEST_F(PostgresTest, SixteenPushersOfOneTagAtOnceGiveExactlyOneWinner) {
 }
 
 TEST_F(PostgresTest, ABranchCompareAndSwapLosesCleanlyWhenTheOldValueMoved) {
-  auto first = ConnectMigrated();
-  auto second = Connect();
-  auto observer = Connect();
+  auto [first, second, observer] = ConnectRace();
   ASSERT_NE(first, nullptr);
-  ASSERT_NE(second, nullptr);
-  ASSERT_NE(observer, nullptr);
   const std::string branch = "refs/heads/user/_history";
   const std::string cas = "UPDATE refs SET target = $3 WHERE name = $1 AND target = $2";
   SPOKE_ASSERT_OK(first->Execute("INSERT INTO refs (name, target) VALUES ($1, $2)",
