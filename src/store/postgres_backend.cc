@@ -114,8 +114,8 @@ int WritePending(git_odb_backend* backend, const git_oid* id, const void* data, 
                  git_object_t type) {
   PendingObjects& pending = SharedOf(backend).pending;
   std::unique_lock<std::shared_mutex> lock(pending.mutex);
-  pending.objects.try_emplace(RawOf(*id),
-                              PendingObject{type, std::string(static_cast<const char*>(data), size)});
+  pending.objects.try_emplace(
+      RawOf(*id), PendingObject{type, std::string(static_cast<const char*>(data), size)});
   return 0;
 }
 
@@ -282,8 +282,9 @@ int UnlockRef(git_refdb_backend*, void*, int, int, const git_reference*, const g
 int HasNoLog(git_refdb_backend*, const char*) { return 0; }
 int EnsureNoLog(git_refdb_backend*, const char*) { return 0; }
 int ReadNoLog(git_reflog**, git_refdb_backend*, const char* name) {
-  return FailWith(GIT_ERROR_REFERENCE,
-                  Status::NotFound(std::string("a store in PostgreSQL keeps no reflog of ") + name));
+  return FailWith(
+      GIT_ERROR_REFERENCE,
+      Status::NotFound(std::string("a store in PostgreSQL keeps no reflog of ") + name));
 }
 int WriteNoLog(git_refdb_backend*, git_reflog*) { return 0; }
 int RenameNoLog(git_refdb_backend*, const char*, const char*) { return 0; }

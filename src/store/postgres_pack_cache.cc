@@ -48,7 +48,8 @@ Result<std::string> FetchPart(postgres::Connection& connection, const StoredPack
                               PackPart part, const std::string& dir) {
   std::string path = dir + "/fetch-XXXXXX";
   int fd = mkstemp(path.data());
-  if (fd < 0) return Status::IOError("cannot create a file in " + dir + ": " + std::strerror(errno));
+  if (fd < 0)
+    return Status::IOError("cannot create a file in " + dir + ": " + std::strerror(errno));
   Status status = ReadPackPart(connection, pack, part, [&](std::string_view data) {
     while (!data.empty()) {
       ssize_t n = write(fd, data.data(), data.size());
@@ -85,7 +86,8 @@ Result<std::unique_ptr<PostgresPackCache>> PostgresPackCache::Open(const std::st
   const fs::path incoming = root / "incoming";
   fs::create_directories(objects / "pack", ec);
   if (!ec) fs::create_directories(incoming, ec);
-  if (ec) return Status::IOError("cannot create the pack cache " + root.string() + ": " + ec.message());
+  if (ec)
+    return Status::IOError("cannot create the pack cache " + root.string() + ": " + ec.message());
   // What a killed process was fetching or building: never part of the cache.
   for (fs::directory_iterator entry(incoming, ec), end; !ec && entry != end; entry.increment(ec)) {
     std::error_code ignored;
@@ -104,7 +106,8 @@ Result<std::unique_ptr<PostgresPackCache>> PostgresPackCache::Open(const std::st
     const std::string name = file.substr(prefix.size(), 40);
     if (fs::exists(cache->PackPath(name, ".pack"), ec)) cache->cached_.insert(name);
   }
-  if (ec) return Status::IOError("cannot list the pack cache " + root.string() + ": " + ec.message());
+  if (ec)
+    return Status::IOError("cannot list the pack cache " + root.string() + ": " + ec.message());
   return cache;
 }
 
@@ -122,8 +125,8 @@ Status PostgresPackCache::Fill() {
   }
   SPOKE_ASSIGN_OR_RETURN(int64_t packs, count->Int64(0, 0));
   if (packs == listed_) return Status::Ok();
-  Result<postgres::Rows> rows = connection->Execute(
-      "SELECT id, name, size, index_size, object_count FROM packs ORDER BY id");
+  Result<postgres::Rows> rows =
+      connection->Execute("SELECT id, name, size, index_size, object_count FROM packs ORDER BY id");
   if (!rows.ok()) {
     postgres::ConnectionPool::DiscardIfLost(connection, rows.status());
     return rows.status();

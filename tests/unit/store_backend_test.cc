@@ -42,14 +42,13 @@ struct BackendFactory {
 // gtest names a failing case by its backend, not by the factory's bytes.
 void PrintTo(const BackendFactory& backend, std::ostream* os) { *os << backend.name; }
 
-const BackendFactory kFilesystem = {
-    "Filesystem", [](const TempDir& dir, std::unique_ptr<testing::PgCluster>&) {
-      return Store::Open(dir.Sub("store"), /*create=*/true);
-    }};
-const BackendFactory kMemory = {
-    "Memory", [](const TempDir&, std::unique_ptr<testing::PgCluster>&) {
-      return Store::Open(NewMemoryBackend());
-    }};
+const BackendFactory kFilesystem = {"Filesystem",
+                                    [](const TempDir& dir, std::unique_ptr<testing::PgCluster>&) {
+                                      return Store::Open(dir.Sub("store"), /*create=*/true);
+                                    }};
+const BackendFactory kMemory = {"Memory", [](const TempDir&, std::unique_ptr<testing::PgCluster>&) {
+                                  return Store::Open(NewMemoryBackend());
+                                }};
 const BackendFactory kPostgres = {
     "Postgres",
     [](const TempDir& dir,
@@ -266,7 +265,8 @@ TEST_P(StoreBackendTest, APackBuiltHereAppliesToAStoreOnDisk) {
   EXPECT_EQ((*other)->ReadFiles(*copy).value(), OneFile("packed"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreBackendTest, ::testing::Values(kFilesystem, kMemory, kPostgres),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreBackendTest,
+                         ::testing::Values(kFilesystem, kMemory, kPostgres),
                          [](const ::testing::TestParamInfo<BackendFactory>& backend) {
                            return backend.param.name;
                          });
