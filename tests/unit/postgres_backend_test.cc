@@ -158,6 +158,64 @@ TEST_F(PostgresBackendTest,
   }
 }
 
+// Racers with the same content build the same objects, and within one second the same pack, whose
+// name the database holds once: a later server finds it stored, or loses the insert of its name
+// and looks again; either way all but one racer find the version there.
+TEST_F(PostgresBackendTest, RacersWithTheSameContentOverTwoServersGiveOneWinnerAndNoError) {
+  std::unique_ptr<Store> stores[] = {OpenStore("first"), OpenStore("second")};
+  ASSERT_NE(stores[0], nullptr);
+  ASSERT_NE(stores[1], nullptr);
+  constexpr int kThreads = 16;
+  std::atomic<int> winners{0}, found{0};
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto put = stores[t % 2]->PutVersion(MakeRequest("user", "v1.0.0", OneFile("same")));
+      if (!put.ok()) {
+        errors[t] = put.status().ToString();
+      } else {
+        ++(put->created ? winners : found);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(errors[t], "") << "racer " << t;
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(found.load(), kThreads - 1);
+  for (auto& store : stores) {
+    auto version = store->GetVersion("user", "v1.0.0");
+    SPOKE_ASSERT_OK(version);
+    EXPECT_EQ(store->ReadFiles(*version).value(), OneFile("same"));
+  }
+}
+
+// Snapshots have a fixed author and time, so two servers writing the same files build the same
+// pack: the second finds it stored, loses the compare-and-swap in the words of the other backends,
+// and stores no second copy when its update goes through.
+TEST_F(PostgresBackendTest, APackAnotherServerStoredIsUsedNotStoredAgain) {
+  auto first = OpenStore("first");
+  auto second = OpenStore("second");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  Store::FileViews files = {{"a.txt", "a"}, {"dir/b.txt", "b"}};
+  auto commit = first->WriteSnapshot(files, "m");
+  SPOKE_ASSERT_OK(commit);
+  SPOKE_ASSERT_OK(second->WriteSnapshot(files, "m"));
+  SPOKE_ASSERT_OK(first->UpdateRefs({{ModuleBranchRef("snap"), "", *commit}}));
+
+  Status lost = second->UpdateRefs({{ModuleBranchRef("snap"), "", *commit}});
+  EXPECT_EQ(lost.code(), Status::Code::kConflict) << lost;
+  EXPECT_EQ(lost.message(),
+            "ref " + ModuleBranchRef("snap") + " is at " + *commit + ", expected nothing");
+  SPOKE_ASSERT_OK(second->UpdateRefs({{ModuleBranchRef("copy"), "", *commit}}));
+  auto c = Connect();
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(QueryInt(*c, "SELECT count(*) FROM packs"), 1);
+  EXPECT_EQ(CachedPacks("second"), 1);
+  EXPECT_EQ(second->ReadSnapshot(*commit).value().size(), 2u);
+}
+
 TEST_F(PostgresBackendTest, ADeletedCacheIsFilledAgainWhenTheStoreOpens) {
   std::vector<PutResult> puts;
   {
