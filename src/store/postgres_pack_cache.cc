@@ -131,6 +131,7 @@ Status PostgresPackCache::Fill() {
     postgres::ConnectionPool::DiscardIfLost(connection, rows.status());
     return rows.status();
   }
+  if (listed_ < 0) SPOKE_RETURN_IF_ERROR(RemoveUnlisted(*rows));
   for (int r = 0; r < rows->size(); ++r) {
     StoredPack pack;
     SPOKE_ASSIGN_OR_RETURN(pack.id, rows->Int64(r, 0));
@@ -165,6 +166,26 @@ Status PostgresPackCache::Fill() {
     }
   }
   listed_ = rows->size();
+  return Status::Ok();
+}
+
+Status PostgresPackCache::RemoveUnlisted(const postgres::Rows& listed) {
+  std::set<std::string> names;
+  for (int r = 0; r < listed.size(); ++r) names.insert(std::string(listed.Bytes(r, 1)));
+  for (auto it = cached_.begin(); it != cached_.end();) {
+    if (names.count(*it)) {
+      ++it;
+      continue;
+    }
+    // The index first: without it libgit2 never opens the pack.
+    if ((unlink(PackPath(*it, ".idx").c_str()) != 0 && errno != ENOENT) ||
+        (unlink(PackPath(*it, ".pack").c_str()) != 0 && errno != ENOENT)) {
+      return Status::IOError("cannot remove pack " + *it +
+                             ", which the database does not list, from " + pack_dir_ + ": " +
+                             std::strerror(errno));
+    }
+    it = cached_.erase(it);
+  }
   return Status::Ok();
 }
 

@@ -31,11 +31,14 @@ class PostgresPackCache {
   // is a rename.
   const std::string& incoming_dir() const { return incoming_dir_; }
 
-  // Fetches every pack the database lists and the cache lacks. A miss costs one count of the packs
-  // when nothing is new (packs are never removed yet, so the count tells), a listing and the
-  // missing packs' chunks when something is. One filler at a time; thread-safe. IOError when a
-  // file cannot be written, Corruption when a stored pack's bytes do not match its name, the
-  // database's error when it cannot be read.
+  // Fetches every pack the database lists and the cache lacks. The first call (Open's caller
+  // makes it before any handle reads the cache) also removes the cached packs the database does
+  // not list: packs are never removed from the database yet, so such a pack is another database's
+  // (a cache directory reused), and its objects must not pass for stored ones. A miss costs one
+  // count of the packs when nothing is new (packs are never removed yet, so the count tells), a
+  // listing and the missing packs' chunks when something is. One filler at a time; thread-safe.
+  // IOError when a file cannot be written, Corruption when a stored pack's bytes do not match its
+  // name, the database's error when it cannot be read.
   Status Fill();
 
   // Moves the pack files at `pack_path` and `index_path`, which this process built and stored as
@@ -47,6 +50,8 @@ class PostgresPackCache {
   PostgresPackCache(std::string objects_dir, std::string incoming_dir,
                     postgres::ConnectionPool* pool);
   std::string PackPath(const std::string& name, const char* extension) const;
+  // Removes the cached packs `listed` (the packs rows, name second) lacks. REQUIRES: mutex_ held.
+  Status RemoveUnlisted(const postgres::Rows& listed);
   // Moves both files into place, the index last, and syncs the directory. REQUIRES: mutex_ held.
   Status Install(const std::string& name, const std::string& pack_path,
                  const std::string& index_path);

@@ -247,6 +247,29 @@ TEST_F(PostgresBackendTest, ADeletedCacheIsFilledAgainWhenTheStoreOpens) {
   }
 }
 
+// A cache holds only copies of the database's packs: one left by a store on another database
+// would make objects that database lacks look stored, and refs could then be published without
+// them.
+TEST_F(PostgresBackendTest, ACacheOfAnotherDatabaseIsEmptiedWhenTheStoreOpens) {
+  std::string tag_id;
+  {
+    auto store = OpenStore("cache");
+    ASSERT_NE(store, nullptr);
+    auto put = store->PutVersion(MakeRequest("user", "v1.0.0", OneFile("a")));
+    SPOKE_ASSERT_OK(put);
+    tag_id = put->version.tag_id;
+  }
+  ASSERT_GE(CachedPacks("cache"), 1);
+  auto other_url = cluster_->CreateDatabase("other");
+  SPOKE_ASSERT_OK(other_url);
+  auto backend = OpenPostgresBackend(*other_url, CacheDir("cache"));
+  SPOKE_ASSERT_OK(backend);
+  EXPECT_EQ(CachedPacks("cache"), 0);
+  auto store = Store::Open(std::move(*backend));
+  SPOKE_ASSERT_OK(store);
+  EXPECT_FALSE((*store)->HasObject(tag_id));
+}
+
 TEST_F(PostgresBackendTest, ALostCompareAndSwapLeavesNoPackRowAndItsObjectsReadable) {
   auto store = OpenStore("cache");
   ASSERT_NE(store, nullptr);
