@@ -1,8 +1,11 @@
 // The PostgreSQL store backend (spoke/sys/postgres_backend.h) as several servers use it: Stores
 // with backends and caches of their own on one database, against a real server
 // (tests/pg_cluster.h). Store's behaviour on one such backend is store_backend_test.cc's.
+#include <git2.h>
+
 #include <atomic>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,6 +86,35 @@ TEST_F(PostgresBackendTest, AVersionWrittenThroughOneServerIsReadThroughTheOther
                      "SELECT count(*) FROM ref_changes r WHERE NOT EXISTS"
                      " (SELECT 1 FROM packs p WHERE p.id = r.pack_id)"),
             0);
+}
+
+// StoreBackend's contract, below Store: handles share what is not stored yet, and refs change only
+// through UpdateRefs.
+TEST_F(PostgresBackendTest,
+       AnObjectWrittenThroughOneHandleIsReadThroughAnotherAndRefWritesRefused) {
+  auto backend = OpenPostgresBackend(url_, CacheDir("cache"));
+  SPOKE_ASSERT_OK(backend);
+  using Handle = std::unique_ptr<git_repository, decltype(&git_repository_free)>;
+  auto opened_one = (*backend)->OpenHandle();
+  auto opened_other = (*backend)->OpenHandle();
+  SPOKE_ASSERT_OK(opened_one);
+  SPOKE_ASSERT_OK(opened_other);
+  Handle one(*opened_one, git_repository_free), other(*opened_other, git_repository_free);
+  const std::string content = "written through one handle";
+  git_oid id;
+  ASSERT_EQ(git_blob_create_from_buffer(&id, one.get(), content.data(), content.size()), 0);
+  git_blob* blob = nullptr;
+  ASSERT_EQ(git_blob_lookup(&blob, other.get(), &id), 0);
+  EXPECT_EQ(std::string(static_cast<const char*>(git_blob_rawcontent(blob)),
+                        static_cast<size_t>(git_blob_rawsize(blob))),
+            content);
+  git_blob_free(blob);
+
+  git_reference* ref = nullptr;
+  EXPECT_NE(git_reference_create(&ref, one.get(), "refs/heads/direct", &id, 0, nullptr), 0);
+  auto c = Connect();
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(QueryInt(*c, "SELECT count(*) FROM refs"), 0);
 }
 
 TEST_F(PostgresBackendTest, DescribesItselfByDatabaseWithoutThePassword) {
