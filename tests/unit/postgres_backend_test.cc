@@ -140,6 +140,7 @@ TEST_F(PostgresBackendTest,
   std::atomic<int> winners{0}, refused{0};
   std::vector<std::string> errors(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       auto put =
@@ -166,6 +167,7 @@ TEST_F(PostgresBackendTest,
 
   // Different versions: every one lands, on one branch.
   threads.clear();
+  threads.reserve(kThreads);
   std::atomic<int> created{0};
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -201,6 +203,7 @@ TEST_F(PostgresBackendTest, RacersWithTheSameContentOverTwoServersGiveOneWinnerA
   std::atomic<int> winners{0}, found{0};
   std::vector<std::string> errors(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       auto put = stores[t % 2]->PutVersion(MakeRequest("user", "v1.0.0", OneFile("same")));
