@@ -132,6 +132,7 @@ Status PostgresPackCache::Fill() {
     return rows.status();
   }
   if (listed_ < 0) SPOKE_RETURN_IF_ERROR(RemoveUnlisted(*rows));
+  Status first_failure = Status::Ok();
   for (int r = 0; r < rows->size(); ++r) {
     StoredPack pack;
     SPOKE_ASSIGN_OR_RETURN(pack.id, rows->Int64(r, 0));
@@ -159,14 +160,20 @@ Status PostgresPackCache::Fill() {
     }
     if (status.ok()) status = Install(pack.name, *pack_path, *index_path);
     if (!status.ok()) {
-      postgres::ConnectionPool::DiscardIfLost(connection, status);
       if (pack_path.ok()) unlink(pack_path->c_str());
       if (index_path.ok()) unlink(index_path->c_str());
-      return status.WithContext("cannot cache pack " + pack.name);
+      status = status.WithContext("cannot cache pack " + pack.name);
+      if (status.code() == Status::Code::kUnavailable) {
+        postgres::ConnectionPool::DiscardIfLost(connection, status);
+        return status;
+      }
+      // One bad pack must not hide the others' objects: the rest are fetched, and the next fill
+      // lists again (listed_ stays) and tries this one again.
+      if (first_failure.ok()) first_failure = status;
     }
   }
-  listed_ = rows->size();
-  return Status::Ok();
+  if (first_failure.ok()) listed_ = rows->size();
+  return first_failure;
 }
 
 Status PostgresPackCache::RemoveUnlisted(const postgres::Rows& listed) {

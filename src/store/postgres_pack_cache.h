@@ -38,7 +38,8 @@ class PostgresPackCache {
   // count of the packs when nothing is new (packs are never removed yet, so the count tells), a
   // listing and the missing packs' chunks when something is. One filler at a time; thread-safe.
   // IOError when a file cannot be written, Corruption when a stored pack's bytes do not match its
-  // name, the database's error when it cannot be read.
+  // name, the database's error when it cannot be read. A pack that cannot be cached does not stop
+  // the others: the first such failure is answered once the rest are fetched.
   Status Fill();
 
   // Moves the pack files at `pack_path` and `index_path`, which this process built and stored as

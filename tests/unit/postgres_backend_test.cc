@@ -305,6 +305,33 @@ TEST_F(PostgresBackendTest, ACacheOfAnotherDatabaseIsEmptiedWhenTheStoreOpens) {
   EXPECT_FALSE((*store)->HasObject(tag_id));
 }
 
+TEST_F(PostgresBackendTest, AStoredPackThatDoesNotMatchItsNameIsNotCachedAndHidesNoOther) {
+  auto writer = OpenStore("writer");
+  auto reader = OpenStore("reader");
+  ASSERT_NE(writer, nullptr);
+  ASSERT_NE(reader, nullptr);
+  SPOKE_ASSERT_OK(writer->PutVersion(MakeRequest("user", "v1.0.0", OneFile("a"))));
+  SPOKE_ASSERT_OK(writer->PutVersion(MakeRequest("user", "v1.1.0", OneFile("b"))));
+  auto c = Connect();
+  ASSERT_NE(c, nullptr);
+  // The first pack (v1.0.0's, fetched first) loses the checksum it ends with.
+  auto damaged = c->Execute(
+      "UPDATE pack_chunks SET data = overlay(data placing '\\xffff'::bytea"
+      " from octet_length(data) - 1) WHERE part = 'pack' AND pack_id = (SELECT min(id) FROM packs)"
+      " AND seq = (SELECT max(seq) FROM pack_chunks WHERE part = 'pack' AND pack_id ="
+      " (SELECT min(id) FROM packs))");
+  SPOKE_ASSERT_OK(damaged);
+  ASSERT_EQ(damaged->affected(), 1);
+
+  auto later = reader->GetVersion("user", "v1.1.0");
+  SPOKE_ASSERT_OK(later);
+  EXPECT_EQ(reader->ReadFiles(*later).value(), OneFile("b"));
+  EXPECT_EQ(CachedPacks("reader"), 1);
+  EXPECT_FALSE(reader->GetVersion("user", "v1.0.0").ok());
+  auto reopened = OpenPostgresBackend(url_, CacheDir("fresh"));
+  EXPECT_EQ(reopened.status().code(), Status::Code::kCorruption) << reopened.status();
+}
+
 TEST_F(PostgresBackendTest, ALostCompareAndSwapLeavesNoPackRowAndItsObjectsReadable) {
   auto store = OpenStore("cache");
   ASSERT_NE(store, nullptr);
