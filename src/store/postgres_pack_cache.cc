@@ -5,11 +5,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <utility>
 
+#include "spoke/digest.h"
 #include "store/durable.h"
 #include "store/postgres_packs.h"
 
@@ -42,15 +44,31 @@ Result<std::string> HashAt(const std::string& path, off_t from_end) {
   return Hex(hash, kHashBytes);
 }
 
-// Writes one part of `pack` from the database into a new temporary file in `dir`, synced; its
-// path.
-Result<std::string> FetchPart(postgres::Connection& connection, const StoredPack& pack,
+// A part of a pack fetched into a temporary file.
+struct FetchedPart {
+  std::string path;
+  std::string hash;  // the SHA-1 of all but its last 20 bytes, in hex: what they must hold
+};
+
+// Writes one part of `pack` from the database into a new temporary file in `dir`, synced, hashing
+// it on the way.
+Result<FetchedPart> FetchPart(postgres::Connection& connection, const StoredPack& pack,
                               PackPart part, const std::string& dir) {
+  const int64_t size = part == PackPart::kPack ? pack.size : pack.index_size;
+  if (size < static_cast<int64_t>(kHashBytes)) {
+    return Status::Corruption("pack " + pack.name + " is recorded with " + std::to_string(size) +
+                              " bytes, too few to end with a checksum");
+  }
   std::string path = dir + "/fetch-XXXXXX";
   int fd = mkstemp(path.data());
   if (fd < 0)
     return Status::IOError("cannot create a file in " + dir + ": " + std::strerror(errno));
+  Sha1 sha1;
+  int64_t to_hash = size - static_cast<int64_t>(kHashBytes);
   Status status = ReadPackPart(connection, pack, part, [&](std::string_view data) {
+    const size_t hashed = static_cast<size_t>(std::min<int64_t>(to_hash, data.size()));
+    sha1.Update(data.substr(0, hashed));
+    to_hash -= static_cast<int64_t>(hashed);
     while (!data.empty()) {
       ssize_t n = write(fd, data.data(), data.size());
       if (n < 0 && errno == EINTR) continue;
@@ -65,7 +83,23 @@ Result<std::string> FetchPart(postgres::Connection& connection, const StoredPack
     unlink(path.c_str());
     return status;
   }
-  return path;
+  const std::string digest = sha1.Finish();
+  return FetchedPart{path, Hex(reinterpret_cast<const unsigned char*>(digest.data()), kHashBytes)};
+}
+
+Status CheckChecksums(const std::string& name, const FetchedPart& pack, const FetchedPart& index) {
+  SPOKE_ASSIGN_OR_RETURN(std::string pack_trailer, HashAt(pack.path, kHashBytes));
+  SPOKE_ASSIGN_OR_RETURN(std::string index_trailer, HashAt(index.path, kHashBytes));
+  SPOKE_ASSIGN_OR_RETURN(std::string index_names, HashAt(index.path, 2 * kHashBytes));
+  if (pack.hash != name || pack_trailer != name) {
+    return Status::Corruption("pack " + name + " hashes to " + pack.hash + " and ends with " +
+                              pack_trailer);
+  }
+  if (index.hash != index_trailer || index_names != name) {
+    return Status::Corruption("the index of pack " + name + " hashes to " + index.hash +
+                              ", ends with " + index_trailer + " and names pack " + index_names);
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -141,27 +175,18 @@ Status PostgresPackCache::Fill() {
     SPOKE_ASSIGN_OR_RETURN(pack.size, rows->Int64(r, 2));
     SPOKE_ASSIGN_OR_RETURN(pack.index_size, rows->Int64(r, 3));
     SPOKE_ASSIGN_OR_RETURN(pack.object_count, rows->Int64(r, 4));
-    Result<std::string> pack_path = FetchPart(*connection, pack, PackPart::kPack, incoming_dir_);
-    Result<std::string> index_path =
-        pack_path.ok() ? FetchPart(*connection, pack, PackPart::kIndex, incoming_dir_)
-                       : pack_path.status();
-    Status status = index_path.status();
-    // Named by its checksum: the pack ends with it, and its index records it before its own.
-    if (status.ok()) {
-      Result<std::string> pack_hash = HashAt(*pack_path, kHashBytes);
-      Result<std::string> index_hash = HashAt(*index_path, 2 * kHashBytes);
-      status = !pack_hash.ok()    ? pack_hash.status()
-               : !index_hash.ok() ? index_hash.status()
-               : *pack_hash != pack.name || *index_hash != pack.name
-                   ? Status::Corruption("pack " + pack.name + " in " + connection->description() +
-                                        " has checksum " + *pack_hash + " and its index names " +
-                                        *index_hash)
-                   : Status::Ok();
-    }
-    if (status.ok()) status = Install(pack.name, *pack_path, *index_path);
+    Result<FetchedPart> pack_part = FetchPart(*connection, pack, PackPart::kPack, incoming_dir_);
+    Result<FetchedPart> index_part =
+        pack_part.ok() ? FetchPart(*connection, pack, PackPart::kIndex, incoming_dir_)
+                       : pack_part.status();
+    Status status = index_part.status();
+    // Named by its checksum: the pack's bytes hash to its name and end with it; the index's hash
+    // to its own last 20 bytes, and record the pack's name before them.
+    if (status.ok()) status = CheckChecksums(pack.name, *pack_part, *index_part);
+    if (status.ok()) status = Install(pack.name, pack_part->path, index_part->path);
     if (!status.ok()) {
-      if (pack_path.ok()) unlink(pack_path->c_str());
-      if (index_path.ok()) unlink(index_path->c_str());
+      if (pack_part.ok()) unlink(pack_part->path.c_str());
+      if (index_part.ok()) unlink(index_part->path.c_str());
       status = status.WithContext("cannot cache pack " + pack.name);
       if (status.code() == Status::Code::kUnavailable) {
         postgres::ConnectionPool::DiscardIfLost(connection, status);

@@ -31,15 +31,15 @@ class PostgresPackCache {
   // is a rename.
   const std::string& incoming_dir() const { return incoming_dir_; }
 
-  // Fetches every pack the database lists and the cache lacks. The first call (Open's caller
-  // makes it before any handle reads the cache) also removes the cached packs the database does
-  // not list: packs are never removed from the database yet, so such a pack is another database's
-  // (a cache directory reused), and its objects must not pass for stored ones. A miss costs one
-  // count of the packs when nothing is new (packs are never removed yet, so the count tells), a
-  // listing and the missing packs' chunks when something is. One filler at a time; thread-safe.
-  // IOError when a file cannot be written, Corruption when a stored pack's bytes do not match its
-  // name, the database's error when it cannot be read. A pack that cannot be cached does not stop
-  // the others: the first such failure is answered once the rest are fetched.
+  // Fetches every pack the database lists and the cache lacks. The first call (Open's caller makes
+  // it before any handle reads the cache) also removes the cached packs the database does not list:
+  // packs are never removed from the database yet, so such a pack is another database's (a cache
+  // directory reused), and its objects must not pass for stored ones. A miss costs one count of the
+  // packs when nothing is new (packs are never removed yet, so the count tells), a listing and the
+  // missing packs' chunks when something is. One filler at a time; thread-safe. IOError when a file
+  // cannot be written, Corruption when a stored pack's bytes do not hash to its name (or its
+  // index's to its trailer), the database's error when it cannot be read. A pack that cannot be
+  // cached does not stop the others: the first such failure is answered once the rest are fetched.
   Status Fill();
 
   // Moves the pack files at `pack_path` and `index_path`, which this process built and stored as
