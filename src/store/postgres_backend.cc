@@ -339,20 +339,18 @@ class PostgresBackend : public StoreBackend {
     if (!unstored.empty()) {
       SPOKE_ASSIGN_OR_RETURN(pack, BuildPack(handle, unstored));
     }
-    bool stored_before = false;
-    Status committed = Commit(pack.get(), updates, refs_locked, &stored_before);
+    Status committed = Commit(pack.get(), updates, refs_locked);
     // Two servers that built the same objects build the same pack: the second insert of its name
     // waits for the first transaction and then loses on the key. Once more, the pack is found.
     if (committed.code() == Status::Code::kConflict && last_pack_race_) {
-      committed = Commit(pack.get(), updates, refs_locked, &stored_before);
+      committed = Commit(pack.get(), updates, refs_locked);
     }
     SPOKE_RETURN_IF_ERROR(committed);
     if (pack == nullptr) return Status::Ok();
     // The update is done. The objects stay in memory until the cache has them; if it cannot take
-    // them now, they are still readable and the next miss fetches the pack.
-    Status cached = stored_before
-                        ? shared_->cache->Fill()
-                        : shared_->cache->Adopt(pack->name, pack->pack_path, pack->index_path);
+    // them now, they are still readable and the next miss fetches the pack. A pack found stored
+    // has this one's name, so these very bytes: adopting them saves fetching it.
+    Status cached = shared_->cache->Adopt(pack->name, pack->pack_path, pack->index_path);
     if (cached.ok()) shared_->pending.Forget(unstored);
     return Status::Ok();
   }
@@ -435,23 +433,21 @@ class PostgresBackend : public StoreBackend {
   // One transaction: the pack's rows (unless that pack is stored already), then the refs'
   // compare-and-swap, which takes the ref writers' lock last, as postgres_refs.h requires.
   Status Commit(const BuiltPack* pack, const std::vector<RefUpdate>& updates,
-                const std::function<void()>& refs_locked, bool* stored_before) {
+                const std::function<void()>& refs_locked) {
     last_pack_race_ = false;
     SPOKE_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, shared_->pool->Take());
-    Status status = CommitOn(*connection, pack, updates, refs_locked, stored_before);
+    Status status = CommitOn(*connection, pack, updates, refs_locked);
     ConnectionPool::DiscardIfLost(connection, status);
     return status;
   }
 
   Status CommitOn(postgres::Connection& connection, const BuiltPack* pack,
-                  const std::vector<RefUpdate>& updates, const std::function<void()>& refs_locked,
-                  bool* stored_before) {
+                  const std::vector<RefUpdate>& updates, const std::function<void()>& refs_locked) {
     SPOKE_ASSIGN_OR_RETURN(postgres::Transaction transaction,
                            postgres::Transaction::Begin(connection));
     if (pack != nullptr) {
       Result<StoredPack> found = FindPack(connection, pack->name);
       if (!found.ok() && found.status().code() != Status::Code::kNotFound) return found.status();
-      *stored_before = found.ok();
       if (!found.ok()) {
         found = StorePackFiles(connection, pack->name, pack->object_count, pack->pack_path,
                                pack->index_path);
