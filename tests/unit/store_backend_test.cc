@@ -1,6 +1,7 @@
 // Store's core behaviour on every backend (spoke/sys/store_backend.h): the same tests run on the
-// filesystem backend and on the memory twin, through a backend factory. Then what only the memory
-// backend does: refuse, with a clear status, the features that need files.
+// filesystem backend, on the memory twin and on PostgreSQL (a server of the test's own,
+// tests/pg_cluster.h; skipped when PostgreSQL is not installed), through a backend factory. Then
+// what only the memory backend does: refuse, with a clear status, the features that need files.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,7 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "pg_cluster.h"
 #include "spoke/store.h"
+#include "spoke/sys/postgres_backend.h"
 #include "spoke/sys/store_backend.h"
 #include "test_support.h"
 
@@ -28,23 +31,42 @@ using testing::TempDir;
 
 struct BackendFactory {
   std::string name;
-  // A new, empty store; `dir` is a scratch directory the backend may use.
-  std::function<Result<std::unique_ptr<Store>>(const TempDir& dir)> open;
+  // A new, empty store; `dir` is a scratch directory the backend may use, `server` keeps a
+  // database server the store needs running until the test ends. NotFound: the backend cannot run
+  // on this machine, and the test is skipped with the message.
+  std::function<Result<std::unique_ptr<Store>>(const TempDir& dir,
+                                               std::unique_ptr<testing::PgCluster>& server)>
+      open;
 };
 
 // gtest names a failing case by its backend, not by the factory's bytes.
 void PrintTo(const BackendFactory& backend, std::ostream* os) { *os << backend.name; }
 
-const BackendFactory kFilesystem = {"Filesystem", [](const TempDir& dir) {
+const BackendFactory kFilesystem = {"Filesystem",
+                                    [](const TempDir& dir, std::unique_ptr<testing::PgCluster>&) {
                                       return Store::Open(dir.Sub("store"), /*create=*/true);
                                     }};
-const BackendFactory kMemory = {"Memory",
-                                [](const TempDir&) { return Store::Open(NewMemoryBackend()); }};
+const BackendFactory kMemory = {"Memory", [](const TempDir&, std::unique_ptr<testing::PgCluster>&) {
+                                  return Store::Open(NewMemoryBackend());
+                                }};
+const BackendFactory kPostgres = {
+    "Postgres",
+    [](const TempDir& dir,
+       std::unique_ptr<testing::PgCluster>& server) -> Result<std::unique_ptr<Store>> {
+      SPOKE_ASSIGN_OR_RETURN(server, testing::PgCluster::Start());
+      SPOKE_ASSIGN_OR_RETURN(std::string url, server->CreateDatabase("spoke"));
+      SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<StoreBackend> backend,
+                             OpenPostgresBackend(url, dir.Sub("cache")));
+      return Store::Open(std::move(backend));
+    }};
 
 class StoreBackendTest : public ::testing::TestWithParam<BackendFactory> {
  protected:
   void SetUp() override {
-    auto store = GetParam().open(dir_);
+    auto store = GetParam().open(dir_, server_);
+    if (!store.ok() && store.status().code() == Status::Code::kNotFound) {
+      GTEST_SKIP() << store.status().message();
+    }
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
   }
@@ -57,6 +79,7 @@ class StoreBackendTest : public ::testing::TestWithParam<BackendFactory> {
   }
 
   TempDir dir_;
+  std::unique_ptr<testing::PgCluster> server_;  // declared before the store, which it outlives
   std::unique_ptr<Store> store_;
 };
 
@@ -242,7 +265,8 @@ TEST_P(StoreBackendTest, APackBuiltHereAppliesToAStoreOnDisk) {
   EXPECT_EQ((*other)->ReadFiles(*copy).value(), OneFile("packed"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreBackendTest, ::testing::Values(kFilesystem, kMemory),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreBackendTest,
+                         ::testing::Values(kFilesystem, kMemory, kPostgres),
                          [](const ::testing::TestParamInfo<BackendFactory>& backend) {
                            return backend.param.name;
                          });

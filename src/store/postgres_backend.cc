@@ -1,0 +1,560 @@
+// The PostgreSQL store backend (spoke/sys/postgres_backend.h). A handle's object database has two
+// backends of its own: the objects written in this process and not stored yet (in memory, shared
+// by every handle, read first) and libgit2's pack backend over the local pack cache; the first
+// one's refresh, which libgit2 runs on every miss before looking again, fills the cache from the
+// database. Refs are read from the refs table on every lookup. UpdateRefs packs what the new
+// targets need, stores it and swaps the refs in one transaction, and only then moves the pack into
+// the cache and forgets the objects in memory.
+#include "spoke/sys/postgres_backend.h"
+
+#include <fnmatch.h>
+#include <git2/sys/refdb_backend.h>
+#include <git2/sys/refs.h>
+#include <git2/sys/repository.h>
+
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <utility>
+#include <vector>
+
+#include "postgres/connection_pool.h"
+#include "store/git_handles.h"
+#include "store/postgres_pack_cache.h"
+#include "store/postgres_packs.h"
+#include "store/postgres_refs.h"
+#include "store/postgres_schema.h"
+
+namespace spoke {
+namespace {
+
+using postgres::ConnectionPool;
+using postgres::Param;
+using RawId = std::string;  // an object id's 20 raw bytes
+
+RawId RawOf(const git_oid& id) {
+  return RawId(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ);
+}
+
+// libgit2 callbacks answer -1 with the error message set; this sets it from a Status.
+int FailWith(int klass, const Status& status) {
+  git_error_set_str(klass, status.ToString().c_str());
+  return status.code() == Status::Code::kNotFound ? GIT_ENOTFOUND : -1;
+}
+
+struct PendingObject {
+  git_object_t type = GIT_OBJECT_INVALID;
+  std::string content;
+};
+
+// Objects written through any handle and not stored in the database yet.
+struct PendingObjects {
+  std::shared_mutex mutex;
+  std::map<RawId, PendingObject> objects;
+
+  bool Has(const git_oid& id) {
+    std::shared_lock<std::shared_mutex> lock(mutex);
+    return objects.count(RawOf(id)) != 0;
+  }
+  void Forget(const std::vector<git_oid>& ids) {
+    std::unique_lock<std::shared_mutex> lock(mutex);
+    for (const git_oid& id : ids) objects.erase(RawOf(id));
+  }
+};
+
+// What the callbacks of one handle's backends reach; owned by the PostgresBackend.
+struct Shared {
+  PendingObjects pending;
+  std::unique_ptr<ConnectionPool> pool;
+  std::unique_ptr<PostgresPackCache> cache;
+};
+
+// --- Objects not stored yet, and the cache's refresh ------------------------------------------
+
+struct PendingBackend {
+  git_odb_backend parent;
+  Shared* shared;
+};
+
+Shared& SharedOf(git_odb_backend* backend) {
+  return *reinterpret_cast<PendingBackend*>(backend)->shared;
+}
+
+int ReadPending(void** data, size_t* size, git_object_t* type, git_odb_backend* backend,
+                const git_oid* id) {
+  PendingObjects& pending = SharedOf(backend).pending;
+  std::shared_lock<std::shared_mutex> lock(pending.mutex);
+  auto it = pending.objects.find(RawOf(*id));
+  if (it == pending.objects.end()) return FailWith(GIT_ERROR_ODB, Status::NotFound("no object"));
+  void* copy = git_odb_backend_data_alloc(backend, it->second.content.size());
+  if (copy == nullptr) return -1;
+  std::memcpy(copy, it->second.content.data(), it->second.content.size());
+  *data = copy;
+  *size = it->second.content.size();
+  *type = it->second.type;
+  return 0;
+}
+
+int ReadPendingHeader(size_t* size, git_object_t* type, git_odb_backend* backend,
+                      const git_oid* id) {
+  PendingObjects& pending = SharedOf(backend).pending;
+  std::shared_lock<std::shared_mutex> lock(pending.mutex);
+  auto it = pending.objects.find(RawOf(*id));
+  if (it == pending.objects.end()) return FailWith(GIT_ERROR_ODB, Status::NotFound("no object"));
+  *size = it->second.content.size();
+  *type = it->second.type;
+  return 0;
+}
+
+// libgit2 calls this only for an object no backend has, after a refresh: new to the store.
+int WritePending(git_odb_backend* backend, const git_oid* id, const void* data, size_t size,
+                 git_object_t type) {
+  PendingObjects& pending = SharedOf(backend).pending;
+  std::unique_lock<std::shared_mutex> lock(pending.mutex);
+  pending.objects.try_emplace(
+      RawOf(*id), PendingObject{type, std::string(static_cast<const char*>(data), size)});
+  return 0;
+}
+
+int PendingExists(git_odb_backend* backend, const git_oid* id) {
+  return SharedOf(backend).pending.Has(*id) ? 1 : 0;
+}
+
+int ForEachPending(git_odb_backend* backend, git_odb_foreach_cb callback, void* payload) {
+  std::vector<git_oid> ids;
+  {
+    PendingObjects& pending = SharedOf(backend).pending;
+    std::shared_lock<std::shared_mutex> lock(pending.mutex);
+    for (const auto& entry : pending.objects) {
+      git_oid id;
+      git_oid_fromraw(&id, reinterpret_cast<const unsigned char*>(entry.first.data()));
+      ids.push_back(id);
+    }
+  }
+  for (const auto& id : ids) {
+    int rc = callback(&id, payload);
+    if (rc != 0) return rc;
+  }
+  return 0;
+}
+
+// Runs before the pack backend's own refresh (this backend sorts first), so the pack backend
+// rescans a directory that already holds what the database had. A failed fill still answers 0:
+// libgit2 stops refreshing at the first error, and the pack backend must rescan anyway, for the
+// packs this fill did fetch (one bad pack hides no other) and for those UpdateRefs moved in (whose
+// objects left memory) while the database cannot be reached. The miss then stays a miss.
+int FillCache(git_odb_backend* backend) {
+  static_cast<void>(SharedOf(backend).cache->Fill());
+  return 0;
+}
+
+void FreePendingBackend(git_odb_backend* backend) {
+  delete reinterpret_cast<PendingBackend*>(backend);
+}
+
+// --- Refs, read from the database -------------------------------------------------------------
+
+struct RefBackend {
+  git_refdb_backend parent;
+  Shared* shared;
+};
+
+Shared& SharedOf(git_refdb_backend* backend) {
+  return *reinterpret_cast<RefBackend*>(backend)->shared;
+}
+
+// The target of ref `name`, "" when there is none.
+Result<std::string> ReadRef(Shared& shared, const char* name) {
+  SPOKE_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, shared.pool->Take());
+  Result<postgres::Rows> rows =
+      connection->Execute("SELECT target FROM refs WHERE name = $1", {Param::Text(name)});
+  if (!rows.ok()) {
+    ConnectionPool::DiscardIfLost(connection, rows.status());
+    return rows.status();
+  }
+  return rows->size() == 0 ? std::string() : std::string(rows->Bytes(0, 0));
+}
+
+int RefExists(int* exists, git_refdb_backend* backend, const char* name) {
+  Result<std::string> target = ReadRef(SharedOf(backend), name);
+  if (!target.ok()) return FailWith(GIT_ERROR_REFERENCE, target.status());
+  *exists = target->empty() ? 0 : 1;
+  return 0;
+}
+
+int LookupRef(git_reference** out, git_refdb_backend* backend, const char* name) {
+  Result<std::string> target = ReadRef(SharedOf(backend), name);
+  if (!target.ok()) return FailWith(GIT_ERROR_REFERENCE, target.status());
+  if (target->empty()) {
+    return FailWith(GIT_ERROR_REFERENCE, Status::NotFound(std::string("no ref ") + name));
+  }
+  Result<git_oid> id = ParseOid(*target);
+  if (!id.ok()) return FailWith(GIT_ERROR_REFERENCE, id.status());
+  *out = git_reference__alloc(name, &*id, nullptr);
+  return *out ? 0 : -1;
+}
+
+// The refs matching the glob when the iterator was made, in name order.
+struct RefIterator {
+  git_reference_iterator parent;
+  std::vector<std::pair<std::string, git_oid>>* refs;
+  size_t next;
+};
+
+int NextRef(git_reference** out, git_reference_iterator* iterator) {
+  auto* it = reinterpret_cast<RefIterator*>(iterator);
+  if (it->next == it->refs->size()) return GIT_ITEROVER;
+  const auto& [name, target] = (*it->refs)[it->next++];
+  *out = git_reference__alloc(name.c_str(), &target, nullptr);
+  return *out ? 0 : -1;
+}
+
+int NextRefName(const char** out, git_reference_iterator* iterator) {
+  auto* it = reinterpret_cast<RefIterator*>(iterator);
+  if (it->next == it->refs->size()) return GIT_ITEROVER;
+  *out = (*it->refs)[it->next++].first.c_str();
+  return 0;
+}
+
+void FreeRefIterator(git_reference_iterator* iterator) {
+  auto* it = reinterpret_cast<RefIterator*>(iterator);
+  delete it->refs;
+  delete it;
+}
+
+Result<std::vector<std::pair<std::string, git_oid>>> MatchingRefs(Shared& shared,
+                                                                  const char* glob) {
+  // The database selects by the glob's literal start; fnmatch decides the rest, as libgit2's own
+  // refdb does ('*' matches across '/' too).
+  std::string prefix = glob == nullptr ? "" : glob;
+  prefix = prefix.substr(0, prefix.find_first_of("*?[\\"));
+  SPOKE_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, shared.pool->Take());
+  Result<std::vector<RefEntry>> listed = ListPostgresRefs(*connection, prefix);
+  if (!listed.ok()) {
+    ConnectionPool::DiscardIfLost(connection, listed.status());
+    return listed.status();
+  }
+  std::vector<std::pair<std::string, git_oid>> refs;
+  for (const RefEntry& ref : *listed) {
+    if (glob != nullptr && fnmatch(glob, ref.name.c_str(), 0) != 0) continue;
+    SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(ref.target));
+    refs.emplace_back(ref.name, target);
+  }
+  return refs;
+}
+
+int IterateRefs(git_reference_iterator** out, git_refdb_backend* backend, const char* glob) {
+  auto refs = MatchingRefs(SharedOf(backend), glob);
+  if (!refs.ok()) return FailWith(GIT_ERROR_REFERENCE, refs.status());
+  auto* it = new RefIterator{};
+  it->parent.next = NextRef;
+  it->parent.next_name = NextRefName;
+  it->parent.free = FreeRefIterator;
+  it->refs = new std::vector<std::pair<std::string, git_oid>>(std::move(*refs));
+  *out = &it->parent;
+  return 0;
+}
+
+// Refs change only through StoreBackend::UpdateRefs, which compares them all before writing any.
+int RefuseRefWrite() {
+  git_error_set_str(GIT_ERROR_REFERENCE,
+                    "the refs of a store in PostgreSQL change only through Store::UpdateRefs");
+  return -1;
+}
+int WriteRef(git_refdb_backend*, const git_reference*, int, const git_signature*, const char*,
+             const git_oid*, const char*) {
+  return RefuseRefWrite();
+}
+int RenameRef(git_reference**, git_refdb_backend*, const char*, const char*, int,
+              const git_signature*, const char*) {
+  return RefuseRefWrite();
+}
+int DeleteRef(git_refdb_backend*, const char*, const git_oid*, const char*) {
+  return RefuseRefWrite();
+}
+int LockRef(void**, git_refdb_backend*, const char*) { return RefuseRefWrite(); }
+int UnlockRef(git_refdb_backend*, void*, int, int, const git_reference*, const git_signature*,
+              const char*) {
+  return RefuseRefWrite();
+}
+
+// No reflogs: ref_changes is the history of the refs.
+int HasNoLog(git_refdb_backend*, const char*) { return 0; }
+int EnsureNoLog(git_refdb_backend*, const char*) { return 0; }
+int ReadNoLog(git_reflog**, git_refdb_backend*, const char* name) {
+  return FailWith(
+      GIT_ERROR_REFERENCE,
+      Status::NotFound(std::string("a store in PostgreSQL keeps no reflog of ") + name));
+}
+int WriteNoLog(git_refdb_backend*, git_reflog*) { return 0; }
+int RenameNoLog(git_refdb_backend*, const char*, const char*) { return 0; }
+int DeleteNoLog(git_refdb_backend*, const char*) { return 0; }
+
+void FreeRefBackend(git_refdb_backend* backend) { delete reinterpret_cast<RefBackend*>(backend); }
+
+// --- The backend --------------------------------------------------------------------------------
+
+// A pack built from objects in memory, in a directory of its own under the cache's incoming/.
+struct BuiltPack {
+  std::string dir;
+  std::string name;
+  std::string pack_path;
+  std::string index_path;
+  int64_t object_count = 0;
+  ~BuiltPack() {
+    std::error_code ignored;
+    if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+class PostgresBackend : public StoreBackend {
+ public:
+  PostgresBackend(std::unique_ptr<Shared> shared, std::string description)
+      : shared_(std::move(shared)), description_(std::move(description)) {}
+
+  const std::string& directory() const override { return no_directory_; }
+  std::string Describe() const override { return "a store in PostgreSQL at " + description_; }
+
+  Result<git_repository*> OpenHandle() override {
+    EnsureLibgit2();
+    git_repository* raw_repo = nullptr;
+    int rc = git_repository_new(&raw_repo);
+    if (rc != 0) return GitError(rc, "cannot make a repository handle for " + Describe());
+    RepoPtr repo(raw_repo);
+    SPOKE_RETURN_IF_ERROR(AttachObjects(raw_repo));
+    SPOKE_RETURN_IF_ERROR(AttachRefs(raw_repo));
+    return repo.release();
+  }
+
+  Status UpdateRefs(git_repository* handle, const std::vector<RefUpdate>& updates,
+                    const std::function<void()>& refs_locked) override {
+    for (const auto& update : updates) {
+      if (!update.new_target.empty()) SPOKE_RETURN_IF_ERROR(ParseOid(update.new_target).status());
+    }
+    SPOKE_ASSIGN_OR_RETURN(std::vector<git_oid> unstored, UnstoredClosure(handle, updates));
+    std::unique_ptr<BuiltPack> pack;
+    if (!unstored.empty()) {
+      SPOKE_ASSIGN_OR_RETURN(pack, BuildPack(handle, unstored));
+    }
+    Status committed = Commit(pack.get(), updates, refs_locked);
+    // Two servers that built the same objects build the same pack: the second insert of its name
+    // waits for the first transaction and then loses on the key. Once more, the pack is found.
+    if (committed.code() == Status::Code::kConflict && last_pack_race_) {
+      committed = Commit(pack.get(), updates, refs_locked);
+    }
+    SPOKE_RETURN_IF_ERROR(committed);
+    if (pack == nullptr) return Status::Ok();
+    // The update is done. The objects stay in memory until the cache has them; if it cannot take
+    // them now, they are still readable and the next miss fetches the pack. A pack found stored
+    // has this one's name, so these very bytes: adopting them saves fetching it.
+    Status cached = shared_->cache->Adopt(pack->name, pack->pack_path, pack->index_path);
+    if (cached.ok()) shared_->pending.Forget(unstored);
+    return Status::Ok();
+  }
+
+ private:
+  // The objects the new targets reach that are only in memory: a walk that stops at stored
+  // objects, whose closure is stored (a pack is stored only with everything it needs).
+  Result<std::vector<git_oid>> UnstoredClosure(git_repository* repo,
+                                               const std::vector<RefUpdate>& updates) {
+    std::vector<git_oid> stack, unstored;
+    std::set<RawId> seen;
+    for (const auto& update : updates) {
+      if (!update.new_target.empty()) stack.push_back(*ParseOid(update.new_target));
+    }
+    while (!stack.empty()) {
+      git_oid id = stack.back();
+      stack.pop_back();
+      if (!seen.insert(RawOf(id)).second || !shared_->pending.Has(id)) continue;
+      unstored.push_back(id);
+      git_object* raw = nullptr;
+      int rc = git_object_lookup(&raw, repo, &id, GIT_OBJECT_ANY);
+      if (rc != 0) return GitError(rc, "cannot read object " + OidHex(id));
+      ObjectPtr object(raw);
+      switch (git_object_type(raw)) {
+        case GIT_OBJECT_TAG:
+          stack.push_back(*git_tag_target_id(reinterpret_cast<git_tag*>(raw)));
+          break;
+        case GIT_OBJECT_COMMIT: {
+          auto* commit = reinterpret_cast<git_commit*>(raw);
+          stack.push_back(*git_commit_tree_id(commit));
+          for (unsigned i = 0; i < git_commit_parentcount(commit); ++i) {
+            stack.push_back(*git_commit_parent_id(commit, i));
+          }
+          break;
+        }
+        case GIT_OBJECT_TREE: {
+          auto* tree = reinterpret_cast<git_tree*>(raw);
+          for (size_t i = 0; i < git_tree_entrycount(tree); ++i) {
+            const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
+            // A submodule's commit is not in this store.
+            if (git_tree_entry_type(entry) != GIT_OBJECT_COMMIT) {
+              stack.push_back(*git_tree_entry_id(entry));
+            }
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return unstored;
+  }
+
+  Result<std::unique_ptr<BuiltPack>> BuildPack(git_repository* repo,
+                                               const std::vector<git_oid>& ids) {
+    auto pack = std::make_unique<BuiltPack>();
+    std::string dir = shared_->cache->incoming_dir() + "/build-XXXXXX";
+    if (mkdtemp(dir.data()) == nullptr) {
+      return Status::IOError("cannot create a directory in " + shared_->cache->incoming_dir() +
+                             ": " + std::strerror(errno));
+    }
+    pack->dir = dir;
+    git_packbuilder* raw = nullptr;
+    int rc = git_packbuilder_new(&raw, repo);
+    if (rc != 0) return GitError(rc, "cannot start a pack");
+    PackbuilderPtr builder(raw);
+    for (const git_oid& id : ids) {
+      rc = git_packbuilder_insert(raw, &id, nullptr);
+      if (rc != 0) return GitError(rc, "cannot pack object " + OidHex(id));
+    }
+    rc = git_packbuilder_write(raw, dir.c_str(), 0, nullptr, nullptr);
+    if (rc != 0) return GitError(rc, "cannot write a pack in " + dir);
+    pack->name = git_packbuilder_name(raw);
+    pack->pack_path = dir + "/pack-" + pack->name + ".pack";
+    pack->index_path = dir + "/pack-" + pack->name + ".idx";
+    pack->object_count = static_cast<int64_t>(git_packbuilder_object_count(raw));
+    return pack;
+  }
+
+  // One transaction: the pack's rows (unless that pack is stored already), then the refs'
+  // compare-and-swap, which takes the ref writers' lock last, as postgres_refs.h requires.
+  Status Commit(const BuiltPack* pack, const std::vector<RefUpdate>& updates,
+                const std::function<void()>& refs_locked) {
+    last_pack_race_ = false;
+    SPOKE_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, shared_->pool->Take());
+    Status status = CommitOn(*connection, pack, updates, refs_locked);
+    ConnectionPool::DiscardIfLost(connection, status);
+    return status;
+  }
+
+  Status CommitOn(postgres::Connection& connection, const BuiltPack* pack,
+                  const std::vector<RefUpdate>& updates, const std::function<void()>& refs_locked) {
+    SPOKE_ASSIGN_OR_RETURN(postgres::Transaction transaction,
+                           postgres::Transaction::Begin(connection));
+    if (pack != nullptr) {
+      Result<StoredPack> found = FindPack(connection, pack->name);
+      if (!found.ok() && found.status().code() != Status::Code::kNotFound) return found.status();
+      if (!found.ok()) {
+        found = StorePackFiles(connection, pack->name, pack->object_count, pack->pack_path,
+                               pack->index_path);
+        if (!found.ok()) {
+          last_pack_race_ = connection.last_sql_state() == postgres::kUniqueViolation;
+          return found.status();
+        }
+      }
+      SPOKE_RETURN_IF_ERROR(SetRefChangesPack(connection, found->id));
+    }
+    SPOKE_RETURN_IF_ERROR(ApplyRefUpdates(connection, updates));
+    refs_locked();
+    return transaction.Commit();
+  }
+
+  Status AttachObjects(git_repository* repo) {
+    git_odb* raw_odb = nullptr;
+    int rc = git_odb_new(&raw_odb);
+    if (rc != 0) return GitError(rc, "cannot make an object database");
+    OdbPtr odb(raw_odb);
+    auto* pending = new PendingBackend{};
+    git_odb_init_backend(&pending->parent, GIT_ODB_BACKEND_VERSION);
+    pending->shared = shared_.get();
+    pending->parent.read = ReadPending;
+    pending->parent.read_header = ReadPendingHeader;
+    pending->parent.write = WritePending;
+    pending->parent.exists = PendingExists;
+    pending->parent.foreach = ForEachPending;
+    pending->parent.refresh = FillCache;
+    pending->parent.free = FreePendingBackend;
+    // Priority 2 over the packs' 1: read first, and refreshed (the cache filled) first.
+    rc = git_odb_add_backend(raw_odb, &pending->parent, 2);
+    if (rc != 0) {
+      FreePendingBackend(&pending->parent);
+      return GitError(rc, "cannot add the backend of objects not stored yet");
+    }
+    git_odb_backend* packs = nullptr;
+    rc = git_odb_backend_pack(&packs, shared_->cache->objects_dir().c_str());
+    if (rc != 0) return GitError(rc, "cannot read the pack cache " + shared_->cache->objects_dir());
+    rc = git_odb_add_backend(raw_odb, packs, 1);
+    if (rc != 0) {
+      packs->free(packs);
+      return GitError(rc, "cannot add the pack cache's backend");
+    }
+    rc = git_repository_set_odb(repo, raw_odb);  // the repository takes its own reference
+    if (rc != 0) return GitError(rc, "cannot attach the object database");
+    return Status::Ok();
+  }
+
+  Status AttachRefs(git_repository* repo) {
+    git_refdb* raw_refdb = nullptr;
+    int rc = git_refdb_new(&raw_refdb, repo);
+    if (rc != 0) return GitError(rc, "cannot make a ref database");
+    GitPtr<git_refdb, git_refdb_free> refdb(raw_refdb);
+    auto* backend = new RefBackend{};
+    git_refdb_init_backend(&backend->parent, GIT_REFDB_BACKEND_VERSION);
+    backend->shared = shared_.get();
+    backend->parent.exists = RefExists;
+    backend->parent.lookup = LookupRef;
+    backend->parent.iterator = IterateRefs;
+    backend->parent.write = WriteRef;
+    backend->parent.rename = RenameRef;
+    backend->parent.del = DeleteRef;
+    backend->parent.has_log = HasNoLog;
+    backend->parent.ensure_log = EnsureNoLog;
+    backend->parent.reflog_read = ReadNoLog;
+    backend->parent.reflog_write = WriteNoLog;
+    backend->parent.reflog_rename = RenameNoLog;
+    backend->parent.reflog_delete = DeleteNoLog;
+    backend->parent.lock = LockRef;
+    backend->parent.unlock = UnlockRef;
+    backend->parent.free = FreeRefBackend;
+    rc = git_refdb_set_backend(raw_refdb, &backend->parent);
+    if (rc != 0) {
+      FreeRefBackend(&backend->parent);
+      return GitError(rc, "cannot add the PostgreSQL ref backend");
+    }
+    rc = git_repository_set_refdb(repo, raw_refdb);
+    if (rc != 0) return GitError(rc, "cannot attach the PostgreSQL ref database");
+    return Status::Ok();
+  }
+
+  const std::string no_directory_;
+  std::unique_ptr<Shared> shared_;
+  const std::string description_;
+  // Whether the last Commit lost the race to store its pack's name (UpdateRefs is not reentered:
+  // the Store's write lock).
+  bool last_pack_race_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<StoreBackend>> OpenPostgresBackend(const std::string& url,
+                                                          const std::string& cache_dir) {
+  EnsureLibgit2();
+  auto shared = std::make_unique<Shared>();
+  shared->pool = std::make_unique<ConnectionPool>(url);
+  std::string description;
+  {
+    SPOKE_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, shared->pool->Take());
+    SPOKE_RETURN_IF_ERROR(MigratePostgresSchema(*connection).status());
+    description = connection->description();
+  }
+  SPOKE_ASSIGN_OR_RETURN(shared->cache, PostgresPackCache::Open(cache_dir, shared->pool.get()));
+  SPOKE_RETURN_IF_ERROR(shared->cache->Fill());
+  return std::unique_ptr<StoreBackend>(
+      std::make_unique<PostgresBackend>(std::move(shared), std::move(description)));
+}
+
+}  // namespace spoke
