@@ -7,36 +7,19 @@
 #include <git2/sys/refs.h>
 #include <git2/sys/repository.h>
 
-#include <cstring>
 #include <map>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "spoke/sys/store_backend.h"
 #include "store/git_handles.h"
+#include "store/object_map_odb.h"
+#include "store/update_only_refdb.h"
 
 namespace spoke {
 namespace {
-
-using RawId = std::string;  // an object id's 20 raw bytes
-
-RawId RawOf(const git_oid& id) {
-  return RawId(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ);
-}
-
-struct StoredObject {
-  git_object_t type = GIT_OBJECT_INVALID;
-  std::string content;
-};
-
-// Every object of the store; shared by the object database of every handle.
-struct ObjectMap {
-  std::shared_mutex mutex;
-  std::map<RawId, StoredObject> objects;
-};
 
 // Every ref of the store (name -> target); shared by the ref database of every handle.
 struct RefMap {
@@ -44,85 +27,9 @@ struct RefMap {
   std::map<std::string, git_oid> refs;
 };
 
-// libgit2 hands a callback the git_odb_backend it registered; the struct it is the first member of
-// (standard layout, so they share an address) leads to the shared map.
-struct ObjectBackend {
-  git_odb_backend parent;
-  ObjectMap* map;
-};
-
-ObjectMap& MapOf(git_odb_backend* backend) {
-  return *reinterpret_cast<ObjectBackend*>(backend)->map;
-}
-
 int NotFound(int klass, const std::string& what) {
   git_error_set_str(klass, what.c_str());
   return GIT_ENOTFOUND;
-}
-
-int ReadObject(void** data, size_t* size, git_object_t* type, git_odb_backend* backend,
-               const git_oid* id) {
-  ObjectMap& map = MapOf(backend);
-  std::shared_lock<std::shared_mutex> lock(map.mutex);
-  auto it = map.objects.find(RawOf(*id));
-  if (it == map.objects.end()) return NotFound(GIT_ERROR_ODB, "no object " + OidHex(*id));
-  void* copy = git_odb_backend_data_alloc(backend, it->second.content.size());
-  if (copy == nullptr) return -1;
-  std::memcpy(copy, it->second.content.data(), it->second.content.size());
-  *data = copy;
-  *size = it->second.content.size();
-  *type = it->second.type;
-  return 0;
-}
-
-int ReadObjectHeader(size_t* size, git_object_t* type, git_odb_backend* backend,
-                     const git_oid* id) {
-  ObjectMap& map = MapOf(backend);
-  std::shared_lock<std::shared_mutex> lock(map.mutex);
-  auto it = map.objects.find(RawOf(*id));
-  if (it == map.objects.end()) return NotFound(GIT_ERROR_ODB, "no object " + OidHex(*id));
-  *size = it->second.content.size();
-  *type = it->second.type;
-  return 0;
-}
-
-// libgit2 hashed `data` into `id` before calling; an object is written once.
-int WriteObject(git_odb_backend* backend, const git_oid* id, const void* data, size_t size,
-                git_object_t type) {
-  ObjectMap& map = MapOf(backend);
-  std::unique_lock<std::shared_mutex> lock(map.mutex);
-  map.objects.try_emplace(RawOf(*id),
-                          StoredObject{type, std::string(static_cast<const char*>(data), size)});
-  return 0;
-}
-
-int ObjectExists(git_odb_backend* backend, const git_oid* id) {
-  ObjectMap& map = MapOf(backend);
-  std::shared_lock<std::shared_mutex> lock(map.mutex);
-  return map.objects.count(RawOf(*id)) ? 1 : 0;
-}
-
-int ForEachObject(git_odb_backend* backend, git_odb_foreach_cb callback, void* payload) {
-  std::vector<git_oid> ids;
-  {
-    ObjectMap& map = MapOf(backend);
-    std::shared_lock<std::shared_mutex> lock(map.mutex);
-    ids.reserve(map.objects.size());
-    for (const auto& [raw, object] : map.objects) {
-      git_oid id;
-      git_oid_fromraw(&id, reinterpret_cast<const unsigned char*>(raw.data()));
-      ids.push_back(id);
-    }
-  }
-  for (const auto& id : ids) {
-    int rc = callback(&id, payload);
-    if (rc != 0) return rc;
-  }
-  return 0;
-}
-
-void FreeObjectBackend(git_odb_backend* backend) {
-  delete reinterpret_cast<ObjectBackend*>(backend);
 }
 
 struct RefBackend {
@@ -148,86 +55,19 @@ int LookupRef(git_reference** out, git_refdb_backend* backend, const char* name)
   return *out ? 0 : -1;
 }
 
-// The refs matching the glob when the iterator was made: what libgit2's filesystem refdb gives.
-struct RefIterator {
-  git_reference_iterator parent;
-  std::vector<std::pair<std::string, git_oid>>* refs;
-  size_t next;
-};
-
-int NextRef(git_reference** out, git_reference_iterator* iterator) {
-  auto* it = reinterpret_cast<RefIterator*>(iterator);
-  if (it->next == it->refs->size()) return GIT_ITEROVER;
-  const auto& [name, target] = (*it->refs)[it->next++];
-  *out = git_reference__alloc(name.c_str(), &target, nullptr);
-  return *out ? 0 : -1;
-}
-
-int NextRefName(const char** out, git_reference_iterator* iterator) {
-  auto* it = reinterpret_cast<RefIterator*>(iterator);
-  if (it->next == it->refs->size()) return GIT_ITEROVER;
-  *out = (*it->refs)[it->next++].first.c_str();
-  return 0;
-}
-
-void FreeRefIterator(git_reference_iterator* iterator) {
-  auto* it = reinterpret_cast<RefIterator*>(iterator);
-  delete it->refs;
-  delete it;
-}
-
 int IterateRefs(git_reference_iterator** out, git_refdb_backend* backend, const char* glob) {
-  auto refs = std::make_unique<std::vector<std::pair<std::string, git_oid>>>();
+  RefList refs;
   {
     RefMap& map = MapOf(backend);
     std::lock_guard<std::mutex> lock(map.mutex);
     for (const auto& [name, target] : map.refs) {
       // As libgit2's own refdb: '*' matches across '/' too.
-      if (glob == nullptr || fnmatch(glob, name.c_str(), 0) == 0) refs->emplace_back(name, target);
+      if (glob == nullptr || fnmatch(glob, name.c_str(), 0) == 0) refs.emplace_back(name, target);
     }
   }
-  auto* it = new RefIterator{};
-  it->parent.next = NextRef;
-  it->parent.next_name = NextRefName;
-  it->parent.free = FreeRefIterator;
-  it->refs = refs.release();
-  *out = &it->parent;
+  *out = NewRefListIterator(std::move(refs));
   return 0;
 }
-
-// Refs change only through StoreBackend::UpdateRefs, which compares them all before writing any;
-// libgit2's ref writes (one ref at a time) are refused.
-int RefuseRefWrite() {
-  git_error_set_str(GIT_ERROR_REFERENCE,
-                    "the refs of a store in memory change only through Store::UpdateRefs");
-  return -1;
-}
-int WriteRef(git_refdb_backend*, const git_reference*, int, const git_signature*, const char*,
-             const git_oid*, const char*) {
-  return RefuseRefWrite();
-}
-int RenameRef(git_reference**, git_refdb_backend*, const char*, const char*, int,
-              const git_signature*, const char*) {
-  return RefuseRefWrite();
-}
-int DeleteRef(git_refdb_backend*, const char*, const git_oid*, const char*) {
-  return RefuseRefWrite();
-}
-int LockRef(void**, git_refdb_backend*, const char*) { return RefuseRefWrite(); }
-int UnlockRef(git_refdb_backend*, void*, int, int, const git_reference*, const git_signature*,
-              const char*) {
-  return RefuseRefWrite();
-}
-
-// No reflogs: a memory store keeps no history of its refs.
-int HasNoLog(git_refdb_backend*, const char*) { return 0; }
-int EnsureNoLog(git_refdb_backend*, const char*) { return 0; }
-int ReadNoLog(git_reflog**, git_refdb_backend*, const char* name) {
-  return NotFound(GIT_ERROR_REFERENCE, std::string("a store in memory keeps no reflog of ") + name);
-}
-int WriteNoLog(git_refdb_backend*, git_reflog*) { return 0; }
-int RenameNoLog(git_refdb_backend*, const char*, const char*) { return 0; }
-int DeleteNoLog(git_refdb_backend*, const char*) { return 0; }
 
 void FreeRefBackend(git_refdb_backend* backend) { delete reinterpret_cast<RefBackend*>(backend); }
 
@@ -277,18 +117,10 @@ class MemoryBackend : public StoreBackend {
     int rc = git_odb_new(&raw_odb);
     if (rc != 0) return GitError(rc, "cannot make an object database in memory");
     OdbPtr odb(raw_odb);
-    auto* backend = new ObjectBackend{};
-    git_odb_init_backend(&backend->parent, GIT_ODB_BACKEND_VERSION);
-    backend->map = &objects_;
-    backend->parent.read = ReadObject;
-    backend->parent.read_header = ReadObjectHeader;
-    backend->parent.write = WriteObject;
-    backend->parent.exists = ObjectExists;
-    backend->parent.foreach = ForEachObject;
-    backend->parent.free = FreeObjectBackend;
-    rc = git_odb_add_backend(raw_odb, &backend->parent, 1);
+    git_odb_backend* backend = NewObjectMapBackend(objects_);
+    rc = git_odb_add_backend(raw_odb, backend, 1);
     if (rc != 0) {
-      FreeObjectBackend(&backend->parent);
+      backend->free(backend);
       return GitError(rc, "cannot add the memory object backend");
     }
     rc = git_repository_set_odb(repo, raw_odb);  // the repository takes its own reference
@@ -307,17 +139,7 @@ class MemoryBackend : public StoreBackend {
     backend->parent.exists = RefExists;
     backend->parent.lookup = LookupRef;
     backend->parent.iterator = IterateRefs;
-    backend->parent.write = WriteRef;
-    backend->parent.rename = RenameRef;
-    backend->parent.del = DeleteRef;
-    backend->parent.has_log = HasNoLog;
-    backend->parent.ensure_log = EnsureNoLog;
-    backend->parent.reflog_read = ReadNoLog;
-    backend->parent.reflog_write = WriteNoLog;
-    backend->parent.reflog_rename = RenameNoLog;
-    backend->parent.reflog_delete = DeleteNoLog;
-    backend->parent.lock = LockRef;
-    backend->parent.unlock = UnlockRef;
+    RefuseRefWritesAndReflogs(backend->parent);
     backend->parent.free = FreeRefBackend;
     rc = git_refdb_set_backend(raw_refdb, &backend->parent);
     if (rc != 0) {

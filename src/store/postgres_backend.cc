@@ -23,21 +23,18 @@
 
 #include "postgres/connection_pool.h"
 #include "store/git_handles.h"
+#include "store/object_map_odb.h"
 #include "store/postgres_pack_cache.h"
 #include "store/postgres_packs.h"
 #include "store/postgres_refs.h"
 #include "store/postgres_schema.h"
+#include "store/update_only_refdb.h"
 
 namespace spoke {
 namespace {
 
 using postgres::ConnectionPool;
 using postgres::Param;
-using RawId = std::string;  // an object id's 20 raw bytes
-
-RawId RawOf(const git_oid& id) {
-  return RawId(reinterpret_cast<const char*>(id.id), GIT_OID_RAWSZ);
-}
 
 // libgit2 callbacks answer -1 with the error message set; this sets it from a Status.
 int FailWith(int klass, const Status& status) {
@@ -45,115 +42,12 @@ int FailWith(int klass, const Status& status) {
   return status.code() == Status::Code::kNotFound ? GIT_ENOTFOUND : -1;
 }
 
-struct PendingObject {
-  git_object_t type = GIT_OBJECT_INVALID;
-  std::string content;
-};
-
-// Objects written through any handle and not stored in the database yet.
-struct PendingObjects {
-  std::shared_mutex mutex;
-  std::map<RawId, PendingObject> objects;
-
-  bool Has(const git_oid& id) {
-    std::shared_lock<std::shared_mutex> lock(mutex);
-    return objects.count(RawOf(id)) != 0;
-  }
-  void Forget(const std::vector<git_oid>& ids) {
-    std::unique_lock<std::shared_mutex> lock(mutex);
-    for (const git_oid& id : ids) objects.erase(RawOf(id));
-  }
-};
-
 // What the callbacks of one handle's backends reach; owned by the PostgresBackend.
 struct Shared {
-  PendingObjects pending;
+  ObjectMap pending;  // written through a handle, not stored in the database yet
   std::unique_ptr<ConnectionPool> pool;
   std::unique_ptr<PostgresPackCache> cache;
 };
-
-// --- Objects not stored yet, and the cache's refresh ------------------------------------------
-
-struct PendingBackend {
-  git_odb_backend parent;
-  Shared* shared;
-};
-
-Shared& SharedOf(git_odb_backend* backend) {
-  return *reinterpret_cast<PendingBackend*>(backend)->shared;
-}
-
-int ReadPending(void** data, size_t* size, git_object_t* type, git_odb_backend* backend,
-                const git_oid* id) {
-  PendingObjects& pending = SharedOf(backend).pending;
-  std::shared_lock<std::shared_mutex> lock(pending.mutex);
-  auto it = pending.objects.find(RawOf(*id));
-  if (it == pending.objects.end()) return FailWith(GIT_ERROR_ODB, Status::NotFound("no object"));
-  void* copy = git_odb_backend_data_alloc(backend, it->second.content.size());
-  if (copy == nullptr) return -1;
-  std::memcpy(copy, it->second.content.data(), it->second.content.size());
-  *data = copy;
-  *size = it->second.content.size();
-  *type = it->second.type;
-  return 0;
-}
-
-int ReadPendingHeader(size_t* size, git_object_t* type, git_odb_backend* backend,
-                      const git_oid* id) {
-  PendingObjects& pending = SharedOf(backend).pending;
-  std::shared_lock<std::shared_mutex> lock(pending.mutex);
-  auto it = pending.objects.find(RawOf(*id));
-  if (it == pending.objects.end()) return FailWith(GIT_ERROR_ODB, Status::NotFound("no object"));
-  *size = it->second.content.size();
-  *type = it->second.type;
-  return 0;
-}
-
-// libgit2 calls this only for an object no backend has, after a refresh: new to the store.
-int WritePending(git_odb_backend* backend, const git_oid* id, const void* data, size_t size,
-                 git_object_t type) {
-  PendingObjects& pending = SharedOf(backend).pending;
-  std::unique_lock<std::shared_mutex> lock(pending.mutex);
-  pending.objects.try_emplace(
-      RawOf(*id), PendingObject{type, std::string(static_cast<const char*>(data), size)});
-  return 0;
-}
-
-int PendingExists(git_odb_backend* backend, const git_oid* id) {
-  return SharedOf(backend).pending.Has(*id) ? 1 : 0;
-}
-
-int ForEachPending(git_odb_backend* backend, git_odb_foreach_cb callback, void* payload) {
-  std::vector<git_oid> ids;
-  {
-    PendingObjects& pending = SharedOf(backend).pending;
-    std::shared_lock<std::shared_mutex> lock(pending.mutex);
-    for (const auto& entry : pending.objects) {
-      git_oid id;
-      git_oid_fromraw(&id, reinterpret_cast<const unsigned char*>(entry.first.data()));
-      ids.push_back(id);
-    }
-  }
-  for (const auto& id : ids) {
-    int rc = callback(&id, payload);
-    if (rc != 0) return rc;
-  }
-  return 0;
-}
-
-// Runs before the pack backend's own refresh (this backend sorts first), so the pack backend
-// rescans a directory that already holds what the database had. A failed fill still answers 0:
-// libgit2 stops refreshing at the first error, and the pack backend must rescan anyway, for the
-// packs this fill did fetch (one bad pack hides no other) and for those UpdateRefs moved in (whose
-// objects left memory) while the database cannot be reached. The miss then stays a miss.
-int FillCache(git_odb_backend* backend) {
-  static_cast<void>(SharedOf(backend).cache->Fill());
-  return 0;
-}
-
-void FreePendingBackend(git_odb_backend* backend) {
-  delete reinterpret_cast<PendingBackend*>(backend);
-}
 
 // --- Refs, read from the database -------------------------------------------------------------
 
@@ -197,36 +91,7 @@ int LookupRef(git_reference** out, git_refdb_backend* backend, const char* name)
   return *out ? 0 : -1;
 }
 
-// The refs matching the glob when the iterator was made, in name order.
-struct RefIterator {
-  git_reference_iterator parent;
-  std::vector<std::pair<std::string, git_oid>>* refs;
-  size_t next;
-};
-
-int NextRef(git_reference** out, git_reference_iterator* iterator) {
-  auto* it = reinterpret_cast<RefIterator*>(iterator);
-  if (it->next == it->refs->size()) return GIT_ITEROVER;
-  const auto& [name, target] = (*it->refs)[it->next++];
-  *out = git_reference__alloc(name.c_str(), &target, nullptr);
-  return *out ? 0 : -1;
-}
-
-int NextRefName(const char** out, git_reference_iterator* iterator) {
-  auto* it = reinterpret_cast<RefIterator*>(iterator);
-  if (it->next == it->refs->size()) return GIT_ITEROVER;
-  *out = (*it->refs)[it->next++].first.c_str();
-  return 0;
-}
-
-void FreeRefIterator(git_reference_iterator* iterator) {
-  auto* it = reinterpret_cast<RefIterator*>(iterator);
-  delete it->refs;
-  delete it;
-}
-
-Result<std::vector<std::pair<std::string, git_oid>>> MatchingRefs(Shared& shared,
-                                                                  const char* glob) {
+Result<RefList> MatchingRefs(Shared& shared, const char* glob) {
   // The database selects by the glob's literal start; fnmatch decides the rest, as libgit2's own
   // refdb does ('*' matches across '/' too).
   std::string prefix = glob == nullptr ? "" : glob;
@@ -237,7 +102,7 @@ Result<std::vector<std::pair<std::string, git_oid>>> MatchingRefs(Shared& shared
     ConnectionPool::DiscardIfLost(connection, listed.status());
     return listed.status();
   }
-  std::vector<std::pair<std::string, git_oid>> refs;
+  RefList refs;
   for (const RefEntry& ref : *listed) {
     if (glob != nullptr && fnmatch(glob, ref.name.c_str(), 0) != 0) continue;
     SPOKE_ASSIGN_OR_RETURN(git_oid target, ParseOid(ref.target));
@@ -249,49 +114,9 @@ Result<std::vector<std::pair<std::string, git_oid>>> MatchingRefs(Shared& shared
 int IterateRefs(git_reference_iterator** out, git_refdb_backend* backend, const char* glob) {
   auto refs = MatchingRefs(SharedOf(backend), glob);
   if (!refs.ok()) return FailWith(GIT_ERROR_REFERENCE, refs.status());
-  auto* it = new RefIterator{};
-  it->parent.next = NextRef;
-  it->parent.next_name = NextRefName;
-  it->parent.free = FreeRefIterator;
-  it->refs = new std::vector<std::pair<std::string, git_oid>>(std::move(*refs));
-  *out = &it->parent;
+  *out = NewRefListIterator(std::move(*refs));
   return 0;
 }
-
-// Refs change only through StoreBackend::UpdateRefs, which compares them all before writing any.
-int RefuseRefWrite() {
-  git_error_set_str(GIT_ERROR_REFERENCE,
-                    "the refs of a store in PostgreSQL change only through Store::UpdateRefs");
-  return -1;
-}
-int WriteRef(git_refdb_backend*, const git_reference*, int, const git_signature*, const char*,
-             const git_oid*, const char*) {
-  return RefuseRefWrite();
-}
-int RenameRef(git_reference**, git_refdb_backend*, const char*, const char*, int,
-              const git_signature*, const char*) {
-  return RefuseRefWrite();
-}
-int DeleteRef(git_refdb_backend*, const char*, const git_oid*, const char*) {
-  return RefuseRefWrite();
-}
-int LockRef(void**, git_refdb_backend*, const char*) { return RefuseRefWrite(); }
-int UnlockRef(git_refdb_backend*, void*, int, int, const git_reference*, const git_signature*,
-              const char*) {
-  return RefuseRefWrite();
-}
-
-// No reflogs: ref_changes is the history of the refs.
-int HasNoLog(git_refdb_backend*, const char*) { return 0; }
-int EnsureNoLog(git_refdb_backend*, const char*) { return 0; }
-int ReadNoLog(git_reflog**, git_refdb_backend*, const char* name) {
-  return FailWith(
-      GIT_ERROR_REFERENCE,
-      Status::NotFound(std::string("a store in PostgreSQL keeps no reflog of ") + name));
-}
-int WriteNoLog(git_refdb_backend*, git_reflog*) { return 0; }
-int RenameNoLog(git_refdb_backend*, const char*, const char*) { return 0; }
-int DeleteNoLog(git_refdb_backend*, const char*) { return 0; }
 
 void FreeRefBackend(git_refdb_backend* backend) { delete reinterpret_cast<RefBackend*>(backend); }
 
@@ -361,14 +186,14 @@ class PostgresBackend : public StoreBackend {
   Result<std::vector<git_oid>> UnstoredClosure(git_repository* repo,
                                                const std::vector<RefUpdate>& updates) {
     std::vector<git_oid> stack, unstored;
-    std::set<RawId> seen;
+    std::set<std::string> seen;  // by RawOidOf
     for (const auto& update : updates) {
       if (!update.new_target.empty()) stack.push_back(*ParseOid(update.new_target));
     }
     while (!stack.empty()) {
       git_oid id = stack.back();
       stack.pop_back();
-      if (!seen.insert(RawOf(id)).second || !shared_->pending.Has(id)) continue;
+      if (!seen.insert(RawOidOf(id)).second || !shared_->pending.Has(id)) continue;
       unstored.push_back(id);
       git_object* raw = nullptr;
       int rc = git_object_lookup(&raw, repo, &id, GIT_OBJECT_ANY);
@@ -468,20 +293,19 @@ class PostgresBackend : public StoreBackend {
     int rc = git_odb_new(&raw_odb);
     if (rc != 0) return GitError(rc, "cannot make an object database");
     OdbPtr odb(raw_odb);
-    auto* pending = new PendingBackend{};
-    git_odb_init_backend(&pending->parent, GIT_ODB_BACKEND_VERSION);
-    pending->shared = shared_.get();
-    pending->parent.read = ReadPending;
-    pending->parent.read_header = ReadPendingHeader;
-    pending->parent.write = WritePending;
-    pending->parent.exists = PendingExists;
-    pending->parent.foreach = ForEachPending;
-    pending->parent.refresh = FillCache;
-    pending->parent.free = FreePendingBackend;
+    // The fill runs before the pack backend's own refresh (this backend sorts first), so the pack
+    // backend rescans a directory that already holds what the database had. A failed fill still
+    // answers 0: libgit2 stops refreshing at the first error, and the pack backend must rescan
+    // anyway, for the packs this fill did fetch (one bad pack hides no other) and for those
+    // UpdateRefs moved in (whose objects left memory) while the database cannot be reached. The
+    // miss then stays a miss.
+    Shared* shared = shared_.get();
+    git_odb_backend* pending = NewObjectMapBackend(
+        shared->pending, [shared] { static_cast<void>(shared->cache->Fill()); });
     // Priority 2 over the packs' 1: read first, and refreshed (the cache filled) first.
-    rc = git_odb_add_backend(raw_odb, &pending->parent, 2);
+    rc = git_odb_add_backend(raw_odb, pending, 2);
     if (rc != 0) {
-      FreePendingBackend(&pending->parent);
+      pending->free(pending);
       return GitError(rc, "cannot add the backend of objects not stored yet");
     }
     git_odb_backend* packs = nullptr;
@@ -508,17 +332,7 @@ class PostgresBackend : public StoreBackend {
     backend->parent.exists = RefExists;
     backend->parent.lookup = LookupRef;
     backend->parent.iterator = IterateRefs;
-    backend->parent.write = WriteRef;
-    backend->parent.rename = RenameRef;
-    backend->parent.del = DeleteRef;
-    backend->parent.has_log = HasNoLog;
-    backend->parent.ensure_log = EnsureNoLog;
-    backend->parent.reflog_read = ReadNoLog;
-    backend->parent.reflog_write = WriteNoLog;
-    backend->parent.reflog_rename = RenameNoLog;
-    backend->parent.reflog_delete = DeleteNoLog;
-    backend->parent.lock = LockRef;
-    backend->parent.unlock = UnlockRef;
+    RefuseRefWritesAndReflogs(backend->parent);
     backend->parent.free = FreeRefBackend;
     rc = git_refdb_set_backend(raw_refdb, &backend->parent);
     if (rc != 0) {
