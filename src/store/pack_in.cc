@@ -8,7 +8,9 @@
 // objects/pack (always as one pack: its .idx appearing is what makes all its objects visible at
 // once) and synced, and the refs swapped in one transaction. A failure at any step, or a crash,
 // leaves the store as it was: the quarantine is not part of the object store and is removed when
-// done, or by the next open after a crash.
+// done, or by the next open after a crash. A store whose backend keeps no files quarantines in
+// its incoming directory instead, and writes the checked objects through the backend, which
+// stores them with the refs (PostgreSQL: in the refs' transaction).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

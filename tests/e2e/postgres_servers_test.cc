@@ -239,5 +239,95 @@ TEST_F(PostgresServersTest, AServerStartedLaterWithAnEmptyCacheServesEverythingA
   EXPECT_NE(page->body.find("v0.5.0"), std::string::npos);
 }
 
+// A server killed (SIGKILL) while it receives a push, before and while the refs' transaction holds
+// its locks: what was acknowledged before stays, the version is on no server or entirely there,
+// and pushing it again through another server works.
+class PostgresServerKilledMidPush : public PostgresServersTest,
+                                    public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(PostgresServerKilledMidPush, LosesNothingAcknowledgedAndShowsNoPartialVersion) {
+  const std::string stage = GetParam();
+  ASSERT_NO_FATAL_FAILURE(StartCluster({"--default-compat", "NONE"}));
+  const FileSet v1 = MakeProtoFiles("crashy", 3, 300, 5);
+  const FileSet v2 = MakeProtoFiles("crashy", 40, 300, 6);
+  WriteFiles(work_.Sub("v1"), v1);
+  WriteFiles(work_.Sub("v2"), v2);
+  CommandResult first =
+      User("publisher", *servers_[0])
+          .Run({"push", "-module", "crashy", "-version", "v1.0.0", "-dir", work_.Sub("v1")});
+  ASSERT_EQ(first.exit_code, 0) << first.Describe();
+
+  auto doomed = StartServer("doomed", false, {{"SPOKE_TEST_HOLD_AT", stage}});
+  ASSERT_TRUE(doomed);
+  auto push =
+      User("publisher", *doomed)
+          .Start({"push", "-module", "crashy", "-version", "v1.1.0", "-dir", work_.Sub("v2")});
+  ASSERT_TRUE(push);
+  ASSERT_TRUE(doomed->process().WaitForLine(Process::Stream::kStderr, "holding at " + stage))
+      << "the server never reached " << stage << "\n--- server stderr\n"
+      << doomed->process().Stderr() << "\n--- push stderr\n"
+      << push->Stderr();
+  doomed->Kill();
+  auto code = push->WaitForExit();
+  ASSERT_TRUE(code) << "the push did not notice the server died";
+  EXPECT_EQ(*code, 1) << push->Stdout() << push->Stderr();
+
+  // Nothing of v1.1.0 on any server; v1.0.0 whole on each.
+  for (int s = 0; s < kServers; ++s) {
+    auto version = HttpClient(servers_[s]->port())->Get("/modules/crashy/versions/v1.1.0");
+    ASSERT_TRUE(version);
+    EXPECT_EQ(version->status, 404) << "server " << s << ": " << version->body;
+  }
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectEveryServerServes({servers_[0].get(), servers_[1].get(), servers_[2].get()}, work_,
+                              "crashy", "v1.0.0", work_.Sub("v1"), "kept"));
+  // The same user, with the same local store as before the kill, pushes again elsewhere.
+  CommandResult again =
+      User("publisher", *servers_[1])
+          .Run({"push", "-module", "crashy", "-version", "v1.1.0", "-dir", work_.Sub("v2")});
+  ASSERT_EQ(again.exit_code, 0) << again.Describe();
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectEveryServerServes({servers_[0].get(), servers_[1].get(), servers_[2].get()}, work_,
+                              "crashy", "v1.1.0", work_.Sub("v2"), "redone"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stages, PostgresServerKilledMidPush,
+                         ::testing::Values("pack-indexed", "refs-locked"),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           return param_info.param == "pack-indexed" ? std::string("PackIndexed")
+                                                                     : std::string("RefsLocked");
+                         });
+
+// spoke-server run to its exit with `args`.
+CommandResult RunServer(const std::vector<std::string>& args, const Env& env = {}) {
+  Process::Options options;
+  options.argv = {SPOKE_SERVER_BIN};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  options.env = env;
+  return RunCommand(options);
+}
+
+// What needs the store's files is refused before anything is opened, naming the flag; no
+// database is needed to see it.
+TEST(PostgresServerFlags, RefusesAMirrorAndCompilingOnAServerOnPostgres) {
+  TempDir work;
+  const std::string url = "postgresql://spoke@127.0.0.1:1/none";
+  CommandResult mirror = RunServer(
+      {"--postgres", url, "-storage-dir", work.Sub("a"), "--mirror-of", "http://127.0.0.1:1"});
+  EXPECT_EQ(mirror.exit_code, 2) << mirror.Describe();
+  EXPECT_NE(mirror.err.find("--mirror-of"), std::string::npos) << mirror.Describe();
+  CommandResult compile = RunServer({"-storage-dir", work.Sub("b"), "--compile-languages", "cpp"},
+                                    {{"SPOKE_POSTGRES", url}});
+  EXPECT_EQ(compile.exit_code, 2) << compile.Describe();
+  EXPECT_NE(compile.err.find("--compile-languages"), std::string::npos) << compile.Describe();
+  // A database that cannot be reached: a failure that says so, not a server on files.
+  CommandResult unreachable =
+      RunServer({"-postgres", url, "-storage-dir", work.Sub("c"), "-port", "0"});
+  EXPECT_EQ(unreachable.exit_code, 1) << unreachable.Describe();
+  EXPECT_EQ(unreachable.out.find("serving"), std::string::npos) << unreachable.Describe();
+  CommandResult help = RunServer({"--help"});
+  EXPECT_NE(help.out.find("--postgres"), std::string::npos) << help.Describe();
+}
+
 }  // namespace
 }  // namespace spoke::e2e
