@@ -103,9 +103,10 @@ int ServerMain(int argc, char** argv) {
       "--postgres", postgres_url,
       "Serve the store shared in this PostgreSQL database (libpq URL; default $SPOKE_POSTGRES) "
       "with other spoke-servers. -storage-dir then holds only this server's files: its lock, "
-      "received bodies and the packs' local cache (pack-cache/, disposable). Refused with it: "
-      "--mirror-of, --compile-languages, the token file (use SPOKE_TOKEN or --token-file, the "
-      "same on every server), receiving packs over the sync protocol (`spoke push` sends files)");
+      "received bodies and the packs' local cache (pack-cache/, disposable). Not with it: "
+      "--mirror-of, --compile-languages and compiling on the server, the token file (use "
+      "SPOKE_TOKEN or --token-file, the same on every server); search may lag other servers' "
+      "pushes by a second (docs/storage.md, \"Serving from PostgreSQL\")");
   app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")
       ->capture_default_str();
   std::string token_flag, token_file;
