@@ -97,7 +97,15 @@ Result<std::unique_ptr<Store>> OpenSharedStore(const ServerOptions& options, con
         "--mirror-of writes fetched packs into the store's files: a server on a shared store "
         "cannot be a mirror (make one on -storage-dir alone)");
   }
+  // Tokens created there (`spoke-server token create`) would be ignored: say so rather than
+  // serve without them.
   std::error_code ec;
+  if (fs::exists(fs::path(dir) / "spoke-tokens.json", ec)) {
+    return Status::FailedPrecondition(
+        dir +
+        "/spoke-tokens.json is not read by a server on a shared store (each server would "
+        "have its own): remove it and set SPOKE_TOKEN or --token-file on every server");
+  }
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
   // Before the cache is opened: two backends must never fill one cache directory at once.

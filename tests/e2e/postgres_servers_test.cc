@@ -325,6 +325,12 @@ TEST(PostgresServerFlags, RefusesAMirrorAndCompilingOnAServerOnPostgres) {
       RunServer({"-postgres", url, "-storage-dir", work.Sub("c"), "-port", "0"});
   EXPECT_EQ(unreachable.exit_code, 1) << unreachable.Describe();
   EXPECT_EQ(unreachable.out.find("serving"), std::string::npos) << unreachable.Describe();
+  // A token file there (a store's directory reused, say) would be ignored: refused, naming it.
+  WriteFiles(work.Sub("d"), {{"spoke-tokens.json", "{\"tokens\": []}\n"}});
+  CommandResult ignored =
+      RunServer({"--postgres", url, "-storage-dir", work.Sub("d"), "-port", "0"});
+  EXPECT_EQ(ignored.exit_code, 1) << ignored.Describe();
+  EXPECT_NE(ignored.err.find("spoke-tokens.json"), std::string::npos) << ignored.Describe();
   CommandResult help = RunServer({"--help"});
   EXPECT_NE(help.out.find("--postgres"), std::string::npos) << help.Describe();
 }
