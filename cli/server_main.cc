@@ -19,6 +19,7 @@
 #include "spoke/server.h"
 #include "spoke/sprocket.h"
 #include "spoke/store.h"
+#include "spoke/sys/postgres_backend.h"
 #include "spoke_version.h"
 
 namespace {
@@ -96,6 +97,16 @@ int ServerMain(int argc, char** argv) {
   app.add_option("-s,--storage-dir", options.storage_dir,
                  "The store: a bare git repository, created if absent")
       ->capture_default_str();
+  std::string postgres_url;
+  if (const char* url = std::getenv("SPOKE_POSTGRES"); url && *url) postgres_url = url;
+  app.add_option(
+      "--postgres", postgres_url,
+      "Serve the store shared in this PostgreSQL database (libpq URL; default $SPOKE_POSTGRES) "
+      "with other spoke-servers. -storage-dir then holds only this server's files: its lock, "
+      "received bodies and the packs' local cache (pack-cache/, disposable). Not with it: "
+      "--mirror-of, --compile-languages and compiling on the server, the token file (use "
+      "SPOKE_TOKEN or --token-file, the same on every server); search may lag other servers' "
+      "pushes by a second (docs/storage.md, \"Serving from PostgreSQL\")");
   app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")
       ->capture_default_str();
   std::string token_flag, token_file;
@@ -197,6 +208,21 @@ int ServerMain(int argc, char** argv) {
   if (!compat.ok()) return Exit(spoke::cli::Usage(compat.status()));
   options.default_compatibility = *compat;
   options.validate_compile = validate == "compile";
+  if (!postgres_url.empty()) {
+    // Both need the store's files; refused before anything is opened (docs/storage.md).
+    if (!options.mirror_of.empty()) {
+      return Exit(spoke::cli::Usage(spoke::Status::InvalidArgument(
+          "--mirror-of writes into the store's files: a server on --postgres cannot be a mirror")));
+    }
+    if (!compile_languages.empty()) {
+      return Exit(spoke::cli::Usage(spoke::Status::InvalidArgument(
+          "--compile-languages keeps its queue and artifacts in the store's files: not yet on "
+          "--postgres (compile with a sprocket on a -storage-dir mirror)")));
+    }
+    options.open_shared_backend = [postgres_url](const std::string& cache_dir) {
+      return spoke::OpenPostgresBackend(postgres_url, cache_dir);
+    };
+  }
   spoke::SprocketOptions compiling;
   if (!compile_languages.empty()) {
     if (options.read_only) {
@@ -229,9 +255,12 @@ int ServerMain(int argc, char** argv) {
     });
   }
   spoke::Store& store = (*server)->store();
-  (*server)->SetArtifactStateSource([&store](const spoke::VersionInfo& version) {
-    return spoke::Sprocket::StatesOf(store, version);
-  });
+  // Sprocket's states are files beside the store: a shared store has none, and lists no artifacts.
+  if (postgres_url.empty()) {
+    (*server)->SetArtifactStateSource([&store](const spoke::VersionInfo& version) {
+      return spoke::Sprocket::StatesOf(store, version);
+    });
+  }
   std::unique_ptr<spoke::Sprocket> sprocket;
   if (!compiling.languages.empty()) {
     spoke::Server* registry = server->get();
@@ -281,8 +310,12 @@ int ServerMain(int argc, char** argv) {
     std::printf("spoke-server: health checks on %s://%s:%d/health/live and /health/ready\n", scheme,
                 host.c_str(), health_port);
   }
-  std::printf("spoke-server: serving %s on %s://%s:%d\n", (*server)->store().path().c_str(), scheme,
-              host.c_str(), *port);
+  // The URL as given could hold a password: only where the shared store is, not how to log in.
+  const std::string serving = postgres_url.empty() ? (*server)->store().path()
+                                                   : "the PostgreSQL store (cache in " +
+                                                         options.storage_dir + "/pack-cache)";
+  std::printf("spoke-server: serving %s on %s://%s:%d\n", serving.c_str(), scheme, host.c_str(),
+              *port);
   std::printf(
       "spoke-server: open %s://%s:%d/ in a browser; point the CLI at it with "
       "SPOKE_REGISTRY=%s://%s:%d\n",

@@ -79,6 +79,12 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
               bool cached = false;
               // The answer lists only paths and sizes: a registry compiling a large module holds
               // none of its generated code, but stages it in a quarantine.
+              // A store without files (--postgres) has no quarantine to stage in.
+              if (ctx.store->path().empty()) {
+                return SendError(res, Status::FailedPrecondition(
+                                          "compiling on the server needs a store with files "
+                                          "(-storage-dir); this one is shared in PostgreSQL"));
+              }
               Quarantine stage(ctx.store->path());
               if (!stage.ok())
                 return SendError(res, Status::IOError("cannot create " + stage.dir().string()));

@@ -21,6 +21,7 @@
 #include "routes.h"
 #include "server_metrics.h"
 #include "spoke/policy.h"
+#include "spoke/sys/store_backend.h"
 #include "ui_version_schema.h"
 #include "wire.h"
 
@@ -77,24 +78,71 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Stop(); }
 Store& Server::store() { return *impl_->store; }
 
+namespace {
+
+// Takes `dir`'s server lock (held while `fd` is open), so two servers never serve from it.
+Status LockServerDirectory(const std::string& dir, int* fd) {
+  const std::string lock_path = dir + "/spoke-server.lock";
+  *fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (*fd < 0 || flock(*fd, LOCK_EX | LOCK_NB) != 0)
+    return Status::Conflict("another spoke-server is already serving " + dir);
+  return Status::Ok();
+}
+
+// The store shared in a database (ServerOptions::open_shared_backend), its cache in `dir`.
+Result<std::unique_ptr<Store>> OpenSharedStore(const ServerOptions& options, const std::string& dir,
+                                               int* lock_fd) {
+  if (!options.mirror_of.empty()) {
+    return Status::FailedPrecondition(
+        "--mirror-of writes fetched packs into the store's files: a server on a shared store "
+        "cannot be a mirror (make one on -storage-dir alone)");
+  }
+  // Tokens created there (`spoke-server token create`) would be ignored: say so rather than
+  // serve without them.
+  std::error_code ec;
+  if (fs::exists(fs::path(dir) / "spoke-tokens.json", ec)) {
+    return Status::FailedPrecondition(
+        dir +
+        "/spoke-tokens.json is not read by a server on a shared store (each server would "
+        "have its own): remove it and set SPOKE_TOKEN or --token-file on every server");
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+  // Before the cache is opened: two backends must never fill one cache directory at once.
+  SPOKE_RETURN_IF_ERROR(LockServerDirectory(dir, lock_fd));
+  SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<StoreBackend> backend,
+                         options.open_shared_backend((fs::path(dir) / "pack-cache").string()));
+  SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(std::move(backend)));
+  // Pushed packs are checked here, then stored in the database with their refs.
+  store->SetIncomingDirectory(dir);
+  return store;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   auto impl = std::make_unique<Impl>();
-  SPOKE_ASSIGN_OR_RETURN(impl->store, Store::Open(options.storage_dir, /*create=*/true));
-  std::string lock_path = impl->store->path() + "/spoke-server.lock";
-  impl->lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (impl->lock_fd < 0 || flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    return Status::Conflict("another spoke-server is already serving " + impl->store->path());
+  // The server's own files (lock, received bodies): the store's directory, or with a shared store
+  // the storage directory that holds only them and the cache.
+  std::string local_dir;
+  if (options.open_shared_backend) {
+    local_dir = fs::absolute(options.storage_dir).lexically_normal().string();
+    SPOKE_ASSIGN_OR_RETURN(impl->store, OpenSharedStore(options, local_dir, &impl->lock_fd));
+  } else {
+    SPOKE_ASSIGN_OR_RETURN(impl->store, Store::Open(options.storage_dir, /*create=*/true));
+    local_dir = impl->store->path();
+    SPOKE_RETURN_IF_ERROR(LockServerDirectory(local_dir, &impl->lock_fd));
+    // Lock files dead writers left would refuse writes of their refs; live writers' are kept
+    // (other processes, such as a `spoke fetch` or `spoke gc` into this store, write refs too).
+    // Best effort: a write that meets a dead writer's lock clears it as well.
+    (void)impl->store->RemoveStaleRefLocks();
   }
-  // Lock files dead writers left would refuse writes of their refs; live writers' are kept (other
-  // processes, such as a `spoke fetch` or `spoke gc` into this store, write refs too). Best
-  // effort: a write that meets a dead writer's lock clears it as well.
-  (void)impl->store->RemoveStaleRefLocks();
   // With the storage lock held no other server can be receiving a body, so every received body
   // is a dead server's leftover. Quarantines are Store::Open's to sweep: it leaves those a live
   // process (a `spoke fetch` into this store) still holds.
   std::error_code ec;
-  for (fs::directory_iterator it(fs::path(impl->store->path()) / "spoke-incoming", ec), end;
-       !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(fs::path(local_dir) / "spoke-incoming", ec), end; !ec && it != end;
+       it.increment(ec)) {
     std::error_code remove_ec;
     if (it->path().filename().string().rfind("body-", 0) == 0) fs::remove(it->path(), remove_ec);
   }
@@ -124,6 +172,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   }
   impl->ctx.options = options;
   impl->ctx.metrics = &impl->metrics;
+  // A shared store's path() is "": no token file, whose copies on each server could disagree.
   impl->tokens = std::make_unique<TokenRegistry>(impl->store->path(), options.token);
   impl->ctx.tokens = impl->tokens.get();
   impl->ctx.schemas = &impl->schemas;
@@ -131,7 +180,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
 
   // Received bodies that are too large to hold (a push's pack) go to files beside the
   // quarantines, on the store's file system, so they can be moved rather than copied.
-  const std::string body_dir = (fs::path(impl->store->path()) / "spoke-incoming").string();
+  const std::string body_dir = (fs::path(local_dir) / "spoke-incoming").string();
   fs::create_directories(body_dir, ec);
   if (ec) return Status::IOError("cannot create " + body_dir + ": " + ec.message());
   http::ServerLimits limits;

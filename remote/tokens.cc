@@ -268,13 +268,14 @@ Result<TokenRecord> TokenFile::Revoke(const std::string& name_or_id) {
 }
 
 TokenRegistry::TokenRegistry(std::string store_path, std::string legacy_token)
-    : file_(std::move(store_path)),
+    : no_file_(store_path.empty()),
+      file_(std::move(store_path)),
       legacy_hash_(legacy_token.empty() ? "" : TokenHash(legacy_token)) {}
 
 Status TokenRegistry::Refresh() {
   struct stat st {};
-  if (stat(file_.path().c_str(), &st) != 0) {
-    if (errno != ENOENT) return Status::IOError("cannot stat " + file_.path());
+  if (no_file_ || stat(file_.path().c_str(), &st) != 0) {
+    if (!no_file_ && errno != ENOENT) return Status::IOError("cannot stat " + file_.path());
     tokens_.clear();
     loaded_ = true;
     load_status_ = Status::Ok();

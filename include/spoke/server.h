@@ -2,8 +2,10 @@
 // checks. docs/api.md and docs/protocol.md describe every route.
 //
 // Usage: Create() opens (or creates) the store and takes the storage directory's lock, so two
-// servers never share one store; Bind() picks the port (0 = any free one) and returns it; Serve()
-// blocks until Stop() is called from another thread or a signal handler.
+// servers never share one store on files (several share one in PostgreSQL, each with a storage
+// directory of its own: ServerOptions::open_shared_backend); Bind() picks the port (0 = any free
+// one) and returns it; Serve() blocks until Stop() is called from another thread or a signal
+// handler.
 #ifndef SPOKE_SERVER_H_
 #define SPOKE_SERVER_H_
 
@@ -27,6 +29,15 @@ struct ServerOptions {
   // them on 9090), for probes that must not reach the API: -1 none, 0 any free port.
   int health_port = -1;
   std::string storage_dir = "spoke-data";
+  // A store shared with other servers instead of the one at storage_dir (spoke-server --postgres,
+  // spoke/sys/postgres_backend.h; the program opens it, so this library does not link libpq).
+  // When set, Create() takes storage_dir's lock, then calls it with this server's cache directory,
+  // <storage_dir>/pack-cache; storage_dir keeps only files of this server (its lock, received
+  // bodies, that cache). What would need the shared store's files is refused: a mirror, the
+  // token file (only `token` counts), compiling on the server (docs/storage.md, "Serving from
+  // PostgreSQL").
+  std::function<Result<std::unique_ptr<StoreBackend>>(const std::string& cache_dir)>
+      open_shared_backend;
   // Largest request body accepted (a push's pack, a REST version upload); larger ones get 413.
   size_t max_body_bytes = size_t{1} << 30;
   // When not empty, an admin token (besides those of <store>/spoke-tokens.json): once any token

@@ -315,8 +315,10 @@ class Store {
   // journal finishes, at the next open, a swap a crash interrupted). On any failure before the
   // refs are written the store is exactly as before: Corruption (422) for a pack or object that
   // breaks a rule, naming it and the rule (docs/storage.md). An empty `pack` is allowed when the
-  // objects are already present. FailedPrecondition on a store whose backend keeps no files
-  // (memory): received packs are indexed and kept as files.
+  // objects are already present. On a store whose backend keeps no files, the pack is quarantined
+  // and checked in SetIncomingDirectory's directory, then its objects the store lacks are written
+  // through the backend, which stores them with the refs (the PostgreSQL backend: in the refs'
+  // transaction); FailedPrecondition when no such directory was set.
   Result<std::vector<RefResult>> ApplyPack(const std::string& pack,
                                            const std::vector<RefUpdate>& updates, RefPolicy policy);
   // The same for a pack held in the file `pack_path` from byte `offset` to its end (a request
@@ -328,6 +330,12 @@ class Store {
   Result<std::vector<RefResult>> ApplyPackFile(const std::string& pack_path, uint64_t offset,
                                                const std::vector<RefUpdate>& updates,
                                                RefPolicy policy);
+  // For a store whose backend keeps no files (path() ""): a local directory of this process's own
+  // where ApplyPack and ApplyPackFile quarantine and index received packs (in its spoke-incoming/,
+  // swept of dead processes' leftovers as a store's is). The objects are then held in memory
+  // until the refs that need them are stored, so a received pack costs its inflated size in
+  // memory there. REQUIRES: before any ApplyPack; not called on a store with files.
+  void SetIncomingDirectory(const std::string& dir);
   // A place for a pack on its way in (see IncomingFile). IOError when it cannot be made.
   Result<std::unique_ptr<IncomingFile>> CreateIncomingFile();
 

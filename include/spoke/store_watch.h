@@ -10,6 +10,8 @@
 // seconds older than the moment it was taken is not trusted (another write within the file
 // system's timestamp granularity would leave it unchanged), so the next look lists again, as git
 // treats a "racily clean" index.
+// A store whose backend keeps no files (store.h's path() is "") has no stamp: every look lists
+// the version tags, at most once per interval.
 //
 // Thread safety: every method may be called from any thread; concurrent NewVersions() calls wait
 // for the one that is looking.

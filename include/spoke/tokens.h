@@ -85,7 +85,9 @@ std::string TokenHash(const std::string& token);
 
 // What a server checks requests against: the token file, re-read when it changes on disk (its
 // inode, size or modification time; one stat per lookup), and the single legacy --token, which is
-// an admin token named "token".
+// an admin token named "token". With an empty `store_path` (a store without files, shared by
+// several servers: each would read its own file, so they would disagree) there is no file and the
+// legacy token is the only one.
 class TokenRegistry {
  public:
   TokenRegistry(std::string store_path, std::string legacy_token);
@@ -100,6 +102,7 @@ class TokenRegistry {
 
  private:
   Status Refresh();  // REQUIRES: mutex_ held
+  bool no_file_;
   TokenFile file_;
   std::string legacy_hash_;
   std::mutex mutex_;

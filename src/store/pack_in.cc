@@ -8,7 +8,9 @@
 // objects/pack (always as one pack: its .idx appearing is what makes all its objects visible at
 // once) and synced, and the refs swapped in one transaction. A failure at any step, or a crash,
 // leaves the store as it was: the quarantine is not part of the object store and is removed when
-// done, or by the next open after a crash.
+// done, or by the next open after a crash. A store whose backend keeps no files quarantines in
+// its incoming directory instead, and writes the checked objects through the backend, which
+// stores them with the refs (PostgreSQL: in the refs' transaction).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 #include "spoke/files.h"
 #include "spoke/refs.h"
 #include "spoke/semver.h"
+#include "spoke/sys/store_backend.h"
 #include "store/durable.h"
 #include "store/object_checks.h"
 #include "store/pack_index.h"
@@ -146,8 +149,27 @@ Status CheckIndexedObjects(git_odb* pack_only, git_odb* combined) {
   return Status::Ok();
 }
 
+// The store's objects as an object database of this call's own, to which the received pack is
+// added: the objects directory on files, a fresh handle's database on a backend without files
+// (the leased handle's must not keep the quarantined pack).
+Result<OdbPtr> OpenStoreObjects(git_repository* store_repo, StoreBackend* backend_without_files) {
+  git_odb* odb = nullptr;
+  if (backend_without_files == nullptr) {
+    std::string objects_dir = git_repository_path(store_repo) + std::string("objects");
+    int rc = git_odb_open(&odb, objects_dir.c_str());
+    if (rc != 0) return GitError(rc, "cannot open the object store");
+    return OdbPtr(odb);
+  }
+  SPOKE_ASSIGN_OR_RETURN(git_repository * fresh, backend_without_files->OpenHandle());
+  RepoPtr owned(fresh);
+  int rc = git_repository_odb(&odb, fresh);  // a reference of its own: outlives the handle
+  if (rc != 0) return GitError(rc, "cannot open the object store");
+  return OdbPtr(odb);
+}
+
 // Indexes the quarantined `pack_file` ("" for no pack) and opens its objects beside the store's.
 Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo,
+                                            StoreBackend* backend_without_files,
                                             const std::string& pack_file,
                                             const Quarantine& quarantine,
                                             size_t keep_content_bytes) {
@@ -156,7 +178,6 @@ Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo,
   int rc = git_repository_odb(&store_odb, store_repo);
   if (rc != 0) return GitError(rc, "cannot open the object store");
   OdbPtr store_odb_owned(store_odb);
-  std::string objects_dir = git_repository_path(store_repo) + std::string("objects");
 
   std::optional<IndexedPack> own;
   if (!pack_file.empty()) {
@@ -173,10 +194,8 @@ Result<IncomingObjects> IndexIntoQuarantine(git_repository* store_repo,
     SPOKE_RETURN_IF_ERROR(IndexWithLibgit2(pack_file, quarantine, store_odb, &incoming));
   }
 
-  git_odb* combined = nullptr;
-  rc = git_odb_open(&combined, objects_dir.c_str());
-  if (rc != 0) return GitError(rc, "cannot open the object store");
-  incoming.combined.reset(combined);
+  SPOKE_ASSIGN_OR_RETURN(incoming.combined, OpenStoreObjects(store_repo, backend_without_files));
+  git_odb* combined = incoming.combined.get();
   git_odb* pack_only = nullptr;
   rc = git_odb_new(&pack_only);
   if (rc != 0) return GitError(rc, "cannot open the pack");
@@ -383,6 +402,39 @@ Status MoveIntoStore(const IncomingObjects& incoming, git_repository* store_repo
   return Status::Ok();
 }
 
+// On a backend without files: writes the received objects the store lacks through `store_repo`,
+// which keeps them until the UpdateRefs that needs them stores them with the refs (as one pack in
+// the PostgreSQL backend's transaction), so no other server sees a ref before its objects.
+Status WriteIntoBackend(const IncomingObjects& incoming, git_repository* store_repo) {
+  if (incoming.object_count == 0) return Status::Ok();
+  git_odb* raw = nullptr;
+  int rc = git_repository_odb(&raw, store_repo);
+  if (rc != 0) return GitError(rc, "cannot open the object store");
+  OdbPtr store_odb(raw);
+  struct Copy {
+    git_odb* from;
+    git_odb* to;
+    int rc = 0;
+  } copy{incoming.pack_only.get(), store_odb.get()};
+  rc = git_odb_foreach(
+      copy.from,
+      [](const git_oid* id, void* payload) {
+        auto* c = static_cast<Copy*>(payload);
+        if (git_odb_exists(c->to, id)) return 0;
+        git_odb_object* object = nullptr;
+        if ((c->rc = git_odb_read(&object, c->from, id)) != 0) return c->rc;
+        git_oid written;
+        c->rc = git_odb_write(&written, c->to, git_odb_object_data(object),
+                              git_odb_object_size(object), git_odb_object_type(object));
+        git_odb_object_free(object);
+        return c->rc;
+      },
+      &copy);
+  if (rc != 0 || copy.rc != 0)
+    return GitError(copy.rc != 0 ? copy.rc : rc, "cannot write the received objects");
+  return Status::Ok();
+}
+
 // Whether `commit` is a module's root commit: no parent, and a tree holding only a module record
 // that names `module`.
 bool IsModuleRoot(git_repository* repo, const git_oid& commit_id, const std::string& module) {
@@ -452,8 +504,10 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
   const bool checks_versions = policy == RefPolicy::kStrict && impl->version_check != nullptr;
   const size_t keep_content_bytes =
       policy == RefPolicy::kMirror || checks_versions ? kKeptBlobBytes : 0;
-  SPOKE_ASSIGN_OR_RETURN(IncomingObjects incoming,
-                         IndexIntoQuarantine(repo, pack_file, quarantine, keep_content_bytes));
+  StoreBackend* backend_without_files = impl->path.empty() ? impl->backend.get() : nullptr;
+  SPOKE_ASSIGN_OR_RETURN(
+      IncomingObjects incoming,
+      IndexIntoQuarantine(repo, backend_without_files, pack_file, quarantine, keep_content_bytes));
   impl->Stage("pack-indexed");
   std::vector<PlannedUpdate> plans;
   std::set<std::string> names;
@@ -584,7 +638,11 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
       }
     }
   }
-  SPOKE_RETURN_IF_ERROR(MoveIntoStore(incoming, repo));
+  if (backend_without_files) {
+    SPOKE_RETURN_IF_ERROR(WriteIntoBackend(incoming, repo));
+  } else {
+    SPOKE_RETURN_IF_ERROR(MoveIntoStore(incoming, repo));
+  }
   SPOKE_RETURN_IF_ERROR(UpdateRefsLocked(repo, to_apply, *impl));
   if (impl->publish_listener) {
     for (const auto& update : to_apply) {
@@ -617,10 +675,10 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
 Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
                                                 const std::vector<RefUpdate>& updates,
                                                 RefPolicy policy) {
-  SPOKE_RETURN_IF_ERROR(impl_->RequireDirectory("receive a pack"));
-  SweepIncoming(impl_->path);
-  Quarantine quarantine(impl_->path);
-  if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + impl_->path);
+  SPOKE_ASSIGN_OR_RETURN(const std::string root, impl_->IncomingRoot());
+  SweepIncoming(root);
+  Quarantine quarantine(root);
+  if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + root);
   std::string pack_file;
   if (!pack.empty()) {
     pack_file = (quarantine.dir() / "incoming.pack").string();
@@ -632,8 +690,8 @@ Result<std::vector<RefResult>> Store::ApplyPack(const std::string& pack,
 Result<std::vector<RefResult>> Store::ApplyPackFile(const std::string& pack_path, uint64_t offset,
                                                     const std::vector<RefUpdate>& updates,
                                                     RefPolicy policy) {
-  SPOKE_RETURN_IF_ERROR(impl_->RequireDirectory("receive a pack"));
-  SweepIncoming(impl_->path);
+  SPOKE_ASSIGN_OR_RETURN(const std::string root, impl_->IncomingRoot());
+  SweepIncoming(root);
   OwnedFd in{::open(pack_path.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat st {};
   if (in.fd < 0 || ::fstat(in.fd, &st) != 0) {
@@ -643,8 +701,8 @@ Result<std::vector<RefResult>> Store::ApplyPackFile(const std::string& pack_path
   if (offset > size)
     return Status::InvalidArgument("pack offset " + std::to_string(offset) +
                                    " is past the end of " + pack_path);
-  Quarantine quarantine(impl_->path);
-  if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + impl_->path);
+  Quarantine quarantine(root);
+  if (!quarantine.ok()) return Status::IOError("cannot create a quarantine in " + root);
   std::string pack_file;
   if (offset < size) {
     // The pack becomes a file of its own in the quarantine, which the indexer names and which then

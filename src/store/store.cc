@@ -40,6 +40,15 @@ Status Store::Impl::RequireDirectory(const std::string& what) const {
                                     "; use a store on disk (Store::Open with a path)");
 }
 
+Result<std::string> Store::Impl::IncomingRoot() const {
+  if (!path.empty()) return path;
+  if (!incoming_dir.empty()) return incoming_dir;
+  SPOKE_RETURN_IF_ERROR(RequireDirectory("receive a pack"));
+  return path;
+}
+
+void Store::SetIncomingDirectory(const std::string& dir) { impl_->incoming_dir = dir; }
+
 int64_t GcStamp(const std::string& store_path) {
   if (store_path.empty()) return 0;
   struct stat st {};

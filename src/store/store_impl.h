@@ -27,6 +27,8 @@ struct Store::Impl {
   std::unique_ptr<StoreBackend> backend;
   // The backend's directory(): "" for a backend that keeps no files.
   std::string path;
+  // For a backend without files: where received packs are quarantined (SetIncomingDirectory).
+  std::string incoming_dir;
 
   // libgit2 repository handles are not safe to share between threads, so each operation leases one.
   std::mutex pool_mutex;
@@ -67,6 +69,9 @@ struct Store::Impl {
   // FailedPrecondition, saying that `what` ("receive a pack") needs files, for a store whose
   // backend keeps none; Ok otherwise.
   Status RequireDirectory(const std::string& what) const;
+  // Where received packs are quarantined: the store's directory, else the incoming directory;
+  // FailedPrecondition when there is neither.
+  Result<std::string> IncomingRoot() const;
 };
 
 // A repository handle borrowed from the pool for the lifetime of this object.

@@ -111,7 +111,10 @@ Result<std::vector<VersionName>> StoreWatch::NewVersions() {
   looked_ = true;
   const bool racy = stamp_.taken_ns - stamp_.newest_ns < kRacyNs;
   Stamp stamp = TakeStamp();
-  if (stamp == stamp_ && !racy) return std::vector<VersionName>();
+  // A store without files (the shared PostgreSQL one) has no stamp to compare: its refs are
+  // listed at every look, which the interval bounds.
+  const bool stamped = !store_.path().empty();
+  if (stamped && stamp == stamp_ && !racy) return std::vector<VersionName>();
   // Taken before listing: a ref written during the listing changes the stamp again.
   stamp_ = stamp;
   std::vector<VersionName> fresh;

@@ -88,6 +88,45 @@ TEST_F(PostgresBackendTest, AVersionWrittenThroughOneServerIsReadThroughTheOther
             0);
 }
 
+// A pushed pack: checked in the incoming directory, its objects stored with the refs, so another
+// server reads the version at once; without that directory the store cannot receive one.
+TEST_F(PostgresBackendTest, AReceivedPackIsCheckedInTheIncomingDirectoryAndStoredWithItsRefs) {
+  auto local = Store::Open(dir_.Sub("local"), /*create=*/true);
+  SPOKE_ASSERT_OK(local);
+  const FileSet files = {{"user.proto", "syntax = \"proto3\";\npackage user;\n"}};
+  SPOKE_ASSERT_OK((*local)->PutVersion(MakeRequest("user", "v1.0.0", files)));
+  auto refs = (*local)->ListRefs("");
+  SPOKE_ASSERT_OK(refs);
+  std::vector<RefUpdate> updates;
+  std::vector<std::string> wants;
+  for (const auto& ref : *refs) {
+    updates.push_back({ref.name, "", ref.target});
+    wants.push_back(ref.target);
+  }
+  auto pack = (*local)->BuildPack(wants, {}, nullptr);
+  SPOKE_ASSERT_OK(pack);
+
+  auto receiver = OpenStore("receiver");
+  auto reader = OpenStore("reader");
+  ASSERT_NE(receiver, nullptr);
+  ASSERT_NE(reader, nullptr);
+  auto refused = receiver->ApplyPack(*pack, updates, RefPolicy::kStrict);
+  EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition) << refused.status();
+  receiver->SetIncomingDirectory(dir_.Sub("incoming"));
+  auto applied = receiver->ApplyPack(*pack, updates, RefPolicy::kStrict);
+  SPOKE_ASSERT_OK(applied);
+  auto version = reader->GetVersion("user", "v1.0.0");
+  SPOKE_ASSERT_OK(version);
+  EXPECT_EQ(reader->ReadFiles(*version).value(), files);
+  // The quarantine is gone once the pack is in.
+  std::error_code ec;
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.Sub("incoming") + "/spoke-incoming", ec));
+  // Every ref change names the pack that brought its objects.
+  auto c = Connect();
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(QueryInt(*c, "SELECT count(*) FROM ref_changes WHERE pack_id IS NULL"), 0);
+}
+
 // StoreBackend's contract, below Store: handles share what is not stored yet, and refs change only
 // through UpdateRefs.
 TEST_F(PostgresBackendTest,

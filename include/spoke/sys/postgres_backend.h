@@ -28,8 +28,9 @@ namespace spoke {
 //   compares and swaps the refs (Conflict, "ref R is at X, expected Y", when one moved), so no
 //   server sees the refs without their objects. Other processes and servers are excluded by the
 //   database's locks.
-// - No directory(): a Store over it answers FailedPrecondition for receiving packs and what else
-//   needs files, as over the memory backend.
+// - No directory(): a Store over it receives packs only once given a local directory for their
+//   quarantines (Store::SetIncomingDirectory; spoke-server --postgres gives its -storage-dir), and
+//   answers FailedPrecondition for what else needs files, as over the memory backend.
 //
 // Unavailable when the database cannot be reached; FailedPrecondition when its tables are newer
 // than this program; IOError when the cache cannot be written. REQUIRES: no other backend uses

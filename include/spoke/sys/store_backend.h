@@ -13,8 +13,10 @@
 // Two backends exist (docs/storage.md, "Backends"):
 //   - the filesystem backend: a bare git repository on disk, which stock git reads and serves;
 //   - the memory backend: objects and refs in memory, gone with the Store; a twin for tests.
-// Features that work on files (receiving packs, writing packs, incoming files, settings) need a
-// directory(); on a backend without one the Store answers FailedPrecondition for them (store.h).
+// Features that work on files (writing packs, incoming files, settings) need a directory(); on a
+// backend without one the Store answers FailedPrecondition for them (store.h). Receiving packs
+// needs only a local directory for the quarantine (Store::SetIncomingDirectory): the checked
+// objects then go through the backend's handles like any other write.
 #ifndef SPOKE_SYS_STORE_BACKEND_H_
 #define SPOKE_SYS_STORE_BACKEND_H_
 
