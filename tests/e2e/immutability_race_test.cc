@@ -3,33 +3,13 @@
 // one module all land, the branch compare-and-swap making the losers rebuild and retry.
 #include <gtest/gtest.h>
 
+#include "concurrent_pushers.h"
 #include "harness.h"
 
 namespace spoke::e2e {
 namespace {
 
 constexpr int kPushers = 12;
-
-struct Pusher {
-  std::string dir;
-  std::unique_ptr<Process> process;
-  CommandResult result;
-};
-
-// Starts every pusher before waiting for any, so they overlap.
-void RunConcurrently(std::vector<Pusher>& pushers,
-                     const std::vector<std::vector<std::string>>& args,
-                     const std::vector<CliUser>& users) {
-  for (size_t i = 0; i < pushers.size(); ++i) {
-    pushers[i].process = users[i].Start(args[i]);
-    ASSERT_TRUE(pushers[i].process);
-  }
-  for (auto& pusher : pushers) {
-    auto code = pusher.process->WaitForExit();
-    ASSERT_TRUE(code) << "a push did not finish in time";
-    pusher.result = {*code, pusher.process->Stdout(), pusher.process->Stderr()};
-  }
-}
 
 TEST(ImmutabilityRace, OfTwelvePushersOfOneVersionWithDifferentContentExactlyOneWins) {
   TempDir work;
@@ -46,21 +26,8 @@ TEST(ImmutabilityRace, OfTwelvePushersOfOneVersionWithDifferentContentExactlyOne
   }
   ASSERT_NO_FATAL_FAILURE(RunConcurrently(pushers, args, users));
 
-  int winners = 0;
-  std::string winner_dir;
-  for (const auto& pusher : pushers) {
-    if (pusher.result.exit_code == 0) {
-      ++winners;
-      winner_dir = pusher.dir;
-      continue;
-    }
-    EXPECT_EQ(pusher.result.exit_code, 1) << pusher.result.Describe();
-    EXPECT_NE(pusher.result.err.find("already exists"), std::string::npos)
-        << pusher.result.Describe();
-    EXPECT_NE(pusher.result.err.find("different content"), std::string::npos)
-        << pusher.result.Describe();
-  }
-  ASSERT_EQ(winners, 1);
+  const std::string winner_dir = OnlyWinnerOf(pushers);
+  ASSERT_FALSE(winner_dir.empty());
   GitFsck(work.Sub("storage"));
 
   CliUser reader(work.Sub("reader-home"), server->url());

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "concurrent_pushers.h"
 #include "harness.h"
 #include "pg_cluster.h"
 
@@ -61,27 +62,6 @@ class PostgresServersTest : public ::testing::Test {
   std::vector<std::string> extra_args_;
   std::vector<std::unique_ptr<ServerProcess>> servers_;
 };
-
-struct Pusher {
-  std::string dir;
-  std::unique_ptr<Process> process;
-  CommandResult result;
-};
-
-// Starts every command before waiting for any, so they overlap.
-void RunConcurrently(std::vector<Pusher>& pushers,
-                     const std::vector<std::vector<std::string>>& args,
-                     const std::vector<CliUser>& users) {
-  for (size_t i = 0; i < pushers.size(); ++i) {
-    pushers[i].process = users[i].Start(args[i]);
-    ASSERT_TRUE(pushers[i].process);
-  }
-  for (auto& pusher : pushers) {
-    auto code = pusher.process->WaitForExit();
-    ASSERT_TRUE(code) << "a command did not finish in time";
-    pusher.result = {*code, pusher.process->Stdout(), pusher.process->Stderr()};
-  }
-}
 
 // Pulls `module`@`version` from every server at once and expects each copy to equal `source`.
 void ExpectEveryServerServes(const std::vector<ServerProcess*>& servers, const TempDir& work,
@@ -153,22 +133,8 @@ TEST_F(PostgresServersTest, OfSixteenPushersOfOneVersionOverThreeServersExactlyO
   }
   ASSERT_NO_FATAL_FAILURE(RunConcurrently(pushers, args, users));
 
-  int winners = 0;
-  std::string winner_dir;
-  for (const auto& pusher : pushers) {
-    if (pusher.result.exit_code == 0) {
-      ++winners;
-      winner_dir = pusher.dir;
-      continue;
-    }
-    // The documented conflict: exit 1, "already exists with different content" (docs/api.md 409).
-    EXPECT_EQ(pusher.result.exit_code, 1) << pusher.result.Describe();
-    EXPECT_NE(pusher.result.err.find("already exists"), std::string::npos)
-        << pusher.result.Describe();
-    EXPECT_NE(pusher.result.err.find("different content"), std::string::npos)
-        << pusher.result.Describe();
-  }
-  ASSERT_EQ(winners, 1);
+  const std::string winner_dir = OnlyWinnerOf(pushers);
+  ASSERT_FALSE(winner_dir.empty());
   ASSERT_NO_FATAL_FAILURE(
       ExpectEveryServerServes({servers_[0].get(), servers_[1].get(), servers_[2].get()}, work_,
                               "race", "v1.0.0", winner_dir, "race"));
