@@ -155,6 +155,13 @@ for pid in os.listdir("/proc"):
 print(total / tick)
 EOF
 }
+# CPU seconds the whole machine spent busy (every core: user, nice, system, irq, softirq, steal).
+machine_cpu() {
+  python3 -c '
+import os
+f = open("/proc/stat").readline().split()[1:]
+print((int(f[0]) + int(f[1]) + int(f[2]) + int(f[5]) + int(f[6]) + int(f[7])) / os.sysconf("SC_CLK_TCK"))'
+}
 now() { date +%s.%N; }
 
 # Starts a spoke-server with the given extra arguments, its own dir $1; sets STARTED_PORT.
@@ -195,21 +202,21 @@ client() {
       HOME=$home SPOKE_HOME=$home/.spoke SPOKE_REGISTRY=$url \
         "$SPOKE" pull -m "bench/scale/c$c" -v "v1.$k.0" -d "$home/out/v$k" >>"$home/log" 2>&1 ||
         { echo "pull c$c v1.$k.0 failed" >>"$out"; return 1; }
-      diff -r "$SCRATCH/src/c$c/v$k/acme" "$home/out/v$k/acme" >/dev/null ||
-        { echo "pull c$c v1.$k.0 differs" >>"$out"; return 1; }
     fi
   done
 }
 
-# Runs the P clients of one phase in parallel; sets PHASE_SECONDS, PHASE_SERVER_CPU, PHASE_PG_CPU.
+# Runs the P clients of one phase in parallel; sets PHASE_SECONDS, PHASE_SERVER_CPU, PHASE_PG_CPU
+# and PHASE_ALL_CPU (the machine's: the rest is the clients, spoke and spoke-core, and the bench).
 # $1: push or pull; $2: the setup's scratch dir; $3: pg or local; then the servers' URLs.
 run_phase() {
   local mode=$1 dir=$2 kind=$3
   shift 3
-  local urls=("$@") n=$# pids=() s0 p0 t0 t1 fail=0
+  local urls=("$@") n=$# pids=() s0 p0 m0 t0 t1 fail=0
   : >"$dir/$mode.failures"
   s0=$(server_cpu "${SERVER_PIDS[@]}")
   p0=$(pg_cpu)
+  m0=$(machine_cpu)
   t0=$(now)
   for c in $(seq 0 $((CLIENTS - 1))); do
     local i=$((c % n))
@@ -219,11 +226,19 @@ run_phase() {
   done
   for pid in "${pids[@]}"; do wait "$pid" || fail=1; done
   t1=$(now)
+  PHASE_ALL_CPU=$(python3 -c "print($(machine_cpu) - $m0)")
   [[ $fail == 0 ]] || die "$mode failed: $(head -5 "$dir/$mode.failures"); see $dir/clients/*/log"
   PHASE_SECONDS=$(python3 -c "print($t1 - $t0)")
   PHASE_SERVER_CPU=$(python3 -c "print($(server_cpu "${SERVER_PIDS[@]}") - $s0)")
   PHASE_PG_CPU=$(python3 -c "print($(pg_cpu) - $p0)")
-  [[ $kind == pg ]] || true
+  if [[ $mode == pull ]]; then  # every pulled tree is the pushed one (not timed)
+    for c in $(seq 0 $((CLIENTS - 1))); do
+      for k in $(seq 0 $((VERSIONS - 1))); do
+        diff -r "$SCRATCH/src/c$c/v$k/acme" "$dir/clients/pull-c$c/out/v$k/acme" >/dev/null ||
+          die "$dir: the pull of bench/scale/c$c@v1.$k.0 differs from what was pushed"
+      done
+    done
+  fi
 }
 
 RESULTS=$SCRATCH/results
@@ -247,10 +262,10 @@ run_setup() {  # name, kind (local|pg), server count
   done
   log "$name: $count server(s), $CLIENTS clients x $VERSIONS versions: push"
   run_phase push "$dir" "$kind" "${urls[@]}"
-  local push_s=$PHASE_SECONDS push_srv=$PHASE_SERVER_CPU push_pg=$PHASE_PG_CPU
+  local push_s=$PHASE_SECONDS push_srv=$PHASE_SERVER_CPU push_pg=$PHASE_PG_CPU push_all=$PHASE_ALL_CPU
   log "$name: pull"
   run_phase pull "$dir" "$kind" "${urls[@]}"
-  echo "$name $kind $count $push_s $push_srv $push_pg $PHASE_SECONDS $PHASE_SERVER_CPU $PHASE_PG_CPU" >>"$RESULTS"
+  echo "$name $kind $count $push_s $push_srv $push_pg $push_all $PHASE_SECONDS $PHASE_SERVER_CPU $PHASE_PG_CPU $PHASE_ALL_CPU" >>"$RESULTS"
   stop_servers
 }
 
@@ -260,20 +275,28 @@ for n in $SERVER_COUNTS; do run_setup "pg$n" pg "$n"; done
 # ---------------------------------------------------------------------------------------------
 echo "PostgreSQL $PG_VERSION, fsync=$PG_FSYNC; $CLIENTS clients x $VERSIONS versions ($OPS pushes, $OPS pulls)" \
   "of $FILES_PER_VERSION files x $LINES_PER_FILE lines; $(nproc) cores; scratch on $(df -T "$SCRATCH" | awk 'NR==2 {print $2}')"
-python3 - "$RESULTS" "$OPS" <<'EOF'
+python3 - "$RESULTS" "$OPS" "$(nproc)" <<'EOF'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-ops = int(sys.argv[2])
+ops, cores = int(sys.argv[2]), int(sys.argv[3])
 base = None
-print(f"{'setup':<22} {'pushes/s':>9} {'ratio':>6} {'pulls/s':>8} {'ratio':>6}   "
-      f"{'CPU ms/push: spoke-server':>25} {'postgres':>8}   {'CPU ms/pull: spoke-server':>25} {'postgres':>8}")
-for name, kind, count, ps, psrv, ppg, ls, lsrv, lpg in rows:
+print(f"{'setup':<22} {'pushes/s':>9} {'ratio':>6} {'pulls/s':>8} {'ratio':>6}")
+cpu = []
+for name, kind, count, ps, psrv, ppg, pall, ls, lsrv, lpg, lall in rows:
     push_rate, pull_rate = ops / float(ps), ops / float(ls)
     if base is None:
         base = (push_rate, pull_rate)
     label = "local store, 1 server" if kind == "local" else f"PostgreSQL, {count} server{'s' if count != '1' else ''}"
-    pgpush = f"{1000 * float(ppg) / ops:8.1f}" if kind == "pg" else f"{'-':>8}"
-    pgpull = f"{1000 * float(lpg) / ops:8.1f}" if kind == "pg" else f"{'-':>8}"
-    print(f"{label:<22} {push_rate:9.1f} {push_rate / base[0]:6.2f} {pull_rate:8.1f} {pull_rate / base[1]:6.2f}   "
-          f"{1000 * float(psrv) / ops:25.1f} {pgpush}   {1000 * float(lsrv) / ops:25.1f} {pgpull}")
+    print(f"{label:<22} {push_rate:9.1f} {push_rate / base[0]:6.2f} {pull_rate:8.1f} {pull_rate / base[1]:6.2f}")
+    for phase, secs, srv, pg, all_ in (("push", ps, psrv, ppg, pall), ("pull", ls, lsrv, lpg, lall)):
+        secs, srv, pg, all_ = map(float, (secs, srv, pg, all_))
+        if kind == "local":
+            pg = 0.0  # PostgreSQL idles beside the local store's run
+        cpu.append((label, phase, 1000 * srv / ops, 1000 * pg / ops, 1000 * (all_ - srv - pg) / ops,
+                    1000 * all_ / ops, 100 * all_ / (secs * cores)))
+print()
+print(f"CPU ms per operation ({cores} cores; rest = the spoke clients and spoke-core, the bench's shell, anything else)")
+print(f"{'setup':<22} {'phase':<5} {'spoke-server':>12} {'postgres':>9} {'rest':>7} {'total':>7} {'cores busy':>10}")
+for label, phase, srv, pg, rest, total, busy in cpu:
+    print(f"{label:<22} {phase:<5} {srv:12.1f} {pg:9.1f} {rest:7.1f} {total:7.1f} {busy:9.0f}%")
 EOF
