@@ -243,6 +243,7 @@ run_phase() {
 
 RESULTS=$SCRATCH/results
 : >"$RESULTS"
+: >"$SCRATCH/db"
 OPS=$((CLIENTS * VERSIONS))
 
 run_setup() {  # name, kind (local|pg), server count
@@ -265,6 +266,12 @@ run_setup() {  # name, kind (local|pg), server count
   local push_s=$PHASE_SECONDS push_srv=$PHASE_SERVER_CPU push_pg=$PHASE_PG_CPU push_all=$PHASE_ALL_CPU
   log "$name: pull"
   run_phase pull "$dir" "$kind" "${urls[@]}"
+  if [[ $kind == pg ]]; then  # what the database holds and how many connections the servers keep
+    psql -XAt -F ' ' -h 127.0.0.1 -p "$PG_PORT" -U spoke -d "$name" -c "SELECT '$name', $count,
+      (SELECT count(*) FROM packs), (SELECT sum(size + index_size) FROM packs),
+      (SELECT count(*) FROM refs), pg_database_size(current_database()),
+      (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()) - 1" >>"$SCRATCH/db"
+  fi
   echo "$name $kind $count $push_s $push_srv $push_pg $push_all $PHASE_SECONDS $PHASE_SERVER_CPU $PHASE_PG_CPU $PHASE_ALL_CPU" >>"$RESULTS"
   stop_servers
 }
@@ -300,3 +307,9 @@ print(f"{'setup':<22} {'phase':<5} {'spoke-server':>12} {'postgres':>9} {'rest':
 for label, phase, srv, pg, rest, total, busy in cpu:
     print(f"{label:<22} {phase:<5} {srv:12.1f} {pg:9.1f} {rest:7.1f} {total:7.1f} {busy:9.0f}%")
 EOF
+echo
+echo "database after each PostgreSQL setup (the empty database's own size included)"
+printf '%-8s %7s %6s %12s %5s %12s %18s\n' db servers packs "pack+idx B" refs "db size B" "conns at the end"
+while read -r db count packs bytes refs size conns; do
+  printf '%-8s %7s %6s %12s %5s %12s %18s\n' "$db" "$count" "$packs" "$bytes" "$refs" "$size" "$conns"
+done <"$SCRATCH/db"
