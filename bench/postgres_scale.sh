@@ -48,7 +48,7 @@ for tool in python3 psql; do
   command -v "$tool" >/dev/null || die "$tool is required (apt-get install python3 postgresql-client)"
 done
 PG_BIN=${SPOKE_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || true)}
-[[ -x $PG_BIN/initdb ]] || PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[[ -x $PG_BIN/initdb ]] || PG_BIN=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -1)
 [[ -x $PG_BIN/initdb && -x $PG_BIN/pg_ctl ]] ||
   die "no initdb/pg_ctl (SPOKE_PG_BINDIR, pg_config --bindir, /usr/lib/postgresql/*/bin): apt-get install postgresql"
 
@@ -164,7 +164,8 @@ print((int(f[0]) + int(f[1]) + int(f[2]) + int(f[5]) + int(f[6]) + int(f[7])) / 
 }
 now() { date +%s.%N; }
 
-# Starts a spoke-server with the given extra arguments, its own dir $1; sets STARTED_PORT.
+# Starts a spoke-server with the given extra arguments, its own dir $1; sets STARTED_PORT and
+# adds its pid to SERVER_PIDS.
 start_server() {
   local dir=$1
   shift
@@ -180,7 +181,6 @@ start_server() {
     sleep 0.05
   done
   [[ -n $STARTED_PORT ]] || die "spoke-server did not say it serves: $(cat "$dir/err")"
-  STARTED_PID=$pid
 }
 
 stop_servers() {
