@@ -990,8 +990,11 @@ struct Server::Impl {
       c->head_started = !c->in.empty();
       Settle(c);
     }
+    // Counted and logged before the answer goes out, so a client that has read it and then asks
+    // /metrics finds it counted.
+    const Next next = Log(req, res, close ? Next::kClose : Next::kKeep);
     if (!Emit(c, SerializeHead(res, close, head_only && permitted))) return Next::kClose;
-    return Log(req, res, close ? Next::kClose : Next::kKeep);
+    return next;
   }
 
   // Writes an answer without blocking: what the socket does not take now waits in c->out, sent
@@ -1405,8 +1408,10 @@ struct Server::Impl {
     Response res = RunHandler(*route, req);
     res.set_header(kRequestIdHeader, req.request_id);
     bool close = !parsed.keep_alive;
+    // Counted and logged before the answer goes out (see the event loop's quick path).
+    const Next next = Log(req, res, close ? Next::kClose : Next::kKeep);
     if (!Send(c, res, close, head_only)) return Next::kClose;
-    return Log(req, res, close ? Next::kClose : Next::kKeep);
+    return next;
   }
 
   // What is decided from the head alone, before a body byte is read: the route (404, 405), the
