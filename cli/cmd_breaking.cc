@@ -7,6 +7,7 @@
 #include "context.h"
 #include "schema_input.h"
 #include "spoke/breaking.h"
+#include "spoke/buf_config.h"
 #include "spoke/json.h"
 
 namespace spoke::cli {
@@ -74,9 +75,12 @@ void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
       "Exit codes: 0 nothing breaks, 1 findings or errors, 2 usage error.");
   *run = [args, flags]() -> CommandOutcome {
     BreakingOptions options;
-    auto module = LoadModuleConfig(args->dir);
+    // spoke.yaml, else buf.yaml mapped onto it (buf_config.h).
+    auto module = LoadCheckConfig(args->dir);
     if (!module.ok()) return Usage(module.status());
-    auto configured = BreakingOptionsFromConfig(*module);
+    for (const auto& warning : module->warnings)
+      std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    auto configured = BreakingOptionsFromConfig(module->config);
     if (!configured.ok()) return Usage(configured.status());
     options = *configured;
     if (!args->level.empty()) {

@@ -185,6 +185,7 @@ void WalkFile(const pb::FileDescriptor& file, std::vector<ActiveRule>& rules) {
 }
 
 bool UnderPath(const std::string& file, const std::string& prefix) {
+  if (prefix.empty() || prefix == "." || prefix == "./") return true;
   if (file == prefix) return true;
   std::string dir = prefix.empty() || prefix.back() == '/' ? prefix : prefix + "/";
   return file.compare(0, dir.size(), dir) == 0;

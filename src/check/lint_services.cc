@@ -55,12 +55,13 @@ class RequestResponseUniqueCheck : public LintCheck {
                     "RPC " + Quoted(method->name()) + " has the same type " + Quoted(input) +
                         " for the request and response.");
       }
-      for (const std::string* type : {&input, &output}) {
-        if (type == &output && output == input) break;
-        const auto& users = users_[*type];
-        if (users.size() < 2 || EmptyAllowed(*type, users)) continue;
+      std::vector<std::string> types = {input};
+      if (output != input) types.push_back(output);
+      for (const std::string& type : types) {
+        const auto& users = users_[type];
+        if (users.size() < 2 || EmptyAllowed(type, users)) continue;
         report->Add(*method, LintPart::kElement,
-                    Quoted(*type) + " is used as the request or response type for multiple RPCs.");
+                    Quoted(type) + " is used as the request or response type for multiple RPCs.");
       }
     }
   }
