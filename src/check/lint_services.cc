@@ -50,7 +50,7 @@ class RequestResponseUniqueCheck : public LintCheck {
       const std::string& input = method->input_type()->full_name();
       const std::string& output = method->output_type()->full_name();
       if (input == output && !options_.rpc_allow_same_request_response &&
-          !EmptyAllowed(input, users_[input])) {
+          !EmptyAllowed(input, *method)) {
         report->Add(*method, LintPart::kElement,
                     "RPC " + Quoted(method->name()) + " has the same type " + Quoted(input) +
                         " for the request and response.");
@@ -59,7 +59,7 @@ class RequestResponseUniqueCheck : public LintCheck {
       if (output != input) types.push_back(output);
       for (const std::string& type : types) {
         const auto& users = users_[type];
-        if (users.size() < 2 || EmptyAllowed(type, users)) continue;
+        if (users.size() < 2 || EmptyAllowed(type, *method)) continue;
         report->Add(*method, LintPart::kElement,
                     Quoted(type) + " is used as the request or response type for multiple RPCs.");
       }
@@ -67,15 +67,11 @@ class RequestResponseUniqueCheck : public LintCheck {
   }
 
  private:
-  // google.protobuf.Empty may be shared when allowed for every role it plays among `users`.
-  bool EmptyAllowed(const std::string& type,
-                    const std::vector<const pb::MethodDescriptor*>& users) {
+  // google.protobuf.Empty may be shared by an RPC when allowed for every role it plays in it.
+  bool EmptyAllowed(const std::string& type, const pb::MethodDescriptor& method) const {
     if (type != kEmpty) return false;
-    bool as_request = false, as_response = false;
-    for (const auto* m : users) {
-      as_request = as_request || m->input_type()->full_name() == type;
-      as_response = as_response || m->output_type()->full_name() == type;
-    }
+    bool as_request = method.input_type()->full_name() == type;
+    bool as_response = method.output_type()->full_name() == type;
     return (!as_request || options_.rpc_allow_google_protobuf_empty_requests) &&
            (!as_response || options_.rpc_allow_google_protobuf_empty_responses);
   }
