@@ -37,7 +37,8 @@ CommandOutcome ListRules(const LintConfig& config, bool json) {
       entry.Set("summary", rule.summary);
       list.Push(std::move(entry));
     } else {
-      std::printf("%-32s %-3s %-24s %s\n", rule.id.c_str(), on ? "on" : "off", categories.c_str(),
+      if (categories.empty()) categories = "(opt-in)";
+      std::printf("%-33s %-3s %-24s %s\n", rule.id.c_str(), on ? "on" : "off", categories.c_str(),
                   rule.summary.c_str());
     }
   }

@@ -176,14 +176,14 @@ void AddNamingRules(std::vector<LintRule>* rules) {
                              "Enum " + Quoted(enum_type.name()) +
                                  " sets allow_alias; aliases make names ambiguous in JSON.");
                }}));
-  rules->push_back(HookRule(
-      "FIELD_NOT_REQUIRED", Basic(), "fields are not required (proto2 required, LEGACY_REQUIRED)",
-      {.field = [](const pb::FieldDescriptor& field, LintReport* report) {
-        if (!field.is_required()) return;
-        report->Add(field, LintPart::kName,
-                    "Field named " + Quoted(field.name()) +
-                        " should not be required: a required field can never be removed.");
-      }}));
+  rules->push_back(
+      HookRule("FIELD_NOT_REQUIRED", Basic(), "fields are not required (proto2 required)",
+               {.field = [](const pb::FieldDescriptor& field, LintReport* report) {
+                 if (!field.is_required()) return;
+                 report->Add(field, LintPart::kName,
+                             "Field named " + Quoted(field.name()) +
+                                 " should not be required: a required field can never be removed.");
+               }}));
 }
 
 }  // namespace spoke::check
