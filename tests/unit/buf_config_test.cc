@@ -69,7 +69,8 @@ breaking:
 
 TEST(BufConfig, AModuleOwnLintSectionWinsOverTheTopLevelOne) {
   auto config = ParseBufConfig(
-      "version: v2\nmodules:\n  - path: .\n    lint:\n      use: [BASIC]\nlint:\n  use: [COMMENTS]\n",
+      "version: v2\nmodules:\n  - path: .\n    lint:\n      use: [BASIC]\nlint:\n  use: "
+      "[COMMENTS]\n",
       "", ".");
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(Value(*config, "lint.use"), Strings{"BASIC"});
@@ -106,10 +107,8 @@ TEST(BufConfig, DepsAndBufLockPinsAreWarningsNamingTheirFile) {
                                "proj");
   ASSERT_TRUE(config.ok()) << config.status().message();
   ASSERT_EQ(config->warnings.size(), 2u);
-  EXPECT_NE(config->warnings[0].find("proj/buf.yaml:3:"), std::string::npos)
-      << config->warnings[0];
-  EXPECT_NE(config->warnings[1].find("proj/buf.lock:4:"), std::string::npos)
-      << config->warnings[1];
+  EXPECT_NE(config->warnings[0].find("proj/buf.yaml:3:"), std::string::npos) << config->warnings[0];
+  EXPECT_NE(config->warnings[1].find("proj/buf.lock:4:"), std::string::npos) << config->warnings[1];
   EXPECT_TRUE(config->config.deps.empty());
 }
 

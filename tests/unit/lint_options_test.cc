@@ -108,7 +108,7 @@ service UserAPI {}
 )"}};
   LintConfig config = Using({"ENUM_ZERO_VALUE_SUFFIX", "SERVICE_SUFFIX"});
   EXPECT_EQ(LintLines(files, config), (Lines{"ENUM_ZERO_VALUE_SUFFIX acme/v1/a.proto:4:3",
-                                       "SERVICE_SUFFIX acme/v1/a.proto:6:9"}));
+                                             "SERVICE_SUFFIX acme/v1/a.proto:6:9"}));
   config.options.enum_zero_value_suffix = "_NONE";
   config.options.service_suffix = "API";
   EXPECT_EQ(LintLines(files, config), Lines{});
@@ -116,13 +116,14 @@ service UserAPI {}
 
 TEST(LintOptions, IgnoreOnlyDropsOneRuleOrCategoryUnderAPath) {
   FileSet files = {
-      {"acme/v1/a.proto", "syntax = \"proto3\";\npackage acme.v1;\nmessage A {\n  string badName = 1;\n}\n"},
+      {"acme/v1/a.proto",
+       "syntax = \"proto3\";\npackage acme.v1;\nmessage A {\n  string badName = 1;\n}\n"},
       {"legacy/v1/b.proto",
        "syntax = \"proto3\";\npackage legacy.v1;\nmessage b {\n  string badName = 1;\n}\n"}};
   LintConfig config = Using({"BASIC"});
   config.ignore_only["FIELD_LOWER_SNAKE_CASE"] = {"legacy"};
   EXPECT_EQ(LintLines(files, config), (Lines{"FIELD_LOWER_SNAKE_CASE acme/v1/a.proto:4:10",
-                                       "MESSAGE_PASCAL_CASE legacy/v1/b.proto:3:9"}));
+                                             "MESSAGE_PASCAL_CASE legacy/v1/b.proto:3:9"}));
   config.ignore_only["BASIC"] = {"legacy/v1/b.proto"};
   EXPECT_EQ(LintLines(files, config), (Lines{"FIELD_LOWER_SNAKE_CASE acme/v1/a.proto:4:10"}));
 }
@@ -147,11 +148,11 @@ message Plain {
 TEST(LintOptions, CommentIgnoresHoldAbovePackageAndOptionAndCoverNestedElements) {
   FileSet files = {{"acme/v1/a.proto", kIgnores},
                    {"acme/v1/b.proto", "syntax = \"proto3\";\npackage acme.v2;\nmessage B {}\n"}};
-  LintConfig config = Using({"PACKAGE_DIRECTORY_MATCH", "PACKAGE_SAME_GO_PACKAGE",
-                             "FIELD_LOWER_SNAKE_CASE"});
+  LintConfig config =
+      Using({"PACKAGE_DIRECTORY_MATCH", "PACKAGE_SAME_GO_PACKAGE", "FIELD_LOWER_SNAKE_CASE"});
   EXPECT_EQ(LintLines(files, config), (Lines{"FIELD_LOWER_SNAKE_CASE acme/v1/a.proto:14:10",
-                                       "PACKAGE_SAME_GO_PACKAGE acme/v1/b.proto:1:1",
-                                       "PACKAGE_DIRECTORY_MATCH acme/v1/b.proto:2:1"}));
+                                             "PACKAGE_SAME_GO_PACKAGE acme/v1/b.proto:1:1",
+                                             "PACKAGE_DIRECTORY_MATCH acme/v1/b.proto:2:1"}));
 }
 
 TEST(LintOptions, CommentIgnoresCanBeTurnedOff) {
@@ -159,9 +160,9 @@ TEST(LintOptions, CommentIgnoresCanBeTurnedOff) {
   LintConfig config = Using({"PACKAGE_DIRECTORY_MATCH", "FIELD_LOWER_SNAKE_CASE"});
   config.comment_ignores = false;
   EXPECT_EQ(LintLines(files, config), (Lines{"PACKAGE_DIRECTORY_MATCH acme/v1/a.proto:3:1",
-                                       "FIELD_LOWER_SNAKE_CASE acme/v1/a.proto:8:10",
-                                       "FIELD_LOWER_SNAKE_CASE acme/v1/a.proto:10:12",
-                                       "FIELD_LOWER_SNAKE_CASE acme/v1/a.proto:14:10"}));
+                                             "FIELD_LOWER_SNAKE_CASE acme/v1/a.proto:8:10",
+                                             "FIELD_LOWER_SNAKE_CASE acme/v1/a.proto:10:12",
+                                             "FIELD_LOWER_SNAKE_CASE acme/v1/a.proto:14:10"}));
 }
 
 TEST(LintOptions, AnIgnoreOnlyCommentIsNotDocumentationAndCommentsAreReportedAtTheKeyword) {
@@ -184,8 +185,9 @@ message A {
 TEST(LintOptions, FilesWithoutAPackageAreOnePackageForPackageSameDirectory) {
   FileSet files = {{"x/a.proto", "syntax = \"proto3\";\nmessage A {}\n"},
                    {"y/b.proto", "// No package.\nsyntax = \"proto3\";\nmessage B {}\n"}};
-  EXPECT_EQ(LintLines(files, Using({"PACKAGE_SAME_DIRECTORY"})),
-            (Lines{"PACKAGE_SAME_DIRECTORY x/a.proto:1:1", "PACKAGE_SAME_DIRECTORY y/b.proto:1:1"}));
+  EXPECT_EQ(
+      LintLines(files, Using({"PACKAGE_SAME_DIRECTORY"})),
+      (Lines{"PACKAGE_SAME_DIRECTORY x/a.proto:1:1", "PACKAGE_SAME_DIRECTORY y/b.proto:1:1"}));
 }
 
 TEST(LintOptions, SpokeYamlSpellsEveryOption) {
