@@ -20,6 +20,7 @@
 #include "spoke/sprocket.h"
 #include "spoke/store.h"
 #include "spoke/sys/postgres_backend.h"
+#include "spoke/sys/postgres_tokens.h"
 #include "spoke_version.h"
 
 namespace {
@@ -103,9 +104,9 @@ int ServerMain(int argc, char** argv) {
       "--postgres", postgres_url,
       "Serve the store shared in this PostgreSQL database (libpq URL; default $SPOKE_POSTGRES) "
       "with other spoke-servers. -storage-dir then holds only this server's files: its lock, "
-      "received bodies and the packs' local cache (pack-cache/, disposable). Not with it: "
-      "--mirror-of, --compile-languages and compiling on the server, the token file (use "
-      "SPOKE_TOKEN or --token-file, the same on every server); search may lag other servers' "
+      "received bodies and the packs' local cache (pack-cache/, disposable). Tokens are kept in "
+      "the database (spoke-server token create --postgres URL). Not with it: --mirror-of, "
+      "--compile-languages and compiling on the server; search may lag other servers' "
       "pushes by a second (docs/storage.md, \"Serving from PostgreSQL\")");
   int postgres_connections = spoke::kDefaultPostgresConnections;
   app.add_option("--postgres-connections", postgres_connections,
@@ -229,6 +230,7 @@ int ServerMain(int argc, char** argv) {
                                    postgres_connections](const std::string& cache_dir) {
       return spoke::OpenPostgresBackend(postgres_url, cache_dir, postgres_connections);
     };
+    options.open_shared_tokens = [postgres_url] { return spoke::OpenPostgresTokens(postgres_url); };
   }
   spoke::SprocketOptions compiling;
   if (!compile_languages.empty()) {
