@@ -70,6 +70,20 @@ def extra_args(case_dir, tool):
         return shlex.split(f.read())
 
 
+def rooted_paths(args, root):
+    """buf reads --path and --exclude-path relative to its working directory: make a case's
+    (relative to the module root) point into the tree buf reads."""
+    out = []
+    for i, arg in enumerate(args):
+        flag, eq, value = arg.partition("=")
+        if eq and flag in ("--path", "--exclude-path"):
+            arg = f"{flag}={os.path.join(root, value)}"
+        elif i > 0 and args[i - 1] in ("--path", "--exclude-path"):
+            arg = os.path.join(root, arg)
+        out.append(arg)
+    return out
+
+
 def run(argv, ok_codes):
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode not in ok_codes:
@@ -136,7 +150,7 @@ def buf_findings(buf, kind, case_dir, scratch):
         argv = [buf, "lint", root, "--error-format", "json"]
     env_cache = os.path.join(scratch, "buf-cache")
     os.environ["BUF_CACHE_DIR"] = env_cache
-    out = run(argv + extra_args(case_dir, "buf"), (0, 100))
+    out = run(argv + rooted_paths(extra_args(case_dir, "buf"), root), (0, 100))
     lines = []
     for text in out.splitlines():
         if not text.strip():
