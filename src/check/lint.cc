@@ -397,12 +397,16 @@ Result<std::vector<Finding>> Lint(const SchemaImage& image, const LintConfig& co
         {rule.make(image, config.options),
          std::make_unique<check::RuleReport>(rule.id.c_str(), config.comment_ignores, &findings)});
   }
+  // With paths (--path), as with buf, the rules see only those files: a rule comparing files
+  // compares only them.
+  const std::vector<std::string>& paths = config.options.paths;
   for (const auto* file : image.files()) {
-    if (!check::UnderAnyPrefix(file->name(), config.ignore)) check::WalkFile(*file, active);
+    if (check::UnderAnyPrefix(file->name(), config.ignore)) continue;
+    if (!paths.empty() && !check::UnderAnyPrefix(file->name(), paths)) continue;
+    check::WalkFile(*file, active);
   }
   for (auto& r : active) r.check->Finish(r.report.get());
   // Rules that look across files (Finish) may still name an ignored file.
-  const std::vector<std::string>& paths = config.options.paths;
   std::erase_if(findings, [&](const Finding& f) {
     if (check::UnderAnyPrefix(f.file, config.ignore)) return true;
     if (!paths.empty() && !check::UnderAnyPrefix(f.file, paths)) return true;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "check/lint_support.h"
+#include "spoke/schema_image.h"
 
 namespace spoke::check {
 namespace {
@@ -78,17 +79,22 @@ struct PackageImport {
   int dependency_index;
 };
 
+// The package graph is the whole module's, even with --path (buf follows a cycle through files
+// outside the path too); only the imports of files the run walks are reported.
 class ImportCycleCheck : public LintCheck {
  public:
-  void CheckFile(const pb::FileDescriptor& file, LintReport*) override {
-    if (file.package().empty()) return;
-    auto& imports = graph_[file.package()];
-    for (int i = 0; i < file.dependency_count(); ++i) {
-      const std::string& imported = file.dependency(i)->package();
-      if (imported.empty() || imported == file.package()) continue;
-      imports[imported].push_back({&file, i});
+  explicit ImportCycleCheck(const SchemaImage& image) {
+    for (const auto* file : image.files()) {
+      if (file->package().empty()) continue;
+      auto& imports = graph_[file->package()];
+      for (int i = 0; i < file->dependency_count(); ++i) {
+        const std::string& imported = file->dependency(i)->package();
+        if (imported.empty() || imported == file->package()) continue;
+        imports[imported].push_back({file, i});
+      }
     }
   }
+  void CheckFile(const pb::FileDescriptor& file, LintReport*) override { walked_.insert(&file); }
   // A package in a cycle has every import of the next package on its cycle reported.
   void Finish(LintReport* report) override {
     for (const auto& [package, imports] : graph_) {
@@ -98,6 +104,7 @@ class ImportCycleCheck : public LintCheck {
       std::string text;
       for (const auto& p : cycle) text += (text.empty() ? "" : " -> ") + p;
       for (const auto& import : imports.at(cycle[1])) {
+        if (!walked_.count(import.file)) continue;
         report->AddImport(*import.file, import.dependency_index, "Package import cycle: " + text);
       }
     }
@@ -120,6 +127,7 @@ class ImportCycleCheck : public LintCheck {
   }
 
   std::map<std::string, std::map<std::string, std::vector<PackageImport>>> graph_;
+  std::set<const pb::FileDescriptor*> walked_;
 };
 
 // The last component of a versioned package: "v1" is stable, "v1beta1" or "v2test" unstable.
@@ -143,9 +151,11 @@ void AddPackageRules(std::vector<LintRule>* rules) {
                                 return std::make_unique<SameOptionCheck>(option);
                               }});
   }
-  rules->push_back(LintRule{
-      "PACKAGE_NO_IMPORT_CYCLE", Minimal(), "packages do not import each other in a cycle",
-      [](const SchemaImage&, const LintOptions&) { return std::make_unique<ImportCycleCheck>(); }});
+  rules->push_back(LintRule{"PACKAGE_NO_IMPORT_CYCLE", Minimal(),
+                            "packages do not import each other in a cycle",
+                            [](const SchemaImage& image, const LintOptions&) {
+                              return std::make_unique<ImportCycleCheck>(image);
+                            }});
   rules->push_back(HookRule(
       "STABLE_PACKAGE_NO_IMPORT_UNSTABLE", {},
       "files of stable packages (v1) import no unstable ones (v1beta1); opt-in",

@@ -37,8 +37,6 @@ class RequestResponseUniqueCheck : public LintCheck {
  public:
   explicit RequestResponseUniqueCheck(const LintOptions& options) : options_(options) {}
   void CheckMethod(const pb::MethodDescriptor& method, LintReport*) override {
-    // With --path, buf counts only the RPCs of the files it lints.
-    if (!options_.paths.empty() && !UnderAnyPrefix(method.file()->name(), options_.paths)) return;
     const std::string& input = method.input_type()->full_name();
     const std::string& output = method.output_type()->full_name();
     methods_.push_back(&method);

@@ -42,8 +42,8 @@ struct LintOptions {
   // (response).
   bool rpc_allow_google_protobuf_empty_requests = false;
   bool rpc_allow_google_protobuf_empty_responses = false;
-  // The files reported on (as `--path`: files or directories); empty for all. Rules that count
-  // across files count only these, as buf counts only the files it lints.
+  // The files linted (as `--path`: files or directories); empty for all. As in buf, the hooks see
+  // only these, so rules comparing files compare only them; the image still holds every file.
   std::vector<std::string> paths;
 };
 
