@@ -98,6 +98,24 @@ TEST(LintOptions, PathsCountOnlyTheRpcsOfFilesUnderThem) {
   EXPECT_EQ(LintLines(files, config), Lines{});
 }
 
+TEST(LintOptions, PathsLimitWhatRulesCompareButImportCyclesFollowTheWholeModule) {
+  FileSet files = {
+      {"a/v1/a.proto",
+       "syntax = \"proto3\";\npackage a.v1;\nimport \"b/v1/b.proto\";\noption go_package = "
+       "\"x/a\";\nmessage A {\n  b.v1.B b = 1;\n}\n"},
+      {"a/v1/leaf.proto", "syntax = \"proto3\";\npackage a.v1;\nmessage Leaf {}\n"},
+      {"b/v1/b.proto",
+       "syntax = \"proto3\";\npackage b.v1;\nimport \"a/v1/leaf.proto\";\nmessage B {\n  "
+       "a.v1.Leaf leaf = 1;\n}\n"}};
+  LintConfig config = Using({"PACKAGE_SAME_GO_PACKAGE", "PACKAGE_NO_IMPORT_CYCLE"});
+  EXPECT_EQ(LintLines(files, config), (Lines{"PACKAGE_NO_IMPORT_CYCLE a/v1/a.proto:3:1",
+                                             "PACKAGE_SAME_GO_PACKAGE a/v1/a.proto:4:1",
+                                             "PACKAGE_SAME_GO_PACKAGE a/v1/leaf.proto:1:1",
+                                             "PACKAGE_NO_IMPORT_CYCLE b/v1/b.proto:3:1"}));
+  config.options.paths = {"a/v1/a.proto"};
+  EXPECT_EQ(LintLines(files, config), (Lines{"PACKAGE_NO_IMPORT_CYCLE a/v1/a.proto:3:1"}));
+}
+
 TEST(LintOptions, EnumZeroValueSuffixAndServiceSuffixAreConfigurable) {
   FileSet files = {{"acme/v1/a.proto", R"(syntax = "proto3";
 package acme.v1;
