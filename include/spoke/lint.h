@@ -1,9 +1,11 @@
 // Lint: style rules over a module's .proto files, with buf's rule IDs and categories where buf has
 // the rule (PACKAGE_LOWER_SNAKE_CASE, ENUM_ZERO_VALUE_SUFFIX, RPC_REQUEST_STANDARD_NAME, ...).
 //
-// Categories, each containing the one before: MINIMAL (file layout), BASIC (naming, imports),
-// STANDARD (the default: enum prefixes and zero values, version suffixes, RPC naming). Off unless
-// asked for: COMMENTS (leading comments on public elements), UNARY_RPC (no streaming).
+// Categories, each containing the one before: MINIMAL (file layout, package import cycles), BASIC
+// (naming, imports, one value of each language option per package, no required fields), STANDARD
+// (the default: enum prefixes and zero values, version suffixes, RPC naming). Off unless asked
+// for: COMMENTS (leading comments on public elements), UNARY_RPC (no streaming), and
+// STABLE_PACKAGE_NO_IMPORT_UNSTABLE (in no category).
 // BuiltinLintRules() lists every rule with its categories.
 //
 // Configuration, in spoke.yaml (module_config.h):
