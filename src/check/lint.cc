@@ -275,7 +275,10 @@ const std::vector<LintRule>& BuiltinLintRules() {
 
 Result<LintConfig> LintConfigFromModuleConfig(const ModuleConfig& config) {
   LintConfig lint;
-  for (const auto& [key, values] : config.values) {
+  for (const auto& entry : config.values) {
+    // Named, not a structured binding, for the lambdas below to capture.
+    const std::string& key = entry.first;
+    const std::vector<std::string>& values = entry.second;
     if (key.rfind("lint.", 0) != 0) continue;
     std::string name = key.substr(5);
     auto one = [&](std::string* into) -> Status {
@@ -288,8 +291,8 @@ Result<LintConfig> LintConfigFromModuleConfig(const ModuleConfig& config) {
       std::string text;
       SPOKE_RETURN_IF_ERROR(one(&text));
       if (text != "true" && text != "false")
-        return Status::InvalidArgument("spoke.yaml: lint." + name + " is true or false, not \"" +
-                                       text + "\"");
+        return Status::InvalidArgument("spoke.yaml: lint." + name + " is true or false, not " +
+                                       check::Quoted(text));
       *into = text == "true";
       return Status::Ok();
     };

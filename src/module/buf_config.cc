@@ -15,8 +15,10 @@ namespace {
 struct YamlNode {
   enum Kind { kNull, kScalar, kList, kMap } kind = kNull;
   std::string scalar;
-  std::vector<YamlNode> items;                            // kList
-  std::vector<std::pair<std::string, YamlNode>> entries;  // kMap, in file order
+  std::vector<YamlNode> items;  // kList
+  // kMap, in file order: keys[i] maps to values[i] (a pair would hold YamlNode incomplete).
+  std::vector<std::string> keys;
+  std::vector<YamlNode> values;
   int line = 0;
 
   static YamlNode Of(Kind kind, int line, std::string scalar = "") {
@@ -27,9 +29,16 @@ struct YamlNode {
     return node;
   }
 
+  // The entries of a map as (key, value) pairs, to loop over.
+  std::vector<std::pair<std::string, const YamlNode*>> Entries() const {
+    std::vector<std::pair<std::string, const YamlNode*>> out;
+    for (size_t i = 0; i < keys.size(); ++i) out.emplace_back(keys[i], &values[i]);
+    return out;
+  }
+
   const YamlNode* Find(const std::string& key) const {
-    for (const auto& [k, v] : entries) {
-      if (k == key) return &v;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] == key) return &values[i];
     }
     return nullptr;
   }
@@ -156,7 +165,8 @@ class YamlReader {
       } else {
         SPOKE_ASSIGN_OR_RETURN(child, Scalar(value, line));
       }
-      node.entries.emplace_back(key, std::move(child));
+      node.keys.push_back(key);
+      node.values.push_back(std::move(child));
     }
     if (next_ < lines_.size() && lines_[next_].indent > indent)
       return Error(lines_[next_], "unexpected indentation");
@@ -264,8 +274,10 @@ class BufMapper {
     if (node.kind != YamlNode::kMap) return Error(node, section + " is a map");
     bool lint = section == "lint";
     bool comment_ignores_said = false;
-    for (const auto& [key, value] : node.entries) {
-      std::string name = section + "." + key;
+    for (const auto& [key, value_at] : node.Entries()) {
+      const YamlNode& value = *value_at;
+      std::string name = section;
+      name += "." + key;
       if (key == "use" || key == "except") {
         SPOKE_ASSIGN_OR_RETURN(std::vector<std::string> ids, Strings(value, name));
         std::vector<std::string> kept;
@@ -290,9 +302,14 @@ class BufMapper {
         }
         if (value.kind == YamlNode::kNull) continue;
         if (value.kind != YamlNode::kMap) return Error(value, name + " maps rule IDs to paths");
-        for (const auto& [rule, paths_node] : value.entries) {
+        for (const auto& [rule, paths_node_at] : value.Entries()) {
+          const YamlNode& paths_node = *paths_node_at;
           SPOKE_ASSIGN_OR_RETURN(std::vector<std::string> paths, Strings(paths_node, name));
-          for (const auto& path : paths) Add(name, {rule + " " + path});
+          for (const auto& path : paths) {
+            std::string item = rule;
+            item += ' ';
+            Add(name, {item + path});
+          }
         }
       } else if (key == "disable_builtin" || key == "plugins") {
         bool on = key == "plugins" ? value.kind != YamlNode::kNull &&
@@ -354,7 +371,8 @@ class BufMapper {
 Status MapV2(const YamlNode& root, BufMapper& map) {
   const YamlNode* lint = root.Find("lint");
   const YamlNode* breaking = root.Find("breaking");
-  for (const auto& [key, value] : root.entries) {
+  for (const auto& [key, value_at] : root.Entries()) {
+    const YamlNode& value = *value_at;
     if (key == "version" || key == "lint" || key == "breaking") continue;
     if (key == "deps") {
       map.Deps(value, "deps");
@@ -366,7 +384,8 @@ Status MapV2(const YamlNode& root, BufMapper& map) {
                          "several modules are not supported by Spoke: check each module "
                          "directory with its own spoke.yaml");
       for (const auto& module : value.items) {
-        for (const auto& [mkey, mvalue] : module.entries) {
+        for (const auto& [mkey, mvalue_at] : module.Entries()) {
+          const YamlNode& mvalue = *mvalue_at;
           if (mkey == "path") {
             std::string path = mvalue.scalar;
             while (path.size() > 1 && path.back() == '/') path.pop_back();
@@ -404,7 +423,8 @@ Status MapV2(const YamlNode& root, BufMapper& map) {
 
 Status MapV1(const YamlNode& root, BufMapper& map) {
   bool lint_seen = false;
-  for (const auto& [key, value] : root.entries) {
+  for (const auto& [key, value_at] : root.Entries()) {
+    const YamlNode& value = *value_at;
     if (key == "version") continue;
     if (key == "lint") {
       SPOKE_RETURN_IF_ERROR(map.Checks(value, "lint", true));
@@ -417,7 +437,8 @@ Status MapV1(const YamlNode& root, BufMapper& map) {
       map.Warn(value, "name " + value.scalar +
                           " is not used: Spoke's module name comes from spoke.yaml or -module");
     } else if (key == "build") {
-      for (const auto& [bkey, bvalue] : value.entries) {
+      for (const auto& [bkey, bvalue_at] : value.Entries()) {
+        const YamlNode& bvalue = *bvalue_at;
         if (bkey != "excludes") return map.Error(bvalue, "build." + bkey + " is not supported");
         SPOKE_RETURN_IF_ERROR(map.Excludes(bvalue, "build.excludes"));
       }
