@@ -67,7 +67,8 @@ void SetupLint(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       "Categories: MINIMAL < BASIC < STANDARD (default); COMMENTS, UNARY_RPC and the rule\n"
       "STABLE_PACKAGE_NO_IMPORT_UNSTABLE are opt-in.\n"
       "spoke.yaml: a \"lint:\" section with \"use:\", \"except:\", \"ignore:\", "
-      "\"ignore_only:\" and buf's rule options (docs/checks.md); without spoke.yaml, buf.yaml's.\n"
+      "\"ignore_only:\"\n"
+      "and buf's rule options (docs/checks.md); without spoke.yaml, buf.yaml's lint section.\n"
       "An element (and what it holds) is exempted from a rule by a leading comment\n"
       "\"spoke:lint:ignore RULE_ID\" (or buf:lint:ignore), unless disallow_comment_ignores.\n"
       "Exit codes: 0 clean, 1 findings or errors, 2 usage error.");
