@@ -1,7 +1,8 @@
 // Breaking-change rules about files and packages: files deleted or moved to another package, file
 // options changed, and messages, enums, services and extensions deleted from a file (FILE level)
-// or from a package (PACKAGE level). Only the outermost deleted element is reported: deleting a
-// message deletes what it nests.
+// or from a package (PACKAGE level). By default only the outermost deleted element is reported:
+// deleting a message deletes what it nests; options.report_nested_deletions reports the nested
+// ones too, as buf does.
 #include <functional>
 #include <map>
 #include <set>
@@ -99,7 +100,7 @@ void ReportDeletedMessage(const pb::Descriptor* message, const Declared& now,
     sink->AddPrevious(rules.message, message->file(), PathOf(message),
                       "Previously present message \"" + name + "\" was deleted from " +
                           rules.scope + " " + where + ".");
-    return;
+    if (!sink->ReportNestedDeletions()) return;
   }
   for (int i = 0; i < message->nested_type_count(); ++i) {
     ReportDeletedMessage(message->nested_type(i), now, rules, where, sink);
@@ -160,8 +161,6 @@ const std::vector<FileOptionRule>& FileOptionRules() {
        [](const auto& o) { return Bool(o.java_generic_services()); }},
       {Rule::kFileSamePyGenericServices, "py_generic_services", 18,
        [](const auto& o) { return Bool(o.py_generic_services()); }},
-      {Rule::kFileSameJavaStringCheckUtf8, "java_string_check_utf8", 27,
-       [](const auto& o) { return Bool(o.java_string_check_utf8()); }},
       {Rule::kFileSameCcEnableArenas, "cc_enable_arenas", 31,
        [](const auto& o) { return Bool(o.cc_enable_arenas()); }},
       {Rule::kFileSameObjcClassPrefix, "objc_class_prefix", 36,
@@ -207,13 +206,14 @@ void CompareFilePair(const pb::FileDescriptor* before, const pb::FileDescriptor*
               "File " + Quoted(now->name()) + " changed option " + Quoted(option.name) + " from " +
                   Quoted(was) + " to " + Quoted(is) + ".");
   }
-  if (sink->AnyEnabled({Rule::kMessageNoDelete, Rule::kEnumNoDelete, Rule::kServiceNoDelete})) {
+  if (sink->AnyEnabled({Rule::kMessageNoDelete, Rule::kEnumNoDelete, Rule::kServiceNoDelete,
+                        Rule::kExtensionNoDelete})) {
     Declared declared;
     AddFile(now, /*relative=*/true, &declared);
     DeletionRules rules{Rule::kMessageNoDelete,
                         Rule::kEnumNoDelete,
                         Rule::kServiceNoDelete,
-                        Rule::kCount,
+                        Rule::kExtensionNoDelete,
                         "file",
                         true};
     ReportDeletedInFile(before, declared, rules, Quoted(now->name()), sink);

@@ -14,6 +14,16 @@ namespace {
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
+std::string Joined(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + Quoted(name);
+  return out;
+}
+
+bool IsProto3(const pb::Descriptor* message) {
+  return message->file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO3;
+}
+
 struct Index {
   std::unordered_map<std::string, const pb::Descriptor*> messages;
   std::unordered_map<std::string, const pb::EnumDescriptor*> enums;
@@ -166,6 +176,12 @@ void CompareMessagePair(const pb::Descriptor* before, const pb::Descriptor* now,
   }
   CompareReservedInMessage(before, now, sink);
   std::string where = "message " + Quoted(now->name());
+  if (IsProto3(before) && !IsProto3(now)) {
+    sink->Add(Rule::kMessageSameJsonFormat, now->file(), PathOf(now),
+              "Message " + Quoted(now->name()) +
+                  " JSON format support changed from ALLOW to LEGACY_BEST_EFFORT (moved from a "
+                  "proto3 to a proto2 file).");
+  }
   if (before->options().message_set_wire_format() != now->options().message_set_wire_format()) {
     sink->Add(Rule::kMessageSameMessageSetWireFormat, now->file(),
               Sub(PathOf(now), {tag::kMessageOptions}),
@@ -206,6 +222,14 @@ bool IsClosed(const pb::EnumDescriptor* enum_type) {
   return enum_type->file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO2;
 }
 
+// Every name an enum number has, aliases included.
+std::map<int, std::set<std::string>> NamesByNumber(const pb::EnumDescriptor* enum_type) {
+  std::map<int, std::set<std::string>> names;
+  for (int i = 0; i < enum_type->value_count(); ++i)
+    names[enum_type->value(i)->number()].insert(enum_type->value(i)->name());
+  return names;
+}
+
 void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor* now,
                      FindingSink* sink) {
   std::string where = "enum " + Quoted(now->name());
@@ -215,11 +239,15 @@ void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor*
                   (IsClosed(before) ? "closed" : "open") + " to " +
                   (IsClosed(now) ? "closed" : "open") + ".");
   }
-  std::map<int, std::set<std::string>> names_before, names_now;
-  for (int i = 0; i < before->value_count(); ++i)
-    names_before[before->value(i)->number()].insert(before->value(i)->name());
-  for (int i = 0; i < now->value_count(); ++i)
-    names_now[now->value(i)->number()].insert(now->value(i)->name());
+  // JSON support is ALLOW in proto3 and LEGACY_BEST_EFFORT in proto2; only losing it breaks.
+  if (!IsClosed(before) && IsClosed(now)) {
+    sink->Add(Rule::kEnumSameJsonFormat, now->file(), PathOf(now),
+              "Enum " + Quoted(now->name()) +
+                  " JSON format support changed from ALLOW to LEGACY_BEST_EFFORT (moved from a "
+                  "proto3 to a proto2 file).");
+  }
+  std::map<int, std::set<std::string>> names_before = NamesByNumber(before);
+  std::map<int, std::set<std::string>> names_now = NamesByNumber(now);
   for (const auto& [number, names] : names_before) {
     auto kept = names_now.find(number);
     if (kept == names_now.end()) {
@@ -240,13 +268,17 @@ void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor*
       }
       continue;
     }
-    // Every name the number had must still be there; aliases may be added next to it.
-    for (const auto& name : names) {
-      if (kept->second.count(name)) continue;
-      const pb::EnumValueDescriptor* value = now->FindValueByNumber(number);
-      sink->Add(Rule::kEnumValueSameName, now->file(), Sub(PathOf(value), {tag::kName}),
+    // Every name the number had must still be there; aliases may be added next to it. A change
+    // is reported on every line that now carries the number (each alias), at the number.
+    bool kept_all =
+        std::includes(kept->second.begin(), kept->second.end(), names.begin(), names.end());
+    if (kept_all) continue;
+    for (int i = 0; i < now->value_count(); ++i) {
+      const pb::EnumValueDescriptor* value = now->value(i);
+      if (value->number() != number) continue;
+      sink->Add(Rule::kEnumValueSameName, now->file(), Sub(PathOf(value), {tag::kEnumValueNumber}),
                 "Enum value " + Quoted(std::to_string(number)) + " on " + where +
-                    " changed name from " + Quoted(name) + " to " + Quoted(value->name()) + ".");
+                    " changed name from " + Joined(names) + " to " + Joined(kept->second) + ".");
     }
   }
   if (sink->Enabled(Rule::kReservedEnumNoDelete)) {
