@@ -107,6 +107,12 @@ int ServerMain(int argc, char** argv) {
       "--mirror-of, --compile-languages and compiling on the server, the token file (use "
       "SPOKE_TOKEN or --token-file, the same on every server); search may lag other servers' "
       "pushes by a second (docs/storage.md, \"Serving from PostgreSQL\")");
+  int postgres_connections = spoke::kDefaultPostgresConnections;
+  app.add_option("--postgres-connections", postgres_connections,
+                 "With --postgres: the most connections this server opens to the database at "
+                 "once; requests beyond it wait for one (up to 30 s)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")
       ->capture_default_str();
   std::string token_flag, token_file;
@@ -219,8 +225,9 @@ int ServerMain(int argc, char** argv) {
           "--compile-languages keeps its queue and artifacts in the store's files: not yet on "
           "--postgres (compile with a sprocket on a -storage-dir mirror)")));
     }
-    options.open_shared_backend = [postgres_url](const std::string& cache_dir) {
-      return spoke::OpenPostgresBackend(postgres_url, cache_dir);
+    options.open_shared_backend = [postgres_url,
+                                   postgres_connections](const std::string& cache_dir) {
+      return spoke::OpenPostgresBackend(postgres_url, cache_dir, postgres_connections);
     };
   }
   spoke::SprocketOptions compiling;

@@ -141,8 +141,10 @@ TEST_F(PostgresServersTest, OfSixteenPushersOfOneVersionOverThreeServersExactlyO
 }
 
 TEST_F(PostgresServersTest, SixteenPushersOfDifferentVersionsOverThreeServersAllLand) {
-  // Each version is unrelated random content: the race is tested, not compatibility.
-  ASSERT_NO_FATAL_FAILURE(StartCluster({"--default-compat", "NONE"}));
+  // Each version is unrelated random content: the race is tested, not compatibility. Two
+  // connections a server, fewer than the pushers each serves, so requests wait for connections.
+  ASSERT_NO_FATAL_FAILURE(
+      StartCluster({"--default-compat", "NONE", "--postgres-connections", "2"}));
   std::vector<Pusher> pushers(kPushers);
   std::vector<std::vector<std::string>> args;
   std::vector<CliUser> users;
