@@ -342,7 +342,8 @@ void CompareCppStringType(const pb::FieldDescriptor* before, const pb::FieldDesc
 }
 
 // Without editions a string field's UTF-8 validation follows its file's syntax: proto3 verifies,
-// proto2 does not. Java also verifies proto2 strings when the file sets java_string_check_utf8.
+// proto2 does not (so does a message's JSON support: ALLOW in proto3, LEGACY_BEST_EFFORT in
+// proto2). Java also verifies proto2 strings when the file sets java_string_check_utf8.
 bool VerifiesUtf8(const pb::FieldDescriptor* field) {
   return field->file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO3;
 }
@@ -404,6 +405,14 @@ void CompareFields(const pb::FieldDescriptor* before, const pb::FieldDescriptor*
   CompareOneof(before, now, sink);
   CompareCppStringType(before, now, sink);
   if (before->is_map() && now->is_map()) {
+    // A map's entry message loses JSON support with the message holding it; buf reports the entry
+    // too, at its map field.
+    if (VerifiesUtf8(before) && !VerifiesUtf8(now)) {
+      sink->Add(Rule::kMessageSameJsonFormat, now->file(), PathOf(now),
+                "Message " + Quoted(now->message_type()->name()) +
+                    " JSON format support changed from ALLOW to LEGACY_BEST_EFFORT (moved from a "
+                    "proto3 to a proto2 file).");
+    }
     CompareUtf8Validation(before->message_type()->map_key(), now->message_type()->map_key(), now,
                           " (map key)", sink);
     CompareUtf8Validation(before->message_type()->map_value(), now->message_type()->map_value(),

@@ -216,10 +216,18 @@ void FindingSink::Add(Rule rule, const pb::FileDescriptor* file, const std::vect
 }
 
 void FindingSink::AddPrevious(Rule rule, const pb::FileDescriptor* file,
-                              const std::vector<int>& path, std::string message) {
+                              const std::vector<int>& path, std::string message,
+                              const pb::FileDescriptor* new_file,
+                              const std::vector<int>& new_path) {
   if (!Enabled(rule)) return;
   Finding finding = FindingAt(file, path, RuleId(rule), std::move(message));
   finding.in_previous = true;
+  if (new_file != nullptr) {
+    Finding shown = FindingAt(new_file, new_path, RuleId(rule), "");
+    finding.new_file = shown.file;
+    finding.new_line = shown.line > 0 ? shown.line : 1;
+    finding.new_column = shown.line > 0 ? shown.column : 1;
+  }
   Keep(file, std::move(finding));
 }
 

@@ -109,9 +109,12 @@ class FindingSink {
   // A finding at `path` in `file` of the current version.
   void Add(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
            std::string message);
-  // A finding at `path` in `file` of the previous version (something deleted).
+  // A finding at `path` in `file` of the previous version (something deleted), shown in the
+  // current version at `new_path` in `new_file` (an empty path: the file's line 1; no file: not
+  // shown there, the file is gone).
   void AddPrevious(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
-                   std::string message);
+                   std::string message, const pb::FileDescriptor* new_file,
+                   const std::vector<int>& new_path);
   std::vector<Finding> Take() { return std::move(findings_); }
 
  private:

@@ -143,15 +143,18 @@ void CompareDeletedField(const pb::FieldDescriptor* field, const pb::Descriptor*
                      " with name " + Quoted(field->name()) + " on message " + Quoted(now->name()) +
                      " was deleted";
   const pb::FileDescriptor* file = field->file();
-  sink->AddPrevious(Rule::kFieldNoDelete, file, PathOf(field), text + ".");
+  sink->AddPrevious(Rule::kFieldNoDelete, file, PathOf(field), text + ".", now->file(),
+                    PathOf(now));
   if (!now->IsReservedNumber(field->number())) {
     sink->AddPrevious(
         Rule::kFieldNoDeleteUnlessNumberReserved, file, PathOf(field),
-        text + " without reserving the number " + Quoted(std::to_string(field->number())) + ".");
+        text + " without reserving the number " + Quoted(std::to_string(field->number())) + ".",
+        now->file(), PathOf(now));
   }
   if (!now->IsReservedName(field->name())) {
     sink->AddPrevious(Rule::kFieldNoDeleteUnlessNameReserved, file, PathOf(field),
-                      text + " without reserving the name " + Quoted(field->name()) + ".");
+                      text + " without reserving the name " + Quoted(field->name()) + ".",
+                      now->file(), PathOf(now));
   }
 }
 
@@ -172,7 +175,8 @@ void CompareMessagePair(const pb::Descriptor* before, const pb::Descriptor* now,
     if (kept != nullptr && !kept->is_synthetic()) continue;
     sink->AddPrevious(Rule::kOneofNoDelete, oneof->file(), PathOf(oneof),
                       "Previously present oneof " + Quoted(oneof->name()) + " on message " +
-                          Quoted(now->name()) + " was deleted.");
+                          Quoted(now->name()) + " was deleted.",
+                      now->file(), PathOf(now));
   }
   CompareReservedInMessage(before, now, sink);
   std::string where = "message " + Quoted(now->name());
@@ -254,17 +258,20 @@ void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor*
       const pb::EnumValueDescriptor* value = before->FindValueByNumber(number);
       std::string text = "Previously present enum value " + Quoted(std::to_string(number)) + " (" +
                          Quoted(value->name()) + ") on " + where + " was deleted";
-      sink->AddPrevious(Rule::kEnumValueNoDelete, before->file(), PathOf(value), text + ".");
+      sink->AddPrevious(Rule::kEnumValueNoDelete, before->file(), PathOf(value), text + ".",
+                        now->file(), PathOf(now));
       if (!now->IsReservedNumber(number)) {
         sink->AddPrevious(
             Rule::kEnumValueNoDeleteUnlessNumberReserved, before->file(), PathOf(value),
-            text + " without reserving the number " + Quoted(std::to_string(number)) + ".");
+            text + " without reserving the number " + Quoted(std::to_string(number)) + ".",
+            now->file(), PathOf(now));
       }
       bool names_reserved = true;
       for (const auto& name : names) names_reserved = names_reserved && now->IsReservedName(name);
       if (!names_reserved) {
         sink->AddPrevious(Rule::kEnumValueNoDeleteUnlessNameReserved, before->file(), PathOf(value),
-                          text + " without reserving the name " + Quoted(value->name()) + ".");
+                          text + " without reserving the name " + Quoted(value->name()) + ".",
+                          now->file(), PathOf(now));
       }
       continue;
     }
@@ -312,7 +319,7 @@ void CompareServicePair(const pb::ServiceDescriptor* before, const pb::ServiceDe
     std::string rpc = "RPC " + Quoted(was->name()) + " on service " + Quoted(now->name());
     if (is == nullptr) {
       sink->AddPrevious(Rule::kRpcNoDelete, before->file(), PathOf(was),
-                        "Previously present " + rpc + " was deleted.");
+                        "Previously present " + rpc + " was deleted.", now->file(), PathOf(now));
       continue;
     }
     if (was->input_type()->full_name() != is->input_type()->full_name()) {

@@ -767,6 +767,32 @@ TEST(Breaking, DeletionPointsAtWhereTheElementWasInThePreviousVersion) {
             "(FIELD_NO_DELETE)");
 }
 
+TEST(Breaking, DeletionAlsoShowsWhereBufPutsItInTheNewVersion) {
+  BreakingOptions options;
+  // A field: at the message that lost it.
+  auto field = Breaking(P3(kMsg), P3("\nmessage M {\n  int32 a = 1;\n}\n"), options);
+  ASSERT_EQ(field.size(), 1u);
+  EXPECT_EQ(field[0].new_file, "acme/v1/a.proto");
+  EXPECT_EQ(field[0].new_line, 4);
+  EXPECT_EQ(field[0].new_column, 1);
+  Json json = FindingToJson(field[0]);
+  ASSERT_NE(json.Get("in_new"), nullptr);
+  EXPECT_EQ(json.Get("in_new")->Get("line")->as_int(), 4);
+  // A top-level message: the file's line 1; a nested one: the message still holding it.
+  auto messages = Breaking(P3("message N {\n  message Inner {}\n}\nmessage Gone {}\n"),
+                           P3("message N {}\n"), options);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].new_line, 3);  // N, for N.Inner
+  EXPECT_EQ(messages[1].new_line, 1);  // the file, for Gone
+  EXPECT_EQ(messages[1].new_column, 1);
+  // A deleted file shows nowhere in the new version.
+  auto file = Breaking({{"acme/v1/a.proto", kProto3 + kMsg}, {"acme/v1/b.proto", kProto3}},
+                       P3(kMsg), options);
+  ASSERT_EQ(file.size(), 1u);
+  EXPECT_EQ(file[0].new_line, 0);
+  EXPECT_EQ(FindingToJson(file[0]).Get("in_new"), nullptr);
+}
+
 TEST(Breaking, ChangePointsAtTheTypeInTheNewVersion) {
   BreakingOptions options;
   auto findings =
