@@ -72,7 +72,7 @@ void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
       "FILE, PACKAGE, WIRE_JSON or WIRE (default: spoke.yaml's breaking.level or breaking.use, "
       "else FILE)");
   sub->add_option("--except", args->except,
-                  "Rule IDs not to check, added to spoke.yaml's (repeatable)");
+                  "Rule IDs (or levels) not to check, added to spoke.yaml's (repeatable)");
   sub->add_flag("--report-nested-deletions", args->report_nested_deletions,
                 "Also report each message, enum and extension nested in a deleted message (as "
                 "buf does; default: spoke.yaml's breaking.report_nested_deletions, else only the "
@@ -100,7 +100,7 @@ void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
     }
     if (args->report_nested_deletions) options.report_nested_deletions = true;
     for (const auto& id : args->except) {
-      if (!IsBreakingRuleId(id))
+      if (!IsBreakingRuleId(id) && !ParseBreakingLevel(id).ok())
         return Usage(
             Status::InvalidArgument("unknown breaking rule " + id + " (see --list-rules)"));
       options.except.push_back(id);
@@ -129,6 +129,11 @@ void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
     if (args->json) {
       Json out = Json::MakeObject();
       out.Set("level", BreakingLevelName(options.level));
+      if (!options.use.empty()) {
+        Json use = Json::MakeArray();
+        for (const auto& name : options.use) use.Push(name);
+        out.Set("use", std::move(use));
+      }
       out.Set("against", (*previous)->label);
       out.Set("findings", FindingsToJson(findings));
       std::printf("%s\n", out.Dump(2).c_str());

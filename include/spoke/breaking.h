@@ -55,7 +55,7 @@ struct BreakingOptions {
   BreakingLevel level = BreakingLevel::kFile;
   // Levels and rule IDs, mixed, to check instead of `level`'s rules; empty: `level`.
   std::vector<std::string> use;
-  std::vector<std::string> except;  // rule IDs not to check
+  std::vector<std::string> except;  // levels and rule IDs not to check
   std::vector<std::string>
       ignore;  // files or directories (path prefixes) whose findings are dropped
   // Drop findings in packages whose last component is an unstable version (v1alpha1, v1beta,
@@ -72,7 +72,7 @@ struct BreakingOptions {
 //     use:                  # levels and rule IDs, mixed
 //       - WIRE
 //       - FIELD_SAME_NAME
-//     except:               # rule IDs
+//     except:               # levels and rule IDs
 //       - FIELD_SAME_JSON_NAME
 //     ignore:               # files or directories
 //       - legacy/

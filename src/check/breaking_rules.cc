@@ -239,23 +239,23 @@ void FindingSink::Keep(const pb::FileDescriptor* file, Finding finding) {
 
 std::bitset<kRuleCount> EnabledRules(const BreakingOptions& options) {
   std::bitset<kRuleCount> enabled;
-  auto set_level = [&](BreakingLevel level) {
-    unsigned bit = LevelBit(level);
-    for (const auto& entry : kRules) {
-      if (entry.levels & bit) enabled.set(static_cast<int>(entry.rule));
-    }
-  };
-  if (options.use.empty()) set_level(options.level);
-  for (const auto& name : options.use) {
+  // The rules a level or rule ID names.
+  auto named = [](const std::string& name) {
     auto level = ParseBreakingLevel(name);
-    if (level.ok()) {
-      set_level(*level);
-      continue;
+    if (!level.ok()) return RulesNamed(name);
+    std::vector<Rule> rules;
+    for (const auto& entry : kRules) {
+      if (entry.levels & LevelBit(*level)) rules.push_back(entry.rule);
     }
-    for (Rule rule : RulesNamed(name)) enabled.set(static_cast<int>(rule));
+    return rules;
+  };
+  for (const auto& name : options.use.empty()
+                              ? std::vector<std::string>{BreakingLevelName(options.level)}
+                              : options.use) {
+    for (Rule rule : named(name)) enabled.set(static_cast<int>(rule));
   }
-  for (const auto& id : options.except) {
-    for (Rule rule : RulesNamed(id)) enabled.reset(static_cast<int>(rule));
+  for (const auto& name : options.except) {
+    for (Rule rule : named(name)) enabled.reset(static_cast<int>(rule));
   }
   return enabled;
 }
@@ -361,10 +361,9 @@ Result<BreakingOptions> BreakingOptionsFromConfig(const ModuleConfig& config) {
       has_level = true;
     } else if (name == "use" || name == "except") {
       for (const auto& id : values) {
-        bool level = name == "use" && ParseBreakingLevel(id).ok();
-        if (!level && !IsBreakingRuleId(id)) {
-          return Status::InvalidArgument("spoke.yaml: breaking." + name + ": unknown " +
-                                         (name == "use" ? "level or rule " : "rule ") + id +
+        if (!ParseBreakingLevel(id).ok() && !IsBreakingRuleId(id)) {
+          return Status::InvalidArgument("spoke.yaml: breaking." + name +
+                                         ": unknown level or rule " + id +
                                          " (see spoke breaking --list-rules)");
         }
         (name == "use" ? options.use : options.except).push_back(id);

@@ -885,6 +885,13 @@ TEST(Breaking, UseMixesLevelsAndSingleRules) {
   EXPECT_EQ(RulesOf(renamed), std::vector<std::string>{"FIELD_SAME_NAME"});
   auto retyped = Breaking(P3(WithField("int32 f = 1;")), P3(WithField("sint32 f = 1;")), options);
   EXPECT_EQ(RulesOf(retyped), std::vector<std::string>{"FIELD_WIRE_COMPATIBLE_TYPE"});
+  options.except = {"WIRE"};  // a level left out leaves the single rule
+  EXPECT_EQ(RulesOf(Breaking(P3(kMsg), P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"),
+                             options)),
+            std::vector<std::string>{"FIELD_SAME_NAME"});
+  EXPECT_TRUE(
+      Breaking(P3(WithField("int32 f = 1;")), P3(WithField("sint32 f = 1;")), options).empty());
+  options.except = {};
   options.use = {"FIELD_SAME_JSON_NAME"};
   EXPECT_EQ(
       RulesOf(Breaking(P3(WithField("int32 f = 1;")), P3(WithField("sint32 f = 1;")), options)),
