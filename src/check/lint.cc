@@ -110,7 +110,12 @@ class RuleReport : public LintReport {
                        std::string message) {
     pb::SourceLocation location;
     if (!file.GetSourceLocation(path, &location)) {
-      out_->push_back(Finding{rule_, file.name(), 1, 1, std::move(message)});
+      Finding finding;
+      finding.rule = rule_;
+      finding.file = file.name();
+      finding.line = finding.column = 1;
+      finding.message = std::move(message);
+      out_->push_back(std::move(finding));
       return;
     }
     if (IgnoredBy(file, path)) return;
