@@ -255,7 +255,10 @@ class Store {
   // same commit id, on any machine. Used for artifacts; many files land as one pack.
   using FileViews = std::map<std::string, std::string_view>;
   Result<std::string> WriteSnapshot(const FileViews& files, const std::string& message);
-  // A snapshot written while its files are still being produced (see SnapshotWriter).
+  // A snapshot written while its files are still being produced (see SnapshotWriter). On a store
+  // without files (path() ""), its blobs are held in memory until Finish() writes them through the
+  // backend, like any other object (the PostgreSQL backend then stores them with the next
+  // UpdateRefs that needs them, as one pack).
   Result<std::unique_ptr<SnapshotWriter>> StartSnapshot();
 
   // Validates `request` and writes its blobs, trees, commit and tag, with `parent` (hex, or "" for

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "postgres_fixture.h"
+#include "spoke/artifact_cache.h"
 #include "spoke/store.h"
 #include "spoke/sys/postgres_backend.h"
 
@@ -86,6 +87,42 @@ TEST_F(PostgresBackendTest, AVersionWrittenThroughOneServerIsReadThroughTheOther
                      "SELECT count(*) FROM ref_changes r WHERE NOT EXISTS"
                      " (SELECT 1 FROM packs p WHERE p.id = r.pack_id)"),
             0);
+}
+
+// Sprocket's and the compile route's write: CompileWithCache stores the generated files through
+// the backend (held in memory, then one pack with the artifact's ref), so every server finds it.
+TEST_F(PostgresBackendTest, AnArtifactCompiledThroughOneServerIsACacheHitOnTheOther) {
+  auto first = OpenStore("first");
+  auto second = OpenStore("second");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  FileSet files = {
+      {"acme/user/v1/user.proto",
+       "syntax = \"proto3\";\npackage acme.user.v1;\nmessage User { string id = 1; }\n"}};
+  auto put = first->PutVersion(MakeRequest("acme/user", "v1.0.0", files));
+  SPOKE_ASSERT_OK(put);
+  auto request = RequestForVersion(*first, put->version, {"cpp", "python"}, {});
+  SPOKE_ASSERT_OK(request);
+  CompileStats stats;
+  auto compiled = CompileWithCache(*first, *request, &stats);
+  SPOKE_ASSERT_OK(compiled);
+  EXPECT_EQ(stats.generator_runs, 2);
+  auto c = Connect();
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(QueryInt(*c, "SELECT count(*) FROM refs WHERE name LIKE 'refs/artifacts/%'"), 2);
+
+  auto again = RequestForVersion(*second, second->GetVersion("acme/user", "v1.0.0").value(),
+                                 {"cpp", "python"}, {});
+  SPOKE_ASSERT_OK(again);
+  CompileStats hit;
+  auto found = CompileWithCache(*second, *again, &hit);
+  SPOKE_ASSERT_OK(found);
+  EXPECT_EQ(hit.generator_runs, 0);
+  for (const std::string language : {"cpp", "python"}) {
+    ASSERT_FALSE(found->at(language).files.empty()) << language;
+    EXPECT_EQ(found->at(language).files, compiled->at(language).files) << language;
+    EXPECT_EQ(found->at(language).commit, compiled->at(language).commit) << language;
+  }
 }
 
 // A pushed pack: checked in the incoming directory, its objects stored with the refs, so another

@@ -70,9 +70,9 @@ Result<std::unique_ptr<StoreBackend>> OpenFilesystemBackend(const std::string& p
 
 // An empty store in memory, gone when the Store that owns it is; for tests. Thread-safe; a ref
 // update is all or none for readers too (they never see part of one). It has no directory(): a
-// Store over it cannot receive packs (ApplyPack, ApplyPackFile, CreateIncomingFile), write a
-// snapshot file by file (StartSnapshot) or keep settings; those answer FailedPrecondition.
-// WriteSnapshot writes its blobs one by one instead of as a pack.
+// Store over it cannot receive packs (ApplyPack, ApplyPackFile, CreateIncomingFile) or keep
+// settings; those answer FailedPrecondition. WriteSnapshot and StartSnapshot write their blobs
+// one by one through the backend instead of as a pack.
 std::unique_ptr<StoreBackend> NewMemoryBackend();
 
 }  // namespace spoke
