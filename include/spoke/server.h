@@ -33,8 +33,8 @@ struct ServerOptions {
   // spoke/sys/postgres_backend.h; the program opens it, so this library does not link libpq).
   // When set, Create() takes storage_dir's lock, then calls it with this server's cache directory,
   // <storage_dir>/pack-cache; storage_dir keeps only files of this server (its lock, received
-  // bodies, that cache). What would need the shared store's files is refused: a mirror, the
-  // token file (only `token` counts), compiling on the server (docs/storage.md, "Serving from
+  // bodies, that cache, a compile's staged files). What would need the shared store's files is
+  // refused: a mirror, the token file (only `token` counts) (docs/storage.md, "Serving from
   // PostgreSQL").
   std::function<Result<std::unique_ptr<StoreBackend>>(const std::string& cache_dir)>
       open_shared_backend;
