@@ -6,8 +6,9 @@
 //   after the last sequence number; from the start of the log when the server starts, so nothing
 //   pushed while no server ran is missed). Each new version becomes one job per language, kind
 //   "compile-<language>", key "<module>@<version>", enqueued with ON CONFLICT DO NOTHING (every
-//   server enqueues what it sees; the queue keeps one row), dependencies first, claimable
-//   `SprocketOptions::delay` after the version was seen.
+//   server enqueues what it sees; the queue keeps one row), dependencies first: what the log held
+//   when Run() started claimable at once, a version pushed since `SprocketOptions::delay` after
+//   the version was seen, so a burst of pushes is compiled once it is over.
 // - A worker claims the oldest claimable job (SELECT ... FOR UPDATE SKIP LOCKED) under a lease,
 //   renews the lease from a thread of its own while it compiles, and finishes the job, or fails it
 //   with its message and a back-off that doubles from max(delay, 1 s) up to an hour (the row's

@@ -295,6 +295,12 @@ class Store {
   // In memory the swap is one step for readers too.
   Status UpdateRefs(const std::vector<RefUpdate>& updates);
 
+  // The refs created or moved since `*position` (start from -1, which only sets it), oldest first,
+  // when the backend keeps a log of ref changes (PostgreSQL's ref_changes), so a watcher need not
+  // list every ref to find them; nullopt when it keeps none (files, memory: list instead).
+  // Errors are the backend's.
+  Result<std::optional<std::vector<std::string>>> RefsChangedSince(int64_t* position) const;
+
   // Removes the git lock files of refs (and packed-refs.lock) that writers killed mid-write left
   // behind, holding spoke-refs.lock, which every live writer holds while its lock files exist:
   // when another writer holds it now, those files are its own and nothing is removed (a dead

@@ -3,6 +3,7 @@
 // (tests/pg_cluster.h). Store's behaviour on one such backend is store_backend_test.cc's.
 #include <git2.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -13,7 +14,9 @@
 #include "postgres_fixture.h"
 #include "spoke/artifact_cache.h"
 #include "spoke/store.h"
+#include "spoke/store_watch.h"
 #include "spoke/sys/postgres_backend.h"
+#include "spoke/sys/store_backend.h"
 
 namespace spoke::testing {
 namespace {
@@ -123,6 +126,49 @@ TEST_F(PostgresBackendTest, AnArtifactCompiledThroughOneServerIsACacheHitOnTheOt
     EXPECT_EQ(found->at(language).files, compiled->at(language).files) << language;
     EXPECT_EQ(found->at(language).commit, compiled->at(language).commit) << language;
   }
+}
+
+// The index watcher of a server on PostgreSQL follows ref_changes rather than listing every
+// version tag at each look.
+TEST_F(PostgresBackendTest, AWatcherReadsOnlyTheRefChangesAfterItsLastLook) {
+  auto first = OpenStore("first");
+  auto second = OpenStore("second");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  SPOKE_ASSERT_OK(first->PutVersion(MakeRequest("acme/user", "v1.0.0", OneFile("a"))));
+
+  int64_t position = -1;
+  auto start = second->RefsChangedSince(&position);
+  SPOKE_ASSERT_OK(start);
+  ASSERT_TRUE(start->has_value());
+  EXPECT_TRUE((*start)->empty()) << "a negative position only finds the log's end";
+  EXPECT_GT(position, 0);
+  SPOKE_ASSERT_OK(first->PutVersion(MakeRequest("acme/user", "v1.1.0", OneFile("b"))));
+  auto changed = second->RefsChangedSince(&position);
+  SPOKE_ASSERT_OK(changed);
+  ASSERT_TRUE(changed->has_value());
+  std::vector<std::string> names = **changed;
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{ModuleBranchRef("acme/user"),
+                                             VersionTagRef("acme/user", "v1.1.0")}));
+  auto none = second->RefsChangedSince(&position);
+  SPOKE_ASSERT_OK(none);
+  EXPECT_TRUE((*none)->empty());
+
+  StoreWatch watch(*second, std::chrono::milliseconds(0));
+  auto all = watch.Start();
+  SPOKE_ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 2u);
+  SPOKE_ASSERT_OK(first->PutVersion(MakeRequest("acme/user", "v1.2.0", OneFile("c"))));
+  SPOKE_ASSERT_OK(first->PutVersion(MakeRequest("acme/base", "v1.0.0", OneFile("d"))));
+  auto fresh = watch.NewVersions();
+  SPOKE_ASSERT_OK(fresh);
+  EXPECT_EQ(*fresh, (std::vector<VersionName>{{"acme/base", "v1.0.0"}, {"acme/user", "v1.2.0"}}));
+  // Stores without a log say so, and are listed instead.
+  auto memory = Store::Open(NewMemoryBackend());
+  SPOKE_ASSERT_OK(memory);
+  int64_t memory_position = -1;
+  EXPECT_FALSE((*memory)->RefsChangedSince(&memory_position).value().has_value());
 }
 
 // A pushed pack: checked in the incoming directory, its objects stored with the refs, so another

@@ -20,8 +20,10 @@
 #ifndef SPOKE_SYS_STORE_BACKEND_H_
 #define SPOKE_SYS_STORE_BACKEND_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +60,15 @@ class StoreBackend {
   // backend's to exclude.
   virtual Status UpdateRefs(git_repository* handle, const std::vector<RefUpdate>& updates,
                             const std::function<void()>& refs_locked) = 0;
+
+  // For watchers that must not list every ref to find what changed (Store::RefsChangedSince): the
+  // names of the refs created or moved after `*position` in the backend's log of ref changes,
+  // oldest first, with *position moved past them. A position is the backend's own number; a
+  // negative one only sets *position to the log's end (and answers no names). nullopt from a
+  // backend without such a log (files, memory), whose watchers list instead. Thread-safe.
+  virtual Result<std::optional<std::vector<std::string>>> RefsChangedSince(int64_t* /*position*/) {
+    return std::optional<std::vector<std::string>>();
+  }
 };
 
 // Opens the bare git repository at `path`, creating it (and its parents) first when `create` is
