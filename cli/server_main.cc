@@ -18,6 +18,7 @@
 #include "spoke/policy.h"
 #include "spoke/server.h"
 #include "spoke/sprocket.h"
+#include "spoke/sprocket_queue.h"
 #include "spoke/store.h"
 #include "spoke/sys/postgres_backend.h"
 #include "spoke/sys/postgres_tokens.h"
@@ -105,9 +106,10 @@ int ServerMain(int argc, char** argv) {
       "Serve the store shared in this PostgreSQL database (libpq URL; default $SPOKE_POSTGRES) "
       "with other spoke-servers. -storage-dir then holds only this server's files: its lock, "
       "received bodies and the packs' local cache (pack-cache/, disposable). Tokens are kept in "
-      "the database (spoke-server token create --postgres URL). Not with it: --mirror-of, "
-      "--compile-languages and compiling on the server; search may lag other servers' "
-      "pushes by a second (docs/storage.md, \"Serving from PostgreSQL\")");
+      "the database (spoke-server token create --postgres URL). Not with it: --mirror-of. "
+      "--compile-languages compiles through the database's job queue, each version once across "
+      "the servers; search may lag other servers' pushes by a second (docs/storage.md, "
+      "\"Serving from PostgreSQL\")");
   int postgres_connections = spoke::kDefaultPostgresConnections;
   app.add_option("--postgres-connections", postgres_connections,
                  "With --postgres: the most connections this server opens to the database at "
@@ -156,6 +158,12 @@ int ServerMain(int argc, char** argv) {
                  "installed one) in the background, as a sprocket on this store would");
   app.add_option("--compile-delay", compile_delay,
                  "With --compile-languages: how long after the last push of a burst to compile")
+      ->capture_default_str();
+  std::string compile_lease = "30s";
+  app.add_option("--compile-lease", compile_lease,
+                 "With --postgres and --compile-languages: how long a compile job stays claimed "
+                 "by this server without a renewal (renewed every third of it while compiling); "
+                 "a server that died gives its job up after this")
       ->capture_default_str();
   // Scoped tokens (`spoke-server token --help`) and TLS.
   app.add_flag("--read-auth", options.read_auth,
@@ -216,15 +224,10 @@ int ServerMain(int argc, char** argv) {
   options.default_compatibility = *compat;
   options.validate_compile = validate == "compile";
   if (!postgres_url.empty()) {
-    // Both need the store's files; refused before anything is opened (docs/storage.md).
+    // It needs the store's files; refused before anything is opened (docs/storage.md).
     if (!options.mirror_of.empty()) {
       return Exit(spoke::cli::Usage(spoke::Status::InvalidArgument(
           "--mirror-of writes into the store's files: a server on --postgres cannot be a mirror")));
-    }
-    if (!compile_languages.empty()) {
-      return Exit(spoke::cli::Usage(spoke::Status::InvalidArgument(
-          "--compile-languages keeps its queue and artifacts in the store's files: not yet on "
-          "--postgres (compile with a sprocket on a -storage-dir mirror)")));
     }
     options.open_shared_backend = [postgres_url,
                                    postgres_connections](const std::string& cache_dir) {
@@ -248,6 +251,8 @@ int ServerMain(int argc, char** argv) {
     compiling.delay = *delay;
     compiling.holder = "spoke-server";
   }
+  auto lease = spoke::cli::ParseDuration(compile_lease);
+  if (!lease.ok()) return Exit(spoke::cli::Usage(lease.status().WithContext("--compile-lease")));
 
   if (no_fsync) spoke::SetSyncWrites(false);
   auto server = spoke::Server::Create(options);
@@ -264,14 +269,53 @@ int ServerMain(int argc, char** argv) {
     });
   }
   spoke::Store& store = (*server)->store();
-  // Sprocket's states are files beside the store: a shared store has none, and lists no artifacts.
+  // On files, Sprocket's states are files beside the store; on PostgreSQL, the job queue's rows
+  // (a server that does not compile lists none).
   if (postgres_url.empty()) {
     (*server)->SetArtifactStateSource([&store](const spoke::VersionInfo& version) {
       return spoke::Sprocket::StatesOf(store, version);
     });
   }
   std::unique_ptr<spoke::Sprocket> sprocket;
-  if (!compiling.languages.empty()) {
+  std::unique_ptr<spoke::SprocketQueue> queue;
+  if (!compiling.languages.empty() && !postgres_url.empty()) {
+    spoke::Server* registry = server->get();
+    compiling.on_compile = [registry](const std::string& language, double seconds, bool succeeded) {
+      registry->ObserveCompile(language, seconds, succeeded);
+    };
+    auto opened =
+        spoke::SprocketQueue::Open(store, postgres_url, compiling, *lease, PrintCompileEvent);
+    if (!opened.ok()) return Exit(opened.status().WithContext("--compile-languages"));
+    queue = std::move(*opened);
+    spoke::SprocketQueue* worker = queue.get();
+    if (const char* hold = std::getenv("SPOKE_TEST_HOLD_AT"); hold && *hold) {
+      std::string stage = hold;
+      worker->SetStageHook([stage](const std::string& reached) {
+        if (reached != stage) return;
+        std::fprintf(stderr, "spoke-server: holding at %s\n", reached.c_str());
+        std::fflush(stderr);
+        for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+      });
+    }
+    registry->SetArtifactStateSource(
+        [worker](const spoke::VersionInfo& version) { return worker->StatesOf(version); });
+    registry->AddMetricGauge("spoke_sprocket_queue_depth",
+                             "Compile jobs of this server's languages not done yet, on every "
+                             "server (the database's job queue)",
+                             [worker] { return static_cast<double>(worker->QueueDepth()); });
+    registry->AddWorker(
+        [worker] {
+          spoke::Status ran = worker->Run([](const spoke::SprocketPass& pass) {
+            std::printf("spoke-server: compile jobs done: %d compiled, %d failed, %d cached\n",
+                        pass.compiled, pass.failed, pass.cached);
+            std::fflush(stdout);
+          });
+          if (!ran.ok()) {
+            std::fprintf(stderr, "spoke-server: sprocket stopped: %s\n", ran.message().c_str());
+          }
+        },
+        [worker] { worker->Stop(); });
+  } else if (!compiling.languages.empty()) {
     spoke::Server* registry = server->get();
     compiling.on_compile = [registry](const std::string& language, double seconds, bool succeeded) {
       registry->ObserveCompile(language, seconds, succeeded);
@@ -329,12 +373,16 @@ int ServerMain(int argc, char** argv) {
       "spoke-server: open %s://%s:%d/ in a browser; point the CLI at it with "
       "SPOKE_REGISTRY=%s://%s:%d\n",
       scheme, host.c_str(), *port, scheme, host.c_str(), *port);
-  if (sprocket) {
+  if (sprocket || queue) {
     std::string languages;
     for (const auto& language : compiling.languages)
       languages += (languages.empty() ? "" : ",") + language;
     std::printf("spoke-server: compiling %s for every pushed version, %lld ms after a push\n",
                 languages.c_str(), static_cast<long long>(compiling.delay.count()));
+  }
+  if (queue) {
+    std::printf("spoke-server: compile jobs from the database's queue, claimed as %s\n",
+                queue->owner().c_str());
   }
   if (!options.mirror_of.empty()) {
     std::printf("spoke-server: read-only mirror of %s, synced every %ds and when notified\n",

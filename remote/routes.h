@@ -24,6 +24,9 @@ class VersionSchemaCache;
 
 struct ServerContext {
   Store* store = nullptr;
+  // This server's own directory: the store's, or with a shared store its storage directory
+  // (received bodies and scratch, such as a compile's staged files, go under spoke-incoming/).
+  std::string local_dir;
   ImportIndex* imports = nullptr;  // indexes->imports()
   // Call indexes->CatchUp() before answering from an index.
   RegistryIndexes* indexes = nullptr;

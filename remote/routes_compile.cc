@@ -78,14 +78,9 @@ void RegisterCompileRoutes(http::Server& http, ServerContext& ctx) {
               if (!AllowWrite(ctx, req, req.matches[1], res)) return;
               bool cached = false;
               // The answer lists only paths and sizes: a registry compiling a large module holds
-              // none of its generated code, but stages it in a quarantine.
-              // A store without files (--postgres) has no quarantine to stage in.
-              if (ctx.store->path().empty()) {
-                return SendError(res, Status::FailedPrecondition(
-                                          "compiling on the server needs a store with files "
-                                          "(-storage-dir); this one is shared in PostgreSQL"));
-              }
-              Quarantine stage(ctx.store->path());
+              // none of its generated code, but stages it in a quarantine: in the store, or in
+              // this server's own directory when the store is shared (--postgres).
+              Quarantine stage(ctx.local_dir);
               if (!stage.ok())
                 return SendError(res, Status::IOError("cannot create " + stage.dir().string()));
               auto artifact = ArtifactFor(

@@ -149,6 +149,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   }
   ec.clear();
   impl->ctx.store = impl->store.get();
+  impl->ctx.local_dir = local_dir;
   // Built before the first request (the search index: while the first ones are answered), then
   // kept current with what this server publishes and what other processes write to the store.
   SPOKE_ASSIGN_OR_RETURN(impl->indexes, RegistryIndexes::Open(*impl->store));

@@ -34,9 +34,9 @@ struct ServerOptions {
   // spoke/sys/postgres_backend.h; the program opens it, so this library does not link libpq).
   // When set, Create() takes storage_dir's lock, then calls it with this server's cache directory,
   // <storage_dir>/pack-cache; storage_dir keeps only files of this server (its lock, received
-  // bodies, that cache). What would need the shared store's files is refused: a mirror, a
-  // token file left there (tokens are the shared store's: open_shared_tokens), compiling on the
-  // server (docs/storage.md, "Serving from PostgreSQL").
+  // bodies, that cache, a compile's staged files). What would need the shared store's files is
+  // refused: a mirror, a token file left there (tokens are the shared store's:
+  // open_shared_tokens) (docs/storage.md, "Serving from PostgreSQL").
   std::function<Result<std::unique_ptr<StoreBackend>>(const std::string& cache_dir)>
       open_shared_backend;
   // With open_shared_backend: where the shared store's tokens are (spoke/sys/postgres_tokens.h),

@@ -255,7 +255,10 @@ class Store {
   // same commit id, on any machine. Used for artifacts; many files land as one pack.
   using FileViews = std::map<std::string, std::string_view>;
   Result<std::string> WriteSnapshot(const FileViews& files, const std::string& message);
-  // A snapshot written while its files are still being produced (see SnapshotWriter).
+  // A snapshot written while its files are still being produced (see SnapshotWriter). On a store
+  // without files (path() ""), its blobs are held in memory until Finish() writes them through the
+  // backend, like any other object (the PostgreSQL backend then stores them with the next
+  // UpdateRefs that needs them, as one pack).
   Result<std::unique_ptr<SnapshotWriter>> StartSnapshot();
 
   // Validates `request` and writes its blobs, trees, commit and tag, with `parent` (hex, or "" for
@@ -291,6 +294,12 @@ class Store {
   //     so the same happens at the next open; until then the store shows part of the update.
   // In memory the swap is one step for readers too.
   Status UpdateRefs(const std::vector<RefUpdate>& updates);
+
+  // The refs created or moved since `*position` (start from -1, which only sets it), oldest first,
+  // when the backend keeps a log of ref changes (PostgreSQL's ref_changes), so a watcher need not
+  // list every ref to find them; nullopt when it keeps none (files, memory: list instead).
+  // Errors are the backend's.
+  Result<std::optional<std::vector<std::string>>> RefsChangedSince(int64_t* position) const;
 
   // Removes the git lock files of refs (and packed-refs.lock) that writers killed mid-write left
   // behind, holding spoke-refs.lock, which every live writer holds while its lock files exist:

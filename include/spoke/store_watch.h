@@ -10,8 +10,11 @@
 // seconds older than the moment it was taken is not trusted (another write within the file
 // system's timestamp granularity would leave it unchanged), so the next look lists again, as git
 // treats a "racily clean" index.
-// A store whose backend keeps no files (store.h's path() is "") has no stamp: every look lists
-// the version tags, at most once per interval.
+// A store whose backend keeps no files (store.h's path() is "") has no stamp. When its backend
+// keeps a log of ref changes (PostgreSQL's ref_changes, Store::RefsChangedSince), each look reads
+// only the log after the last look's position, so its cost follows the pushes, not the number of
+// versions; otherwise (the memory backend) every look lists the version tags, at most once per
+// interval.
 //
 // Thread safety: every method may be called from any thread; concurrent NewVersions() calls wait
 // for the one that is looking.
@@ -72,6 +75,8 @@ class StoreWatch {
   std::chrono::steady_clock::time_point last_look_;
   bool looked_ = false;
   Stamp stamp_;
+  bool follows_log_ = false;   // the store has a log of ref changes: read it, do not list
+  int64_t log_position_ = -1;  // where in that log the last look ended
   std::set<VersionName> seen_;
 };
 

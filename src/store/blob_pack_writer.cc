@@ -88,6 +88,8 @@ std::string RawId(const git_oid& id) {
 
 Result<std::unique_ptr<BlobPackWriter>> BlobPackWriter::Start(const std::string& store_path,
                                                               size_t pack_threshold) {
+  if (store_path.empty())
+    return std::unique_ptr<BlobPackWriter>(new BlobPackWriter("", pack_threshold, OdbPtr()));
   git_odb* raw = nullptr;
   int rc = git_odb_open(&raw, (fs::path(store_path) / "objects").c_str());
   if (rc != 0) return GitError(rc, "cannot open the object store of " + store_path);
@@ -171,7 +173,7 @@ void BlobPackWriter::Run() {
           continue;
         }
         const auto size = static_cast<uint64_t>(st.st_size);
-        if (pack_ || held_back_bytes_ + size >= kPackBytes) {
+        if (!without_files() && (pack_ || held_back_bytes_ + size >= kPackBytes)) {
           failed = !StoreFileStreamed(std::move(item), size);
           continue;
         }
@@ -192,12 +194,13 @@ bool BlobPackWriter::Store(Pending&& item, std::string_view content) {
   const git_oid& id = *item.id;
   if (!seen_.insert(RawId(id)).second) return true;
   // The store's packs were listed when odb_ was opened; rescanning them on every miss would cost
-  // a directory read per new blob.
-  if (git_odb_exists_ext(odb_.get(), &id, GIT_ODB_LOOKUP_NO_REFRESH) == 1) return true;
+  // a directory read per new blob. Without files, Finish()'s write skips what is stored.
+  if (odb_ && git_odb_exists_ext(odb_.get(), &id, GIT_ODB_LOOKUP_NO_REFRESH) == 1) return true;
   if (pack_) return Append(content, id);
   if (!item.file.empty()) item.held = std::make_unique<std::string>(content);
   held_back_bytes_ += content.size();
   held_back_.push_back(std::move(item));
+  if (without_files()) return true;
   if (held_back_.size() < pack_threshold_ && held_back_bytes_ < kPackBytes) return true;
   if (!OpenPack()) return false;
   for (const Pending& blob : TakeHeldBack()) {
@@ -343,13 +346,15 @@ Status BlobPackWriter::Settle() {
   return Status::Ok();
 }
 
-Status BlobPackWriter::Finish() {
+Status BlobPackWriter::Finish(git_odb* loose_into) {
   SPOKE_RETURN_IF_ERROR(Settle());
+  git_odb* odb = loose_into ? loose_into : odb_.get();
+  if (odb == nullptr) return Status::Internal("a snapshot without files has no object database");
   // Too few new blobs for a pack of their own: loose objects, as WriteBlobs writes them.
   for (const Pending& item : TakeHeldBack()) {
     const std::string_view content = HeldContent(item);
     git_oid written;
-    int rc = git_odb_write(&written, odb_.get(), content.data(), content.size(), GIT_OBJECT_BLOB);
+    int rc = git_odb_write(&written, odb, content.data(), content.size(), GIT_OBJECT_BLOB);
     if (rc != 0) {
       Fail(GitError(rc, "cannot write a blob"));
       return error_;

@@ -38,6 +38,11 @@ class BlobPackWriter {
   // does not have) is for a few large files, such as a module's generated code: as loose objects
   // they would pay zlib's default level and libgit2's collision-detecting SHA-1 after the generator
   // ends.
+  //
+  // An empty `store_path` is a store without files (the memory and PostgreSQL backends): every new
+  // blob is held back, whatever the thresholds, and Finish() writes them through the object
+  // database it is given, which is the backend's (for PostgreSQL: kept in memory until the
+  // UpdateRefs that needs them stores them as one pack with the refs).
   static constexpr size_t kPackBytes = 512 << 10;
   static Result<std::unique_ptr<BlobPackWriter>> Start(const std::string& store_path,
                                                        size_t pack_threshold);
@@ -61,9 +66,11 @@ class BlobPackWriter {
   Status Settle();
   // The blob id of content number `n`. REQUIRES: Settle() or Finish() returned Ok after Add.
   const git_oid& id(size_t n) const { return ids_[n]; }
-  // Settles, writes held-back blobs loose, or completes the pack (count, checksum, index) and
-  // moves it into objects/pack/, .pack before .idx, synced (durable.h).
-  Status Finish();
+  // Settles, writes held-back blobs loose (through `loose_into` when not null, else through the
+  // store's own object database), or completes the pack (count, checksum, index) and moves it into
+  // objects/pack/, .pack before .idx, synced (durable.h). REQUIRES: `loose_into` for a writer
+  // without a store path; used by this thread only during the call.
+  Status Finish(git_odb* loose_into = nullptr);
 
  private:
   struct Pending {
@@ -75,6 +82,8 @@ class BlobPackWriter {
     std::unique_ptr<std::string> held;
   };
   BlobPackWriter(std::string store_path, size_t pack_threshold, OdbPtr odb);
+  // A store without files: nothing goes to a pack, everything is held back for Finish().
+  bool without_files() const { return store_path_.empty(); }
   void Run();
   // Worker-side steps; return false after recording an error in error_.
   bool Store(Pending&& item, std::string_view content);
@@ -96,7 +105,8 @@ class BlobPackWriter {
 
   const std::string store_path_;
   const size_t pack_threshold_;
-  OdbPtr odb_;  // the worker's own handle (libgit2 handles are not shared between threads)
+  OdbPtr odb_;  // the worker's own handle (libgit2 handles are not shared between threads); null
+                // without files
 
   std::mutex mutex_;
   std::condition_variable work_ready_, work_done_;

@@ -154,6 +154,36 @@ class PostgresBackend : public StoreBackend {
     return repo.release();
   }
 
+  // The ref_changes log, a page at a time from *position (its seq).
+  Result<std::optional<std::vector<std::string>>> RefsChangedSince(int64_t* position) override {
+    constexpr int kPage = 1000;
+    SPOKE_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, shared_->pool->Take());
+    std::vector<std::string> names;
+    Status status = Status::Ok();
+    if (*position < 0) {
+      auto last = LastRefChangeSeq(*connection);
+      if (last.ok()) *position = *last;
+      if (!last.ok()) ConnectionPool::DiscardIfLost(connection, last.status());
+      if (!last.ok()) return last.status();
+      return std::optional<std::vector<std::string>>(std::move(names));
+    }
+    while (status.ok()) {
+      auto page = ReadRefChanges(*connection, *position, kPage);
+      status = page.status();
+      if (!page.ok() || page->empty()) break;
+      for (const LoggedRefChange& change : *page) {
+        if (!change.new_target.empty()) names.push_back(change.name);
+      }
+      *position = page->back().seq;
+      if (page->size() < static_cast<size_t>(kPage)) break;
+    }
+    if (!status.ok()) {
+      ConnectionPool::DiscardIfLost(connection, status);
+      return status;
+    }
+    return std::optional<std::vector<std::string>>(std::move(names));
+  }
+
   Status UpdateRefs(git_repository* handle, const std::vector<RefUpdate>& updates,
                     const std::function<void()>& refs_locked) override {
     for (const auto& update : updates) {

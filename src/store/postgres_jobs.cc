@@ -30,6 +30,53 @@ Result<bool> EnqueueJob(postgres::Connection& connection, const std::string& kin
   return rows.affected() == 1;
 }
 
+Result<int> EnqueueJobs(postgres::Connection& connection, const std::string& kind,
+                        const std::vector<std::string>& keys, std::chrono::milliseconds delay) {
+  if (keys.empty()) return 0;
+  std::string list;
+  for (const std::string& key : keys) {
+    if (key.find('\n') != std::string::npos)
+      return Status::InvalidArgument("a job key holds a newline: " + key);
+    list += (list.empty() ? "" : "\n") + key;
+  }
+  // One parameter split in SQL, in its order (WITH ORDINALITY), so ids follow the caller's order
+  // and a thousand keys cost one round trip.
+  SPOKE_ASSIGN_OR_RETURN(
+      postgres::Rows rows,
+      connection.Execute("INSERT INTO jobs (kind, key, not_before)"
+                         " SELECT $1, k, now() + make_interval(secs => $3 / 1000.0)"
+                         " FROM regexp_split_to_table($2, E'\\n') WITH ORDINALITY AS t(k, n)"
+                         " ORDER BY n ON CONFLICT DO NOTHING",
+                         {Param::Text(kind), Param::Text(list), Milliseconds(delay)}));
+  return static_cast<int>(rows.affected());
+}
+
+Result<std::optional<JobRecord>> ReadJob(postgres::Connection& connection, const std::string& kind,
+                                         const std::string& key) {
+  SPOKE_ASSIGN_OR_RETURN(
+      postgres::Rows rows,
+      connection.Execute("SELECT state, attempts::bigint, coalesce(last_error, ''),"
+                         " extract(epoch FROM not_before)::bigint FROM jobs"
+                         " WHERE kind = $1 AND key = $2",
+                         {Param::Text(kind), Param::Text(key)}));
+  if (rows.size() == 0) return std::optional<JobRecord>();
+  JobRecord job;
+  job.state = std::string(rows.Bytes(0, 0));
+  SPOKE_ASSIGN_OR_RETURN(int64_t attempts, rows.Int64(0, 1));
+  job.attempts = static_cast<int>(attempts);
+  job.last_error = std::string(rows.Bytes(0, 2));
+  SPOKE_ASSIGN_OR_RETURN(job.not_before, rows.Int64(0, 3));
+  return std::optional<JobRecord>(std::move(job));
+}
+
+Result<int64_t> CountOpenJobs(postgres::Connection& connection, const std::string& kind) {
+  SPOKE_ASSIGN_OR_RETURN(postgres::Rows rows,
+                         connection.Execute("SELECT count(*) FROM jobs WHERE kind = $1 AND"
+                                            " state IN ('queued', 'running')",
+                                            {Param::Text(kind)}));
+  return rows.Int64(0, 0);
+}
+
 Result<std::optional<ClaimedJob>> ClaimJob(postgres::Connection& connection,
                                            const std::string& kind, const std::string& owner,
                                            std::chrono::milliseconds lease) {

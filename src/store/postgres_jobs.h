@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "postgres/connection.h"
 #include "spoke/status.h"
@@ -27,6 +28,27 @@ struct ClaimedJob {
 // Queues (kind, key) unless the queue has it already, in any state. True when it was added.
 Result<bool> EnqueueJob(postgres::Connection& connection, const std::string& kind,
                         const std::string& key);
+
+// Queues (kind, key) for each of `keys` that the queue does not have yet, in one statement, in
+// the order given (claims take the oldest first, so a caller lists dependencies first), each
+// claimable `delay` from now. The number added. REQUIRES: no key holds a newline.
+Result<int> EnqueueJobs(postgres::Connection& connection, const std::string& kind,
+                        const std::vector<std::string>& keys, std::chrono::milliseconds delay);
+
+// A job as its row holds it, for reporting (a version's artifact states).
+struct JobRecord {
+  std::string state;       // "queued", "running" or "done"
+  int attempts = 0;        // claims so far
+  std::string last_error;  // the last FailJob's error; "" when none
+  int64_t not_before = 0;  // seconds since the epoch: not claimed again before then
+};
+
+// The job (kind, key), or nullopt when the queue never had it.
+Result<std::optional<JobRecord>> ReadJob(postgres::Connection& connection, const std::string& kind,
+                                         const std::string& key);
+
+// Jobs of `kind` not done yet (queued or running), those waiting for a back-off included.
+Result<int64_t> CountOpenJobs(postgres::Connection& connection, const std::string& kind);
 
 // Claims the oldest open job of `kind` for `owner` until `lease` from now: a queued one whose
 // not_before has passed, or a running one whose lease expired. SELECT ... FOR UPDATE SKIP LOCKED,

@@ -63,6 +63,12 @@ Result<std::vector<RefEntry>> ListPostgresRefs(postgres::Connection& connection,
   return refs;
 }
 
+Result<int64_t> LastRefChangeSeq(postgres::Connection& connection) {
+  SPOKE_ASSIGN_OR_RETURN(postgres::Rows rows,
+                         connection.Execute("SELECT coalesce(max(seq), 0) FROM ref_changes"));
+  return rows.Int64(0, 0);
+}
+
 Result<std::vector<LoggedRefChange>> ReadRefChanges(postgres::Connection& connection,
                                                     int64_t after_seq, int limit) {
   SPOKE_ASSIGN_OR_RETURN(

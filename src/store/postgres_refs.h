@@ -46,6 +46,10 @@ struct LoggedRefChange {
 Result<std::vector<LoggedRefChange>> ReadRefChanges(postgres::Connection& connection,
                                                     int64_t after_seq, int limit);
 
+// The sequence number of the last change committed (0 when none): where a follower that wants
+// only what comes next starts, or where a backlog ends.
+Result<int64_t> LastRefChangeSeq(postgres::Connection& connection);
+
 }  // namespace spoke
 
 #endif  // SPOKE_STORE_POSTGRES_REFS_H_

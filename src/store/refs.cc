@@ -153,6 +153,10 @@ const char* RefChangeName(RefChange change) {
   return "unchanged";
 }
 
+Result<std::optional<std::vector<std::string>>> Store::RefsChangedSince(int64_t* position) const {
+  return impl_->backend->RefsChangedSince(position);
+}
+
 Status Store::UpdateRefs(const std::vector<RefUpdate>& updates) {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_.get()));

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "spoke/refs.h"
@@ -92,6 +93,13 @@ Status StoreWatch::List(std::vector<VersionName>* fresh) {
 
 Result<std::vector<VersionName>> StoreWatch::Start() {
   std::lock_guard lock(mutex_);
+  // A store with a log of ref changes (PostgreSQL) is followed from the log's end, taken before
+  // the listing: a version written during it is read again from the log, and seen_ drops it.
+  if (store_.path().empty()) {
+    log_position_ = -1;
+    SPOKE_ASSIGN_OR_RETURN(auto log, store_.RefsChangedSince(&log_position_));
+    follows_log_ = log.has_value();
+  }
   stamp_ = TakeStamp();
   last_look_ = std::chrono::steady_clock::now();
   looked_ = true;
@@ -109,10 +117,24 @@ Result<std::vector<VersionName>> StoreWatch::NewVersions() {
   if (looked_ && now - last_look_ < interval_) return std::vector<VersionName>();
   last_look_ = now;
   looked_ = true;
+  if (follows_log_) {
+    // Only what changed since the last look: a few rows, not every version tag.
+    SPOKE_ASSIGN_OR_RETURN(auto changed, store_.RefsChangedSince(&log_position_));
+    std::vector<VersionName> fresh;
+    for (const std::string& ref : changed.value_or(std::vector<std::string>())) {
+      VersionName name;
+      if (!ParseVersionTagRef(ref, &name.first, &name.second)) continue;
+      if (seen_.insert(name).second) fresh.push_back(std::move(name));
+    }
+    std::sort(fresh.begin(), fresh.end(), [](const VersionName& a, const VersionName& b) {
+      return VersionTagRef(a.first, a.second) < VersionTagRef(b.first, b.second);
+    });
+    return fresh;
+  }
   const bool racy = stamp_.taken_ns - stamp_.newest_ns < kRacyNs;
   Stamp stamp = TakeStamp();
-  // A store without files (the shared PostgreSQL one) has no stamp to compare: its refs are
-  // listed at every look, which the interval bounds.
+  // A store without files and without a log (the memory one) has no stamp to compare: its refs
+  // are listed at every look, which the interval bounds.
   const bool stamped = !store_.path().empty();
   if (stamped && stamp == stamp_ && !racy) return std::vector<VersionName>();
   // Taken before listing: a ref written during the listing changes the stamp again.

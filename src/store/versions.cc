@@ -308,7 +308,7 @@ SnapshotWriter::SnapshotWriter(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 SnapshotWriter::~SnapshotWriter() = default;
 
 Result<std::unique_ptr<SnapshotWriter>> Store::StartSnapshot() {
-  SPOKE_RETURN_IF_ERROR(impl_->RequireDirectory("write a snapshot file by file"));
+  // Without files (path ""), the blobs are held until Finish() writes them through the backend.
   auto impl = std::make_unique<SnapshotWriter::Impl>();
   impl->store = impl_.get();
   SPOKE_ASSIGN_OR_RETURN(impl->blobs, BlobPackWriter::Start(impl_->path, kSnapshotPackThreshold));
@@ -328,12 +328,13 @@ void SnapshotWriter::AddFile(const std::string& path, const std::string& file) {
 Status SnapshotWriter::Settle() { return impl_->blobs->Settle(); }
 
 Result<std::string> SnapshotWriter::Finish(const std::string& message) {
-  SPOKE_RETURN_IF_ERROR(impl_->blobs->Finish());
   SPOKE_ASSIGN_OR_RETURN(RepoLease lease, RepoLease::Take(impl_->store));
   git_odb* raw_odb = nullptr;
   int rc = git_repository_odb(&raw_odb, lease.get());
   if (rc != 0) return GitError(rc, "cannot open the object store");
   OdbPtr odb(raw_odb);
+  // A store without files takes the blobs through its backend, as any other object it is given.
+  SPOKE_RETURN_IF_ERROR(impl_->blobs->Finish(impl_->store->path.empty() ? raw_odb : nullptr));
   // The leased handle may have listed the packs before the new one arrived.
   rc = git_odb_refresh(raw_odb);
   if (rc != 0) return GitError(rc, "cannot reload the object store");

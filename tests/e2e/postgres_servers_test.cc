@@ -347,18 +347,24 @@ TEST_F(PostgresServersTest, TokensInTheDatabaseCountOnEveryServerAndARevokeAtOnc
 }
 
 // What needs the store's files is refused before anything is opened, naming the flag; no
-// database is needed to see it.
-TEST(PostgresServerFlags, RefusesAMirrorAndCompilingOnAServerOnPostgres) {
+// database is needed to see it. Compiling is not refused: it needs the database, like serving.
+TEST(PostgresServerFlags, RefusesAMirrorOnAServerOnPostgres) {
   TempDir work;
   const std::string url = "postgresql://spoke@127.0.0.1:1/none";
   CommandResult mirror = RunServer(
       {"--postgres", url, "-storage-dir", work.Sub("a"), "--mirror-of", "http://127.0.0.1:1"});
   EXPECT_EQ(mirror.exit_code, 2) << mirror.Describe();
   EXPECT_NE(mirror.err.find("--mirror-of"), std::string::npos) << mirror.Describe();
-  CommandResult compile = RunServer({"-storage-dir", work.Sub("b"), "--compile-languages", "cpp"},
-                                    {{"SPOKE_POSTGRES", url}});
-  EXPECT_EQ(compile.exit_code, 2) << compile.Describe();
-  EXPECT_NE(compile.err.find("--compile-languages"), std::string::npos) << compile.Describe();
+  CommandResult compile =
+      RunServer({"-storage-dir", work.Sub("b"), "--compile-languages", "cpp", "-port", "0"},
+                {{"SPOKE_POSTGRES", url}});
+  EXPECT_EQ(compile.exit_code, 1) << compile.Describe();
+  EXPECT_EQ(compile.out.find("serving"), std::string::npos) << compile.Describe();
+  CommandResult lease = RunServer(
+      {"-storage-dir", work.Sub("b"), "--compile-languages", "cpp", "--compile-lease", "soon"},
+      {{"SPOKE_POSTGRES", url}});
+  EXPECT_EQ(lease.exit_code, 2) << lease.Describe();
+  EXPECT_NE(lease.err.find("--compile-lease"), std::string::npos) << lease.Describe();
   // A database that cannot be reached: a failure that says so, not a server on files.
   CommandResult unreachable =
       RunServer({"-postgres", url, "-storage-dir", work.Sub("c"), "-port", "0"});

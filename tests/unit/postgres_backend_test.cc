@@ -3,6 +3,7 @@
 // (tests/pg_cluster.h). Store's behaviour on one such backend is store_backend_test.cc's.
 #include <git2.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -11,8 +12,11 @@
 #include <vector>
 
 #include "postgres_fixture.h"
+#include "spoke/artifact_cache.h"
 #include "spoke/store.h"
+#include "spoke/store_watch.h"
 #include "spoke/sys/postgres_backend.h"
+#include "spoke/sys/store_backend.h"
 
 namespace spoke::testing {
 namespace {
@@ -86,6 +90,85 @@ TEST_F(PostgresBackendTest, AVersionWrittenThroughOneServerIsReadThroughTheOther
                      "SELECT count(*) FROM ref_changes r WHERE NOT EXISTS"
                      " (SELECT 1 FROM packs p WHERE p.id = r.pack_id)"),
             0);
+}
+
+// Sprocket's and the compile route's write: CompileWithCache stores the generated files through
+// the backend (held in memory, then one pack with the artifact's ref), so every server finds it.
+TEST_F(PostgresBackendTest, AnArtifactCompiledThroughOneServerIsACacheHitOnTheOther) {
+  auto first = OpenStore("first");
+  auto second = OpenStore("second");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  FileSet files = {
+      {"acme/user/v1/user.proto",
+       "syntax = \"proto3\";\npackage acme.user.v1;\nmessage User { string id = 1; }\n"}};
+  auto put = first->PutVersion(MakeRequest("acme/user", "v1.0.0", files));
+  SPOKE_ASSERT_OK(put);
+  auto request = RequestForVersion(*first, put->version, {"cpp", "python"}, {});
+  SPOKE_ASSERT_OK(request);
+  CompileStats stats;
+  auto compiled = CompileWithCache(*first, *request, &stats);
+  SPOKE_ASSERT_OK(compiled);
+  EXPECT_EQ(stats.generator_runs, 2);
+  auto c = Connect();
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(QueryInt(*c, "SELECT count(*) FROM refs WHERE name LIKE 'refs/artifacts/%'"), 2);
+
+  auto again = RequestForVersion(*second, second->GetVersion("acme/user", "v1.0.0").value(),
+                                 {"cpp", "python"}, {});
+  SPOKE_ASSERT_OK(again);
+  CompileStats hit;
+  auto found = CompileWithCache(*second, *again, &hit);
+  SPOKE_ASSERT_OK(found);
+  EXPECT_EQ(hit.generator_runs, 0);
+  for (const std::string language : {"cpp", "python"}) {
+    ASSERT_FALSE(found->at(language).files.empty()) << language;
+    EXPECT_EQ(found->at(language).files, compiled->at(language).files) << language;
+    EXPECT_EQ(found->at(language).commit, compiled->at(language).commit) << language;
+  }
+}
+
+// The index watcher of a server on PostgreSQL follows ref_changes rather than listing every
+// version tag at each look.
+TEST_F(PostgresBackendTest, AWatcherReadsOnlyTheRefChangesAfterItsLastLook) {
+  auto first = OpenStore("first");
+  auto second = OpenStore("second");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  SPOKE_ASSERT_OK(first->PutVersion(MakeRequest("acme/user", "v1.0.0", OneFile("a"))));
+
+  int64_t position = -1;
+  auto start = second->RefsChangedSince(&position);
+  SPOKE_ASSERT_OK(start);
+  ASSERT_TRUE(start->has_value());
+  EXPECT_TRUE((*start)->empty()) << "a negative position only finds the log's end";
+  EXPECT_GT(position, 0);
+  SPOKE_ASSERT_OK(first->PutVersion(MakeRequest("acme/user", "v1.1.0", OneFile("b"))));
+  auto changed = second->RefsChangedSince(&position);
+  SPOKE_ASSERT_OK(changed);
+  ASSERT_TRUE(changed->has_value());
+  std::vector<std::string> names = **changed;
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{ModuleBranchRef("acme/user"),
+                                             VersionTagRef("acme/user", "v1.1.0")}));
+  auto none = second->RefsChangedSince(&position);
+  SPOKE_ASSERT_OK(none);
+  EXPECT_TRUE((*none)->empty());
+
+  StoreWatch watch(*second, std::chrono::milliseconds(0));
+  auto all = watch.Start();
+  SPOKE_ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 2u);
+  SPOKE_ASSERT_OK(first->PutVersion(MakeRequest("acme/user", "v1.2.0", OneFile("c"))));
+  SPOKE_ASSERT_OK(first->PutVersion(MakeRequest("acme/base", "v1.0.0", OneFile("d"))));
+  auto fresh = watch.NewVersions();
+  SPOKE_ASSERT_OK(fresh);
+  EXPECT_EQ(*fresh, (std::vector<VersionName>{{"acme/base", "v1.0.0"}, {"acme/user", "v1.2.0"}}));
+  // Stores without a log say so, and are listed instead.
+  auto memory = Store::Open(NewMemoryBackend());
+  SPOKE_ASSERT_OK(memory);
+  int64_t memory_position = -1;
+  EXPECT_FALSE((*memory)->RefsChangedSince(&memory_position).value().has_value());
 }
 
 // A pushed pack: checked in the incoming directory, its objects stored with the refs, so another

@@ -153,6 +153,7 @@ TEST_F(PostgresTest, PushersOfDifferentVersionsOnOneBranchAllLand) {
 TEST_F(PostgresTest, TheChangeLogIsReadInPagesFromTheLastSequenceSeen) {
   auto c = ConnectMigrated();
   ASSERT_NE(c, nullptr);
+  EXPECT_EQ(LastRefChangeSeq(*c).value(), 0);
   std::string tip;
   for (int n = 0; n < 5; ++n) {
     SPOKE_ASSERT_OK(Publish(*c, n, tip));
@@ -178,6 +179,7 @@ TEST_F(PostgresTest, TheChangeLogIsReadInPagesFromTheLastSequenceSeen) {
   EXPECT_EQ(all[1].new_target, ObjectIdOf(0));
   EXPECT_EQ(all[9].new_target, ObjectIdOf(4));
   EXPECT_EQ(all[9].pack_id, 0);  // no pack declared
+  EXPECT_EQ(LastRefChangeSeq(*c).value(), all[9].seq);
 }
 
 TEST_F(PostgresTest, AListingPrefixMeansItsOwnCharacters) {

@@ -456,6 +456,72 @@ TEST_F(PostgresTest, AnExpiredLeaseMakesAJobClaimableAgain) {
   EXPECT_FALSE(backing_off->has_value()) << "a failed job waits for its retry time";
 }
 
+TEST_F(PostgresTest, JobsEnqueuedTogetherAreClaimedInTheirOrderAndEachKeyIsQueuedOnce) {
+  auto c = ConnectMigrated();
+  ASSERT_NE(c, nullptr);
+  auto added =
+      EnqueueJobs(*c, "compile-cpp", {"b@v1.0.0", "a@v1.0.0", "c@v1.0.0"}, milliseconds(0));
+  SPOKE_ASSERT_OK(added);
+  EXPECT_EQ(*added, 3);
+  // A second server enqueuing what it saw adds only what is new.
+  added = EnqueueJobs(*c, "compile-cpp", {"a@v1.0.0", "d@v1.0.0"}, milliseconds(0));
+  SPOKE_ASSERT_OK(added);
+  EXPECT_EQ(*added, 1);
+  SPOKE_ASSERT_OK(EnqueueJobs(*c, "compile-python", {"a@v1.0.0"}, milliseconds(0)));
+  EXPECT_EQ(CountOpenJobs(*c, "compile-cpp").value(), 4);
+  EXPECT_EQ(EnqueueJobs(*c, "compile-cpp", {"bad\nkey"}, milliseconds(0)).status().code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(EnqueueJobs(*c, "compile-cpp", {}, milliseconds(0)).value(), 0);
+
+  std::vector<std::string> order;
+  for (;;) {
+    auto job = ClaimJob(*c, "compile-cpp", "server", milliseconds(60000));
+    SPOKE_ASSERT_OK(job);
+    if (!job->has_value()) break;
+    order.push_back((*job)->key);
+    SPOKE_ASSERT_OK(FinishJob(*c, (*job)->id, "server"));
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"b@v1.0.0", "a@v1.0.0", "c@v1.0.0", "d@v1.0.0"}));
+  EXPECT_EQ(CountOpenJobs(*c, "compile-cpp").value(), 0);
+  EXPECT_EQ(CountOpenJobs(*c, "compile-python").value(), 1);
+
+  // A delayed job waits for its time.
+  SPOKE_ASSERT_OK(EnqueueJobs(*c, "compile-cpp", {"e@v1.0.0"}, milliseconds(60000)));
+  auto early = ClaimJob(*c, "compile-cpp", "server", milliseconds(60000));
+  SPOKE_ASSERT_OK(early);
+  EXPECT_FALSE(early->has_value());
+}
+
+TEST_F(PostgresTest, AJobsRowTellsItsStateAttemptsLastErrorAndRetryTime) {
+  auto c = ConnectMigrated();
+  ASSERT_NE(c, nullptr);
+  auto none = ReadJob(*c, "compile-cpp", "a@v1.0.0");
+  SPOKE_ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  SPOKE_ASSERT_OK(EnqueueJob(*c, "compile-cpp", "a@v1.0.0"));
+  auto queued = ReadJob(*c, "compile-cpp", "a@v1.0.0");
+  SPOKE_ASSERT_OK(queued);
+  ASSERT_TRUE(queued->has_value());
+  EXPECT_EQ((*queued)->state, "queued");
+  EXPECT_EQ((*queued)->attempts, 0);
+  EXPECT_EQ((*queued)->last_error, "");
+
+  auto job = ClaimJob(*c, "compile-cpp", "server", milliseconds(60000));
+  SPOKE_ASSERT_OK(job);
+  ASSERT_TRUE(job->has_value());
+  EXPECT_EQ(ReadJob(*c, "compile-cpp", "a@v1.0.0").value()->state, "running");
+  const int64_t before = QueryInt(*c, "SELECT extract(epoch FROM now())::bigint");
+  SPOKE_ASSERT_OK(FailJob(*c, (*job)->id, "server", "a.proto:1:1: boom", milliseconds(120000)));
+  auto failed = ReadJob(*c, "compile-cpp", "a@v1.0.0");
+  SPOKE_ASSERT_OK(failed);
+  ASSERT_TRUE(failed->has_value());
+  EXPECT_EQ((*failed)->state, "queued");
+  EXPECT_EQ((*failed)->attempts, 1);
+  EXPECT_EQ((*failed)->last_error, "a.proto:1:1: boom");
+  EXPECT_GE((*failed)->not_before, before + 119);
+  EXPECT_LE((*failed)->not_before, before + 122);
+}
+
 // What the catalog holds of Spoke's tables: columns, indexes, triggers, functions, sequences.
 std::string CatalogOf(Connection& c) {
   auto rows = c.Execute(

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pg_cluster.h"
+#include "spoke/files.h"
 #include "spoke/store.h"
 #include "spoke/sys/postgres_backend.h"
 #include "spoke/sys/store_backend.h"
@@ -226,6 +227,31 @@ TEST_P(StoreBackendTest, SnapshotsAndDiffs) {
   EXPECT_EQ((*diff)[2].status, "added");
 }
 
+TEST_P(StoreBackendTest, ASnapshotWrittenFileByFileIsTheSnapshotWrittenAtOnceAndCanBeReferenced) {
+  TempDir files_dir;
+  const std::string big(300 << 10, 'x');  // with the next, past the writer's pack threshold
+  const std::string bigger(400 << 10, 'y');
+  SPOKE_ASSERT_OK(WriteFileAtomically(files_dir.Sub("big.txt"), big));
+  auto writer = store_->StartSnapshot();
+  SPOKE_ASSERT_OK(writer);
+  (*writer)->Add("a.txt", "a");
+  (*writer)->AddFile("big.txt", files_dir.Sub("big.txt"));
+  (*writer)->Add("dir/bigger.txt", bigger);
+  SPOKE_ASSERT_OK((*writer)->Settle());
+  auto commit = (*writer)->Finish("artifact");
+  SPOKE_ASSERT_OK(commit);
+  auto at_once = store_->WriteSnapshot(
+      {{"a.txt", "a"}, {"big.txt", big}, {"dir/bigger.txt", bigger}}, "artifact");
+  SPOKE_ASSERT_OK(at_once);
+  EXPECT_EQ(*commit, *at_once);
+  // The commit can be published, as an artifact is, and read back whole.
+  SPOKE_ASSERT_OK(store_->UpdateRefs({{ArtifactRef(std::string(64, 'a')), "", *commit}}));
+  EXPECT_EQ(store_->ResolveRef(ArtifactRef(std::string(64, 'a'))).value(), *commit);
+  auto read = store_->ReadSnapshot(*commit);
+  SPOKE_ASSERT_OK(read);
+  EXPECT_EQ(*read, (FileSet{{"a.txt", "a"}, {"big.txt", big}, {"dir/bigger.txt", bigger}}));
+}
+
 TEST_P(StoreBackendTest, ConcurrentPublishersOfDifferentVersionsAllSucceed) {
   constexpr int kThreads = 6;
   std::atomic<int> failures{0};
@@ -302,7 +328,6 @@ TEST(MemoryBackend, HasNoDirectoryAndRefusesWhatNeedsFilesWithFailedPrecondition
   expect_refused(StatusOf((*store)->ApplyPackFile("/dev/null", 0, {}, RefPolicy::kMirror)),
                  "ApplyPackFile");
   expect_refused(StatusOf((*store)->CreateIncomingFile()), "CreateIncomingFile");
-  expect_refused(StatusOf((*store)->StartSnapshot()), "StartSnapshot");
   expect_refused(StatusOf((*store)->GetSetting("spoke.fetch")), "GetSetting");
   expect_refused((*store)->SetSetting("spoke.fetch", {"refs/"}), "SetSetting");
 }

@@ -20,8 +20,10 @@
 #ifndef SPOKE_SYS_STORE_BACKEND_H_
 #define SPOKE_SYS_STORE_BACKEND_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +60,15 @@ class StoreBackend {
   // backend's to exclude.
   virtual Status UpdateRefs(git_repository* handle, const std::vector<RefUpdate>& updates,
                             const std::function<void()>& refs_locked) = 0;
+
+  // For watchers that must not list every ref to find what changed (Store::RefsChangedSince): the
+  // names of the refs created or moved after `*position` in the backend's log of ref changes,
+  // oldest first, with *position moved past them. A position is the backend's own number; a
+  // negative one only sets *position to the log's end (and answers no names). nullopt from a
+  // backend without such a log (files, memory), whose watchers list instead. Thread-safe.
+  virtual Result<std::optional<std::vector<std::string>>> RefsChangedSince(int64_t* /*position*/) {
+    return std::optional<std::vector<std::string>>();
+  }
 };
 
 // Opens the bare git repository at `path`, creating it (and its parents) first when `create` is
@@ -70,9 +81,9 @@ Result<std::unique_ptr<StoreBackend>> OpenFilesystemBackend(const std::string& p
 
 // An empty store in memory, gone when the Store that owns it is; for tests. Thread-safe; a ref
 // update is all or none for readers too (they never see part of one). It has no directory(): a
-// Store over it cannot receive packs (ApplyPack, ApplyPackFile, CreateIncomingFile), write a
-// snapshot file by file (StartSnapshot) or keep settings; those answer FailedPrecondition.
-// WriteSnapshot writes its blobs one by one instead of as a pack.
+// Store over it cannot receive packs (ApplyPack, ApplyPackFile, CreateIncomingFile) or keep
+// settings; those answer FailedPrecondition. WriteSnapshot and StartSnapshot write their blobs
+// one by one through the backend instead of as a pack.
 std::unique_ptr<StoreBackend> NewMemoryBackend();
 
 }  // namespace spoke
