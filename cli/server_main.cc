@@ -14,6 +14,7 @@
 #include "duration.h"
 #include "exit_code.h"
 #include "program_args.h"
+#include "server_migrate.h"
 #include "server_tokens.h"
 #include "spoke/policy.h"
 #include "spoke/server.h"
@@ -80,6 +81,9 @@ spoke::Status ApplyMirrorFlags(const std::string& sync_interval, const std::stri
 
 int ServerMain(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "token") return spoke::cli::TokenMain(argc - 1, argv + 1);
+  if (argc > 1 && std::string(argv[1]) == "migrate") {
+    return spoke::cli::MigrateMain(argc - 1, argv + 1);
+  }
   CLI::App app{"spoke-server: a Protobuf schema registry"};
   spoke::ServerOptions options;
   if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
@@ -174,6 +178,7 @@ int ServerMain(int argc, char** argv) {
                  "(repeatable)");
   app.footer(
       "Tokens: spoke-server token create|list|revoke (see spoke-server token --help).\n"
+      "Import a store into PostgreSQL: spoke-server migrate (see spoke-server migrate --help).\n"
       "Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   if (auto exit_code = spoke::cli::ParseProgramArgs(app, argc, argv)) return *exit_code;
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
