@@ -21,6 +21,7 @@ Json SummaryJson(const PostgresImport& summary) {
   Json json = Json::MakeObject();
   json.Set("refs", summary.refs);
   json.Set("refs_added", summary.refs_added);
+  json.Set("refs_moved", summary.refs_moved);
   json.Set("refs_present", summary.refs_present);
   json.Set("other_refs", summary.other_refs);
   json.Set("objects_checked", summary.objects_checked);
@@ -67,14 +68,15 @@ int MigrateMain(int argc, char** argv) {
   if (!imported.ok()) return Exit(imported.status());
   if (json) {
     std::printf("%s\n", SummaryJson(*imported).Dump().c_str());
-  } else if (imported->refs_added == 0) {
+  } else if (imported->refs_added == 0 && imported->refs_moved == 0) {
     std::printf("spoke-server migrate: nothing added: all %lld refs were in the database already\n",
                 static_cast<long long>(imported->refs));
   } else {
     std::printf(
-        "spoke-server migrate: added %lld refs and %lld objects in %lld packs (%lld bytes); %lld "
-        "refs were there already, %lld other refs in the database left as they are\n",
-        static_cast<long long>(imported->refs_added),
+        "spoke-server migrate: added %lld refs, moved %lld branches, added %lld objects in %lld "
+        "packs (%lld bytes); %lld refs were there already, %lld other refs in the database left "
+        "as they are\n",
+        static_cast<long long>(imported->refs_added), static_cast<long long>(imported->refs_moved),
         static_cast<long long>(imported->objects_added),
         static_cast<long long>(imported->packs_added), static_cast<long long>(imported->pack_bytes),
         static_cast<long long>(imported->refs_present),

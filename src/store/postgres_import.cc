@@ -128,6 +128,18 @@ class CheckedWalk {
   int64_t checked_ = 0;
 };
 
+// Whether commit `ancestor` is an ancestor of commit `descendant` in `repo` (false when either is
+// not a commit there).
+bool IsAncestor(git_repository* repo, const std::string& ancestor, const std::string& descendant) {
+  Result<git_oid> from = ParseOid(ancestor);
+  Result<git_oid> to = ParseOid(descendant);
+  if (!from.ok() || !to.ok()) return false;
+  git_object* raw = nullptr;
+  if (git_object_lookup(&raw, repo, &*from, GIT_OBJECT_COMMIT) != 0) return false;
+  ObjectPtr commit(raw);
+  return git_graph_descendant_of(repo, &*to, &*from) == 1;
+}
+
 // A pack of `ids` from `repo`, written into `dir`.
 struct BuiltPack {
   std::string name;
@@ -186,13 +198,19 @@ Result<PostgresImport> ImportStoreToPostgres(
   for (RefEntry& ref : stored) in_database[ref.name] = std::move(ref.target);
 
   // Present refs first: what they reach is stored already, so the missing refs' walk stops there.
+  // A branch the store moved on since an earlier import (the database's target is an ancestor of
+  // the store's) is moved too; its old target's closure is stored, so it is walked as present.
   std::vector<std::string> present, missing, conflicts;
+  std::map<std::string, std::string> moved;  // name -> the database's target
   for (const auto& [name, target] : refs) {
     auto found = in_database.find(name);
     if (found == in_database.end()) {
       missing.push_back(name);
     } else if (found->second == target) {
       present.push_back(name);
+    } else if (IsAncestor(raw_repo, found->second, target)) {
+      moved[name] = found->second;
+      missing.push_back(name);
     } else {
       conflicts.push_back(name + ": the database has " + found->second + ", the store " + target);
     }
@@ -255,12 +273,17 @@ Result<PostgresImport> ImportStoreToPostgres(
   }
   SPOKE_RETURN_IF_ERROR(SetRefChangesPack(*connection, first_pack_id));
   std::vector<RefUpdate> updates;
-  for (const std::string& name : missing) updates.push_back({name, "", refs[name]});
+  for (const std::string& name : missing) {
+    auto old_target = moved.find(name);
+    updates.push_back({name, old_target == moved.end() ? "" : old_target->second, refs[name]});
+  }
   SPOKE_RETURN_IF_ERROR(ApplyRefUpdates(*connection, updates));
   SPOKE_RETURN_IF_ERROR(transaction.Commit());
-  summary.refs_added = static_cast<int64_t>(missing.size());
+  summary.refs_moved = static_cast<int64_t>(moved.size());
+  summary.refs_added = static_cast<int64_t>(missing.size() - moved.size());
   summary.objects_added = static_cast<int64_t>(unstored.size());
-  say("inserted " + std::to_string(missing.size()) + " refs in one transaction");
+  say("inserted " + std::to_string(summary.refs_added) + " refs and moved " +
+      std::to_string(summary.refs_moved) + " in one transaction");
   return summary;
 }
 

@@ -157,6 +157,31 @@ TEST_F(PostgresMigrateTest, AStoreMigratedIsServedByteExactByTwoServersAndASecon
   EXPECT_EQ(again.Get("refs_present")->as_int(), ref_count);
   EXPECT_EQ(again.Get("packs_added")->as_int(), 0);
   EXPECT_EQ(again.Get("objects_added")->as_int(), 0);
+
+  // The store gains a version: a third run adds its tag, moves the branch, and adds only the
+  // objects the new version brings.
+  {
+    auto source = ServerProcess::Start({Source(), {}, {}});
+    ASSERT_TRUE(source);
+    CliUser publisher(work_.Sub("home-publisher"), source->url());
+    Publish(publisher, "base", "v1.2.0", MakeProtoFiles("base", 9, 1500, 1));
+    source->Stop();
+  }
+  Json third = JsonOut(Migrate({"--postgres", *url, "-storage-dir", Source(), "--json"}));
+  EXPECT_EQ(third.Get("refs_added")->as_int(), 1) << third.Dump();
+  EXPECT_EQ(third.Get("refs_moved")->as_int(), 1) << third.Dump();
+  // The new file's blob, the version's trees, commit and tag; nothing older.
+  EXPECT_GT(third.Get("objects_added")->as_int(), 0) << third.Dump();
+  EXPECT_LT(third.Get("objects_added")->as_int(), 10) << third.Dump();
+  CliUser late(work_.Sub("home-late"), b->url());
+  const std::string out = work_.Sub("pulled-late");
+  CommandResult pulled = late.Run({"pull", "-module", "base", "-version", "v1.2.0", "-dir", out});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.Describe();
+  for (const auto& [path, content] : ReadFiles(sources_["base@v1.2.0"])) {
+    EXPECT_EQ(ReadFiles(out)[path], content) << path;
+  }
+  CommandResult log = late.Run({"log", "-module", "base"});
+  EXPECT_NE(log.out.find("v1.2.0"), std::string::npos) << log.Describe();
 }
 
 TEST_F(PostgresMigrateTest, ADatabaseWithOtherTargetsForTheSameRefsIsRefusedWithNothingWritten) {

@@ -15,6 +15,7 @@ namespace spoke {
 struct PostgresImport {
   int64_t refs = 0;             // the source store's refs
   int64_t refs_added = 0;       // inserted into the database
+  int64_t refs_moved = 0;       // branches the store moved on since an earlier import, moved along
   int64_t refs_present = 0;     // already in the database with the same target
   int64_t other_refs = 0;       // in the database and not in the source: left as they are
   int64_t objects_checked = 0;  // every object the source's refs reach
@@ -29,7 +30,9 @@ struct PostgresImport {
 //    rules every received object passes (git fsck --strict's and Spoke's, object_checks.h).
 //    Corruption naming the object and the ref that reaches it otherwise; nothing is written.
 // 2. Compares its refs with the database's: a ref the database holds with another target is a
-//    conflict, and then nothing is written (Conflict listing them, with both targets). A ref with
+//    conflict, and then nothing is written (Conflict listing them, with both targets), unless it
+//    is a branch the store moved on since (the database's target is an ancestor of the store's
+//    commit): that one is moved, compared and swapped like a push's. A ref with
 //    the same target is present: not written again.
 // 3. Packs the objects the missing refs reach and the present ones do not (libgit2's packbuilder,
 //    at most kImportPackObjects objects a pack, built in a temporary directory under $TMPDIR) and,
