@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include <unistd.h>
+
 #include "duration.h"
 #include "exit_code.h"
 #include "program_args.h"
@@ -21,6 +23,7 @@
 #include "spoke/sprocket.h"
 #include "spoke/store.h"
 #include "spoke/sys/postgres_backend.h"
+#include "spoke/sys/postgres_compactor.h"
 #include "spoke_version.h"
 
 namespace {
@@ -79,6 +82,41 @@ spoke::Status ApplyMirrorFlags(const std::string& sync_interval, const std::stri
   return spoke::Status::Ok();
 }
 
+// Runs pack compaction on the shared store's job queue beside the server (docs/storage.md, "Pack
+// compaction"), printing each compaction on stdout and each failure on stderr.
+spoke::Status AddPackCompactor(spoke::Server& server, const std::string& url,
+                               const std::string& storage_dir, int64_t threshold,
+                               const std::string& interval) {
+  auto every = spoke::cli::ParseDuration(interval);
+  if (!every.ok()) return every.status().WithContext("--compact-interval");
+  spoke::PostgresCompactorOptions options;
+  options.pack_threshold = threshold;
+  options.interval = *every;
+  char host[256] = "";
+  gethostname(host, sizeof(host) - 1);
+  options.owner = std::string(host) + ":" + std::to_string(getpid());
+  auto opened = spoke::PostgresCompactor::Open(url, storage_dir + "/compaction", options);
+  if (!opened.ok()) return opened.status().WithContext("pack compaction");
+  std::shared_ptr<spoke::PostgresCompactor> compactor = std::move(*opened);
+  server.AddWorker(
+      [compactor] {
+        compactor->Run([](const spoke::Result<spoke::PackCompaction>& ran) {
+          if (!ran.ok()) {
+            std::fprintf(stderr, "spoke-server: pack compaction failed: %s\n",
+                         ran.status().ToString().c_str());
+            return;
+          }
+          std::printf(
+              "spoke-server: compacted %lld packs into pack %s (%lld objects, %lld bytes)\n",
+              static_cast<long long>(ran->packs_replaced), ran->pack_name.c_str(),
+              static_cast<long long>(ran->objects), static_cast<long long>(ran->pack_bytes));
+          std::fflush(stdout);
+        });
+      },
+      [compactor] { compactor->Stop(); });
+  return spoke::Status::Ok();
+}
+
 int ServerMain(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "token") return spoke::cli::TokenMain(argc - 1, argv + 1);
   if (argc > 1 && std::string(argv[1]) == "migrate") {
@@ -111,6 +149,17 @@ int ServerMain(int argc, char** argv) {
       "--mirror-of, --compile-languages and compiling on the server, the token file (use "
       "SPOKE_TOKEN or --token-file, the same on every server); search may lag other servers' "
       "pushes by a second (docs/storage.md, \"Serving from PostgreSQL\")");
+  int64_t compact_packs = 32;
+  std::string compact_interval = "30s";
+  app.add_option("--compact-packs", compact_packs,
+                 "With --postgres: merge the small packs (under 64 MiB) into one when the database "
+                 "holds more than this many, as a job any server may claim (0: this server never "
+                 "compacts)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--compact-interval", compact_interval,
+                 "With --postgres: how often to look at the pack count and the compaction queue")
+      ->capture_default_str();
   app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")
       ->capture_default_str();
   std::string token_flag, token_file;
@@ -293,6 +342,11 @@ int ServerMain(int argc, char** argv) {
           }
         },
         [worker] { worker->Stop(); });
+  }
+  if (!postgres_url.empty() && compact_packs > 0) {
+    spoke::Status compacting = AddPackCompactor(**server, postgres_url, options.storage_dir,
+                                                compact_packs, compact_interval);
+    if (!compacting.ok()) return Exit(compacting);
   }
   auto port = (*server)->Bind();
   if (!port.ok()) {

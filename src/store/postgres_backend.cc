@@ -154,6 +154,8 @@ class PostgresBackend : public StoreBackend {
     return repo.release();
   }
 
+  int64_t RemovedPacksGeneration() const override { return shared_->cache->removed_generation(); }
+
   Status UpdateRefs(git_repository* handle, const std::vector<RefUpdate>& updates,
                     const std::function<void()>& refs_locked) override {
     for (const auto& update : updates) {

@@ -20,6 +20,7 @@
 #ifndef SPOKE_SYS_STORE_BACKEND_H_
 #define SPOKE_SYS_STORE_BACKEND_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -58,6 +59,12 @@ class StoreBackend {
   // backend's to exclude.
   virtual Status UpdateRefs(git_repository* handle, const std::vector<RefUpdate>& updates,
                             const std::function<void()>& refs_locked) = 0;
+
+  // A number that changes whenever the backend removed pack files that handles may hold open (the
+  // PostgreSQL backend dropping compacted packs from its cache): the Store then frees the handles
+  // opened before instead of pooling them again, so the removed files' space comes back. 0 for a
+  // backend that never does (the filesystem backend's gc tells through gc.stamp). Thread-safe.
+  virtual int64_t RemovedPacksGeneration() const { return 0; }
 };
 
 // Opens the bare git repository at `path`, creating it (and its parents) first when `create` is
