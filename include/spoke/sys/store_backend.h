@@ -65,6 +65,20 @@ class StoreBackend {
   // opened before instead of pooling them again, so the removed files' space comes back. 0 for a
   // backend that never does (the filesystem backend's gc tells through gc.stamp). Thread-safe.
   virtual int64_t RemovedPacksGeneration() const { return 0; }
+
+  // Takes a received pack, indexed and checked in a quarantine (self-contained: a thin pack was
+  // completed by the indexer), as this backend's objects, moving its files: they are readable
+  // through every handle at once and stored, as they are, by the next UpdateRefs (whatever refs it
+  // sets), so receiving a pack costs no memory for its objects. FailedPrecondition for a backend
+  // that cannot (the caller then writes the objects through a handle, one by one); the default.
+  // REQUIRES: the Store's write lock, as for UpdateRefs; `object_count` the pack's.
+  virtual Status TakeCheckedPack(const std::string& pack_path, const std::string& index_path,
+                                 int64_t object_count) {
+    static_cast<void>(pack_path);
+    static_cast<void>(index_path);
+    static_cast<void>(object_count);
+    return Status::FailedPrecondition(Describe() + " takes no pack files");
+  }
 };
 
 // Opens the bare git repository at `path`, creating it (and its parents) first when `create` is
