@@ -15,8 +15,9 @@
 //   - the memory backend: objects and refs in memory, gone with the Store; a twin for tests.
 // Features that work on files (writing packs, incoming files, settings) need a directory(); on a
 // backend without one the Store answers FailedPrecondition for them (store.h). Receiving packs
-// needs only a local directory for the quarantine (Store::SetIncomingDirectory): the checked
-// objects then go through the backend's handles like any other write.
+// needs only a local directory for the quarantine (Store::SetIncomingDirectory): the checked pack
+// then goes to the backend (TakeCheckedPack), or its objects through the backend's handles like
+// any other write when the backend takes no packs.
 #ifndef SPOKE_SYS_STORE_BACKEND_H_
 #define SPOKE_SYS_STORE_BACKEND_H_
 
