@@ -212,7 +212,9 @@ Result<PostgresImport> ImportStoreToPostgres(
       moved[name] = found->second;
       missing.push_back(name);
     } else {
-      conflicts.push_back(name + ": the database has " + found->second + ", the store " + target);
+      std::string conflict = name;
+      conflict += ": the database has " + found->second + ", the store " + target;
+      conflicts.push_back(std::move(conflict));
     }
   }
   for (const auto& [name, target] : in_database) {
