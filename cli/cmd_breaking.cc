@@ -7,6 +7,7 @@
 #include "context.h"
 #include "schema_input.h"
 #include "spoke/breaking.h"
+#include "spoke/buf_config.h"
 #include "spoke/json.h"
 
 namespace spoke::cli {
@@ -15,16 +16,18 @@ namespace {
 struct BreakingArgs {
   std::string dir = ".", against, against_dir, level;
   std::vector<std::string> except;
-  bool json = false, list_rules = false;
+  bool json = false, list_rules = false, report_nested_deletions = false;
 };
 
-CommandOutcome ListRules(BreakingLevel level, bool json) {
+// "on" when the options check the rule; an alias is on when every rule it stands for is.
+CommandOutcome ListRules(const BreakingOptions& options, bool json) {
   Json list = Json::MakeArray();
   for (const auto& rule : BreakingRules()) {
-    bool on = std::find(rule.levels.begin(), rule.levels.end(), level) != rule.levels.end();
+    bool on = BreakingRuleEnabled(options, rule.id);
     std::string levels;
     for (auto l : rule.levels)
       levels += std::string(levels.empty() ? "" : ",") + BreakingLevelName(l);
+    if (levels.empty()) levels = "-";
     if (json) {
       Json entry = Json::MakeObject();
       entry.Set("id", rule.id);
@@ -32,6 +35,12 @@ CommandOutcome ListRules(BreakingLevel level, bool json) {
       for (auto l : rule.levels) names.Push(BreakingLevelName(l));
       entry.Set("levels", std::move(names));
       entry.Set("enabled", on);
+      entry.Set("deprecated", rule.deprecated);
+      if (!rule.replaced_by.empty()) {
+        Json replaced_by = Json::MakeArray();
+        for (const auto& id : rule.replaced_by) replaced_by.Push(id);
+        entry.Set("replaced_by", std::move(replaced_by));
+      }
       entry.Set("summary", rule.summary);
       list.Push(std::move(entry));
     } else {
@@ -61,9 +70,14 @@ void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
   sub->add_option("--against-dir", args->against_dir, "The earlier version as a directory");
   sub->add_option(
       "--level", args->level,
-      "FILE, PACKAGE, WIRE_JSON or WIRE (default: spoke.yaml's breaking.level, else FILE)");
+      "FILE, PACKAGE, WIRE_JSON or WIRE (default: spoke.yaml's breaking.level or breaking.use, "
+      "else FILE)");
   sub->add_option("--except", args->except,
-                  "Rule IDs not to check, added to spoke.yaml's (repeatable)");
+                  "Rule IDs (or levels) not to check, added to spoke.yaml's (repeatable)");
+  sub->add_flag("--report-nested-deletions", args->report_nested_deletions,
+                "Also report each message, enum and extension nested in a deleted message (as "
+                "buf does; default: spoke.yaml's breaking.report_nested_deletions, else only the "
+                "outermost)");
   sub->add_flag(
       "--json", args->json,
       "Print {\"level\", \"against\", \"findings\": [{rule, file, line, column, message}]}");
@@ -74,25 +88,28 @@ void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
       "Exit codes: 0 nothing breaks, 1 findings or errors, 2 usage error.");
   *run = [args, flags]() -> CommandOutcome {
     BreakingOptions options;
-    auto module = LoadModuleConfig(args->dir);
+    // spoke.yaml, else buf.yaml mapped onto it (buf_config.h).
+    auto module = LoadCheckConfig(args->dir);
     if (!module.ok()) return Usage(module.status());
-    auto configured = BreakingOptionsFromConfig(*module);
+    for (const auto& warning : module->warnings)
+      std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    auto configured = BreakingOptionsFromConfig(module->config);
     if (!configured.ok()) return Usage(configured.status());
     options = *configured;
     if (!args->level.empty()) {
       auto level = ParseBreakingLevel(args->level);
       if (!level.ok()) return Usage(level.status());
       options.level = *level;
+      options.use.clear();  // the flag replaces spoke.yaml's choice of rules
     }
+    if (args->report_nested_deletions) options.report_nested_deletions = true;
     for (const auto& id : args->except) {
-      bool known = std::any_of(BreakingRules().begin(), BreakingRules().end(),
-                               [&](const auto& r) { return r.id == id; });
-      if (!known)
+      if (!IsBreakingRuleId(id) && !ParseBreakingLevel(id).ok())
         return Usage(
             Status::InvalidArgument("unknown breaking rule " + id + " (see --list-rules)"));
       options.except.push_back(id);
     }
-    if (args->list_rules) return ListRules(options.level, args->json);
+    if (args->list_rules) return ListRules(options, args->json);
     if (args->against.empty() == args->against_dir.empty()) {
       return Usage(Status::InvalidArgument(
           "give exactly one of --against module@version or --against-dir DIR"));
@@ -116,6 +133,11 @@ void SetupBreaking(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) 
     if (args->json) {
       Json out = Json::MakeObject();
       out.Set("level", BreakingLevelName(options.level));
+      if (!options.use.empty()) {
+        Json use = Json::MakeArray();
+        for (const auto& name : options.use) use.Push(name);
+        out.Set("use", std::move(use));
+      }
       out.Set("against", (*previous)->label);
       out.Set("findings", FindingsToJson(findings));
       std::printf("%s\n", out.Dump(2).c_str());

@@ -6,6 +6,7 @@
 
 #include "context.h"
 #include "schema_input.h"
+#include "spoke/buf_config.h"
 #include "spoke/json.h"
 #include "spoke/lint.h"
 
@@ -36,7 +37,8 @@ CommandOutcome ListRules(const LintConfig& config, bool json) {
       entry.Set("summary", rule.summary);
       list.Push(std::move(entry));
     } else {
-      std::printf("%-32s %-3s %-24s %s\n", rule.id.c_str(), on ? "on" : "off", categories.c_str(),
+      if (categories.empty()) categories = "(opt-in)";
+      std::printf("%-33s %-3s %-24s %s\n", rule.id.c_str(), on ? "on" : "off", categories.c_str(),
                   rule.summary.c_str());
     }
   }
@@ -62,19 +64,26 @@ void SetupLint(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
   sub->add_flag("--list-rules", args->list_rules,
                 "List every rule, its categories and whether it is on");
   sub->footer(
-      "Categories: MINIMAL < BASIC < STANDARD (default); COMMENTS and UNARY_RPC are opt-in.\n"
-      "spoke.yaml: a \"lint:\" section with \"use:\", \"except:\" and \"ignore:\" lists "
-      "(docs/checks.md).\n"
-      "An element is exempted from a rule by a leading comment \"spoke:lint:ignore RULE_ID\".\n"
+      "Categories: MINIMAL < BASIC < STANDARD (default); COMMENTS, UNARY_RPC and the rule\n"
+      "STABLE_PACKAGE_NO_IMPORT_UNSTABLE are opt-in.\n"
+      "spoke.yaml: a \"lint:\" section with \"use:\", \"except:\", \"ignore:\", "
+      "\"ignore_only:\"\n"
+      "and buf's rule options (docs/checks.md); without spoke.yaml, buf.yaml's lint section.\n"
+      "An element (and what it holds) is exempted from a rule by a leading comment\n"
+      "\"spoke:lint:ignore RULE_ID\" (or buf:lint:ignore), unless disallow_comment_ignores.\n"
       "Exit codes: 0 clean, 1 findings or errors, 2 usage error.");
   *run = [args, flags]() -> CommandOutcome {
     LintConfig config;
     // A spoke.yaml that cannot be looked at (ec set) is taken as absent, as LoadModuleConfig does.
+    // With no spoke.yaml, buf.yaml says the same (buf_config.h).
     std::error_code ec;
-    if (!args->list_rules || std::filesystem::exists(args->dir + "/spoke.yaml", ec)) {
-      auto module = LoadModuleConfig(args->dir);
+    if (!args->list_rules || std::filesystem::exists(args->dir + "/" + kModuleConfigFile, ec) ||
+        std::filesystem::exists(args->dir + "/" + kBufConfigFile, ec)) {
+      auto module = LoadCheckConfig(args->dir);
       if (!module.ok()) return Usage(module.status());
-      auto parsed = LintConfigFromModuleConfig(*module);
+      for (const auto& warning : module->warnings)
+        std::fprintf(stderr, "warning: %s\n", warning.c_str());
+      auto parsed = LintConfigFromModuleConfig(module->config);
       if (!parsed.ok()) return Usage(parsed.status());
       config = *parsed;
     }
@@ -89,7 +98,8 @@ void SetupLint(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       return UsageIfInvalid(input.status());
     }
     if (!args->paths.empty()) {
-      // Every file is still linted (some rules compare files), but only these are reported.
+      // Every file stays in the image (PACKAGE_NO_IMPORT_CYCLE follows imports through them all);
+      // Lint runs the rules on these only (LintOptions::paths).
       std::vector<std::string> all = (*input)->sources.targets;
       if (Status s = RestrictTargets(args->paths, &(*input)->sources); !s.ok()) return Usage(s);
       (*input)->sources.targets = std::move(all);
@@ -99,12 +109,9 @@ void SetupLint(CLI::App* sub, const GlobalFlags* flags, CommandRunner* run) {
       std::printf("%s\n", image.status().message().c_str());
       return CommandOutcome::Shown(true);
     }
+    config.options.paths = args->paths;
     auto findings = Lint(**image, config);
     if (!findings.ok()) return Usage(findings.status());
-    if (!args->paths.empty()) {
-      std::erase_if(*findings,
-                    [&](const Finding& f) { return !UnderAnyPath(f.file, args->paths); });
-    }
     if (args->json) {
       Json out = Json::MakeObject();
       out.Set("findings", FindingsToJson(*findings));

@@ -24,6 +24,7 @@
 #include "spoke/store.h"
 #include "spoke/sys/postgres_backend.h"
 #include "spoke/sys/postgres_compactor.h"
+#include "spoke/sys/postgres_tokens.h"
 #include "spoke_version.h"
 
 namespace {
@@ -145,10 +146,16 @@ int ServerMain(int argc, char** argv) {
       "--postgres", postgres_url,
       "Serve the store shared in this PostgreSQL database (libpq URL; default $SPOKE_POSTGRES) "
       "with other spoke-servers. -storage-dir then holds only this server's files: its lock, "
-      "received bodies and the packs' local cache (pack-cache/, disposable). Not with it: "
-      "--mirror-of, --compile-languages and compiling on the server, the token file (use "
-      "SPOKE_TOKEN or --token-file, the same on every server); search may lag other servers' "
+      "received bodies and the packs' local cache (pack-cache/, disposable). Tokens are kept in "
+      "the database (spoke-server token create --postgres URL). Not with it: --mirror-of, "
+      "--compile-languages and compiling on the server; search may lag other servers' "
       "pushes by a second (docs/storage.md, \"Serving from PostgreSQL\")");
+  int postgres_connections = spoke::kDefaultPostgresConnections;
+  app.add_option("--postgres-connections", postgres_connections,
+                 "With --postgres: the most connections this server opens to the database at "
+                 "once; requests beyond it wait for one (up to 30 s)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   int64_t compact_packs = 32;
   std::string compact_interval = "30s";
   app.add_option("--compact-packs", compact_packs,
@@ -273,9 +280,11 @@ int ServerMain(int argc, char** argv) {
           "--compile-languages keeps its queue and artifacts in the store's files: not yet on "
           "--postgres (compile with a sprocket on a -storage-dir mirror)")));
     }
-    options.open_shared_backend = [postgres_url](const std::string& cache_dir) {
-      return spoke::OpenPostgresBackend(postgres_url, cache_dir);
+    options.open_shared_backend = [postgres_url,
+                                   postgres_connections](const std::string& cache_dir) {
+      return spoke::OpenPostgresBackend(postgres_url, cache_dir, postgres_connections);
     };
+    options.open_shared_tokens = [postgres_url] { return spoke::OpenPostgresTokens(postgres_url); };
   }
   spoke::SprocketOptions compiling;
   if (!compile_languages.empty()) {

@@ -41,7 +41,7 @@ int MigrateMain(int argc, char** argv) {
       "are (fsck); the refs go in one transaction. Run it again to add what the store gained: "
       "refs already there are left, a ref the database holds with another target refuses the "
       "whole import (exit 1, nothing written). Not migrated: the config file's settings, "
-      "spoke-tokens.json (a server on --postgres takes one token, SPOKE_TOKEN or --token-file), "
+      "spoke-tokens.json (create the tokens again with spoke-server token create --postgres), "
       "Sprocket's queue, states and failure log (artifacts compile again), artifact-use/ (gc's "
       "clock) and objects no ref reaches (docs/storage.md, \"Migrating a store\")"};
   std::string storage_dir = "spoke-data";

@@ -1,9 +1,12 @@
-// `spoke-server token`: creates, lists and revokes the tokens of a store's spoke-tokens.json.
+// `spoke-server token`: creates, lists and revokes the tokens of a store's spoke-tokens.json, or
+// of a store shared in PostgreSQL (--postgres).
 #include "server_tokens.h"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +14,7 @@
 #include "program_args.h"
 #include "spoke/json.h"
 #include "spoke/store.h"
+#include "spoke/sys/postgres_tokens.h"
 #include "spoke/time_text.h"
 #include "spoke/tokens.h"
 
@@ -39,6 +43,12 @@ int TokenMain(int argc, char** argv) {
   app.require_subcommand(1);
   std::string storage_dir = "spoke-data";
   app.add_option("-s,--storage-dir", storage_dir, "The server's store")->capture_default_str();
+  std::string postgres_url;
+  if (const char* url = std::getenv("SPOKE_POSTGRES"); url && *url) postgres_url = url;
+  const std::string postgres_help =
+      "The tokens of the store shared in this PostgreSQL database (as spoke-server --postgres; "
+      "default $SPOKE_POSTGRES) instead of -storage-dir's spoke-tokens.json";
+  app.add_option("--postgres", postgres_url, postgres_help);
 
   std::string name;
   std::vector<std::string> scope_texts;
@@ -51,23 +61,34 @@ int TokenMain(int argc, char** argv) {
                    "may repeat")
       ->required();
   create->add_option("-s,--storage-dir", storage_dir, "The server's store");
+  create->add_option("--postgres", postgres_url, postgres_help);
 
   bool json = false;
   CLI::App* list = app.add_subcommand("list", "List the tokens (never their secrets)");
   list->add_flag("--json", json, "Print JSON for scripts");
   list->add_option("-s,--storage-dir", storage_dir, "The server's store");
+  list->add_option("--postgres", postgres_url, postgres_help);
 
   std::string which;
   CLI::App* revoke =
       app.add_subcommand("revoke", "Remove a token; a running server refuses it at once");
   revoke->add_option("name-or-id", which, "The token's name or id")->required();
   revoke->add_option("-s,--storage-dir", storage_dir, "The server's store");
+  revoke->add_option("--postgres", postgres_url, postgres_help);
   app.footer("Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   if (auto exit_code = ParseProgramArgs(app, argc, argv)) return *exit_code;
 
-  auto store_path = StorePath(storage_dir);
-  if (!store_path.ok()) return Exit(store_path.status());
-  TokenFile file(*store_path);
+  std::unique_ptr<TokenStore> token_store;
+  if (!postgres_url.empty()) {
+    auto opened = OpenPostgresTokens(postgres_url);
+    if (!opened.ok()) return Exit(opened.status());
+    token_store = std::move(*opened);
+  } else {
+    auto store_path = StorePath(storage_dir);
+    if (!store_path.ok()) return Exit(store_path.status());
+    token_store = std::make_unique<TokenFile>(*store_path);
+  }
+  TokenStore& file = *token_store;
 
   if (create->parsed()) {
     std::vector<TokenScope> scopes;

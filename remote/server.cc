@@ -97,14 +97,15 @@ Result<std::unique_ptr<Store>> OpenSharedStore(const ServerOptions& options, con
         "--mirror-of writes fetched packs into the store's files: a server on a shared store "
         "cannot be a mirror (make one on -storage-dir alone)");
   }
-  // Tokens created there (`spoke-server token create`) would be ignored: say so rather than
-  // serve without them.
+  // Tokens created there (`spoke-server token create` without --postgres) would be ignored: say
+  // so rather than serve without them.
   std::error_code ec;
   if (fs::exists(fs::path(dir) / "spoke-tokens.json", ec)) {
     return Status::FailedPrecondition(
         dir +
         "/spoke-tokens.json is not read by a server on a shared store (each server would "
-        "have its own): remove it and set SPOKE_TOKEN or --token-file on every server");
+        "have its own): its tokens belong in the database (`spoke-server token create "
+        "--postgres URL`); remove the file");
   }
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
@@ -172,8 +173,17 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   }
   impl->ctx.options = options;
   impl->ctx.metrics = &impl->metrics;
-  // A shared store's path() is "": no token file, whose copies on each server could disagree.
-  impl->tokens = std::make_unique<TokenRegistry>(impl->store->path(), options.token);
+  // A shared store's path() is "": no token file, whose copies on each server could disagree;
+  // its tokens are the shared store's.
+  if (options.open_shared_backend) {
+    std::unique_ptr<TokenStore> shared_tokens;
+    if (options.open_shared_tokens) {
+      SPOKE_ASSIGN_OR_RETURN(shared_tokens, options.open_shared_tokens());
+    }
+    impl->tokens = std::make_unique<TokenRegistry>(std::move(shared_tokens), options.token);
+  } else {
+    impl->tokens = std::make_unique<TokenRegistry>(impl->store->path(), options.token);
+  }
   impl->ctx.tokens = impl->tokens.get();
   impl->ctx.schemas = &impl->schemas;
   if (!options.mirror_of.empty()) impl->ctx.options.read_only = true;

@@ -1,4 +1,5 @@
-// The token file (<store>/spoke-tokens.json) and the server's view of it; see spoke/tokens.h.
+// The token file (<store>/spoke-tokens.json), what every token store shares (scopes, new tokens)
+// and the server's view of a store; see spoke/tokens.h.
 #include "spoke/tokens.h"
 
 #include <fcntl.h>
@@ -174,6 +175,33 @@ std::string TokenHash(const std::string& token) { return Sha256Hex(token); }
 TokenFile::TokenFile(std::string store_path)
     : store_path_(std::move(store_path)), path_(store_path_ + "/spoke-tokens.json") {}
 
+Result<std::pair<std::string, TokenRecord>> NewToken(const std::string& name,
+                                                     const std::vector<TokenScope>& scopes) {
+  SPOKE_RETURN_IF_ERROR(CheckTokenName(name));
+  if (scopes.empty()) return Status::InvalidArgument("a token needs at least one --scope");
+  SPOKE_ASSIGN_OR_RETURN(std::string secret, RandomBytes(32));
+  SPOKE_ASSIGN_OR_RETURN(std::string id_bytes, RandomBytes(6));
+  std::string token =
+      "spoke_" + Base64Url(reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
+  TokenRecord record;
+  record.id = HexOf(id_bytes);
+  record.name = name;
+  record.sha256 = TokenHash(token);
+  record.scopes = scopes;
+  record.created = static_cast<int64_t>(std::time(nullptr));
+  return std::make_pair(std::move(token), std::move(record));
+}
+
+Result<std::string> TokenFile::Stamp() const {
+  struct stat st {};
+  if (stat(path_.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::string("none");
+    return Status::IOError("cannot stat " + path_ + ": " + std::strerror(errno));
+  }
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
 Result<std::vector<TokenRecord>> TokenFile::List() const {
   struct stat st {};
   if (stat(path_.c_str(), &st) != 0 && errno == ENOENT) return std::vector<TokenRecord>{};
@@ -223,8 +251,7 @@ Status TokenFile::Write(const std::vector<TokenRecord>& tokens) const {
 
 Result<std::string> TokenFile::Create(const std::string& name,
                                       const std::vector<TokenScope>& scopes) {
-  SPOKE_RETURN_IF_ERROR(CheckTokenName(name));
-  if (scopes.empty()) return Status::InvalidArgument("a token needs at least one --scope");
+  SPOKE_ASSIGN_OR_RETURN(auto made, NewToken(name, scopes));
   FileLock lock(store_path_ + "/spoke-tokens.lock");
   if (!lock.ok())
     return Status::IOError("cannot lock " + store_path_ +
@@ -235,19 +262,9 @@ Result<std::string> TokenFile::Create(const std::string& name,
       return Status::AlreadyExists("a token named " + name + " exists (id " + record.id +
                                    "); revoke it first or pick another --name");
   }
-  SPOKE_ASSIGN_OR_RETURN(std::string secret, RandomBytes(32));
-  SPOKE_ASSIGN_OR_RETURN(std::string id_bytes, RandomBytes(6));
-  const std::string token =
-      "spoke_" + Base64Url(reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
-  TokenRecord record;
-  record.id = HexOf(id_bytes);
-  record.name = name;
-  record.sha256 = TokenHash(token);
-  record.scopes = scopes;
-  record.created = static_cast<int64_t>(std::time(nullptr));
-  tokens.push_back(std::move(record));
+  tokens.push_back(std::move(made.second));
   SPOKE_RETURN_IF_ERROR(Write(tokens));
-  return token;
+  return std::move(made.first);
 }
 
 Result<TokenRecord> TokenFile::Revoke(const std::string& name_or_id) {
@@ -267,31 +284,29 @@ Result<TokenRecord> TokenFile::Revoke(const std::string& name_or_id) {
   return removed;
 }
 
-TokenRegistry::TokenRegistry(std::string store_path, std::string legacy_token)
-    : no_file_(store_path.empty()),
-      file_(std::move(store_path)),
-      legacy_hash_(legacy_token.empty() ? "" : TokenHash(legacy_token)) {}
+TokenRegistry::TokenRegistry(std::unique_ptr<TokenStore> store, std::string legacy_token)
+    : store_(std::move(store)), legacy_hash_(legacy_token.empty() ? "" : TokenHash(legacy_token)) {}
+
+TokenRegistry::TokenRegistry(const std::string& store_path, std::string legacy_token)
+    : TokenRegistry(store_path.empty() ? nullptr : std::make_unique<TokenFile>(store_path),
+                    std::move(legacy_token)) {}
 
 Status TokenRegistry::Refresh() {
-  struct stat st {};
-  if (no_file_ || stat(file_.path().c_str(), &st) != 0) {
-    if (!no_file_ && errno != ENOENT) return Status::IOError("cannot stat " + file_.path());
-    tokens_.clear();
+  if (!store_) {
     loaded_ = true;
-    load_status_ = Status::Ok();
-    inode_ = 0;
-    size_ = -1;
     return Status::Ok();
   }
-  const int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
-                           static_cast<int64_t>(st.st_mtim.tv_nsec);
-  if (loaded_ && st.st_ino == inode_ && st.st_size == size_ && mtime_ns == mtime_ns_)
-    return load_status_;
-  auto tokens = file_.List();
+  Result<std::string> stamp = store_->Stamp();
+  if (!stamp.ok()) {
+    // Unreadable now: refuse every token until it reads again, and read it again then.
+    tokens_.clear();
+    loaded_ = false;
+    return stamp.status();
+  }
+  if (loaded_ && *stamp == stamp_) return load_status_;
+  auto tokens = store_->List();
   loaded_ = true;
-  inode_ = st.st_ino;
-  size_ = st.st_size;
-  mtime_ns_ = mtime_ns;
+  stamp_ = *stamp;
   if (!tokens.ok()) {
     tokens_.clear();
     load_status_ = tokens.status();

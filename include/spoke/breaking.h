@@ -7,8 +7,11 @@
 //   PACKAGE    generated code per package: elements may move between files of a package
 //   WIRE_JSON  the binary and JSON encodings: names matter (JSON uses them), files and packages not
 //   WIRE       the binary encoding only: renames are fine, wire-compatible type changes are fine
-// Each level is a fixed set of rules (BreakingRules() lists which); `except` turns single rules
-// off.
+// Each level is a fixed set of rules (BreakingRules() lists which); `use` may instead pick levels
+// and single rules, and `except` turns single rules off. Rule IDs buf has deprecated are accepted
+// wherever an ID is (FIELD_SAME_CTYPE, FIELD_SAME_LABEL, FILE_SAME_JAVA_STRING_CHECK_UTF8 stand for
+// the rules that replaced them; FILE_SAME_PHP_GENERIC_SERVICES and
+// MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT are rules of no level, checked only when named in `use`).
 //
 // Only the images' targets (a module's own files) are compared, never their imports. Elements are
 // matched by file path (file rules), package (package rules) or fully-qualified name (everything
@@ -37,30 +40,55 @@ const char* BreakingLevelName(BreakingLevel level);
 struct BreakingRuleInfo {
   std::string id;
   std::string summary;
-  std::vector<BreakingLevel> levels;  // the levels that check it
+  std::vector<BreakingLevel> levels;  // the levels that check it (none for deprecated IDs)
+  bool deprecated = false;
+  std::vector<std::string> replaced_by;  // for a deprecated alias: the rules it stands for
 };
 
-// Every rule, sorted by ID.
+// Every rule and deprecated alias, sorted by ID.
 const std::vector<BreakingRuleInfo>& BreakingRules();
+
+// Whether `id` names a rule or a deprecated alias of rules.
+bool IsBreakingRuleId(const std::string& id);
 
 struct BreakingOptions {
   BreakingLevel level = BreakingLevel::kFile;
-  std::vector<std::string> except;  // rule IDs not to check
+  // Levels and rule IDs, mixed, to check instead of `level`'s rules; empty: `level`.
+  std::vector<std::string> use;
+  std::vector<std::string> except;  // levels and rule IDs not to check
   std::vector<std::string>
       ignore;  // files or directories (path prefixes) whose findings are dropped
+  // Drop findings in packages whose last component is an unstable version (v1alpha1, v1beta,
+  // v1p1beta1, v1test), in either version, as buf's ignore_unstable_packages does.
+  bool ignore_unstable_packages = false;
+  // Report every message, enum and extension nested in a deleted message, not only the
+  // outermost deleted one.
+  bool report_nested_deletions = false;
 };
 
 // The `breaking:` section of spoke.yaml (module_config.h):
 //   breaking:
-//     level: WIRE_JSON      # default FILE
-//     except:               # rule IDs
+//     level: WIRE_JSON      # default FILE; or `use:`, not both
+//     use:                  # levels and rule IDs, mixed
+//       - WIRE
+//       - FIELD_SAME_NAME
+//     except:               # levels and rule IDs
 //       - FIELD_SAME_JSON_NAME
 //     ignore:               # files or directories
 //       - legacy/
-// InvalidArgument for an unknown level, rule ID or key.
+//     ignore_unstable_packages: true
+//     report_nested_deletions: true
+// InvalidArgument for an unknown level, rule ID or key, or both `level` and `use`.
 Result<BreakingOptions> BreakingOptionsFromConfig(const ModuleConfig& config);
 
-// Every change from `previous` to `current` that a rule of options.level reports, sorted.
+// Whether `options` check rule `id` (for an alias: every rule it stands for).
+bool BreakingRuleEnabled(const BreakingOptions& options, const std::string& id);
+
+// Whether a package's last component is an unstable version: v1alpha, v1beta2, v1p1alpha1,
+// v2test, v1test1 (buf's definition).
+bool IsUnstablePackage(const std::string& package);
+
+// Every change from `previous` to `current` that an enabled rule reports, sorted.
 std::vector<Finding> CheckBreaking(const SchemaImage& previous, const SchemaImage& current,
                                    const BreakingOptions& options);
 

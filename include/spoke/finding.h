@@ -20,6 +20,11 @@ struct Finding {
   // The location is in the previous version of the schema (a breaking check's deletions), not in
   // the one being checked.
   bool in_previous = false;
+  // With in_previous: where the deletion shows in the version being checked, as buf places it (the
+  // element that lost what was deleted, or line 1 of the file); new_line is 0 when nothing there
+  // does (the file is gone too).
+  std::string new_file;
+  int new_line = 0, new_column = 0;
 };
 
 // Orders findings by file, line, column, rule and message, so output is the same on every run.
@@ -33,7 +38,8 @@ std::string FormatFinding(const Finding& finding);
 // Every finding formatted, one per line, each line ended by '\n'.
 std::string FormatFindings(const std::vector<Finding>& findings);
 
-// {"rule", "file", "line", "column", "message"} plus "in_previous": true when set.
+// {"rule", "file", "line", "column", "message"} plus "in_previous": true when set, and then
+// "in_new": {"file", "line", "column"} when new_line is set.
 Json FindingToJson(const Finding& finding);
 Json FindingsToJson(const std::vector<Finding>& findings);
 

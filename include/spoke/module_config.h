@@ -9,11 +9,14 @@
 //                               for push; batch-push uses it over its -version default)
 //   deps:                       dependencies, pinned at push ("dependencies:" is accepted too)
 //     - common@v1.2.0
-//   lint:                       lint rules: use, except, ignore (lint.h)
+//   lint:                       lint rules: use, except, ignore, ignore_only and buf's rule
+//                               options (lint.h)
 //     except:
 //       - PACKAGE_VERSION_SUFFIX
 //   breaking:                   breaking-change rules: level, except, ignore (breaking.h)
 //     level: WIRE_JSON
+// Where a directory has no spoke.yaml but a buf.yaml, the checks read that instead, mapped onto
+// these keys (buf_config.h).
 #ifndef SPOKE_MODULE_CONFIG_H_
 #define SPOKE_MODULE_CONFIG_H_
 

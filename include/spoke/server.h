@@ -18,6 +18,7 @@
 
 #include "spoke/status.h"
 #include "spoke/store.h"
+#include "spoke/tokens.h"
 
 namespace spoke {
 
@@ -33,11 +34,14 @@ struct ServerOptions {
   // spoke/sys/postgres_backend.h; the program opens it, so this library does not link libpq).
   // When set, Create() takes storage_dir's lock, then calls it with this server's cache directory,
   // <storage_dir>/pack-cache; storage_dir keeps only files of this server (its lock, received
-  // bodies, that cache). What would need the shared store's files is refused: a mirror, the
-  // token file (only `token` counts), compiling on the server (docs/storage.md, "Serving from
-  // PostgreSQL").
+  // bodies, that cache). What would need the shared store's files is refused: a mirror, a
+  // token file left there (tokens are the shared store's: open_shared_tokens), compiling on the
+  // server (docs/storage.md, "Serving from PostgreSQL").
   std::function<Result<std::unique_ptr<StoreBackend>>(const std::string& cache_dir)>
       open_shared_backend;
+  // With open_shared_backend: where the shared store's tokens are (spoke/sys/postgres_tokens.h),
+  // opened by Create(); when empty, the legacy `token` is the only one.
+  std::function<Result<std::unique_ptr<TokenStore>>()> open_shared_tokens;
   // Largest request body accepted (a push's pack, a REST version upload); larger ones get 413.
   size_t max_body_bytes = size_t{1} << 30;
   // When not empty, an admin token (besides those of <store>/spoke-tokens.json): once any token

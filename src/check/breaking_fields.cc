@@ -1,6 +1,7 @@
 // Breaking-change rules about one field that exists in both versions (same message, same number):
 // its name and JSON name, its type under the FILE/PACKAGE, WIRE_JSON and WIRE compatibility rules,
-// its cardinality, its oneof, its options and its default.
+// its cardinality, its oneof, its options, its string handling (C++ type, UTF-8 validation) and
+// its default.
 #include <sstream>
 
 #include "check/breaking_rules.h"
@@ -141,6 +142,12 @@ void CompareTypes(const pb::FieldDescriptor* before, const pb::FieldDescriptor* 
     CompareTypes(before->message_type()->map_value(), now->message_type()->map_value(), at, sink);
     return;
   }
+  // A map is a repeated field of its entry message: spelled out as that same message, only the
+  // cardinality changes (CompareCardinality reports it), as in buf.
+  if (before->is_map() != now->is_map() && before->type() == now->type() &&
+      before->message_type()->full_name() == now->message_type()->full_name()) {
+    return;
+  }
   std::string was = TypeText(before), is = TypeText(now);
   if (was == is && before->type() == now->type()) return;
   std::string message =
@@ -182,7 +189,9 @@ Cardinality CardinalityOf(const pb::FieldDescriptor* field) {
   if (field->is_map()) return Cardinality::kMap;
   if (field->is_repeated()) return Cardinality::kRepeated;
   if (field->is_required()) return Cardinality::kRequired;
-  return field->has_presence() ? Cardinality::kExplicit : Cardinality::kImplicit;
+  // Extensions always have explicit presence, proto3 ones too (libprotobuf says implicit).
+  return field->is_extension() || field->has_presence() ? Cardinality::kExplicit
+                                                        : Cardinality::kImplicit;
 }
 
 const char* CardinalityName(Cardinality c) {
@@ -310,14 +319,79 @@ void CompareDefault(const pb::FieldDescriptor* before, const pb::FieldDescriptor
       FieldLabel(now) + " changed default value from " + Quoted(was) + " to " + Quoted(is) + ".");
 }
 
+bool IsStringOrBytes(const pb::FieldDescriptor* field) {
+  return field->type() == Type::TYPE_STRING || field->type() == Type::TYPE_BYTES;
+}
+
+// Option ctype: STRING (the default), CORD or STRING_PIECE. Only STRING_PIECE -> STRING is safe:
+// a string_view-like accessor can be served from a std::string, not the other way round.
+void CompareCppStringType(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now,
+                          FindingSink* sink) {
+  if (!IsStringOrBytes(before) || !IsStringOrBytes(now)) return;
+  auto was = before->options().ctype(), is = now->options().ctype();
+  if (was == is || (was == pb::FieldOptions::STRING_PIECE && is == pb::FieldOptions::STRING)) {
+    return;
+  }
+  std::vector<int> path = now->options().has_ctype()
+                              ? Sub(PathOf(now), {tag::kFieldOptions, tag::kFieldOptionCtype})
+                              : PathOf(now);
+  sink->Add(Rule::kFieldSameCppStringType, now->file(), path,
+            FieldLabel(now) + " changed C++ string type from " +
+                Quoted(pb::FieldOptions::CType_Name(was)) + " to " +
+                Quoted(pb::FieldOptions::CType_Name(is)) + ".");
+}
+
+// Without editions a string field's UTF-8 validation follows its file's syntax: proto3 verifies,
+// proto2 does not (so does a message's JSON support: ALLOW in proto3, LEGACY_BEST_EFFORT in
+// proto2). Java also verifies proto2 strings when the file sets java_string_check_utf8.
+bool VerifiesUtf8(const pb::FieldDescriptor* field) {
+  return field->file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO3;
+}
+
+bool JavaVerifiesUtf8(const pb::FieldDescriptor* field) {
+  return VerifiesUtf8(field) || field->file()->options().java_string_check_utf8();
+}
+
+const char* Verification(bool verify, const char* otherwise) {
+  return verify ? "VERIFY" : otherwise;
+}
+
+// The UTF-8 rules for one pair of string fields; `at` is the field findings point at and `what`
+// names the part ("" for the field, " (map key)" or " (map value)": a map<string, string> breaks
+// twice, as in buf).
+void CompareUtf8Validation(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now,
+                           const pb::FieldDescriptor* at, const char* what, FindingSink* sink) {
+  if (before->type() != Type::TYPE_STRING || now->type() != Type::TYPE_STRING) return;
+  if (VerifiesUtf8(before) != VerifiesUtf8(now)) {
+    sink->Add(Rule::kFieldSameUtf8Validation, at->file(), PathOf(at),
+              FieldLabel(at) + what + " changed UTF8 validation from " +
+                  Verification(VerifiesUtf8(before), "NONE") + " to " +
+                  Verification(VerifiesUtf8(now), "NONE") + ".");
+  }
+  if (JavaVerifiesUtf8(before) != JavaVerifiesUtf8(now)) {
+    // buf points at the file option when the new version sets it.
+    std::vector<int> path =
+        at->file()->options().has_java_string_check_utf8()
+            ? std::vector<int>{tag::kFileOptions, tag::kFileOptionJavaStringCheckUtf8}
+            : PathOf(at);
+    sink->Add(Rule::kFieldSameJavaUtf8Validation, at->file(), path,
+              FieldLabel(at) + what + " changed Java string UTF8 validation from " +
+                  Verification(JavaVerifiesUtf8(before), "DEFAULT") + " to " +
+                  Verification(JavaVerifiesUtf8(now), "DEFAULT") + ".");
+  }
+}
+
 }  // namespace
 
 void CompareFields(const pb::FieldDescriptor* before, const pb::FieldDescriptor* now,
                    FindingSink* sink) {
-  if (before->name() != now->name()) {
+  // An extension's name is its full name: moving it into a message renames it.
+  const std::string& was_named = before->is_extension() ? before->full_name() : before->name();
+  const std::string& is_named = now->is_extension() ? now->full_name() : now->name();
+  if (was_named != is_named) {
     sink->Add(Rule::kFieldSameName, now->file(), Sub(PathOf(now), {tag::kName}),
-              FieldLabel(now) + " changed name from " + Quoted(before->name()) + " to " +
-                  Quoted(now->name()) + ".");
+              FieldLabel(now) + " changed name from " + Quoted(was_named) + " to " +
+                  Quoted(is_named) + ".");
   }
   if (!now->is_extension() && before->json_name() != now->json_name()) {
     std::vector<int> path =
@@ -329,11 +403,22 @@ void CompareFields(const pb::FieldDescriptor* before, const pb::FieldDescriptor*
   CompareTypes(before, now, now, sink);
   CompareCardinality(before, now, sink);
   CompareOneof(before, now, sink);
-  if (before->options().ctype() != now->options().ctype()) {
-    sink->Add(Rule::kFieldSameCtype, now->file(), Sub(PathOf(now), {tag::kFieldOptions}),
-              FieldLabel(now) + " changed option \"ctype\" from " +
-                  Quoted(pb::FieldOptions::CType_Name(before->options().ctype())) + " to " +
-                  Quoted(pb::FieldOptions::CType_Name(now->options().ctype())) + ".");
+  CompareCppStringType(before, now, sink);
+  if (before->is_map() && now->is_map()) {
+    // A map's entry message loses JSON support with the message holding it; buf reports the entry
+    // too, at its map field.
+    if (VerifiesUtf8(before) && !VerifiesUtf8(now)) {
+      sink->Add(Rule::kMessageSameJsonFormat, now->file(), PathOf(now),
+                "Message " + Quoted(now->message_type()->name()) +
+                    " JSON format support changed from ALLOW to LEGACY_BEST_EFFORT (moved from a "
+                    "proto3 to a proto2 file).");
+    }
+    CompareUtf8Validation(before->message_type()->map_key(), now->message_type()->map_key(), now,
+                          " (map key)", sink);
+    CompareUtf8Validation(before->message_type()->map_value(), now->message_type()->map_value(),
+                          now, " (map value)", sink);
+  } else {
+    CompareUtf8Validation(before, now, now, "", sink);
   }
   if (before->options().jstype() != now->options().jstype()) {
     sink->Add(Rule::kFieldSameJstype, now->file(), Sub(PathOf(now), {tag::kFieldOptions}),

@@ -1,7 +1,8 @@
 // Breaking-change rules about files and packages: files deleted or moved to another package, file
 // options changed, and messages, enums, services and extensions deleted from a file (FILE level)
-// or from a package (PACKAGE level). Only the outermost deleted element is reported: deleting a
-// message deletes what it nests.
+// or from a package (PACKAGE level). By default only the outermost deleted element is reported:
+// deleting a message deletes what it nests; options.report_nested_deletions reports the nested
+// ones too, as buf does.
 #include <functional>
 #include <map>
 #include <set>
@@ -62,7 +63,34 @@ struct DeletionRules {
   Rule message, enum_type, service, extension;  // Rule::kCount: not checked in this scope
   const char* scope;                            // "file" or "package"
   bool relative;
+  const SchemaImage* current;  // where deletions are shown (PlaceOfDeleted)
 };
+
+// Where a deletion shows in the current version, as buf places it: the innermost message that
+// held the deleted element and is still in the same file, else that file's line 1; nowhere when
+// the file is gone.
+struct Place {
+  const pb::FileDescriptor* file = nullptr;
+  std::vector<int> path;
+};
+
+Place PlaceOfDeleted(const pb::Descriptor* parent, const pb::FileDescriptor* old_file,
+                     const SchemaImage& current) {
+  Place place;
+  place.file = current.FindFile(old_file->name());
+  if (place.file == nullptr) return place;
+  const std::string& package = place.file->package();
+  for (; parent != nullptr; parent = parent->containing_type()) {
+    std::string nested = RelativeName(parent->full_name(), old_file->package());
+    const pb::Descriptor* kept = place.file->pool()->FindMessageTypeByName(
+        package.empty() ? nested : package + "." + nested);
+    if (kept != nullptr && kept->file() == place.file) {
+      place.path = PathOf(kept);
+      break;
+    }
+  }
+  return place;
+}
 
 void ReportDeletedMessage(const pb::Descriptor* message, const Declared& now,
                           const DeletionRules& rules, const std::string& where, FindingSink* sink);
@@ -73,9 +101,11 @@ void ReportDeletedEnum(const pb::EnumDescriptor* enum_type, const Declared& now,
                          ? RelativeName(enum_type->full_name(), enum_type->file()->package())
                          : enum_type->full_name();
   if (now.enums.count(name) || rules.enum_type == Rule::kCount) return;
+  Place place = PlaceOfDeleted(enum_type->containing_type(), enum_type->file(), *rules.current);
   sink->AddPrevious(rules.enum_type, enum_type->file(), PathOf(enum_type),
                     "Previously present enum \"" + name + "\" was deleted from " + rules.scope +
-                        " " + where + ".");
+                        " " + where + ".",
+                    place.file, place.path);
 }
 
 void ReportDeletedExtension(const pb::FieldDescriptor* extension, const Declared& now,
@@ -85,9 +115,11 @@ void ReportDeletedExtension(const pb::FieldDescriptor* extension, const Declared
                          ? RelativeName(extension->full_name(), extension->file()->package())
                          : extension->full_name();
   if (now.extensions.count(name) || rules.extension == Rule::kCount) return;
+  Place place = PlaceOfDeleted(extension->extension_scope(), extension->file(), *rules.current);
   sink->AddPrevious(rules.extension, extension->file(), PathOf(extension),
                     "Previously present extension \"" + name + "\" was deleted from " +
-                        rules.scope + " " + where + ".");
+                        rules.scope + " " + where + ".",
+                    place.file, place.path);
 }
 
 void ReportDeletedMessage(const pb::Descriptor* message, const Declared& now,
@@ -96,10 +128,12 @@ void ReportDeletedMessage(const pb::Descriptor* message, const Declared& now,
   std::string name = rules.relative ? RelativeName(message->full_name(), message->file()->package())
                                     : message->full_name();
   if (!now.messages.count(name)) {
+    Place place = PlaceOfDeleted(message->containing_type(), message->file(), *rules.current);
     sink->AddPrevious(rules.message, message->file(), PathOf(message),
                       "Previously present message \"" + name + "\" was deleted from " +
-                          rules.scope + " " + where + ".");
-    return;
+                          rules.scope + " " + where + ".",
+                      place.file, place.path);
+    if (!sink->ReportNestedDeletions()) return;
   }
   for (int i = 0; i < message->nested_type_count(); ++i) {
     ReportDeletedMessage(message->nested_type(i), now, rules, where, sink);
@@ -126,9 +160,11 @@ void ReportDeletedInFile(const pb::FileDescriptor* before, const Declared& now,
     std::string name = rules.relative ? RelativeName(service->full_name(), before->package())
                                       : service->full_name();
     if (now.services.count(name) || rules.service == Rule::kCount) continue;
+    Place place = PlaceOfDeleted(nullptr, before, *rules.current);
     sink->AddPrevious(rules.service, before, PathOf(service),
                       "Previously present service \"" + name + "\" was deleted from " +
-                          rules.scope + " " + where + ".");
+                          rules.scope + " " + where + ".",
+                      place.file, place.path);
   }
 }
 
@@ -160,8 +196,6 @@ const std::vector<FileOptionRule>& FileOptionRules() {
        [](const auto& o) { return Bool(o.java_generic_services()); }},
       {Rule::kFileSamePyGenericServices, "py_generic_services", 18,
        [](const auto& o) { return Bool(o.py_generic_services()); }},
-      {Rule::kFileSameJavaStringCheckUtf8, "java_string_check_utf8", 27,
-       [](const auto& o) { return Bool(o.java_string_check_utf8()); }},
       {Rule::kFileSameCcEnableArenas, "cc_enable_arenas", 31,
        [](const auto& o) { return Bool(o.cc_enable_arenas()); }},
       {Rule::kFileSameObjcClassPrefix, "objc_class_prefix", 36,
@@ -187,7 +221,7 @@ const std::vector<FileOptionRule>& FileOptionRules() {
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
 void CompareFilePair(const pb::FileDescriptor* before, const pb::FileDescriptor* now,
-                     FindingSink* sink) {
+                     const SchemaImage& current, FindingSink* sink) {
   if (before->package() != now->package()) {
     sink->Add(Rule::kFileSamePackage, now, {tag::kFilePackage},
               "File " + Quoted(now->name()) + " moved from package " + Quoted(before->package()) +
@@ -207,15 +241,17 @@ void CompareFilePair(const pb::FileDescriptor* before, const pb::FileDescriptor*
               "File " + Quoted(now->name()) + " changed option " + Quoted(option.name) + " from " +
                   Quoted(was) + " to " + Quoted(is) + ".");
   }
-  if (sink->AnyEnabled({Rule::kMessageNoDelete, Rule::kEnumNoDelete, Rule::kServiceNoDelete})) {
+  if (sink->AnyEnabled({Rule::kMessageNoDelete, Rule::kEnumNoDelete, Rule::kServiceNoDelete,
+                        Rule::kExtensionNoDelete})) {
     Declared declared;
     AddFile(now, /*relative=*/true, &declared);
     DeletionRules rules{Rule::kMessageNoDelete,
                         Rule::kEnumNoDelete,
                         Rule::kServiceNoDelete,
-                        Rule::kCount,
+                        Rule::kExtensionNoDelete,
                         "file",
-                        true};
+                        true,
+                        &current};
     ReportDeletedInFile(before, declared, rules, Quoted(now->name()), sink);
   }
 }
@@ -228,10 +264,11 @@ void CompareFilesAndPackages(const SchemaImage& previous, const SchemaImage& cur
     const pb::FileDescriptor* now = current.FindFile(before->name());
     if (now == nullptr) {
       sink->AddPrevious(Rule::kFileNoDelete, before, {},
-                        "Previously present file " + Quoted(before->name()) + " was deleted.");
+                        "Previously present file " + Quoted(before->name()) + " was deleted.",
+                        nullptr, {});
       continue;
     }
-    CompareFilePair(before, now, sink);
+    CompareFilePair(before, now, current, sink);
   }
 
   if (!sink->AnyEnabled({Rule::kPackageNoDelete, Rule::kPackageMessageNoDelete,
@@ -248,14 +285,16 @@ void CompareFilesAndPackages(const SchemaImage& previous, const SchemaImage& cur
                       Rule::kPackageServiceNoDelete,
                       Rule::kPackageExtensionNoDelete,
                       "package",
-                      false};
+                      false,
+                      &current};
   for (const pb::FileDescriptor* before : previous.files()) {
     auto it = packages.find(before->package());
     if (it == packages.end()) {
       if (reported.insert(before->package()).second) {
         sink->AddPrevious(
             Rule::kPackageNoDelete, before, {tag::kFilePackage},
-            "Previously present package " + Quoted(before->package()) + " was deleted.");
+            "Previously present package " + Quoted(before->package()) + " was deleted.", nullptr,
+            {});
       }
       continue;
     }

@@ -10,8 +10,9 @@ namespace spoke {
 namespace check {
 namespace {
 
-// Levels as bits: a rule belongs to every level whose bit it has.
-constexpr unsigned kF = 1, kP = 2, kWJ = 4, kW = 8, kAll = kF | kP | kWJ | kW;
+// Levels as bits: a rule belongs to every level whose bit it has. Rules buf has deprecated belong
+// to none (kNone): they are checked only when `use` names them.
+constexpr unsigned kNone = 0, kF = 1, kP = 2, kWJ = 4, kW = 8, kAll = kF | kP | kWJ | kW;
 
 struct RuleEntry {
   Rule rule;
@@ -32,8 +33,6 @@ constexpr RuleEntry kRules[] = {
      "files keep option java_outer_classname"},
     {Rule::kFileSameJavaMultipleFiles, "FILE_SAME_JAVA_MULTIPLE_FILES", kF | kP,
      "files keep option java_multiple_files"},
-    {Rule::kFileSameJavaStringCheckUtf8, "FILE_SAME_JAVA_STRING_CHECK_UTF8", kF | kP,
-     "files keep option java_string_check_utf8"},
     {Rule::kFileSameCsharpNamespace, "FILE_SAME_CSHARP_NAMESPACE", kF | kP,
      "files keep option csharp_namespace"},
     {Rule::kFileSameObjcClassPrefix, "FILE_SAME_OBJC_CLASS_PREFIX", kF | kP,
@@ -56,8 +55,8 @@ constexpr RuleEntry kRules[] = {
      "files keep option java_generic_services"},
     {Rule::kFileSamePyGenericServices, "FILE_SAME_PY_GENERIC_SERVICES", kF | kP,
      "files keep option py_generic_services"},
-    {Rule::kFileSamePhpGenericServices, "FILE_SAME_PHP_GENERIC_SERVICES", kF | kP,
-     "files keep option php_generic_services"},
+    {Rule::kFileSamePhpGenericServices, "FILE_SAME_PHP_GENERIC_SERVICES", kNone,
+     "files keep option php_generic_services (deprecated by buf)"},
     {Rule::kFileSameCcEnableArenas, "FILE_SAME_CC_ENABLE_ARENAS", kF | kP,
      "files keep option cc_enable_arenas"},
     {Rule::kPackageNoDelete, "PACKAGE_NO_DELETE", kP, "packages are not deleted"},
@@ -72,13 +71,16 @@ constexpr RuleEntry kRules[] = {
     {Rule::kMessageNoDelete, "MESSAGE_NO_DELETE", kF, "messages are not deleted from a file"},
     {Rule::kEnumNoDelete, "ENUM_NO_DELETE", kF, "enums are not deleted from a file"},
     {Rule::kServiceNoDelete, "SERVICE_NO_DELETE", kF, "services are not deleted from a file"},
+    {Rule::kExtensionNoDelete, "EXTENSION_NO_DELETE", kF, "extensions are not deleted from a file"},
     {Rule::kMessageNoRemoveStandardDescriptorAccessor,
      "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR", kF | kP,
      "messages do not turn on option no_standard_descriptor_accessor"},
-    {Rule::kMessageSameMessageSetWireFormat, "MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT", kAll,
-     "messages keep option message_set_wire_format"},
+    {Rule::kMessageSameMessageSetWireFormat, "MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT", kNone,
+     "messages keep option message_set_wire_format (deprecated by buf)"},
     {Rule::kMessageSameRequiredFields, "MESSAGE_SAME_REQUIRED_FIELDS", kAll,
      "messages neither add nor remove required fields"},
+    {Rule::kMessageSameJsonFormat, "MESSAGE_SAME_JSON_FORMAT", kF | kP | kWJ,
+     "messages keep their JSON support (a proto3 message moved to proto2 loses it)"},
     {Rule::kExtensionMessageNoDelete, "EXTENSION_MESSAGE_NO_DELETE", kF | kP,
      "extension ranges are not deleted from messages"},
     {Rule::kOneofNoDelete, "ONEOF_NO_DELETE", kF | kP, "oneofs are not deleted from messages"},
@@ -108,10 +110,18 @@ constexpr RuleEntry kRules[] = {
      "fields change cardinality only in a way compatible in both the wire format and JSON"},
     {Rule::kFieldSameOneof, "FIELD_SAME_ONEOF", kAll,
      "fields neither move into, out of, nor between oneofs"},
-    {Rule::kFieldSameCtype, "FIELD_SAME_CTYPE", kF | kP, "fields keep option ctype"},
+    {Rule::kFieldSameCppStringType, "FIELD_SAME_CPP_STRING_TYPE", kF | kP,
+     "string and bytes fields keep their C++ string type (option ctype; STRING_PIECE may become "
+     "STRING)"},
+    {Rule::kFieldSameJavaUtf8Validation, "FIELD_SAME_JAVA_UTF8_VALIDATION", kF | kP,
+     "string fields keep their Java UTF-8 validation (proto3, or java_string_check_utf8)"},
+    {Rule::kFieldSameUtf8Validation, "FIELD_SAME_UTF8_VALIDATION", kF | kP,
+     "string fields keep their UTF-8 validation (proto3 verifies, proto2 does not)"},
     {Rule::kFieldSameJstype, "FIELD_SAME_JSTYPE", kF | kP, "fields keep option jstype"},
     {Rule::kFieldSameDefault, "FIELD_SAME_DEFAULT", kAll, "fields keep their default value"},
     {Rule::kEnumSameType, "ENUM_SAME_TYPE", kF | kP, "enums stay open or closed"},
+    {Rule::kEnumSameJsonFormat, "ENUM_SAME_JSON_FORMAT", kF | kP | kWJ,
+     "enums keep their JSON support (a proto3 enum moved to proto2 loses it)"},
     {Rule::kEnumValueNoDelete, "ENUM_VALUE_NO_DELETE", kF | kP, "enum values are not deleted"},
     {Rule::kEnumValueNoDeleteUnlessNumberReserved, "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
      kWJ | kW, "enum values are not deleted unless their number is reserved"},
@@ -138,6 +148,35 @@ constexpr bool TableInEnumOrder() {
   return true;
 }
 static_assert(TableInEnumOrder(), "kRules must list every Rule once, in enum order");
+
+// IDs buf deprecated in favour of others: naming one names its replacements (as buf's v1 configs
+// do), and findings carry the replacements' IDs.
+struct Alias {
+  const char* id;
+  std::vector<Rule> replaced_by;
+};
+
+const std::vector<Alias>& Aliases() {
+  static const std::vector<Alias> aliases = {
+      {"FIELD_SAME_CTYPE", {Rule::kFieldSameCppStringType}},
+      {"FIELD_SAME_LABEL",
+       {Rule::kFieldSameCardinality, Rule::kFieldWireCompatibleCardinality,
+        Rule::kFieldWireJsonCompatibleCardinality}},
+      {"FILE_SAME_JAVA_STRING_CHECK_UTF8", {Rule::kFieldSameJavaUtf8Validation}},
+  };
+  return aliases;
+}
+
+// The rules an ID stands for: itself, or an alias's replacements; empty when unknown.
+std::vector<Rule> RulesNamed(const std::string& id) {
+  for (const auto& entry : kRules) {
+    if (id == entry.id) return {entry.rule};
+  }
+  for (const auto& alias : Aliases()) {
+    if (id == alias.id) return alias.replaced_by;
+  }
+  return {};
+}
 
 constexpr struct {
   BreakingLevel level;
@@ -173,29 +212,50 @@ const char* RuleId(Rule rule) { return kRules[static_cast<int>(rule)].id; }
 void FindingSink::Add(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
                       std::string message) {
   if (!Enabled(rule)) return;
-  Keep(FindingAt(file, path, RuleId(rule), std::move(message)));
+  Keep(file, FindingAt(file, path, RuleId(rule), std::move(message)));
 }
 
 void FindingSink::AddPrevious(Rule rule, const pb::FileDescriptor* file,
-                              const std::vector<int>& path, std::string message) {
+                              const std::vector<int>& path, std::string message,
+                              const pb::FileDescriptor* new_file,
+                              const std::vector<int>& new_path) {
   if (!Enabled(rule)) return;
   Finding finding = FindingAt(file, path, RuleId(rule), std::move(message));
   finding.in_previous = true;
-  Keep(std::move(finding));
+  if (new_file != nullptr) {
+    Finding shown = FindingAt(new_file, new_path, RuleId(rule), "");
+    finding.new_file = shown.file;
+    finding.new_line = shown.line > 0 ? shown.line : 1;
+    finding.new_column = shown.line > 0 ? shown.column : 1;
+  }
+  Keep(file, std::move(finding));
 }
 
-void FindingSink::Keep(Finding finding) {
+void FindingSink::Keep(const pb::FileDescriptor* file, Finding finding) {
   if (UnderIgnoredPath(finding.file, ignore_)) return;
+  if (ignore_unstable_packages_ && IsUnstablePackage(file->package())) return;
   findings_.push_back(std::move(finding));
 }
 
 std::bitset<kRuleCount> EnabledRules(const BreakingOptions& options) {
   std::bitset<kRuleCount> enabled;
-  unsigned bit = LevelBit(options.level);
-  for (const auto& entry : kRules) {
-    bool excepted =
-        std::find(options.except.begin(), options.except.end(), entry.id) != options.except.end();
-    if ((entry.levels & bit) && !excepted) enabled.set(static_cast<int>(entry.rule));
+  // The rules a level or rule ID names.
+  auto named = [](const std::string& name) {
+    auto level = ParseBreakingLevel(name);
+    if (!level.ok()) return RulesNamed(name);
+    std::vector<Rule> rules;
+    for (const auto& entry : kRules) {
+      if (entry.levels & LevelBit(*level)) rules.push_back(entry.rule);
+    }
+    return rules;
+  };
+  for (const auto& name : options.use.empty()
+                              ? std::vector<std::string>{BreakingLevelName(options.level)}
+                              : options.use) {
+    for (Rule rule : named(name)) enabled.set(static_cast<int>(rule));
+  }
+  for (const auto& name : options.except) {
+    for (Rule rule : named(name)) enabled.reset(static_cast<int>(rule));
   }
   return enabled;
 }
@@ -223,9 +283,17 @@ const std::vector<BreakingRuleInfo>& BreakingRules() {
   static const std::vector<BreakingRuleInfo> rules = [] {
     std::vector<BreakingRuleInfo> out;
     for (const auto& entry : check::kRules) {
-      BreakingRuleInfo info{entry.id, entry.summary, {}};
+      BreakingRuleInfo info{entry.id, entry.summary, {}, entry.levels == check::kNone, {}};
       for (const auto& level : check::kLevels) {
         if (entry.levels & level.bit) info.levels.push_back(level.level);
+      }
+      out.push_back(std::move(info));
+    }
+    for (const auto& alias : check::Aliases()) {
+      BreakingRuleInfo info{alias.id, "deprecated by buf: stands for ", {}, true, {}};
+      for (check::Rule rule : alias.replaced_by) {
+        info.summary += (info.replaced_by.empty() ? "" : ", ") + std::string(check::RuleId(rule));
+        info.replaced_by.push_back(check::RuleId(rule));
       }
       out.push_back(std::move(info));
     }
@@ -235,8 +303,54 @@ const std::vector<BreakingRuleInfo>& BreakingRules() {
   return rules;
 }
 
+bool IsBreakingRuleId(const std::string& id) { return !check::RulesNamed(id).empty(); }
+
+bool BreakingRuleEnabled(const BreakingOptions& options, const std::string& id) {
+  std::vector<check::Rule> rules = check::RulesNamed(id);
+  std::bitset<check::kRuleCount> enabled = check::EnabledRules(options);
+  return !rules.empty() && std::all_of(rules.begin(), rules.end(), [&](check::Rule rule) {
+    return enabled[static_cast<int>(rule)];
+  });
+}
+
+bool IsUnstablePackage(const std::string& package) {
+  std::string last = package.substr(package.rfind('.') + 1);
+  size_t i = 0;
+  // Digits, the first not 0 unless `zero_ok`; false when there are none.
+  auto digits = [&](bool zero_ok) {
+    size_t start = i;
+    if (i < last.size() && !zero_ok && last[i] == '0') return false;
+    while (i < last.size() && std::isdigit(static_cast<unsigned char>(last[i]))) ++i;
+    return i > start;
+  };
+  if (last.empty() || last[i++] != 'v' || !digits(false)) return false;
+  if (last.compare(i, 4, "test") == 0) return true;
+  if (i < last.size() && last[i] == 'p') {
+    ++i;
+    if (!digits(false)) return false;
+  }
+  for (std::string stage : {"alpha", "beta"}) {
+    if (last.compare(i, stage.size(), stage) != 0) continue;
+    i += stage.size();
+    return i == last.size() || (digits(false) && i == last.size());
+  }
+  return false;
+}
+
+namespace {
+
+Result<bool> ConfigBool(const std::string& key, const std::vector<std::string>& values) {
+  if (values.size() == 1 && (values[0] == "true" || values[0] == "false")) {
+    return values[0] == "true";
+  }
+  return Status::InvalidArgument("spoke.yaml: " + key + " takes true or false");
+}
+
+}  // namespace
+
 Result<BreakingOptions> BreakingOptionsFromConfig(const ModuleConfig& config) {
   BreakingOptions options;
+  bool has_level = false;
   for (const auto& [key, values] : config.values) {
     if (key.rfind("breaking.", 0) != 0) continue;
     std::string name = key.substr(9);
@@ -244,27 +358,39 @@ Result<BreakingOptions> BreakingOptionsFromConfig(const ModuleConfig& config) {
       if (values.size() != 1)
         return Status::InvalidArgument("spoke.yaml: breaking.level takes one level");
       SPOKE_ASSIGN_OR_RETURN(options.level, ParseBreakingLevel(values[0]));
-    } else if (name == "except") {
+      has_level = true;
+    } else if (name == "use" || name == "except") {
       for (const auto& id : values) {
-        bool known = false;
-        for (const auto& entry : check::kRules) known = known || id == entry.id;
-        if (!known)
-          return Status::InvalidArgument("spoke.yaml: breaking.except: unknown rule " + id);
-        options.except.push_back(id);
+        if (!ParseBreakingLevel(id).ok() && !IsBreakingRuleId(id)) {
+          return Status::InvalidArgument("spoke.yaml: breaking." + name +
+                                         ": unknown level or rule " + id +
+                                         " (see spoke breaking --list-rules)");
+        }
+        (name == "use" ? options.use : options.except).push_back(id);
       }
     } else if (name == "ignore") {
       options.ignore = values;
+    } else if (name == "ignore_unstable_packages") {
+      SPOKE_ASSIGN_OR_RETURN(options.ignore_unstable_packages, ConfigBool(key, values));
+    } else if (name == "report_nested_deletions") {
+      SPOKE_ASSIGN_OR_RETURN(options.report_nested_deletions, ConfigBool(key, values));
     } else {
-      return Status::InvalidArgument("spoke.yaml: unknown key breaking." + name +
-                                     " (known: level, except, ignore)");
+      return Status::InvalidArgument(
+          "spoke.yaml: unknown key breaking." + name +
+          " (known: level, use, except, ignore, ignore_unstable_packages, "
+          "report_nested_deletions)");
     }
+  }
+  if (has_level && !options.use.empty()) {
+    return Status::InvalidArgument(
+        "spoke.yaml: breaking.level and breaking.use both set; give the level in use instead");
   }
   return options;
 }
 
 std::vector<Finding> CheckBreaking(const SchemaImage& previous, const SchemaImage& current,
                                    const BreakingOptions& options) {
-  check::FindingSink sink(check::EnabledRules(options), options.ignore);
+  check::FindingSink sink(check::EnabledRules(options), options);
   check::CompareFilesAndPackages(previous, current, &sink);
   check::CompareMessagesEnumsServices(previous, current, &sink);
   std::vector<Finding> findings = sink.Take();

@@ -20,7 +20,6 @@ enum class Rule : int {
   kFileSameJavaPackage,
   kFileSameJavaOuterClassname,
   kFileSameJavaMultipleFiles,
-  kFileSameJavaStringCheckUtf8,
   kFileSameCsharpNamespace,
   kFileSameObjcClassPrefix,
   kFileSamePhpClassPrefix,
@@ -42,9 +41,11 @@ enum class Rule : int {
   kMessageNoDelete,
   kEnumNoDelete,
   kServiceNoDelete,
+  kExtensionNoDelete,
   kMessageNoRemoveStandardDescriptorAccessor,
   kMessageSameMessageSetWireFormat,
   kMessageSameRequiredFields,
+  kMessageSameJsonFormat,
   kExtensionMessageNoDelete,
   kOneofNoDelete,
   kReservedMessageNoDelete,
@@ -61,10 +62,13 @@ enum class Rule : int {
   kFieldWireCompatibleCardinality,
   kFieldWireJsonCompatibleCardinality,
   kFieldSameOneof,
-  kFieldSameCtype,
+  kFieldSameCppStringType,
+  kFieldSameJavaUtf8Validation,
+  kFieldSameUtf8Validation,
   kFieldSameJstype,
   kFieldSameDefault,
   kEnumSameType,
+  kEnumSameJsonFormat,
   kEnumValueNoDelete,
   kEnumValueNoDeleteUnlessNumberReserved,
   kEnumValueNoDeleteUnlessNameReserved,
@@ -84,12 +88,18 @@ inline constexpr int kRuleCount = static_cast<int>(Rule::kCount);
 const char* RuleId(Rule rule);
 
 // Collects the findings of the enabled rules. The comparison code asks Enabled() before doing work
-// only a rule needs, and hands every finding to Add(), which drops ignored paths.
+// only a rule needs, and hands every finding to Add(), which drops ignored paths (and, with
+// options.ignore_unstable_packages, files of unstable packages).
 class FindingSink {
  public:
-  FindingSink(std::bitset<kRuleCount> enabled, std::vector<std::string> ignore)
-      : enabled_(enabled), ignore_(std::move(ignore)) {}
+  FindingSink(std::bitset<kRuleCount> enabled, const BreakingOptions& options)
+      : enabled_(enabled),
+        ignore_(options.ignore),
+        ignore_unstable_packages_(options.ignore_unstable_packages),
+        report_nested_deletions_(options.report_nested_deletions) {}
   bool Enabled(Rule rule) const { return enabled_[static_cast<int>(rule)]; }
+  // Whether a deleted message's nested messages, enums and extensions are reported too.
+  bool ReportNestedDeletions() const { return report_nested_deletions_; }
   bool AnyEnabled(std::initializer_list<Rule> rules) const {
     for (Rule rule : rules) {
       if (Enabled(rule)) return true;
@@ -99,19 +109,26 @@ class FindingSink {
   // A finding at `path` in `file` of the current version.
   void Add(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
            std::string message);
-  // A finding at `path` in `file` of the previous version (something deleted).
+  // A finding at `path` in `file` of the previous version (something deleted), shown in the
+  // current version at `new_path` in `new_file` (an empty path: the file's line 1; no file: not
+  // shown there, the file is gone).
   void AddPrevious(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
-                   std::string message);
+                   std::string message, const pb::FileDescriptor* new_file,
+                   const std::vector<int>& new_path);
   std::vector<Finding> Take() { return std::move(findings_); }
 
  private:
-  void Keep(Finding finding);
+  void Keep(const pb::FileDescriptor* file, Finding finding);
   std::bitset<kRuleCount> enabled_;
   std::vector<std::string> ignore_;
+  bool ignore_unstable_packages_;
+  bool report_nested_deletions_;
   std::vector<Finding> findings_;
 };
 
-// The rules of `options.level` minus `options.except`.
+// The rules of `options.use` (or of `options.level` when `use` is empty) minus `options.except`;
+// deprecated aliases stand for the rules that replaced them. Unknown IDs are skipped (the config
+// and flag parsers refuse them).
 std::bitset<kRuleCount> EnabledRules(const BreakingOptions& options);
 
 // The comparison passes (breaking_files.cc, breaking_types.cc, breaking_fields.cc).

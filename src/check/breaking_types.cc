@@ -14,6 +14,16 @@ namespace {
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
+std::string Joined(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + Quoted(name);
+  return out;
+}
+
+bool IsProto3(const pb::Descriptor* message) {
+  return message->file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO3;
+}
+
 struct Index {
   std::unordered_map<std::string, const pb::Descriptor*> messages;
   std::unordered_map<std::string, const pb::EnumDescriptor*> enums;
@@ -133,15 +143,18 @@ void CompareDeletedField(const pb::FieldDescriptor* field, const pb::Descriptor*
                      " with name " + Quoted(field->name()) + " on message " + Quoted(now->name()) +
                      " was deleted";
   const pb::FileDescriptor* file = field->file();
-  sink->AddPrevious(Rule::kFieldNoDelete, file, PathOf(field), text + ".");
+  sink->AddPrevious(Rule::kFieldNoDelete, file, PathOf(field), text + ".", now->file(),
+                    PathOf(now));
   if (!now->IsReservedNumber(field->number())) {
     sink->AddPrevious(
         Rule::kFieldNoDeleteUnlessNumberReserved, file, PathOf(field),
-        text + " without reserving the number " + Quoted(std::to_string(field->number())) + ".");
+        text + " without reserving the number " + Quoted(std::to_string(field->number())) + ".",
+        now->file(), PathOf(now));
   }
   if (!now->IsReservedName(field->name())) {
     sink->AddPrevious(Rule::kFieldNoDeleteUnlessNameReserved, file, PathOf(field),
-                      text + " without reserving the name " + Quoted(field->name()) + ".");
+                      text + " without reserving the name " + Quoted(field->name()) + ".",
+                      now->file(), PathOf(now));
   }
 }
 
@@ -162,10 +175,17 @@ void CompareMessagePair(const pb::Descriptor* before, const pb::Descriptor* now,
     if (kept != nullptr && !kept->is_synthetic()) continue;
     sink->AddPrevious(Rule::kOneofNoDelete, oneof->file(), PathOf(oneof),
                       "Previously present oneof " + Quoted(oneof->name()) + " on message " +
-                          Quoted(now->name()) + " was deleted.");
+                          Quoted(now->name()) + " was deleted.",
+                      now->file(), PathOf(now));
   }
   CompareReservedInMessage(before, now, sink);
   std::string where = "message " + Quoted(now->name());
+  if (IsProto3(before) && !IsProto3(now)) {
+    sink->Add(Rule::kMessageSameJsonFormat, now->file(), PathOf(now),
+              "Message " + Quoted(now->name()) +
+                  " JSON format support changed from ALLOW to LEGACY_BEST_EFFORT (moved from a "
+                  "proto3 to a proto2 file).");
+  }
   if (before->options().message_set_wire_format() != now->options().message_set_wire_format()) {
     sink->Add(Rule::kMessageSameMessageSetWireFormat, now->file(),
               Sub(PathOf(now), {tag::kMessageOptions}),
@@ -206,6 +226,14 @@ bool IsClosed(const pb::EnumDescriptor* enum_type) {
   return enum_type->file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO2;
 }
 
+// Every name an enum number has, aliases included.
+std::map<int, std::set<std::string>> NamesByNumber(const pb::EnumDescriptor* enum_type) {
+  std::map<int, std::set<std::string>> names;
+  for (int i = 0; i < enum_type->value_count(); ++i)
+    names[enum_type->value(i)->number()].insert(enum_type->value(i)->name());
+  return names;
+}
+
 void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor* now,
                      FindingSink* sink) {
   std::string where = "enum " + Quoted(now->name());
@@ -215,38 +243,49 @@ void CompareEnumPair(const pb::EnumDescriptor* before, const pb::EnumDescriptor*
                   (IsClosed(before) ? "closed" : "open") + " to " +
                   (IsClosed(now) ? "closed" : "open") + ".");
   }
-  std::map<int, std::set<std::string>> names_before, names_now;
-  for (int i = 0; i < before->value_count(); ++i)
-    names_before[before->value(i)->number()].insert(before->value(i)->name());
-  for (int i = 0; i < now->value_count(); ++i)
-    names_now[now->value(i)->number()].insert(now->value(i)->name());
+  // JSON support is ALLOW in proto3 and LEGACY_BEST_EFFORT in proto2; only losing it breaks.
+  if (!IsClosed(before) && IsClosed(now)) {
+    sink->Add(Rule::kEnumSameJsonFormat, now->file(), PathOf(now),
+              "Enum " + Quoted(now->name()) +
+                  " JSON format support changed from ALLOW to LEGACY_BEST_EFFORT (moved from a "
+                  "proto3 to a proto2 file).");
+  }
+  std::map<int, std::set<std::string>> names_before = NamesByNumber(before);
+  std::map<int, std::set<std::string>> names_now = NamesByNumber(now);
   for (const auto& [number, names] : names_before) {
     auto kept = names_now.find(number);
     if (kept == names_now.end()) {
       const pb::EnumValueDescriptor* value = before->FindValueByNumber(number);
       std::string text = "Previously present enum value " + Quoted(std::to_string(number)) + " (" +
                          Quoted(value->name()) + ") on " + where + " was deleted";
-      sink->AddPrevious(Rule::kEnumValueNoDelete, before->file(), PathOf(value), text + ".");
+      sink->AddPrevious(Rule::kEnumValueNoDelete, before->file(), PathOf(value), text + ".",
+                        now->file(), PathOf(now));
       if (!now->IsReservedNumber(number)) {
         sink->AddPrevious(
             Rule::kEnumValueNoDeleteUnlessNumberReserved, before->file(), PathOf(value),
-            text + " without reserving the number " + Quoted(std::to_string(number)) + ".");
+            text + " without reserving the number " + Quoted(std::to_string(number)) + ".",
+            now->file(), PathOf(now));
       }
       bool names_reserved = true;
       for (const auto& name : names) names_reserved = names_reserved && now->IsReservedName(name);
       if (!names_reserved) {
         sink->AddPrevious(Rule::kEnumValueNoDeleteUnlessNameReserved, before->file(), PathOf(value),
-                          text + " without reserving the name " + Quoted(value->name()) + ".");
+                          text + " without reserving the name " + Quoted(value->name()) + ".",
+                          now->file(), PathOf(now));
       }
       continue;
     }
-    // Every name the number had must still be there; aliases may be added next to it.
-    for (const auto& name : names) {
-      if (kept->second.count(name)) continue;
-      const pb::EnumValueDescriptor* value = now->FindValueByNumber(number);
-      sink->Add(Rule::kEnumValueSameName, now->file(), Sub(PathOf(value), {tag::kName}),
+    // Every name the number had must still be there; aliases may be added next to it. A change
+    // is reported on every line that now carries the number (each alias), at the number.
+    bool kept_all =
+        std::includes(kept->second.begin(), kept->second.end(), names.begin(), names.end());
+    if (kept_all) continue;
+    for (int i = 0; i < now->value_count(); ++i) {
+      const pb::EnumValueDescriptor* value = now->value(i);
+      if (value->number() != number) continue;
+      sink->Add(Rule::kEnumValueSameName, now->file(), Sub(PathOf(value), {tag::kEnumValueNumber}),
                 "Enum value " + Quoted(std::to_string(number)) + " on " + where +
-                    " changed name from " + Quoted(name) + " to " + Quoted(value->name()) + ".");
+                    " changed name from " + Joined(names) + " to " + Joined(kept->second) + ".");
     }
   }
   if (sink->Enabled(Rule::kReservedEnumNoDelete)) {
@@ -280,7 +319,7 @@ void CompareServicePair(const pb::ServiceDescriptor* before, const pb::ServiceDe
     std::string rpc = "RPC " + Quoted(was->name()) + " on service " + Quoted(now->name());
     if (is == nullptr) {
       sink->AddPrevious(Rule::kRpcNoDelete, before->file(), PathOf(was),
-                        "Previously present " + rpc + " was deleted.");
+                        "Previously present " + rpc + " was deleted.", now->file(), PathOf(now));
       continue;
     }
     if (was->input_type()->full_name() != is->input_type()->full_name()) {

@@ -7,13 +7,17 @@
 namespace spoke {
 
 bool operator<(const Finding& a, const Finding& b) {
-  return std::tie(a.file, a.line, a.column, a.rule, a.message, a.in_previous) <
-         std::tie(b.file, b.line, b.column, b.rule, b.message, b.in_previous);
+  return std::tie(a.file, a.line, a.column, a.rule, a.message, a.in_previous, a.new_file,
+                  a.new_line, a.new_column) < std::tie(b.file, b.line, b.column, b.rule, b.message,
+                                                       b.in_previous, b.new_file, b.new_line,
+                                                       b.new_column);
 }
 
 bool operator==(const Finding& a, const Finding& b) {
-  return std::tie(a.file, a.line, a.column, a.rule, a.message, a.in_previous) ==
-         std::tie(b.file, b.line, b.column, b.rule, b.message, b.in_previous);
+  return std::tie(a.file, a.line, a.column, a.rule, a.message, a.in_previous, a.new_file,
+                  a.new_line, a.new_column) == std::tie(b.file, b.line, b.column, b.rule, b.message,
+                                                        b.in_previous, b.new_file, b.new_line,
+                                                        b.new_column);
 }
 
 void SortFindings(std::vector<Finding>* findings) {
@@ -42,6 +46,13 @@ Json FindingToJson(const Finding& finding) {
   out.Set("column", finding.column);
   out.Set("message", finding.message);
   if (finding.in_previous) out.Set("in_previous", true);
+  if (finding.in_previous && finding.new_line > 0) {
+    Json in_new = Json::MakeObject();
+    in_new.Set("file", finding.new_file);
+    in_new.Set("line", finding.new_line);
+    in_new.Set("column", finding.new_column);
+    out.Set("in_new", std::move(in_new));
+  }
   return out;
 }
 

@@ -22,42 +22,16 @@ std::string JoinQuoted(const std::set<std::string>& items) {
   return out;
 }
 
-// "v1", "v2", "v1beta1", "v1alpha", "v1p1beta1", "v2test": a major version, optionally a point
-// release (p1), then optionally alpha/beta with a number or a test suffix.
-bool IsVersionComponent(const std::string& s) {
-  size_t i = 0;
-  auto digits = [&](bool nonzero_first) {
-    size_t start = i;
-    if (i < s.size() && nonzero_first && s[i] == '0') return false;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    return i > start;
-  };
-  if (i >= s.size() || s[i++] != 'v' || !digits(false)) return false;
-  if (i < s.size() && s[i] == 'p') {
-    ++i;
-    if (!digits(true)) return false;
-  }
-  for (const char* stage : {"alpha", "beta"}) {
-    std::string word = stage;
-    if (s.compare(i, word.size(), word) == 0) {
-      i += word.size();
-      if (i < s.size()) return digits(true) && i == s.size();
-      return true;
-    }
-  }
-  if (s.compare(i, 4, "test") == 0) return true;
-  return i == s.size();
-}
-
 // Rules that compare directories and packages across files keep the pairs they saw.
 class DirectoryPackageCheck : public LintCheck {
  public:
   explicit DirectoryPackageCheck(bool by_directory) : by_directory_(by_directory) {}
   void CheckFile(const pb::FileDescriptor& file, LintReport*) override {
     std::string dir = DirectoryOf(file.name());
+    // Files with no package are one package "" to PACKAGE_SAME_DIRECTORY, as to buf.
     if (by_directory_) {
       groups_[dir].insert(file.package());
-    } else if (!file.package().empty()) {
+    } else {
       groups_[file.package()].insert(dir);
     }
     files_.push_back(&file);
@@ -105,6 +79,33 @@ class ImportUsedCheck : public LintCheck {
 
 }  // namespace
 
+// "v1", "v2", "v1beta1", "v1alpha", "v1p1beta1", "v2test": a major version, optionally a point
+// release (p1), then optionally alpha/beta with a number or a test suffix.
+bool IsVersionComponent(const std::string& s) {
+  size_t i = 0;
+  auto digits = [&](bool nonzero_first) {
+    size_t start = i;
+    if (i < s.size() && nonzero_first && s[i] == '0') return false;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i >= s.size() || s[i++] != 'v' || !digits(false)) return false;
+  if (i < s.size() && s[i] == 'p') {
+    ++i;
+    if (!digits(true)) return false;
+  }
+  for (const char* stage : {"alpha", "beta"}) {
+    std::string word = stage;
+    if (s.compare(i, word.size(), word) == 0) {
+      i += word.size();
+      if (i < s.size()) return digits(true) && i == s.size();
+      return true;
+    }
+  }
+  if (s.compare(i, 4, "test") == 0) return true;
+  return i == s.size();
+}
+
 void AddLayoutRules(std::vector<LintRule>* rules) {
   rules->push_back(HookRule("PACKAGE_DEFINED", Minimal(), "every file declares a package",
                             {.file = [](const pb::FileDescriptor& file, LintReport* report) {
@@ -126,12 +127,16 @@ void AddLayoutRules(std::vector<LintRule>* rules) {
                                               " relative to the module root, but this one is in " +
                                               Quoted(dir.empty() ? "." : dir) + ".");
                             }}));
-  rules->push_back(LintRule{
-      "DIRECTORY_SAME_PACKAGE", Minimal(), "all files of a directory have the same package",
-      [](const SchemaImage&) { return std::make_unique<DirectoryPackageCheck>(true); }});
-  rules->push_back(
-      LintRule{"PACKAGE_SAME_DIRECTORY", Minimal(), "all files of a package are in one directory",
-               [](const SchemaImage&) { return std::make_unique<DirectoryPackageCheck>(false); }});
+  rules->push_back(LintRule{"DIRECTORY_SAME_PACKAGE", Minimal(),
+                            "all files of a directory have the same package",
+                            [](const SchemaImage&, const LintOptions&) {
+                              return std::make_unique<DirectoryPackageCheck>(true);
+                            }});
+  rules->push_back(LintRule{"PACKAGE_SAME_DIRECTORY", Minimal(),
+                            "all files of a package are in one directory",
+                            [](const SchemaImage&, const LintOptions&) {
+                              return std::make_unique<DirectoryPackageCheck>(false);
+                            }});
   rules->push_back(HookRule(
       "PACKAGE_VERSION_SUFFIX", Standard(),
       "packages end in a version: company.userservice.v1, v1beta1, v2alpha",
@@ -187,9 +192,10 @@ void AddLayoutRules(std::vector<LintRule>* rules) {
                                 }
                               }
                             }}));
-  rules->push_back(
-      LintRule{"IMPORT_USED", Basic(), "every import is used",
-               [](const SchemaImage& image) { return std::make_unique<ImportUsedCheck>(image); }});
+  rules->push_back(LintRule{"IMPORT_USED", Basic(), "every import is used",
+                            [](const SchemaImage& image, const LintOptions&) {
+                              return std::make_unique<ImportUsedCheck>(image);
+                            }});
 }
 
 }  // namespace spoke::check

@@ -1,6 +1,6 @@
 // Lint rules about names: the case of packages, messages, fields, oneofs, enums, enum values,
 // services and RPCs, and the enum conventions (values prefixed by the enum's name, a zero value
-// named *_UNSPECIFIED first, no aliases).
+// named *_UNSPECIFIED first, no aliases), and no required fields.
 #include <cctype>
 
 #include "check/lint_support.h"
@@ -142,20 +142,24 @@ void AddNamingRules(std::vector<LintRule>* rules) {
                     "Enum value name " + Quoted(value.name()) + " should be prefixed with " +
                         Quoted(prefix) + ".");
       }}));
-  rules->push_back(HookRule(
-      "ENUM_ZERO_VALUE_SUFFIX", Standard(), "the zero value of an enum is named *_UNSPECIFIED",
-      {.enum_value = [](const pb::EnumValueDescriptor& value, LintReport* report) {
-        static const std::string kSuffix = "_UNSPECIFIED";
-        if (value.number() != 0) return;
-        const std::string& name = value.name();
-        if (name.size() >= kSuffix.size() &&
-            name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
-          return;
-        }
-        report->Add(value, LintPart::kName,
-                    "Enum zero value name " + Quoted(name) + " should be suffixed with \"" +
-                        kSuffix + "\" (" + ToUpperSnakeCase(value.type()->name()) + kSuffix + ").");
-      }}));
+  rules->push_back(ConfiguredHookRule(
+      "ENUM_ZERO_VALUE_SUFFIX", Standard(),
+      "the zero value of an enum is named *_UNSPECIFIED (lint.enum_zero_value_suffix)",
+      [](const LintOptions& options) -> LintHooks {
+        return {.enum_value = [suffix = options.enum_zero_value_suffix](
+                                  const pb::EnumValueDescriptor& value, LintReport* report) {
+          if (value.number() != 0) return;
+          const std::string& name = value.name();
+          if (name.size() >= suffix.size() &&
+              name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            return;
+          }
+          report->Add(value, LintPart::kName,
+                      "Enum zero value name " + Quoted(name) + " should be suffixed with " +
+                          Quoted(suffix) + " (" + ToUpperSnakeCase(value.type()->name()) + suffix +
+                          ").");
+        }};
+      }));
   rules->push_back(
       HookRule("ENUM_FIRST_VALUE_ZERO", Basic(), "the first value of an enum is zero",
                {.enum_type = [](const pb::EnumDescriptor& enum_type, LintReport* report) {
@@ -171,6 +175,14 @@ void AddNamingRules(std::vector<LintRule>* rules) {
                  report->Add(enum_type, LintPart::kElement,
                              "Enum " + Quoted(enum_type.name()) +
                                  " sets allow_alias; aliases make names ambiguous in JSON.");
+               }}));
+  rules->push_back(
+      HookRule("FIELD_NOT_REQUIRED", Basic(), "fields are not required (proto2 required)",
+               {.field = [](const pb::FieldDescriptor& field, LintReport* report) {
+                 if (!field.is_required()) return;
+                 report->Add(field, LintPart::kName,
+                             "Field named " + Quoted(field.name()) +
+                                 " should not be required: a required field can never be removed.");
                }}));
 }
 

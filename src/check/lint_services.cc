@@ -28,83 +28,116 @@ bool IsStandardName(const pb::MethodDescriptor& method, const std::string& type_
   return false;
 }
 
-// Every request and response type is used by one RPC only, in one role only, so each can evolve
-// with its RPC.
+constexpr char kEmpty[] = "google.protobuf.Empty";
+
+// Every request and response type is used by one RPC only, so each can evolve with its RPC. As
+// buf: one finding per RPC and type used by several RPCs (an RPC using one type both ways counts
+// once, and has its own finding unless rpc_allow_same_request_response), at the `rpc` keyword.
 class RequestResponseUniqueCheck : public LintCheck {
  public:
+  explicit RequestResponseUniqueCheck(const LintOptions& options) : options_(options) {}
   void CheckMethod(const pb::MethodDescriptor& method, LintReport*) override {
-    uses_[method.input_type()->full_name()].push_back({&method, true});
-    uses_[method.output_type()->full_name()].push_back({&method, false});
+    const std::string& input = method.input_type()->full_name();
+    const std::string& output = method.output_type()->full_name();
+    methods_.push_back(&method);
+    users_[input].push_back(&method);
+    if (output != input) users_[output].push_back(&method);
   }
   void Finish(LintReport* report) override {
-    for (const auto& [type, uses] : uses_) {
-      if (uses.size() < 2) continue;
-      for (const auto& use : uses) {
-        std::string role = use.request ? "request" : "response";
-        report->Add(*use.method, use.request ? LintPart::kType : LintPart::kOutput,
-                    "RPC " + Quoted(use.method->name()) + " has " + role + " type " + Quoted(type) +
-                        ", which is used " + std::to_string(uses.size()) +
-                        " times as a request or response; give each RPC its own request and "
-                        "response messages.");
+    for (const auto* method : methods_) {
+      const std::string& input = method->input_type()->full_name();
+      const std::string& output = method->output_type()->full_name();
+      if (input == output && !options_.rpc_allow_same_request_response &&
+          !EmptyAllowed(input, *method)) {
+        report->Add(*method, LintPart::kElement,
+                    "RPC " + Quoted(method->name()) + " has the same type " + Quoted(input) +
+                        " for the request and response.");
+      }
+      std::vector<std::string> types = {input};
+      if (output != input) types.push_back(output);
+      for (const std::string& type : types) {
+        const auto& users = users_[type];
+        if (users.size() < 2 || EmptyAllowed(type, *method)) continue;
+        report->Add(*method, LintPart::kElement,
+                    Quoted(type) + " is used as the request or response type for multiple RPCs.");
       }
     }
   }
 
  private:
-  struct Use {
-    const pb::MethodDescriptor* method;
-    bool request;
-  };
-  std::map<std::string, std::vector<Use>> uses_;
+  // google.protobuf.Empty may be shared by an RPC when allowed for every role it plays in it.
+  bool EmptyAllowed(const std::string& type, const pb::MethodDescriptor& method) const {
+    if (type != kEmpty) return false;
+    bool as_request = method.input_type()->full_name() == type;
+    bool as_response = method.output_type()->full_name() == type;
+    return (!as_request || options_.rpc_allow_google_protobuf_empty_requests) &&
+           (!as_response || options_.rpc_allow_google_protobuf_empty_responses);
+  }
+
+  const LintOptions& options_;
+  std::vector<const pb::MethodDescriptor*> methods_;
+  std::map<std::string, std::vector<const pb::MethodDescriptor*>> users_;
 };
 
-bool HasLeadingComment(const pb::FileDescriptor* file, const std::vector<int>& path) {
-  std::string comment = LeadingComments(file, path);
-  return comment.find_first_not_of(" \t\r\n") != std::string::npos;
-}
-
-std::string NeedsComment(const char* what, const std::string& name) {
-  return std::string(what) + " " + Quoted(name) +
-         " should have a non-empty leading comment for documentation.";
+// The COMMENT_* rules: a leading comment that is more than ignore directives, reported at the
+// element's keyword.
+template <typename D>
+void RequireComment(const D& d, const char* what, LintReport* report) {
+  if (IsDocumentation(LeadingComments(d.file(), PathOf(&d)))) return;
+  report->Add(d, LintPart::kElement,
+              std::string(what) + " " + Quoted(d.name()) +
+                  " should have a non-empty leading comment for documentation.");
 }
 
 }  // namespace
 
 void AddServiceRules(std::vector<LintRule>* rules) {
-  rules->push_back(HookRule(
-      "SERVICE_SUFFIX", Standard(), "service names end in Service",
-      {.service = [](const pb::ServiceDescriptor& service, LintReport* report) {
-        if (EndsWith(service.name(), "Service")) return;
-        report->Add(
-            service, LintPart::kName,
-            "Service name " + Quoted(service.name()) + " should be suffixed with \"Service\".");
-      }}));
-  rules->push_back(HookRule(
+  rules->push_back(ConfiguredHookRule(
+      "SERVICE_SUFFIX", Standard(), "service names end in Service (lint.service_suffix)",
+      [](const LintOptions& options) -> LintHooks {
+        return {.service = [suffix = options.service_suffix](const pb::ServiceDescriptor& service,
+                                                             LintReport* report) {
+          if (EndsWith(service.name(), suffix)) return;
+          report->Add(service, LintPart::kName,
+                      "Service name " + Quoted(service.name()) + " should be suffixed with " +
+                          Quoted(suffix) + ".");
+        }};
+      }));
+  rules->push_back(ConfiguredHookRule(
       "RPC_REQUEST_STANDARD_NAME", Standard(),
       "RPC requests are named <Rpc>Request or <Service><Rpc>Request",
-      {.method = [](const pb::MethodDescriptor& method, LintReport* report) {
-        const std::string& name = method.input_type()->name();
-        if (IsStandardName(method, name, "Request")) return;
-        report->Add(method, LintPart::kType,
-                    "RPC request type " + Quoted(name) + " should be named " +
-                        Quoted(method.name() + "Request") + " or " +
-                        Quoted(method.service()->name() + method.name() + "Request") + ".");
-      }}));
-  rules->push_back(HookRule(
+      [](const LintOptions& options) -> LintHooks {
+        return {.method = [allow_empty = options.rpc_allow_google_protobuf_empty_requests](
+                              const pb::MethodDescriptor& method, LintReport* report) {
+          const std::string& name = method.input_type()->name();
+          if (allow_empty && method.input_type()->full_name() == kEmpty) return;
+          if (IsStandardName(method, name, "Request")) return;
+          report->Add(method, LintPart::kType,
+                      "RPC request type " + Quoted(name) + " should be named " +
+                          Quoted(method.name() + "Request") + " or " +
+                          Quoted(method.service()->name() + method.name() + "Request") + ".");
+        }};
+      }));
+  rules->push_back(ConfiguredHookRule(
       "RPC_RESPONSE_STANDARD_NAME", Standard(),
       "RPC responses are named <Rpc>Response or <Service><Rpc>Response",
-      {.method = [](const pb::MethodDescriptor& method, LintReport* report) {
-        const std::string& name = method.output_type()->name();
-        if (IsStandardName(method, name, "Response")) return;
-        report->Add(method, LintPart::kOutput,
-                    "RPC response type " + Quoted(name) + " should be named " +
-                        Quoted(method.name() + "Response") + " or " +
-                        Quoted(method.service()->name() + method.name() + "Response") + ".");
-      }}));
-  rules->push_back(
-      LintRule{"RPC_REQUEST_RESPONSE_UNIQUE", Standard(),
-               "each request and response message is used by one RPC only",
-               [](const SchemaImage&) { return std::make_unique<RequestResponseUniqueCheck>(); }});
+      [](const LintOptions& options) -> LintHooks {
+        return {.method = [allow_empty = options.rpc_allow_google_protobuf_empty_responses](
+                              const pb::MethodDescriptor& method, LintReport* report) {
+          const std::string& name = method.output_type()->name();
+          if (allow_empty && method.output_type()->full_name() == kEmpty) return;
+          if (IsStandardName(method, name, "Response")) return;
+          report->Add(method, LintPart::kOutput,
+                      "RPC response type " + Quoted(name) + " should be named " +
+                          Quoted(method.name() + "Response") + " or " +
+                          Quoted(method.service()->name() + method.name() + "Response") + ".");
+        }};
+      }));
+  rules->push_back(LintRule{"RPC_REQUEST_RESPONSE_UNIQUE", Standard(),
+                            "each request and response message is used by one RPC only",
+                            [](const SchemaImage&, const LintOptions& options) {
+                              return std::make_unique<RequestResponseUniqueCheck>(options);
+                            }});
   rules->push_back(HookRule("RPC_NO_CLIENT_STREAMING", {"UNARY_RPC"}, "RPCs do not stream requests",
                             {.method = [](const pb::MethodDescriptor& method, LintReport* report) {
                               if (!method.client_streaming()) return;
@@ -123,47 +156,32 @@ void AddServiceRules(std::vector<LintRule>* rules) {
 void AddCommentRules(std::vector<LintRule>* rules) {
   const std::vector<std::string> comments = {"COMMENTS"};
   rules->push_back(HookRule("COMMENT_MESSAGE", comments, "messages have a leading comment",
-                            {.message = [](const pb::Descriptor& d, LintReport* report) {
-                              if (!HasLeadingComment(d.file(), PathOf(&d))) {
-                                report->Add(d, LintPart::kName, NeedsComment("Message", d.name()));
-                              }
+                            {.message = [](const pb::Descriptor& d, LintReport* r) {
+                              RequireComment(d, "Message", r);
                             }}));
   rules->push_back(HookRule("COMMENT_FIELD", comments, "fields have a leading comment",
-                            {.field = [](const pb::FieldDescriptor& d, LintReport* report) {
-                              if (!HasLeadingComment(d.file(), PathOf(&d))) {
-                                report->Add(d, LintPart::kName, NeedsComment("Field", d.name()));
-                              }
+                            {.field = [](const pb::FieldDescriptor& d, LintReport* r) {
+                              RequireComment(d, "Field", r);
                             }}));
   rules->push_back(HookRule("COMMENT_ONEOF", comments, "oneofs have a leading comment",
-                            {.oneof = [](const pb::OneofDescriptor& d, LintReport* report) {
-                              if (!HasLeadingComment(d.file(), PathOf(&d))) {
-                                report->Add(d, LintPart::kName, NeedsComment("Oneof", d.name()));
-                              }
+                            {.oneof = [](const pb::OneofDescriptor& d, LintReport* r) {
+                              RequireComment(d, "Oneof", r);
                             }}));
   rules->push_back(HookRule("COMMENT_ENUM", comments, "enums have a leading comment",
-                            {.enum_type = [](const pb::EnumDescriptor& d, LintReport* report) {
-                              if (!HasLeadingComment(d.file(), PathOf(&d))) {
-                                report->Add(d, LintPart::kName, NeedsComment("Enum", d.name()));
-                              }
+                            {.enum_type = [](const pb::EnumDescriptor& d, LintReport* r) {
+                              RequireComment(d, "Enum", r);
                             }}));
-  rules->push_back(
-      HookRule("COMMENT_ENUM_VALUE", comments, "enum values have a leading comment",
-               {.enum_value = [](const pb::EnumValueDescriptor& d, LintReport* report) {
-                 if (!HasLeadingComment(d.file(), PathOf(&d))) {
-                   report->Add(d, LintPart::kName, NeedsComment("Enum value", d.name()));
-                 }
-               }}));
+  rules->push_back(HookRule("COMMENT_ENUM_VALUE", comments, "enum values have a leading comment",
+                            {.enum_value = [](const pb::EnumValueDescriptor& d, LintReport* r) {
+                              RequireComment(d, "Enum value", r);
+                            }}));
   rules->push_back(HookRule("COMMENT_SERVICE", comments, "services have a leading comment",
-                            {.service = [](const pb::ServiceDescriptor& d, LintReport* report) {
-                              if (!HasLeadingComment(d.file(), PathOf(&d))) {
-                                report->Add(d, LintPart::kName, NeedsComment("Service", d.name()));
-                              }
+                            {.service = [](const pb::ServiceDescriptor& d, LintReport* r) {
+                              RequireComment(d, "Service", r);
                             }}));
   rules->push_back(HookRule("COMMENT_RPC", comments, "RPCs have a leading comment",
-                            {.method = [](const pb::MethodDescriptor& d, LintReport* report) {
-                              if (!HasLeadingComment(d.file(), PathOf(&d))) {
-                                report->Add(d, LintPart::kName, NeedsComment("RPC", d.name()));
-                              }
+                            {.method = [](const pb::MethodDescriptor& d, LintReport* r) {
+                              RequireComment(d, "RPC", r);
                             }}));
 }
 

@@ -30,6 +30,18 @@ struct LintHooks {
 LintRule HookRule(std::string id, std::vector<std::string> categories, std::string summary,
                   LintHooks hooks);
 
+// A rule whose hooks depend on the configured options: `hooks_for` makes them for each run.
+LintRule ConfiguredHookRule(std::string id, std::vector<std::string> categories,
+                            std::string summary,
+                            std::function<LintHooks(const LintOptions&)> hooks_for);
+
+// Whether `comments` hold "spoke:lint:ignore RULE" or "buf:lint:ignore RULE" for this rule.
+bool HasIgnoreDirective(const std::string& comments, const std::string& rule);
+// Whether `comments` say anything besides ignore directives (what the COMMENT_* rules want).
+bool IsDocumentation(const std::string& comments);
+// Whether `file` is one of `prefixes` or under one of them (directories).
+bool UnderAnyPrefix(const std::string& file, const std::vector<std::string>& prefixes);
+
 // The category lists rules belong to: each category includes the ones before it.
 std::vector<std::string> Minimal();   // MINIMAL, BASIC, STANDARD
 std::vector<std::string> Basic();     // BASIC, STANDARD
@@ -41,12 +53,16 @@ bool IsPascalCase(const std::string& s);      // FooBar2
 // "HTTPServerError" -> "HTTP_SERVER_ERROR", "FooBar" -> "FOO_BAR": an enum name as a value prefix.
 std::string ToUpperSnakeCase(const std::string& s);
 std::string Quoted(const std::string& s);
+// A package's version component: "v1", "v1beta1", "v2alpha", "v1p1beta1", "v1test"
+// (lint_layout.cc).
+bool IsVersionComponent(const std::string& s);
 
 // Rule families, one file each.
 void AddNamingRules(std::vector<LintRule>* rules);   // lint_naming.cc
 void AddLayoutRules(std::vector<LintRule>* rules);   // lint_layout.cc
 void AddServiceRules(std::vector<LintRule>* rules);  // lint_services.cc
 void AddCommentRules(std::vector<LintRule>* rules);  // lint_services.cc
+void AddPackageRules(std::vector<LintRule>* rules);  // lint_packages.cc
 
 }  // namespace spoke::check
 

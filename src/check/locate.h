@@ -26,6 +26,9 @@ inline constexpr int kFieldName = 1, kFieldNumber = 3, kFieldLabel = 4, kFieldTy
                      kFieldTypeName = 6, kFieldDefault = 7, kFieldOptions = 8, kFieldJsonName = 10;
 inline constexpr int kEnumValue = 2, kEnumOptions = 3, kEnumReservedRange = 4,
                      kEnumReservedName = 5;
+inline constexpr int kEnumValueNumber = 2;
+// Inside options: FieldOptions.ctype, FileOptions.java_string_check_utf8.
+inline constexpr int kFieldOptionCtype = 1, kFileOptionJavaStringCheckUtf8 = 27;
 inline constexpr int kServiceMethod = 2;
 inline constexpr int kMethodInput = 2, kMethodOutput = 3, kMethodOptions = 4,
                      kMethodClientStreaming = 5, kMethodServerStreaming = 6;

@@ -1,12 +1,16 @@
 // Connections to one database shared by the threads of a process: a thread takes one for a few
 // statements and gives it back, so a server keeps as many open as it has threads at work at once,
-// not one per repository handle or per request.
+// not one per repository handle or per request, and never more than its cap: a hundred servers
+// must not hold thousands of PostgreSQL's connections (docs/storage.md).
 #ifndef SPOKE_POSTGRES_CONNECTION_POOL_H_
 #define SPOKE_POSTGRES_CONNECTION_POOL_H_
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "postgres/connection.h"
@@ -20,7 +24,8 @@ class ConnectionPool {
   // transaction: a Transaction guard ends before its lease does.
   class Lease {
    public:
-    Lease(Lease&& other) noexcept : pool_(other.pool_), connection_(std::move(other.connection_)) {}
+    Lease(Lease&& other) noexcept
+        : pool_(std::exchange(other.pool_, nullptr)), connection_(std::move(other.connection_)) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease();
     Connection& operator*() const { return *connection_; }
@@ -37,25 +42,42 @@ class ConnectionPool {
     std::unique_ptr<Connection> connection_;
   };
 
-  // A pool of connections to `url` (Connection::Open's). Opens none until the first Take().
-  explicit ConnectionPool(std::string url) : url_(std::move(url)) {}
+  // A pool of connections to `url` (Connection::Open's) holding at most `max_open` open at once
+  // (0: no cap), taking up to `wait` for one to be given back when all are in use. Opens none
+  // until the first Take().
+  explicit ConnectionPool(std::string url, int max_open = 0,
+                          std::chrono::milliseconds wait = std::chrono::seconds(30))
+      : url_(std::move(url)), max_open_(max_open), wait_(wait) {}
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-  // An idle connection, or a new one: Connection::Open's error when it cannot be opened.
-  // Thread-safe. REQUIRES: every lease ends before the pool does.
+  // An idle connection, or a new one while fewer than the cap are open, else the first one given
+  // back. A thread that holds a lease already gets a new one past the cap rather than wait: it
+  // may be the one every other is waiting for (a read inside a transaction), so the cap is
+  // exceeded only by such nesting. Connection::Open's error when it cannot be opened; Unavailable
+  // when none came back within the wait. Thread-safe. REQUIRES: a lease ends on the thread that
+  // took it, and before the pool does.
   Result<Lease> Take();
+
+  // Connections open now, leased or idle. Thread-safe.
+  int open() const;
 
   // Discards the lease's connection when `status`, a statement's failure on it, is Unavailable
   // (the connection died or the server is going away); any other failure leaves it usable.
   static void DiscardIfLost(Lease& lease, const Status& status);
 
  private:
+  // Ends a lease: keeps `connection` for the next taker, or counts it closed when it is null
+  // (discarded) or inside a transaction.
   void GiveBack(std::unique_ptr<Connection> connection);
 
   const std::string url_;
-  std::mutex mutex_;
+  const int max_open_;
+  const std::chrono::milliseconds wait_;
+  mutable std::mutex mutex_;
+  std::condition_variable given_back_;
   std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;  // idle_ and leased
 };
 
 }  // namespace spoke::postgres

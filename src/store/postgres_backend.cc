@@ -437,10 +437,11 @@ class PostgresBackend : public StoreBackend {
 }  // namespace
 
 Result<std::unique_ptr<StoreBackend>> OpenPostgresBackend(const std::string& url,
-                                                          const std::string& cache_dir) {
+                                                          const std::string& cache_dir,
+                                                          int max_connections) {
   EnsureLibgit2();
   auto shared = std::make_unique<Shared>();
-  shared->pool = std::make_unique<ConnectionPool>(url);
+  shared->pool = std::make_unique<ConnectionPool>(url, max_connections);
   std::string description;
   {
     SPOKE_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, shared->pool->Take());

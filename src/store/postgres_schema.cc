@@ -112,9 +112,27 @@ CREATE INDEX jobs_open ON jobs (kind, id) WHERE state IN ('queued', 'running');
 )sql";
 }
 
+// Version 2: the registry's tokens (spoke/sys/postgres_tokens.h), what spoke-tokens.json keeps
+// for a store on files. `change` numbers every insert, so that (count, max(change)) changes with
+// every create and every revoke: a server compares it on each lookup instead of re-reading every
+// token. Scopes are their texts joined by spaces.
+std::string SchemaVersion2() {
+  return R"sql(
+CREATE SEQUENCE token_change_seq AS bigint;
+CREATE TABLE tokens (
+  id text PRIMARY KEY CHECK (id ~ '^[0-9a-f]{12}$'),
+  name text NOT NULL UNIQUE CHECK (name ~ '^[A-Za-z0-9._-]{1,64}$'),
+  sha256 text NOT NULL UNIQUE CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  scopes text NOT NULL CHECK (scopes <> ''),
+  created bigint NOT NULL,
+  change bigint NOT NULL DEFAULT nextval('token_change_seq')
+);
+)sql";
+}
+
 // The steps in order: kSteps[i] brings version i to i + 1.
 using Step = std::string (*)();
-constexpr Step kSteps[] = {SchemaVersion1};
+constexpr Step kSteps[] = {SchemaVersion1, SchemaVersion2};
 static_assert(std::size(kSteps) == kPostgresSchemaVersion);
 
 }  // namespace

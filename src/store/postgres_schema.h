@@ -9,6 +9,7 @@
 //   ref_changes      every change of refs, appended by a trigger on refs, numbered in commit
 //                    order; each committing transaction NOTIFYs kRefChangesChannel
 //   jobs             work claimed with SELECT ... FOR UPDATE SKIP LOCKED under a lease
+//   tokens           the registry's bearer tokens (hashes and scopes; spoke/sys/postgres_tokens.h)
 //   schema_version   the migrations applied
 #ifndef SPOKE_STORE_POSTGRES_SCHEMA_H_
 #define SPOKE_STORE_POSTGRES_SCHEMA_H_
@@ -23,7 +24,7 @@
 namespace spoke {
 
 // The schema version this code reads and writes.
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = 2;
 
 // The largest pack_chunks.data: far below PostgreSQL's 1 GB value limit and libpq's int lengths,
 // large enough that a chunk's row overhead is nothing, small enough that a server streams a pack

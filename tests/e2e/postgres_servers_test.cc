@@ -2,8 +2,8 @@
 // directory of its own, driven by the real CLI: what one server acknowledges, every other serves
 // at once and byte for byte; racers of one version over all three give one winner; racers of
 // different versions all land; a server started later, its cache empty, serves everything; a
-// server killed mid-push loses nothing acknowledged and shows no partial version. Skipped when
-// PostgreSQL is not installed.
+// server killed mid-push loses nothing acknowledged and shows no partial version; tokens kept in
+// the database count on every server. Skipped when PostgreSQL is not installed.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -141,8 +141,10 @@ TEST_F(PostgresServersTest, OfSixteenPushersOfOneVersionOverThreeServersExactlyO
 }
 
 TEST_F(PostgresServersTest, SixteenPushersOfDifferentVersionsOverThreeServersAllLand) {
-  // Each version is unrelated random content: the race is tested, not compatibility.
-  ASSERT_NO_FATAL_FAILURE(StartCluster({"--default-compat", "NONE"}));
+  // Each version is unrelated random content: the race is tested, not compatibility. Two
+  // connections a server, fewer than the pushers each serves, so requests wait for connections.
+  ASSERT_NO_FATAL_FAILURE(
+      StartCluster({"--default-compat", "NONE", "--postgres-connections", "2"}));
   std::vector<Pusher> pushers(kPushers);
   std::vector<std::vector<std::string>> args;
   std::vector<CliUser> users;
@@ -271,6 +273,77 @@ CommandResult RunServer(const std::vector<std::string>& args, const Env& env = {
   options.argv.insert(options.argv.end(), args.begin(), args.end());
   options.env = env;
   return RunCommand(options);
+}
+
+// The first line `spoke-server token create` prints: the token ("" with a failure recorded).
+std::string CreateToken(const std::vector<std::string>& args, const Env& env = {}) {
+  std::vector<std::string> argv{"token", "create"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandResult created = RunServer(argv, env);
+  EXPECT_EQ(created.exit_code, 0) << created.Describe();
+  std::string token = created.out.substr(0, created.out.find('\n'));
+  EXPECT_EQ(token.rfind("spoke_", 0), 0u) << created.Describe();
+  return token;
+}
+
+// Tokens are the shared store's: created beside no server (`spoke-server token --postgres`),
+// honoured by all three with their scopes, and refused by all three once revoked, at once.
+TEST_F(PostgresServersTest, TokensInTheDatabaseCountOnEveryServerAndARevokeAtOnce) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster());
+  int pushes = 0;
+  auto push = [&](const ServerProcess& server, const std::string& module,
+                  const std::string& token) {
+    const std::string dir = work_.Sub("src" + std::to_string(++pushes));
+    WriteFiles(dir, MakeProtoFiles("tok", 1, 100, 300 + pushes));
+    CliUser user = User("pusher" + std::to_string(pushes), server);
+    Env env = user.env();
+    if (!token.empty()) env.emplace_back("SPOKE_TOKEN", token);
+    return RunCli({"push", "-module", module, "-version", "v1.0.0", "-dir", dir}, env);
+  };
+  // No token anywhere yet: loopback writes are anonymous, as on files.
+  CommandResult anonymous = push(*servers_[0], "open/first", "");
+  ASSERT_EQ(anonymous.exit_code, 0) << anonymous.Describe();
+
+  const std::string acme =
+      CreateToken({"--postgres", url_, "--name", "acme-ci", "--scope", "write:acme/"});
+  const std::string admin =
+      CreateToken({"-name", "root", "-scope", "admin"}, {{"SPOKE_POSTGRES", url_}});
+  ASSERT_FALSE(acme.empty());
+  ASSERT_FALSE(admin.empty());
+  CommandResult taken =
+      RunServer({"token", "create", "--postgres", url_, "--name", "root", "--scope", "read"});
+  EXPECT_EQ(taken.exit_code, 1) << taken.Describe();
+  EXPECT_NE(taken.err.find("a token named root exists"), std::string::npos) << taken.Describe();
+  CommandResult listed = RunServer({"token", "list", "--json", "--postgres", url_});
+  ASSERT_EQ(listed.exit_code, 0) << listed.Describe();
+  EXPECT_NE(listed.out.find("\"acme-ci\""), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("\"write:acme/\""), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find("spoke_"), std::string::npos) << "never a token's text";
+
+  // Every server now wants a token for writes, and each honours the scopes.
+  for (int s = 0; s < kServers; ++s) {
+    const std::string n = std::to_string(s);
+    CommandResult refused = push(*servers_[s], "acme/nobody" + n, "");
+    EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
+    EXPECT_NE(refused.err.find("needs a token"), std::string::npos) << refused.Describe();
+    CommandResult scoped = push(*servers_[s], "acme/lib" + n, acme);
+    EXPECT_EQ(scoped.exit_code, 0) << scoped.Describe();
+    CommandResult outside = push(*servers_[s], "other/lib" + n, acme);
+    EXPECT_EQ(outside.exit_code, 1) << outside.Describe();
+    EXPECT_NE(outside.err.find("may not write to module other/lib" + n), std::string::npos)
+        << outside.Describe();
+    CommandResult anywhere = push(*servers_[s], "other/admin" + n, admin);
+    EXPECT_EQ(anywhere.exit_code, 0) << anywhere.Describe();
+  }
+
+  // Revoked through no server: every server refuses it on its next request.
+  CommandResult revoked = RunServer({"token", "revoke", "acme-ci", "--postgres", url_});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.Describe();
+  for (int s = 0; s < kServers; ++s) {
+    CommandResult refused = push(*servers_[s], "acme/late" + std::to_string(s), acme);
+    EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
+    EXPECT_NE(refused.err.find("token"), std::string::npos) << refused.Describe();
+  }
 }
 
 // What needs the store's files is refused before anything is opened, naming the flag; no

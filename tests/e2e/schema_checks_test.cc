@@ -152,6 +152,31 @@ TEST_F(SchemaChecks, LintFollowsSpokeYamlAndIsQuietOnACleanModule) {
   EXPECT_TRUE(Contains(unknown.err, "NO_SUCH_RULE")) << unknown.Describe();
 }
 
+TEST_F(SchemaChecks, LintReadsBufYamlWithoutSpokeYamlAndWarnsOfWhatItDoesNotMap) {
+  FileSet files = {{"acme/user/v1/user.proto",
+                    "syntax = \"proto3\";\npackage acme.user.v1;\n\nmessage User {\n  string "
+                    "userName = 1;\n}\n"},
+                   {"buf.yaml",
+                    "version: v2\ndeps:\n  - buf.build/acme/common\nlint:\n  except: "
+                    "[FIELD_LOWER_SNAKE_CASE]\n"}};
+  CommandResult clean = user_.Run({"lint", "-dir", Dir("buf", files)});
+  EXPECT_EQ(clean.exit_code, 0) << clean.Describe();
+  EXPECT_TRUE(clean.out.empty()) << clean.Describe();
+  EXPECT_TRUE(Contains(clean.err, "buf.yaml:3: deps are buf registry modules")) << clean.Describe();
+
+  // spoke.yaml wins over buf.yaml.
+  files["spoke.yaml"] = "lint:\n  use:\n    - FIELD_LOWER_SNAKE_CASE\n";
+  CommandResult spoke = user_.Run({"lint", "-dir", Dir("both", files)});
+  EXPECT_EQ(spoke.exit_code, 1) << spoke.Describe();
+  EXPECT_TRUE(Contains(spoke.out, "(FIELD_LOWER_SNAKE_CASE)")) << spoke.Describe();
+
+  files.erase("spoke.yaml");
+  files["buf.yaml"] = "version: v2\nmodules:\n  - path: proto\n";
+  CommandResult refused = user_.Run({"lint", "-dir", Dir("module_path", files)});
+  EXPECT_EQ(refused.exit_code, 2) << refused.Describe();
+  EXPECT_TRUE(Contains(refused.err, "module path proto is not supported")) << refused.Describe();
+}
+
 TEST_F(SchemaChecks, BreakingAgainstADirectoryReportsPerLevel) {
   std::string before = Dir("v1", {{"acme/user/v1/user.proto", kUserV1}});
   std::string after =

@@ -559,7 +559,7 @@ std::vector<Case> Cases() {
        P3(kEnum),
        P2(kEnum),
        L::kPackage,
-       {"FILE_SAME_SYNTAX", "ENUM_SAME_TYPE"}},
+       {"FILE_SAME_SYNTAX", "ENUM_SAME_TYPE", "ENUM_SAME_JSON_FORMAT"}},
       // Options and defaults on fields and messages.
       {"DefaultChanged_Wire",
        P2(WithField("optional int32 f = 1 [default = 5];")),
@@ -580,7 +580,7 @@ std::vector<Case> Cases() {
        P2(WithField("optional string f = 1;")),
        P2(WithField("optional string f = 1 [ctype = CORD];")),
        L::kPackage,
-       {"FIELD_SAME_CTYPE"}},
+       {"FIELD_SAME_CPP_STRING_TYPE"}},
       {"NoStandardDescriptorAccessor_File",
        P3(kMsg),
        P3("message M {\n  option no_standard_descriptor_accessor = true;\n  int32 a = 1;\n  string "
@@ -592,6 +592,130 @@ std::vector<Case> Cases() {
        P2("message M {\n  extensions 100 to 199;\n}\nextend M {\n  optional string x = 100;\n}\n"),
        L::kFile,
        {"FIELD_SAME_TYPE"}},
+      // JSON support: a proto3 message or enum moved to proto2 loses it (ALLOW ->
+      // LEGACY_BEST_EFFORT); the other way round gains it.
+      {"MessageAndEnumToProto2_WireJson",
+       P3(kMsg + kEnum),
+       P2("message M {\n  optional int32 a = 1;\n  optional string b = 2;\n}\n" + kEnum),
+       L::kWireJson,
+       {"MESSAGE_SAME_JSON_FORMAT", "ENUM_SAME_JSON_FORMAT"}},
+      {"MessageAndEnumToProto2_Wire",
+       P3(kMsg + kEnum),
+       P2("message M {\n  optional int32 a = 1;\n  optional string b = 2;\n}\n" + kEnum),
+       L::kWire,
+       {}},
+      {"MessageAndEnumToProto3_WireJson",
+       P2("message M {\n  optional int32 a = 1;\n}\n" + kEnum),
+       P3("message M {\n  optional int32 a = 1;\n}\n" + kEnum),
+       L::kWireJson,
+       {}},
+      // Extensions deleted from a file.
+      {"ExtensionDeleted_File",
+       P2("message M {\n  extensions 10 to 20;\n}\nextend M {\n  optional int32 x = 10;\n}\n"),
+       P2("message M {\n  extensions 10 to 20;\n}\n"),
+       L::kFile,
+       {"EXTENSION_NO_DELETE"}},
+      {"ExtensionDeleted_WireJson",
+       P2("message M {\n  extensions 10 to 20;\n}\nextend M {\n  optional int32 x = 10;\n}\n"),
+       P2("message M {\n  extensions 10 to 20;\n}\n"),
+       L::kWireJson,
+       {}},
+      // Extensions are named by their scope, and always have explicit presence.
+      {"ExtensionMovedIntoMessage_WireJson",
+       P2("message M {\n  extensions 10 to 20;\n}\nextend M {\n  optional int32 x = 10;\n}\n"
+          "message H {}\n"),
+       P2("message M {\n  extensions 10 to 20;\n}\nmessage H {\n  extend M {\n    optional int32 "
+          "x = 10;\n  }\n}\n"),
+       L::kWireJson,
+       {"FIELD_SAME_NAME"}},
+      {"ExtensionMovedIntoMessage_File",
+       P2("message M {\n  extensions 10 to 20;\n}\nextend M {\n  optional int32 x = 10;\n}\n"
+          "message H {}\n"),
+       P2("message M {\n  extensions 10 to 20;\n}\nmessage H {\n  extend M {\n    optional int32 "
+          "x = 10;\n  }\n}\n"),
+       L::kFile,
+       {"EXTENSION_NO_DELETE", "FIELD_SAME_NAME"}},
+      {"Proto3ExtensionMovedToProto2_File",
+       P3("import \"google/protobuf/descriptor.proto\";\nextend google.protobuf.MessageOptions {\n"
+          "  int32 x = 50001;\n}\n"),
+       P2("import \"google/protobuf/descriptor.proto\";\nextend google.protobuf.MessageOptions {\n"
+          "  optional int32 x = 50001;\n}\n"),
+       L::kFile,
+       {"FILE_SAME_SYNTAX"}},
+      // C++ string types (option ctype).
+      {"CtypeCordToString_File",
+       P2(WithField("optional string f = 1 [ctype = CORD];")),
+       P2(WithField("optional string f = 1;")),
+       L::kFile,
+       {"FIELD_SAME_CPP_STRING_TYPE"}},
+      {"CtypeStringPieceToString_File",
+       P2(WithField("optional bytes f = 1 [ctype = STRING_PIECE];")),
+       P2(WithField("optional bytes f = 1;")),
+       L::kFile,
+       {}},
+      {"CtypeChanged_WireJson",
+       P2(WithField("optional string f = 1;")),
+       P2(WithField("optional string f = 1 [ctype = CORD];")),
+       L::kWireJson,
+       {}},
+      // UTF-8 validation: proto3 strings are verified, proto2 ones only by Java when asked.
+      {"JavaStringCheckUtf8InProto2_File",
+       P2(WithField("optional string f = 1;\n  optional int32 g = 2;")),
+       P2("option java_string_check_utf8 = true;\n" +
+          WithField("optional string f = 1;\n  optional int32 g = 2;")),
+       L::kFile,
+       {"FIELD_SAME_JAVA_UTF8_VALIDATION"}},
+      {"JavaStringCheckUtf8InProto3_File",
+       P3(WithField("string f = 1;")),
+       P3("option java_string_check_utf8 = true;\n" + WithField("string f = 1;")),
+       L::kFile,
+       {}},
+      {"StringsProto2ToProto3_File",
+       P2(WithField(
+           "optional string f = 1;\n  map<string, string> m = 2;\n  map<int32, bytes> n = 3;")),
+       P3(WithField(
+           "optional string f = 1;\n  map<string, string> m = 2;\n  map<int32, bytes> n = 3;")),
+       L::kFile,
+       {"FILE_SAME_SYNTAX", "FIELD_SAME_UTF8_VALIDATION", "FIELD_SAME_UTF8_VALIDATION",
+        "FIELD_SAME_UTF8_VALIDATION", "FIELD_SAME_JAVA_UTF8_VALIDATION",
+        "FIELD_SAME_JAVA_UTF8_VALIDATION", "FIELD_SAME_JAVA_UTF8_VALIDATION"}},
+      {"StringsProto2ToProto3_WireJson",
+       P2(WithField("optional string f = 1;")),
+       P3(WithField("optional string f = 1;")),
+       L::kWireJson,
+       {}},
+      // A map spelled out as its repeated entry message changes cardinality only.
+      {"MapRewrittenAsEntryMessage_File",
+       P3(WithField("map<string, int32> f = 1;")),
+       P3(WithField("repeated FEntry f = 1;\n  message FEntry {\n    string key = 1;\n    int32 "
+                    "value = 2;\n  }")),
+       L::kFile,
+       {"FIELD_SAME_CARDINALITY"}},
+      {"MapRewrittenAsEntryMessage_WireJson",
+       P3(WithField("map<string, int32> f = 1;")),
+       P3(WithField("repeated FEntry f = 1;\n  message FEntry {\n    string key = 1;\n    int32 "
+                    "value = 2;\n  }")),
+       L::kWireJson,
+       {"FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY"}},
+      {"MapRewrittenAsEntryMessage_Wire",
+       P3(WithField("map<string, int32> f = 1;")),
+       P3(WithField("repeated FEntry f = 1;\n  message FEntry {\n    string key = 1;\n    int32 "
+                    "value = 2;\n  }")),
+       L::kWire,
+       {}},
+      {"MapRewrittenAsOtherMessage_File",
+       P3(WithField("map<string, int32> f = 1;")),
+       P3(WithField("repeated Other f = 1;")),
+       L::kFile,
+       {"FIELD_SAME_CARDINALITY", "FIELD_SAME_TYPE"}},
+      // Aliased enum values: one finding per line that carries the renamed number.
+      {"AliasedEnumValueRenamed_File",
+       P3("enum E {\n  option allow_alias = true;\n  E_UNSPECIFIED = 0;\n  E_A = 1;\n  E_B = "
+          "1;\n}\n"),
+       P3("enum E {\n  option allow_alias = true;\n  E_UNSPECIFIED = 0;\n  E_C = 1;\n  E_D = 1;\n"
+          "  E_E = 1;\n}\n"),
+       L::kFile,
+       {"ENUM_VALUE_SAME_NAME", "ENUM_VALUE_SAME_NAME", "ENUM_VALUE_SAME_NAME"}},
   };
   return cases;
 }
@@ -643,6 +767,32 @@ TEST(Breaking, DeletionPointsAtWhereTheElementWasInThePreviousVersion) {
             "(FIELD_NO_DELETE)");
 }
 
+TEST(Breaking, DeletionAlsoShowsWhereBufPutsItInTheNewVersion) {
+  BreakingOptions options;
+  // A field: at the message that lost it.
+  auto field = Breaking(P3(kMsg), P3("\nmessage M {\n  int32 a = 1;\n}\n"), options);
+  ASSERT_EQ(field.size(), 1u);
+  EXPECT_EQ(field[0].new_file, "acme/v1/a.proto");
+  EXPECT_EQ(field[0].new_line, 4);
+  EXPECT_EQ(field[0].new_column, 1);
+  Json json = FindingToJson(field[0]);
+  ASSERT_NE(json.Get("in_new"), nullptr);
+  EXPECT_EQ(json.Get("in_new")->Get("line")->as_int(), 4);
+  // A top-level message: the file's line 1; a nested one: the message still holding it.
+  auto messages = Breaking(P3("message N {\n  message Inner {}\n}\nmessage Gone {}\n"),
+                           P3("message N {}\n"), options);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].new_line, 3);  // N, for N.Inner
+  EXPECT_EQ(messages[1].new_line, 1);  // the file, for Gone
+  EXPECT_EQ(messages[1].new_column, 1);
+  // A deleted file shows nowhere in the new version.
+  auto file = Breaking({{"acme/v1/a.proto", kProto3 + kMsg}, {"acme/v1/b.proto", kProto3}},
+                       P3(kMsg), options);
+  ASSERT_EQ(file.size(), 1u);
+  EXPECT_EQ(file[0].new_line, 0);
+  EXPECT_EQ(FindingToJson(file[0]).Get("in_new"), nullptr);
+}
+
 TEST(Breaking, ChangePointsAtTheTypeInTheNewVersion) {
   BreakingOptions options;
   auto findings =
@@ -686,7 +836,7 @@ TEST(Breaking, LevelsParseInAnyCaseAndUnknownOnesAreRefused) {
 TEST(Breaking, EveryRuleBelongsToALevelAndWireIsTheMostLenient) {
   size_t file = 0, wire = 0;
   for (const auto& rule : BreakingRules()) {
-    EXPECT_FALSE(rule.levels.empty()) << rule.id;
+    EXPECT_NE(rule.levels.empty(), !rule.deprecated) << rule.id;
     file += std::count(rule.levels.begin(), rule.levels.end(), BreakingLevel::kFile);
     wire += std::count(rule.levels.begin(), rule.levels.end(), BreakingLevel::kWire);
   }
@@ -709,6 +859,191 @@ TEST(Breaking, ConfigReadsLevelExceptAndIgnoreAndRefusesUnknownRules) {
   auto unknown_key = ParseModuleConfig("breaking:\n  levle: FILE\n", "spoke.yaml");
   ASSERT_TRUE(unknown_key.ok());
   EXPECT_FALSE(BreakingOptionsFromConfig(*unknown_key).ok());
+}
+
+std::vector<std::string> RulesOf(const std::vector<Finding>& findings) {
+  std::vector<std::string> rules;
+  for (const auto& f : findings) rules.push_back(f.rule);
+  std::sort(rules.begin(), rules.end());
+  return rules;
+}
+
+std::vector<std::string> LinesOf(const std::vector<Finding>& findings) {
+  std::vector<std::string> lines;
+  for (const auto& f : findings) {
+    lines.push_back(f.rule + " " + std::to_string(f.line) + ":" + std::to_string(f.column));
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+TEST(Breaking, UseMixesLevelsAndSingleRules) {
+  BreakingOptions options;
+  options.use = {"WIRE", "FIELD_SAME_NAME"};
+  auto renamed =
+      Breaking(P3(kMsg), P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"), options);
+  EXPECT_EQ(RulesOf(renamed), std::vector<std::string>{"FIELD_SAME_NAME"});
+  auto retyped = Breaking(P3(WithField("int32 f = 1;")), P3(WithField("sint32 f = 1;")), options);
+  EXPECT_EQ(RulesOf(retyped), std::vector<std::string>{"FIELD_WIRE_COMPATIBLE_TYPE"});
+  options.except = {"WIRE"};  // a level left out leaves the single rule
+  EXPECT_EQ(RulesOf(Breaking(P3(kMsg), P3("message M {\n  int32 a = 1;\n  string bee = 2;\n}\n"),
+                             options)),
+            std::vector<std::string>{"FIELD_SAME_NAME"});
+  EXPECT_TRUE(
+      Breaking(P3(WithField("int32 f = 1;")), P3(WithField("sint32 f = 1;")), options).empty());
+  options.except = {};
+  options.use = {"FIELD_SAME_JSON_NAME"};
+  EXPECT_EQ(
+      RulesOf(Breaking(P3(WithField("int32 f = 1;")), P3(WithField("sint32 f = 1;")), options)),
+      std::vector<std::string>{});
+}
+
+TEST(Breaking, DeprecatedIdsStandForTheRulesThatReplacedThem) {
+  FileSet before = P2(WithField("optional string f = 1;"));
+  FileSet after = P2(WithField("optional string f = 1 [ctype = CORD];"));
+  BreakingOptions options;
+  options.use = {"FIELD_SAME_CTYPE"};
+  EXPECT_EQ(RulesOf(Breaking(before, after, options)),
+            std::vector<std::string>{"FIELD_SAME_CPP_STRING_TYPE"});
+  options.use = {};
+  options.except = {"FIELD_SAME_CTYPE"};
+  EXPECT_TRUE(Breaking(before, after, options).empty());
+
+  options = BreakingOptions();
+  options.use = {"FIELD_SAME_LABEL"};
+  EXPECT_EQ(RulesOf(Breaking(P3(WithField("int32 f = 1;")), P3(WithField("repeated int32 f = 1;")),
+                             options)),
+            (std::vector<std::string>{"FIELD_SAME_CARDINALITY", "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+                                      "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY"}));
+  options.use = {"FILE_SAME_JAVA_STRING_CHECK_UTF8"};
+  EXPECT_EQ(RulesOf(Breaking(
+                before,
+                P2("option java_string_check_utf8 = true;\n" + WithField("optional string f = 1;")),
+                options)),
+            std::vector<std::string>{"FIELD_SAME_JAVA_UTF8_VALIDATION"});
+}
+
+TEST(Breaking, DeprecatedRulesBelongToNoLevelButRunWhenUsed) {
+  FileSet before = P3(kMsg);
+  FileSet after = P3("option php_generic_services = true;\n" + kMsg);
+  BreakingOptions options;
+  EXPECT_TRUE(Breaking(before, after, options).empty());
+  options.use = {"FILE_SAME_PHP_GENERIC_SERVICES"};
+  EXPECT_EQ(RulesOf(Breaking(before, after, options)),
+            std::vector<std::string>{"FILE_SAME_PHP_GENERIC_SERVICES"});
+  bool label_listed = false;
+  for (const auto& rule : BreakingRules()) {
+    if (rule.id != "FIELD_SAME_LABEL") continue;
+    label_listed = true;
+    EXPECT_TRUE(rule.deprecated);
+    EXPECT_TRUE(rule.levels.empty());
+    EXPECT_EQ(rule.replaced_by.size(), 3u);
+  }
+  EXPECT_TRUE(label_listed);
+  EXPECT_TRUE(IsBreakingRuleId("MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT"));
+  EXPECT_FALSE(IsBreakingRuleId("FIELD_SAME_LABELS"));
+  options = BreakingOptions();
+  EXPECT_FALSE(BreakingRuleEnabled(options, "FIELD_SAME_LABEL"));  // WIRE's half is off at FILE
+  EXPECT_TRUE(BreakingRuleEnabled(options, "FIELD_SAME_CTYPE"));
+}
+
+TEST(Breaking, UnstablePackagesAreTheOnesWithAlphaBetaOrTestVersions) {
+  for (const char* unstable : {"acme.v1alpha", "acme.v1alpha1", "acme.v2beta3", "acme.v1p1beta1",
+                               "acme.v1test", "acme.v1testfoo", "v1beta1"}) {
+    EXPECT_TRUE(IsUnstablePackage(unstable)) << unstable;
+  }
+  for (const char* stable : {"acme.v1", "acme", "", "acme.v1p1", "acme.alpha", "acme.v0alpha1x",
+                             "acme.v1beta0", "acme.v01alpha"}) {
+    EXPECT_FALSE(IsUnstablePackage(stable)) << stable;
+  }
+}
+
+TEST(Breaking, IgnoreUnstablePackagesDropsTheirFindingsOnly) {
+  FileSet before = {
+      {"acme/v1beta1/a.proto", "syntax = \"proto3\";\npackage acme.v1beta1;\n" + kMsg},
+      {"acme/v1/b.proto", kProto3 + kMsg}};
+  FileSet after = {{"acme/v1beta1/a.proto", "syntax = \"proto3\";\npackage acme.v1beta1;\n"},
+                   {"acme/v1/b.proto", kProto3}};
+  BreakingOptions options;
+  EXPECT_EQ(Breaking(before, after, options).size(), 2u);
+  options.ignore_unstable_packages = true;
+  auto findings = Breaking(before, after, options);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].file, "acme/v1/b.proto");
+}
+
+TEST(Breaking, NestedDeletionsAreReportedOnlyWhenAsked) {
+  FileSet before =
+      P2("message N {\n  message Inner {\n    message Deeper {}\n  }\n  enum E {\n    "
+         "E_UNSPECIFIED = 0;\n  }\n  extend Other {\n    optional int32 x = 10;\n  }\n}\n"
+         "message Other {\n  extensions 10 to 20;\n}\n");
+  FileSet after = P2("message Other {\n  extensions 10 to 20;\n}\n");
+  BreakingOptions options;
+  EXPECT_EQ(RulesOf(Breaking(before, after, options)),
+            std::vector<std::string>{"MESSAGE_NO_DELETE"});
+  options.report_nested_deletions = true;
+  EXPECT_EQ(RulesOf(Breaking(before, after, options)),
+            (std::vector<std::string>{"ENUM_NO_DELETE", "EXTENSION_NO_DELETE", "MESSAGE_NO_DELETE",
+                                      "MESSAGE_NO_DELETE", "MESSAGE_NO_DELETE"}));
+  options.level = BreakingLevel::kPackage;
+  EXPECT_EQ(RulesOf(Breaking(before, after, options)),
+            (std::vector<std::string>{"PACKAGE_ENUM_NO_DELETE", "PACKAGE_EXTENSION_NO_DELETE",
+                                      "PACKAGE_MESSAGE_NO_DELETE", "PACKAGE_MESSAGE_NO_DELETE",
+                                      "PACKAGE_MESSAGE_NO_DELETE"}));
+}
+
+TEST(Breaking, NewRulesPointWhereBufDoes) {
+  BreakingOptions options;
+  // Each alias line, at its number.
+  auto aliases = Breaking(P3("enum E {\n  option allow_alias = true;\n  E_UNSPECIFIED = 0;\n  E_A "
+                             "= 1;\n  E_B = 1;\n}\n"),
+                          P3("enum E {\n  option allow_alias = true;\n  E_UNSPECIFIED = 0;\n  E_C "
+                             "= 1;\n  E_D = 1;\n}\n"),
+                          options);
+  EXPECT_EQ(LinesOf(aliases),
+            (std::vector<std::string>{"ENUM_VALUE_SAME_NAME 6:9", "ENUM_VALUE_SAME_NAME 7:9"}));
+  // The ctype option; the file option java_string_check_utf8 when the new version sets it.
+  auto ctype = Breaking(P2(WithField("optional string f = 1;")),
+                        P2(WithField("optional string f = 1 [ctype = CORD];")), options);
+  EXPECT_EQ(LinesOf(ctype), std::vector<std::string>{"FIELD_SAME_CPP_STRING_TYPE 4:26"});
+  auto java = Breaking(
+      P2(WithField("optional string f = 1;")),
+      P2("option java_string_check_utf8 = true;\n" + WithField("optional string f = 1;")), options);
+  EXPECT_EQ(LinesOf(java), std::vector<std::string>{"FIELD_SAME_JAVA_UTF8_VALIDATION 3:1"});
+  // Messages and enums losing JSON support, at their declarations.
+  options.level = BreakingLevel::kWireJson;
+  auto json = Breaking(P3("message M {\n  message N {}\n}\n" + kEnum),
+                       P2("message M {\n  message N {}\n}\n" + kEnum), options);
+  EXPECT_EQ(LinesOf(json),
+            (std::vector<std::string>{"ENUM_SAME_JSON_FORMAT 6:1", "MESSAGE_SAME_JSON_FORMAT 3:1",
+                                      "MESSAGE_SAME_JSON_FORMAT 4:3"}));
+}
+
+TEST(Breaking, ConfigReadsUseUnstablePackagesAndNestedDeletions) {
+  auto config = ParseModuleConfig(
+      "breaking:\n  use:\n    - wire\n    - FIELD_SAME_NAME\n    - FIELD_SAME_LABEL\n"
+      "  ignore_unstable_packages: true\n  report_nested_deletions: true\n",
+      "spoke.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  auto options = BreakingOptionsFromConfig(*config);
+  ASSERT_TRUE(options.ok()) << options.status().message();
+  EXPECT_EQ(options->use,
+            (std::vector<std::string>{"wire", "FIELD_SAME_NAME", "FIELD_SAME_LABEL"}));
+  EXPECT_TRUE(options->ignore_unstable_packages);
+  EXPECT_TRUE(options->report_nested_deletions);
+  for (const char* bad :
+       {"breaking:\n  use:\n    - SOURCE\n", "breaking:\n  level: WIRE\n  use:\n    - FILE\n",
+        "breaking:\n  report_nested_deletions: yes\n"}) {
+    auto parsed = ParseModuleConfig(bad, "spoke.yaml");
+    ASSERT_TRUE(parsed.ok()) << bad;
+    EXPECT_FALSE(BreakingOptionsFromConfig(*parsed).ok()) << bad;
+  }
+  auto defaults = ParseModuleConfig("breaking:\n  level: FILE\n", "spoke.yaml");
+  ASSERT_TRUE(defaults.ok());
+  auto plain = BreakingOptionsFromConfig(*defaults);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->ignore_unstable_packages);
+  EXPECT_FALSE(plain->report_nested_deletions);
 }
 
 }  // namespace

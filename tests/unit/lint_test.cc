@@ -103,6 +103,17 @@ message User {
 }
 )";
 
+// Two files of one package: bad when only one sets `option`, good when both do.
+RuleCase SameOptionCase(const char* rule, const std::string& option) {
+  std::string other = "syntax = \"proto3\";\npackage acme.user.v1;\n";
+  std::string with_option = other + "option " + option + ";\n";
+  return {rule,
+          {{"acme/user/v1/a.proto", with_option + "message A {}\n"},
+           {"acme/user/v1/b.proto", other + "message B {}\n"}},
+          {{"acme/user/v1/a.proto", with_option + "message A {}\n"},
+           {"acme/user/v1/b.proto", with_option + "message B {}\n"}}};
+}
+
 std::vector<RuleCase> RuleCases() {
   FileSet commented = {{"acme/user/v1/user.proto", kCommentedUser}};
   FileSet uncommented = {{"acme/user/v1/user.proto",
@@ -192,6 +203,42 @@ std::vector<RuleCase> RuleCases() {
        Edited("package acme.user.v1;\n",
               "package acme.user.v1;\nimport \"google/protobuf/timestamp.proto\";\n"
               "message Stamped {\n  google.protobuf.Timestamp at = 1;\n}\n")},
+      {"FIELD_NOT_REQUIRED",
+       {{"acme/user/v1/user.proto", "syntax = \"proto2\";\n" + kProto2User +
+                                        "message Id {\n"
+                                        "  required string value = 1;\n}\n"}},
+       {{"acme/user/v1/user.proto", "syntax = \"proto2\";\n" + kProto2User}}},
+      {"PACKAGE_NO_IMPORT_CYCLE",
+       {{"acme/a/v1/a.proto",
+         "syntax = \"proto3\";\npackage acme.a.v1;\n"
+         "import \"acme/b/v1/b.proto\";\nmessage A {\n  acme.b.v1.B b = 1;\n}\n"},
+        {"acme/b/v1/b.proto",
+         "syntax = \"proto3\";\npackage acme.b.v1;\n"
+         "import \"acme/a/v1/c.proto\";\nmessage B {\n  acme.a.v1.C c = 1;\n}\n"},
+        {"acme/a/v1/c.proto", "syntax = \"proto3\";\npackage acme.a.v1;\nmessage C {}\n"}},
+       {{"acme/a/v1/a.proto",
+         "syntax = \"proto3\";\npackage acme.a.v1;\n"
+         "import \"acme/b/v1/b.proto\";\nmessage A {\n  acme.b.v1.B b = 1;\n}\n"},
+        {"acme/b/v1/b.proto", "syntax = \"proto3\";\npackage acme.b.v1;\nmessage B {}\n"}}},
+      {"STABLE_PACKAGE_NO_IMPORT_UNSTABLE",
+       {{"acme/a/v1/a.proto",
+         "syntax = \"proto3\";\npackage acme.a.v1;\n"
+         "import \"acme/b/v1beta1/b.proto\";\n"
+         "message A {\n  acme.b.v1beta1.B b = 1;\n}\n"},
+        {"acme/b/v1beta1/b.proto",
+         "syntax = \"proto3\";\npackage acme.b.v1beta1;\nmessage B {}\n"}},
+       {{"acme/a/v1beta1/a.proto",
+         "syntax = \"proto3\";\npackage acme.a.v1beta1;\n"
+         "import \"acme/b/v1/b.proto\";\n"
+         "message A {\n  acme.b.v1.B b = 1;\n}\n"},
+        {"acme/b/v1/b.proto", "syntax = \"proto3\";\npackage acme.b.v1;\nmessage B {}\n"}}},
+      SameOptionCase("PACKAGE_SAME_CSHARP_NAMESPACE", "csharp_namespace = \"Acme.User\""),
+      SameOptionCase("PACKAGE_SAME_GO_PACKAGE", "go_package = \"acme/user\""),
+      SameOptionCase("PACKAGE_SAME_JAVA_MULTIPLE_FILES", "java_multiple_files = true"),
+      SameOptionCase("PACKAGE_SAME_JAVA_PACKAGE", "java_package = \"com.acme.user\""),
+      SameOptionCase("PACKAGE_SAME_PHP_NAMESPACE", "php_namespace = \"Acme\\\\User\""),
+      SameOptionCase("PACKAGE_SAME_RUBY_PACKAGE", "ruby_package = \"Acme::User\""),
+      SameOptionCase("PACKAGE_SAME_SWIFT_PREFIX", "swift_prefix = \"AU\""),
       {"COMMENT_MESSAGE", uncommented, commented},
       {"COMMENT_FIELD", uncommented, commented},
       {"COMMENT_ONEOF", uncommented, commented},
@@ -328,9 +375,10 @@ class NoTodoFieldsCheck : public LintCheck {
 };
 
 TEST(Lint, ExtraRulesRunAlongsideBuiltinOnes) {
-  LintRule rule{"FIELD_NO_TODO", {"STANDARD"}, "no todo fields", [](const SchemaImage&) {
-                  return std::make_unique<NoTodoFieldsCheck>();
-                }};
+  LintRule rule{
+      "FIELD_NO_TODO", {"STANDARD"}, "no todo fields", [](const SchemaImage&, const LintOptions&) {
+        return std::make_unique<NoTodoFieldsCheck>();
+      }};
   auto findings =
       LintFiles(Edited("string name = 1;", "string name_todo = 1;"), LintConfig{}, {rule});
   ASSERT_TRUE(findings.ok()) << findings.status().message();

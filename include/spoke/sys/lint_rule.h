@@ -32,13 +32,34 @@ enum class LintPart {
   kNumber,   // a field's or enum value's number
 };
 
-// Where a check reports. A finding is dropped when the element's leading comment says
-// "spoke:lint:ignore <RULE_ID>" (or buf's "buf:lint:ignore <RULE_ID>").
+// The settings of the configurable rules, as buf names them (lint.h has the spoke.yaml keys).
+struct LintOptions {
+  std::string enum_zero_value_suffix = "_UNSPECIFIED";  // ENUM_ZERO_VALUE_SUFFIX
+  std::string service_suffix = "Service";               // SERVICE_SUFFIX
+  // RPC_REQUEST_RESPONSE_UNIQUE accepts an RPC whose request and response are one type.
+  bool rpc_allow_same_request_response = false;
+  // The RPC_* naming and uniqueness rules accept google.protobuf.Empty as every RPC's request
+  // (response).
+  bool rpc_allow_google_protobuf_empty_requests = false;
+  bool rpc_allow_google_protobuf_empty_responses = false;
+  // The files linted (as `--path`: files or directories); empty for all. As in buf, the hooks see
+  // only these, so rules comparing files compare only them; the image still holds every file.
+  std::vector<std::string> paths;
+};
+
+// Where a check reports. A finding is dropped when a leading comment says
+// "spoke:lint:ignore <RULE_ID>" (or buf's "buf:lint:ignore <RULE_ID>"): the comment of the element
+// or of any element enclosing it (a message's ignore covers its fields and nested types), of the
+// `package` line for findings about the file, of the `option` line for findings about an option;
+// unless comment ignores are turned off (lint.h).
 class LintReport {
  public:
   virtual ~LintReport() = default;
   virtual void Add(const google::protobuf::FileDescriptor& file,
-                   std::string message) = 0;  // at `package`
+                   std::string message) = 0;  // at `package`, else at 1:1
+  // At the file option `option_number` (a FileOptions field, e.g. 11 for go_package), else at 1:1.
+  virtual void AddFileOption(const google::protobuf::FileDescriptor& file, int option_number,
+                             std::string message) = 0;
   virtual void AddImport(const google::protobuf::FileDescriptor& file, int dependency_index,
                          std::string message) = 0;
   virtual void Add(const google::protobuf::Descriptor& message, LintPart part,
@@ -76,8 +97,9 @@ struct LintRule {
   std::string id;                       // UPPER_SNAKE_CASE, unique, e.g. "FIELD_LOWER_SNAKE_CASE"
   std::vector<std::string> categories;  // e.g. {"BASIC", "STANDARD"}; "DEFAULT" is not a category
   std::string summary;                  // one line: what the rule wants
-  // A fresh check for one run over `image` (which outlives the check).
-  std::function<std::unique_ptr<LintCheck>(const SchemaImage& image)> make;
+  // A fresh check for one run over `image` with `options` (both outlive the check).
+  std::function<std::unique_ptr<LintCheck>(const SchemaImage& image, const LintOptions& options)>
+      make;
 };
 
 }  // namespace spoke

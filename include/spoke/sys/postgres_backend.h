@@ -33,11 +33,17 @@ namespace spoke {
 //   quarantines (Store::SetIncomingDirectory; spoke-server --postgres gives its -storage-dir), and
 //   answers FailedPrecondition for what else needs files, as over the memory backend.
 //
+// - Connections: at most `max_connections` open at once (0: no cap), shared by every handle and
+//   thread; a thread at the cap waits up to 30 s for one to be given back, then fails with
+//   Unavailable. A thread already holding one (a read inside a transaction) may nest past the cap.
+//
 // Unavailable when the database cannot be reached; FailedPrecondition when its tables are newer
 // than this program; IOError when the cache cannot be written. REQUIRES: no other backend uses
 // `cache_dir` at the same time. Thread-safe, as StoreBackend requires.
-Result<std::unique_ptr<StoreBackend>> OpenPostgresBackend(const std::string& url,
-                                                          const std::string& cache_dir);
+inline constexpr int kDefaultPostgresConnections = 8;
+Result<std::unique_ptr<StoreBackend>> OpenPostgresBackend(
+    const std::string& url, const std::string& cache_dir,
+    int max_connections = kDefaultPostgresConnections);
 
 }  // namespace spoke
 
