@@ -11,9 +11,12 @@
 #include <string>
 #include <thread>
 
+#include <unistd.h>
+
 #include "duration.h"
 #include "exit_code.h"
 #include "program_args.h"
+#include "server_migrate.h"
 #include "server_tokens.h"
 #include "spoke/policy.h"
 #include "spoke/server.h"
@@ -21,6 +24,7 @@
 #include "spoke/sprocket_queue.h"
 #include "spoke/store.h"
 #include "spoke/sys/postgres_backend.h"
+#include "spoke/sys/postgres_compactor.h"
 #include "spoke/sys/postgres_tokens.h"
 #include "spoke_version.h"
 
@@ -80,8 +84,46 @@ spoke::Status ApplyMirrorFlags(const std::string& sync_interval, const std::stri
   return spoke::Status::Ok();
 }
 
+// Runs pack compaction on the shared store's job queue beside the server (docs/storage.md, "Pack
+// compaction"), printing each compaction on stdout and each failure on stderr.
+spoke::Status AddPackCompactor(spoke::Server& server, const std::string& url,
+                               const std::string& storage_dir, int64_t threshold,
+                               const std::string& interval) {
+  auto every = spoke::cli::ParseDuration(interval);
+  if (!every.ok()) return every.status().WithContext("--compact-interval");
+  spoke::PostgresCompactorOptions options;
+  options.pack_threshold = threshold;
+  options.interval = *every;
+  char host[256] = "";
+  gethostname(host, sizeof(host) - 1);
+  options.owner = std::string(host) + ":" + std::to_string(getpid());
+  auto opened = spoke::PostgresCompactor::Open(url, storage_dir + "/compaction", options);
+  if (!opened.ok()) return opened.status().WithContext("pack compaction");
+  std::shared_ptr<spoke::PostgresCompactor> compactor = std::move(*opened);
+  server.AddWorker(
+      [compactor] {
+        compactor->Run([](const spoke::Result<spoke::PackCompaction>& ran) {
+          if (!ran.ok()) {
+            std::fprintf(stderr, "spoke-server: pack compaction failed: %s\n",
+                         ran.status().ToString().c_str());
+            return;
+          }
+          std::printf(
+              "spoke-server: compacted %lld packs into pack %s (%lld objects, %lld bytes)\n",
+              static_cast<long long>(ran->packs_replaced), ran->pack_name.c_str(),
+              static_cast<long long>(ran->objects), static_cast<long long>(ran->pack_bytes));
+          std::fflush(stdout);
+        });
+      },
+      [compactor] { compactor->Stop(); });
+  return spoke::Status::Ok();
+}
+
 int ServerMain(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "token") return spoke::cli::TokenMain(argc - 1, argv + 1);
+  if (argc > 1 && std::string(argv[1]) == "migrate") {
+    return spoke::cli::MigrateMain(argc - 1, argv + 1);
+  }
   CLI::App app{"spoke-server: a Protobuf schema registry"};
   spoke::ServerOptions options;
   if (const char* token = std::getenv("SPOKE_TOKEN"); token && *token) options.token = token;
@@ -116,6 +158,17 @@ int ServerMain(int argc, char** argv) {
                  "once; requests beyond it wait for one (up to 30 s)")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
+  int64_t compact_packs = 32;
+  std::string compact_interval = "30s";
+  app.add_option("--compact-packs", compact_packs,
+                 "With --postgres: merge the small packs (under 64 MiB) into one when the database "
+                 "holds more than this many, as a job any server may claim (0: this server never "
+                 "compacts)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--compact-interval", compact_interval,
+                 "With --postgres: how often to look at the pack count and the compaction queue")
+      ->capture_default_str();
   app.add_option("--max-body-mib", max_body_mib, "Largest request body accepted, in MiB")
       ->capture_default_str();
   std::string token_flag, token_file;
@@ -189,6 +242,7 @@ int ServerMain(int argc, char** argv) {
                  "(repeatable)");
   app.footer(
       "Tokens: spoke-server token create|list|revoke (see spoke-server token --help).\n"
+      "Import a store into PostgreSQL: spoke-server migrate (see spoke-server migrate --help).\n"
       "Flags may be spelled -flag or --flag. Exit codes: 0 ok, 1 failure, 2 usage error.");
   if (auto exit_code = spoke::cli::ParseProgramArgs(app, argc, argv)) return *exit_code;
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
@@ -341,6 +395,11 @@ int ServerMain(int argc, char** argv) {
           }
         },
         [worker] { worker->Stop(); });
+  }
+  if (!postgres_url.empty() && compact_packs > 0) {
+    spoke::Status compacting = AddPackCompactor(**server, postgres_url, options.storage_dir,
+                                                compact_packs, compact_interval);
+    if (!compacting.ok()) return Exit(compacting);
   }
   auto port = (*server)->Bind();
   if (!port.ok()) {

@@ -325,9 +325,11 @@ class Store {
   // refs are written the store is exactly as before: Corruption (422) for a pack or object that
   // breaks a rule, naming it and the rule (docs/storage.md). An empty `pack` is allowed when the
   // objects are already present. On a store whose backend keeps no files, the pack is quarantined
-  // and checked in SetIncomingDirectory's directory, then its objects the store lacks are written
-  // through the backend, which stores them with the refs (the PostgreSQL backend: in the refs'
-  // transaction); FailedPrecondition when no such directory was set.
+  // and checked in SetIncomingDirectory's directory, then handed to the backend as it is
+  // (StoreBackend::TakeCheckedPack), or, for a backend that takes no packs, its objects the store
+  // lacks are written through the backend; either way they are stored with the refs (the
+  // PostgreSQL backend: in the refs' transaction); FailedPrecondition when no such directory was
+  // set.
   Result<std::vector<RefResult>> ApplyPack(const std::string& pack,
                                            const std::vector<RefUpdate>& updates, RefPolicy policy);
   // The same for a pack held in the file `pack_path` from byte `offset` to its end (a request

@@ -639,7 +639,16 @@ Result<std::vector<RefResult>> ApplyQuarantinedPack(Store& store, Store::Impl* i
     }
   }
   if (backend_without_files) {
-    SPOKE_RETURN_IF_ERROR(WriteIntoBackend(incoming, repo));
+    // The checked pack itself, when the backend takes packs: nothing inflated is held in memory.
+    Status taken = to_apply.empty() || incoming.object_count == 0
+                       ? Status::Ok()
+                       : backend_without_files->TakeCheckedPack(
+                             incoming.pack_file.string(), incoming.index_file.string(),
+                             static_cast<int64_t>(incoming.object_count));
+    if (taken.code() == Status::Code::kFailedPrecondition) {
+      taken = WriteIntoBackend(incoming, repo);
+    }
+    SPOKE_RETURN_IF_ERROR(taken);
   } else {
     SPOKE_RETURN_IF_ERROR(MoveIntoStore(incoming, repo));
   }

@@ -42,9 +42,22 @@ int FailWith(int klass, const Status& status) {
   return status.code() == Status::Code::kNotFound ? GIT_ENOTFOUND : -1;
 }
 
+// A received pack taken as it was checked (TakeCheckedPack), in the staged directory until an
+// UpdateRefs stores it.
+struct StagedPack {
+  std::string name;
+  std::string pack_path;
+  std::string index_path;
+  int64_t object_count = 0;
+};
+
 // What the callbacks of one handle's backends reach; owned by the PostgresBackend.
 struct Shared {
   ObjectMap pending;  // written through a handle, not stored in the database yet
+  // `<cache_dir>/staged/objects`: received packs not stored yet, read through every handle.
+  std::string staged_objects;
+  std::mutex staged_mutex;
+  std::map<std::string, StagedPack> staged;  // by name; guarded by staged_mutex
   std::unique_ptr<ConnectionPool> pool;
   std::unique_ptr<PostgresPackCache> cache;
 };
@@ -122,6 +135,18 @@ void FreeRefBackend(git_refdb_backend* backend) { delete reinterpret_cast<RefBac
 
 // --- The backend --------------------------------------------------------------------------------
 
+// Renames `from` to `to`, or copies it when they are on different file systems.
+Status MoveFile(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  std::filesystem::rename(from, to, ec);
+  if (ec == std::errc::cross_device_link) {
+    ec.clear();
+    std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, ec);
+  }
+  if (ec) return Status::IOError("cannot move " + from + " to " + to + ": " + ec.message());
+  return Status::Ok();
+}
+
 // A pack built from objects in memory, in a directory of its own under the cache's incoming/.
 struct BuiltPack {
   std::string dir;
@@ -184,6 +209,25 @@ class PostgresBackend : public StoreBackend {
     return std::optional<std::vector<std::string>>(std::move(names));
   }
 
+  int64_t RemovedPacksGeneration() const override { return shared_->cache->removed_generation(); }
+
+  Status TakeCheckedPack(const std::string& pack_path, const std::string& index_path,
+                         int64_t object_count) override {
+    StagedPack staged;
+    std::string file = std::filesystem::path(pack_path).stem().string();  // pack-<name>
+    staged.name = file.substr(file.find('-') + 1);
+    staged.pack_path = shared_->staged_objects + "/pack/" + file + ".pack";
+    staged.index_path = shared_->staged_objects + "/pack/" + file + ".idx";
+    staged.object_count = object_count;
+    // The pack first, the index last: libgit2 sees a pack by its index. Both on the cache's file
+    // system, next to the quarantine in the server's directory, so these are renames.
+    SPOKE_RETURN_IF_ERROR(MoveFile(pack_path, staged.pack_path));
+    SPOKE_RETURN_IF_ERROR(MoveFile(index_path, staged.index_path));
+    std::lock_guard<std::mutex> lock(shared_->staged_mutex);
+    shared_->staged[staged.name] = std::move(staged);
+    return Status::Ok();
+  }
+
   Status UpdateRefs(git_repository* handle, const std::vector<RefUpdate>& updates,
                     const std::function<void()>& refs_locked) override {
     for (const auto& update : updates) {
@@ -194,17 +238,31 @@ class PostgresBackend : public StoreBackend {
     if (!unstored.empty()) {
       SPOKE_ASSIGN_OR_RETURN(pack, BuildPack(handle, unstored));
     }
-    Status committed = Commit(pack.get(), updates, refs_locked);
+    // Every staged pack goes with this update, whichever refs need it: a pack another push staged
+    // and whose update failed may hold objects a later push found present and relies on.
+    std::vector<StagedPack> staged;
+    {
+      std::lock_guard<std::mutex> lock(shared_->staged_mutex);
+      for (const auto& [name, one] : shared_->staged) staged.push_back(one);
+    }
+    Status committed = Commit(pack.get(), staged, updates, refs_locked);
     // Two servers that built the same objects build the same pack: the second insert of its name
     // waits for the first transaction and then loses on the key. Once more, the pack is found.
     if (committed.code() == Status::Code::kConflict && last_pack_race_) {
-      committed = Commit(pack.get(), updates, refs_locked);
+      committed = Commit(pack.get(), staged, updates, refs_locked);
     }
     SPOKE_RETURN_IF_ERROR(committed);
+    // The update is done. Staged packs move into the cache (readable from the staged directory
+    // until then); objects in memory stay there until the cache has their pack; if it cannot take
+    // it now, they are still readable and the next miss fetches the pack. A pack found stored has
+    // this one's name, so these very bytes: adopting them saves fetching it.
+    for (const StagedPack& one : staged) {
+      if (shared_->cache->Adopt(one.name, one.pack_path, one.index_path).ok()) {
+        std::lock_guard<std::mutex> lock(shared_->staged_mutex);
+        shared_->staged.erase(one.name);
+      }
+    }
     if (pack == nullptr) return Status::Ok();
-    // The update is done. The objects stay in memory until the cache has them; if it cannot take
-    // them now, they are still readable and the next miss fetches the pack. A pack found stored
-    // has this one's name, so these very bytes: adopting them saves fetching it.
     Status cached = shared_->cache->Adopt(pack->name, pack->pack_path, pack->index_path);
     if (cached.ok()) shared_->pending.Forget(unstored);
     return Status::Ok();
@@ -285,34 +343,49 @@ class PostgresBackend : public StoreBackend {
     return pack;
   }
 
-  // One transaction: the pack's rows (unless that pack is stored already), then the refs'
+  // One transaction: the packs' rows (unless a pack is stored already), then the refs'
   // compare-and-swap, which takes the ref writers' lock last, as postgres_refs.h requires.
-  Status Commit(const BuiltPack* pack, const std::vector<RefUpdate>& updates,
-                const std::function<void()>& refs_locked) {
+  Status Commit(const BuiltPack* pack, const std::vector<StagedPack>& staged,
+                const std::vector<RefUpdate>& updates, const std::function<void()>& refs_locked) {
     last_pack_race_ = false;
     SPOKE_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, shared_->pool->Take());
-    Status status = CommitOn(*connection, pack, updates, refs_locked);
+    Status status = CommitOn(*connection, pack, staged, updates, refs_locked);
     ConnectionPool::DiscardIfLost(connection, status);
     return status;
   }
 
+  // The id of the pack `name` in the database, stored from the files unless it is there.
+  Result<int64_t> StoreOrFind(postgres::Connection& connection, const std::string& name,
+                              int64_t object_count, const std::string& pack_path,
+                              const std::string& index_path) {
+    Result<StoredPack> found = FindPack(connection, name);
+    if (!found.ok() && found.status().code() != Status::Code::kNotFound) return found.status();
+    if (!found.ok()) {
+      found = StorePackFiles(connection, name, object_count, pack_path, index_path);
+      if (!found.ok()) {
+        last_pack_race_ = connection.last_sql_state() == postgres::kUniqueViolation;
+        return found.status();
+      }
+    }
+    return found->id;
+  }
+
   Status CommitOn(postgres::Connection& connection, const BuiltPack* pack,
-                  const std::vector<RefUpdate>& updates, const std::function<void()>& refs_locked) {
+                  const std::vector<StagedPack>& staged, const std::vector<RefUpdate>& updates,
+                  const std::function<void()>& refs_locked) {
     SPOKE_ASSIGN_OR_RETURN(postgres::Transaction transaction,
                            postgres::Transaction::Begin(connection));
-    if (pack != nullptr) {
-      Result<StoredPack> found = FindPack(connection, pack->name);
-      if (!found.ok() && found.status().code() != Status::Code::kNotFound) return found.status();
-      if (!found.ok()) {
-        found = StorePackFiles(connection, pack->name, pack->object_count, pack->pack_path,
-                               pack->index_path);
-        if (!found.ok()) {
-          last_pack_race_ = connection.last_sql_state() == postgres::kUniqueViolation;
-          return found.status();
-        }
-      }
-      SPOKE_RETURN_IF_ERROR(SetRefChangesPack(connection, found->id));
+    int64_t logged_pack = 0;  // the pack ref_changes names: the built one, else the first staged
+    for (const StagedPack& one : staged) {
+      SPOKE_ASSIGN_OR_RETURN(int64_t id, StoreOrFind(connection, one.name, one.object_count,
+                                                     one.pack_path, one.index_path));
+      if (logged_pack == 0) logged_pack = id;
     }
+    if (pack != nullptr) {
+      SPOKE_ASSIGN_OR_RETURN(logged_pack, StoreOrFind(connection, pack->name, pack->object_count,
+                                                      pack->pack_path, pack->index_path));
+    }
+    if (logged_pack != 0) SPOKE_RETURN_IF_ERROR(SetRefChangesPack(connection, logged_pack));
     SPOKE_RETURN_IF_ERROR(ApplyRefUpdates(connection, updates));
     refs_locked();
     return transaction.Commit();
@@ -332,11 +405,20 @@ class PostgresBackend : public StoreBackend {
     Shared* shared = shared_.get();
     git_odb_backend* pending = NewObjectMapBackend(
         shared->pending, [shared] { static_cast<void>(shared->cache->Fill()); });
-    // Priority 2 over the packs' 1: read first, and refreshed (the cache filled) first.
-    rc = git_odb_add_backend(raw_odb, pending, 2);
+    // Priority 3 over the staged packs' 2 and the cache's 1: read first, and refreshed (the cache
+    // filled) first.
+    rc = git_odb_add_backend(raw_odb, pending, 3);
     if (rc != 0) {
       pending->free(pending);
       return GitError(rc, "cannot add the backend of objects not stored yet");
+    }
+    git_odb_backend* staged = nullptr;
+    rc = git_odb_backend_pack(&staged, shared_->staged_objects.c_str());
+    if (rc != 0) return GitError(rc, "cannot read the staged packs " + shared_->staged_objects);
+    rc = git_odb_add_backend(raw_odb, staged, 2);
+    if (rc != 0) {
+      staged->free(staged);
+      return GitError(rc, "cannot add the staged packs' backend");
     }
     git_odb_backend* packs = nullptr;
     rc = git_odb_backend_pack(&packs, shared_->cache->objects_dir().c_str());
@@ -397,6 +479,13 @@ Result<std::unique_ptr<StoreBackend>> OpenPostgresBackend(const std::string& url
     description = connection->description();
   }
   SPOKE_ASSIGN_OR_RETURN(shared->cache, PostgresPackCache::Open(cache_dir, shared->pool.get()));
+  // Packs a killed process staged were never stored, and no acknowledged push needs them.
+  std::error_code ec;
+  const std::filesystem::path staged = std::filesystem::absolute(cache_dir, ec) / "staged";
+  std::filesystem::remove_all(staged, ec);
+  std::filesystem::create_directories(staged / "objects" / "pack", ec);
+  if (ec) return Status::IOError("cannot create " + staged.string() + ": " + ec.message());
+  shared->staged_objects = (staged / "objects").string();
   SPOKE_RETURN_IF_ERROR(shared->cache->Fill());
   return std::unique_ptr<StoreBackend>(
       std::make_unique<PostgresBackend>(std::move(shared), std::move(description)));

@@ -152,32 +152,46 @@ std::string PostgresPackCache::PackPath(const std::string& name, const char* ext
 Status PostgresPackCache::Fill() {
   std::lock_guard<std::mutex> lock(mutex_);
   SPOKE_ASSIGN_OR_RETURN(postgres::ConnectionPool::Lease connection, pool_->Take());
-  Result<postgres::Rows> count = connection->Execute("SELECT count(*) FROM packs");
-  if (!count.ok()) {
-    postgres::ConnectionPool::DiscardIfLost(connection, count.status());
-    return count.status();
+  // A pack that compaction removed between the listing and the fetch of its chunks is gone with
+  // its row; the compacted pack that holds its objects was listed in the same transaction, so a
+  // listing once more finds it. Compactions do not follow each other that fast: a few rounds do.
+  Status status = Status::Ok();
+  for (int round = 0; round < kFillRounds; ++round) {
+    bool vanished = false;
+    status = FillOnce(*connection, &vanished);
+    if (status.ok() || !vanished) break;
   }
-  SPOKE_ASSIGN_OR_RETURN(int64_t packs, count->Int64(0, 0));
-  if (packs == listed_) return Status::Ok();
-  Result<postgres::Rows> rows =
-      connection->Execute("SELECT id, name, size, index_size, object_count FROM packs ORDER BY id");
-  if (!rows.ok()) {
-    postgres::ConnectionPool::DiscardIfLost(connection, rows.status());
-    return rows.status();
-  }
-  if (listed_ < 0) SPOKE_RETURN_IF_ERROR(RemoveUnlisted(*rows));
+  postgres::ConnectionPool::DiscardIfLost(connection, status);
+  return status;
+}
+
+Status PostgresPackCache::FillOnce(postgres::Connection& connection, bool* vanished) {
+  // The listed set's fingerprint: ids only ever grow and a removed id never comes back, so the
+  // same ids in the same order mean the same set, whatever was added and removed meanwhile (a
+  // count, which compaction lowers while pushes raise it, could come back to the same number).
+  SPOKE_ASSIGN_OR_RETURN(
+      postgres::Rows fingerprint,
+      connection.Execute(
+          "SELECT md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')) FROM packs"));
+  const std::string listed_ids(fingerprint.Bytes(0, 0));
+  if (listed_ids == listed_ids_) return Status::Ok();
+  SPOKE_ASSIGN_OR_RETURN(
+      postgres::Rows rows,
+      connection.Execute("SELECT id, name, size, index_size, object_count FROM packs ORDER BY id"));
+  // The first listing also removes what another database's packs left in a reused directory.
+  if (listed_ids_.empty()) SPOKE_RETURN_IF_ERROR(RemoveUnlisted(rows));
   Status first_failure = Status::Ok();
-  for (int r = 0; r < rows->size(); ++r) {
+  for (int r = 0; r < rows.size(); ++r) {
     StoredPack pack;
-    SPOKE_ASSIGN_OR_RETURN(pack.id, rows->Int64(r, 0));
-    pack.name = std::string(rows->Bytes(r, 1));
+    SPOKE_ASSIGN_OR_RETURN(pack.id, rows.Int64(r, 0));
+    pack.name = std::string(rows.Bytes(r, 1));
     if (cached_.count(pack.name)) continue;
-    SPOKE_ASSIGN_OR_RETURN(pack.size, rows->Int64(r, 2));
-    SPOKE_ASSIGN_OR_RETURN(pack.index_size, rows->Int64(r, 3));
-    SPOKE_ASSIGN_OR_RETURN(pack.object_count, rows->Int64(r, 4));
-    Result<FetchedPart> pack_part = FetchPart(*connection, pack, PackPart::kPack, incoming_dir_);
+    SPOKE_ASSIGN_OR_RETURN(pack.size, rows.Int64(r, 2));
+    SPOKE_ASSIGN_OR_RETURN(pack.index_size, rows.Int64(r, 3));
+    SPOKE_ASSIGN_OR_RETURN(pack.object_count, rows.Int64(r, 4));
+    Result<FetchedPart> pack_part = FetchPart(connection, pack, PackPart::kPack, incoming_dir_);
     Result<FetchedPart> index_part =
-        pack_part.ok() ? FetchPart(*connection, pack, PackPart::kIndex, incoming_dir_)
+        pack_part.ok() ? FetchPart(connection, pack, PackPart::kIndex, incoming_dir_)
                        : pack_part.status();
     Status status = index_part.status();
     // Named by its checksum: the pack's bytes hash to its name and end with it; the index's hash
@@ -187,29 +201,42 @@ Status PostgresPackCache::Fill() {
     if (!status.ok()) {
       if (pack_part.ok()) unlink(pack_part->path.c_str());
       if (index_part.ok()) unlink(index_part->path.c_str());
-      status = status.WithContext("cannot cache pack " + pack.name);
-      if (status.code() == Status::Code::kUnavailable) {
-        postgres::ConnectionPool::DiscardIfLost(connection, status);
-        return status;
+      if (status.code() == Status::Code::kUnavailable) return status;
+      if (status.code() == Status::Code::kCorruption && !PackListed(connection, pack.id)) {
+        *vanished = true;  // compacted away meanwhile: not a damaged pack
       }
+      status = status.WithContext("cannot cache pack " + pack.name);
       // One bad pack must not hide the others' objects: the rest are fetched, and the next fill
-      // lists again (listed_ stays) and tries this one again.
+      // lists again (listed_ids_ stays) and tries this one again.
       if (first_failure.ok()) first_failure = status;
     }
   }
-  if (first_failure.ok()) listed_ = rows->size();
-  return first_failure;
+  if (!first_failure.ok()) return first_failure;
+  // Every listed pack is cached: the packs compaction replaced go now, never before the pack
+  // that replaced them is here (it was listed with their removal, in one transaction).
+  SPOKE_RETURN_IF_ERROR(RemoveUnlisted(rows));
+  listed_ids_ = listed_ids;
+  return Status::Ok();
+}
+
+bool PostgresPackCache::PackListed(postgres::Connection& connection, int64_t id) {
+  Result<postgres::Rows> rows =
+      connection.Execute("SELECT 1 FROM packs WHERE id = $1", {postgres::Param::Int64(id)});
+  return !rows.ok() || rows->size() > 0;
 }
 
 Status PostgresPackCache::RemoveUnlisted(const postgres::Rows& listed) {
   std::set<std::string> names;
   for (int r = 0; r < listed.size(); ++r) names.insert(std::string(listed.Bytes(r, 1)));
+  bool removed = false;
   for (auto it = cached_.begin(); it != cached_.end();) {
     if (names.count(*it)) {
       ++it;
       continue;
     }
-    // The index first: without it libgit2 never opens the pack.
+    // The index first: without it libgit2 never opens the pack. A handle that opened the pack
+    // keeps reading it (an unlinked file lives while open); the store frees such handles
+    // (removed_generation), which gives the disk space back.
     if ((unlink(PackPath(*it, ".idx").c_str()) != 0 && errno != ENOENT) ||
         (unlink(PackPath(*it, ".pack").c_str()) != 0 && errno != ENOENT)) {
       return Status::IOError("cannot remove pack " + *it +
@@ -217,7 +244,9 @@ Status PostgresPackCache::RemoveUnlisted(const postgres::Rows& listed) {
                              std::strerror(errno));
     }
     it = cached_.erase(it);
+    removed = true;
   }
+  if (removed) removed_generation_.fetch_add(1);
   return Status::Ok();
 }
 
@@ -232,11 +261,8 @@ Status PostgresPackCache::Adopt(const std::string& name, const std::string& pack
   }
   SPOKE_RETURN_IF_ERROR(SyncPath(pack_path));
   SPOKE_RETURN_IF_ERROR(SyncPath(index_path));
-  SPOKE_RETURN_IF_ERROR(Install(name, pack_path, index_path));
-  // The database has one more pack, this one; another server's may have come too, and then the
-  // count differs and the next Fill lists them.
-  if (listed_ >= 0) ++listed_;
-  return Status::Ok();
+  // The listed set changed (this pack at least), so the next Fill lists: once after a push.
+  return Install(name, pack_path, index_path);
 }
 
 Status PostgresPackCache::Install(const std::string& name, const std::string& pack_path,

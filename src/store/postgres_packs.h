@@ -42,8 +42,9 @@ Result<StoredPack> FindPack(postgres::Connection& connection, const std::string&
 // Corruption, naming the pack and the chunk, when a chunk is missing or the chunks do not add up to
 // the size the row records; the sink's error, when it answers one, stops the read. Packs are
 // immutable, so chunks read in separate statements belong together; a pack that compaction
-// removed meanwhile reads as Corruption, which is why compaction removes a pack only a grace after
-// it left the list (docs/storage.md).
+// removed meanwhile (its row and chunks deleted) reads as Corruption, which is why a cache's fill
+// that meets one lists the packs again (postgres_pack_cache.h): the compacted pack holding its
+// objects was listed in the same transaction.
 Status ReadPackPart(postgres::Connection& connection, const StoredPack& pack, PackPart part,
                     const std::function<Status(std::string_view)>& sink);
 

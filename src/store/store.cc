@@ -57,12 +57,19 @@ int64_t GcStamp(const std::string& store_path) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
 
+// What the pooled handles were opened under: a gc's stamp on files, the backend's removed-packs
+// generation without them.
+int64_t HandleStamp(const Store::Impl* impl) {
+  return impl->path.empty() ? impl->backend->RemovedPacksGeneration() : GcStamp(impl->path);
+}
+
 Result<RepoLease> RepoLease::Take(Store::Impl* impl) {
-  const int64_t stamp = GcStamp(impl->path);
+  const int64_t stamp = HandleStamp(impl);
   {
     std::lock_guard<std::mutex> lock(impl->pool_mutex);
     if (stamp != impl->gc_stamp) {
-      // A gc removed packs these handles may hold open: new handles see only what is there.
+      // A gc (or the backend) removed packs these handles may hold open: new handles see only
+      // what is there.
       for (git_repository* repo : impl->pool) git_repository_free(repo);
       impl->pool.clear();
       impl->gc_stamp = stamp;
@@ -123,7 +130,7 @@ Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<StoreBackend> backend
   auto impl = std::make_unique<Impl>();
   impl->path = backend->directory();
   impl->backend = std::move(backend);
-  impl->gc_stamp = GcStamp(impl->path);
+  impl->gc_stamp = HandleStamp(impl.get());
   SPOKE_ASSIGN_OR_RETURN(git_repository * repo, impl->backend->OpenHandle());
   impl->pool.push_back(repo);
   return std::unique_ptr<Store>(new Store(std::move(impl)));

@@ -210,6 +210,70 @@ TEST_F(PostgresBackendTest, AReceivedPackIsCheckedInTheIncomingDirectoryAndStore
   EXPECT_EQ(QueryInt(*c, "SELECT count(*) FROM ref_changes WHERE pack_id IS NULL"), 0);
 }
 
+// The hex of a pack's trailer: its checksum, the name it is stored under.
+std::string PackChecksum(const std::string& pack) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : pack.substr(pack.size() - 20)) {
+    hex += kDigits[byte >> 4];
+    hex += kDigits[byte & 15];
+  }
+  return hex;
+}
+
+// A received pack is stored as it was checked, not rebuilt from its objects held in memory: the
+// database's pack has the received pack's name and every object it held, those the store had
+// already included (a rebuilt pack would hold only the new ones, under another name).
+TEST_F(PostgresBackendTest, AReceivedPackIsStoredAsItWasCheckedNotRebuilt) {
+  auto local = Store::Open(dir_.Sub("local"), /*create=*/true);
+  SPOKE_ASSERT_OK(local);
+  const FileSet first = {{"user.proto", "syntax = \"proto3\";\npackage user;\n"}};
+  const FileSet second = {{"user.proto", "syntax = \"proto3\";\npackage user;\n"},
+                          {"more.proto", "syntax = \"proto3\";\npackage user;\n// more\n"}};
+  SPOKE_ASSERT_OK((*local)->PutVersion(MakeRequest("user", "v1.0.0", first)));
+  const std::string v1_tag = (*local)->ResolveRef(VersionTagRef("user", "v1.0.0")).value();
+  const std::string v1_branch = (*local)->ResolveRef(ModuleBranchRef("user")).value();
+  SPOKE_ASSERT_OK((*local)->PutVersion(MakeRequest("user", "v1.1.0", second)));
+  const std::string v2_tag = (*local)->ResolveRef(VersionTagRef("user", "v1.1.0")).value();
+  const std::string v2_branch = (*local)->ResolveRef(ModuleBranchRef("user")).value();
+
+  auto receiver = OpenStore("receiver");
+  ASSERT_NE(receiver, nullptr);
+  receiver->SetIncomingDirectory(dir_.Sub("incoming"));
+  auto pack_one = (*local)->BuildPack({v1_tag, v1_branch}, {}, nullptr);
+  SPOKE_ASSERT_OK(pack_one);
+  SPOKE_ASSERT_OK(receiver->ApplyPack(
+      *pack_one,
+      {{ModuleBranchRef("user"), "", v1_branch}, {VersionTagRef("user", "v1.0.0"), "", v1_tag}},
+      RefPolicy::kStrict));
+  // The second pack holds the first version's objects too: no haves.
+  PackStats stats;
+  auto pack_two = (*local)->BuildPack({v2_tag, v2_branch}, {}, &stats);
+  SPOKE_ASSERT_OK(pack_two);
+  SPOKE_ASSERT_OK(receiver->ApplyPack(*pack_two,
+                                      {{ModuleBranchRef("user"), v1_branch, v2_branch},
+                                       {VersionTagRef("user", "v1.1.0"), "", v2_tag}},
+                                      RefPolicy::kStrict));
+  auto c = Connect();
+  ASSERT_NE(c, nullptr);
+  for (const std::string* pack : {&*pack_one, &*pack_two}) {
+    auto rows = c->Execute("SELECT object_count, size FROM packs WHERE name = $1",
+                           {postgres::Param::Text(PackChecksum(*pack))});
+    SPOKE_ASSERT_OK(rows);
+    ASSERT_EQ(rows->size(), 1) << "no pack named as the received one";
+    EXPECT_EQ(rows->Int64(0, 1).value(), static_cast<int64_t>(pack->size()));
+  }
+  EXPECT_EQ(QueryInt(*c, "SELECT count(*) FROM packs"), 2);
+  // Nothing is left staged, and another server reads both versions.
+  EXPECT_EQ(CachedPacks("receiver"), 2);
+  std::error_code ec;
+  EXPECT_TRUE(std::filesystem::is_empty(CacheDir("receiver") + "/staged/objects/pack", ec));
+  auto reader = OpenStore("reader");
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(reader->ReadFiles(reader->GetVersion("user", "v1.0.0").value()).value(), first);
+  EXPECT_EQ(reader->ReadFiles(reader->GetVersion("user", "v1.1.0").value()).value(), second);
+}
+
 // StoreBackend's contract, below Store: handles share what is not stored yet, and refs change only
 // through UpdateRefs.
 TEST_F(PostgresBackendTest,

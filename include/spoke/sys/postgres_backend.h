@@ -21,7 +21,8 @@ namespace spoke {
 //   lacks, then is looked up again. Objects written through a handle are kept in memory, readable
 //   through every handle of this backend, until an UpdateRefs that needs them stores them as a
 //   pack; those no update ever needed are lost with the process, as loose objects no ref reaches
-//   would be collected on disk.
+//   would be collected on disk. A received pack (TakeCheckedPack) is kept as it is, read through
+//   every handle, and stored whole by the next UpdateRefs, whichever refs it sets.
 // - Refs: read from the database on every lookup, so a ref another server changed is seen at
 //   once. libgit2's own ref writes are refused.
 // - UpdateRefs: one transaction stores the pack of the new targets' unstored objects and

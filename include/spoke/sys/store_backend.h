@@ -15,8 +15,9 @@
 //   - the memory backend: objects and refs in memory, gone with the Store; a twin for tests.
 // Features that work on files (writing packs, incoming files, settings) need a directory(); on a
 // backend without one the Store answers FailedPrecondition for them (store.h). Receiving packs
-// needs only a local directory for the quarantine (Store::SetIncomingDirectory): the checked
-// objects then go through the backend's handles like any other write.
+// needs only a local directory for the quarantine (Store::SetIncomingDirectory): the checked pack
+// then goes to the backend (TakeCheckedPack), or its objects through the backend's handles like
+// any other write when the backend takes no packs.
 #ifndef SPOKE_SYS_STORE_BACKEND_H_
 #define SPOKE_SYS_STORE_BACKEND_H_
 
@@ -68,6 +69,26 @@ class StoreBackend {
   // backend without such a log (files, memory), whose watchers list instead. Thread-safe.
   virtual Result<std::optional<std::vector<std::string>>> RefsChangedSince(int64_t* /*position*/) {
     return std::optional<std::vector<std::string>>();
+  }
+
+  // A number that changes whenever the backend removed pack files that handles may hold open (the
+  // PostgreSQL backend dropping compacted packs from its cache): the Store then frees the handles
+  // opened before instead of pooling them again, so the removed files' space comes back. 0 for a
+  // backend that never does (the filesystem backend's gc tells through gc.stamp). Thread-safe.
+  virtual int64_t RemovedPacksGeneration() const { return 0; }
+
+  // Takes a received pack, indexed and checked in a quarantine (self-contained: a thin pack was
+  // completed by the indexer), as this backend's objects, moving its files: they are readable
+  // through every handle at once and stored, as they are, by the next UpdateRefs (whatever refs it
+  // sets), so receiving a pack costs no memory for its objects. FailedPrecondition for a backend
+  // that cannot (the caller then writes the objects through a handle, one by one); the default.
+  // REQUIRES: the Store's write lock, as for UpdateRefs; `object_count` the pack's.
+  virtual Status TakeCheckedPack(const std::string& pack_path, const std::string& index_path,
+                                 int64_t object_count) {
+    static_cast<void>(pack_path);
+    static_cast<void>(index_path);
+    static_cast<void>(object_count);
+    return Status::FailedPrecondition(Describe() + " takes no pack files");
   }
 };
 
