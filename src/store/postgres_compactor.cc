@@ -30,6 +30,8 @@ namespace fs = std::filesystem;
 using postgres::Param;
 
 constexpr char kCompactJob[] = "compact";
+// Serialises compaction claims across servers ("spokecmp" as ASCII, fixed forever).
+constexpr int64_t kCompactClaimLock = 0x73706f6b65636d70;
 // How long a failed compaction waits before it is claimed again.
 constexpr std::chrono::milliseconds kRetryAfter{30000};
 
@@ -41,6 +43,34 @@ struct WorkDirectory {
     if (!path.empty()) fs::remove_all(path, ignored);
   }
 };
+
+// A compact job, unless another compaction runs under a live lease. Jobs have different keys
+// (each names the newest pack when it was queued), so two servers may each queue one; claimed at
+// once by two servers, they would merge the same packs, and one would lose. So claims are taken
+// one at a time, under a transaction-scoped advisory lock, and none while a compaction runs: at
+// most one at a time across the servers, unless a lease expires (then the later one's
+// transaction finds its packs unlisted and is refused; nothing is lost).
+Result<std::optional<ClaimedJob>> ClaimCompaction(postgres::Connection& connection,
+                                                  const std::string& owner,
+                                                  std::chrono::milliseconds lease) {
+  SPOKE_ASSIGN_OR_RETURN(postgres::Transaction transaction,
+                         postgres::Transaction::Begin(connection));
+  SPOKE_RETURN_IF_ERROR(
+      connection.Execute("SELECT pg_advisory_xact_lock($1)", {Param::Int64(kCompactClaimLock)})
+          .status());
+  SPOKE_ASSIGN_OR_RETURN(
+      postgres::Rows running,
+      connection.Execute("SELECT count(*) FROM jobs WHERE kind = $1 AND state = 'running'"
+                         " AND lease_expires >= now()",
+                         {Param::Text(kCompactJob)}));
+  SPOKE_ASSIGN_OR_RETURN(int64_t busy, running.Int64(0, 0));
+  std::optional<ClaimedJob> job;
+  if (busy == 0) {
+    SPOKE_ASSIGN_OR_RETURN(job, ClaimJob(connection, kCompactJob, owner, lease));
+  }
+  SPOKE_RETURN_IF_ERROR(transaction.Commit());
+  return job;
+}
 
 Result<std::vector<StoredPack>> SmallPacks(postgres::Connection& connection, int64_t below) {
   SPOKE_ASSIGN_OR_RETURN(postgres::Rows rows,
@@ -256,7 +286,7 @@ Result<std::optional<PackCompaction>> PostgresCompactor::RunOnce() {
   Result<std::optional<PackCompaction>> result = [&]() -> Result<std::optional<PackCompaction>> {
     SPOKE_RETURN_IF_ERROR(QueueIfNeeded(*connection));
     SPOKE_ASSIGN_OR_RETURN(std::optional<ClaimedJob> job,
-                           ClaimJob(*connection, kCompactJob, options_.owner, options_.lease));
+                           ClaimCompaction(*connection, options_.owner, options_.lease));
     if (!job) return std::optional<PackCompaction>();
     Result<std::vector<StoredPack>> packs = SmallPacks(*connection, options_.small_pack_bytes);
     Result<PackCompaction> done = packs.status();
