@@ -4,24 +4,15 @@
 #include <filesystem>
 #include <sstream>
 
+#include "module/yaml_text.h"
 #include "spoke/files.h"
 #include "spoke/semver.h"
 
 namespace spoke {
 namespace {
 
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
-std::string Unquote(const std::string& s) {
-  if (s.size() >= 2 &&
-      ((s.front() == '"' && s.back() == '"') || (s.front() == '\'' && s.back() == '\''))) {
-    return s.substr(1, s.size() - 2);
-  }
-  return s;
-}
+using yaml_text::Trim;
+using yaml_text::Unquote;
 
 std::string StripComment(const std::string& line) {
   bool quoted = false;

@@ -24,6 +24,7 @@
 #include "postgres/connection_pool.h"
 #include "store/git_handles.h"
 #include "store/object_map_odb.h"
+#include "store/pack_write.h"
 #include "store/postgres_pack_cache.h"
 #include "store/postgres_packs.h"
 #include "store/postgres_refs.h"
@@ -150,10 +151,7 @@ Status MoveFile(const std::string& from, const std::string& to) {
 // A pack built from objects in memory, in a directory of its own under the cache's incoming/.
 struct BuiltPack {
   std::string dir;
-  std::string name;
-  std::string pack_path;
-  std::string index_path;
-  int64_t object_count = 0;
+  WrittenPack written;
   ~BuiltPack() {
     std::error_code ignored;
     if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
@@ -263,7 +261,8 @@ class PostgresBackend : public StoreBackend {
       }
     }
     if (pack == nullptr) return Status::Ok();
-    Status cached = shared_->cache->Adopt(pack->name, pack->pack_path, pack->index_path);
+    Status cached = shared_->cache->Adopt(pack->written.name, pack->written.pack_path,
+                                          pack->written.index_path);
     if (cached.ok()) shared_->pending.Forget(unstored);
     return Status::Ok();
   }
@@ -326,20 +325,7 @@ class PostgresBackend : public StoreBackend {
                              ": " + std::strerror(errno));
     }
     pack->dir = dir;
-    git_packbuilder* raw = nullptr;
-    int rc = git_packbuilder_new(&raw, repo);
-    if (rc != 0) return GitError(rc, "cannot start a pack");
-    PackbuilderPtr builder(raw);
-    for (const git_oid& id : ids) {
-      rc = git_packbuilder_insert(raw, &id, nullptr);
-      if (rc != 0) return GitError(rc, "cannot pack object " + OidHex(id));
-    }
-    rc = git_packbuilder_write(raw, dir.c_str(), 0, nullptr, nullptr);
-    if (rc != 0) return GitError(rc, "cannot write a pack in " + dir);
-    pack->name = git_packbuilder_name(raw);
-    pack->pack_path = dir + "/pack-" + pack->name + ".pack";
-    pack->index_path = dir + "/pack-" + pack->name + ".idx";
-    pack->object_count = static_cast<int64_t>(git_packbuilder_object_count(raw));
+    SPOKE_ASSIGN_OR_RETURN(pack->written, WritePackOf(repo, ids.data(), ids.size(), dir));
     return pack;
   }
 
@@ -382,8 +368,9 @@ class PostgresBackend : public StoreBackend {
       if (logged_pack == 0) logged_pack = id;
     }
     if (pack != nullptr) {
-      SPOKE_ASSIGN_OR_RETURN(logged_pack, StoreOrFind(connection, pack->name, pack->object_count,
-                                                      pack->pack_path, pack->index_path));
+      SPOKE_ASSIGN_OR_RETURN(logged_pack,
+                             StoreOrFind(connection, pack->written.name, pack->written.object_count,
+                                         pack->written.pack_path, pack->written.index_path));
     }
     if (logged_pack != 0) SPOKE_RETURN_IF_ERROR(SetRefChangesPack(connection, logged_pack));
     SPOKE_RETURN_IF_ERROR(ApplyRefUpdates(connection, updates));

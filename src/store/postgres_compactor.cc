@@ -19,6 +19,7 @@
 
 #include "postgres/connection.h"
 #include "store/git_handles.h"
+#include "store/pack_write.h"
 #include "store/postgres_jobs.h"
 #include "store/postgres_packs.h"
 #include "store/postgres_schema.h"
@@ -124,17 +125,10 @@ Result<OdbPtr> PackOdb(const std::string& objects_dir) {
   return odb;
 }
 
-struct MergedPack {
-  std::string name;
-  std::string pack_path;
-  std::string index_path;
-  int64_t object_count = 0;
-};
-
 // Packs every object of the packs in `in_objects`/pack into one pack in `out_objects`/pack, and
 // checks that it holds each of them (an object whose bytes do not hash to its id would be indexed
 // under another id, and missing).
-Result<MergedPack> MergePacks(const std::string& in_objects, const std::string& out_objects) {
+Result<WrittenPack> MergePacks(const std::string& in_objects, const std::string& out_objects) {
   SPOKE_ASSIGN_OR_RETURN(OdbPtr odb, PackOdb(in_objects));
   std::vector<git_oid> ids;
   int rc = git_odb_foreach(
@@ -149,22 +143,8 @@ Result<MergedPack> MergePacks(const std::string& in_objects, const std::string& 
   rc = git_repository_wrap_odb(&raw_repo, odb.get());
   if (rc != 0) return GitError(rc, "cannot wrap the objects in " + in_objects);
   RepoPtr repo(raw_repo);
-  git_packbuilder* raw_builder = nullptr;
-  rc = git_packbuilder_new(&raw_builder, raw_repo);
-  if (rc != 0) return GitError(rc, "cannot start a pack");
-  PackbuilderPtr builder(raw_builder);
-  for (const git_oid& id : ids) {
-    rc = git_packbuilder_insert(raw_builder, &id, nullptr);
-    if (rc != 0) return GitError(rc, "cannot pack object " + OidHex(id));
-  }
-  const std::string out_dir = out_objects + "/pack";
-  rc = git_packbuilder_write(raw_builder, out_dir.c_str(), 0, nullptr, nullptr);
-  if (rc != 0) return GitError(rc, "cannot write a pack in " + out_dir);
-  MergedPack merged;
-  merged.name = git_packbuilder_name(raw_builder);
-  merged.pack_path = out_dir + "/pack-" + merged.name + ".pack";
-  merged.index_path = out_dir + "/pack-" + merged.name + ".idx";
-  merged.object_count = static_cast<int64_t>(git_packbuilder_object_count(raw_builder));
+  SPOKE_ASSIGN_OR_RETURN(WrittenPack merged,
+                         WritePackOf(raw_repo, ids.data(), ids.size(), out_objects + "/pack"));
   SPOKE_ASSIGN_OR_RETURN(OdbPtr written, PackOdb(out_objects));
   for (const git_oid& id : ids) {
     if (!git_odb_exists(written.get(), &id)) {
@@ -208,7 +188,7 @@ Result<PackCompaction> Compact(postgres::Connection& connection,
     if (fetched.ok()) fetched = FetchPartInto(connection, pack, PackPart::kIndex, base + ".idx");
     if (!fetched.ok()) return fetched.WithContext("cannot fetch pack " + pack.name);
   }
-  SPOKE_ASSIGN_OR_RETURN(MergedPack merged, MergePacks(in_objects, out_objects));
+  SPOKE_ASSIGN_OR_RETURN(WrittenPack merged, MergePacks(in_objects, out_objects));
   SPOKE_RETURN_IF_ERROR(heartbeat());
 
   SPOKE_ASSIGN_OR_RETURN(postgres::Transaction transaction,

@@ -20,6 +20,7 @@
 #include "store/git_handles.h"
 #include "store/object_checks.h"
 #include "store/object_map_odb.h"
+#include "store/pack_write.h"
 #include "store/postgres_packs.h"
 #include "store/postgres_refs.h"
 #include "store/postgres_schema.h"
@@ -140,34 +141,6 @@ bool IsAncestor(git_repository* repo, const std::string& ancestor, const std::st
   return git_graph_descendant_of(repo, &*to, &*from) == 1;
 }
 
-// A pack of `ids` from `repo`, written into `dir`.
-struct BuiltPack {
-  std::string name;
-  std::string pack_path;
-  std::string index_path;
-  int64_t object_count = 0;
-};
-
-Result<BuiltPack> WritePack(git_repository* repo, const std::vector<git_oid>& ids, size_t begin,
-                            size_t end, const std::string& dir) {
-  git_packbuilder* raw = nullptr;
-  int rc = git_packbuilder_new(&raw, repo);
-  if (rc != 0) return GitError(rc, "cannot start a pack");
-  PackbuilderPtr builder(raw);
-  for (size_t i = begin; i < end; ++i) {
-    rc = git_packbuilder_insert(raw, &ids[i], nullptr);
-    if (rc != 0) return GitError(rc, "cannot pack object " + OidHex(ids[i]));
-  }
-  rc = git_packbuilder_write(raw, dir.c_str(), 0, nullptr, nullptr);
-  if (rc != 0) return GitError(rc, "cannot write a pack in " + dir);
-  BuiltPack pack;
-  pack.name = git_packbuilder_name(raw);
-  pack.pack_path = dir + "/pack-" + pack.name + ".pack";
-  pack.index_path = dir + "/pack-" + pack.name + ".idx";
-  pack.object_count = static_cast<int64_t>(git_packbuilder_object_count(raw));
-  return pack;
-}
-
 }  // namespace
 
 Result<PostgresImport> ImportStoreToPostgres(
@@ -243,14 +216,15 @@ Result<PostgresImport> ImportStoreToPostgres(
   }
 
   SPOKE_ASSIGN_OR_RETURN(std::unique_ptr<TempDirectory> work, MakeTempDirectory());
-  std::vector<BuiltPack> packs;
+  std::vector<WrittenPack> packs;
   for (size_t begin = 0; begin < unstored.size(); begin += kImportPackObjects) {
     const size_t end = std::min(unstored.size(), begin + static_cast<size_t>(kImportPackObjects));
     const std::string dir = work->path + "/" + std::to_string(packs.size());
     std::error_code ec;
     std::filesystem::create_directory(dir, ec);
     if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
-    SPOKE_ASSIGN_OR_RETURN(BuiltPack pack, WritePack(raw_repo, unstored, begin, end, dir));
+    SPOKE_ASSIGN_OR_RETURN(WrittenPack pack,
+                           WritePackOf(raw_repo, unstored.data() + begin, end - begin, dir));
     say("packed " + std::to_string(pack.object_count) + " objects as pack " + pack.name);
     packs.push_back(std::move(pack));
   }
@@ -258,7 +232,7 @@ Result<PostgresImport> ImportStoreToPostgres(
   SPOKE_ASSIGN_OR_RETURN(postgres::Transaction transaction,
                          postgres::Transaction::Begin(*connection));
   int64_t first_pack_id = 0;
-  for (const BuiltPack& pack : packs) {
+  for (const WrittenPack& pack : packs) {
     Result<StoredPack> stored_pack = FindPack(*connection, pack.name);
     if (!stored_pack.ok() && stored_pack.status().code() != Status::Code::kNotFound) {
       return stored_pack.status();
