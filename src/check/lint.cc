@@ -83,7 +83,11 @@ class RuleReport : public LintReport {
     Keep(*d.file(), PathOf(&d), NamePart(part), std::move(text));
   }
   void Add(const pb::EnumDescriptor& d, LintPart part, std::string text) override {
-    Keep(*d.file(), PathOf(&d), NamePart(part), std::move(text));
+    // EnumDescriptorProto.options is field 3, EnumOptions.allow_alias field 2.
+    constexpr int kEnumOptions = 3, kAllowAlias = 2;
+    std::vector<int> sub = NamePart(part);
+    if (part == LintPart::kAllowAlias) sub = {kEnumOptions, kAllowAlias};
+    Keep(*d.file(), PathOf(&d), sub, std::move(text));
   }
   void Add(const pb::EnumValueDescriptor& d, LintPart part, std::string text) override {
     constexpr int kEnumValueNumber = 2;

@@ -172,7 +172,7 @@ void AddNamingRules(std::vector<LintRule>* rules) {
       HookRule("ENUM_NO_ALLOW_ALIAS", Basic(), "enums do not set allow_alias",
                {.enum_type = [](const pb::EnumDescriptor& enum_type, LintReport* report) {
                  if (!enum_type.options().allow_alias()) return;
-                 report->Add(enum_type, LintPart::kElement,
+                 report->Add(enum_type, LintPart::kAllowAlias,
                              "Enum " + Quoted(enum_type.name()) +
                                  " sets allow_alias; aliases make names ambiguous in JSON.");
                }}));

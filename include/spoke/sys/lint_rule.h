@@ -25,11 +25,12 @@ class SchemaImage;
 
 // Which part of an element a finding points at.
 enum class LintPart {
-  kElement,  // the whole declaration
-  kName,     // its name
-  kType,     // a field's type, an RPC's request type
-  kOutput,   // an RPC's response type
-  kNumber,   // a field's or enum value's number
+  kElement,     // the whole declaration
+  kName,        // its name
+  kType,        // a field's type, an RPC's request type
+  kOutput,      // an RPC's response type
+  kNumber,      // a field's or enum value's number
+  kAllowAlias,  // an enum's `option allow_alias` statement (else the enum)
 };
 
 // The settings of the configurable rules, as buf names them (lint.h has the spoke.yaml keys).
