@@ -237,9 +237,16 @@ void CompareFilePair(const pb::FileDescriptor* before, const pb::FileDescriptor*
     if (!sink->Enabled(option.rule)) continue;
     std::string was = option.value(before->options()), is = option.value(now->options());
     if (was == is) continue;
-    sink->Add(option.rule, now, {tag::kFileOptions, option.field_number},
-              "File " + Quoted(now->name()) + " changed option " + Quoted(option.name) + " from " +
-                  Quoted(was) + " to " + Quoted(is) + ".");
+    // At the option when the new version sets it; else, as buf, at the top of the file.
+    const pb::Reflection* reflection = now->options().GetReflection();
+    const pb::FieldDescriptor* field =
+        now->options().GetDescriptor()->FindFieldByNumber(option.field_number);
+    const bool set_now = field != nullptr && reflection->HasField(now->options(), field);
+    sink->Add(
+        option.rule, now,
+        set_now ? std::vector<int>{tag::kFileOptions, option.field_number} : std::vector<int>{},
+        "File " + Quoted(now->name()) + " changed option " + Quoted(option.name) + " from " +
+            Quoted(was) + " to " + Quoted(is) + ".");
   }
   if (sink->AnyEnabled({Rule::kMessageNoDelete, Rule::kEnumNoDelete, Rule::kServiceNoDelete,
                         Rule::kExtensionNoDelete})) {

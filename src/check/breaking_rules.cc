@@ -212,7 +212,9 @@ const char* RuleId(Rule rule) { return kRules[static_cast<int>(rule)].id; }
 void FindingSink::Add(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
                       std::string message) {
   if (!Enabled(rule)) return;
-  Keep(file, FindingAt(file, path, RuleId(rule), std::move(message)));
+  Finding finding = FindingAt(file, path, RuleId(rule), std::move(message));
+  if (path.empty()) finding.line = finding.column = 1;  // the file as a whole, at its top, as buf
+  Keep(file, std::move(finding));
 }
 
 void FindingSink::AddPrevious(Rule rule, const pb::FileDescriptor* file,

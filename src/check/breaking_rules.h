@@ -106,7 +106,7 @@ class FindingSink {
     }
     return false;
   }
-  // A finding at `path` in `file` of the current version.
+  // A finding at `path` in `file` of the current version; an empty path: the file's line 1.
   void Add(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
            std::string message);
   // A finding at `path` in `file` of the previous version (something deleted), shown in the
