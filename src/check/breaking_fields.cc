@@ -394,12 +394,14 @@ void CompareFields(const pb::FieldDescriptor* before, const pb::FieldDescriptor*
                   Quoted(is_named) + ".");
   }
   if (!now->is_extension() && before->json_name() != now->json_name()) {
-    // At the json_name option when the new version sets one; else, as buf, at the field.
+    // As buf: at `json_name = ...` when the new version sets one (its first recorded location;
+    // the second is the value alone), else at the field.
     std::vector<int> path =
         now->has_json_name() ? Sub(PathOf(now), {tag::kFieldJsonName}) : PathOf(now);
-    sink->Add(Rule::kFieldSameJsonName, now->file(), path,
-              FieldLabel(now) + " changed JSON name from " + Quoted(before->json_name()) + " to " +
-                  Quoted(now->json_name()) + ".");
+    sink->AddAtFirstLocation(Rule::kFieldSameJsonName, now->file(), path,
+                             FieldLabel(now) + " changed JSON name from " +
+                                 Quoted(before->json_name()) + " to " + Quoted(now->json_name()) +
+                                 ".");
   }
   CompareTypes(before, now, now, sink);
   CompareCardinality(before, now, sink);

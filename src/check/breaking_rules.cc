@@ -217,6 +217,18 @@ void FindingSink::Add(Rule rule, const pb::FileDescriptor* file, const std::vect
   Keep(file, std::move(finding));
 }
 
+void FindingSink::AddAtFirstLocation(Rule rule, const pb::FileDescriptor* file,
+                                     const std::vector<int>& path, std::string message) {
+  if (!Enabled(rule)) return;
+  Finding finding = FindingAt(file, path, RuleId(rule), std::move(message));
+  int line = 0, column = 0;
+  if (FirstLocation(file, path, &line, &column)) {
+    finding.line = line;
+    finding.column = column;
+  }
+  Keep(file, std::move(finding));
+}
+
 void FindingSink::AddPrevious(Rule rule, const pb::FileDescriptor* file,
                               const std::vector<int>& path, std::string message,
                               const pb::FileDescriptor* new_file,

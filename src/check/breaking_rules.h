@@ -109,6 +109,9 @@ class FindingSink {
   // A finding at `path` in `file` of the current version; an empty path: the file's line 1.
   void Add(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
            std::string message);
+  // As Add, at the first location recorded for `path` (FirstLocation in locate.h).
+  void AddAtFirstLocation(Rule rule, const pb::FileDescriptor* file, const std::vector<int>& path,
+                          std::string message);
   // A finding at `path` in `file` of the previous version (something deleted), shown in the
   // current version at `new_path` in `new_file` (an empty path: the file's line 1; no file: not
   // shown there, the file is gone).

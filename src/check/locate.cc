@@ -1,6 +1,8 @@
 // SourceCodeInfo paths of descriptors, and findings placed at them.
 #include "check/locate.h"
 
+#include <algorithm>
+
 namespace spoke::check {
 
 std::vector<int> PathOf(const pb::Descriptor* message) {
@@ -61,6 +63,21 @@ Finding FindingAt(const pb::FileDescriptor* file, const std::vector<int>& path, 
     at.pop_back();
   }
   return finding;
+}
+
+bool FirstLocation(const pb::FileDescriptor* file, const std::vector<int>& path, int* line,
+                   int* column) {
+  pb::FileDescriptorProto proto;
+  file->CopySourceCodeInfoTo(&proto);
+  for (const pb::SourceCodeInfo::Location& location : proto.source_code_info().location()) {
+    if (location.span_size() >= 3 &&
+        std::equal(location.path().begin(), location.path().end(), path.begin(), path.end())) {
+      *line = location.span(0) + 1;
+      *column = location.span(1) + 1;
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string LeadingComments(const pb::FileDescriptor* file, const std::vector<int>& path) {

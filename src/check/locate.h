@@ -51,6 +51,12 @@ std::vector<int> Sub(std::vector<int> path, std::initializer_list<int> steps);
 Finding FindingAt(const pb::FileDescriptor* file, const std::vector<int>& path, const char* rule,
                   std::string message);
 
+// Where the first location recorded for `path` starts (1-based), when there is one. protoc
+// records some paths twice, a field's json_name as `json_name = "v"` and then as `"v"`;
+// GetSourceLocation answers the last. Copies the file's source info: for rare findings only.
+bool FirstLocation(const pb::FileDescriptor* file, const std::vector<int>& path, int* line,
+                   int* column);
+
 // The leading comment of the element at `path` (the comment right above it), or "".
 std::string LeadingComments(const pb::FileDescriptor* file, const std::vector<int>& path);
 
