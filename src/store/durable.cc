@@ -39,6 +39,16 @@ void SetSyncWrites(bool enabled) {
 
 bool SyncWritesEnabled() { return sync_writes.load(); }
 
+Status WriteAll(int fd, std::string_view bytes, const std::string& what) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("cannot write " + what + ": " + std::strerror(errno));
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
 Status SyncFd(int fd, const std::string& what) {
   if (!SyncWritesEnabled()) return Status::Ok();
   while (::fsync(fd) != 0) {

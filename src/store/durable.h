@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "spoke/status.h"
 
@@ -17,6 +18,9 @@ namespace spoke {
 
 // Whether syncs are done at all (SetSyncWrites in spoke/store.h; on unless turned off).
 bool SyncWritesEnabled();
+
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR); `what` names it in the error.
+Status WriteAll(int fd, std::string_view bytes, const std::string& what);
 
 // fsync of an open file; `what` names it in the error. Ok without a call when syncs are off.
 Status SyncFd(int fd, const std::string& what);

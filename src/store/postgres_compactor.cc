@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "postgres/connection.h"
+#include "store/durable.h"
 #include "store/git_handles.h"
 #include "store/pack_write.h"
 #include "store/postgres_jobs.h"
@@ -95,15 +96,8 @@ Status FetchPartInto(postgres::Connection& connection, const StoredPack& pack, P
                      const std::string& path) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
-  Status status = ReadPackPart(connection, pack, part, [&](std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = write(fd, data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return Status::Ok();
-  });
+  Status status = ReadPackPart(connection, pack, part,
+                               [&](std::string_view data) { return WriteAll(fd, data, path); });
   close(fd);
   return status;
 }

@@ -69,13 +69,7 @@ Result<FetchedPart> FetchPart(postgres::Connection& connection, const StoredPack
     const size_t hashed = static_cast<size_t>(std::min<int64_t>(to_hash, data.size()));
     sha1.Update(data.substr(0, hashed));
     to_hash -= static_cast<int64_t>(hashed);
-    while (!data.empty()) {
-      ssize_t n = write(fd, data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return Status::Ok();
+    return WriteAll(fd, data, path);
   });
   if (status.ok()) status = SyncFd(fd, path);
   close(fd);

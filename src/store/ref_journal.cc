@@ -71,16 +71,6 @@ bool ParseJournal(const std::string& text, std::vector<JournalEntry>* entries) {
   return false;
 }
 
-Status WriteAll(int fd, const std::string& bytes, const std::string& path) {
-  for (size_t done = 0; done < bytes.size();) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
-
 // Completes one dead journal's transaction. REQUIRES: the store's RefWriterLock held, so that no
 // live writer holds a lock file of these refs and none takes one until this transaction is freed.
 Status Complete(git_repository* repo, const std::string& git_dir,
