@@ -14,6 +14,19 @@
 #include "sprocket/sprocket_lock.h"
 
 namespace spoke {
+
+void CountSucceeded(const SprocketBackend::Compiled& compiled, SprocketEvent* event,
+                    SprocketPass* pass, const std::function<void(const SprocketEvent&)>& on_event) {
+  if (compiled.cached) {
+    pass->cached++;
+    return;
+  }
+  event->kind = SprocketEvent::Kind::kCompiled;
+  event->key = compiled.key;
+  event->files = compiled.files;
+  pass->compiled++;
+  if (on_event) on_event(*event);
+}
 namespace {
 
 int64_t NowSeconds() {
@@ -164,15 +177,7 @@ void Sprocket::CompileOne(const VersionName& name, const std::string& language,
       // Losing this only means one needless attempt later, which finds the artifact cached.
       IgnoreError(failures_->Clear(name.first, name.second, language),
                   "one needless attempt later finds the artifact cached");
-      if (compiled->cached) {
-        pass->cached++;
-        return;
-      }
-      event.kind = SprocketEvent::Kind::kCompiled;
-      event.key = compiled->key;
-      event.files = compiled->files;
-      pass->compiled++;
-      if (on_event_) on_event_(event);
+      CountSucceeded(*compiled, &event, pass, on_event_);
       return;
     }
     failed = compiled.status();

@@ -4,11 +4,13 @@
 #define SPOKE_SPROCKET_SPROCKET_BACKEND_H_
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "spoke/remote.h"
+#include "spoke/sprocket.h"
 #include "spoke/status.h"
 #include "spoke/store.h"
 #include "spoke/store_watch.h"
@@ -41,6 +43,12 @@ class SprocketBackend {
   // query parameters makes, so that the download finds it.
   virtual Result<Compiled> Compile(const VersionName& version, const std::string& language) = 0;
 };
+
+// Counts a compile that succeeded into `pass`: cached, or compiled, and then `event` (its module,
+// version, language and time already set) completed and told to `on_event` (may be empty). What
+// the store's Sprocket and the job queue's workers both do with a result.
+void CountSucceeded(const SprocketBackend::Compiled& compiled, SprocketEvent* event,
+                    SprocketPass* pass, const std::function<void(const SprocketEvent&)>& on_event);
 
 // The artifact key GET .../download/{language} without query parameters looks up for `version`.
 // An error when it cannot be computed (the language's plugin is not on PATH, the version's

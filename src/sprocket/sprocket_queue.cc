@@ -195,15 +195,7 @@ void SprocketQueue::Impl::RunJob(const std::string& language, const ClaimedJob& 
       IgnoreError(
           WithStatement([&](postgres::Connection& c) { return FinishJob(c, job.id, owner); }),
           "the job's new owner finds the artifact cached; an unreachable database's lease expires");
-      if (compiled->cached) {
-        pass->cached++;
-        return;
-      }
-      event.kind = SprocketEvent::Kind::kCompiled;
-      event.key = compiled->key;
-      event.files = compiled->files;
-      pass->compiled++;
-      if (on_event) on_event(event);
+      CountSucceeded(*compiled, &event, pass, on_event);
       return;
     }
     failed = compiled.status();
